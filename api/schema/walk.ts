@@ -1,0 +1,78 @@
+/**
+ * Reading the TypeBox schemas as plain JSON-schema objects: what shape a node has (object with
+ * known fields, map, list, scalar, int-or-string, anything) and how to step into it.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { DEF, X_INT_OR_STRING, X_PRESERVE_UNKNOWN } from '../types/base.js';
+
+export type SchemaNode = Record<string, unknown>;
+
+export type Shape =
+  | { kind: 'object'; properties: Record<string, SchemaNode> }
+  | { kind: 'map'; values: SchemaNode }
+  | { kind: 'array'; items: SchemaNode }
+  | { kind: 'string' | 'integer' | 'number' | 'boolean' }
+  | { kind: 'int-or-string' }
+  | { kind: 'quantity' }
+  /** Any JSON (preserve-unknown-fields objects, embedded objects, table cells). */
+  | { kind: 'any' };
+
+export function node(s: TSchema | SchemaNode): SchemaNode {
+  return s as unknown as SchemaNode;
+}
+
+export function shapeOf(s: SchemaNode): Shape {
+  if (s[X_INT_OR_STRING] === true) return { kind: 'int-or-string' };
+  if (s.format === 'quantity' && Array.isArray(s.anyOf)) return { kind: 'quantity' };
+  if (s[X_PRESERVE_UNKNOWN] === true) return { kind: 'any' };
+  switch (s.type) {
+    case 'object': {
+      const pp = s.patternProperties as Record<string, SchemaNode> | undefined;
+      if (pp) {
+        const values = Object.values(pp)[0];
+        return { kind: 'map', values: values ?? {} };
+      }
+      if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+        return { kind: 'map', values: s.additionalProperties as SchemaNode };
+      }
+      return { kind: 'object', properties: (s.properties as Record<string, SchemaNode>) ?? {} };
+    }
+    case 'array':
+      return { kind: 'array', items: (s.items as SchemaNode) ?? {} };
+    case 'string':
+    case 'integer':
+    case 'number':
+    case 'boolean':
+      return { kind: s.type };
+    default:
+      return { kind: 'any' };
+  }
+}
+
+/** The upstream definition name a schema node carries, if it is a named definition. */
+export function defName(s: SchemaNode): string | undefined {
+  const n = s[DEF];
+  return typeof n === 'string' ? n : undefined;
+}
+
+/** JSON type name of a value as kube-openapi reports it ("integer" for whole numbers). */
+export function jsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return Number.isInteger(v) ? 'integer' : 'number';
+    case 'object':
+      return 'object';
+    default:
+      return typeof v;
+  }
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,35 @@
+/**
+ * kubelab's API types: TypeBox schemas (the one source of truth for validation, patch metadata and
+ * OpenAPI) and the TypeScript types derived from them.
+ *
+ *   import type { Pod, Container } from '../api/types/index.js';
+ *   import { PodSchema, schemaFor } from '../api/types/index.js';
+ */
+export * from './base.js';
+export * from './meta.js';
+export * from './core.js';
+export * from './apps.js';
+export * from './groups.js';
+export {
+  KINDS, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
+} from './registry.js';
+
+import type { KubeList } from './meta.js';
+import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount } from './core.js';
+import type { Deployment, ReplicaSet } from './apps.js';
+import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
+
+export type PodList = KubeList<Pod>;
+export type NodeList = KubeList<Node>;
+export type ServiceList = KubeList<Service>;
+export type EndpointsList = KubeList<Endpoints>;
+export type NamespaceList = KubeList<Namespace>;
+export type ConfigMapList = KubeList<ConfigMap>;
+export type SecretList = KubeList<Secret>;
+export type EventList = KubeList<Event>;
+export type ServiceAccountList = KubeList<ServiceAccount>;
+export type DeploymentList = KubeList<Deployment>;
+export type ReplicaSetList = KubeList<ReplicaSet>;
+export type LeaseList = KubeList<Lease>;
+export type EndpointSliceList = KubeList<EndpointSlice>;
+export type EventsV1EventList = KubeList<EventsV1Event>;

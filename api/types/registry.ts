@@ -1,0 +1,129 @@
+/**
+ * The kind registry: apiVersion + kind -> schema and upstream definition name. List kinds
+ * (PodList, ...) are made here from their item schemas.
+ */
+import { type TSchema } from '@sinclair/typebox';
+import { def, RArr, DEF, DEFINITIONS } from './base.js';
+import {
+  typeMetaProps, listMetaField, StatusSchema, DeleteOptionsSchema, WatchEventSchema, TableSchema,
+  APIResourceListSchema, APIGroupListSchema, APIGroupSchema, APIVersionsSchema,
+} from './meta.js';
+import {
+  PodSchema, NamespaceSchema, ServiceSchema, EndpointsSchema, NodeSchema, ConfigMapSchema, SecretSchema,
+  EventSchema, ServiceAccountSchema, BindingSchema,
+} from './core.js';
+import { DeploymentSchema, ReplicaSetSchema, ScaleSchema, EvictionSchema } from './apps.js';
+import { LeaseSchema, EndpointSliceSchema, EventsV1EventSchema } from './groups.js';
+
+export interface KindEntry {
+  group: string;
+  version: string;
+  kind: string;
+  /** Upstream definition name, e.g. io.k8s.api.core.v1.Pod. */
+  definition: string;
+  schema: TSchema;
+  /** True for XxxList kinds. */
+  list: boolean;
+  /** For a list kind, the kind of its items. */
+  itemKind?: string;
+}
+
+function nameOf(s: TSchema): string {
+  return (s as unknown as Record<string, string>)[DEF];
+}
+
+function listSchema(item: TSchema, kind: string) {
+  const itemDef = nameOf(item);
+  const listName = itemDef + 'List';
+  const existing = DEFINITIONS.get(listName);
+  if (existing) return existing;
+  return def(listName, `${kind}List is a list of ${kind} objects.`, {
+    ...typeMetaProps,
+    metadata: listMetaField,
+    items: RArr(item, `List of ${kind} objects.`),
+  });
+}
+
+const ENTRIES: KindEntry[] = [];
+
+function add(group: string, version: string, kind: string, schema: TSchema, withList = true): void {
+  ENTRIES.push({ group, version, kind, definition: nameOf(schema), schema, list: false });
+  if (withList) {
+    const ls = listSchema(schema, kind);
+    ENTRIES.push({ group, version, kind: kind + 'List', definition: nameOf(ls), schema: ls, list: true, itemKind: kind });
+  }
+}
+
+// served resources (with their lists)
+add('', 'v1', 'Namespace', NamespaceSchema);
+add('', 'v1', 'Pod', PodSchema);
+add('', 'v1', 'Service', ServiceSchema);
+add('', 'v1', 'Endpoints', EndpointsSchema);
+add('', 'v1', 'Node', NodeSchema);
+add('', 'v1', 'ConfigMap', ConfigMapSchema);
+add('', 'v1', 'Secret', SecretSchema);
+add('', 'v1', 'Event', EventSchema);
+add('', 'v1', 'ServiceAccount', ServiceAccountSchema);
+add('', 'v1', 'Binding', BindingSchema, false);
+add('apps', 'v1', 'Deployment', DeploymentSchema);
+add('apps', 'v1', 'ReplicaSet', ReplicaSetSchema);
+add('autoscaling', 'v1', 'Scale', ScaleSchema, false);
+add('policy', 'v1', 'Eviction', EvictionSchema, false);
+add('coordination.k8s.io', 'v1', 'Lease', LeaseSchema);
+add('discovery.k8s.io', 'v1', 'EndpointSlice', EndpointSliceSchema);
+add('events.k8s.io', 'v1', 'Event', EventsV1EventSchema);
+// meta kinds
+add('', 'v1', 'Status', StatusSchema, false);
+add('', 'v1', 'DeleteOptions', DeleteOptionsSchema, false);
+add('', 'v1', 'WatchEvent', WatchEventSchema, false);
+add('', 'v1', 'APIResourceList', APIResourceListSchema, false);
+add('', 'v1', 'APIGroupList', APIGroupListSchema, false);
+add('', 'v1', 'APIGroup', APIGroupSchema, false);
+add('', 'v1', 'APIVersions', APIVersionsSchema, false);
+add('meta.k8s.io', 'v1', 'Table', TableSchema, false);
+
+export const KINDS: readonly KindEntry[] = ENTRIES;
+
+export function apiVersionString(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+const BY_GVK = new Map<string, KindEntry>(ENTRIES.map((e) => [`${apiVersionString(e.group, e.version)}/${e.kind}`, e]));
+
+export function kindEntry(apiVersion: string, kind: string): KindEntry | undefined {
+  return BY_GVK.get(`${apiVersion}/${kind}`);
+}
+
+/** The schema of an apiVersion + kind ('v1','Pod'; 'apps/v1','DeploymentList'), or undefined. */
+export function schemaFor(apiVersion: string, kind: string): TSchema | undefined {
+  return kindEntry(apiVersion, kind)?.schema;
+}
+
+/**
+ * Upstream's definition name for a kind ('v1','Pod' -> io.k8s.api.core.v1.Pod). Also accepts the
+ * names of nested meta types under 'v1' ('ObjectMeta', 'LabelSelector', ...).
+ */
+export function definitionName(apiVersion: string, kind: string): string | undefined {
+  const e = kindEntry(apiVersion, kind);
+  if (e) return e.definition;
+  if (apiVersion === 'v1' || apiVersion === 'meta/v1' || apiVersion === 'meta.k8s.io/v1') {
+    const n = 'io.k8s.apimachinery.pkg.apis.meta.v1.' + kind;
+    if (DEFINITIONS.has(n)) return n;
+  }
+  const { group, version } = splitApiVersion(apiVersion);
+  const pkg = group === '' ? 'core' : group.replace(/\.k8s\.io$/, '');
+  const n = `io.k8s.api.${pkg}.${version}.${kind}`;
+  return DEFINITIONS.has(n) ? n : undefined;
+}
+
+/** A named definition's schema (io.k8s.api.core.v1.Container ...). */
+export function definition(name: string): TSchema | undefined {
+  return DEFINITIONS.get(name);
+}
+
+

@@ -1,0 +1,86 @@
+/**
+ * What a fresh cluster has from the start: the system namespaces, the `kubernetes` Service at the first
+ * address of the service range, and its Endpoints/EndpointSlice pointing at this API server (upstream's
+ * bootstrap controller and endpoint reconciler).
+ */
+import { KubeError } from '../../api/errors.js';
+import type { ApiServer } from './server.js';
+import type { Obj } from './store.js';
+import { deepEqual } from './object-meta.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensure(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof KubeError && e.reason === 'AlreadyExists') return;
+    throw e;
+  }
+}
+
+export async function bootstrapCluster(api: ApiServer): Promise<void> {
+  const namespaces = api.store('', 'namespaces');
+  for (const name of SYSTEM_NAMESPACES) {
+    await ensure(() => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+  }
+  const services = api.store('', 'services');
+  const existing = await services.tryGet('default', 'kubernetes');
+  if (!existing) {
+    await ensure(() =>
+      services.create('default', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: api.serviceIPs.firstIP,
+          sessionAffinity: 'None',
+          ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: api.opts.securePort }],
+        },
+      }),
+    );
+  }
+  await reconcileKubernetesEndpoints(api);
+}
+
+export async function reconcileKubernetesEndpoints(api: ApiServer): Promise<void> {
+  const ip = api.opts.advertiseAddress;
+  const port = api.opts.securePort;
+  const endpoints = api.store('', 'endpoints');
+  const want: Obj = {
+    subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+  };
+  const cur = await endpoints.tryGet('default', 'kubernetes');
+  if (!cur) {
+    await ensure(() =>
+      endpoints.create('default', {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+        ...want,
+      }),
+    );
+  } else if (!deepEqual(cur.subsets, want.subsets)) {
+    await endpoints.systemUpdate('default', 'kubernetes', (o) => ({ ...o, subsets: want.subsets }));
+  }
+  const slices = api.store('discovery.k8s.io', 'endpointslices');
+  const wantSlice: Obj = {
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    ports: [{ name: 'https', port, protocol: 'TCP' }],
+  };
+  const curSlice = await slices.tryGet('default', 'kubernetes');
+  if (!curSlice) {
+    await ensure(() =>
+      slices.create('default', {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+        ...wantSlice,
+      }),
+    );
+  } else if (!deepEqual(curSlice.endpoints, wantSlice.endpoints) || !deepEqual(curSlice.ports, wantSlice.ports)) {
+    await slices.systemUpdate('default', 'kubernetes', (o) => ({ ...o, ...wantSlice }));
+  }
+}

@@ -1,0 +1,131 @@
+/** `kubelab apiserver`: flags (upstream's names), certificates, storage, then serve. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { formatHelp, parseFlags, str, num, strs, type FlagSpec } from '../../api/cli/flags.js';
+import { createCA, createCertificate } from '../../api/tls/certs.js';
+import { consoleLogger } from '../../api/client/log.js';
+import { EtcdBackend } from '../storage/etcd-backend.js';
+import { Authenticator } from './authn.js';
+import { loadEncryptionConfig } from './encryption.js';
+import { ApiServer } from './server.js';
+import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
+import { MemoryBackend } from '../storage/memory-backend.js';
+import { createKubeletProxy } from './kubelet-proxy.js';
+
+export const APISERVER_FLAGS: FlagSpec[] = [
+  { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
+  { name: 'etcd-cafile', type: 'string', help: 'SSL Certificate Authority file used to secure etcd communication.' },
+  { name: 'etcd-certfile', type: 'string', help: 'SSL certification file used to secure etcd communication.' },
+  { name: 'etcd-keyfile', type: 'string', help: 'SSL key file used to secure etcd communication.' },
+  { name: 'bind-address', type: 'string', default: '0.0.0.0', help: 'The IP address on which to listen for the --secure-port port.' },
+  { name: 'secure-port', type: 'int', default: 6443, help: 'The port on which to serve HTTPS with authentication and authorization.' },
+  { name: 'advertise-address', type: 'string', help: 'The IP address on which to advertise the apiserver to members of the cluster (the kubernetes Service endpoints). Defaults to --bind-address, or 127.0.0.1 when that is 0.0.0.0.' },
+  { name: 'cert-dir', type: 'string', default: '/var/run/kubernetes', help: 'The directory where generated TLS certs are kept (ignored if --tls-cert-file and --tls-private-key-file are given).' },
+  { name: 'tls-cert-file', type: 'string', help: 'File containing the default x509 Certificate for HTTPS.' },
+  { name: 'tls-private-key-file', type: 'string', help: 'File containing the default x509 private key matching --tls-cert-file.' },
+  { name: 'tls-sans', type: 'strings', default: [], help: 'Extra subject alternative names (IPs or DNS names) for a generated serving certificate (kubelab).' },
+  { name: 'client-ca-file', type: 'string', help: 'Any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.' },
+  { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
+  { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/16', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
+  { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'A port range to reserve for services with NodePort visibility.' },
+  { name: 'encryption-provider-config', type: 'string', help: 'The file containing configuration for encryption providers to be used for storing secrets in etcd.' },
+  { name: 'min-request-timeout', type: 'int', default: 1800, help: 'The minimum number of seconds a watch handler stays open (randomised up to twice that).' },
+  { name: 'kubelet-client-certificate', type: 'string', help: 'Path to a client cert file for TLS to kubelets.' },
+  { name: 'kubelet-client-key', type: 'string', help: 'Path to a client key file for TLS to kubelets.' },
+  { name: 'kubelet-certificate-authority', type: 'string', help: 'Path to a cert file for the certificate authority of kubelets.' },
+  { name: 'kubeconfig', type: 'string', help: 'Unused by the apiserver (accepted for symmetry with the other components).' },
+  { name: 'v', type: 'int', default: 0, help: 'Log level verbosity.' },
+];
+
+/** Generate (once) a CA and a serving certificate in certDir; later starts reuse them. */
+export function ensureServingCerts(certDir: string, sans: { ips: string[]; dns: string[] }): { certFile: string; keyFile: string; caFile: string } {
+  mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  const caFile = join(certDir, 'ca.crt');
+  const caKey = join(certDir, 'ca.key');
+  const certFile = join(certDir, 'apiserver.crt');
+  const keyFile = join(certDir, 'apiserver.key');
+  if (!existsSync(caFile) || !existsSync(caKey)) {
+    const ca = createCA('kubelab-ca');
+    writeFileSync(caFile, ca.certPem);
+    writeFileSync(caKey, ca.keyPem, { mode: 0o600 });
+  }
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    const ca = { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKey, 'utf8') };
+    const c = createCertificate({ ca, commonName: 'kube-apiserver', dnsNames: sans.dns, ipAddresses: sans.ips, serverAuth: true });
+    writeFileSync(certFile, c.certPem);
+    writeFileSync(keyFile, c.keyPem, { mode: 0o600 });
+  }
+  return { certFile, keyFile, caFile };
+}
+
+export async function runApiServer(argv: string[]): Promise<void> {
+  const { values: v, help } = parseFlags(APISERVER_FLAGS, argv);
+  if (help) {
+    process.stdout.write(formatHelp('kubelab apiserver', 'The Kubernetes API server validates and configures data for the api objects (pods, services, deployments, ...), stored in etcd.', APISERVER_FLAGS));
+    return;
+  }
+  const log = consoleLogger('apiserver');
+  const bind = str(v, 'bind-address')!;
+  const advertise = str(v, 'advertise-address') ?? (bind === '0.0.0.0' ? '127.0.0.1' : bind);
+  const serviceRange = str(v, 'service-cluster-ip-range')!;
+  parseCidr(serviceRange);
+  const firstIP = new ServiceIPAllocator(new MemoryBackend(), serviceRange).firstIP;
+
+  let certFile = str(v, 'tls-cert-file');
+  let keyFile = str(v, 'tls-private-key-file');
+  if (!certFile || !keyFile) {
+    const extra = strs(v, 'tls-sans');
+    const ips = [...new Set(['127.0.0.1', firstIP, advertise, ...(bind !== '0.0.0.0' ? [bind] : []), ...extra.filter((s) => isIP(s))])];
+    const dns = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname(), ...extra.filter((s) => !isIP(s))])];
+    const made = ensureServingCerts(str(v, 'cert-dir')!, { ips, dns });
+    certFile = made.certFile;
+    keyFile = made.keyFile;
+  }
+  const endpoints = strs(v, 'etcd-servers');
+  const backend =
+    endpoints[0] === 'memory'
+      ? new MemoryBackend()
+      : new EtcdBackend({
+          endpoints,
+          ...(str(v, 'etcd-cafile') ? { caFile: str(v, 'etcd-cafile')! } : {}),
+          ...(str(v, 'etcd-certfile') ? { certFile: str(v, 'etcd-certfile')! } : {}),
+          ...(str(v, 'etcd-keyfile') ? { keyFile: str(v, 'etcd-keyfile')! } : {}),
+        });
+  const clientCA = str(v, 'client-ca-file');
+  const encryption = str(v, 'encryption-provider-config');
+  const kubeletCert = str(v, 'kubelet-client-certificate');
+  const kubeletKey = str(v, 'kubelet-client-key');
+  const kubeletCA = str(v, 'kubelet-certificate-authority');
+  const server = new ApiServer({
+    backend,
+    bindAddress: bind,
+    securePort: num(v, 'secure-port'),
+    tlsCert: readFileSync(certFile),
+    tlsKey: readFileSync(keyFile),
+    ...(clientCA ? { clientCA: readFileSync(clientCA) } : {}),
+    authenticator: Authenticator.fromTokenFile(str(v, 'token-auth-file')),
+    serviceClusterIPRange: serviceRange,
+    serviceNodePortRange: str(v, 'service-node-port-range')!,
+    advertiseAddress: advertise,
+    ...(encryption ? { transformers: loadEncryptionConfig(encryption) } : {}),
+    minRequestTimeoutSeconds: num(v, 'min-request-timeout'),
+    log,
+    kubeletProxy: createKubeletProxy({
+      ...(kubeletCert ? { certPem: readFileSync(kubeletCert, 'utf8') } : {}),
+      ...(kubeletKey ? { keyPem: readFileSync(kubeletKey, 'utf8') } : {}),
+      ...(kubeletCA ? { caPem: readFileSync(kubeletCA, 'utf8') } : {}),
+    }),
+  });
+  await server.start();
+  log.info(`serving securely on ${bind}:${num(v, 'secure-port')} (advertise ${advertise}), etcd ${endpoints.join(',')}`);
+  const stop = async (): Promise<void> => {
+    log.info('shutting down');
+    await server.stop().catch(() => undefined);
+    await backend.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}

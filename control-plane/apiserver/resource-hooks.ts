@@ -1,0 +1,186 @@
+/**
+ * Resource-specific behaviour around the generic store: Service address allocation,
+ * namespace lifecycle (admission and two-phase deletion), pod graceful deletion.
+ */
+import { errors, KubeError, type StatusCause } from '../../api/errors.js';
+import type { Obj, Store, StoreHooks } from './store.js';
+import { AlreadyAllocatedError, type NodePortAllocator, type ServiceIPAllocator } from './range-allocator.js';
+import { nowRfc3339 } from './object-meta.js';
+
+function invalidService(name: string, causes: StatusCause[]): KubeError {
+  return errors.invalid('Service', '', name, causes);
+}
+
+function wantsNodePorts(svc: Obj): boolean {
+  return svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
+}
+
+function wantsClusterIP(svc: Obj): boolean {
+  return svc.spec?.type !== 'ExternalName' && svc.spec?.clusterIP !== 'None';
+}
+
+export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator): StoreHooks {
+  async function allocate(svc: Obj, old: Obj | undefined, taken: { ips: string[]; ports: number[] }): Promise<void> {
+    const name = svc.metadata?.name ?? '';
+    svc.spec ??= {};
+    // ClusterIP (immutable after create; validation of updates keeps it).
+    if (!old && wantsClusterIP(svc)) {
+      const requested: string | undefined = svc.spec.clusterIP || svc.spec.clusterIPs?.[0];
+      if (requested) {
+        try {
+          await ips.allocate(requested);
+          taken.ips.push(requested);
+        } catch (e) {
+          const why = e instanceof AlreadyAllocatedError ? 'provided IP is already allocated' : (e as Error).message;
+          throw invalidService(name, [
+            { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: ${why}` },
+          ]);
+        }
+        svc.spec.clusterIP = requested;
+      } else {
+        const ip = await ips.allocateNext();
+        taken.ips.push(ip);
+        svc.spec.clusterIP = ip;
+      }
+      svc.spec.clusterIPs = [svc.spec.clusterIP];
+    } else if (!old && svc.spec.clusterIP === 'None') {
+      svc.spec.clusterIPs = ['None'];
+    }
+    // NodePorts.
+    const oldPorts = new Set<number>((old?.spec?.ports ?? []).map((p: Obj) => p.nodePort).filter((p: unknown) => typeof p === 'number'));
+    if (wantsNodePorts(svc)) {
+      const used = new Set<number>();
+      for (let i = 0; i < (svc.spec.ports ?? []).length; i++) {
+        const p = svc.spec.ports[i];
+        if (typeof p.nodePort === 'number' && p.nodePort !== 0) {
+          if (oldPorts.has(p.nodePort) || used.has(p.nodePort)) {
+            used.add(p.nodePort);
+            continue;
+          }
+          try {
+            await ports.allocate(p.nodePort);
+            taken.ports.push(p.nodePort);
+            used.add(p.nodePort);
+          } catch (e) {
+            const why = e instanceof AlreadyAllocatedError ? 'provided port is already allocated' : (e as Error).message;
+            throw invalidService(name, [{ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: ${why}` }]);
+          }
+        } else {
+          // Reuse the old port of the same service port when there was one (kubectl apply omits nodePort).
+          const prev = (old?.spec?.ports ?? []).find((op: Obj) => op.port === p.port && (op.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+          if (prev?.nodePort && !used.has(prev.nodePort)) {
+            p.nodePort = prev.nodePort;
+          } else {
+            p.nodePort = await ports.allocateNext();
+            taken.ports.push(p.nodePort);
+          }
+          used.add(p.nodePort);
+        }
+      }
+    } else {
+      for (const p of svc.spec.ports ?? []) delete p.nodePort;
+    }
+  }
+
+  const pending = new WeakMap<Obj, { ips: string[]; ports: number[] }>();
+
+  async function releaseTaken(svc: Obj): Promise<void> {
+    const t = pending.get(svc);
+    if (!t) return;
+    for (const ip of t.ips) await ips.release(ip);
+    for (const p of t.ports) await ports.release(p);
+    pending.delete(svc);
+  }
+
+  return {
+    async beforeCreate(svc) {
+      const taken = { ips: [] as string[], ports: [] as number[] };
+      pending.set(svc, taken);
+      try {
+        await allocate(svc, undefined, taken);
+      } catch (e) {
+        await releaseTaken(svc);
+        throw e;
+      }
+    },
+    createFailed: releaseTaken,
+    async beforeUpdate(svc, old) {
+      const taken = { ips: [] as string[], ports: [] as number[] };
+      pending.set(svc, taken);
+      // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
+      try {
+        await allocate(svc, old, taken);
+      } catch (e) {
+        await releaseTaken(svc);
+        throw e;
+      }
+    },
+    async updateFailed(svc) {
+      await releaseTaken(svc);
+    },
+    async updateCommitted(svc, old) {
+      pending.delete(svc);
+      const now = new Set<number>((svc.spec?.ports ?? []).map((p: Obj) => p.nodePort).filter((p: unknown) => typeof p === 'number'));
+      for (const p of old.spec?.ports ?? []) {
+        if (typeof p.nodePort === 'number' && !now.has(p.nodePort)) await ports.release(p.nodePort);
+      }
+    },
+    async afterDelete(svc) {
+      for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) {
+        if (ip && ip !== 'None') await ips.release(ip);
+      }
+      for (const p of svc.spec?.ports ?? []) if (typeof p.nodePort === 'number') await ports.release(p.nodePort);
+    },
+  };
+}
+
+/** Admission for namespaced creates: the namespace must exist and not be terminating (NamespaceLifecycle). */
+export function namespaceAdmission(namespaces: Store, resource: string): (obj: Obj) => Promise<void> {
+  return async (obj) => {
+    const ns: string | undefined = obj.metadata?.namespace;
+    if (!ns) return;
+    const nsObj = await namespaces.tryGet(undefined, ns);
+    if (!nsObj) throw errors.notFound('namespaces', '', ns);
+    if (nsObj.metadata?.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
+      if (resource === 'events') return; // upstream lets events in so deletion can be reported
+      throw new KubeError('Forbidden', `${resource} "${obj.metadata?.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+        details: { name: obj.metadata?.name, kind: resource, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }] },
+      });
+    }
+  };
+}
+
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+/** Namespace deletion is two-phase: Terminating until the namespace controller empties it and finalizes. */
+export function namespaceHooks(store: () => Store): StoreHooks {
+  return {
+    async customDelete(ns) {
+      const name = ns.metadata.name as string;
+      if (IMMORTAL_NAMESPACES.has(name)) {
+        throw new KubeError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+          details: { name, kind: 'namespaces' },
+        });
+      }
+      const specFinalizers: string[] = ns.spec?.finalizers ?? [];
+      const metaFinalizers: string[] = ns.metadata?.finalizers ?? [];
+      if (specFinalizers.length === 0 && metaFinalizers.length === 0) return undefined; // plain delete
+      if (ns.metadata.deletionTimestamp) return ns;
+      return store().systemUpdate(undefined, name, (cur) => {
+        cur.metadata.deletionTimestamp = nowRfc3339();
+        cur.metadata.deletionGracePeriodSeconds = 0;
+        cur.status = { ...(cur.status ?? {}), phase: 'Terminating' };
+        return cur;
+      });
+    },
+  };
+}
+
+/** Pods bound to a node and not terminated wait for the kubelet: graceful deletion. */
+export function podGracePeriod(pod: Obj, requested: number | undefined): number | undefined {
+  const phase = pod.status?.phase;
+  if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  if (requested !== undefined) return Math.max(0, requested);
+  const g = pod.spec?.terminationGracePeriodSeconds;
+  return typeof g === 'number' ? g : 30;
+}

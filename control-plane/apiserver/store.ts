@@ -1,0 +1,539 @@
+/**
+ * The generic registry store (upstream's genericregistry.Store): one per resource, written
+ * against the storage Backend and a ResourceStrategy. It owns object semantics: uid, timestamps,
+ * generation, resourceVersion = etcd revision, optimistic concurrency, finalizers and graceful deletion.
+ */
+import type { Backend, KeyValue } from '../storage/backend.js';
+import { isStorageError } from '../storage/storage-error.js';
+import { errors, KubeError, type StatusCause } from '../../api/errors.js';
+import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
+import type { ResourceStrategy } from './strategies/strategy.js';
+import { identityTransformer, type Transformer } from './encryption.js';
+import { WatchCache } from './watch-cache.js';
+import { clone, deepEqual, generateName, newUid, nowRfc3339, specOf } from './object-meta.js';
+
+export type Obj = Record<string, any>;
+
+/** Upstream's limit on what etcd stores (1.5 MiB). */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+export interface StoreHooks {
+  /** After defaulting and validation, before the write (allocate ClusterIPs/NodePorts). */
+  beforeCreate?(obj: Obj): Promise<void>;
+  /** The write failed: undo beforeCreate. */
+  createFailed?(obj: Obj): Promise<void>;
+  beforeUpdate?(obj: Obj, old: Obj): Promise<void>;
+  updateFailed?(obj: Obj, old: Obj): Promise<void>;
+  updateCommitted?(obj: Obj, old: Obj): Promise<void>;
+  /** The object is gone from storage (release what it held). */
+  afterDelete?(obj: Obj): Promise<void>;
+  /** Graceful deletion (pods): the grace period to wait, or undefined to delete now. */
+  gracePeriod?(obj: Obj, requested: number | undefined): number | undefined;
+  /** Namespace existence and termination checks for namespaced creates. */
+  admitCreate?(obj: Obj): Promise<void>;
+  /** Custom deletion (namespaces): returns the object to answer with when it handled it. */
+  customDelete?(obj: Obj): Promise<Obj | undefined>;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export interface ListQuery {
+  namespace?: string;
+  matches: (obj: Obj) => boolean;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: Obj[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+export function encodeContinue(rv: number, startKeySuffix: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: startKeySuffix })).toString('base64');
+}
+
+export function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad');
+    return t;
+  } catch {
+    throw errors.badRequest('continue key is not valid: illegal base64 data or malformed token');
+  }
+}
+
+export class Store {
+  readonly cache: WatchCache;
+
+  constructor(
+    readonly info: ResourceInfo,
+    readonly strategy: ResourceStrategy,
+    private readonly backend: Backend,
+    private readonly transformer: Transformer = identityTransformer,
+    readonly hooks: StoreHooks = {},
+  ) {
+    this.cache = new WatchCache(backend, storagePrefix(info), (key, value, rev) => this.decode(key, value, rev));
+  }
+
+  get group(): string {
+    return this.info.group;
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return storageKey(this.info, namespace, name);
+  }
+
+  decode(_key: string, value: Buffer, rev: number): Obj {
+    const obj = JSON.parse(this.transformer.fromStorage(value).toString('utf8')) as Obj;
+    obj.metadata ??= {};
+    obj.metadata.resourceVersion = String(rev);
+    return obj;
+  }
+
+  private encode(obj: Obj): Buffer {
+    const copy = { ...obj, metadata: { ...obj.metadata } };
+    delete copy.metadata.resourceVersion;
+    const raw = Buffer.from(JSON.stringify(copy));
+    if (raw.length > MAX_OBJECT_BYTES) {
+      throw new KubeError('RequestEntityTooLarge', `etcdserver: request is too large`, { httpStatus: 413 });
+    }
+    return this.transformer.toStorage(raw);
+  }
+
+  private fromKv(kv: KeyValue): Obj {
+    return this.decode(kv.key, kv.value, kv.modRevision);
+  }
+
+  notFound(name: string): KubeError {
+    return errors.notFound(this.info.plural, this.info.group, name);
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<Obj> {
+    const kv = await this.backend.get(this.key(namespace, name));
+    if (!kv) throw this.notFound(name);
+    return this.fromKv(kv);
+  }
+
+  async tryGet(namespace: string | undefined, name: string): Promise<Obj | undefined> {
+    const kv = await this.backend.get(this.key(namespace, name));
+    return kv ? this.fromKv(kv) : undefined;
+  }
+
+  /** List with selectors and paging. resourceVersion "0" is served from the watch cache; otherwise a consistent read. */
+  async list(q: ListQuery): Promise<ListResult> {
+    const prefix = storagePrefix(this.info, q.namespace);
+    if (q.resourceVersion === '0' && !q.continueToken && !q.limit) {
+      await this.cache.ready();
+      const items = this.cache.list(q.namespace).map((o) => o.obj).filter(q.matches);
+      return { items, resourceVersion: String(this.cache.currentRevision) };
+    }
+    let revision: number | undefined;
+    let startKey: string | undefined;
+    if (q.continueToken) {
+      const t = decodeContinue(q.continueToken);
+      revision = t.rv;
+      startKey = prefix + t.start;
+    } else if (q.resourceVersion && q.resourceVersion !== '0' && q.resourceVersionMatch === 'Exact') {
+      revision = Number(q.resourceVersion);
+      if (!Number.isInteger(revision)) throw errors.badRequest(`invalid resourceVersion: ${q.resourceVersion}`);
+    }
+    const limit = q.limit && q.limit > 0 ? q.limit : 0;
+    const items: Obj[] = [];
+    let readRev = revision ?? 0;
+    let nextStart = startKey;
+    let lastKey = '';
+    let more = false;
+    try {
+      for (;;) {
+        const page = await this.backend.list(prefix, {
+          ...(nextStart ? { startKey: nextStart } : {}),
+          ...(readRev ? { revision: readRev } : {}),
+          ...(limit ? { limit: Math.max(limit - items.length, 1) + 1 } : {}),
+        });
+        readRev = page.revision;
+        let consumed = 0;
+        for (const kv of page.items) {
+          if (limit && items.length >= limit) {
+            more = true;
+            break;
+          }
+          consumed++;
+          lastKey = kv.key;
+          let obj: Obj;
+          try {
+            obj = this.fromKv(kv);
+          } catch {
+            continue;
+          }
+          if (q.matches(obj)) items.push(obj);
+        }
+        if (more) break;
+        if (!page.more || !limit) {
+          more = false;
+          break;
+        }
+        if (consumed === 0) break;
+        nextStart = lastKey + '\x00';
+      }
+    } catch (e) {
+      if (isStorageError(e, 'ERR_STORAGE_COMPACTED')) {
+        throw new KubeError(
+          'Expired',
+          q.continueToken
+            ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.'
+            : `The resourceVersion for the provided list is too old.`,
+          { httpStatus: 410 },
+        );
+      }
+      throw e;
+    }
+    const res: ListResult = { items, resourceVersion: String(readRev) };
+    if (more && lastKey) res.continueToken = encodeContinue(readRev, lastKey.slice(prefix.length) + '\x00');
+    return res;
+  }
+
+  /** Fill in what the server owns on create; returns the object to store. */
+  private prepareCreate(obj: Obj, namespace: string | undefined): Obj {
+    const o = clone(obj);
+    o.apiVersion = apiVersionOf(this.info);
+    o.kind = this.info.kind;
+    o.metadata ??= {};
+    const m = o.metadata;
+    if (this.info.namespaced) m.namespace = namespace;
+    else delete m.namespace;
+    if (!m.name && m.generateName) m.name = generateName(m.generateName);
+    m.uid = newUid();
+    m.creationTimestamp = nowRfc3339();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.selfLink;
+    if (this.strategy.hasStatusSubresource || 'spec' in o) m.generation = 1;
+    return o;
+  }
+
+  private invalid(name: string, causes: StatusCause[]): KubeError {
+    return errors.invalid(this.info.kind, this.info.group, name ?? '', causes);
+  }
+
+  async create(namespace: string | undefined, input: Obj, opts: WriteOptions = {}): Promise<Obj> {
+    for (let attempt = 0; ; attempt++) {
+      const obj = this.prepareCreate(input, namespace);
+      this.strategy.applyDefaults(obj);
+      this.strategy.prepareForCreate(obj);
+      const causes = this.strategy.validate(obj);
+      if (!obj.metadata.name && !obj.metadata.generateName) {
+        if (!causes.some((c) => c.field === 'metadata.name')) {
+          causes.unshift({ reason: 'FieldValueRequired', message: 'name or generateName is required', field: 'metadata.name' });
+        }
+      }
+      if (causes.length > 0) throw this.invalid(obj.metadata.name, causes);
+      if (this.hooks.admitCreate) await this.hooks.admitCreate(obj);
+      if (opts.dryRun) return obj;
+      if (this.hooks.beforeCreate) await this.hooks.beforeCreate(obj);
+      try {
+        const value = this.encode(obj);
+        const rev = await this.backend.create(this.key(namespace, obj.metadata.name), value);
+        obj.metadata.resourceVersion = String(rev);
+        return obj;
+      } catch (e) {
+        if (this.hooks.createFailed) await this.hooks.createFailed(obj).catch(() => undefined);
+        if (isStorageError(e, 'ERR_STORAGE_KEY_EXISTS')) {
+          // generateName collisions are retried, as upstream's RetryGenerateName.
+          if (!input.metadata?.name && input.metadata?.generateName && attempt < 7) continue;
+          throw errors.alreadyExists(this.info.plural, this.info.group, obj.metadata.name);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency. `mutate` gets a private copy of the current object
+   * and returns the new one. With `expectedRV`, a different current revision is 409 Conflict; without,
+   * conflicts are retried (a patch or status update with no resourceVersion).
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    mutate: (cur: Obj) => Obj | Promise<Obj>,
+    opts: { subresource?: string; expectedRV?: string; dryRun?: boolean; allowCreate?: boolean } = {},
+  ): Promise<Obj> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.backend.get(key);
+      if (!kv) {
+        if (opts.allowCreate) {
+          const created = await mutate({});
+          return this.create(namespace, created, { dryRun: opts.dryRun ?? false }).catch((e) => {
+            if (isKubeErrorReason(e, 'AlreadyExists')) return this.guaranteedUpdate(namespace, name, mutate, opts);
+            throw e;
+          });
+        }
+        throw this.notFound(name);
+      }
+      const cur = this.fromKv(kv);
+      const newObj = await mutate(clone(cur));
+      const rv = opts.expectedRV ?? newObj.metadata?.resourceVersion;
+      if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
+        if (opts.expectedRV !== undefined || newObj.metadata?.resourceVersion !== undefined) {
+          throw errors.conflict(
+            this.info.plural,
+            this.info.group,
+            name,
+            'the object has been modified; please apply your changes to the latest version and try again',
+          );
+        }
+      }
+      const prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
+      if (deepEqual(stripRV(prepared), stripRV(cur))) return cur; // no-op: no new revision, as upstream
+      if (opts.dryRun) return prepared;
+      // An update that removes the last finalizer of an object being deleted deletes it.
+      if (prepared.metadata.deletionTimestamp && !(prepared.metadata.finalizers?.length > 0) && !this.hooks.customDelete) {
+        if (!(prepared.metadata.deletionGracePeriodSeconds > 0)) {
+          try {
+            await this.backend.delete(key, kv.modRevision);
+          } catch (e) {
+            if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
+            if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+            throw e;
+          }
+          if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
+          return prepared;
+        }
+      }
+      if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(prepared, cur);
+      try {
+        const rev = await this.backend.update(key, this.encode(prepared), kv.modRevision);
+        prepared.metadata.resourceVersion = String(rev);
+        if (this.hooks.updateCommitted) await this.hooks.updateCommitted(prepared, cur).catch(() => undefined);
+        return prepared;
+      } catch (e) {
+        if (this.hooks.updateFailed) await this.hooks.updateFailed(prepared, cur).catch(() => undefined);
+        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) {
+          if (rv !== undefined && rv !== '') {
+            throw errors.conflict(
+              this.info.plural,
+              this.info.group,
+              name,
+              'the object has been modified; please apply your changes to the latest version and try again',
+            );
+          }
+          continue;
+        }
+        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+        throw e;
+      }
+    }
+    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+  }
+
+  /** Server-owned fields survive client updates; spec vs status split; generation; validation. */
+  private prepareUpdate(input: Obj, cur: Obj, subresource: string, urlName: string): Obj {
+    const obj = clone(input);
+    obj.apiVersion = apiVersionOf(this.info);
+    obj.kind = this.info.kind;
+    obj.metadata ??= {};
+    const m = obj.metadata;
+    const cm = cur.metadata;
+    if (m.name !== undefined && m.name !== urlName) {
+      throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${urlName})`);
+    }
+    if (this.info.namespaced && m.namespace !== undefined && m.namespace !== cm.namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    m.name = cm.name;
+    if (this.info.namespaced) m.namespace = cm.namespace;
+    m.uid = cm.uid;
+    m.creationTimestamp = cm.creationTimestamp;
+    if (cm.deletionTimestamp) {
+      m.deletionTimestamp = cm.deletionTimestamp;
+      m.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
+    } else {
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
+    }
+    if (cm.generation !== undefined) m.generation = cm.generation;
+    if (!('generateName' in m) && cm.generateName) m.generateName = cm.generateName;
+
+    let causes: StatusCause[];
+    if (subresource === 'status') {
+      // The status subresource changes status only (and nothing of metadata but labels/annotations? upstream: status only).
+      const out = { ...clone(cur), status: obj.status };
+      if (out.status === undefined) delete out.status;
+      this.strategy.applyDefaults(out);
+      causes = this.strategy.validateStatusUpdate(out, cur);
+      if (causes.length > 0) throw this.invalid(urlName, causes);
+      return out;
+    }
+    if (this.strategy.hasStatusSubresource && subresource === '') {
+      if (cur.status === undefined) delete obj.status;
+      else obj.status = clone(cur.status);
+    }
+    this.strategy.applyDefaults(obj);
+    this.strategy.prepareForUpdate(obj, cur);
+    if (!deepEqual(specOf(obj), specOf(cur)) && cm.generation !== undefined) m.generation = (cm.generation ?? 0) + 1;
+    causes = this.strategy.validateUpdate(obj, cur);
+    if (causes.length > 0) throw this.invalid(urlName, causes);
+    return obj;
+  }
+
+  /** PUT: full replacement with optimistic concurrency on metadata.resourceVersion. */
+  async update(namespace: string | undefined, name: string, input: Obj, opts: { subresource?: string; dryRun?: boolean; allowCreate?: boolean } = {}): Promise<Obj> {
+    const rv = input.metadata?.resourceVersion;
+    return this.guaranteedUpdate(namespace, name, () => input, {
+      ...opts,
+      ...(rv ? { expectedRV: String(rv) } : {}),
+    });
+  }
+
+  /** DELETE with preconditions, finalizers, propagation and graceful deletion. Returns the object (deleted or being deleted). */
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<{ obj: Obj; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.backend.get(key);
+      if (!kv) throw this.notFound(name);
+      const cur = this.fromKv(kv);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== cur.metadata.uid) {
+        throw errors.conflict(this.info.plural, this.info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+        throw errors.conflict(
+          this.info.plural,
+          this.info.group,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+        );
+      }
+      if (this.hooks.customDelete) {
+        const handled = await this.hooks.customDelete(cur);
+        if (handled) return { obj: handled, deleted: false };
+      }
+      const dryRun = (opts.dryRun ?? []).includes('All');
+      const next = clone(cur);
+      const m = next.metadata;
+      const finalizers: string[] = [...(m.finalizers ?? [])];
+      const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
+      if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) {
+        finalizers.push('foregroundDeletion');
+        const i = finalizers.indexOf('orphan');
+        if (i >= 0) finalizers.splice(i, 1);
+      } else if (policy === 'Orphan' && !finalizers.includes('orphan')) {
+        finalizers.push('orphan');
+        const i = finalizers.indexOf('foregroundDeletion');
+        if (i >= 0) finalizers.splice(i, 1);
+      } else if (policy === 'Background') {
+        for (const f of ['orphan', 'foregroundDeletion']) {
+          const i = finalizers.indexOf(f);
+          if (i >= 0 && !m.deletionTimestamp) finalizers.splice(i, 1);
+        }
+      }
+      const grace = this.hooks.gracePeriod ? this.hooks.gracePeriod(cur, opts.gracePeriodSeconds) : undefined;
+      const needsWait = finalizers.length > 0 || (grace !== undefined && grace > 0);
+      if (needsWait) {
+        if (finalizers.length > 0) m.finalizers = finalizers;
+        else delete m.finalizers;
+        if (!m.deletionTimestamp) {
+          m.deletionTimestamp = nowRfc3339(new Date(Date.now() + (grace ?? 0) * 1000));
+          m.deletionGracePeriodSeconds = grace ?? 0;
+        } else if (grace !== undefined && grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
+          // A shorter grace period may replace a longer one.
+          m.deletionTimestamp = nowRfc3339(new Date(Date.now() + grace * 1000));
+          m.deletionGracePeriodSeconds = grace;
+        }
+        if (grace === 0 && finalizers.length === 0) {
+          // fall through to immediate delete
+        } else {
+          if (deepEqual(next, cur)) return { obj: cur, deleted: false };
+          if (dryRun) return { obj: next, deleted: false };
+          try {
+            const rev = await this.backend.update(key, this.encode(next), kv.modRevision);
+            next.metadata.resourceVersion = String(rev);
+            return { obj: next, deleted: false };
+          } catch (e) {
+            if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
+            if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+            throw e;
+          }
+        }
+      }
+      if (dryRun) return { obj: cur, deleted: true };
+      try {
+        const { revision } = await this.backend.delete(key, kv.modRevision);
+        cur.metadata.resourceVersion = String(revision);
+      } catch (e) {
+        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
+        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+        throw e;
+      }
+      if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
+      return { obj: cur, deleted: true };
+    }
+    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+  }
+
+  /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize). */
+  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: Obj) => Obj): Promise<Obj> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.backend.get(key);
+      if (!kv) throw this.notFound(name);
+      const cur = this.fromKv(kv);
+      const next = mutate(clone(cur));
+      if (deepEqual(stripRV(next), stripRV(cur))) return cur;
+      try {
+        const rev = await this.backend.update(key, this.encode(next), kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        return next;
+      } catch (e) {
+        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
+        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+        throw e;
+      }
+    }
+    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+  }
+
+  /** Remove the object unconditionally once nothing holds it (used after namespace finalization). */
+  async forceRemove(namespace: string | undefined, name: string, expectedRV?: string): Promise<void> {
+    try {
+      const kv = await this.backend.get(this.key(namespace, name));
+      if (!kv) return;
+      await this.backend.delete(this.key(namespace, name), expectedRV ? Number(expectedRV) : kv.modRevision);
+      if (this.hooks.afterDelete) await this.hooks.afterDelete(this.fromKv(kv)).catch(() => undefined);
+    } catch (e) {
+      if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND') || isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) return;
+      throw e;
+    }
+  }
+}
+
+function stripRV(o: Obj): Obj {
+  return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };
+}
+
+function isKubeErrorReason(e: unknown, reason: string): boolean {
+  return e instanceof KubeError && e.reason === reason;
+}

@@ -1,0 +1,232 @@
+/**
+ * Upstream's defaulters (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go), and the
+ * defaults upstream applies through admission plugins at pod creation (ServiceAccount, Priority,
+ * DefaultTolerationSeconds). All functions mutate in place and are idempotent.
+ */
+
+export const DEFAULT_TOLERATION_SECONDS = 300;
+export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+function obj(parent: any, key: string): any {
+  if (parent[key] === undefined || parent[key] === null || typeof parent[key] !== 'object') parent[key] = {};
+  return parent[key];
+}
+
+/** The tag of an image reference ('' when none), ignoring a registry port. */
+export function imageTag(image: string): { tag: string; digest: boolean } {
+  if (image.includes('@')) return { tag: '', digest: true };
+  const lastSlash = image.lastIndexOf('/');
+  const lastPart = image.slice(lastSlash + 1);
+  const colon = lastPart.lastIndexOf(':');
+  return { tag: colon >= 0 ? lastPart.slice(colon + 1) : '', digest: false };
+}
+
+/** SetDefaults_Container's pull policy: Always for `:latest` or no tag, else IfNotPresent. */
+export function defaultPullPolicy(image: string): string {
+  const { tag, digest } = imageTag(image);
+  if (digest) return 'IfNotPresent';
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+export function defaultProbe(p: any): void {
+  if (!p || typeof p !== 'object') return;
+  if (p.timeoutSeconds === undefined || p.timeoutSeconds === 0) p.timeoutSeconds = 1;
+  if (p.periodSeconds === undefined || p.periodSeconds === 0) p.periodSeconds = 10;
+  if (p.successThreshold === undefined || p.successThreshold === 0) p.successThreshold = 1;
+  if (p.failureThreshold === undefined || p.failureThreshold === 0) p.failureThreshold = 3;
+  defaultHandler(p);
+}
+
+function defaultHandler(h: any): void {
+  if (!h || typeof h !== 'object') return;
+  if (h.httpGet && typeof h.httpGet === 'object') {
+    if (!h.httpGet.path) h.httpGet.path = '/';
+    if (!h.httpGet.scheme) h.httpGet.scheme = 'HTTP';
+  }
+  if (h.grpc && typeof h.grpc === 'object' && h.grpc.service === undefined) h.grpc.service = '';
+}
+
+export function defaultContainer(c: any): void {
+  if (!c || typeof c !== 'object') return;
+  if (!c.imagePullPolicy && typeof c.image === 'string') c.imagePullPolicy = defaultPullPolicy(c.image);
+  if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
+  if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
+  for (const p of c.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
+  for (const e of c.env ?? []) {
+    const fr = e?.valueFrom?.fieldRef;
+    if (fr && !fr.apiVersion) fr.apiVersion = 'v1';
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  if (c.lifecycle) {
+    defaultHandler(c.lifecycle.postStart);
+    defaultHandler(c.lifecycle.preStop);
+  }
+}
+
+/** SetDefaults_Pod's resources rule: a limit given without a request makes the request. */
+function defaultRequestsFromLimits(c: any): void {
+  const limits = c?.resources?.limits;
+  if (!limits || typeof limits !== 'object' || Object.keys(limits).length === 0) return;
+  const requests = obj(c.resources, 'requests');
+  for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
+}
+
+function defaultVolume(v: any): void {
+  if (!v || typeof v !== 'object') return;
+  const sources = Object.keys(v).filter((k) => k !== 'name');
+  if (sources.length === 0) v.emptyDir = {};
+  if (v.secret && v.secret.defaultMode === undefined) v.secret.defaultMode = 420;
+  if (v.configMap && v.configMap.defaultMode === undefined) v.configMap.defaultMode = 420;
+  if (v.downwardAPI && v.downwardAPI.defaultMode === undefined) v.downwardAPI.defaultMode = 420;
+  if (v.projected && v.projected.defaultMode === undefined) v.projected.defaultMode = 420;
+  if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
+  for (const it of v.downwardAPI?.items ?? []) if (it?.fieldRef && !it.fieldRef.apiVersion) it.fieldRef.apiVersion = 'v1';
+}
+
+/** SetDefaults_PodSpec + SetDefaults_Container + SetDefaults_Volume (+ the Pod-level resource rule). */
+export function defaultPodSpec(spec: any): void {
+  if (!spec || typeof spec !== 'object') return;
+  if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
+  if (!spec.restartPolicy) spec.restartPolicy = 'Always';
+  if (spec.securityContext === undefined || spec.securityContext === null) spec.securityContext = {};
+  if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null) {
+    spec.terminationGracePeriodSeconds = 30;
+  }
+  if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
+  if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
+  // v1 conversion keeps the deprecated serviceAccount mirrored with serviceAccountName.
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    defaultContainer(c);
+    defaultRequestsFromLimits(c);
+    if (spec.hostNetwork) for (const p of c?.ports ?? []) if (p && !p.hostPort) p.hostPort = p.containerPort;
+  }
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+}
+
+export function defaultPodTemplate(template: any): void {
+  if (!template || typeof template !== 'object') return;
+  defaultPodSpec(template.spec);
+}
+
+/** Mirror the v1 singular/plural IP fields as conversion does. */
+export function defaultPodStatusIPs(status: any): void {
+  if (!status || typeof status !== 'object') return;
+  if (status.podIP && !(status.podIPs ?? []).length) status.podIPs = [{ ip: status.podIP }];
+  if (!status.podIP && (status.podIPs ?? []).length) status.podIP = status.podIPs[0]?.ip;
+  if (status.hostIP && !(status.hostIPs ?? []).length) status.hostIPs = [{ ip: status.hostIP }];
+  if (!status.hostIP && (status.hostIPs ?? []).length) status.hostIP = status.hostIPs[0]?.ip;
+}
+
+export function defaultPod(pod: any): void {
+  defaultPodSpec(obj(pod, 'spec'));
+  if (pod.status) defaultPodStatusIPs(pod.status);
+}
+
+/** Admission-time pod defaults: ServiceAccount, Priority, DefaultTolerationSeconds. */
+export function admitPod(pod: any): void {
+  const spec = obj(pod, 'spec');
+  if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
+  spec.serviceAccount = spec.serviceAccountName;
+  if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
+  if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
+  const tolerations: any[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  const tolerates = (k: string) =>
+    tolerations.some(
+      (t) => (t?.operator === 'Exists' && !t?.key) || (t?.key === k && (t?.effect === 'NoExecute' || !t?.effect)),
+    );
+  const add: any[] = [];
+  for (const k of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
+    if (!tolerates(k)) add.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+  }
+  if (add.length) spec.tolerations = [...tolerations, ...add];
+}
+
+export function defaultService(svc: any): void {
+  const spec = obj(svc, 'spec');
+  if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
+  if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP') {
+    const cfg = obj(spec, 'sessionAffinityConfig');
+    const cip = obj(cfg, 'clientIP');
+    if (cip.timeoutSeconds === undefined) cip.timeoutSeconds = 10800;
+  }
+  if (!spec.type) spec.type = 'ClusterIP';
+  for (const p of spec.ports ?? []) {
+    if (!p || typeof p !== 'object') continue;
+    if (!p.protocol) p.protocol = 'TCP';
+    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+  }
+  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy) {
+    spec.externalTrafficPolicy = 'Cluster';
+  }
+  if (!spec.internalTrafficPolicy && spec.type !== 'ExternalName') spec.internalTrafficPolicy = 'Cluster';
+  if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
+  // The registry's IP family defaults (single-stack IPv4 cluster).
+  if (spec.type !== 'ExternalName') {
+    const headlessNoSelector = spec.clusterIP === 'None' && Object.keys(spec.selector ?? {}).length === 0;
+    if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = headlessNoSelector ? 'RequireDualStack' : 'SingleStack';
+    if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
+  }
+}
+
+export function defaultDeployment(d: any): void {
+  const spec = obj(d, 'spec');
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  const strategy = obj(spec, 'strategy');
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = obj(strategy, 'rollingUpdate');
+    if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = '25%';
+    if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = '25%';
+  }
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
+  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null) spec.progressDeadlineSeconds = 600;
+  defaultPodTemplate(spec.template);
+}
+
+export function defaultReplicaSet(rs: any): void {
+  const spec = obj(rs, 'spec');
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  defaultPodTemplate(spec.template);
+}
+
+export function defaultSecret(s: any): void {
+  if (!s.type) s.type = 'Opaque';
+}
+
+export function defaultNamespace(ns: any): void {
+  const meta = obj(ns, 'metadata');
+  if (meta.name) obj(meta, 'labels')['kubernetes.io/metadata.name'] = meta.name;
+  const status = obj(ns, 'status');
+  if (!status.phase) status.phase = 'Active';
+}
+
+export function defaultNode(node: any): void {
+  obj(node, 'spec');
+  const status = obj(node, 'status');
+  if (status.capacity && (status.allocatable === undefined || status.allocatable === null)) {
+    status.allocatable = { ...status.capacity };
+  }
+}
+
+export function defaultEndpoints(ep: any): void {
+  for (const ss of ep.subsets ?? []) for (const p of ss?.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
+}
+
+export function defaultEndpointSlice(es: any): void {
+  for (const p of es.ports ?? []) {
+    if (!p) continue;
+    if (!p.protocol) p.protocol = 'TCP';
+    if (p.name === undefined) p.name = '';
+  }
+}
+
+export function defaultEvent(ev: any): void {
+  // core/v1 events: nothing upstream; keep count/first/last consistent for the printers.
+  void ev;
+}

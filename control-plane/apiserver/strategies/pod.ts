@@ -1,0 +1,596 @@
+/**
+ * Pods: spec validation (shared with pod templates of Deployments and ReplicaSets), the update
+ * rules (only images, activeDeadlineSeconds, added tolerations and a negative grace period may
+ * change), status-update rules, QoS class, and the pod strategy itself
+ * (pkg/apis/core/validation/validation.go, pkg/registry/core/pod/strategy.go).
+ */
+import type { StatusCause } from '../../../api/errors.js';
+import {
+  child,
+  deepClone,
+  diffPaths,
+  fieldErr,
+  index,
+  isConfigMapKey,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isRelaxedEnvVarName,
+  isValidLabelValue,
+  isValidPortName,
+  isValidPortNum,
+  inclusiveRangeError,
+  key,
+  nameIsDNSSubdomain,
+  parseQuantity,
+  semanticEqual,
+  validateIP,
+  validateImmutableField,
+  validateLabels,
+  validateNonnegative,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateResourceQuantityValue,
+} from './validation.js';
+
+const MAX_INT32 = 2147483647;
+
+export const SUPPORTED_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+export const SUPPORTED_PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+export const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+const VALID_ENV_FIELD_PATHS = [
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+const VOLUME_SOURCES = [
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
+];
+
+export const POD_UPDATE_FORBIDDEN_MESSAGE =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+// ---------------------------------------------------------------------------------------------
+// Pieces
+// ---------------------------------------------------------------------------------------------
+
+export function validateTaintEffect(effect: unknown, allowEmpty: boolean, field: string): StatusCause[] {
+  if (!effect) return allowEmpty ? [] : [fieldErr.required(field, '')];
+  return TAINT_EFFECTS.includes(String(effect)) ? [] : [fieldErr.notSupported(field, effect, TAINT_EFFECTS)];
+}
+
+export function validateTolerations(tolerations: any[] | undefined, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  (tolerations ?? []).forEach((t, i) => {
+    const p = index(field, i);
+    const tk = String(t?.key ?? '');
+    const op = String(t?.operator ?? '');
+    if (tk) for (const m of isQualifiedName(tk)) errs.push(fieldErr.invalid(child(p, 'key'), tk, m));
+    if (!tk && op !== 'Exists') {
+      errs.push(fieldErr.invalid(child(p, 'operator'), op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    }
+    if (t?.tolerationSeconds !== undefined && t?.tolerationSeconds !== null && t?.effect !== 'NoExecute') {
+      errs.push(fieldErr.invalid(child(p, 'effect'), t?.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    switch (op) {
+      case 'Equal':
+      case '':
+        for (const m of isValidLabelValue(String(t?.value ?? ''))) errs.push(fieldErr.invalid(child(p, 'operator'), t?.value ?? '', m));
+        break;
+      case 'Exists':
+        if (t?.value) errs.push(fieldErr.invalid(child(p, 'operator'), t, "value must be empty when `operator` is 'Exists'"));
+        break;
+      default:
+        errs.push(fieldErr.notSupported(child(p, 'operator'), op, ['Equal', 'Exists']));
+    }
+    if (t?.effect) errs.push(...validateTaintEffect(t.effect, true, child(p, 'effect')));
+  });
+  return errs;
+}
+
+function isHugePages(name: string): boolean {
+  return name.startsWith('hugepages-');
+}
+function isNativeResource(name: string): boolean {
+  return !name.includes('/') || name.includes('kubernetes.io/');
+}
+function isOvercommitAllowed(name: string): boolean {
+  return isNativeResource(name) && !isHugePages(name);
+}
+
+function validateContainerResourceName(name: string, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  for (const m of isQualifiedName(name)) errs.push(fieldErr.invalid(field, name, m));
+  if (!name.includes('/')) {
+    if (!['cpu', 'memory', 'ephemeral-storage'].includes(name) && !isHugePages(name)) {
+      errs.push(fieldErr.invalid(field, name, 'must be a standard resource for containers'));
+    }
+  } else if (!isNativeResource(name) && name.startsWith('requests.')) {
+    errs.push(fieldErr.invalid(field, name, "doesn't follow extended resource name standard"));
+  }
+  return errs;
+}
+
+export function validateResourceRequirements(res: any, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  if (!res || typeof res !== 'object') return errs;
+  const limPath = child(field, 'limits');
+  const reqPath = child(field, 'requests');
+  const limits: Record<string, unknown> = res.limits ?? {};
+  const requests: Record<string, unknown> = res.requests ?? {};
+  for (const [name, q] of Object.entries(limits)) {
+    const p = key(limPath, name);
+    errs.push(...validateContainerResourceName(name, p));
+    errs.push(...validateResourceQuantityValue(p, q));
+  }
+  for (const [name, q] of Object.entries(requests)) {
+    const p = key(reqPath, name);
+    errs.push(...validateContainerResourceName(name, p));
+    errs.push(...validateResourceQuantityValue(p, q));
+    const reqV = parseQuantity(q);
+    if (name in limits) {
+      const limV = parseQuantity(limits[name]);
+      if (reqV === undefined || limV === undefined) continue;
+      if (reqV !== limV && !isOvercommitAllowed(name)) {
+        errs.push(fieldErr.invalid(reqPath, String(q), `must be equal to ${name} limit of ${String(limits[name])}`));
+      } else if (reqV > limV) {
+        errs.push(fieldErr.invalid(reqPath, String(q), `must be less than or equal to ${name} limit of ${String(limits[name])}`));
+      }
+    } else if (!isOvercommitAllowed(name)) {
+      errs.push(fieldErr.required(limPath, 'Limit must be set for non overcommitable resources'));
+    }
+  }
+  return errs;
+}
+
+export function validatePortNumOrName(port: unknown, field: string): StatusCause[] {
+  if (typeof port === 'number') {
+    return isValidPortNum(port).map((m) => fieldErr.invalid(field, port, m));
+  }
+  if (typeof port === 'string') return isValidPortName(port).map((m) => fieldErr.invalid(field, port, m));
+  return isValidPortNum(0).map((m) => fieldErr.invalid(field, 0, m));
+}
+
+function validateHandler(h: any, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const kinds = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'].filter((k) => h?.[k] !== undefined && h?.[k] !== null);
+  if (kinds.length === 0) return [fieldErr.required(field, 'must specify a handler type')];
+  for (const k of kinds.slice(1)) errs.push(fieldErr.forbidden(child(field, k), 'may not specify more than 1 handler type'));
+  const k = kinds[0]!;
+  if (k === 'exec') {
+    if (!(h.exec.command ?? []).length) errs.push(fieldErr.required(child(field, 'exec', 'command'), ''));
+  } else if (k === 'httpGet') {
+    if (!h.httpGet.path) errs.push(fieldErr.required(child(field, 'httpGet', 'path'), ''));
+    errs.push(...validatePortNumOrName(h.httpGet.port, child(field, 'httpGet', 'port')));
+    const scheme = h.httpGet.scheme ?? 'HTTP';
+    if (!['HTTP', 'HTTPS'].includes(scheme)) errs.push(fieldErr.notSupported(child(field, 'httpGet', 'scheme'), scheme, ['HTTP', 'HTTPS']));
+  } else if (k === 'tcpSocket') {
+    errs.push(...validatePortNumOrName(h.tcpSocket.port, child(field, 'tcpSocket', 'port')));
+  } else if (k === 'grpc') {
+    errs.push(...isValidPortNum(h.grpc.port).map((m) => fieldErr.invalid(child(field, 'grpc', 'port'), h.grpc.port, m)));
+  }
+  return errs;
+}
+
+function validateProbe(p: any, field: string, requireSuccessOne: boolean): StatusCause[] {
+  if (!p) return [];
+  const errs = validateHandler(p, field);
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds']) {
+    errs.push(...validateNonnegative(child(field, f), p[f]));
+  }
+  if (requireSuccessOne && p.successThreshold !== undefined && p.successThreshold !== 1) {
+    errs.push(fieldErr.invalid(child(field, 'successThreshold'), p.successThreshold, 'must be 1'));
+  }
+  return errs;
+}
+
+function validateEnv(env: any[] | undefined, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  (env ?? []).forEach((ev, i) => {
+    const p = index(field, i);
+    if (!ev?.name) errs.push(fieldErr.required(child(p, 'name'), ''));
+    else for (const m of isRelaxedEnvVarName(String(ev.name))) errs.push(fieldErr.invalid(child(p, 'name'), ev.name, m));
+    const vf = ev?.valueFrom;
+    if (vf) {
+      const vp = child(p, 'valueFrom');
+      const srcs = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) => vf[k]);
+      if (ev.value) errs.push(fieldErr.invalid(vp, '', 'may not be specified when `value` is not empty'));
+      if (srcs.length === 0) errs.push(fieldErr.invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      else if (srcs.length > 1) errs.push(fieldErr.invalid(vp, '', 'may not have more than one field specified at a time'));
+      if (vf.fieldRef) {
+        const fp = String(vf.fieldRef.fieldPath ?? '');
+        const fpField = child(vp, 'fieldRef', 'fieldPath');
+        if (!fp) errs.push(fieldErr.required(fpField, ''));
+        else {
+          const m = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fp);
+          if (m) {
+            for (const msg of isQualifiedName(m[2]!.toLowerCase())) errs.push(fieldErr.invalid(fpField, m[2], msg));
+          } else if (!VALID_ENV_FIELD_PATHS.includes(fp) || fp === 'metadata.labels' || fp === 'metadata.annotations') {
+            errs.push(fieldErr.notSupported(fpField, fp, VALID_ENV_FIELD_PATHS));
+          }
+        }
+      }
+      for (const refName of ['configMapKeyRef', 'secretKeyRef']) {
+        const ref = vf[refName];
+        if (!ref) continue;
+        const rp = child(vp, refName);
+        if (!ref.key) errs.push(fieldErr.required(child(rp, 'key'), ''));
+        else for (const m of isConfigMapKey(String(ref.key))) errs.push(fieldErr.invalid(child(rp, 'key'), ref.key, m));
+        if (!ref.name && !ref.optional) {
+          // upstream: name is required unless optional
+          errs.push(fieldErr.required(child(rp, 'name'), ''));
+        }
+      }
+      if (vf.resourceFieldRef && !vf.resourceFieldRef.resource) errs.push(fieldErr.required(child(vp, 'resourceFieldRef', 'resource'), ''));
+    }
+  });
+  return errs;
+}
+
+function validateContainerPorts(ports: any[] | undefined, field: string, hostNetwork: boolean): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const names = new Set<string>();
+  (ports ?? []).forEach((port, i) => {
+    const p = index(field, i);
+    if (port?.name) {
+      for (const m of isValidPortName(String(port.name))) errs.push(fieldErr.invalid(child(p, 'name'), port.name, m));
+      if (names.has(port.name)) errs.push(fieldErr.duplicate(child(p, 'name'), port.name));
+      names.add(port.name);
+    }
+    if (port?.containerPort === undefined || port?.containerPort === 0) errs.push(fieldErr.required(child(p, 'containerPort'), ''));
+    else for (const m of isValidPortNum(port.containerPort)) errs.push(fieldErr.invalid(child(p, 'containerPort'), port.containerPort, m));
+    if (port?.hostPort) for (const m of isValidPortNum(port.hostPort)) errs.push(fieldErr.invalid(child(p, 'hostPort'), port.hostPort, m));
+    if (!port?.protocol) errs.push(fieldErr.required(child(p, 'protocol'), ''));
+    else if (!SUPPORTED_PORT_PROTOCOLS.includes(port.protocol)) errs.push(fieldErr.notSupported(child(p, 'protocol'), port.protocol, SUPPORTED_PORT_PROTOCOLS));
+    if (hostNetwork && port?.hostPort && port.hostPort !== port.containerPort) {
+      errs.push(fieldErr.invalid(child(p, 'containerPort'), port.containerPort, 'must match `hostPort` when `hostNetwork` is true'));
+    }
+  });
+  return errs;
+}
+
+function validateVolumes(volumes: any[] | undefined, field: string): { errs: StatusCause[]; names: Set<string> } {
+  const errs: StatusCause[] = [];
+  const names = new Set<string>();
+  (volumes ?? []).forEach((v, i) => {
+    const p = index(field, i);
+    if (!v?.name) errs.push(fieldErr.required(child(p, 'name'), ''));
+    else {
+      for (const m of isDNS1123Label(String(v.name))) errs.push(fieldErr.invalid(child(p, 'name'), v.name, m));
+      if (names.has(v.name)) errs.push(fieldErr.duplicate(child(p, 'name'), v.name));
+      names.add(v.name);
+    }
+    const srcs = VOLUME_SOURCES.filter((s) => v?.[s] !== undefined && v?.[s] !== null);
+    if (srcs.length === 0) errs.push(fieldErr.required(p, 'must specify a volume type'));
+    for (const s of srcs.slice(1)) errs.push(fieldErr.forbidden(child(p, s), 'may not specify more than 1 volume type'));
+    if (v?.hostPath && !v.hostPath.path) errs.push(fieldErr.required(child(p, 'hostPath', 'path'), ''));
+    if (v?.secret && !v.secret.secretName) errs.push(fieldErr.required(child(p, 'secret', 'secretName'), ''));
+    if (v?.configMap && !v.configMap.name) errs.push(fieldErr.required(child(p, 'configMap', 'name'), ''));
+    if (v?.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) {
+      errs.push(fieldErr.required(child(p, 'persistentVolumeClaim', 'claimName'), ''));
+    }
+    if (v?.emptyDir?.medium && !['Memory', 'HugePages'].includes(v.emptyDir.medium) && !String(v.emptyDir.medium).startsWith('HugePages-')) {
+      errs.push(fieldErr.notSupported(child(p, 'emptyDir', 'medium'), v.emptyDir.medium, ['', 'Memory', 'HugePages']));
+    }
+  });
+  return { errs, names };
+}
+
+function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const paths = new Set<string>();
+  (mounts ?? []).forEach((m, i) => {
+    const p = index(field, i);
+    if (!m?.name) errs.push(fieldErr.required(child(p, 'name'), ''));
+    else if (!volumes.has(m.name)) errs.push(fieldErr.notFound(child(p, 'name'), m.name));
+    if (!m?.mountPath) errs.push(fieldErr.required(child(p, 'mountPath'), ''));
+    else {
+      if (paths.has(m.mountPath)) errs.push(fieldErr.invalid(child(p, 'mountPath'), m.mountPath, 'must be unique'));
+      paths.add(m.mountPath);
+    }
+    if (m?.subPath && (String(m.subPath).startsWith('/') || String(m.subPath).split('/').includes('..'))) {
+      errs.push(fieldErr.invalid(child(p, 'subPath'), m.subPath, String(m.subPath).startsWith('/') ? 'must be a relative path' : "must not contain '..'"));
+    }
+  });
+  return errs;
+}
+
+function validateContainer(
+  c: any,
+  field: string,
+  ctx: { volumes: Set<string>; names: Set<string>; hostNetwork: boolean; init: boolean },
+): StatusCause[] {
+  const errs: StatusCause[] = [];
+  if (!c?.name) errs.push(fieldErr.required(child(field, 'name'), ''));
+  else {
+    for (const m of isDNS1123Label(String(c.name))) errs.push(fieldErr.invalid(child(field, 'name'), c.name, m));
+    if (ctx.names.has(c.name)) errs.push(fieldErr.duplicate(child(field, 'name'), c.name));
+    ctx.names.add(c.name);
+  }
+  if (!c?.image) errs.push(fieldErr.required(child(field, 'image'), ''));
+  if (!c?.imagePullPolicy) errs.push(fieldErr.required(child(field, 'imagePullPolicy'), ''));
+  else if (!SUPPORTED_PULL_POLICIES.includes(c.imagePullPolicy)) {
+    errs.push(fieldErr.notSupported(child(field, 'imagePullPolicy'), c.imagePullPolicy, SUPPORTED_PULL_POLICIES));
+  }
+  if (c?.terminationMessagePolicy && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
+    errs.push(fieldErr.notSupported(child(field, 'terminationMessagePolicy'), c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
+  }
+  errs.push(...validateContainerPorts(c?.ports, child(field, 'ports'), ctx.hostNetwork));
+  errs.push(...validateEnv(c?.env, child(field, 'env')));
+  (c?.envFrom ?? []).forEach((ef: any, i: number) => {
+    const p = index(child(field, 'envFrom'), i);
+    const refs = ['configMapRef', 'secretRef'].filter((k) => ef?.[k]);
+    if (refs.length === 0) errs.push(fieldErr.invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    else if (refs.length > 1) errs.push(fieldErr.invalid(p, '', 'may not have more than one field specified at a time'));
+    for (const r of refs) if (!ef[r].name) errs.push(fieldErr.required(child(p, r, 'name'), ''));
+  });
+  errs.push(...validateVolumeMounts(c?.volumeMounts, ctx.volumes, child(field, 'volumeMounts')));
+  errs.push(...validateResourceRequirements(c?.resources, child(field, 'resources')));
+  const restartable = ctx.init && c?.restartPolicy === 'Always';
+  if (c?.restartPolicy !== undefined) {
+    if (!ctx.init) errs.push(fieldErr.forbidden(child(field, 'restartPolicy'), 'may not be set for non-init containers'));
+    else if (c.restartPolicy !== 'Always') errs.push(fieldErr.notSupported(child(field, 'restartPolicy'), c.restartPolicy, ['Always']));
+  }
+  if (ctx.init && !restartable) {
+    for (const f of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe']) {
+      if (c?.[f]) errs.push(fieldErr.forbidden(child(field, f), 'may not be set for init containers without restartPolicy=Always'));
+    }
+  } else {
+    errs.push(...validateProbe(c?.livenessProbe, child(field, 'livenessProbe'), true));
+    errs.push(...validateProbe(c?.readinessProbe, child(field, 'readinessProbe'), false));
+    errs.push(...validateProbe(c?.startupProbe, child(field, 'startupProbe'), true));
+    if (c?.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, child(field, 'lifecycle', 'postStart')));
+    if (c?.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, child(field, 'lifecycle', 'preStop')));
+  }
+  return errs;
+}
+
+/** ValidatePodSpec. `field` is `spec` for pods, `spec.template.spec` for templates. */
+export function validatePodSpec(spec: any, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const s = spec ?? {};
+  const vol = validateVolumes(s.volumes, child(field, 'volumes'));
+  errs.push(...vol.errs);
+  const names = new Set<string>();
+  const hostNetwork = s.hostNetwork === true;
+  (s.initContainers ?? []).forEach((c: any, i: number) => {
+    errs.push(...validateContainer(c, index(child(field, 'initContainers'), i), { volumes: vol.names, names, hostNetwork, init: true }));
+  });
+  const containers: any[] = s.containers ?? [];
+  if (containers.length === 0) errs.push(fieldErr.required(child(field, 'containers'), ''));
+  containers.forEach((c, i) => {
+    errs.push(...validateContainer(c, index(child(field, 'containers'), i), { volumes: vol.names, names, hostNetwork, init: false }));
+  });
+  if (!s.restartPolicy) errs.push(fieldErr.required(child(field, 'restartPolicy'), ''));
+  else if (!RESTART_POLICIES.includes(s.restartPolicy)) errs.push(fieldErr.notSupported(child(field, 'restartPolicy'), s.restartPolicy, RESTART_POLICIES));
+  if (!s.dnsPolicy) errs.push(fieldErr.required(child(field, 'dnsPolicy'), ''));
+  else if (!DNS_POLICIES.includes(s.dnsPolicy)) errs.push(fieldErr.notSupported(child(field, 'dnsPolicy'), s.dnsPolicy, DNS_POLICIES));
+  else if (s.dnsPolicy === 'None' && !s.dnsConfig) {
+    errs.push(fieldErr.required(child(field, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
+  }
+  errs.push(...validateLabels(s.nodeSelector, child(field, 'nodeSelector')));
+  if (s.serviceAccountName) {
+    for (const m of isDNS1123Subdomain(String(s.serviceAccountName))) errs.push(fieldErr.invalid(child(field, 'serviceAccountName'), s.serviceAccountName, m));
+  }
+  if (s.nodeName) {
+    for (const m of isDNS1123Subdomain(String(s.nodeName))) errs.push(fieldErr.invalid(child(field, 'nodeName'), s.nodeName, m));
+  }
+  if (s.activeDeadlineSeconds !== undefined && s.activeDeadlineSeconds !== null) {
+    const v = s.activeDeadlineSeconds;
+    if (typeof v !== 'number' || v < 1 || v > MAX_INT32) {
+      errs.push(fieldErr.invalid(child(field, 'activeDeadlineSeconds'), v, inclusiveRangeError(1, MAX_INT32)));
+    }
+  }
+  errs.push(...validateNonnegative(child(field, 'terminationGracePeriodSeconds'), s.terminationGracePeriodSeconds));
+  if (s.hostname) for (const m of isDNS1123Label(String(s.hostname))) errs.push(fieldErr.invalid(child(field, 'hostname'), s.hostname, m));
+  if (s.subdomain) for (const m of isDNS1123Label(String(s.subdomain))) errs.push(fieldErr.invalid(child(field, 'subdomain'), s.subdomain, m));
+  errs.push(...validateTolerations(s.tolerations, child(field, 'tolerations')));
+  (s.readinessGates ?? []).forEach((g: any, i: number) => {
+    for (const m of isQualifiedName(String(g?.conditionType ?? ''))) {
+      errs.push(fieldErr.invalid(child(index(child(field, 'readinessGates'), i), 'conditionType'), g?.conditionType ?? '', m));
+    }
+  });
+  if (s.preemptionPolicy && !['PreemptLowerPriority', 'Never'].includes(s.preemptionPolicy)) {
+    errs.push(fieldErr.notSupported(child(field, 'preemptionPolicy'), s.preemptionPolicy, ['Never', 'PreemptLowerPriority']));
+  }
+  return errs;
+}
+
+export function validatePod(pod: any): StatusCause[] {
+  const errs = validateObjectMeta(pod?.metadata, true, nameIsDNSSubdomain);
+  errs.push(...validatePodSpec(pod?.spec, 'spec'));
+  return errs;
+}
+
+function tolerationString(t: any): string {
+  return `{Key:${t?.key ?? ''},Operator:${t?.operator ?? ''},Value:${t?.value ?? ''},Effect:${t?.effect ?? ''},TolerationSeconds:${t?.tolerationSeconds ?? '<nil>'}}`;
+}
+
+/** Every old toleration must still be there (tolerationSeconds may only decrease). */
+function validateOnlyAddedTolerations(newT: any[], oldT: any[], field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  for (const o of oldT) {
+    const found = newT.some((n) => {
+      const same = (n?.key ?? '') === (o?.key ?? '') && (n?.operator || 'Equal') === (o?.operator || 'Equal') &&
+        (n?.value ?? '') === (o?.value ?? '') && (n?.effect ?? '') === (o?.effect ?? '');
+      if (!same) return false;
+      if (o?.tolerationSeconds === undefined || o?.tolerationSeconds === null) {
+        return n?.tolerationSeconds === undefined || n?.tolerationSeconds === null;
+      }
+      return n?.tolerationSeconds !== undefined && n?.tolerationSeconds !== null && n.tolerationSeconds <= o.tolerationSeconds;
+    });
+    if (!found) errs.push(fieldErr.forbidden(field, `existing toleration can not be modified except its tolerationSeconds: ${tolerationString(o)}`));
+  }
+  return errs;
+}
+
+/** ValidatePodUpdate: full validation of the new pod plus the spec mutation rules. */
+export function validatePodUpdate(pod: any, old: any): StatusCause[] {
+  const errs = validateObjectMetaUpdate(pod?.metadata, old?.metadata);
+  errs.push(...validatePodSpec(pod?.spec, 'spec'));
+  const ns = pod?.spec ?? {};
+  const os = old?.spec ?? {};
+  const newC: any[] = ns.containers ?? [];
+  const oldC: any[] = os.containers ?? [];
+  if (newC.length !== oldC.length) {
+    errs.push(fieldErr.forbidden('spec.containers', 'pod updates may not add or remove containers'));
+    return errs;
+  }
+  const newI: any[] = ns.initContainers ?? [];
+  const oldI: any[] = os.initContainers ?? [];
+  if (newI.length !== oldI.length) {
+    errs.push(fieldErr.forbidden('spec.initContainers', 'pod updates may not add or remove containers'));
+    return errs;
+  }
+  if (ns.activeDeadlineSeconds !== undefined && ns.activeDeadlineSeconds !== null) {
+    const v = ns.activeDeadlineSeconds;
+    if (v < 0 || v > MAX_INT32) {
+      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', v, inclusiveRangeError(0, MAX_INT32)));
+      return errs;
+    }
+    if (os.activeDeadlineSeconds !== undefined && os.activeDeadlineSeconds !== null && os.activeDeadlineSeconds < v) {
+      errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', v, 'must be less than or equal to previous value'));
+      return errs;
+    }
+  } else if (os.activeDeadlineSeconds !== undefined && os.activeDeadlineSeconds !== null) {
+    errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+  }
+  const munged = deepClone(ns);
+  munged.containers = newC.map((c, i) => ({ ...c, image: oldC[i]?.image }));
+  if (newI.length) munged.initContainers = newI.map((c, i) => ({ ...c, image: oldI[i]?.image }));
+  munged.activeDeadlineSeconds = os.activeDeadlineSeconds;
+  const tolErrs = validateOnlyAddedTolerations(ns.tolerations ?? [], os.tolerations ?? [], 'spec.tolerations');
+  errs.push(...tolErrs);
+  munged.tolerations = os.tolerations;
+  if (typeof os.terminationGracePeriodSeconds === 'number' && os.terminationGracePeriodSeconds < 0 && ns.terminationGracePeriodSeconds === 1) {
+    munged.terminationGracePeriodSeconds = os.terminationGracePeriodSeconds;
+  }
+  if (!semanticEqual(munged, os)) {
+    const diff = diffPaths(os, munged)
+      .map((p) => `  spec.${p}: ${JSON.stringify(pick(os, p)) ?? 'null'} -> ${JSON.stringify(pick(munged, p)) ?? 'null'}`)
+      .join('\n');
+    errs.push(fieldErr.forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${diff}`));
+  }
+  return errs;
+}
+
+function pick(o: any, path: string): unknown {
+  let cur = o;
+  for (const part of path.split(/\.|\[|\]/).filter(Boolean)) {
+    if (cur === undefined || cur === null) return undefined;
+    cur = cur[/^\d+$/.test(part) && Array.isArray(cur) ? Number(part) : part];
+  }
+  return cur;
+}
+
+/** ValidatePodStatusUpdate. */
+export function validatePodStatusUpdate(pod: any, old: any): StatusCause[] {
+  const errs = validateObjectMetaUpdate(pod?.metadata, old?.metadata);
+  const st = pod?.status ?? {};
+  if ((pod?.spec?.nodeName ?? '') !== (old?.spec?.nodeName ?? '')) {
+    errs.push(fieldErr.forbidden('status.nodeName', 'may not be changed directly'));
+  }
+  if (st.nominatedNodeName && st.nominatedNodeName !== old?.status?.nominatedNodeName) {
+    for (const m of isDNS1123Subdomain(String(st.nominatedNodeName))) errs.push(fieldErr.invalid('status.nominatedNodeName', st.nominatedNodeName, m));
+  }
+  (st.conditions ?? []).forEach((c: any, i: number) => {
+    const p = index('status.conditions', i);
+    if (!['True', 'False', 'Unknown'].includes(c?.status)) errs.push(fieldErr.notSupported(child(p, 'status'), c?.status ?? '', ['False', 'True', 'Unknown']));
+  });
+  if (old?.spec?.restartPolicy === 'Never') {
+    const oldStatuses: any[] = old?.status?.containerStatuses ?? [];
+    (st.containerStatuses ?? []).forEach((cs: any, i: number) => {
+      const prev = oldStatuses.find((o) => o?.name === cs?.name);
+      if (prev?.state?.terminated && !cs?.state?.terminated) {
+        errs.push(fieldErr.forbidden(child(index('status.containerStatuses', i), 'state'), 'may not be transitioned to non-terminated state'));
+      }
+    });
+  }
+  if (old?.status?.qosClass) errs.push(...validateImmutableField(st.qosClass, old.status.qosClass, 'status.qosClass'));
+  const ips: any[] = st.podIPs ?? [];
+  ips.forEach((ip, i) => errs.push(...validateIP(child(index('status.podIPs', i), 'ip'), String(ip?.ip ?? ''))));
+  if (ips.length > 1 && ips.filter((x) => String(x?.ip ?? '').includes(':')).length !== 1) {
+    errs.push(fieldErr.invalid('status.podIPs', ips, 'may specify no more than one IP for each IP family'));
+  }
+  if (st.podIP && ips.length && ips[0]?.ip !== st.podIP) {
+    errs.push(fieldErr.invalid('status.podIPs', ips, 'must contain status.podIP as its first element'));
+  }
+  if (st.phase && !['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'].includes(st.phase)) {
+    errs.push(fieldErr.notSupported('status.phase', st.phase, ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown']));
+  }
+  return errs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// QoS
+// ---------------------------------------------------------------------------------------------
+
+/** qos.GetPodQOS: Guaranteed / Burstable / BestEffort from cpu and memory requests and limits. */
+export function podQOSClass(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all: any[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  const requests: Record<string, number> = {};
+  const limits: Record<string, number> = {};
+  let isGuaranteed = true;
+  for (const c of all) {
+    const req = c?.resources?.requests ?? {};
+    const lim = c?.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      const q = parseQuantity(req[r]);
+      if (q !== undefined && q !== 0) requests[r] = (requests[r] ?? 0) + q;
+    }
+    const found = new Set<string>();
+    for (const r of ['cpu', 'memory']) {
+      const q = parseQuantity(lim[r]);
+      if (q !== undefined && q !== 0) {
+        found.add(r);
+        limits[r] = (limits[r] ?? 0) + q;
+      }
+    }
+    if (!found.has('cpu') || !found.has('memory')) isGuaranteed = false;
+  }
+  if (Object.keys(requests).length === 0 && Object.keys(limits).length === 0) return 'BestEffort';
+  if (isGuaranteed) {
+    for (const r of ['cpu', 'memory']) if (requests[r] !== undefined && requests[r] !== limits[r]) isGuaranteed = false;
+  }
+  return isGuaranteed && Object.keys(limits).length === Object.keys(requests).length ? 'Guaranteed' : 'Burstable';
+}

@@ -1,0 +1,679 @@
+/**
+ * Table printers: the column definitions and cells upstream's server-side printers produce
+ * (pkg/printers/internalversion/printers.go), always with the wide columns included, as the
+ * apiserver's TableConvertor does (kubectl hides priority>0 columns unless `-o wide`).
+ */
+import type { TableColumn } from './strategy.js';
+import { selectorIsEmpty } from './validation.js';
+
+// ---------------------------------------------------------------------------------------------
+// duration.HumanDuration and timestamps
+// ---------------------------------------------------------------------------------------------
+
+/** k8s.io/apimachinery/pkg/util/duration.HumanDuration, from milliseconds. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.trunc(ms / 60000);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.trunc(ms / 3600000);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const dy = Math.trunc(hours / 24) % 365;
+    return dy === 0 ? `${Math.trunc(hours / 24 / 365)}y` : `${Math.trunc(hours / 24 / 365)}y${dy}d`;
+  }
+  return `${Math.trunc(hours / 24 / 365)}y`;
+}
+
+/** translateTimestampSince: `<unknown>` for a missing time. */
+export function translateTimestampSince(ts: unknown, now: Date): string {
+  if (typeof ts !== 'string' || ts === '') return '<unknown>';
+  const t = Date.parse(ts);
+  if (Number.isNaN(t)) return '<unknown>';
+  return humanDuration(now.getTime() - t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column helpers
+// ---------------------------------------------------------------------------------------------
+
+const NAME_DESC =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const AGE_DESC =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+function col(name: string, type: string, description: string, priority = 0, format = ''): TableColumn {
+  return { name, type, format, description, priority };
+}
+const nameCol = (priority = 0) => col('Name', 'string', NAME_DESC, priority, 'name');
+const ageCol = () => col('Age', 'string', AGE_DESC);
+
+function layoutContainerCells(containers: any[] | undefined): [string, string] {
+  const cs = containers ?? [];
+  return [cs.map((c) => c?.name ?? '').join(','), cs.map((c) => c?.image ?? '').join(',')];
+}
+
+/** labels.FormatLabels: sorted k=v joined by ',', `<none>` when empty. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  if (keys.length === 0) return '<none>';
+  return keys.map((k) => `${k}=${labels![k]}`).join(',');
+}
+
+/** metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key; '' for none; undefined if invalid. */
+export function labelSelectorString(sel: any): string | undefined {
+  if (!sel || selectorIsEmpty(sel)) return '';
+  const reqs: { key: string; s: string }[] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, s: `${k}=${v}` });
+  for (const r of sel.matchExpressions ?? []) {
+    const vals = [...(r?.values ?? [])].sort().join(',');
+    switch (r?.operator) {
+      case 'In':
+        reqs.push({ key: r.key, s: `${r.key} in (${vals})` });
+        break;
+      case 'NotIn':
+        reqs.push({ key: r.key, s: `${r.key} notin (${vals})` });
+        break;
+      case 'Exists':
+        reqs.push({ key: r.key, s: r.key });
+        break;
+      case 'DoesNotExist':
+        reqs.push({ key: r.key, s: `!${r.key}` });
+        break;
+      default:
+        return undefined;
+    }
+  }
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.map((r) => r.s).join(',');
+}
+
+/** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid. */
+export function formatLabelSelector(sel: any): string {
+  const s = labelSelectorString(sel);
+  if (s === undefined) return '<error>';
+  return s === '' ? '<none>' : s;
+}
+
+function joinHostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function listWithMore(list: string[], more: boolean, count: number, max: number): string {
+  const ret = list.join(',');
+  if (more) return `${ret} + ${count - max} more...`;
+  return ret === '' ? '<unset>' : ret;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods
+// ---------------------------------------------------------------------------------------------
+
+export const podColumns: TableColumn[] = [
+  nameCol(),
+  col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
+  col('Status', 'string', 'The aggregate status of the containers in this pod.'),
+  col(
+    'Restarts',
+    'string',
+    'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+  ),
+  ageCol(),
+  col('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+  col('Node', 'string', 'NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName.', 1),
+  col('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.', 1),
+  col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+];
+
+function isRestartableInit(c: any): boolean {
+  return c?.restartPolicy === 'Always';
+}
+
+function laterOf(a: string, b: unknown): string {
+  if (typeof b !== 'string' || !b) return a;
+  if (!a) return b;
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+/** The STATUS column, READY and RESTARTS of `kubectl get pods`, as upstream's printPod computes them. */
+export function podStatusSummary(pod: any, now: Date): { ready: string; status: string; restarts: string } {
+  const spec = pod?.spec ?? {};
+  const status = pod?.status ?? {};
+  let restarts = 0;
+  let restartableInitRestarts = 0;
+  let totalContainers = (spec.containers ?? []).length;
+  let readyContainers = 0;
+  let lastRestartDate = '';
+  let lastRestartableInitDate = '';
+  const phase: string = status.phase ?? '';
+  let reason: string = status.reason || phase;
+
+  for (const c of status.conditions ?? []) {
+    if (c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+  const initByName = new Map<string, any>();
+  for (const c of spec.initContainers ?? []) {
+    initByName.set(c?.name, c);
+    if (isRestartableInit(c)) totalContainers++;
+  }
+
+  let initializing = false;
+  const initStatuses: any[] = status.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const cs = initStatuses[i] ?? {};
+    restarts += cs.restartCount ?? 0;
+    const lastTerm = cs.lastState?.terminated;
+    if (lastTerm) lastRestartDate = laterOf(lastRestartDate, lastTerm.finishedAt);
+    const restartable = isRestartableInit(initByName.get(cs.name));
+    if (restartable) {
+      restartableInitRestarts += cs.restartCount ?? 0;
+      if (lastTerm) lastRestartableInitDate = laterOf(lastRestartableInitDate, lastTerm.finishedAt);
+    }
+    const term = cs.state?.terminated;
+    const waiting = cs.state?.waiting;
+    if (term && (term.exitCode ?? 0) === 0) continue;
+    if (restartable && cs.started === true) {
+      if (cs.ready) readyContainers++;
+      continue;
+    }
+    if (term) {
+      if (!term.reason) {
+        reason = term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode ?? 0}`;
+      } else reason = 'Init:' + term.reason;
+      initializing = true;
+    } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
+      reason = 'Init:' + waiting.reason;
+      initializing = true;
+    } else {
+      reason = `Init:${i}/${(spec.initContainers ?? []).length}`;
+      initializing = true;
+    }
+    break;
+  }
+
+  const initializedTrue = (status.conditions ?? []).some((c: any) => c?.type === 'Initialized' && c?.status === 'True');
+  if (!initializing || initializedTrue) {
+    restarts = restartableInitRestarts;
+    lastRestartDate = lastRestartableInitDate;
+    let hasRunning = false;
+    const statuses: any[] = status.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const cs = statuses[i] ?? {};
+      restarts += cs.restartCount ?? 0;
+      const lastTerm = cs.lastState?.terminated;
+      if (lastTerm) lastRestartDate = laterOf(lastRestartDate, lastTerm.finishedAt);
+      const waiting = cs.state?.waiting;
+      const term = cs.state?.terminated;
+      if (waiting && waiting.reason) reason = waiting.reason;
+      else if (term && term.reason) reason = term.reason;
+      else if (term && !term.reason) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode ?? 0}`;
+      else if (cs.ready && cs.state?.running) {
+        hasRunning = true;
+        readyContainers++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const podReady = (status.conditions ?? []).some((c: any) => c?.type === 'Ready' && c?.status === 'True');
+      reason = podReady ? 'Running' : 'NotReady';
+    }
+  }
+
+  const deleting = !!pod?.metadata?.deletionTimestamp;
+  if (deleting && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (deleting && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+
+  let restartsStr = String(restarts);
+  if (restarts !== 0 && lastRestartDate) restartsStr = `${restarts} (${translateTimestampSince(lastRestartDate, now)} ago)`;
+  return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsStr };
+}
+
+export function podCells(pod: any, now: Date): unknown[] {
+  const s = podStatusSummary(pod, now);
+  const spec = pod?.spec ?? {};
+  const status = pod?.status ?? {};
+  const podIP = (status.podIPs ?? [])[0]?.ip || status.podIP || '<none>';
+  let readinessGates = '<none>';
+  const gates: any[] = spec.readinessGates ?? [];
+  if (gates.length > 0) {
+    let trueConditions = 0;
+    for (const g of gates) {
+      const c = (status.conditions ?? []).find((x: any) => x?.type === g?.conditionType);
+      if (c && c.status === 'True') trueConditions++;
+    }
+    readinessGates = `${trueConditions}/${gates.length}`;
+  }
+  return [
+    pod?.metadata?.name ?? '',
+    s.ready,
+    s.status,
+    s.restarts,
+    translateTimestampSince(pod?.metadata?.creationTimestamp, now),
+    podIP,
+    spec.nodeName || '<none>',
+    status.nominatedNodeName || '<none>',
+    readinessGates,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// apps
+// ---------------------------------------------------------------------------------------------
+
+export const deploymentColumns: TableColumn[] = [
+  nameCol(),
+  col('Ready', 'string', 'Number of the pod with ready state'),
+  col('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+  col('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
+];
+
+export function deploymentCells(d: any, now: Date): unknown[] {
+  const st = d?.status ?? {};
+  const [names, images] = layoutContainerCells(d?.spec?.template?.spec?.containers);
+  return [
+    d?.metadata?.name ?? '',
+    `${st.readyReplicas ?? 0}/${d?.spec?.replicas ?? 0}`,
+    st.updatedReplicas ?? 0,
+    st.availableReplicas ?? 0,
+    translateTimestampSince(d?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    labelSelectorString(d?.spec?.selector) ?? '<invalid>',
+  ];
+}
+
+export const replicaSetColumns: TableColumn[] = [
+  nameCol(),
+  col('Desired', 'integer', 'Replicas is the number of desired replicas.'),
+  col('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+  col('Ready', 'integer', 'The number of ready replicas for this replica set.'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', 1),
+];
+
+export function replicaSetCells(rs: any, now: Date): unknown[] {
+  const [names, images] = layoutContainerCells(rs?.spec?.template?.spec?.containers);
+  return [
+    rs?.metadata?.name ?? '',
+    rs?.spec?.replicas ?? 0,
+    rs?.status?.replicas ?? 0,
+    rs?.status?.readyReplicas ?? 0,
+    translateTimestampSince(rs?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    formatLabelSelector(rs?.spec?.selector),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services, endpoints, endpoint slices
+// ---------------------------------------------------------------------------------------------
+
+export const serviceColumns: TableColumn[] = [
+  nameCol(),
+  col('Type', 'string', 'type determines how the Service is exposed.'),
+  col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
+  col('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+  col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
+  ageCol(),
+  col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+];
+
+function loadBalancerStatusString(lb: any, wide: boolean): string {
+  const set = new Set<string>();
+  for (const ing of lb?.ingress ?? []) {
+    if (ing?.ip) set.add(ing.ip);
+    else if (ing?.hostname) set.add(ing.hostname);
+  }
+  let r = [...set].sort().join(',');
+  if (!wide && r.length > 16) r = r.slice(0, 13) + '...';
+  return r;
+}
+
+export function serviceExternalIP(svc: any, wide = true): string {
+  const spec = svc?.spec ?? {};
+  const ext: string[] = spec.externalIPs ?? [];
+  switch (spec.type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return ext.length ? ext.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const lb = loadBalancerStatusString(svc?.status?.loadBalancer, wide);
+      if (ext.length) return [...(lb ? lb.split(',') : []), ...ext].join(',');
+      return lb || '<pending>';
+    }
+    case 'ExternalName':
+      return spec.externalName ?? '';
+  }
+  return '<unknown>';
+}
+
+export function servicePorts(ports: any[] | undefined): string {
+  return (ports ?? [])
+    .map((p) => (p?.nodePort > 0 ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p?.port}/${p?.protocol}`))
+    .join(',');
+}
+
+export function serviceCells(svc: any, now: Date): unknown[] {
+  const spec = svc?.spec ?? {};
+  const clusterIP = (spec.clusterIPs ?? [])[0] ?? '<none>';
+  return [
+    svc?.metadata?.name ?? '',
+    spec.type ?? '',
+    clusterIP,
+    serviceExternalIP(svc, true),
+    servicePorts(spec.ports) || '<none>',
+    translateTimestampSince(svc?.metadata?.creationTimestamp, now),
+    formatLabels(spec.selector),
+  ];
+}
+
+export const endpointsColumns: TableColumn[] = [
+  nameCol(),
+  col('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'),
+  ageCol(),
+];
+
+export function formatEndpoints(ep: any): string {
+  const subsets: any[] = ep?.subsets ?? [];
+  if (subsets.length === 0) return '<none>';
+  const list: string[] = [];
+  const max = 3;
+  let more = false;
+  let count = 0;
+  for (const ss of subsets) {
+    const addrs: any[] = ss?.addresses ?? [];
+    const ports: any[] = ss?.ports ?? [];
+    if (ports.length === 0) {
+      count += addrs.length;
+      for (const a of addrs) {
+        if (list.length === max) {
+          more = true;
+          break;
+        }
+        list.push(a?.ip);
+      }
+      continue;
+    }
+    for (const p of ports) {
+      count += addrs.length;
+      for (const a of addrs) {
+        if (list.length === max) {
+          more = true;
+          break;
+        }
+        list.push(joinHostPort(a?.ip ?? '', p?.port));
+      }
+    }
+  }
+  const ret = list.join(',');
+  return more ? `${ret} + ${count - max} more...` : ret;
+}
+
+export function endpointsCells(ep: any, now: Date): unknown[] {
+  return [ep?.metadata?.name ?? '', formatEndpoints(ep), translateTimestampSince(ep?.metadata?.creationTimestamp, now)];
+}
+
+export const endpointSliceColumns: TableColumn[] = [
+  nameCol(),
+  col('AddressType', 'string', 'addressType specifies the type of address carried by this EndpointSlice.'),
+  col('Ports', 'string', 'ports specifies the list of network ports exposed by each endpoint in this slice.'),
+  col('Endpoints', 'string', 'endpoints is a list of unique endpoints in this slice.'),
+  ageCol(),
+];
+
+export function endpointSliceCells(es: any, now: Date): unknown[] {
+  const max = 3;
+  const ports: string[] = [];
+  let pMore = false;
+  let pCount = 0;
+  for (const p of es?.ports ?? []) {
+    if (ports.length < max) ports.push(p?.port != null ? String(p.port) : p?.name != null ? String(p.name) : '*');
+    else if (ports.length === max) pMore = true;
+    pCount++;
+  }
+  const addrs: string[] = [];
+  let aMore = false;
+  let aCount = 0;
+  for (const e of es?.endpoints ?? []) {
+    for (const a of e?.addresses ?? []) {
+      if (addrs.length < max) addrs.push(a);
+      else if (addrs.length === max) aMore = true;
+      aCount++;
+    }
+  }
+  return [
+    es?.metadata?.name ?? '',
+    es?.addressType ?? '',
+    listWithMore(ports, pMore, pCount, max),
+    listWithMore(addrs, aMore, aCount, max),
+    translateTimestampSince(es?.metadata?.creationTimestamp, now),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nodes, namespaces
+// ---------------------------------------------------------------------------------------------
+
+export const nodeColumns: TableColumn[] = [
+  nameCol(),
+  col('Status', 'string', 'The status of the node'),
+  col('Roles', 'string', 'The roles of the node'),
+  ageCol(),
+  col('Version', 'string', 'Kubelet Version reported by the node.'),
+  col('Internal-IP', 'string', 'List of addresses reachable to the node.', 1),
+  col('External-IP', 'string', 'List of addresses reachable to the node.', 1),
+  col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
+  col('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
+  col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+];
+
+export function nodeRoles(node: any): string[] {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries<string>(node?.metadata?.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/')) {
+      const role = k.slice('node-role.kubernetes.io/'.length);
+      if (role) roles.add(role);
+    } else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return [...roles].sort();
+}
+
+export function nodeStatusString(node: any): string {
+  const status: string[] = [];
+  const ready = (node?.status?.conditions ?? []).find((c: any) => c?.type === 'Ready');
+  if (ready) status.push(ready.status === 'True' ? 'Ready' : 'NotReady');
+  if (status.length === 0) status.push('Unknown');
+  if (node?.spec?.unschedulable) status.push('SchedulingDisabled');
+  return status.join(',');
+}
+
+function nodeAddress(node: any, type: string): string {
+  return (node?.status?.addresses ?? []).find((a: any) => a?.type === type)?.address ?? '<none>';
+}
+
+export function nodeCells(node: any, now: Date): unknown[] {
+  const info = node?.status?.nodeInfo ?? {};
+  return [
+    node?.metadata?.name ?? '',
+    nodeStatusString(node),
+    nodeRoles(node).join(',') || '<none>',
+    translateTimestampSince(node?.metadata?.creationTimestamp, now),
+    info.kubeletVersion ?? '',
+    nodeAddress(node, 'InternalIP'),
+    nodeAddress(node, 'ExternalIP'),
+    info.osImage || '<unknown>',
+    info.kernelVersion || '<unknown>',
+    info.containerRuntimeVersion || '<unknown>',
+  ];
+}
+
+export const namespaceColumns: TableColumn[] = [nameCol(), col('Status', 'string', 'The status of the namespace'), ageCol()];
+
+export function namespaceCells(ns: any, now: Date): unknown[] {
+  return [ns?.metadata?.name ?? '', ns?.status?.phase ?? '', translateTimestampSince(ns?.metadata?.creationTimestamp, now)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConfigMaps, Secrets, ServiceAccounts, Leases
+// ---------------------------------------------------------------------------------------------
+
+export const configMapColumns: TableColumn[] = [
+  nameCol(),
+  col('Data', 'string', 'Data contains the configuration data.'),
+  ageCol(),
+];
+
+export function configMapCells(cm: any, now: Date): unknown[] {
+  return [
+    cm?.metadata?.name ?? '',
+    Object.keys(cm?.data ?? {}).length + Object.keys(cm?.binaryData ?? {}).length,
+    translateTimestampSince(cm?.metadata?.creationTimestamp, now),
+  ];
+}
+
+export const secretColumns: TableColumn[] = [
+  nameCol(),
+  col('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
+  col('Data', 'string', 'Data contains the secret data.'),
+  ageCol(),
+];
+
+export function secretCells(s: any, now: Date): unknown[] {
+  return [s?.metadata?.name ?? '', s?.type ?? '', Object.keys(s?.data ?? {}).length, translateTimestampSince(s?.metadata?.creationTimestamp, now)];
+}
+
+export const serviceAccountColumns: TableColumn[] = [
+  nameCol(),
+  col('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'),
+  ageCol(),
+];
+
+export function serviceAccountCells(sa: any, now: Date): unknown[] {
+  return [sa?.metadata?.name ?? '', (sa?.secrets ?? []).length, translateTimestampSince(sa?.metadata?.creationTimestamp, now)];
+}
+
+export const leaseColumns: TableColumn[] = [
+  nameCol(),
+  col('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'),
+  ageCol(),
+];
+
+export function leaseCells(l: any, now: Date): unknown[] {
+  return [l?.metadata?.name ?? '', l?.spec?.holderIdentity ?? '', translateTimestampSince(l?.metadata?.creationTimestamp, now)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (core/v1 and events.k8s.io/v1 share upstream's internal type and printer)
+// ---------------------------------------------------------------------------------------------
+
+export const eventColumns: TableColumn[] = [
+  col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
+  col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
+  col('Reason', 'string', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+  col('Object', 'string', 'The object that this event is about.'),
+  col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', 1),
+  col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', 1),
+  col('Message', 'string', 'A human-readable description of the status of this operation.'),
+  col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1),
+  col('Count', 'string', 'The number of times this event has occurred.', 1),
+  col('Name', 'string', NAME_DESC, 1, 'name'),
+];
+
+/** Read an event of either API into the core/v1 shape's fields. */
+export function eventView(ev: any): {
+  involvedObject: any;
+  reason: string;
+  message: string;
+  type: string;
+  source: { component?: string; host?: string };
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  count: number;
+  series?: { count?: number; lastObservedTime?: string };
+  reportingController: string;
+  reportingInstance: string;
+} {
+  const isV1 = ev?.apiVersion === 'events.k8s.io/v1' || ev?.regarding !== undefined;
+  if (isV1) {
+    return {
+      involvedObject: ev?.regarding ?? {},
+      reason: ev?.reason ?? '',
+      message: ev?.note ?? '',
+      type: ev?.type ?? '',
+      source: ev?.deprecatedSource ?? {},
+      firstTimestamp: ev?.deprecatedFirstTimestamp,
+      lastTimestamp: ev?.deprecatedLastTimestamp,
+      eventTime: ev?.eventTime,
+      count: ev?.deprecatedCount ?? 0,
+      series: ev?.series,
+      reportingController: ev?.reportingController ?? '',
+      reportingInstance: ev?.reportingInstance ?? '',
+    };
+  }
+  return {
+    involvedObject: ev?.involvedObject ?? {},
+    reason: ev?.reason ?? '',
+    message: ev?.message ?? '',
+    type: ev?.type ?? '',
+    source: ev?.source ?? {},
+    firstTimestamp: ev?.firstTimestamp,
+    lastTimestamp: ev?.lastTimestamp,
+    eventTime: ev?.eventTime,
+    count: ev?.count ?? 0,
+    series: ev?.series,
+    reportingController: ev?.reportingComponent ?? ev?.reportingController ?? '',
+    reportingInstance: ev?.reportingInstance ?? '',
+  };
+}
+
+export function eventCells(ev: any, now: Date): unknown[] {
+  const v = eventView(ev);
+  let first = translateTimestampSince(v.firstTimestamp, now);
+  if (!v.firstTimestamp) first = translateTimestampSince(v.eventTime, now);
+  let last = translateTimestampSince(v.lastTimestamp, now);
+  if (!v.lastTimestamp) last = first;
+  let count = v.count;
+  if (v.series) {
+    last = translateTimestampSince(v.series.lastObservedTime, now);
+    count = v.series.count ?? 0;
+  } else if (count === 0) count = 1;
+  const kind = String(v.involvedObject.kind ?? '').toLowerCase();
+  const target = v.involvedObject.name ? `${kind}/${v.involvedObject.name}` : kind;
+  const component = v.source.component || v.reportingController;
+  const instance = v.source.host || v.reportingInstance;
+  const source = instance ? `${component}, ${instance}` : component;
+  return [
+    last,
+    v.type,
+    v.reason,
+    target,
+    v.involvedObject.fieldPath ?? '',
+    source,
+    v.message.trim(),
+    first,
+    count,
+    ev?.metadata?.name ?? '',
+  ];
+}

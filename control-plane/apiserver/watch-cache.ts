@@ -1,0 +1,249 @@
+/**
+ * The watch cache (upstream's "cacher"): ONE etcd watch per resource feeds every API watcher.
+ * It keeps the current objects and a window of recent events, so a watch can start from any
+ * resourceVersion still in the window; older ones get 410 Expired and the client relists.
+ */
+import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backend.js';
+import { KubeError } from '../../api/errors.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CachedObject {
+  key: string;
+  obj: Record<string, any>;
+  rev: number;
+}
+
+export interface CacheEvent {
+  type: WatchEventType;
+  key: string;
+  rev: number;
+  obj: Record<string, any>;
+  prevObj: Record<string, any> | undefined;
+  /** Serialized `obj` memoized across watchers (fan-out encodes once). */
+  json?: string;
+}
+
+/** What a watcher wants: filtering happens here so the cache can send DELETED when an object leaves a selector. */
+export interface WatchFilter {
+  namespace?: string;
+  matches(obj: Record<string, any>): boolean;
+}
+
+export interface CacheWatcher {
+  /** Deliver one event (already filtered and typed). Returns false to stop. */
+  send(type: WatchEventType | 'BOOKMARK', ev: CacheEvent | { rev: number }): void;
+  /** The cache stopped (re-initialising): the watcher's stream must end. */
+  close(err?: KubeError): void;
+}
+
+interface Registered {
+  filter: WatchFilter;
+  watcher: CacheWatcher;
+}
+
+export type Decoder = (key: string, value: Buffer, rev: number) => Record<string, any>;
+
+export class WatchCache {
+  private objects = new Map<string, CachedObject>();
+  private window: CacheEvent[] = [];
+  private revision = 0;
+  /** The revision of the initial list: events before it are unknown to the cache. */
+  private startRevision = 0;
+  private readyPromise: Promise<void> | undefined;
+  private etcdWatch: BackendWatch | undefined;
+  private watchers = new Set<Registered>();
+  private revisionWaiters: { rev: number; resolve: () => void }[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly prefix: string,
+    private readonly decode: Decoder,
+    private readonly capacity = 10_000,
+  ) {}
+
+  /** Start (once) and wait for the initial list. */
+  ready(): Promise<void> {
+    this.readyPromise ??= this.init();
+    return this.readyPromise;
+  }
+
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  get oldestRevision(): number {
+    return this.window.length > 0 ? this.window[0]!.rev - 1 : this.startRevision;
+  }
+
+  private async init(): Promise<void> {
+    const list = await this.backend.list(this.prefix);
+    this.objects.clear();
+    this.window = [];
+    for (const kv of list.items) {
+      try {
+        this.objects.set(kv.key, { key: kv.key, obj: this.decode(kv.key, kv.value, kv.modRevision), rev: kv.modRevision });
+      } catch {
+        // an undecodable value is skipped, as upstream logs and skips corrupt objects
+      }
+    }
+    this.revision = list.revision;
+    this.startRevision = list.revision;
+    this.etcdWatch = this.backend.watch(this.prefix, list.revision, {
+      onEvents: (evs) => this.apply(evs),
+      onError: (err) => this.restart(err),
+    });
+    this.notifyRevision();
+  }
+
+  private restart(err: Error): void {
+    if (this.stopped) return;
+    this.etcdWatch?.cancel();
+    const closing = new KubeError('Expired', `watch cache re-initialising: ${err.message}`, { httpStatus: 410 });
+    for (const r of this.watchers) r.watcher.close(closing);
+    this.watchers.clear();
+    // Back off a little, then relist and rewatch. Callers of ready() after this wait for the new list.
+    this.readyPromise = new Promise((resolve) => setTimeout(resolve, 500)).then(() => this.init());
+    this.readyPromise.catch(() => {
+      this.readyPromise = undefined;
+    });
+  }
+
+  private apply(evs: BackendWatchEvent[]): void {
+    for (const e of evs) {
+      const rev = e.kv.modRevision;
+      if (rev <= this.revision) continue;
+      const prev = this.objects.get(e.kv.key);
+      let ev: CacheEvent;
+      if (e.type === 'delete') {
+        if (!prev) {
+          this.revision = rev;
+          continue;
+        }
+        this.objects.delete(e.kv.key);
+        const gone = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
+        ev = { type: 'DELETED', key: e.kv.key, rev, obj: gone, prevObj: prev.obj };
+      } else {
+        let obj: Record<string, any>;
+        try {
+          obj = this.decode(e.kv.key, e.kv.value, rev);
+        } catch {
+          this.revision = rev;
+          continue;
+        }
+        this.objects.set(e.kv.key, { key: e.kv.key, obj, rev });
+        ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rev, obj, prevObj: prev?.obj };
+      }
+      this.revision = rev;
+      this.window.push(ev);
+      if (this.window.length > this.capacity) this.window.splice(0, this.window.length - this.capacity);
+      for (const r of this.watchers) dispatch(r, ev);
+    }
+    this.notifyRevision();
+  }
+
+  private notifyRevision(): void {
+    const still: typeof this.revisionWaiters = [];
+    for (const w of this.revisionWaiters) {
+      if (this.revision >= w.rev) w.resolve();
+      else still.push(w);
+    }
+    this.revisionWaiters = still;
+  }
+
+  /** Wait until the cache has seen `rev` (a client's resourceVersion may be ahead of it briefly). */
+  async waitForRevision(rev: number, timeoutMs = 3000): Promise<void> {
+    await this.ready();
+    if (this.revision >= rev) return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.revisionWaiters = this.revisionWaiters.filter((w) => w.resolve !== done);
+        reject(new KubeError('Timeout', `Too large resource version: ${rev}, current: ${this.revision}`, { httpStatus: 504, details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } }));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.revisionWaiters.push({ rev, resolve: done });
+    });
+  }
+
+  /** Current objects (read-only), optionally in one namespace. */
+  list(namespace?: string): CachedObject[] {
+    const out: CachedObject[] = [];
+    const nsPrefix = namespace ? `${this.prefix}${namespace}/` : this.prefix;
+    for (const o of this.objects.values()) if (o.key.startsWith(nsPrefix)) out.push(o);
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  /**
+   * Register a watcher from `fromRev` (exclusive). fromRev 0 means "now", after synthetic
+   * ADDED events for the current state when `initialEvents` is set.
+   */
+  async watch(
+    fromRev: number,
+    filter: WatchFilter,
+    watcher: CacheWatcher,
+    opts: { initialEvents: boolean },
+  ): Promise<() => void> {
+    await this.ready();
+    if (fromRev > this.revision) await this.waitForRevision(fromRev);
+    const reg: Registered = { filter, watcher };
+    if (opts.initialEvents || fromRev === 0) {
+      if (opts.initialEvents) {
+        for (const o of this.list(filter.namespace)) {
+          if (filter.matches(o.obj)) watcher.send('ADDED', { type: 'ADDED', key: o.key, rev: o.rev, obj: o.obj, prevObj: undefined });
+        }
+      }
+    } else {
+      if (fromRev < this.oldestRevision) {
+        throw new KubeError('Expired', `too old resource version: ${fromRev} (${this.oldestRevision + 1})`, {
+          httpStatus: 410,
+        });
+      }
+      for (const ev of this.window) if (ev.rev > fromRev) dispatch(reg, ev);
+    }
+    this.watchers.add(reg);
+    return () => {
+      this.watchers.delete(reg);
+    };
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.etcdWatch?.cancel();
+    for (const r of this.watchers) r.watcher.close();
+    this.watchers.clear();
+  }
+}
+
+function inNamespace(key: string, obj: Record<string, any>, ns: string | undefined): boolean {
+  if (!ns) return true;
+  void key;
+  return obj.metadata?.namespace === ns;
+}
+
+/** Selector transitions: entering the filter is ADDED, leaving it is DELETED (as upstream's cacheWatcher). */
+function dispatch(r: Registered, ev: CacheEvent): void {
+  const f = r.filter;
+  if (!inNamespace(ev.key, ev.obj, f.namespace)) return;
+  const cur = ev.type !== 'DELETED' && f.matches(ev.obj);
+  const prev = ev.prevObj !== undefined && f.matches(ev.prevObj);
+  if (ev.type === 'DELETED') {
+    if (prev) r.watcher.send('DELETED', ev);
+    return;
+  }
+  if (cur && prev) r.watcher.send('MODIFIED', ev);
+  else if (cur && !prev) r.watcher.send('ADDED', ev);
+  else if (!cur && prev) r.watcher.send('DELETED', ev);
+}

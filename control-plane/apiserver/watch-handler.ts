@@ -1,0 +1,142 @@
+/** Serving `?watch=1`: a chunked stream of JSON watch events fed by the resource's watch cache. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors, KubeError } from '../../api/errors.js';
+import type { Obj, Store } from './store.js';
+import type { CacheEvent } from './watch-cache.js';
+import { sendError, wantsTable } from './http-util.js';
+import { toTable } from './table.js';
+
+export interface WatchParams {
+  namespace: string | undefined;
+  matches: (obj: Obj) => boolean;
+  query: URLSearchParams;
+  /** Minimum request timeout (upstream --min-request-timeout, 1800 s): the watch ends between 1x and 2x. */
+  minRequestTimeoutSeconds: number;
+  bookmarkIntervalMs: number;
+}
+
+export async function serveWatch(req: IncomingMessage, res: ServerResponse, store: Store, p: WatchParams): Promise<void> {
+  const q = p.query;
+  const rvText = q.get('resourceVersion') ?? '';
+  const allowBookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
+  const sendInitial = q.get('sendInitialEvents');
+  const rvMatch = q.get('resourceVersionMatch') ?? '';
+  if (sendInitial !== null) {
+    if (rvMatch !== 'NotOlderThan') {
+      throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+        { reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan" },
+      ]);
+    }
+    if (!allowBookmarks) {
+      throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+        { reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true' },
+      ]);
+    }
+  } else if (rvMatch) {
+    throw errors.badRequest(`resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`);
+  }
+  let fromRev = 0;
+  if (rvText !== '' && rvText !== '0') {
+    fromRev = Number(rvText);
+    if (!Number.isInteger(fromRev) || fromRev < 0) {
+      throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+        { reason: 'FieldValueInvalid', field: 'resourceVersion', message: `Invalid value: "${rvText}": must be a valid resource version` },
+      ]);
+    }
+  }
+  // Legacy semantics: RV unset or "0" starts with synthetic ADDED events for the current state.
+  const initialEvents = sendInitial !== null ? sendInitial === 'true' : fromRev === 0;
+  let timeoutSeconds = Number(q.get('timeoutSeconds') ?? '0');
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    timeoutSeconds = p.minRequestTimeoutSeconds * (1 + Math.random());
+  }
+  const asTable = wantsTable(req);
+  const includeObject = q.get('includeObject');
+  let headerSent = false;
+
+  let closed = false;
+  let unregister: (() => void) | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const t of timers) clearTimeout(t), clearInterval(t);
+    unregister?.();
+    if (!res.writableEnded) res.end();
+  };
+  req.on('close', finish);
+  res.on('close', finish);
+
+  const write = (line: string): void => {
+    if (closed) return;
+    if (!res.headersSent) {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    }
+    res.write(line);
+  };
+
+  const encodeObject = (ev: CacheEvent): string => {
+    if (asTable) {
+      const t = toTable(store.strategy, [ev.obj], { resourceVersion: ev.obj.metadata?.resourceVersion }, { includeObject, noHeaders: headerSent });
+      headerSent = true;
+      return JSON.stringify(t);
+    }
+    ev.json ??= JSON.stringify(ev.obj);
+    return ev.json;
+  };
+
+  let lastRev = fromRev;
+  const sendBookmark = (rev: number, initialEnd = false): void => {
+    const obj = {
+      kind: store.info.kind,
+      apiVersion: store.info.group ? `${store.info.group}/${store.info.version}` : store.info.version,
+      metadata: { resourceVersion: String(rev), ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+    };
+    write(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+  };
+
+  try {
+    unregister = await store.cache.watch(
+      fromRev,
+      { ...(p.namespace ? { namespace: p.namespace } : {}), matches: p.matches },
+      {
+        send: (type, ev) => {
+          if (type === 'BOOKMARK') return;
+          const ce = ev as CacheEvent;
+          lastRev = Math.max(lastRev, ce.rev);
+          write(`{"type":"${type}","object":${encodeObject(ce)}}\n`);
+        },
+        close: (err?: KubeError) => {
+          if (err && !closed) write(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+          finish();
+        },
+      },
+      { initialEvents },
+    );
+  } catch (e) {
+    if (e instanceof KubeError && e.httpStatus === 410) {
+      // As upstream: the stream opens, then one ERROR event carries the 410 Status.
+      write(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
+      finish();
+      return;
+    }
+    finish();
+    if (!res.headersSent) sendError(res, e);
+    return;
+  }
+  if (closed) {
+    unregister();
+    return;
+  }
+  lastRev = Math.max(lastRev, store.cache.currentRevision);
+  if (sendInitial === 'true') sendBookmark(store.cache.currentRevision, true);
+  if (!res.headersSent) write('');
+  timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  if (allowBookmarks) {
+    timers.push(
+      setInterval(() => {
+        sendBookmark(Math.max(lastRev, store.cache.currentRevision));
+      }, p.bookmarkIntervalMs),
+    );
+  }
+}

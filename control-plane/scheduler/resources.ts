@@ -1,0 +1,149 @@
+/**
+ * Resource arithmetic for scheduling: quantities to integers (milli-CPU, bytes, counts),
+ * a pod's effective request (upstream's resourcehelper.PodRequests) and the "non-zero"
+ * request scoring uses for pods that ask for nothing (100m CPU, 200Mi memory).
+ */
+import type { SchedContainer, SchedPod, SchedQuantity } from './types.js';
+
+export const RESOURCE_CPU = 'cpu';
+export const RESOURCE_MEMORY = 'memory';
+export const RESOURCE_EPHEMERAL_STORAGE = 'ephemeral-storage';
+export const RESOURCE_PODS = 'pods';
+
+/** upstream pkg/scheduler/util: DefaultMilliCPURequest and DefaultMemoryRequest. */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+/** Integer amounts of every resource the scheduler accounts for. */
+export interface Resource {
+  milliCPU: number;
+  memory: number;
+  ephemeralStorage: number;
+  allowedPodNumber: number;
+  /** Extended resources (example.com/foo), hugepages-*, attachable-volumes-*: integer values. */
+  scalar: Record<string, number>;
+}
+
+export function emptyResource(): Resource {
+  return { milliCPU: 0, memory: 0, ephemeralStorage: 0, allowedPodNumber: 0, scalar: {} };
+}
+
+export function cloneResource(r: Resource): Resource {
+  return { ...r, scalar: { ...r.scalar } };
+}
+
+const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const QUANTITY_RE = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$/;
+
+/**
+ * A quantity scaled by 10^scaleExp and rounded up, as upstream's Quantity.ScaledValue:
+ * scaleExp 0 is Value(), -3 is MilliValue(). Exact (BigInt), so "0.1" is 100m, not 101m.
+ */
+export function scaledQuantity(q: SchedQuantity | undefined | null, scaleExp: number): number {
+  if (q === undefined || q === null || q === '') return 0;
+  const s = typeof q === 'number' ? String(q) : q.trim();
+  const m = QUANTITY_RE.exec(s);
+  if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': ${JSON.stringify(s)}`);
+  const negative = m[1] === '-';
+  const [intPart, fracPart = ''] = m[2]!.split('.');
+  let num = BigInt((intPart || '0') + fracPart);
+  let exp10 = -fracPart.length - scaleExp; // value = num * 10^exp10 (* binary factor)
+  const suffix = m[3] ?? '';
+  if (suffix in BINARY) num *= BINARY[suffix]!;
+  else if (/^[eE]/.test(suffix) && suffix.length > 1) exp10 += Number(suffix.slice(1));
+  else exp10 += DECIMAL[suffix] ?? 0;
+  let out: bigint;
+  if (exp10 >= 0) out = num * 10n ** BigInt(exp10);
+  else {
+    const div = 10n ** BigInt(-exp10);
+    out = num / div;
+    if (num % div !== 0n) out += 1n; // round up, as upstream
+  }
+  const n = Number(out);
+  return negative ? -n : n;
+}
+
+export const milliValue = (q: SchedQuantity | undefined | null): number => scaledQuantity(q, -3);
+export const intValue = (q: SchedQuantity | undefined | null): number => scaledQuantity(q, 0);
+
+/** upstream schedutil.IsScalarResourceName: extended, hugepages-*, attachable-volumes-*, native kubernetes.io/*. */
+export function isScalarResourceName(name: string): boolean {
+  if (name === RESOURCE_CPU || name === RESOURCE_MEMORY || name === RESOURCE_EPHEMERAL_STORAGE || name === RESOURCE_PODS) return false;
+  return name.includes('/') || name.startsWith('hugepages-') || name.startsWith('attachable-volumes-');
+}
+
+/** Add a ResourceList (name -> quantity) to a Resource in place. */
+export function addResourceList(r: Resource, list: Record<string, SchedQuantity> | null | undefined): void {
+  if (!list) return;
+  for (const [name, q] of Object.entries(list)) {
+    switch (name) {
+      case RESOURCE_CPU: r.milliCPU += milliValue(q); break;
+      case RESOURCE_MEMORY: r.memory += intValue(q); break;
+      case RESOURCE_EPHEMERAL_STORAGE: r.ephemeralStorage += intValue(q); break;
+      case RESOURCE_PODS: r.allowedPodNumber += intValue(q); break;
+      default:
+        if (isScalarResourceName(name)) r.scalar[name] = (r.scalar[name] ?? 0) + intValue(q);
+    }
+  }
+}
+
+export function resourceFromList(list: Record<string, SchedQuantity> | null | undefined): Resource {
+  const r = emptyResource();
+  addResourceList(r, list);
+  return r;
+}
+
+export function addResource(into: Resource, r: Resource, sign = 1): void {
+  into.milliCPU += sign * r.milliCPU;
+  into.memory += sign * r.memory;
+  into.ephemeralStorage += sign * r.ephemeralStorage;
+  into.allowedPodNumber += sign * r.allowedPodNumber;
+  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = (into.scalar[k] ?? 0) + sign * v;
+}
+
+function maxResource(into: Resource, r: Resource): void {
+  into.milliCPU = Math.max(into.milliCPU, r.milliCPU);
+  into.memory = Math.max(into.memory, r.memory);
+  into.ephemeralStorage = Math.max(into.ephemeralStorage, r.ephemeralStorage);
+  for (const [k, v] of Object.entries(r.scalar)) into.scalar[k] = Math.max(into.scalar[k] ?? 0, v);
+}
+
+function containerRequests(c: SchedContainer, nonZero: boolean): Resource {
+  const r = resourceFromList(c.resources?.requests);
+  if (nonZero) {
+    const req = c.resources?.requests ?? {};
+    if (!(RESOURCE_CPU in req)) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
+    if (!(RESOURCE_MEMORY in req)) r.memory = DEFAULT_MEMORY_REQUEST;
+  }
+  return r;
+}
+
+/**
+ * A pod's effective request, as upstream's resourcehelper.PodRequests:
+ * max(sum of app containers + restartable (sidecar) init containers, each regular init
+ * container + the sidecars started before it) + spec.overhead.
+ * With `nonZero`, a container missing a cpu/memory request counts 100m / 200Mi (scoring only).
+ */
+export function podRequests(pod: SchedPod, nonZero = false): Resource {
+  const reqs = emptyResource();
+  for (const c of pod.spec.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
+  const sidecars = emptyResource();
+  const initMax = emptyResource();
+  for (const c of pod.spec.initContainers ?? []) {
+    const cr = containerRequests(c, nonZero);
+    if (c.restartPolicy === 'Always') {
+      addResource(reqs, cr);
+      addResource(sidecars, cr);
+      maxResource(initMax, sidecars);
+    } else {
+      const tmp = cloneResource(cr);
+      addResource(tmp, sidecars);
+      maxResource(initMax, tmp);
+    }
+  }
+  maxResource(reqs, initMax);
+  addResourceList(reqs, pod.spec.overhead ?? undefined);
+  reqs.allowedPodNumber = 0;
+  return reqs;
+}

@@ -1,0 +1,538 @@
+/**
+ * The whole kube-proxy iptables ruleset as a pure function of (Services, EndpointSlices, node),
+ * in upstream's layout (pkg/proxy/iptables/proxier.go, syncProxyRules): one iptables-restore input
+ * for the filter and nat tables, applied with `--noflush`.
+ *
+ * Partial syncs (upstream's MinimizeIPTablesRestore): the top-level chains (KUBE-SERVICES,
+ * KUBE-NODEPORTS, KUBE-POSTROUTING, KUBE-MARK-MASQ and the filter table) are written in full every
+ * time; a per-service chain (KUBE-SVC-, KUBE-SVL-, KUBE-EXT-, KUBE-SEP-) is written only when its
+ * rules differ from what the previous sync wrote. A chain left out of the input is left alone by
+ * `iptables-restore --noflush`, so it keeps its rules (and its counters).
+ */
+import {
+  type EndpointInfo,
+  type ProxyEndpointSlice,
+  type ProxyService,
+  type ServicePortInfo,
+  computeProbability,
+  endpointsKey,
+  endpointsOf,
+  extChainName,
+  isServiceChainName,
+  sepChainName,
+  servicePortsOf,
+  svcChainName,
+  svlChainName,
+} from './model.js';
+
+export const KUBE_SERVICES = 'KUBE-SERVICES';
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+export const KUBE_FORWARD = 'KUBE-FORWARD';
+export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+/** Upstream's default --iptables-masquerade-bit 14 -> 0x4000 (fmt "%#08x" of 1<<14 prints "0x004000"; upstream's own tests use 0x4000). */
+export const DEFAULT_MASQUERADE_MARK = '0x4000';
+
+export const FILTER_TOP_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL] as const;
+export const NAT_TOP_CHAINS = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ] as const;
+
+/** A jump from a built-in chain into ours, added once with `iptables -I` (never in the restore input). */
+export interface JumpRule {
+  table: 'filter' | 'nat';
+  from: string;
+  to: string;
+  comment: string;
+  extra: string[];
+}
+
+const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'];
+/** Upstream's iptablesJumpChains, in order. */
+export const JUMP_RULES: readonly JumpRule[] = [
+  { table: 'filter', to: KUBE_EXTERNAL_SERVICES, from: 'INPUT', comment: 'kubernetes externally-visible service portals', extra: NEW },
+  { table: 'filter', to: KUBE_EXTERNAL_SERVICES, from: 'FORWARD', comment: 'kubernetes externally-visible service portals', extra: NEW },
+  { table: 'filter', to: KUBE_NODEPORTS, from: 'INPUT', comment: 'kubernetes health check service ports', extra: [] },
+  { table: 'filter', to: KUBE_SERVICES, from: 'FORWARD', comment: 'kubernetes service portals', extra: NEW },
+  { table: 'filter', to: KUBE_SERVICES, from: 'OUTPUT', comment: 'kubernetes service portals', extra: NEW },
+  { table: 'filter', to: KUBE_FORWARD, from: 'FORWARD', comment: 'kubernetes forwarding rules', extra: [] },
+  { table: 'filter', to: KUBE_PROXY_FIREWALL, from: 'INPUT', comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'filter', to: KUBE_PROXY_FIREWALL, from: 'OUTPUT', comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'filter', to: KUBE_PROXY_FIREWALL, from: 'FORWARD', comment: 'kubernetes load balancer firewall', extra: NEW },
+  { table: 'nat', to: KUBE_SERVICES, from: 'OUTPUT', comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', to: KUBE_SERVICES, from: 'PREROUTING', comment: 'kubernetes service portals', extra: [] },
+  { table: 'nat', to: KUBE_POSTROUTING, from: 'POSTROUTING', comment: 'kubernetes postrouting rules', extra: [] },
+];
+
+/** The argument list of a jump rule (what `iptables -C/-I/-D <chain>` takes). */
+export function jumpRuleArgs(j: JumpRule): string[] {
+  return [...j.extra, '-m', 'comment', '--comment', j.comment, '-j', j.to];
+}
+
+/** What one service port looked like when last written: enough to find stale UDP conntrack entries. */
+export interface ServicePortRecord {
+  name: string;
+  protocol: string;
+  clusterIP: string;
+  nodePort: number;
+  externalIPs: string[];
+  /** IPs of the endpoints traffic was sent to. */
+  endpointIPs: string[];
+}
+
+/** What a sync leaves for the next one. Treat as read-only. */
+export interface RulesetState {
+  /** Every per-service nat chain now in the kernel, with its rules text. */
+  natChains: ReadonlyMap<string, string>;
+  /** Service ports by `endpointsKey(name, protocol)`. */
+  servicePorts: ReadonlyMap<string, ServicePortRecord>;
+}
+
+export interface RulesetInput {
+  services: readonly ProxyService[];
+  endpointSlices: readonly ProxyEndpointSlice[];
+  node: { name: string; ips?: readonly string[] };
+  /** The pod network; traffic to a ClusterIP from outside it is masqueraded (upstream's LocalTrafficDetector). */
+  clusterCIDR?: string;
+  /** --masquerade-all: masquerade every packet sent to a ClusterIP. */
+  masqueradeAll?: boolean;
+  /** Mark for SNAT (default 0x4000). */
+  masqueradeMark?: string;
+  /** Add `--random-fully` to the MASQUERADE rule (iptables >= 1.6.2). */
+  randomFully?: boolean;
+  /** --nodeport-addresses: when set, NodePorts only on these IPs (else every local address but 127/8). */
+  nodePortAddresses?: readonly string[];
+  /** Fall back to serving-and-terminating endpoints when none is ready (upstream default: on). */
+  terminatingFallback?: boolean;
+  /** State returned by the previous successful sync. */
+  previous?: RulesetState;
+  /** Names of the nat chains in the kernel now (from iptables-save); stale service chains among them are deleted. */
+  existingNatChains?: Iterable<string>;
+  /** Write only the per-service chains that changed since `previous`. */
+  partial: boolean;
+}
+
+export interface RulesetStats {
+  partial: boolean;
+  servicePorts: number;
+  endpoints: number;
+  filterRules: number;
+  natRules: number;
+  /** nat rules in `text` (less than natRules in a partial sync). */
+  natRulesWritten: number;
+  natChainsWritten: number;
+  natChainsSkipped: number;
+  natChainsDeleted: number;
+  /** Lines in `text`. */
+  lines: number;
+}
+
+export interface Ruleset {
+  /** iptables-restore input (filter then nat), for `iptables-restore --noflush`. */
+  text: string;
+  /** State for the next sync, valid once `text` is applied. */
+  state: RulesetState;
+  /** Per-service nat chains in use (name -> rules text). Same map as state.natChains. */
+  chains: ReadonlyMap<string, string>;
+  /** Chains deleted by `text`. */
+  deletedChains: string[];
+  /** Per-service chains written by `text` (all in a full sync; the changed ones in a partial one). */
+  writtenChains: string[];
+  stats: RulesetStats;
+}
+
+/** Quote a comment as upstream does (`"..."` when it holds a space). */
+function comment(c: string): string {
+  return c.includes(' ') ? `"${c}"` : c;
+}
+
+function chainLine(chain: string): string {
+  return `:${chain} - [0:0]`;
+}
+
+/** Build the ruleset. Pure: same input, same output. */
+export function buildRuleset(input: RulesetInput): Ruleset {
+  const mark = input.masqueradeMark ?? DEFAULT_MASQUERADE_MARK;
+  const nodeName = input.node.name;
+  const fallback = input.terminatingFallback ?? true;
+  const previous = input.partial ? input.previous : undefined;
+  const partial = !!previous;
+
+  const filterRules: string[] = [];
+  const natTop: string[] = []; // KUBE-SERVICES / KUBE-NODEPORTS rules (always written)
+  const natChainLines: string[] = NAT_TOP_CHAINS.map(chainLine);
+  const natChainRules: string[] = [];
+  const activeChains = new Map<string, string>();
+  const records = new Map<string, ServicePortRecord>();
+  const written: string[] = [];
+  let skipped = 0;
+  let natRuleCount = 0;
+  let totalEndpoints = 0;
+
+  const emitChain = (chain: string, rules: string[]): void => {
+    const text = rules.join('\n');
+    activeChains.set(chain, text);
+    natRuleCount += rules.length;
+    if (partial && previous!.natChains.get(chain) === text) {
+      skipped++;
+      return;
+    }
+    written.push(chain);
+    natChainLines.push(chainLine(chain));
+    for (const r of rules) natChainRules.push(r);
+  };
+
+  const ports = servicePortsOf(input.services);
+  const endpointsMap = endpointsOf(input.endpointSlices);
+
+  for (const svc of ports) {
+    const { protocol, name } = svc;
+    const all = endpointsMap.get(endpointsKey(name, protocol)) ?? [];
+    const pol = policyOf(svc);
+    const cat = categorize(all, pol, nodeName, fallback);
+    totalEndpoints += cat.reachable.length;
+    records.set(endpointsKey(name, protocol), {
+      name,
+      protocol,
+      clusterIP: svc.clusterIP,
+      nodePort: svc.nodePort,
+      externalIPs: [...svc.externalIPs, ...svc.loadBalancerIPs],
+      endpointIPs: cat.reachable.map((e) => e.ip),
+    });
+
+    const svcChain = svcChainName(name, protocol);
+    const svlChain = svlChainName(name, protocol);
+    const extChain = extChainName(name, protocol);
+    const usesClusterChain = cat.cluster.length > 0 && pol.usesClusterEndpoints;
+    const usesLocalChain = cat.local.length > 0 && pol.usesLocalEndpoints;
+
+    let internalChain = svcChain;
+    let hasInternal = cat.hasAny;
+    if (pol.internalPolicyLocal) {
+      internalChain = svlChain;
+      if (cat.local.length === 0) hasInternal = false;
+    }
+    let externalPolicyChain = svcChain;
+    let hasExternal = cat.hasAny;
+    if (pol.externalPolicyLocal) {
+      externalPolicyChain = svlChain;
+      if (cat.local.length === 0) hasExternal = false;
+    }
+    const usesExtChain = cat.hasAny && pol.externallyAccessible;
+
+    let internalFilterTarget = '';
+    let internalFilterComment = '';
+    let externalFilterTarget = '';
+    let externalFilterComment = '';
+    if (!cat.hasAny) {
+      internalFilterTarget = externalFilterTarget = 'REJECT';
+      internalFilterComment = externalFilterComment = comment(`${name} has no endpoints`);
+    } else {
+      if (!hasInternal) {
+        internalFilterTarget = 'DROP';
+        internalFilterComment = comment(`${name} has no local endpoints`);
+      }
+      if (!hasExternal) {
+        externalFilterTarget = 'DROP';
+        externalFilterComment = comment(`${name} has no local endpoints`);
+      }
+    }
+
+    const match = `-m ${protocol} -p ${protocol}`;
+    const dport = `--dport ${svc.port}`;
+    const clusterIPMatch = `-m comment --comment ${comment(`${name} cluster IP`)} ${match} -d ${svc.clusterIP} ${dport}`;
+
+    // Capture the cluster IP.
+    if (hasInternal) {
+      natTop.push(`-A ${KUBE_SERVICES} ${clusterIPMatch} -j ${internalChain}`);
+    } else {
+      filterRules.push(
+        `-A ${KUBE_SERVICES} -m comment --comment ${internalFilterComment} ${match} -d ${svc.clusterIP} ${dport} -j ${internalFilterTarget}`,
+      );
+    }
+    // Capture external IPs and load-balancer IPs.
+    for (const [ip, what] of [
+      ...svc.externalIPs.map((ip) => [ip, 'external IP'] as const),
+      ...svc.loadBalancerIPs.map((ip) => [ip, 'loadbalancer IP'] as const),
+    ]) {
+      if (cat.hasAny) {
+        natTop.push(`-A ${KUBE_SERVICES} -m comment --comment ${comment(`${name} ${what}`)} ${match} -d ${ip} ${dport} -j ${extChain}`);
+      }
+      if (!hasExternal) {
+        filterRules.push(
+          `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} ${match} -d ${ip} ${dport} -j ${externalFilterTarget}`,
+        );
+      }
+    }
+    // Capture node ports.
+    if (svc.nodePort) {
+      if (cat.hasAny) {
+        natTop.push(`-A ${KUBE_NODEPORTS} -m comment --comment ${comment(name)} ${match} --dport ${svc.nodePort} -j ${extChain}`);
+      }
+      if (!hasExternal) {
+        filterRules.push(
+          `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
+        );
+      }
+    }
+
+    // Internal traffic: masquerade what does not come from the pod network (or everything).
+    const masqRule = hasInternal
+      ? input.masqueradeAll
+        ? `-A ${internalChain} ${clusterIPMatch} -j ${KUBE_MARK_MASQ}`
+        : input.clusterCIDR
+          ? `-A ${internalChain} ${clusterIPMatch} ! -s ${input.clusterCIDR} -j ${KUBE_MARK_MASQ}`
+          : undefined
+      : undefined;
+
+    // External traffic chain.
+    if (usesExtChain) {
+      const rules: string[] = [];
+      if (!pol.externalPolicyLocal) {
+        rules.push(`-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
+      } else {
+        if (input.clusterCIDR) {
+          rules.push(
+            `-A ${extChain} -m comment --comment ${comment(`pod traffic for ${name} external destinations`)} -s ${input.clusterCIDR} -j ${svcChain}`,
+          );
+        }
+        rules.push(
+          `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`,
+        );
+        rules.push(
+          `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
+        );
+      }
+      if (hasExternal) rules.push(`-A ${extChain} -j ${externalPolicyChain}`);
+      emitChain(extChain, rules);
+    }
+
+    if (usesClusterChain) {
+      const rules: string[] = [];
+      if (masqRule && internalChain === svcChain) rules.push(masqRule);
+      writeServiceToEndpointRules(rules, svc, svcChain, cat.cluster);
+      emitChain(svcChain, rules);
+    }
+    if (usesLocalChain) {
+      const rules: string[] = [];
+      if (masqRule && internalChain === svlChain) rules.push(masqRule);
+      writeServiceToEndpointRules(rules, svc, svlChain, cat.local);
+      emitChain(svlChain, rules);
+    }
+
+    // Endpoint chains.
+    for (const ep of cat.reachable) {
+      const sep = sepChainName(name, protocol, ep.endpoint);
+      const head = `-A ${sep} -m comment --comment ${comment(name)}`;
+      const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
+      emitChain(sep, [
+        `${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`,
+        `${head}${affinity} ${match} -j DNAT --to-destination ${ep.endpoint}`,
+      ]);
+    }
+  }
+
+  // Stale per-service chains: flushed (chain line) then deleted, in the same restore.
+  const stale = new Set<string>();
+  for (const c of input.previous?.natChains.keys() ?? []) if (!activeChains.has(c)) stale.add(c);
+  for (const c of input.existingNatChains ?? []) if (isServiceChainName(c) && !activeChains.has(c)) stale.add(c);
+  const deleted = [...stale].sort();
+  for (const c of deleted) natChainLines.push(chainLine(c));
+
+  // NodePorts: the last rule of KUBE-SERVICES.
+  const nodePortsComment = comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain');
+  if (!input.nodePortAddresses || input.nodePortAddresses.length === 0) {
+    natTop.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${KUBE_NODEPORTS}`);
+  } else {
+    for (const ip of input.nodePortAddresses) {
+      natTop.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} -d ${ip} -j ${KUBE_NODEPORTS}`);
+    }
+  }
+
+  filterRules.push(
+    `-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP`,
+    `-A ${KUBE_FORWARD} -m comment --comment ${comment('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
+    `-A ${KUBE_FORWARD} -m comment --comment ${comment('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+  );
+
+  const natFixed = [
+    `-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`,
+    `-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`,
+    `-A ${KUBE_POSTROUTING} -m comment --comment ${comment('kubernetes service traffic requiring SNAT')} -j MASQUERADE${input.randomFully ? ' --random-fully' : ''}`,
+    `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
+  ];
+
+  const lines: string[] = ['*filter', ...FILTER_TOP_CHAINS.map(chainLine), ...filterRules, 'COMMIT', '*nat'];
+  for (const l of natChainLines) lines.push(l);
+  for (const l of natFixed) lines.push(l);
+  for (const l of natTop) lines.push(l);
+  for (const l of natChainRules) lines.push(l);
+  for (const c of deleted) lines.push(`-X ${c}`);
+  lines.push('COMMIT');
+
+  const state: RulesetState = { natChains: activeChains, servicePorts: records };
+  return {
+    text: lines.join('\n') + '\n',
+    state,
+    chains: activeChains,
+    deletedChains: deleted,
+    writtenChains: written,
+    stats: {
+      partial,
+      servicePorts: ports.length,
+      endpoints: totalEndpoints,
+      filterRules: filterRules.length,
+      natRules: natRuleCount + natTop.length + natFixed.length,
+      natRulesWritten: natChainRules.length + natTop.length + natFixed.length,
+      natChainsWritten: written.length,
+      natChainsSkipped: skipped,
+      natChainsDeleted: deleted.length,
+      lines: lines.length,
+    },
+  };
+}
+
+interface Categorized {
+  cluster: EndpointInfo[];
+  local: EndpointInfo[];
+  reachable: EndpointInfo[];
+  hasAny: boolean;
+}
+
+/** Upstream's derived traffic-policy flags of a service port. */
+interface Policy {
+  externallyAccessible: boolean;
+  /** externalTrafficPolicy Local, on an externally accessible service. */
+  externalPolicyLocal: boolean;
+  internalPolicyLocal: boolean;
+  usesClusterEndpoints: boolean;
+  usesLocalEndpoints: boolean;
+}
+
+function policyOf(svc: ServicePortInfo): Policy {
+  const externallyAccessible = svc.nodePort !== 0 || svc.externalIPs.length > 0 || svc.loadBalancerIPs.length > 0;
+  const externalPolicyLocal = externallyAccessible && svc.externalPolicyLocal;
+  const internalPolicyLocal = svc.internalPolicyLocal;
+  return {
+    externallyAccessible,
+    externalPolicyLocal,
+    internalPolicyLocal,
+    usesClusterEndpoints: !internalPolicyLocal || (externallyAccessible && !externalPolicyLocal),
+    usesLocalEndpoints: internalPolicyLocal || externalPolicyLocal,
+  };
+}
+
+/** Upstream's CategorizeEndpoints (no topology hints). */
+function categorize(all: readonly EndpointInfo[], svc: Policy, nodeName: string, fallback: boolean): Categorized {
+  let cluster: EndpointInfo[] = [];
+  let hasAny = false;
+  if (svc.usesClusterEndpoints) {
+    cluster = all.filter((e) => e.ready);
+    if (cluster.length === 0 && fallback) cluster = all.filter((e) => e.serving && e.terminating);
+    hasAny = cluster.length > 0;
+  }
+  if (!svc.usesLocalEndpoints) return { cluster, local: [], reachable: cluster, hasAny };
+
+  let localReady = false;
+  let localTerm = false;
+  for (const e of all) {
+    const isLocal = e.nodeName === nodeName;
+    if (e.ready) {
+      hasAny = true;
+      if (isLocal) localReady = true;
+    } else if (fallback && e.serving && e.terminating) {
+      hasAny = true;
+      if (isLocal) localTerm = true;
+    }
+  }
+  let local: EndpointInfo[] = [];
+  if (localReady) local = all.filter((e) => e.nodeName === nodeName && e.ready);
+  else if (localTerm) local = all.filter((e) => e.nodeName === nodeName && e.serving && e.terminating);
+  if (!svc.usesClusterEndpoints) return { cluster, local, reachable: local, hasAny };
+  const seen = new Set(cluster.map((e) => e.endpoint));
+  const reachable = [...cluster, ...local.filter((e) => !seen.has(e.endpoint))];
+  return { cluster, local, reachable, hasAny };
+}
+
+/** Session-affinity rules, then the probability spread 1/(n-i), the last rule unconditional. */
+function writeServiceToEndpointRules(out: string[], svc: ServicePortInfo, chain: string, endpoints: readonly EndpointInfo[]): void {
+  if (svc.sessionAffinityClientIP) {
+    for (const ep of endpoints) {
+      const sep = sepChainName(svc.name, svc.protocol, ep.endpoint);
+      out.push(
+        `-A ${chain} -m comment --comment ${comment(`${svc.name} -> ${ep.endpoint}`)} -m recent --name ${sep} --rcheck --seconds ${svc.stickySeconds} --reap -j ${sep}`,
+      );
+    }
+  }
+  const n = endpoints.length;
+  endpoints.forEach((ep, i) => {
+    const sep = sepChainName(svc.name, svc.protocol, ep.endpoint);
+    const prob = i < n - 1 ? ` -m statistic --mode random --probability ${computeProbability(n - i)}` : '';
+    out.push(`-A ${chain} -m comment --comment ${comment(`${svc.name} -> ${ep.endpoint}`)}${prob} -j ${sep}`);
+  });
+}
+
+/**
+ * iptables-restore input that removes everything the proxy made (upstream's CleanupLeftovers),
+ * given `iptables-save` output of the nat and filter tables. Jumps from built-in chains must be
+ * deleted first (see JUMP_RULES).
+ */
+export function buildCleanup(natSave: string, filterSave: string): string {
+  const natChains = chainsInSave(natSave);
+  const filterChains = chainsInSave(filterSave);
+  const lines: string[] = [];
+  const section = (table: string, ours: string[]): void => {
+    if (ours.length === 0) return;
+    lines.push(`*${table}`, ...ours.map(chainLine), ...ours.map((c) => `-X ${c}`), 'COMMIT');
+  };
+  const natOwned = [...NAT_TOP_CHAINS, ...[...natChains].filter(isServiceChainName).sort()].filter((c) => natChains.has(c));
+  section('nat', natOwned);
+  section('filter', FILTER_TOP_CHAINS.filter((c) => filterChains.has(c)));
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** Chain names declared in iptables-save output (`:NAME POLICY [p:b]`). */
+export function chainsInSave(save: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of save.split('\n')) {
+    if (line.startsWith(':')) {
+      const sp = line.indexOf(' ');
+      out.add(sp < 0 ? line.slice(1) : line.slice(1, sp));
+    }
+  }
+  return out;
+}
+
+/** A UDP conntrack flush the proxy must run after applying rules. */
+export type ConntrackAction =
+  | { kind: 'service-ip'; ip: string; protocol: string }
+  | { kind: 'nat'; origDst: string; dstNat: string; protocol: string }
+  | { kind: 'port-nat'; port: number; dstNat: string; protocol: string };
+
+/**
+ * Stale UDP conntrack entries after a sync (upstream's conntrack.CleanStaleEntries):
+ * for a removed UDP endpoint, flows to the service IPs (cluster, external) and node port that
+ * were NATed to it; for a UDP service port that just got its first endpoint, flows to its IPs
+ * (they may have been cached while it rejected).
+ */
+export function staleConntrack(prev: RulesetState | undefined, next: RulesetState): ConntrackAction[] {
+  const out: ConntrackAction[] = [];
+  if (!prev) return out;
+  for (const [key, old] of prev.servicePorts) {
+    if (old.protocol !== 'udp') continue;
+    const cur = next.servicePorts.get(key);
+    const still = new Set(cur?.endpointIPs ?? []);
+    for (const ip of old.endpointIPs) {
+      if (still.has(ip)) continue;
+      for (const vip of [old.clusterIP, ...old.externalIPs]) out.push({ kind: 'nat', origDst: vip, dstNat: ip, protocol: 'udp' });
+      if (old.nodePort) out.push({ kind: 'port-nat', port: old.nodePort, dstNat: ip, protocol: 'udp' });
+    }
+  }
+  for (const [key, cur] of next.servicePorts) {
+    if (cur.protocol !== 'udp' || cur.endpointIPs.length === 0) continue;
+    const old = prev.servicePorts.get(key);
+    if (old && old.endpointIPs.length > 0) continue;
+    for (const vip of [cur.clusterIP, ...cur.externalIPs]) out.push({ kind: 'service-ip', ip: vip, protocol: 'udp' });
+  }
+  return out;
+}

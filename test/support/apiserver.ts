@@ -1,0 +1,267 @@
+/**
+ * A real API server for tests, over a real etcd: in-process (fast, for most tests) or as a child
+ * process of the built CLI (for SIGKILL/restart tests). Writes an admin kubeconfig for the real kubectl.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { request as httpsRequest } from 'node:https';
+import { randomBytes } from 'node:crypto';
+import { ApiServer } from '../../control-plane/apiserver/server.js';
+import { Authenticator } from '../../control-plane/apiserver/authn.js';
+import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
+import { parseEncryptionConfig } from '../../control-plane/apiserver/encryption.js';
+import { EtcdBackend } from '../../control-plane/storage/etcd-backend.js';
+import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
+import { freePort, waitFor } from './net.js';
+import type { EtcdHandle } from './etcd.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+
+export interface ApiHandle {
+  url: string;
+  port: number;
+  dir: string;
+  caPem: string;
+  adminToken: string;
+  kubeconfig: string;
+  encryptionConfig: string;
+  /** In-process server, when started that way. */
+  server?: ApiServer;
+  child?: ChildProcess;
+  stop(): Promise<void>;
+  /** SIGKILL the child process (child mode only). */
+  kill(): void;
+  /** Start again on the same port, certs and etcd (child mode). */
+  restart(): Promise<void>;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): any;
+}
+
+export function writeEncryptionConfig(dir: string): string {
+  const path = join(dir, 'encryption-config.yaml');
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(
+    path,
+    `kind: EncryptionConfiguration
+apiVersion: apiserver.config.k8s.io/v1
+resources:
+  - resources:
+      - secrets
+    providers:
+      - aescbc:
+          keys:
+            - name: key1
+              secret: ${key}
+      - identity: {}
+`,
+  );
+  return path;
+}
+
+export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[] } = {}): Promise<ApiHandle> {
+  const mode = opts.mode ?? 'inprocess';
+  const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
+  const port = await freePort();
+  const adminToken = randomBytes(16).toString('hex');
+  const tokenFile = join(dir, 'tokens.csv');
+  writeFileSync(
+    tokenFile,
+    [`${adminToken},admin,admin,"system:masters"`, `nodetoken-node01,system:node:node01,node01,"system:nodes"`, `usertoken,jane,jane,"developers"`, ...(opts.extraTokens ?? [])].join('\n') + '\n',
+  );
+  const encryptionConfig = writeEncryptionConfig(dir);
+  const certDir = join(dir, 'pki');
+  const { caFile, certFile, keyFile } = ensureServingCerts(certDir, {
+    ips: ['127.0.0.1', '10.96.0.1'],
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+  });
+  const caPem = readFileSync(caFile, 'utf8');
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfig = join(dir, 'admin.conf');
+  writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem, user: 'admin', token: adminToken }));
+
+  let server: ApiServer | undefined;
+  let child: ChildProcess | undefined;
+  let backend: EtcdBackend | undefined;
+  let log = '';
+
+  const startOnce = async (): Promise<void> => {
+    if (mode === 'inprocess') {
+      backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
+      server = new ApiServer({
+        backend,
+        bindAddress: '127.0.0.1',
+        securePort: port,
+        tlsCert: readFileSync(certFile),
+        tlsKey: readFileSync(keyFile),
+        clientCA: caPem,
+        authenticator: Authenticator.fromTokenFile(tokenFile),
+        serviceClusterIPRange: '10.96.0.0/16',
+        serviceNodePortRange: '30000-32767',
+        advertiseAddress: '127.0.0.1',
+        transformers: parseEncryptionConfig(readFileSync(encryptionConfig, 'utf8')),
+        bookmarkIntervalMs: 2000,
+      });
+      await server.start();
+    } else {
+      const cli = join(REPO, 'dist/cli/main.js');
+      if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; scripts/test does it)`);
+      child = spawn(
+        process.execPath,
+        [
+          cli, 'apiserver',
+          `--etcd-servers=${etcd.endpoint}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${port}`,
+          `--cert-dir=${certDir}`,
+          `--tls-cert-file=${certFile}`,
+          `--tls-private-key-file=${keyFile}`,
+          `--client-ca-file=${caFile}`,
+          `--token-auth-file=${tokenFile}`,
+          `--encryption-provider-config=${encryptionConfig}`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child.stdout?.on('data', (d: Buffer) => (log = (log + d).slice(-8000)));
+      child.stderr?.on('data', (d: Buffer) => (log = (log + d).slice(-8000)));
+      const c = child;
+      await waitFor(async () => {
+        if (c.exitCode !== null) throw new Error(`apiserver exited ${c.exitCode}: ${log}`);
+        const r = await rawRequest(url, caPem, 'GET', '/readyz').catch(() => undefined);
+        return r?.status === 200;
+      }, 30_000, 'the API server to be ready');
+    }
+  };
+  await startOnce();
+
+  const handle: ApiHandle = {
+    url,
+    port,
+    dir,
+    caPem,
+    adminToken,
+    kubeconfig,
+    encryptionConfig,
+    get server() {
+      return server;
+    },
+    get child() {
+      return child;
+    },
+    async stop() {
+      if (server) await server.stop();
+      if (backend) await backend.close();
+      if (child && child.exitCode === null) {
+        const c = child;
+        const gone = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+        if (c.exitCode === null) c.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill() {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+    },
+    async restart() {
+      if (child && child.exitCode === null) {
+        const c = child;
+        const gone = new Promise((r) => c.once('exit', r));
+        c.kill('SIGKILL');
+        await gone;
+      }
+      if (server) {
+        await server.stop();
+        await backend?.close();
+      }
+      await startOnce();
+    },
+  };
+  return handle;
+}
+
+/** One HTTPS request to the API server, answering status, headers and body. */
+export function rawRequest(
+  url: string,
+  caPem: string,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return new Promise((resolvePromise, reject) => {
+    const u = new URL(path, url);
+    const req = httpsRequest(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, ca: caPem, headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`request ${method} ${path} timed out`)));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** An authenticated request as admin (or with the given token; '' for none). */
+export function api(h: ApiHandle, method: string, path: string, body?: unknown, opts: { token?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  const token = opts.token ?? h.adminToken;
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+  const raw = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return rawRequest(h.url, h.caPem, method, path, raw, headers);
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const KUBECTL = '/usr/bin/kubectl';
+
+/** The real kubectl against the test cluster. */
+export function kubectl(h: ApiHandle, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): KubectlResult {
+  if (!existsSync(KUBECTL)) throw new Error(`kubectl is missing at ${KUBECTL}`);
+  const r = spawnSync(KUBECTL, ['--kubeconfig', h.kubeconfig, ...args], {
+    input: opts.input,
+    env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir, ...(opts.env ?? {}) },
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Run kubectl asynchronously (for -w and long commands). */
+export function kubectlAsync(h: ApiHandle, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  return new Promise((resolvePromise) => {
+    const c = spawn(KUBECTL, ['--kubeconfig', h.kubeconfig, ...args], {
+      env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir, ...(opts.env ?? {}) },
+    });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    if (opts.input !== undefined) c.stdin.end(opts.input);
+    else c.stdin.end();
+    c.on('close', (code) => {
+      clearTimeout(t);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

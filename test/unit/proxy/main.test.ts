@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { findResource } from '../../../api/resources.js';
+import { parseDuration, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
+import { FakeIptables } from '../../../node-agent/proxy/iptables.js';
+import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
+import type { Proxier } from '../../../node-agent/proxy/proxier.js';
+import { tracePacket } from '../../../node-agent/proxy/tracer.js';
+import { slice, svc } from './fixtures.js';
+
+const SERVICES = findResource('', 'services')!;
+const SLICES = findResource('discovery.k8s.io', 'endpointslices')!;
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('flags', () => {
+  it('parses upstream flag names and Go durations', () => {
+    const f = parseFlags(['--kubeconfig', '/k', '--hostname-override=node01', '--cluster-cidr=10.244.0.0/16', '--iptables-min-sync-period=500ms', '--iptables-sync-period', '1m30s', '--masquerade-all', '--iptables-backend=legacy']);
+    expect(f).toMatchObject({ kubeconfig: '/k', hostnameOverride: 'node01', clusterCIDR: '10.244.0.0/16', minSyncPeriodMs: 500, syncPeriodMs: 90_000, masqueradeAll: true, backend: 'legacy' });
+    expect(parseFlags([])).toMatchObject({ minSyncPeriodMs: 1000, syncPeriodMs: 30_000, metricsBindAddress: '127.0.0.1:10249', healthzBindAddress: '0.0.0.0:10256' });
+    expect(parseDuration('2')).toBe(2000);
+    expect(() => parseDuration('1x')).toThrow(/invalid duration/);
+    expect(() => parseFlags(['--nope'])).toThrow(/unknown flag: --nope/);
+    expect(() => parseFlags(['--iptables-backend=xt'])).toThrow(/legacy, nft or auto/);
+    expect(parseFlags(['--cleanup']).cleanup).toBe(true);
+  });
+});
+
+describe('runProxy', () => {
+  it('watches the API and programs rules; follows changes; --cleanup removes them', async () => {
+    const client = new FakeApiClient();
+    client.seed(SERVICES, { apiVersion: 'v1', kind: 'Service', ...svc('default', 'nginx', '10.96.10.10', [{ port: 80, protocol: 'TCP' }]) });
+    const sl = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', ...slice('default', 'nginx', [{ port: 80 }], ['10.244.1.2', '10.244.2.2'], { name: 'nginx-x1' }) };
+    client.seed(SLICES, sl);
+    const ipt = new FakeIptables();
+    const ac = new AbortController();
+    let proxier: Proxier | undefined;
+    const done = runProxy(
+      ['--hostname-override=node01', '--cluster-cidr=10.244.0.0/16', '--iptables-min-sync-period=0s', '--metrics-bind-address=127.0.0.1:0', '--healthz-bind-address=127.0.0.1:0'],
+      { client, iptables: ipt, conntrack: new FakeConntrack(), signal: ac.signal, onReady: (p) => (proxier = p) },
+    );
+    const reach = async () =>
+      tracePacket(await ipt.dump(), { source: '10.244.1.9', destination: '10.96.10.10', port: 80, hook: 'PREROUTING' }).endpoints;
+    await until(async () => (await reach()).length === 2);
+    expect(proxier).toBeDefined();
+
+    // Scale down: the slice changes, the rules follow.
+    await client.update(SLICES, { ...sl, endpoints: sl.endpoints!.slice(0, 1) });
+    await until(async () => (await reach()).length === 1);
+    expect(await reach()).toEqual(['10.244.1.2:80']);
+
+    // Service deleted: chains go away.
+    await client.delete(SERVICES, 'default', 'nginx');
+    await until(async () => !(await ipt.dump()).includes('KUBE-SVC-'));
+    ac.abort();
+    await done;
+
+    await runProxy(['--cleanup'], { iptables: ipt });
+    expect(await ipt.dump()).not.toContain('KUBE-');
+  });
+});
