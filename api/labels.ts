@@ -649,3 +649,52 @@ export function formatLabelSelector(sel: LabelSelectorSpec | null | undefined): 
 export function labelSelectorMatches(sel: LabelSelectorSpec | null | undefined, labels: Labels): boolean {
   return labelSelectorToSelector(sel).matches(labels);
 }
+
+/**
+ * metav1.ParseToLabelSelector: the string form into {matchLabels, matchExpressions}.
+ * Throws KubeError BadRequest (`couldn't parse the selector string "...": ...`).
+ */
+export function parseToLabelSelector(selector: string): Required<LabelSelectorSpec> & {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+} {
+  let reqs: LabelRequirement[];
+  try {
+    reqs = parseLabelRequirements(selector);
+  } catch (e) {
+    if (e instanceof KubeError) throw new KubeError('BadRequest', `couldn't parse the selector string "${selector}": ${e.message}`);
+    throw e;
+  }
+  const out = { matchLabels: {} as Record<string, string>, matchExpressions: [] as LabelSelectorRequirement[] };
+  const OPS: Partial<Record<LabelOperator, string>> = { in: 'In', notin: 'NotIn', exists: 'Exists', '!': 'DoesNotExist' };
+  for (const r of reqs) {
+    if (r.operator === '=' || r.operator === '==') {
+      out.matchLabels[r.key] = r.values[0]!;
+      continue;
+    }
+    if (r.operator === 'gt' || r.operator === 'lt') throw new KubeError('BadRequest', `"${r.operator}" isn't supported in label selectors`);
+    const op = OPS[r.operator];
+    if (!op) throw new KubeError('BadRequest', `"${r.operator}" is not a valid label selector operator`);
+    out.matchExpressions.push({ key: r.key, operator: op, values: [...r.values].sort(byteCompare) });
+  }
+  return out;
+}
+
+/** metav1.LabelSelectorAsMap: only equality-style selectors convert; others throw KubeError BadRequest. */
+export function labelSelectorAsMap(sel: LabelSelectorSpec | null | undefined): Record<string, string> | undefined {
+  if (!sel) return undefined;
+  const out: Record<string, string> = { ...(sel.matchLabels ?? {}) };
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') {
+      if ((e.values ?? []).length !== 1) {
+        throw new KubeError('BadRequest', `operator "In" without a single value cannot be converted into the old label selector format`);
+      }
+      out[e.key] = e.values![0]!;
+    } else if (e.operator === 'NotIn' || e.operator === 'Exists' || e.operator === 'DoesNotExist') {
+      throw new KubeError('BadRequest', `operator "${e.operator}" cannot be converted into the old label selector format`);
+    } else {
+      throw new KubeError('BadRequest', `"${e.operator}" is not a valid selector operator`);
+    }
+  }
+  return out;
+}

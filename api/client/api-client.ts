@@ -89,11 +89,11 @@ export interface ApiClient {
   list<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
   /** list, following `continue` tokens until the last page (falls back to one full list on 410). */
   listAll<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
-  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T>;
+  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
   /** PUT of the whole object; namespace and name come from obj.metadata. */
-  update<T = any>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T>;
+  update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
   /** PUT of the status subresource. */
-  updateStatus<T = any>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T>;
+  updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
   patch<T = any>(
     info: ResourceInfo,
     namespace: string | undefined,
@@ -247,6 +247,8 @@ export interface KubeClientConfig {
   userAgent?: string;
   /** Per-request timeout (not for watches). Default 30 s. */
   timeoutMs?: number;
+  /** The default namespace (a kubeconfig context's `namespace`); `default` when unset. */
+  namespace?: string;
   /** Client-side rate limit, as client-go's rest.Config QPS / Burst. Default 50 / 100; qps <= 0 disables. */
   qps?: number;
   burst?: number;
@@ -293,6 +295,8 @@ function writeQuery(opts: WriteOptions | undefined): RequestOpts['query'] {
 
 export class KubeClient implements ApiClient {
   readonly server: URL;
+  /** The default namespace from the config / kubeconfig context. */
+  readonly namespace: string;
   private readonly agent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly limiter: TokenBucket;
@@ -303,6 +307,7 @@ export class KubeClient implements ApiClient {
 
   constructor(readonly config: KubeClientConfig) {
     this.server = new URL(config.server);
+    this.namespace = config.namespace || 'default';
     const isHttps = this.server.protocol === 'https:';
     if (!isHttps && this.server.protocol !== 'http:') {
       throw new KubeError('BadRequest', `unsupported server scheme ${this.server.protocol}`, { code: 'ERR_CONFIG' });
@@ -338,6 +343,7 @@ export class KubeClient implements ApiClient {
       keyData: kc.keyData,
       token: kc.token,
       insecureSkipTLSVerify: kc.insecureSkipTLSVerify,
+      namespace: kc.namespace,
       ...overrides,
     });
   }
@@ -409,6 +415,9 @@ export class KubeClient implements ApiClient {
             }),
           );
           res.on('error', (e) => reject(unavailable(`${method} ${path}: ${e.message}`, e)));
+          res.on('close', () => {
+            if (!res.complete) reject(unavailable(`${method} ${path}: connection closed before the response ended`));
+          });
         },
       );
       req.setTimeout(this.timeoutMs, () => {
@@ -432,18 +441,19 @@ export class KubeClient implements ApiClient {
     return listAllPages((o) => this.list<T>(info, namespace, o), opts);
   }
 
-  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: T, opts?: WriteOptions): Promise<T> {
+  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
-    return this.request<T>('POST', resourcePath(info, namespace), { body, query: writeQuery(opts) });
+    const ns = namespace ?? (obj as MetaLike | null)?.metadata?.namespace;
+    return this.request<T>('POST', resourcePath(info, ns), { body, query: writeQuery(opts) });
   }
 
-  update<T = any>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T> {
+  update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
     const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
     return this.request<T>('PUT', resourcePath(info, namespace, name), { body, query: writeQuery(opts) });
   }
 
-  updateStatus<T = any>(info: ResourceInfo, obj: T, opts?: WriteOptions): Promise<T> {
+  updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
     const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
     return this.request<T>('PUT', resourcePath(info, namespace, name, 'status'), { body, query: writeQuery(opts) });
@@ -579,6 +589,9 @@ export class KubeClient implements ApiClient {
               resolve();
             });
             res.on('aborted', () => fail(unavailable(`watch ${path}: connection aborted`)));
+            res.on('close', () => {
+              if (!res.complete) fail(unavailable(`watch ${path}: connection closed`));
+            });
             res.on('error', (e) => fail(unavailable(`watch ${path}: ${e.message}`, e)));
           },
         );

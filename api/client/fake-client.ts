@@ -9,8 +9,9 @@
  * (409 Conflict on a stale resourceVersion), spec/status split for resources with a status
  * subresource, finalizers (delete sets deletionTimestamp; removing the last finalizer deletes),
  * no-op updates (no new resourceVersion, no event), generateName, delete preconditions, scale.
- * What it does not: admission, validation, defaulting, garbage collection, PDBs, strategic-merge
- * list semantics (strategic and apply patches act as JSON merge patches).
+ * Patches use the shared implementations in api/patch (strategic merge with the schema's patch
+ * metadata; server-side apply is approximated by a strategic merge, without field ownership).
+ * What it does not: admission, validation, defaulting, garbage collection, PDBs.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -36,17 +37,12 @@ import {
   type WriteOptions,
 } from './api-client.js';
 import { objectKey } from './informer.js';
-import { applyJsonPatch, applyMergePatch, type JsonPatchOp } from './patch.js';
-import {
-  formatLabelSelector,
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
-  type FieldRequirement,
-  type LabelRequirement,
-  type LabelSelectorSpec,
-} from './selectors.js';
+import { LabelSelector, labelSelectorToSelector, parseLabelSelector, type LabelSelectorSpec } from '../labels.js';
+import { applyJsonPatch } from '../patch/json-patch.js';
+import { applyMergePatch } from '../patch/merge-patch.js';
+import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
+import { patchMetaResolver } from '../schema/patch-meta.js';
+import { matchesFields, parseFieldSelector, type FieldRequirement } from './selectors.js';
 
 type Obj = Record<string, any>;
 
@@ -98,7 +94,7 @@ interface Watcher {
   resKey: string;
   info: ResourceInfo;
   namespace?: string;
-  labels: LabelRequirement[];
+  labels: LabelSelector;
   fields: FieldRequirement[];
   bookmarks: boolean;
   onEvent: (ev: WatchEvent) => void;
@@ -113,6 +109,15 @@ interface Watcher {
 
 const clone = <T>(v: T): T => structuredClone(v);
 const resKeyOf = (info: ResourceInfo) => `${info.group}/${info.plural}`;
+
+/** Scale.status.selector: LabelSelectorAsSelector(spec.selector).String() ('' when unset or invalid). */
+function scaleSelector(sel: LabelSelectorSpec | undefined): string {
+  try {
+    return sel ? labelSelectorToSelector(sel).toString() : '';
+  } catch {
+    return '';
+  }
+}
 
 function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -326,7 +331,7 @@ export class FakeApiClient implements ApiClient {
   private matches(w: Watcher, o: Obj | undefined): boolean {
     if (!o) return false;
     if (w.namespace && o.metadata?.namespace !== w.namespace) return false;
-    return matchesLabels(w.labels, o.metadata?.labels) && matchesFields(w.fields, o);
+    return w.labels.matches(o.metadata?.labels) && matchesFields(w.fields, o);
   }
 
   /** The event a watcher sees for a change, given its selectors (as the watch cache's filtering). */
@@ -510,13 +515,13 @@ export class FakeApiClient implements ApiClient {
   }
 
   private filtered(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Obj[] {
-    const labels = parseLabelSelector(opts.labelSelector);
+    const labels = parseLabelSelector(opts.labelSelector ?? '');
     const fields = parseFieldSelector(opts.fieldSelector);
     const out: Obj[] = [];
     for (const [key, o] of [...this.store(info).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       void key;
       if (info.namespaced && namespace && o.metadata.namespace !== namespace) continue;
-      if (!matchesLabels(labels, o.metadata.labels) || !matchesFields(fields, o)) continue;
+      if (!labels.matches(o.metadata.labels) || !matchesFields(fields, o)) continue;
       out.push(o);
     }
     return out;
@@ -565,13 +570,13 @@ export class FakeApiClient implements ApiClient {
     return listAllPages((o) => this.list<T>(info, namespace, o), opts);
   }
 
-  async create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: T, opts: WriteOptions = {}): Promise<T> {
+  async create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     const ns = namespace ?? (obj as Obj)?.metadata?.namespace;
     this.record({ verb: 'create', resource: info.plural, group: info.group, namespace: ns, name: (obj as Obj)?.metadata?.name, object: clone(obj) });
     return this.doCreate(info, namespace, clone(obj) as Obj, opts) as T;
   }
 
-  async update<T = any>(info: ResourceInfo, obj: T, opts: WriteOptions = {}): Promise<T> {
+  async update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     const { name, namespace } = metaOf(obj);
     this.record({ verb: 'update', resource: info.plural, group: info.group, namespace, name, object: clone(obj) });
     const existing = this.mustGet(info, namespace, name);
@@ -584,7 +589,7 @@ export class FakeApiClient implements ApiClient {
     return this.commit(info, existing, next, opts) as T;
   }
 
-  async updateStatus<T = any>(info: ResourceInfo, obj: T, opts: WriteOptions = {}): Promise<T> {
+  async updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     const { name, namespace } = metaOf(obj);
     this.record({ verb: 'update', resource: info.plural, group: info.group, namespace, name, subresource: 'status', object: clone(obj) });
     const existing = this.mustGet(info, namespace, name);
@@ -623,7 +628,13 @@ export class FakeApiClient implements ApiClient {
       }
       throw errors.notFound(info.plural, info.group, name);
     }
-    const patched = (type === 'json' ? applyJsonPatch(existing, body as JsonPatchOp[]) : applyMergePatch(existing, body)) as Obj;
+    const patched = (
+      type === 'json'
+        ? applyJsonPatch(existing, body)
+        : type === 'merge'
+          ? applyMergePatch(existing, body)
+          : applyStrategicMergePatch(existing, body, patchMetaResolver(apiVersionOf(info), info.kind))
+    ) as Obj;
     if (!patched || typeof patched !== 'object' || !patched.metadata) throw errors.badRequest('patch removed the object metadata');
     this.checkRv(info, existing, patched.metadata.resourceVersion);
     let next: Obj;
@@ -667,10 +678,10 @@ export class FakeApiClient implements ApiClient {
       throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${podUid}, UID in object meta: ${pod.metadata.uid}`);
     }
     if (pod.metadata.deletionTimestamp) {
-      throw new KubeError('Conflict', `pod ${podName} is being deleted, cannot be assigned to a host`);
+      throw errors.conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
     }
     if (pod.spec?.nodeName) {
-      throw new KubeError('Conflict', `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
+      throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
     }
     const next = clone(pod);
     next.spec = { ...(next.spec ?? {}), nodeName };
@@ -709,7 +720,7 @@ export class FakeApiClient implements ApiClient {
       spec: { replicas: o.spec?.replicas ?? 0 },
       status: {
         replicas: o.status?.replicas ?? 0,
-        selector: formatLabelSelector(o.spec?.selector as LabelSelectorSpec | undefined),
+        selector: scaleSelector(o.spec?.selector as LabelSelectorSpec | undefined),
       },
     };
   }
@@ -729,7 +740,7 @@ export class FakeApiClient implements ApiClient {
     subresource: string,
     obj: unknown,
   ): Promise<T> {
-    if (subresource === 'status') return this.updateStatus(info, obj) as Promise<T>;
+    if (subresource === 'status') return this.updateStatus<T>(info, obj as T);
     this.record({ verb: 'update', resource: info.plural, group: info.group, namespace, name, subresource, object: clone(obj) });
     const o = this.mustGet(info, namespace, name);
     if (subresource !== 'scale' || !info.subresources.includes('scale')) {
@@ -763,13 +774,13 @@ export class FakeApiClient implements ApiClient {
       finish(failNow);
       return { done, stop() {} };
     }
-    let labels: LabelRequirement[];
+    let labels: LabelSelector;
     let fields: FieldRequirement[];
     try {
-      labels = parseLabelSelector(opts.labelSelector);
+      labels = parseLabelSelector(opts.labelSelector ?? '');
       fields = parseFieldSelector(opts.fieldSelector);
     } catch (e) {
-      finish(errors.badRequest((e as Error).message));
+      finish(e instanceof KubeError ? e : errors.badRequest((e as Error).message));
       return { done, stop() {} };
     }
     const w: Watcher = {

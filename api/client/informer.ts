@@ -482,6 +482,9 @@ export class Informer<T = any> {
       },
     );
     this.current = h;
+    // The server ends the watch after timeoutSeconds; if it never does (a silent half-open connection), stop it.
+    const guard = setTimeout(() => h.stop(), (timeoutSeconds + 30) * 1000);
+    guard.unref?.();
     try {
       await h.done;
     } catch (e) {
@@ -491,6 +494,7 @@ export class Informer<T = any> {
       if (isKubeError(e) && e.code === 'ERR_UNAVAILABLE') return 'backoff';
       return 'relist-after-backoff';
     } finally {
+      clearTimeout(guard);
       this.current = undefined;
     }
     if (needRelist) return 'relist';

@@ -1,15 +1,8 @@
 /**
- * Small label / field selector matching for the client side (the fake client's filtering and
- * the informer's local checks). It follows the upstream string syntax:
- *   labels: `a=b`, `a==b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x,y)`, comma = AND;
- *   fields: `path=value`, `path==value`, `path!=value` over dotted paths (`metadata.name`, `spec.nodeName`).
- * The server's full implementation lives with the API server (api/labels.ts, api/fields.ts when present).
+ * Field selector matching for the fake client: `path=value`, `path==value`, `path!=value`, comma = AND,
+ * over dotted paths (`metadata.name`, `spec.nodeName`, `status.phase`). Label selectors are api/labels.ts.
+ * (Upstream restricts which fields each resource supports; this does not.)
  */
-
-export type LabelRequirement =
-  | { key: string; op: 'eq' | 'neq'; value: string }
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'notexists' };
 
 /** Split on commas that are not inside parentheses. */
 function splitTop(s: string): string[] {
@@ -26,51 +19,6 @@ function splitTop(s: string): string[] {
   }
   out.push(cur);
   return out.map((x) => x.trim()).filter((x) => x !== '');
-}
-
-export function parseLabelSelector(sel: string | undefined): LabelRequirement[] {
-  if (!sel || !sel.trim()) return [];
-  return splitTop(sel).map((term) => {
-    let m = /^(\S+?)\s+(in|notin)\s*\((.*)\)$/.exec(term);
-    if (m) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
-      return { key: m[1]!, op: m[2] as 'in' | 'notin', values };
-    }
-    m = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
-    if (m) return { key: m[1]!, op: m[2] === '!=' ? 'neq' : 'eq', value: m[3]!.trim() };
-    if (term.startsWith('!')) return { key: term.slice(1).trim(), op: 'notexists' };
-    if (/^[^\s!=()]+$/.test(term)) return { key: term, op: 'exists' };
-    throw new Error(`unable to parse requirement: ${term}`);
-  });
-}
-
-export function matchesLabels(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  for (const r of reqs) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const v = l[r.key];
-    switch (r.op) {
-      case 'eq':
-        if (!has || v !== r.value) return false;
-        break;
-      case 'neq':
-        if (has && v === r.value) return false;
-        break;
-      case 'in':
-        if (!has || !r.values.includes(v!)) return false;
-        break;
-      case 'notin':
-        if (has && r.values.includes(v!)) return false;
-        break;
-      case 'exists':
-        if (!has) return false;
-        break;
-      case 'notexists':
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
 }
 
 export interface FieldRequirement {
@@ -105,25 +53,4 @@ export function matchesFields(reqs: FieldRequirement[], obj: unknown): boolean {
     if (r.op === 'eq' ? v !== r.value : v === r.value) return false;
   }
   return true;
-}
-
-/** metav1.LabelSelector as the API carries it. */
-export interface LabelSelectorSpec {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
-}
-
-/** metav1.FormatLabelSelector: the query-string form of a LabelSelector (sorted, as upstream). */
-export function formatLabelSelector(sel: LabelSelectorSpec | undefined): string {
-  if (!sel) return '';
-  const parts: string[] = [];
-  for (const k of Object.keys(sel.matchLabels ?? {}).sort()) parts.push(`${k}=${sel.matchLabels![k]}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const vals = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
 }

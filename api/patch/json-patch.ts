@@ -53,6 +53,12 @@ const ERR_INVALID_INDEX = 'invalid index referenced';
 type Json = unknown;
 type Obj = Record<string, Json>;
 
+/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
+function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -97,11 +103,11 @@ function objContainer(o: Obj): Container {
   return {
     get: (key) => ({ ok: true, value: Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined }),
     set: (key, val) => {
-      o[key] = val;
+      setProp(o, key, val);
       return undefined;
     },
     add: (key, val) => {
-      o[key] = val;
+      setProp(o, key, val);
       return undefined;
     },
     remove: (key) => {

@@ -12,6 +12,12 @@ import { KubeError } from '../errors.js';
 
 type Obj = Record<string, unknown>;
 
+/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
+function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -23,7 +29,7 @@ function pruneNulls(v: unknown): unknown {
     const out: Obj = {};
     for (const [k, x] of Object.entries(v)) {
       if (x === null) continue;
-      out[k] = pruneNulls(x);
+      setProp(out, k, pruneNulls(x));
     }
     return out;
   }
@@ -39,9 +45,9 @@ function mergeDocs(doc: Obj, patch: Obj): Obj {
     }
     const cur = out[k];
     if (cur === undefined || cur === null) {
-      out[k] = pruneNulls(v);
+      setProp(out, k, pruneNulls(v));
     } else {
-      out[k] = merge(cur, v);
+      setProp(out, k, merge(cur, v));
     }
   }
   return out;

@@ -96,6 +96,12 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
+function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function has(o: Obj, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
@@ -224,7 +230,7 @@ function removeDirectives(obj: unknown): { value: unknown; keep: boolean } {
         continue;
       }
       const r = removeDirectives(obj[k]);
-      if (r.keep) obj[k] = r.value;
+      if (r.keep) setProp(obj, k, r.value);
       else delete obj[k];
     }
     return { value: obj, keep: true };
@@ -248,7 +254,7 @@ function clean(v: unknown): { value: unknown; keep: boolean } {
 /** Set original[k] to the cleaned patch value, or delete it when the value is itself a directive. */
 function putClean(original: Obj, k: string, patchV: unknown): void {
   const r = clean(patchV);
-  if (r.keep) original[k] = r.value;
+  if (r.keep) setProp(original, k, r.value);
   else delete original[k];
 }
 
@@ -548,12 +554,12 @@ class Merger {
         case 'map': {
           const fm = lookupMeta(this.meta, fieldPath);
           if (fm.strategy === REPLACE_DIRECTIVE) putClean(original, k, patchV);
-          else original[k] = this.mergeMap(original[k] as Obj, patchV as Obj, fieldPath);
+          else setProp(original, k, this.mergeMap(original[k] as Obj, patchV as Obj, fieldPath));
           break;
         }
         case 'slice': {
           const fm = lookupMeta(this.meta, fieldPath);
-          original[k] = this.mergeSliceHandler(original[k], patchV, fieldPath, fm, isDeleteList).merged;
+          setProp(original, k, this.mergeSliceHandler(original[k], patchV, fieldPath, fm, isDeleteList).merged);
           break;
         }
         default:
@@ -675,7 +681,7 @@ class Merger {
           ? partitionPrimitivesByPresentInList(merged, setOrder)
           : partitionMapsByPresentInList(merged, setOrder, fm.mergeKey);
       const kind = sliceElementType(originalFieldValue, patchFieldValue);
-      original[originalKey] = normalizeElementOrder(parts.patch, parts.serverOnly, setOrder, originalFieldValue ?? [], fm.mergeKey, kind);
+      setProp(original, originalKey, normalizeElementOrder(parts.patch, parts.serverOnly, setOrder, originalFieldValue ?? [], fm.mergeKey, kind));
       delete patch[originalKey];
     }
   }

@@ -64,8 +64,8 @@ function convert(s: SchemaNode, style: RefStyle, refs: Set<string>, isRoot: bool
     }
     if (name.endsWith('.IntOrString')) {
       return style === 'v2'
-        ? { description: s.description, format: 'int-or-string', type: 'string' }
-        : { description: s.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
+        ? { description: s.description, format: 'int-or-string', type: 'string', 'x-kubernetes-int-or-string': true }
+        : { description: s.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
     }
   }
   const out: Json = {};

@@ -1,6 +1,6 @@
 /** apps/v1 Deployment and ReplicaSet, autoscaling/v1 Scale, policy/v1 Eviction. */
 import { type Static } from '@sinclair/typebox';
-import { def, S, I32, I64, B, Arr, F, RF, RS, IntOrString, Time, mergeBy, X_PATCH_STRATEGY } from './base.js';
+import { def, S, E, I32, I64, B, Arr, F, RF, RS, IntOrString, Time, mergeBy, X_PATCH_STRATEGY } from './base.js';
 import { typeMetaProps, objectMetaField, LabelSelectorSchema, DeleteOptionsSchema } from './meta.js';
 import { PodTemplateSpecSchema } from './core.js';
 
@@ -15,7 +15,7 @@ export const RollingUpdateDeploymentSchema = def(APPS + 'RollingUpdateDeployment
 export type RollingUpdateDeployment = Static<typeof RollingUpdateDeploymentSchema>;
 
 export const DeploymentStrategySchema = def(APPS + 'DeploymentStrategy', 'Describes how to replace existing pods with new ones.', {
-  type: S('Type of deployment: "Recreate" or "RollingUpdate". Default is RollingUpdate.'),
+  type: E('Type of deployment: "Recreate" or "RollingUpdate". Default is RollingUpdate.', ['Recreate', 'RollingUpdate']),
   rollingUpdate: F(RollingUpdateDeploymentSchema, 'Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.'),
 });
 export type DeploymentStrategy = Static<typeof DeploymentStrategySchema>;

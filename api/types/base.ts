@@ -73,6 +73,8 @@ export const I32 = (description?: string): TOptional<TInteger> => Type.Optional(
 export const I64 = (description?: string): TOptional<TInteger> => Type.Optional(Type.Integer(o(description, { format: 'int64' })));
 export const NUM = (description?: string): TOptional<TNumber> => Type.Optional(Type.Number(o(description, { format: 'double' })));
 export const B = (description?: string): TOptional<TBoolean> => Type.Optional(Type.Boolean(o(description)));
+/** An optional string with upstream's `+enum` values (shown by kubectl explain; not enforced structurally). */
+export const E = (description: string, values: string[]): TOptional<TString> => Type.Optional(Type.String({ description, enum: values }));
 /** Required variants. */
 export const RS = (description?: string, ext?: Ext): TString => Type.String(o(description, ext));
 export const RI32 = (description?: string): TInteger => Type.Integer(o(description, { format: 'int32' }));

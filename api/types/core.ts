@@ -1,7 +1,7 @@
 /** core/v1: Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount, Binding. */
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  def, S, I32, I64, B, SMap, SList, Arr, RArr, F, RF, RS, RI32, Map_, Quantity, IntOrString, Time, MicroTime,
+  def, S, E, I32, I64, B, SMap, SList, Arr, RArr, F, RF, RS, RI32, Map_, Quantity, IntOrString, Time, MicroTime,
   mergeBy, atomic, atomicMap, X_PATCH_MERGE_KEY, X_PATCH_STRATEGY, X_LIST_TYPE, X_LIST_MAP_KEYS,
 } from './base.js';
 import {
@@ -91,7 +91,7 @@ export const ContainerPortSchema = def(CORE + 'ContainerPort', 'A network port i
   name: S('If specified, an IANA_SVC_NAME unique within the pod, that services can refer to.'),
   hostPort: I32('Number of the port to expose on the host. Most containers do not need this.'),
   containerPort: RI32('Number of the port to expose on the pod\'s IP address (0 < x < 65536).'),
-  protocol: S('Protocol for port: UDP, TCP or SCTP. Defaults to "TCP".', { default: 'TCP' }),
+  protocol: E('Protocol for port: UDP, TCP or SCTP. Defaults to "TCP".', ['SCTP', 'TCP', 'UDP']),
   hostIP: S('What host IP to bind the external port to.'),
 });
 export type ContainerPort = Static<typeof ContainerPortSchema>;
@@ -114,7 +114,7 @@ export const VolumeMountSchema = def(CORE + 'VolumeMount', 'A mounting of a Volu
   recursiveReadOnly: S('Whether read-only mounts should be handled recursively: Disabled, IfPossible, Enabled.'),
   mountPath: RS("Path within the container at which the volume should be mounted. Must not contain ':'."),
   subPath: S("Path within the volume from which the container's volume should be mounted. Defaults to \"\" (volume's root)."),
-  mountPropagation: S('How mounts are propagated from the host to container and the other way around: None, HostToContainer, Bidirectional.'),
+  mountPropagation: E('How mounts are propagated from the host to container and the other way around: None, HostToContainer, Bidirectional.', ['Bidirectional', 'HostToContainer', 'None']),
   subPathExpr: S('Expanded path within the volume from which the container\'s volume should be mounted, with $(VAR_NAME) expansion.'),
 });
 export type VolumeMount = Static<typeof VolumeMountSchema>;
@@ -135,7 +135,7 @@ export const HTTPGetActionSchema = def(CORE + 'HTTPGetAction', 'An action based 
   path: S('Path to access on the HTTP server.'),
   port: RF(IntOrString, 'Name or number of the port to access on the container. Number must be in the range 1 to 65535.'),
   host: S('Host name to connect to, defaults to the pod IP.'),
-  scheme: S('Scheme to use for connecting to the host: HTTP or HTTPS. Defaults to HTTP.'),
+  scheme: E('Scheme to use for connecting to the host: HTTP or HTTPS. Defaults to HTTP.', ['HTTP', 'HTTPS']),
   httpHeaders: Arr(HTTPHeaderSchema, 'Custom headers to set in the request.', atomic),
 });
 export const TCPSocketActionSchema = def(CORE + 'TCPSocketAction', 'An action based on opening a socket.', {
@@ -184,7 +184,7 @@ export const SELinuxOptionsSchema = def(CORE + 'SELinuxOptions', 'The labels to 
   user: S('SELinux user label.'), role: S('SELinux role label.'), type: S('SELinux type label.'), level: S('SELinux level label.'),
 });
 export const SeccompProfileSchema = def(CORE + 'SeccompProfile', "A pod/container's seccomp profile settings. Only one profile source may be set.", {
-  type: RS('Which kind of seccomp profile will be applied: Localhost, RuntimeDefault or Unconfined.'),
+  type: Type.String({ description: 'Which kind of seccomp profile will be applied: Localhost, RuntimeDefault or Unconfined.', enum: ['Localhost', 'RuntimeDefault', 'Unconfined'] }),
   localhostProfile: S('A profile defined in a file on the node, for type Localhost.'),
 });
 export const AppArmorProfileSchema = def(CORE + 'AppArmorProfile', "A pod or container's AppArmor settings.", {
@@ -237,8 +237,8 @@ const containerProps = {
   startupProbe: F(ProbeSchema, 'StartupProbe indicates that the Pod has successfully initialized. Other probes wait until it succeeds. Cannot be updated.'),
   lifecycle: F(LifecycleSchema, 'Actions that the management system should take in response to container lifecycle events. Cannot be updated.'),
   terminationMessagePath: S("Path at which the file to which the container's termination message will be written is mounted. Defaults to /dev/termination-log. Cannot be updated."),
-  terminationMessagePolicy: S('How the termination message should be populated: File (default) or FallbackToLogsOnError. Cannot be updated.'),
-  imagePullPolicy: S('Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated.'),
+  terminationMessagePolicy: E('How the termination message should be populated: File (default) or FallbackToLogsOnError. Cannot be updated.', ['FallbackToLogsOnError', 'File']),
+  imagePullPolicy: E('Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated.', ['Always', 'IfNotPresent', 'Never']),
   securityContext: F(SecurityContextSchema, 'SecurityContext defines the security options the container should be run with.'),
   stdin: B('Whether this container should allocate a buffer for stdin in the container runtime. Default is false.'),
   stdinOnce: B('Whether the container runtime should close the stdin channel after it has been opened by a single attach. Default is false.'),
@@ -267,7 +267,7 @@ export const EmptyDirVolumeSourceSchema = def(CORE + 'EmptyDirVolumeSource', 'An
 });
 export const HostPathVolumeSourceSchema = def(CORE + 'HostPathVolumeSource', 'A host path mapped into a pod.', {
   path: RS('Path of the directory on the host. If the path is a symlink, it follows the link to the real path.'),
-  type: S('Type for HostPath Volume: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice.'),
+  type: E('Type for HostPath Volume: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice.', ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket']),
 });
 export const ConfigMapVolumeSourceSchema = def(CORE + 'ConfigMapVolumeSource', 'Adapts a ConfigMap into a volume: each key becomes a file.', {
   name: S('Name of the referent.'),
@@ -351,7 +351,7 @@ export type Volume = Static<typeof VolumeSchema>;
 
 export const NodeSelectorRequirementSchema = def(CORE + 'NodeSelectorRequirement', 'A selector that contains values, a key, and an operator that relates the key and values.', {
   key: RS('The label key that the selector applies to.'),
-  operator: RS("Represents a key's relationship to a set of values: In, NotIn, Exists, DoesNotExist, Gt, Lt."),
+  operator: Type.String({ description: "Represents a key's relationship to a set of values: In, NotIn, Exists, DoesNotExist, Gt, Lt.", enum: ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'] }),
   values: SList('An array of string values. Non-empty for In/NotIn, empty for Exists/DoesNotExist, a single integer for Gt/Lt.', atomic),
 });
 export type NodeSelectorRequirement = Static<typeof NodeSelectorRequirementSchema>;
@@ -411,9 +411,9 @@ export type Affinity = Static<typeof AffinitySchema>;
 
 export const TolerationSchema = def(CORE + 'Toleration', 'The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator.', {
   key: S('The taint key that the toleration applies to. Empty means match all taint keys (operator must then be Exists).'),
-  operator: S("Represents a key's relationship to the value: Exists or Equal. Defaults to Equal."),
+  operator: E("Represents a key's relationship to the value: Exists or Equal. Defaults to Equal.", ['Equal', 'Exists']),
   value: S('The taint value the toleration matches to. Should be empty if the operator is Exists.'),
-  effect: S('The taint effect to match. Empty means match all taint effects: NoSchedule, PreferNoSchedule, NoExecute.'),
+  effect: E('The taint effect to match. Empty means match all taint effects: NoSchedule, PreferNoSchedule, NoExecute.', ['NoExecute', 'NoSchedule', 'PreferNoSchedule']),
   tolerationSeconds: I64('For NoExecute taints: how long the pod stays bound after the taint is added. Unset means forever.'),
 });
 export type Toleration = Static<typeof TolerationSchema>;
@@ -421,7 +421,7 @@ export type Toleration = Static<typeof TolerationSchema>;
 export const TopologySpreadConstraintSchema = def(CORE + 'TopologySpreadConstraint', 'Specifies how to spread matching pods among the given topology.', {
   maxSkew: RI32('The degree to which pods may be unevenly distributed. Must be greater than zero.'),
   topologyKey: RS('The key of node labels. Nodes with identical values for this key are in the same topology domain.'),
-  whenUnsatisfiable: RS('How to deal with a pod if it does not satisfy the spread constraint: DoNotSchedule (default) or ScheduleAnyway.'),
+  whenUnsatisfiable: Type.String({ description: 'How to deal with a pod if it does not satisfy the spread constraint: DoNotSchedule (default) or ScheduleAnyway.', enum: ['DoNotSchedule', 'ScheduleAnyway'] }),
   labelSelector: F(LabelSelectorSchema, 'Used to find matching pods, counted to determine the number of pods in their topology domain.'),
   minDomains: I32('Minimum number of eligible domains.'),
   nodeAffinityPolicy: S('How to treat the pod\'s nodeAffinity/nodeSelector when calculating skew: Honor or Ignore.'),
@@ -477,10 +477,10 @@ export const PodSpecSchema = def(CORE + 'PodSpec', 'A description of a pod.', {
   initContainers: Arr(ContainerSchema, 'List of initialization containers belonging to the pod. Init containers are executed in order prior to the regular containers; if any fails, the pod is considered to have failed and is handled according to its restartPolicy.', mergeBy('name')),
   containers: RArr(ContainerSchema, 'List of containers belonging to the pod. Containers cannot currently be added or removed. There must be at least one container in a Pod. Cannot be updated.', mergeBy('name')),
   ephemeralContainers: Arr(EphemeralContainerSchema, 'List of ephemeral containers run in this pod, for user-initiated actions such as debugging.', mergeBy('name')),
-  restartPolicy: S('Restart policy for all containers within the pod: Always, OnFailure, Never. Default to Always.'),
+  restartPolicy: E('Restart policy for all containers within the pod: Always, OnFailure, Never. Default to Always.', ['Always', 'Never', 'OnFailure']),
   terminationGracePeriodSeconds: I64('Optional duration in seconds the pod needs to terminate gracefully. Value must be a non-negative integer; zero means stop immediately via the kill signal. Defaults to 30 seconds.'),
   activeDeadlineSeconds: I64('Optional duration in seconds the pod may be active on the node relative to StartTime before the system actively tries to mark it failed and kill associated containers.'),
-  dnsPolicy: S('Set DNS policy for the pod: ClusterFirstWithHostNet, ClusterFirst, Default or None. Defaults to "ClusterFirst".'),
+  dnsPolicy: E('Set DNS policy for the pod: ClusterFirstWithHostNet, ClusterFirst, Default or None. Defaults to "ClusterFirst".', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']),
   nodeSelector: SMap("A selector which must be true for the pod to fit on a node: the node's labels must contain every key/value.", atomicMap),
   serviceAccountName: S('Name of the ServiceAccount to use to run this pod.'),
   serviceAccount: S('Deprecated alias for serviceAccountName.'),
@@ -504,7 +504,7 @@ export const PodSpecSchema = def(CORE + 'PodSpec', 'A description of a pod.', {
   readinessGates: Arr(PodReadinessGateSchema, 'If specified, all readiness gates will be evaluated for pod readiness: the pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status "True".', atomic),
   runtimeClassName: S('Refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.'),
   enableServiceLinks: B("Indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Defaults to true."),
-  preemptionPolicy: S('PreemptionPolicy is the Policy for preempting pods with lower priority: Never or PreemptLowerPriority. Defaults to PreemptLowerPriority.'),
+  preemptionPolicy: E('PreemptionPolicy is the Policy for preempting pods with lower priority: Never or PreemptLowerPriority. Defaults to PreemptLowerPriority.', ['Never', 'PreemptLowerPriority']),
   overhead: ResourceListField('The resource overhead associated with running a pod for a given RuntimeClass.'),
   topologySpreadConstraints: Arr(TopologySpreadConstraintSchema, 'How a group of pods ought to spread across topology domains. The scheduler will schedule pods in a way which abides by the constraints.', {
     [X_PATCH_MERGE_KEY]: 'topologyKey', [X_PATCH_STRATEGY]: 'merge', [X_LIST_TYPE]: 'map', [X_LIST_MAP_KEYS]: ['topologyKey', 'whenUnsatisfiable'],
@@ -580,7 +580,7 @@ export const PodIPSchema = def(CORE + 'PodIP', 'An IP address allocated to the p
 
 export const PodStatusSchema = def(CORE + 'PodStatus', 'Information about the status of a pod. Status may trail the actual state of a system.', {
   observedGeneration: I64('The .metadata.generation the pod status was set based upon.'),
-  phase: S('The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle: Pending, Running, Succeeded, Failed, Unknown.'),
+  phase: E('The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle: Pending, Running, Succeeded, Failed, Unknown.', ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown']),
   conditions: Arr(PodConditionSchema, 'Current service state of pod.', mergeBy('type')),
   message: S('A human readable message indicating details about why the pod is in this condition.'),
   reason: S("A brief CamelCase message indicating details about why the pod is in this state, e.g. 'Evicted'."),
@@ -592,7 +592,7 @@ export const PodStatusSchema = def(CORE + 'PodStatus', 'Information about the st
   startTime: F(Time, 'RFC 3339 date and time at which the object was acknowledged by the Kubelet, before the Kubelet pulled the container image(s).'),
   initContainerStatuses: Arr(ContainerStatusSchema, 'Statuses of init containers in this pod.', atomic),
   containerStatuses: Arr(ContainerStatusSchema, 'Statuses of containers in this pod. Each container in the pod should have at most one status in this list.', atomic),
-  qosClass: S('The Quality of Service (QOS) classification assigned to the pod based on resource requirements: BestEffort, Burstable, Guaranteed.'),
+  qosClass: E('The Quality of Service (QOS) classification assigned to the pod based on resource requirements: BestEffort, Burstable, Guaranteed.', ['BestEffort', 'Burstable', 'Guaranteed']),
   ephemeralContainerStatuses: Arr(ContainerStatusSchema, 'Statuses for any ephemeral containers that have run in this pod.', atomic),
   resize: S('Status of the desired resize of resources for the pod\'s containers.'),
 });
@@ -628,7 +628,7 @@ export const NamespaceSchema = def(CORE + 'Namespace', 'Namespace provides a sco
     finalizers: SList('An opaque list of values that must be empty to permanently remove the object from storage.', atomic),
   }), 'Spec defines the behavior of the Namespace.'),
   status: F(def(CORE + 'NamespaceStatus', 'Information about the current status of a Namespace.', {
-    phase: S('The current lifecycle phase of the namespace: Active or Terminating.'),
+    phase: E('The current lifecycle phase of the namespace: Active or Terminating.', ['Active', 'Terminating']),
     conditions: Arr(NamespaceConditionSchema, 'The latest available observations of a namespace\'s current state.', mergeBy('type')),
   }), 'Status describes the current status of a Namespace.'),
 });
@@ -638,7 +638,7 @@ export type Namespace = Static<typeof NamespaceSchema>;
 
 export const ServicePortSchema = def(CORE + 'ServicePort', "Contains information on service's port.", {
   name: S('The name of this port within the service. Must be a DNS_LABEL. All ports within a ServiceSpec must have unique names when there is more than one.'),
-  protocol: S('The IP protocol for this port: TCP, UDP, SCTP. Default is TCP.', { default: 'TCP' }),
+  protocol: E('The IP protocol for this port: TCP, UDP, SCTP. Default is TCP.', ['SCTP', 'TCP', 'UDP']),
   appProtocol: S('The application protocol for this port, a hint for implementations.'),
   port: RI32('The port that will be exposed by this service.'),
   targetPort: F(IntOrString, "Number or name of the port to access on the pods targeted by the service. Defaults to the value of 'port'. A string is looked up as a named port in the target Pod's container ports."),
@@ -659,28 +659,28 @@ export const ServiceSpecSchema = def(CORE + 'ServiceSpec', 'The attributes a use
   selector: SMap('Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints.', atomicMap),
   clusterIP: S('The IP address of the service, usually assigned randomly. "None" makes a headless service. Cannot be changed through updates except to change type.'),
   clusterIPs: SList('IP addresses assigned to this service; index 0 equals clusterIP.', atomic),
-  type: S('How the Service is exposed: ClusterIP (default), NodePort, LoadBalancer, ExternalName.'),
+  type: E('How the Service is exposed: ClusterIP (default), NodePort, LoadBalancer, ExternalName.', ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']),
   externalIPs: SList('A list of IP addresses for which nodes in the cluster will also accept traffic for this service.', atomic),
-  sessionAffinity: S('Supports "ClientIP" and "None". Used to maintain session affinity. Defaults to None.'),
+  sessionAffinity: E('Supports "ClientIP" and "None". Used to maintain session affinity. Defaults to None.', ['ClientIP', 'None']),
   loadBalancerIP: S('Deprecated: only applies to Service Type: LoadBalancer.'),
   loadBalancerSourceRanges: SList('Restricts traffic through the cloud-provider load-balancer to the specified client IPs.', atomic),
   externalName: S('The external reference that discovery mechanisms will return as an alias for this service (a DNS CNAME record). Requires type ExternalName.'),
-  externalTrafficPolicy: S('How nodes distribute service traffic they receive on externally-facing addresses: Cluster or Local.'),
+  externalTrafficPolicy: E('How nodes distribute service traffic they receive on externally-facing addresses: Cluster or Local.', ['Cluster', 'Local']),
   healthCheckNodePort: I32('The healthcheck nodePort for the service, for LoadBalancer with Local externalTrafficPolicy.'),
   publishNotReadyAddresses: B('Endpoints for this Service should disregard any indications of ready/not-ready.'),
   sessionAffinityConfig: F(SessionAffinityConfigSchema, 'Contains the configurations of session affinity.'),
   ipFamilies: SList('IP families (IPv4, IPv6) assigned to this service.', atomic),
-  ipFamilyPolicy: S('The dual-stack-ness requested or required by this Service: SingleStack, PreferDualStack, RequireDualStack.'),
+  ipFamilyPolicy: E('The dual-stack-ness requested or required by this Service: SingleStack, PreferDualStack, RequireDualStack.', ['PreferDualStack', 'RequireDualStack', 'SingleStack']),
   allocateLoadBalancerNodePorts: B('Whether NodePorts will be automatically allocated for services with type LoadBalancer. Default is true.'),
   loadBalancerClass: S('The class of the load balancer implementation this Service belongs to.'),
-  internalTrafficPolicy: S('How nodes distribute service traffic they receive on the ClusterIP: Cluster or Local.'),
+  internalTrafficPolicy: E('How nodes distribute service traffic they receive on the ClusterIP: Cluster or Local.', ['Cluster', 'Local']),
   trafficDistribution: S('How traffic is distributed to Service endpoints, e.g. PreferClose.'),
 });
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
 
 export const PortStatusSchema = def(CORE + 'PortStatus', 'Status of a service port.', {
   port: RI32('Port is the port number of the service port of which status is recorded here.'),
-  protocol: RS('Protocol is the protocol of the service port: TCP, UDP, SCTP.'),
+  protocol: Type.String({ description: 'Protocol is the protocol of the service port: TCP, UDP, SCTP.', enum: ['SCTP', 'TCP', 'UDP'] }),
   error: S('Error is to record the problem with the service port.'),
 });
 export const LoadBalancerIngressSchema = def(CORE + 'LoadBalancerIngress', 'Represents the status of a load-balancer ingress point.', {
@@ -719,7 +719,7 @@ export type EndpointAddress = Static<typeof EndpointAddressSchema>;
 export const EndpointPortSchema = def(CORE + 'EndpointPort', 'A single port of an endpoint.', {
   name: S('The name of this port. This must match the \'name\' field in the corresponding ServicePort.'),
   port: RI32('The port number of the endpoint.'),
-  protocol: S('The IP protocol for this port: TCP, UDP, SCTP. Default is TCP.'),
+  protocol: E('The IP protocol for this port: TCP, UDP, SCTP. Default is TCP.', ['SCTP', 'TCP', 'UDP']),
   appProtocol: S('The application protocol for this port.'),
 }, atomicMap);
 export type EndpointPort = Static<typeof EndpointPortSchema>;
@@ -743,7 +743,7 @@ export type Endpoints = Static<typeof EndpointsSchema>;
 export const TaintSchema = def(CORE + 'Taint', 'The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.', {
   key: RS('Required. The taint key to be applied to a node.'),
   value: S('The taint value corresponding to the taint key.'),
-  effect: RS('Required. The effect of the taint on pods that do not tolerate the taint: NoSchedule, PreferNoSchedule and NoExecute.'),
+  effect: Type.String({ description: 'Required. The effect of the taint on pods that do not tolerate the taint: NoSchedule, PreferNoSchedule and NoExecute.', enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'] }),
   timeAdded: F(Time, 'The time at which the taint was added. Only written for NoExecute taints.'),
 });
 export type Taint = Static<typeof TaintSchema>;
@@ -893,3 +893,48 @@ export const BindingSchema = def(CORE + 'Binding', 'Binding ties one object to a
 });
 export type Binding = Static<typeof BindingSchema>;
 
+
+// ---------------------------------------------------------------- more derived types
+
+export type ObjectFieldSelector = Static<typeof ObjectFieldSelectorSchema>;
+export type ResourceFieldSelector = Static<typeof ResourceFieldSelectorSchema>;
+export type ConfigMapKeySelector = Static<typeof ConfigMapKeySelectorSchema>;
+export type SecretKeySelector = Static<typeof SecretKeySelectorSchema>;
+export type EnvVarSource = Static<typeof EnvVarSourceSchema>;
+export type ExecAction = Static<typeof ExecActionSchema>;
+export type HTTPGetAction = Static<typeof HTTPGetActionSchema>;
+export type HTTPHeader = Static<typeof HTTPHeaderSchema>;
+export type TCPSocketAction = Static<typeof TCPSocketActionSchema>;
+export type GRPCAction = Static<typeof GRPCActionSchema>;
+export type Lifecycle = Static<typeof LifecycleSchema>;
+export type LifecycleHandler = Static<typeof LifecycleHandlerSchema>;
+export type Capabilities = Static<typeof CapabilitiesSchema>;
+export type KeyToPath = Static<typeof KeyToPathSchema>;
+export type EmptyDirVolumeSource = Static<typeof EmptyDirVolumeSourceSchema>;
+export type HostPathVolumeSource = Static<typeof HostPathVolumeSourceSchema>;
+export type ConfigMapVolumeSource = Static<typeof ConfigMapVolumeSourceSchema>;
+export type SecretVolumeSource = Static<typeof SecretVolumeSourceSchema>;
+export type DownwardAPIVolumeSource = Static<typeof DownwardAPIVolumeSourceSchema>;
+export type DownwardAPIVolumeFile = Static<typeof DownwardAPIVolumeFileSchema>;
+export type ProjectedVolumeSource = Static<typeof ProjectedVolumeSourceSchema>;
+export type VolumeProjection = Static<typeof VolumeProjectionSchema>;
+export type PersistentVolumeClaimVolumeSource = Static<typeof PersistentVolumeClaimVolumeSourceSchema>;
+export type PreferredSchedulingTerm = Static<typeof PreferredSchedulingTermSchema>;
+export type PodAffinity = Static<typeof PodAffinitySchema>;
+export type PodAntiAffinity = Static<typeof PodAntiAffinitySchema>;
+export type PodReadinessGate = Static<typeof PodReadinessGateSchema>;
+export type PodDNSConfig = Static<typeof PodDNSConfigSchema>;
+export type HostAlias = Static<typeof HostAliasSchema>;
+export type ContainerStateWaiting = Static<typeof ContainerStateWaitingSchema>;
+export type ContainerStateRunning = Static<typeof ContainerStateRunningSchema>;
+export type ContainerStateTerminated = Static<typeof ContainerStateTerminatedSchema>;
+export type HostIP = Static<typeof HostIPSchema>;
+export type PodIP = Static<typeof PodIPSchema>;
+export type NamespaceCondition = Static<typeof NamespaceConditionSchema>;
+export type SessionAffinityConfig = Static<typeof SessionAffinityConfigSchema>;
+export type LoadBalancerStatus = Static<typeof LoadBalancerStatusSchema>;
+export type LoadBalancerIngress = Static<typeof LoadBalancerIngressSchema>;
+export type NodeDaemonEndpoints = Static<typeof NodeDaemonEndpointsSchema>;
+export type ContainerImage = Static<typeof ContainerImageSchema>;
+export type EventSource = Static<typeof EventSourceSchema>;
+export type EventSeries = Static<typeof EventSeriesSchema>;

@@ -66,7 +66,7 @@ export type EndpointSlicePort = Static<typeof EndpointSlicePortSchema>;
 export const EndpointSliceSchema = def(DISC + 'EndpointSlice', 'A subset of the endpoints that implement a service.', {
   ...typeMetaProps,
   metadata: objectMetaField,
-  addressType: RS('The type of address carried by this EndpointSlice: IPv4, IPv6, FQDN.'),
+  addressType: Type.String({ description: 'The type of address carried by this EndpointSlice: IPv4, IPv6, FQDN.', enum: ['FQDN', 'IPv4', 'IPv6'] }),
   endpoints: RArr(EndpointSchema, 'A list of unique endpoints in this slice.', atomic),
   ports: Arr(EndpointSlicePortSchema, 'The network ports exposed by each endpoint in this slice.', atomic),
 });

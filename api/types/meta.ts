@@ -241,3 +241,8 @@ export const typeMetaProps = {
 export const objectMetaField = RF(ObjectMetaSchema, "Standard object's metadata.");
 export const listMetaField = RF(ListMetaSchema, 'Standard list metadata.');
 
+
+export type StatusCauseObject = Static<typeof StatusCauseSchema>;
+export type StatusDetailsObject = Static<typeof StatusDetailsSchema>;
+export type TableRowCondition = Static<typeof TableRowConditionSchema>;
+export type GroupVersionForDiscovery = Static<typeof GroupVersionForDiscoverySchema>;

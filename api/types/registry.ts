@@ -95,8 +95,19 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 const BY_GVK = new Map<string, KindEntry>(ENTRIES.map((e) => [`${apiVersionString(e.group, e.version)}/${e.kind}`, e]));
 
+/** meta/v1 kinds that every group-version accepts (DeleteOptions sent as apps/v1, Table as meta.k8s.io/v1beta1 ...). */
+const META_KINDS: Record<string, string> = {
+  DeleteOptions: 'v1/DeleteOptions',
+  Status: 'v1/Status',
+  WatchEvent: 'v1/WatchEvent',
+  Table: 'meta.k8s.io/v1/Table',
+};
+
 export function kindEntry(apiVersion: string, kind: string): KindEntry | undefined {
-  return BY_GVK.get(`${apiVersion}/${kind}`);
+  const e = BY_GVK.get(`${apiVersion}/${kind}`);
+  if (e) return e;
+  const meta = META_KINDS[kind];
+  return meta ? BY_GVK.get(meta) : undefined;
 }
 
 /** The schema of an apiVersion + kind ('v1','Pod'; 'apps/v1','DeploymentList'), or undefined. */

@@ -59,7 +59,7 @@ export async function reconcileKubernetesEndpoints(api: ApiServer): Promise<void
         kind: 'Endpoints',
         metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
         ...want,
-      }),
+      }, { skipValidation: true }),
     );
   } else if (!deepEqual(cur.subsets, want.subsets)) {
     await endpoints.systemUpdate('default', 'kubernetes', (o) => ({ ...o, subsets: want.subsets }));
@@ -78,7 +78,7 @@ export async function reconcileKubernetesEndpoints(api: ApiServer): Promise<void
         kind: 'EndpointSlice',
         metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
         ...wantSlice,
-      }),
+      }, { skipValidation: true }),
     );
   } else if (!deepEqual(curSlice.endpoints, wantSlice.endpoints) || !deepEqual(curSlice.ports, wantSlice.ports)) {
     await slices.systemUpdate('default', 'kubernetes', (o) => ({ ...o, ...wantSlice }));

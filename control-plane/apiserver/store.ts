@@ -45,6 +45,8 @@ export interface DeleteOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Server-internal writes (bootstrap) skip validation, as upstream's reconcilers write storage directly. */
+  skipValidation?: boolean;
 }
 
 export interface ListQuery {
@@ -242,7 +244,7 @@ export class Store {
       const obj = this.prepareCreate(input, namespace);
       this.strategy.applyDefaults(obj);
       this.strategy.prepareForCreate(obj);
-      const causes = this.strategy.validate(obj);
+      const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
       if (!obj.metadata.name && !obj.metadata.generateName) {
         if (!causes.some((c) => c.field === 'metadata.name')) {
           causes.unshift({ reason: 'FieldValueRequired', message: 'name or generateName is required', field: 'metadata.name' });
@@ -367,6 +369,8 @@ export class Store {
     if (this.info.namespaced) m.namespace = cm.namespace;
     m.uid = cm.uid;
     m.creationTimestamp = cm.creationTimestamp;
+    // Unconditional update (no resourceVersion sent): as upstream, the current one is filled in.
+    if (!m.resourceVersion) m.resourceVersion = cm.resourceVersion;
     if (cm.deletionTimestamp) {
       m.deletionTimestamp = cm.deletionTimestamp;
       m.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;

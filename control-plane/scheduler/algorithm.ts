@@ -6,6 +6,7 @@
  */
 import {
   CycleState,
+  type FilterPlugin,
   type NodeInfo,
   type NodeScore,
   type Profile,
@@ -103,9 +104,9 @@ function newDiagnosis(): Diagnosis {
   return { nodeToStatus: new Map(), unschedulablePlugins: new Set(), preFilterMsg: '', postFilterMsg: '' };
 }
 
-function runFilters(profile: Profile, state: CycleState, pod: SchedPod, ni: NodeInfo): Status | null {
-  for (const pl of profile.filter) {
-    if (state.skipFilter.has(pl.name)) continue;
+function runFilters(filters: readonly FilterPlugin[], state: CycleState, pod: SchedPod, ni: NodeInfo): Status | null {
+  for (let i = 0; i < filters.length; i++) {
+    const pl = filters[i]!;
     const s = pl.filter(state, pod, ni);
     if (s.code !== 'Success') return withPlugin(s, pl.name);
   }
@@ -169,13 +170,16 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
     diagnosis.absentNodesStatus = unresolvable(`node(s) didn't satisfy plugin(s) [${[...narrowing].sort().join(' ')}]`);
   }
   const want = numFeasibleNodesToFind(profile.percentageOfNodesToScore, nodes.length);
+  const filters = profile.filter.filter((pl) => !state.skipFilter.has(pl.name));
   const feasible: NodeInfo[] = [];
   let processed = 0;
   const n = nodes.length;
   for (let i = 0; i < n && feasible.length < want; i++) {
-    const ni = nodes[(nodesStart + i) % n]!;
+    let j = nodesStart + i;
+    if (j >= n) j -= n;
+    const ni = nodes[j]!;
     processed++;
-    const s = runFilters(profile, state, pod, ni);
+    const s = runFilters(filters, state, pod, ni);
     if (s === null) {
       feasible.push(ni);
       continue;
@@ -228,10 +232,12 @@ export function prioritizeNodes(
     else if (!isSuccess(s)) return `running PreScore plugin "${pl.name}": ${s.reasons.join(', ')}`;
   }
   const totals = new Float64Array(feasible.length);
+  let scores: NodeScore[] | undefined; // reused by every normalizing plugin of this cycle
   for (const { plugin, weight } of profile.score) {
     if (state.skipScore.has(plugin.name)) continue;
     if (plugin.normalize) {
-      const scores: NodeScore[] = feasible.map((ni) => ({ name: ni.name, score: plugin.score(state, pod, ni) }));
+      if (!scores) scores = feasible.map((ni) => ({ name: ni.name, score: 0 }));
+      for (let i = 0; i < feasible.length; i++) scores[i]!.score = plugin.score(state, pod, feasible[i]!);
       plugin.normalize(state, pod, scores);
       for (let i = 0; i < scores.length; i++) {
         const sc = scores[i]!.score;

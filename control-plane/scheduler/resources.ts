@@ -42,6 +42,23 @@ const QUANTITY_RE = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[n
  */
 export function scaledQuantity(q: SchedQuantity | undefined | null, scaleExp: number): number {
   if (q === undefined || q === null || q === '') return 0;
+  if (typeof q === 'string') {
+    const memoKey = scaleExp === 0 ? q : `${q}\u0000${scaleExp}`;
+    const hit = memo.get(memoKey);
+    if (hit !== undefined) return hit;
+    const v = parseScaled(q, scaleExp);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(memoKey, v);
+    return v;
+  }
+  return parseScaled(q, scaleExp);
+}
+
+/** Quantity strings repeat endlessly ("100m", "500Mi"): parse each once. Bounded. */
+const memo = new Map<string, number>();
+const MEMO_MAX = 4096;
+
+function parseScaled(q: SchedQuantity, scaleExp: number): number {
   const s = typeof q === 'number' ? String(q) : q.trim();
   const m = QUANTITY_RE.exec(s);
   if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': ${JSON.stringify(s)}`);

@@ -24,7 +24,7 @@ import { LeaderElector } from '../../api/client/leader-election.js';
 import { consoleLogger, type Logger } from '../../api/client/log.js';
 import { type ScheduleResult, schedulePod } from './algorithm.js';
 import { SchedulerCache, DEFAULT_ASSUMED_POD_TTL_MS } from './cache.js';
-import { type BindPlugin, type Profile, type Status, errorStatus, podKey, success } from './framework.js';
+import { type BindPlugin, type Profile, type Status, errorStatus, success } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 import { POD_TOPOLOGY_SPREAD, DEFAULT_BINDER } from './plugins/names.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';

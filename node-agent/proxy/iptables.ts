@@ -119,7 +119,8 @@ export class RealIptables implements Iptables {
   async deleteRule(table: Table, chain: string, args: readonly string[]): Promise<boolean> {
     const r = await this.run(this.bins.iptables, [...this.wait, '-t', table, '-D', chain, ...args]);
     if (r.code === 0) return true;
-    if (r.code === 1 || /does not exist|No chain|Bad rule/i.test(r.stderr)) return false;
+    // Upstream's IsNotFoundError: no such rule, chain or target (legacy says "Couldn't load target").
+    if (r.code === 1 || /does not exist|No chain|Bad rule|Couldn't load target|matching rule exist/i.test(r.stderr)) return false;
     throw iptError(`iptables -t ${table} -D ${chain}: ${r.stderr.trim()}`);
   }
 

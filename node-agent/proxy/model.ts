@@ -232,8 +232,18 @@ function base32Prefix(buf: Uint8Array, n: number): string {
   return out;
 }
 
+/** Memo of hashes: chain names are recomputed on every sync for the same few thousand keys. */
+const hashMemo = new Map<string, string>();
+const HASH_MEMO_MAX = 500_000;
+
 function hash16(s: string): string {
-  return base32Prefix(createHash('sha256').update(s).digest(), 16);
+  let h = hashMemo.get(s);
+  if (h === undefined) {
+    h = base32Prefix(createHash('sha256').update(s).digest(), 16);
+    if (hashMemo.size >= HASH_MEMO_MAX) hashMemo.clear();
+    hashMemo.set(s, h);
+  }
+  return h;
 }
 
 /** The 16-character hash of "servicePortName + protocol" (upstream's portProtoHash). */

@@ -25,6 +25,7 @@ import {
   serviceKey,
 } from './model.js';
 import { BoundedFrequencyRunner } from './runner.js';
+import { joinArgs, tokenize } from './iptables-text.js';
 import {
   JUMP_RULES,
   type Ruleset,
@@ -67,6 +68,12 @@ export interface SyncResult {
   ruleset?: Ruleset;
   error?: Error;
   durationMs: number;
+  /** Time in iptables-save and the jump checks (full syncs). */
+  prepareMs?: number;
+  /** Time building the ruleset. */
+  buildMs?: number;
+  /** Time in iptables-restore. */
+  restoreMs?: number;
 }
 
 export class Proxier {
@@ -82,6 +89,8 @@ export class Proxier {
   private randomFully: boolean | undefined;
   /** Trigger times (ms) of endpoint changes not yet programmed, by service key. */
   private pendingTriggers = new Map<string, number[]>();
+  /** Services whose Service or EndpointSlices changed since the last successful sync. */
+  private changed = new Set<string>();
   private readonly startedAt = Date.now();
   private syncing: Promise<SyncResult> | undefined;
   readonly runner: BoundedFrequencyRunner;
@@ -133,14 +142,18 @@ export class Proxier {
   // ---- event handlers ----
 
   onServiceAdd(svc: ProxyService): void {
-    this.services.set(serviceKey(svc.metadata.namespace, svc.metadata.name), svc);
+    const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
+    this.services.set(key, svc);
+    this.changed.add(key);
     this.sync();
   }
   onServiceUpdate(_old: ProxyService, svc: ProxyService): void {
     this.onServiceAdd(svc);
   }
   onServiceDelete(svc: ProxyService): void {
-    this.services.delete(serviceKey(svc.metadata.namespace, svc.metadata.name));
+    const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
+    this.services.delete(key);
+    this.changed.add(key);
     this.sync();
   }
   onServicesSynced(): void {
@@ -149,7 +162,11 @@ export class Proxier {
   }
 
   onEndpointSliceAdd(slice: ProxyEndpointSlice): void {
-    this.slices.set(serviceKey(slice.metadata.namespace, slice.metadata.name), slice);
+    const key = serviceKey(slice.metadata.namespace, slice.metadata.name);
+    const old = this.slices.get(key);
+    if (old) this.changed.add(ownerOf(old));
+    this.slices.set(key, slice);
+    this.changed.add(ownerOf(slice));
     this.noteTrigger(slice);
     this.sync();
   }
@@ -157,7 +174,11 @@ export class Proxier {
     this.onEndpointSliceAdd(slice);
   }
   onEndpointSliceDelete(slice: ProxyEndpointSlice): void {
-    this.slices.delete(serviceKey(slice.metadata.namespace, slice.metadata.name));
+    const key = serviceKey(slice.metadata.namespace, slice.metadata.name);
+    const old = this.slices.get(key);
+    if (old) this.changed.add(ownerOf(old));
+    this.changed.add(ownerOf(slice));
+    this.slices.delete(key);
     this.sync();
   }
   onEndpointSlicesSynced(): void {
@@ -192,7 +213,7 @@ export class Proxier {
     const t = Date.parse(v);
     // Upstream ignores trigger times from before the proxy started (they were programmed by someone else).
     if (Number.isNaN(t) || t < this.startedAt) return;
-    const key = serviceKey(slice.metadata.namespace, slice.metadata.labels?.[LABEL_SERVICE_NAME]);
+    const key = ownerOf(slice);
     const list = this.pendingTriggers.get(key) ?? [];
     list.push(t);
     this.pendingTriggers.set(key, list);
@@ -226,12 +247,22 @@ export class Proxier {
         if (this.randomFully === undefined) {
           this.randomFully = supportsRandomFully(await ipt.version());
         }
+        // Jumps from the built-in chains: read both tables once and add only what is missing
+        // (upstream runs `iptables -C` for each; with a big table every call costs tens of ms).
+        const natSave = await ipt.save('nat');
+        const filterSave = await ipt.save('filter');
+        const present = { nat: builtinRules(natSave), filter: builtinRules(filterSave) };
         for (const j of JUMP_RULES) {
+          if (present[j.table].has(`${j.from} ${joinArgs(jumpRuleArgs(j))}`)) continue;
           await ipt.ensureChain(j.table, j.to);
           await ipt.ensureRule('prepend', j.table, j.from, jumpRuleArgs(j));
         }
-        existing = chainsInSave(await ipt.save('nat'));
+        existing = chainsInSave(natSave);
       }
+      const tBuild = performance.now();
+      // Taken right before the (synchronous) build: later events land in the next set.
+      const changed = this.changed;
+      this.changed = new Set();
       const ruleset = buildRuleset({
         services: [...this.services.values()],
         endpointSlices: [...this.slices.values()],
@@ -243,8 +274,11 @@ export class Proxier {
         previous: this.state,
         existingNatChains: existing,
         partial: !full,
+        changedServices: full ? undefined : changed,
       });
-      await ipt.restore(ruleset.text);
+      const tRestore = performance.now();
+      if (ruleset.text) await ipt.restore(ruleset.text);
+      const tDone = performance.now();
 
       const conntrackActions = staleConntrack(this.state, ruleset.state);
       this.state = ruleset.state;
@@ -260,7 +294,15 @@ export class Proxier {
         }
       }
       this.log.info('synced iptables rules', { full, ...ruleset.stats, ms: Math.round(durationMs) });
-      this.lastResult = { ok: true, full, ruleset, durationMs };
+      this.lastResult = {
+        ok: true,
+        full,
+        ruleset,
+        durationMs,
+        prepareMs: tBuild - start,
+        buildMs: tRestore - tBuild,
+        restoreMs: tDone - tRestore,
+      };
       return this.lastResult;
     } catch (e) {
       // Partial state may be lost: the next sync is a full one, soon.
@@ -290,6 +332,24 @@ export class Proxier {
     const now = Date.now();
     for (const ts of triggers.values()) for (const t of ts) m.networkProgramming.observe(Math.max(0, now - t) / 1000);
   }
+}
+
+/** "namespace/service" an EndpointSlice belongs to. */
+function ownerOf(slice: ProxyEndpointSlice): string {
+  return serviceKey(slice.metadata.namespace, slice.metadata.labels?.[LABEL_SERVICE_NAME]);
+}
+
+const BUILTIN = /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /;
+
+/** Rules of the built-in chains in iptables-save output, as "CHAIN args" with upstream's quoting. */
+export function builtinRules(save: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of save.split('\n')) {
+    const m = BUILTIN.exec(line);
+    if (!m) continue;
+    out.add(`${m[1]} ${joinArgs(tokenize(line.slice(m[0].length)))}`);
+  }
+  return out;
 }
 
 /**

@@ -18,6 +18,8 @@ import {
   endpointsKey,
   endpointsOf,
   extChainName,
+  LABEL_SERVICE_NAME,
+  serviceKey,
   isServiceChainName,
   sepChainName,
   servicePortsOf,
@@ -34,6 +36,8 @@ export const KUBE_FORWARD = 'KUBE-FORWARD';
 export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
 /** Upstream's default --iptables-masquerade-bit 14 -> 0x4000 (fmt "%#08x" of 1<<14 prints "0x004000"; upstream's own tests use 0x4000). */
 export const DEFAULT_MASQUERADE_MARK = '0x4000';
+/** Upstream's largeClusterEndpointsThreshold. */
+export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 
 export const FILTER_TOP_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL] as const;
 export const NAT_TOP_CHAINS = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ] as const;
@@ -86,6 +90,15 @@ export interface RulesetState {
   natChains: ReadonlyMap<string, string>;
   /** Service ports by `endpointsKey(name, protocol)`. */
   servicePorts: ReadonlyMap<string, ServicePortRecord>;
+  /** Rules text of the top-level nat chains (KUBE-SERVICES, KUBE-NODEPORTS, ...). */
+  topChains?: ReadonlyMap<string, string>;
+  /** Rules text of the filter table. */
+  filterText?: string;
+  /** What each service port generated, in order (reused by partial syncs given `changedServices`). */
+  ports?: ReadonlyMap<string, PortArtifacts>;
+  largeCluster?: boolean;
+  /** The options the artifacts were generated with. */
+  optionsKey?: string;
 }
 
 export interface RulesetInput {
@@ -102,6 +115,11 @@ export interface RulesetInput {
   randomFully?: boolean;
   /** --nodeport-addresses: when set, NodePorts only on these IPs (else every local address but 127/8). */
   nodePortAddresses?: readonly string[];
+  /**
+   * Leave out the per-endpoint comments once there are more endpoints than this (upstream's
+   * largeClusterEndpointsThreshold, 1000: it shrinks the ruleset by ~40%). Infinity keeps them.
+   */
+  largeClusterEndpointsThreshold?: number;
   /** Fall back to serving-and-terminating endpoints when none is ready (upstream default: on). */
   terminatingFallback?: boolean;
   /** State returned by the previous successful sync. */
@@ -110,14 +128,31 @@ export interface RulesetInput {
   existingNatChains?: Iterable<string>;
   /** Write only the per-service chains that changed since `previous`. */
   partial: boolean;
+  /**
+   * In a partial sync, also leave out top-level chains (and the filter table) whose rules did not
+   * change. Default true; false writes them every time, as upstream does.
+   */
+  skipUnchangedTopLevelChains?: boolean;
+  /**
+   * In a partial sync: the Services ("namespace/name") whose Service or EndpointSlices changed
+   * since `previous`. Every other Service's rules are taken from `previous` without regenerating
+   * them. Without it, a partial sync regenerates everything and writes what differs.
+   */
+  changedServices?: ReadonlySet<string>;
 }
 
 export interface RulesetStats {
   partial: boolean;
   servicePorts: number;
+  /** Service ports whose rules were generated (the others were reused from the previous state). */
+  servicePortsGenerated: number;
   endpoints: number;
   filterRules: number;
   natRules: number;
+  /** The filter table is in `text` (a partial sync leaves it out when unchanged). */
+  filterWritten: boolean;
+  /** Top-level nat chains left out of a partial sync (unchanged). */
+  topChainsSkipped: string[];
   /** nat rules in `text` (less than natRules in a partial sync). */
   natRulesWritten: number;
   natChainsWritten: number;
@@ -125,10 +160,12 @@ export interface RulesetStats {
   natChainsDeleted: number;
   /** Lines in `text`. */
   lines: number;
+  /** Comments on endpoint rules left out (more endpoints than the large-cluster threshold). */
+  largeClusterMode: boolean;
 }
 
 export interface Ruleset {
-  /** iptables-restore input (filter then nat), for `iptables-restore --noflush`. */
+  /** iptables-restore input (filter then nat), for `iptables-restore --noflush`; '' when nothing changed. */
   text: string;
   /** State for the next sync, valid once `text` is applied. */
   state: RulesetState;
@@ -150,6 +187,191 @@ function chainLine(chain: string): string {
   return `:${chain} - [0:0]`;
 }
 
+/** Options that shape every service port's rules. */
+interface PortContext {
+  clusterCIDR?: string;
+  masqueradeAll?: boolean;
+  largeCluster: boolean;
+}
+
+/** What one service port contributes to the ruleset (kept in the state to reuse in partial syncs). */
+export interface PortArtifacts {
+  /** endpointsKey(name, protocol) */
+  key: string;
+  serviceKey: string;
+  name: string;
+  protocol: string;
+  /** Rules in KUBE-SERVICES / KUBE-NODEPORTS (nat). */
+  natTop: string[];
+  /** Rules in the filter table. */
+  filter: string[];
+  /** Per-service chains: [name, rules text, rule count]. */
+  chains: Array<[string, string, number]>;
+  record: ServicePortRecord;
+  endpoints: number;
+}
+
+function genPort(svc: ServicePortInfo, pol: Policy, cat: Categorized, ctx: PortContext): PortArtifacts {
+  const { protocol, name } = svc;
+  const a: PortArtifacts = {
+    key: endpointsKey(name, protocol),
+    serviceKey: svc.serviceKey,
+    name,
+    protocol,
+    natTop: [],
+    filter: [],
+    chains: [],
+    record: {
+      name,
+      protocol,
+      clusterIP: svc.clusterIP,
+      nodePort: svc.nodePort,
+      externalIPs: [...svc.externalIPs, ...svc.loadBalancerIPs],
+      endpointIPs: cat.reachable.map((e) => e.ip),
+    },
+    endpoints: cat.reachable.length,
+  };
+  const emit = (chain: string, rules: string[]): void => {
+    a.chains.push([chain, rules.join('\n'), rules.length]);
+  };
+
+  const svcChain = svcChainName(name, protocol);
+  const svlChain = svlChainName(name, protocol);
+  const extChain = extChainName(name, protocol);
+  const usesClusterChain = cat.cluster.length > 0 && pol.usesClusterEndpoints;
+  const usesLocalChain = cat.local.length > 0 && pol.usesLocalEndpoints;
+
+  let internalChain = svcChain;
+  let hasInternal = cat.hasAny;
+  if (pol.internalPolicyLocal) {
+    internalChain = svlChain;
+    if (cat.local.length === 0) hasInternal = false;
+  }
+  let externalPolicyChain = svcChain;
+  let hasExternal = cat.hasAny;
+  if (pol.externalPolicyLocal) {
+    externalPolicyChain = svlChain;
+    if (cat.local.length === 0) hasExternal = false;
+  }
+  const usesExtChain = cat.hasAny && pol.externallyAccessible;
+
+  let internalFilterTarget = '';
+  let internalFilterComment = '';
+  let externalFilterTarget = '';
+  let externalFilterComment = '';
+  if (!cat.hasAny) {
+    internalFilterTarget = externalFilterTarget = 'REJECT';
+    internalFilterComment = externalFilterComment = comment(`${name} has no endpoints`);
+  } else {
+    if (!hasInternal) {
+      internalFilterTarget = 'DROP';
+      internalFilterComment = comment(`${name} has no local endpoints`);
+    }
+    if (!hasExternal) {
+      externalFilterTarget = 'DROP';
+      externalFilterComment = comment(`${name} has no local endpoints`);
+    }
+  }
+
+  const match = `-m ${protocol} -p ${protocol}`;
+  const dport = `--dport ${svc.port}`;
+  const clusterIPMatch = `-m comment --comment ${comment(`${name} cluster IP`)} ${match} -d ${svc.clusterIP} ${dport}`;
+
+  // Capture the cluster IP.
+  if (hasInternal) {
+    a.natTop.push(`-A ${KUBE_SERVICES} ${clusterIPMatch} -j ${internalChain}`);
+  } else {
+    a.filter.push(
+      `-A ${KUBE_SERVICES} -m comment --comment ${internalFilterComment} ${match} -d ${svc.clusterIP} ${dport} -j ${internalFilterTarget}`,
+    );
+  }
+  // Capture external IPs and load-balancer IPs.
+  for (const [ip, what] of [
+    ...svc.externalIPs.map((ip) => [ip, 'external IP'] as const),
+    ...svc.loadBalancerIPs.map((ip) => [ip, 'loadbalancer IP'] as const),
+  ]) {
+    if (cat.hasAny) {
+      a.natTop.push(`-A ${KUBE_SERVICES} -m comment --comment ${comment(`${name} ${what}`)} ${match} -d ${ip} ${dport} -j ${extChain}`);
+    }
+    if (!hasExternal) {
+      a.filter.push(
+        `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} ${match} -d ${ip} ${dport} -j ${externalFilterTarget}`,
+      );
+    }
+  }
+  // Capture node ports.
+  if (svc.nodePort) {
+    if (cat.hasAny) {
+      a.natTop.push(`-A ${KUBE_NODEPORTS} -m comment --comment ${comment(name)} ${match} --dport ${svc.nodePort} -j ${extChain}`);
+    }
+    if (!hasExternal) {
+      a.filter.push(
+        `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
+      );
+    }
+  }
+
+  // Internal traffic: masquerade what does not come from the pod network (or everything).
+  const masqRule = hasInternal
+    ? ctx.masqueradeAll
+      ? `-A ${internalChain} ${clusterIPMatch} -j ${KUBE_MARK_MASQ}`
+      : ctx.clusterCIDR
+        ? `-A ${internalChain} ${clusterIPMatch} ! -s ${ctx.clusterCIDR} -j ${KUBE_MARK_MASQ}`
+        : undefined
+    : undefined;
+
+  // External traffic chain.
+  if (usesExtChain) {
+    const rules: string[] = [];
+    if (!pol.externalPolicyLocal) {
+      rules.push(`-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
+    } else {
+      if (ctx.clusterCIDR) {
+        rules.push(
+          `-A ${extChain} -m comment --comment ${comment(`pod traffic for ${name} external destinations`)} -s ${ctx.clusterCIDR} -j ${svcChain}`,
+        );
+      }
+      rules.push(
+        `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`,
+      );
+      rules.push(
+        `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
+      );
+    }
+    if (hasExternal) rules.push(`-A ${extChain} -j ${externalPolicyChain}`);
+    emit(extChain, rules);
+  }
+
+  if (usesClusterChain) {
+    const rules: string[] = [];
+    if (masqRule && internalChain === svcChain) rules.push(masqRule);
+    writeServiceToEndpointRules(rules, svc, svcChain, cat.cluster, ctx.largeCluster);
+    emit(svcChain, rules);
+  }
+  if (usesLocalChain) {
+    const rules: string[] = [];
+    if (masqRule && internalChain === svlChain) rules.push(masqRule);
+    writeServiceToEndpointRules(rules, svc, svlChain, cat.local, ctx.largeCluster);
+    emit(svlChain, rules);
+  }
+
+  // Endpoint chains.
+  for (const ep of cat.reachable) {
+    const sep = sepChainName(name, protocol, ep.endpoint);
+    const head = ctx.largeCluster ? `-A ${sep}` : `-A ${sep} -m comment --comment ${comment(name)}`;
+    const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
+    emit(sep, [
+      `${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`,
+      `${head}${affinity} ${match} -j DNAT --to-destination ${ep.endpoint}`,
+    ]);
+  }
+  return a;
+}
+
+function comparePorts(a: { name: string; protocol: string }, b: { name: string; protocol: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
+}
+
 /** Build the ruleset. Pure: same input, same output. */
 export function buildRuleset(input: RulesetInput): Ruleset {
   const mark = input.masqueradeMark ?? DEFAULT_MASQUERADE_MARK;
@@ -157,178 +379,76 @@ export function buildRuleset(input: RulesetInput): Ruleset {
   const fallback = input.terminatingFallback ?? true;
   const previous = input.partial ? input.previous : undefined;
   const partial = !!previous;
+  const threshold = input.largeClusterEndpointsThreshold ?? LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
+  const optionsKey = JSON.stringify([input.clusterCIDR ?? '', !!input.masqueradeAll, nodeName, fallback]);
+
+  // Which service ports to generate. A partial sync with `changedServices` reuses what the previous
+  // sync generated for every other Service (upstream's change trackers, in pure form).
+  const changed = input.changedServices;
+  let reuse = !!(partial && changed && previous!.ports && previous!.optionsKey === optionsKey);
+  const categorizeAll = (services: readonly ProxyService[], slices: readonly ProxyEndpointSlice[]) => {
+    const em = endpointsOf(slices);
+    return servicePortsOf(services).map((svc) => {
+      const pol = policyOf(svc);
+      return { svc, pol, cat: categorize(em.get(endpointsKey(svc.name, svc.protocol)) ?? [], pol, nodeName, fallback) };
+    });
+  };
+  let fresh: Array<{ svc: ServicePortInfo; pol: Policy; cat: Categorized }>;
+  let kept: PortArtifacts[] = [];
+  if (reuse) {
+    const keyOfSlice = (sl: ProxyEndpointSlice) => serviceKey(sl.metadata.namespace, sl.metadata.labels?.[LABEL_SERVICE_NAME]);
+    fresh = categorizeAll(
+      input.services.filter((s) => changed!.has(serviceKey(s.metadata.namespace, s.metadata.name))),
+      input.endpointSlices.filter((sl) => changed!.has(keyOfSlice(sl))),
+    );
+    kept = [...previous!.ports!.values()].filter((p) => !changed!.has(p.serviceKey));
+    let total = 0;
+    for (const p of kept) total += p.endpoints;
+    for (const f of fresh) total += f.cat.reachable.length;
+    if (total > threshold !== previous!.largeCluster) {
+      reuse = false;
+      kept = [];
+    }
+  }
+  if (!reuse) fresh = categorizeAll(input.services, input.endpointSlices);
+  let totalEndpoints = 0;
+  for (const p of kept) totalEndpoints += p.endpoints;
+  for (const f of fresh!) totalEndpoints += f.cat.reachable.length;
+  const largeCluster = totalEndpoints > threshold;
+  const ctx: PortContext = { clusterCIDR: input.clusterCIDR, masqueradeAll: input.masqueradeAll, largeCluster };
+
+  const ports = [...kept, ...fresh!.map((f) => genPort(f.svc, f.pol, f.cat, ctx))];
+  if (kept.length > 0) ports.sort(comparePorts);
 
   const filterRules: string[] = [];
-  const natTop: string[] = []; // KUBE-SERVICES / KUBE-NODEPORTS rules (always written)
-  const natChainLines: string[] = NAT_TOP_CHAINS.map(chainLine);
-  const natChainRules: string[] = [];
+  const natTop: string[] = []; // KUBE-SERVICES / KUBE-NODEPORTS rules
+  const natChainLines: string[] = [];
+  /** Per-service chain rules, one string (several lines) per written chain. */
+  const natChainBlocks: string[] = [];
+  let natChainRuleLines = 0;
   const activeChains = new Map<string, string>();
   const records = new Map<string, ServicePortRecord>();
+  const portsState = new Map<string, PortArtifacts>();
   const written: string[] = [];
   let skipped = 0;
   let natRuleCount = 0;
-  let totalEndpoints = 0;
 
-  const emitChain = (chain: string, rules: string[]): void => {
-    const text = rules.join('\n');
-    activeChains.set(chain, text);
-    natRuleCount += rules.length;
-    if (partial && previous!.natChains.get(chain) === text) {
-      skipped++;
-      return;
-    }
-    written.push(chain);
-    natChainLines.push(chainLine(chain));
-    for (const r of rules) natChainRules.push(r);
-  };
-
-  const ports = servicePortsOf(input.services);
-  const endpointsMap = endpointsOf(input.endpointSlices);
-
-  for (const svc of ports) {
-    const { protocol, name } = svc;
-    const all = endpointsMap.get(endpointsKey(name, protocol)) ?? [];
-    const pol = policyOf(svc);
-    const cat = categorize(all, pol, nodeName, fallback);
-    totalEndpoints += cat.reachable.length;
-    records.set(endpointsKey(name, protocol), {
-      name,
-      protocol,
-      clusterIP: svc.clusterIP,
-      nodePort: svc.nodePort,
-      externalIPs: [...svc.externalIPs, ...svc.loadBalancerIPs],
-      endpointIPs: cat.reachable.map((e) => e.ip),
-    });
-
-    const svcChain = svcChainName(name, protocol);
-    const svlChain = svlChainName(name, protocol);
-    const extChain = extChainName(name, protocol);
-    const usesClusterChain = cat.cluster.length > 0 && pol.usesClusterEndpoints;
-    const usesLocalChain = cat.local.length > 0 && pol.usesLocalEndpoints;
-
-    let internalChain = svcChain;
-    let hasInternal = cat.hasAny;
-    if (pol.internalPolicyLocal) {
-      internalChain = svlChain;
-      if (cat.local.length === 0) hasInternal = false;
-    }
-    let externalPolicyChain = svcChain;
-    let hasExternal = cat.hasAny;
-    if (pol.externalPolicyLocal) {
-      externalPolicyChain = svlChain;
-      if (cat.local.length === 0) hasExternal = false;
-    }
-    const usesExtChain = cat.hasAny && pol.externallyAccessible;
-
-    let internalFilterTarget = '';
-    let internalFilterComment = '';
-    let externalFilterTarget = '';
-    let externalFilterComment = '';
-    if (!cat.hasAny) {
-      internalFilterTarget = externalFilterTarget = 'REJECT';
-      internalFilterComment = externalFilterComment = comment(`${name} has no endpoints`);
-    } else {
-      if (!hasInternal) {
-        internalFilterTarget = 'DROP';
-        internalFilterComment = comment(`${name} has no local endpoints`);
+  for (const p of ports) {
+    portsState.set(p.key, p);
+    records.set(p.key, p.record);
+    for (const l of p.natTop) natTop.push(l);
+    for (const l of p.filter) filterRules.push(l);
+    for (const [chain, text, n] of p.chains) {
+      activeChains.set(chain, text);
+      natRuleCount += n;
+      if (partial && previous!.natChains.get(chain) === text) {
+        skipped++;
+        continue;
       }
-      if (!hasExternal) {
-        externalFilterTarget = 'DROP';
-        externalFilterComment = comment(`${name} has no local endpoints`);
-      }
-    }
-
-    const match = `-m ${protocol} -p ${protocol}`;
-    const dport = `--dport ${svc.port}`;
-    const clusterIPMatch = `-m comment --comment ${comment(`${name} cluster IP`)} ${match} -d ${svc.clusterIP} ${dport}`;
-
-    // Capture the cluster IP.
-    if (hasInternal) {
-      natTop.push(`-A ${KUBE_SERVICES} ${clusterIPMatch} -j ${internalChain}`);
-    } else {
-      filterRules.push(
-        `-A ${KUBE_SERVICES} -m comment --comment ${internalFilterComment} ${match} -d ${svc.clusterIP} ${dport} -j ${internalFilterTarget}`,
-      );
-    }
-    // Capture external IPs and load-balancer IPs.
-    for (const [ip, what] of [
-      ...svc.externalIPs.map((ip) => [ip, 'external IP'] as const),
-      ...svc.loadBalancerIPs.map((ip) => [ip, 'loadbalancer IP'] as const),
-    ]) {
-      if (cat.hasAny) {
-        natTop.push(`-A ${KUBE_SERVICES} -m comment --comment ${comment(`${name} ${what}`)} ${match} -d ${ip} ${dport} -j ${extChain}`);
-      }
-      if (!hasExternal) {
-        filterRules.push(
-          `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} ${match} -d ${ip} ${dport} -j ${externalFilterTarget}`,
-        );
-      }
-    }
-    // Capture node ports.
-    if (svc.nodePort) {
-      if (cat.hasAny) {
-        natTop.push(`-A ${KUBE_NODEPORTS} -m comment --comment ${comment(name)} ${match} --dport ${svc.nodePort} -j ${extChain}`);
-      }
-      if (!hasExternal) {
-        filterRules.push(
-          `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL ${match} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
-        );
-      }
-    }
-
-    // Internal traffic: masquerade what does not come from the pod network (or everything).
-    const masqRule = hasInternal
-      ? input.masqueradeAll
-        ? `-A ${internalChain} ${clusterIPMatch} -j ${KUBE_MARK_MASQ}`
-        : input.clusterCIDR
-          ? `-A ${internalChain} ${clusterIPMatch} ! -s ${input.clusterCIDR} -j ${KUBE_MARK_MASQ}`
-          : undefined
-      : undefined;
-
-    // External traffic chain.
-    if (usesExtChain) {
-      const rules: string[] = [];
-      if (!pol.externalPolicyLocal) {
-        rules.push(`-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
-      } else {
-        if (input.clusterCIDR) {
-          rules.push(
-            `-A ${extChain} -m comment --comment ${comment(`pod traffic for ${name} external destinations`)} -s ${input.clusterCIDR} -j ${svcChain}`,
-          );
-        }
-        rules.push(
-          `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`,
-        );
-        rules.push(
-          `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
-        );
-      }
-      if (hasExternal) rules.push(`-A ${extChain} -j ${externalPolicyChain}`);
-      emitChain(extChain, rules);
-    }
-
-    if (usesClusterChain) {
-      const rules: string[] = [];
-      if (masqRule && internalChain === svcChain) rules.push(masqRule);
-      writeServiceToEndpointRules(rules, svc, svcChain, cat.cluster);
-      emitChain(svcChain, rules);
-    }
-    if (usesLocalChain) {
-      const rules: string[] = [];
-      if (masqRule && internalChain === svlChain) rules.push(masqRule);
-      writeServiceToEndpointRules(rules, svc, svlChain, cat.local);
-      emitChain(svlChain, rules);
-    }
-
-    // Endpoint chains.
-    for (const ep of cat.reachable) {
-      const sep = sepChainName(name, protocol, ep.endpoint);
-      const head = `-A ${sep} -m comment --comment ${comment(name)}`;
-      const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
-      emitChain(sep, [
-        `${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`,
-        `${head}${affinity} ${match} -j DNAT --to-destination ${ep.endpoint}`,
-      ]);
+      written.push(chain);
+      natChainLines.push(chainLine(chain));
+      natChainBlocks.push(text);
+      natChainRuleLines += n;
     }
   }
 
@@ -362,17 +482,47 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
   ];
 
-  const lines: string[] = ['*filter', ...FILTER_TOP_CHAINS.map(chainLine), ...filterRules, 'COMMIT', '*nat'];
-  for (const l of natChainLines) lines.push(l);
-  for (const l of natFixed) lines.push(l);
-  for (const l of natTop) lines.push(l);
-  for (const l of natChainRules) lines.push(l);
-  for (const c of deleted) lines.push(`-X ${c}`);
-  lines.push('COMMIT');
+  // Top-level chains. Upstream rewrites them on every sync; with `skipUnchangedTopLevelChains`
+  // a partial sync leaves out those whose rules are the same as last time (and the whole filter
+  // table when it did not change), so one endpoint change writes a handful of lines.
+  const minimize = partial && (input.skipUnchangedTopLevelChains ?? true);
+  const topTexts = new Map<string, string>();
+  for (const chain of NAT_TOP_CHAINS) {
+    const prefix = `-A ${chain} `;
+    topTexts.set(chain, [...natFixed, ...natTop].filter((l) => l.startsWith(prefix)).join('\n'));
+  }
+  const skipTop = new Set<string>();
+  if (minimize) for (const [c, t] of topTexts) if (previous!.topChains?.get(c) === t) skipTop.add(c);
+  const filterText = filterRules.join('\n');
+  const writeFilter = !(minimize && previous!.filterText === filterText);
 
-  const state: RulesetState = { natChains: activeChains, servicePorts: records };
+  const lines: string[] = [];
+  if (writeFilter) lines.push('*filter', ...FILTER_TOP_CHAINS.map(chainLine), ...filterRules, 'COMMIT');
+  const natLines: string[] = [];
+  let natTopWritten = 0;
+  for (const c of NAT_TOP_CHAINS) if (!skipTop.has(c)) natLines.push(chainLine(c));
+  for (const l of natChainLines) natLines.push(l);
+  for (const l of [...natFixed, ...natTop]) {
+    const chain = l.slice(3, l.indexOf(' ', 3));
+    if (skipTop.has(chain)) continue;
+    natLines.push(l);
+    natTopWritten++;
+  }
+  for (const b of natChainBlocks) natLines.push(b);
+  for (const c of deleted) natLines.push(`-X ${c}`);
+  if (natLines.length > 0) lines.push('*nat', ...natLines, 'COMMIT');
+
+  const state: RulesetState = {
+    natChains: activeChains,
+    servicePorts: records,
+    topChains: topTexts,
+    filterText,
+    ports: portsState,
+    largeCluster,
+    optionsKey,
+  };
   return {
-    text: lines.join('\n') + '\n',
+    text: lines.length ? lines.join('\n') + '\n' : '',
     state,
     chains: activeChains,
     deletedChains: deleted,
@@ -380,14 +530,18 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     stats: {
       partial,
       servicePorts: ports.length,
+      servicePortsGenerated: fresh!.length,
       endpoints: totalEndpoints,
       filterRules: filterRules.length,
+      filterWritten: writeFilter,
+      topChainsSkipped: [...skipTop],
       natRules: natRuleCount + natTop.length + natFixed.length,
-      natRulesWritten: natChainRules.length + natTop.length + natFixed.length,
+      natRulesWritten: natChainRuleLines + natTopWritten,
       natChainsWritten: written.length,
       natChainsSkipped: skipped,
       natChainsDeleted: deleted.length,
-      lines: lines.length,
+      lines: lines.length - natChainBlocks.length + natChainRuleLines,
+      largeClusterMode: largeCluster,
     },
   };
 }
@@ -455,12 +609,19 @@ function categorize(all: readonly EndpointInfo[], svc: Policy, nodeName: string,
 }
 
 /** Session-affinity rules, then the probability spread 1/(n-i), the last rule unconditional. */
-function writeServiceToEndpointRules(out: string[], svc: ServicePortInfo, chain: string, endpoints: readonly EndpointInfo[]): void {
+function writeServiceToEndpointRules(
+  out: string[],
+  svc: ServicePortInfo,
+  chain: string,
+  endpoints: readonly EndpointInfo[],
+  largeCluster: boolean,
+): void {
+  const c = (ep: EndpointInfo) => (largeCluster ? '' : ` -m comment --comment ${comment(`${svc.name} -> ${ep.endpoint}`)}`);
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
       const sep = sepChainName(svc.name, svc.protocol, ep.endpoint);
       out.push(
-        `-A ${chain} -m comment --comment ${comment(`${svc.name} -> ${ep.endpoint}`)} -m recent --name ${sep} --rcheck --seconds ${svc.stickySeconds} --reap -j ${sep}`,
+        `-A ${chain}${c(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickySeconds} --reap -j ${sep}`,
       );
     }
   }
@@ -468,7 +629,7 @@ function writeServiceToEndpointRules(out: string[], svc: ServicePortInfo, chain:
   endpoints.forEach((ep, i) => {
     const sep = sepChainName(svc.name, svc.protocol, ep.endpoint);
     const prob = i < n - 1 ? ` -m statistic --mode random --probability ${computeProbability(n - i)}` : '';
-    out.push(`-A ${chain} -m comment --comment ${comment(`${svc.name} -> ${ep.endpoint}`)}${prob} -j ${sep}`);
+    out.push(`-A ${chain}${c(ep)}${prob} -j ${sep}`);
   });
 }
 

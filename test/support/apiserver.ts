@@ -2,7 +2,7 @@
  * A real API server for tests, over a real etcd: in-process (fast, for most tests) or as a child
  * process of the built CLI (for SIGKILL/restart tests). Writes an admin kubeconfig for the real kubectl.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -234,21 +234,10 @@ export interface KubectlResult {
 
 export const KUBECTL = '/usr/bin/kubectl';
 
-/** The real kubectl against the test cluster. */
-export function kubectl(h: ApiHandle, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): KubectlResult {
-  if (!existsSync(KUBECTL)) throw new Error(`kubectl is missing at ${KUBECTL}`);
-  const r = spawnSync(KUBECTL, ['--kubeconfig', h.kubeconfig, ...args], {
-    input: opts.input,
-    env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir, ...(opts.env ?? {}) },
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 60_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-
-/** Run kubectl asynchronously (for -w and long commands). */
-export function kubectlAsync(h: ApiHandle, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+/** The real kubectl against the test cluster (async: an in-process API server must keep answering). */
+export function kubectl(h: ApiHandle, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
   return new Promise((resolvePromise) => {
+    if (!existsSync(KUBECTL)) throw new Error(`kubectl is missing at ${KUBECTL}`);
     const c = spawn(KUBECTL, ['--kubeconfig', h.kubeconfig, ...args], {
       env: { ...process.env, KUBECONFIG: h.kubeconfig, HOME: h.dir, ...(opts.env ?? {}) },
     });

@@ -3,7 +3,7 @@
  * Leases (pkg/apis/core/validation, pkg/apis/coordination/validation).
  */
 import type { StatusCause } from '../../../api/errors.js';
-import { TAINT_EFFECTS, validateTaintEffect } from './pod.js';
+import { validateTaintEffect } from './pod.js';
 import { eventView } from './printers.js';
 import {
   child,
@@ -161,7 +161,6 @@ export function validateNodeStatusUpdate(node: any, old: any): StatusCause[] {
   return validateNodeUpdate(node, old);
 }
 
-export { TAINT_EFFECTS };
 
 // ---------------------------------------------------------------------------------------------
 // ConfigMaps and Secrets

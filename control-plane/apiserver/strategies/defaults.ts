@@ -4,7 +4,18 @@
  * DefaultTolerationSeconds). All functions mutate in place and are idempotent.
  */
 
+import { canonicalQuantity } from './validation.js';
+
 export const DEFAULT_TOLERATION_SECONDS = 300;
+
+/** Quantities are stored in canonical form, as decoding into resource.Quantity does (`0.5` -> `500m`). */
+export function canonicalizeResourceList(list: any): void {
+  if (!list || typeof list !== 'object') return;
+  for (const [k, v] of Object.entries(list)) {
+    const c = canonicalQuantity(v);
+    if (c !== undefined) list[k] = c;
+  }
+}
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 
@@ -24,6 +35,7 @@ export function imageTag(image: string): { tag: string; digest: boolean } {
 
 /** SetDefaults_Container's pull policy: Always for `:latest` or no tag, else IfNotPresent. */
 export function defaultPullPolicy(image: string): string {
+  if (!image) return 'IfNotPresent'; // upstream: an unparsable image yields no tag
   const { tag, digest } = imageTag(image);
   if (digest) return 'IfNotPresent';
   return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
@@ -49,7 +61,7 @@ function defaultHandler(h: any): void {
 
 export function defaultContainer(c: any): void {
   if (!c || typeof c !== 'object') return;
-  if (!c.imagePullPolicy && typeof c.image === 'string') c.imagePullPolicy = defaultPullPolicy(c.image);
+  if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(typeof c.image === 'string' ? c.image : '');
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
   for (const p of c.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
@@ -68,6 +80,8 @@ export function defaultContainer(c: any): void {
 
 /** SetDefaults_Pod's resources rule: a limit given without a request makes the request. */
 function defaultRequestsFromLimits(c: any): void {
+  canonicalizeResourceList(c?.resources?.limits);
+  canonicalizeResourceList(c?.resources?.requests);
   const limits = c?.resources?.limits;
   if (!limits || typeof limits !== 'object' || Object.keys(limits).length === 0) return;
   const requests = obj(c.resources, 'requests');
@@ -127,18 +141,25 @@ export function defaultPod(pod: any): void {
   if (pod.status) defaultPodStatusIPs(pod.status);
 }
 
+/** The built-in PriorityClasses (the Priority admission plugin resolves priorityClassName). */
+export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
+  'system-node-critical': 2000001000,
+  'system-cluster-critical': 2000000000,
+};
+
 /** Admission-time pod defaults: ServiceAccount, Priority, DefaultTolerationSeconds. */
 export function admitPod(pod: any): void {
   const spec = obj(pod, 'spec');
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
+  if (spec.priority === undefined || spec.priority === null) {
+    spec.priority = SYSTEM_PRIORITY_CLASSES[spec.priorityClassName ?? ''] ?? 0;
+  }
   if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
   const tolerations: any[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  // DefaultTolerationSeconds: an empty key tolerates every key; an empty effect every effect.
   const tolerates = (k: string) =>
-    tolerations.some(
-      (t) => (t?.operator === 'Exists' && !t?.key) || (t?.key === k && (t?.effect === 'NoExecute' || !t?.effect)),
-    );
+    tolerations.some((t) => (t?.key === k || !t?.key) && (t?.effect === 'NoExecute' || !t?.effect));
   const add: any[] = [];
   for (const k of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
     if (!tolerates(k)) add.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
@@ -161,7 +182,9 @@ export function defaultService(svc: any): void {
     if (!p.protocol) p.protocol = 'TCP';
     if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
-  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy) {
+  const externallyAccessible =
+    spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (spec.type === 'ClusterIP' && (spec.externalIPs ?? []).length > 0);
+  if (externallyAccessible && !spec.externalTrafficPolicy) {
     spec.externalTrafficPolicy = 'Cluster';
   }
   if (!spec.internalTrafficPolicy && spec.type !== 'ExternalName') spec.internalTrafficPolicy = 'Cluster';
@@ -209,6 +232,8 @@ export function defaultNamespace(ns: any): void {
 export function defaultNode(node: any): void {
   obj(node, 'spec');
   const status = obj(node, 'status');
+  canonicalizeResourceList(status.capacity);
+  canonicalizeResourceList(status.allocatable);
   if (status.capacity && (status.allocatable === undefined || status.allocatable === null)) {
     status.allocatable = { ...status.capacity };
   }
@@ -224,9 +249,4 @@ export function defaultEndpointSlice(es: any): void {
     if (!p.protocol) p.protocol = 'TCP';
     if (p.name === undefined) p.name = '';
   }
-}
-
-export function defaultEvent(ev: any): void {
-  // core/v1 events: nothing upstream; keep count/first/last consistent for the printers.
-  void ev;
 }

@@ -5,6 +5,7 @@
  * (pkg/apis/core/validation/validation.go, pkg/registry/core/pod/strategy.go).
  */
 import type { StatusCause } from '../../../api/errors.js';
+import { addQuantities, compare, tryParseQuantity, type Quantity } from '../../../api/quantity.js';
 import {
   child,
   deepClone,
@@ -22,7 +23,8 @@ import {
   inclusiveRangeError,
   key,
   nameIsDNSSubdomain,
-  parseQuantity,
+  canonicalQuantity,
+  compareQuantities,
   semanticEqual,
   validateIP,
   validateImmutableField,
@@ -167,14 +169,15 @@ export function validateResourceRequirements(res: any, field: string): StatusCau
     const p = key(reqPath, name);
     errs.push(...validateContainerResourceName(name, p));
     errs.push(...validateResourceQuantityValue(p, q));
-    const reqV = parseQuantity(q);
     if (name in limits) {
-      const limV = parseQuantity(limits[name]);
-      if (reqV === undefined || limV === undefined) continue;
-      if (reqV !== limV && !isOvercommitAllowed(name)) {
-        errs.push(fieldErr.invalid(reqPath, String(q), `must be equal to ${name} limit of ${String(limits[name])}`));
-      } else if (reqV > limV) {
-        errs.push(fieldErr.invalid(reqPath, String(q), `must be less than or equal to ${name} limit of ${String(limits[name])}`));
+      const cmp = compareQuantities(q, limits[name]);
+      if (cmp === undefined) continue;
+      const reqS = canonicalQuantity(q)!;
+      const limS = canonicalQuantity(limits[name])!;
+      if (cmp !== 0 && !isOvercommitAllowed(name)) {
+        errs.push(fieldErr.invalid(reqPath, reqS, `must be equal to ${name} limit of ${limS}`));
+      } else if (cmp > 0) {
+        errs.push(fieldErr.invalid(reqPath, reqS, `must be less than or equal to ${name} limit of ${limS}`));
       }
     } else if (!isOvercommitAllowed(name)) {
       errs.push(fieldErr.required(limPath, 'Limit must be set for non overcommitable resources'));
@@ -568,29 +571,35 @@ export function validatePodStatusUpdate(pod: any, old: any): StatusCause[] {
 /** qos.GetPodQOS: Guaranteed / Burstable / BestEffort from cpu and memory requests and limits. */
 export function podQOSClass(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const all: any[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-  const requests: Record<string, number> = {};
-  const limits: Record<string, number> = {};
+  const requests: Record<string, Quantity> = {};
+  const limits: Record<string, Quantity> = {};
   let isGuaranteed = true;
+  const positive = (v: unknown): Quantity | undefined => {
+    const q = typeof v === 'string' || typeof v === 'number' ? tryParseQuantity(v) : undefined;
+    return q && q.nanos > 0n ? q : undefined;
+  };
   for (const c of all) {
     const req = c?.resources?.requests ?? {};
     const lim = c?.resources?.limits ?? {};
     for (const r of ['cpu', 'memory']) {
-      const q = parseQuantity(req[r]);
-      if (q !== undefined && q !== 0) requests[r] = (requests[r] ?? 0) + q;
+      const q = positive(req[r]);
+      if (q) requests[r] = requests[r] ? addQuantities(requests[r]!, q) : q;
     }
     const found = new Set<string>();
     for (const r of ['cpu', 'memory']) {
-      const q = parseQuantity(lim[r]);
-      if (q !== undefined && q !== 0) {
+      const q = positive(lim[r]);
+      if (q) {
         found.add(r);
-        limits[r] = (limits[r] ?? 0) + q;
+        limits[r] = limits[r] ? addQuantities(limits[r]!, q) : q;
       }
     }
     if (!found.has('cpu') || !found.has('memory')) isGuaranteed = false;
   }
   if (Object.keys(requests).length === 0 && Object.keys(limits).length === 0) return 'BestEffort';
   if (isGuaranteed) {
-    for (const r of ['cpu', 'memory']) if (requests[r] !== undefined && requests[r] !== limits[r]) isGuaranteed = false;
+    for (const [r, q] of Object.entries(requests)) {
+      if (!limits[r] || compare(limits[r]!, q) !== 0) isGuaranteed = false;
+    }
   }
   return isGuaranteed && Object.keys(limits).length === Object.keys(requests).length ? 'Guaranteed' : 'Burstable';
 }

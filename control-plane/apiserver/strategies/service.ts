@@ -297,10 +297,14 @@ export function prepareServiceUpdate(svc: any, old: any): void {
     if (!(spec.clusterIPs ?? []).length && (os.clusterIPs ?? []).length) spec.clusterIPs = [...os.clusterIPs];
   }
   if (needsNodePort(old) && needsNodePort(svc)) {
+    // Old nodePorts by port name; never reuse one the new object already uses.
+    const newUsed = new Set<number>((spec.ports ?? []).map((p: any) => p?.nodePort).filter(Boolean));
+    const byName = new Map<string, number>();
+    for (const q of os.ports ?? []) if (q) byName.set(q.name ?? '', q.nodePort ?? 0);
     for (const p of spec.ports ?? []) {
       if (!p || p.nodePort) continue;
-      const match = (os.ports ?? []).find((q: any) => q?.port === p.port && (q?.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
-      if (match?.nodePort) p.nodePort = match.nodePort;
+      const v = byName.get(p.name ?? '');
+      if (v && !newUsed.has(v)) p.nodePort = v;
     }
   }
   if (spec.type === 'LoadBalancer' && os.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' && !spec.healthCheckNodePort) {

@@ -5,6 +5,14 @@
  * path (`spec.containers[0].image`) and `reason` the CauseType (`FieldValueInvalid`, ...).
  */
 import type { StatusCause } from '../../../api/errors.js';
+import {
+  approximateFloat,
+  canonicalQuantity as sharedCanonicalQuantity,
+  compare,
+  ERR_FORMAT_WRONG,
+  quantityError,
+  tryParseQuantity,
+} from '../../../api/quantity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field paths and field errors (k8s.io/apimachinery/pkg/util/validation/field)
@@ -358,47 +366,48 @@ export function validateCIDR(field: string, value: string): StatusCause[] {
 // Resource quantities (k8s.io/apimachinery/pkg/api/resource)
 // ---------------------------------------------------------------------------------------------
 
-export const QUANTITY_REGEX_MESSAGE =
-  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+export const QUANTITY_REGEX_MESSAGE = ERR_FORMAT_WRONG;
 
-const SUFFIXES: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  Pi: 1024 ** 5,
-  Ei: 1024 ** 6,
-};
+function asQuantityInput(q: unknown): string | number | undefined {
+  return typeof q === 'string' || typeof q === 'number' ? q : undefined;
+}
 
-/** The value of a quantity as a float, or undefined if it is not a valid quantity. */
+/** The value of a quantity as a float, or undefined if it is not a valid quantity (api/quantity.ts). */
 export function parseQuantity(q: unknown): number | undefined {
-  if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;
-  if (typeof q !== 'string') return undefined;
-  const m = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(q.trim() === q ? q : '');
-  if (!m) return undefined;
-  const num = m[1]!;
-  if (!/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(num)) return undefined;
-  const suffix = m[2]!;
-  let mult: number | undefined;
-  if (suffix in SUFFIXES) mult = SUFFIXES[suffix];
-  else if (/^[eE][-+]?[0-9]+$/.test(suffix)) mult = 10 ** Number(suffix.slice(1));
-  if (mult === undefined) return undefined;
-  return Number(num) * mult;
+  const input = asQuantityInput(q);
+  const parsed = input === undefined ? undefined : tryParseQuantity(input);
+  return parsed ? approximateFloat(parsed) : undefined;
+}
+
+/** Exact comparison of two quantities (undefined if either is invalid). */
+export function compareQuantities(a: unknown, b: unknown): -1 | 0 | 1 | undefined {
+  const x = asQuantityInput(a);
+  const y = asQuantityInput(b);
+  if (x === undefined || y === undefined) return undefined;
+  const qa = tryParseQuantity(x);
+  const qb = tryParseQuantity(y);
+  return qa && qb ? compare(qa, qb) : undefined;
+}
+
+/**
+ * resource.Quantity's canonical string (`0.5` -> `500m`, `1000m` -> `1`, `1024Mi` -> `1Gi`), via
+ * api/quantity.ts; undefined if not a quantity.
+ */
+export function canonicalQuantity(q: unknown): string | undefined {
+  const input = asQuantityInput(q);
+  if (input === undefined) return undefined;
+  try {
+    return sharedCanonicalQuantity(input);
+  } catch {
+    return undefined;
+  }
 }
 
 export function validateResourceQuantityValue(field: string, value: unknown): StatusCause[] {
-  const n = parseQuantity(value);
-  if (n === undefined) return [fieldErr.invalid(field, value, QUANTITY_REGEX_MESSAGE)];
+  const input = asQuantityInput(value);
+  const why = input === undefined ? ERR_FORMAT_WRONG : quantityError(input);
+  if (why !== undefined) return [fieldErr.invalid(field, value, why)];
+  const n = parseQuantity(value)!;
   if (n < 0) return [fieldErr.invalid(field, value, 'must be greater than or equal to 0')];
   return [];
 }

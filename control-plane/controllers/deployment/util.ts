@@ -3,6 +3,7 @@
  * the annotations the deployment controller keeps on its ReplicaSets. Pure functions.
  */
 
+import { getScaledValueFromIntOrPercent } from '../../../api/intstr.js';
 import { ms, stableStringify } from '../util/meta.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../util/types.js';
 
@@ -27,20 +28,12 @@ export const ANNOTATIONS_TO_SKIP = new Set([
 ]);
 
 /**
- * intstr.GetScaledValueFromIntOrPercent: an int as is, a percent of total rounded up or down.
- * Throws on a string that is not a percentage (validation rejects those).
+ * intstr.GetScaledValueFromIntOrPercent (api/intstr.ts): an int as is, a percent of total rounded up
+ * or down; unset counts as 0. Throws on a string that is not a percentage (validation rejects those).
  */
 export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean): number {
   if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) {
-    if (/^-?\d+$/.test(v)) return Number.parseInt(v, 10);
-    throw new Error(`invalid value for IntOrString: invalid value "${v}"`);
-  }
-  const pct = Number.parseInt(m[1]!, 10);
-  const x = (pct * total) / 100;
-  return roundUp ? Math.ceil(x) : Math.floor(x);
+  return getScaledValueFromIntOrPercent(v, total, roundUp);
 }
 
 export function replicasOf(d: Deployment): number {

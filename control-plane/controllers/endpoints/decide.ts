@@ -3,6 +3,7 @@
  * pkg/controller/endpointslice), as pure functions of (service, pods, existing slices).
  */
 
+import { tryResolvePort } from '../../../api/intstr.js';
 import { deepEqual, isPodReady, isPodTerminal, mapSelectorMatcher, newControllerRef, podIP } from '../util/meta.js';
 import type {
   EndpointAddress,
@@ -38,14 +39,7 @@ export function isHeadless(svc: Service): boolean {
  * ports with the same protocol; undefined when the pod has no such port.
  */
 export function findPort(pod: Pod, sp: ServicePort): number | undefined {
-  const target = sp.targetPort ?? sp.port;
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(target)) return Number.parseInt(target, 10);
-  const proto = sp.protocol ?? 'TCP';
-  for (const c of pod.spec?.containers ?? []) {
-    for (const p of c.ports ?? []) if (p.name === target && (p.protocol ?? 'TCP') === proto) return p.containerPort;
-  }
-  return undefined;
+  return tryResolvePort(pod, sp);
 }
 
 /** ShouldPodBeInEndpoints: has an IP, not terminal, and (unless allowed) not terminating. */
@@ -87,7 +81,7 @@ function comparePorts(a: EndpointPort, b: EndpointPort): number {
   const na = a.name ?? '';
   const nb = b.name ?? '';
   if (na !== nb) return na < nb ? -1 : 1;
-  if (a.port !== b.port) return a.port - b.port;
+  if (a.port !== b.port) return (a.port ?? 0) - (b.port ?? 0);
   return (a.protocol ?? '') < (b.protocol ?? '') ? -1 : (a.protocol ?? '') > (b.protocol ?? '') ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
  * readiness and availability, conditions, time. No I/O here.
  */
 
+import { labelSelectorToSelector } from '../../../api/labels.js';
 import type { Condition, KubeObject, LabelSelector, OwnerReference, Pod } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -50,55 +51,19 @@ export function isOwnedBy(obj: KubeObject, ownerUid: string | undefined): boolea
 export type LabelMatcher = (labels: Record<string, string> | undefined) => boolean;
 
 export function labelSelectorMatcher(sel: LabelSelector | null | undefined): LabelMatcher {
-  if (!sel) return () => false;
-  const ml = Object.entries(sel.matchLabels ?? {});
-  const me = sel.matchExpressions ?? [];
-  if (ml.length === 0 && me.length === 0) return () => true;
-  return (labels) => {
-    const l = labels ?? {};
-    for (const [k, v] of ml) if (l[k] !== v) return false;
-    for (const r of me) {
-      const has = Object.prototype.hasOwnProperty.call(l, r.key);
-      const vals = r.values ?? [];
-      switch (r.operator) {
-        case 'In':
-          if (!has || !vals.includes(l[r.key]!)) return false;
-          break;
-        case 'NotIn':
-          if (has && vals.includes(l[r.key]!)) return false;
-          break;
-        case 'Exists':
-          if (!has) return false;
-          break;
-        case 'DoesNotExist':
-          if (has) return false;
-          break;
-        default:
-          return false;
-      }
-    }
-    return true;
-  };
+  let compiled: ReturnType<typeof labelSelectorToSelector>;
+  try {
+    compiled = labelSelectorToSelector(sel);
+  } catch {
+    return () => false; // an invalid selector selects nothing
+  }
+  return (labels) => compiled.matches(labels);
 }
 
 /** A plain map as a selector (Service.spec.selector): every pair must match; empty matches all. */
 export function mapSelectorMatcher(sel: Record<string, string> | undefined): LabelMatcher {
   const pairs = Object.entries(sel ?? {});
   return (labels) => pairs.every(([k, v]) => labels?.[k] === v);
-}
-
-/** The `a=b,c=d` string form of a map selector, keys sorted, for list calls. */
-export function selectorString(sel: LabelSelector | undefined): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`${k}=${v}`);
-  for (const r of sel?.matchExpressions ?? []) {
-    const vals = [...(r.values ?? [])].sort().join(',');
-    if (r.operator === 'In') parts.push(`${r.key} in (${vals})`);
-    else if (r.operator === 'NotIn') parts.push(`${r.key} notin (${vals})`);
-    else if (r.operator === 'Exists') parts.push(r.key);
-    else if (r.operator === 'DoesNotExist') parts.push(`!${r.key}`);
-  }
-  return parts.join(',');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -213,7 +213,8 @@ export interface EndpointAddress {
 
 export interface EndpointPort {
   name?: string;
-  port: number;
+  /** Required in Endpoints, optional in an EndpointSlice. */
+  port?: number;
   protocol?: string;
   appProtocol?: string;
 }

@@ -15,7 +15,7 @@ import {
 import { type Resource, podRequests } from '../resources.js';
 import type { SchedPod } from '../types.js';
 import { NODE_RESOURCES_BALANCED_ALLOCATION } from './names.js';
-import { DEFAULT_SCORING_RESOURCES, type ResourceSpec, resourceAmount } from './node-resources-fit.js';
+import { DEFAULT_SCORING_RESOURCES, type ResourceSpec, type ScoredResource, resourceAmount, scoredResources } from './node-resources-fit.js';
 
 const STATE_KEY = 'PreScore' + NODE_RESOURCES_BALANCED_ALLOCATION;
 
@@ -42,16 +42,42 @@ export function balancedResourceScore(requested: readonly number[], allocatable:
 }
 
 export function balancedAllocationScore(resources: readonly ResourceSpec[], podReq: Resource, nodeRequested: Resource, allocatable: Resource): number {
-  const req: number[] = [];
-  const alloc: number[] = [];
-  for (const spec of resources) {
-    const podAmount = resourceAmount(podReq, spec.name);
-    const isScalar = spec.name !== 'cpu' && spec.name !== 'memory' && spec.name !== 'ephemeral-storage';
-    if (isScalar && podAmount === 0) continue;
-    req.push(resourceAmount(nodeRequested, spec.name) + podAmount);
-    alloc.push(resourceAmount(allocatable, spec.name));
+  return balancedScoreOf(scoredResources(resources, podReq), nodeRequested, allocatable);
+}
+
+/** Same as balancedResourceScore, without allocating (hot path: once per feasible node). */
+export function balancedScoreOf(scored: readonly ScoredResource[], nodeRequested: Resource, allocatable: Resource): number {
+  let n = 0;
+  let total = 0;
+  let f0 = 0;
+  let f1 = 0;
+  for (let i = 0; i < scored.length; i++) {
+    const r = scored[i]!;
+    const alloc = resourceAmount(allocatable, r.name);
+    if (alloc === 0) continue;
+    let f = (resourceAmount(nodeRequested, r.name) + r.podAmount) / alloc;
+    if (f > 1) f = 1;
+    if (n === 0) f0 = f;
+    else if (n === 1) f1 = f;
+    total += f;
+    n++;
   }
-  return balancedResourceScore(req, alloc);
+  let std = 0;
+  if (n === 2) std = Math.abs((f0 - f1) / 2);
+  else if (n > 2) {
+    const mean = total / n;
+    let sum = 0;
+    for (let i = 0; i < scored.length; i++) {
+      const r = scored[i]!;
+      const alloc = resourceAmount(allocatable, r.name);
+      if (alloc === 0) continue;
+      let f = (resourceAmount(nodeRequested, r.name) + r.podAmount) / alloc;
+      if (f > 1) f = 1;
+      sum += (f - mean) * (f - mean);
+    }
+    std = Math.sqrt(sum / n);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
 export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
@@ -62,12 +88,12 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
   preScore(state: CycleState, pod: SchedPod): Status {
     const req = podRequests(pod, false);
     if (this.resources.every((r) => resourceAmount(req, r.name) === 0)) return skip();
-    state.write(STATE_KEY, req);
+    state.write(STATE_KEY, scoredResources(this.resources, req));
     return success();
   }
 
   score(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): number {
-    const req = state.read<Resource>(STATE_KEY) ?? podRequests(pod, false);
-    return balancedAllocationScore(this.resources, req, nodeInfo.requested, nodeInfo.allocatable);
+    const scored = state.read<ScoredResource[]>(STATE_KEY) ?? scoredResources(this.resources, podRequests(pod, false));
+    return balancedScoreOf(scored, nodeInfo.requested, nodeInfo.allocatable);
   }
 }

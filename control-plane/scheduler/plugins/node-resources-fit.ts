@@ -90,6 +90,25 @@ export const DEFAULT_SCORING_RESOURCES: ResourceSpec[] = [
   { name: RESOURCE_MEMORY, weight: 1 },
 ];
 
+/** A scored resource with the incoming pod's amount, computed once per cycle (PreScore). */
+export interface ScoredResource {
+  name: string;
+  weight: number;
+  podAmount: number;
+}
+
+/** The resources to score for this pod: an extended resource the pod does not ask for is left out. */
+export function scoredResources(resources: readonly ResourceSpec[], podReq: Resource): ScoredResource[] {
+  const out: ScoredResource[] = [];
+  for (const spec of resources) {
+    const podAmount = resourceAmount(podReq, spec.name);
+    const isScalar = spec.name !== 'cpu' && spec.name !== 'memory' && spec.name !== 'ephemeral-storage';
+    if (isScalar && podAmount === 0) continue;
+    out.push({ name: spec.name, weight: spec.weight, podAmount });
+  }
+  return out;
+}
+
 export function resourceAmount(r: Resource, name: string): number {
   switch (name) {
     case 'cpu': return r.milliCPU;
@@ -121,18 +140,20 @@ export function allocationScore(
   nodeRequested: Resource,
   allocatable: Resource,
 ): number {
+  return allocationScoreOf(strategy, scoredResources(resources, podReq), nodeRequested, allocatable);
+}
+
+export function allocationScoreOf(strategy: ScoringStrategyType, scored: readonly ScoredResource[], nodeRequested: Resource, allocatable: Resource): number {
   let score = 0;
   let weightSum = 0;
-  for (const spec of resources) {
-    const podAmount = resourceAmount(podReq, spec.name);
-    const isScalar = spec.name !== 'cpu' && spec.name !== 'memory' && spec.name !== 'ephemeral-storage';
-    if (isScalar && podAmount === 0) continue;
-    const alloc = resourceAmount(allocatable, spec.name);
+  for (let i = 0; i < scored.length; i++) {
+    const r = scored[i]!;
+    const alloc = resourceAmount(allocatable, r.name);
     if (alloc === 0) continue;
-    const req = resourceAmount(nodeRequested, spec.name) + podAmount;
+    const req = resourceAmount(nodeRequested, r.name) + r.podAmount;
     const s = strategy === 'LeastAllocated' ? leastRequestedScore(req, alloc) : mostRequestedScore(req, alloc);
-    score += s * spec.weight;
-    weightSum += spec.weight;
+    score += s * r.weight;
+    weightSum += r.weight;
   }
   return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
 }
@@ -162,13 +183,13 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   preScore(state: CycleState, pod: SchedPod): Status {
-    state.write(SCORE_KEY, podRequests(pod, true));
+    state.write(SCORE_KEY, scoredResources(this.resources, podRequests(pod, true)));
     return success();
   }
 
   /** Scores use the "non-zero" requests: a pod asking for nothing still counts 100m / 200Mi. */
   score(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): number {
-    const req = state.read<Resource>(SCORE_KEY) ?? podRequests(pod, true);
-    return allocationScore(this.strategy, this.resources, req, nodeInfo.nonZeroRequested, nodeInfo.allocatable);
+    const scored = state.read<ScoredResource[]>(SCORE_KEY) ?? scoredResources(this.resources, podRequests(pod, true));
+    return allocationScoreOf(this.strategy, scored, nodeInfo.nonZeroRequested, nodeInfo.allocatable);
   }
 }

@@ -164,6 +164,27 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
   return n;
 }
 
+/**
+ * Matching pods on one node, memoized per (node generation, selector, namespace): from one cycle
+ * to the next only the nodes that changed are counted again.
+ */
+const countMemo = new WeakMap<NodeInfo, Map<string, { generation: number; count: number }>>();
+
+export function selectorSignature(selector: Selector, namespace: string): string {
+  return `${namespace}|${selector.nothing ? '!' : ''}${JSON.stringify(selector.requirements)}`;
+}
+
+export function countOnNode(ni: NodeInfo, selector: Selector, namespace: string, signature: string): number {
+  let m = countMemo.get(ni);
+  if (!m) countMemo.set(ni, (m = new Map()));
+  const hit = m.get(signature);
+  if (hit && hit.generation === ni.generation) return hit.count;
+  const count = countPodsMatchSelector(ni.pods, selector, namespace);
+  if (m.size > 64) m.clear();
+  m.set(signature, { generation: ni.generation, count });
+  return count;
+}
+
 function nodeHasAllKeys(node: SchedNode, constraints: readonly TopologySpreadConstraint[]): boolean {
   const labels = node.metadata.labels ?? {};
   for (const c of constraints) if (!(c.topologyKey in labels)) return false;
@@ -236,12 +257,13 @@ export function topologySpreadFilter(s: PreFilterState, pod: SchedPod, node: Sch
 export interface PreScoreState {
   constraints: TopologySpreadConstraint[];
   ignoredNodes: Set<string>;
-  /** "key\0value" -> matching pods, for non-hostname keys. */
-  pairToPodCounts: Map<string, number>;
+  /** topologyKey -> topology value -> matching pods, for non-hostname keys (upstream TopologyPairToPodCounts). */
+  pairToPodCounts: Map<string, Map<string, number>>;
   normalizingWeight: number[];
+  namespace: string;
+  /** Per constraint, the memo key of its selector. */
+  signatures: string[];
 }
-
-const pairKey = (k: string, v: string): string => `${k}\u0000${v}`;
 
 /** upstream topologyNormalizingWeight: log(size + 2), so small domains weigh less. */
 export const topologyNormalizingWeight = (size: number): number => Math.log(size + 2);
@@ -251,62 +273,83 @@ export const scoreForCount = (cnt: number, maxSkew: number, weight: number): num
 
 export function computePreScoreState(pod: SchedPod, feasible: readonly NodeInfo[], snapshot: Snapshot): PreScoreState {
   const constraints = getConstraints(pod, 'ScheduleAnyway', snapshot);
-  const state: PreScoreState = { constraints, ignoredNodes: new Set(), pairToPodCounts: new Map(), normalizingWeight: [] };
+  const ns = pod.metadata.namespace ?? 'default';
+  const state: PreScoreState = {
+    constraints,
+    ignoredNodes: new Set(),
+    pairToPodCounts: new Map(),
+    normalizingWeight: [],
+    namespace: ns,
+    signatures: constraints.map((c) => selectorSignature(c.selector, ns)),
+  };
   if (constraints.length === 0) return state;
   // Nodes must carry every topology key only for the pod's own constraints: system defaults
   // still spread by hostname on nodes without a zone label.
   const requireAll = (pod.spec.topologySpreadConstraints ?? []).length > 0;
+  const keyed = constraints.filter((c) => c.topologyKey !== LABEL_HOSTNAME);
+  for (const c of keyed) if (!state.pairToPodCounts.has(c.topologyKey)) state.pairToPodCounts.set(c.topologyKey, new Map());
   const topoSize = constraints.map(() => 0);
+  // Values that only nodes *without* the label produced ("") are never read by Score, which
+  // skips such nodes: their pods are not counted (same scores as upstream, less work).
+  const read = new Map<string, Set<string>>();
   for (const ni of feasible) {
     const labels = ni.node.metadata.labels ?? {};
     if (requireAll && !nodeHasAllKeys(ni.node, constraints)) {
       state.ignoredNodes.add(ni.name);
       continue;
     }
-    constraints.forEach((c, i) => {
-      if (c.topologyKey === LABEL_HOSTNAME) return;
-      const k = pairKey(c.topologyKey, labels[c.topologyKey] ?? '');
-      if (!state.pairToPodCounts.has(k)) {
-        state.pairToPodCounts.set(k, 0);
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
+      if (c.topologyKey === LABEL_HOSTNAME) continue;
+      const v = labels[c.topologyKey];
+      const counts = state.pairToPodCounts.get(c.topologyKey)!;
+      if (!counts.has(v ?? '')) {
+        counts.set(v ?? '', 0);
         topoSize[i]!++;
       }
-    });
+      if (v !== undefined) {
+        let r = read.get(c.topologyKey);
+        if (!r) read.set(c.topologyKey, (r = new Set()));
+        r.add(v);
+      }
+    }
   }
   state.normalizingWeight = constraints.map((c, i) =>
     topologyNormalizingWeight(c.topologyKey === LABEL_HOSTNAME ? feasible.length - state.ignoredNodes.size : topoSize[i]!),
   );
-  if (constraints.every((c) => c.topologyKey === LABEL_HOSTNAME)) return state;
+  if (read.size === 0) return state;
   const affinity = getRequiredNodeAffinity(pod);
-  const ns = pod.metadata.namespace ?? 'default';
   for (const ni of snapshot.nodeInfos) {
     const node = ni.node;
     if (requireAll && !nodeHasAllKeys(node, constraints)) continue;
     const labels = node.metadata.labels ?? {};
-    for (const c of constraints) {
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
       if (c.topologyKey === LABEL_HOSTNAME) continue;
+      const v = labels[c.topologyKey];
+      if (v === undefined || !read.get(c.topologyKey)?.has(v)) continue;
       if (!matchesInclusionPolicies(c, pod, node, affinity)) continue;
-      const k = pairKey(c.topologyKey, labels[c.topologyKey] ?? '');
-      const cur = state.pairToPodCounts.get(k);
-      if (cur === undefined) continue;
-      state.pairToPodCounts.set(k, cur + countPodsMatchSelector(ni.pods, c.selector, ns));
+      const counts = state.pairToPodCounts.get(c.topologyKey)!;
+      counts.set(v, counts.get(v)! + countOnNode(ni, c.selector, ns, state.signatures[i]!));
     }
   }
   return state;
 }
 
-export function topologySpreadScore(s: PreScoreState, pod: SchedPod, ni: NodeInfo): number {
-  if (s.ignoredNodes.has(ni.name)) return 0;
-  const labels = ni.node.metadata.labels ?? {};
-  const ns = pod.metadata.namespace ?? 'default';
+export function topologySpreadScore(s: PreScoreState, ni: NodeInfo): number {
+  if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(ni.name)) return 0;
+  const labels = ni.node.metadata.labels;
+  if (!labels) return 0;
   let score = 0;
-  s.constraints.forEach((c, i) => {
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
     const v = labels[c.topologyKey];
-    if (v === undefined) return;
+    if (v === undefined) continue;
     const cnt = c.topologyKey === LABEL_HOSTNAME
-      ? countPodsMatchSelector(ni.pods, c.selector, ns)
-      : (s.pairToPodCounts.get(pairKey(c.topologyKey, v)) ?? 0);
+      ? countOnNode(ni, c.selector, s.namespace, s.signatures[i]!)
+      : (s.pairToPodCounts.get(c.topologyKey)?.get(v) ?? 0);
     score += scoreForCount(cnt, c.maxSkew, s.normalizingWeight[i]!);
-  });
+  }
   return Math.round(score);
 }
 
@@ -369,9 +412,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return success();
   }
 
-  score(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): number {
+  score(state: CycleState, _pod: SchedPod, nodeInfo: NodeInfo): number {
     const s = state.read<PreScoreState>(SCORE_KEY);
-    return s ? topologySpreadScore(s, pod, nodeInfo) : 0;
+    return s ? topologySpreadScore(s, nodeInfo) : 0;
   }
 
   normalize(state: CycleState, _pod: SchedPod, scores: NodeScore[]): void {

@@ -7,7 +7,7 @@
  * containerd (or the runc state dir of two containerds) never collide.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as FS, mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
+import { constants as FS, mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import {
 } from './client.js';
 import * as images from './images.js';
 import { SNAPSHOTTER, withLease } from './images.js';
-import { buildSpec, execProcess, type OciSpec } from './spec.js';
+import { buildSpec, cgroupsPath, execProcess, type OciSpec } from './spec.js';
 import { K, START_ERROR_EXIT_CODE, type TaskStatus, type TaskView, deriveStatus } from './status.js';
 
 export interface ContainerdRuntimeOptions {
@@ -48,6 +48,17 @@ interface PbContainer {
 }
 
 interface PbProcess { id: string; pid: number; status: TaskStatus; exit_status: number; exited_at?: unknown }
+
+/** OOM kills counted by a container's memory cgroup (v1 `memory.oom_control`, v2 `memory.events`); 0 if unknown. */
+export function oomKillsInCgroup(path: string): number {
+  for (const file of [`/sys/fs/cgroup/memory${path}/memory.oom_control`, `/sys/fs/cgroup${path}/memory.events`]) {
+    try {
+      const m = /^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'));
+      if (m) return Number(m[1]);
+    } catch { /* not this hierarchy */ }
+  }
+  return 0;
+}
 
 const taskView = (p: PbProcess): TaskView => ({ status: p.status, exitStatus: p.exit_status, exitedAt: timestampToDate(p.exited_at) });
 
@@ -136,7 +147,14 @@ export class ContainerdRuntime implements ContainerRuntime {
       }
       const first = labels[K.exitCode] === undefined && labels[K.startError] === undefined;
       if (first) {
-        await this.setLabels(id, { [K.exitCode]: String(exitCode), [K.finishedAt]: finishedAt.toISOString() }).catch(() => undefined);
+        const update: Record<string, string> = { [K.exitCode]: String(exitCode), [K.finishedAt]: finishedAt.toISOString() };
+        // The shim's OOM event can miss a process killed right after start: the cgroup (still there
+        // until the task is deleted) counts OOM kills too.
+        if (labels[K.oomKilled] !== 'true' && oomKillsInCgroup(cgroupsPath(this.opts.namespace, id)) > 0) {
+          update[K.oomKilled] = 'true';
+          labels[K.oomKilled] = 'true';
+        }
+        await this.setLabels(id, update).catch(() => undefined);
       }
       await this.client.call('tasks', 'Delete', { container_id: id }).catch(() => undefined);
       if (first) {
@@ -309,7 +327,8 @@ export class ContainerdRuntime implements ContainerRuntime {
       const r = await this.client.call<{ exit_status: number; exited_at: unknown }>('tasks', 'Wait', { container_id: id }, { timeoutMs: ms });
       return { id, pid: 0, status: 'STOPPED', exit_status: r.exit_status, exited_at: r.exited_at };
     } catch (e) {
-      if (grpcCode(e) === grpc.status.DEADLINE_EXCEEDED) return this.getTask(id);
+      // The deadline shows as DEADLINE_EXCEEDED, or as containerd's UNKNOWN "context deadline exceeded".
+      if (grpcCode(e) === grpc.status.DEADLINE_EXCEEDED || /deadline exceeded/.test(grpcMessage(e))) return this.getTask(id);
       if (isNotFound(e)) return undefined;
       throw e;
     }

@@ -45,7 +45,7 @@ function makeHandler(fake: FakeApiClient, seen: Seen[], special: Map<string, (re
     const text = Buffer.concat(chunks).toString('utf8');
     const body = text ? JSON.parse(text) : undefined;
     const cert = (req.socket as TLSSocket).getPeerCertificate?.();
-    seen.push({ method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body, clientCN: cert?.subject?.CN });
+    seen.push({ method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body, clientCN: cert?.subject?.CN === undefined ? undefined : String(cert.subject.CN) });
     const sp = special.get(`${req.method} ${url.pathname}`);
     if (sp) return sp(req, res);
     const send = (code: number, obj: unknown) => {
@@ -288,6 +288,18 @@ describe('KubeClient over plain HTTP', () => {
     expect(req.query.get('allowWatchBookmarks')).toBe('true');
     h.stop();
     await h.done;
+  });
+
+  it('a watch whose connection drops rejects done with ERR_UNAVAILABLE after delivering what came', async () => {
+    special.set('GET /api/v1/namespaces/drop/pods', (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'x', resourceVersion: '5' } } }) + '\n');
+      setTimeout(() => req.socket.destroy(), 30);
+    });
+    const evs: WatchEvent[] = [];
+    const h = client.watch(pods, 'drop', {}, (e) => evs.push(e));
+    await expect(h.done).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    expect(evs).toHaveLength(1);
   });
 
   it('a watch refused with 410 rejects done with Expired', async () => {

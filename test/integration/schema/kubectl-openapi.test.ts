@@ -50,6 +50,22 @@ const existing: Record<string, unknown> = {
   spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'a', image: 'nginx:1' }, { name: 'b', image: 'busybox' }] } } },
 };
 
+const svcSpec = { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 'https' }] };
+const existingService: Record<string, unknown> = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name: 'web', namespace: 'default', uid: 'u3', resourceVersion: '7',
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: svcSpec }) },
+  },
+  spec: { ...svcSpec, clusterIP: '10.96.0.20', type: 'ClusterIP' },
+};
+
+const stored: Record<string, Record<string, unknown>> = {
+  '/apis/apps/v1/namespaces/default/deployments/web': existing,
+  '/api/v1/namespaces/default/services/web': existingService,
+};
+
 describe('kubectl 1.32 with our OpenAPI documents', () => {
   let server: Server;
   let port = 0;
@@ -63,7 +79,7 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
       res.end(JSON.stringify(obj));
     };
     const p = url.pathname;
-    if (req.method !== 'GET' || !p.startsWith('/openapi')) seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
+    seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
     if (p === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
     if (p === '/apis') {
       const groups = [...new Set(RESOURCES.filter((r: ResourceInfo) => r.group).map((r) => `${r.group}/${r.version}`))].map((gv) => {
@@ -87,10 +103,8 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
       obj.metadata.resourceVersion = '1';
       return send(201, obj);
     }
-    if (p === '/apis/apps/v1/namespaces/default/deployments/web') {
-      if (req.method === 'GET') return send(200, existing);
-      if (req.method === 'PATCH') return send(200, existing);
-    }
+    const obj = stored[p];
+    if (obj && (req.method === 'GET' || req.method === 'PATCH')) return send(200, obj);
     return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
   }
 
@@ -146,6 +160,21 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
     expect(r.stdout).toContain('FIELD: maxSurge <IntOrString>');
   });
 
+  it('kubectl explain shows enums', async () => {
+    const r = await kubectl(['explain', 'pod.spec.containers.imagePullPolicy']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('FIELD: imagePullPolicy <string>');
+    expect(r.stdout).toMatch(/ENUM:\s+Always\s+IfNotPresent\s+Never/);
+  });
+
+  it('kubectl explain works for every served kind', async () => {
+    for (const res of ['namespaces', 'pods', 'services', 'endpoints', 'nodes', 'configmaps', 'secrets', 'serviceaccounts', 'deployments', 'replicasets', 'leases', 'endpointslices', 'events', 'events --api-version=events.k8s.io/v1']) {
+      const r = await kubectl(['explain', ...res.split(' ')]);
+      expect(r.stderr, res).toBe('');
+      expect(r.stdout, res).toMatch(/metadata\s+<ObjectMeta>/);
+    }
+  });
+
   it('kubectl explain --recursive walks the whole Pod', async () => {
     const r = await kubectl(['explain', 'pods', '--recursive']);
     expect(r.code).toBe(0);
@@ -181,6 +210,9 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
     const r = await kubectl(['apply', '-f', f]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // the patch came from our v3 document: kubectl never fell back to /openapi/v2 or its built-in structs
+    expect(seen.some((s) => s.url.startsWith('/openapi/v3/apis/apps/v1?hash='))).toBe(true);
+    expect(seen.some((s) => s.url.startsWith('/openapi/v2'))).toBe(false);
     const patch = seen.find((s) => s.method === 'PATCH');
     expect(patch?.contentType).toBe('application/strategic-merge-patch+json');
     expect(patch?.url).toContain('fieldValidation=Strict');
@@ -188,5 +220,23 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
     // SMP for a merge-keyed list: only the changed element, identified by name, plus the order directive
     expect(body.spec.template.spec.containers).toEqual([{ image: 'nginx:2', name: 'a' }]);
     expect(body.spec.template.spec['$setElementOrder/containers']).toEqual([{ name: 'a' }, { name: 'b' }]);
+  });
+
+  it('kubectl apply of a Service merges ports by port number', async () => {
+    const f = join(dir, 'svc.yaml');
+    writeFileSync(f, [
+      'apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', '  namespace: default', 'spec:', '  selector:', '    app: web', '  ports:',
+      '  - name: http', '    port: 80', '    targetPort: 9090', '  - name: https', '    port: 443', '    targetPort: https', '',
+    ].join('\n'));
+    seen.length = 0;
+    const r = await kubectl(['apply', '-f', f]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(seen.some((s) => s.url.startsWith('/openapi/v2'))).toBe(false);
+    const patch = seen.find((s) => s.method === 'PATCH');
+    expect(patch?.contentType).toBe('application/strategic-merge-patch+json');
+    const body = JSON.parse(patch!.body);
+    expect(body.spec.ports).toEqual([{ port: 80, targetPort: 9090 }]);
+    expect(body.spec['$setElementOrder/ports']).toEqual([{ port: 80 }, { port: 443 }]);
   });
 });

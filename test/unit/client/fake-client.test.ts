@@ -76,6 +76,22 @@ describe('FakeApiClient', () => {
     expect(bad).toBeInstanceOf(KubeError);
   });
 
+  it('strategic merge patches merge lists by key (containers by name)', async () => {
+    const c = new FakeApiClient();
+    await c.create(pods, 'default', pod('a'));
+    const p1 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } }, 'strategic');
+    expect(p1.spec.containers).toEqual([{ name: 'c', image: 'nginx:2' }]);
+    const p2 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'd', image: 'busybox' }] } }, 'strategic');
+    expect(p2.spec.containers.map((x: any) => x.name).sort()).toEqual(['c', 'd']);
+    const p3 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'e', image: 'x' }] } }, 'merge');
+    expect(p3.spec.containers.map((x: any) => x.name)).toEqual(['e']); // merge patch replaces lists
+  });
+
+  it('rejects a bad label selector as upstream (400)', async () => {
+    const c = new FakeApiClient();
+    await expect(c.list(pods, undefined, { labelSelector: 'a b' })).rejects.toMatchObject({ httpStatus: 400 });
+  });
+
   it('lists with label and field selectors and pages with continue', async () => {
     const c = new FakeApiClient();
     for (let i = 0; i < 5; i++) await c.create(pods, 'default', pod(`p${i}`, 'default', { app: i % 2 ? 'odd' : 'even' }));
@@ -99,7 +115,10 @@ describe('FakeApiClient', () => {
     const b = await c.get(pods, 'default', 'a');
     expect(b.spec.nodeName).toBe('node01');
     expect(b.status.conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
-    await expect(c.bind('default', 'a', 'node02')).rejects.toMatchObject({ reason: 'Conflict' });
+    await expect(c.bind('default', 'a', 'node02')).rejects.toMatchObject({
+      reason: 'Conflict',
+      message: 'Operation cannot be fulfilled on pods/binding "a": pod a is already assigned to node "node01"',
+    });
     expect(c.actionsFor('create', 'pods', 'binding')).toHaveLength(3);
     expect(c.actionsFor('create', 'pods', 'binding')[1]!.object).toMatchObject({
       kind: 'Binding',

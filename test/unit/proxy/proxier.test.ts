@@ -84,6 +84,7 @@ describe('Proxier', () => {
     const svc3 = svcChainName('bench/svc-3:http', 'tcp');
     expect(r.ruleset!.writtenChains).toContain(svc3);
     expect(r.ruleset!.writtenChains.length).toBe(4);
+    expect(r.ruleset!.stats.servicePortsGenerated).toBe(1);
     expect(r.ruleset!.deletedChains.length).toBe(3);
     // The restore text carries no other service's chain.
     const last = ipt.restores[ipt.restores.length - 1];

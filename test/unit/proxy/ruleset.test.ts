@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRuleset, buildCleanup, staleConntrack, type RulesetInput } from '../../../node-agent/proxy/ruleset.js';
+import { NAT_TOP_CHAINS, buildRuleset, buildCleanup, staleConntrack, type RulesetInput } from '../../../node-agent/proxy/ruleset.js';
 import { computeProbability, sepChainName, svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps, parseRestore } from '../../../node-agent/proxy/iptables-text.js';
 import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from './fixtures.js';
@@ -14,6 +14,8 @@ function golden(name: string, text: string): void {
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
+
+const baseInput = (partial: Partial<RulesetInput>): RulesetInput => input(partial);
 
 function input(partial: Partial<RulesetInput>): RulesetInput {
   return { services: [], endpointSlices: [], node: NODE, clusterCIDR: CLUSTER_CIDR, partial: false, ...partial };
@@ -143,7 +145,7 @@ describe('buildRuleset', () => {
       // A partial sync after dropping half the services: its input only jumps to chains it defines or that exist.
       const keep = services.filter(() => rnd(2) === 0);
       const part = buildRuleset(input({ services: keep, endpointSlices: slices, previous: full.state, partial: true }));
-      expect(checkRuleJumps(part.text, { nat: full.state.natChains.keys() })).toEqual([]);
+      expect(checkRuleJumps(part.text, { nat: [...full.state.natChains.keys(), ...NAT_TOP_CHAINS] })).toEqual([]);
       for (const d of part.deletedChains) expect(part.state.natChains.has(d)).toBe(false);
     }
   });
@@ -152,12 +154,18 @@ describe('buildRuleset', () => {
     const { services, slices } = manyServices(50, 3);
     const full = buildRuleset(input({ services, endpointSlices: slices }));
     expect(full.writtenChains.length).toBe(50 * 4);
-    // Same input, partial: no per-service chain written, top-level chains still are.
-    const same = buildRuleset(input({ services, endpointSlices: slices, previous: full.state, partial: true }));
+    // Same input, partial, as upstream: no per-service chain written, top-level chains still are.
+    const same = buildRuleset(input({ services, endpointSlices: slices, previous: full.state, partial: true, skipUnchangedTopLevelChains: false }));
     expect(same.writtenChains).toEqual([]);
     expect(same.stats.natChainsSkipped).toBe(200);
     expect(same.text).toContain(':KUBE-SERVICES - [0:0]');
+    expect(same.text).toContain('*filter');
     expect(same.text.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES ')).length).toBe(51);
+    // Default: unchanged top-level chains and filter table are left out too; nothing to write at all.
+    const minimal = buildRuleset(input({ services, endpointSlices: slices, previous: full.state, partial: true }));
+    expect(minimal.text).toBe('');
+    expect(minimal.stats.topChainsSkipped.sort()).toEqual([...NAT_TOP_CHAINS].sort());
+    expect(minimal.stats.filterWritten).toBe(false);
     // Change one endpoint of svc-7.
     const changed = slices.map((s) => (s.metadata.name === 'svc-7-abcde' ? slice('bench', 'svc-7', [{ name: 'http', port: 8080 }], ['10.244.200.1', ...s.endpoints!.slice(1).map((e) => e.addresses[0])]) : s));
     const part = buildRuleset(input({ services, endpointSlices: changed, previous: full.state, partial: true }));
@@ -169,9 +177,82 @@ describe('buildRuleset', () => {
     expect(part.text).toContain(`-X ${oldSep}`);
     const declared = parseRestore(part.text).get('nat')!.declared.map((d) => d.name);
     expect(declared.filter((c) => c.startsWith('KUBE-SVC-'))).toEqual([svc7]);
+    // KUBE-SERVICES did not change (same cluster IPs, same chains): not rewritten.
+    expect(declared).not.toContain('KUBE-SERVICES');
+    expect(part.text).not.toContain('*filter');
+    // A new service changes KUBE-SERVICES: it is written in full (and only it among the top chains).
+    const more = [...services, svc('bench', 'new', '10.96.200.1', [{ name: 'http', port: 80, protocol: 'TCP' }])];
+    const added = buildRuleset(input({ services: more, endpointSlices: changed, previous: part.state, partial: true }));
+    // No endpoints yet: only the filter table changes (a REJECT rule).
+    expect(added.stats.topChainsSkipped.length).toBe(4);
+    expect(added.text).toContain('"bench/new:http has no endpoints"');
+    const withEps = [...changed, slice('bench', 'new', [{ name: 'http', port: 8080 }], ['10.244.201.1'])];
+    const ready = buildRuleset(input({ services: more, endpointSlices: withEps, previous: added.state, partial: true }));
+    expect(ready.stats.topChainsSkipped.sort()).toEqual(['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING']);
+    expect(ready.text.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES ')).length).toBe(52);
+    expect(ready.text).not.toContain('has no endpoints');
+    expect(ready.stats.filterWritten).toBe(true);
+    expect(ready.writtenChains.length).toBe(2);
     // Not partial: everything again.
     const again = buildRuleset(input({ services, endpointSlices: changed, previous: part.state, partial: false }));
     expect(again.writtenChains.length).toBe(200);
+  });
+
+  it('large-cluster mode (more than 1000 endpoints) leaves out the per-endpoint comments, as upstream', () => {
+    const { services, slices } = manyServices(400, 3);
+    const r = buildRuleset(input({ services, endpointSlices: slices }));
+    expect(r.stats.largeClusterMode).toBe(true);
+    const sep = sepChainName('bench/svc-0:http', 'tcp', '10.244.0.2:8080');
+    expect(r.text).toContain(`-A ${sep} -s 10.244.0.2 -j KUBE-MARK-MASQ\n-A ${sep} -m tcp -p tcp -j DNAT --to-destination 10.244.0.2:8080\n`);
+    expect(r.text).toMatch(/-A KUBE-SVC-\S+ -m statistic --mode random --probability 0\.3333333333 -j KUBE-SEP-/);
+    // KUBE-SERVICES keeps its comments.
+    expect(r.text).toContain('--comment "bench/svc-0:http cluster IP"');
+    const small = buildRuleset(input({ services: services.slice(0, 300), endpointSlices: slices }));
+    expect(small.stats.largeClusterMode).toBe(false);
+    expect(small.text).toContain(`-A ${sep} -m comment --comment bench/svc-0:http -s 10.244.0.2 -j KUBE-MARK-MASQ`);
+  });
+
+  it.each([1000, 110])('changedServices: reusing the rules of unchanged Services gives the same result as regenerating (threshold %i)', (threshold) => {
+    let seed = 11;
+    let flips = 0;
+    const input = (p: Partial<RulesetInput>) => baseInput({ largeClusterEndpointsThreshold: threshold, ...p });
+    const rnd = (n: number) => ((seed = (seed * 48271) % 2147483647), seed % n);
+    const { services, slices } = manyServices(40, 3, { nodePort: true });
+    let svcs = [...services];
+    let sls = [...slices];
+    let prevHint = buildRuleset(input({ services: svcs, endpointSlices: sls }));
+    let prevFull = prevHint;
+    for (let round = 0; round < 60; round++) {
+      const changed = new Set<string>();
+      for (let k = rnd(3) + 1; k > 0; k--) {
+        const i = rnd(45);
+        const name = `svc-${i}`;
+        changed.add(`bench/${name}`);
+        const op = rnd(4);
+        if (op === 0) svcs = svcs.filter((s) => s.metadata.name !== name);
+        else if (op === 1 && !svcs.some((s) => s.metadata.name === name)) svcs.push(svc('bench', name, `10.96.9.${i + 1}`, [{ name: 'http', port: 80, protocol: 'TCP' }]));
+        else {
+          const eps = Array.from({ length: rnd(5) }, (_, j) => ({ ip: `10.244.77.${(i * 5 + j) % 250}`, ready: rnd(5) > 0 }));
+          sls = [...sls.filter((x) => x.metadata.labels!['kubernetes.io/service-name'] !== name), slice('bench', name, [{ name: 'http', port: 8080 }], eps)];
+        }
+      }
+      const hinted = buildRuleset(input({ services: svcs, endpointSlices: sls, previous: prevHint.state, partial: true, changedServices: changed }));
+      const regen = buildRuleset(input({ services: svcs, endpointSlices: sls, previous: prevFull.state, partial: true }));
+      expect(hinted.text).toBe(regen.text);
+      expect([...hinted.state.natChains]).toEqual([...regen.state.natChains]);
+      if (hinted.stats.largeClusterMode === prevHint.stats.largeClusterMode) {
+        expect(hinted.stats.servicePortsGenerated).toBeLessThanOrEqual(changed.size);
+      }
+      if (hinted.stats.largeClusterMode !== prevHint.stats.largeClusterMode) flips++;
+      prevHint = hinted;
+      prevFull = regen;
+    }
+    // And both equal a from-scratch build in what they leave in place.
+    const scratch = buildRuleset(input({ services: svcs, endpointSlices: sls }));
+    expect([...prevHint.state.natChains]).toEqual([...scratch.state.natChains]);
+    expect(prevHint.state.filterText).toBe(scratch.state.filterText);
+    expect([...prevHint.state.topChains!]).toEqual([...scratch.state.topChains!]);
+    if (threshold === 110) expect(flips).toBeGreaterThan(0);
   });
 
   it('deletes stale service chains found in the kernel on a full sync, and never foreign chains', () => {

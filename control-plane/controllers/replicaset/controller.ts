@@ -1,0 +1,180 @@
+/**
+ * The ReplicaSet controller's adapter: informers on ReplicaSets and Pods, expectations, and the
+ * writes decideReplicaSet asks for (adopt / release patches, slow-start creates, deletes, status).
+ */
+
+import { Controller } from '../../../api/client/controller.js';
+import type { Informer } from '../../../api/client/informer.js';
+import { adoptPatch, releasePatch } from '../util/claim.js';
+import { R, ignoreNotFound, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
+import { ControllerExpectations } from '../util/expectations.js';
+import { getControllerOf, keyOf, labelSelectorMatcher, newControllerRef, splitKey } from '../util/meta.js';
+import { slowStartBatch } from '../util/slowstart.js';
+import type { Pod, ReplicaSet } from '../util/types.js';
+import { decideReplicaSet, podFromTemplate, replicaSetRequeueAfterMs, replicaSetStatus, replicaSetStatusChanged, type ManageError } from './decide.js';
+
+export const REPLICASET_CONTROLLER = 'replicaset-controller';
+
+export class ReplicaSetController extends Controller {
+  readonly expectations: ControllerExpectations;
+  private readonly rsInformer: Informer<ReplicaSet>;
+  private readonly podInformer: Informer<Pod>;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: { workers?: number } = {},
+  ) {
+    super({ name: REPLICASET_CONTROLLER, workers: opts.workers ?? 5, logger: ctx.logger(REPLICASET_CONTROLLER) });
+    this.expectations = new ControllerExpectations(ctx.now);
+    this.rsInformer = ctx.informers.informerFor<ReplicaSet>(R.replicaSets);
+    this.podInformer = ctx.informers.informerFor<Pod>(R.pods);
+    this.watchInformer(this.rsInformer);
+    this.watchInformer(this.podInformer, { keysOf: (p) => this.rsKeysForPod(p) });
+    // Expectations: a pod of ours appearing, or starting to go, is what we waited for.
+    this.podInformer.on('add', (p) => {
+      const k = this.ownerKey(p);
+      if (!k) return;
+      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, keyOf(p));
+      else this.expectations.creationObserved(k);
+    });
+    this.podInformer.on('update', (oldP, newP) => {
+      if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
+        const k = this.ownerKey(newP);
+        if (k) this.expectations.deletionObserved(k, keyOf(newP));
+      }
+    });
+    this.podInformer.on('delete', (p) => {
+      const k = this.ownerKey(p);
+      if (k && !p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, keyOf(p));
+      else if (k) this.expectations.deletionObserved(k, keyOf(p));
+    });
+  }
+
+  /** The key of the ReplicaSet that controls a pod (if it is one we know). */
+  private ownerKey(p: Pod): string | undefined {
+    const ref = getControllerOf(p);
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const key = `${p.metadata?.namespace}/${ref.name}`;
+    const rs = this.rsInformer.store.get(key);
+    return rs && rs.metadata?.uid === ref.uid ? key : undefined;
+  }
+
+  private rsKeysForPod(p: Pod): string[] {
+    const ref = getControllerOf(p);
+    if (ref) return ref.kind === 'ReplicaSet' ? [`${p.metadata?.namespace}/${ref.name}`] : [];
+    // An orphan: every ReplicaSet that would adopt it.
+    return this.rsInformer.store
+      .listByNamespace(p.metadata?.namespace ?? '')
+      .filter((rs) => labelSelectorMatcher(rs.spec?.selector)(p.metadata?.labels))
+      .map((rs) => keyOf(rs));
+  }
+
+  /** Pods of the other ReplicaSets of the same owner (the deployment's other revisions). */
+  private relatedPods(rs: ReplicaSet, pods: Pod[]): Pod[] {
+    const owner = getControllerOf(rs);
+    if (!owner) return pods.filter((p) => getControllerOf(p)?.uid === rs.metadata?.uid);
+    const siblings = new Set(
+      this.rsInformer.store
+        .listByNamespace(rs.metadata?.namespace ?? '')
+        .filter((x) => getControllerOf(x)?.uid === owner.uid)
+        .map((x) => x.metadata?.uid),
+    );
+    return pods.filter((p) => siblings.has(getControllerOf(p)?.uid));
+  }
+
+  protected async sync(key: string): Promise<void> {
+    const rs = this.rsInformer.store.get(key);
+    if (!rs) {
+      this.expectations.delete(key);
+      return;
+    }
+    const { namespace } = splitKey(key);
+    const client = this.ctx.client;
+    const rec = this.ctx.recorder(REPLICASET_CONTROLLER);
+    const now = this.ctx.now();
+    const pods = this.podInformer.store.listByNamespace(namespace ?? '');
+    const d = decideReplicaSet({
+      rs,
+      pods,
+      relatedPods: this.relatedPods(rs, pods),
+      expectationsSatisfied: this.expectations.satisfied(key),
+      now,
+    });
+
+    // Adopt and release (adoption re-checks the ReplicaSet live, as canAdopt does).
+    let owned = d.owned;
+    if (d.adopt.length) {
+      const fresh = await ignoreNotFound(() => client.get<ReplicaSet>(R.replicaSets, namespace, rs.metadata!.name!));
+      if (!fresh || fresh.metadata?.uid !== rs.metadata?.uid || fresh.metadata?.deletionTimestamp) {
+        owned = owned.filter((p) => !d.adopt.includes(p));
+      } else {
+        const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
+        for (const p of d.adopt) {
+          try {
+            await client.patch(R.pods, namespace, p.metadata!.name!, adoptPatch(p, ref), 'merge');
+          } catch (e) {
+            owned = owned.filter((x) => x !== p);
+            if (!isNotFound(e)) throw e;
+          }
+        }
+      }
+    }
+    for (const p of d.release) {
+      await ignoreNotFound(() => client.patch(R.pods, namespace, p.metadata!.name!, releasePatch(p, rs.metadata!.uid!), 'merge'));
+    }
+
+    let manageError: ManageError | undefined;
+    if (d.create > 0) {
+      this.expectations.expectCreations(key, d.create);
+      const body = podFromTemplate(rs);
+      const r = await slowStartBatch(d.create, 1, async () => {
+        const created = await client.create<Pod>(R.pods, namespace, structuredClone(body));
+        rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+      });
+      for (let i = r.successes; i < d.create; i++) this.expectations.creationObserved(key);
+      if (r.error) {
+        const msg = (r.error as Error).message;
+        rec.event(rs, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+        manageError = { op: 'create', message: msg };
+      }
+    } else if (d.delete.length > 0) {
+      this.expectations.expectDeletions(key, d.delete.map((p) => keyOf(p)));
+      const results = await Promise.allSettled(
+        d.delete.map(async (p) => {
+          try {
+            await client.delete(R.pods, namespace, p.metadata!.name!);
+            rec.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
+          } catch (e) {
+            this.expectations.deletionObserved(key, keyOf(p));
+            if (!isNotFound(e)) throw e;
+          }
+        }),
+      );
+      const failed = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (failed) {
+        const msg = (failed.reason as Error).message;
+        rec.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${msg}`);
+        manageError = { op: 'delete', message: msg };
+      }
+    }
+
+    const status = replicaSetStatus(rs, owned, now, manageError);
+    if (replicaSetStatusChanged(rs, status)) await this.writeStatus(rs, status);
+    const after = replicaSetRequeueAfterMs(rs, status);
+    if (after !== undefined && !manageError) this.enqueueAfter(key, after);
+    if (manageError) throw new Error(`${manageError.op} failed: ${manageError.message}`);
+  }
+
+  private async writeStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {
+    const client = this.ctx.client;
+    try {
+      await client.updateStatus(R.replicaSets, { ...rs, status });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (!isConflict(e)) throw e;
+      const fresh = await ignoreNotFound(() => client.get<ReplicaSet>(R.replicaSets, rs.metadata?.namespace, rs.metadata!.name!));
+      if (!fresh || fresh.metadata?.uid !== rs.metadata?.uid) return;
+      await client.updateStatus(R.replicaSets, { ...fresh, status });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/** Network namespaces for the proxy's integration tests and benchmark: made here, removed here. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+export const NS_PREFIX = 'kubelab-test-proxy-';
+
+export function sh(cmd: string, args: string[], input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Run inside a namespace (network only, as the lab notes advise). */
+export function inNs(ns: string, cmd: string, args: string[], input?: string): string {
+  return sh('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], input);
+}
+
+export function nsPrefix(ns: string): string[] {
+  return ['nsenter', `--net=/run/netns/${ns}`];
+}
+
+/** Delete namespaces left by earlier runs (only ours, by prefix). */
+export function clearLeftoverNamespaces(prefix = NS_PREFIX): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync('/run/netns');
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (n.startsWith(prefix)) {
+      try {
+        sh('ip', ['netns', 'del', n]);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export function addNs(name: string): void {
+  sh('ip', ['netns', 'add', name]);
+  inNs(name, 'ip', ['link', 'set', 'lo', 'up']);
+}
+
+export function delNs(name: string): void {
+  try {
+    sh('ip', ['netns', 'del', name]);
+  } catch {
+    // already gone
+  }
+}
+
+/** Start a process inside a namespace; the caller kills it by its PID. */
+export function spawnInNs(ns: string, cmd: string, args: string[]): ChildProcess {
+  return spawn('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Fails (throws) with a clear message when a required binary is missing. */
+export function requireBinaries(...bins: string[]): void {
+  for (const b of bins) {
+    try {
+      sh('sh', ['-c', `command -v ${b}`]);
+    } catch {
+      throw new Error(`${b} is not installed (apt-get install -y iptables conntrack)`);
+    }
+  }
+}
