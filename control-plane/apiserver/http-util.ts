@@ -82,7 +82,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     sendJson(res, 401, st, { 'WWW-Authenticate': 'Basic realm="kubernetes-master"' });
     return;
   }
-  sendJson(res, ke.httpStatus, st);
+  // An unread (too large) body leaves the connection unusable: close it after the answer.
+  sendJson(res, ke.httpStatus, st, ke.httpStatus === 413 ? { Connection: 'close' } : {});
 }
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * a pod's effective request (upstream's resourcehelper.PodRequests) and the "non-zero"
  * request scoring uses for pods that ask for nothing (100m CPU, 200Mi memory).
  */
+import { scaledValueBig } from '../../api/quantity.js';
 import type { SchedContainer, SchedPod, SchedQuantity } from './types.js';
 
 export const RESOURCE_CPU = 'cpu';
@@ -32,13 +33,9 @@ export function cloneResource(r: Resource): Resource {
   return { ...r, scalar: { ...r.scalar } };
 }
 
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
-const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const QUANTITY_RE = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$/;
-
 /**
  * A quantity scaled by 10^scaleExp and rounded up, as upstream's Quantity.ScaledValue:
- * scaleExp 0 is Value(), -3 is MilliValue(). Exact (BigInt), so "0.1" is 100m, not 101m.
+ * scaleExp 0 is Value(), -3 is MilliValue(). Exact (api/quantity.ts, BigInt), so "0.1" is 100m, not 101m.
  */
 export function scaledQuantity(q: SchedQuantity | undefined | null, scaleExp: number): number {
   if (q === undefined || q === null || q === '') return 0;
@@ -59,26 +56,7 @@ const memo = new Map<string, number>();
 const MEMO_MAX = 4096;
 
 function parseScaled(q: SchedQuantity, scaleExp: number): number {
-  const s = typeof q === 'number' ? String(q) : q.trim();
-  const m = QUANTITY_RE.exec(s);
-  if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': ${JSON.stringify(s)}`);
-  const negative = m[1] === '-';
-  const [intPart, fracPart = ''] = m[2]!.split('.');
-  let num = BigInt((intPart || '0') + fracPart);
-  let exp10 = -fracPart.length - scaleExp; // value = num * 10^exp10 (* binary factor)
-  const suffix = m[3] ?? '';
-  if (suffix in BINARY) num *= BINARY[suffix]!;
-  else if (/^[eE]/.test(suffix) && suffix.length > 1) exp10 += Number(suffix.slice(1));
-  else exp10 += DECIMAL[suffix] ?? 0;
-  let out: bigint;
-  if (exp10 >= 0) out = num * 10n ** BigInt(exp10);
-  else {
-    const div = 10n ** BigInt(-exp10);
-    out = num / div;
-    if (num % div !== 0n) out += 1n; // round up, as upstream
-  }
-  const n = Number(out);
-  return negative ? -n : n;
+  return Number(scaledValueBig(q, scaleExp));
 }
 
 export const milliValue = (q: SchedQuantity | undefined | null): number => scaledQuantity(q, -3);

@@ -200,10 +200,11 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
   const metrics = new ProxyMetrics({ defaultMetrics: true });
   const health = new ProxyHealth(2 * flags.syncPeriodMs);
   const servers: http.Server[] = [];
-  if (flags.metricsBindAddress && !flags.metricsBindAddress.endsWith(':0')) {
+  // An empty address disables a server.
+  if (flags.metricsBindAddress) {
     servers.push(await serveMetrics(flags.metricsBindAddress, metrics, health));
   }
-  if (flags.healthzBindAddress && !flags.healthzBindAddress.endsWith(':0')) {
+  if (flags.healthzBindAddress) {
     servers.push(await serveHealthz(flags.healthzBindAddress, health));
   }
 

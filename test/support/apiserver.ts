@@ -132,8 +132,8 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
       child.stderr?.on('data', (d: Buffer) => (log = (log + d).slice(-8000)));
       const c = child;
       await waitFor(async () => {
-        if (c.exitCode !== null) throw new Error(`apiserver exited ${c.exitCode}: ${log}`);
-        const r = await rawRequest(url, caPem, 'GET', '/readyz').catch(() => undefined);
+        if (c.exitCode !== null || c.signalCode !== null) throw new Error(`apiserver exited ${c.exitCode}: ${log}`);
+        const r = await rawRequest(url, caPem, 'GET', '/readyz', undefined, {}, 2000).catch((e) => { if (process.env.KL_DEBUG) console.log('readyz', e.message, log); return undefined; });
         return r?.status === 200;
       }, 30_000, 'the API server to be ready');
     }
@@ -157,20 +157,21 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
     async stop() {
       if (server) await server.stop();
       if (backend) await backend.close();
-      if (child && child.exitCode === null) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         const c = child;
         const gone = new Promise((r) => c.once('exit', r));
         c.kill('SIGTERM');
         await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-        if (c.exitCode === null) c.kill('SIGKILL');
+        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
     },
     kill() {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
     async restart() {
-      if (child && child.exitCode === null) {
+      if (process.env.KL_DEBUG) console.log('restart: child exitCode', child?.exitCode, child?.signalCode);
+      if (child && child.exitCode === null && child.signalCode === null) {
         const c = child;
         const gone = new Promise((r) => c.once('exit', r));
         c.kill('SIGKILL');
@@ -194,6 +195,7 @@ export function rawRequest(
   path: string,
   body?: string | Buffer,
   headers: Record<string, string> = {},
+  timeoutMs = 30_000,
 ): Promise<HttpResult> {
   return new Promise((resolvePromise, reject) => {
     const u = new URL(path, url);
@@ -210,7 +212,7 @@ export function rawRequest(
       },
     );
     req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`request ${method} ${path} timed out`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`request ${method} ${path} timed out`)));
     if (body) req.write(body);
     req.end();
   });

@@ -83,10 +83,10 @@ export async function startEtcd(): Promise<EtcdHandle> {
     dataDir,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
       rmSync(dataDir, { recursive: true, force: true });
     },

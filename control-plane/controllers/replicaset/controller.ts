@@ -45,8 +45,7 @@ export class ReplicaSetController extends Controller {
     });
     this.podInformer.on('delete', (p) => {
       const k = this.ownerKey(p);
-      if (k && !p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, keyOf(p));
-      else if (k) this.expectations.deletionObserved(k, keyOf(p));
+      if (k) this.expectations.deletionObserved(k, keyOf(p));
     });
   }
 

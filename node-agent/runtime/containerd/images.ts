@@ -55,6 +55,15 @@ async function contentExists(c: ContainerdClient, digest: string): Promise<boole
   }
 }
 
+/**
+ * Content that is there now may be garbage-collected a moment later (e.g. just after an image was
+ * deleted): add it to our lease first, then check it is still there.
+ */
+async function leasedContentExists(c: ContainerdClient, digest: string, lease: string): Promise<boolean> {
+  await c.call('leases', 'AddResource', { id: lease, resource: { id: digest, type: 'content' } });
+  return contentExists(c, digest);
+}
+
 /** Write a blob through Content.Write (STAT, WRITE..., COMMIT), unless it is there; then set labels. */
 export async function writeContent(
   c: ContainerdClient,
@@ -63,7 +72,7 @@ export async function writeContent(
   labels: Record<string, string>,
   lease: string,
 ): Promise<void> {
-  if (await contentExists(c, desc.digest)) {
+  if (await leasedContentExists(c, desc.digest, lease)) {
     if (Object.keys(labels).length > 0) {
       await c.call('content', 'Update', {
         info: { digest: desc.digest, labels },
@@ -134,6 +143,7 @@ export async function unpackLayers(c: ContainerdClient, layers: Descriptor[], di
   const chains = chainIds(diffIds);
   for (let i = 0; i < layers.length; i++) {
     const chain = chains[i];
+    await c.call('leases', 'AddResource', { id: lease, resource: { id: chain, type: `snapshots/${SNAPSHOTTER}` } });
     if (await snapshotExists(c, chain)) continue;
     const key = `extract-${randomBytes(6).toString('hex')} ${chain}`;
     const prep = await c.call<{ mounts: unknown[] }>('snapshots', 'Prepare', {
@@ -179,7 +189,6 @@ export async function pullImage(c: ContainerdClient, ref: string, opts: PullOpti
       const queue = [...r.manifest.layers];
       const worker = async () => {
         for (let l = queue.shift(); l; l = queue.shift()) {
-          if (await contentExists(c, l.digest)) continue;
           await writeContent(c, l, await r.fetchBlob(l), {}, lease);
         }
       };

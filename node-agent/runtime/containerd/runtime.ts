@@ -335,12 +335,20 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
-    const task = await this.getTask(id).catch(() => undefined);
+    let task = await this.getTask(id);
     if (task && task.status !== 'STOPPED') {
       await this.kill(id, 9, true);
-      await this.waitTask(id, 30_000).catch(() => undefined);
+      task = (await this.waitTask(id, 30_000).catch(() => undefined)) ?? task;
     }
-    if (task) await this.client.call('tasks', 'Delete', { container_id: id }).catch((e) => { if (!isNotFound(e)) throw e; });
+    // Delete the task through finalize (shared with the exit event handler, so one Delete runs);
+    // a Delete racing a shim that is exiting answers "ttrpc: closed": check and retry.
+    for (let i = 0; task && i < 20; i++) {
+      if (task.status === 'STOPPED') await this.finalize(id, task.exit_status, timestampToDate(task.exited_at) ?? new Date());
+      else await this.client.call('tasks', 'Delete', { container_id: id }).catch(() => undefined);
+      task = await this.getTask(id).catch(() => task);
+      if (task) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (task) throw runtimeError(`failed to delete the task of container "${id}"`);
     await this.client.call('containers', 'Delete', { id }).catch((e) => { if (!isNotFound(e)) throw e; });
     await this.client.call('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key: id }).catch((e) => { if (!isNotFound(e)) throw e; });
   }

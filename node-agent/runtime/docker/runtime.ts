@@ -355,7 +355,7 @@ export class DockerRuntime implements ContainerRuntime {
     const info = await c.inspect();
     const logPath = info.Config.Labels?.[L.logPath];
     if (logPath && info.LogPath) {
-      const copier = spawn(repoFile('node-agent/runtime/docker/cri-log-copier'), [info.LogPath, String(info.State.Pid || 1), logPath], {
+      const copier = spawn(repoFile('node-agent/runtime/docker/cri-log-copier'), [info.LogPath, String(info.State.Running ? info.State.Pid : 0), logPath], {
         detached: true, stdio: 'ignore',
       });
       copier.on('error', () => undefined);

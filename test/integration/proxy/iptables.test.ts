@@ -16,6 +16,7 @@ import { NS_PREFIX, addNs, clearLeftoverNamespaces, delNs, inNs, nsPrefix, requi
 
 const NODE_NS = `${NS_PREFIX}${process.pid}`;
 const POD_NS = `${NS_PREFIX}${process.pid}-pod`;
+const POD2_NS = `${NS_PREFIX}${process.pid}-pod2`;
 
 /** iptables-save without comments and counters, for comparing states. */
 function normalized(save: string): string {
@@ -41,6 +42,7 @@ beforeAll(() => {
 afterAll(() => {
   delNs(NODE_NS);
   delNs(POD_NS);
+  delNs(POD2_NS);
 });
 
 describe.each<Backend>(['nft', 'legacy'])('real iptables (%s)', (backend) => {
@@ -113,15 +115,31 @@ describe.each<Backend>(['nft', 'legacy'])('real iptables (%s)', (backend) => {
 });
 
 describe('real packets through the rules (nf_tables)', () => {
-  let server: ChildProcess | undefined;
+  const servers: ChildProcess[] = [];
   const NODE_IP = '10.244.1.1';
   const POD_IP = '10.244.1.2';
+  const NODE_IP2 = '10.244.2.1';
+  const POD2_IP = '10.244.2.2';
+
+  function startServer(ns: string, ip: string, name: string): Promise<void> {
+    const server = spawnInNs(ns, process.execPath, [
+      '-e',
+      `require('http').createServer((q, s) => s.end('${name} ' + q.socket.remoteAddress)).listen(8080, '${ip}', () => console.log('up'))`,
+    ]);
+    servers.push(server);
+    return new Promise<void>((resolve, reject) => {
+      server.stdout!.once('data', () => resolve());
+      server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+    });
+  }
 
   beforeAll(async () => {
     delNs(NODE_NS);
     delNs(POD_NS);
+    delNs(POD2_NS);
     addNs(NODE_NS);
     addNs(POD_NS);
+    addNs(POD2_NS);
     const vethNode = `kpx${process.pid % 100000}n`;
     const vethPod = `kpx${process.pid % 100000}p`;
     inNs(NODE_NS, 'ip', ['link', 'add', vethNode, 'type', 'veth', 'peer', 'name', vethPod, 'netns', `/run/netns/${POD_NS}`]);
@@ -136,19 +154,23 @@ describe('real packets through the rules (nf_tables)', () => {
     // Service traffic leaves by the interface it came in on here (one veth): without this, the ICMP
     // redirect sent first uses up the per-host ICMP rate limit and the REJECT's port-unreachable is dropped.
     inNs(NODE_NS, 'sysctl', ['-qw', 'net.ipv4.conf.all.send_redirects=0', `net.ipv4.conf.${vethNode}.send_redirects=0`]);
-    server = spawnInNs(POD_NS, process.execPath, [
-      '-e',
-      `require('http').createServer((q, s) => s.end('pod-a ' + q.socket.remoteAddress)).listen(8080, '${POD_IP}', () => console.log('up'))`,
-    ]);
-    await new Promise<void>((resolve, reject) => {
-      server!.stdout!.once('data', () => resolve());
-      server!.once('exit', (c) => reject(new Error(`server exited ${c}`)));
-    });
+    // A second pod, on its own veth and subnet.
+    const vethNode2 = `kpx${process.pid % 100000}m`;
+    const vethPod2 = `kpx${process.pid % 100000}q`;
+    inNs(NODE_NS, 'ip', ['link', 'add', vethNode2, 'type', 'veth', 'peer', 'name', vethPod2, 'netns', `/run/netns/${POD2_NS}`]);
+    inNs(NODE_NS, 'ip', ['addr', 'add', `${NODE_IP2}/24`, 'dev', vethNode2]);
+    inNs(NODE_NS, 'ip', ['link', 'set', vethNode2, 'up']);
+    inNs(POD2_NS, 'ip', ['addr', 'add', `${POD2_IP}/24`, 'dev', vethPod2]);
+    inNs(POD2_NS, 'ip', ['link', 'set', vethPod2, 'up']);
+    inNs(POD2_NS, 'ip', ['route', 'add', 'default', 'via', NODE_IP2]);
+    await startServer(POD_NS, POD_IP, 'pod-a');
+    await startServer(POD2_NS, POD2_IP, 'pod-b');
   });
 
   afterAll(() => {
-    if (server?.pid) server.kill('SIGTERM');
+    for (const s of servers) if (s.pid && s.exitCode === null) s.kill('SIGTERM');
     delNs(POD_NS);
+    delNs(POD2_NS);
     delNs(NODE_NS);
   });
 
@@ -176,6 +198,28 @@ describe('real packets through the rules (nf_tables)', () => {
     const t0 = Date.now();
     expect(() => curl(POD_NS, 'http://10.96.0.51/')).toThrow(/refused|Couldn't connect/i);
     expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await cleanupLeftovers(ipt)).toEqual([]);
+  });
+
+  it('40 requests to a ClusterIP reach both pods; after an endpoint change (partial sync) only the remaining one', async () => {
+    const ipt = new RealIptables({ backend: 'nft', prefix: nsPrefix(NODE_NS) });
+    const p = new Proxier({ iptables: ipt, nodeName: 'node01', clusterCIDR: '10.244.0.0/16' });
+    const both = slice('default', 'spread', [{ port: 8080 }], [POD_IP, POD2_IP]);
+    load(p, [svc('default', 'spread', '10.96.0.60', [{ port: 80, targetPort: 8080, protocol: 'TCP' }])], [both]);
+    expect((await p.syncProxyRules()).ok).toBe(true);
+    const hits = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const who = inNs(NODE_NS, 'curl', ['-sS', '--max-time', '3', 'http://10.96.0.60/']).split(' ')[0];
+      hits.set(who, (hits.get(who) ?? 0) + 1);
+    }
+    expect([...hits.keys()].sort()).toEqual(['pod-a', 'pod-b']);
+
+    p.onEndpointSliceUpdate(both, slice('default', 'spread', [{ port: 8080 }], [POD2_IP]));
+    const r = await p.syncProxyRules();
+    expect(r.ok && !r.full).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      expect(inNs(NODE_NS, 'curl', ['-sS', '--max-time', '3', 'http://10.96.0.60/'])).toMatch(/^pod-b /);
+    }
     expect(await cleanupLeftovers(ipt)).toEqual([]);
   });
 });

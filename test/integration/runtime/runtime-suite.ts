@@ -276,6 +276,18 @@ export function runtimeSuite(target: SuiteTarget): void {
         expect(out.text().trim().endsWith('pod-net')).toBe(true);
       }
       for (const id of [a, b]) await rt.removeContainer(id);
+
+      // nginx in the pod netns serves its default page; the request shows in its CRI log (stdout).
+      execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+      const logPath = join(logDir, 'default_web_uid', 'nginx', '0.log');
+      const web = await runIt(spec({ image: 'nginx', netnsPath: path, hostname: 'web', logPath }));
+      let page = '';
+      await waitFor('nginx to answer', () => {
+        page = execFileSync('nsenter', [`--net=${path}`, 'timeout', '3', 'busybox', 'wget', '-qO-', 'http://127.0.0.1/'], { encoding: 'utf8' });
+        return page.includes('Welcome to nginx!');
+      }, 10_000, 100);
+      await waitFor('access log line', () => readLog(logPath).some((l) => / stdout F 127\.0\.0\.1 - - \[.*\] "GET \/ HTTP\/1\.1" 200 /.test(l)), 5000);
+      await rt.removeContainer(web);
     });
 
     it('is found again by a new client (a restarted kubelet), unchanged', async () => {
@@ -303,6 +315,14 @@ export function runtimeSuite(target: SuiteTarget): void {
       await expect(rt.containerStatus(id)).rejects.toMatchObject({ reason: 'NotFound' });
       expect(await rt.listContainers({ labels: { [LABELS.podUid]: s.labels[LABELS.podUid] } })).toEqual([]);
       mkdirSync(logDir, { recursive: true });
+    });
+
+    it('removes an image', async () => {
+      expect(await rt.imageStatus('busybox')).toBeDefined();
+      await rt.removeImage('busybox');
+      expect(await rt.imageStatus('busybox')).toBeUndefined();
+      await expect(rt.removeImage('busybox')).rejects.toMatchObject({ reason: 'NotFound' });
+      await rt.pullImage('busybox', env.pull); // for the tests that follow
     });
 
     target.extra?.(() => env);

@@ -229,6 +229,7 @@ export async function startDockerd(): Promise<Dockerd> {
   const pidfile = join(dir, 'docker.pid');
   const socketPath = join(dir, 'docker.sock');
   await stopByPidfile(pidfile, `--pidfile ${pidfile}`, 30_000);
+  killByCmdline(`${dir}/data/containers/`); // log copiers (tail) of a killed run
   unmountUnder(join(dir, 'exec'));
   mkdirSync(dir, { recursive: true });
   const log = openSync(join(dir, 'dockerd.log'), 'a');
@@ -261,6 +262,7 @@ export async function startDockerd(): Promise<Dockerd> {
     async stop() {
       await purge().catch(() => undefined);
       await stopByPidfile(pidfile, `--pidfile ${pidfile}`, 30_000);
+      killByCmdline(`${dir}/data/containers/`);
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
       removeEmptyCgroup('docker');

@@ -42,7 +42,7 @@ describe('runProxy', () => {
     const ac = new AbortController();
     let proxier: Proxier | undefined;
     const done = runProxy(
-      ['--hostname-override=node01', '--cluster-cidr=10.244.0.0/16', '--iptables-min-sync-period=0s', '--metrics-bind-address=127.0.0.1:0', '--healthz-bind-address=127.0.0.1:0'],
+      ['--hostname-override=node01', '--cluster-cidr=10.244.0.0/16', '--iptables-min-sync-period=0s', '--metrics-bind-address=', '--healthz-bind-address='],
       { client, iptables: ipt, conntrack: new FakeConntrack(), signal: ac.signal, onReady: (p) => (proxier = p) },
     );
     const reach = async () =>

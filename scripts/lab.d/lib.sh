@@ -1,0 +1,167 @@
+# shellcheck shell=bash disable=SC2034
+# Shared functions of scripts/lab: names, paths, output, PID files, network-namespace hosts.
+# Sourced by scripts/lab; expects $repo to be set.
+
+# ---- names the lab owns (nothing else on the machine is touched) -----------------------------------
+LAB=${KUBELAB_LAB_DIR:-$repo/.lab}   # all state: config, data, run (PID files, sockets), logs
+CFG=$LAB/config                      # scripts/lab-config/generate output (PKI, flags, units, kubeconfigs)
+DATA=$LAB/data                       # etcd, registry, kubelet/runtime roots  (kept by --keep-data)
+RUN=$LAB/run                         # PID files, runtime sockets and state
+LOGS=$LAB/logs                       # <host>/<component>.log, lab/<command>.log
+NS_PREFIX=kubelab-                   # network namespaces: kubelab-controlplane01, kubelab-node01, ...
+BRIDGE=kubelab0                      # the host bridge (192.168.56.1/24)
+BRIDGE_ADDR=192.168.56.1/24
+RT_PROTO=176                         # routes the lab adds on the host carry "proto 176"
+IPT_COMMENT=kubelab-lab              # iptables rules the lab adds on the host carry this comment
+CLUSTER_CIDR=10.244.0.0/16
+SERVICE_CIDR=10.96.0.0/16
+KUBELAB_BIN=${KUBELAB_BIN:-$repo/bin/kubelab}
+KUBECTL=${KUBECTL:-kubectl}
+HOSTS_FILE=$repo/scripts/lab-config/hosts
+
+HOSTS=(); declare -A HOST_IP HOST_ROLE
+while read -r _h _ip _role; do
+  [[ -z $_h || $_h == \#* ]] && continue
+  HOSTS+=("$_h"); HOST_IP[$_h]=$_ip; HOST_ROLE[$_h]=$_role
+done <"$HOSTS_FILE"
+CP=controlplane01
+for _h in "${HOSTS[@]}"; do [[ ${HOST_ROLE[$_h]} == controlplane ]] && CP=$_h; done
+CP_IP=${HOST_IP[$CP]}
+unset _h _ip _role
+
+ns_of() { echo "$NS_PREFIX$1"; }
+# The host side of a host's veth (IFNAMSIZ is 15): kl-cp01, kl-node01, ...
+veth_of() { local s=${1/controlplane/cp}; echo "kl-${s:0:12}"; }
+
+# ---- output -----------------------------------------------------------------------------------------
+CURRENT_STEP=''
+say() { printf '    %s\n' "$*"; }
+warn() { printf '    ! %s\n' "$*" >&2; }
+now_ms() { date +%s%3N; }
+secs() { local d=$(( $(now_ms) - $1 )); printf '%d.%01ds' $((d / 1000)) $(((d % 1000) / 100)); }
+
+# fail MESSAGE [COMMAND] [LOG]: stop, naming the step, what it ran and where its log is.
+fail() {
+  local msg=$1 cmd=${2:-} log=${3:-}
+  {
+    printf '\n✗ step "%s" failed: %s\n' "${CURRENT_STEP:-?}" "$msg"
+    [[ -n $cmd ]] && printf '  command: %s\n' "$cmd"
+    if [[ -n $log ]]; then
+      printf '  log:     %s\n' "$log"
+      if [[ -s $log ]]; then printf '  last lines of the log:\n'; tail -n 15 "$log" | sed 's/^/    | /'; fi
+    fi
+  } >&2
+  exit 1
+}
+
+# run LOG COMMAND...: run a command, its output appended to LOG; on failure, fail naming it.
+run() {
+  local log=$1; shift
+  mkdir -p "$(dirname "$log")"
+  printf '+ %s\n' "$*" >>"$log"
+  "$@" >>"$log" 2>&1 || fail "exit status $?" "$*" "$log"
+}
+
+STEP_TIMES=()
+# step NAME FUNCTION [ARGS...]: print progress and elapsed time.
+step() {
+  local name=$1 t0; shift
+  CURRENT_STEP=$name
+  t0=$(now_ms)
+  printf '==> %s\n' "$name"
+  "$@"
+  local took; took=$(secs "$t0")
+  printf '    done: %s (%s)\n' "$name" "$took"
+  STEP_TIMES+=("$name|$took")
+}
+
+# ---- PID files (processes are only ever signalled by the PID the lab recorded) ---------------------
+pidfile_of() { echo "$RUN/$1-$2.pid"; }   # HOST COMPONENT
+
+# lab_pid PIDFILE: print the PID if that process is alive and is one of the lab's (its command line
+# names the lab directory); otherwise fail (and a stale PID file is removed).
+lab_pid() {
+  local f=$1 pid
+  [[ -s $f ]] || return 1
+  pid=$(<"$f")
+  if [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$LAB"; then
+    echo "$pid"; return 0
+  fi
+  rm -f "$f"
+  return 1
+}
+
+# pid_alive PID: running (a zombie waiting for its reaper counts as gone).
+pid_alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# stop_pidfile PIDFILE [NAME]: SIGTERM, then SIGKILL after 10 s; only the recorded, verified PID.
+stop_pidfile() {
+  local f=$1 name=${2:-$(basename "$1" .pid)} pid i
+  if pid=$(lab_pid "$f"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do pid_alive "$pid" || break; sleep 0.05; done
+    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+    say "stopped $name (pid $pid)"
+  fi
+  rm -f "$f"
+}
+
+# unit_argv UNIT_FILE: the unit's ExecStart= command line, one word per line, with $VARS expanded from
+# its EnvironmentFile= as systemd does for unbraced $VAR (split on whitespace). The lab runs exactly this.
+unit_argv() {
+  local unit=$1 envf exec w v
+  envf=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$unit")
+  exec=$(sed -n 's/^ExecStart=//p' "$unit")
+  (
+    KUBELAB_ARGS=''
+    # shellcheck disable=SC1090
+    [[ -n $envf ]] && . "$envf"
+    for w in $exec; do
+      # shellcheck disable=SC2086 # split on whitespace, as systemd does
+      if [[ $w == \$* ]]; then v=${w#\$}; printf '%s\n' ${!v}; else printf '%s\n' "$w"; fi
+    done
+  )
+}
+
+# start_daemon HOST COMPONENT UNIT_FILE: run the unit's command in HOST's network namespace
+# (nsenter --net: only the network namespace changes, /sys and cgroups stay the host's).
+start_daemon() {
+  local host=$1 comp=$2 unit=$3 pidf log pid argv=()
+  pidf=$(pidfile_of "$host" "$comp")
+  log=$LOGS/$host/$comp.log
+  if pid=$(lab_pid "$pidf"); then say "$comp on $host already running (pid $pid)"; return 0; fi
+  mapfile -t argv < <(unit_argv "$unit")
+  ((${#argv[@]})) || fail "no ExecStart= in $unit" "" ""
+  mkdir -p "$LOGS/$host" "$RUN"
+  printf -- '---- %s: nsenter --net=/run/netns/%s %s\n' "$(date -Is)" "$(ns_of "$host")" "${argv[*]}" >>"$log"
+  setsid nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidf"
+  sleep 0.3
+  lab_pid "$pidf" >/dev/null || fail "$comp on $host exited at once" "nsenter --net=/run/netns/$(ns_of "$host") ${argv[*]}" "$log"
+  say "$comp on $host started (pid $(<"$pidf"), log $log)"
+}
+
+# wait_until SECONDS WHAT PIDFILE LOG COMMAND...: poll COMMAND (0.25 s) while the daemon lives.
+wait_until() {
+  local limit=$1 what=$2 pidf=$3 log=$4 deadline; shift 4
+  deadline=$(($(now_ms) + limit * 1000))
+  while (($(now_ms) < deadline)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if [[ -n $pidf ]] && ! lab_pid "$pidf" >/dev/null; then fail "the process exited while waiting for $what" "$*" "$log"; fi
+    sleep 0.25
+  done
+  fail "timed out after ${limit}s waiting for $what" "$*" "$log"
+}
+
+in_host() { local h=$1; shift; nsenter --net="/run/netns/$(ns_of "$h")" -- "$@"; }
+
+# has_subcommand NAME: does this build of kubelab have `kubelab NAME`?
+declare -A _HAS_SUB
+has_subcommand() {
+  if [[ -z ${_HAS_SUB[$1]:-} ]]; then
+    if "$KUBELAB_BIN" "$1" --help >/dev/null 2>&1; then _HAS_SUB[$1]=yes; else _HAS_SUB[$1]=no; fi
+  fi
+  [[ ${_HAS_SUB[$1]} == yes ]]
+}
+
+kc() { "$KUBECTL" --kubeconfig "$LAB/kubeconfig" "$@"; }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Provision one kubelab VM (run by Vagrant as root):  install.sh HOST IP ROLE RUNTIME
+#   1. Debian packages (containerd or docker.io, runc, CNI plugins, etcd, Node.js, iptables, conntrack)
+#   2. kubelab from the synced folder (/kubelab -> /opt/kubelab; npm ci && npm run build)
+#   3. the configuration generated on the host (vagrant/.generated -> /etc/kubelab) and this host's units
+#   4. start the units: etcd, kubelab-apiserver, -scheduler, -controller-manager (controlplane), then
+#      kubelab-kubelet and kubelab-proxy (every host; controlplane01 is tainted NoSchedule)
+# Idempotent: `vagrant provision` re-runs it.
+set -euo pipefail
+host=$1 ip=$2 role=$3 runtime=$4
+src=/kubelab
+gen=$src/vagrant/.generated
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '[kubelab %s] %s\n' "$host" "$*"; }
+
+[[ -s $gen/cluster.env ]] || { echo "no $gen: the Vagrantfile's trigger runs scripts/lab-config/generate on the host" >&2; exit 1; }
+registry=$(sed -n 's/^KUBELAB_REGISTRY=//p' "$gen/cluster.env")
+
+log "packages ($runtime)"
+pkgs=(runc containernetworking-plugins etcd-client nodejs npm iptables conntrack curl rsync ca-certificates gnupg)
+if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
+[[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light)
+# Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+rm -f /usr/sbin/policy-rc.d
+systemctl disable --now nginx.service 2>/dev/null || true
+# kubectl is not in Debian 12: from the Kubernetes project's apt repository, as the CKA course installs it.
+if ! command -v kubectl >/dev/null; then
+  mkdir -p /etc/apt/keyrings
+  if curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key | gpg --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg; then
+    echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.32/deb/ /' >/etc/apt/sources.list.d/kubernetes.list
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends kubectl >/dev/null; }; then
+      log "kubectl not installed (no access to pkgs.k8s.io)"
+    fi
+  else
+    log "kubectl not installed (no access to pkgs.k8s.io)"
+  fi
+fi
+
+log "kernel settings"
+modprobe br_netfilter
+cat >/etc/modules-load.d/kubelab.conf <<CONF
+br_netfilter
+CONF
+cat >/etc/sysctl.d/90-kubelab.conf <<CONF
+net.ipv4.ip_forward = 1
+net.bridge.bridge-nf-call-iptables = 1
+CONF
+sysctl -q --system
+
+log "kubelab from $src into /opt/kubelab"
+mkdir -p /opt/kubelab
+rsync -a --delete --exclude node_modules/ --exclude dist/ --exclude .lab/ --exclude vagrant/.generated/ "$src/" /opt/kubelab/
+cd /opt/kubelab
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run build --silent
+
+log "configuration -> /etc/kubelab"
+mkdir -p /etc/kubelab /var/lib/kubelab
+rsync -a --delete "$gen/" /etc/kubelab/
+chmod 0700 /etc/kubelab/pki
+# Only the control plane signs: the workers do not keep the CA key.
+[[ $role == controlplane ]] || rm -f /etc/kubelab/pki/ca.key
+install -m 0644 "/etc/kubelab/hosts/$host/profile.sh" /etc/profile.d/kubelab.sh
+install -m 0644 "/etc/kubelab/hosts/$host/units/"*.service /etc/systemd/system/
+
+if [[ $runtime == docker ]]; then
+  mkdir -p /etc/docker
+  # As the lab's dockerd: no bridge, no iptables of its own (the kubelet wires pods through CNI).
+  cat >/etc/docker/daemon.json <<CONF
+{ "bridge": "none", "iptables": false, "ip-masq": false,
+  "insecure-registries": ["$registry"], "registry-mirrors": ["http://$registry"] }
+CONF
+  systemctl enable docker.service && systemctl restart docker.service
+else
+  systemctl enable containerd.service && systemctl restart containerd.service
+fi
+systemctl daemon-reload
+
+if [[ $role == controlplane ]]; then
+  log "image registry and images"
+  sed -i 's/^\(\s*addr:\).*/\1 0.0.0.0:5000/' /etc/docker/registry/config.yml
+  systemctl enable docker-registry.service && systemctl restart docker-registry.service
+  /opt/kubelab/scripts/images/build /var/lib/kubelab/images
+  /opt/kubelab/scripts/images/publish 127.0.0.1:5000 /var/lib/kubelab/images
+
+  log "control plane units"
+  systemctl enable etcd.service kubelab-apiserver.service kubelab-scheduler.service kubelab-controller-manager.service
+  systemctl restart etcd.service
+  systemctl restart kubelab-apiserver.service
+  for _ in $(seq 120); do
+    curl -sf --cacert /etc/kubelab/pki/ca.crt --cert /etc/kubelab/pki/admin.crt --key /etc/kubelab/pki/admin.key \
+      "https://$ip:6443/readyz" >/dev/null && break
+    sleep 1
+  done
+  systemctl restart kubelab-scheduler.service kubelab-controller-manager.service
+fi
+
+log "node units (kubelet --node-ip $ip, proxy)"
+systemctl enable kubelab-kubelet.service kubelab-proxy.service
+systemctl restart kubelab-kubelet.service kubelab-proxy.service || {
+  echo "kubelab-kubelet or kubelab-proxy failed to start: journalctl -u kubelab-kubelet -u kubelab-proxy" >&2; exit 1; }
+log "done"
