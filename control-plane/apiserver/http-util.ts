@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors, KubeError } from '../../api/errors.js';
+import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decode.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -31,6 +32,10 @@ export function mediaType(req: IncomingMessage): string {
 
 /** Decode a JSON or YAML request body into an object. */
 export function decodeBody(body: Buffer, contentType: string, expectObject = true): unknown {
+  if (isKubernetesProtobuf(contentType)) {
+    if (body.length === 0) throw errors.badRequest('the body of the request was empty');
+    return decodeKubernetesProtobuf(body);
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the body of the request was empty');
   let value: unknown;
