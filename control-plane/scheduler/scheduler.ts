@@ -175,7 +175,7 @@ export class Scheduler {
     if (this.profile.bind.length === 0) this.profile.bind.push(new DefaultBinder(opts.client));
     this.cache = new SchedulerCache(opts.assumedPodTtlMs ?? DEFAULT_ASSUMED_POD_TTL_MS);
     this.queue = new SchedulingQueue({ initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, now: this.now });
-    this.parallelBinds = opts.parallelBinds ?? 100;
+    this.parallelBinds = opts.parallelBinds ?? 1000;
   }
 
   // -- informers -------------------------------------------------------------------------------
@@ -272,8 +272,8 @@ export class Scheduler {
   }
 
   /**
-   * One scheduling cycle for a popped pod (upstream ScheduleOne). The binding cycle runs in the
-   * background; the returned promise settles when the scheduling decision is made.
+   * One scheduling cycle for a popped pod (upstream ScheduleOne), synchronous: the binding cycle
+   * runs in the background. Returns the decision (undefined when the pod needed none).
    */
   scheduleOne(q: QueuedPodInfo): ScheduleResult | undefined {
     const cycle = this.queue.currentCycle();
@@ -386,8 +386,11 @@ export class Scheduler {
     const onAbort = () => this.queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      let cycles = 0;
       while (!signal.aborted) {
         await this.waitBindSlot();
+        // A long run of ready pods must not starve the informers, bind replies and timers.
+        if (++cycles % 64 === 0) await new Promise<void>((r) => setImmediate(r));
         const q = await this.queue.pop();
         if (!q || signal.aborted) break;
         try {

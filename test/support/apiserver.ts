@@ -200,7 +200,7 @@ export function rawRequest(
   return new Promise((resolvePromise, reject) => {
     const u = new URL(path, url);
     const req = httpsRequest(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, ca: caPem, headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers } },
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, ca: caPem, ...(process.env.KL_NOKA ? { agent: false } : {}), headers: { ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}), ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -159,6 +159,18 @@ export function runtimeSuite(target: SuiteTarget): void {
       expect(echoed.text()).toBe('through stdin\n');
     });
 
+    it('execs with a tty, resized by the caller', async () => {
+      const id = await runIt(spec({ command: ['sleep', '300'] }));
+      async function* sizes() {
+        yield { width: 100, height: 40 };
+      }
+      const out = collect();
+      const code = await rt.exec(id, ['sh', '-c', 'sleep 0.5; tty; stty size; exit 2'], { tty: true, stdout: out.stream, resize: sizes() });
+      expect(code).toBe(2);
+      expect(out.text()).toMatch(/\/dev\/pts\/\d+/);
+      expect(out.text()).toContain('40 100');
+    });
+
     it('writes CRI-format logs with both streams to the log path', async () => {
       const logPath = join(logDir, 'default_logs_uid', 'c', '0.log');
       const id = await runIt(spec({ command: ['sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2'], logPath }));

@@ -198,6 +198,13 @@ export async function startContainerd(): Promise<Containerd> {
       c.close();
     }
     removeCgroups(prefix);
+    // exec FIFO dirs of ContainerdRuntime (/run/kubelab/<namespace>/exec)
+    if (existsSync('/run/kubelab')) {
+      for (const ns of readdirSync('/run/kubelab')) {
+        if (ns.startsWith(prefix)) rmSync(join('/run/kubelab', ns), { recursive: true, force: true });
+      }
+      try { rmdirSync('/run/kubelab'); } catch { /* used by others */ }
+    }
     // runc's per-namespace state dirs (shared by every containerd on the machine), once empty.
     if (existsSync('/run/containerd/runc')) {
       for (const ns of readdirSync('/run/containerd/runc')) {

@@ -1,0 +1,180 @@
+/**
+ * scripts/lab on this machine: up / status / exec / down of the network and the control plane
+ * (etcd + apiserver + scheduler + controller-manager + proxies, containerd per host), through the real
+ * kubectl and etcdctl, then `down` must leave nothing behind. A killed `up` is cleaned by `down`
+ * and by the next `up`.
+ *
+ * The lab's names are fixed (bridge kubelab0, namespaces kubelab-<host>, 192.168.56.0/24): the test
+ * refuses to run while a lab is up, keeps its state in a temporary KUBELAB_LAB_DIR, and always runs
+ * `down` at the end. Needs root, a build (dist/cli/main.js, or KUBELAB_BIN), etcd, kubectl, iptables.
+ */
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const lab = join(repo, 'scripts/lab');
+const HOSTS = ['controlplane01', 'node01', 'node02'];
+const NAMESPACES = HOSTS.map((h) => `kubelab-${h}`);
+const LINKS = ['kubelab0', 'kl-cp01', 'kl-node01', 'kl-node02'];
+
+const labDir = mkdtempSync(join(tmpdir(), 'kubelab-e2e-lab-'));
+const env = {
+  ...process.env,
+  KUBELAB_LAB_DIR: labDir,
+  ...(process.env.KUBELAB_BIN ? {} : { KUBELAB_BIN: join(repo, 'bin/kubelab') }),
+};
+const kubeconfig = join(labDir, 'kubeconfig');
+
+function labRun(args: string[], timeoutMs = 240_000): SpawnSyncReturns<string> {
+  return spawnSync(lab, args, { env, encoding: 'utf8', timeout: timeoutMs });
+}
+function out(r: SpawnSyncReturns<string>): string {
+  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+function kubectl(...args: string[]): string {
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+const UP = ['up', '--skip-deps', '--skip-build'];
+
+/** Everything the lab could have left on the host, by the lab's own names. */
+function leftovers(): string[] {
+  const found: string[] = [];
+  const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
+  for (const n of NAMESPACES) if (netns.includes(n)) found.push(`netns ${n}`);
+  for (const l of LINKS) if (spawnSync('ip', ['link', 'show', l]).status === 0) found.push(`link ${l}`);
+  const routes = execFileSync('ip', ['route', 'show', 'proto', '176'], { encoding: 'utf8' }).trim();
+  if (routes) found.push(`routes: ${routes}`);
+  const routes2 = execFileSync('ip', ['route'], { encoding: 'utf8' });
+  for (const cidr of ['10.244.', '10.96.', '192.168.56.']) if (routes2.includes(cidr)) found.push(`route to ${cidr}*`);
+  if (execFileSync('iptables-save', [], { encoding: 'utf8' }).includes('kubelab-lab')) found.push('iptables rule kubelab-lab');
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmd.includes(labDir) && Number(p) !== process.pid) found.push(`process ${p}: ${cmd.slice(0, 120)}`);
+    } catch {
+      // gone
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  if (mounts.includes(labDir)) found.push('mounts under the lab directory');
+  for (const m of ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    for (const h of HOSTS) if (existsSync(join(m, `kubelab-${h}`))) found.push(`cgroup ${m}/kubelab-${h}`);
+  }
+  const rest = existsSync(labDir) ? readdirSync(labDir).filter((f) => f !== 'images') : [];
+  if (rest.length) found.push(`state left in ${labDir}: ${rest.join(' ')}`);
+  return found;
+}
+
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('the lab test needs root');
+  if (!process.env.KUBELAB_BIN && !existsSync(join(repo, 'dist/cli/main.js'))) throw new Error('build first: npm run build');
+  const before = leftovers().filter((l) => !l.startsWith('state left'));
+  if (before.length) throw new Error(`a lab (or its leftovers) is on this machine; run scripts/lab down first: ${before.join('; ')}`);
+});
+
+afterAll(() => {
+  labRun(['down']);
+  rmSync(labDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('scripts/lab', () => {
+  it('up brings the network and the control plane up, each step timed', () => {
+    const r = labRun(UP);
+    expect(r.status, out(r)).toBe(0);
+    for (const s of ['configuration', 'network', 'etcd', 'image registry', 'apiserver', 'scheduler', 'controller-manager', 'proxies']) {
+      expect(r.stdout).toMatch(new RegExp(`done: ${s}.* \\(\\d+\\.\\ds\\)`));
+    }
+    expect(r.stdout).toContain(`export KUBECONFIG=${kubeconfig}`);
+    console.log(r.stdout.slice(r.stdout.indexOf('Step times:')));
+  }, 300_000);
+
+  it('status reports the lab up', () => {
+    const r = labRun(['status']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain('controlplane01-etcd');
+    expect(r.stdout).toContain('apiserver: ready');
+  });
+
+  it('kubectl works through the admin kubeconfig', () => {
+    const ns = kubectl('get', 'ns', '-o', 'name');
+    expect(ns).toContain('namespace/default');
+    expect(ns).toContain('namespace/kube-system');
+  });
+
+  it('exec runs on a host, in its network namespace, and returns the exit code', () => {
+    const ip = labRun(['exec', 'node01', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+    expect(ip.status, out(ip)).toBe(0);
+    expect(ip.stdout).toContain('192.168.56.21/24');
+    const routes = labRun(['exec', 'node02', '--', 'ip', 'route']);
+    expect(routes.stdout).not.toContain('default');
+    const code = labRun(['exec', 'node01', '--', 'sh', '-c', 'exit 7']);
+    expect(code.status).toBe(7);
+    const bad = labRun(['exec', 'node09', '--', 'true']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown host');
+  });
+
+  it('etcdctl on controlplane01 works as written, and Secrets are encrypted at rest', () => {
+    const yaml = kubectl('create', 'secret', 'generic', 'lab-e2e', '--from-literal=password=hunter2', '--dry-run=client', '-o', 'yaml');
+    execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, encoding: 'utf8' });
+    const r = labRun(['exec', 'controlplane01', '--', 'etcdctl', 'get', '/registry/secrets/default/lab-e2e']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain('k8s:enc:aescbc:v1:key1:');
+    expect(r.stdout).not.toContain('hunter2');
+  });
+
+  it('the kubernetes Service (10.96.0.1) answers from a node through the proxy, and from the host', () => {
+    const r = labRun(['exec', 'node01', '--', 'curl', '-sk', '--max-time', '5', 'https://10.96.0.1/version']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain('gitVersion');
+    const h = spawnSync('curl', ['-sk', '--max-time', '5', 'https://10.96.0.1/version'], { encoding: 'utf8' });
+    expect(h.stdout).toContain('gitVersion');
+  });
+
+  it('up again does no harm: everything is reused', () => {
+    const pid = readFileSync(join(labDir, 'run/controlplane01-apiserver.pid'), 'utf8').trim();
+    const r = labRun(UP);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain('apiserver on controlplane01 already running');
+    expect(readFileSync(join(labDir, 'run/controlplane01-apiserver.pid'), 'utf8').trim()).toBe(pid);
+  }, 300_000);
+
+  it('down leaves nothing behind', () => {
+    const r = labRun(['down']);
+    expect(r.status, out(r)).toBe(0);
+    expect(leftovers()).toEqual([]);
+    const s = labRun(['status']);
+    expect(s.status).not.toBe(0);
+  }, 120_000);
+
+  it('a killed up is cleared by down, and by the next up', async () => {
+    // Kill `up` (and only it) once etcd runs: the lab is half made.
+    const child = spawn(lab, UP, { env, stdio: 'ignore', detached: true });
+    const pidfile = join(labDir, 'run/controlplane01-etcd.pid');
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(pidfile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(pidfile)).toBe(true);
+    process.kill(child.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+
+    const again = labRun(UP);
+    expect(again.status, out(again)).toBe(0);
+    expect(labRun(['status']).status).toBe(0);
+
+    // Kill it again half-way, then down.
+    const down1 = labRun(['down', '--keep-data']);
+    expect(down1.status, out(down1)).toBe(0);
+    const child2 = spawn(lab, UP, { env, stdio: 'ignore', detached: true });
+    const apiPid = join(labDir, 'run/controlplane01-apiserver.pid');
+    const deadline2 = Date.now() + 120_000;
+    while (!existsSync(apiPid) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 100));
+    process.kill(child2.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const down = labRun(['down']);
+    expect(down.status, out(down)).toBe(0);
+    expect(leftovers()).toEqual([]);
+  }, 400_000);
+});

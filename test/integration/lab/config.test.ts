@@ -1,0 +1,212 @@
+/**
+ * scripts/lab-config/generate: the one configuration the lab and the Vagrant VMs share.
+ * Real openssl, kubectl and systemd-analyze; files in a temporary directory.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const generate = join(repo, 'scripts/lab-config/generate');
+const HOSTS = ['controlplane01', 'node01', 'node02'];
+const IPS: Record<string, string> = { controlplane01: '192.168.56.11', node01: '192.168.56.21', node02: '192.168.56.22' };
+
+function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+}
+function gen(out: string, ...extra: string[]): void {
+  sh(generate, ['--out', out, '--kubelab-bin', join(repo, 'bin/kubelab'), ...extra]);
+}
+function subject(crt: string): string {
+  return sh('openssl', ['x509', '-in', crt, '-noout', '-subject', '-nameopt', 'RFC2253']).trim();
+}
+function ext(crt: string, name: string): string {
+  return sh('openssl', ['x509', '-in', crt, '-noout', '-ext', name]);
+}
+function envArgs(file: string): string[] {
+  const m = /^KUBELAB_ARGS="(.*)"$/m.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`no KUBELAB_ARGS in ${file}`);
+  return m[1]!.split(/\s+/);
+}
+
+let dir: string;
+let lab: string;
+let vm: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kubelab-lab-config-'));
+  lab = join(dir, 'lab');
+  vm = join(dir, 'vm');
+  gen(lab, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
+  gen(vm, '--mode', 'vm', '--root', '/etc/kubelab', '--runtime', 'docker');
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('PKI', () => {
+  it('every certificate verifies against the CA', () => {
+    const crts = readdirSync(join(lab, 'pki')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt');
+    expect(crts.length).toBe(10 + 2 * HOSTS.length);
+    for (const c of crts) {
+      const r = spawnSync('openssl', ['verify', '-CAfile', join(lab, 'pki/ca.crt'), join(lab, 'pki', c)], { encoding: 'utf8' });
+      expect(r.status, `${c}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('every key matches its certificate', () => {
+    for (const name of ['apiserver', 'admin', 'kubelet-node01', 'etcd-server']) {
+      const a = sh('openssl', ['x509', '-in', join(lab, `pki/${name}.crt`), '-noout', '-pubkey']);
+      const b = sh('openssl', ['pkey', '-in', join(lab, `pki/${name}.key`), '-pubout']);
+      expect(a, name).toBe(b);
+    }
+  });
+
+  it("the API server's serving certificate carries the SANs clients use", () => {
+    const sans = ext(join(lab, 'pki/apiserver.crt'), 'subjectAltName');
+    for (const s of ['IP Address:192.168.56.11', 'IP Address:10.96.0.1', 'IP Address:127.0.0.1', 'DNS:controlplane01', 'DNS:kubernetes',
+      'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local']) {
+      expect(sans).toContain(s);
+    }
+    expect(ext(join(lab, 'pki/apiserver.crt'), 'extendedKeyUsage')).toContain('TLS Web Server Authentication');
+  });
+
+  it('client certificates name users and groups as upstream does', () => {
+    const cases: Array<[string, string]> = [
+      ['admin', 'O=system:masters,CN=admin'],
+      ['kube-scheduler', 'CN=system:kube-scheduler'],
+      ['kube-controller-manager', 'CN=system:kube-controller-manager'],
+      ['kube-proxy', 'O=system:node-proxier,CN=system:kube-proxy'],
+      ['apiserver-kubelet-client', 'O=system:masters,CN=kube-apiserver-kubelet-client'],
+      ...HOSTS.map((h): [string, string] => [`kubelet-${h}`, `O=system:nodes,CN=system:node:${h}`]),
+    ];
+    for (const [name, want] of cases) {
+      expect(subject(join(lab, `pki/${name}.crt`)), name).toBe(`subject=${want}`);
+      expect(ext(join(lab, `pki/${name}.crt`), 'extendedKeyUsage'), name).toContain('TLS Web Client Authentication');
+    }
+  });
+
+  it("each kubelet's serving certificate names its host and private-network address", () => {
+    for (const h of HOSTS) {
+      const sans = ext(join(lab, `pki/kubelet-${h}-server.crt`), 'subjectAltName');
+      expect(sans).toContain(`DNS:${h}`);
+      expect(sans).toContain(`IP Address:${IPS[h]}`);
+    }
+  });
+
+  it('etcd serves and peers on controlplane01 with server+client usage', () => {
+    const sans = ext(join(lab, 'pki/etcd-server.crt'), 'subjectAltName');
+    expect(sans).toContain('IP Address:192.168.56.11');
+    expect(ext(join(lab, 'pki/etcd-peer.crt'), 'extendedKeyUsage')).toMatch(/Server Authentication.*Client Authentication/s);
+  });
+
+  it('a second run keeps the CA, keys and secrets and rewrites the rest', () => {
+    const before = ['pki/ca.crt', 'pki/admin.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
+    rmSync(join(lab, 'hosts/node01/env/kubelet.env'));
+    gen(lab, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
+    const after = ['pki/ca.crt', 'pki/admin.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
+    expect(after).toEqual(before);
+    expect(existsSync(join(lab, 'hosts/node01/env/kubelet.env'))).toBe(true);
+  });
+});
+
+describe('secrets at rest, tokens, kubeconfigs', () => {
+  it('the EncryptionConfiguration encrypts secrets with a random 32-byte aescbc key', () => {
+    const c = parse(readFileSync(join(lab, 'encryption-config.yaml'), 'utf8'));
+    expect(c.kind).toBe('EncryptionConfiguration');
+    expect(c.resources[0].resources).toEqual(['secrets']);
+    const key = c.resources[0].providers[0].aescbc.keys[0];
+    expect(key.name).toBe('key1');
+    expect(Buffer.from(key.secret, 'base64').length).toBe(32);
+    const other = parse(readFileSync(join(vm, 'encryption-config.yaml'), 'utf8'));
+    expect(other.resources[0].providers[0].aescbc.keys[0].secret).not.toBe(key.secret);
+  });
+
+  it('the token file has an admin in system:masters and a token per node', () => {
+    const lines = readFileSync(join(lab, 'tokens.csv'), 'utf8').trim().split('\n');
+    expect(lines.length).toBe(4 + HOSTS.length);
+    expect(lines[0]).toMatch(/^[0-9a-f]{32},admin,admin,"system:masters"$/);
+    expect(lines.some((l) => l.includes(',system:node:node02,system:node:node02,"system:nodes"'))).toBe(true);
+  });
+
+  it('every kubeconfig parses (kubectl) and points at https://192.168.56.11:6443 with its own client certificate', () => {
+    const files = readdirSync(join(lab, 'kubeconfigs'));
+    expect(files.sort()).toEqual(
+      ['admin', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', ...HOSTS.map((h) => `kubelet-${h}`)].map((n) => `${n}.kubeconfig`).sort(),
+    );
+    for (const f of files) {
+      const server = sh('kubectl', ['config', 'view', '--kubeconfig', join(lab, 'kubeconfigs', f), '-o', 'jsonpath={.clusters[0].cluster.server}']);
+      expect(server, f).toBe('https://192.168.56.11:6443');
+      const kc = parse(readFileSync(join(lab, 'kubeconfigs', f), 'utf8'));
+      const cert = Buffer.from(kc.users[0].user['client-certificate-data'], 'base64').toString();
+      const sub = sh('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: cert });
+      expect(sub, f).toContain(`CN=${kc.users[0].name}`);
+    }
+  });
+});
+
+describe('flags and units', () => {
+  it("the API server's flags name the TLS, token, encryption and kubelet-client files", () => {
+    const args = envArgs(join(lab, 'hosts/controlplane01/env/apiserver.env'));
+    for (const flag of ['--etcd-servers=https://192.168.56.11:2379', '--advertise-address=192.168.56.11', '--secure-port=6443',
+      '--service-cluster-ip-range=10.96.0.0/16', '--service-node-port-range=30000-32767',
+      `--encryption-provider-config=${lab}/encryption-config.yaml`, `--token-auth-file=${lab}/tokens.csv`, `--client-ca-file=${lab}/pki/ca.crt`,
+      `--kubelet-client-certificate=${lab}/pki/apiserver-kubelet-client.crt`]) {
+      expect(args).toContain(flag);
+    }
+    for (const a of args) {
+      const m = /=(\/.*\.(crt|key|csv|yaml))$/.exec(a);
+      if (m) expect(existsSync(m[1]!), a).toBe(true);
+    }
+  });
+
+  it("each kubelet gets its private-network address as --node-ip; controlplane01 is tainted NoSchedule", () => {
+    for (const h of HOSTS) {
+      const args = envArgs(join(lab, `hosts/${h}/env/kubelet.env`));
+      expect(args).toContain(`--node-ip=${IPS[h]}`);
+      expect(args).toContain(`--hostname-override=${h}`);
+      expect(args.some((a) => a.startsWith('--register-with-taints=node-role.kubernetes.io/control-plane=:NoSchedule'))).toBe(h === 'controlplane01');
+    }
+    expect(envArgs(join(lab, 'hosts/node01/env/kubelet.env'))).toContain(`--container-runtime-endpoint=unix://${dir}/run/node01/containerd/containerd.sock`);
+    expect(envArgs(join(vm, 'hosts/node01/env/kubelet.env'))).toContain('--container-runtime-endpoint=unix:///var/run/docker.sock');
+  });
+
+  it('the node lifecycle is shortened for the lab', () => {
+    const args = envArgs(join(lab, 'hosts/controlplane01/env/controller-manager.env'));
+    expect(args).toContain('--node-monitor-grace-period=20s');
+    expect(args).toContain('--cluster-cidr=10.244.0.0/16');
+  });
+
+  it('units run the binary with $KUBELAB_ARGS from their EnvironmentFile; VM units use VM paths', () => {
+    const u = readFileSync(join(lab, 'hosts/controlplane01/units/kubelab-apiserver.service'), 'utf8');
+    expect(u).toContain(`EnvironmentFile=${lab}/hosts/controlplane01/env/apiserver.env`);
+    expect(u).toContain(`ExecStart=${repo}/bin/kubelab apiserver $KUBELAB_ARGS`);
+    const v = readFileSync(join(vm, 'hosts/node02/units/kubelab-kubelet.service'), 'utf8');
+    expect(v).toContain('EnvironmentFile=/etc/kubelab/hosts/node02/env/kubelet.env');
+    expect(v).toContain('Requires=docker.service');
+    expect(existsSync(join(vm, 'hosts/node02/units/kubelab-containerd.service'))).toBe(false);
+    expect(readFileSync(join(vm, 'hosts/controlplane01/profile.sh'), 'utf8')).toContain('ETCDCTL_CACERT=/etc/kubelab/pki/ca.crt');
+  });
+
+  it('scripts/lab runs exactly the command line of the unit (ExecStart with the flags file expanded)', () => {
+    const unit = join(lab, 'hosts/controlplane01/units/kubelab-apiserver.service');
+    const out = sh('bash', ['-c', `repo=${repo}; . ${repo}/scripts/lab.d/lib.sh; unit_argv "$1"`, 'x', unit]).trim().split('\n');
+    expect(out.slice(0, 2)).toEqual([`${repo}/bin/kubelab`, 'apiserver']);
+    expect(out.slice(2)).toEqual(envArgs(join(lab, 'hosts/controlplane01/env/apiserver.env')));
+  });
+
+  it('systemd-analyze verify accepts every generated unit', () => {
+    for (const h of HOSTS) {
+      const dirU = join(lab, `hosts/${h}/units`);
+      const units = readdirSync(dirU).map((f) => join(dirU, f));
+      expect(units.length).toBeGreaterThanOrEqual(4);
+      const r = spawnSync('systemd-analyze', ['verify', ...units], { encoding: 'utf8' });
+      expect(r.status, `${h}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stderr.trim(), h).toBe('');
+    }
+  });
+});
