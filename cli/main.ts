@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'Run the controller manager (ReplicaSet, Deployment, Endpoints, Node, GC, ... controllers)',
     load: async () => (await import('../control-plane/controllers/main.js')).runControllerManager,
   },
+  kubelet: {
+    summary: 'Run the kubelet (registers the node, runs its pods through containerd or Docker)',
+    load: async () => (await import('../node-agent/kubelet/main.js')).runKubelet,
+  },
   proxy: {
     summary: 'Run the proxy (Services as iptables rules on a node)',
     load: async () => (await import('../node-agent/proxy/main.js')).runProxy,

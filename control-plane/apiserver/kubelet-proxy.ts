@@ -5,6 +5,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { KubeError } from '../../api/errors.js';
 import type { RequestInfo } from './request-info.js';
 import type { Obj } from './store.js';
@@ -86,6 +87,64 @@ export function createKubeletProxy(opts: KubeletClientOptions) {
       });
       up.on('error', (e) => reject(new KubeError('ServiceUnavailable', `error dialing backend: ${e.message}`, { httpStatus: 502 })));
       req.pipe(up);
+    });
+  };
+}
+
+/** Pipe an upgraded (WebSocket/SPDY) request to the kubelet and the kubelet's 101 back: exec, attach, port-forward. */
+export function createKubeletUpgradeProxy(opts: KubeletClientOptions) {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): Promise<void> => {
+    if (pod && !pod.spec?.nodeName) throw new KubeError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
+    if (!node) throw new KubeError('NotFound', `nodes "${pod?.spec?.nodeName ?? ''}" not found`);
+    const { host, port } = nodeAddress(node);
+    const url = new URL(req.url ?? '/', 'https://x');
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    delete headers.host;
+    await new Promise<void>((resolve, reject) => {
+      const up = httpsRequest({
+        host,
+        port,
+        path: kubeletPath(info, pod, url.search),
+        method: req.method,
+        headers,
+        ...(opts.caPem ? { ca: opts.caPem } : { rejectUnauthorized: false }),
+        ...(opts.certPem ? { cert: opts.certPem } : {}),
+        ...(opts.keyPem ? { key: opts.keyPem } : {}),
+      });
+      up.on('upgrade', (upRes, upSocket, upHead) => {
+        let text = `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\n`;
+        for (let i = 0; i < upRes.rawHeaders.length; i += 2) text += `${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}\r\n`;
+        socket.write(text + '\r\n');
+        if (upHead.length) socket.write(upHead);
+        if (head.length) upSocket.write(head);
+        upSocket.pipe(socket);
+        socket.pipe(upSocket);
+        upSocket.on('error', () => socket.destroy());
+        socket.on('error', () => upSocket.destroy());
+        upSocket.on('close', () => {
+          socket.end();
+          resolve();
+        });
+      });
+      up.on('response', (upRes) => {
+        // The kubelet refused the upgrade: relay its answer as a plain response.
+        let text = `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\n`;
+        for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
+          const k = upRes.rawHeaders[i]!.toLowerCase();
+          if (k === 'connection' || k === 'transfer-encoding') continue;
+          text += `${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}\r\n`;
+        }
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          const body = Buffer.concat(chunks);
+          socket.end(text + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n` + body.toString('utf8'));
+          resolve();
+        });
+      });
+      up.on('error', (e) => reject(new KubeError('ServiceUnavailable', `error dialing backend: ${e.message}`, { httpStatus: 502 })));
+      up.end();
     });
   };
 }

@@ -12,7 +12,7 @@ import { loadEncryptionConfig } from './encryption.js';
 import { ApiServer } from './server.js';
 import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
-import { createKubeletProxy } from './kubelet-proxy.js';
+import { createKubeletProxy, createKubeletUpgradeProxy } from './kubelet-proxy.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
@@ -98,6 +98,11 @@ export async function runApiServer(argv: string[]): Promise<void> {
   const kubeletCert = str(v, 'kubelet-client-certificate');
   const kubeletKey = str(v, 'kubelet-client-key');
   const kubeletCA = str(v, 'kubelet-certificate-authority');
+  const kubeletClient = {
+    ...(kubeletCert ? { certPem: readFileSync(kubeletCert, 'utf8') } : {}),
+    ...(kubeletKey ? { keyPem: readFileSync(kubeletKey, 'utf8') } : {}),
+    ...(kubeletCA ? { caPem: readFileSync(kubeletCA, 'utf8') } : {}),
+  };
   const server = new ApiServer({
     backend,
     bindAddress: bind,
@@ -112,11 +117,8 @@ export async function runApiServer(argv: string[]): Promise<void> {
     ...(encryption ? { transformers: loadEncryptionConfig(encryption) } : {}),
     minRequestTimeoutSeconds: num(v, 'min-request-timeout'),
     log,
-    kubeletProxy: createKubeletProxy({
-      ...(kubeletCert ? { certPem: readFileSync(kubeletCert, 'utf8') } : {}),
-      ...(kubeletKey ? { keyPem: readFileSync(kubeletKey, 'utf8') } : {}),
-      ...(kubeletCA ? { caPem: readFileSync(kubeletCA, 'utf8') } : {}),
-    }),
+    kubeletProxy: createKubeletProxy(kubeletClient),
+    kubeletUpgrade: createKubeletUpgradeProxy(kubeletClient),
   });
   await server.start();
   log.info(`serving securely on ${bind}:${num(v, 'secure-port')} (advertise ${advertise}), etcd ${endpoints.join(',')}`);

@@ -139,7 +139,9 @@ export function namespaceAdmission(namespaces: Store, resource: string): (obj: O
   return async (obj) => {
     const ns: string | undefined = obj.metadata?.namespace;
     if (!ns) return;
-    const nsObj = await namespaces.tryGet(undefined, ns);
+    // The namespaces watch cache answers without an etcd round trip; a miss is re-checked in etcd
+    // (the cache may lag a namespace created a moment ago).
+    const nsObj = namespaces.cache.peek(`/registry/namespaces/${ns}`) ?? (await namespaces.tryGet(undefined, ns));
     if (!nsObj) throw errors.notFound('namespaces', '', ns);
     if (nsObj.metadata?.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
       if (resource === 'events') return; // upstream lets events in so deletion can be reported

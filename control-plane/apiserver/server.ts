@@ -28,6 +28,7 @@ import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
+import type { Duplex } from 'node:stream';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Hook for subresources served by kubelets (log, exec, portforward, node proxy). */
   kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
+  /** The same for upgraded connections (exec/attach/port-forward over WebSocket or SPDY). */
+  kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
 }
 
 export class ApiServer {
@@ -99,6 +102,15 @@ export class ApiServer {
         this.handle(req, res).catch((e) => sendError(res, e));
       },
     );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.handleUpgrade(req, socket, head).catch((e: unknown) => {
+        const ke = e instanceof KubeError ? e : errors.internal((e as Error)?.message ?? String(e));
+        const body = JSON.stringify(ke.toStatus());
+        if (socket.writable) {
+          socket.end(`HTTP/1.1 ${ke.httpStatus} ${ke.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        }
+      });
+    });
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;
     this.server.requestTimeout = 0;
@@ -179,6 +191,27 @@ export class ApiServer {
       throw notFoundPath();
     }
     return this.handleResource(req, res, info, query, user);
+  }
+
+  /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const user = this.opts.authenticator.authenticate(req);
+    if (!user) throw errors.unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    // exec and port-forward over GET upgrades are authorized as "create", as upstream.
+    info.verb = 'create';
+    const rinfo = findResource(info.group, info.resource);
+    if (!rinfo || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) throw notFoundPath();
+    this.authorizeOrThrow(user, info);
+    if (!this.opts.kubeletUpgrade) throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
+    if (rinfo.plural === 'pods') {
+      const pod = await this.store('', 'pods').get(info.namespace, info.name);
+      const node = pod.spec?.nodeName ? await this.store('', 'nodes').tryGet(undefined, pod.spec.nodeName) : undefined;
+      return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
+    }
+    const node = await this.store('', 'nodes').get(undefined, info.name);
+    return this.opts.kubeletUpgrade(req, socket, head, info, undefined, node);
   }
 
   private handlePublic(res: ServerResponse, path: string): void {

@@ -178,6 +178,11 @@ export class WatchCache {
     return out;
   }
 
+  /** The cached object at `key`, if the cache has started and holds it (read-only). */
+  peek(key: string): Record<string, any> | undefined {
+    return this.objects.get(key)?.obj;
+  }
+
   get size(): number {
     return this.objects.size;
   }

@@ -175,7 +175,7 @@ export class Scheduler {
     if (this.profile.bind.length === 0) this.profile.bind.push(new DefaultBinder(opts.client));
     this.cache = new SchedulerCache(opts.assumedPodTtlMs ?? DEFAULT_ASSUMED_POD_TTL_MS);
     this.queue = new SchedulingQueue({ initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, now: this.now });
-    this.parallelBinds = opts.parallelBinds ?? 1000;
+    this.parallelBinds = opts.parallelBinds ?? 100;
   }
 
   // -- informers -------------------------------------------------------------------------------

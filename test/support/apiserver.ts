@@ -17,7 +17,12 @@ import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
 import { freePort, waitFor } from './net.js';
 import type { EtcdHandle } from './etcd.js';
 
-export const REPO = resolve(import.meta.dirname, '../..');
+/** The checkout's root: the nearest folder with a package.json (works from the TS sources and from dist/). */
+export const REPO = ((): string => {
+  let d = import.meta.dirname;
+  while (!existsSync(join(d, 'package.json')) && resolve(d, '..') !== d) d = resolve(d, '..');
+  return d;
+})();
 
 export interface ApiHandle {
   url: string;

@@ -15,6 +15,7 @@ for _ in $(seq 180); do
   ((ready >= want)) && break
   sleep 1
 done
+kubectl label node controlplane01 node-role.kubernetes.io/control-plane= --overwrite || true
 kubectl get nodes -o wide
 ((ready >= want)) || { echo "[kubelab demo] only $ready of $want nodes Ready after 3 minutes" >&2; exit 1; }
 kubectl apply -f /opt/kubelab/scripts/lab.d/nginx-demo.yaml

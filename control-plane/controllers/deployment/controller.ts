@@ -6,7 +6,7 @@
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { adoptPatch, decideClaims, releasePatch } from '../util/claim.js';
-import { R, ignoreNotFound, isAlreadyExists, isNotFound, type ControllerContext } from '../util/context.js';
+import { R, ignoreNotFound, isAlreadyExists, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
 import { getControllerOf, keyOf, labelSelectorMatcher, newControllerRef, rfc3339, setCondition, splitKey } from '../util/meta.js';
 import type { Deployment, Pod, ReplicaSet } from '../util/types.js';
 import { decideDeployment, REASON } from './decide.js';
@@ -90,6 +90,19 @@ export class DeploymentController extends Controller {
 
     const now = this.ctx.now();
     const dec = decideDeployment({ deployment: d, replicaSets: owned, podsByReplicaSet, now });
+    try {
+      await this.apply(key, d, dec);
+    } catch (e) {
+      // A conflict means our cache is behind the API: look again shortly without logging a failure.
+      if (!isConflict(e)) throw e;
+      this.queue.addRateLimited(key);
+    }
+  }
+
+  private async apply(key: string, d: Deployment, dec: ReturnType<typeof decideDeployment>): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const client = this.ctx.client;
+    const rec = this.ctx.recorder(DEPLOYMENT_CONTROLLER);
 
     for (const a of dec.actions) {
       switch (a.type) {

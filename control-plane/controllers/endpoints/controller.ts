@@ -7,7 +7,7 @@
 
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
-import { R, ignoreNotFound, isAlreadyExists, type ControllerContext } from '../util/context.js';
+import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
 import { keyOf, mapSelectorMatcher, splitKey } from '../util/meta.js';
 import type { Endpoints, EndpointSlice, Pod, Service } from '../util/types.js';
 import { buildEndpoints, decideEndpointSlices, endpointsChanged, managesService, SERVICE_NAME_LABEL } from './decide.js';
@@ -97,7 +97,12 @@ export class EndpointsController extends ServicePodsController {
       }
       return;
     }
-    await client.update(R.endpoints, wanted);
+    try {
+      await client.update(R.endpoints, wanted);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      this.queue.addRateLimited(key); // our cache is behind: look again shortly, quietly
+    }
   }
 }
 
@@ -123,7 +128,15 @@ export class EndpointSliceController extends ServicePodsController {
     const existing = this.sliceInformer.store.listByNamespace(namespace ?? '');
     const d = decideEndpointSlices(svc, this.podsOf(namespace ?? ''), existing);
     for (const s of d.create) await client.create(R.endpointSlices, namespace, s);
-    for (const s of d.update) await client.update(R.endpointSlices, s);
+    for (const s of d.update) {
+      try {
+        await client.update(R.endpointSlices, s);
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        this.queue.addRateLimited(key);
+        return;
+      }
+    }
     for (const s of d.delete) await ignoreNotFound(() => client.delete(R.endpointSlices, namespace, s.metadata!.name!));
   }
 }

@@ -6,7 +6,7 @@
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { adoptPatch, releasePatch } from '../util/claim.js';
-import { R, ignoreNotFound, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
+import { R, ignoreNotFound, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
 import { ControllerExpectations } from '../util/expectations.js';
 import { getControllerOf, keyOf, labelSelectorMatcher, newControllerRef, splitKey } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
@@ -126,10 +126,21 @@ export class ReplicaSetController extends Controller {
     if (d.create > 0) {
       this.expectations.expectCreations(key, d.create);
       const body = podFromTemplate(rs);
+      let terminating = false;
       const r = await slowStartBatch(d.create, 1, async () => {
-        const created = await client.create<Pod>(R.pods, namespace, structuredClone(body));
-        rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+        try {
+          const created = await client.create<Pod>(R.pods, namespace, structuredClone(body));
+          rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+        } catch (e) {
+          // The namespace is going away: every create fails, nothing to retry (as upstream).
+          if (isNamespaceTerminating(e)) terminating = true;
+          throw e;
+        }
       });
+      if (terminating) {
+        this.expectations.delete(key);
+        return;
+      }
       for (let i = r.successes; i < d.create; i++) this.expectations.creationObserved(key);
       if (r.error) {
         const msg = (r.error as Error).message;
@@ -158,7 +169,15 @@ export class ReplicaSetController extends Controller {
     }
 
     const status = replicaSetStatus(rs, owned, now, manageError);
-    if (replicaSetStatusChanged(rs, status)) await this.writeStatus(rs, status);
+    if (replicaSetStatusChanged(rs, status)) {
+      try {
+        await this.writeStatus(rs, status);
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        this.queue.addRateLimited(key); // our cache is behind: look again shortly, quietly
+        return;
+      }
+    }
     const after = replicaSetRequeueAfterMs(rs, status);
     if (after !== undefined && !manageError) this.enqueueAfter(key, after);
     if (manageError) throw new Error(`${manageError.op} failed: ${manageError.message}`);

@@ -92,6 +92,13 @@ export function isConflict(e: unknown): boolean {
   return isKubeError(e, 'Conflict');
 }
 
+/** The namespace is being deleted: creating in it fails (upstream's NamespaceTerminatingCause). */
+export function isNamespaceTerminating(e: unknown): boolean {
+  if (!isKubeError(e, 'Forbidden')) return false;
+  const causes = (e as { details?: { causes?: { reason?: string; type?: string }[] } }).details?.causes ?? [];
+  return causes.some((c) => c.reason === 'NamespaceTerminating' || c.type === 'NamespaceTerminating') || /because it is being terminated/.test(e.message);
+}
+
 /** Run `fn`, ignoring a NotFound (the object is already gone: what we wanted). */
 export async function ignoreNotFound<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {

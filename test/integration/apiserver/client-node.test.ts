@@ -59,7 +59,7 @@ describe('@kubernetes/client-node', () => {
       spec: { replicas: 1, selector: { matchLabels: { app: 'obj' } }, template: { metadata: { labels: { app: 'obj' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
     };
     const created = await client.create(dep);
-    expect(created.metadata?.uid).toBeTruthy();
+    expect((created.metadata as { uid?: string } | undefined)?.uid).toBeTruthy();
     const patched = (await client.patch(
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'obj', namespace: 'default' }, spec: { replicas: 3 } } as k8s.KubernetesObject,
       undefined,

@@ -13,6 +13,7 @@ import type { Controller } from '../../../api/client/controller.js';
 import { DeploymentController } from '../../../control-plane/controllers/deployment/controller.js';
 import { EndpointsController, EndpointSliceController } from '../../../control-plane/controllers/endpoints/controller.js';
 import { GarbageCollector } from '../../../control-plane/controllers/garbagecollector/controller.js';
+import { TaintEvictionController } from '../../../control-plane/controllers/nodelifecycle/controller.js';
 import { NodeIpamController } from '../../../control-plane/controllers/nodeipam/controller.js';
 import { ReplicaSetController } from '../../../control-plane/controllers/replicaset/controller.js';
 import { ServiceAccountController } from '../../../control-plane/controllers/serviceaccount/controller.js';
@@ -205,5 +206,22 @@ describe('service account and node IPAM controllers on the fake API', () => {
       expect(cidr).toMatch(/^10\.244\.\d+\.0\/24$/);
       expect(list).toEqual([cidr]);
     }
+  });
+});
+
+describe('taint eviction on the fake API', () => {
+  it('deletes a pod that does not tolerate the node’s NoExecute taint, keeps one that does', async () => {
+    const h = start((ctx) => [new TaintEvictionController(ctx)]);
+    const c = h.client;
+    c.seed(R.nodes, { metadata: { name: 'node01' }, spec: {} });
+    const mk = (name: string, tolerations: unknown[]) =>
+      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', tolerations, containers: [{ name: 'c' }] }, status: { phase: 'Running' } });
+    mk('plain', []);
+    mk('tolerant', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }]);
+    await new Promise((r) => setTimeout(r, 50));
+    const node = c.peek<Node>(R.nodes, undefined, 'node01')!;
+    await c.update(R.nodes, { ...node, spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
+    await waitFor(() => !c.peek(R.pods, 'default', 'plain'), 'plain pod evicted');
+    expect(c.peek(R.pods, 'default', 'tolerant')).toBeDefined();
   });
 });

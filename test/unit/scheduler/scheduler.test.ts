@@ -137,7 +137,7 @@ describe('Scheduler with FakeApiClient', () => {
     await client.create(PODS, 'default', makePod('p', { cpu: '2' }));
     await until(() => pod(client, 'p')?.status?.conditions?.some((c) => c.reason === 'Unschedulable'));
     await client.create(NODES, undefined, makeNode('node02', { cpu: '4' }));
-    expect(await until(() => pod(client, 'p')?.spec.nodeName, 5000)).toBe('node02');
+    expect(await until(() => pod(client, 'p')?.spec.nodeName, 8000)).toBe('node02');
   });
 
   it('spreads a ReplicaSet 2/2/2 over three equal nodes', async () => {
