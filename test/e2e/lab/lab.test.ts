@@ -150,6 +150,35 @@ describe('scripts/lab', () => {
     expect(s.status).not.toBe(0);
   }, 120_000);
 
+  it('containers started through a host\'s runtime (containerd, then dockerd) are removed by down', () => {
+    // A one-binary rootfs (busybox-static) stands in for an image; the container lives in the lab's cgroup.
+    const rootfs = join(labDir, 'rootfs');
+    execFileSync('mkdir', ['-p', join(rootfs, 'bin')]);
+    execFileSync('cp', ['/bin/busybox', join(rootfs, 'bin/busybox')]);
+    execFileSync('ln', ['-sf', 'busybox', join(rootfs, 'bin/sleep')]);
+
+    let r = labRun([...UP, '--skip-images']);
+    expect(r.status, out(r)).toBe(0);
+    const sock = join(labDir, 'run/node01/containerd/containerd.sock');
+    execFileSync('ctr', ['--address', sock, '-n', 'lab-e2e', 'run', '-d', '--cgroup', '/kubelab-node01/lab-e2e', '--rootfs', rootfs, 'c1', '/bin/sleep', '600']);
+    expect(execFileSync('ctr', ['--address', sock, '-n', 'lab-e2e', 'tasks', 'ls'], { encoding: 'utf8' })).toMatch(/c1\s+\d+\s+RUNNING/);
+    r = labRun(['down', '--keep-data']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain('removed container lab-e2e/c1 (node01)');
+    expect(leftovers().filter((l) => !l.startsWith('state left'))).toEqual([]);
+
+    r = labRun([...UP, '--skip-images', '--runtime', 'docker']);
+    expect(r.status, out(r)).toBe(0);
+    const docker = `unix://${join(labDir, 'run/node01/docker.sock')}`;
+    execFileSync('sh', ['-c', `tar -C "${rootfs}" -c . | docker -H "${docker}" import - lab-e2e:1`]);
+    const id = execFileSync('docker', ['-H', docker, 'run', '-d', '--network', 'none', 'lab-e2e:1', '/bin/sleep', '600'], { encoding: 'utf8' }).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    r = labRun(['down']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout).toContain(`removed docker container ${id.slice(0, 12)} (node01)`);
+    expect(leftovers()).toEqual([]);
+  }, 400_000);
+
   it('a killed up is cleared by down, and by the next up', async () => {
     // Kill `up` (and only it) once etcd runs: the lab is half made.
     const child = spawn(lab, UP, { env, stdio: 'ignore', detached: true });

@@ -1,0 +1,187 @@
+/**
+ * A pod's status as upstream's kubelet computes it (pure): phase (getPhase), conditions
+ * (PodReadyToStartContainers, Initialized, ContainersReady, Ready, PodScheduled kept), podIP(s), hostIP(s),
+ * startTime, init/containerStatuses with state / lastState / ready / started / restartCount / image /
+ * imageID / containerID.
+ */
+import type { ContainerStatus } from '../runtime/runtime.js';
+import { groupByName, restartCountOf, shouldRestart, type Waiting } from './pod-sync.js';
+
+type Obj = Record<string, any>;
+
+export interface StatusInputs {
+  now: Date;
+  runtimeName: string;
+  podIP?: string;
+  hostIP?: string;
+  /** The pod's network namespace is set up. */
+  sandboxReady: boolean;
+  startTime?: string;
+  /** Waiting reasons per container name (ErrImagePull, ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError, ...). */
+  waiting: Record<string, Waiting>;
+  /** Readiness verdict of a running container (undefined = no readiness probe). */
+  ready?: (name: string, id: string) => boolean | undefined;
+  /** Startup verdict (undefined = no startup probe). */
+  started?: (name: string, id: string) => boolean | undefined;
+  /** imageID (`docker.io/library/nginx@sha256:...`) per image as the pod names it. */
+  imageRefs?: Record<string, string>;
+  /** The pod is being deleted: no restarts count as pending. */
+  terminating?: boolean;
+}
+
+export function rfc3339(d: Date | number): string {
+  return new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function terminated(c: ContainerStatus, runtimeName: string): Obj {
+  return {
+    terminated: {
+      exitCode: c.exitCode ?? 0,
+      reason: c.reason ?? (c.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(c.message ? { message: c.message } : {}),
+      startedAt: c.startedAt ? rfc3339(c.startedAt) : null,
+      finishedAt: c.finishedAt ? rfc3339(c.finishedAt) : null,
+      containerID: `${runtimeName}://${c.id}`,
+    },
+  };
+}
+
+export function containerStatusFor(spec: Obj, list: ContainerStatus[] | undefined, inp: StatusInputs, policy: string, init: boolean, defaultWaiting: string): Obj {
+  const latest = list?.[0];
+  const previous = list?.[1];
+  const base: Obj = { name: spec.name, image: spec.image, imageID: inp.imageRefs?.[spec.image] ?? '' };
+  const w = inp.waiting[spec.name];
+  if (!latest) {
+    return { ...base, state: { waiting: { reason: w?.reason ?? defaultWaiting, ...(w?.message ? { message: w.message } : {}) } }, lastState: {}, ready: false, restartCount: 0, started: false };
+  }
+  const out: Obj = { ...base, containerID: `${inp.runtimeName}://${latest.id}`, restartCount: restartCountOf(latest), lastState: {} };
+  if (latest.state === 'running') {
+    const started = inp.started?.(spec.name, latest.id) ?? true;
+    out.state = { running: { startedAt: rfc3339(latest.startedAt ?? latest.createdAt) } };
+    out.started = started;
+    out.ready = !init && started && (inp.ready?.(spec.name, latest.id) ?? true);
+    if (init) out.ready = false;
+    if (previous && previous.state === 'exited') out.lastState = terminated(previous, inp.runtimeName);
+  } else if (latest.state === 'exited' || latest.state === 'created' || latest.state === 'unknown') {
+    const restarting = !inp.terminating && (latest.state === 'created' || shouldRestart(policy, latest.exitCode)) && !(init && latest.exitCode === 0);
+    if (restarting && w) {
+      out.state = { waiting: { reason: w.reason, ...(w.message ? { message: w.message } : {}) } };
+      out.lastState = latest.state === 'exited' ? terminated(latest, inp.runtimeName) : {};
+    } else if (latest.state === 'exited') {
+      out.state = terminated(latest, inp.runtimeName);
+      if (previous && previous.state === 'exited') out.lastState = terminated(previous, inp.runtimeName);
+    } else {
+      out.state = { waiting: { reason: w?.reason ?? 'ContainerCreating' } };
+    }
+    out.ready = init ? latest.exitCode === 0 && latest.state === 'exited' : false;
+    out.started = false;
+  }
+  if (init) delete out.started;
+  return out;
+}
+
+/** upstream getPhase. */
+export function podPhase(pod: Obj, initStatuses: Obj[], statuses: Obj[], initFailed: boolean): string {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  let pendingInit = 0;
+  let failedInit = initFailed ? 1 : 0;
+  for (const s of initStatuses) {
+    if (s.state?.terminated?.exitCode === 0) continue;
+    if (s.state?.terminated) failedInit++;
+    else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
+    pendingInit++;
+  }
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0, unknown = 0;
+  for (const s of statuses) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
+  }
+  if (pendingInit > 0 || waiting > 0) return 'Pending';
+  if (running > 0 && unknown === 0) return 'Running';
+  if (running === 0 && stopped > 0 && unknown === 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+function condition(prev: Obj[] | undefined, type: string, status: boolean, now: Date, reason?: string, message?: string): Obj {
+  const old = prev?.find((c) => c.type === type);
+  const s = status ? 'True' : 'False';
+  return {
+    type,
+    status: s,
+    lastProbeTime: null,
+    lastTransitionTime: old && old.status === s ? old.lastTransitionTime : rfc3339(now),
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+export function computePodStatus(pod: Obj, containers: ContainerStatus[], initFailed: boolean, inp: StatusInputs): Obj {
+  const policy = pod.spec.restartPolicy ?? 'Always';
+  const groups = groupByName(containers);
+  const initSpecs: Obj[] = pod.spec.initContainers ?? [];
+  const initStatuses = initSpecs.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy === 'Always' ? 'OnFailure' : policy, true, 'PodInitializing'));
+  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  const statuses = (pod.spec.containers as Obj[]).map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
+  let phase = podPhase(pod, initStatuses, statuses, initFailed);
+  const prev: Obj[] | undefined = pod.status?.conditions;
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') phase = pod.status.phase; // terminal phases stay
+  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const containersReady = notReady.length === 0 && !terminal;
+  const pendingInit = initStatuses.filter((s) => !(s.state?.terminated?.exitCode === 0)).map((s) => s.name);
+  const conditions: Obj[] = [
+    condition(prev, 'PodReadyToStartContainers', inp.sandboxReady, inp.now),
+    condition(prev, 'Initialized', pendingInit.length === 0, inp.now, pendingInit.length ? 'ContainersNotInitialized' : undefined, pendingInit.length ? `containers with incomplete status: [${pendingInit.join(' ')}]` : undefined),
+    condition(prev, 'Ready', containersReady, inp.now, containersReady ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', containersReady || terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`),
+    condition(prev, 'ContainersReady', containersReady, inp.now, containersReady ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', containersReady || terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`),
+  ];
+  const scheduled = prev?.find((c) => c.type === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(inp.now) };
+  conditions.push(scheduled);
+  const status: Obj = {
+    phase,
+    conditions,
+    ...(inp.hostIP ? { hostIP: inp.hostIP, hostIPs: [{ ip: inp.hostIP }] } : {}),
+    ...(inp.podIP ? { podIP: inp.podIP, podIPs: [{ ip: inp.podIP }] } : {}),
+    startTime: inp.startTime ?? pod.status?.startTime ?? rfc3339(inp.now),
+    ...(initSpecs.length ? { initContainerStatuses: initStatuses } : {}),
+    containerStatuses: statuses,
+    qosClass: pod.status?.qosClass ?? qosClass(pod),
+  };
+  return status;
+}
+
+/** BestEffort / Burstable / Guaranteed (upstream's GetPodQOS, containers only). */
+export function qosClass(pod: Obj): string {
+  const cs: Obj[] = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of cs) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (!lim[r]) guaranteed = false;
+      else if (req[r] && String(req[r]) !== String(lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** Did anything but timestamps change? (avoid needless status writes) */
+export function statusChanged(oldStatus: Obj | undefined, next: Obj): boolean {
+  const strip = (s: Obj | undefined) => JSON.stringify(s ?? {}, (k, v) => (k === 'lastProbeTime' || k === 'lastTransitionTime' ? undefined : v));
+  return strip(oldStatus) !== strip(next);
+}

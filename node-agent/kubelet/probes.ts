@@ -1,0 +1,183 @@
+/**
+ * Liveness, readiness and startup probes. `ProbeState` + `recordProbe` are pure (upstream's worker:
+ * initialDelaySeconds, periodSeconds, success/failure thresholds); `runProbe` does one check
+ * (httpGet: 200..399, tcpSocket: connect, exec: exit 0) and `ProbeManager` runs a timer per
+ * (container id, probe kind) and tells the kubelet when a verdict changes.
+ */
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+
+type Obj = Record<string, any>;
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+export interface ProbeState {
+  /** Current verdict; readiness starts false, liveness / startup start "success" (unknown = not failed). */
+  result: boolean;
+  consecutive: number;
+  lastOutcome?: boolean;
+}
+
+export interface ProbeSettings {
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
+export function probeSettings(p: Obj): ProbeSettings {
+  return {
+    initialDelayMs: (p.initialDelaySeconds ?? 0) * 1000,
+    periodMs: (p.periodSeconds ?? 10) * 1000,
+    timeoutMs: (p.timeoutSeconds ?? 1) * 1000,
+    successThreshold: p.successThreshold ?? 1,
+    failureThreshold: p.failureThreshold ?? 3,
+  };
+}
+
+export function initialProbeState(kind: ProbeKind): ProbeState {
+  return { result: kind !== 'readiness' && kind !== 'startup' ? true : false, consecutive: 0 };
+}
+
+/** One probe outcome applied to the state (pure): the verdict flips after `threshold` equal outcomes in a row. */
+export function recordProbe(state: ProbeState, outcome: boolean, s: ProbeSettings): ProbeState {
+  const consecutive = state.lastOutcome === outcome ? state.consecutive + 1 : 1;
+  let result = state.result;
+  if (outcome && consecutive >= s.successThreshold) result = true;
+  if (!outcome && consecutive >= s.failureThreshold) result = false;
+  return { result, consecutive, lastOutcome: outcome };
+}
+
+/** When the next probe runs (pure): after the initial delay from the container start, then every period. */
+export function nextProbeAt(startedAt: number, lastRun: number | undefined, s: ProbeSettings): number {
+  if (lastRun === undefined) return startedAt + s.initialDelayMs;
+  return lastRun + s.periodMs;
+}
+
+/** A probe's port: a number, a numeric string, or the name of one of the container's ports. */
+export function probePort(port: number | string, container: Obj): number {
+  if (typeof port === 'number') return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  const p = ((container.ports ?? []) as Obj[]).find((x) => x.name === port);
+  return p ? Number(p.containerPort) : NaN;
+}
+
+export interface ProbeTarget {
+  podIP?: string;
+  containerId: string;
+  container: Obj;
+}
+
+/** Run one probe; resolves with success and a message (upstream's wording for failures). */
+export async function runProbe(probe: Obj, t: ProbeTarget, runtime: ContainerRuntime, timeoutMs: number): Promise<{ ok: boolean; message: string }> {
+  if (probe.exec) {
+    const out: Buffer[] = [];
+    const sink = new (await import('node:stream')).Writable({ write(c, _e, cb) { out.push(Buffer.from(c)); cb(); } });
+    try {
+      const code = await runtime.exec(t.containerId, probe.exec.command ?? [], { stdout: sink, stderr: sink, timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+      return { ok: code === 0, message: Buffer.concat(out).toString('utf8').trim() || `command ${JSON.stringify(probe.exec.command)} exited with ${code}` };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+  const host = probe.httpGet?.host ?? probe.tcpSocket?.host ?? t.podIP;
+  if (!host) return { ok: false, message: 'no pod IP yet' };
+  if (probe.httpGet) {
+    const port = probePort(probe.httpGet.port, t.container);
+    const path = probe.httpGet.path ?? '/';
+    return new Promise((resolve) => {
+      const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
+      for (const h of (probe.httpGet.httpHeaders ?? []) as { name: string; value: string }[]) headers[h.name] = h.value;
+      const req = request({ host, port: Number(port), path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve({ ok: code >= 200 && code < 400, message: `HTTP probe failed with statuscode: ${code}` });
+      });
+      req.on('timeout', () => req.destroy(new Error(`Get "http://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+      req.on('error', (e) => resolve({ ok: false, message: e.message.startsWith('Get ') ? e.message : `Get "http://${host}:${port}${path}": ${e.message}` }));
+      req.end();
+    });
+  }
+  if (probe.tcpSocket) {
+    const port = probePort(probe.tcpSocket.port, t.container);
+    return new Promise((resolve) => {
+      const s = connect({ host, port, timeout: timeoutMs });
+      s.on('connect', () => { s.destroy(); resolve({ ok: true, message: '' }); });
+      s.on('timeout', () => { s.destroy(); resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` }); });
+      s.on('error', (e) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${e.message}` }));
+    });
+  }
+  return { ok: true, message: '' };
+}
+
+interface Worker {
+  kind: ProbeKind;
+  timer?: ReturnType<typeof setTimeout>;
+  state: ProbeState;
+  stopped: boolean;
+}
+
+const KIND_FIELD: Record<ProbeKind, string> = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' };
+const KIND_NAME: Record<ProbeKind, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
+
+/** Timers per container id and probe kind; verdicts read by the status and sync code. */
+export class ProbeManager {
+  private readonly workers = new Map<string, Worker>();
+
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly onChange: (podKey: string) => void,
+    private readonly onFailure: (podKey: string, kind: ProbeKind, containerName: string, message: string) => void,
+  ) {}
+
+  /** Make sure probes run for a running container (idempotent). */
+  ensure(podKey: string, container: Obj, containerId: string, startedAt: number, podIP: string | undefined): void {
+    for (const kind of ['startup', 'liveness', 'readiness'] as ProbeKind[]) {
+      const probe = container[KIND_FIELD[kind]];
+      if (!probe) continue;
+      const key = `${containerId}/${kind}`;
+      if (this.workers.has(key)) continue;
+      const w: Worker = { kind, state: initialProbeState(kind), stopped: false };
+      this.workers.set(key, w);
+      const s = probeSettings(probe);
+      const tick = async (): Promise<void> => {
+        if (w.stopped) return;
+        // Liveness and readiness wait for the startup probe.
+        if (kind !== 'startup' && container.startupProbe && this.verdict(containerId, 'startup') !== true) {
+          w.timer = setTimeout(() => void tick(), s.periodMs);
+          return;
+        }
+        const r = await runProbe(probe, { podIP, containerId, container }, this.runtime, s.timeoutMs);
+        if (w.stopped) return;
+        const before = w.state.result;
+        w.state = recordProbe(w.state, r.ok, s);
+        if (!r.ok) this.onFailure(podKey, kind, container.name, `${KIND_NAME[kind]} probe failed: ${r.message}`);
+        if (w.state.result !== before) this.onChange(podKey);
+        if (kind === 'startup' && w.state.result) return; // startup probes stop once they succeed
+        w.timer = setTimeout(() => void tick(), s.periodMs);
+      };
+      w.timer = setTimeout(() => void tick(), Math.max(0, nextProbeAt(startedAt, undefined, s) - Date.now()));
+    }
+  }
+
+  /** The verdict of a probe of a container; undefined when the container has no such probe. */
+  verdict(containerId: string, kind: ProbeKind): boolean | undefined {
+    return this.workers.get(`${containerId}/${kind}`)?.state.result;
+  }
+
+  /** Stop the probes of containers not in `keep`. */
+  retain(keep: Set<string>): void {
+    for (const [key, w] of this.workers) {
+      if (!keep.has(key.slice(0, key.lastIndexOf('/')))) {
+        w.stopped = true;
+        if (w.timer) clearTimeout(w.timer);
+        this.workers.delete(key);
+      }
+    }
+  }
+
+  stopAll(): void {
+    this.retain(new Set());
+  }
+}
