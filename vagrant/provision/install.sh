@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provision one kubelab VM (run by Vagrant as root):  install.sh HOST IP ROLE RUNTIME
-#   1. Debian packages (containerd or docker.io, runc, CNI plugins, etcd, Node.js, iptables, conntrack)
+#   1. Debian packages (containerd or docker.io, runc, CNI plugins, etcd, iptables, conntrack), Node.js 20
+#      (Debian 12 has 18: NodeSource's node_20.x) and kubectl (pkgs.k8s.io)
 #   2. kubelab from the synced folder (/kubelab -> /opt/kubelab; npm ci && npm run build)
 #   3. the configuration generated on the host (vagrant/.generated -> /etc/kubelab) and this host's units
 #   4. start the units: etcd, kubelab-apiserver, -scheduler, -controller-manager (controlplane), then
@@ -18,7 +19,7 @@ log() { printf '[kubelab %s] %s\n' "$host" "$*"; }
 registry=$(sed -n 's/^KUBELAB_REGISTRY=//p' "$gen/cluster.env")
 
 log "packages ($runtime)"
-pkgs=(runc containernetworking-plugins etcd-client nodejs npm iptables conntrack curl rsync ca-certificates gnupg)
+pkgs=(runc containernetworking-plugins etcd-client iptables conntrack curl rsync ca-certificates gnupg)
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
 [[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light)
 # Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
@@ -27,10 +28,23 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 rm -f /usr/sbin/policy-rc.d
 systemctl disable --now nginx.service 2>/dev/null || true
+# kubelab needs Node.js >= 20; Debian 12 ships 18. Node 20 from NodeSource's repository (what the
+# development machines use; includes npm). On a distribution with Node >= 20, its own package is used.
+if ! node --version 2>/dev/null | grep -Eq '^v(2[0-9]|[3-9][0-9])\.'; then
+  if apt-cache policy nodejs | grep -Eq 'Candidate: (2[0-9]|[3-9][0-9])\.'; then
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    mkdir -p /etc/apt/keyrings
+    curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /etc/apt/keyrings/nodesource.gpg
+    echo 'deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main' >/etc/apt/sources.list.d/nodesource.list
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+  fi
+fi
 # kubectl is not in Debian 12: from the Kubernetes project's apt repository, as the CKA course installs it.
 if ! command -v kubectl >/dev/null; then
   mkdir -p /etc/apt/keyrings
-  if curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key | gpg --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg; then
+  if curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key | gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg; then
     echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.32/deb/ /' >/etc/apt/sources.list.d/kubernetes.list
     if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends kubectl >/dev/null; }; then
       log "kubectl not installed (no access to pkgs.k8s.io)"
