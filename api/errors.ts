@@ -97,7 +97,11 @@ export type KubeErrorCode =
   | 'ERR_STORAGE_UNAVAILABLE'
   | 'ERR_RUNTIME'
   | 'ERR_NETWORK'
-  | 'ERR_CONFIG';
+  | 'ERR_CONFIG'
+  | 'ERR_CONTAINER_CONFIG'
+  | 'ERR_VOLUME'
+  | 'ERR_IMAGE_PULL'
+  | 'ERR_PROBE';
 
 const CODE_BY_REASON: Record<StatusReason, KubeErrorCode> = {
   BadRequest: 'ERR_BAD_REQUEST',

@@ -42,7 +42,22 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { patchMetaResolver } from '../schema/patch-meta.js';
-import { matchesFields, parseFieldSelector, type FieldRequirement } from './selectors.js';
+import { parseFieldSelector, FieldSelector } from '../fields.js';
+
+/** The string value of a dotted field path ('' when absent, as the API server's field sets). */
+function fieldValue(obj: unknown, path: string): string {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return '';
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  if (cur === undefined || cur === null) return '';
+  return String(cur);
+}
+
+function matchesFields(sel: FieldSelector, obj: unknown): boolean {
+  return sel.matches((f) => fieldValue(obj, f));
+}
 
 type Obj = Record<string, any>;
 
@@ -95,7 +110,7 @@ interface Watcher {
   info: ResourceInfo;
   namespace?: string;
   labels: LabelSelector;
-  fields: FieldRequirement[];
+  fields: FieldSelector;
   bookmarks: boolean;
   onEvent: (ev: WatchEvent) => void;
   pending: WatchEvent[];
@@ -516,7 +531,7 @@ export class FakeApiClient implements ApiClient {
 
   private filtered(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Obj[] {
     const labels = parseLabelSelector(opts.labelSelector ?? '');
-    const fields = parseFieldSelector(opts.fieldSelector);
+    const fields = (opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : FieldSelector.everything());
     const out: Obj[] = [];
     for (const [key, o] of [...this.store(info).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       void key;
@@ -775,10 +790,10 @@ export class FakeApiClient implements ApiClient {
       return { done, stop() {} };
     }
     let labels: LabelSelector;
-    let fields: FieldRequirement[];
+    let fields: FieldSelector;
     try {
       labels = parseLabelSelector(opts.labelSelector ?? '');
-      fields = parseFieldSelector(opts.fieldSelector);
+      fields = (opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : FieldSelector.everything());
     } catch (e) {
       finish(e instanceof KubeError ? e : errors.badRequest((e as Error).message));
       return { done, stop() {} };

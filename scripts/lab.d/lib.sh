@@ -59,7 +59,7 @@ run() {
   local log=$1; shift
   mkdir -p "$(dirname "$log")"
   printf '+ %s\n' "$*" >>"$log"
-  "$@" >>"$log" 2>&1 || fail "exit status $?" "$*" "$log"
+  "$@" >>"$log" 2>&1 9<&- || fail "exit status $?" "$*" "$log"
 }
 
 STEP_TIMES=()
@@ -134,7 +134,7 @@ start_daemon() {
   ((${#argv[@]})) || fail "no ExecStart= in $unit" "" ""
   mkdir -p "$LOGS/$host" "$RUN"
   printf -- '---- %s: nsenter --net=/run/netns/%s %s\n' "$(date -Is)" "$(ns_of "$host")" "${argv[*]}" >>"$log"
-  setsid nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" >>"$log" 2>&1 </dev/null &
+  setsid nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" >>"$log" 2>&1 </dev/null 9<&- &
   echo $! >"$pidf"
   sleep 0.3
   lab_pid "$pidf" >/dev/null || fail "$comp on $host exited at once" "nsenter --net=/run/netns/$(ns_of "$host") ${argv[*]}" "$log"
@@ -162,6 +162,13 @@ has_subcommand() {
     if "$KUBELAB_BIN" "$1" --help >/dev/null 2>&1; then _HAS_SUB[$1]=yes; else _HAS_SUB[$1]=no; fi
   fi
   [[ ${_HAS_SUB[$1]} == yes ]]
+}
+
+# lock: one `up` or `down` at a time (an flock on this script's own file: no file to clean up; the
+# daemons are started with the descriptor closed, so a killed run releases it).
+lock() {
+  exec 9<"$repo/scripts/lab"
+  flock -n 9 || { echo "lab: another scripts/lab up/down is running" >&2; exit 1; }
 }
 
 kc() { "$KUBECTL" --kubeconfig "$LAB/kubeconfig" "$@"; }
