@@ -37,7 +37,11 @@ interface Row {
   value: string;
 }
 
-async function benchSize(n: number, backends: Backend[], rows: Row[]): Promise<void> {
+function printRow(r: Row): void {
+  console.log(`| ${r.services} | ${r.backend} | ${r.what} | ${r.value} |`);
+}
+
+async function benchSize(n: number, backends: Backend[], emit: (r: Row) => void): Promise<void> {
   const { services, slices } = manyServices(n, 3);
   const input: RulesetInput = { services, endpointSlices: slices, node: { name: 'node01' }, clusterCIDR: '10.244.0.0/16', partial: false };
 
@@ -50,7 +54,7 @@ async function benchSize(n: number, backends: Backend[], rows: Row[]): Promise<v
     gen.push(ms(t0));
   }
   const lines = text.split('\n').length;
-  rows.push({ services: n, backend: '-', what: `full ruleset generation (${lines} lines)`, value: fmt(median(gen)) });
+  emit({ services: n, backend: '-', what: `full ruleset generation (${lines} lines)`, value: fmt(median(gen)) });
 
   for (const [bi, backend] of backends.entries()) {
     delNs(NS);
@@ -60,11 +64,11 @@ async function benchSize(n: number, backends: Backend[], rows: Row[]): Promise<v
       // iptables-restore of the full text into an empty namespace.
       let t0 = performance.now();
       await ipt.restore(text);
-      rows.push({ services: n, backend, what: 'iptables-restore, full, into empty tables', value: fmt(ms(t0)) });
+      emit({ services: n, backend, what: 'iptables-restore, full, into empty tables', value: fmt(ms(t0)) });
       // The same again (a full resync over existing rules).
       t0 = performance.now();
       await ipt.restore(buildRuleset({ ...input, existingNatChains: [] }).text);
-      rows.push({ services: n, backend, what: 'iptables-restore, full, over existing rules', value: fmt(ms(t0)) });
+      emit({ services: n, backend, what: 'iptables-restore, full, over existing rules', value: fmt(ms(t0)) });
 
       // Through the proxier: a full sync (jumps, save, build, restore), then partial syncs of one endpoint change.
       // A long sync period: the bench decides when syncs are full.
@@ -77,7 +81,7 @@ async function benchSize(n: number, backends: Backend[], rows: Row[]): Promise<v
       t0 = performance.now();
       const full = await p.syncProxyRules();
       if (!full.ok) throw full.error;
-      rows.push({
+      emit({
         services: n,
         backend,
         what: `proxier full sync (save + jumps ${fmt(full.prepareMs!)}, build ${fmt(full.buildMs!)}, restore ${fmt(full.restoreMs!)})`,
@@ -107,7 +111,7 @@ async function benchSize(n: number, backends: Backend[], rows: Row[]): Promise<v
         written = r.ruleset!.stats.natChainsWritten;
         restoreLines = r.ruleset!.stats.lines;
       }
-      rows.push({
+      emit({
         services: n,
         backend,
         what: `proxier partial sync, one endpoint changed (median of 5: build ${fmt(median(builds))}, restore ${fmt(median(restores))}; ${written} chains, ${restoreLines} lines written)`,
@@ -124,20 +128,18 @@ async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? '1000,5000,10000').split(',').map(Number);
   const backends = (process.argv[3] ?? 'legacy,nft').split(',') as Backend[];
   clearLeftoverNamespaces('kubelab-test-proxy-bench-');
-  const rows: Row[] = [];
+  const loadavg = async () => (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`proxy-sync benchmark, ${new Date().toISOString()}, node ${process.version}, load average at start: ${await loadavg()}`);
+  console.log('| services | backend | measure | time |');
+  console.log('|---:|---|---|---:|');
   try {
     for (const n of sizes) {
-      await benchSize(n, backends, rows);
-      process.stderr.write(`done: ${n}\n`);
+      await benchSize(n, backends, printRow);
     }
   } finally {
     delNs(NS);
   }
-  const load = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`proxy-sync benchmark, ${new Date().toISOString()}, node ${process.version}, load average at the end: ${load}`);
-  console.log('| services | backend | measure | time |');
-  console.log('|---:|---|---|---:|');
-  for (const r of rows) console.log(`| ${r.services} | ${r.backend} | ${r.what} | ${r.value} |`);
+  console.log(`load average at the end: ${await loadavg()}`);
 }
 
 main().catch((e) => {

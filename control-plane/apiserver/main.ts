@@ -13,6 +13,7 @@ import { ApiServer } from './server.js';
 import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { createKubeletProxy, createKubeletUpgradeProxy } from './kubelet-proxy.js';
+import { defaultTolerationSeconds } from './strategies/defaults.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
@@ -31,6 +32,8 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/16', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
   { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'A port range to reserve for services with NodePort visibility.' },
   { name: 'encryption-provider-config', type: 'string', help: 'The file containing configuration for encryption providers to be used for storing secrets in etcd.' },
+  { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, help: 'Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.' },
+  { name: 'default-unreachable-toleration-seconds', type: 'int', default: 300, help: 'Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.' },
   { name: 'min-request-timeout', type: 'int', default: 1800, help: 'The minimum number of seconds a watch handler stays open (randomised up to twice that).' },
   { name: 'kubelet-client-certificate', type: 'string', help: 'Path to a client cert file for TLS to kubelets.' },
   { name: 'kubelet-client-key', type: 'string', help: 'Path to a client key file for TLS to kubelets.' },
@@ -67,6 +70,8 @@ export async function runApiServer(argv: string[]): Promise<void> {
     return;
   }
   const log = consoleLogger('apiserver');
+  defaultTolerationSeconds.notReady = num(v, 'default-not-ready-toleration-seconds');
+  defaultTolerationSeconds.unreachable = num(v, 'default-unreachable-toleration-seconds');
   const bind = str(v, 'bind-address')!;
   const advertise = str(v, 'advertise-address') ?? (bind === '0.0.0.0' ? '127.0.0.1' : bind);
   const serviceRange = str(v, 'service-cluster-ip-range')!;

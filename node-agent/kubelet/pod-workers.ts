@@ -19,7 +19,7 @@ import type { Logger } from '../../api/client/log.js';
 import { KubeError } from '../../api/errors.js';
 import { milliValue, value as quantityValue } from '../../api/quantity.js';
 import { findResource } from '../../api/resources.js';
-import type { CniManager } from '../network/cni.js';
+import type { PodNetwork } from '../network/cni.js';
 import { LABELS, type ContainerRuntime, type ContainerSpec, type ContainerStatus, type PullOptions } from '../runtime/runtime.js';
 import { Backoff } from './backoff.js';
 import { buildEnv, ConfigError, type EnvSources } from './env.js';
@@ -39,7 +39,7 @@ export interface PodWorkersOptions {
   runtime: ContainerRuntime;
   runtimeName: 'containerd' | 'docker';
   pods: Informer<Obj>;
-  cni: CniManager;
+  cni: PodNetwork;
   recorder: EventRecorder;
   nodeName: string;
   nodeIP?: string;
@@ -145,43 +145,9 @@ export class PodWorkers extends Controller {
     await this.syncPod(key, pod);
   }
 
-  private sources(ns: string): { get: () => Promise<EnvSources> ; names: (pod: Obj) => { cms: Set<string>; secrets: Set<string> } } {
-    const client = this.o.client;
-    return {
-      names(pod: Obj) {
-        const cms = new Set<string>();
-        const secrets = new Set<string>();
-        for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as Obj[]) {
-          for (const f of (c.envFrom ?? []) as Obj[]) {
-            if (f.configMapRef) cms.add(f.configMapRef.name);
-            if (f.secretRef) secrets.add(f.secretRef.name);
-          }
-          for (const e of (c.env ?? []) as Obj[]) {
-            if (e.valueFrom?.configMapKeyRef) cms.add(e.valueFrom.configMapKeyRef.name);
-            if (e.valueFrom?.secretKeyRef) secrets.add(e.valueFrom.secretKeyRef.name);
-          }
-        }
-        for (const v of (pod.spec.volumes ?? []) as Obj[]) {
-          if (v.configMap) cms.add(v.configMap.name);
-          if (v.secret) secrets.add(v.secret.secretName);
-          for (const s of (v.projected?.sources ?? []) as Obj[]) {
-            if (s.configMap) cms.add(s.configMap.name);
-            if (s.secret) secrets.add(s.secret.name);
-          }
-        }
-        return { cms, secrets };
-      },
-      async get() {
-        return {} as EnvSources;
-      },
-    } as never;
-    void client;
-    void ns;
-  }
-
   /** ConfigMaps and Secrets the pod names, read from the API (missing ones are absent). */
   private async loadSources(pod: Obj): Promise<EnvSources> {
-    const { cms, secrets } = this.sources(pod.metadata.namespace).names(pod);
+    const { cms, secrets } = referencedSources(pod);
     const ns = pod.metadata.namespace;
     const get = async (info: ReturnType<typeof CONFIGMAPS>, name: string): Promise<Obj | undefined> => {
       try {
@@ -517,6 +483,31 @@ export class PodWorkers extends Controller {
     }
     return orphans.size;
   }
+}
+
+/** ConfigMaps and Secrets a pod names in env, envFrom and volumes (pure). */
+export function referencedSources(pod: Obj): { cms: Set<string>; secrets: Set<string> } {
+  const cms = new Set<string>();
+  const secrets = new Set<string>();
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as Obj[]) {
+    for (const f of (c.envFrom ?? []) as Obj[]) {
+      if (f.configMapRef) cms.add(f.configMapRef.name);
+      if (f.secretRef) secrets.add(f.secretRef.name);
+    }
+    for (const e of (c.env ?? []) as Obj[]) {
+      if (e.valueFrom?.configMapKeyRef) cms.add(e.valueFrom.configMapKeyRef.name);
+      if (e.valueFrom?.secretKeyRef) secrets.add(e.valueFrom.secretKeyRef.name);
+    }
+  }
+  for (const v of (pod.spec.volumes ?? []) as Obj[]) {
+    if (v.configMap) cms.add(v.configMap.name);
+    if (v.secret) secrets.add(v.secret.secretName);
+    for (const s of (v.projected?.sources ?? []) as Obj[]) {
+      if (s.configMap) cms.add(s.configMap.name);
+      if (s.secret) secrets.add(s.secret.name);
+    }
+  }
+  return { cms, secrets };
 }
 
 /** The involved object of a container's events (fieldPath spec.containers{name}). */

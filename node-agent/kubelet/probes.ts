@@ -132,13 +132,17 @@ export class ProbeManager {
   ) {}
 
   /** Make sure probes run for a running container (idempotent). */
-  ensure(podKey: string, container: Obj, containerId: string, startedAt: number, podIP: string | undefined): void {
+  ensure(podKey: string, container: Obj, containerId: string, startedAt: number, podIP: string | undefined, seed?: { ready: boolean; started: boolean }): void {
     for (const kind of ['startup', 'liveness', 'readiness'] as ProbeKind[]) {
       const probe = container[KIND_FIELD[kind]];
       if (!probe) continue;
       const key = `${containerId}/${kind}`;
       if (this.workers.has(key)) continue;
-      const w: Worker = { kind, state: initialProbeState(kind), stopped: false };
+      const state = initialProbeState(kind);
+      // A restarted kubelet keeps what the API last showed for this very container (no Ready flap).
+      if (seed && kind === 'readiness') state.result = seed.ready;
+      if (seed && kind === 'startup') state.result = seed.started;
+      const w: Worker = { kind, state, stopped: false };
       this.workers.set(key, w);
       const s = probeSettings(probe);
       const tick = async (): Promise<void> => {
@@ -174,6 +178,16 @@ export class ProbeManager {
         if (w.timer) clearTimeout(w.timer);
         this.workers.delete(key);
       }
+    }
+  }
+
+  stopContainer(containerId: string): void {
+    for (const kind of ['startup', 'liveness', 'readiness']) {
+      const w = this.workers.get(`${containerId}/${kind}`);
+      if (!w) continue;
+      w.stopped = true;
+      if (w.timer) clearTimeout(w.timer);
+      this.workers.delete(`${containerId}/${kind}`);
     }
   }
 

@@ -116,8 +116,17 @@ export interface CniManagerOptions {
   stateDir: string;
 }
 
+/** What the pod workers need of the pod network (CniManager; a fake in unit tests). */
+export interface PodNetwork {
+  setUp(uid: string, podCIDR: string | undefined): Promise<{ ip: string }>;
+  tearDown(uid: string): Promise<void>;
+  netnsPath(uid: string): string;
+  recorded(uid: string): { ip: string } | undefined;
+  listUids(): string[];
+}
+
 /** Pod network setup and teardown on one node. */
-export class CniManager {
+export class CniManager implements PodNetwork {
   constructor(readonly opts: CniManagerOptions) {}
 
   /** The node's network config: the first *.conflist in confDir, else one written from podCIDR. */

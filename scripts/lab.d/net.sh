@@ -80,8 +80,19 @@ net_pod_routes() {
   done < <(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>/dev/null)
 }
 
+# Pod network namespaces the lab's kubelets made: /run/netns/kubelab-<host>-<pod uid> (node-agent/network/cni.ts).
+pod_netns() {
+  local h
+  [[ -d /run/netns ]] || return 0
+  for h in "${HOSTS[@]}"; do
+    find /run/netns -maxdepth 1 -regextype posix-extended \
+      -regex "/run/netns/$(ns_of "$h")-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" -printf '%f\n'
+  done
+}
+
 net_down() {
   local h ns veth line
+  for ns in $(pod_netns); do ip netns del "$ns" 2>/dev/null && say "deleted pod namespace $ns"; done
   for h in "${HOSTS[@]}"; do
     ns=$(ns_of "$h"); veth=$(veth_of "$h")
     if [[ -e /run/netns/$ns ]]; then ip netns del "$ns" && say "deleted namespace $ns"; fi

@@ -147,6 +147,13 @@ export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
   'system-cluster-critical': 2000000000,
 };
 
+/**
+ * The DefaultTolerationSeconds admission plugin's settings (kube-apiserver's
+ * --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds, 300 by default).
+ * Set once at API server start.
+ */
+export const defaultTolerationSeconds = { notReady: DEFAULT_TOLERATION_SECONDS, unreachable: DEFAULT_TOLERATION_SECONDS };
+
 /** Admission-time pod defaults: ServiceAccount, Priority, DefaultTolerationSeconds. */
 export function admitPod(pod: any): void {
   const spec = obj(pod, 'spec');
@@ -162,7 +169,8 @@ export function admitPod(pod: any): void {
     tolerations.some((t) => (t?.key === k || !t?.key) && (t?.effect === 'NoExecute' || !t?.effect));
   const add: any[] = [];
   for (const k of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
-    if (!tolerates(k)) add.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+    const seconds = k === TAINT_NODE_NOT_READY ? defaultTolerationSeconds.notReady : defaultTolerationSeconds.unreachable;
+    if (!tolerates(k)) add.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
   }
   if (add.length) spec.tolerations = [...tolerations, ...add];
 }

@@ -44,6 +44,8 @@ function leftovers(): string[] {
   const found: string[] = [];
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
   for (const n of NAMESPACES) if (netns.includes(n)) found.push(`netns ${n}`);
+  const podNs = new RegExp(`^kubelab-(${HOSTS.join('|')})-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+  for (const n of netns) if (podNs.test(n)) found.push(`pod netns ${n}`);
   for (const l of LINKS) if (spawnSync('ip', ['link', 'show', l]).status === 0) found.push(`link ${l}`);
   const routes = execFileSync('ip', ['route', 'show', 'proto', '176'], { encoding: 'utf8' }).trim();
   if (routes) found.push(`routes: ${routes}`);

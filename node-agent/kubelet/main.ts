@@ -1,0 +1,174 @@
+/**
+ * `kubelab kubelet`: registers the node, renews its Lease, posts its status, runs the pods bound to it
+ * through containerd or Docker (pod workers), keeps host-gw routes to the other nodes' pod CIDRs, and
+ * serves the kubelet API (logs, exec) to the API server. Runs inside the node's network namespace.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeClient } from '../../api/client/api-client.js';
+import { EventRecorder } from '../../api/client/event-recorder.js';
+import { Informer } from '../../api/client/informer.js';
+import { consoleLogger } from '../../api/client/log.js';
+import { formatHelp } from '../../api/cli/flags.js';
+import { KubeError } from '../../api/errors.js';
+import { findResource } from '../../api/resources.js';
+import { createCA, createCertificate } from '../../api/tls/certs.js';
+import { CniManager } from '../network/cni.js';
+import { RouteManager } from '../network/routes.js';
+import { createRuntime } from '../runtime/index.js';
+import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
+import { NodeHeartbeat, readFacts } from './node-status.js';
+import { PodWorkers } from './pod-workers.js';
+import { KubeletServer } from './server.js';
+
+type Obj = Record<string, any>;
+
+export interface RunningKubelet {
+  stop(): Promise<void>;
+  workers: PodWorkers;
+}
+
+export async function runKubelet(argv: string[]): Promise<void> {
+  const { config, help } = kubeletConfig(argv);
+  if (help) {
+    process.stdout.write(formatHelp('kubelab kubelet', 'The kubelet: the primary node agent. It registers the node with the API server and runs the pods bound to it.', KUBELET_FLAGS));
+    return;
+  }
+  const k = await startKubelet(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await k.stop();
+}
+
+function servingCert(config: KubeletConfig): { certPem: string; keyPem: string } {
+  if (config.tlsCertFile && config.tlsKeyFile) return { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') };
+  // As upstream without --tls-cert-file: a self-signed certificate for the node.
+  const ca = createCA(`${config.nodeName}-ca@${Math.floor(Date.now() / 1000)}`);
+  return createCertificate({ ca, commonName: config.nodeName, dnsNames: [config.nodeName, 'localhost'], ipAddresses: [...(config.nodeIP ? [config.nodeIP] : []), '127.0.0.1'], serverAuth: true });
+}
+
+export async function startKubelet(config: KubeletConfig): Promise<RunningKubelet> {
+  const log = consoleLogger('kubelet');
+  if (!config.kubeconfig) throw new KubeError('BadRequest', '--kubeconfig is required', { code: 'ERR_CONFIG' });
+  const client = KubeClient.fromKubeconfig(config.kubeconfig);
+  mkdirSync(config.rootDir, { recursive: true });
+  mkdirSync(config.podLogsDir, { recursive: true });
+  const runtime = await createRuntime(config.runtimeEndpoint, { nodeName: config.nodeName });
+  const rv = await runtime.version();
+  let runtimeReady = true;
+  const nodes = findResource('', 'nodes')!;
+  const podsInfo = findResource('', 'pods')!;
+
+  const facts = readFacts({
+    nodeName: config.nodeName,
+    ...(config.nodeIP ? { nodeIP: config.nodeIP } : {}),
+    maxPods: config.maxPods,
+    containerRuntimeVersion: `${rv.name}://${rv.version}`,
+    port: config.port,
+    labels: config.labels,
+    taints: config.taints,
+  });
+  const nodeInformer = new Informer<Obj>({ client, resource: nodes, logger: log });
+  const podCIDR = () => nodeInformer.store.get(config.nodeName)?.spec?.podCIDR as string | undefined;
+  const cni = new CniManager({ nodeName: config.nodeName, binDir: config.cniBinDir, confDir: config.cniConfDir, dataDir: config.cniDataDir, stateDir: join(config.rootDir, 'cni', 'results') });
+  const networkReady = () => !!podCIDR() || existsSync(config.cniConfDir) && cni.network(undefined) !== undefined;
+  const heartbeat = new NodeHeartbeat(client, facts, () => ({ runtimeReady, networkReady: networkReady() }), log, config.leaseDurationSeconds);
+  await heartbeat.register();
+
+  const podInformer = new Informer<Obj>({ client, resource: podsInfo, fieldSelector: `spec.nodeName=${config.nodeName}`, resyncPeriodMs: config.syncFrequencyMs, logger: log });
+  const recorder = new EventRecorder(client, { component: 'kubelet', host: config.nodeName, logger: log });
+  const workers = new PodWorkers({
+    client,
+    runtime,
+    runtimeName: rv.name,
+    pods: podInformer,
+    cni,
+    recorder,
+    nodeName: config.nodeName,
+    ...(config.nodeIP ? { nodeIP: config.nodeIP } : {}),
+    rootDir: config.rootDir,
+    podLogsDir: config.podLogsDir,
+    pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries },
+    podCIDR,
+    logger: log,
+  });
+  const abort = new AbortController();
+  nodeInformer.start();
+  const running = workers.run(abort.signal);
+
+  // Routes to the other nodes' pod CIDRs, kept current.
+  const routes = new RouteManager(config.nodeName, config.clusterCIDR);
+  let routeTimer: ReturnType<typeof setTimeout> | undefined;
+  const syncRoutes = () => {
+    if (!config.manageRoutes || routeTimer) return;
+    routeTimer = setTimeout(() => {
+      routeTimer = undefined;
+      routes.sync(nodeInformer.store.list() as never).then(
+        (d) => (d.replace.length || d.remove.length) && log.info('routes updated', { replace: d.replace, remove: d.remove }),
+        (e: unknown) => log.warn('route sync failed', { error: e as Error }),
+      );
+    }, 200);
+  };
+  nodeInformer.on('add', syncRoutes);
+  nodeInformer.on('update', (a, b) => {
+    if (a.spec?.podCIDR !== b.spec?.podCIDR || JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses)) syncRoutes();
+    // A podCIDR arriving makes pods that waited for the network runnable.
+    if (b.metadata.name === config.nodeName && !a.spec?.podCIDR && b.spec?.podCIDR) for (const p of podInformer.store.list()) workers.enqueue(p);
+  });
+  nodeInformer.on('delete', syncRoutes);
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+  timers.push(setInterval(() => {
+    runtime.version().then(() => (runtimeReady = true), () => (runtimeReady = false)).finally(() =>
+      heartbeat.postStatus().catch((e: unknown) => log.warn('node status update failed', { error: e as Error })),
+    );
+  }, config.nodeStatusUpdateFrequencyMs));
+  const renew = () => heartbeat.renewLease().catch((e: unknown) => log.warn('lease renewal failed', { error: e as Error }));
+  void renew();
+  timers.push(setInterval(renew, Math.max(1000, (config.leaseDurationSeconds * 1000) / 4)));
+  timers.push(setInterval(() => {
+    if (config.manageRoutes) syncRoutes();
+    if (podInformer.hasSynced()) void workers.cleanupOrphans().catch((e: unknown) => log.warn('orphan cleanup failed', { error: e as Error }));
+  }, 30_000));
+  void podInformer.waitForSync(abort.signal).then(async (ok) => {
+    if (ok) await workers.cleanupOrphans().catch((e: unknown) => log.warn('orphan cleanup failed', { error: e as Error }));
+  });
+
+  const cert = servingCert(config);
+  const server = new KubeletServer({
+    address: config.address,
+    port: config.port,
+    certPem: cert.certPem,
+    keyPem: cert.keyPem,
+    ...(config.clientCAFile ? { clientCAPem: readFileSync(config.clientCAFile, 'utf8') } : {}),
+    runtime,
+    pod: (ns, name) => workers.podByName(ns, name),
+    pods: () => podInformer.store.list(),
+    log,
+  });
+  await server.start();
+  log.info('kubelet started', { node: config.nodeName, runtime: `${rv.name}://${rv.version}`, port: config.port });
+
+  return {
+    workers,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      if (routeTimer) clearTimeout(routeTimer);
+      abort.abort();
+      await server.stop();
+      await running.catch(() => undefined);
+      workers.stop();
+      await podInformer.stop();
+      await nodeInformer.stop();
+      await runtime.close();
+      (client as { close?: () => void }).close?.();
+    },
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The kubelet API (HTTPS, port 10250) that only the API server may use: its client certificate must
+ * be signed by --client-ca-file and name kube-apiserver-kubelet-client or the system:masters group.
+ *
+ *   GET  /healthz                                    ok
+ *   GET  /pods                                       the pods this kubelet runs (PodList)
+ *   GET  /containerLogs/{ns}/{pod}/{container}       ?follow&tailLines&previous&timestamps&sinceSeconds&limitBytes
+ *   WS   /exec/{ns}/{pod}[/{container}]              ?command=..&container=..&stdin&stdout&stderr&tty
+ *        subprotocols v5.channel.k8s.io / v4.channel.k8s.io: each binary message is one channel byte
+ *        (0 stdin, 1 stdout, 2 stderr, 3 error/status JSON, 4 resize JSON, 255 close (v5)) + data.
+ */
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../../api/client/log.js';
+import { LABELS, type ContainerRuntime, type ContainerStatus } from '../runtime/runtime.js';
+import { groupByName } from './pod-sync.js';
+import { streamLogs } from './logs.js';
+
+type Obj = Record<string, any>;
+
+export interface KubeletServerOptions {
+  address: string;
+  port: number;
+  certPem: string | Buffer;
+  keyPem: string | Buffer;
+  clientCAPem?: string | Buffer;
+  runtime: ContainerRuntime;
+  pod: (namespace: string, name: string) => Obj | undefined;
+  pods: () => Obj[];
+  log: Logger;
+}
+
+/** Who may use the kubelet API (pure): the API server's kubelet client cert, or a system:masters cert. */
+export function authorizedClient(subject: { CN?: string | string[]; O?: string | string[] } | undefined): boolean {
+  if (!subject) return false;
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  return list(subject.CN).includes('kube-apiserver-kubelet-client') || list(subject.O).includes('system:masters');
+}
+
+export function status(code: number, reason: string, message: string): Obj {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}
+
+/** The exec result as upstream's error channel carries it (v4+): Success, or NonZeroExitCode with ExitCode cause. */
+export function execStatus(exitCode: number | undefined, error?: string): Obj {
+  if (error !== undefined) return { metadata: {}, status: 'Failure', message: error, reason: 'InternalError', details: { causes: [{ message: error }] } };
+  if (!exitCode) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command, exit code ${exitCode}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
+  };
+}
+
+/** The container a request means: the named one, or the only one (pure). */
+export function pickContainer(pod: Obj, name: string | null | undefined): { name?: string; error?: string } {
+  const all: Obj[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  if (name) return all.some((c) => c.name === name) ? { name } : { error: `container ${name} is not valid for pod ${pod.metadata.name}` };
+  if (pod.spec.containers.length === 1) return { name: pod.spec.containers[0].name };
+  return { error: `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${(pod.spec.containers as Obj[]).map((c) => c.name).join(' ')}]` };
+}
+
+export class KubeletServer {
+  private server: Server | undefined;
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
+  });
+
+  constructor(private readonly o: KubeletServerOptions) {}
+
+  async start(): Promise<void> {
+    const server = createServer({
+      cert: this.o.certPem,
+      key: this.o.keyPem,
+      ...(this.o.clientCAPem ? { ca: this.o.clientCAPem } : {}),
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
+    server.on('request', (req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        if (!res.headersSent) this.json(res, 500, status(500, 'InternalError', (e as Error).message));
+        else res.destroy();
+      });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).catch((e: unknown) => {
+        this.o.log.warn('upgrade failed', { error: e as Error });
+        socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.address, () => resolve());
+    });
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server?.closeAllConnections();
+  }
+
+  private authorized(req: IncomingMessage): { ok: boolean; code?: number; message?: string } {
+    if (req.url === '/healthz') return { ok: true };
+    const sock = req.socket as TLSSocket;
+    if (!this.o.clientCAPem || !sock.authorized) return { ok: false, code: 401, message: 'Unauthorized' };
+    const cert = sock.getPeerCertificate();
+    if (!authorizedClient(cert?.subject as never)) {
+      return { ok: false, code: 403, message: `Forbidden (user=${String(cert?.subject?.CN ?? '')}, verb=get, resource=nodes, subresource=proxy)` };
+    }
+    return { ok: true };
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auth = this.authorized(req);
+    if (!auth.ok) {
+      res.writeHead(auth.code!, { 'Content-Type': 'text/plain' });
+      res.end(auth.message);
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (url.pathname === '/pods') return this.json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.o.pods() });
+    if (parts[0] === 'containerLogs' && parts.length >= 3) return this.logs(req, res, parts[1]!, parts[2]!, parts[3] || url.searchParams.get('container'), url.searchParams);
+    if (parts[0] === 'exec' || parts[0] === 'attach' || parts[0] === 'portForward') {
+      return this.json(res, 400, status(400, 'BadRequest', 'Upgrade request required'));
+    }
+    this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+  }
+
+  private async findContainer(ns: string, podName: string, container: string | null | undefined, previous: boolean): Promise<{ pod?: Obj; c?: ContainerStatus; name?: string; code?: number; error?: string }> {
+    const pod = this.o.pod(ns, podName);
+    if (!pod) return { code: 404, error: `pod "${podName}" not found` };
+    const pick = pickContainer(pod, container);
+    if (!pick.name) return { code: 400, error: pick.error! };
+    const list = groupByName(await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: pod.metadata.uid, [LABELS.containerName]: pick.name } })).get(pick.name) ?? [];
+    const c = previous ? list[1] : list[0];
+    if (!c) {
+      return previous
+        ? { code: 400, error: `previous terminated container "${pick.name}" in pod "${podName}" not found` }
+        : { code: 400, error: `container "${pick.name}" in pod "${podName}" is waiting to start: ContainerCreating` };
+    }
+    return { pod, c, name: pick.name };
+  }
+
+  private async logs(req: IncomingMessage, res: ServerResponse, ns: string, podName: string, container: string | null | undefined, q: URLSearchParams): Promise<void> {
+    const bool = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    const f = await this.findContainer(ns, podName, container, bool('previous'));
+    if (!f.c) return this.json(res, f.code!, status(f.code!, f.code === 404 ? 'NotFound' : 'BadRequest', f.error!));
+    const path = f.c.logPath;
+    if (!path) return this.json(res, 400, status(400, 'BadRequest', 'the container has no log file'));
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    let closed = false;
+    req.on('close', () => (closed = true));
+    const id = f.c.id;
+    const num = (k: string) => (q.get(k) !== null ? Number(q.get(k)) : undefined);
+    const since = num('sinceSeconds');
+    await streamLogs(path, res, {
+      follow: bool('follow') && !bool('previous'),
+      timestamps: bool('timestamps'),
+      ...(num('tailLines') !== undefined ? { tailLines: num('tailLines')! } : {}),
+      ...(num('limitBytes') !== undefined ? { limitBytes: num('limitBytes')! } : {}),
+      ...(since !== undefined ? { sinceTime: Date.now() - since * 1000 } : q.get('sinceTime') ? { sinceTime: Date.parse(q.get('sinceTime')!) } : {}),
+      running: async () => (await this.o.runtime.containerStatus(id).catch(() => undefined))?.state === 'running',
+      aborted: () => closed,
+    });
+    res.end();
+  }
+
+  private reject(socket: Duplex, code: number, body: Obj): void {
+    const text = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const auth = this.authorized(req);
+    if (!auth.ok) return this.reject(socket, auth.code!, status(auth.code!, auth.code === 401 ? 'Unauthorized' : 'Forbidden', auth.message!));
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const q = url.searchParams;
+    if (parts[0] !== 'exec' || parts.length < 3) {
+      return this.reject(socket, 400, status(400, 'BadRequest', `${parts[0] ?? ''} is not supported by kubelab's kubelet over this protocol`));
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return this.reject(socket, 400, status(400, 'BadRequest', 'kubelab\'s kubelet speaks the WebSocket stream protocol (v5.channel.k8s.io / v4.channel.k8s.io) only'));
+    }
+    const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+    const command = q.getAll('command');
+    const opts = { stdin: flag('stdin') || flag('input'), stdout: flag('stdout') || flag('output'), stderr: flag('stderr') || flag('error'), tty: flag('tty') };
+    if (!opts.stdin && !opts.stdout && !opts.stderr) return this.reject(socket, 400, status(400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr'));
+    if (command.length === 0) return this.reject(socket, 400, status(400, 'BadRequest', 'you must specify at least one command for the container'));
+    const f = await this.findContainer(parts[1]!, parts[2]!, parts[3] || q.get('container'), false);
+    if (!f.c) return this.reject(socket, f.code!, status(f.code!, f.code === 404 ? 'NotFound' : 'BadRequest', f.error!));
+    if (f.c.state !== 'running') return this.reject(socket, 400, status(400, 'BadRequest', `container ${f.name} is not running`));
+    const id = f.c.id;
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.exec(ws, id, command, opts));
+  }
+
+  private async exec(ws: WebSocket, id: string, command: string[], opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<void> {
+    const v5 = ws.protocol === 'v5.channel.k8s.io';
+    const stdin = opts.stdin ? new PassThrough() : undefined;
+    const resizeListeners: ((s: { width: number; height: number }) => void)[] = [];
+    const channel = (n: number) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (ws.readyState !== ws.OPEN) return cb();
+          ws.send(Buffer.concat([Buffer.from([n]), Buffer.from(chunk)]), { binary: true }, () => cb());
+        },
+      });
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      if (buf.length === 0) return;
+      const ch = buf[0];
+      const payload = buf.subarray(1);
+      if (ch === 0) stdin?.write(payload);
+      else if (ch === 4) {
+        try {
+          const s = JSON.parse(payload.toString('utf8')) as { Width: number; Height: number };
+          for (const l of resizeListeners) l({ width: s.Width, height: s.Height });
+        } catch { /* ignore a bad resize */ }
+      } else if (ch === 255 && v5 && payload[0] === 0) stdin?.end();
+    });
+    ws.on('close', () => stdin?.end());
+    let exitCode: number | undefined;
+    let error: string | undefined;
+    try {
+      exitCode = await this.o.runtime.exec(id, command, {
+        tty: opts.tty,
+        ...(stdin ? { stdin } : {}),
+        ...(opts.stdout ? { stdout: channel(1) } : {}),
+        ...(opts.stderr && !opts.tty ? { stderr: channel(2) } : {}),
+        ...(opts.tty ? { resize: (l: (s: { width: number; height: number }) => void) => resizeListeners.push(l) } : {}),
+      });
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    if (ws.readyState === ws.OPEN) {
+      await new Promise<void>((r) => ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(execStatus(exitCode, error)))]), { binary: true }, () => r()));
+      ws.close(1000);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A whole hollow cluster for the acceptance tests of issue 3: real etcd, the real API server
+ * (in-process), the scheduler and the controller manager as child processes of the built CLI,
+ * and hollow nodes (test/support/hollow-nodes.ts). Plus the small waits and kubectl wrappers the
+ * tests share.
+ */
+import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { api, kubectl, startApiServer, type ApiHandle } from '../../support/apiserver.js';
+import { HollowNodes, type HollowNodeSpec } from '../../support/hollow-nodes.js';
+import { componentLogs, startComponent, stopAllComponents, type ComponentHandle } from '../../support/components.js';
+
+export interface ClusterOptions {
+  nodes: HollowNodeSpec[];
+  /** Extra controller-manager flags; `false` starts none. */
+  controllerManager?: string[] | false;
+  /** Extra scheduler flags; `false` starts none. */
+  scheduler?: string[] | false;
+}
+
+export interface Cluster {
+  etcd: EtcdHandle;
+  h: ApiHandle;
+  nodes: HollowNodes;
+  cm?: ComponentHandle;
+  sched?: ComponentHandle;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+export const CM_FAST = ['--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400', '--node-monitor-period=1s', '--cluster-cidr=10.244.0.0/16'];
+export const SCHED_FAST = ['--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400'];
+
+export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  const etcd = await startEtcd();
+  let h: ApiHandle | undefined;
+  let nodes: HollowNodes | undefined;
+  const c: Partial<Cluster> = { etcd };
+  try {
+    h = await startApiServer(etcd);
+    c.h = h;
+    nodes = new HollowNodes({ kubeconfig: h.kubeconfig });
+    c.nodes = nodes;
+    await nodes.start(o.nodes);
+    if (o.controllerManager !== false) c.cm = startComponent('controller-manager', h.kubeconfig, [...CM_FAST, ...(o.controllerManager ?? [])]);
+    if (o.scheduler !== false) c.sched = startComponent('scheduler', h.kubeconfig, [...SCHED_FAST, ...(o.scheduler ?? [])]);
+  } catch (e) {
+    await stopAllComponents();
+    await nodes?.stop();
+    await h?.stop();
+    await etcd.stop();
+    throw e;
+  }
+  const cluster = c as Cluster;
+  cluster.logs = () => componentLogs(...[cluster.cm, cluster.sched].filter((x): x is ComponentHandle => !!x));
+  cluster.stop = async () => {
+    await stopAllComponents();
+    await cluster.nodes?.stop();
+    await cluster.h?.stop();
+    await cluster.etcd.stop();
+  };
+  return cluster;
+}
+
+export async function ok(h: ApiHandle, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(h, args, input !== undefined ? { input } : {});
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export async function getJson(h: ApiHandle, path: string): Promise<any> {
+  const r = await api(h, 'GET', path);
+  if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+  return r.json();
+}
+
+export async function listPods(h: ApiHandle, ns: string, selector?: string): Promise<any[]> {
+  const q = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
+  return (await getJson(h, `/api/v1/namespaces/${ns}/pods${q}`)).items;
+}
+
+export const isReady = (p: any): boolean => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+export const live = (p: any): boolean => !p.metadata?.deletionTimestamp;
+
+/** Poll `fn` until it returns a truthy value; on timeout the error carries `what`, the last value and the component logs. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, c?: Cluster, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})${c ? '\n' + c.logs() : ''}`);
+}
+
+/** Node name -> number of live pods on it. */
+export function spread(pods: any[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of pods) if (live(p) && p.spec?.nodeName) out[p.spec.nodeName] = (out[p.spec.nodeName] ?? 0) + 1;
+  return out;
+}
+
+/** Deployment is done: observed, all replicas updated, available, and nothing old left. */
+export async function deploymentDone(h: ApiHandle, ns: string, name: string): Promise<any> {
+  const d = await getJson(h, `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+  const s = d.status ?? {};
+  const want = d.spec.replicas;
+  const avail = (s.conditions ?? []).find((x: any) => x.type === 'Available');
+  return (s.observedGeneration ?? 0) >= d.metadata.generation &&
+    s.updatedReplicas === want &&
+    s.replicas === want &&
+    s.availableReplicas === want &&
+    avail?.status === 'True'
+    ? d
+    : undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * Control-plane components (scheduler, controller manager) as child processes of the built CLI
+ * (`node dist/cli/main.js <component> ...`), so tests can SIGKILL them by PID. Every component
+ * started here is remembered; `stopAllComponents()` (call it in afterAll) ends them, and a process
+ * exit hook SIGKILLs any left behind.
+ *
+ * The CLI is `$KUBELAB_CLI` when set (a private build), else `<repo>/dist/cli/main.js`.
+ * Children log at info level (KUBELAB_LOG_LEVEL=info); the identity a component wins a leader
+ * Lease with ("successfully acquired lease") is picked from its log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from './apiserver.js';
+
+export type ComponentKind = 'scheduler' | 'controller-manager';
+
+export interface ComponentHandle {
+  kind: ComponentKind;
+  pid: number;
+  child: ChildProcess;
+  /** Identities this process acquired a leader Lease with (from its log). */
+  identities: string[];
+  /** The last ~200 KB of stdout + stderr. */
+  log(): string;
+  alive(): boolean;
+  /** Send a signal and wait for the exit (SIGKILL by default). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<ComponentHandle>();
+let hooked = false;
+
+export function kubelabCli(): string {
+  const cli = process.env.KUBELAB_CLI ?? join(REPO, 'dist/cli/main.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; scripts/test does it)`);
+  return cli;
+}
+
+export function startComponent(kind: ComponentKind, kubeconfig: string, args: string[] = []): ComponentHandle {
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', () => {
+      for (const c of running) if (c.alive()) c.child.kill('SIGKILL');
+    });
+  }
+  const child = spawn(process.execPath, [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL ?? 'info' },
+  });
+  let log = '';
+  let partial = '';
+  const identities: string[] = [];
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    log = (log + text).slice(-200_000);
+    partial += text;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('successfully acquired lease')) continue;
+      try {
+        const rec = JSON.parse(line) as { identity?: string };
+        if (rec.identity) identities.push(rec.identity);
+      } catch {
+        /* not JSON */
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const h: ComponentHandle = {
+    kind,
+    pid: child.pid!,
+    child,
+    identities,
+    log: () => log,
+    alive,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (alive()) {
+        child.kill(signal);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (alive()) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      running.delete(h);
+    },
+  };
+  running.add(h);
+  return h;
+}
+
+/** SIGTERM every component still running (SIGKILL after 5 s). */
+export async function stopAllComponents(): Promise<void> {
+  await Promise.all([...running].map((c) => c.kill('SIGTERM')));
+}
+
+/** A failure message with the tail of each component's log, for a waitFor that timed out. */
+export function componentLogs(...cs: ComponentHandle[]): string {
+  return cs.map((c) => `--- ${c.kind} pid ${c.pid} (${c.alive() ? 'running' : `exited ${c.child.exitCode ?? c.child.signalCode}`}):\n${c.log().slice(-3000)}`).join('\n');
+}
