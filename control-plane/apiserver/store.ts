@@ -283,8 +283,13 @@ export class Store {
     opts: { subresource?: string; expectedRV?: string; dryRun?: boolean; allowCreate?: boolean } = {},
   ): Promise<Obj> {
     const key = this.key(namespace, name);
+    // As upstream's GuaranteedUpdate: the first attempt starts from the watch cache (no etcd read); the
+    // compare-and-swap catches a stale start, and any doubt (conflict, no-op, an error from mutate) re-reads etcd.
+    let useCache = true;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.backend.get(key);
+      const kv = await this.readCurrent(key, useCache);
+      const fromCache = useCache && kv?.fromCache === true;
+      useCache = false;
       if (!kv) {
         if (opts.allowCreate) {
           const created = await mutate({});
@@ -295,10 +300,17 @@ export class Store {
         }
         throw this.notFound(name);
       }
-      const cur = this.fromKv(kv);
-      const newObj = await mutate(clone(cur));
+      const cur = kv.obj;
+      let newObj: Obj;
+      try {
+        newObj = await mutate(clone(cur));
+      } catch (e) {
+        if (fromCache) continue;
+        throw e;
+      }
       const rv = opts.expectedRV ?? newObj.metadata?.resourceVersion;
       if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
+        if (fromCache) continue;
         if (opts.expectedRV !== undefined || newObj.metadata?.resourceVersion !== undefined) {
           throw errors.conflict(
             this.info.plural,
@@ -308,8 +320,17 @@ export class Store {
           );
         }
       }
-      const prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
-      if (deepEqual(stripRV(prepared), stripRV(cur))) return cur; // no-op: no new revision, as upstream
+      let prepared: Obj;
+      try {
+        prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
+      } catch (e) {
+        if (fromCache) continue;
+        throw e;
+      }
+      if (deepEqual(stripRV(prepared), stripRV(cur))) {
+        if (fromCache) continue; // confirm the no-op against etcd
+        return cur; // no-op: no new revision, as upstream
+      }
       if (opts.dryRun) return prepared;
       // An update that removes the last finalizer of an object being deleted deletes it.
       if (prepared.metadata.deletionTimestamp && !(prepared.metadata.finalizers?.length > 0) && !this.hooks.customDelete) {
@@ -334,7 +355,7 @@ export class Store {
       } catch (e) {
         if (this.hooks.updateFailed) await this.hooks.updateFailed(prepared, cur).catch(() => undefined);
         if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) {
-          if (rv !== undefined && rv !== '') {
+          if (rv !== undefined && rv !== '' && !fromCache) {
             throw errors.conflict(
               this.info.plural,
               this.info.group,
@@ -498,15 +519,37 @@ export class Store {
     throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
   }
 
+  /** The current object and its revision: from the watch cache when allowed and present, else from etcd. */
+  private async readCurrent(key: string, useCache: boolean): Promise<{ obj: Obj; modRevision: number; fromCache: boolean } | null> {
+    if (useCache) {
+      const c = this.cache.peek(key);
+      if (c) return { obj: c, modRevision: Number(c.metadata.resourceVersion), fromCache: true };
+    }
+    const kv = await this.backend.get(key);
+    return kv ? { obj: this.fromKv(kv), modRevision: kv.modRevision, fromCache: false } : null;
+  }
+
   /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize). */
   async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: Obj) => Obj): Promise<Obj> {
     const key = this.key(namespace, name);
+    let useCache = true;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.backend.get(key);
+      const kv = await this.readCurrent(key, useCache);
+      const fromCache = useCache && kv?.fromCache === true;
+      useCache = false;
       if (!kv) throw this.notFound(name);
-      const cur = this.fromKv(kv);
-      const next = mutate(clone(cur));
-      if (deepEqual(stripRV(next), stripRV(cur))) return cur;
+      const cur = kv.obj;
+      let next: Obj;
+      try {
+        next = mutate(clone(cur));
+      } catch (e) {
+        if (fromCache) continue;
+        throw e;
+      }
+      if (deepEqual(stripRV(next), stripRV(cur))) {
+        if (fromCache) continue;
+        return cur;
+      }
       try {
         const rev = await this.backend.update(key, this.encode(next), kv.modRevision);
         next.metadata.resourceVersion = String(rev);
