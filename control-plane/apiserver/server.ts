@@ -26,6 +26,7 @@ import { checkBodyStructure } from './field-validation.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
+import { coreEventToV1, v1EventToCore } from './event-conversion.js';
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
 import type { Duplex } from 'node:stream';
@@ -67,7 +68,8 @@ export class ApiServer {
     for (const info of RESOURCES) {
       if (info.plural === 'bindings') continue;
       const t = opts.transformers?.get(info.group ? `${info.plural}.${info.group}` : info.plural) ?? identityTransformer;
-      this.stores.set(storeKey(info.group, info.plural), new Store(info, strategyFor(info), opts.backend, t));
+      const conversion = info.group === 'events.k8s.io' ? { fromStorage: coreEventToV1, toStorage: v1EventToCore } : undefined;
+      this.stores.set(storeKey(info.group, info.plural), new Store(info, strategyFor(info), opts.backend, t, {}, conversion));
     }
     const ns = this.store('', 'namespaces');
     Object.assign(ns.hooks, namespaceHooks(() => ns));

@@ -85,6 +85,12 @@ export function decodeContinue(token: string): ContinueToken {
   }
 }
 
+/** How objects are kept in storage when the API shape differs (events.k8s.io Events are stored as core Events). */
+export interface StorageConversion {
+  fromStorage(obj: Obj): Obj;
+  toStorage(obj: Obj): Obj;
+}
+
 export class Store {
   readonly cache: WatchCache;
 
@@ -94,6 +100,7 @@ export class Store {
     private readonly backend: Backend,
     private readonly transformer: Transformer = identityTransformer,
     readonly hooks: StoreHooks = {},
+    private readonly conversion?: StorageConversion,
   ) {
     this.cache = new WatchCache(backend, storagePrefix(info), (key, value, rev) => this.decode(key, value, rev));
   }
@@ -107,14 +114,15 @@ export class Store {
   }
 
   decode(_key: string, value: Buffer, rev: number): Obj {
-    const obj = JSON.parse(this.transformer.fromStorage(value).toString('utf8')) as Obj;
+    let obj = JSON.parse(this.transformer.fromStorage(value).toString('utf8')) as Obj;
+    if (this.conversion) obj = this.conversion.fromStorage(obj);
     obj.metadata ??= {};
     obj.metadata.resourceVersion = String(rev);
     return obj;
   }
 
   private encode(obj: Obj): Buffer {
-    const copy = { ...obj, metadata: { ...obj.metadata } };
+    const copy = { ...(this.conversion ? this.conversion.toStorage(obj) : obj), metadata: { ...obj.metadata } };
     delete copy.metadata.resourceVersion;
     const raw = Buffer.from(JSON.stringify(copy));
     if (raw.length > MAX_OBJECT_BYTES) {

@@ -130,3 +130,13 @@ describe('pod graceful deletion', () => {
     expect(r2.deleted).toBe(true);
   });
 });
+
+describe('events.k8s.io/v1 over core Events', async () => {
+  const { coreEventToV1, v1EventToCore } = await import('../../../control-plane/apiserver/event-conversion.js');
+  it('round-trips the renamed fields', () => {
+    const core = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p' }, message: 'hi', reason: 'Started', type: 'Normal', count: 3, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:01:00Z', source: { component: 'kubelet', host: 'n1' } };
+    const v1 = coreEventToV1(core);
+    expect(v1).toMatchObject({ apiVersion: 'events.k8s.io/v1', regarding: { kind: 'Pod', name: 'p' }, note: 'hi', deprecatedCount: 3, deprecatedSource: { component: 'kubelet', host: 'n1' }, reportingController: 'kubelet' });
+    expect(v1EventToCore(v1)).toMatchObject({ apiVersion: 'v1', involvedObject: { kind: 'Pod', name: 'p' }, message: 'hi', count: 3, source: { component: 'kubelet', host: 'n1' } });
+  });
+});
