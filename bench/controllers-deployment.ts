@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       let nodeName = p.spec?.nodeName;
       if (!nodeName) {
         nodeName = `hollow-${next++ % nodes}`;
-        if (kubeconfig) await client.bind(ns, p.metadata.name, nodeName, p.metadata.uid);
+        if (kubeconfig) await client.bind(ns, p.metadata.name, nodeName, p.metadata.uid).catch(() => undefined); // a retry may find it bound
       }
       const fresh = await client.get<Pod>(R.pods, ns, p.metadata.name);
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
         ...fresh,
         spec: kubeconfig ? fresh.spec : { ...fresh.spec, nodeName },
         status: {
+          ...fresh.status,
           phase: 'Running',
           podIP: `10.244.${next % 250}.${(next * 7) % 250}`,
           conditions: [
@@ -80,8 +81,9 @@ async function main(): Promise<void> {
           ],
         },
       });
-    } catch {
+    } catch (e) {
       handled.delete(key); // retried on the next event
+      if (process.env.BENCH_DEBUG) process.stderr.write(`hollow kubelet: ${(e as Error).message}\n`);
     }
   };
   podInformer.on('add', (p) => void kubelet(p));

@@ -7,7 +7,7 @@
  * the next sync, triggered by the ReplicaSets' status changes, takes the next.
  */
 
-import { clone, deepEqual, getCondition, labelSelectorMatcher, ms, removeCondition, rfc3339, setCondition } from '../util/meta.js';
+import { clone, deepEqual, getCondition, ms, removeCondition, rfc3339, setCondition } from '../util/meta.js';
 import type { Condition, Deployment, DeploymentStatus, Pod, ReplicaSet } from '../util/types.js';
 import { computeHash } from './hash.js';
 import {
@@ -598,7 +598,12 @@ function reconcileOldReplicaSets(x: Sync, newRS: ReplicaSet): boolean {
 
   // scaleDownOldReplicaSetsForRollingUpdate: then scale down while availability allows.
   let scaled = 0;
-  const available = sumStatus(x.rsList, 'availableReplicas');
+  // A ReplicaSet's status can still count pods its (just lowered) spec is about to delete: count at
+  // most spec.replicas of each, or a stale status lets this scale down below minAvailable.
+  const available = x.rsList.reduce((n, r) => {
+    const cur = x.current(r);
+    return n + Math.min(cur.status?.availableReplicas ?? 0, specReplicas(cur));
+  }, 0);
   if (available > minAvailable) {
     const total = available - minAvailable;
     for (const rs of x.olds().map((r) => x.current(r)).filter((r) => specReplicas(r) > 0).sort(byCreation)) {
@@ -609,9 +614,4 @@ function reconcileOldReplicaSets(x: Sync, newRS: ReplicaSet): boolean {
     }
   }
   return cleaned + scaled > 0;
-}
-
-/** The ReplicaSets a Deployment owns: controlled by it, or orphans matching its selector (for adoption). */
-export function deploymentSelects(d: Deployment): (labels: Record<string, string> | undefined) => boolean {
-  return labelSelectorMatcher(d.spec?.selector);
 }

@@ -29,7 +29,7 @@ export class GarbageCollector extends Controller {
       const inf = ctx.informers.informerFor<KubeObject>(info);
       this.infs.push({ info, inf });
       this.useInformer(inf);
-      const poke = () => this.queue.addAfter(GRAPH, 50);
+      const poke = () => this.queue.addAfter(GRAPH, 100); // bursts of changes collapse into one pass
       inf.on('add', poke);
       inf.on('update', (a, b) => {
         if (a === b) return poke(); // resync

@@ -22,7 +22,7 @@ export class PodGCController extends Controller {
 
   constructor(
     private readonly ctx: ControllerContext,
-    private readonly opts: { terminatedPodThreshold: number; periodMs?: number },
+    private readonly opts: { terminatedPodThreshold: number; periodMs?: number; quarantineMs?: number },
   ) {
     super({ name: POD_GC_CONTROLLER, workers: 1, logger: ctx.logger(POD_GC_CONTROLLER) });
     this.podInformer = ctx.informers.informerFor<Pod>(R.pods);
@@ -46,7 +46,7 @@ export class PodGCController extends Controller {
     const client = this.ctx.client;
     const now = this.ctx.now();
     const nodes = new Set(this.nodeInformer.store.list().map((n) => n.metadata?.name ?? ''));
-    const d = decidePodGC(this.podInformer.store.list(), nodes, this.opts.terminatedPodThreshold, this.missingSince, now);
+    const d = decidePodGC(this.podInformer.store.list(), nodes, this.opts.terminatedPodThreshold, this.missingSince, now, this.opts.quarantineMs);
     for (const n of [...this.missingSince.keys()]) if (!d.missingNodes.includes(n)) this.missingSince.delete(n);
     for (const n of d.missingNodes) if (!this.missingSince.has(n)) this.missingSince.set(n, now);
 

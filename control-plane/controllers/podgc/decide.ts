@@ -51,6 +51,7 @@ export function decidePodGC(
   threshold: number,
   missingSince: Map<string, number>,
   now: number,
+  quarantineMs = ORPHAN_QUARANTINE_MS,
 ): PodGCDecision {
   const out: PodGCDecision = { terminated: [], orphaned: [], missingNodes: [], unscheduledTerminating: [] };
   if (threshold > 0) {
@@ -68,7 +69,7 @@ export function decidePodGC(
     if (nodeNames.has(node)) continue;
     missing.add(node);
     const since = missingSince.get(node);
-    if (since !== undefined && now - since >= ORPHAN_QUARANTINE_MS) out.orphaned.push(p);
+    if (since !== undefined && now - since >= quarantineMs) out.orphaned.push(p);
   }
   out.missingNodes = [...missing].sort();
   return out;

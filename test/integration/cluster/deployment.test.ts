@@ -4,8 +4,7 @@
  * undo, scale; Endpoints / EndpointSlices of a Service; Node IPAM's pod CIDRs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findResource } from '../../../api/resources.js';
-import { deploymentDone, getJson, isReady, listPods, live, ok, spread, startCluster, until, type Cluster } from './setup.js';
+import { deploymentDone, getJson, isReady, listPods, live, ok, spread, startCluster, until, watchPods, type Cluster } from './setup.js';
 
 let c: Cluster;
 const NODES = ['node-a', 'node-b', 'node-c'];
@@ -54,42 +53,24 @@ describe('a Deployment on hollow nodes', () => {
   });
 
   it('set image: a rolling update within maxSurge 2 / maxUnavailable 1 on the pod watch stream; undo goes back', async () => {
-    const pods = new Map<string, any>();
-    const list = await getJson(c.h, '/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx');
-    for (const p of list.items) pods.set(p.metadata.uid, p);
-    let minAvailable = Infinity;
-    let maxLive = 0;
-    let events = 0;
-    const sample = () => {
-      const all = [...pods.values()].filter(live);
-      maxLive = Math.max(maxLive, all.length);
-      minAvailable = Math.min(minAvailable, all.filter(isReady).length);
-    };
-    sample();
-    const w = c.nodes.client.watch(findResource('', 'pods')!, 'default', { resourceVersion: list.metadata.resourceVersion, labelSelector: 'app=nginx' }, (ev) => {
-      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-      events++;
-      if (ev.type === 'DELETED') pods.delete(ev.object.metadata.uid);
-      else pods.set(ev.object.metadata.uid, ev.object);
-      sample();
-    });
+    const w = await watchPods(c, 'default', 'app=nginx');
     try {
       await ok(c.h, ['set', 'image', 'deployment/nginx', 'nginx=nginx:1.23']);
       const out = await ok(c.h, ['rollout', 'status', 'deployment/nginx', '--timeout=90s']);
       expect(out).toContain('successfully rolled out');
       await until('the rollout to finish', () => deploymentDone(c.h, 'default', 'nginx'), 30_000, c);
       await until('6 ready new pods and no old ones on the watch', async () => {
-        const all = [...pods.values()];
+        const all = [...w.pods.values()];
         return all.length === 6 && all.every((p) => isReady(p) && p.spec.containers[0].image === 'nginx:1.23');
       }, 30_000, c);
     } finally {
       w.stop();
     }
-    expect(events).toBeGreaterThan(12); // 6 created, 6 deleted at least
+    expect(w.events).toBeGreaterThan(12); // 6 created, 6 deleted at least
     // replicas 6, maxSurge 25% -> 2 (rounds up), maxUnavailable 25% -> 1 (rounds down)
-    expect(maxLive).toBeLessThanOrEqual(8);
-    expect(minAvailable).toBeGreaterThanOrEqual(5);
-    expect(maxLive).toBeGreaterThan(6); // it did surge
+    expect(w.maxLive, w.trace.join('\n')).toBeLessThanOrEqual(8);
+    expect(w.minReady, w.trace.join('\n') + '\n' + c.logs()).toBeGreaterThanOrEqual(5);
+    expect(w.maxLive).toBeGreaterThan(6); // it did surge
 
     const hist = await ok(c.h, ['rollout', 'history', 'deployment/nginx']);
     expect(hist).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+.*\n2\s+/);

@@ -4,6 +4,7 @@
  * and hollow nodes (test/support/hollow-nodes.ts). Plus the small waits and kubectl wrappers the
  * tests share.
  */
+import { findResource } from '../../../api/resources.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { api, kubectl, startApiServer, type ApiHandle } from '../../support/apiserver.js';
 import { HollowNodes, type HollowNodeSpec } from '../../support/hollow-nodes.js';
@@ -118,4 +119,52 @@ export async function deploymentDone(h: ApiHandle, ns: string, name: string): Pr
     avail?.status === 'True'
     ? d
     : undefined;
+}
+
+export interface PodWatch {
+  /** uid -> latest pod, as the watch stream has it. */
+  pods: Map<string, any>;
+  /** Most live (not terminating) pods and fewest live Ready pods seen after any event. */
+  maxLive: number;
+  minReady: number;
+  events: number;
+  /** Pods whose spec.nodeName changed once set (`name: a -> b`); must stay empty. */
+  rebound: string[];
+  /** One line per event (type, pod, node, ready, terminating -> live / ready counts), for failure messages. */
+  trace: string[];
+  stop(): void;
+}
+
+/**
+ * List then watch the pods matching `selector`, and after every event record how many live pods
+ * exist and how many of them are Ready (the rolling-update bounds are checked on these).
+ */
+export async function watchPods(c: Cluster, ns: string, selector: string): Promise<PodWatch> {
+  const list = await getJson(c.h, `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  const pw: PodWatch = { pods: new Map(), maxLive: 0, minReady: Infinity, events: 0, rebound: [], trace: [], stop: () => undefined };
+  for (const p of list.items) pw.pods.set(p.metadata.uid, p);
+  const sample = () => {
+    const all = [...pw.pods.values()].filter(live);
+    pw.maxLive = Math.max(pw.maxLive, all.length);
+    pw.minReady = Math.min(pw.minReady, all.filter(isReady).length);
+  };
+  sample();
+  const w = c.nodes.client.watch(findResource('', 'pods')!, ns, { resourceVersion: list.metadata.resourceVersion, labelSelector: selector }, (ev) => {
+    if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
+    pw.events++;
+    if (ev.type === 'DELETED') pw.pods.delete(ev.object.metadata.uid);
+    else {
+      const before = pw.pods.get(ev.object.metadata.uid)?.spec?.nodeName;
+      if (before && before !== ev.object.spec?.nodeName) pw.rebound.push(`${ev.object.metadata.name}: ${before} -> ${ev.object.spec?.nodeName}`);
+      pw.pods.set(ev.object.metadata.uid, ev.object);
+    }
+    sample();
+    const o = ev.object;
+    const all = [...pw.pods.values()].filter(live);
+    pw.trace.push(
+      `${new Date().toISOString().slice(17, 23)} ${ev.type} ${o.metadata.name} node=${o.spec?.nodeName ?? '-'} ready=${isReady(o)} term=${!live(o)} rv=${o.metadata.resourceVersion} -> live=${all.length} ready=${all.filter(isReady).length}`,
+    );
+  });
+  pw.stop = () => w.stop();
+  return pw;
 }
