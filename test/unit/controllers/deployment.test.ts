@@ -208,6 +208,24 @@ describe('decideDeployment: rolling update', () => {
     });
   }
 
+  it('a stale ReplicaSet status (more available than its spec) never lets the scale-down break minAvailable', () => {
+    const d0 = deploy({ replicas: 6, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: 1 } } });
+    const first = rollout(d0, []);
+    const v2 = { ...deploy({ replicas: 6, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: 1 } } }, 'nginx:2'), metadata: { ...first.dep.metadata, generation: 2 }, status: first.dep.status };
+    let list = applyActions(first.list, decideDeployment({ deployment: v2, replicaSets: first.list, now: T0 }).actions, T0);
+    const oldName = first.list[0]!.metadata!.name;
+    // The moment seen in a real run: old RS lowered to 5 but its status still counts 6 available; new RS 3 with 2 available.
+    list = list.map((r) =>
+      r.metadata?.name === oldName
+        ? { ...r, spec: { ...r.spec, replicas: 5 }, status: { ...r.status, replicas: 6, availableReplicas: 6, readyReplicas: 6 } }
+        : { ...r, spec: { ...r.spec, replicas: 3 }, status: { ...r.status, replicas: 3, availableReplicas: 2, readyReplicas: 2 } },
+    );
+    const d = decideDeployment({ deployment: v2, replicaSets: list, now: T0 + 1000 });
+    const old = (d.actions.filter((a) => a.type === 'updateReplicaSet') as { rs: ReplicaSet }[]).find((a) => a.rs.metadata?.name === oldName);
+    // minAvailable = 6 - 1 = 5; available that can be trusted = min(6, 5) + 2 = 7: at most 2 may go.
+    expect(old?.rs.spec?.replicas ?? 5).toBeGreaterThanOrEqual(3);
+  });
+
   it('the first step of 25%/25% on 4: new RS to 1 (surge), then old RS down by the availability budget', () => {
     const first = rollout(deploy(), []);
     const v2 = { ...deploy({}, 'nginx:2'), metadata: { ...first.dep.metadata, generation: 2 }, status: first.dep.status };
