@@ -372,6 +372,16 @@ function comparePorts(a: { name: string; protocol: string }, b: { name: string; 
   return a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
 }
 
+function mergeSorted(a: readonly PortArtifacts[], b: readonly PortArtifacts[]): PortArtifacts[] {
+  const out: PortArtifacts[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(comparePorts(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
+}
+
 /** Build the ruleset. Pure: same input, same output. */
 export function buildRuleset(input: RulesetInput): Ruleset {
   const mark = input.masqueradeMark ?? DEFAULT_MASQUERADE_MARK;
@@ -417,8 +427,9 @@ export function buildRuleset(input: RulesetInput): Ruleset {
   const largeCluster = totalEndpoints > threshold;
   const ctx: PortContext = { clusterCIDR: input.clusterCIDR, masqueradeAll: input.masqueradeAll, largeCluster };
 
-  const ports = [...kept, ...fresh!.map((f) => genPort(f.svc, f.pol, f.cat, ctx))];
-  if (kept.length > 0) ports.sort(comparePorts);
+  // Both lists are sorted (kept: in the previous order; fresh: by servicePortsOf): merge them.
+  const generated = fresh!.map((f) => genPort(f.svc, f.pol, f.cat, ctx));
+  const ports = kept.length === 0 ? generated : mergeSorted(kept, generated);
 
   const filterRules: string[] = [];
   const natTop: string[] = []; // KUBE-SERVICES / KUBE-NODEPORTS rules
@@ -486,31 +497,39 @@ export function buildRuleset(input: RulesetInput): Ruleset {
   // a partial sync leaves out those whose rules are the same as last time (and the whole filter
   // table when it did not change), so one endpoint change writes a handful of lines.
   const minimize = partial && (input.skipUnchangedTopLevelChains ?? true);
-  const topTexts = new Map<string, string>();
-  for (const chain of NAT_TOP_CHAINS) {
-    const prefix = `-A ${chain} `;
-    topTexts.set(chain, [...natFixed, ...natTop].filter((l) => l.startsWith(prefix)).join('\n'));
-  }
+  const topRules = new Map<string, string[]>(NAT_TOP_CHAINS.map((c) => [c, []]));
+  const natTopAll = [...natFixed, ...natTop];
+  const natTopChainOf = natTopAll.map((l) => l.slice(3, l.indexOf(' ', 3)));
+  natTopAll.forEach((l, i) => topRules.get(natTopChainOf[i])!.push(l));
+  const topTexts = new Map<string, string>([...topRules].map(([c, rs]) => [c, rs.join('\n')]));
   const skipTop = new Set<string>();
   if (minimize) for (const [c, t] of topTexts) if (previous!.topChains?.get(c) === t) skipTop.add(c);
   const filterText = filterRules.join('\n');
   const writeFilter = !(minimize && previous!.filterText === filterText);
 
   const lines: string[] = [];
-  if (writeFilter) lines.push('*filter', ...FILTER_TOP_CHAINS.map(chainLine), ...filterRules, 'COMMIT');
+  if (writeFilter) {
+    lines.push('*filter', ...FILTER_TOP_CHAINS.map(chainLine));
+    for (const l of filterRules) lines.push(l);
+    lines.push('COMMIT');
+  }
   const natLines: string[] = [];
   let natTopWritten = 0;
   for (const c of NAT_TOP_CHAINS) if (!skipTop.has(c)) natLines.push(chainLine(c));
   for (const l of natChainLines) natLines.push(l);
-  for (const l of [...natFixed, ...natTop]) {
-    const chain = l.slice(3, l.indexOf(' ', 3));
-    if (skipTop.has(chain)) continue;
+  natTopAll.forEach((l, i) => {
+    if (skipTop.has(natTopChainOf[i])) return;
     natLines.push(l);
     natTopWritten++;
-  }
+  });
   for (const b of natChainBlocks) natLines.push(b);
   for (const c of deleted) natLines.push(`-X ${c}`);
-  if (natLines.length > 0) lines.push('*nat', ...natLines, 'COMMIT');
+  if (natLines.length > 0) {
+    // (no spread: tens of thousands of arguments can overflow the stack)
+    lines.push('*nat');
+    for (const l of natLines) lines.push(l);
+    lines.push('COMMIT');
+  }
 
   const state: RulesetState = {
     natChains: activeChains,
