@@ -41,6 +41,8 @@ export function renderLogs(content: string, opts: LogOptions): string {
     if (opts.sinceTime === undefined || Date.parse(pendingTime) >= opts.sinceTime) out.push((opts.timestamps ? `${pendingTime} ` : '') + pending + '\n');
     pending = '';
   }
+  // A partial line at the end (no newline yet) is shown as it is, as upstream does.
+  if (pending && (opts.sinceTime === undefined || Date.parse(pendingTime) >= opts.sinceTime)) out.push((opts.timestamps ? `${pendingTime} ` : '') + pending);
   let lines = opts.tailLines !== undefined && opts.tailLines >= 0 ? out.slice(Math.max(0, out.length - opts.tailLines)) : out;
   let text = lines.join('');
   if (opts.limitBytes !== undefined && opts.limitBytes >= 0) text = Buffer.from(text).subarray(0, opts.limitBytes).toString('utf8');

@@ -53,7 +53,7 @@ export function readFacts(base: Omit<NodeFacts, 'cpuCount' | 'memoryBytes' | 'ke
 
 /** Capacity as upstream formats it: cpu in cores, memory in Ki, pods. */
 export function capacity(f: NodeFacts): Record<string, string> {
-  return { cpu: String(f.cpuCount), memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: String(f.maxPods), 'ephemeral-storage': '0' };
+  return { cpu: String(f.cpuCount), memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: String(f.maxPods) };
 }
 
 function cond(prev: Obj[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, now: Date): Obj {

@@ -395,7 +395,9 @@ export class PodWorkers extends Controller {
       ...(s.terminating ? { terminating: true } : {}),
     });
     const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
-    if (this.lastStatus.get(pod.metadata.uid) === text && JSON.stringify(pod.status?.containerStatuses ?? []) !== '[]') return;
+    // Skip the write when this kubelet wrote the same status and the API still shows it (someone
+    // else, e.g. the node lifecycle controller marking pods not Ready, may have changed it).
+    if (this.lastStatus.get(pod.metadata.uid) === text && statusEssentials(pod.status) === statusEssentials(status)) return;
     try {
       await this.o.client.patch(PODS(), pod.metadata.namespace, pod.metadata.name, { status }, 'merge', { subresource: 'status' });
       this.lastStatus.set(pod.metadata.uid, text);
@@ -483,6 +485,14 @@ export class PodWorkers extends Controller {
     }
     return orphans.size;
   }
+}
+
+/** What must agree between the API's pod status and the kubelet's (pure): phase, IP, condition statuses, container IDs / readiness / states. */
+export function statusEssentials(s: Obj | undefined): string {
+  if (!s) return '';
+  const conds = ((s.conditions ?? []) as Obj[]).map((c) => `${c.type}=${c.status}`).sort().join(',');
+  const cs = ((s.containerStatuses ?? []) as Obj[]).map((c) => `${c.name}:${c.containerID ?? ''}:${c.ready}:${c.restartCount}:${Object.keys(c.state ?? {})[0] ?? ''}:${c.state?.waiting?.reason ?? ''}`).join(',');
+  return `${s.phase}|${s.podIP ?? ''}|${conds}|${cs}`;
 }
 
 /** ConfigMaps and Secrets a pod names in env, envFrom and volumes (pure). */

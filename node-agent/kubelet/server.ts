@@ -8,6 +8,8 @@
  *   WS   /exec/{ns}/{pod}[/{container}]              ?command=..&container=..&stdin&stdout&stderr&tty
  *        subprotocols v5.channel.k8s.io / v4.channel.k8s.io: each binary message is one channel byte
  *        (0 stdin, 1 stdout, 2 stderr, 3 error/status JSON, 4 resize JSON, 255 close (v5)) + data.
+ *   WS   /portForward/{ns}/{pod}                    subprotocol SPDY/3.1+portforward.k8s.io (SPDY tunnelled in
+ *        binary messages, kubectl 1.32's default), or a plain `Upgrade: SPDY/3.1` (its fallback).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +21,7 @@ import type { Logger } from '../../api/client/log.js';
 import { LABELS, type ContainerRuntime, type ContainerStatus } from '../runtime/runtime.js';
 import { groupByName } from './pod-sync.js';
 import { streamLogs } from './logs.js';
+import { PortForwardSession } from './portforward.js';
 
 type Obj = Record<string, any>;
 
@@ -32,6 +35,14 @@ export interface KubeletServerOptions {
   pod: (namespace: string, name: string) => Obj | undefined;
   pods: () => Obj[];
   log: Logger;
+}
+
+export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
+
+/** The WebSocket subprotocol the kubelet answers with (pure): exec v5 / v4, or the port-forward SPDY tunnel. */
+export function selectSubprotocol(offered: Set<string>): string | false {
+  for (const p of ['v5.channel.k8s.io', 'v4.channel.k8s.io', PORT_FORWARD_TUNNEL]) if (offered.has(p)) return p;
+  return false;
 }
 
 /** Who may use the kubelet API (pure): the API server's kubelet client cert, or a system:masters cert. */
@@ -58,6 +69,29 @@ export function execStatus(exitCode: number | undefined, error?: string): Obj {
   };
 }
 
+/**
+ * Which container's logs a request means (pure), as upstream's validateContainerLogStatus: `previous`
+ * is lastState's container; otherwise the running one, the terminated one, or (waiting after a crash)
+ * lastState's. Returns the runtime id (without the `containerd://` scheme).
+ */
+export function logContainerID(status: Obj | undefined, name: string, podName: string, previous: boolean): { id?: string; error?: string } {
+  if (!status) return {};
+  const strip = (cid: string | undefined) => (cid ? cid.replace(/^[a-z]+:\/\//, '') : undefined);
+  const last = status.lastState?.terminated;
+  const st = status.state ?? {};
+  if (previous) {
+    return last?.containerID ? { id: strip(last.containerID)! } : { error: `previous terminated container "${name}" in pod "${podName}" not found` };
+  }
+  if (st.running) return { id: strip(status.containerID)! };
+  if (st.terminated) {
+    const id = strip(st.terminated.containerID) ?? strip(last?.containerID);
+    return id ? { id } : { error: `container "${name}" in pod "${podName}" is terminated` };
+  }
+  if (last?.containerID) return { id: strip(last.containerID)! };
+  if (st.waiting) return { error: `container "${name}" in pod "${podName}" is waiting to start: ${st.waiting.reason ?? 'ContainerCreating'}` };
+  return {};
+}
+
 /** The container a request means: the named one, or the only one (pure). */
 export function pickContainer(pod: Obj, name: string | null | undefined): { name?: string; error?: string } {
   const all: Obj[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
@@ -70,7 +104,7 @@ export class KubeletServer {
   private server: Server | undefined;
   private readonly wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (protocols) => (protocols.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
+    handleProtocols: (protocols) => selectSubprotocol(protocols),
   });
 
   constructor(private readonly o: KubeletServerOptions) {}
@@ -152,13 +186,17 @@ export class KubeletServer {
     if (!pod) return { code: 404, error: `pod "${podName}" not found` };
     const pick = pickContainer(pod, container);
     if (!pick.name) return { code: 400, error: pick.error! };
-    const list = groupByName(await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: pod.metadata.uid, [LABELS.containerName]: pick.name } })).get(pick.name) ?? [];
-    const c = previous ? list[1] : list[0];
-    if (!c) {
-      return previous
-        ? { code: 400, error: `previous terminated container "${pick.name}" in pod "${podName}" not found` }
-        : { code: 400, error: `container "${pick.name}" in pod "${podName}" is waiting to start: ContainerCreating` };
+    const statuses: Obj[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const chosen = logContainerID(statuses.find((s) => s.name === pick.name), pick.name, podName, previous);
+    let id = chosen.id;
+    if (!id && !chosen.error) {
+      // No status yet: the newest container the runtime has.
+      const list = groupByName(await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: pod.metadata.uid, [LABELS.containerName]: pick.name } })).get(pick.name) ?? [];
+      id = (previous ? list[1] : list[0])?.id;
     }
+    if (!id) return { code: 400, error: chosen.error ?? `container "${pick.name}" in pod "${podName}" is waiting to start: ContainerCreating` };
+    const c = await this.o.runtime.containerStatus(id).catch(() => undefined);
+    if (!c) return { code: 400, error: `container "${pick.name}" in pod "${podName}" is not available` };
     return { pod, c, name: pick.name };
   }
 
@@ -197,6 +235,7 @@ export class KubeletServer {
     const url = new URL(req.url ?? '/', 'https://kubelet');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const q = url.searchParams;
+    if (parts[0] === 'portForward' && parts.length >= 3) return this.portForward(req, socket, head, parts[1]!, parts[2]!);
     if (parts[0] !== 'exec' || parts.length < 3) {
       return this.reject(socket, 400, status(400, 'BadRequest', `${parts[0] ?? ''} is not supported by kubelab's kubelet over this protocol`));
     }
@@ -213,6 +252,47 @@ export class KubeletServer {
     if (f.c.state !== 'running') return this.reject(socket, 400, status(400, 'BadRequest', `container ${f.name} is not running`));
     const id = f.c.id;
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.exec(ws, id, command, opts));
+  }
+
+  private portForward(req: IncomingMessage, socket: Duplex, head: Buffer, ns: string, podName: string): void {
+    const pod = this.o.pod(ns, podName);
+    if (!pod) return this.reject(socket, 404, status(404, 'NotFound', `pod "${podName}" not found`));
+    const podIP: string | undefined = pod.status?.podIP;
+    if (!podIP) return this.reject(socket, 400, status(400, 'BadRequest', `pod ${podName} has no IP yet`));
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    const log = (m: string) => this.o.log.warn(m);
+    if (upgrade === 'websocket') {
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (ws.protocol !== PORT_FORWARD_TUNNEL) {
+          ws.close(1002, 'port-forward needs the SPDY/3.1+portforward.k8s.io subprotocol');
+          return;
+        }
+        const session = new PortForwardSession({
+          podIP,
+          podUid: pod.metadata.uid,
+          send: (b) => ws.readyState === ws.OPEN && ws.send(b, { binary: true }),
+          close: () => ws.close(1000),
+          log,
+        });
+        ws.on('message', (d: Buffer | ArrayBuffer | Buffer[]) => session.receive(Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d)));
+        ws.on('close', () => session.shutdown());
+        ws.on('error', () => session.shutdown());
+      });
+      return;
+    }
+    if (upgrade !== 'spdy/3.1') return this.reject(socket, 400, status(400, 'BadRequest', 'unable to upgrade: missing upgrade headers in request'));
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+    const session = new PortForwardSession({
+      podIP,
+      podUid: pod.metadata.uid,
+      send: (b) => socket.writable && socket.write(b),
+      close: () => socket.end(),
+      log,
+    });
+    if (head.length) session.receive(head);
+    socket.on('data', (d: Buffer) => session.receive(d));
+    socket.on('close', () => session.shutdown());
+    socket.on('error', () => session.shutdown());
   }
 
   private async exec(ws: WebSocket, id: string, command: string[], opts: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<void> {

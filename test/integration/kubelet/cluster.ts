@@ -18,7 +18,7 @@ import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { freePort, waitFor } from '../../support/net.js';
 import { REPO, type ApiHandle } from '../../support/apiserver.js';
-import { startContainerd, startRegistry, netnsPurge, type Containerd, type Registry } from '../runtime/services.js';
+import { startContainerd, startDockerd, startRegistry, netnsPurge, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
 
 export const PREFIX = 'kubelab-test-kubelet-';
 export const NODE = 'test-kubelet-n1';
@@ -66,8 +66,11 @@ export function clearLeftovers(): void {
 export interface Cluster {
   api: ApiHandle;
   etcd: EtcdHandle;
-  containerd: Containerd;
+  runtime: 'containerd' | 'docker';
+  containerd?: Containerd;
+  dockerd?: Dockerd;
   registry: Registry;
+  ca: { certPem: string; keyPem: string };
   kubeletLog: () => string;
   /** Run a command in the node's network namespace. */
   inNode(cmd: string[]): string;
@@ -83,7 +86,7 @@ function build(): string {
   return out;
 }
 
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(runtime: 'containerd' | 'docker' = 'containerd'): Promise<Cluster> {
   clearLeftovers();
   mkdirSync(STATE, { recursive: true });
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -120,9 +123,19 @@ export async function startCluster(): Promise<Cluster> {
     cleanups.push(() => etcd.stop());
     const registry = await startRegistry();
     cleanups.push(() => registry.stop());
-    const containerd = await startContainerd();
-    await containerd.purge(PREFIX);
-    cleanups.push(() => containerd.stop(PREFIX));
+    let containerd: Containerd | undefined;
+    let dockerd: Dockerd | undefined;
+    if (runtime === 'containerd') {
+      const cd = await startContainerd();
+      containerd = cd;
+      await cd.purge(PREFIX);
+      cleanups.push(() => cd.stop(PREFIX));
+    } else {
+      const dd = await startDockerd();
+      dockerd = dd;
+      cleanups.push(() => dd.stop());
+    }
+    const endpoint = containerd ? `unix://${containerd.address}` : `unix://${dockerd!.socketPath}`;
 
     // The registry, reachable from the node at HOST_IP:5000.
     const [regHost, regPort] = registry.addr.split(':');
@@ -196,11 +209,12 @@ export async function startCluster(): Promise<Cluster> {
       const args = [
         `--net=/run/netns/${NODE_NETNS}`, process.execPath, join(dist, 'cli/main.js'), 'kubelet',
         `--kubeconfig=${nodeKubeconfig}`, `--hostname-override=${NODE}`, `--node-ip=${NODE_IP}`,
-        `--container-runtime-endpoint=unix://${containerd.address}`,
+        `--container-runtime-endpoint=${endpoint}`,
         `--root-dir=${join(STATE, 'root')}`, `--pod-logs-dir=${join(STATE, 'pods-logs')}`, '--cni-bin-dir=/usr/lib/cni',
         `--tls-cert-file=${files.kcrt}`, `--tls-private-key-file=${files.kkey}`, `--client-ca-file=${files.ca}`,
         `--address=${NODE_IP}`, '--port=10250',
-        `--registry-mirror=docker.io=http://${HOST_IP}:${fwdPort}`, `--insecure-registry=${HOST_IP}:${fwdPort}`,
+        // containerd: the kubelet pulls (from the node netns, through the forwarder); docker: dockerd pulls (host netns, loopback).
+        ...(containerd ? [`--registry-mirror=docker.io=http://${HOST_IP}:${fwdPort}`, `--insecure-registry=${HOST_IP}:${fwdPort}`] : [`--registry-mirror=docker.io=${registry.mirror}`, `--insecure-registry=${registry.addr}`]),
         '--node-status-update-frequency=2s', `--cluster-cidr=10.213.0.0/16`,
       ];
       kubelet = spawn('nsenter', args, { stdio: ['ignore', out, out], env: { ...process.env, KUBELAB_LOG_LEVEL: 'info' } });
@@ -230,7 +244,7 @@ export async function startCluster(): Promise<Cluster> {
     });
 
     return {
-      api, etcd, containerd, registry,
+      api, etcd, runtime, ...(containerd ? { containerd } : {}), ...(dockerd ? { dockerd } : {}), registry, ca,
       kubeletLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       inNode: (cmd) => sh('nsenter', [`--net=/run/netns/${NODE_NETNS}`, ...cmd]),
       startKubelet,

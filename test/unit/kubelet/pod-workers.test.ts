@@ -1,0 +1,198 @@
+/**
+ * The pod workers driven step by step against FakeApiClient, a fake runtime and a fake pod network:
+ * create -> Running, crash -> restart -> CrashLoopBackOff, missing ConfigMap -> waits, bad image ->
+ * ErrImagePull / ImagePullBackOff, graceful delete -> final DELETE with the uid precondition, orphans.
+ * (Files go to a temporary root dir.)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventRecorder } from '../../../api/client/event-recorder.js';
+import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { Informer } from '../../../api/client/informer.js';
+import { silentLogger } from '../../../api/client/log.js';
+import { findResource } from '../../../api/resources.js';
+import { PodWorkers } from '../../../node-agent/kubelet/pod-workers.js';
+import type { PodNetwork } from '../../../node-agent/network/cni.js';
+import { LABELS } from '../../../node-agent/runtime/runtime.js';
+import { FakeRuntime } from './fake-runtime.js';
+
+const PODS = findResource('', 'pods')!;
+const CMS = findResource('', 'configmaps')!;
+const EVENTS = findResource('', 'events')!;
+
+class FakeNetwork implements PodNetwork {
+  readonly pods = new Map<string, string>();
+  private next = 2;
+  async setUp(uid: string) {
+    if (!this.pods.has(uid)) this.pods.set(uid, `10.244.1.${this.next++}`);
+    return { ip: this.pods.get(uid)! };
+  }
+  async tearDown(uid: string) {
+    this.pods.delete(uid);
+  }
+  netnsPath(uid: string) {
+    return `/run/netns/kubelab-node01-${uid}`;
+  }
+  recorded(uid: string) {
+    const ip = this.pods.get(uid);
+    return ip ? { ip } : undefined;
+  }
+  listUids() {
+    return [...this.pods.keys()];
+  }
+}
+
+let api: FakeApiClient;
+let rt: FakeRuntime;
+let net: FakeNetwork;
+let inf: Informer<any>;
+let w: PodWorkers;
+let root: string;
+let clock: number;
+
+beforeEach(async () => {
+  api = new FakeApiClient({ gracefulPodDeletion: true });
+  rt = new FakeRuntime();
+  net = new FakeNetwork();
+  root = mkdtempSync(join(tmpdir(), 'kubelab-unit-kubelet-'));
+  clock = Date.UTC(2026, 0, 1);
+  rt.now = () => new Date(clock);
+  inf = new Informer({ client: api, resource: PODS, fieldSelector: 'spec.nodeName=node01', logger: silentLogger });
+  w = new PodWorkers({
+    client: api, runtime: rt, runtimeName: 'containerd', pods: inf, cni: net,
+    recorder: new EventRecorder(api, { component: 'kubelet', host: 'node01', logger: silentLogger }),
+    nodeName: 'node01', nodeIP: '192.168.56.21', rootDir: root, podLogsDir: join(root, 'logs'), pull: {},
+    podCIDR: () => '10.244.1.0/24', logger: silentLogger, now: () => clock,
+  });
+  inf.start();
+  await inf.waitForSync();
+});
+
+afterEach(async () => {
+  w.stop();
+  await inf.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function addPod(spec: Record<string, any>, name = 'web') {
+  const [p] = api.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', ...spec } });
+  await waitCache(() => !!inf.store.get(`default/${name}`));
+  return p;
+}
+async function waitCache(cond: () => boolean) {
+  for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+const status = (name = 'web') => api.peek(PODS, 'default', name)?.status;
+const reasons = async () => {
+  await new Promise((r) => setTimeout(r, 20));
+  return api.objects(EVENTS).map((e: any) => `${e.reason}`);
+};
+
+describe('PodWorkers', () => {
+  it('runs a pod: pull, create, start, status Running with IPs and containerd:// IDs', async () => {
+    await addPod({ containers: [{ name: 'nginx', image: 'nginx' }] });
+    expect(await w.processKey('default/web')).toBe(true);
+    expect(rt.calls).toEqual(['pull nginx', 'create nginx 0', 'start nginx']);
+    const s = status();
+    expect(s.phase).toBe('Running');
+    expect(s.podIP).toBe('10.244.1.2');
+    expect(s.hostIP).toBe('192.168.56.21');
+    expect(s.containerStatuses[0].containerID).toMatch(/^containerd:\/\/0+1$/);
+    expect(s.containerStatuses[0].imageID).toMatch(/^docker.io\/library\/nginx@sha256:/);
+    const spec = [...rt.containers.values()][0]!.spec;
+    expect(spec.hostname).toBe('web');
+    expect(spec.netnsPath).toBe(net.netnsPath(api.peek(PODS, 'default', 'web').metadata.uid));
+    expect(spec.logPath).toMatch(/logs\/default_web_[0-9a-f-]+\/nginx\/0\.log$/);
+    expect(await reasons()).toEqual(expect.arrayContaining(['Pulling', 'Pulled', 'Created', 'Started']));
+    // a second sync changes nothing (idempotent)
+    rt.calls.length = 0;
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual([]);
+  });
+
+  it('restarts a crashed container, then backs off (CrashLoopBackOff)', async () => {
+    await addPod({ containers: [{ name: 'c', image: 'busybox:1', command: ['false'] }] });
+    rt.images.add('busybox:1');
+    await w.processKey('default/web');
+    const first = [...rt.containers.keys()][0]!;
+    clock += 1000;
+    rt.exit(first, 1);
+    await w.processKey('default/web');
+    expect(rt.calls.filter((c) => c.startsWith('create'))).toEqual(['create c 0', 'create c 1']);
+    const second = [...rt.containers.keys()][1]!;
+    clock += 1000;
+    rt.exit(second, 1);
+    await w.processKey('default/web');
+    const cs = status().containerStatuses[0];
+    expect(cs.state.waiting.reason).toBe('CrashLoopBackOff');
+    expect(cs.restartCount).toBe(1);
+    expect(cs.lastState.terminated.exitCode).toBe(1);
+    clock += 10_001;
+    await w.processKey('default/web');
+    expect(rt.calls.filter((c) => c.startsWith('create'))).toEqual(['create c 0', 'create c 1', 'create c 2']);
+  });
+
+  it('waits for a missing ConfigMap with a FailedMount event, then starts', async () => {
+    await addPod({ containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'v', mountPath: '/etc/x' }] }], volumes: [{ name: 'v', configMap: { name: 'cfg' } }] });
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual([]);
+    expect(status().containerStatuses[0].state.waiting.reason).toBe('ContainerCreating');
+    const ev = api.objects(EVENTS).find((e: any) => e.reason === 'FailedMount');
+    await new Promise((r) => setTimeout(r, 20));
+    expect((ev ?? api.objects(EVENTS).find((e: any) => e.reason === 'FailedMount'))?.message).toBe('MountVolume.SetUp failed for volume "v" : configmap "cfg" not found');
+    api.seed(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { a: 'b' } });
+    await w.processKey('default/web');
+    expect(rt.calls).toContain('start c');
+    const mounts = [...rt.containers.values()][0]!.spec.mounts!;
+    expect(mounts.find((m) => m.containerPath === '/etc/x')!.hostPath).toMatch(/volumes\/kubernetes.io~configmap\/v$/);
+  });
+
+  it('an image that does not exist: ErrImagePull, then ImagePullBackOff; other pods unaffected', async () => {
+    rt.badImages.add('nope');
+    await addPod({ containers: [{ name: 'c', image: 'nope' }] });
+    await addPod({ containers: [{ name: 'c', image: 'nginx' }] }, 'ok');
+    await w.processKey('default/web');
+    expect(status().containerStatuses[0].state.waiting.reason).toBe('ErrImagePull');
+    clock += 1000;
+    await w.processKey('default/web');
+    expect(status().containerStatuses[0].state.waiting).toEqual({ reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope"' });
+    await w.processKey('default/ok');
+    expect(status('ok').phase).toBe('Running');
+  });
+
+  it('a command that cannot start: the runtime error in the status and an event', async () => {
+    rt.startError = 'exec: "nope": executable file not found in $PATH';
+    await addPod({ restartPolicy: 'Never', containers: [{ name: 'c', image: 'nginx', command: ['nope'] }] });
+    await w.processKey('default/web');
+    const cs = status().containerStatuses[0];
+    expect(cs.state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: rt.startError });
+    expect(status().phase).toBe('Failed');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.objects(EVENTS).some((e: any) => e.reason === 'Failed' && e.message === `Error: ${rt.startError}`)).toBe(true);
+  });
+
+  it('graceful delete: stops the containers, tears the network down, deletes with grace 0 and the uid precondition', async () => {
+    const p = await addPod({ terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    await api.delete(PODS, 'default', 'web');
+    await waitCache(() => !!inf.store.get('default/web')?.metadata.deletionTimestamp);
+    await w.processKey('default/web');
+    expect(rt.containers.size).toBe(0);
+    expect(net.pods.size).toBe(0);
+    const del = api.actionsFor('delete', 'pods').pop()!;
+    expect(del.options).toMatchObject({ gracePeriodSeconds: 0, preconditions: { uid: (p as any).metadata.uid } });
+    expect(api.peek(PODS, 'default', 'web')).toBeUndefined();
+  });
+
+  it('removes containers and networks of pods that no longer exist', async () => {
+    await rt.createContainer({ name: 'x', image: 'nginx', labels: { [LABELS.podUid]: 'gone-uid', [LABELS.containerName]: 'x' } });
+    await net.setUp('99999999-2222-3333-4444-555555555555');
+    await addPod({ containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(await w.cleanupOrphans()).toBe(2);
+    expect([...rt.containers.values()].map((c) => c.labels[LABELS.podUid])).toEqual([api.peek(PODS, 'default', 'web').metadata.uid]);
+    expect(net.pods.size).toBe(1);
+  });
+});
