@@ -14,6 +14,7 @@ import { DeploymentController } from '../../../control-plane/controllers/deploym
 import { EndpointsController, EndpointSliceController } from '../../../control-plane/controllers/endpoints/controller.js';
 import { GarbageCollector } from '../../../control-plane/controllers/garbagecollector/controller.js';
 import { TaintEvictionController } from '../../../control-plane/controllers/nodelifecycle/controller.js';
+import { PodGCController } from '../../../control-plane/controllers/podgc/controller.js';
 import { NodeIpamController } from '../../../control-plane/controllers/nodeipam/controller.js';
 import { ReplicaSetController } from '../../../control-plane/controllers/replicaset/controller.js';
 import { ServiceAccountController } from '../../../control-plane/controllers/serviceaccount/controller.js';
@@ -223,5 +224,25 @@ describe('taint eviction on the fake API', () => {
     await c.update(R.nodes, { ...node, spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
     await waitFor(() => !c.peek(R.pods, 'default', 'plain'), 'plain pod evicted');
     expect(c.peek(R.pods, 'default', 'tolerant')).toBeDefined();
+  });
+});
+
+describe('pod GC on the fake API', () => {
+  it('force-deletes pods of a node that is gone and terminated pods over the threshold', async () => {
+    const h = start((ctx) => [new PodGCController(ctx, { terminatedPodThreshold: 1, periodMs: 30, quarantineMs: 0 })]);
+    const c = h.client;
+    c.seed(R.nodes, { metadata: { name: 'node01' } });
+    const pod = (name: string, node: string, phase: string, reason?: string) =>
+      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: node, containers: [{ name: 'c' }] }, status: { phase, reason } });
+    pod('on-gone-node', 'node09', 'Running');
+    pod('ok', 'node01', 'Running');
+    pod('done', 'node01', 'Succeeded');
+    pod('evicted', 'node01', 'Failed', 'Evicted'); // evicted pods go first
+    await waitFor(() => c.objects(R.pods, 'default').length === 2, 'pods collected').catch((e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(c.objects<Pod>(R.pods, 'default').map((p) => [p.metadata?.name, p.metadata?.creationTimestamp, p.status?.phase]))}`);
+    });
+    expect(c.objects<Pod>(R.pods, 'default').map((p) => p.metadata?.name).sort()).toEqual(['done', 'ok']);
+    const del = c.actionsFor('delete', 'pods').find((a) => a.name === 'on-gone-node');
+    expect(del?.options).toMatchObject({ gracePeriodSeconds: 0 });
   });
 });
