@@ -264,10 +264,13 @@ describe.each(['containerd', 'docker'] as const)('kubelet on %s', (runtime) => {
     expect(cs.lastState.terminated.exitCode).toBe(1);
     expect(cs.restartCount).toBeGreaterThanOrEqual(1);
     expect(cs.state.waiting.message).toMatch(/^back-off \d+s restarting failed container=c pod=crash_default/);
-    const prev = await kubectl(c.api, ['logs', 'crash', '--previous']);
-    expect(prev.stdout).toContain('dying');
+    // With Docker the CRI log is copied from dockerd's json log by a detached copier: allow it a moment.
+    let prev = '';
+    await waitFor(async () => (prev = (await kubectl(c.api, ['logs', 'crash', '--previous'])).stdout).includes('dying'), 10_000, `--previous logs (last: ${JSON.stringify(prev)})`);
+    expect(prev).toContain('dying');
     // While it waits in CrashLoopBackOff, plain `kubectl logs` shows the last run too (as upstream).
-    expect((await kubectl(c.api, ['logs', 'crash'])).stdout).toContain('dying');
+    let cur = '';
+    await waitFor(async () => (cur = (await kubectl(c.api, ['logs', 'crash'])).stdout).includes('dying'), 10_000, `logs (last: ${JSON.stringify(cur)})`);
   });
 
   it('kubectl delete pod stops the containers, removes the pod network and the pod object', async () => {
