@@ -20,6 +20,8 @@ export interface EtcdBackendOptions {
   keyFile?: string;
   /** Per-call deadline; a call over it fails with ERR_STORAGE_UNAVAILABLE. */
   callTimeoutMs?: number;
+  /** Unlimited lists are read in pages of this many keys at one revision (default 1000). */
+  listPageSize?: number;
 }
 
 /** The key range [prefix, prefixEnd): etcd's "all keys with this prefix". */
@@ -61,9 +63,14 @@ function isWatchCompaction(e: unknown): boolean {
 export class EtcdBackend implements Backend {
   readonly client: Etcd3;
   private readonly timeoutMs: number;
+  private readonly pageSize: number;
 
   constructor(opts: EtcdBackendOptions) {
-    const options: IOptions = { hosts: opts.endpoints };
+    // Lists of thousands of objects exceed gRPC's default 4 MiB receive limit.
+    const options: IOptions = {
+      hosts: opts.endpoints,
+      grpcOptions: { 'grpc.max_receive_message_length': 1024 * 1024 * 1024, 'grpc.max_send_message_length': 16 * 1024 * 1024 },
+    };
     if (opts.caFile) {
       options.credentials = {
         rootCertificate: readFileSync(opts.caFile),
@@ -73,6 +80,7 @@ export class EtcdBackend implements Backend {
     }
     this.client = new Etcd3(options);
     this.timeoutMs = opts.callTimeoutMs ?? 10_000;
+    this.pageSize = opts.listPageSize ?? 1000;
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -99,7 +107,24 @@ export class EtcdBackend implements Backend {
     return kv ? toKv(kv) : null;
   }
 
+
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    if (!opts.limit) {
+      const items: KeyValue[] = [];
+      let page = await this.listOnce(prefix, { ...opts, limit: this.pageSize });
+      const revision = page.revision;
+      items.push(...page.items);
+      while (page.more && page.items.length > 0) {
+        const last = page.items[page.items.length - 1]!.key;
+        page = await this.listOnce(prefix, { startKey: last + '\x00', revision, limit: this.pageSize });
+        items.push(...page.items);
+      }
+      return { items, revision, more: false };
+    }
+    return this.listOnce(prefix, opts);
+  }
+
+  private async listOnce(prefix: string, opts: ListOptions): Promise<ListResult> {
     const start = opts.startKey && opts.startKey > prefix ? opts.startKey : prefix;
     const req: RPC.IRangeRequest = { key: Buffer.from(start), range_end: prefixEnd(prefix) };
     if (opts.limit && opts.limit > 0) req.limit = opts.limit;
