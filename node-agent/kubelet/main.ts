@@ -95,7 +95,8 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     ...(config.nodeIP ? { nodeIP: config.nodeIP } : {}),
     rootDir: config.rootDir,
     podLogsDir: config.podLogsDir,
-    pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries },
+    // Mirrors are authoritative: a node never falls back to the registry itself (no traffic off the machine).
+    pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries, mirrorFallback: false },
     podCIDR,
     logger: log,
   });

@@ -41,6 +41,7 @@ export function endpointsFor(domain: string, opts: PullOptions = {}): string[] {
   const mirrors = (opts.mirrors?.[domain] ?? []).map(withScheme);
   const self = withScheme(registryHost(domain));
   const selfUrl = insecure.has(domain) ? `http://${registryHost(domain)}` : self;
+  if (mirrors.length > 0 && opts.mirrorFallback === false) return mirrors;
   return [...mirrors, selfUrl];
 }
 

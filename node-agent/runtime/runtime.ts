@@ -41,6 +41,11 @@ export interface PullOptions {
   insecureRegistries?: string[];
   /** Mirrors per registry host, tried in order before the registry itself: `{ 'docker.io': ['http://127.0.0.1:5000'] }`. */
   mirrors?: Record<string, string[]>;
+  /**
+   * When a registry has mirrors, whether the registry itself is tried after them (containerd's behaviour,
+   * the default). The kubelet turns it off: a lab node must never reach out of the machine.
+   */
+  mirrorFallback?: boolean;
 }
 
 export interface PullResult {

@@ -168,7 +168,7 @@ export class DockerRuntime implements ContainerRuntime {
     const canonical = normalizedName(r);
     const suffix = r.digest ? `@${r.digest}` : `:${r.tag}`;
     const candidates = (opts.mirrors?.[r.domain] ?? []).map((m) => `${m.replace(/^https?:\/\//, '').replace(/\/+$/, '')}/${r.path}${suffix}`);
-    candidates.push(canonical);
+    if (candidates.length === 0 || opts.mirrorFallback !== false) candidates.push(canonical);
     const errors: string[] = [];
     let notFoundSeen = false;
     for (const cand of candidates) {

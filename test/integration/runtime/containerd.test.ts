@@ -23,7 +23,8 @@ runtimeSuite({
     return {
       runtime: new ContainerdRuntime({ address, namespace }),
       reconnect: () => new ContainerdRuntime({ address, namespace }),
-      pull: { mirrors: { 'docker.io': [registry.mirror] } },
+      // mirrorFallback off: a test never reaches a registry off this machine
+      pull: { mirrors: { 'docker.io': [registry.mirror] }, mirrorFallback: false },
     };
   },
   async teardown() {
@@ -39,7 +40,7 @@ runtimeSuite({
     const a = new ContainerdRuntime({ address, namespace: `${PREFIX}node-a` });
     const b = new ContainerdRuntime({ address, namespace: `${PREFIX}node-b` });
     try {
-      const pull = { mirrors: { 'docker.io': [registry!.mirror] } };
+      const pull = { mirrors: { 'docker.io': [registry!.mirror] }, mirrorFallback: false };
       await a.pullImage('busybox', pull);
       await b.pullImage('busybox', pull);
       const labels = { [LABELS.podUid]: 'same-pod-uid' };

@@ -18,7 +18,8 @@ runtimeSuite({
     return {
       runtime: new DockerRuntime({ socketPath }),
       reconnect: () => new DockerRuntime({ socketPath }),
-      pull: { mirrors: { 'docker.io': [registry.mirror] } },
+      // mirrorFallback off: a test never reaches a registry off this machine
+      pull: { mirrors: { 'docker.io': [registry.mirror] }, mirrorFallback: false },
     };
   },
   async teardown() {
