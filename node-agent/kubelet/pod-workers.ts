@@ -470,14 +470,21 @@ export class PodWorkers extends Controller {
 
   /** Containers and pod networks of pods that no longer exist here (after a restart or a missed delete). */
   async cleanupOrphans(): Promise<number> {
+    // List what the runtime and CNI hold FIRST, and take the live set after: a pod that arrives while the
+    // runtime is being listed already has a sandbox or netns, and must count as live, not as an orphan.
+    const containers = await this.o.runtime.listContainers();
+    const netUids = this.o.cni.listUids();
     const live = new Set(this.o.pods.store.list().map((p) => p.metadata.uid as string));
-    for (const [key, uid] of this.known) if (!this.o.pods.store.get(key)) live.delete(uid);
+    for (const [key, uid] of this.known) {
+      if (this.o.pods.store.get(key)) live.add(uid);
+      else live.delete(uid);
+    }
     const orphans = new Set<string>();
-    for (const c of await this.o.runtime.listContainers()) {
+    for (const c of containers) {
       const uid = c.labels[LABELS.podUid];
       if (uid && !live.has(uid)) orphans.add(uid);
     }
-    for (const uid of this.o.cni.listUids()) if (!live.has(uid)) orphans.add(uid);
+    for (const uid of netUids) if (!live.has(uid)) orphans.add(uid);
     for (const uid of orphans) {
       if (this.terminating.has(uid)) continue;
       this.log.info('removing orphaned pod', { uid });

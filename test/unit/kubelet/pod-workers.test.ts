@@ -186,6 +186,24 @@ describe('PodWorkers', () => {
     expect(api.peek(PODS, 'default', 'web')).toBeUndefined();
   });
 
+  it('a pod that arrives while the runtime is being listed is not taken for an orphan', async () => {
+    const orig = rt.listContainers.bind(rt);
+    rt.listContainers = async (f) => {
+      // Meanwhile a new pod is bound and its worker creates its sandbox and containers.
+      const p = await addPod({ containers: [{ name: 'c', image: 'nginx' }] }, 'late');
+      await w.processKey('default/late');
+      void p;
+      return orig(f);
+    };
+    try {
+      expect(await w.cleanupOrphans()).toBe(0);
+    } finally {
+      rt.listContainers = orig;
+    }
+    // Its pod network (set up while the runtime was being listed) is still there.
+    expect([...net.pods.keys()]).toEqual([api.peek(PODS, 'default', 'late').metadata.uid]);
+  });
+
   it('removes containers and networks of pods that no longer exist', async () => {
     await rt.createContainer({ name: 'x', image: 'nginx', labels: { [LABELS.podUid]: 'gone-uid', [LABELS.containerName]: 'x' } });
     await net.setUp('99999999-2222-3333-4444-555555555555');
