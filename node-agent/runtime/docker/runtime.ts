@@ -163,7 +163,17 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  async pullImage(ref: string, opts: PullOptions = {}): Promise<PullResult> {
+  /** Pulls run one at a time: each tags the mirror's image as the canonical name and drops the mirror tag,
+   *  so two pulls of the same image at once (two pods starting together) would remove each other's tag. */
+  private pullChain: Promise<unknown> = Promise.resolve();
+
+  pullImage(ref: string, opts: PullOptions = {}): Promise<PullResult> {
+    const run = this.pullChain.then(() => this.pullImageNow(ref, opts));
+    this.pullChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pullImageNow(ref: string, opts: PullOptions): Promise<PullResult> {
     const r = parseImageRef(ref);
     const canonical = normalizedName(r);
     const suffix = r.digest ? `@${r.digest}` : `:${r.tag}`;

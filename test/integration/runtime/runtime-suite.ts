@@ -127,6 +127,12 @@ export function runtimeSuite(target: SuiteTarget): void {
       expect(all.some((i) => i.names.includes('docker.io/library/busybox:latest'))).toBe(true);
     });
 
+    it('concurrent pulls of one image (two pods starting together) all succeed', async () => {
+      const results = await Promise.all([rt.pullImage('nginx', env.pull), rt.pullImage('nginx', env.pull), rt.pullImage('nginx:latest', env.pull)]);
+      expect(new Set(results.map((r) => r.imageId)).size).toBe(1);
+      expect((await rt.imageStatus('nginx'))?.imageId).toBe(results[0]!.imageId);
+    });
+
     it('fails to pull an image that does not exist with a not-found error', async () => {
       await expect(rt.pullImage('doesnotexist', env.pull)).rejects.toThrow(/not found/i);
     });
