@@ -5,6 +5,7 @@
  * path (`spec.containers[0].image`) and `reason` the CauseType (`FieldValueInvalid`, ...).
  */
 import type { StatusCause } from '../../../api/errors.js';
+import { dns1123SubdomainErrors, labelKeyErrors, labelValueErrors, maxLenError, regexError } from '../../../api/labels.js';
 import {
   approximateFloat,
   canonicalQuantity as sharedCanonicalQuantity,
@@ -96,18 +97,8 @@ export const fieldErr = {
 // String-shape validators (k8s.io/apimachinery/pkg/util/validation): each returns messages.
 // ---------------------------------------------------------------------------------------------
 
-export function maxLenError(length: number): string {
-  return `must be no more than ${length} characters`;
-}
-export function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  let m = msg + ' (e.g. ';
-  examples.forEach((e, i) => {
-    if (i > 0) m += ' or ';
-    m += `'${e}', `;
-  });
-  return m + `regex used for validation is '${fmt}')`;
-}
+// maxLenError and regexError are api/labels.ts's (one formatting of upstream's messages).
+export { maxLenError, regexError };
 export function emptyError(): string {
   return 'must be non-empty';
 }
@@ -122,8 +113,6 @@ export const DNS1123LabelMaxLength = 63;
 const dns1123LabelRe = new RegExp(`^${dns1123LabelFmt}$`);
 
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
-const dns1123SubdomainErrMsg =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 export const DNS1123SubdomainMaxLength = 253;
 const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
 
@@ -142,12 +131,8 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123SubdomainMaxLength) errs.push(maxLenError(DNS1123SubdomainMaxLength));
-  if (!dns1123SubdomainRe.test(value)) errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
-  return errs;
-}
+/** validation.IsDNS1123Subdomain: api/labels.ts's. */
+export const isDNS1123Subdomain = dns1123SubdomainErrors;
 
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
@@ -156,51 +141,11 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
-const qualifiedNameCharFmt = '[A-Za-z0-9]';
-const qualifiedNameExtCharFmt = '[-A-Za-z0-9_.]';
-const qualifiedNameFmt = `(${qualifiedNameCharFmt}${qualifiedNameExtCharFmt}*)?${qualifiedNameCharFmt}`;
-const qualifiedNameErrMsg =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const qualifiedNameMaxLength = 63;
-const qualifiedNameRe = new RegExp(`^${qualifiedNameFmt}$`);
+/** A label key / annotation key / finalizer (validation.IsQualifiedName): api/labels.ts's. */
+export const isQualifiedName = labelKeyErrors;
 
-/** A label key / annotation key / finalizer: optional DNS-subdomain prefix and '/', then a name. */
-export function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0]!;
-  } else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
-    if (prefix.length === 0) errs.push('prefix part ' + emptyError());
-    else for (const m of isDNS1123Subdomain(prefix)) errs.push('prefix part ' + m);
-  } else {
-    return [
-      'a qualified name ' +
-        regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc') +
-        " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-    ];
-  }
-  if (name.length === 0) errs.push('name part ' + emptyError());
-  else if (name.length > qualifiedNameMaxLength) errs.push('name part ' + maxLenError(qualifiedNameMaxLength));
-  if (!qualifiedNameRe.test(name)) errs.push('name part ' + regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc'));
-  return errs;
-}
-
-const labelValueFmt = `(${qualifiedNameFmt})?`;
-const labelValueErrMsg =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-export const LabelValueMaxLength = 63;
-const labelValueRe = new RegExp(`^${labelValueFmt}$`);
-
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > LabelValueMaxLength) errs.push(maxLenError(LabelValueMaxLength));
-  if (!labelValueRe.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+/** validation.IsValidLabelValue: api/labels.ts's. */
+export const isValidLabelValue = labelValueErrors;
 
 export function isValidPortNum(port: number): string[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
