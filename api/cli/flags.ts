@@ -22,15 +22,15 @@ export class FlagError extends KubeError {
   }
 }
 
-/** Parse a Go duration (`40s`, `1m30s`, `500ms`, `2h`) into milliseconds; a bare number is seconds. */
+/** Parse a Go duration (`40s`, `1m30s`, `500ms`, `2h`, `250us`, `10ns`) into milliseconds; a bare number is seconds. */
 export function parseDuration(text: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
   let total = 0;
   let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+  for (const m of text.matchAll(re)) {
+    total += Number(m[1]) * units[m[2]!]!;
     consumed += m[0].length;
   }
   if (consumed !== text.length || text.length === 0) throw new FlagError(`invalid duration "${text}"`);

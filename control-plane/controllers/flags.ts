@@ -4,6 +4,7 @@
  */
 
 import { KubeError } from '../../api/errors.js';
+import { parseDuration } from '../../api/cli/flags.js';
 
 export interface ControllerManagerOptions {
   kubeconfig?: string;
@@ -72,23 +73,8 @@ export const FLAGS: Record<string, FlagDef> = {
   help: { key: 'help', kind: 'bool', def: false, help: 'Show this help.' },
 };
 
-/** Go's time.ParseDuration for the units flags use: `500ms`, `5s`, `1m30s`, `2h`. */
-export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let i = 0;
-  if (!s) throw new Error('invalid duration ""');
-  while (i < s.length) {
-    re.lastIndex = i;
-    const m = re.exec(s);
-    if (!m) throw new Error(`invalid duration "${s}"`);
-    total += Number(m[1]) * unit[m[2]!]!;
-    i = re.lastIndex;
-  }
-  return total;
-}
+/** Go durations, as every component parses them (api/cli/flags.ts). */
+export { parseDuration };
 
 function bad(msg: string): KubeError {
   return new KubeError('BadRequest', msg, { code: 'ERR_CONFIG' });

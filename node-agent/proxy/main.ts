@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type http from 'node:http';
 import { KubeError } from '../../api/errors.js';
+import { parseDuration } from '../../api/cli/flags.js';
 import { findResource } from '../../api/resources.js';
 import { KubeClient, type ApiClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
@@ -54,20 +55,8 @@ function badFlag(msg: string): KubeError {
   return new KubeError('BadRequest', msg, { code: 'ERR_CONFIG' });
 }
 
-/** Go duration syntax ("1s", "500ms", "1m30s", "2h"); a bare number means seconds. */
-export function parseDuration(s: string): number {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * units[m[2]];
-    consumed += m[0].length;
-  }
-  if (consumed !== s.length || consumed === 0) throw badFlag(`invalid duration "${s}"`);
-  return total;
-}
+/** Go durations, as every component parses them (api/cli/flags.ts); a bare number means seconds. */
+export { parseDuration };
 
 const BOOL_FLAGS = new Set(['masquerade-all', 'cleanup', 'help']);
 const VALUE_FLAGS = new Set([
