@@ -4,7 +4,7 @@
  * (WebSocket for exec and port-forward) are piped both ways.
  */
 import { request as httpsRequest } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KubeError } from '../../api/errors.js';
 import type { RequestInfo } from './request-info.js';
@@ -43,42 +43,42 @@ export function kubeletPath(info: RequestInfo, pod: Obj | undefined, search: str
   return '/' + info.parts.map(encodeURIComponent).join('/') + search;
 }
 
+/** The HTTPS request to the kubelet serving this API request (same method, headers less our credentials). */
+function kubeletRequest(opts: KubeletClientOptions, req: IncomingMessage, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): ClientRequest {
+  if (pod && !pod.spec?.nodeName) throw new KubeError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
+  if (!node) throw new KubeError('NotFound', `nodes "${pod?.spec?.nodeName ?? ''}" not found`);
+  const { host, port } = nodeAddress(node);
+  const url = new URL(req.url ?? '/', 'https://x');
+  const headers = { ...req.headers };
+  delete headers.authorization;
+  delete headers.host;
+  return httpsRequest({
+    host,
+    port,
+    path: kubeletPath(info, pod, url.search),
+    method: req.method,
+    headers,
+    ...(opts.caPem ? { ca: opts.caPem } : { rejectUnauthorized: false }),
+    ...(opts.certPem ? { cert: opts.certPem } : {}),
+    ...(opts.keyPem ? { key: opts.keyPem } : {}),
+  });
+}
+
+/** A response's status line and headers as raw HTTP/1.1 text, less the named headers (lower case). */
+function rawHead(res: IncomingMessage, skip: readonly string[] = []): string {
+  let text = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    if (skip.includes(res.rawHeaders[i]!.toLowerCase())) continue;
+    text += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+  }
+  return text;
+}
+
+/** Plain requests (logs, node proxy): the kubelet's answer is streamed back. Upgrades take createKubeletUpgradeProxy. */
 export function createKubeletProxy(opts: KubeletClientOptions) {
   return async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): Promise<void> => {
-    if (pod && !pod.spec?.nodeName) {
-      throw new KubeError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
-    }
-    if (!node) throw new KubeError('NotFound', `nodes "${pod?.spec?.nodeName ?? ''}" not found`);
-    const { host, port } = nodeAddress(node);
-    const url = new URL(req.url ?? '/', 'https://x');
-    const path = kubeletPath(info, pod, url.search);
-    const headers = { ...req.headers };
-    delete headers.authorization;
-    delete headers.host;
+    const up = kubeletRequest(opts, req, info, pod, node);
     await new Promise<void>((resolve, reject) => {
-      const up = httpsRequest({
-        host,
-        port,
-        path,
-        method: req.method,
-        headers,
-        ...(opts.caPem ? { ca: opts.caPem } : { rejectUnauthorized: false }),
-        ...(opts.certPem ? { cert: opts.certPem } : {}),
-        ...(opts.keyPem ? { key: opts.keyPem } : {}),
-      });
-      up.on('upgrade', (upRes, upSocket, upHead) => {
-        // Hand the upgraded kubelet stream to the client's socket.
-        const sock = req.socket;
-        let head = `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\n`;
-        for (let i = 0; i < upRes.rawHeaders.length; i += 2) head += `${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}\r\n`;
-        sock.write(head + '\r\n');
-        if (upHead.length) sock.write(upHead);
-        upSocket.pipe(sock);
-        sock.pipe(upSocket);
-        upSocket.on('error', () => sock.destroy());
-        sock.on('error', () => upSocket.destroy());
-        upSocket.on('close', () => resolve());
-      });
       up.on('response', (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
@@ -94,28 +94,10 @@ export function createKubeletProxy(opts: KubeletClientOptions) {
 /** Pipe an upgraded (WebSocket/SPDY) request to the kubelet and the kubelet's 101 back: exec, attach, port-forward. */
 export function createKubeletUpgradeProxy(opts: KubeletClientOptions) {
   return async (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): Promise<void> => {
-    if (pod && !pod.spec?.nodeName) throw new KubeError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
-    if (!node) throw new KubeError('NotFound', `nodes "${pod?.spec?.nodeName ?? ''}" not found`);
-    const { host, port } = nodeAddress(node);
-    const url = new URL(req.url ?? '/', 'https://x');
-    const headers = { ...req.headers };
-    delete headers.authorization;
-    delete headers.host;
+    const up = kubeletRequest(opts, req, info, pod, node);
     await new Promise<void>((resolve, reject) => {
-      const up = httpsRequest({
-        host,
-        port,
-        path: kubeletPath(info, pod, url.search),
-        method: req.method,
-        headers,
-        ...(opts.caPem ? { ca: opts.caPem } : { rejectUnauthorized: false }),
-        ...(opts.certPem ? { cert: opts.certPem } : {}),
-        ...(opts.keyPem ? { key: opts.keyPem } : {}),
-      });
       up.on('upgrade', (upRes, upSocket, upHead) => {
-        let text = `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\n`;
-        for (let i = 0; i < upRes.rawHeaders.length; i += 2) text += `${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}\r\n`;
-        socket.write(text + '\r\n');
+        socket.write(rawHead(upRes) + '\r\n');
         if (upHead.length) socket.write(upHead);
         if (head.length) upSocket.write(head);
         upSocket.pipe(socket);
@@ -129,17 +111,11 @@ export function createKubeletUpgradeProxy(opts: KubeletClientOptions) {
       });
       up.on('response', (upRes) => {
         // The kubelet refused the upgrade: relay its answer as a plain response.
-        let text = `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\n`;
-        for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
-          const k = upRes.rawHeaders[i]!.toLowerCase();
-          if (k === 'connection' || k === 'transfer-encoding') continue;
-          text += `${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}\r\n`;
-        }
         const chunks: Buffer[] = [];
         upRes.on('data', (c: Buffer) => chunks.push(c));
         upRes.on('end', () => {
           const body = Buffer.concat(chunks);
-          socket.end(text + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n` + body.toString('utf8'));
+          socket.end(rawHead(upRes, ['connection', 'transfer-encoding']) + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n` + body.toString('utf8'));
           resolve();
         });
       });
