@@ -5,9 +5,9 @@
  * no iptables). Leftovers of a killed run (processes from our pidfiles, containers, mounts, netns)
  * are cleared at start.
  */
+import { freePort, waitFor as pollUntil } from '../../support/net.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -17,7 +17,6 @@ import { ContainerdRuntime } from '../../../node-agent/runtime/containerd/runtim
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const STATE = join(REPO, '.test-state', 'runtime');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number): boolean {
   try {
@@ -36,15 +35,9 @@ function cmdline(pid: number): string {
   }
 }
 
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, stepMs = 50): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(stepMs);
-  }
+/** test/support/net.ts's waitFor, with this file's argument order. */
+export function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, stepMs = 50): Promise<void> {
+  return pollUntil(cond, timeoutMs, what, stepMs);
 }
 
 /** Stop the process a pidfile names, only if its command line contains `mustContain` (ours). */
@@ -72,17 +65,7 @@ export function unmountUnder(dir: string): void {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
+export { freePort };
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
   return execFileSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
