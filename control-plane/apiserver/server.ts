@@ -10,6 +10,7 @@ import { RESOURCES, apiVersionOf, findResource, type ResourceInfo } from '../../
 import type { Backend } from '../storage/backend.js';
 import { Store, type Obj, type DeleteOptions } from './store.js';
 import { strategyFor } from './strategies/strategy.js';
+import { labelSelectorString } from './strategies/printers.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { authorize, isPublicPath } from './authz.js';
@@ -620,16 +621,7 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   return opts;
 }
 
+/** Scale.status.selector: the selector's string form (metav1.LabelSelectorAsSelector(...).String()). */
 function selectorString(sel: Obj | undefined): string {
-  if (!sel) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
+  return labelSelectorString(sel) ?? '';
 }

@@ -5,6 +5,7 @@
  */
 import type { TableColumn } from './strategy.js';
 import { selectorIsEmpty } from './validation.js';
+import { formatLabelSelector, labelSelectorToSelector } from '../../../api/labels.js';
 
 // ---------------------------------------------------------------------------------------------
 // duration.HumanDuration and timestamps
@@ -75,40 +76,18 @@ export function formatLabels(labels: Record<string, string> | undefined): string
   return keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
 
-/** metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key; '' for none; undefined if invalid. */
+/** metav1.LabelSelectorAsSelector(...).String() (api/labels.ts): '' for none; undefined if invalid. */
 export function labelSelectorString(sel: any): string | undefined {
   if (!sel || selectorIsEmpty(sel)) return '';
-  const reqs: { key: string; s: string }[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, s: `${k}=${v}` });
-  for (const r of sel.matchExpressions ?? []) {
-    const vals = [...(r?.values ?? [])].sort().join(',');
-    switch (r?.operator) {
-      case 'In':
-        reqs.push({ key: r.key, s: `${r.key} in (${vals})` });
-        break;
-      case 'NotIn':
-        reqs.push({ key: r.key, s: `${r.key} notin (${vals})` });
-        break;
-      case 'Exists':
-        reqs.push({ key: r.key, s: r.key });
-        break;
-      case 'DoesNotExist':
-        reqs.push({ key: r.key, s: `!${r.key}` });
-        break;
-      default:
-        return undefined;
-    }
+  try {
+    return labelSelectorToSelector(sel).toString();
+  } catch {
+    return undefined;
   }
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.s).join(',');
 }
 
-/** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid. */
-export function formatLabelSelector(sel: any): string {
-  const s = labelSelectorString(sel);
-  if (s === undefined) return '<error>';
-  return s === '' ? '<none>' : s;
-}
+/** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid (api/labels.ts's). */
+export { formatLabelSelector };
 
 function joinHostPort(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
