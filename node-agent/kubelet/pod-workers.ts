@@ -53,6 +53,9 @@ export interface PodWorkersOptions {
   now?: () => number;
 }
 
+/** After a failed pull, the next sync (which reports ImagePullBackOff while the back-off runs). */
+const PULL_ERROR_RESYNC_MS = 1000;
+
 /** Default imagePullPolicy: Always for `:latest` or no tag, else IfNotPresent. */
 export function defaultPullPolicy(image: string): string {
   if (image.includes('@')) return 'IfNotPresent';
@@ -89,6 +92,8 @@ export class PodWorkers extends Controller {
   private readonly pullFailedAt = new Map<string, number>();
   private readonly imageRefs: Record<string, string> = {};
   private readonly lastStatus = new Map<string, string>();
+  /** uid -> statusEssentials of the status this kubelet last wrote (set before the write's watch event can arrive). */
+  private readonly writtenStatus = new Map<string, string>();
   private readonly terminating = new Set<string>();
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -96,7 +101,10 @@ export class PodWorkers extends Controller {
   constructor(private readonly o: PodWorkersOptions) {
     super({ name: 'kubelet-pod-workers', workers: o.workers ?? 10, ...(o.logger ? { logger: o.logger } : {}) });
     this.now = o.now ?? Date.now;
-    this.watchInformer(o.pods);
+    // Like upstream's pod config source, the kubelet's own status writes do not start a sync (the
+    // sync right after an ErrImagePull would overwrite it with ImagePullBackOff before anyone saw it);
+    // spec/metadata changes, informer resyncs and statuses someone else wrote do.
+    this.watchInformer(o.pods, { filterUpdate: (oldPod, newPod) => podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(newPod.metadata.uid)) });
     this.probes = new ProbeManager(
       o.runtime,
       (key) => this.enqueue(key),
@@ -282,12 +290,15 @@ export class PodWorkers extends Controller {
       return true;
     } catch (e) {
       const msg = (e as Error).message;
-      this.pullBackoff.next(bkey, now);
-      this.pullFailedAt.set(bkey, now);
+      // The window starts when the pull failed (a slow failing pull must not eat it), and the next
+      // sync comes well inside it, so the status goes ErrImagePull -> ImagePullBackOff as upstream's does.
+      const failed = this.now();
+      const delay = this.pullBackoff.next(bkey, failed);
+      this.pullFailedAt.set(bkey, failed);
       this.o.recorder.event(ref, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
       this.o.recorder.event(ref, 'Warning', 'Failed', 'Error: ErrImagePull');
       waiting[c.name] = { reason: 'ErrImagePull', message: msg };
-      requeue(Math.max(200, this.pullBackoff.get(bkey, now)));
+      requeue(Math.min(PULL_ERROR_RESYNC_MS, delay));
       return false;
     }
   }
@@ -398,10 +409,15 @@ export class PodWorkers extends Controller {
     // Skip the write when this kubelet wrote the same status and the API still shows it (someone
     // else, e.g. the node lifecycle controller marking pods not Ready, may have changed it).
     if (this.lastStatus.get(pod.metadata.uid) === text && statusEssentials(pod.status) === statusEssentials(status)) return;
+    const uid: string = pod.metadata.uid;
+    const before = this.writtenStatus.get(uid);
+    this.writtenStatus.set(uid, statusEssentials(status));
     try {
       await this.o.client.patch(PODS(), pod.metadata.namespace, pod.metadata.name, { status }, 'merge', { subresource: 'status' });
-      this.lastStatus.set(pod.metadata.uid, text);
+      this.lastStatus.set(uid, text);
     } catch (e) {
+      if (before === undefined) this.writtenStatus.delete(uid);
+      else this.writtenStatus.set(uid, before);
       if (e instanceof KubeError && e.reason === 'NotFound') return;
       throw e;
     }
@@ -466,6 +482,7 @@ export class PodWorkers extends Controller {
     this.pullBackoff.forgetPrefix(`${uid}/`);
     this.waiting.delete(uid);
     this.lastStatus.delete(uid);
+    this.writtenStatus.delete(uid);
   }
 
   /** Containers and pod networks of pods that no longer exist here (after a restart or a missed delete). */
@@ -495,6 +512,22 @@ export class PodWorkers extends Controller {
 }
 
 /** What must agree between the API's pod status and the kubelet's (pure): phase, IP, condition statuses, container IDs / readiness / states. */
+/**
+ * Does a pod update need a sync? An informer resync (same object) does; so does any change outside
+ * the status (spec, labels, annotations, deletion); a status change does only when it is not the
+ * status this kubelet wrote itself (`written`, as statusEssentials), e.g. the node lifecycle
+ * controller marking the pod not Ready.
+ */
+export function podUpdateNeedsSync(oldPod: Obj, newPod: Obj, written: string | undefined): boolean {
+  if (oldPod === newPod) return true;
+  const rest = (p: Obj) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = (p.metadata ?? {}) as Obj;
+    return JSON.stringify({ meta, spec: p.spec });
+  };
+  if (rest(oldPod) !== rest(newPod)) return true;
+  return statusEssentials(newPod.status) !== written;
+}
+
 export function statusEssentials(s: Obj | undefined): string {
   if (!s) return '';
   const conds = ((s.conditions ?? []) as Obj[]).map((c) => `${c.type}=${c.status}`).sort().join(',');

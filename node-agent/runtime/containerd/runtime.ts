@@ -360,20 +360,32 @@ export class ContainerdRuntime implements ContainerRuntime {
     ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const out: ContainerStatus[] = [];
-    for (const c of containers) {
+    for (let c of containers) {
       if (!matchLabels(c.labels, filter?.labels)) continue;
       const t = byId.get(c.id);
-      if (t?.status === 'STOPPED') void this.finalize(c.id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
+      if (t?.status === 'STOPPED') c = await this.finalized(c, t);
       out.push(deriveStatus(c.id, c.labels, timestampToDate(c.created_at) ?? new Date(0), t ? taskView(t) : undefined));
     }
     return out;
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    const c = await this.getContainer(id);
+    let c = await this.getContainer(id);
     const t = await this.getTask(id);
-    if (t?.status === 'STOPPED') void this.finalize(id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
+    if (t?.status === 'STOPPED') c = await this.finalized(c, t);
     return deriveStatus(id, c.labels, timestampToDate(c.created_at) ?? new Date(0), t ? taskView(t) : undefined);
+  }
+
+  /**
+   * A stopped task whose exit is not yet recorded: record it first (exit code, and whether the cgroup
+   * counted an OOM kill), then answer from the recorded labels. Answering from the bare task would say
+   * `Error` for an OOM-killed container whose exit event is still on its way, and a pod that ends with
+   * it would keep that reason.
+   */
+  private async finalized(c: PbContainer, t: PbProcess): Promise<PbContainer> {
+    if (c.labels[K.exitCode] !== undefined || c.labels[K.startError] !== undefined) return c;
+    await this.finalize(c.id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
+    return this.getContainer(c.id).catch(() => c);
   }
 
   // ---------------------------------------------------------------- exec

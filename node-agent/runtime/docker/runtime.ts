@@ -130,6 +130,9 @@ export function mapState(s: Docker.ContainerInspectInfo['State']): Pick<Containe
   return out;
 }
 
+/** How long after a SIGKILL exit an OOM notice may still be on its way from dockerd. */
+const OOM_NOTICE_MS = 1000;
+
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly listeners = new Set<(e: ContainerExit) => void>();
@@ -396,6 +399,22 @@ export class DockerRuntime implements ContainerRuntime {
     if (sandbox) await this.removeSandboxIfUnused(sandbox);
   }
 
+  /**
+   * Inspect a container; one SIGKILLed (137) moments ago and not (yet) marked OOMKilled is inspected
+   * again once its OOM notice had time to arrive. dockerd handles containerd's `/tasks/exit` and
+   * `/tasks/oom` events independently, so the exit can be visible before the OOM flag; reporting
+   * `Error` then would stick to a pod that ends with that container.
+   */
+  private async settledInspect(id: string): Promise<Docker.ContainerInspectInfo> {
+    const info = await this.docker.getContainer(id).inspect();
+    const s = info.State;
+    if (s.Status !== 'exited' || s.ExitCode !== 137 || s.OOMKilled || this.oomSeen.has(info.Id)) return info;
+    const wait = Date.parse(s.FinishedAt) + OOM_NOTICE_MS - Date.now();
+    if (!(wait > 0)) return info;
+    await new Promise((r) => setTimeout(r, Math.min(wait, OOM_NOTICE_MS)));
+    return this.docker.getContainer(id).inspect();
+  }
+
   private toStatus(info: Docker.ContainerInspectInfo): ContainerStatus {
     const state = this.oomSeen.has(info.Id) ? { ...info.State, OOMKilled: true } : info.State;
     const labels: Record<string, string> = {};
@@ -418,7 +437,7 @@ export class DockerRuntime implements ContainerRuntime {
     const out: ContainerStatus[] = [];
     for (const c of list) {
       try {
-        const st = this.toStatus(await this.docker.getContainer(c.Id).inspect());
+        const st = this.toStatus(await this.settledInspect(c.Id));
         if (matchLabels(st.labels, filter?.labels)) out.push(st);
       } catch (e) {
         if (statusCode(e) !== 404) throw e;
@@ -429,7 +448,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async containerStatus(id: string): Promise<ContainerStatus> {
     try {
-      return this.toStatus(await this.docker.getContainer(id).inspect());
+      return this.toStatus(await this.settledInspect(id));
     } catch (e) {
       if (statusCode(e) === 404) throw notFound('container', id);
       throw runtimeError(dockerMessage(e), e);
@@ -520,7 +539,7 @@ export class DockerRuntime implements ContainerRuntime {
           continue;
         }
         const id = ev.id;
-        void this.docker.getContainer(ev.id).inspect().then((info) => {
+        void this.settledInspect(ev.id).then((info) => {
           const exit: ContainerExit = {
             id: info.Id,
             exitCode: info.State.ExitCode,

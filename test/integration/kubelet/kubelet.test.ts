@@ -213,7 +213,9 @@ describe.each(['containerd', 'docker'] as const)('kubelet on %s', (runtime) => {
       const r = (await pod('noimg'))?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
       if (r) seen.add(r);
       return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-    }, 40_000, 'ErrImagePull then ImagePullBackOff', 50);
+    }, 40_000, 'ErrImagePull then ImagePullBackOff', 50).finally(async () => {
+      if (process.env.KL_DEBUG) console.log((await api(c.api, 'GET', '/api/v1/namespaces/default/events')).json().items.filter((e: any) => e.involvedObject.name === 'noimg').map((e: any) => `${e.firstTimestamp} ${e.lastTimestamp} ${e.count} ${e.reason}: ${e.message}`).join('\n'), [...seen]);
+    });
     expect((await pod('web')).status.phase).toBe('Running');
   });
 

@@ -153,8 +153,12 @@ describe('PodWorkers', () => {
     rt.badImages.add('nope');
     await addPod({ containers: [{ name: 'c', image: 'nope' }] });
     await addPod({ containers: [{ name: 'c', image: 'nginx' }] }, 'ok');
+    const after: number[] = [];
+    w.enqueueAfter = (_key: unknown, ms: number) => void after.push(ms);
     await w.processKey('default/web');
     expect(status().containerStatuses[0].state.waiting.reason).toBe('ErrImagePull');
+    // The next sync comes inside the 10 s back-off, not at its end (which would pull again).
+    expect(after).toEqual([1000]);
     clock += 1000;
     await w.processKey('default/web');
     expect(status().containerStatuses[0].state.waiting).toEqual({ reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope"' });

@@ -4,7 +4,7 @@ import { kubeletConfig, parseTaint } from '../../../node-agent/kubelet/config.js
 import { buildEnv, expandVars } from '../../../node-agent/kubelet/env.js';
 import { renderLogs, parseCriLine } from '../../../node-agent/kubelet/logs.js';
 import { capacity, initialNode, nodeConditions, nodeLease, type NodeFacts } from '../../../node-agent/kubelet/node-status.js';
-import { defaultPullPolicy, referencedSources, runtimeResources } from '../../../node-agent/kubelet/pod-workers.js';
+import { defaultPullPolicy, podUpdateNeedsSync, referencedSources, runtimeResources, statusEssentials } from '../../../node-agent/kubelet/pod-workers.js';
 import { nextProbeAt, probePort, probeSettings, recordProbe, initialProbeState } from '../../../node-agent/kubelet/probes.js';
 import { authorizedClient, execStatus, pickContainer } from '../../../node-agent/kubelet/server.js';
 import { containerMounts, planVolumes, VolumeError } from '../../../node-agent/kubelet/volumes.js';
@@ -297,4 +297,20 @@ describe('container settings', () => {
     expect(runtimeResources({ resources: { requests: { cpu: '250m' }, limits: { cpu: '500m', memory: '64Mi' } } })).toEqual({ cpuShares: 256, cpuPeriod: 100000, cpuQuota: 50000, memoryLimitBytes: 67108864 });
     expect(runtimeResources({})).toEqual({ cpuShares: 2 });
   });
+});
+
+describe('which pod updates start a sync', () => {
+  const running = { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] };
+  const base = { ...pod(), status: running };
+  const mine = statusEssentials(running);
+  const cases: [string, Record<string, any>, string | undefined, boolean][] = [
+    ['the status this kubelet wrote', { ...base, metadata: { ...base.metadata, resourceVersion: '9' } }, mine, false],
+    ['a status someone else wrote (not Ready)', { ...base, status: { ...running, conditions: [{ type: 'Ready', status: 'False' }] } }, mine, true],
+    ['a status before this kubelet wrote any', base, undefined, true],
+    ['a new label', { ...base, metadata: { ...base.metadata, labels: { app: 'other' } } }, mine, true],
+    ['a deletion', { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }, mine, true],
+    ['a spec change', { ...base, spec: { ...base.spec, activeDeadlineSeconds: 5 } }, mine, true],
+  ];
+  it.each(cases)('%s', (_what, next, written, want) => expect(podUpdateNeedsSync(base, next, written)).toBe(want));
+  it('an informer resync (the same object) always does', () => expect(podUpdateNeedsSync(base, base, mine)).toBe(true));
 });
