@@ -319,14 +319,7 @@ export class Store {
       const rv = opts.expectedRV ?? newObj.metadata?.resourceVersion;
       if (rv !== undefined && rv !== '' && rv !== cur.metadata.resourceVersion) {
         if (fromCache) continue;
-        if (opts.expectedRV !== undefined || newObj.metadata?.resourceVersion !== undefined) {
-          throw errors.conflict(
-            this.info.plural,
-            this.info.group,
-            name,
-            'the object has been modified; please apply your changes to the latest version and try again',
-          );
-        }
+        if (opts.expectedRV !== undefined || newObj.metadata?.resourceVersion !== undefined) throw this.modified(name);
       }
       let prepared: Obj;
       try {
@@ -343,41 +336,51 @@ export class Store {
       // An update that removes the last finalizer of an object being deleted deletes it.
       if (prepared.metadata.deletionTimestamp && !(prepared.metadata.finalizers?.length > 0) && !this.hooks.customDelete) {
         if (!(prepared.metadata.deletionGracePeriodSeconds > 0)) {
-          try {
-            await this.backend.delete(key, kv.modRevision);
-          } catch (e) {
-            if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
-            if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
-            throw e;
-          }
+          if ((await this.compareAndSwap(name, () => this.backend.delete(key, kv.modRevision))) === RETRY) continue;
           if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
           return prepared;
         }
       }
       if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(prepared, cur);
+      let rev: number | typeof RETRY;
       try {
-        const rev = await this.backend.update(key, this.encode(prepared), kv.modRevision);
-        prepared.metadata.resourceVersion = String(rev);
-        if (this.hooks.updateCommitted) await this.hooks.updateCommitted(prepared, cur).catch(() => undefined);
-        return prepared;
+        rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(prepared), kv.modRevision));
       } catch (e) {
         if (this.hooks.updateFailed) await this.hooks.updateFailed(prepared, cur).catch(() => undefined);
-        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) {
-          if (rv !== undefined && rv !== '' && !fromCache) {
-            throw errors.conflict(
-              this.info.plural,
-              this.info.group,
-              name,
-              'the object has been modified; please apply your changes to the latest version and try again',
-            );
-          }
-          continue;
-        }
-        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
         throw e;
       }
+      if (rev === RETRY) {
+        if (this.hooks.updateFailed) await this.hooks.updateFailed(prepared, cur).catch(() => undefined);
+        if (rv !== undefined && rv !== '' && !fromCache) throw this.modified(name);
+        continue;
+      }
+      prepared.metadata.resourceVersion = String(rev);
+      if (this.hooks.updateCommitted) await this.hooks.updateCommitted(prepared, cur).catch(() => undefined);
+      return prepared;
     }
-    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+    throw this.tooManyUpdates(name);
+  }
+
+  /**
+   * One compare-and-swap write: a revision mismatch (someone wrote first) answers RETRY for the caller's
+   * loop to re-read, a vanished key is 404 NotFound, anything else is thrown as it is.
+   */
+  private async compareAndSwap<T>(name: string, write: () => Promise<T>): Promise<T | typeof RETRY> {
+    try {
+      return await write();
+    } catch (e) {
+      if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) return RETRY;
+      if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
+      throw e;
+    }
+  }
+
+  private modified(name: string): KubeError {
+    return errors.conflict(this.info.plural, this.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+
+  private tooManyUpdates(name: string): KubeError {
+    return errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
   }
 
   /** Server-owned fields survive client updates; spec vs status split; generation; validation. */
@@ -501,30 +504,20 @@ export class Store {
         } else {
           if (deepEqual(next, cur)) return { obj: cur, deleted: false };
           if (dryRun) return { obj: next, deleted: false };
-          try {
-            const rev = await this.backend.update(key, this.encode(next), kv.modRevision);
-            next.metadata.resourceVersion = String(rev);
-            return { obj: next, deleted: false };
-          } catch (e) {
-            if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
-            if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
-            throw e;
-          }
+          const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), kv.modRevision));
+          if (rev === RETRY) continue;
+          next.metadata.resourceVersion = String(rev);
+          return { obj: next, deleted: false };
         }
       }
       if (dryRun) return { obj: cur, deleted: true };
-      try {
-        const { revision } = await this.backend.delete(key, kv.modRevision);
-        cur.metadata.resourceVersion = String(revision);
-      } catch (e) {
-        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
-        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
-        throw e;
-      }
+      const deleted = await this.compareAndSwap(name, () => this.backend.delete(key, kv.modRevision));
+      if (deleted === RETRY) continue;
+      cur.metadata.resourceVersion = String(deleted.revision);
       if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
       return { obj: cur, deleted: true };
     }
-    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+    throw this.tooManyUpdates(name);
   }
 
   /** The current object and its revision: from the watch cache when allowed and present, else from etcd. */
@@ -558,17 +551,12 @@ export class Store {
         if (fromCache) continue;
         return cur;
       }
-      try {
-        const rev = await this.backend.update(key, this.encode(next), kv.modRevision);
-        next.metadata.resourceVersion = String(rev);
-        return next;
-      } catch (e) {
-        if (isStorageError(e, 'ERR_STORAGE_REVISION_MISMATCH')) continue;
-        if (isStorageError(e, 'ERR_STORAGE_KEY_NOT_FOUND')) throw this.notFound(name);
-        throw e;
-      }
+      const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), kv.modRevision));
+      if (rev === RETRY) continue;
+      next.metadata.resourceVersion = String(rev);
+      return next;
     }
-    throw errors.conflict(this.info.plural, this.info.group, name, 'too many concurrent updates; please retry');
+    throw this.tooManyUpdates(name);
   }
 
   /** Remove the object unconditionally once nothing holds it (used after namespace finalization). */
@@ -584,6 +572,9 @@ export class Store {
     }
   }
 }
+
+/** compareAndSwap's answer when another writer came first: read again and retry. */
+const RETRY = Symbol('retry');
 
 function stripRV(o: Obj): Obj {
   return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };
