@@ -1,10 +1,9 @@
 /**
- * The controller manager's flags (upstream names and defaults, kubelab's where noted) and their
- * parsing: `--name=value`, `--name value`, booleans as `--name` / `--name=false`, Go durations.
+ * The controller manager's flags (upstream names and defaults, kubelab's where noted), read by the
+ * shared parser (api/cli/flags.ts), and the `--controllers` selection.
  */
 
-import { KubeError } from '../../api/errors.js';
-import { parseDuration } from '../../api/cli/flags.js';
+import { FlagError, bool, formatHelp, num, parseDuration, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
 
 export interface ControllerManagerOptions {
   kubeconfig?: string;
@@ -33,118 +32,6 @@ export interface ControllerManagerOptions {
   help: boolean;
 }
 
-type Kind = 'string' | 'bool' | 'int' | 'duration' | 'list';
-interface FlagDef {
-  key: keyof ControllerManagerOptions;
-  kind: Kind;
-  def: unknown;
-  help: string;
-}
-
-export const FLAGS: Record<string, FlagDef> = {
-  kubeconfig: { key: 'kubeconfig', kind: 'string', def: undefined, help: 'Path to a kubeconfig file with the API server and credentials.' },
-  'leader-elect': { key: 'leaderElect', kind: 'bool', def: true, help: 'Take a Lease before running, so only one of several instances acts.' },
-  'leader-elect-lease-duration': { key: 'leaderElectLeaseDurationMs', kind: 'duration', def: 15_000, help: 'How long a leader holds the lease without renewing it.' },
-  'leader-elect-renew-deadline': { key: 'leaderElectRenewDeadlineMs', kind: 'duration', def: 10_000, help: 'How long the leader retries renewing before it gives up leading.' },
-  'leader-elect-retry-period': { key: 'leaderElectRetryPeriodMs', kind: 'duration', def: 2_000, help: 'How often candidates try to acquire or renew.' },
-  'leader-elect-resource-name': { key: 'leaderElectResourceName', kind: 'string', def: 'kube-controller-manager', help: 'Name of the Lease.' },
-  'leader-elect-resource-namespace': { key: 'leaderElectResourceNamespace', kind: 'string', def: 'kube-system', help: 'Namespace of the Lease.' },
-  'cluster-cidr': { key: 'clusterCIDR', kind: 'string', def: '10.244.0.0/16', help: 'CIDR range of pods (kubelab default 10.244.0.0/16).' },
-  'node-cidr-mask-size': { key: 'nodeCIDRMaskSize', kind: 'int', def: 24, help: 'Mask size of the pod CIDR given to each node.' },
-  'allocate-node-cidrs': { key: 'allocateNodeCIDRs', kind: 'bool', def: true, help: 'Give every node a pod CIDR from --cluster-cidr (kubelab default true).' },
-  'node-monitor-period': { key: 'nodeMonitorPeriodMs', kind: 'duration', def: 5_000, help: 'How often node health is checked.' },
-  'node-monitor-grace-period': { key: 'nodeMonitorGracePeriodMs', kind: 'duration', def: 50_000, help: 'Silence after which a node is marked unhealthy (Ready Unknown).' },
-  'node-startup-grace-period': { key: 'nodeStartupGracePeriodMs', kind: 'duration', def: 60_000, help: 'Silence allowed to a starting node before it is marked unhealthy.' },
-  'terminated-pod-gc-threshold': { key: 'terminatedPodGCThreshold', kind: 'int', def: 12_500, help: 'Terminated pods kept before the oldest are deleted (<= 0 disables).' },
-  controllers: {
-    key: 'controllers',
-    kind: 'list',
-    def: ['*'],
-    help: "Controllers to run: '*' for all, 'foo' to enable, '-foo' to disable.",
-  },
-  'concurrent-deployment-syncs': { key: 'concurrentDeploymentSyncs', kind: 'int', def: 5, help: 'Deployments synced at once.' },
-  'concurrent-replicaset-syncs': { key: 'concurrentReplicaSetSyncs', kind: 'int', def: 5, help: 'ReplicaSets synced at once.' },
-  'concurrent-endpoint-syncs': { key: 'concurrentEndpointSyncs', kind: 'int', def: 5, help: 'Endpoints synced at once.' },
-  'concurrent-service-endpoint-syncs': { key: 'concurrentServiceEndpointSyncs', kind: 'int', def: 5, help: 'EndpointSlice services synced at once.' },
-  'concurrent-namespace-syncs': { key: 'concurrentNamespaceSyncs', kind: 'int', def: 10, help: 'Namespaces synced at once.' },
-  'min-resync-period': { key: 'minResyncPeriodMs', kind: 'duration', def: 300_000, help: 'Informer resync period (kubelab default 5m; upstream 12h).' },
-  'kube-api-qps': { key: 'kubeAPIQPS', kind: 'int', def: 20, help: 'Client QPS to the API server.' },
-  'kube-api-burst': { key: 'kubeAPIBurst', kind: 'int', def: 30, help: 'Client burst to the API server.' },
-  help: { key: 'help', kind: 'bool', def: false, help: 'Show this help.' },
-};
-
-/** Go durations, as every component parses them (api/cli/flags.ts). */
-export { parseDuration };
-
-function bad(msg: string): KubeError {
-  return new KubeError('BadRequest', msg, { code: 'ERR_CONFIG' });
-}
-
-export function parseFlags(argv: string[]): ControllerManagerOptions {
-  const o: Record<string, unknown> = {};
-  for (const f of Object.values(FLAGS)) o[f.key] = Array.isArray(f.def) ? [...f.def] : f.def;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-h') {
-      o.help = true;
-      continue;
-    }
-    if (!a.startsWith('--')) throw bad(`unexpected argument "${a}"`);
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    const def = FLAGS[name];
-    if (!def) throw bad(`unknown flag: --${name}`);
-    let value: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
-    if (def.kind === 'bool') {
-      if (value === undefined) o[def.key] = true;
-      else if (value === 'true' || value === 'false') o[def.key] = value === 'true';
-      else throw bad(`invalid boolean value "${value}" for --${name}`);
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw bad(`flag needs an argument: --${name}`);
-    }
-    try {
-      switch (def.kind) {
-        case 'string':
-          o[def.key] = value;
-          break;
-        case 'int':
-          if (!/^-?\d+$/.test(value)) throw new Error(`invalid integer "${value}"`);
-          o[def.key] = Number.parseInt(value, 10);
-          break;
-        case 'duration':
-          o[def.key] = parseDuration(value);
-          break;
-        case 'list':
-          o[def.key] = value.split(',').map((s) => s.trim()).filter(Boolean);
-          break;
-      }
-    } catch (e) {
-      throw bad(`invalid argument "${value}" for "--${name}" flag: ${(e as Error).message}`);
-    }
-  }
-  return o as unknown as ControllerManagerOptions;
-}
-
-export function usage(): string {
-  const lines = ['Run the kubelab controller manager: the control loops that drive the cluster toward its desired state.', '', 'Usage:', '  kubelab controller-manager [flags]', '', 'Flags:'];
-  for (const [name, f] of Object.entries(FLAGS)) {
-    const d = f.def === undefined ? '' : f.kind === 'duration' ? ` (default ${formatDuration(f.def as number)})` : ` (default ${Array.isArray(f.def) ? f.def.join(',') : String(f.def)})`;
-    lines.push(`      --${name.padEnd(36)}${f.help}${d}`);
-  }
-  lines.push('', `Controllers: ${ALL_CONTROLLERS.join(', ')}`);
-  return lines.join('\n') + '\n';
-}
-
-function formatDuration(msv: number): string {
-  if (msv % 3_600_000 === 0) return `${msv / 3_600_000}h`;
-  if (msv % 60_000 === 0) return `${msv / 60_000}m`;
-  if (msv % 1000 === 0) return `${msv / 1000}s`;
-  return `${msv}ms`;
-}
-
 /** The controllers, by upstream's 1.32 names; the short aliases of older releases are accepted. */
 export const ALL_CONTROLLERS = [
   'replicaset-controller',
@@ -160,6 +47,77 @@ export const ALL_CONTROLLERS = [
   'serviceaccount-controller',
 ] as const;
 export type ControllerName = (typeof ALL_CONTROLLERS)[number];
+
+const COMMAND = 'kubelab controller-manager';
+const SUMMARY = 'Run the kubelab controller manager: the control loops that drive the cluster toward its desired state.';
+
+export const CONTROLLER_MANAGER_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials.' },
+  { name: 'leader-elect', type: 'bool', default: true, help: 'Take a Lease before running, so only one of several instances acts.' },
+  { name: 'leader-elect-lease-duration', type: 'duration', default: '15s', help: 'How long a leader holds the lease without renewing it.' },
+  { name: 'leader-elect-renew-deadline', type: 'duration', default: '10s', help: 'How long the leader retries renewing before it gives up leading.' },
+  { name: 'leader-elect-retry-period', type: 'duration', default: '2s', help: 'How often candidates try to acquire or renew.' },
+  { name: 'leader-elect-resource-name', type: 'string', default: 'kube-controller-manager', help: 'Name of the Lease.' },
+  { name: 'leader-elect-resource-namespace', type: 'string', default: 'kube-system', help: 'Namespace of the Lease.' },
+  { name: 'cluster-cidr', type: 'string', default: '10.244.0.0/16', help: "CIDR range of pods (the default is kubelab's; upstream has none)." },
+  { name: 'node-cidr-mask-size', type: 'int', default: 24, help: 'Mask size of the pod CIDR given to each node.' },
+  { name: 'allocate-node-cidrs', type: 'bool', default: true, help: "Give every node a pod CIDR from --cluster-cidr (the default is kubelab's; upstream's is false)." },
+  { name: 'node-monitor-period', type: 'duration', default: '5s', help: 'How often node health is checked.' },
+  { name: 'node-monitor-grace-period', type: 'duration', default: '50s', help: 'Silence after which a node is marked unhealthy (Ready Unknown).' },
+  { name: 'node-startup-grace-period', type: 'duration', default: '1m', help: 'Silence allowed to a starting node before it is marked unhealthy.' },
+  { name: 'terminated-pod-gc-threshold', type: 'int', default: 12_500, help: 'Terminated pods kept before the oldest are deleted (<= 0 disables).' },
+  {
+    name: 'controllers',
+    type: 'strings',
+    default: ['*'],
+    help: `Controllers to run: '*' for all, 'foo' to enable, '-foo' to disable. All controllers: ${ALL_CONTROLLERS.join(', ')}.`,
+  },
+  { name: 'concurrent-deployment-syncs', type: 'int', default: 5, help: 'Deployments synced at once.' },
+  { name: 'concurrent-replicaset-syncs', type: 'int', default: 5, help: 'ReplicaSets synced at once.' },
+  { name: 'concurrent-endpoint-syncs', type: 'int', default: 5, help: 'Endpoints synced at once.' },
+  { name: 'concurrent-service-endpoint-syncs', type: 'int', default: 5, help: 'EndpointSlice services synced at once.' },
+  { name: 'concurrent-namespace-syncs', type: 'int', default: 10, help: 'Namespaces synced at once.' },
+  { name: 'min-resync-period', type: 'duration', default: '5m', help: "Informer resync period (the default is kubelab's; upstream's is 12h)." },
+  { name: 'kube-api-qps', type: 'int', default: 20, help: 'Client QPS to the API server.' },
+  { name: 'kube-api-burst', type: 'int', default: 30, help: 'Client burst to the API server.' },
+];
+
+/** Go durations, as every component parses them (api/cli/flags.ts). */
+export { parseDuration };
+
+export function parseFlags(argv: readonly string[]): ControllerManagerOptions {
+  const { values: v, help } = parseArgs(CONTROLLER_MANAGER_FLAGS, argv, { noArgs: COMMAND });
+  return {
+    kubeconfig: str(v, 'kubeconfig'),
+    leaderElect: bool(v, 'leader-elect'),
+    leaderElectLeaseDurationMs: num(v, 'leader-elect-lease-duration'),
+    leaderElectRenewDeadlineMs: num(v, 'leader-elect-renew-deadline'),
+    leaderElectRetryPeriodMs: num(v, 'leader-elect-retry-period'),
+    leaderElectResourceName: text(v, 'leader-elect-resource-name'),
+    leaderElectResourceNamespace: text(v, 'leader-elect-resource-namespace'),
+    clusterCIDR: text(v, 'cluster-cidr'),
+    nodeCIDRMaskSize: num(v, 'node-cidr-mask-size'),
+    allocateNodeCIDRs: bool(v, 'allocate-node-cidrs'),
+    nodeMonitorPeriodMs: num(v, 'node-monitor-period'),
+    nodeMonitorGracePeriodMs: num(v, 'node-monitor-grace-period'),
+    nodeStartupGracePeriodMs: num(v, 'node-startup-grace-period'),
+    terminatedPodGCThreshold: num(v, 'terminated-pod-gc-threshold'),
+    controllers: strs(v, 'controllers'),
+    concurrentDeploymentSyncs: num(v, 'concurrent-deployment-syncs'),
+    concurrentReplicaSetSyncs: num(v, 'concurrent-replicaset-syncs'),
+    concurrentEndpointSyncs: num(v, 'concurrent-endpoint-syncs'),
+    concurrentServiceEndpointSyncs: num(v, 'concurrent-service-endpoint-syncs'),
+    concurrentNamespaceSyncs: num(v, 'concurrent-namespace-syncs'),
+    minResyncPeriodMs: num(v, 'min-resync-period'),
+    kubeAPIQPS: num(v, 'kube-api-qps'),
+    kubeAPIBurst: num(v, 'kube-api-burst'),
+    help,
+  };
+}
+
+export function usage(): string {
+  return formatHelp(COMMAND, SUMMARY, CONTROLLER_MANAGER_FLAGS);
+}
 
 const ALIASES: Record<string, ControllerName> = {
   replicaset: 'replicaset-controller',
@@ -178,7 +136,7 @@ const ALIASES: Record<string, ControllerName> = {
 function canonical(name: string): ControllerName {
   if ((ALL_CONTROLLERS as readonly string[]).includes(name)) return name as ControllerName;
   const a = ALIASES[name];
-  if (!a) throw bad(`"${name}" is not in the list of known controllers`);
+  if (!a) throw new FlagError(`"${name}" is not in the list of known controllers`);
   return a;
 }
 

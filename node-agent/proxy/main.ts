@@ -5,7 +5,7 @@
 import os from 'node:os';
 import type http from 'node:http';
 import { KubeError } from '../../api/errors.js';
-import { parseDuration } from '../../api/cli/flags.js';
+import { FlagError, bool, formatHelp, num, parseDuration, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
 import { findResource } from '../../api/resources.js';
 import { KubeClient, type ApiClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
@@ -31,124 +31,50 @@ export interface ProxyFlags {
   help: boolean;
 }
 
-export const USAGE = `Usage: kubelab proxy [flags]
+const COMMAND = 'kubelab proxy';
 
-Programs this node's iptables so Services work (kube-proxy, iptables mode).
+export const PROXY_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials.' },
+  { name: 'hostname-override', type: 'string', help: 'The name of this node (default: the host name).' },
+  { name: 'cluster-cidr', type: 'string', help: 'The pod network (e.g. 10.244.0.0/16); traffic to a Service from outside it is masqueraded.' },
+  { name: 'iptables-min-sync-period', type: 'duration', default: '1s', help: 'Minimum interval between rule syncs.' },
+  { name: 'iptables-sync-period', type: 'duration', default: '30s', help: 'Interval of full resyncs.' },
+  { name: 'iptables-backend', type: 'string', default: 'auto', help: "legacy, nft or auto (what 'iptables' points to)." },
+  { name: 'masquerade-all', type: 'bool', default: false, help: 'SNAT all traffic sent to Service cluster IPs.' },
+  { name: 'nodeport-addresses', type: 'strings', default: [], help: 'Only these IPs serve NodePorts (default: every local address).' },
+  { name: 'metrics-bind-address', type: 'string', default: '127.0.0.1:10249', help: 'Address of /metrics.' },
+  { name: 'healthz-bind-address', type: 'string', default: '0.0.0.0:10256', help: 'Address of /healthz.' },
+  { name: 'cleanup', type: 'bool', default: false, help: 'Remove every iptables rule and chain the proxy made, then exit.' },
+];
 
-Flags:
-  --kubeconfig string                 Path to a kubeconfig file with the API server and credentials.
-  --hostname-override string          The name of this node (default: the host name).
-  --cluster-cidr string               The pod network (e.g. 10.244.0.0/16); traffic to a Service from
-                                      outside it is masqueraded.
-  --iptables-min-sync-period duration Minimum interval between rule syncs (default 1s).
-  --iptables-sync-period duration     Interval of full resyncs (default 30s).
-  --iptables-backend string           legacy, nft or auto (what 'iptables' points to; default auto).
-  --masquerade-all                    SNAT all traffic sent to Service cluster IPs.
-  --nodeport-addresses strings        Only these IPs serve NodePorts (default: every local address).
-  --metrics-bind-address string       Address of /metrics (default 127.0.0.1:10249).
-  --healthz-bind-address string       Address of /healthz (default 0.0.0.0:10256).
-  --cleanup                           Remove every iptables rule and chain the proxy made, then exit.
-  -h, --help                          Show this help.
-`;
-
-function badFlag(msg: string): KubeError {
-  return new KubeError('BadRequest', msg, { code: 'ERR_CONFIG' });
-}
+export const USAGE = formatHelp(COMMAND, "Programs this node's iptables so Services work (kube-proxy, iptables mode).", PROXY_FLAGS);
 
 /** Go durations, as every component parses them (api/cli/flags.ts); a bare number means seconds. */
 export { parseDuration };
 
-const BOOL_FLAGS = new Set(['masquerade-all', 'cleanup', 'help']);
-const VALUE_FLAGS = new Set([
-  'kubeconfig',
-  'hostname-override',
-  'cluster-cidr',
-  'iptables-min-sync-period',
-  'iptables-sync-period',
-  'iptables-backend',
-  'nodeport-addresses',
-  'metrics-bind-address',
-  'healthz-bind-address',
-]);
-
 export function parseFlags(argv: readonly string[]): ProxyFlags {
-  const f: ProxyFlags = {
-    minSyncPeriodMs: 1000,
-    syncPeriodMs: 30_000,
-    masqueradeAll: false,
-    metricsBindAddress: '127.0.0.1:10249',
-    healthzBindAddress: '0.0.0.0:10256',
-    backend: 'auto',
-    nodePortAddresses: [],
-    cleanup: false,
-    help: false,
+  const { values: v, help } = parseArgs(PROXY_FLAGS, argv, { noArgs: COMMAND });
+  const clusterCIDR = str(v, 'cluster-cidr');
+  if (clusterCIDR !== undefined && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(clusterCIDR)) throw new FlagError(`invalid --cluster-cidr "${clusterCIDR}"`);
+  const syncPeriodMs = num(v, 'iptables-sync-period');
+  if (syncPeriodMs <= 0) throw new FlagError('--iptables-sync-period must be greater than 0');
+  const backend = text(v, 'iptables-backend');
+  if (backend !== 'legacy' && backend !== 'nft' && backend !== 'auto') throw new FlagError(`--iptables-backend must be legacy, nft or auto, not "${backend}"`);
+  return {
+    kubeconfig: str(v, 'kubeconfig'),
+    hostnameOverride: str(v, 'hostname-override'),
+    clusterCIDR,
+    minSyncPeriodMs: num(v, 'iptables-min-sync-period'),
+    syncPeriodMs,
+    masqueradeAll: bool(v, 'masquerade-all'),
+    // An empty address disables a server.
+    metricsBindAddress: text(v, 'metrics-bind-address'),
+    healthzBindAddress: text(v, 'healthz-bind-address'),
+    backend,
+    nodePortAddresses: strs(v, 'nodeport-addresses'),
+    cleanup: bool(v, 'cleanup'),
+    help,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h') {
-      f.help = true;
-      continue;
-    }
-    if (!a.startsWith('--')) throw badFlag(`unexpected argument "${a}"`);
-    const eq = a.indexOf('=');
-    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    if (!BOOL_FLAGS.has(name) && !VALUE_FLAGS.has(name)) throw badFlag(`unknown flag: --${name}`);
-    let value: string;
-    if (eq >= 0) value = a.slice(eq + 1);
-    else if (BOOL_FLAGS.has(name)) value = 'true';
-    else {
-      if (i + 1 >= argv.length) throw badFlag(`flag needs an argument: --${name}`);
-      value = argv[++i];
-    }
-    const bool = () => {
-      if (value !== 'true' && value !== 'false') throw badFlag(`invalid boolean "${value}" for --${name}`);
-      return value === 'true';
-    };
-    switch (name) {
-      case 'kubeconfig':
-        f.kubeconfig = value;
-        break;
-      case 'hostname-override':
-        f.hostnameOverride = value;
-        break;
-      case 'cluster-cidr':
-        if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(value)) throw badFlag(`invalid --cluster-cidr "${value}"`);
-        f.clusterCIDR = value;
-        break;
-      case 'iptables-min-sync-period':
-        f.minSyncPeriodMs = parseDuration(value);
-        break;
-      case 'iptables-sync-period':
-        f.syncPeriodMs = parseDuration(value);
-        if (f.syncPeriodMs <= 0) throw badFlag('--iptables-sync-period must be greater than 0');
-        break;
-      case 'iptables-backend':
-        if (value !== 'legacy' && value !== 'nft' && value !== 'auto') throw badFlag(`--iptables-backend must be legacy, nft or auto, not "${value}"`);
-        f.backend = value;
-        break;
-      case 'masquerade-all':
-        f.masqueradeAll = bool();
-        break;
-      case 'nodeport-addresses':
-        f.nodePortAddresses = value.split(',').map((s) => s.trim()).filter(Boolean);
-        break;
-      case 'metrics-bind-address':
-        f.metricsBindAddress = value;
-        break;
-      case 'healthz-bind-address':
-        f.healthzBindAddress = value;
-        break;
-      case 'cleanup':
-        f.cleanup = bool();
-        break;
-      case 'help':
-        f.help = bool();
-        break;
-      default:
-        throw badFlag(`unknown flag: --${name}`);
-    }
-  }
-  return f;
 }
 
 export interface RunProxyDeps {
@@ -179,7 +105,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
     return;
   }
 
-  if (!deps.client && !flags.kubeconfig) throw badFlag('--kubeconfig is required');
+  if (!deps.client && !flags.kubeconfig) throw new FlagError('--kubeconfig is required');
   const client = deps.client ?? KubeClient.fromKubeconfig(flags.kubeconfig!, undefined, { userAgent: 'kubelab-proxy' });
   const nodeName = (flags.hostnameOverride || os.hostname()).toLowerCase();
   if (!flags.clusterCIDR && !flags.masqueradeAll) {

@@ -28,6 +28,14 @@ describe('controller manager flags', () => {
     expect(o.controllers).toEqual(['*', '-podgc']);
     expect(() => parseFlags(['--pod-eviction-timeout=5m'])).toThrow(/unknown flag/);
     expect(() => parseFlags(['--node-monitor-period=abc'])).toThrow(/invalid argument/);
+    expect(() => parseFlags(['extra'])).toThrow('"kubelab controller-manager" does not take any arguments, got ["extra"]');
+  });
+
+  it('--controllers given twice adds to the list (pflag string slices); help by -h or --help', () => {
+    expect(parseFlags(['--controllers=*', '--controllers', '-podgc']).controllers).toEqual(['*', '-podgc']);
+    expect(parseFlags([]).help).toBe(false);
+    expect(parseFlags(['-h']).help).toBe(true);
+    expect(parseFlags(['--help']).help).toBe(true);
   });
 
   it.each([
@@ -49,6 +57,11 @@ describe('controller manager flags', () => {
   });
 
   it('prints help', () => {
-    expect(usage()).toContain('--node-monitor-grace-period');
+    const h = usage();
+    expect(h).toContain('--node-monitor-grace-period duration');
+    expect(h).toContain('(default 50s)');
+    expect(h).toContain('(default [*])');
+    expect(h).toContain('pod-garbage-collector-controller');
+    expect(h).toContain('help for controller-manager');
   });
 });

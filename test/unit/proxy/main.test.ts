@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeApiClient } from '../../../api/client/fake-client.js';
 import { findResource } from '../../../api/resources.js';
-import { parseDuration, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
+import { USAGE, parseDuration, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
 import { FakeIptables } from '../../../node-agent/proxy/iptables.js';
 import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
 import type { Proxier } from '../../../node-agent/proxy/proxier.js';
@@ -29,6 +29,19 @@ describe('flags', () => {
     expect(() => parseFlags(['--nope'])).toThrow(/unknown flag: --nope/);
     expect(() => parseFlags(['--iptables-backend=xt'])).toThrow(/legacy, nft or auto/);
     expect(parseFlags(['--cleanup']).cleanup).toBe(true);
+    expect(() => parseFlags(['--cluster-cidr=10.244.0.0'])).toThrow(/invalid --cluster-cidr/);
+    expect(() => parseFlags(['--iptables-sync-period=0s'])).toThrow(/must be greater than 0/);
+    expect(() => parseFlags(['node01'])).toThrow('"kubelab proxy" does not take any arguments, got ["node01"]');
+  });
+
+  it('keeps an empty bind address (it turns the server off); lists repeat; help', () => {
+    const f = parseFlags(['--metrics-bind-address=', '--nodeport-addresses=10.0.0.1', '--nodeport-addresses', '10.0.0.2']);
+    expect(f.metricsBindAddress).toBe('');
+    expect(f.nodePortAddresses).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(parseFlags(['-h']).help).toBe(true);
+    expect(USAGE).toContain('--iptables-sync-period duration');
+    expect(USAGE).toContain('(default 30s)');
+    expect(USAGE).toContain('help for proxy');
   });
 });
 
