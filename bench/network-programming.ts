@@ -23,20 +23,16 @@
  *       [--min-sync-period 1s] [--backend auto|legacy|nft]
  *   (--gap: ms between a change being seen everywhere and the next change, plus up to 500 ms at random)
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { ApiServer } from '../control-plane/apiserver/server.js';
-import { Authenticator } from '../control-plane/apiserver/authn.js';
-import { EtcdBackend } from '../control-plane/storage/etcd-backend.js';
 import { createCA, createCertificate } from '../api/tls/certs.js';
-import { buildKubeconfig } from '../api/tls/kubeconfig.js';
 import { startEtcd } from '../test/support/etcd.js';
-import { freePort, waitFor } from '../test/support/net.js';
-import { REPO, api, type ApiHandle } from '../test/support/apiserver.js';
+import { api, startApiServerOn } from '../test/support/apiserver.js';
+import { REPO, addVethNetns, killByPidfile, killChild, runCleanups, sh, tryRun, type Cleanups } from '../test/support/host.js';
 import { percentile } from './lib/stats.js';
 
 const run = promisify(execFile);
@@ -62,14 +58,6 @@ const DIST = resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(', ');
 const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const tryRun = (cmd: string, args: string[]) => {
-  try {
-    sh(cmd, args);
-  } catch { /* absent */ }
-};
 function line(what: string, xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
   return `${what.padEnd(44)} p50 ${f(percentile(s, 50)).padStart(7)}  p90 ${f(percentile(s, 90)).padStart(7)}  p99 ${f(percentile(s, 99)).padStart(7)}  max ${f(s[s.length - 1] ?? NaN).padStart(7)}  (n=${s.length})`;
@@ -78,16 +66,7 @@ function line(what: string, xs: number[]): string {
 /** Leftovers of a killed run: our proxies (pidfiles, command line checked), netns, veths. */
 function clearLeftovers(): void {
   for (let i = 0; i < NODES; i++) {
-    const pidfile = join(STATE, `proxy-${i}.pid`);
-    if (existsSync(pidfile)) {
-      const pid = Number(readFileSync(pidfile, 'utf8'));
-      let cmd = '';
-      try {
-        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch { /* gone */ }
-      if (pid > 1 && cmd.includes(STATE)) process.kill(pid, 'SIGKILL');
-      rmSync(pidfile, { force: true });
-    }
+    killByPidfile(join(STATE, `proxy-${i}.pid`), STATE);
     tryRun('ip', ['netns', 'del', NS(i)]);
     tryRun('ip', ['link', 'del', IF(i)]);
   }
@@ -129,30 +108,12 @@ async function main(): Promise<void> {
   console.log(`network programming benchmark: ${CHANGES} EndpointSlice changes, ${SERVICES} background services x 3 endpoints, ${NODES} proxies (min-sync-period ${MIN_SYNC}, backend ${BACKEND}); ${new Date().toISOString()}, load average ${load()}`);
   clearLeftovers();
   mkdirSync(STATE, { recursive: true });
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const stopAll = async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch { /* keep cleaning */ }
-    }
-  };
+  const cleanups: Cleanups = [];
+  const stopAll = () => runCleanups(cleanups);
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
     for (let i = 0; i < NODES; i++) {
-      sh('ip', ['netns', 'add', NS(i)]);
-      cleanups.push(() => tryRun('ip', ['netns', 'del', NS(i)]));
-      sh('ip', ['link', 'add', IF(i), 'type', 'veth', 'peer', 'name', `${IF(i)}p`]);
-      cleanups.push(() => tryRun('ip', ['link', 'del', IF(i)]));
-      sh('ip', ['link', 'set', `${IF(i)}p`, 'netns', NS(i)]);
-      sh('ip', ['addr', 'add', `${HOST_IP(i)}/30`, 'dev', IF(i)]);
-      sh('ip', ['link', 'set', IF(i), 'up']);
-      const inNs = (args: string[]) => sh('ip', ['netns', 'exec', NS(i), ...args]);
-      inNs(['ip', 'link', 'set', `${IF(i)}p`, 'name', 'eth0']);
-      inNs(['ip', 'addr', 'add', `${NODE_IP(i)}/30`, 'dev', 'eth0']);
-      inNs(['ip', 'link', 'set', 'eth0', 'up']);
-      inNs(['ip', 'link', 'set', 'lo', 'up']);
-      inNs(['ip', 'route', 'add', 'default', 'via', HOST_IP(i)]);
+      addVethNetns({ netns: NS(i), hostIf: IF(i), peerIf: `${IF(i)}p`, hostIp: HOST_IP(i), nodeIp: NODE_IP(i), defaultRoute: true }, cleanups);
     }
     const etcd = await startEtcd();
     cleanups.push(() => etcd.stop());
@@ -161,21 +122,8 @@ async function main(): Promise<void> {
     const token = 'admin-' + Math.random().toString(36).slice(2);
     const tokenFile = join(STATE, 'tokens.csv');
     writeFileSync(tokenFile, `${token},admin,admin,"system:masters"\n`);
-    const port = await freePort();
-    const backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-    const server = new ApiServer({
-      backend, bindAddress: HOST_IP(0), securePort: port, tlsCert: cert.certPem, tlsKey: cert.keyPem, clientCA: ca.certPem,
-      authenticator: Authenticator.fromTokenFile(tokenFile), serviceClusterIPRange: '10.96.0.0/16', serviceNodePortRange: '30000-32767', advertiseAddress: HOST_IP(0),
-    });
-    await server.start();
-    cleanups.push(async () => {
-      await server.stop();
-      await backend.close();
-    });
-    const url = `https://${HOST_IP(0)}:${port}`;
-    const kubeconfig = join(STATE, 'proxy.conf');
-    writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem: ca.certPem, user: 'admin', token }));
-    const h: ApiHandle = { url, port, dir: STATE, caPem: ca.certPem, adminToken: token, kubeconfig, encryptionConfig: '', server, stop: async () => undefined, kill: () => undefined, restart: async () => undefined };
+    const h = await startApiServerOn(etcd, { bindAddress: HOST_IP(0), dir: STATE, kubeconfig: join(STATE, 'proxy.conf'), caPem: ca.certPem, cert, tokenFile, adminToken: token });
+    cleanups.push(() => h.stop());
 
     // Nodes, background services, the target service.
     for (let i = 0; i < NODES; i++) {
@@ -201,18 +149,13 @@ async function main(): Promise<void> {
     // The proxies.
     const kids: ChildProcess[] = [];
     cleanups.push(async () => {
-      for (const k of kids) {
-        if (k.exitCode !== null || k.signalCode !== null) continue;
-        const gone = new Promise((res) => k.once('exit', res));
-        k.kill('SIGKILL');
-        await gone;
-      }
+      for (const k of kids) await killChild(k);
       for (let i = 0; i < NODES; i++) rmSync(join(STATE, `proxy-${i}.pid`), { force: true });
     });
     for (let i = 0; i < NODES; i++) {
       const out = openSync(join(STATE, `proxy-${i}.log`), 'w');
       const k = spawn('nsenter', [
-        `--net=/run/netns/${NS(i)}`, process.execPath, join(DIST, 'cli/main.js'), 'proxy', `--kubeconfig=${kubeconfig}`,
+        `--net=/run/netns/${NS(i)}`, process.execPath, join(DIST, 'cli/main.js'), 'proxy', `--kubeconfig=${h.kubeconfig}`,
         `--hostname-override=np-n${i + 1}`, '--cluster-cidr=10.216.0.0/14', `--iptables-min-sync-period=${MIN_SYNC}`, `--iptables-backend=${BACKEND}`,
         '--metrics-bind-address=127.0.0.1:10249', '--healthz-bind-address=127.0.0.1:10256',
       ], { stdio: ['ignore', out, out] });

@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { ApiServer } from '../../control-plane/apiserver/server.js';
+import { ApiServer, type ApiServerOptions } from '../../control-plane/apiserver/server.js';
 import { Authenticator } from '../../control-plane/apiserver/authn.js';
 import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
 import { parseEncryptionConfig } from '../../control-plane/apiserver/encryption.js';
@@ -16,13 +16,10 @@ import { EtcdBackend } from '../../control-plane/storage/etcd-backend.js';
 import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
 import { freePort, waitFor } from './net.js';
 import type { EtcdHandle } from './etcd.js';
+import { REPO } from './host.js';
 
-/** The checkout's root: the nearest folder with a package.json (works from the TS sources and from dist/). */
-export const REPO = ((): string => {
-  let d = import.meta.dirname;
-  while (!existsSync(join(d, 'package.json')) && resolve(d, '..') !== d) d = resolve(d, '..');
-  return d;
-})();
+/** The checkout's root (host.ts). */
+export { REPO };
 
 export interface ApiHandle {
   url: string;
@@ -190,6 +187,50 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
     },
   };
   return handle;
+}
+
+export interface ApiServerOnOptions {
+  /** The address it binds and advertises (the host end of a node's veth, say). */
+  bindAddress: string;
+  /** Where the admin kubeconfig goes (the handle's `dir`). */
+  dir: string;
+  /** The admin kubeconfig's path (default `<dir>/admin.conf`). */
+  kubeconfig?: string;
+  caPem: string;
+  /** Its serving certificate, signed by `caPem`. */
+  cert: { certPem: string; keyPem: string };
+  /** Bearer tokens (tokens.csv), `adminToken` among them. */
+  tokenFile: string;
+  adminToken: string;
+  /** More server options (the kubelet proxy, say). */
+  extra?: Partial<ApiServerOptions>;
+}
+
+/**
+ * An in-process API server over `etcd` with the caller's address, PKI and tokens, on a free port;
+ * the handle's stop() stops the server and closes its etcd backend.
+ */
+export async function startApiServerOn(etcd: EtcdHandle, o: ApiServerOnOptions): Promise<ApiHandle> {
+  const port = await freePort();
+  const backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
+  const server = new ApiServer({
+    backend, bindAddress: o.bindAddress, securePort: port, tlsCert: o.cert.certPem, tlsKey: o.cert.keyPem, clientCA: o.caPem,
+    authenticator: Authenticator.fromTokenFile(o.tokenFile), serviceClusterIPRange: '10.96.0.0/16', serviceNodePortRange: '30000-32767',
+    advertiseAddress: o.bindAddress, ...o.extra,
+  });
+  const url = `https://${o.bindAddress}:${port}`;
+  const kubeconfig = o.kubeconfig ?? join(o.dir, 'admin.conf');
+  writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem: o.caPem, user: 'admin', token: o.adminToken }));
+  await server.start();
+  return {
+    url, port, dir: o.dir, caPem: o.caPem, adminToken: o.adminToken, kubeconfig, encryptionConfig: '', server,
+    async stop() {
+      await server.stop();
+      await backend.close();
+    },
+    kill: () => undefined,
+    restart: async () => undefined,
+  };
 }
 
 /** One HTTPS request to the API server, answering status, headers and body. */

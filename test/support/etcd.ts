@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from './host.js';
 import { freePort, waitFor } from './net.js';
 
 export interface EtcdHandle {
@@ -26,17 +27,8 @@ export function clearStaleEtcdDirs(): void {
   for (const d of readdirSync(tmpdir())) {
     if (d.startsWith(PREFIX)) {
       const pid = Number(d.slice(PREFIX.length).split('-')[0]);
-      if (pid && pid !== process.pid && !processAlive(pid)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+      if (pid && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -26,4 +26,18 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
+
+/** A TCP forwarder listening on `host`:<a free port>, piping each connection to `target` (host:port). */
+export async function startTcpForwarder(target: string, host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const [toHost, toPort] = target.split(':');
+  const server = createServer((s) => {
+    const up = connect(Number(toPort), toHost);
+    s.pipe(up).pipe(s);
+    s.on('error', () => up.destroy());
+    up.on('error', () => s.destroy());
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

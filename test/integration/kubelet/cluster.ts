@@ -7,17 +7,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer, connect, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
-import { ApiServer } from '../../../control-plane/apiserver/server.js';
-import { Authenticator } from '../../../control-plane/apiserver/authn.js';
 import { createKubeletProxy, createKubeletUpgradeProxy } from '../../../control-plane/apiserver/kubelet-proxy.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { freePort, waitFor } from '../../support/net.js';
-import { REPO, type ApiHandle } from '../../support/apiserver.js';
+import { startTcpForwarder, waitFor } from '../../support/net.js';
+import { startApiServerOn, type ApiHandle } from '../../support/apiserver.js';
+import { REPO, addVethNetns, killByPidfile, killChild, runCleanups, sh, tryRun, type Cleanups } from '../../support/host.js';
 import { startContainerd, startDockerd, startRegistry, netnsPurge, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
 
 export const PREFIX = 'kubelab-test-kubelet-';
@@ -29,36 +26,9 @@ export const NODE_IP = '10.213.0.2';
 export const POD_CIDR = '10.213.1.0/24';
 const STATE = join(REPO, '.test-state', 'kubelet');
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const tryRun = (cmd: string, args: string[]) => {
-  try {
-    sh(cmd, args);
-  } catch { /* absent */ }
-};
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Leftovers of a killed run: our kubelet (pidfile, command line checked), netns, veth. */
 export function clearLeftovers(): void {
-  const pidfile = join(STATE, 'kubelet.pid');
-  if (existsSync(pidfile)) {
-    const pid = Number(readFileSync(pidfile, 'utf8'));
-    let cmd = '';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch { /* gone */ }
-    if (pid > 1 && cmd.includes(STATE)) process.kill(pid, 'SIGKILL');
-    rmSync(pidfile, { force: true });
-  }
+  killByPidfile(join(STATE, 'kubelet.pid'), STATE);
   netnsPurge(PREFIX);
   tryRun('ip', ['link', 'del', HOST_IF]);
 }
@@ -89,14 +59,8 @@ function build(): string {
 export async function startCluster(runtime: 'containerd' | 'docker' = 'containerd'): Promise<Cluster> {
   clearLeftovers();
   mkdirSync(STATE, { recursive: true });
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch { /* keep cleaning */ }
-    }
-  };
+  const cleanups: Cleanups = [];
+  const stop = () => runCleanups(cleanups);
   try {
     let dist = '';
     try {
@@ -105,19 +69,7 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
     dist = join(STATE, 'dist');
     if (!existsSync(join(dist, 'cli/main.js'))) throw new Error('the build did not produce cli/main.js');
 
-    // node netns + veth
-    sh('ip', ['netns', 'add', NODE_NETNS]);
-    cleanups.push(() => tryRun('ip', ['netns', 'del', NODE_NETNS]));
-    sh('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', 'kltk1']);
-    cleanups.push(() => tryRun('ip', ['link', 'del', HOST_IF]));
-    sh('ip', ['link', 'set', 'kltk1', 'netns', NODE_NETNS]);
-    sh('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF]);
-    sh('ip', ['link', 'set', HOST_IF, 'up']);
-    const inNs = (args: string[]) => sh('ip', ['netns', 'exec', NODE_NETNS, ...args]);
-    inNs(['ip', 'link', 'set', 'kltk1', 'name', 'eth0']);
-    inNs(['ip', 'addr', 'add', `${NODE_IP}/30`, 'dev', 'eth0']);
-    inNs(['ip', 'link', 'set', 'eth0', 'up']);
-    inNs(['ip', 'link', 'set', 'lo', 'up']);
+    addVethNetns({ netns: NODE_NETNS, hostIf: HOST_IF, peerIf: 'kltk1', hostIp: HOST_IP, nodeIp: NODE_IP }, cleanups);
 
     const etcd = await startEtcd();
     cleanups.push(() => etcd.stop());
@@ -135,19 +87,12 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
       dockerd = dd;
       cleanups.push(() => dd.stop());
     }
-    const endpoint = containerd ? `unix://${containerd.address}` : `unix://${dockerd!.socketPath}`;
+    const endpoint = (containerd ?? dockerd!).endpoint;
 
-    // The registry, reachable from the node at HOST_IP:5000.
-    const [regHost, regPort] = registry.addr.split(':');
-    const fwd: TcpServer = createTcpServer((s) => {
-      const up = connect(Number(regPort), regHost);
-      s.pipe(up).pipe(s);
-      s.on('error', () => up.destroy());
-      up.on('error', () => s.destroy());
-    });
-    const fwdPort = await freePort();
-    await new Promise<void>((r) => fwd.listen(fwdPort, HOST_IP, () => r()));
-    cleanups.push(() => new Promise<void>((r) => fwd.close(() => r())));
+    // The registry, reachable from the node at HOST_IP:<fwdPort>.
+    const fwd = await startTcpForwarder(registry.addr, HOST_IP);
+    const fwdPort = fwd.port;
+    cleanups.push(() => fwd.close());
 
     // PKI
     const dir = join(STATE, 'pki');
@@ -169,37 +114,14 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
     const tokenFile = join(dir, 'tokens.csv');
     writeFileSync(tokenFile, `${adminToken},admin,admin,"system:masters"\n${nodeToken},system:node:${NODE},${NODE},"system:nodes"\n`);
 
-    const port = await freePort();
-    const backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
     const kc = { certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem, caPem: ca.certPem };
-    const server = new ApiServer({
-      backend,
-      bindAddress: HOST_IP,
-      securePort: port,
-      tlsCert: apiCert.certPem,
-      tlsKey: apiCert.keyPem,
-      clientCA: ca.certPem,
-      authenticator: Authenticator.fromTokenFile(tokenFile),
-      serviceClusterIPRange: '10.96.0.0/16',
-      serviceNodePortRange: '30000-32767',
-      advertiseAddress: HOST_IP,
-      kubeletProxy: createKubeletProxy(kc),
-      kubeletUpgrade: createKubeletUpgradeProxy(kc),
+    const api = await startApiServerOn(etcd, {
+      bindAddress: HOST_IP, dir, caPem: ca.certPem, cert: apiCert, tokenFile, adminToken,
+      extra: { kubeletProxy: createKubeletProxy(kc), kubeletUpgrade: createKubeletUpgradeProxy(kc) },
     });
-    await server.start();
-    cleanups.push(async () => {
-      await server.stop();
-      await backend.close();
-    });
-    const url = `https://${HOST_IP}:${port}`;
-    const kubeconfig = join(dir, 'admin.conf');
-    writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem: ca.certPem, user: 'admin', token: adminToken }));
+    cleanups.push(() => api.stop());
     const nodeKubeconfig = join(dir, 'kubelet.conf');
-    writeFileSync(nodeKubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem: ca.certPem, user: `system:node:${NODE}`, token: nodeToken }));
-    const api: ApiHandle = {
-      url, port, dir, caPem: ca.certPem, adminToken, kubeconfig, encryptionConfig: '',
-      server, stop: async () => undefined, kill: () => undefined, restart: async () => undefined,
-    };
+    writeFileSync(nodeKubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: api.url, caPem: ca.certPem, user: `system:node:${NODE}`, token: nodeToken }));
 
     let kubelet: ChildProcess | undefined;
     const logFile = join(STATE, 'kubelet.log');
@@ -226,19 +148,13 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
       }, 60_000, 'the kubelet to start');
     };
     const killKubelet = async () => {
-      const k = kubelet;
-      if (!k || k.exitCode !== null || k.signalCode !== null) return;
-      const gone = new Promise((r) => k.once('exit', r));
-      k.kill('SIGKILL');
-      await gone;
+      if (kubelet) await killChild(kubelet);
     };
     cleanups.push(async () => {
       // Pods first (containers, CNI), while containerd still runs: the kubelet's own cleanup is
       // not relied on; containerd.stop purges our namespace.
       await killKubelet();
-      for (const n of existsSync('/run/netns') ? (await import('node:fs')).readdirSync('/run/netns') : []) {
-        if (n.startsWith(PREFIX) && n !== NODE_NETNS) tryRun('ip', ['netns', 'del', n]);
-      }
+      netnsPurge((n) => n.startsWith(PREFIX) && n !== NODE_NETNS);
       rmSync(join(STATE, 'root'), { recursive: true, force: true });
       rmSync(join(STATE, 'pods-logs'), { recursive: true, force: true });
     });

@@ -3,83 +3,26 @@
  * .test-state/runtime/ and stopped by PID: the lab registry (scripts/images), a containerd (own root,
  * state, socket, CRI plugin disabled), a dockerd (own data-root, exec-root, pidfile, socket, no bridge,
  * no iptables). Leftovers of a killed run (processes from our pidfiles, containers, mounts, netns)
- * are cleared at start.
+ * are cleared at start. Other harnesses (bench/lib/kubelet-nodes.ts) pass state directories and name
+ * prefixes of their own, so that they can run beside the tests.
  */
 import { freePort, waitFor as pollUntil } from '../../support/net.js';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ContainerdClient } from '../../../node-agent/runtime/containerd/client.js';
 import { ContainerdRuntime } from '../../../node-agent/runtime/containerd/runtime.js';
+import { REPO, alive, killByCmdline, sh, stopByPidfile, unmountUnder } from '../../support/host.js';
 
-export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const STATE = join(REPO, '.test-state', 'runtime');
-
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
 
 /** test/support/net.ts's waitFor, with this file's argument order. */
 export function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, stepMs = 50): Promise<void> {
   return pollUntil(cond, timeoutMs, what, stepMs);
 }
 
-/** Stop the process a pidfile names, only if its command line contains `mustContain` (ours). */
-export async function stopByPidfile(pidfile: string, mustContain: string, graceMs = 15_000): Promise<void> {
-  if (!existsSync(pidfile)) return;
-  const pid = Number(readFileSync(pidfile, 'utf8').trim());
-  if (pid > 1 && alive(pid) && cmdline(pid).includes(mustContain)) {
-    process.kill(pid, 'SIGTERM');
-    await waitFor(`pid ${pid} to exit`, () => !alive(pid), graceMs).catch(() => {
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-    });
-    await waitFor(`pid ${pid} to die`, () => !alive(pid), 5000).catch(() => undefined);
-  }
-  rmSync(pidfile, { force: true });
-}
-
-/** Lazy-unmount everything mounted under `dir` (deepest first). */
-export function unmountUnder(dir: string): void {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m && (m === dir || m.startsWith(dir + '/')))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) {
-    try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ }
-  }
-}
-
 export { freePort };
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
-  return execFileSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** SIGKILL processes whose command line contains `marker` (e.g. shims naming our containerd socket). */
-export function killByCmdline(marker: string): void {
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    if (cmdline(Number(p)).includes(marker)) {
-      try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-    }
-  }
-}
 
 /** rmdir a cgroup directory in every v1 hierarchy (and v2), if empty. */
 export function removeEmptyCgroup(rel: string): void {
@@ -93,49 +36,150 @@ export function removeEmptyCgroup(rel: string): void {
 
 export interface Registry { addr: string; mirror: string; stop(): Promise<void> }
 
-export async function startRegistry(): Promise<Registry> {
-  const dir = join(STATE, 'registry');
+export interface RegistryOptions {
+  /** Where the registry's state (`registry/`) and the built images (`images/`) go. */
+  state?: string;
+  /** Reuse the images an earlier run built there, and leave them for the next run (a build cache). */
+  keepImages?: boolean;
+}
+
+/** The lab registry (scripts/images) on a free loopback port, with the lab's images built and published. */
+export async function startRegistry({ state = STATE, keepImages = false }: RegistryOptions = {}): Promise<Registry> {
+  const dir = join(state, 'registry');
   const env = { KUBELAB_REGISTRY_DIR: dir };
-  run(join(REPO, 'scripts/images/registry'), ['stop'], env);
+  sh(join(REPO, 'scripts/images/registry'), ['stop'], env);
   rmSync(dir, { recursive: true, force: true });
-  const images = join(STATE, 'images');
-  run(join(REPO, 'scripts/images/build'), [images]);
+  const images = join(state, 'images');
+  if (!keepImages || !existsSync(join(images, 'busybox'))) sh(join(REPO, 'scripts/images/build'), [images]);
   const addr = `127.0.0.1:${await freePort()}`;
-  run(join(REPO, 'scripts/images/registry'), ['start', addr], env);
-  run(join(REPO, 'scripts/images/publish'), [addr, images]);
+  sh(join(REPO, 'scripts/images/registry'), ['start', addr], env);
+  sh(join(REPO, 'scripts/images/publish'), [addr, images]);
   return {
     addr,
     mirror: `http://${addr}`,
     async stop() {
-      run(join(REPO, 'scripts/images/registry'), ['stop'], env);
+      sh(join(REPO, 'scripts/images/registry'), ['stop'], env);
       rmSync(dir, { recursive: true, force: true });
-      rmSync(images, { recursive: true, force: true });
+      if (!keepImages) rmSync(images, { recursive: true, force: true });
     },
   };
 }
 
 // ------------------------------------------------------------------ containerd
 
-export interface Containerd { address: string; pid: number; purge(prefix: string): Promise<void>; stop(prefix: string): Promise<void> }
+export interface Containerd {
+  address: string;
+  /** `unix://<address>`, for the kubelet's --container-runtime-endpoint. */
+  endpoint: string;
+  pid: number;
+  /** Remove every container, image and namespace whose name starts with `prefix` (ours). */
+  purge(prefix: string): Promise<void>;
+  /** Purge `prefix`, stop containerd and its shims, remove its directory. */
+  stop(prefix: string): Promise<void>;
+}
 
+export interface ContainerdOptions {
+  /** Its config, root, state, socket, pidfile and log. */
+  dir?: string;
+}
+
+/** Empty cgroups of our namespaces: the kubelet's (`/kubelab/<namespace>/...`) and `ctr run`'s (`/<namespace>/...`). */
 function removeCgroups(namespacePrefix: string): void {
-  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+  for (const ctrl of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
     const base = join('/sys/fs/cgroup', ctrl, 'kubelab');
-    if (!existsSync(base)) continue;
-    for (const ns of readdirSync(base)) {
-      if (!ns.startsWith(namespacePrefix)) continue;
-      try { rmdirSync(join(base, ns)); } catch { /* busy or gone */ }
+    for (const parent of [base, join('/sys/fs/cgroup', ctrl)]) {
+      let names: string[] = [];
+      try { names = readdirSync(parent); } catch { continue; }
+      for (const ns of names) {
+        if (!ns.startsWith(namespacePrefix)) continue;
+        try { rmdirSync(join(parent, ns)); } catch { /* busy or gone */ }
+      }
     }
-    try { rmdirSync(base); } catch { /* other namespaces still there */ }
+    try { rmdirSync(base); } catch { /* other namespaces still there, or absent */ }
   }
 }
 
-export async function startContainerd(): Promise<Containerd> {
-  const dir = join(STATE, 'containerd');
-  const config = join(dir, 'config.toml');
-  await stopByPidfile(join(dir, 'containerd.pid'), config);
+/** Remove every container, image and namespace of the containerd at `address` whose name starts with `prefix`. */
+async function purgeContainerd(address: string, prefix: string): Promise<void> {
+  const c = new ContainerdClient(address, 'default');
+  try {
+    const { namespaces } = await c.call<{ namespaces: { name: string }[] }>('namespaces', 'List', {});
+    for (const { name } of namespaces.filter((n) => n.name.startsWith(prefix))) {
+      const rt = new ContainerdRuntime({ address, namespace: name });
+      for (const ct of await rt.listContainers()) await rt.removeContainer(ct.id).catch(() => undefined);
+      // containers the runtime could not remove (`ctr run`'s, say): kill, delete task and container
+      try {
+        const { containers } = await rt.client.call<{ containers: { id: string }[] }>('containers', 'List', { filters: [] });
+        for (const { id } of containers) {
+          await rt.client.call('tasks', 'Kill', { containerId: id, signal: 9, all: true }).catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 100));
+          await rt.client.call('tasks', 'Delete', { containerId: id }).catch(() => undefined);
+          await rt.client.call('containers', 'Delete', { id }).catch(() => undefined);
+        }
+      } catch { /* best effort */ }
+      const { images } = await rt.client.call<{ images: { name: string }[] }>('images', 'List', { filters: [] });
+      for (const img of images) await rt.client.call('images', 'Delete', { name: img.name, sync: true }).catch(() => undefined);
+      await rt.close();
+      const nc = new ContainerdClient(address, name);
+      await nc.call('namespaces', 'Delete', { name }).catch(() => undefined);
+      nc.close();
+    }
+  } finally {
+    c.close();
+  }
+  removeCgroups(prefix);
+  // exec FIFO dirs of ContainerdRuntime (/run/kubelab/<namespace>/exec)
+  if (existsSync('/run/kubelab')) {
+    for (const ns of readdirSync('/run/kubelab')) {
+      if (ns.startsWith(prefix)) rmSync(join('/run/kubelab', ns), { recursive: true, force: true });
+    }
+    try { rmdirSync('/run/kubelab'); } catch { /* used by others */ }
+  }
+  // runc's per-namespace state dirs (shared by every containerd on the machine), once empty.
+  if (existsSync('/run/containerd/runc')) {
+    for (const ns of readdirSync('/run/containerd/runc')) {
+      if (ns.startsWith(prefix)) { try { rmdirSync(join('/run/containerd/runc', ns)); } catch { /* in use */ } }
+    }
+  }
+}
+
+/** The files of the containerd under `dir`. */
+function containerdFiles(dir: string) {
+  return { config: join(dir, 'config.toml'), pidfile: join(dir, 'containerd.pid'), address: join(dir, 'containerd.sock'), log: join(dir, 'containerd.log') };
+}
+
+/** The handle of containerd `pid` (ours, under `dir`), once it answers. */
+async function containerdServing(dir: string, pid: number): Promise<Containerd> {
+  const { config, pidfile, address, log } = containerdFiles(dir);
+  const probe = new ContainerdClient(address, 'default');
+  await waitFor('containerd to serve', async () => {
+    if (!alive(pid)) throw new Error(`containerd exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    await probe.call('version', 'Version', {}, { timeoutMs: 1000 });
+    return true;
+  }, 20_000, 100);
+  probe.close();
+  const purge = (prefix: string) => purgeContainerd(address, prefix);
+  return {
+    address,
+    endpoint: `unix://${address}`,
+    pid,
+    purge,
+    async stop(prefix: string) {
+      await purge(prefix).catch(() => undefined);
+      await stopByPidfile(pidfile, config);
+      // A shim whose task containerd never got to delete would outlive it: ours name our socket.
+      killByCmdline(`-address ${address}`);
+      unmountUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A containerd with its own root, state and socket under `dir` (CRI plugin off); one a killed run left there is stopped first. */
+export async function startContainerd({ dir = join(STATE, 'containerd') }: ContainerdOptions = {}): Promise<Containerd> {
+  const { config, pidfile, address, log } = containerdFiles(dir);
+  await stopByPidfile(pidfile, config);
   mkdirSync(dir, { recursive: true });
-  const address = join(dir, 'containerd.sock');
   writeFileSync(config, [
     'version = 2',
     `root = "${dir}/root"`,
@@ -149,73 +193,52 @@ export async function startContainerd(): Promise<Containerd> {
     '  level = "warn"',
     '',
   ].join('\n'));
-  const log = openSync(join(dir, 'containerd.log'), 'a');
-  const child = spawn('containerd', ['--config', config], { detached: true, stdio: ['ignore', log, log] });
+  const out = openSync(log, 'a');
+  const child = spawn('containerd', ['--config', config], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   const pid = child.pid!;
-  writeFileSync(join(dir, 'containerd.pid'), String(pid));
-  const probe = new ContainerdClient(address, 'default');
-  await waitFor('containerd to serve', async () => {
-    if (!alive(pid)) throw new Error(`containerd exited: ${readFileSync(join(dir, 'containerd.log'), 'utf8').slice(-2000)}`);
-    await probe.call('version', 'Version', {}, { timeoutMs: 1000 });
-    return true;
-  }, 20_000, 100);
-  probe.close();
+  writeFileSync(pidfile, String(pid));
+  return containerdServing(dir, pid);
+}
 
-  /** Remove every container, image and namespace whose name starts with `prefix` (ours). */
-  const purge = async (prefix: string) => {
-    const c = new ContainerdClient(address, 'default');
-    try {
-      const { namespaces } = await c.call<{ namespaces: { name: string }[] }>('namespaces', 'List', {});
-      for (const { name } of namespaces.filter((n) => n.name.startsWith(prefix))) {
-        const rt = new ContainerdRuntime({ address, namespace: name });
-        for (const ct of await rt.listContainers()) await rt.removeContainer(ct.id).catch(() => undefined);
-        const { images } = await rt.client.call<{ images: { name: string }[] }>('images', 'List', { filters: [] });
-        for (const img of images) await rt.client.call('images', 'Delete', { name: img.name, sync: true }).catch(() => undefined);
-        await rt.close();
-        const nc = new ContainerdClient(address, name);
-        await nc.call('namespaces', 'Delete', { name }).catch(() => undefined);
-        nc.close();
-      }
-    } finally {
-      c.close();
-    }
-    removeCgroups(prefix);
-    // exec FIFO dirs of ContainerdRuntime (/run/kubelab/<namespace>/exec)
-    if (existsSync('/run/kubelab')) {
-      for (const ns of readdirSync('/run/kubelab')) {
-        if (ns.startsWith(prefix)) rmSync(join('/run/kubelab', ns), { recursive: true, force: true });
-      }
-      try { rmdirSync('/run/kubelab'); } catch { /* used by others */ }
-    }
-    // runc's per-namespace state dirs (shared by every containerd on the machine), once empty.
-    if (existsSync('/run/containerd/runc')) {
-      for (const ns of readdirSync('/run/containerd/runc')) {
-        if (ns.startsWith(prefix)) { try { rmdirSync(join('/run/containerd/runc', ns)); } catch { /* in use */ } }
-      }
-    }
-  };
-  return {
-    address,
-    pid,
-    purge,
-    async stop(prefix: string) {
-      await purge(prefix).catch(() => undefined);
-      await stopByPidfile(join(dir, 'containerd.pid'), config);
-      // A shim whose task containerd never got to delete would outlive it: ours name our socket.
-      killByCmdline(`-address ${address}`);
-      unmountUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/**
+ * The containerd a killed run left running under `dir`, to purge through and stop. When none runs
+ * there, its shims, mounts and directory are cleared and the answer is undefined.
+ */
+export async function leftoverContainerd({ dir = join(STATE, 'containerd') }: ContainerdOptions = {}): Promise<Containerd | undefined> {
+  const { pidfile, address } = containerdFiles(dir);
+  const pid = existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8')) : 0;
+  if (!pid || !alive(pid)) {
+    killByCmdline(`-address ${address}`);
+    unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return containerdServing(dir, pid);
 }
 
 // ------------------------------------------------------------------ dockerd
 
-export interface Dockerd { socketPath: string; docker: Docker; purge(): Promise<void>; stop(): Promise<void> }
+export interface Dockerd {
+  socketPath: string;
+  /** `unix://<socketPath>`, for the kubelet's --container-runtime-endpoint. */
+  endpoint: string;
+  docker: Docker;
+  /** Remove every container. */
+  purge(): Promise<void>;
+  /** Purge, stop dockerd and its log copiers, remove its directory. */
+  stop(): Promise<void>;
+}
 
-export async function startDockerd(): Promise<Dockerd> {
-  const dir = join(STATE, 'docker');
+export interface DockerdOptions {
+  /** Its data-root, exec-root, pidfile, socket and log. */
+  dir?: string;
+  /** A registry (host:port) dockerd pulls from over plain HTTP. */
+  insecureRegistry?: string;
+}
+
+/** A dockerd with its own data-root, exec-root, pidfile and socket under `dir` (no bridge, no iptables), without containers. */
+export async function startDockerd({ dir = join(STATE, 'docker'), insecureRegistry }: DockerdOptions = {}): Promise<Dockerd> {
   const pidfile = join(dir, 'docker.pid');
   const socketPath = join(dir, 'docker.sock');
   await stopByPidfile(pidfile, `--pidfile ${pidfile}`, 30_000);
@@ -230,6 +253,7 @@ export async function startDockerd(): Promise<Dockerd> {
     '-H', `unix://${socketPath}`,
     '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
     '--log-level=warn',
+    ...(insecureRegistry ? [`--insecure-registry=${insecureRegistry}`] : []),
   ], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
   const pid = child.pid!;
@@ -247,6 +271,7 @@ export async function startDockerd(): Promise<Dockerd> {
   await purge();
   return {
     socketPath,
+    endpoint: `unix://${socketPath}`,
     docker,
     purge,
     async stop() {
@@ -263,16 +288,22 @@ export async function startDockerd(): Promise<Dockerd> {
 // ------------------------------------------------------------------ network namespaces
 
 export function netnsAdd(name: string): string {
-  run('ip', ['netns', 'add', name]);
+  sh('ip', ['netns', 'add', name]);
   return `/run/netns/${name}`;
 }
 
 export function netnsDel(name: string): void {
-  try { run('ip', ['netns', 'del', name]); } catch { /* gone */ }
+  try { sh('ip', ['netns', 'del', name]); } catch { /* gone */ }
 }
 
-/** Delete netns left by killed runs (`<prefix>*`). */
-export function netnsPurge(prefix: string): void {
+/** Delete netns left by killed runs: those named `<prefix>*`, or those `match` accepts. */
+export function netnsPurge(match: string | ((name: string) => boolean)): void {
   if (!existsSync('/run/netns')) return;
-  for (const n of readdirSync('/run/netns')) if (n.startsWith(prefix)) netnsDel(n);
+  const ours = typeof match === 'string' ? (n: string) => n.startsWith(match) : match;
+  for (const n of readdirSync('/run/netns')) {
+    if (!ours(n)) continue;
+    netnsDel(n);
+    // dockerd makes a missing bind-mount source a directory: such an empty directory is ours too
+    try { rmdirSync(join('/run/netns', n)); } catch { /* a file, or gone */ }
+  }
 }
