@@ -17,6 +17,8 @@
  *     node .test-state/bench/dist/bench/pod-startup.js [--runtime containerd|docker|both] [--pods 100]
  *       [--nodes 2] [--rate 5] [--idle 30] [--floor 20]
  *   (--rate: pods created per second, 0 = all at once; after `npm run build`, `node dist/bench/pod-startup.js` works too)
+ *   KUBELAB_BENCH_SLOWEST=N prints the N slowest pods with the time they were sent (stalls show as a run
+ *   of consecutive pods), and the kubelets' warnings.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -252,6 +254,13 @@ async function benchRuntime(runtime: 'containerd' | 'docker'): Promise<RuntimeRe
     const cpu1 = c.nodes.map((n) => procStat(n.kubeletPid()!).cpuS);
     const sli = [...sentAt].map(([name, s]) => (runningAt.has(name) ? runningAt.get(name)! - s : Infinity));
     const never = [...sentAt.keys()].filter((n) => !runningAt.has(n));
+    if (process.env.KUBELAB_BENCH_SLOWEST) {
+      const t0 = Math.min(...sentAt.values());
+      const slow = [...sentAt].map(([n, s]) => ({ n, s, d: (runningAt.get(n) ?? Infinity) - s })).sort((a, b) => b.d - a.d);
+      for (const x of slow.slice(0, Number(process.env.KUBELAB_BENCH_SLOWEST))) console.log(`  slow: ${x.n} sent at +${((x.s - t0) / 1000).toFixed(2)} s, running after ${x.d.toFixed(0)} ms`);
+      console.log(`  first create at ${new Date(t0).toISOString()}`);
+      for (const n of c.nodes) console.log(n.log().split('\n').filter((l) => /orphan|warn|error|started/.test(l)).slice(-10).join('\n'));
+    }
     if (never.length) console.log(`warning: ${never.length} pods not running ${TIMEOUT_S} s after the last create: ${never.join(' ')}`);
     for (const n of never.length ? c.nodes : []) console.log(`--- ${n.name} kubelet log (warnings, last 6):\n${n.log().split('\n').filter((l) => l.includes('"warn"') || l.includes('"error"')).slice(-6).join('\n')}`);
     console.log(`${runningAt.size}/${PODS} pods running ${wallS.toFixed(1)} s after the first create (load ${load()})`);

@@ -29,7 +29,7 @@ export const KUBELET_FLAGS: FlagSpec[] = [
   { name: 'image-mirror', type: 'strings', default: [], help: 'Alias of --registry-mirror.' },
   { name: 'insecure-registry', type: 'strings', default: [], help: 'kubelab: registries (host:port) spoken to over plain HTTP.' },
   { name: 'max-pods', type: 'int', default: 110, help: 'Number of pods that can run on this kubelet.' },
-  { name: 'sync-frequency', type: 'duration', default: '10s', help: 'Max period between synchronizing running containers.' },
+  { name: 'sync-frequency', type: 'duration', default: '1m', help: 'Max period between synchronizing running containers and config.' },
   { name: 'cluster-cidr', type: 'string', default: '10.244.0.0/16', help: 'kubelab: the cluster\'s pod range (routes to other nodes\' pod CIDRs are kept inside it).' },
   { name: 'manage-routes', type: 'bool', default: true, help: "kubelab: keep a route to every other node's podCIDR via its InternalIP." },
 ];

@@ -92,6 +92,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     cni,
     recorder,
     nodeName: config.nodeName,
+    resyncSpreadMs: config.syncFrequencyMs / 2,
     ...(config.nodeIP ? { nodeIP: config.nodeIP } : {}),
     rootDir: config.rootDir,
     podLogsDir: config.podLogsDir,

@@ -51,6 +51,11 @@ export interface PodWorkersOptions {
   logger?: Logger;
   workers?: number;
   now?: () => number;
+  /**
+   * Periodic resyncs (the informer's, every --sync-frequency) are spread over this many milliseconds,
+   * as upstream jitters each pod worker's resync: all pods at once would queue new pods behind them.
+   */
+  resyncSpreadMs?: number;
 }
 
 /** After a failed pull, the next sync (which reports ImagePullBackOff while the back-off runs). */
@@ -104,7 +109,15 @@ export class PodWorkers extends Controller {
     // Like upstream's pod config source, the kubelet's own status writes do not start a sync (the
     // sync right after an ErrImagePull would overwrite it with ImagePullBackOff before anyone saw it);
     // spec/metadata changes, informer resyncs and statuses someone else wrote do.
-    this.watchInformer(o.pods, { filterUpdate: (oldPod, newPod) => podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(newPod.metadata.uid)) });
+    this.watchInformer(o.pods, {
+      filterUpdate: (oldPod, newPod) => {
+        if (oldPod === newPod && (o.resyncSpreadMs ?? 0) > 0) {
+          this.enqueueAfter(newPod, Math.random() * o.resyncSpreadMs!);
+          return false;
+        }
+        return podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(newPod.metadata.uid));
+      },
+    });
     this.probes = new ProbeManager(
       o.runtime,
       (key) => this.enqueue(key),
@@ -511,7 +524,6 @@ export class PodWorkers extends Controller {
   }
 }
 
-/** What must agree between the API's pod status and the kubelet's (pure): phase, IP, condition statuses, container IDs / readiness / states. */
 /**
  * Does a pod update need a sync? An informer resync (same object) does; so does any change outside
  * the status (spec, labels, annotations, deletion); a status change does only when it is not the
@@ -528,6 +540,7 @@ export function podUpdateNeedsSync(oldPod: Obj, newPod: Obj, written: string | u
   return statusEssentials(newPod.status) !== written;
 }
 
+/** What must agree between the API's pod status and the kubelet's (pure): phase, IP, condition statuses, container IDs / readiness / states. */
 export function statusEssentials(s: Obj | undefined): string {
   if (!s) return '';
   const conds = ((s.conditions ?? []) as Obj[]).map((c) => `${c.type}=${c.status}`).sort().join(',');

@@ -60,6 +60,13 @@ export function oomKillsInCgroup(path: string): number {
   return 0;
 }
 
+/** containerd's filter syntax for "all these labels": one filter, conditions joined by commas (AND). */
+export function labelFilters(labels: Record<string, string> | undefined): string[] {
+  const quote = (t: string) => `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const conds = Object.entries(labels ?? {}).map(([k, v]) => `labels.${quote(k)}==${quote(v)}`);
+  return conds.length ? [conds.join(',')] : [];
+}
+
 const taskView = (p: PbProcess): TaskView => ({ status: p.status, exitStatus: p.exit_status, exitedAt: timestampToDate(p.exited_at) });
 
 export class ContainerdRuntime implements ContainerRuntime {
@@ -355,7 +362,9 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   async listContainers(filter?: ListFilter): Promise<ContainerStatus[]> {
     const [{ containers }, { tasks }] = await Promise.all([
-      this.client.call<{ containers: PbContainer[] }>('containers', 'List', { filters: [] }),
+      // Filtered by containerd: each container carries its whole OCI spec, so listing every container
+      // of the node for one pod's sync costs O(pods) per sync (a resync of all pods, O(pods²)).
+      this.client.call<{ containers: PbContainer[] }>('containers', 'List', { filters: labelFilters(filter?.labels) }),
       this.client.call<{ tasks: PbProcess[] }>('tasks', 'List', { filter: '' }),
     ]);
     const byId = new Map(tasks.map((t) => [t.id, t]));

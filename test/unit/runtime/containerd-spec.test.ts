@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPS, buildSpec, execProcess, parseImageUser } from '../../../node-agent/runtime/containerd/spec.js';
 import { K, deriveStatus, exitReason } from '../../../node-agent/runtime/containerd/status.js';
 import type { ImageConfig } from '../../../node-agent/runtime/image.js';
+import { labelFilters } from '../../../node-agent/runtime/containerd/runtime.js';
 
 const image: ImageConfig = {
   config: { Cmd: ['nginx'], Env: ['PATH=/usr/bin:/bin', 'NGINX_VERSION=1.22'], WorkingDir: '/srv', User: '101:102' },
@@ -97,4 +98,13 @@ describe('deriveStatus (labels + task -> ContainerStatus)', () => {
     expect(exitReason(1, false)).toBe('Error');
     expect(exitReason(137, true)).toBe('OOMKilled');
   });
+});
+
+describe('containerd list filters', () => {
+  it.each([
+    [undefined, []],
+    [{}, []],
+    [{ 'io.kubernetes.pod.uid': 'ab-12' }, ['labels."io.kubernetes.pod.uid"=="ab-12"']],
+    [{ a: 'x', b: 'y"z' }, ['labels."a"=="x",labels."b"=="y\\"z"']],
+  ] as const)('%j -> %j', (labels, want) => expect(labelFilters(labels as Record<string, string> | undefined)).toEqual(want));
 });
