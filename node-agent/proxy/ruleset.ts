@@ -99,6 +99,10 @@ export interface RulesetState {
   largeCluster?: boolean;
   /** The options the artifacts were generated with. */
   optionsKey?: string;
+  /** The options the top-level chains were generated with (mark, nodePortAddresses, --random-fully). */
+  topKey?: string;
+  /** Counts of the last ruleset (carried by partial syncs that reuse the top-level chains). */
+  counts?: { chains: number; chainRules: number; natTopRules: number; filterRules: number };
 }
 
 export interface RulesetInput {
@@ -162,6 +166,11 @@ export interface RulesetStats {
   lines: number;
   /** Comments on endpoint rules left out (more endpoints than the large-cluster threshold). */
   largeClusterMode: boolean;
+  /**
+   * A partial sync whose changed Services left the top-level chains and the filter table as they were:
+   * it touched only their per-service chains (no pass over every Service).
+   */
+  topLevelReused: boolean;
 }
 
 export interface Ruleset {
@@ -405,13 +414,15 @@ export function buildRuleset(input: RulesetInput): Ruleset {
   };
   let fresh: Array<{ svc: ServicePortInfo; pol: Policy; cat: Categorized }>;
   let kept: PortArtifacts[] = [];
+  /** The previous artifacts of the changed Services (reuse only), in order. */
+  const replaced: PortArtifacts[] = [];
   if (reuse) {
     const keyOfSlice = (sl: ProxyEndpointSlice) => serviceKey(sl.metadata.namespace, sl.metadata.labels?.[LABEL_SERVICE_NAME]);
     fresh = categorizeAll(
       input.services.filter((s) => changed!.has(serviceKey(s.metadata.namespace, s.metadata.name))),
       input.endpointSlices.filter((sl) => changed!.has(keyOfSlice(sl))),
     );
-    kept = [...previous!.ports!.values()].filter((p) => !changed!.has(p.serviceKey));
+    for (const p of previous!.ports!.values()) (changed!.has(p.serviceKey) ? replaced : kept).push(p);
     let total = 0;
     for (const p of kept) total += p.endpoints;
     for (const f of fresh) total += f.cat.reachable.length;
@@ -429,6 +440,11 @@ export function buildRuleset(input: RulesetInput): Ruleset {
 
   // Both lists are sorted (kept: in the previous order; fresh: by servicePortsOf): merge them.
   const generated = fresh!.map((f) => genPort(f.svc, f.pol, f.cat, ctx));
+  const topKey = JSON.stringify([mark, input.nodePortAddresses ?? [], !!input.randomFully]);
+  if (reuse && (input.skipUnchangedTopLevelChains ?? true) && previous!.topKey === topKey) {
+    const quick = partialOfChangedChains(previous!, replaced, generated, { totalEndpoints, largeCluster, optionsKey, topKey });
+    if (quick) return quick;
+  }
   const ports = kept.length === 0 ? generated : mergeSorted(kept, generated);
 
   const filterRules: string[] = [];
@@ -539,6 +555,8 @@ export function buildRuleset(input: RulesetInput): Ruleset {
     ports: portsState,
     largeCluster,
     optionsKey,
+    topKey,
+    counts: { chains: activeChains.size, chainRules: natRuleCount, natTopRules: natTop.length + natFixed.length, filterRules: filterRules.length },
   };
   return {
     text: lines.length ? lines.join('\n') + '\n' : '',
@@ -561,6 +579,113 @@ export function buildRuleset(input: RulesetInput): Ruleset {
       natChainsDeleted: deleted.length,
       lines: lines.length - natChainBlocks.length + natChainRuleLines,
       largeClusterMode: largeCluster,
+      topLevelReused: false,
+    },
+  };
+}
+
+const sameLines = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l === b[i]);
+
+/**
+ * The partial sync of a few changed Services when their top-level rules (KUBE-SERVICES, KUBE-NODEPORTS,
+ * filter) are what they were, the common case of an endpoint change: only their per-service chains are
+ * compared, written or deleted, and the state shares everything else with the previous one (the ports'
+ * order is unchanged, the chain map is built only if someone reads it). Answers undefined when the
+ * top-level rules changed (a Service added or removed, its first or last endpoint): the caller then
+ * assembles the whole ruleset. Same text, state and stats as that assembly would give.
+ */
+function partialOfChangedChains(
+  previous: RulesetState,
+  replaced: readonly PortArtifacts[],
+  generated: readonly PortArtifacts[],
+  o: { totalEndpoints: number; largeCluster: boolean; optionsKey: string; topKey: string },
+): Ruleset | undefined {
+  const counts = previous.counts;
+  if (!counts || !previous.topChains || previous.filterText === undefined || replaced.length !== generated.length) return undefined;
+  for (let i = 0; i < generated.length; i++) {
+    const [g, r] = [generated[i]!, replaced[i]!];
+    if (g.key !== r.key || !sameLines(g.natTop, r.natTop) || !sameLines(g.filter, r.filter)) return undefined;
+  }
+  const written: string[] = [];
+  const blocks: string[] = [];
+  const stale = new Set<string>();
+  let writtenRules = 0;
+  let chains = counts.chains;
+  let chainRules = counts.chainRules;
+  for (let i = 0; i < generated.length; i++) {
+    const [g, r] = [generated[i]!, replaced[i]!];
+    const before = new Map(r.chains.map(([c, t]) => [c, t]));
+    for (const [c, , n] of r.chains) {
+      stale.add(c);
+      chains--;
+      chainRules -= n;
+    }
+    for (const [c, t, n] of g.chains) {
+      stale.delete(c);
+      chains++;
+      chainRules += n;
+      if (before.get(c) === t) continue;
+      written.push(c);
+      blocks.push(t);
+      writtenRules += n;
+    }
+  }
+  const deleted = [...stale].sort();
+  const natLines = [...written.map(chainLine), ...deleted.map(chainLine), ...blocks, ...deleted.map((c) => `-X ${c}`)];
+  const lines = natLines.length > 0 ? ['*nat', ...natLines, 'COMMIT'] : [];
+
+  const ports = new Map(previous.ports);
+  const servicePorts = new Map(previous.servicePorts);
+  for (const g of generated) {
+    ports.set(g.key, g);
+    servicePorts.set(g.key, g.record);
+  }
+  let natChains: Map<string, string> | undefined;
+  const chainMap = () => {
+    if (!natChains) {
+      natChains = new Map();
+      for (const p of ports.values()) for (const [c, t] of p.chains) natChains.set(c, t);
+    }
+    return natChains;
+  };
+  const state: RulesetState = {
+    get natChains() {
+      return chainMap();
+    },
+    servicePorts,
+    topChains: previous.topChains,
+    filterText: previous.filterText,
+    ports,
+    largeCluster: o.largeCluster,
+    optionsKey: o.optionsKey,
+    topKey: o.topKey,
+    counts: { ...counts, chains, chainRules },
+  };
+  const skipped = chains - written.length;
+  return {
+    text: lines.length ? lines.join('\n') + '\n' : '',
+    state,
+    get chains() {
+      return chainMap();
+    },
+    deletedChains: deleted,
+    writtenChains: written,
+    stats: {
+      partial: true,
+      servicePorts: ports.size,
+      servicePortsGenerated: generated.length,
+      endpoints: o.totalEndpoints,
+      filterRules: counts.filterRules,
+      filterWritten: false,
+      topChainsSkipped: [...NAT_TOP_CHAINS],
+      natRules: chainRules + counts.natTopRules,
+      natRulesWritten: writtenRules,
+      natChainsWritten: written.length,
+      natChainsSkipped: skipped,
+      natChainsDeleted: deleted.length,
+      lines: lines.length - blocks.length + writtenRules,
+      largeClusterMode: o.largeCluster,
+      topLevelReused: true,
     },
   };
 }

@@ -215,6 +215,7 @@ describe('buildRuleset', () => {
   it.each([1000, 110])('changedServices: reusing the rules of unchanged Services gives the same result as regenerating (threshold %i)', (threshold) => {
     let seed = 11;
     let flips = 0;
+    let reusedTop = 0;
     const input = (p: Partial<RulesetInput>) => baseInput({ largeClusterEndpointsThreshold: threshold, ...p });
     const rnd = (n: number) => ((seed = (seed * 48271) % 2147483647), seed % n);
     const { services, slices } = manyServices(40, 3, { nodePort: true });
@@ -240,6 +241,15 @@ describe('buildRuleset', () => {
       const regen = buildRuleset(input({ services: svcs, endpointSlices: sls, previous: prevFull.state, partial: true }));
       expect(hinted.text).toBe(regen.text);
       expect([...hinted.state.natChains]).toEqual([...regen.state.natChains]);
+      // Including when only the changed chains were looked at (partialOfChangedChains).
+      const { topLevelReused, servicePortsGenerated: _g1, ...hintedStats } = hinted.stats;
+      const { topLevelReused: _r, servicePortsGenerated: _g2, ...regenStats } = regen.stats;
+      expect(hintedStats).toEqual(regenStats);
+      expect([hinted.deletedChains, hinted.writtenChains]).toEqual([regen.deletedChains, regen.writtenChains]);
+      expect([...hinted.state.servicePorts]).toEqual([...regen.state.servicePorts]);
+      expect([...hinted.state.ports!.keys()]).toEqual([...regen.state.ports!.keys()]);
+      expect([hinted.state.filterText, [...hinted.state.topChains!]]).toEqual([regen.state.filterText, [...regen.state.topChains!]]);
+      if (topLevelReused) reusedTop++;
       if (hinted.stats.largeClusterMode === prevHint.stats.largeClusterMode) {
         expect(hinted.stats.servicePortsGenerated).toBeLessThanOrEqual(changed.size);
       }
@@ -253,6 +263,7 @@ describe('buildRuleset', () => {
     expect(prevHint.state.filterText).toBe(scratch.state.filterText);
     expect([...prevHint.state.topChains!]).toEqual([...scratch.state.topChains!]);
     if (threshold === 110) expect(flips).toBeGreaterThan(0);
+    expect(reusedTop).toBeGreaterThan(5);
   });
 
   it('deletes stale service chains found in the kernel on a full sync, and never foreign chains', () => {
