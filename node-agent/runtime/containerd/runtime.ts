@@ -74,7 +74,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly shim: string;
   private readonly stateDir: string;
   private readonly listeners = new Set<(e: ContainerExit) => void>();
-  private readonly finalizing = new Map<string, Promise<void>>();
+  private readonly finalizing = new Map<string, Promise<Record<string, string> | undefined>>();
   private events: grpc.ClientReadableStream<Record<string, unknown>> | undefined;
   private eventChain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -137,12 +137,20 @@ export class ContainerdRuntime implements ContainerRuntime {
   private async reconcileStopped(): Promise<void> {
     const { tasks } = await this.client.call<{ tasks: PbProcess[] }>('tasks', 'List', { filter: '' });
     for (const t of tasks) {
-      if (t.status === 'STOPPED') await this.finalize(t.id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
+      if (t.status === 'STOPPED') await this.finalizeTask(t.id, t);
     }
   }
 
-  /** Record an init process's exit in the container's labels, delete its task, tell subscribers (once). */
-  private finalize(id: string, exitCode: number, finishedAt: Date): Promise<void> {
+  /** finalize() with the exit of a stopped task as containerd reports it. */
+  private finalizeTask(id: string, t: Pick<PbProcess, 'exit_status' | 'exited_at'>): Promise<Record<string, string> | undefined> {
+    return this.finalize(id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
+  }
+
+  /**
+   * Record an init process's exit in the container's labels, delete its task, tell subscribers (once).
+   * Answers the container's labels with the exit recorded (undefined when the container is gone).
+   */
+  private finalize(id: string, exitCode: number, finishedAt: Date): Promise<Record<string, string> | undefined> {
     const running = this.finalizing.get(id);
     if (running) return running;
     const p = (async () => {
@@ -150,7 +158,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       try {
         labels = (await this.getContainer(id)).labels;
       } catch {
-        return;
+        return undefined;
       }
       const first = labels[K.exitCode] === undefined && labels[K.startError] === undefined;
       if (first) {
@@ -161,7 +169,7 @@ export class ContainerdRuntime implements ContainerRuntime {
           update[K.oomKilled] = 'true';
           labels[K.oomKilled] = 'true';
         }
-        await this.setLabels(id, update).catch(() => undefined);
+        if (await this.setLabels(id, update).then(() => true, () => false)) Object.assign(labels, update);
       }
       await this.client.call('tasks', 'Delete', { container_id: id }).catch(() => undefined);
       if (first) {
@@ -170,6 +178,7 @@ export class ContainerdRuntime implements ContainerRuntime {
           try { l(exit); } catch { /* a listener's problem */ }
         }
       }
+      return labels;
     })().finally(() => this.finalizing.delete(id));
     this.finalizing.set(id, p);
     return p;
@@ -316,7 +325,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       }
     }
     if (task && task.status !== 'RUNNING') {
-      await this.finalize(id, task.exit_status, timestampToDate(task.exited_at) ?? new Date());
+      await this.finalizeTask(id, task);
     }
   }
 
@@ -350,7 +359,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     // Delete the task through finalize (shared with the exit event handler, so one Delete runs);
     // a Delete racing a shim that is exiting answers "ttrpc: closed": check and retry.
     for (let i = 0; task && i < 20; i++) {
-      if (task.status === 'STOPPED') await this.finalize(id, task.exit_status, timestampToDate(task.exited_at) ?? new Date());
+      if (task.status === 'STOPPED') await this.finalizeTask(id, task);
       else await this.client.call('tasks', 'Delete', { container_id: id }).catch(() => undefined);
       task = await this.getTask(id).catch(() => task);
       if (task) await new Promise((r) => setTimeout(r, 100));
@@ -393,8 +402,8 @@ export class ContainerdRuntime implements ContainerRuntime {
    */
   private async finalized(c: PbContainer, t: PbProcess): Promise<PbContainer> {
     if (c.labels[K.exitCode] !== undefined || c.labels[K.startError] !== undefined) return c;
-    await this.finalize(c.id, t.exit_status, timestampToDate(t.exited_at) ?? new Date());
-    return this.getContainer(c.id).catch(() => c);
+    const labels = await this.finalizeTask(c.id, t);
+    return labels ? { ...c, labels } : c;
   }
 
   // ---------------------------------------------------------------- exec
