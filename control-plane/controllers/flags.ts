@@ -3,7 +3,7 @@
  * shared parser (api/cli/flags.ts), and the `--controllers` selection.
  */
 
-import { FlagError, bool, formatHelp, num, parseDuration, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
+import { FlagError, bool, formatHelp, num, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
 
 export interface ControllerManagerOptions {
   kubeconfig?: string;
@@ -81,9 +81,6 @@ export const CONTROLLER_MANAGER_FLAGS: FlagSpec[] = [
   { name: 'kube-api-qps', type: 'int', default: 20, help: 'Client QPS to the API server.' },
   { name: 'kube-api-burst', type: 'int', default: 30, help: 'Client burst to the API server.' },
 ];
-
-/** Go durations, as every component parses them (api/cli/flags.ts). */
-export { parseDuration };
 
 export function parseFlags(argv: readonly string[]): ControllerManagerOptions {
   const { values: v, help } = parseArgs(CONTROLLER_MANAGER_FLAGS, argv, { noArgs: COMMAND });

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import type http from 'node:http';
 import { KubeError } from '../../api/errors.js';
-import { FlagError, bool, formatHelp, num, parseDuration, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
+import { FlagError, bool, formatHelp, num, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
 import { findResource } from '../../api/resources.js';
 import { KubeClient, type ApiClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
@@ -48,9 +48,6 @@ export const PROXY_FLAGS: FlagSpec[] = [
 ];
 
 export const USAGE = formatHelp(COMMAND, "Programs this node's iptables so Services work (kube-proxy, iptables mode).", PROXY_FLAGS);
-
-/** Go durations, as every component parses them (api/cli/flags.ts); a bare number means seconds. */
-export { parseDuration };
 
 export function parseFlags(argv: readonly string[]): ProxyFlags {
   const { values: v, help } = parseArgs(PROXY_FLAGS, argv, { noArgs: COMMAND });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { enabledControllers, parseDuration, parseFlags, usage } from '../../../control-plane/controllers/flags.js';
+import { parseDuration } from '../../../api/cli/flags.js';
+import { enabledControllers, parseFlags, usage } from '../../../control-plane/controllers/flags.js';
 
 describe('controller manager flags', () => {
   it('has upstream defaults (and kubelab’s for the pod CIDR)', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeApiClient } from '../../../api/client/fake-client.js';
 import { findResource } from '../../../api/resources.js';
-import { USAGE, parseDuration, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
+import { parseDuration } from '../../../api/cli/flags.js';
+import { USAGE, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
 import { FakeIptables } from '../../../node-agent/proxy/iptables.js';
 import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
 import type { Proxier } from '../../../node-agent/proxy/proxier.js';
