@@ -156,7 +156,7 @@ export class PodWorkers extends Controller {
     }
     if (!pod) return;
     this.known.set(key, pod.metadata.uid);
-    if (pod.metadata.deletionTimestamp) return this.terminatePod(key, pod);
+    if (pod.metadata.deletionTimestamp) return this.terminatePod(pod);
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
       // Terminal: nothing restarts; make sure nothing runs.
       const cs = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: pod.metadata.uid } });
@@ -197,7 +197,7 @@ export class PodWorkers extends Controller {
 
     const finish = async (containers: ContainerStatus[], initFailed: boolean) => {
       this.waiting.set(uid, waiting);
-      await this.writeStatus(key, pod, containers, initFailed, { podIP, sandboxReady, startTime, waiting });
+      await this.writeStatus(pod, containers, initFailed, { podIP, sandboxReady, startTime, waiting });
       if (requeueMs !== undefined) this.enqueueAfter(key, requeueMs);
     };
 
@@ -404,7 +404,7 @@ export class PodWorkers extends Controller {
     }
   }
 
-  private async writeStatus(key: string, pod: Obj, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
+  private async writeStatus(pod: Obj, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
     const status = computePodStatus(pod, containers, initFailed, {
       now: new Date(this.now()),
       runtimeName: this.o.runtimeName,
@@ -434,11 +434,10 @@ export class PodWorkers extends Controller {
       if (e instanceof KubeError && e.reason === 'NotFound') return;
       throw e;
     }
-    void key;
   }
 
   /** Graceful termination of a pod being deleted, then the final DELETE (grace 0, uid precondition). */
-  private async terminatePod(key: string, pod: Obj): Promise<void> {
+  private async terminatePod(pod: Obj): Promise<void> {
     const uid: string = pod.metadata.uid;
     if (this.terminating.has(uid)) return;
     this.terminating.add(uid);
@@ -456,7 +455,7 @@ export class PodWorkers extends Controller {
           }),
       );
       const after = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
-      await this.writeStatus(key, pod, after, false, {
+      await this.writeStatus(pod, after, false, {
         ...(this.o.cni.recorded(uid) ? { podIP: this.o.cni.recorded(uid)!.ip } : {}),
         sandboxReady: false,
         startTime: pod.status?.startTime ?? rfc3339(this.now()),
@@ -489,7 +488,6 @@ export class PodWorkers extends Controller {
       this.idToKey.delete(c.id);
     }
     await this.o.cni.tearDown(uid);
-    rmSync(join(this.podDir(uid), 'volumes'), { recursive: true, force: true });
     rmSync(this.podDir(uid), { recursive: true, force: true });
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.pullBackoff.forgetPrefix(`${uid}/`);
