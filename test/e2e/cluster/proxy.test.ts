@@ -93,6 +93,31 @@ describe('the proxy on the lab (containerd): Services through real iptables', ()
   };
   const readyAddresses = async (svc: string) =>
     (await lab.kc('-n', NS, 'get', 'endpoints', svc, '-o', 'jsonpath={.subsets[*].addresses[*].ip}')).split(/\s+/).filter(Boolean);
+  /** The KUBE-SVC chain of a ClusterIP and the KUBE-SEP chains it jumps to, in an iptables-save of the nat table. */
+  const chainsOf = (save: string, ip: string) => {
+    const svc = new Set<string>();
+    const re = ip.replaceAll('.', '\\.');
+    for (const m of save.matchAll(new RegExp(`^-A KUBE-SERVICES .*-d ${re}(?:/32)? .*-j (KUBE-SVC-\\S+)`, 'gm'))) svc.add(m[1]!);
+    const sep = new Set<string>();
+    for (const c of svc) for (const m of save.matchAll(new RegExp(`^-A ${c} .*-j (KUBE-SEP-\\S+)`, 'gm'))) sep.add(m[1]!);
+    return [...svc, ...sep];
+  };
+  /**
+   * Waits until every host's proxy has programmed the Service at ip with `endpoints` endpoints. Ready
+   * Endpoints reach the rules up to --iptables-min-sync-period (1 s) later, on each host on its own
+   * schedule, so traffic is only asserted after this.
+   */
+  const programmedEverywhere = async (ip: string, endpoints: number) => {
+    const saves = new Map<Host, string>();
+    for (const h of HOSTS) {
+      const { value } = await waitFor(`${endpoints} KUBE-SEP chains of ${ip} on ${h}`, 10_000, async () => {
+        const text = (await lab.exec(h, ['iptables-save', '-t', 'nat'])).stdout;
+        return chainsOf(text, ip).length === endpoints + 1 ? text : undefined;
+      }, 100);
+      saves.set(h, value);
+    }
+    return saves;
+  };
 
   beforeAll(async () => {
     await assertNoLab(labDir);
@@ -116,6 +141,8 @@ describe('the proxy on the lab (containerd): Services through real iptables', ()
     nodePort = Number(await lab.kc('-n', NS, 'get', 'svc', 'whoami-np', '-o', 'jsonpath={.spec.ports[0].nodePort}'));
     expect(cip).toMatch(/^10\.96\.\d+\.\d+$/);
     expect(nodePort).toBeGreaterThanOrEqual(30000);
+    await programmedEverywhere(cip, 3);
+    await programmedEverywhere(npCip, 3);
   }, 450_000);
 
   it(`${N} requests to the ClusterIP from every host reach all 3 pods`, async () => {
@@ -213,22 +240,10 @@ describe('the proxy on the lab (containerd): Services through real iptables', ()
   }, 150_000);
 
   it('deleting the Service removes its KUBE-SVC and KUBE-SEP chains on every host', async () => {
-    const chainsOf = (save: string) => {
-      const svc = new Set<string>();
-      const ip = cip.replaceAll('.', '\\.');
-      for (const m of save.matchAll(new RegExp(`^-A KUBE-SERVICES .*-d ${ip}(?:/32)? .*-j (KUBE-SVC-\\S+)`, 'gm'))) svc.add(m[1]!);
-      const sep = new Set<string>();
-      for (const c of svc) for (const m of save.matchAll(new RegExp(`^-A ${c} .*-j (KUBE-SEP-\\S+)`, 'gm'))) sep.add(m[1]!);
-      return [...svc, ...sep];
-    };
     await waitFor('3 ready endpoints', 60_000, async () => (await readyAddresses('whoami')).length === 3);
     const chains = new Map<Host, string[]>();
-    for (const h of HOSTS) {
-      const { value: save } = await waitFor(`3 KUBE-SEP chains of ${cip} on ${h}`, 10_000, async () => {
-        const text = (await lab.exec(h, ['iptables-save', '-t', 'nat'])).stdout;
-        return chainsOf(text).length === 4 ? text : undefined;
-      });
-      const c = chainsOf(save);
+    for (const [h, save] of await programmedEverywhere(cip, 3)) {
+      const c = chainsOf(save, cip);
       expect(c.filter((x) => x.startsWith('KUBE-SVC-')), `KUBE-SVC chain of ${cip} on ${h}`).toHaveLength(1);
       expect(c.filter((x) => x.startsWith('KUBE-SEP-')), `KUBE-SEP chains on ${h}`).toHaveLength(3);
       chains.set(h, c);
