@@ -43,6 +43,7 @@ import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { patchMetaResolver } from '../schema/patch-meta.js';
 import { parseFieldSelector, FieldSelector } from '../fields.js';
+import { clone } from '../values.js';
 
 /** The string value of a dotted field path ('' when absent, as the API server's field sets). */
 function fieldValue(obj: unknown, path: string): string {
@@ -122,7 +123,6 @@ interface Watcher {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
 const resKeyOf = (info: ResourceInfo) => `${info.group}/${info.plural}`;
 
 /** Scale.status.selector: LabelSelectorAsSelector(spec.selector).String() ('' when unset or invalid). */

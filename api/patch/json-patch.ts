@@ -18,6 +18,7 @@
  * The input document and operations are never mutated.
  */
 import { KubeError } from '../errors.js';
+import { clone, deepEqual } from '../values.js';
 
 export type JsonPatchOperation = {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test' | string;
@@ -70,10 +71,6 @@ function goJsonKind(v: unknown): string {
   if (typeof v === 'number') return 'number';
   if (typeof v === 'boolean') return 'bool';
   return 'string';
-}
-
-function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
 }
 
 /** Go's strconv.Atoi, returning an error string like Go's. */
@@ -202,22 +199,6 @@ function findObject(root: { doc: Json }, path: string): { con: Container; key: s
   return { con, key: decodePatchKey(key) };
 }
 
-/** Structural equality of JSON values. */
-export function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => jsonEqual(v, b[i]));
-  }
-  if (isObj(a)) {
-    if (!isObj(b)) return false;
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 type Op = Record<string, Json>;
 
 /** Operation.Path(): the error is the one Go's decoder or json-patch gives. */
@@ -302,7 +283,7 @@ function applyOne(root: { doc: Json }, op: Op): string | undefined {
       if (!path.ok) return `test operation failed to decode path: ${path.err}`;
       const failed = `testing value ${path.v} failed: ${ERR_TEST_FAILED}`;
       const hasValue = op['value'] !== undefined && op['value'] !== null;
-      if (path.v === '') return jsonEqual(root.doc, op['value'] ?? null) ? undefined : failed;
+      if (path.v === '') return deepEqual(root.doc, op['value'] ?? null) ? undefined : failed;
       const f = findObject(root, path.v);
       if (!f) return `test operation does not apply: is missing path: ${path.v}: ${ERR_MISSING}`;
       const got = f.con.get(f.key);
@@ -312,7 +293,7 @@ function applyOne(root: { doc: Json }, op: Op): string | undefined {
         return hasValue ? failed : undefined;
       }
       if (!hasValue) return failed;
-      return jsonEqual(got.value, op['value']) ? undefined : failed;
+      return deepEqual(got.value, op['value']) ? undefined : failed;
     }
     case 'copy': {
       const from = opFrom(op);

@@ -6,7 +6,7 @@
 import { KubeError } from '../../api/errors.js';
 import type { ApiServer } from './server.js';
 import type { Obj } from './store.js';
-import { deepEqual } from './object-meta.js';
+import { deepEqual } from '../../api/values.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

@@ -10,7 +10,8 @@ import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../.
 import type { ResourceStrategy } from './strategies/strategy.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
-import { clone, deepEqual, generateName, newUid, nowRfc3339, specOf } from './object-meta.js';
+import { clone, deepEqual } from '../../api/values.js';
+import { generateName, newUid, nowRfc3339, specOf } from './object-meta.js';
 
 export type Obj = Record<string, any>;
 

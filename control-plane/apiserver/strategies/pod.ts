@@ -6,9 +6,9 @@
  */
 import type { StatusCause } from '../../../api/errors.js';
 import { addQuantities, compare, tryParseQuantity, type Quantity } from '../../../api/quantity.js';
+import { clone } from '../../../api/values.js';
 import {
   child,
-  deepClone,
   diffPaths,
   fieldErr,
   index,
@@ -498,7 +498,7 @@ export function validatePodUpdate(pod: any, old: any): StatusCause[] {
   } else if (os.activeDeadlineSeconds !== undefined && os.activeDeadlineSeconds !== null) {
     errs.push(fieldErr.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
   }
-  const munged = deepClone(ns);
+  const munged = clone(ns);
   munged.containers = newC.map((c, i) => ({ ...c, image: oldC[i]?.image }));
   if (newI.length) munged.initContainers = newI.map((c, i) => ({ ...c, image: oldI[i]?.image }));
   munged.activeDeadlineSeconds = os.activeDeadlineSeconds;

@@ -48,7 +48,8 @@ import {
   validateServiceStatusUpdate,
   validateServiceUpdate,
 } from './service.js';
-import { deepClone, semanticEqual, validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from './validation.js';
+import { clone } from '../../../api/values.js';
+import { semanticEqual, validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from './validation.js';
 
 export interface TableColumn {
   name: string;
@@ -101,7 +102,7 @@ const noop = (): void => {};
 /** Keep the old status (main-resource update of a resource with a status subresource). */
 function keepOldStatus(obj: any, old: any): void {
   if (old?.status === undefined) delete obj.status;
-  else obj.status = deepClone(old.status);
+  else obj.status = clone(old.status);
 }
 
 /** Status update: everything but status comes from the old object (metadata: labels/annotations may change). */
@@ -111,7 +112,7 @@ function keepAllButStatus(obj: any, old: any): void {
   const annotations = obj?.metadata?.annotations;
   const rv = obj?.metadata?.resourceVersion;
   for (const k of Object.keys(obj)) if (k !== 'status' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
-  for (const [k, v] of Object.entries(old ?? {})) if (k !== 'status' && k !== 'apiVersion' && k !== 'kind') obj[k] = deepClone(v);
+  for (const [k, v] of Object.entries(old ?? {})) if (k !== 'status' && k !== 'apiVersion' && k !== 'kind') obj[k] = clone(v);
   obj.metadata ??= {};
   if (labels !== undefined) obj.metadata.labels = labels;
   if (annotations !== undefined) obj.metadata.annotations = annotations;
@@ -274,7 +275,7 @@ function namespaceStrategy(info: ResourceInfo): ResourceStrategy {
       keepOldStatus(ns, old);
       ns.spec ??= {};
       if (old?.spec?.finalizers === undefined) delete ns.spec.finalizers;
-      else ns.spec.finalizers = deepClone(old.spec.finalizers);
+      else ns.spec.finalizers = clone(old.spec.finalizers);
     },
     validate: validateNamespace,
     validateUpdate: validateNamespaceUpdate,

@@ -645,6 +645,3 @@ export function diffPaths(a: unknown, b: unknown, base = ''): string[] {
   return [base];
 }
 
-export function deepClone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
-}

@@ -7,7 +7,8 @@
  * the next sync, triggered by the ReplicaSets' status changes, takes the next.
  */
 
-import { clone, deepEqual, getCondition, ms, removeCondition, rfc3339, setCondition } from '../util/meta.js';
+import { clone, deepEqual } from '../../../api/values.js';
+import { getCondition, ms, removeCondition, rfc3339, setCondition } from '../util/meta.js';
 import type { Condition, Deployment, DeploymentStatus, Pod, ReplicaSet } from '../util/types.js';
 import { computeHash } from './hash.js';
 import {

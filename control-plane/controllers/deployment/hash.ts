@@ -5,7 +5,7 @@
  * template's JSON with sorted keys, so the value differs from a real cluster's but is stable.
  */
 
-import { stableStringify } from '../util/meta.js';
+import { stableStringify } from '../../../api/values.js';
 import type { PodTemplateSpec } from '../util/types.js';
 
 /** Upstream's alphabet without vowels and look-alikes (k8s.io/apimachinery/pkg/util/rand). */

@@ -4,7 +4,8 @@
  */
 
 import { getScaledValueFromIntOrPercent } from '../../../api/intstr.js';
-import { ms, stableStringify } from '../util/meta.js';
+import { stableStringify } from '../../../api/values.js';
+import { ms } from '../util/meta.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../util/types.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';

@@ -4,7 +4,8 @@
  */
 
 import { tryResolvePort } from '../../../api/intstr.js';
-import { deepEqual, isPodReady, isPodTerminal, mapSelectorMatcher, newControllerRef, podIP } from '../util/meta.js';
+import { deepEqual } from '../../../api/values.js';
+import { isPodReady, isPodTerminal, mapSelectorMatcher, newControllerRef, podIP } from '../util/meta.js';
 import type {
   EndpointAddress,
   EndpointPort,

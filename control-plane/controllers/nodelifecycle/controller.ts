@@ -11,7 +11,8 @@
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isConflict, type ControllerContext } from '../util/context.js';
-import { clone, getCondition, rfc3339 } from '../util/meta.js';
+import { clone } from '../../../api/values.js';
+import { getCondition, rfc3339 } from '../util/meta.js';
 import type { Lease, Node, Pod } from '../util/types.js';
 import {
   DEFAULT_NODE_LIFECYCLE,

@@ -8,7 +8,8 @@
  *  - decideEvictions: the pods on a NoExecute-tainted node that must go now, and when to look again.
  */
 
-import { clone, getCondition, ms, rfc3339 } from '../util/meta.js';
+import { clone } from '../../../api/values.js';
+import { getCondition, ms, rfc3339 } from '../util/meta.js';
 import type { Lease, Node, NodeCondition, Pod, Taint, Toleration } from '../util/types.js';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';

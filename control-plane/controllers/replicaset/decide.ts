@@ -6,9 +6,9 @@
  *  - podFromTemplate: the pod it creates (generateName `<rs>-`, controller reference).
  */
 
+import { clone } from '../../../api/values.js';
 import { decideClaims } from '../util/claim.js';
 import {
-  clone,
   getCondition,
   isPodActive,
   isPodAvailable,

@@ -146,26 +146,3 @@ export function setCondition<C extends Condition>(conds: C[] | undefined, cond: 
 export function removeCondition<C extends Condition>(conds: C[] | undefined, type: string): C[] {
   return (conds ?? []).filter((c) => c.type !== type);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Values
-
-/** JSON with sorted keys: a stable text of a plain value (for hashing and equality). */
-export function stableStringify(v: unknown): string {
-  if (v === undefined) return 'null';
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
-
-export function clone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
-}
