@@ -16,16 +16,23 @@ export const REPO = ((): string => {
   return d;
 })();
 
-/** Run a command and answer its stdout; throws (with its stderr) when it fails. */
-export function sh(cmd: string, args: string[], env: Record<string, string> = {}): string {
-  return execFileSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** Run a command (extra environment, text on stdin) and answer its stdout; throws (with its stderr) when it fails. */
+export function sh(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): string {
+  return execFileSync(cmd, args, {
+    env: { ...process.env, ...opts.env },
+    encoding: 'utf8',
+    input: opts.input,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Run a command whose failure does not matter (deleting what may be absent). */
 export function tryRun(cmd: string, args: string[]): void {
   try {
     sh(cmd, args);
-  } catch { /* absent */ }
+  } catch {
+    // absent
+  }
 }
 
 /** Whether a process with this PID exists. */

@@ -2,21 +2,18 @@
  * scripts/lab-config/generate: the one configuration the lab and the Vagrant VMs share.
  * Real openssl, kubectl and systemd-analyze; files in a temporary directory.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { REPO as repo, sh } from '../../support/host.js';
 
-const repo = resolve(import.meta.dirname, '../../..');
 const generate = join(repo, 'scripts/lab-config/generate');
 const HOSTS = ['controlplane01', 'node01', 'node02'];
 const IPS: Record<string, string> = { controlplane01: '192.168.56.11', node01: '192.168.56.21', node02: '192.168.56.22' };
 
-function sh(cmd: string, args: string[], opts: { input?: string } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
-}
 function gen(out: string, ...extra: string[]): void {
   sh(generate, ['--out', out, '--kubelab-bin', join(repo, 'bin/kubelab'), ...extra]);
 }

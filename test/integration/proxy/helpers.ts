@@ -1,16 +1,13 @@
 /** Network namespaces for the proxy's integration tests and benchmark: made here, removed here. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { sh, tryRun } from '../../support/host.js';
 
 export const NS_PREFIX = 'kubelab-test-proxy-';
 
-export function sh(cmd: string, args: string[], input?: string): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
 /** Run inside a namespace (network only, as the lab notes advise). */
-export function inNs(ns: string, cmd: string, args: string[], input?: string): string {
-  return sh('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], input);
+export function inNs(ns: string, cmd: string, args: string[]): string {
+  return sh('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args]);
 }
 
 export function nsPrefix(ns: string): string[] {
@@ -25,15 +22,7 @@ export function clearLeftoverNamespaces(prefix = NS_PREFIX): void {
   } catch {
     return;
   }
-  for (const n of names) {
-    if (n.startsWith(prefix)) {
-      try {
-        sh('ip', ['netns', 'del', n]);
-      } catch {
-        // already gone
-      }
-    }
-  }
+  for (const n of names) if (n.startsWith(prefix)) tryRun('ip', ['netns', 'del', n]);
 }
 
 export function addNs(name: string): void {
@@ -42,11 +31,7 @@ export function addNs(name: string): void {
 }
 
 export function delNs(name: string): void {
-  try {
-    sh('ip', ['netns', 'del', name]);
-  } catch {
-    // already gone
-  }
+  tryRun('ip', ['netns', 'del', name]);
 }
 
 /** Start a process inside a namespace; the caller kills it by its PID. */

@@ -47,18 +47,18 @@ export interface RegistryOptions {
 export async function startRegistry({ state = STATE, keepImages = false }: RegistryOptions = {}): Promise<Registry> {
   const dir = join(state, 'registry');
   const env = { KUBELAB_REGISTRY_DIR: dir };
-  sh(join(REPO, 'scripts/images/registry'), ['stop'], env);
+  sh(join(REPO, 'scripts/images/registry'), ['stop'], { env });
   rmSync(dir, { recursive: true, force: true });
   const images = join(state, 'images');
   if (!keepImages || !existsSync(join(images, 'busybox'))) sh(join(REPO, 'scripts/images/build'), [images]);
   const addr = `127.0.0.1:${await freePort()}`;
-  sh(join(REPO, 'scripts/images/registry'), ['start', addr], env);
+  sh(join(REPO, 'scripts/images/registry'), ['start', addr], { env });
   sh(join(REPO, 'scripts/images/publish'), [addr, images]);
   return {
     addr,
     mirror: `http://${addr}`,
     async stop() {
-      sh(join(REPO, 'scripts/images/registry'), ['stop'], env);
+      sh(join(REPO, 'scripts/images/registry'), ['stop'], { env });
       rmSync(dir, { recursive: true, force: true });
       if (!keepImages) rmSync(images, { recursive: true, force: true });
     },
