@@ -236,9 +236,12 @@ describe.each(['containerd', 'docker'] as const)('kubelet on %s', (runtime) => {
     let out = '';
     f.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await new Promise((r) => setTimeout(r, 1000));
-      c.inNode(['curl', '-s', '--max-time', '5', `http://${ip}/followed-path`]);
-      await waitFor(() => out.includes('/followed-path'), 15_000, 'the followed line');
+      // A request a second until one shows: --tail=0 shows only lines logged after the stream opened.
+      await waitFor(() => {
+        if (out.includes('/followed-path')) return true;
+        c.inNode(['curl', '-s', '--max-time', '5', `http://${ip}/followed-path`]);
+        return false;
+      }, 20_000, 'the followed line', 1000);
     } finally {
       f.kill('SIGKILL');
     }
