@@ -201,7 +201,12 @@ async function main(): Promise<void> {
       const b = (le: string) => Number(new RegExp(`^kubeproxy_network_programming_duration_seconds_bucket\\{le="${le}"\\} (\\S+)`, 'm').exec(m)?.[1]);
       const partial = /^kubeproxy_sync_partial_proxy_rules_duration_seconds_sum (\S+)/m.exec(m)?.[1];
       const partialN = /^kubeproxy_sync_partial_proxy_rules_duration_seconds_count (\S+)/m.exec(m)?.[1];
-      metrics.push(`node ${i + 1}: ${count} observations, mean ${f((1000 * sum) / count)}; ≤0.25 s ${b('0.25')}, ≤0.5 s ${b('0.5')}, ≤1 s ${b('1')}, ≤2 s ${b('2')}; partial syncs ${partialN}, mean ${f((1000 * Number(partial)) / Number(partialN))}`);
+      const full = /^kubeproxy_sync_full_proxy_rules_duration_seconds_sum (\S+)/m.exec(m)?.[1];
+      const fullN = /^kubeproxy_sync_full_proxy_rules_duration_seconds_count (\S+)/m.exec(m)?.[1];
+      metrics.push(
+        `node ${i + 1}: ${count} observations, mean ${f((1000 * sum) / count)}; ≤0.25 s ${b('0.25')}, ≤0.5 s ${b('0.5')}, ≤1 s ${b('1')}, ≤2 s ${b('2')}; ` +
+          `partial syncs ${partialN}, mean ${f((1000 * Number(partial)) / Number(partialN))}; full syncs ${fullN}, mean ${f((1000 * Number(full)) / Number(fullN))}`,
+      );
     }
 
     console.log(`\n== results (load average at the end ${load()})`);

@@ -8,7 +8,8 @@
  *                     -> state, metrics, conntrack flushes for removed UDP endpoints
  *
  * A full sync runs at start, every --iptables-sync-period, after any failure and after node
- * changes; every other sync is partial (only changed per-service chains are written).
+ * changes; every other sync is partial (only changed per-service chains are written). A periodic
+ * full resync never holds back a pending change: see chooseSync.
  */
 import { KubeError } from '../../api/errors.js';
 import type { Logger } from '../../api/client/log.js';
@@ -237,7 +238,13 @@ export class Proxier {
     if (!this.isInitialized()) {
       return { ok: true, full: false, durationMs: 0 };
     }
-    const full = this.needFullSync || !this.state || now - this.lastFullSync >= this.syncPeriodMs;
+    const kind = chooseSync({
+      forced: this.needFullSync || !this.state,
+      sinceFullMs: now - this.lastFullSync,
+      periodMs: this.syncPeriodMs,
+      pendingChanges: this.changed.size,
+    });
+    const full = kind === 'full';
     const ipt = this.opts.iptables;
     const triggers = this.pendingTriggers;
     this.pendingTriggers = new Map();
@@ -284,6 +291,8 @@ export class Proxier {
       this.state = ruleset.state;
       this.needFullSync = false;
       if (full) this.lastFullSync = now;
+      // The periodic full resync the change went ahead of comes at the next slot the rate limit gives.
+      if (kind === 'partial-then-full') this.runner.retryAfter(this.opts.minSyncPeriodMs ?? 1000);
       const durationMs = performance.now() - start;
       this.observe(ruleset, full, durationMs, triggers);
       for (const a of conntrackActions) {
@@ -332,6 +341,22 @@ export class Proxier {
     const now = Date.now();
     for (const ts of triggers.values()) for (const t of ts) m.networkProgramming.observe(Math.max(0, now - t) / 1000);
   }
+}
+
+export type SyncKind = 'full' | 'partial' | 'partial-then-full';
+
+/**
+ * Which sync to run now. A full sync is forced at start, after a failure and after node changes,
+ * and due every `periodMs`. When it is only due by the period and changes are waiting, the changes
+ * go out first in a partial sync (milliseconds) and the full resync (a whole-table rewrite: 0.6-2 s
+ * with nf_tables at 1,000 Services here) follows at the next slot, instead of every pending change
+ * waiting for it; under constant churn it is held back for one more period at the most.
+ */
+export function chooseSync(s: { forced: boolean; sinceFullMs: number; periodMs: number; pendingChanges: number }): SyncKind {
+  if (s.forced) return 'full';
+  if (s.sinceFullMs < s.periodMs) return 'partial';
+  if (s.pendingChanges > 0 && s.sinceFullMs < 2 * s.periodMs) return 'partial-then-full';
+  return 'full';
 }
 
 /** "namespace/service" an EndpointSlice belongs to. */

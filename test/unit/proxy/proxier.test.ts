@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Proxier, cleanupLeftovers } from '../../../node-agent/proxy/proxier.js';
+import { Proxier, chooseSync, cleanupLeftovers } from '../../../node-agent/proxy/proxier.js';
 import { FakeIptables } from '../../../node-agent/proxy/iptables.js';
 import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
 import { ProxyHealth, ProxyMetrics } from '../../../node-agent/proxy/metrics.js';
@@ -127,6 +127,43 @@ describe('Proxier', () => {
     expect((await p.syncProxyRules()).full).toBe(false);
     vi.advanceTimersByTime(30_001);
     expect((await p.syncProxyRules()).full).toBe(true);
+  });
+
+  it('a periodic full resync does not hold back a waiting change: partial first, then the full one', async () => {
+    vi.useFakeTimers();
+    const { p, ipt } = setup({ syncPeriodMs: 30_000, minSyncPeriodMs: 1000 });
+    const { services, slices } = manyServices(20, 3);
+    load(p, services, slices);
+    expect((await p.syncProxyRules()).full).toBe(true);
+    vi.advanceTimersByTime(30_001);
+    p.start();
+    const restores = ipt.restores.length;
+    // The event runs a sync at once (the runner has tokens): a partial one, though the period has passed.
+    p.onEndpointSliceUpdate(slices[3], slice('bench', 'svc-3', [{ name: 'http', port: 8080 }], ['10.244.99.1']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipt.restores.length).toBe(restores + 1);
+    expect(p.lastResult).toMatchObject({ ok: true, full: false });
+    expect((await trace(ipt, services[3].spec!.clusterIP!, 80)).endpoints).toEqual(['10.244.99.1:8080']);
+    // The full resync follows at the next slot the minimum sync period gives.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(ipt.restores.length).toBe(restores + 1);
+    await vi.advanceTimersByTimeAsync(1);
+    await p.stop(); // waits for the run in progress
+    expect(ipt.restores.length).toBe(restores + 2);
+    expect(p.lastResult).toMatchObject({ ok: true, full: true });
+  });
+
+  it.each([
+    ['forced (start, failure, node change)', { forced: true, sinceFullMs: 0, pendingChanges: 0 }, 'full'],
+    ['forced, with changes waiting', { forced: true, sinceFullMs: 5_000, pendingChanges: 3 }, 'full'],
+    ['within the period', { forced: false, sinceFullMs: 29_999, pendingChanges: 1 }, 'partial'],
+    ['within the period, nothing waiting', { forced: false, sinceFullMs: 10_000, pendingChanges: 0 }, 'partial'],
+    ['period passed, nothing waiting', { forced: false, sinceFullMs: 30_000, pendingChanges: 0 }, 'full'],
+    ['period passed, a change waiting', { forced: false, sinceFullMs: 30_000, pendingChanges: 1 }, 'partial-then-full'],
+    ['held back almost a whole period more', { forced: false, sinceFullMs: 59_999, pendingChanges: 5 }, 'partial-then-full'],
+    ['held back a whole period more: full regardless', { forced: false, sinceFullMs: 60_000, pendingChanges: 5 }, 'full'],
+  ] as const)('chooseSync: %s', (_name, s, want) => {
+    expect(chooseSync({ periodMs: 30_000, ...s })).toBe(want);
   });
 
   it('the runner merges a burst of events into few syncs', async () => {
