@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { poll } from './net.js';
 
 export const repo = resolve(import.meta.dirname, '../..');
 export const labScript = join(repo, 'scripts/lab');
@@ -71,20 +72,9 @@ export function show(r: RunResult, what = ''): string {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Poll `check` every intervalMs until it returns a value other than undefined/false; returns it and the elapsed time. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>, intervalMs = 250): Promise<{ value: T; ms: number }> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return { value: v, ms: Date.now() - t0 };
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(intervalMs);
-  }
+/** net.ts's poll, every 250 ms by default: answers the value and the elapsed time. */
+export function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>, intervalMs = 250): Promise<{ value: T; ms: number }> {
+  return poll(what, timeoutMs, check, intervalMs);
 }
 
 export function ipInCidr(ip: string, cidr: string): boolean {

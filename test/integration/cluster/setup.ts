@@ -6,6 +6,7 @@
  */
 import { findResource } from '../../../api/resources.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { poll } from '../../support/net.js';
 import { api, kubectl, startApiServer, type ApiHandle } from '../../support/apiserver.js';
 import { HollowNodes, type HollowNodeSpec } from '../../support/hollow-nodes.js';
 import { componentLogs, startComponent, stopAllComponents, type ComponentHandle } from '../../support/components.js';
@@ -84,19 +85,11 @@ export const live = (p: any): boolean => !p.metadata?.deletionTimestamp;
 
 /** Poll `fn` until it returns a truthy value; on timeout the error carries `what`, the last value and the component logs. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, c?: Cluster, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
+  try {
+    return (await poll(what, timeoutMs, async () => (await fn()) || undefined, intervalMs)).value;
+  } catch (e) {
+    throw new Error(`${(e as Error).message}${c ? '\n' + c.logs() : ''}`);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})${c ? '\n' + c.logs() : ''}`);
 }
 
 /** Node name -> number of live pods on it. */
