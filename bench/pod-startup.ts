@@ -70,6 +70,14 @@ function procStat(pid: number): { cpuS: number; rssMiB: number } {
   return { cpuS, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
+/** Busy and total CPU seconds of the whole machine since boot (all cores), from /proc/stat. */
+function machineCpu(): { busyS: number; totalS: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+  return { busyS: (total - idle) / CLK_TCK, totalS: total / CLK_TCK };
+}
+
 /** A pod whose containers all run. */
 function allRunning(p: Obj): boolean {
   const want = (p.spec?.containers ?? []).length;
@@ -158,6 +166,8 @@ interface RuntimeResult {
   rss: number[];
   idleCpu: number[];
   startCpu: number[];
+  /** The whole machine during the startup phase: busy and available core-seconds. */
+  machine: { busyS: number; totalS: number };
   wallS: number;
   running: number;
 }
@@ -227,6 +237,7 @@ async function benchRuntime(runtime: 'containerd' | 'docker'): Promise<RuntimeRe
     await sleep(500);
 
     const cpu0 = c.nodes.map((n) => procStat(n.kubeletPid()!).cpuS);
+    const m0 = machineCpu();
     const post: number[] = [];
     const t0 = performance.now();
     const creates: Promise<void>[] = [];
@@ -252,6 +263,7 @@ async function benchRuntime(runtime: 'containerd' | 'docker'): Promise<RuntimeRe
     w?.close();
     if (relists > 0) console.log(`the watch was re-established ${relists} times (list, then watch)`);
     const cpu1 = c.nodes.map((n) => procStat(n.kubeletPid()!).cpuS);
+    const m1 = machineCpu();
     const sli = [...sentAt].map(([name, s]) => (runningAt.has(name) ? runningAt.get(name)! - s : Infinity));
     const never = [...sentAt.keys()].filter((n) => !runningAt.has(n));
     if (process.env.KUBELAB_BENCH_SLOWEST) {
@@ -278,7 +290,7 @@ async function benchRuntime(runtime: 'containerd' | 'docker'): Promise<RuntimeRe
     const fl = floor(c, c.registry.addr);
     return {
       runtime, sli, sliFromTimestamp: sliTs, post, floor: fl.ms, floorWhat: fl.what, rss, idleCpu,
-      startCpu: cpu1.map((x, i) => x - cpu0[i]!), wallS, running: runningAt.size,
+      startCpu: cpu1.map((x, i) => x - cpu0[i]!), machine: { busyS: m1.busyS - m0.busyS, totalS: m1.totalS - m0.totalS }, wallS, running: runningAt.size,
     };
   } finally {
     console.log(`cleaning up (${runtime})...`);
@@ -297,6 +309,10 @@ async function main(): Promise<void> {
     console.log(line('  POST latency', r.post));
     console.log(line(`floor: ${r.floorWhat}`, r.floor));
     console.log(`${r.running}/${PODS} running after ${r.wallS.toFixed(1)} s; kubelet CPU during startup ${r.startCpu.map((x) => `${x.toFixed(1)} s`).join(' / ')}`);
+    console.log(
+      `machine CPU during startup: ${r.machine.busyS.toFixed(1)} of ${r.machine.totalS.toFixed(1)} core-seconds busy (${((100 * r.machine.busyS) / r.machine.totalS).toFixed(0)} %); ` +
+        `the kubelets ${r.startCpu.reduce((a, b) => a + b, 0).toFixed(1)} s of it, the rest the runtime, the API server, etcd and this benchmark`,
+    );
     console.log(`kubelet RSS with ${PODS / NODES} pods each: ${r.rss.map((x) => `${x.toFixed(0)} MiB`).join(' / ')}; idle CPU over ${IDLE_S} s: ${r.idleCpu.map((x) => `${x.toFixed(1)} %`).join(' / ')} of one core`);
   }
 }
