@@ -14,7 +14,8 @@ import { buildRuleset, type RulesetInput } from '../node-agent/proxy/ruleset.js'
 import { Proxier } from '../node-agent/proxy/proxier.js';
 import { slice } from '../test/unit/proxy/fixtures.js';
 import { manyServices } from '../test/unit/proxy/fixtures.js';
-import { addNs, clearLeftoverNamespaces, delNs, nsPrefix } from '../test/integration/proxy/helpers.js';
+import { netnsDel, netnsPurge } from '../test/support/host.js';
+import { addNs, nsPrefix } from '../test/integration/proxy/helpers.js';
 
 const NS = `kubelab-test-proxy-bench-${process.pid}`;
 /** Third argument "quick": skip the second full restores (minutes each on nf_tables at 5,000+). */
@@ -60,7 +61,7 @@ async function benchSize(n: number, backends: Backend[], emit: (r: Row) => void)
   emit({ services: n, backend: '-', what: `full ruleset generation (${lines} lines)`, value: fmt(median(gen)) });
 
   for (const [bi, backend] of backends.entries()) {
-    delNs(NS);
+    netnsDel(NS);
     addNs(NS);
     try {
       const ipt = new RealIptables({ backend, prefix: nsPrefix(NS) });
@@ -136,7 +137,7 @@ async function benchSize(n: number, backends: Backend[], emit: (r: Row) => void)
         value: fmt(median(partial)),
       });
     } finally {
-      delNs(NS);
+      netnsDel(NS);
     }
   }
 }
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespaces, iptables)');
   const sizes = (process.argv[2] ?? '1000,5000,10000').split(',').map(Number);
   const backends = (process.argv[3] ?? 'legacy,nft').split(',') as Backend[];
-  clearLeftoverNamespaces('kubelab-test-proxy-bench-');
+  netnsPurge('kubelab-test-proxy-bench-');
   const loadavg = async () => (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
   console.log(`proxy-sync benchmark, ${new Date().toISOString()}, node ${process.version}, load average at start: ${await loadavg()}`);
   console.log('| services | backend | measure | time |');
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       await benchSize(n, backends, printRow);
     }
   } finally {
-    delNs(NS);
+    netnsDel(NS);
   }
   console.log(`load average at the end: ${await loadavg()}`);
 }

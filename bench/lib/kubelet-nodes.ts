@@ -20,10 +20,10 @@ import { startEtcd, type EtcdHandle } from '../../test/support/etcd.js';
 import { startTcpForwarder, waitFor } from '../../test/support/net.js';
 import { startApiServerOn, type ApiHandle } from '../../test/support/apiserver.js';
 import {
-  REPO, addVethNetns, killByCmdline, killByPidfile, killChild, runCleanups, stopByPidfile, tryRun, unmountUnder, type Cleanups,
+  REPO, addVethNetns, killByCmdline, killByPidfile, killChild, netnsPurge, runCleanups, stopByPidfile, tryRun, unmountUnder, type Cleanups,
 } from '../../test/support/host.js';
 import {
-  leftoverContainerd, netnsPurge, startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry,
+  leftoverContainerd, startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry,
 } from '../../test/integration/runtime/services.js';
 
 export const PREFIX = 'kubelab-bench-';

@@ -5,7 +5,7 @@
  * can run beside the tests.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { waitFor } from './net.js';
 
@@ -117,6 +117,29 @@ export function unmountUnder(dir: string): void {
   }
 }
 
+/** Add a network namespace; answers its path. */
+export function netnsAdd(name: string): string {
+  sh('ip', ['netns', 'add', name]);
+  return `/run/netns/${name}`;
+}
+
+/** Delete a network namespace, if it is there. */
+export function netnsDel(name: string): void {
+  tryRun('ip', ['netns', 'del', name]);
+}
+
+/** Delete netns left by killed runs: those named `<prefix>*`, or those `match` accepts. */
+export function netnsPurge(match: string | ((name: string) => boolean)): void {
+  if (!existsSync('/run/netns')) return;
+  const ours = typeof match === 'string' ? (n: string) => n.startsWith(match) : match;
+  for (const n of readdirSync('/run/netns')) {
+    if (!ours(n)) continue;
+    netnsDel(n);
+    // dockerd makes a missing bind-mount source a directory: such an empty directory is ours too
+    try { rmdirSync(join('/run/netns', n)); } catch { /* a file, or gone */ }
+  }
+}
+
 /** A network namespace and the veth pair that joins it to the host (each end a /30). */
 export interface VethNetns {
   netns: string;
@@ -135,8 +158,8 @@ export interface VethNetns {
  * The undo of each step (delete the netns, delete the veth) is pushed onto `cleanups` as soon as the step is done.
  */
 export function addVethNetns(o: VethNetns, cleanups: Cleanups): void {
-  sh('ip', ['netns', 'add', o.netns]);
-  cleanups.push(() => tryRun('ip', ['netns', 'del', o.netns]));
+  netnsAdd(o.netns);
+  cleanups.push(() => netnsDel(o.netns));
   sh('ip', ['link', 'add', o.hostIf, 'type', 'veth', 'peer', 'name', o.peerIf]);
   cleanups.push(() => tryRun('ip', ['link', 'del', o.hostIf]));
   sh('ip', ['link', 'set', o.peerIf, 'netns', o.netns]);

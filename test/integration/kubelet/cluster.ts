@@ -14,8 +14,8 @@ import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { startTcpForwarder, waitFor } from '../../support/net.js';
 import { startApiServerOn, type ApiHandle } from '../../support/apiserver.js';
-import { REPO, addVethNetns, killByPidfile, killChild, runCleanups, sh, tryRun, type Cleanups } from '../../support/host.js';
-import { startContainerd, startDockerd, startRegistry, netnsPurge, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
+import { REPO, addVethNetns, killByPidfile, killChild, netnsPurge, runCleanups, sh, tryRun, type Cleanups } from '../../support/host.js';
+import { startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
 
 export const PREFIX = 'kubelab-test-kubelet-';
 export const NODE = 'test-kubelet-n1';

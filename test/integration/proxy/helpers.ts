@@ -1,7 +1,6 @@
 /** Network namespaces for the proxy's integration tests and benchmark: made here, removed here. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { sh, tryRun } from '../../support/host.js';
+import { netnsAdd, sh } from '../../support/host.js';
 
 export const NS_PREFIX = 'kubelab-test-proxy-';
 
@@ -14,24 +13,10 @@ export function nsPrefix(ns: string): string[] {
   return ['nsenter', `--net=/run/netns/${ns}`];
 }
 
-/** Delete namespaces left by earlier runs (only ours, by prefix). */
-export function clearLeftoverNamespaces(prefix = NS_PREFIX): void {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/run/netns');
-  } catch {
-    return;
-  }
-  for (const n of names) if (n.startsWith(prefix)) tryRun('ip', ['netns', 'del', n]);
-}
-
+/** A namespace with its loopback up (host.ts's netnsDel and netnsPurge remove it). */
 export function addNs(name: string): void {
-  sh('ip', ['netns', 'add', name]);
+  netnsAdd(name);
   inNs(name, 'ip', ['link', 'set', 'lo', 'up']);
-}
-
-export function delNs(name: string): void {
-  tryRun('ip', ['netns', 'del', name]);
 }
 
 /** Start a process inside a namespace; the caller kills it by its PID. */

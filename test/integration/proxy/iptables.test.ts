@@ -12,7 +12,8 @@ import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps } from '../../../node-agent/proxy/iptables-text.js';
 import { CLUSTER_CIDR, goldenScenario, slice, svc } from '../../unit/proxy/fixtures.js';
-import { NS_PREFIX, addNs, clearLeftoverNamespaces, delNs, inNs, nsPrefix, requireBinaries, spawnInNs } from './helpers.js';
+import { netnsDel, netnsPurge } from '../../support/host.js';
+import { NS_PREFIX, addNs, inNs, nsPrefix, requireBinaries, spawnInNs } from './helpers.js';
 
 const NODE_NS = `${NS_PREFIX}${process.pid}`;
 const POD_NS = `${NS_PREFIX}${process.pid}-pod`;
@@ -36,19 +37,19 @@ function load(p: Proxier, services = goldenScenario().services, slices = goldenS
 
 beforeAll(() => {
   requireBinaries('iptables', 'iptables-legacy', 'iptables-nft', 'conntrack', 'nsenter', 'ip', 'curl');
-  clearLeftoverNamespaces();
+  netnsPurge(NS_PREFIX);
 });
 
 afterAll(() => {
-  delNs(NODE_NS);
-  delNs(POD_NS);
-  delNs(POD2_NS);
+  netnsDel(NODE_NS);
+  netnsDel(POD_NS);
+  netnsDel(POD2_NS);
 });
 
 describe.each<Backend>(['nft', 'legacy'])('real iptables (%s)', (backend) => {
   let ipt: RealIptables;
   beforeAll(() => {
-    delNs(NODE_NS);
+    netnsDel(NODE_NS);
     addNs(NODE_NS);
     ipt = new RealIptables({ backend, prefix: nsPrefix(NODE_NS) });
   });
@@ -134,9 +135,9 @@ describe('real packets through the rules (nf_tables)', () => {
   }
 
   beforeAll(async () => {
-    delNs(NODE_NS);
-    delNs(POD_NS);
-    delNs(POD2_NS);
+    netnsDel(NODE_NS);
+    netnsDel(POD_NS);
+    netnsDel(POD2_NS);
     addNs(NODE_NS);
     addNs(POD_NS);
     addNs(POD2_NS);
@@ -169,9 +170,9 @@ describe('real packets through the rules (nf_tables)', () => {
 
   afterAll(() => {
     for (const s of servers) if (s.pid && s.exitCode === null) s.kill('SIGTERM');
-    delNs(POD_NS);
-    delNs(POD2_NS);
-    delNs(NODE_NS);
+    netnsDel(POD_NS);
+    netnsDel(POD2_NS);
+    netnsDel(NODE_NS);
   });
 
   it('ClusterIP from the node, NodePort on the node address, hairpin from the pod itself, REJECT without endpoints', async () => {

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerExit, ContainerRuntime, ContainerSpec, PullOptions } from '../../../node-agent/runtime/runtime.js';
 import { LABELS } from '../../../node-agent/runtime/runtime.js';
 import { parseCriLogLine } from '../../../node-agent/runtime/image.js';
-import { netnsAdd, netnsDel, netnsPurge, waitFor } from './services.js';
+import { netnsAdd, netnsDel, netnsPurge } from '../../support/host.js';
+import { waitFor } from './services.js';
 
 export interface SuiteEnv {
   runtime: ContainerRuntime;

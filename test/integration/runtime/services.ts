@@ -285,25 +285,3 @@ export async function startDockerd({ dir = join(STATE, 'docker'), insecureRegist
   };
 }
 
-// ------------------------------------------------------------------ network namespaces
-
-export function netnsAdd(name: string): string {
-  sh('ip', ['netns', 'add', name]);
-  return `/run/netns/${name}`;
-}
-
-export function netnsDel(name: string): void {
-  try { sh('ip', ['netns', 'del', name]); } catch { /* gone */ }
-}
-
-/** Delete netns left by killed runs: those named `<prefix>*`, or those `match` accepts. */
-export function netnsPurge(match: string | ((name: string) => boolean)): void {
-  if (!existsSync('/run/netns')) return;
-  const ours = typeof match === 'string' ? (n: string) => n.startsWith(match) : match;
-  for (const n of readdirSync('/run/netns')) {
-    if (!ours(n)) continue;
-    netnsDel(n);
-    // dockerd makes a missing bind-mount source a directory: such an empty directory is ours too
-    try { rmdirSync(join('/run/netns', n)); } catch { /* a file, or gone */ }
-  }
-}
