@@ -18,8 +18,6 @@ import { freePort, waitFor } from './net.js';
 import type { EtcdHandle } from './etcd.js';
 import { REPO } from './host.js';
 
-/** The checkout's root (host.ts). */
-export { REPO };
 
 export interface ApiHandle {
   url: string;

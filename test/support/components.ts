@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from './apiserver.js';
+import { REPO } from './host.js';
 
 export type ComponentKind = 'scheduler' | 'controller-manager';
 

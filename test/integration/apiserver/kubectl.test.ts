@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, kubectl, api, REPO, type ApiHandle } from '../../support/apiserver.js';
+import { startApiServer, kubectl, api, type ApiHandle } from '../../support/apiserver.js';
+import { REPO } from '../../support/host.js';
 import { waitFor } from '../../support/net.js';
 
 let etcd: EtcdHandle;

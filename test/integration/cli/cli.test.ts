@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO } from '../../support/apiserver.js';
+import { REPO } from '../../support/host.js';
 import { createCA } from '../../../api/tls/certs.js';
 
 const BIN = join(REPO, 'bin/kubelab');
