@@ -12,43 +12,30 @@ import { InformerFactory } from '../../api/client/informer.js';
 import { LeaderElector } from '../../api/client/leader-election.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { KubeError } from '../../api/errors.js';
-import { DeploymentController } from './deployment/controller.js';
-import { EndpointsController, EndpointSliceController } from './endpoints/controller.js';
+import type { ControllerTable } from './descriptor.js';
 import { enabledControllers, parseFlags, usage, type ControllerManagerOptions } from './flags.js';
-import { GarbageCollector } from './garbagecollector/controller.js';
-import { NamespaceController } from './namespace/controller.js';
-import { NodeIpamController } from './nodeipam/controller.js';
-import { NodeLifecycleController, TaintEvictionController } from './nodelifecycle/controller.js';
-import { PodGCController } from './podgc/controller.js';
-import { ReplicaSetController } from './replicaset/controller.js';
-import { ServiceAccountController } from './serviceaccount/controller.js';
+import { CONTROLLERS } from './table.js';
 import { newControllerContext, type ControllerContext } from './util/context.js';
 
 export { parseFlags, enabledControllers } from './flags.js';
 
-/** Build the enabled controllers on a context (also used by tests and benchmarks with a fake client). */
-export function buildControllers(ctx: ControllerContext, o: ControllerManagerOptions): Controller[] {
-  const on = enabledControllers(o.controllers);
+/**
+ * Build the enabled controllers of a table (by default the manager's) on a context, in the table's
+ * order (also used by tests and benchmarks with a fake client).
+ */
+export function buildControllers<T extends ControllerTable = typeof CONTROLLERS>(
+  ctx: ControllerContext,
+  o: ControllerManagerOptions<T>,
+  table?: T,
+): Controller[] {
+  const t: ControllerTable = table ?? CONTROLLERS;
+  const on = enabledControllers(o.controllers, t);
   const list: Controller[] = [];
-  if (on.has('replicaset-controller')) list.push(new ReplicaSetController(ctx, { workers: o.concurrentReplicaSetSyncs }));
-  if (on.has('deployment-controller')) list.push(new DeploymentController(ctx, { workers: o.concurrentDeploymentSyncs }));
-  if (on.has('endpoints-controller')) list.push(new EndpointsController(ctx, { workers: o.concurrentEndpointSyncs }));
-  if (on.has('endpointslice-controller')) list.push(new EndpointSliceController(ctx, { workers: o.concurrentServiceEndpointSyncs }));
-  if (on.has('node-ipam-controller') && o.allocateNodeCIDRs)
-    list.push(new NodeIpamController(ctx, { clusterCIDR: o.clusterCIDR, nodeCIDRMaskSize: o.nodeCIDRMaskSize }));
-  if (on.has('node-lifecycle-controller'))
-    list.push(
-      new NodeLifecycleController(ctx, {
-        monitorPeriodMs: o.nodeMonitorPeriodMs,
-        gracePeriodMs: o.nodeMonitorGracePeriodMs,
-        startupGracePeriodMs: o.nodeStartupGracePeriodMs,
-      }),
-    );
-  if (on.has('taint-eviction-controller')) list.push(new TaintEvictionController(ctx));
-  if (on.has('garbage-collector-controller')) list.push(new GarbageCollector(ctx));
-  if (on.has('namespace-controller')) list.push(new NamespaceController(ctx, { workers: o.concurrentNamespaceSyncs }));
-  if (on.has('pod-garbage-collector-controller')) list.push(new PodGCController(ctx, { terminatedPodThreshold: o.terminatedPodGCThreshold }));
-  if (on.has('serviceaccount-controller')) list.push(new ServiceAccountController(ctx));
+  for (const d of t) {
+    if (!on.has(d.name)) continue;
+    const c = d.build(ctx, o);
+    if (c) list.push(c);
+  }
   return list;
 }
 

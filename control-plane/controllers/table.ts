@@ -1,0 +1,31 @@
+/**
+ * The controller manager's controllers: one row per controller, in the order they are listed and
+ * built (as `cli/main.ts`'s COMMANDS is for the CLI). Each row is the descriptor in the
+ * controller's own folder; the names, `--controllers`, the aliases, the flags and building all
+ * derive from here (flags.ts, main.ts). Adding a controller: its folder and one row (README).
+ */
+
+import type { ControllerTable } from './descriptor.js';
+import { deploymentDescriptor } from './deployment/descriptor.js';
+import { endpointSliceDescriptor, endpointsDescriptor } from './endpoints/descriptor.js';
+import { garbageCollectorDescriptor } from './garbagecollector/descriptor.js';
+import { namespaceDescriptor } from './namespace/descriptor.js';
+import { nodeIpamDescriptor } from './nodeipam/descriptor.js';
+import { nodeLifecycleDescriptor, taintEvictionDescriptor } from './nodelifecycle/descriptor.js';
+import { podGCDescriptor } from './podgc/descriptor.js';
+import { replicaSetDescriptor } from './replicaset/descriptor.js';
+import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+
+export const CONTROLLERS = [
+  replicaSetDescriptor,
+  deploymentDescriptor,
+  endpointsDescriptor,
+  endpointSliceDescriptor,
+  nodeIpamDescriptor,
+  nodeLifecycleDescriptor,
+  taintEvictionDescriptor,
+  garbageCollectorDescriptor,
+  namespaceDescriptor,
+  podGCDescriptor,
+  serviceAccountDescriptor,
+] as const satisfies ControllerTable;
