@@ -5,9 +5,10 @@
 
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
-import { adoptPatch, decideClaims, releasePatch } from '../util/claim.js';
-import { R, ignoreNotFound, isAlreadyExists, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
-import { getControllerOf, keyOf, labelSelectorMatcher, newControllerRef, rfc3339, setCondition, splitKey } from '../util/meta.js';
+import { planClaims } from '../util/claim.js';
+import { applyClaims } from '../util/claim-apply.js';
+import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
+import { getControllerOf, keyOf, labelSelectorMatcher, rfc3339, setCondition, splitKey } from '../util/meta.js';
 import type { Deployment, Pod, ReplicaSet } from '../util/types.js';
 import { decideDeployment, REASON } from './decide.js';
 import { equalIgnoreHash } from './util.js';
@@ -50,33 +51,13 @@ export class DeploymentController extends Controller {
   protected async sync(key: string): Promise<void> {
     const d = this.dInformer.store.get(key);
     if (!d) return;
-    const { namespace, name } = splitKey(key);
+    const { namespace } = splitKey(key);
     const client = this.ctx.client;
-    const rec = this.ctx.recorder(DEPLOYMENT_CONTROLLER);
 
-    // Claim ReplicaSets.
+    // Claim ReplicaSets (the shared claim step; adoption re-checks the Deployment live, as canAdopt does).
     const rsList = this.rsInformer.store.listByNamespace(namespace ?? '');
-    const claims = decideClaims(d, labelSelectorMatcher(d.spec?.selector), rsList);
-    let owned = claims.claimed;
-    if (claims.adopt.length) {
-      const fresh = await ignoreNotFound(() => client.get<Deployment>(R.deployments, namespace, name));
-      if (!fresh || fresh.metadata?.uid !== d.metadata?.uid || fresh.metadata?.deletionTimestamp) {
-        owned = owned.filter((rs) => !claims.adopt.includes(rs));
-      } else {
-        const ref = newControllerRef(d, 'apps/v1', 'Deployment');
-        for (const rs of claims.adopt) {
-          try {
-            await client.patch(R.replicaSets, namespace, rs.metadata!.name!, adoptPatch(rs, ref), 'merge');
-          } catch (e) {
-            owned = owned.filter((x) => x !== rs);
-            if (!isNotFound(e)) throw e;
-          }
-        }
-      }
-    }
-    for (const rs of claims.release) {
-      await ignoreNotFound(() => client.patch(R.replicaSets, namespace, rs.metadata!.name!, releasePatch(rs, d.metadata!.uid!), 'merge'));
-    }
+    const claims = planClaims({ obj: d, apiVersion: 'apps/v1', kind: 'Deployment' }, d.spec?.selector, rsList);
+    const owned = await applyClaims(client, { owner: R.deployments, objects: R.replicaSets }, d, claims);
 
     const uids = new Set(owned.map((rs) => rs.metadata?.uid));
     const podsByReplicaSet = new Map<string, Pod[]>();

@@ -5,10 +5,10 @@
 
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
-import { adoptPatch, releasePatch } from '../util/claim.js';
+import { applyClaims } from '../util/claim-apply.js';
 import { R, ignoreNotFound, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
 import { ControllerExpectations } from '../util/expectations.js';
-import { getControllerOf, keyOf, labelSelectorMatcher, newControllerRef, splitKey } from '../util/meta.js';
+import { getControllerOf, keyOf, labelSelectorMatcher, splitKey } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
 import type { Pod, ReplicaSet } from '../util/types.js';
 import { decideReplicaSet, podFromTemplate, replicaSetRequeueAfterMs, replicaSetStatus, replicaSetStatusChanged, type ManageError } from './decide.js';
@@ -100,27 +100,8 @@ export class ReplicaSetController extends Controller {
       now,
     });
 
-    // Adopt and release (adoption re-checks the ReplicaSet live, as canAdopt does).
-    let owned = d.owned;
-    if (d.adopt.length) {
-      const fresh = await ignoreNotFound(() => client.get<ReplicaSet>(R.replicaSets, namespace, rs.metadata!.name!));
-      if (!fresh || fresh.metadata?.uid !== rs.metadata?.uid || fresh.metadata?.deletionTimestamp) {
-        owned = owned.filter((p) => !d.adopt.includes(p));
-      } else {
-        const ref = newControllerRef(rs, 'apps/v1', 'ReplicaSet');
-        for (const p of d.adopt) {
-          try {
-            await client.patch(R.pods, namespace, p.metadata!.name!, adoptPatch(p, ref), 'merge');
-          } catch (e) {
-            owned = owned.filter((x) => x !== p);
-            if (!isNotFound(e)) throw e;
-          }
-        }
-      }
-    }
-    for (const p of d.release) {
-      await ignoreNotFound(() => client.patch(R.pods, namespace, p.metadata!.name!, releasePatch(p, rs.metadata!.uid!), 'merge'));
-    }
+    // Adopt and release (the shared claim step; adoption re-checks the ReplicaSet live, as canAdopt does).
+    const owned = await applyClaims(client, { owner: R.replicaSets, objects: R.pods }, rs, d.claims);
 
     let manageError: ManageError | undefined;
     if (d.create > 0) {

@@ -7,13 +7,12 @@
  */
 
 import { clone } from '../../../api/values.js';
-import { decideClaims } from '../util/claim.js';
+import { planClaims, type ClaimPlan } from '../util/claim.js';
 import {
   getCondition,
   isPodActive,
   isPodAvailable,
   isPodReady,
-  labelSelectorMatcher,
   mapSelectorMatcher,
   newControllerRef,
   removeCondition,
@@ -38,10 +37,11 @@ export interface ReplicaSetState {
 }
 
 export interface ReplicaSetDecision {
-  adopt: Pod[];
-  release: Pod[];
-  /** The active pods the ReplicaSet owns after adopt/release (what its status counts). */
-  owned: Pod[];
+  /**
+   * The claim of the active pods (adopt / release patches); its `claimed` are the pods the
+   * ReplicaSet owns afterwards (what its status counts).
+   */
+  claims: ClaimPlan<Pod>;
   create: number;
   delete: Pod[];
 }
@@ -49,8 +49,8 @@ export interface ReplicaSetDecision {
 export function decideReplicaSet(s: ReplicaSetState): ReplicaSetDecision {
   const rs = s.rs;
   const active = s.pods.filter(isPodActive);
-  const claims = decideClaims(rs, labelSelectorMatcher(rs.spec?.selector), active);
-  const out: ReplicaSetDecision = { adopt: claims.adopt, release: claims.release, owned: claims.claimed, create: 0, delete: [] };
+  const claims = planClaims({ obj: rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, rs.spec?.selector, active);
+  const out: ReplicaSetDecision = { claims, create: 0, delete: [] };
   if (!s.expectationsSatisfied || rs.metadata?.deletionTimestamp) return out;
   const want = rs.spec?.replicas ?? 1;
   const diff = claims.claimed.length - want;

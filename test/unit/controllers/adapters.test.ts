@@ -141,6 +141,47 @@ describe('Deployment + ReplicaSet controllers on the fake API', () => {
   });
 });
 
+describe('the shared claim step in both owning controllers on the fake API', () => {
+  it('a ReplicaSet adopts a matching orphan pod and releases one relabelled away', async () => {
+    const h = start((ctx) => [new ReplicaSetController(ctx)]);
+    const c = h.client;
+    c.seed(R.pods, { metadata: { name: 'orphan', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Running' } });
+    const [rs] = c.seed<ReplicaSet>(R.replicaSets, {
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    await waitFor(() => c.objects<Pod>(R.pods, 'default').length === 2, '2 pods');
+    await waitFor(() => c.peek<Pod>(R.pods, 'default', 'orphan')?.metadata?.ownerReferences?.[0]?.uid === rs!.metadata?.uid, 'orphan adopted');
+    expect(c.peek<Pod>(R.pods, 'default', 'orphan')!.metadata!.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs!.metadata!.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    const orphan = c.peek<Pod>(R.pods, 'default', 'orphan')!;
+    await c.update(R.pods, { ...orphan, metadata: { ...orphan.metadata, labels: { app: 'debug' } } });
+    await waitFor(() => !c.peek<Pod>(R.pods, 'default', 'orphan')?.metadata?.ownerReferences, 'relabelled pod released');
+    await waitFor(() => c.objects<Pod>(R.pods, 'default').filter((p) => p.metadata?.labels?.app === 'web').length === 2, 'a replacement');
+  });
+
+  it('a Deployment adopts a matching orphan ReplicaSet', async () => {
+    const h = start((ctx) => [new DeploymentController(ctx)]);
+    const c = h.client;
+    const [orphan] = c.seed<ReplicaSet>(R.replicaSets, {
+      metadata: { name: 'nginx-old', namespace: 'default', labels: { app: 'nginx' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:0' }] } } },
+    });
+    await c.create(R.deployments, 'default', deployment('nginx:1'));
+    const d = c.peek<Deployment>(R.deployments, 'default', 'nginx')!;
+    await waitFor(() => getOwner(c.peek<ReplicaSet>(R.replicaSets, 'default', 'nginx-old')) === d.metadata?.uid, 'orphan ReplicaSet adopted');
+    expect(c.peek<ReplicaSet>(R.replicaSets, 'default', 'nginx-old')!.metadata!.uid).toBe(orphan!.metadata!.uid);
+    expect(c.peek<ReplicaSet>(R.replicaSets, 'default', 'nginx-old')!.metadata!.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nginx', uid: d.metadata!.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+  });
+});
+
+function getOwner(o: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } } | undefined): string | undefined {
+  return o?.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
 describe('Endpoints controllers on the fake API', () => {
   it('lists ready pod IPs behind a service, with named ports resolved', async () => {
     const h = start((ctx) => [new EndpointsController(ctx), new EndpointSliceController(ctx)]);

@@ -112,8 +112,8 @@ describe('decideReplicaSet', () => {
       const d = decideReplicaSet({ rs: c.rs, pods: c.pods, expectationsSatisfied: c.satisfied ?? true, now: NOW });
       expect(d.create).toBe(c.create);
       expect(d.delete.map((p) => p.metadata?.name)).toEqual(c.del);
-      expect(d.adopt.map((p) => p.metadata?.name)).toEqual(c.adopt ?? []);
-      expect(d.release.map((p) => p.metadata?.name)).toEqual(c.release ?? []);
+      expect(d.claims.adopt.map((a) => a.obj.metadata?.name)).toEqual(c.adopt ?? []);
+      expect(d.claims.release.map((r) => r.obj.metadata?.name)).toEqual(c.release ?? []);
     });
   }
 });
