@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NAT_TOP_CHAINS, buildRuleset, buildCleanup, staleConntrack, type RulesetInput } from '../../../node-agent/proxy/ruleset.js';
 import { computeProbability, sepChainName, svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps, parseRestore } from '../../../node-agent/proxy/iptables-text.js';
+import { expectGolden } from '../../support/golden.js';
 import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Compare with golden/<name>.txt: a missing file fails; KUBELAB_UPDATE_GOLDEN=1 rewrites them. */
 function golden(name: string, text: string): void {
-  const file = join(here, 'golden', `${name}.txt`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
-  expect(text).toBe(readFileSync(file, 'utf8'));
+  expectGolden(join(here, 'golden', `${name}.txt`), text);
 }
 
 const baseInput = (partial: Partial<RulesetInput>): RulesetInput => input(partial);
