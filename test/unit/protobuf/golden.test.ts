@@ -1,5 +1,5 @@
 /**
- * Golden tests: request bodies captured from the real kubectl v1.32 (fixtures/*.bin, see kubectl-live.test.ts)
+ * Golden tests: request bodies captured from the real kubectl v1.32 (fixtures/*.bin, see test/integration/protobuf/kubectl-live.test.ts)
  * decode to the JSON the same kubectl command builds with `--dry-run=client -o json` (fixtures/*.json).
  */
 
@@ -7,8 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeKubernetesProtobuf } from '../../../control-plane/apiserver/protobuf/decode.js';
-import { DEBUG_NODE_POD, dropNulls, FIXTURES } from './golden-util.js';
-import { BLOB } from './kubectl-capture.js';
+import { BLOB, DEBUG_NODE_POD, dropNulls, FIXTURES } from '../../support/kubectl-fixtures.js';
 
 const names = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.json'))

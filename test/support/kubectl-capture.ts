@@ -2,7 +2,8 @@
  * Test helper: a tiny HTTPS API server on 127.0.0.1 that answers just enough discovery for the real kubectl,
  * records every request body kubectl sends, and answers writes with 201 and a JSON echo. Used to capture the
  * protobuf bodies kubectl's typed clients POST (our golden fixtures) and the JSON kubectl builds for
- * `--dry-run=client -o json`. kubectl runs as an async child process while the server runs in this process.
+ * `--dry-run=client -o json`. kubectl runs as an async child process while the server runs in this process,
+ * so only integration tests use this (the unit tier starts no external program).
  */
 
 import { spawn } from 'node:child_process';
@@ -11,8 +12,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCA, createCertificate } from '../../../api/tls/certs.js';
-import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
+import { createCA, createCertificate } from '../../api/tls/certs.js';
+import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
+import { BLOB } from './kubectl-fixtures.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 
@@ -188,9 +190,6 @@ export const GOLDEN_COMMANDS: Record<string, string[]> = {
   'secret-docker-registry-reg': ['create', 'secret', 'docker-registry', 'reg', '--docker-server=registry.lab:5000', '--docker-username=u', '--docker-password=p', '--docker-email=e@x'],
   'configmap-binary': ['create', 'configmap', 'bin', '--from-file={dir}/blob.bin', '--from-literal=text=hello'],
 };
-
-/** A file the golden commands read (`{dir}` is the capture server's temporary folder): every byte value once. */
-export const BLOB = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 /** The same command with `--dry-run=client -o json` (flags before the `--` of `kubectl run`). */
 export function dryRunArgs(args: string[]): string[] {

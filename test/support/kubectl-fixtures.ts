@@ -1,9 +1,18 @@
-/** Shared by the golden tests: fixture paths and the semantic comparison of two JSON objects. */
+/**
+ * The kubectl protobuf fixtures, shared by the unit golden test (test/unit/protobuf/golden.test.ts, which
+ * reads them) and the integration test that captures them from the real kubectl
+ * (test/integration/protobuf/kubectl-live.test.ts): their folder, the file the commands read, and the
+ * semantic comparison of two JSON objects. Pure: no process is started from here.
+ */
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+/** test/unit/protobuf/fixtures: `<name>.bin` (the body kubectl sent) and `<name>.json` (its --dry-run=client JSON). */
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'unit', 'protobuf', 'fixtures');
+
+/** A file the golden commands read (`{dir}` is the capture server's temporary folder): every byte value once. */
+export const BLOB = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 /**
  * The JSON with every `null` removed (Go writes a zero metav1.Time as `null`; the protobuf form simply has no

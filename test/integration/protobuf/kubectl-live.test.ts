@@ -1,6 +1,7 @@
 /**
  * The real kubectl (/usr/bin/kubectl v1.32) against a capture server on 127.0.0.1: the protobuf bodies it
- * POSTs decode to exactly the JSON it builds for `--dry-run=client -o json`, and to our saved fixtures.
+ * POSTs decode to exactly the JSON it builds for `--dry-run=client -o json`, and to our saved fixtures
+ * (which test/unit/protobuf/golden.test.ts checks without running kubectl).
  * With KUBELAB_WRITE_FIXTURES=1 it (re)writes test/unit/protobuf/fixtures/<name>.bin and <name>.json.
  */
 
@@ -8,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from '../../../control-plane/apiserver/protobuf/decode.js';
-import { DEBUG_NODE_POD, dropNulls, FIXTURES } from './golden-util.js';
-import { dryRunArgs, GOLDEN_COMMANDS, KubectlCaptureServer, type CapturedRequest } from './kubectl-capture.js';
+import { dryRunArgs, GOLDEN_COMMANDS, KubectlCaptureServer, type CapturedRequest } from '../../support/kubectl-capture.js';
+import { DEBUG_NODE_POD, dropNulls, FIXTURES } from '../../support/kubectl-fixtures.js';
 
 const WRITE = process.env.KUBELAB_WRITE_FIXTURES === '1';
 
