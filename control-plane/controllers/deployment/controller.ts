@@ -5,6 +5,7 @@
 
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
+import { KubeError } from '../../../api/errors.js';
 import { planClaims } from '../util/claim.js';
 import { applyClaims } from '../util/claim-apply.js';
 import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
@@ -124,8 +125,11 @@ export class DeploymentController extends Controller {
       await client.create(R.replicaSets, ns, rs);
     } catch (e) {
       if (isAlreadyExists(e)) {
-        const existing = await ignoreNotFound(() => client.get<ReplicaSet>(R.replicaSets, ns, rs.metadata!.name!));
-        if (existing && getControllerOf(existing)?.uid === d.metadata?.uid && equalIgnoreHash(existing.spec?.template, d.spec?.template)) return;
+        // Which ReplicaSet holds the name: from the cache, as upstream's rsLister (no live read mid-plan);
+        // not there yet means the cache is behind: retry.
+        const existing = this.rsInformer.store.get(`${ns}/${rs.metadata!.name!}`);
+        if (!existing) throw new KubeError('Conflict', `replica set ${rs.metadata?.name} already exists but is not in the cache yet`, { code: 'ERR_CONFLICT' });
+        if (getControllerOf(existing)?.uid === d.metadata?.uid && equalIgnoreHash(existing.spec?.template, d.spec?.template)) return;
         const status = { ...(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 };
         await ignoreNotFound(() => client.updateStatus(R.deployments, { ...d, status }));
         throw new Error(`hash collision for ReplicaSet ${rs.metadata?.name}; collisionCount is now ${status.collisionCount}`);

@@ -1,8 +1,9 @@
 /**
  * The garbage collector's adapter: an informer per resource that can have owners (every listable
  * resource of api/resources.ts but events), one key for the whole graph (changes collapse in the
- * queue), decideGC over the caches, then the writes. Before deleting an object whose owners the
- * cache says are gone, each owner is checked with a live GET (upstream's isDangling).
+ * queue), decideGC over the caches, then the writes. Before the writes, every owner the cache says
+ * is gone of an object to delete is checked once with a live GET (upstream's isDangling); a delete
+ * goes ahead only if all its owners are confirmed gone.
  */
 
 import { Controller } from '../../../api/client/controller.js';
@@ -72,9 +73,12 @@ export class GarbageCollector extends Controller {
 
   protected async sync(): Promise<void> {
     const actions = decideGC(this.snapshot());
+    // Before any write: the owners the cache says are gone, each checked once with a live GET.
+    const owners = await this.verifyOwners(actions);
     let failed: unknown;
     for (const a of actions) {
       try {
+        if (a.type === 'delete' && !ownersConfirmedAbsent(a, owners)) continue;
         await this.apply(a);
       } catch (e) {
         failed ??= e;
@@ -88,6 +92,19 @@ export class GarbageCollector extends Controller {
     const info = findResourceByKind(o.apiVersion, o.kind);
     if (!info) throw new Error(`unknown kind ${o.apiVersion}/${o.kind}`);
     return info;
+  }
+
+  /** isDangling for every owner a delete action names: absent (404, or another uid under that name), present, or the error. */
+  private async verifyOwners(actions: GCAction[]): Promise<Map<string, OwnerCheck>> {
+    const out = new Map<string, OwnerCheck>();
+    for (const a of actions) {
+      if (a.type !== 'delete') continue;
+      for (const ref of a.verifyAbsent) {
+        const k = ownerCheckKey(a.obj, ref);
+        if (!out.has(k)) out.set(k, await this.ownerAbsent(a.obj, ref).catch((e: unknown) => ({ error: e })));
+      }
+    }
+    return out;
   }
 
   /** isDangling: the owner is really gone (404, or a different uid under that name). */
@@ -109,7 +126,6 @@ export class GarbageCollector extends Controller {
     const ns = info.namespaced ? a.obj.namespace : undefined;
     switch (a.type) {
       case 'delete': {
-        for (const ref of a.verifyAbsent) if (!(await this.ownerAbsent(a.obj, ref))) return;
         this.log.info('deleting object', { object: `${a.obj.kind} ${a.obj.namespace ?? ''}/${a.obj.name}`, propagationPolicy: a.policy });
         await ignoreNotFound(() => client.delete(info, ns, a.obj.name, { propagationPolicy: a.policy, preconditions: { uid: a.obj.uid } }));
         return;
@@ -138,4 +154,21 @@ export class GarbageCollector extends Controller {
       }
     }
   }
+}
+
+/** An owner check: absent (true), present (false), or the error the GET answered. */
+type OwnerCheck = boolean | { error: unknown };
+
+function ownerCheckKey(dep: GCObject, ref: OwnerReference): string {
+  return `${ref.apiVersion}/${ref.kind}/${dep.namespace ?? ''}/${ref.name}/${ref.uid}`;
+}
+
+/** A delete goes ahead only when every owner it names was confirmed absent; a failed check is its failure. */
+function ownersConfirmedAbsent(a: Extract<GCAction, { type: 'delete' }>, owners: Map<string, OwnerCheck>): boolean {
+  for (const ref of a.verifyAbsent) {
+    const c = owners.get(ownerCheckKey(a.obj, ref));
+    if (c === undefined || c === false) return false;
+    if (c !== true) throw c.error;
+  }
+  return true;
 }

@@ -1,9 +1,10 @@
 /**
  * Node lifecycle and taint-based eviction adapters.
  *
- * NodeLifecycleController: every --node-monitor-period each node is synced: nodeHealth (Lease
- * renewals and status heartbeats against the grace period) -> a status update when conditions turn
- * Unknown, desiredTaints -> a taint update, pods marked not Ready on a node that is not Ready.
+ * NodeLifecycleController: every --node-monitor-period each node is synced: planNodeLifecycle
+ * (nodeHealth: Lease renewals and status heartbeats against the grace period; desiredTaints; the
+ * pods to mark not Ready) decides the pass, then one executor writes it: a status update when
+ * conditions turn Unknown, a taint update, pods' Ready=False.
  * TaintEvictionController: per node, decideEvictions -> pods deleted, with a look-again at the next
  * toleration expiry.
  */
@@ -12,17 +13,15 @@ import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isConflict, type ControllerContext } from '../util/context.js';
 import { clone } from '../../../api/values.js';
-import { getCondition, rfc3339 } from '../util/meta.js';
+import { rfc3339 } from '../util/meta.js';
 import type { Lease, Node, Pod } from '../util/types.js';
 import {
   DEFAULT_NODE_LIFECYCLE,
   decideEvictions,
-  desiredTaints,
-  nodeHealth,
-  podsToMarkNotReady,
-  taintsChanged,
+  planNodeLifecycle,
   type NodeHealth,
   type NodeLifecycleOptions,
+  type NodeLifecyclePlan,
 } from './decide.js';
 
 export const NODE_LIFECYCLE_CONTROLLER = 'node-lifecycle-controller';
@@ -80,7 +79,6 @@ export class NodeLifecycleController extends Controller {
   }
 
   protected async sync(name: string): Promise<void> {
-    const client = this.ctx.client;
     const node = this.nodeInformer.store.get(name);
     if (!node) {
       this.health.delete(name);
@@ -88,42 +86,38 @@ export class NodeLifecycleController extends Controller {
     }
     const now = this.ctx.now();
     const lease = this.leaseInformer.store.get(`kube-node-lease/${name}`);
-    const prevReady = getCondition(node.status?.conditions, 'Ready');
-    const res = nodeHealth(node, lease, this.health.get(name), now, this.opts);
-    this.health.set(name, res.health);
+    const plan = planNodeLifecycle(node, lease, this.health.get(name), podsOnNode(this.podInformer, name), now, this.opts);
+    this.health.set(name, plan.health);
+    await this.execute(node, plan);
+  }
+
+  /** Carry out a pass's plan; each node write starts from the version the previous one answered. */
+  private async execute(node: Node, plan: NodeLifecyclePlan): Promise<void> {
+    const client = this.ctx.client;
+    const name = node.metadata!.name!;
     let current: Node = node;
-    if (res.conditions) {
+    if (plan.conditions) {
       const body = clone(node);
-      body.status = { ...(body.status ?? {}), conditions: res.conditions };
+      body.status = { ...(body.status ?? {}), conditions: plan.conditions };
       const updated = await ignoreNotFound(() => client.updateStatus<Node>(R.nodes, body));
       if (!updated) return;
       current = updated;
       this.log.info('node stopped posting status', { node: name, grace: this.opts.gracePeriodMs });
     }
-    const ready = getCondition(current.status?.conditions, 'Ready');
-    if (prevReady?.status === 'True' && ready?.status !== 'True') {
+    if (plan.notReadyEvent) {
       this.ctx.recorder('node-controller').event(current, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
     }
-
-    const taints = desiredTaints(current, current.status?.conditions, now);
-    if (taintsChanged(current.spec?.taints, taints)) {
+    if (plan.taints) {
+      const taints = plan.taints;
       try {
-        await ignoreNotFound(() =>
-          client.update(R.nodes, { ...clone(current), spec: { ...(current.spec ?? {}), taints: taints.length ? taints : undefined } }),
-        );
+        await ignoreNotFound(() => client.update(R.nodes, { ...clone(current), spec: { ...(current.spec ?? {}), taints: taints.length ? taints : undefined } }));
       } catch (e) {
         if (!isConflict(e)) throw e;
         this.enqueueAfter(name, 100);
       }
     }
-
-    if (ready && ready.status !== 'True') {
-      for (const p of podsToMarkNotReady(podsOnNode(this.podInformer, name))) {
-        const conditions = (p.status?.conditions ?? []).map((c) =>
-          c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c,
-        );
-        await ignoreNotFound(() => client.patch(R.pods, p.metadata?.namespace, p.metadata!.name!, { status: { conditions } }, 'merge', { subresource: 'status' }));
-      }
+    for (const { pod, conditions } of plan.markNotReady) {
+      await ignoreNotFound(() => client.patch(R.pods, pod.metadata?.namespace, pod.metadata!.name!, { status: { conditions } }, 'merge', { subresource: 'status' }));
     }
   }
 }

@@ -5,12 +5,13 @@
  *    Ready condition, timed by our own clock), and which conditions become Unknown after the grace period;
  *  - desiredTaints: the NoSchedule taints that mirror the node's conditions and the NoExecute
  *    not-ready / unreachable taint;
+ *  - planNodeLifecycle: one pass over a node as a plan (status, event, taints, pods marked not Ready);
  *  - decideEvictions: the pods on a NoExecute-tainted node that must go now, and when to look again.
  */
 
 import { clone } from '../../../api/values.js';
 import { getCondition, ms, rfc3339 } from '../util/meta.js';
-import type { Lease, Node, NodeCondition, Pod, Taint, Toleration } from '../util/types.js';
+import type { Lease, Node, NodeCondition, Pod, PodCondition, Taint, Toleration } from '../util/types.js';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -235,4 +236,42 @@ export function decideEvictions(node: Node, pods: Pod[], now: number): EvictionD
 /** MarkPodsNotReady: the pods on a node that is not Ready whose Ready condition still says True. */
 export function podsToMarkNotReady(pods: Pod[]): Pod[] {
   return pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+}
+
+/** One node lifecycle pass over a node, decided before any write (monitorNodeHealth for one node). */
+export interface NodeLifecyclePlan {
+  health: NodeHealth;
+  /** The node's new conditions (a status update), when they change. */
+  conditions?: NodeCondition[];
+  /** Record NodeNotReady: Ready was True and is not after this pass. */
+  notReadyEvent: boolean;
+  /** The node's new taints (an update), when they change. */
+  taints?: Taint[];
+  /** Pods on the node whose Ready condition turns False (a status patch each), when the node is not Ready. */
+  markNotReady: { pod: Pod; conditions: PodCondition[] }[];
+}
+
+export function planNodeLifecycle(
+  node: Node,
+  lease: Lease | undefined,
+  saved: NodeHealth | undefined,
+  podsOnNode: Pod[],
+  now: number,
+  opts: NodeLifecycleOptions = DEFAULT_NODE_LIFECYCLE,
+): NodeLifecyclePlan {
+  const prevReady = getCondition(node.status?.conditions, 'Ready');
+  const res = nodeHealth(node, lease, saved, now, opts);
+  const conditions = res.conditions ?? node.status?.conditions;
+  const ready = getCondition(conditions, 'Ready');
+  const plan: NodeLifecyclePlan = { health: res.health, notReadyEvent: prevReady?.status === 'True' && ready?.status !== 'True', markNotReady: [] };
+  if (res.conditions) plan.conditions = res.conditions;
+  const taints = desiredTaints(node, conditions, now);
+  if (taintsChanged(node.spec?.taints, taints)) plan.taints = taints;
+  if (ready && ready.status !== 'True') {
+    for (const pod of podsToMarkNotReady(podsOnNode)) {
+      const podConditions = (pod.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+      plan.markNotReady.push({ pod, conditions: podConditions });
+    }
+  }
+  return plan;
 }

@@ -1,7 +1,7 @@
 /**
  * Pod GC's adapter: every --pod-gc period (20 s, upstream's gcCheckPeriod) decidePodGC over the
- * caches; orphaned pods are force-deleted after their node is confirmed gone by a live GET, with
- * phase Failed and a DisruptionTarget condition first, as upstream.
+ * caches; orphaned pods are force-deleted after their node is confirmed gone by a live GET (done
+ * before any write), with phase Failed and a DisruptionTarget condition first, as upstream.
  */
 
 import { Controller } from '../../../api/client/controller.js';
@@ -50,28 +50,35 @@ export class PodGCController extends Controller {
     for (const n of [...this.missingSince.keys()]) if (!d.missingNodes.includes(n)) this.missingSince.delete(n);
     for (const n of d.missingNodes) if (!this.missingSince.has(n)) this.missingSince.set(n, now);
 
+    // Confirm, before any write, that the nodes of orphaned pods are really gone (a live GET per
+    // node, as upstream's checkIfNodeExists): the plan is then carried out without reads.
+    const { gone, error } = await this.confirmNodesGone(new Set(d.orphaned.map((p) => p.spec!.nodeName!)));
+
     for (const p of d.terminated) {
       await ignoreNotFound(() => client.delete(R.pods, p.metadata?.namespace, p.metadata!.name!));
     }
-    const confirmed = new Map<string, boolean>();
     for (const p of d.orphaned) {
-      const node = p.spec!.nodeName!;
-      if (!confirmed.has(node)) {
-        try {
-          await client.get(R.nodes, undefined, node);
-          confirmed.set(node, false);
-          this.missingSince.delete(node);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          confirmed.set(node, true);
-        }
-      }
-      if (!confirmed.get(node)) continue;
-      await this.markFailedAndDelete(p, now);
+      if (gone.has(p.spec!.nodeName!)) await this.markFailedAndDelete(p, now);
     }
     for (const p of d.unscheduledTerminating) {
       await ignoreNotFound(() => client.delete(R.pods, p.metadata?.namespace, p.metadata!.name!, { gracePeriodSeconds: 0 }));
     }
+    if (error) throw error; // a node could not be checked: look again with backoff
+  }
+
+  /** The nodes a live GET answers 404 for; a node that exists leaves the missing list. */
+  private async confirmNodesGone(nodes: Set<string>): Promise<{ gone: Set<string>; error?: unknown }> {
+    const gone = new Set<string>();
+    for (const node of nodes) {
+      try {
+        await this.ctx.client.get(R.nodes, undefined, node);
+        this.missingSince.delete(node);
+      } catch (e) {
+        if (!isNotFound(e)) return { gone, error: e };
+        gone.add(node);
+      }
+    }
+    return { gone };
   }
 
   private async markFailedAndDelete(p: Pod, now: number): Promise<void> {

@@ -8,12 +8,13 @@ import { setMaxListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeApiClient } from '../../../api/client/fake-client.js';
 import { InformerFactory } from '../../../api/client/informer.js';
+import { findResource } from '../../../api/resources.js';
 import { silentLogger } from '../../../api/client/log.js';
 import type { Controller } from '../../../api/client/controller.js';
 import { DeploymentController } from '../../../control-plane/controllers/deployment/controller.js';
 import { EndpointsController, EndpointSliceController } from '../../../control-plane/controllers/endpoints/controller.js';
 import { GarbageCollector } from '../../../control-plane/controllers/garbagecollector/controller.js';
-import { TaintEvictionController } from '../../../control-plane/controllers/nodelifecycle/controller.js';
+import { NodeLifecycleController, TaintEvictionController } from '../../../control-plane/controllers/nodelifecycle/controller.js';
 import { PodGCController } from '../../../control-plane/controllers/podgc/controller.js';
 import { NodeIpamController } from '../../../control-plane/controllers/nodeipam/controller.js';
 import { ReplicaSetController } from '../../../control-plane/controllers/replicaset/controller.js';
@@ -265,6 +266,33 @@ describe('taint eviction on the fake API', () => {
     await c.update(R.nodes, { ...node, spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
     await waitFor(() => !c.peek(R.pods, 'default', 'plain'), 'plain pod evicted');
     expect(c.peek(R.pods, 'default', 'tolerant')).toBeDefined();
+  });
+});
+
+describe('node lifecycle on the fake API', () => {
+  it('a node that stops posting status: Unknown, NodeNotReady, unreachable taints, its pods not Ready', async () => {
+    const h = start((ctx) => [new NodeLifecycleController(ctx, { monitorPeriodMs: 20, gracePeriodMs: 100, startupGracePeriodMs: 100 })]);
+    const c = h.client;
+    const beat = new Date().toISOString();
+    c.seed(R.nodes, {
+      metadata: { name: 'node01' },
+      spec: { taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] },
+      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: beat, lastTransitionTime: beat }] },
+    });
+    c.seed(R.pods, {
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { nodeName: 'node01', containers: [{ name: 'c' }] },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    await waitFor(() => c.peek<Pod>(R.pods, 'default', 'web')?.status?.conditions?.[0]?.status === 'False', 'pod marked not Ready');
+    const n = c.peek<Node>(R.nodes, undefined, 'node01')!;
+    expect(n.status?.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
+    expect(n.spec?.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual([
+      'dedicated:NoSchedule',
+      'node.kubernetes.io/unreachable:NoSchedule',
+      'node.kubernetes.io/unreachable:NoExecute',
+    ]);
+    await waitFor(() => c.objects<{ reason?: string }>(findResource('', 'events')!).some((e) => e.reason === 'NodeNotReady'), 'NodeNotReady event');
   });
 });
 

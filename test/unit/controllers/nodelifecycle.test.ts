@@ -3,6 +3,7 @@ import {
   decideEvictions,
   desiredTaints,
   nodeHealth,
+  planNodeLifecycle,
   podsToMarkNotReady,
   taintsChanged,
   toleratesTaint,
@@ -160,5 +161,61 @@ describe('taint-based eviction', () => {
     const ready: Pod = { metadata: { name: 'r' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
     const notReady: Pod = { metadata: { name: 'n' }, status: { conditions: [{ type: 'Ready', status: 'False' }] } };
     expect(podsToMarkNotReady([ready, notReady]).map((x) => x.metadata?.name)).toEqual(['r']);
+  });
+});
+
+describe('planNodeLifecycle: one pass decided before any write', () => {
+  const readyPod = (name: string, ready: boolean): Pod => ({
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName: 'node01' },
+    status: { conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: iso(T0 - 1e6) }] },
+  });
+  const pods = [readyPod('a', true), readyPod('b', false)];
+  const silentFor = (ms: number) => {
+    const n = node('True');
+    const r0 = nodeHealth(n, lease(T0), undefined, T0, OPTS);
+    return planNodeLifecycle(n, lease(T0), r0.health, pods, T0 + ms, OPTS);
+  };
+
+  it('a healthy node: nothing to write', () => {
+    const p = silentFor(10_000);
+    expect(p).toMatchObject({ notReadyEvent: false, markNotReady: [] });
+    expect(p.conditions).toBeUndefined();
+    expect(p.taints).toBeUndefined();
+  });
+
+  it('a silent node: Unknown conditions, NodeNotReady, unreachable taints, its Ready pods marked not Ready', () => {
+    const p = silentFor(50_001);
+    expect(p.conditions?.find((c) => c.type === 'Ready')?.status).toBe('Unknown');
+    expect(p.notReadyEvent).toBe(true);
+    expect(p.taints).toEqual([
+      { key: TAINT_UNREACHABLE, effect: 'NoSchedule' },
+      { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: iso(T0 + 50_001) },
+    ]);
+    expect(p.markNotReady.map((m) => m.pod.metadata?.name)).toEqual(['a']);
+    expect(p.markNotReady[0]!.conditions).toEqual([
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False', lastTransitionTime: iso(T0 + 50_001) },
+    ]);
+    expect(pods[0]!.status?.conditions?.[1]?.status).toBe('True'); // cached pods untouched
+  });
+
+  it('a node already NotReady and tainted: no event, no taint change, pods still marked', () => {
+    const n = node('False', [
+      { key: TAINT_NOT_READY, effect: 'NoSchedule' },
+      { key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: iso(T0 - 1000) },
+    ]);
+    const p = planNodeLifecycle(n, lease(T0), undefined, pods, T0, OPTS);
+    expect(p.conditions).toBeUndefined();
+    expect(p.notReadyEvent).toBe(false);
+    expect(p.taints).toBeUndefined();
+    expect(p.markNotReady.map((m) => m.pod.metadata?.name)).toEqual(['a']);
+  });
+
+  it('a node back to Ready: its not-ready taints go', () => {
+    const n = node('True', [{ key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: iso(T0 - 1000) }, { key: 'dedicated', value: 'x', effect: 'NoSchedule' }]);
+    const p = planNodeLifecycle(n, lease(T0), undefined, pods, T0, OPTS);
+    expect(p.taints).toEqual([{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }]);
+    expect(p.markNotReady).toEqual([]);
   });
 });
