@@ -19,7 +19,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import { toTable, partialMetadata } from './table.js';
 import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
-import { identityTransformer, type Transformer } from './encryption.js';
+import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
@@ -44,7 +44,8 @@ export interface ApiServerOptions {
   serviceNodePortRange: string;
   /** The address other components and the kubernetes Service's Endpoints use. */
   advertiseAddress: string;
-  transformers?: Map<string, Transformer>;
+  /** Encryption at rest by resource key (`secrets`, `deployments.apps`): a ResourceTransformers or a Map. */
+  transformers?: { get(resource: string): Transformer | undefined };
   minRequestTimeoutSeconds?: number;
   bookmarkIntervalMs?: number;
   log?: Logger;
@@ -68,7 +69,7 @@ export class ApiServer {
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const info of RESOURCES) {
       if (info.plural === 'bindings') continue;
-      const t = opts.transformers?.get(info.group ? `${info.plural}.${info.group}` : info.plural) ?? identityTransformer;
+      const t = opts.transformers?.get(encryptionResourceKey(info)) ?? identityTransformer;
       const conversion = info.group === 'events.k8s.io' ? { fromStorage: coreEventToV1, toStorage: v1EventToCore } : undefined;
       this.stores.set(storeKey(info.group, info.plural), new Store(info, strategyFor(info), opts.backend, t, {}, conversion));
     }
@@ -124,8 +125,13 @@ export class ApiServer {
         resolve();
       });
     });
-    // Warm the watch caches so the first watch is instant.
-    await Promise.all([...this.stores.values()].map((s) => s.cache.ready()));
+    // Warm the watch caches so the first watch is instant. A cache that cannot list (a value that
+    // cannot be decrypted, say) does not stop the server: its resource answers 500 until it can.
+    await Promise.all(
+      [...this.stores.values()].map((s) =>
+        s.cache.ready().catch((e: Error) => this.opts.log?.warn?.(`watch cache ${s.info.plural}${s.info.group ? '.' + s.info.group : ''}: ${e.message}`)),
+      ),
+    );
     this.ready = true;
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
