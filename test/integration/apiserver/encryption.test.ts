@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { startApiServer, api, kubectl, type ApiHandle } from '../../support/apiserver.js';
+import { poll } from '../../support/net.js';
 import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { parseEncryptionConfig } from '../../../control-plane/apiserver/encryption.js';
 import { runApiServer } from '../../../control-plane/apiserver/main.js';
@@ -42,13 +43,9 @@ resources:
               secret: ${randomBytes(32).toString('base64')}
 `;
 const BAD_KEY = '/registry/secrets/default/undecryptable';
-/** Poll (up to 10 s) until `check` holds; fails the test otherwise. */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('condition not met within 10 s');
+/** Wait (up to 10 s) until `check` holds. */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  await poll(what, 10_000, check, 200);
 }
 
 /** Remove the foreign value whatever the test's outcome. */
@@ -69,7 +66,7 @@ describe('an undecryptable Secret', () => {
     expect(get.json()).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500, message: 'Internal error occurred: no matching key was found for the provided AES transformer' });
 
     // The watch cache learns of the new value from its etcd watch: give it a moment.
-    await until(async () => (await api(h, 'GET', `${NS}/secrets?resourceVersion=0`)).status === 500);
+    await until('the watch cache to meet the undecryptable value', async () => (await api(h, 'GET', `${NS}/secrets?resourceVersion=0`)).status === 500);
     for (const q of ['', '?resourceVersion=0', '?limit=500']) {
       for (const path of [`${NS}/secrets${q}`, `/api/v1/secrets${q}`]) {
         const l = await api(h, 'GET', path);
@@ -89,7 +86,7 @@ describe('an undecryptable Secret', () => {
     expect((await api(h, 'GET', `${NS}/configmaps`)).status).toBe(200);
 
     await backend.delete(BAD_KEY);
-    await until(async () => {
+    await until('the secrets to list again', async () => {
       const l = await api(h, 'GET', `${NS}/secrets?resourceVersion=0`);
       return l.status === 200 && l.json().items.length === 5;
     });
@@ -99,7 +96,7 @@ describe('an undecryptable Secret', () => {
 
   it('a watcher open when an undecryptable value arrives ends with a 500 ERROR event', async () => {
     const foreign = parseEncryptionConfig(foreignConfig).get('secrets')!;
-    await until(async () => (await api(h, 'GET', `${NS}/secrets?resourceVersion=0`)).status === 200);
+    await until('the secrets watch cache to be healthy', async () => (await api(h, 'GET', `${NS}/secrets?resourceVersion=0`)).status === 200);
     const watching = api(h, 'GET', `${NS}/secrets?watch=1&resourceVersion=0&timeoutSeconds=10`);
     await new Promise((r) => setTimeout(r, 300));
     await backend.create(BAD_KEY, foreign.toStorage(Buffer.from('{}')));
