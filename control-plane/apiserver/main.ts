@@ -1,9 +1,10 @@
 /** `kubelab apiserver`: flags (upstream's names), certificates, storage, then serve. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { formatHelp, parseFlags, str, num, strs, type FlagSpec } from '../../api/cli/flags.js';
+import { TLS_SERVING_FLAGS, tlsSettings } from '../../api/tls/serving.js';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { EtcdBackend } from '../storage/etcd-backend.js';
@@ -26,6 +27,7 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'cert-dir', type: 'string', default: '/var/run/kubernetes', help: 'The directory where generated TLS certs are kept (ignored if --tls-cert-file and --tls-private-key-file are given).' },
   { name: 'tls-cert-file', type: 'string', help: 'File containing the default x509 Certificate for HTTPS.' },
   { name: 'tls-private-key-file', type: 'string', help: 'File containing the default x509 private key matching --tls-cert-file.' },
+  ...TLS_SERVING_FLAGS,
   { name: 'tls-sans', type: 'strings', default: [], help: 'Extra subject alternative names (IPs or DNS names) for a generated serving certificate (kubelab).' },
   { name: 'client-ca-file', type: 'string', help: 'Any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.' },
   { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
@@ -35,6 +37,7 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, help: 'Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.' },
   { name: 'default-unreachable-toleration-seconds', type: 'int', default: 300, help: 'Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.' },
   { name: 'min-request-timeout', type: 'int', default: 1800, help: 'The minimum number of seconds a watch handler stays open (randomised up to twice that).' },
+  { name: 'request-timeout', type: 'duration', default: '1m0s', help: 'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests.' },
   { name: 'kubelet-client-certificate', type: 'string', help: 'Path to a client cert file for TLS to kubelets.' },
   { name: 'kubelet-client-key', type: 'string', help: 'Path to a client key file for TLS to kubelets.' },
   { name: 'kubelet-certificate-authority', type: 'string', help: 'Path to a cert file for the certificate authority of kubelets.' },
@@ -42,25 +45,44 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'v', type: 'int', default: 0, help: 'Log level verbosity.' },
 ];
 
-/** Generate (once) a CA and a serving certificate in certDir; later starts reuse them. */
+/**
+ * The self-signed serving certificate of `--cert-dir` (upstream's MaybeDefaultWithSelfSignedCerts):
+ * made once by a throw-away CA whose private key is never written (only its certificate, `ca.crt`,
+ * for clients to trust; `apiserver.crt` carries the chain as upstream's does); later starts reuse
+ * them. The directory is 0700 (also when it already exists), keys 0600 and certificates 0644
+ * whatever the umask. A `ca.key` an older kubelab left next to the serving key is removed.
+ */
 export function ensureServingCerts(certDir: string, sans: { ips: string[]; dns: string[] }): { certFile: string; keyFile: string; caFile: string } {
   mkdirSync(certDir, { recursive: true, mode: 0o700 });
+  chmodSync(certDir, 0o700);
   const caFile = join(certDir, 'ca.crt');
-  const caKey = join(certDir, 'ca.key');
   const certFile = join(certDir, 'apiserver.crt');
   const keyFile = join(certDir, 'apiserver.key');
-  if (!existsSync(caFile) || !existsSync(caKey)) {
-    const ca = createCA('kubelab-ca');
-    writeFileSync(caFile, ca.certPem);
-    writeFileSync(caKey, ca.keyPem, { mode: 0o600 });
-  }
-  if (!existsSync(certFile) || !existsSync(keyFile)) {
-    const ca = { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKey, 'utf8') };
+  const staleCaKey = join(certDir, 'ca.key');
+  if (!existsSync(certFile) || !existsSync(keyFile) || !existsSync(caFile)) {
+    const ca = createCA(`kubelab-ca-${Math.floor(Date.now() / 1000)}`);
     const c = createCertificate({ ca, commonName: 'kube-apiserver', dnsNames: sans.dns, ipAddresses: sans.ips, serverAuth: true });
-    writeFileSync(certFile, c.certPem);
-    writeFileSync(keyFile, c.keyPem, { mode: 0o600 });
+    writePrivate(keyFile, c.keyPem);
+    writePublic(certFile, c.certPem + ca.certPem);
+    writePublic(caFile, ca.certPem);
   }
+  rmSync(staleCaKey, { force: true });
+  chmodSync(keyFile, 0o600);
+  chmodSync(certFile, 0o644);
+  chmodSync(caFile, 0o644);
   return { certFile, keyFile, caFile };
+}
+
+/** A key file: created 0600 (never readable by others, not even briefly), then chmod'ed whatever the umask. */
+function writePrivate(path: string, pem: string): void {
+  rmSync(path, { force: true });
+  writeFileSync(path, pem, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+function writePublic(path: string, pem: string): void {
+  writeFileSync(path, pem);
+  chmodSync(path, 0o644);
 }
 
 export async function runApiServer(argv: string[]): Promise<void> {
@@ -77,6 +99,11 @@ export async function runApiServer(argv: string[]): Promise<void> {
   const serviceRange = str(v, 'service-cluster-ip-range')!;
   parseCidr(serviceRange);
   const firstIP = new ServiceIPAllocator(new MemoryBackend(), serviceRange).firstIP;
+  const tlsMinVersion = str(v, 'tls-min-version');
+  const tlsCipherSuites = strs(v, 'tls-cipher-suites');
+  tlsSettings(tlsMinVersion, tlsCipherSuites); // a bad name stops here, before anything is made
+  const encryption = str(v, 'encryption-provider-config');
+  const transformers = encryption ? loadEncryptionConfig(encryption) : undefined;
 
   let certFile = str(v, 'tls-cert-file');
   let keyFile = str(v, 'tls-private-key-file');
@@ -99,7 +126,6 @@ export async function runApiServer(argv: string[]): Promise<void> {
           ...(str(v, 'etcd-keyfile') ? { keyFile: str(v, 'etcd-keyfile')! } : {}),
         });
   const clientCA = str(v, 'client-ca-file');
-  const encryption = str(v, 'encryption-provider-config');
   const kubeletCert = str(v, 'kubelet-client-certificate');
   const kubeletKey = str(v, 'kubelet-client-key');
   const kubeletCA = str(v, 'kubelet-certificate-authority');
@@ -119,8 +145,11 @@ export async function runApiServer(argv: string[]): Promise<void> {
     serviceClusterIPRange: serviceRange,
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,
-    ...(encryption ? { transformers: loadEncryptionConfig(encryption) } : {}),
+    ...(transformers ? { transformers } : {}),
     minRequestTimeoutSeconds: num(v, 'min-request-timeout'),
+    requestTimeoutMs: num(v, 'request-timeout'),
+    ...(tlsMinVersion ? { tlsMinVersion } : {}),
+    tlsCipherSuites,
     log,
     kubeletProxy: createKubeletProxy(kubeletClient),
     kubeletUpgrade: createKubeletUpgradeProxy(kubeletClient),

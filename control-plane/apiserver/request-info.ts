@@ -112,3 +112,18 @@ function isWatch(q: URLSearchParams): boolean {
   const w = q.get('watch');
   return w === '1' || w === 'true';
 }
+
+/**
+ * upstream's BasicLongRunningRequestCheck(verbs: watch, proxy; subresources: attach, exec, proxy,
+ * log, portforward): such requests are exempt from --request-timeout. `url` is the raw request URL.
+ */
+export function isLongRunning(method: string, url: string): boolean {
+  let info: RequestInfo;
+  try {
+    const u = new URL(url, 'https://localhost');
+    info = parseRequestInfo(method, u.pathname, u.searchParams);
+  } catch {
+    return false;
+  }
+  return ['watch', 'proxy'].includes(info.verb) || ['attach', 'exec', 'proxy', 'log', 'portforward'].includes(info.subresource);
+}

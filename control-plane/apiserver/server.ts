@@ -11,7 +11,7 @@ import type { Backend } from '../storage/backend.js';
 import { Store, type Obj, type DeleteOptions } from './store.js';
 import { strategyFor } from './strategies/strategy.js';
 import { labelSelectorString } from './strategies/printers.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { isLongRunning, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { authorize, isPublicPath } from './authz.js';
 import { decodeBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
@@ -19,7 +19,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import { toTable, partialMetadata } from './table.js';
 import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
-import { identityTransformer, type Transformer } from './encryption.js';
+import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
@@ -30,6 +30,7 @@ import { nowRfc3339 } from './object-meta.js';
 import { coreEventToV1, v1EventToCore } from './event-conversion.js';
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
+import { READ_HEADER_TIMEOUT_MS, SecureListener, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
 import type { Duplex } from 'node:stream';
 
 export interface ApiServerOptions {
@@ -44,8 +45,17 @@ export interface ApiServerOptions {
   serviceNodePortRange: string;
   /** The address other components and the kubernetes Service's Endpoints use. */
   advertiseAddress: string;
-  transformers?: Map<string, Transformer>;
+  /** Encryption at rest by resource key (`secrets`, `deployments.apps`): a ResourceTransformers or a Map. */
+  transformers?: { get(resource: string): Transformer | undefined };
   minRequestTimeoutSeconds?: number;
+  /** --request-timeout: non-long-running requests answer 504 after this (default 60 s, as upstream). */
+  requestTimeoutMs?: number;
+  /** How long a client may take to send request headers (and its first bytes); upstream's ReadHeaderTimeout, 32 s. */
+  readHeaderTimeoutMs?: number;
+  /** --tls-min-version (VersionTLS12 by default). */
+  tlsMinVersion?: string;
+  /** --tls-cipher-suites (IANA names); forward-secret AEAD suites by default. */
+  tlsCipherSuites?: string[];
   bookmarkIntervalMs?: number;
   log?: Logger;
   /** Hook for subresources served by kubelets (log, exec, portforward, node proxy). */
@@ -54,21 +64,34 @@ export interface ApiServerOptions {
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
 }
 
+/** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
+export const REQUEST_TIMEOUT_STATUS = {
+  metadata: {},
+  status: 'Failure',
+  message: 'Timeout: request did not complete within the allotted timeout',
+  reason: 'Timeout',
+  details: {},
+  code: 504,
+};
+
 export class ApiServer {
   readonly stores = new Map<string, Store>();
   readonly serviceIPs: ServiceIPAllocator;
   readonly nodePorts: NodePortAllocator;
   private server: Server | undefined;
+  private listener: SecureListener | undefined;
+  private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
   private ready = false;
 
   constructor(readonly opts: ApiServerOptions) {
+    this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
     this.serviceIPs = new ServiceIPAllocator(opts.backend, opts.serviceClusterIPRange);
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const info of RESOURCES) {
       if (info.plural === 'bindings') continue;
-      const t = opts.transformers?.get(info.group ? `${info.plural}.${info.group}` : info.plural) ?? identityTransformer;
+      const t = opts.transformers?.get(encryptionResourceKey(info)) ?? identityTransformer;
       const conversion = info.group === 'events.k8s.io' ? { fromStorage: coreEventToV1, toStorage: v1EventToCore } : undefined;
       this.stores.set(storeKey(info.group, info.plural), new Store(info, strategyFor(info), opts.backend, t, {}, conversion));
     }
@@ -88,7 +111,7 @@ export class ApiServer {
   }
 
   get address(): AddressInfo {
-    return this.server!.address() as AddressInfo;
+    return this.listener!.address();
   }
 
   async start(): Promise<void> {
@@ -99,10 +122,21 @@ export class ApiServer {
         cert: this.opts.tlsCert,
         key: this.opts.tlsKey,
         ...(this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        minVersion: this.tls.minVersion,
+        ciphers: this.tls.ciphers,
+        honorCipherOrder: true,
+        handshakeTimeout: this.opts.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS,
         keepAlive: true,
+        // upstream's ReadHeaderTimeout, checked every second (Node's default check is every 30 s)
+        headersTimeout: this.opts.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS,
+        requestTimeout: 0,
+        connectionsCheckingInterval: 1000,
       },
       (req, res) => {
-        this.handle(req, res).catch((e) => sendError(res, e));
+        const done = this.limitRequestTime(req, res);
+        this.handle(req, res)
+          .catch((e) => sendError(res, e))
+          .finally(done);
       },
     );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -115,17 +149,15 @@ export class ApiServer {
       });
     });
     this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 70_000;
-    this.server.requestTimeout = 0;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.securePort, this.opts.bindAddress, () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
-    // Warm the watch caches so the first watch is instant.
-    await Promise.all([...this.stores.values()].map((s) => s.cache.ready()));
+    this.listener = new SecureListener(this.server, this.opts.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS);
+    await this.listener.listen(this.opts.securePort, this.opts.bindAddress);
+    // Warm the watch caches so the first watch is instant. A cache that cannot list (a value that
+    // cannot be decrypted, say) does not stop the server: its resource answers 500 until it can.
+    await Promise.all(
+      [...this.stores.values()].map((s) =>
+        s.cache.ready().catch((e: Error) => this.opts.log?.warn?.(`watch cache ${s.info.plural}${s.info.group ? '.' + s.info.group : ''}: ${e.message}`)),
+      ),
+    );
     this.ready = true;
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
@@ -135,10 +167,32 @@ export class ApiServer {
   async stop(): Promise<void> {
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     for (const s of this.stores.values()) s.cache.stop();
-    if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    }
+    if (this.listener) await this.listener.close();
+  }
+
+  /**
+   * upstream's WithTimeoutForNonLongRunningRequests: a request that is not long-running (watch,
+   * proxy, exec, attach, portforward, log) and has not answered within --request-timeout gets 504
+   * with upstream's body; one that already started answering is cut off. Returns the timer's stop.
+   */
+  private limitRequestTime(req: IncomingMessage, res: ServerResponse): () => void {
+    const ms = this.opts.requestTimeoutMs ?? 60_000;
+    if (ms <= 0 || isLongRunning(req.method ?? 'GET', req.url ?? '/')) return () => undefined;
+    const t = setTimeout(() => {
+      if (res.writableEnded) return;
+      // Later writes of the handler go nowhere (and must not crash the server).
+      res.on('error', () => undefined);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = JSON.stringify(REQUEST_TIMEOUT_STATUS) + '\n';
+      res.writeHead(504, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    }, ms);
+    const stop = (): void => clearTimeout(t);
+    res.once('close', stop);
+    return stop;
   }
 
   /** The allocation maps become exactly what stored Services hold (a crash between allocate and create leaks nothing). */

@@ -10,6 +10,7 @@ import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../.
 import type { ResourceStrategy } from './strategies/strategy.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
+import { listReadError, UnreadableValueError } from './unreadable-value.js';
 import { clone, deepEqual } from '../../api/values.js';
 import { generateName, newUid, nowRfc3339, specOf } from './object-meta.js';
 
@@ -114,8 +115,21 @@ export class Store {
     return storageKey(this.info, namespace, name);
   }
 
-  decode(_key: string, value: Buffer, rev: number): Obj {
-    let obj = JSON.parse(this.transformer.fromStorage(value).toString('utf8')) as Obj;
+  /** The object stored at `key`; an UnreadableValueError (500) when it cannot be decrypted or decoded. */
+  decode(key: string, value: Buffer, rev: number): Obj {
+    let plain: Buffer;
+    try {
+      plain = this.transformer.fromStorage(value);
+    } catch (e) {
+      throw new UnreadableValueError(key, 'transform', (e as Error).message);
+    }
+    let obj: Obj;
+    try {
+      obj = JSON.parse(plain.toString('utf8')) as Obj;
+    } catch (e) {
+      throw new UnreadableValueError(key, 'decode', (e as Error).message);
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new UnreadableValueError(key, 'decode', 'the stored value is not an object');
     if (this.conversion) obj = this.conversion.fromStorage(obj);
     obj.metadata ??= {};
     obj.metadata.resourceVersion = String(rev);
@@ -191,11 +205,12 @@ export class Store {
           }
           consumed++;
           lastKey = kv.key;
+          // As upstream's GetList: one value that cannot be read fails the whole list (never a silent gap).
           let obj: Obj;
           try {
             obj = this.fromKv(kv);
-          } catch {
-            continue;
+          } catch (e) {
+            throw listReadError(e);
           }
           if (q.matches(obj)) items.push(obj);
         }

@@ -2,9 +2,15 @@
  * The watch cache (upstream's "cacher"): ONE etcd watch per resource feeds every API watcher.
  * It keeps the current objects and a window of recent events, so a watch can start from any
  * resourceVersion still in the window; older ones get 410 Expired and the client relists.
+ *
+ * A stored value it cannot read (not decryptable, not JSON) is never skipped: its initial list fails
+ * (LIST and WATCH answer 500, as upstream's cacher whose reflector cannot list), and such a value
+ * arriving on the etcd watch ends every watcher with a 500 ERROR event and re-initialises the cache,
+ * which stays failed until the value is readable again (or deleted). Each later request retries.
  */
 import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backend.js';
 import { KubeError } from '../../api/errors.js';
+import { listReadError } from './unreadable-value.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -55,6 +61,8 @@ export class WatchCache {
   private watchers = new Set<Registered>();
   private revisionWaiters: { rev: number; resolve: () => void }[] = [];
   private stopped = false;
+  /** Bumped by each list: events of an older etcd watch are ignored. */
+  private generation = 0;
 
   constructor(
     private readonly backend: Backend,
@@ -63,10 +71,22 @@ export class WatchCache {
     private readonly capacity = 10_000,
   ) {}
 
-  /** Start (once) and wait for the initial list. */
+  /** Start (once) and wait for the initial list; after a failed list, a later call lists again. */
   ready(): Promise<void> {
-    this.readyPromise ??= this.init();
-    return this.readyPromise;
+    if (!this.readyPromise) this.startInit(0);
+    return this.readyPromise!;
+  }
+
+  /** (Re)list after `delayMs`; a failure is kept for a second (callers get it), then forgotten so the next ready() retries. */
+  private startInit(delayMs: number): void {
+    const p = (delayMs ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve()).then(() => this.init());
+    this.readyPromise = p;
+    p.catch(() => {
+      this.objects.clear();
+      setTimeout(() => {
+        if (this.readyPromise === p) this.readyPromise = undefined;
+      }, 1000).unref();
+    });
   }
 
   get currentRevision(): number {
@@ -78,36 +98,42 @@ export class WatchCache {
   }
 
   private async init(): Promise<void> {
+    if (this.stopped) return;
     const list = await this.backend.list(this.prefix);
-    this.objects.clear();
-    this.window = [];
+    const objects = new Map<string, CachedObject>();
     for (const kv of list.items) {
       try {
-        this.objects.set(kv.key, { key: kv.key, obj: this.decode(kv.key, kv.value, kv.modRevision), rev: kv.modRevision });
-      } catch {
-        // an undecodable value is skipped, as upstream logs and skips corrupt objects
+        objects.set(kv.key, { key: kv.key, obj: this.decode(kv.key, kv.value, kv.modRevision), rev: kv.modRevision });
+      } catch (e) {
+        throw listReadError(e);
       }
     }
+    this.objects = objects;
+    this.window = [];
     this.revision = list.revision;
     this.startRevision = list.revision;
+    const gen = ++this.generation;
     this.etcdWatch = this.backend.watch(this.prefix, list.revision, {
-      onEvents: (evs) => this.apply(evs),
-      onError: (err) => this.restart(err),
+      onEvents: (evs) => {
+        if (gen === this.generation) this.apply(evs);
+      },
+      onError: (err) => {
+        if (gen === this.generation) this.restart(err);
+      },
     });
     this.notifyRevision();
   }
 
-  private restart(err: Error): void {
+  private restart(err: Error, closing?: KubeError): void {
     if (this.stopped) return;
+    this.generation++;
     this.etcdWatch?.cancel();
-    const closing = new KubeError('Expired', `watch cache re-initialising: ${err.message}`, { httpStatus: 410 });
-    for (const r of this.watchers) r.watcher.close(closing);
+    this.etcdWatch = undefined;
+    const why = closing ?? new KubeError('Expired', `watch cache re-initialising: ${err.message}`, { httpStatus: 410 });
+    for (const r of this.watchers) r.watcher.close(why);
     this.watchers.clear();
     // Back off a little, then relist and rewatch. Callers of ready() after this wait for the new list.
-    this.readyPromise = new Promise((resolve) => setTimeout(resolve, 500)).then(() => this.init());
-    this.readyPromise.catch(() => {
-      this.readyPromise = undefined;
-    });
+    this.startInit(500);
   }
 
   private apply(evs: BackendWatchEvent[]): void {
@@ -128,9 +154,11 @@ export class WatchCache {
         let obj: Record<string, any>;
         try {
           obj = this.decode(e.kv.key, e.kv.value, rev);
-        } catch {
-          this.revision = rev;
-          continue;
+        } catch (err) {
+          // An unreadable value: watchers cannot be told the truth, so they end (500) and the cache relists.
+          const ke = listReadError(err);
+          this.restart(err as Error, ke instanceof KubeError ? ke : new KubeError('InternalError', `Internal error occurred: ${(err as Error).message}`));
+          return;
         }
         this.objects.set(e.kv.key, { key: e.kv.key, obj, rev });
         ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rev, obj, prevObj: prev?.obj };

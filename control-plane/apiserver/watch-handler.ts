@@ -120,8 +120,9 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       finish();
       return;
     }
-    finish();
+    // The error first: finish() would end the response as an empty 200.
     if (!res.headersSent) sendError(res, e);
+    finish();
     return;
   }
   if (closed) {

@@ -3,6 +3,7 @@
  */
 import { hostname } from 'node:os';
 import { FlagError, bool, num, parseFlags, str, strs, type FlagSpec } from '../../api/cli/flags.js';
+import { TLS_SERVING_FLAGS, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
 
 export const KUBELET_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file, specifying how to connect to the API server.' },
@@ -22,6 +23,7 @@ export const KUBELET_FLAGS: FlagSpec[] = [
   { name: 'node-lease-duration-seconds', type: 'int', default: 40, help: "The duration the kubelet sets on its Lease; renewed every quarter of it (10 s)." },
   { name: 'tls-cert-file', type: 'string', help: 'File containing the x509 certificate for HTTPS (a self-signed one is made when unset).' },
   { name: 'tls-private-key-file', type: 'string', help: 'File containing the x509 private key matching --tls-cert-file.' },
+  ...TLS_SERVING_FLAGS,
   { name: 'client-ca-file', type: 'string', help: 'Clients of the kubelet API must present a certificate signed by this CA (the API server\'s kubelet client cert).' },
   { name: 'port', type: 'int', default: 10250, help: 'The port for the kubelet to serve on.' },
   { name: 'address', type: 'string', default: '0.0.0.0', help: 'The IP address for the kubelet to serve on.' },
@@ -50,6 +52,8 @@ export interface KubeletConfig {
   leaseDurationSeconds: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** --tls-min-version and --tls-cipher-suites, resolved. */
+  tls: TlsSettings;
   clientCAFile?: string;
   port: number;
   address: string;
@@ -105,6 +109,7 @@ export function kubeletConfig(argv: string[]): { config: KubeletConfig; help: bo
     leaseDurationSeconds: num(v, 'node-lease-duration-seconds'),
     tlsCertFile: str(v, 'tls-cert-file'),
     tlsKeyFile: str(v, 'tls-private-key-file'),
+    tls: tlsSettings(str(v, 'tls-min-version'), strs(v, 'tls-cipher-suites')),
     clientCAFile: str(v, 'client-ca-file'),
     port: num(v, 'port'),
     address: str(v, 'address')!,

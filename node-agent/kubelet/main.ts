@@ -149,6 +149,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     port: config.port,
     certPem: cert.certPem,
     keyPem: cert.keyPem,
+    tls: config.tls,
     ...(config.clientCAFile ? { clientCAPem: readFileSync(config.clientCAFile, 'utf8') } : {}),
     runtime,
     pod: (ns, name) => workers.podByName(ns, name),

@@ -26,7 +26,7 @@ import { buildEnv, ConfigError, type EnvSources } from './env.js';
 import { computePodActions, groupByName, type PodAction, type Waiting } from './pod-sync.js';
 import { computePodStatus, rfc3339 } from './pod-status.js';
 import { ProbeManager } from './probes.js';
-import { applyVolumes, containerMounts, planVolumes, VolumeError, type VolumePlan } from './volumes.js';
+import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
 
 type Obj = Record<string, any>;
 
@@ -342,7 +342,7 @@ export class PodWorkers extends Controller {
     let mounts;
     try {
       env = buildEnv(pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
-      mounts = containerMounts(c, x.plans);
+      mounts = containerMounts(c, x.plans, realpathOfExisting);
     } catch (e) {
       if (!(e instanceof ConfigError) && !(e instanceof VolumeError)) throw e;
       x.waiting[c.name] = { reason: 'CreateContainerConfigError', message: e.message };

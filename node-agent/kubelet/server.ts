@@ -14,6 +14,8 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { READ_HEADER_TIMEOUT_MS, SecureListener, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -30,6 +32,8 @@ export interface KubeletServerOptions {
   port: number;
   certPem: string | Buffer;
   keyPem: string | Buffer;
+  /** --tls-min-version / --tls-cipher-suites (default: TLS 1.2+, forward-secret AEAD suites). */
+  tls?: TlsSettings;
   clientCAPem?: string | Buffer;
   runtime: ContainerRuntime;
   pod: (namespace: string, name: string) => Obj | undefined;
@@ -102,6 +106,7 @@ export function pickContainer(pod: Obj, name: string | null | undefined): { name
 
 export class KubeletServer {
   private server: Server | undefined;
+  private listener: SecureListener | undefined;
   private readonly wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => selectSubprotocol(protocols),
@@ -110,12 +115,20 @@ export class KubeletServer {
   constructor(private readonly o: KubeletServerOptions) {}
 
   async start(): Promise<void> {
+    const tls = this.o.tls ?? tlsSettings(undefined, undefined);
     const server = createServer({
       cert: this.o.certPem,
       key: this.o.keyPem,
       ...(this.o.clientCAPem ? { ca: this.o.clientCAPem } : {}),
       requestCert: true,
       rejectUnauthorized: false,
+      minVersion: tls.minVersion,
+      ciphers: tls.ciphers,
+      honorCipherOrder: true,
+      handshakeTimeout: READ_HEADER_TIMEOUT_MS,
+      headersTimeout: READ_HEADER_TIMEOUT_MS,
+      requestTimeout: 0,
+      connectionsCheckingInterval: 1000,
     });
     server.on('request', (req, res) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -129,17 +142,21 @@ export class KubeletServer {
         socket.destroy();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.address, () => resolve());
-    });
+    // Plain HTTP to this port gets upstream's 400; TLS connections go on to `server`.
+    const listener = new SecureListener(server);
+    await listener.listen(this.o.port, this.o.address);
     this.server = server;
+    this.listener = listener;
+  }
+
+  /** The address it listens on (port 0 picks one). */
+  get address(): AddressInfo | undefined {
+    return this.listener?.address();
   }
 
   async stop(): Promise<void> {
     for (const c of this.wss.clients) c.terminate();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
+    await this.listener?.close();
   }
 
   private authorized(req: IncomingMessage): { ok: boolean; code?: number; message?: string } {

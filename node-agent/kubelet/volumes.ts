@@ -4,9 +4,29 @@
  * `<root-dir>/pods/<uid>/volumes/<plugin>/<name>`, bind-mounted into containers per volumeMount.
  * A missing ConfigMap / Secret (not optional) fails the plan with upstream's FailedMount message; the
  * pod waits and is retried.
+ *
+ * Defence in depth (the API server validates item paths and modes too): every file path is checked
+ * here as upstream's AtomicWriter does (relative, no `..` element, ...), the writer refuses symlinks
+ * and checks the real path of every directory it writes into, modes are masked to 0777 (no setuid),
+ * and configMap / secret / downwardAPI / projected volumes are mounted read-only (upstream's
+ * ReadOnlyAPIDataVolumes), so a container cannot plant a symlink for the kubelet to follow.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { KubeError } from '../../api/errors.js';
 import type { Mount } from '../runtime/runtime.js';
 import { podFieldValue, resourceFieldValue, type EnvContext, type EnvSources } from './env.js';
@@ -28,6 +48,8 @@ export interface VolumePlan {
   files: VolumeFile[];
   /** hostPath type DirectoryOrCreate / FileOrCreate. */
   create?: 'dir' | 'file';
+  /** API data volumes (configMap, secret, downwardAPI, projected): always mounted read-only. */
+  readOnly?: boolean;
 }
 
 export class VolumeError extends KubeError {
@@ -37,8 +59,54 @@ export class VolumeError extends KubeError {
   }
 }
 
+// upstream's AtomicWriter limits
+const MAX_PATH_LENGTH = 4096;
+const MAX_FILE_NAME_LENGTH = 255;
+const DEFAULT_MODE = 0o644;
+
+/**
+ * upstream's AtomicWriter validatePath: the path of a file inside a volume, or why it is refused.
+ * Returns undefined when the path is fine.
+ */
+export function volumeFilePathError(target: string): string | undefined {
+  if (target === '') return 'invalid path: must not be empty: ""';
+  if (target.includes('\0')) return `invalid path: must not contain NUL: ${JSON.stringify(target)}`;
+  if (isAbsolute(target)) return `invalid path: must be relative path: ${target}`;
+  if (target.length > MAX_PATH_LENGTH) return `invalid path: must be less than or equal to ${MAX_PATH_LENGTH} characters`;
+  const items = target.split('/');
+  for (const item of items) {
+    if (item === '..') return `invalid path: must not contain '..': ${target}`;
+    if (item.length > MAX_FILE_NAME_LENGTH) return `invalid path: filenames must be less than or equal to ${MAX_FILE_NAME_LENGTH} characters`;
+  }
+  if (items[0]!.startsWith('..') && items[0]!.length > 2) return `invalid path: must not start with '..': ${target}`;
+  return undefined;
+}
+
+/** `child` lies strictly inside `dir` (both absolute and normalized). */
+export function isInside(dir: string, child: string): boolean {
+  const rel = relative(dir, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * The pure decision for one volume file: the absolute path to write, or why it is refused. The
+ * path must pass validatePath and, joined to the volume directory, still lie strictly inside it.
+ */
+export function resolveVolumeFile(volumeDir: string, target: string): { path: string } | { error: string } {
+  const err = volumeFilePathError(target);
+  if (err) return { error: err };
+  const path = join(volumeDir, target);
+  if (!isInside(volumeDir, path)) return { error: `invalid path: ${target} is not within the volume directory` };
+  return { path };
+}
+
+/** A file's permission bits: mode masked to 0777 (no setuid, setgid or sticky bit); nonsense becomes 0644. */
+export function fileMode(mode: unknown): number {
+  return typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 ? mode & 0o777 : DEFAULT_MODE;
+}
+
 function keyFiles(data: Record<string, Buffer>, items: Obj[] | undefined, defaultMode: number, volume: string, what: string): VolumeFile[] {
-  if (!items?.length) return Object.entries(data).map(([k, v]) => ({ path: k, content: v, mode: defaultMode }));
+  if (!items?.length) return Object.entries(data).map(([k, v]) => ({ path: k, content: v, mode: fileMode(defaultMode) }));
   const out: VolumeFile[] = [];
   for (const it of items) {
     const v = data[it.key];
@@ -46,7 +114,7 @@ function keyFiles(data: Record<string, Buffer>, items: Obj[] | undefined, defaul
       if (it.optional) continue;
       throw new VolumeError(volume, `configmap references non-existent config key: ${it.key}`.replace('configmap', what));
     }
-    out.push({ path: it.path, content: v, mode: it.mode ?? defaultMode });
+    out.push({ path: String(it.path ?? ''), content: v, mode: fileMode(it.mode ?? defaultMode) });
   }
   return out;
 }
@@ -72,7 +140,7 @@ function downwardFiles(pod: Obj, items: Obj[], defaultMode: number, ctx: EnvCont
       const c = (pod.spec.containers as Obj[]).find((x) => x.name === it.resourceFieldRef.containerName) ?? pod.spec.containers[0];
       value = resourceFieldValue(c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor);
     }
-    return { path: it.path, content: Buffer.from(value), mode: it.mode ?? defaultMode };
+    return { path: String(it.path ?? ''), content: Buffer.from(value), mode: fileMode(it.mode ?? defaultMode) };
   });
 }
 
@@ -96,6 +164,15 @@ function secretFiles(src: Obj, sources: EnvSources, volume: string): VolumeFile[
   return keyFiles(secretBytes(s), src.items, src.defaultMode ?? 0o644, volume, 'secret');
 }
 
+/** An API data volume's plan; every file path is checked against the volume directory (pure). */
+function dataVolume(name: string, hostPath: string, files: VolumeFile[]): VolumePlan {
+  for (const f of files) {
+    const r = resolveVolumeFile(hostPath, f.path);
+    if ('error' in r) throw new VolumeError(name, r.error);
+  }
+  return { name, hostPath, managed: true, files, readOnly: true };
+}
+
 /** Plan every volume of the pod (pure). Throws VolumeError for a missing source. */
 export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: EnvContext): VolumePlan[] {
   const plans: VolumePlan[] = [];
@@ -105,18 +182,18 @@ export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: 
     else if (v.hostPath) {
       const t = v.hostPath.type as string | undefined;
       plans.push({ name: v.name, hostPath: v.hostPath.path, managed: false, files: [], ...(t === 'DirectoryOrCreate' ? { create: 'dir' as const } : t === 'FileOrCreate' ? { create: 'file' as const } : {}) });
-    } else if (v.configMap) plans.push({ name: v.name, hostPath: dir('kubernetes.io~configmap'), managed: true, files: configMapFiles(pod.metadata.namespace, v.configMap, sources, v.name) });
-    else if (v.secret) plans.push({ name: v.name, hostPath: dir('kubernetes.io~secret'), managed: true, files: secretFiles(v.secret, sources, v.name) });
-    else if (v.downwardAPI) plans.push({ name: v.name, hostPath: dir('kubernetes.io~downward-api'), managed: true, files: downwardFiles(pod, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? 0o644, ctx) });
+    } else if (v.configMap) plans.push(dataVolume(v.name, dir('kubernetes.io~configmap'), configMapFiles(pod.metadata.namespace, v.configMap, sources, v.name)));
+    else if (v.secret) plans.push(dataVolume(v.name, dir('kubernetes.io~secret'), secretFiles(v.secret, sources, v.name)));
+    else if (v.downwardAPI) plans.push(dataVolume(v.name, dir('kubernetes.io~downward-api'), downwardFiles(pod, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE, ctx)));
     else if (v.projected) {
       const files: VolumeFile[] = [];
-      const mode = v.projected.defaultMode ?? 0o644;
+      const mode = v.projected.defaultMode ?? DEFAULT_MODE;
       for (const s of (v.projected.sources ?? []) as Obj[]) {
         if (s.configMap) files.push(...configMapFiles(pod.metadata.namespace, { defaultMode: mode, ...s.configMap }, sources, v.name));
         else if (s.secret) files.push(...secretFiles({ defaultMode: mode, ...s.secret }, sources, v.name));
         else if (s.downwardAPI) files.push(...downwardFiles(pod, s.downwardAPI.items ?? [], mode, ctx));
       }
-      plans.push({ name: v.name, hostPath: dir('kubernetes.io~projected'), managed: true, files });
+      plans.push(dataVolume(v.name, dir('kubernetes.io~projected'), files));
     } else {
       throw new VolumeError(v.name, 'volume type not supported by kubelab');
     }
@@ -124,18 +201,81 @@ export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: 
   return plans;
 }
 
-/** A container's bind mounts from its volumeMounts (pure). */
-export function containerMounts(container: Obj, plans: VolumePlan[]): Mount[] {
+/**
+ * A container's bind mounts from its volumeMounts. Pure unless `realpath` is given: the adapter passes
+ * one so that a subPath whose real path (symlinks followed) leaves the volume is refused.
+ */
+export function containerMounts(container: Obj, plans: VolumePlan[], realpath?: (p: string) => string): Mount[] {
   const byName = new Map(plans.map((p) => [p.name, p]));
   const mounts: Mount[] = [];
   for (const m of (container.volumeMounts ?? []) as Obj[]) {
     const p = byName.get(m.name);
     if (!p) throw new VolumeError(m.name, `unable to find volume "${m.name}"`);
-    const sub = m.subPath ? normalize(m.subPath) : '';
-    if (sub.startsWith('..')) throw new VolumeError(m.name, `subPath "${m.subPath}" must not escape the volume`);
-    mounts.push({ hostPath: sub ? join(p.hostPath, sub) : p.hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly });
+    const sub = m.subPath ? normalize(String(m.subPath)) : '';
+    if (sub === '..' || sub.startsWith(`..${sep}`) || isAbsolute(sub)) throw new VolumeError(m.name, `subPath "${m.subPath}" must not escape the volume`);
+    const hostPath = sub ? join(p.hostPath, sub) : p.hostPath;
+    if (sub && realpath) {
+      const root = realpath(p.hostPath);
+      const real = realpath(hostPath);
+      if (real !== root && !isInside(root, real)) throw new VolumeError(m.name, `subpath "${real}" not within volume path "${root}"`);
+    }
+    mounts.push({ hostPath, containerPath: m.mountPath, readOnly: !!m.readOnly || !!p.readOnly });
   }
   return mounts;
+}
+
+/** realpath of `p`, or of its deepest existing ancestor joined with the rest (adapter for containerMounts). */
+export function realpathOfExisting(p: string): string {
+  const rest: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...rest.reverse());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const parent = dirname(cur);
+      if (parent === cur) return p;
+      rest.push(cur.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+      cur = parent;
+    }
+  }
+}
+
+/**
+ * Write one file of a managed volume without ever leaving it: each directory on the way is created
+ * or must be a real directory (not a symlink) whose real path is inside the volume's real path; a
+ * symlink at the file's own place is removed, and the file is opened with O_NOFOLLOW.
+ */
+export function writeVolumeFile(volumeDir: string, volume: string, f: VolumeFile): void {
+  const r = resolveVolumeFile(volumeDir, f.path);
+  if ('error' in r) throw new VolumeError(volume, r.error);
+  const root = realpathSync(volumeDir);
+  const parts = relative(volumeDir, r.path).split(sep);
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = join(dir, part);
+    if (!lstatSync(dir, { throwIfNoEntry: false })) mkdirSync(dir, { mode: 0o755 });
+    const st = lstatSync(dir);
+    if (st.isSymbolicLink() || !st.isDirectory() || !isInside(root, realpathSync(dir))) {
+      throw new VolumeError(volume, `invalid path: ${f.path}: ${dir} is not a directory inside the volume`);
+    }
+  }
+  const target = join(dir, parts[parts.length - 1]!);
+  const st = lstatSync(target, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink()) unlinkSync(target);
+  else if (st?.isDirectory()) throw new VolumeError(volume, `invalid path: ${f.path}: is a directory`);
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw new VolumeError(volume, `invalid path: ${f.path}: ${(e as Error).message}`);
+  }
+  try {
+    for (let off = 0; off < f.content.length; ) off += writeSync(fd, f.content, off);
+    fchmodSync(fd, fileMode(f.mode));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Make the directories and write the files (adapter); stale files of managed volumes are removed. */
@@ -153,11 +293,6 @@ export function applyVolumes(plans: VolumePlan[]): void {
     if (p.files.length === 0) continue;
     const wanted = new Set(p.files.map((f) => f.path.split('/')[0]!));
     for (const e of readdirSync(p.hostPath)) if (!wanted.has(e)) rmSync(join(p.hostPath, e), { recursive: true, force: true });
-    for (const f of p.files) {
-      const path = join(p.hostPath, f.path);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, f.content);
-      chmodSync(path, f.mode);
-    }
+    for (const f of p.files) writeVolumeFile(p.hostPath, p.name, f);
   }
 }

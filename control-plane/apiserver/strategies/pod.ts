@@ -34,6 +34,7 @@ import {
   validateObjectMetaUpdate,
   validateResourceQuantityValue,
 } from './validation.js';
+import { validateLocalDescendingPath, validateVolumes } from './volumes.js';
 
 const MAX_INT32 = 2147483647;
 
@@ -55,38 +56,6 @@ const VALID_ENV_FIELD_PATHS = [
   'status.hostIPs',
   'status.podIP',
   'status.podIPs',
-];
-const VOLUME_SOURCES = [
-  'hostPath',
-  'emptyDir',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'gitRepo',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'persistentVolumeClaim',
-  'rbd',
-  'flexVolume',
-  'cinder',
-  'cephfs',
-  'flocker',
-  'downwardAPI',
-  'fc',
-  'azureFile',
-  'configMap',
-  'vsphereVolume',
-  'quobyte',
-  'azureDisk',
-  'photonPersistentDisk',
-  'projected',
-  'portworxVolume',
-  'scaleIO',
-  'storageos',
-  'csi',
-  'ephemeral',
-  'image',
 ];
 
 export const POD_UPDATE_FORBIDDEN_MESSAGE =
@@ -292,33 +261,6 @@ function validateContainerPorts(ports: any[] | undefined, field: string, hostNet
   return errs;
 }
 
-function validateVolumes(volumes: any[] | undefined, field: string): { errs: StatusCause[]; names: Set<string> } {
-  const errs: StatusCause[] = [];
-  const names = new Set<string>();
-  (volumes ?? []).forEach((v, i) => {
-    const p = index(field, i);
-    if (!v?.name) errs.push(fieldErr.required(child(p, 'name'), ''));
-    else {
-      for (const m of isDNS1123Label(String(v.name))) errs.push(fieldErr.invalid(child(p, 'name'), v.name, m));
-      if (names.has(v.name)) errs.push(fieldErr.duplicate(child(p, 'name'), v.name));
-      names.add(v.name);
-    }
-    const srcs = VOLUME_SOURCES.filter((s) => v?.[s] !== undefined && v?.[s] !== null);
-    if (srcs.length === 0) errs.push(fieldErr.required(p, 'must specify a volume type'));
-    for (const s of srcs.slice(1)) errs.push(fieldErr.forbidden(child(p, s), 'may not specify more than 1 volume type'));
-    if (v?.hostPath && !v.hostPath.path) errs.push(fieldErr.required(child(p, 'hostPath', 'path'), ''));
-    if (v?.secret && !v.secret.secretName) errs.push(fieldErr.required(child(p, 'secret', 'secretName'), ''));
-    if (v?.configMap && !v.configMap.name) errs.push(fieldErr.required(child(p, 'configMap', 'name'), ''));
-    if (v?.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) {
-      errs.push(fieldErr.required(child(p, 'persistentVolumeClaim', 'claimName'), ''));
-    }
-    if (v?.emptyDir?.medium && !['Memory', 'HugePages'].includes(v.emptyDir.medium) && !String(v.emptyDir.medium).startsWith('HugePages-')) {
-      errs.push(fieldErr.notSupported(child(p, 'emptyDir', 'medium'), v.emptyDir.medium, ['', 'Memory', 'HugePages']));
-    }
-  });
-  return { errs, names };
-}
-
 function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const paths = new Set<string>();
@@ -331,9 +273,7 @@ function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, f
       if (paths.has(m.mountPath)) errs.push(fieldErr.invalid(child(p, 'mountPath'), m.mountPath, 'must be unique'));
       paths.add(m.mountPath);
     }
-    if (m?.subPath && (String(m.subPath).startsWith('/') || String(m.subPath).split('/').includes('..'))) {
-      errs.push(fieldErr.invalid(child(p, 'subPath'), m.subPath, String(m.subPath).startsWith('/') ? 'must be a relative path' : "must not contain '..'"));
-    }
+    if (m?.subPath) errs.push(...validateLocalDescendingPath(String(m.subPath), child(p, 'subPath')));
   });
   return errs;
 }
