@@ -13,7 +13,10 @@ import { strategyFor } from './strategies/strategy.js';
 import { labelSelectorString } from './strategies/printers.js';
 import { isLongRunning, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
-import { authorize, isPublicPath } from './authz.js';
+import { attributesFor, authorize, forbidden, isPublicPath } from './authz.js';
+import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
+import { ADMISSION_PLUGINS } from './admission-plugins.js';
+import { NodeGraph, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { toTable, partialMetadata } from './table.js';
@@ -62,6 +65,8 @@ export interface ApiServerOptions {
   kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
   /** The same for upgraded connections (exec/attach/port-forward over WebSocket or SPDY). */
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
+  /** The admission chain (default: ADMISSION_PLUGINS). */
+  admissionPlugins?: readonly AdmissionPlugin[];
 }
 
 /** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
@@ -78,6 +83,10 @@ export class ApiServer {
   readonly stores = new Map<string, Store>();
   readonly serviceIPs: ServiceIPAllocator;
   readonly nodePorts: NodePortAllocator;
+  /** The Node authorizer's graph, kept from the pods watch cache. */
+  readonly nodeGraph = new NodeGraph();
+  private readonly admissionPlugins: readonly AdmissionPlugin[];
+  private readonly admissionState: AdmissionState;
   private server: Server | undefined;
   private listener: SecureListener | undefined;
   private readonly tls: TlsSettings;
@@ -102,6 +111,14 @@ export class ApiServer {
     for (const s of this.stores.values()) {
       if (s.info.namespaced) s.hooks.admitCreate = namespaceAdmission(ns, s.info.plural);
     }
+    const pods = this.store('', 'pods');
+    const nodes = this.store('', 'nodes');
+    feedGraphFromPods(this.nodeGraph, pods.cache);
+    this.admissionPlugins = opts.admissionPlugins ?? ADMISSION_PLUGINS;
+    this.admissionState = {
+      node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
+      pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),
+    };
   }
 
   store(group: string, plural: string): Store {
@@ -117,6 +134,8 @@ export class ApiServer {
   async start(): Promise<void> {
     await this.repairAllocations();
     await bootstrapCluster(this);
+    // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
+    await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
     this.server = createHttpsServer(
       {
         cert: this.opts.tlsCert,
@@ -260,7 +279,7 @@ export class ApiServer {
     info.verb = 'create';
     const rinfo = findResource(info.group, info.resource);
     if (!rinfo || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) throw notFoundPath();
-    this.authorizeOrThrow(user, info);
+    this.authorizeOrThrow(user, info, url.searchParams);
     if (!this.opts.kubeletUpgrade) throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
     if (rinfo.plural === 'pods') {
       const pod = await this.store('', 'pods').get(info.namespace, info.name);
@@ -286,8 +305,9 @@ export class ApiServer {
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
     // POST /api/v1/namespaces/{ns}/bindings: the legacy binding endpoint.
     if (info.resource === 'bindings' && info.group === '' && info.verb === 'create') {
-      this.authorizeOrThrow(user, info);
+      this.authorizeOrThrow(user, info, query);
       const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+      this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun: false });
       const pod = await this.bindPod(info.namespace, body.metadata?.name ?? '', body);
       void pod;
       return sendJson(res, 201, statusSuccess());
@@ -300,36 +320,21 @@ export class ApiServer {
     if (rinfo.namespaced && !ns && info.verb === 'create') throw notFoundPath();
     if (info.subresource && !rinfo.subresources.includes(info.subresource)) throw notFoundPath();
 
-    const decision = authorize(user, {
-      verb: info.verb,
-      group: info.group,
-      resource: info.resource,
-      subresource: info.subresource,
-      namespace: info.namespace,
-      name: info.name,
-      isResourceRequest: true,
-      path: info.path,
-    });
-    if (decision.allowed === false) throw new KubeError('Forbidden', decision.reason, { details: { name: info.name, group: info.group, kind: info.resource } });
-    if (decision.allowed === 'ifPodBoundTo') {
-      const pod = await store.tryGet(ns, info.name);
-      if (pod && pod.spec?.nodeName !== decision.node) {
-        throw errors.forbidden(user.name, info.verb, info.subresource ? `${info.resource}/${info.subresource}` : info.resource, info.group, ns, `node "${decision.node}" can only update pods bound to it`);
-      }
-    }
+    this.authorizeOrThrow(user, info, query);
 
     const dryRun = query.getAll('dryRun').includes('All');
     switch (info.subresource) {
       case '':
-        return this.handleMain(req, res, info, query, store, ns, dryRun);
+        return this.handleMain(req, res, info, query, store, ns, dryRun, user);
       case 'status':
-        return this.handleStatus(req, res, info, query, store, ns, dryRun);
+        return this.handleStatus(req, res, info, query, store, ns, dryRun, user);
       case 'scale':
-        return this.handleScale(req, res, info, query, store, ns, dryRun);
+        return this.handleScale(req, res, info, query, store, ns, dryRun, user);
       case 'binding': {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         checkKind(body, 'v1', 'Binding');
+        this.admit(user, info, 'CREATE', { object: body, dryRun });
         await this.bindPod(ns!, info.name, body);
         return sendJson(res, 201, statusSuccess());
       }
@@ -342,13 +347,16 @@ export class ApiServer {
         if (body.metadata?.name && body.metadata.name !== info.name) {
           throw errors.badRequest(`name in URL does not match name in Eviction object`);
         }
-        await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions);
+        await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions, (pod) =>
+          this.admit(user, info, 'CREATE', { object: body, oldObject: pod, dryRun: false }),
+        );
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         const out = await store.systemUpdate(undefined, info.name, (cur) => {
+          this.admit(user, info, 'UPDATE', { object: body, oldObject: cur, dryRun: false });
           cur.spec = { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
           return cur;
         });
@@ -378,9 +386,31 @@ export class ApiServer {
     }
   }
 
-  private authorizeOrThrow(user: UserInfo, info: RequestInfo): void {
-    const d = authorize(user, { ...info, isResourceRequest: true });
-    if (d.allowed === false) throw new KubeError('Forbidden', d.reason);
+  /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
+  private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
+    const a = attributesFor({ ...info, isResourceRequest: true }, query);
+    const d = authorize(user, a, this.nodeGraph);
+    if (d.allowed === false) throw forbidden(a, d);
+  }
+
+  /** Admission (admission.ts): every plugin of the chain, in order; throws the first refusal. */
+  private admit(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: Obj; oldObject?: Obj; name?: string; dryRun: boolean }): void {
+    runAdmission(
+      this.admissionPlugins,
+      {
+        operation,
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        namespace: info.namespace,
+        name: o.name ?? info.name,
+        ...(o.object ? { object: o.object } : {}),
+        ...(o.oldObject ? { oldObject: o.oldObject } : {}),
+        user,
+        dryRun: o.dryRun,
+      },
+      this.admissionState,
+    );
   }
 
   /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST. */
@@ -416,8 +446,9 @@ export class ApiServer {
     return `${store.info.kind}List`;
   }
 
-  private async handleMain(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
+  private async handleMain(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     const rinfo = store.info;
+    const admitUpdate = (next: Obj, cur: Obj) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
     switch (info.verb) {
       case 'get': {
         const obj = await store.get(ns, info.name);
@@ -459,6 +490,7 @@ export class ApiServer {
           throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
         }
         const warnings = checkBodyStructure(body, query.get('fieldValidation'));
+        this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
         const created = await store.create(ns, body, { dryRun });
         return sendJson(res, 201, created, warningHeaders(warnings));
       }
@@ -470,10 +502,11 @@ export class ApiServer {
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
+          this.admit(user, info, 'CREATE', { object: body, dryRun });
           const created = await store.create(ns, body, { dryRun });
           return sendJson(res, 201, created, warningHeaders(warnings));
         }
-        const out = await store.update(ns, info.name, body, { dryRun });
+        const out = await store.update(ns, info.name, body, { dryRun, admit: admitUpdate });
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
@@ -488,15 +521,18 @@ export class ApiServer {
           return out;
         };
         if (isApply && !(await store.tryGet(ns, info.name))) {
-          const created = await store.create(ns, { ...doPatch({}), metadata: { ...(doPatch({}).metadata ?? {}), name: info.name } }, { dryRun });
+          const applied = doPatch({});
+          const body = { ...applied, metadata: { ...(applied.metadata ?? {}), name: info.name } };
+          this.admit(user, info, 'CREATE', { object: body, dryRun });
+          const created = await store.create(ns, body, { dryRun });
           return sendJson(res, 201, created, warningHeaders(warnings));
         }
-        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun });
+        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate });
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'delete': {
         const opts = await deleteOptionsFrom(req, query);
-        const { obj, deleted } = await store.delete(ns, info.name, opts);
+        const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun }));
         if (!deleted) return sendJson(res, 202, obj);
         if (rinfo.plural === 'pods' || rinfo.plural === 'namespaces') return sendJson(res, 200, obj);
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
@@ -508,7 +544,8 @@ export class ApiServer {
         const items: Obj[] = [];
         for (const o of result.items) {
           try {
-            items.push((await store.delete(o.metadata.namespace, o.metadata.name, opts)).obj);
+            const name: string = o.metadata.name;
+            items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun }))).obj);
           } catch (e) {
             if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
           }
@@ -520,7 +557,8 @@ export class ApiServer {
     }
   }
 
-  private async handleStatus(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
+  private async handleStatus(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
+    const admit = (next: Obj, cur: Obj) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
     switch (info.verb) {
       case 'get':
         return sendJson(res, 200, await store.get(ns, info.name));
@@ -529,7 +567,7 @@ export class ApiServer {
         checkKind(body, apiVersionOf(store.info), store.info.kind);
         const warnings = checkBodyStructure(body, query.get('fieldValidation'));
         const rv = body.metadata?.resourceVersion;
-        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, ...(rv ? { expectedRV: String(rv) } : {}) });
+        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
@@ -544,7 +582,7 @@ export class ApiServer {
             warnings = checkBodyStructure(o, query.get('fieldValidation'));
             return o;
           },
-          { subresource: 'status', dryRun },
+          { subresource: 'status', dryRun, admit },
         );
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
@@ -569,7 +607,7 @@ export class ApiServer {
     };
   }
 
-  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
+  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
         return sendJson(res, 200, this.toScale(await store.get(ns, info.name)));
@@ -591,6 +629,7 @@ export class ApiServer {
             } else {
               next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
             }
+            this.admit(user, info, 'UPDATE', { object: next, oldObject: scale, dryRun });
             const replicas = next.spec?.replicas;
             if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
               throw errors.invalid('Scale', 'autoscaling', info.name, [

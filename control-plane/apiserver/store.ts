@@ -51,6 +51,15 @@ export interface WriteOptions {
   skipValidation?: boolean;
 }
 
+export interface UpdateOptions {
+  subresource?: string;
+  expectedRV?: string;
+  dryRun?: boolean;
+  allowCreate?: boolean;
+  /** Admission of the new object against the current one; throws to refuse (runs on every attempt). */
+  admit?: (next: Obj, cur: Obj) => void;
+}
+
 export interface ListQuery {
   namespace?: string;
   matches: (obj: Obj) => boolean;
@@ -304,7 +313,7 @@ export class Store {
     namespace: string | undefined,
     name: string,
     mutate: (cur: Obj) => Obj | Promise<Obj>,
-    opts: { subresource?: string; expectedRV?: string; dryRun?: boolean; allowCreate?: boolean } = {},
+    opts: UpdateOptions = {},
   ): Promise<Obj> {
     const key = this.key(namespace, name);
     // As upstream's GuaranteedUpdate: the first attempt starts from the watch cache (no etcd read); the
@@ -328,6 +337,7 @@ export class Store {
       let newObj: Obj;
       try {
         newObj = await mutate(clone(cur));
+        if (opts.admit) opts.admit(newObj, cur);
       } catch (e) {
         if (fromCache) continue;
         throw e;
@@ -452,7 +462,7 @@ export class Store {
   }
 
   /** PUT: full replacement with optimistic concurrency on metadata.resourceVersion. */
-  async update(namespace: string | undefined, name: string, input: Obj, opts: { subresource?: string; dryRun?: boolean; allowCreate?: boolean } = {}): Promise<Obj> {
+  async update(namespace: string | undefined, name: string, input: Obj, opts: Omit<UpdateOptions, 'expectedRV'> = {}): Promise<Obj> {
     const rv = input.metadata?.resourceVersion;
     return this.guaranteedUpdate(namespace, name, () => input, {
       ...opts,
@@ -461,12 +471,18 @@ export class Store {
   }
 
   /** DELETE with preconditions, finalizers, propagation and graceful deletion. Returns the object (deleted or being deleted). */
-  async delete(namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<{ obj: Obj; deleted: boolean }> {
+  async delete(
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions = {},
+    admit?: (cur: Obj) => void,
+  ): Promise<{ obj: Obj; deleted: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 20; attempt++) {
       const kv = await this.backend.get(key);
       if (!kv) throw this.notFound(name);
       const cur = this.fromKv(kv);
+      if (admit) admit(cur);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== cur.metadata.uid) {
         throw errors.conflict(this.info.plural, this.info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);

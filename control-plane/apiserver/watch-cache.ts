@@ -50,6 +50,13 @@ interface Registered {
 
 export type Decoder = (key: string, value: Buffer, rev: number) => Record<string, any>;
 
+/** An in-process index kept from the cache (the Node authorizer's graph): told every change before any watcher. */
+export interface CacheObserver {
+  /** The cache (re)listed: these are all of its objects now. */
+  reset(objects: readonly CachedObject[]): void;
+  event(ev: CacheEvent): void;
+}
+
 export class WatchCache {
   private objects = new Map<string, CachedObject>();
   private window: CacheEvent[] = [];
@@ -59,6 +66,7 @@ export class WatchCache {
   private readyPromise: Promise<void> | undefined;
   private etcdWatch: BackendWatch | undefined;
   private watchers = new Set<Registered>();
+  private observers = new Set<CacheObserver>();
   private revisionWaiters: { rev: number; resolve: () => void }[] = [];
   private stopped = false;
   /** Bumped by each list: events of an older etcd watch are ignored. */
@@ -113,6 +121,7 @@ export class WatchCache {
     this.revision = list.revision;
     this.startRevision = list.revision;
     const gen = ++this.generation;
+    for (const o of this.observers) tell(() => o.reset([...this.objects.values()]));
     this.etcdWatch = this.backend.watch(this.prefix, list.revision, {
       onEvents: (evs) => {
         if (gen === this.generation) this.apply(evs);
@@ -164,6 +173,7 @@ export class WatchCache {
         ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rev, obj, prevObj: prev?.obj };
       }
       this.revision = rev;
+      for (const o of this.observers) tell(() => o.event(ev));
       this.window.push(ev);
       if (this.window.length > this.capacity) this.window.splice(0, this.window.length - this.capacity);
       for (const r of this.watchers) dispatch(r, ev);
@@ -195,6 +205,15 @@ export class WatchCache {
       };
       this.revisionWaiters.push({ rev, resolve: done });
     });
+  }
+
+  /** Keep `o` told of the cache's content: now (if listed) and on every later change. */
+  observe(o: CacheObserver): () => void {
+    this.observers.add(o);
+    if (this.readyPromise) tell(() => o.reset([...this.objects.values()]));
+    return () => {
+      this.observers.delete(o);
+    };
   }
 
   /** Current objects (read-only), optionally in one namespace. */
@@ -257,6 +276,15 @@ export class WatchCache {
     this.etcdWatch?.cancel();
     for (const r of this.watchers) r.watcher.close();
     this.watchers.clear();
+  }
+}
+
+/** An observer's failure must not stop the cache (it would starve every watcher). */
+function tell(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // the observer's own problem
   }
 }
 

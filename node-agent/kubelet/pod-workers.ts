@@ -19,6 +19,7 @@ import type { Logger } from '../../api/client/log.js';
 import { KubeError } from '../../api/errors.js';
 import { milliValue, value as quantityValue } from '../../api/quantity.js';
 import { findResource } from '../../api/resources.js';
+import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.js';
 import type { PodNetwork } from '../network/cni.js';
 import { LABELS, type ContainerRuntime, type ContainerSpec, type ContainerStatus, type PullOptions } from '../runtime/runtime.js';
 import { Backoff } from './backoff.js';
@@ -548,27 +549,7 @@ export function statusEssentials(s: Obj | undefined): string {
 
 /** ConfigMaps and Secrets a pod names in env, envFrom and volumes (pure). */
 export function referencedSources(pod: Obj): { cms: Set<string>; secrets: Set<string> } {
-  const cms = new Set<string>();
-  const secrets = new Set<string>();
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as Obj[]) {
-    for (const f of (c.envFrom ?? []) as Obj[]) {
-      if (f.configMapRef) cms.add(f.configMapRef.name);
-      if (f.secretRef) secrets.add(f.secretRef.name);
-    }
-    for (const e of (c.env ?? []) as Obj[]) {
-      if (e.valueFrom?.configMapKeyRef) cms.add(e.valueFrom.configMapKeyRef.name);
-      if (e.valueFrom?.secretKeyRef) secrets.add(e.valueFrom.secretKeyRef.name);
-    }
-  }
-  for (const v of (pod.spec.volumes ?? []) as Obj[]) {
-    if (v.configMap) cms.add(v.configMap.name);
-    if (v.secret) secrets.add(v.secret.secretName);
-    for (const s of (v.projected?.sources ?? []) as Obj[]) {
-      if (s.configMap) cms.add(s.configMap.name);
-      if (s.secret) secrets.add(s.secret.name);
-    }
-  }
-  return { cms, secrets };
+  return { cms: podConfigMapNames(pod), secrets: podContainerSecretNames(pod) };
 }
 
 /** The involved object of a container's events (fieldPath spec.containers{name}). */

@@ -238,7 +238,14 @@ export function defaultNamespace(ns: any): void {
 }
 
 export function defaultNode(node: any): void {
-  obj(node, 'spec');
+  const spec = obj(node, 'spec');
+  // v1 NodeSpec conversion: podCIDR and podCIDRs are one list, and podCIDR wins when they differ, so a
+  // change of podCIDR alone is a change of podCIDRs (which validation forbids once set).
+  if (typeof spec.podCIDR === 'string' && spec.podCIDR !== '') {
+    if (!Array.isArray(spec.podCIDRs) || spec.podCIDRs.length === 0 || spec.podCIDRs[0] !== spec.podCIDR) spec.podCIDRs = [spec.podCIDR];
+  } else if (Array.isArray(spec.podCIDRs) && typeof spec.podCIDRs[0] === 'string') {
+    spec.podCIDR = spec.podCIDRs[0];
+  }
   const status = obj(node, 'status');
   canonicalizeResourceList(status.capacity);
   canonicalizeResourceList(status.allocatable);

@@ -1,0 +1,229 @@
+/**
+ * Upstream's bootstrap authorization policy as data (plugin/pkg/auth/authorizer/rbac/bootstrappolicy):
+ * the ClusterRoles the API server would create, the ClusterRoleBindings that give them to the
+ * cluster's identities, and the node rules the Node authorizer applies to whatever it does not
+ * subdivide by its graph. authz.ts evaluates these tables with policy-rules.ts; the RBAC issue can
+ * later write them into the API as ClusterRoles and ClusterRoleBindings.
+ *
+ * One kubelab choice: the controller manager runs every controller with its own credential, as
+ * kube-controller-manager does with --use-service-account-credentials=false, so the user
+ * system:kube-controller-manager is bound to the system:controller:* roles of the controllers
+ * kubelab runs (upstream binds each to the controller's service account in kube-system).
+ */
+import type { PolicyRule } from './policy-rules.js';
+
+const CORE = '';
+const APPS = 'apps';
+const AUTHENTICATION = 'authentication.k8s.io';
+const AUTHORIZATION = 'authorization.k8s.io';
+const CERTIFICATES = 'certificates.k8s.io';
+const COORDINATION = 'coordination.k8s.io';
+const DISCOVERY = 'discovery.k8s.io';
+const EXTENSIONS = 'extensions';
+const POLICY = 'policy';
+const STORAGE = 'storage.k8s.io';
+const EVENTS = 'events.k8s.io';
+
+const READ = ['get', 'list', 'watch'];
+const READ_UPDATE = ['get', 'list', 'watch', 'update', 'patch'];
+
+function rule(verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule {
+  return { verbs, apiGroups, resources, ...(resourceNames ? { resourceNames } : {}) };
+}
+
+function urls(verbs: string[], nonResourceURLs: string[]): PolicyRule {
+  return { verbs, nonResourceURLs };
+}
+
+/** eventsRule(): every component may record events, in both API groups. */
+const EVENTS_RULE = rule(['create', 'update', 'patch'], [CORE, EVENTS], ['events']);
+
+/**
+ * NodeRules(): what every node may do where the Node authorizer does not decide by its graph
+ * (secrets, configmaps, PVCs, PVs, service account tokens, leases and pods are decided there first).
+ */
+export const NODE_RULES: readonly PolicyRule[] = [
+  rule(['create'], [AUTHENTICATION], ['tokenreviews']),
+  rule(['create'], [AUTHORIZATION], ['subjectaccessreviews', 'localsubjectaccessreviews']),
+  // the service lister, for pods' service environment variables
+  rule(READ, [CORE], ['services']),
+  // registration and status; NodeRestriction limits a node to its own Node
+  rule(['create', 'get', 'list', 'watch'], [CORE], ['nodes']),
+  rule(['update', 'patch'], [CORE], ['nodes/status']),
+  rule(['update', 'patch'], [CORE], ['nodes']),
+  rule(['create', 'update', 'patch'], [CORE], ['events']),
+  rule(READ, [CORE], ['pods']),
+  // mirror pods, pod status and evictions; NodeRestriction limits them to pods bound to the node
+  rule(['create', 'delete'], [CORE], ['pods']),
+  rule(['update', 'patch'], [CORE], ['pods/status']),
+  rule(['create'], [CORE], ['pods/eviction']),
+  // narrowed by the Node authorizer to what pods bound to the node reference
+  rule(READ, [CORE], ['secrets', 'configmaps']),
+  rule(['get'], [CORE], ['persistentvolumeclaims', 'persistentvolumes']),
+  rule(['get'], [CORE], ['endpoints']),
+  rule(['create', 'get', 'list', 'watch'], [CERTIFICATES], ['certificatesigningrequests']),
+  rule(['get', 'create', 'update', 'patch', 'delete'], [COORDINATION], ['leases']),
+  rule(['get'], [STORAGE], ['volumeattachments']),
+  rule(['create'], [CORE], ['serviceaccounts/token']),
+  rule(['get', 'update', 'patch'], [CORE], ['persistentvolumeclaims/status']),
+  rule(['get', 'watch', 'list'], [STORAGE], ['csidrivers']),
+  rule(['get', 'create', 'update', 'patch', 'delete'], [STORAGE], ['csinodes']),
+  rule(READ, ['node.k8s.io'], ['runtimeclasses']),
+];
+
+/** ClusterRoles by name: the subset of upstream's bootstrap roles that kubelab's identities are bound to. */
+export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
+  'cluster-admin': [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])],
+  'system:discovery': [
+    urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*']),
+  ],
+  'system:basic-user': [
+    rule(['create'], [AUTHENTICATION], ['selfsubjectreviews']),
+    rule(['create'], [AUTHORIZATION], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+  ],
+  'system:public-info-viewer': [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])],
+  'system:node-proxier': [
+    rule(['list', 'watch'], [CORE], ['services', 'endpoints']),
+    rule(READ, [CORE], ['nodes']),
+    EVENTS_RULE,
+    rule(['list', 'watch'], [DISCOVERY], ['endpointslices']),
+  ],
+  'system:kube-scheduler': [
+    EVENTS_RULE,
+    // leader election
+    rule(['create'], [COORDINATION], ['leases']),
+    rule(['get', 'update'], [COORDINATION], ['leases'], ['kube-scheduler']),
+    rule(['create'], [CORE], ['endpoints']),
+    rule(['get', 'update'], [CORE], ['endpoints'], ['kube-scheduler']),
+    // fundamental resources
+    rule(READ, [CORE], ['nodes']),
+    rule(['get', 'list', 'watch', 'delete'], [CORE], ['pods']),
+    rule(['create'], [CORE], ['pods/binding', 'bindings']),
+    rule(['patch', 'update'], [CORE], ['pods/status']),
+    // things that select pods
+    rule(READ, [CORE], ['services', 'replicationcontrollers']),
+    rule(READ, [APPS, EXTENSIONS], ['replicasets']),
+    rule(READ, [APPS], ['statefulsets']),
+    // things that pods use or that apply to them
+    rule(READ, [POLICY], ['poddisruptionbudgets']),
+    rule(READ, [CORE], ['persistentvolumeclaims', 'persistentvolumes']),
+    rule(['create'], [AUTHENTICATION], ['tokenreviews']),
+    rule(['create'], [AUTHORIZATION], ['subjectaccessreviews']),
+    rule(READ, [STORAGE], ['csinodes']),
+    rule(READ, [CORE], ['namespaces']),
+    rule(READ, [STORAGE], ['csidrivers']),
+    rule(READ, [STORAGE], ['csistoragecapacities']),
+  ],
+  'system:volume-scheduler': [
+    rule(READ_UPDATE, [CORE], ['persistentvolumes']),
+    rule(READ, [STORAGE], ['storageclasses']),
+    rule(READ_UPDATE, [CORE], ['persistentvolumeclaims']),
+  ],
+  'system:kube-controller-manager': [
+    EVENTS_RULE,
+    // leader election
+    rule(['create'], [COORDINATION], ['leases']),
+    rule(['get', 'update'], [COORDINATION], ['leases'], ['kube-controller-manager']),
+    rule(['create'], [CORE], ['endpoints']),
+    rule(['get', 'update'], [CORE], ['endpoints'], ['kube-controller-manager']),
+    // the service-account and token machinery
+    rule(['create'], [CORE], ['secrets', 'serviceaccounts']),
+    rule(['delete'], [CORE], ['secrets']),
+    rule(['get'], [CORE], ['namespaces', 'secrets', 'serviceaccounts', 'configmaps']),
+    rule(['update'], [CORE], ['secrets', 'serviceaccounts']),
+    rule(['create'], [AUTHENTICATION], ['tokenreviews']),
+    rule(['create'], [AUTHORIZATION], ['subjectaccessreviews']),
+    // every shared informer
+    rule(['list', 'watch'], ['*'], ['*']),
+    rule(['create'], [CORE], ['serviceaccounts/token']),
+  ],
+  // --- the controllers' roles (upstream's controller_policy.go), for the controllers kubelab runs ---
+  'system:controller:deployment-controller': [
+    rule(['get', 'list', 'watch', 'update'], [EXTENSIONS, APPS], ['deployments']),
+    rule(['update'], [EXTENSIONS, APPS], ['deployments/status']),
+    rule(['update'], [EXTENSIONS, APPS], ['deployments/finalizers']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [APPS, EXTENSIONS], ['replicasets']),
+    rule(['get', 'list', 'watch', 'update'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:replicaset-controller': [
+    rule(['get', 'list', 'watch', 'update'], [APPS, EXTENSIONS], ['replicasets']),
+    rule(['update'], [APPS, EXTENSIONS], ['replicasets/status']),
+    rule(['update'], [APPS, EXTENSIONS], ['replicasets/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:endpoint-controller': [
+    rule(READ, [CORE], ['services', 'pods']),
+    rule(['get', 'list', 'create', 'update', 'delete'], [CORE], ['endpoints']),
+    rule(['create'], [CORE], ['endpoints/restricted']),
+    EVENTS_RULE,
+  ],
+  'system:controller:endpointslice-controller': [
+    rule(READ, [CORE], ['services', 'pods', 'nodes']),
+    rule(['update'], [CORE], ['services/finalizers']),
+    rule(['get', 'list', 'create', 'update', 'delete'], [DISCOVERY], ['endpointslices']),
+    EVENTS_RULE,
+  ],
+  // node-ipam-controller and node-lifecycle-controller run as upstream's node-controller
+  'system:controller:node-controller': [
+    rule(['get', 'list', 'update', 'delete', 'patch'], [CORE], ['nodes']),
+    rule(['patch', 'update'], [CORE], ['nodes/status']),
+    rule(['patch', 'update'], [CORE], ['pods/status']),
+    rule(['list', 'get', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:taint-eviction-controller': [
+    rule(['patch', 'update'], [CORE], ['pods/status']),
+    rule(['list', 'get', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:generic-garbage-collector': [
+    rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
+    EVENTS_RULE,
+  ],
+  'system:controller:namespace-controller': [
+    rule(['get', 'list', 'watch', 'delete'], [CORE], ['namespaces']),
+    rule(['update'], [CORE], ['namespaces/finalize', 'namespaces/status']),
+    rule(['get', 'list', 'delete', 'deletecollection'], ['*'], ['*']),
+  ],
+  'system:controller:pod-garbage-collector': [
+    rule(['list', 'watch', 'delete'], [CORE], ['pods']),
+    rule(['get', 'list'], [CORE], ['nodes']),
+    rule(['patch'], [CORE], ['pods/status']),
+  ],
+  'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
+};
+
+/** A ClusterRoleBinding: the role, and the users and groups it is given to. */
+export interface RoleBinding {
+  role: string;
+  users?: readonly string[];
+  groups?: readonly string[];
+}
+
+const CONTROLLER_MANAGER = 'system:kube-controller-manager';
+
+/** Who has which role (upstream's clusterRoleBindings, plus the controller roles for the controller manager). */
+export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
+  { role: 'cluster-admin', groups: ['system:masters'] },
+  { role: 'system:discovery', groups: ['system:authenticated'] },
+  { role: 'system:basic-user', groups: ['system:authenticated'] },
+  { role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
+  { role: 'system:node-proxier', users: ['system:kube-proxy'] },
+  { role: 'system:kube-controller-manager', users: [CONTROLLER_MANAGER] },
+  { role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },
+  { role: 'system:volume-scheduler', users: ['system:kube-scheduler'] },
+  ...Object.keys(CLUSTER_ROLES)
+    .filter((r) => r.startsWith('system:controller:'))
+    .map((role) => ({ role, users: [CONTROLLER_MANAGER] })),
+];
+
+/** Every rule bound to this user (by name or by one of its groups). */
+export function rulesFor(user: { name: string; groups: readonly string[] }, bindings: readonly RoleBinding[] = CLUSTER_ROLE_BINDINGS): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const b of bindings) {
+    if (b.users?.includes(user.name) || b.groups?.some((g) => user.groups.includes(g))) out.push(...(CLUSTER_ROLES[b.role] ?? []));
+  }
+  return out;
+}

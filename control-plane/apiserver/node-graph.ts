@@ -1,0 +1,118 @@
+/**
+ * The Node authorizer's graph (upstream plugin/pkg/auth/authorizer/node/graph.go), kept as an index:
+ * for each object a pod refers to, the nodes with a pod bound to them that refers to it.
+ *
+ *   node <- pod                 (spec.nodeName)
+ *   node <- pod <- secret       (imagePullSecrets, env, envFrom, secret/projected volumes, volume plugin credentials)
+ *   node <- pod <- configmap    (env, envFrom, configMap/projected volumes)
+ *   node <- pod <- pvc          (persistentVolumeClaim and ephemeral volumes)
+ *   node <- pod <- serviceaccount
+ *
+ * The API server feeds it every change of its pods watch cache (before any watcher sees the change), so
+ * a kubelet that saw its pod can read what the pod references. An object referenced by a bound pod is
+ * related even when it does not exist yet: the node's GET then answers 404, not 403.
+ */
+import { podConfigMapNames, podPVCNames, podSecretNames } from '../../api/pod-refs.js';
+import type { WatchCache } from './watch-cache.js';
+
+export type VertexType = 'pod' | 'secret' | 'configmap' | 'persistentvolumeclaim' | 'persistentvolume' | 'serviceaccount';
+
+/** What the authorizer reads: is there a path from this object to this node? */
+export interface NodeGraphView {
+  hasPathFrom(node: string, type: VertexType, namespace: string, name: string): boolean;
+}
+
+type Obj = Record<string, any>;
+
+/** Upstream's mirror pod annotation: a mirror pod relates its node to nothing but itself. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+function vertexKey(type: VertexType, namespace: string, name: string): string {
+  return `${type}\u0000${namespace}\u0000${name}`;
+}
+
+/** The vertices a bound pod connects to its node (itself first), as keys. */
+export function podVertices(pod: Obj): string[] {
+  const ns: string = pod.metadata?.namespace ?? '';
+  const out = [vertexKey('pod', ns, pod.metadata?.name ?? '')];
+  if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return out;
+  for (const s of podSecretNames(pod)) out.push(vertexKey('secret', ns, s));
+  for (const c of podConfigMapNames(pod)) out.push(vertexKey('configmap', ns, c));
+  for (const c of podPVCNames(pod)) out.push(vertexKey('persistentvolumeclaim', ns, c));
+  const sa = pod.spec?.serviceAccountName;
+  if (typeof sa === 'string' && sa !== '') out.push(vertexKey('serviceaccount', ns, sa));
+  return out;
+}
+
+interface PodEntry {
+  node: string;
+  vertices: string[];
+}
+
+export class NodeGraph implements NodeGraphView {
+  /** Bound pods by namespace/name. */
+  private readonly pods = new Map<string, PodEntry>();
+  /** vertex -> node -> how many bound pods connect them. */
+  private readonly edges = new Map<string, Map<string, number>>();
+
+  hasPathFrom(node: string, type: VertexType, namespace: string, name: string): boolean {
+    return (this.edges.get(vertexKey(type, namespace, name))?.get(node) ?? 0) > 0;
+  }
+
+  /** Add or replace a pod (an unbound pod relates nothing). */
+  setPod(pod: Obj): void {
+    const key = podKey(pod);
+    this.removeKey(key);
+    const node = pod.spec?.nodeName;
+    if (typeof node !== 'string' || node === '') return;
+    const entry = { node, vertices: podVertices(pod) };
+    this.pods.set(key, entry);
+    for (const v of entry.vertices) {
+      let byNode = this.edges.get(v);
+      if (!byNode) this.edges.set(v, (byNode = new Map()));
+      byNode.set(node, (byNode.get(node) ?? 0) + 1);
+    }
+  }
+
+  deletePod(pod: Obj): void {
+    this.removeKey(podKey(pod));
+  }
+
+  /** Start over from a full list of pods. */
+  reset(pods: Iterable<Obj>): void {
+    this.pods.clear();
+    this.edges.clear();
+    for (const p of pods) this.setPod(p);
+  }
+
+  /** How many bound pods the graph holds (for tests and metrics). */
+  get size(): number {
+    return this.pods.size;
+  }
+
+  private removeKey(key: string): void {
+    const old = this.pods.get(key);
+    if (!old) return;
+    this.pods.delete(key);
+    for (const v of old.vertices) {
+      const byNode = this.edges.get(v);
+      if (!byNode) continue;
+      const n = (byNode.get(old.node) ?? 0) - 1;
+      if (n > 0) byNode.set(old.node, n);
+      else byNode.delete(old.node);
+      if (byNode.size === 0) this.edges.delete(v);
+    }
+  }
+}
+
+function podKey(pod: Obj): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
+/** Keep `graph` equal to what the pods watch cache holds; returns the way to stop. */
+export function feedGraphFromPods(graph: NodeGraph, pods: WatchCache): () => void {
+  return pods.observe({
+    reset: (objects) => graph.reset(objects.map((o) => o.obj)),
+    event: (ev) => (ev.type === 'DELETED' ? graph.deletePod(ev.obj) : graph.setPod(ev.obj)),
+  });
+}

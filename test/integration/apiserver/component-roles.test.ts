@@ -1,0 +1,141 @@
+/**
+ * The real scheduler and controller manager (child processes of the built CLI) run with their own
+ * identities, system:kube-scheduler and system:kube-controller-manager, against the API server: every
+ * controller and the scheduler still do their job under the least-privilege roles of issue 18, and
+ * neither logs a single 403. Pure API clients: no node, no container, nothing on the host.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { api, startApiServer, type ApiHandle } from '../../support/apiserver.js';
+import { poll } from '../../support/net.js';
+import { componentLogs, startComponent, stopAllComponents, type ComponentHandle } from '../../support/components.js';
+import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
+
+let etcd: EtcdHandle;
+let h: ApiHandle;
+let sched: ComponentHandle;
+let cm: ComponentHandle;
+
+const SCHED = 'schedtoken-roles';
+const KCM = 'kcmtoken-roles';
+
+function kubeconfigFor(user: string, token: string): string {
+  const path = join(h.dir, `${user.replace(/:/g, '-')}.conf`);
+  writeFileSync(path, buildKubeconfig({ clusterName: 'kubelab', server: h.url, caPem: h.caPem, user, token }));
+  return path;
+}
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  h = await startApiServer(etcd, {
+    extraTokens: [`${SCHED},system:kube-scheduler,system:kube-scheduler`, `${KCM},system:kube-controller-manager,system:kube-controller-manager`],
+  });
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'w1', labels: { 'kubernetes.io/hostname': 'w1' } },
+    status: {
+      capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+    },
+  };
+  expect((await api(h, 'POST', '/api/v1/nodes', node)).status).toBe(201);
+  sched = startComponent('scheduler', kubeconfigFor('system:kube-scheduler', SCHED), ['--kube-api-qps=200', '--kube-api-burst=400']);
+  cm = startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager', KCM), [
+    '--kube-api-qps=200',
+    '--kube-api-burst=400',
+    '--node-monitor-period=1s',
+    '--node-monitor-grace-period=20s',
+    '--node-startup-grace-period=20s',
+    '--cluster-cidr=10.244.0.0/16',
+  ]);
+});
+afterAll(async () => {
+  await stopAllComponents();
+  await h?.stop();
+  await etcd?.stop();
+});
+
+async function get(path: string): Promise<any> {
+  const r = await api(h, 'GET', path);
+  return r.status === 200 ? r.json() : undefined;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  try {
+    return (await poll(what, timeoutMs, async () => (await fn()) || undefined, 200)).value;
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${componentLogs(sched, cm)}`);
+  }
+}
+
+describe('the scheduler and controller manager under their own identities', () => {
+  it('both take their leader Lease', async () => {
+    for (const name of ['kube-scheduler', 'kube-controller-manager']) {
+      await until(`the ${name} lease`, async () => (await get(`/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`))?.spec?.holderIdentity);
+    }
+  });
+
+  it('node-ipam gives the node a pod CIDR', async () => {
+    await until('a podCIDR on w1', async () => (await get('/api/v1/nodes/w1'))?.spec?.podCIDR);
+  });
+
+  it('a Deployment becomes a ReplicaSet and pods the scheduler binds; Endpoints and EndpointSlices follow', async () => {
+    const labels = { app: 'web' };
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80 }] }] } } },
+    };
+    expect((await api(h, 'POST', '/apis/apps/v1/namespaces/default/deployments', dep)).status).toBe(201);
+    expect((await api(h, 'POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: labels, ports: [{ port: 80 }] } })).status).toBe(201);
+    const pods = await until('2 pods bound to w1', async () => {
+      const l = await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb');
+      return l?.items.length === 2 && l.items.every((p: any) => p.spec.nodeName === 'w1') ? l.items : undefined;
+    });
+    expect(pods.every((p: any) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet')).toBe(true);
+    await until('the Scheduled events', async () => {
+      const ev = await get('/api/v1/namespaces/default/events');
+      return (ev?.items ?? []).filter((e: any) => e.reason === 'Scheduled').length >= 2;
+    });
+    await until('the deployment status', async () => (await get('/apis/apps/v1/namespaces/default/deployments/web'))?.status?.replicas === 2);
+    // No kubelet gives the pods IPs, so the Endpoints hold no address yet; the controllers wrote them all the same.
+    await until('Endpoints of web', async () => (await get('/api/v1/namespaces/default/endpoints/web')) !== undefined);
+    await until('an EndpointSlice of web', async () => ((await get('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb'))?.items ?? []).length === 1);
+  });
+
+  it('the garbage collector deletes a deleted Deployment\'s ReplicaSet and pods', async () => {
+    expect((await api(h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web?propagationPolicy=Background')).status).toBe(200);
+    await until('the ReplicaSet gone', async () => (await get('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb'))?.items.length === 0);
+    // Bound to a node, the pods are deleted gracefully (no kubelet here confirms it).
+    await until('the pods deleted', async () => (await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb'))?.items.every((p: any) => p.metadata.deletionTimestamp));
+  });
+
+  it('a new namespace gets its default ServiceAccount; a deleted one is emptied and finalized', async () => {
+    expect((await api(h, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } })).status).toBe(201);
+    await until('the default ServiceAccount', async () => (await get('/api/v1/namespaces/tmp/serviceaccounts/default')) !== undefined);
+    expect((await api(h, 'POST', '/api/v1/namespaces/tmp/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).status).toBe(201);
+    expect([200, 202]).toContain((await api(h, 'DELETE', '/api/v1/namespaces/tmp')).status);
+    await until('the namespace gone', async () => (await api(h, 'GET', '/api/v1/namespaces/tmp')).status === 404);
+  });
+
+  it('the node lifecycle controller marks a silent node Unknown and taints it', async () => {
+    const n = await until('w1 Unknown and tainted', async () => {
+      const node = await get('/api/v1/nodes/w1');
+      const ready = node?.status?.conditions?.find((c: any) => c.type === 'Ready');
+      return ready?.status === 'Unknown' && (node.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable') ? node : undefined;
+    }, 60_000);
+    expect(n.spec.taints.map((t: any) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
+  });
+
+  it('neither component was refused anything', () => {
+    const logs = componentLogs(sched, cm);
+    expect(logs).not.toMatch(/forbidden/i);
+    expect(sched.alive() && cm.alive()).toBe(true);
+  });
+});
