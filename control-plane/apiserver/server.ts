@@ -24,6 +24,8 @@ import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-a
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
+import { int64Param, listLimit, listOptionInts } from './query-params.js';
+import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
@@ -234,6 +236,7 @@ export class ApiServer {
     if (info.resource === 'bindings' && info.group === '' && info.verb === 'create') {
       this.authorizeOrThrow(user, info);
       const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+      checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'v1', kind: 'Binding' });
       const pod = await this.bindPod(info.namespace, body.metadata?.name ?? '', body);
       void pod;
       return sendJson(res, 201, statusSuccess());
@@ -276,6 +279,7 @@ export class ApiServer {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         checkKind(body, 'v1', 'Binding');
+        checkBodyStructure(body, query.get('fieldValidation'));
         await this.bindPod(ns!, info.name, body);
         return sendJson(res, 201, statusSuccess());
       }
@@ -288,15 +292,22 @@ export class ApiServer {
         if (body.metadata?.name && body.metadata.name !== info.name) {
           throw errors.badRequest(`name in URL does not match name in Eviction object`);
         }
+        // policy/v1beta1's Eviction has the same shape as policy/v1's.
+        checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'policy/v1', kind: 'Eviction' });
         await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions);
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        // Decoded as a Namespace (upstream's default GVK fills in a missing kind), then validated as upstream's finalize strategy.
+        checkKind({ apiVersion: 'v1', kind: 'Namespace', ...body }, 'v1', 'Namespace');
+        checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'v1', kind: 'Namespace' });
         const out = await store.systemUpdate(undefined, info.name, (cur) => {
-          cur.spec = { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
-          return cur;
+          const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] } };
+          const causes = validateNamespaceFinalizeUpdate(next, cur);
+          if (causes.length > 0) throw errors.invalid('Namespace', '', info.name, causes);
+          return next;
         });
         if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
           await store.forceRemove(undefined, info.name, out.metadata.resourceVersion);
@@ -371,12 +382,12 @@ export class ApiServer {
         return sendJson(res, 200, obj);
       }
       case 'list': {
+        const limit = listLimit(listOptionInts(query).limit);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
-        const limit = Number(query.get('limit') ?? '0');
         const result = await store.list({
           ...(ns ? { namespace: ns } : {}),
           matches,
-          ...(limit > 0 ? { limit } : {}),
+          ...(limit !== undefined ? { limit } : {}),
           ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}),
           ...(query.get('resourceVersion') !== null ? { resourceVersion: query.get('resourceVersion')! } : {}),
           ...(query.get('resourceVersionMatch') ? { resourceVersionMatch: query.get('resourceVersionMatch')! } : {}),
@@ -389,6 +400,7 @@ export class ApiServer {
         return sendJson(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: meta, items: result.items });
       }
       case 'watch': {
+        listOptionInts(query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'), info.name);
         return serveWatch(req, res, store, {
           namespace: ns,
@@ -448,6 +460,7 @@ export class ApiServer {
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
       }
       case 'deletecollection': {
+        listOptionInts(query);
         const opts = await deleteOptionsFrom(req, query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
         const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
@@ -515,7 +528,7 @@ export class ApiServer {
     };
   }
 
-  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
+  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
     switch (info.verb) {
       case 'get':
         return sendJson(res, 200, this.toScale(await store.get(ns, info.name)));
@@ -537,6 +550,7 @@ export class ApiServer {
             } else {
               next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
             }
+            checkBodyStructure(next, query.get('fieldValidation'), { apiVersion: 'autoscaling/v1', kind: 'Scale' });
             const replicas = next.spec?.replicas;
             if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
               throw errors.invalid('Scale', 'autoscaling', info.name, [
@@ -602,14 +616,11 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
     const b = decodeBody(raw, mediaType(req)) as Obj;
     if (b.kind && b.kind !== 'DeleteOptions') throw errors.badRequest(`the object provided is unrecognized (must be of type DeleteOptions)`);
+    checkBodyStructure(b, null, { apiVersion: 'v1', kind: 'DeleteOptions' });
     opts = b as DeleteOptions;
   }
-  const g = query.get('gracePeriodSeconds');
-  if (g !== null) {
-    const n = Number(g);
-    if (!Number.isInteger(n)) throw errors.badRequest(`invalid gracePeriodSeconds: ${g}`);
-    opts.gracePeriodSeconds = n;
-  }
+  const g = int64Param(query, 'gracePeriodSeconds');
+  if (g !== undefined) opts.gracePeriodSeconds = g;
   const p = query.get('propagationPolicy');
   if (p !== null) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
   if (query.getAll('dryRun').length) opts.dryRun = query.getAll('dryRun');
