@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors, KubeError } from '../../api/errors.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decode.js';
-import { firstNonFiniteNumber, goNumberText } from '../../api/schema/json-numbers.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -46,9 +45,6 @@ export function decodeBody(body: Buffer, contentType: string, expectObject = tru
     } catch (e) {
       throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
     }
-    // YAML has .nan and .inf; JSON has neither, and upstream's YAML-to-JSON step fails on them.
-    const bad = firstNonFiniteNumber(value);
-    if (bad) throw errors.badRequest(`json: unsupported value: ${goNumberText(bad.value)}`);
   } else if (
     contentType === 'application/json' ||
     contentType === 'application/merge-patch+json' ||

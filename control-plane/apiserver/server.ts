@@ -236,7 +236,7 @@ export class ApiServer {
     if (info.resource === 'bindings' && info.group === '' && info.verb === 'create') {
       this.authorizeOrThrow(user, info);
       const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
-      checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'v1', kind: 'Binding' });
+      checkBodyStructure({ ...body, apiVersion: 'v1', kind: 'Binding' }, query.get('fieldValidation'));
       const pod = await this.bindPod(info.namespace, body.metadata?.name ?? '', body);
       void pod;
       return sendJson(res, 201, statusSuccess());
@@ -293,7 +293,7 @@ export class ApiServer {
           throw errors.badRequest(`name in URL does not match name in Eviction object`);
         }
         // policy/v1beta1's Eviction has the same shape as policy/v1's.
-        checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'policy/v1', kind: 'Eviction' });
+        checkBodyStructure({ ...body, apiVersion: 'policy/v1' }, query.get('fieldValidation'));
         await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions);
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
@@ -301,8 +301,9 @@ export class ApiServer {
         if (info.verb !== 'update') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         // Decoded as a Namespace (upstream's default GVK fills in a missing kind), then validated as upstream's finalize strategy.
-        checkKind({ apiVersion: 'v1', kind: 'Namespace', ...body }, 'v1', 'Namespace');
-        checkBodyStructure(body, query.get('fieldValidation'), { apiVersion: 'v1', kind: 'Namespace' });
+        const asNamespace = { apiVersion: 'v1', kind: 'Namespace', ...body };
+        checkKind(asNamespace, 'v1', 'Namespace');
+        checkBodyStructure(asNamespace, query.get('fieldValidation'));
         const out = await store.systemUpdate(undefined, info.name, (cur) => {
           const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] } };
           const causes = validateNamespaceFinalizeUpdate(next, cur);
@@ -550,7 +551,7 @@ export class ApiServer {
             } else {
               next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
             }
-            checkBodyStructure(next, query.get('fieldValidation'), { apiVersion: 'autoscaling/v1', kind: 'Scale' });
+            checkBodyStructure({ ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' }, query.get('fieldValidation'));
             const replicas = next.spec?.replicas;
             if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
               throw errors.invalid('Scale', 'autoscaling', info.name, [
@@ -616,7 +617,7 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
     const b = decodeBody(raw, mediaType(req)) as Obj;
     if (b.kind && b.kind !== 'DeleteOptions') throw errors.badRequest(`the object provided is unrecognized (must be of type DeleteOptions)`);
-    checkBodyStructure(b, null, { apiVersion: 'v1', kind: 'DeleteOptions' });
+    checkBodyStructure({ ...b, apiVersion: 'v1', kind: 'DeleteOptions' }, null);
     opts = b as DeleteOptions;
   }
   const g = int64Param(query, 'gracePeriodSeconds');

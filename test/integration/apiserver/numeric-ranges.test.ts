@@ -87,8 +87,10 @@ describe('int32/int64 fields are decoded as upstream', () => {
 
   it('a YAML .inf or .nan is a 400, never stored as null', async () => {
     const yaml = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nan\nspec:\n  terminationGracePeriodSeconds: .nan\n  containers:\n  - name: c\n    image: i\n';
-    expectBadRequest(await api(h, 'POST', PODS, yaml, { contentType: 'application/yaml' }), /unsupported value: NaN/);
-    expectBadRequest(await api(h, 'POST', PODS, yaml.replace('.nan', '-.inf'), { contentType: 'application/yaml' }), /unsupported value: -Inf/);
+    expectBadRequest(await api(h, 'POST', PODS, yaml, { contentType: 'application/yaml' }), /json: cannot unmarshal number NaN into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64$/);
+    expectBadRequest(await api(h, 'POST', PODS, yaml.replace('.nan', '-.inf'), { contentType: 'application/yaml' }), /number -Inf into Go struct field/);
+    const inAnnotation = yaml.replace('  terminationGracePeriodSeconds: .nan\n', '').replace('  name: nan\n', '  name: nan\n  annotations: {a: .inf}\n');
+    expectBadRequest(await api(h, 'POST', PODS, inAnnotation, { contentType: 'application/yaml' }), /metadata\.annotations\.a in body must be of type string/);
     expect(await stored('/registry/pods/default/nan')).toBeUndefined();
   });
 
