@@ -32,14 +32,6 @@ export function listOptionInts(query: URLSearchParams): { limit?: number; timeou
   return { ...(limit !== undefined ? { limit } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
 }
 
-/** Node's timers hold at most 2^31-1 ms; a longer delay would fire after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A delay in seconds as a timer's milliseconds, never past what a timer holds. */
-export function timerDelayMs(seconds: number): number {
-  return Math.min(Math.max(0, seconds) * 1000, MAX_TIMER_MS);
-}
-
 /** A page size for storage: a limit beyond any realistic object count reads everything (no overflow downstream). */
 export const MAX_LIST_LIMIT = 2 ** 31 - 1;
 

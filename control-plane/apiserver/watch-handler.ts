@@ -5,7 +5,8 @@ import type { Obj, Store } from './store.js';
 import type { CacheEvent } from './watch-cache.js';
 import { sendError, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
-import { int64Param, timerDelayMs } from './query-params.js';
+import { int64Param } from './query-params.js';
+import { boundedDelayMs } from '../../api/timers.js';
 
 export interface WatchParams {
   namespace: string | undefined;
@@ -132,7 +133,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   lastRev = Math.max(lastRev, store.cache.currentRevision);
   if (sendInitial === 'true') sendBookmark(store.cache.currentRevision, true);
   if (!res.headersSent) write('');
-  timers.push(setTimeout(finish, timerDelayMs(timeoutSeconds)));
+  timers.push(setTimeout(finish, boundedDelayMs(timeoutSeconds * 1000)));
   if (allowBookmarks) {
     timers.push(
       setInterval(() => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { int64Param, listLimit, listOptionInts, MAX_LIST_LIMIT, MAX_TIMER_MS, parseGoInt64, timerDelayMs } from '../../../control-plane/apiserver/query-params.js';
+import { int64Param, listLimit, listOptionInts, MAX_LIST_LIMIT, parseGoInt64 } from '../../../control-plane/apiserver/query-params.js';
+import { boundedDelayMs, MAX_TIMER_MS } from '../../../api/timers.js';
 import { KubeError } from '../../../api/errors.js';
 
 describe('parseGoInt64: strconv.ParseInt(s, 10, 64)', () => {
@@ -48,8 +49,9 @@ describe('int64Param and listOptionInts', () => {
 
 describe('bounded delays and limits', () => {
   it.each([
-    [0, 0], [-5, 0], [1, 1000], [1800, 1_800_000], [100_000_000, MAX_TIMER_MS], [2 ** 63, MAX_TIMER_MS],
-  ])('timerDelayMs(%s) = %s', (s, ms) => expect(timerDelayMs(s)).toBe(ms));
+    [0, 0], [-5, 0], [NaN, 0], [1000, 1000], [1_800_000, 1_800_000], [MAX_TIMER_MS, MAX_TIMER_MS],
+    [100_000_000_000, MAX_TIMER_MS], [2 ** 63, MAX_TIMER_MS], [Infinity, MAX_TIMER_MS],
+  ])('boundedDelayMs(%s) = %s', (ms, want) => expect(boundedDelayMs(ms)).toBe(want));
 
   it.each([
     [undefined, undefined], [0, undefined], [-5, undefined], [500, 500], [2 ** 63, MAX_LIST_LIMIT],
