@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   cannotUnmarshalNumber, firstNonFiniteNumber, fitsFloat, fitsInt, floatFormatOf, goNumberText, goTypeName, intFormatOf,
 } from '../../../api/schema/json-numbers.js';
+import { DEFINITIONS, X_INT_OR_STRING } from '../../../api/types/base.js';
+import '../../../api/types/registry.js';
 
 describe('fitsInt: what strconv.ParseInt + OverflowInt accept', () => {
   it.each([
@@ -57,4 +59,19 @@ describe('firstNonFiniteNumber', () => {
     [Infinity, { path: '', value: Infinity }],
     [null, undefined],
   ])('%j -> %j', (v, want) => expect(firstNonFiniteNumber(v)).toEqual(want));
+});
+
+describe('the schemas say which Go integer each field is', () => {
+  it('every integer in api/types carries format int32 or int64 (the decoder checks the range from it)', () => {
+    const missing: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (!v || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      if (o[X_INT_OR_STRING] === true) return; // its number is an int32 by definition
+      if (o.type === 'integer' && o.format !== 'int32' && o.format !== 'int64') missing.push(path);
+      for (const [k, x] of Object.entries(o)) walk(x, `${path}.${k}`);
+    };
+    for (const [name, s] of DEFINITIONS) walk(s, name);
+    expect(missing).toEqual([]);
+  });
 });
