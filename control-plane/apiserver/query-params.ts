@@ -1,9 +1,11 @@
 /**
- * Integer query parameters (ListOptions `limit` and `timeoutSeconds`, DeleteOptions `gracePeriodSeconds`) as
+ * Integer query parameters (ListOptions `limit` and `timeoutSeconds`, DeleteOptions `gracePeriodSeconds`,
+ * PodLogOptions `tailLines`, `limitBytes`, `sinceSeconds`) as
  * upstream's parameter codec reads them: `strconv.ParseInt(s, 10, 64)`, a failure being a 400 with strconv's
  * text (`strconv.ParseInt: parsing "1e30": invalid syntax`). Pure, no I/O.
  */
-import { errors } from '../../api/errors.js';
+import { errors, type StatusCause } from '../../api/errors.js';
+import { fieldErr } from './strategies/validation.js';
 
 export type ParsedInt = { ok: true; value: number } | { ok: false; message: string };
 
@@ -37,4 +39,23 @@ export const MAX_LIST_LIMIT = 2 ** 31 - 1;
 
 export function listLimit(limit: number | undefined): number | undefined {
   return limit !== undefined && limit > 0 ? Math.min(limit, MAX_LIST_LIMIT) : undefined;
+}
+
+/**
+ * pods/log's PodLogOptions, decoded (400 for a value that is not an int64) and validated as upstream's
+ * ValidatePodLogOptions before the kubelet is asked: the causes of a 422 `PodLogOptions "<pod>" is invalid`.
+ */
+export function podLogOptionCauses(query: URLSearchParams): StatusCause[] {
+  const tailLines = int64Param(query, 'tailLines');
+  const limitBytes = int64Param(query, 'limitBytes');
+  const sinceSeconds = int64Param(query, 'sinceSeconds');
+  const causes: StatusCause[] = [];
+  if (tailLines !== undefined && tailLines < 0) causes.push(fieldErr.invalid('tailLines', tailLines, 'must be greater than or equal to 0'));
+  if (limitBytes !== undefined && limitBytes < 1) causes.push(fieldErr.invalid('limitBytes', limitBytes, 'must be greater than 0'));
+  if (sinceSeconds !== undefined && query.get('sinceTime') !== null) {
+    causes.push(fieldErr.forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  } else if (sinceSeconds !== undefined && sinceSeconds < 1) {
+    causes.push(fieldErr.invalid('sinceSeconds', sinceSeconds, 'must be greater than 0'));
+  }
+  return causes;
 }

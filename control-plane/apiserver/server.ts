@@ -24,7 +24,7 @@ import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-a
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
-import { int64Param, listLimit, listOptionInts } from './query-params.js';
+import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
@@ -320,6 +320,10 @@ export class ApiServer {
       case 'attach':
       case 'portforward':
       case 'proxy': {
+        if (info.subresource === 'log') {
+          const causes = podLogOptionCauses(query);
+          if (causes.length > 0) throw errors.invalid('PodLogOptions', '', info.name, causes);
+        }
         if (!this.opts.kubeletProxy) {
           throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
         }

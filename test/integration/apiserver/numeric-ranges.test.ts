@@ -186,6 +186,14 @@ describe('integer query parameters are parsed as upstream (strconv.ParseInt)', (
     expectBadRequest(await api(h, 'GET', path), message);
   });
 
+  it('pods/log options are decoded and validated before any kubelet is asked', async () => {
+    await api(h, 'POST', PODS, pod('logs'));
+    expectBadRequest(await api(h, 'GET', `${PODS}/logs/log?tailLines=1e3`), 'strconv.ParseInt: parsing "1e3": invalid syntax');
+    const r = await api(h, 'GET', `${PODS}/logs/log?limitBytes=0`);
+    expect(r.status, r.body).toBe(422);
+    expect(r.json().message).toBe('PodLogOptions "logs" is invalid: limitBytes: Invalid value: 0: must be greater than 0');
+  });
+
   it('a timeoutSeconds beyond what a timer holds does not end the watch at once', async () => {
     const started = Date.now();
     const watch = api(h, 'GET', `${PODS}?watch=1&timeoutSeconds=100000000`).catch(() => 'closed' as const);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { int64Param, listLimit, listOptionInts, MAX_LIST_LIMIT, parseGoInt64 } from '../../../control-plane/apiserver/query-params.js';
+import { int64Param, listLimit, listOptionInts, MAX_LIST_LIMIT, parseGoInt64, podLogOptionCauses } from '../../../control-plane/apiserver/query-params.js';
 import { boundedDelayMs, MAX_TIMER_MS } from '../../../api/timers.js';
 import { KubeError } from '../../../api/errors.js';
 
@@ -56,4 +56,19 @@ describe('bounded delays and limits', () => {
   it.each([
     [undefined, undefined], [0, undefined], [-5, undefined], [500, 500], [2 ** 63, MAX_LIST_LIMIT],
   ])('listLimit(%s) = %s', (l, want) => expect(listLimit(l)).toBe(want));
+});
+
+describe('podLogOptionCauses: ValidatePodLogOptions', () => {
+  it.each([
+    ['', []],
+    ['tailLines=0&limitBytes=1&sinceSeconds=1', []],
+    ['tailLines=-1', [{ reason: 'FieldValueInvalid', field: 'tailLines', message: 'Invalid value: -1: must be greater than or equal to 0' }]],
+    ['limitBytes=0', [{ reason: 'FieldValueInvalid', field: 'limitBytes', message: 'Invalid value: 0: must be greater than 0' }]],
+    ['sinceSeconds=0', [{ reason: 'FieldValueInvalid', field: 'sinceSeconds', message: 'Invalid value: 0: must be greater than 0' }]],
+    ['sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z', [{ reason: 'FieldValueForbidden', field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' }]],
+  ])('%j', (q, want) => expect(podLogOptionCauses(new URLSearchParams(q))).toEqual(want));
+
+  it.each(['tailLines=1e3', 'limitBytes=x', 'sinceSeconds=1.5', 'tailLines=99999999999999999999'])('%s is a 400', (q) => {
+    expect(() => podLogOptionCauses(new URLSearchParams(q))).toThrow(/^strconv\.ParseInt: parsing /);
+  });
 });
