@@ -1,8 +1,8 @@
 /**
  * Integer query parameters (ListOptions `limit` and `timeoutSeconds`, DeleteOptions `gracePeriodSeconds`,
- * PodLogOptions `tailLines`, `limitBytes`, `sinceSeconds`) as
- * upstream's parameter codec reads them: `strconv.ParseInt(s, 10, 64)`, a failure being a 400 with strconv's
- * text (`strconv.ParseInt: parsing "1e30": invalid syntax`). Pure, no I/O.
+ * PodLogOptions `tailLines`, `limitBytes`, `sinceSeconds`) as upstream's parameter codec reads them:
+ * `strconv.ParseInt(s, 10, 64)`, a failure being a 400 with strconv's text
+ * (`strconv.ParseInt: parsing "1e30": invalid syntax`). Pure, no I/O.
  */
 import { errors, type StatusCause } from '../../api/errors.js';
 import { fieldErr } from './strategies/validation.js';
