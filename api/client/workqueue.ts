@@ -12,6 +12,7 @@
  */
 
 import { TokenBucket } from './rate-limit.js';
+import { boundedDelayMs } from '../timers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Rate limiters (workqueue/default_rate_limiters.go)
@@ -133,13 +134,17 @@ export class WorkQueue {
     this.queue.push(key);
   }
 
-  /** Queue a key after `ms` (immediately when ms <= 0). The earliest pending time wins. */
-  addAfter(key: string, ms: number): void {
+  /**
+   * Queue a key after `ms` (immediately when ms <= 0). The earliest pending time wins. A delay beyond what a
+   * timer holds (MAX_TIMER_MS, ~24.8 days) waits that long: the sync then runs and asks again (level-triggered).
+   */
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
-    if (!(ms > 0)) {
+    if (!(requestedMs > 0)) {
       this.add(key);
       return;
     }
+    const ms = boundedDelayMs(requestedMs);
     const readyAt = Date.now() + ms;
     const existing = this.delayed.get(key);
     if (existing && existing.readyAt <= readyAt) return;

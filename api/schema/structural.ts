@@ -1,15 +1,24 @@
 /**
  * Structural checks of an object against its kind's schema: JSON type errors (as field causes with
- * kube-openapi's wording) and unknown fields (as upstream's strict decoding reports them). Missing
- * fields are never an error here: that is validation's job.
+ * kube-openapi's wording), numbers that do not fit their field's Go type (int32/int64 range, whole
+ * numbers, finite floats: upstream's JSON decoder wording, see json-numbers.ts) and unknown fields (as
+ * upstream's strict decoding reports them). Missing fields are never an error here: that is validation's job.
  */
 import type { StatusCause } from '../errors.js';
 import { schemaFor } from '../types/registry.js';
-import { node, shapeOf, jsonTypeName, isPlainObject, type SchemaNode } from './walk.js';
+import { node, shapeOf, jsonTypeName, isPlainObject, defName, type SchemaNode } from './walk.js';
+import {
+  cannotUnmarshalNumber, firstNonFiniteNumber, fitsFloat, fitsInt, floatFormatOf, goTypeName, intFormatOf, type GoField,
+} from './json-numbers.js';
 
 export interface StructureResult {
   /** Type errors, one per field (reason FieldValueTypeInvalid / FieldValueInvalid). */
   causes: StatusCause[];
+  /**
+   * Each cause as the decoder's 400 message shows it: `<field>: <message>` for schema type errors,
+   * the bare `json: cannot unmarshal ...` text (which names its field itself) for numbers.
+   */
+  messages: string[];
   /** Paths of unknown fields from the object root: `spec.replicasx`, `spec.containers[0].foo`. */
   unknownFields: string[];
 }
@@ -35,50 +44,75 @@ function join(path: string, key: string): string {
 
 interface Ctx {
   causes: StatusCause[];
+  messages: string[];
   unknown: string[];
   prune: boolean;
 }
 
 function typeError(ctx: Ctx, path: string, expected: string, v: unknown): void {
   const actual = jsonTypeName(v);
-  ctx.causes.push({
-    reason: 'FieldValueTypeInvalid',
-    message: `Invalid value: "${actual}": ${path} in body must be of type ${expected}: "${actual}"`,
-    field: path,
-  });
+  const message = `Invalid value: "${actual}": ${path} in body must be of type ${expected}: "${actual}"`;
+  ctx.causes.push({ reason: 'FieldValueTypeInvalid', message, field: path });
+  ctx.messages.push(`${path}: ${message}`);
 }
 
-function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string): void {
+/** A number its Go field cannot hold: the decoder's own message, which names the Go field. */
+function numberError(ctx: Ctx, path: string, v: number, goType: string, at: GoField): void {
+  const message = cannotUnmarshalNumber(v, goType, at);
+  ctx.causes.push({ reason: 'FieldValueTypeInvalid', message, field: path });
+  ctx.messages.push(message);
+}
+
+/**
+ * `path` is the field path of messages and causes (`spec.containers[0].ports[0].containerPort`); `go` is
+ * where encoding/json would say it was (struct holding the field, JSON names without list indices).
+ */
+function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string, go: GoField): void {
   if (v === null || v === undefined) return; // JSON null is "unset" for every field
   const sh = shapeOf(s);
   switch (sh.kind) {
-    case 'any':
+    case 'any': {
+      // Anything goes, but a number JSON cannot carry would be stored as null.
+      const bad = firstNonFiniteNumber(v, path);
+      if (bad) numberError(ctx, bad.path, bad.value, 'float64', go);
       return;
+    }
     case 'string':
       if (typeof v !== 'string') typeError(ctx, path, 'string', v);
       return;
     case 'boolean':
       if (typeof v !== 'boolean') typeError(ctx, path, 'boolean', v);
       return;
-    case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v)) typeError(ctx, path, 'integer', v);
+    case 'integer': {
+      if (typeof v !== 'number') return typeError(ctx, path, 'integer', v);
+      const format = intFormatOf(sh.format);
+      if (!fitsInt(v, format)) numberError(ctx, path, v, goTypeName(format), go);
       return;
-    case 'number':
-      if (typeof v !== 'number') typeError(ctx, path, 'number', v);
+    }
+    case 'number': {
+      if (typeof v !== 'number') return typeError(ctx, path, 'number', v);
+      const format = floatFormatOf(sh.format);
+      if (!fitsFloat(v, format)) numberError(ctx, path, v, goTypeName(format), go);
       return;
+    }
     case 'int-or-string':
-      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) typeError(ctx, path, 'integer,string', v);
+      if (typeof v === 'string') return;
+      if (typeof v !== 'number') return typeError(ctx, path, 'integer,string', v);
+      // IntOrString.UnmarshalJSON decodes the number on its own into an int32: no field context.
+      if (!fitsInt(v, 'int32')) numberError(ctx, path, v, 'int32', {});
       return;
     case 'quantity':
-      if (typeof v === 'number') return;
-      if (typeof v !== 'string') {
+      if (typeof v === 'number' && Number.isFinite(v)) return;
+      if (typeof v === 'number') {
+        const message = `Invalid value: "${v}": quantities must match the regular expression '${QUANTITY_REGEXP}'`;
+        ctx.causes.push({ reason: 'FieldValueInvalid', message, field: path });
+        ctx.messages.push(`${path}: ${message}`);
+      } else if (typeof v !== 'string') {
         typeError(ctx, path, 'string', v);
       } else if (!isQuantityString(v)) {
-        ctx.causes.push({
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: "${v}": quantities must match the regular expression '${QUANTITY_REGEXP}'`,
-          field: path,
-        });
+        const message = `Invalid value: "${v}": quantities must match the regular expression '${QUANTITY_REGEXP}'`;
+        ctx.causes.push({ reason: 'FieldValueInvalid', message, field: path });
+        ctx.messages.push(`${path}: ${message}`);
       }
       return;
     case 'array':
@@ -86,20 +120,22 @@ function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string): void {
         typeError(ctx, path, 'array', v);
         return;
       }
-      v.forEach((item, i) => walk(ctx, sh.items, item, `${path}[${i}]`));
+      // encoding/json keeps the field context for list items (no index in it).
+      v.forEach((item, i) => walk(ctx, sh.items, item, `${path}[${i}]`, go));
       return;
     case 'map':
       if (!isPlainObject(v)) {
         typeError(ctx, path, 'object', v);
         return;
       }
-      for (const [k, val] of Object.entries(v)) walk(ctx, sh.values, val, join(path, k));
+      for (const [k, val] of Object.entries(v)) walk(ctx, sh.values, val, join(path, k), go);
       return;
     case 'object': {
       if (!isPlainObject(v)) {
         typeError(ctx, path, 'object', v);
         return;
       }
+      const struct = goStructName(s) ?? go.struct;
       for (const k of Object.keys(v)) {
         const ps = Object.prototype.hasOwnProperty.call(sh.properties, k) ? sh.properties[k] : undefined;
         if (!ps) {
@@ -107,11 +143,17 @@ function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string): void {
           if (ctx.prune) delete v[k];
           continue;
         }
-        walk(ctx, ps, v[k], join(path, k));
+        walk(ctx, ps, v[k], join(path, k), { ...(struct ? { struct } : {}), path: join(go.path ?? '', k) });
       }
       return;
     }
   }
+}
+
+/** The Go struct a named definition is: the last segment of `io.k8s.api.apps.v1.DeploymentSpec`. */
+function goStructName(s: SchemaNode): string | undefined {
+  const d = defName(s);
+  return d ? d.slice(d.lastIndexOf('.') + 1) : undefined;
 }
 
 /**
@@ -122,9 +164,9 @@ function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string): void {
 export function checkStructure(apiVersion: string, kind: string, obj: unknown, opts: { strict: boolean } = { strict: false }): StructureResult {
   void opts;
   const s = schemaFor(apiVersion, kind);
-  const ctx: Ctx = { causes: [], unknown: [], prune: false };
-  if (s) walk(ctx, node(s), obj, '');
-  return { causes: ctx.causes, unknownFields: ctx.unknown };
+  const ctx: Ctx = { causes: [], messages: [], unknown: [], prune: false };
+  if (s) walk(ctx, node(s), obj, '', {});
+  return { causes: ctx.causes, messages: ctx.messages, unknownFields: ctx.unknown };
 }
 
 /**
@@ -134,8 +176,8 @@ export function checkStructure(apiVersion: string, kind: string, obj: unknown, o
 export function pruneUnknown(apiVersion: string, kind: string, obj: unknown): string[] {
   const s = schemaFor(apiVersion, kind);
   if (!s) return [];
-  const ctx: Ctx = { causes: [], unknown: [], prune: true };
-  walk(ctx, node(s), obj, '');
+  const ctx: Ctx = { causes: [], messages: [], unknown: [], prune: true };
+  walk(ctx, node(s), obj, '', {});
   return ctx.unknown;
 }
 

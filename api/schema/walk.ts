@@ -11,7 +11,9 @@ export type Shape =
   | { kind: 'object'; properties: Record<string, SchemaNode> }
   | { kind: 'map'; values: SchemaNode }
   | { kind: 'array'; items: SchemaNode }
-  | { kind: 'string' | 'integer' | 'number' | 'boolean' }
+  | { kind: 'string' | 'boolean' }
+  /** `format` as the schema carries it: int32 / int64 for integers, float / double for numbers. */
+  | { kind: 'integer' | 'number'; format?: string }
   | { kind: 'int-or-string' }
   | { kind: 'quantity' }
   /** Any JSON (preserve-unknown-fields objects, embedded objects, table cells). */
@@ -39,9 +41,10 @@ export function shapeOf(s: SchemaNode): Shape {
     }
     case 'array':
       return { kind: 'array', items: (s.items as SchemaNode) ?? {} };
-    case 'string':
     case 'integer':
     case 'number':
+      return typeof s.format === 'string' ? { kind: s.type, format: s.format } : { kind: s.type };
+    case 'string':
     case 'boolean':
       return { kind: s.type };
     default:

@@ -1,7 +1,9 @@
 /**
  * Field validation as upstream's fieldValidation query parameter: Strict rejects unknown fields (400
  * `strict decoding error: unknown field "spec.replicasx"`), Warn (the default) drops them with a
- * Warning header, Ignore drops them silently. Type errors are always 400 with each field named.
+ * Warning header, Ignore drops them silently. Type errors, and numbers their int32/int64 field cannot hold,
+ * are always 400 with each field named (`Deployment in version "v1" cannot be handled as a Deployment:
+ * json: cannot unmarshal number 1e+30 into Go struct field DeploymentSpec.spec.replicas of type int32`).
  */
 import { errors } from '../../api/errors.js';
 import { checkStructure, pruneUnknown, strictDecodingMessage, unknownFieldMessage } from '../../api/schema/structural.js';
@@ -16,8 +18,7 @@ export function checkBodyStructure(obj: Obj, fieldValidation: string | null): st
   if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return [];
   const r = checkStructure(obj.apiVersion, obj.kind, obj, { strict: mode === 'Strict' });
   if (r.causes.length > 0) {
-    const first = r.causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
-    throw errors.badRequest(`${obj.kind} in version "${obj.apiVersion.split('/').pop()}" cannot be handled as a ${obj.kind}: ${first}`, r.causes);
+    throw errors.badRequest(`${obj.kind} in version "${obj.apiVersion.split('/').pop()}" cannot be handled as a ${obj.kind}: ${r.messages.join(', ')}`, r.causes);
   }
   if (r.unknownFields.length === 0) return [];
   if (mode === 'Strict') {

@@ -26,6 +26,21 @@ export function nowRfc3339(d: Date = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The last instant RFC 3339 can write (four-digit years): 9999-12-31T23:59:59Z. */
+export const MAX_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * A graceful deletion that starts at `nowMs`: when it ends and the grace period to record. Whatever a stored
+ * object holds, this never throws ("Invalid time value") nor writes a time RFC 3339 cannot hold: a period
+ * reaching past 9999-12-31T23:59:59Z is cut there, a fractional one counts as the next whole second, a
+ * negative or NaN one as 0.
+ */
+export function gracefulDeletion(nowMs: number, graceSeconds: number): { deletionTimestamp: string; deletionGracePeriodSeconds: number } {
+  const horizon = Math.max(0, Math.floor((MAX_RFC3339_MS - nowMs) / 1000));
+  const grace = Number.isNaN(graceSeconds) ? 0 : Math.min(Math.max(0, Math.ceil(graceSeconds)), horizon);
+  return { deletionTimestamp: nowRfc3339(new Date(Math.min(nowMs + grace * 1000, MAX_RFC3339_MS))), deletionGracePeriodSeconds: grace };
+}
+
 /** Everything but metadata and status: what bumps metadata.generation when it changes. */
 export function specOf(obj: Record<string, any>): Record<string, any> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;

@@ -178,11 +178,15 @@ export function namespaceHooks(store: () => Store): StoreHooks {
   };
 }
 
-/** Pods bound to a node and not terminated wait for the kubelet: graceful deletion. */
+/**
+ * Pods bound to a node and not terminated wait for the kubelet: graceful deletion (upstream's
+ * CheckGracefulDelete). The request's period wins over the pod's; a negative one counts as 1 s, as upstream's
+ * delete path treats it.
+ */
 export function podGracePeriod(pod: Obj, requested: number | undefined): number | undefined {
   const phase = pod.status?.phase;
   if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  if (requested !== undefined) return Math.max(0, requested);
   const g = pod.spec?.terminationGracePeriodSeconds;
-  return typeof g === 'number' ? g : 30;
+  const period = requested ?? (typeof g === 'number' ? g : 30);
+  return period < 0 ? 1 : period;
 }

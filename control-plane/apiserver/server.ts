@@ -27,6 +27,8 @@ import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-a
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
+import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
+import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
@@ -307,6 +309,7 @@ export class ApiServer {
     if (info.resource === 'bindings' && info.group === '' && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
       const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+      checkBodyStructure({ ...body, apiVersion: 'v1', kind: 'Binding' }, query.get('fieldValidation'));
       this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun: false });
       const pod = await this.bindPod(info.namespace, body.metadata?.name ?? '', body);
       void pod;
@@ -334,6 +337,7 @@ export class ApiServer {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         checkKind(body, 'v1', 'Binding');
+        checkBodyStructure(body, query.get('fieldValidation'));
         this.admit(user, info, 'CREATE', { object: body, dryRun });
         await this.bindPod(ns!, info.name, body);
         return sendJson(res, 201, statusSuccess());
@@ -347,6 +351,8 @@ export class ApiServer {
         if (body.metadata?.name && body.metadata.name !== info.name) {
           throw errors.badRequest(`name in URL does not match name in Eviction object`);
         }
+        // policy/v1beta1's Eviction has the same shape as policy/v1's.
+        checkBodyStructure({ ...body, apiVersion: 'policy/v1' }, query.get('fieldValidation'));
         await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions, (pod) =>
           this.admit(user, info, 'CREATE', { object: body, oldObject: pod, dryRun: false }),
         );
@@ -355,10 +361,16 @@ export class ApiServer {
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        // Decoded as a Namespace (upstream's default GVK fills in a missing kind), then validated as upstream's finalize strategy.
+        const asNamespace = { apiVersion: 'v1', kind: 'Namespace', ...body };
+        checkKind(asNamespace, 'v1', 'Namespace');
+        checkBodyStructure(asNamespace, query.get('fieldValidation'));
         const out = await store.systemUpdate(undefined, info.name, (cur) => {
           this.admit(user, info, 'UPDATE', { object: body, oldObject: cur, dryRun: false });
-          cur.spec = { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
-          return cur;
+          const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] } };
+          const causes = validateNamespaceFinalizeUpdate(next, cur);
+          if (causes.length > 0) throw errors.invalid('Namespace', '', info.name, causes);
+          return next;
         });
         if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
           await store.forceRemove(undefined, info.name, out.metadata.resourceVersion);
@@ -370,6 +382,10 @@ export class ApiServer {
       case 'attach':
       case 'portforward':
       case 'proxy': {
+        if (info.subresource === 'log') {
+          const causes = podLogOptionCauses(query);
+          if (causes.length > 0) throw errors.invalid('PodLogOptions', '', info.name, causes);
+        }
         if (!this.opts.kubeletProxy) {
           throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
         }
@@ -456,12 +472,12 @@ export class ApiServer {
         return sendJson(res, 200, obj);
       }
       case 'list': {
+        const limit = listLimit(listOptionInts(query).limit);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
-        const limit = Number(query.get('limit') ?? '0');
         const result = await store.list({
           ...(ns ? { namespace: ns } : {}),
           matches,
-          ...(limit > 0 ? { limit } : {}),
+          ...(limit !== undefined ? { limit } : {}),
           ...(query.get('continue') ? { continueToken: query.get('continue')! } : {}),
           ...(query.get('resourceVersion') !== null ? { resourceVersion: query.get('resourceVersion')! } : {}),
           ...(query.get('resourceVersionMatch') ? { resourceVersionMatch: query.get('resourceVersionMatch')! } : {}),
@@ -474,6 +490,7 @@ export class ApiServer {
         return sendJson(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: meta, items: result.items });
       }
       case 'watch': {
+        listOptionInts(query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'), info.name);
         return serveWatch(req, res, store, {
           namespace: ns,
@@ -538,6 +555,7 @@ export class ApiServer {
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
       }
       case 'deletecollection': {
+        listOptionInts(query);
         const opts = await deleteOptionsFrom(req, query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
         const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
@@ -607,7 +625,7 @@ export class ApiServer {
     };
   }
 
-  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
+  private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
         return sendJson(res, 200, this.toScale(await store.get(ns, info.name)));
@@ -629,6 +647,7 @@ export class ApiServer {
             } else {
               next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
             }
+            checkBodyStructure({ ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' }, query.get('fieldValidation'));
             this.admit(user, info, 'UPDATE', { object: next, oldObject: scale, dryRun });
             const replicas = next.spec?.replicas;
             if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -695,14 +714,11 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
     const b = decodeBody(raw, mediaType(req)) as Obj;
     if (b.kind && b.kind !== 'DeleteOptions') throw errors.badRequest(`the object provided is unrecognized (must be of type DeleteOptions)`);
+    checkBodyStructure({ ...b, apiVersion: 'v1', kind: 'DeleteOptions' }, null);
     opts = b as DeleteOptions;
   }
-  const g = query.get('gracePeriodSeconds');
-  if (g !== null) {
-    const n = Number(g);
-    if (!Number.isInteger(n)) throw errors.badRequest(`invalid gracePeriodSeconds: ${g}`);
-    opts.gracePeriodSeconds = n;
-  }
+  const g = int64Param(query, 'gracePeriodSeconds');
+  if (g !== undefined) opts.gracePeriodSeconds = g;
   const p = query.get('propagationPolicy');
   if (p !== null) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
   if (query.getAll('dryRun').length) opts.dryRun = query.getAll('dryRun');

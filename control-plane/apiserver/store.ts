@@ -12,7 +12,7 @@ import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';
 import { clone, deepEqual } from '../../api/values.js';
-import { generateName, newUid, nowRfc3339, specOf } from './object-meta.js';
+import { generateName, gracefulDeletion, newUid, nowRfc3339, specOf } from './object-meta.js';
 
 export type Obj = Record<string, any>;
 
@@ -524,12 +524,10 @@ export class Store {
         if (finalizers.length > 0) m.finalizers = finalizers;
         else delete m.finalizers;
         if (!m.deletionTimestamp) {
-          m.deletionTimestamp = nowRfc3339(new Date(Date.now() + (grace ?? 0) * 1000));
-          m.deletionGracePeriodSeconds = grace ?? 0;
+          Object.assign(m, gracefulDeletion(Date.now(), grace ?? 0));
         } else if (grace !== undefined && grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
           // A shorter grace period may replace a longer one.
-          m.deletionTimestamp = nowRfc3339(new Date(Date.now() + grace * 1000));
-          m.deletionGracePeriodSeconds = grace;
+          Object.assign(m, gracefulDeletion(Date.now(), grace));
         }
         if (grace === 0 && finalizers.length === 0) {
           // fall through to immediate delete

@@ -5,6 +5,8 @@ import type { Obj, Store } from './store.js';
 import type { CacheEvent } from './watch-cache.js';
 import { sendError, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
+import { int64Param } from './query-params.js';
+import { boundedDelayMs } from '../../api/timers.js';
 
 export interface WatchParams {
   namespace: string | undefined;
@@ -46,8 +48,8 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   }
   // Legacy semantics: RV unset or "0" starts with synthetic ADDED events for the current state.
   const initialEvents = sendInitial !== null ? sendInitial === 'true' : fromRev === 0;
-  let timeoutSeconds = Number(q.get('timeoutSeconds') ?? '0');
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+  let timeoutSeconds = int64Param(q, 'timeoutSeconds') ?? 0;
+  if (timeoutSeconds <= 0) {
     timeoutSeconds = p.minRequestTimeoutSeconds * (1 + Math.random());
   }
   const asTable = wantsTable(req);
@@ -132,7 +134,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   lastRev = Math.max(lastRev, store.cache.currentRevision);
   if (sendInitial === 'true') sendBookmark(store.cache.currentRevision, true);
   if (!res.headersSent) write('');
-  timers.push(setTimeout(finish, timeoutSeconds * 1000));
+  timers.push(setTimeout(finish, boundedDelayMs(timeoutSeconds * 1000)));
   if (allowBookmarks) {
     timers.push(
       setInterval(() => {

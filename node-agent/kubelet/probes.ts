@@ -7,6 +7,7 @@
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { boundedDelayMs } from '../../api/timers.js';
 
 type Obj = Record<string, any>;
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -26,11 +27,12 @@ export interface ProbeSettings {
   failureThreshold: number;
 }
 
+/** A probe's timing from its spec; int32 seconds can exceed what a timer holds, so each delay is bounded. */
 export function probeSettings(p: Obj): ProbeSettings {
   return {
-    initialDelayMs: (p.initialDelaySeconds ?? 0) * 1000,
-    periodMs: (p.periodSeconds ?? 10) * 1000,
-    timeoutMs: (p.timeoutSeconds ?? 1) * 1000,
+    initialDelayMs: boundedDelayMs((p.initialDelaySeconds ?? 0) * 1000),
+    periodMs: boundedDelayMs((p.periodSeconds ?? 10) * 1000),
+    timeoutMs: boundedDelayMs((p.timeoutSeconds ?? 1) * 1000),
     successThreshold: p.successThreshold ?? 1,
     failureThreshold: p.failureThreshold ?? 3,
   };

@@ -38,6 +38,10 @@ export function validateTemplateForReplicaSet(template: any, selector: any, fiel
   if (template?.spec?.activeDeadlineSeconds !== undefined && template?.spec?.activeDeadlineSeconds !== null) {
     errs.push(fieldErr.forbidden(child(field, 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in ReplicaSet is not Supported'));
   }
+  // ValidatePodTemplateSpec: a template's pods cannot carry ephemeral containers.
+  if (Array.isArray(template?.spec?.ephemeralContainers) && template.spec.ephemeralContainers.length > 0) {
+    errs.push(fieldErr.forbidden(child(field, 'spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
+  }
   return errs;
 }
 

@@ -379,9 +379,13 @@ export function validatePodSpec(spec: any, field: string): StatusCause[] {
   return errs;
 }
 
+/** ValidatePodCreate: ephemeral containers come only through their subresource, never on create. */
 export function validatePod(pod: any): StatusCause[] {
   const errs = validateObjectMeta(pod?.metadata, true, nameIsDNSSubdomain);
   errs.push(...validatePodSpec(pod?.spec, 'spec'));
+  if (Array.isArray(pod?.spec?.ephemeralContainers) && pod.spec.ephemeralContainers.length > 0) {
+    errs.push(fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  }
   return errs;
 }
 

@@ -114,10 +114,27 @@ describe('pod graceful deletion', () => {
     ['terminated pods go at once', { spec: { nodeName: 'n' }, status: { phase: 'Succeeded' } }, undefined, 0],
     ['bound pods wait terminationGracePeriodSeconds', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 30 } }, undefined, 30],
     ['the request may shorten the grace period', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 30 } }, 0, 0],
+    ['the request may lengthen it too', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 30 } }, 600, 600],
+    ['a negative request counts as 1 s (upstream delete path)', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 30 } }, -5, 1],
+    ['a negative terminationGracePeriodSeconds counts as 1 s', { spec: { nodeName: 'n', terminationGracePeriodSeconds: -1 } }, undefined, 1],
+    ['no terminationGracePeriodSeconds (a legacy object) waits 30 s', { spec: { nodeName: 'n' } }, undefined, 30],
+    ['an absurd stored value is passed on (gracefulDeletion bounds it)', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 1e30 } }, undefined, 1e30],
   ];
   for (const [name, pod, requested, want] of cases) {
     it(name, () => expect(podGracePeriod(pod, requested)).toBe(want));
   }
+
+  it('a bound pod stored with an absurd grace period is marked within RFC 3339 and stays deletable', async () => {
+    const backend = new MemoryBackend();
+    const pods = new Store(podInfo, strategyFor(podInfo), backend, undefined, { gracePeriod: podGracePeriod });
+    const raw = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { nodeName: 'n1', terminationGracePeriodSeconds: 1e30, containers: [] } };
+    await backend.create('/registry/pods/default/p', Buffer.from(JSON.stringify(raw)));
+    const r = await pods.delete('default', 'p');
+    expect(r.deleted).toBe(false);
+    expect(r.obj.metadata.deletionTimestamp).toMatch(/^9999-12-31T23:59:\d\dZ$/);
+    expect(Number.isSafeInteger(r.obj.metadata.deletionGracePeriodSeconds)).toBe(true);
+    expect((await pods.delete('default', 'p', { gracePeriodSeconds: 0 })).deleted).toBe(true);
+  });
 
   it('a bound pod is marked with deletionTimestamp, then removed by a grace-0 delete', async () => {
     const backend = new MemoryBackend();

@@ -5,6 +5,7 @@ import {
   MaxOfRateLimiter,
   WorkQueue,
 } from '../../../api/client/workqueue.js';
+import { MAX_TIMER_MS } from '../../../api/timers.js';
 
 describe('WorkQueue', () => {
   it('collapses duplicates of a waiting key', async () => {
@@ -86,6 +87,18 @@ describe('WorkQueue', () => {
       vi.advanceTimersByTime(10_000);
       expect(q.len()).toBe(1);
       expect(q.pendingDelayed()).toBe(0);
+    });
+
+    it('a delay longer than a timer holds waits the longest a timer holds, not 1 ms', () => {
+      // progressDeadlineSeconds or tolerationSeconds near their int32/int64 limits ask for such delays;
+      // Node fires an overflowing timer after 1 ms, which turned a "wait ~forever" into a hot requeue loop.
+      const q = new WorkQueue();
+      q.addAfter('a', 2 ** 31 * 1000);
+      q.addAfter('b', 2 ** 40);
+      vi.advanceTimersByTime(60_000);
+      expect(q.len()).toBe(0);
+      vi.advanceTimersByTime(MAX_TIMER_MS);
+      expect(q.len()).toBe(2);
     });
 
     it('addAfter with 0 adds at once', () => {

@@ -160,6 +160,14 @@ describe('probes', () => {
     r = recordProbe(r, true, s);
     expect(r.result).toBe(true);
   });
+  it.each([
+    ['the defaults', {}, { initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000 }],
+    ['seconds as milliseconds', { initialDelaySeconds: 5, periodSeconds: 2, timeoutSeconds: 3 }, { initialDelayMs: 5000, periodMs: 2000, timeoutMs: 3000 }],
+    // int32 seconds beyond what a timer holds: bounded, not a timer that fires after 1 ms (a probe every millisecond).
+    ['int32 maxima', { initialDelaySeconds: 2 ** 31 - 1, periodSeconds: 2 ** 31 - 1, timeoutSeconds: 2 ** 31 - 1 }, { initialDelayMs: 2 ** 31 - 1, periodMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 }],
+  ])('timing: %s', (_name, spec, want) => {
+    expect(probeSettings(spec)).toMatchObject(want);
+  });
   it('schedules after the initial delay, then every period', () => {
     expect(nextProbeAt(1000, undefined, s)).toBe(6000);
     expect(nextProbeAt(1000, 6000, s)).toBe(8000);

@@ -39,7 +39,6 @@ describe('checkStructure', () => {
   });
 
   it.each([
-    ['spec.replicas', 2.5, 'integer', 'number'],
     ['spec.paused', 'yes', 'boolean', 'string'],
     ['spec.selector', 'app=web', 'object', 'string'],
     ['spec.template.spec.containers', { name: 'x' }, 'array', 'object'],
@@ -95,16 +94,67 @@ describe('checkStructure', () => {
 
   it('null is accepted for any field (unset)', () => {
     const r = checkStructure('apps/v1', 'Deployment', { metadata: { name: 'x', labels: null }, spec: { replicas: null, template: null } }, { strict: true });
-    expect(r).toEqual({ causes: [], unknownFields: [] });
+    expect(r).toEqual({ causes: [], messages: [], unknownFields: [] });
   });
 
   it('unknown kinds are not checked', () => {
-    expect(checkStructure('example.com/v1', 'Widget', { foo: 1 }, { strict: true })).toEqual({ causes: [], unknownFields: [] });
+    expect(checkStructure('example.com/v1', 'Widget', { foo: 1 }, { strict: true })).toEqual({ causes: [], messages: [], unknownFields: [] });
   });
 
   it('preserve-unknown-fields content (managedFields.fieldsV1) is not checked', () => {
     const r = checkStructure('v1', 'ConfigMap', { metadata: { name: 'c', managedFields: [{ fieldsV1: { 'f:data': { 'f:x': {} } } }] } }, { strict: true });
     expect(r.unknownFields).toEqual([]);
+  });
+});
+
+describe('numbers that do not fit their Go field (upstream JSON decoder wording)', () => {
+  const pod = (spec: Record<string, unknown>): Record<string, unknown> => ({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }], ...spec } });
+  const bad: [string, string, string, Record<string, unknown>, string, string][] = [
+    ['fraction in int32', 'apps/v1', 'Deployment', { spec: { replicas: 2.5 } }, 'spec.replicas', 'json: cannot unmarshal number 2.5 into Go struct field DeploymentSpec.spec.replicas of type int32'],
+    ['2^31 in int32', 'apps/v1', 'Deployment', { spec: { replicas: 2 ** 31 } }, 'spec.replicas', 'json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32'],
+    ['-2^31-1 in int32', 'apps/v1', 'ReplicaSet', { spec: { replicas: -(2 ** 31) - 1 } }, 'spec.replicas', 'json: cannot unmarshal number -2147483649 into Go struct field ReplicaSetSpec.spec.replicas of type int32'],
+    ['1e30 in int64', 'v1', 'Pod', pod({ terminationGracePeriodSeconds: 1e30 }), 'spec.terminationGracePeriodSeconds', 'json: cannot unmarshal number 1e+30 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64'],
+    ['2^63 in int64', 'v1', 'Pod', pod({ activeDeadlineSeconds: 2 ** 63 }), 'spec.activeDeadlineSeconds', 'json: cannot unmarshal number 9223372036854776000 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64'],
+    ['a list item: no index in the Go path', 'v1', 'Pod', { spec: { containers: [{ name: 'c' }, { name: 'd', ports: [{ containerPort: 80 }, { containerPort: 80.5 }] }] } }, 'spec.containers[1].ports[1].containerPort', 'json: cannot unmarshal number 80.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32'],
+    ['an int64 list', 'v1', 'Pod', pod({ securityContext: { supplementalGroups: [1, 1.5] } }), 'spec.securityContext.supplementalGroups[1]', 'json: cannot unmarshal number 1.5 into Go struct field PodSecurityContext.spec.securityContext.supplementalGroups of type int64'],
+    ['IntOrString decodes on its own into int32', 'apps/v1', 'Deployment', { spec: { strategy: { rollingUpdate: { maxSurge: 2 ** 31 } } } }, 'spec.strategy.rollingUpdate.maxSurge', 'json: cannot unmarshal number 2147483648 into Go value of type int32'],
+    ['ObjectMeta', 'v1', 'ConfigMap', { metadata: { name: 'c', generation: 0.5 } }, 'metadata.generation', 'json: cannot unmarshal number 0.5 into Go struct field ObjectMeta.metadata.generation of type int64'],
+    ['a top-level field', 'v1', 'Event', { metadata: { name: 'e' }, count: 1e10 }, 'count', 'json: cannot unmarshal number 10000000000 into Go struct field Event.count of type int32'],
+    ['DeleteOptions', 'v1', 'DeleteOptions', { gracePeriodSeconds: 1e30 }, 'gracePeriodSeconds', 'json: cannot unmarshal number 1e+30 into Go struct field DeleteOptions.gracePeriodSeconds of type int64'],
+    ['Scale', 'autoscaling/v1', 'Scale', { spec: { replicas: 2 ** 31 } }, 'spec.replicas', 'json: cannot unmarshal number 2147483648 into Go struct field ScaleSpec.spec.replicas of type int32'],
+    ['Lease', 'coordination.k8s.io/v1', 'Lease', { spec: { leaseDurationSeconds: 1e10 } }, 'spec.leaseDurationSeconds', 'json: cannot unmarshal number 10000000000 into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32'],
+    ['an overflowed literal in preserve-unknown content', 'v1', 'ConfigMap', { metadata: { name: 'c', managedFields: [{ fieldsV1: { 'f:x': Infinity } }] } }, 'metadata.managedFields[0].fieldsV1.f:x', 'json: cannot unmarshal number +Inf into Go struct field ManagedFieldsEntry.metadata.managedFields.fieldsV1 of type float64'],
+  ];
+  it.each(bad)('%s: %s %s', (_name, apiVersion, kind, obj, field, message) => {
+    const r = checkStructure(apiVersion, kind, obj, { strict: true });
+    expect(r.causes).toEqual([{ reason: 'FieldValueTypeInvalid', field, message }]);
+    expect(r.messages).toEqual([message]);
+  });
+
+  const good: [string, string, string, Record<string, unknown>][] = [
+    ['int32 bounds', 'apps/v1', 'Deployment', { spec: { replicas: 2 ** 31 - 1, minReadySeconds: -(2 ** 31) } }],
+    ['int64 bounds (the largest doubles inside)', 'v1', 'Pod', pod({ activeDeadlineSeconds: 2 ** 63 - 1024, terminationGracePeriodSeconds: -(2 ** 63) })],
+    ['2^31 in an int64 field', 'v1', 'Pod', pod({ terminationGracePeriodSeconds: 2 ** 31 })],
+    ['IntOrString int32 and string', 'apps/v1', 'Deployment', { spec: { strategy: { rollingUpdate: { maxSurge: 2 ** 31 - 1, maxUnavailable: '25%' } } } }],
+    ['a fractional quantity number', 'v1', 'Pod', { spec: { containers: [{ name: 'c', resources: { limits: { cpu: 0.5 } } }] } }],
+  ];
+  it.each(good)('%s fit', (_name, apiVersion, kind, obj) => {
+    expect(checkStructure(apiVersion, kind, obj, { strict: true }).causes).toEqual([]);
+  });
+
+  it('a non-finite quantity number is an invalid quantity', () => {
+    const r = checkStructure('v1', 'Pod', { spec: { containers: [{ name: 'c', resources: { limits: { cpu: Infinity } } }] } }, { strict: true });
+    expect(r.causes).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.containers[0].resources.limits.cpu', message: `Invalid value: "Infinity": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'` },
+    ]);
+  });
+
+  it('the decoder message names schema type errors with their field, numbers with their Go field', () => {
+    const r = checkStructure('apps/v1', 'Deployment', { spec: { replicas: 'x', minReadySeconds: 1.5 } }, { strict: true });
+    expect(r.messages).toEqual([
+      'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+      'json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.minReadySeconds of type int32',
+    ]);
   });
 });
 

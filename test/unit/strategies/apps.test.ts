@@ -193,3 +193,21 @@ describe('replicasets', () => {
     expect(replicasets.fieldSelectors['status.replicas']!({})).toBe('0');
   });
 });
+
+describe('pod templates carry no ephemeral containers (ValidatePodTemplateSpec)', () => {
+  it.each([
+    ['deployments', deployments],
+    ['replicasets', replicasets],
+  ])('%s', (_name, strategy) => {
+    const d = newDeployment();
+    d.kind = strategy === deployments ? 'Deployment' : 'ReplicaSet';
+    d.spec.template.spec.ephemeralContainers = [{ name: 'debug', image: 'busybox', ports: [{ hostPort: 0 }] }];
+    strategy.applyDefaults(d);
+    strategy.prepareForCreate(d);
+    expect(strategy.validate(d).filter((e) => e.field === 'spec.template.spec.ephemeralContainers')).toEqual([
+      { reason: 'FieldValueForbidden', field: 'spec.template.spec.ephemeralContainers', message: 'Forbidden: ephemeral containers not allowed in pod template' },
+    ]);
+    delete d.spec.template.spec.ephemeralContainers;
+    expect(strategy.validate(d)).toEqual([]);
+  });
+});

@@ -371,3 +371,14 @@ describe('pod field selectors', () => {
     });
   });
 });
+
+describe('ephemeral containers on create (ValidatePodCreate)', () => {
+  it.each([
+    ['none', undefined, []],
+    ['an empty list', [], []],
+    ['one', [{ name: 'debug', image: 'busybox' }], [{ reason: 'FieldValueForbidden', field: 'spec.ephemeralContainers', message: 'Forbidden: cannot be set on create' }]],
+  ])('%s', (_name, eph, want) => {
+    const p = created(newPod(eph === undefined ? {} : { ephemeralContainers: eph }));
+    expect(pods.validate(p).filter((e) => e.field === 'spec.ephemeralContainers')).toEqual(want);
+  });
+});
