@@ -101,7 +101,19 @@ export type KubeErrorCode =
   | 'ERR_CONTAINER_CONFIG'
   | 'ERR_VOLUME'
   | 'ERR_IMAGE_PULL'
-  | 'ERR_PROBE';
+  | 'ERR_PROBE'
+  /** A label or node selector that does not parse (labels.Parse, NodeSelectorRequirement). */
+  | 'ERR_INVALID_SELECTOR'
+  /** An IntOrString that is neither an int nor a percentage, or a port name no container has. */
+  | 'ERR_INT_OR_STRING'
+  /** An IPv4 address or CIDR that does not parse, or a subnet outside the cluster CIDR. */
+  | 'ERR_INVALID_CIDR'
+  /** Node IPAM: no node subnet left in the cluster CIDR. */
+  | 'ERR_CIDR_RANGE_FULL'
+  /** iptables-restore input kubelab cannot parse. */
+  | 'ERR_IPTABLES_PARSE'
+  /** A wait given up because its AbortSignal fired (and the signal carried no reason of its own). */
+  | 'ERR_ABORTED';
 
 const CODE_BY_REASON: Record<StatusReason, KubeErrorCode> = {
   BadRequest: 'ERR_BAD_REQUEST',

@@ -6,12 +6,13 @@
  *   port of a pod, as upstream's podutil.FindPort (named ports of containers, then of restartable
  *   init containers, i.e. sidecars; the protocol must match, TCP when unset).
  */
+import { KubeError } from './errors.js';
 
 export type IntOrString = number | string;
 
-export class IntOrStringError extends Error {
+export class IntOrStringError extends KubeError {
   constructor(message: string) {
-    super(message);
+    super('BadRequest', message, { code: 'ERR_INT_OR_STRING' });
     this.name = 'IntOrStringError';
   }
 }

@@ -430,7 +430,13 @@ function lex(s: string): Item[] {
   }
 }
 
-class ParseError extends Error {}
+/** A selector string that does not parse; parseLabelRequirements turns it into a BadRequest. */
+class ParseError extends KubeError {
+  constructor(message: string) {
+    super('BadRequest', message, { code: 'ERR_INVALID_SELECTOR' });
+    this.name = 'ParseError';
+  }
+}
 
 class Parser {
   private position = 0;

@@ -144,7 +144,7 @@ export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 
 export function podsResource(): ResourceInfo {
   const info = findResource('', 'pods');
-  if (!info) throw new Error('pods missing from RESOURCES');
+  if (!info) throw new KubeError('InternalError', 'pods missing from RESOURCES');
   return info;
 }
 
@@ -421,7 +421,7 @@ export class KubeClient implements ApiClient {
         },
       );
       req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new Error(`request timed out after ${this.timeoutMs} ms`));
+        req.destroy(new KubeError('Timeout', `request timed out after ${this.timeoutMs} ms`));
       });
       req.on('error', (e) => reject(unavailable(`${method} ${this.server.origin}${path}: ${e.message}`, e)));
       if (payload) req.write(payload);

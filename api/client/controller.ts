@@ -13,6 +13,7 @@
  * be idempotent, and never mutate cached objects.
  */
 
+import { KubeError } from '../errors.js';
 import type { Informer } from './informer.js';
 import { objectKey } from './informer.js';
 import { consoleLogger, type Logger } from './log.js';
@@ -87,7 +88,7 @@ export abstract class Controller {
 
   /** Run until the signal aborts. Resolves once every worker has stopped. */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.running) throw new Error(`controller ${this.name} is already running`);
+    if (this.running) throw new KubeError('InternalError', `controller ${this.name} is already running`);
     this.running = true;
     try {
       for (const inf of this.informers) inf.start();

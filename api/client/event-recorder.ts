@@ -14,7 +14,7 @@
  * Not modeled: the aggregator that merges >10 similar events with different messages.
  */
 
-import { isKubeError } from '../errors.js';
+import { KubeError, isKubeError } from '../errors.js';
 import { findResource, type ResourceInfo } from '../resources.js';
 import type { ApiClient } from './api-client.js';
 import { consoleLogger, type Logger } from './log.js';
@@ -60,7 +60,7 @@ function rfc3339(ms: number): string {
 
 function eventsResource(): ResourceInfo {
   const info = findResource('', 'events');
-  if (!info) throw new Error('events missing from RESOURCES');
+  if (!info) throw new KubeError('InternalError', 'events missing from RESOURCES');
   return info;
 }
 

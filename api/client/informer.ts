@@ -13,7 +13,7 @@
  * or KUBELAB_FREEZE_CACHE=1), so a mutation throws a TypeError in tests instead of corrupting the cache.
  */
 
-import { isKubeError } from '../errors.js';
+import { KubeError, isKubeError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import type { ApiClient, WatchEvent, WatchHandle } from './api-client.js';
 import { consoleLogger, type Logger } from './log.js';
@@ -96,7 +96,7 @@ export class Store<T> {
 
   /** Add an index (e.g. pods by spec.nodeName). Existing objects are indexed at once. */
   addIndexer(name: string, fn: IndexFunc<T>): void {
-    if (this.indexers.has(name)) throw new Error(`indexer "${name}" already exists`);
+    if (this.indexers.has(name)) throw new KubeError('InternalError', `indexer "${name}" already exists`);
     this.indexers.set(name, fn);
     const idx = new Map<string, Set<string>>();
     this.indices.set(name, idx);
@@ -106,7 +106,7 @@ export class Store<T> {
   /** Objects whose index `name` yields `value`. */
   byIndex(name: string, value: string): T[] {
     const idx = this.indices.get(name);
-    if (!idx) throw new Error(`index "${name}" does not exist`);
+    if (!idx) throw new KubeError('InternalError', `index "${name}" does not exist`);
     const keys = idx.get(value);
     if (!keys) return [];
     const out: T[] = [];
@@ -120,7 +120,7 @@ export class Store<T> {
   /** Keys whose index `name` yields `value`. */
   indexKeys(name: string, value: string): string[] {
     const idx = this.indices.get(name);
-    if (!idx) throw new Error(`index "${name}" does not exist`);
+    if (!idx) throw new KubeError('InternalError', `index "${name}" does not exist`);
     return [...(idx.get(value) ?? [])];
   }
 

@@ -16,7 +16,7 @@
  * Unlike client-go, onStoppedLeading runs only if leadership was actually held.
  */
 
-import { isKubeError } from '../errors.js';
+import { KubeError, isKubeError } from '../errors.js';
 import { findResource, type ResourceInfo } from '../resources.js';
 import type { ApiClient } from './api-client.js';
 import { consoleLogger, type Logger } from './log.js';
@@ -63,7 +63,7 @@ export function microTime(ms: number): string {
 
 function leasesResource(): ResourceInfo {
   const info = findResource('coordination.k8s.io', 'leases');
-  if (!info) throw new Error('leases missing from RESOURCES');
+  if (!info) throw new KubeError('InternalError', 'leases missing from RESOURCES');
   return info;
 }
 
@@ -173,10 +173,10 @@ export class LeaderElector {
     this.namespace = opts.lockNamespace ?? 'kube-system';
     this.log = opts.logger ?? consoleLogger('leader-election');
     this.now = opts.now ?? Date.now;
-    if (this.leaseDurationMs <= this.renewDeadlineMs) throw new Error('leaseDuration must be greater than renewDeadline');
+    if (this.leaseDurationMs <= this.renewDeadlineMs) throw new KubeError('BadRequest', 'leaseDuration must be greater than renewDeadline', { code: 'ERR_CONFIG' });
     if (this.renewDeadlineMs <= JITTER_FACTOR * this.retryPeriodMs)
-      throw new Error('renewDeadline must be greater than retryPeriod*JitterFactor');
-    if (!opts.identity) throw new Error('leader election requires an identity');
+      throw new KubeError('BadRequest', 'renewDeadline must be greater than retryPeriod*JitterFactor', { code: 'ERR_CONFIG' });
+    if (!opts.identity) throw new KubeError('BadRequest', 'leader election requires an identity', { code: 'ERR_CONFIG' });
   }
 
   /** Whether this candidate holds the lease, as last observed. */

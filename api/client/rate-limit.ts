@@ -3,6 +3,7 @@
  * `burst` tokens at most, refilled at `qps` per second. `reserve()` takes a token now or books one in
  * the future and says how long to wait for it, so concurrent callers queue fairly.
  */
+import { KubeError } from '../errors.js';
 
 export class TokenBucket {
   private tokens: number;
@@ -57,16 +58,18 @@ export class TokenBucket {
   }
 }
 
+const aborted = (): KubeError => new KubeError('InternalError', 'aborted', { code: 'ERR_ABORTED' });
+
 /** setTimeout as a promise, abortable. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
+      reject(signal.reason ?? aborted());
       return;
     }
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason ?? new Error('aborted'));
+      reject(signal?.reason ?? aborted());
     };
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -7,6 +7,7 @@
  * validation support (the `fieldValidation` query parameter on PATCH operations) and for
  * strategic-merge-patch metadata in `apply` (`x-kubernetes-patch-*` on properties).
  */
+import { KubeError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { DEF, DEFINITIONS } from '../types/base.js';
 import { KINDS, splitApiVersion } from '../types/registry.js';
@@ -269,7 +270,7 @@ function tagOf(group: string, version: string): string {
 
 function defOf(group: string, version: string, kind: string): string {
   const e = KINDS.find((k) => k.group === group && k.version === version && k.kind === kind);
-  if (!e) throw new Error(`openapi: no schema for ${group}/${version} ${kind}`);
+  if (!e) throw new KubeError('InternalError', `openapi: no schema for ${group}/${version} ${kind}`);
   return e.definition;
 }
 

@@ -5,6 +5,7 @@
  * keys come from Node's crypto.generateKeyPairSync (much faster than forge's pure-JS RSA).
  */
 
+import { KubeError } from '../errors.js';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
@@ -95,7 +96,7 @@ export function createCertificate(o: CertificateOptions): KeyPairPem {
   const altNames: { type: number; value?: string; ip?: string }[] = [];
   for (const d of o.dnsNames ?? []) altNames.push({ type: 2, value: d });
   for (const ip of o.ipAddresses ?? []) {
-    if (!isIP(ip)) throw new Error(`not an IP address: ${ip}`);
+    if (!isIP(ip)) throw new KubeError('BadRequest', `not an IP address: ${ip}`, { code: 'ERR_CONFIG' });
     altNames.push({ type: 7, ip });
   }
   const exts: any[] = [

@@ -11,6 +11,7 @@
  * Also keeps the Services and controllers (ReplicaSet, ReplicationController, StatefulSet)
  * that define a pod's default spreading selector. No I/O; the clock is passed in.
  */
+import { KubeError } from '../../api/errors.js';
 import { NodeInfo, type PodInfo, type Snapshot, newPodInfo, podKey } from './framework.js';
 import type { SchedNode, SchedPod, SchedReplicaSetLike, SchedService } from './types.js';
 
@@ -91,7 +92,7 @@ export class SchedulerCache {
   /** Count `pod` on `nodeName` before the API server knows (upstream AssumePod). */
   assume(pod: SchedPod, nodeName: string): void {
     const key = podKey(pod);
-    if (this.podStates.has(key)) throw new Error(`pod ${key} is in the cache, so can't be assumed`);
+    if (this.podStates.has(key)) throw new KubeError('InternalError', `pod ${key} is in the cache, so can't be assumed`);
     const placed: SchedPod = { ...pod, spec: { ...pod.spec, nodeName } };
     this.place(placed, nodeName);
     this.podStates.set(key, { pod: placed, nodeName, bindingFinished: false });

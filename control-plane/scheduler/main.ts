@@ -1,5 +1,5 @@
 /** `kubelab scheduler`: flags (upstream kube-scheduler names), client, leader election, run. */
-import { formatHelp, parseFlags, str, num, type FlagSpec } from '../../api/cli/flags.js';
+import { FlagError, formatHelp, parseFlags, str, num, type FlagSpec } from '../../api/cli/flags.js';
 import { KubeClient } from '../../api/client/api-client.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { runSchedulerProcess } from './scheduler.js';
@@ -47,9 +47,9 @@ export async function runScheduler(argv: string[]): Promise<void> {
     process.stdout.write(formatHelp('kubelab scheduler', SUMMARY, SCHEDULER_FLAGS));
     return;
   }
-  if (rest.length > 0) throw new Error(`unexpected arguments: ${rest.join(' ')}`);
+  if (rest.length > 0) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
   const kubeconfig = str(v, 'kubeconfig') ?? process.env.KUBECONFIG;
-  if (!kubeconfig && !str(v, 'master')) throw new Error('--kubeconfig (or --master) is required');
+  if (!kubeconfig && !str(v, 'master')) throw new FlagError('--kubeconfig (or --master) is required');
   const log = consoleLogger('scheduler', num(v, 'v') >= 2 ? 'info' : undefined);
   const overrides = { qps: num(v, 'kube-api-qps'), burst: num(v, 'kube-api-burst'), userAgent: 'kube-scheduler/v1.32.0 (kubelab)', logger: log };
   const client = kubeconfig

@@ -15,7 +15,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { isKubeError } from '../../api/errors.js';
+import { KubeError, isKubeError } from '../../api/errors.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { ApiClient } from '../../api/client/api-client.js';
 import { EventRecorder } from '../../api/client/event-recorder.js';
@@ -97,7 +97,7 @@ function rfc3339(ms: number): string {
 
 function podsResource(): ResourceInfo {
   const info = findResource('', 'pods');
-  if (!info) throw new Error('pods missing from RESOURCES');
+  if (!info) throw new KubeError('InternalError', 'pods missing from RESOURCES');
   return info;
 }
 
@@ -367,7 +367,7 @@ export class Scheduler {
 
   /** The loop: pop, schedule, repeat, until the signal aborts. Periodic queue flushes and cache cleanup run meanwhile. */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.running) throw new Error('scheduler already running');
+    if (this.running) throw new KubeError('InternalError', 'scheduler already running');
     this.running = true;
     const every = (ms: number, f: () => void) => {
       const t = setInterval(f, ms);
@@ -469,7 +469,7 @@ export async function runSchedulerProcess(opts: RunOptions, signal: AbortSignal)
     });
     await elector.run(signal);
     await sched.flushBinds();
-    if (lost) throw new Error('leaderelection lost');
+    if (lost) throw new KubeError('InternalError', 'leaderelection lost');
   } finally {
     await sched.stop();
   }

@@ -4,12 +4,15 @@
  * - v1.NodeSelector terms (adds Gt/Lt and matchFields on metadata.name), ORed terms of ANDed requirements.
  * Compiled once per pod per cycle, then matched against many nodes/pods.
  */
+import { KubeError } from '../../api/errors.js';
 import type {
   SchedLabelSelector,
   SchedNode,
   SchedNodeSelectorRequirement,
   SchedNodeSelectorTerm,
 } from './types.js';
+
+const invalidSelector = (message: string): KubeError => new KubeError('BadRequest', message, { code: 'ERR_INVALID_SELECTOR' });
 
 export type Labels = Record<string, string> | undefined;
 
@@ -68,7 +71,7 @@ export function labelSelectorAsSelector(ls: SchedLabelSelector | null | undefine
     switch (e.operator) {
       case 'In':
       case 'NotIn':
-        if (!e.values || e.values.length === 0) throw new Error(`values: Required value: for 'in', 'notin' operators, values set can't be empty`);
+        if (!e.values || e.values.length === 0) throw invalidSelector(`values: Required value: for 'in', 'notin' operators, values set can't be empty`);
         reqs.push({ key: e.key, op: e.operator, values: [...e.values] });
         break;
       case 'Exists':
@@ -76,7 +79,7 @@ export function labelSelectorAsSelector(ls: SchedLabelSelector | null | undefine
         reqs.push({ key: e.key, op: e.operator, values: [] });
         break;
       default:
-        throw new Error(`"${e.operator}" is not a valid label selector operator`);
+        throw invalidSelector(`"${e.operator}" is not a valid label selector operator`);
     }
   }
   return { requirements: reqs, nothing: false };
@@ -107,18 +110,18 @@ function compileNodeReq(r: SchedNodeSelectorRequirement): Requirement {
   switch (r.operator) {
     case 'In':
     case 'NotIn':
-      if (values.length === 0) throw new Error(`values set can't be empty for ${r.operator}`);
+      if (values.length === 0) throw invalidSelector(`values set can't be empty for ${r.operator}`);
       return { key: r.key, op: r.operator, values: [...values] };
     case 'Exists':
     case 'DoesNotExist':
-      if (values.length > 0) throw new Error(`values set must be empty for ${r.operator}`);
+      if (values.length > 0) throw invalidSelector(`values set must be empty for ${r.operator}`);
       return { key: r.key, op: r.operator, values: [] };
     case 'Gt':
     case 'Lt':
-      if (values.length !== 1 || !/^-?\d+$/.test(values[0]!)) throw new Error(`for 'Gt', 'Lt' operators, exactly one integer value is required`);
+      if (values.length !== 1 || !/^-?\d+$/.test(values[0]!)) throw invalidSelector(`for 'Gt', 'Lt' operators, exactly one integer value is required`);
       return { key: r.key, op: r.operator, values: [...values] };
     default:
-      throw new Error(`"${r.operator}" is not a valid node selector operator`);
+      throw invalidSelector(`"${r.operator}" is not a valid node selector operator`);
   }
 }
 
@@ -127,7 +130,7 @@ function compileFieldReq(r: SchedNodeSelectorRequirement): Requirement {
   if ((r.operator === 'In' || r.operator === 'NotIn') && values.length === 1) {
     return { key: r.key, op: r.operator, values: [values[0]!] };
   }
-  throw new Error(`invalid field selector requirement ${r.key} ${r.operator} ${JSON.stringify(values)}`);
+  throw invalidSelector(`invalid field selector requirement ${r.key} ${r.operator} ${JSON.stringify(values)}`);
 }
 
 /** Compile a term; null if it is empty (matches nothing) or invalid (ignored, as upstream's lazy errors). */

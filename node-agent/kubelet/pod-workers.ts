@@ -1,13 +1,15 @@
 /**
  * The pod workers: THE controller skeleton over an informer of the pods bound to this node
- * (`spec.nodeName=<node>`). sync(key) re-reads the pod and drives the runtime toward it:
+ * (`spec.nodeName=<node>`), and the executor of the pod decisions. sync(key) re-reads the pod, asks
+ * pod-plan.ts what to do and does it, through the runtime, the pod network, the API and the recorder:
  *
  *   pod gone ............ kill its containers, CNI DEL, remove its files
  *   deletionTimestamp ... SIGTERM, grace period, SIGKILL; then DELETE the pod (grace 0, uid precondition)
  *   otherwise ........... netns + CNI ADD -> volumes -> computePodActions -> pull / create / start / kill
  *                         -> probes -> computePodStatus -> PATCH pods/status when it changed
  *
- * Decisions are pure (pod-sync.ts, pod-status.ts, env.ts, volumes.ts); this file does the I/O.
+ * Every decision is pure (pod-plan.ts, pod-sync.ts, pod-status.ts, env.ts, volumes.ts), taken from what
+ * was observed just before it; this file holds the I/O and the kubelet's memory (back-offs, what it wrote).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +19,17 @@ import type { EventRecorder } from '../../api/client/event-recorder.js';
 import type { Informer } from '../../api/client/informer.js';
 import type { Logger } from '../../api/client/log.js';
 import { KubeError } from '../../api/errors.js';
-import { milliValue, value as quantityValue } from '../../api/quantity.js';
 import { findResource } from '../../api/resources.js';
-import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.js';
 import type { PodNetwork } from '../network/cni.js';
-import { LABELS, type ContainerRuntime, type ContainerSpec, type ContainerStatus, type PullOptions } from '../runtime/runtime.js';
+import { LABELS, type ContainerRuntime, type ContainerStatus, type PullOptions } from '../runtime/runtime.js';
 import { Backoff } from './backoff.js';
 import { buildEnv, ConfigError, type EnvSources } from './env.js';
-import { computePodActions, groupByName, type PodAction, type Waiting } from './pod-sync.js';
+import {
+  configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite, hostsFile,
+  mountFailed, planKill, planProbes, planTermination, planTerminalStop, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
+  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects,
+} from './pod-plan.js';
+import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
 import { computePodStatus, rfc3339 } from './pod-status.js';
 import { ProbeManager } from './probes.js';
 import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
@@ -59,31 +64,12 @@ export interface PodWorkersOptions {
   resyncSpreadMs?: number;
 }
 
-/** After a failed pull, the next sync (which reports ImagePullBackOff while the back-off runs). */
-const PULL_ERROR_RESYNC_MS = 1000;
-
-/** Default imagePullPolicy: Always for `:latest` or no tag, else IfNotPresent. */
-export function defaultPullPolicy(image: string): string {
-  if (image.includes('@')) return 'IfNotPresent';
-  const last = image.split('/').pop()!;
-  const tag = last.includes(':') ? last.split(':').pop() : undefined;
-  return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
-}
-
-/** cgroup settings from a container's resources (upstream's milliCPUToShares / quota). */
-export function runtimeResources(c: Obj): ContainerSpec['resources'] {
-  const req = c.resources?.requests ?? {};
-  const lim = c.resources?.limits ?? {};
-  const cpuReq = req.cpu ?? lim.cpu;
-  const out: NonNullable<ContainerSpec['resources']> = {};
-  if (cpuReq) out.cpuShares = Math.max(2, Math.floor((milliValue(String(cpuReq)) * 1024) / 1000));
-  else out.cpuShares = 2;
-  if (lim.cpu) {
-    out.cpuPeriod = 100_000;
-    out.cpuQuota = Math.max(1000, Math.floor((milliValue(String(lim.cpu)) * 100_000) / 1000));
-  }
-  if (lim.memory) out.memoryLimitBytes = quantityValue(String(lim.memory));
-  return out;
+/** What one sync of a running pod gathers for its status write: waiting reasons and the earliest resync. */
+interface SyncState {
+  key: string;
+  pod: Obj;
+  waiting: Record<string, Waiting>;
+  requeueMs: number | undefined;
 }
 
 export class PodWorkers extends Controller {
@@ -150,21 +136,38 @@ export class PodWorkers extends Controller {
 
   protected async sync(key: string): Promise<void> {
     const pod = this.o.pods.store.get(key);
-    const oldUid = this.known.get(key);
-    if (oldUid && (!pod || pod.metadata.uid !== oldUid)) {
-      await this.killPod(oldUid, 2);
+    const decision = decidePodWork({ pod, knownUid: this.known.get(key), terminating: (uid) => this.terminating.has(uid) });
+    if (decision.cleanup) {
+      await this.killPod(decision.cleanup.uid, decision.cleanup.gracePeriodSeconds);
       this.known.delete(key);
     }
     if (!pod) return;
     this.known.set(key, pod.metadata.uid);
-    if (pod.metadata.deletionTimestamp) return this.terminatePod(pod);
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      // Terminal: nothing restarts; make sure nothing runs.
-      const cs = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: pod.metadata.uid } });
-      for (const c of cs) if (c.state === 'running') await this.o.runtime.stopContainer(c.id, pod.spec.terminationGracePeriodSeconds ?? 30);
-      return;
+    switch (decision.work) {
+      case 'none':
+        return;
+      case 'terminate':
+        return this.terminatePod(pod);
+      case 'stop-terminal': {
+        const plan = planTerminalStop(pod, await this.listPodContainers(pod.metadata.uid));
+        for (const id of plan.ids) await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
+        return;
+      }
+      case 'run':
+        return this.syncPod(key, pod);
     }
-    await this.syncPod(key, pod);
+  }
+
+  private listPodContainers(uid: string): Promise<ContainerStatus[]> {
+    return this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+  }
+
+  /** Record what a decision asks for besides runtime calls: events, a container's waiting reason, a resync, back-off. */
+  private record(st: SyncState, container: string | undefined, backoffKey: string | undefined, e: Effects): void {
+    for (const ev of e.events) this.o.recorder.event(ev.ref, ev.type, ev.reason, ev.message);
+    if (e.waiting && container !== undefined) st.waiting[container] = e.waiting;
+    if (e.requeueAfterMs !== undefined) st.requeueMs = Math.min(st.requeueMs ?? Infinity, e.requeueAfterMs);
+    if (e.recordCrashBackoff && backoffKey !== undefined) this.crashBackoff.next(backoffKey, this.now());
   }
 
   /** ConfigMaps and Secrets the pod names, read from the API (missing ones are absent). */
@@ -189,156 +192,84 @@ export class PodWorkers extends Controller {
   private async syncPod(key: string, pod: Obj): Promise<void> {
     const uid: string = pod.metadata.uid;
     const now = this.now();
-    const waiting: Record<string, Waiting> = {};
+    const st: SyncState = { key, pod, waiting: {}, requeueMs: undefined };
     let podIP: string | undefined;
     let sandboxReady = false;
     const startTime: string = pod.status?.startTime ?? rfc3339(now);
-    let requeueMs: number | undefined;
-    const requeue = (ms: number) => (requeueMs = Math.min(requeueMs ?? Infinity, ms));
 
     const finish = async (containers: ContainerStatus[], initFailed: boolean) => {
-      this.waiting.set(uid, waiting);
-      await this.writeStatus(pod, containers, initFailed, { podIP, sandboxReady, startTime, waiting });
-      if (requeueMs !== undefined) this.enqueueAfter(key, requeueMs);
+      this.waiting.set(uid, st.waiting);
+      await this.writeStatus(pod, containers, initFailed, { podIP, sandboxReady, startTime, waiting: st.waiting });
+      if (st.requeueMs !== undefined) this.enqueueAfter(key, st.requeueMs);
     };
 
-    // 1. the pod's network
+    // 1. the pod's network (CNI ADD is idempotent: an existing sandbox gives its recorded result)
     try {
       podIP = (await this.o.cni.setUp(uid, this.o.podCIDR())).ip;
       sandboxReady = true;
     } catch (e) {
-      this.o.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
-      requeue(2000);
+      this.record(st, undefined, undefined, sandboxFailed(pod, (e as Error).message));
       return finish([], false);
     }
 
     // 2. volumes and the sources of env / volumes
     const sources = await this.loadSources(pod);
-    const ctx = { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName };
     let plans: VolumePlan[];
     try {
-      plans = planVolumes(pod, this.podDir(uid), sources, ctx);
+      plans = planVolumes(pod, this.podDir(uid), sources, { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
       applyVolumes(plans);
-      this.writeHosts(pod, podIP);
+      mkdirSync(this.podDir(uid), { recursive: true });
+      writeFileSync(join(this.podDir(uid), 'etc-hosts'), hostsFile(pod, podIP));
     } catch (e) {
       if (!(e instanceof VolumeError)) throw e;
-      this.o.recorder.event(pod, 'Warning', 'FailedMount', e.message);
-      requeue(2000);
-      const existing = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
-      return finish(existing, false);
+      this.record(st, undefined, undefined, mountFailed(pod, e.message));
+      return finish(await this.listPodContainers(uid), false);
     }
 
     // 3. containers
-    let containers = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+    let containers = await this.listPodContainers(uid);
     for (const c of containers) this.idToKey.set(c.id, key);
     const decision = computePodActions(pod, containers, {
       now,
       backoff: this.crashBackoff,
       livenessFailed: (_n, id) => this.probes.verdict(id, 'liveness') === false,
     });
-    Object.assign(waiting, decision.waiting);
-    if (decision.requeueAfterMs !== undefined) requeue(decision.requeueAfterMs);
+    Object.assign(st.waiting, decision.waiting);
+    if (decision.requeueAfterMs !== undefined) this.record(st, undefined, undefined, { events: [], requeueAfterMs: decision.requeueAfterMs });
     for (const a of decision.actions) {
-      const ok = await this.apply(key, pod, a, { waiting, sources, plans, podIP, requeue });
+      const ok = await this.perform(st, a, { sources, plans, podIP });
       if (!ok && a.type === 'start' && a.init) break;
     }
-    if (decision.actions.length) containers = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+    if (decision.actions.length) containers = await this.listPodContainers(uid);
 
     // 4. probes for running containers
-    const specs = new Map<string, Obj>([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Obj) => [c.name, c]));
-    const prevStatuses = new Map<string, Obj>(((pod.status?.containerStatuses ?? []) as Obj[]).map((s) => [s.containerID, s]));
-    for (const [name, list] of groupByName(containers)) {
-      const latest = list[0]!;
-      this.idToKey.set(latest.id, key);
-      const spec = specs.get(name);
-      if (latest.state === 'running' && spec && (pod.spec.containers as Obj[]).includes(spec)) {
-        const prev = prevStatuses.get(`${this.o.runtimeName}://${latest.id}`);
-        this.probes.ensure(key, spec, latest.id, (latest.startedAt ?? latest.createdAt).getTime(), podIP, prev ? { ready: prev.ready === true, started: prev.started !== false } : undefined);
-      }
-      for (const old of list) if (old.state !== 'running') this.probes.stopContainer(old.id);
+    const probes = planProbes(pod, containers, this.o.runtimeName);
+    for (const id of probes.track) this.idToKey.set(id, key);
+    for (const p of probes.steps) {
+      if (p.type === 'ensure') this.probes.ensure(key, p.container, p.id, p.startedAt, podIP, p.seed);
+      else this.probes.stopContainer(p.id);
     }
     return finish(containers, decision.initFailed);
   }
 
-  private writeHosts(pod: Obj, podIP: string | undefined): void {
-    const dir = this.podDir(pod.metadata.uid);
-    mkdirSync(dir, { recursive: true });
-    const hostname = pod.spec.hostname ?? pod.metadata.name;
-    writeFileSync(join(dir, 'etc-hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP ? `${podIP}\t${hostname}\n` : ''}`);
-  }
-
-  private async ensureImage(pod: Obj, c: Obj, waiting: Record<string, Waiting>, requeue: (ms: number) => void): Promise<boolean> {
-    const image: string = c.image;
-    const policy: string = c.imagePullPolicy ?? defaultPullPolicy(image);
-    const ref = podRef(pod, c.name);
-    const present = await this.o.runtime.imageStatus(image).catch(() => undefined);
-    if (present && !this.imageRefs[image]) this.imageRefs[image] = present.repoDigests[0] ?? present.imageId;
-    if (policy === 'Never' && !present) {
-      const message = `Container image "${image}" is not present with pull policy of Never`;
-      waiting[c.name] = { reason: 'ErrImageNeverPull', message };
-      this.o.recorder.event(ref, 'Warning', 'ErrImageNeverPull', message);
-      return false;
-    }
-    if (present && policy !== 'Always') {
-      this.o.recorder.event(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
-      return true;
-    }
-    const bkey = `${pod.metadata.uid}/${image}`;
-    const now = this.now();
-    const failedAt = this.pullFailedAt.get(bkey);
-    if (failedAt !== undefined && this.pullBackoff.isInBackOffSince(bkey, failedAt, now)) {
-      waiting[c.name] = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
-      this.o.recorder.event(ref, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
-      requeue(Math.max(200, this.pullBackoff.remaining(bkey, failedAt, now)));
-      return false;
-    }
-    this.o.recorder.event(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
-    const t0 = Date.now();
-    try {
-      const r = await this.o.runtime.pullImage(image, this.o.pull);
-      this.imageRefs[image] = r.imageRef;
-      this.pullFailedAt.delete(bkey);
-      const secs = ((Date.now() - t0) / 1000).toFixed(3);
-      const size = (await this.o.runtime.imageStatus(image).catch(() => undefined))?.size ?? 0;
-      this.o.recorder.event(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting). Image size: ${size} bytes.`);
-      return true;
-    } catch (e) {
-      const msg = (e as Error).message;
-      // The window starts when the pull failed (a slow failing pull must not eat it), and the next
-      // sync comes well inside it, so the status goes ErrImagePull -> ImagePullBackOff as upstream's does.
-      const failed = this.now();
-      const delay = this.pullBackoff.next(bkey, failed);
-      this.pullFailedAt.set(bkey, failed);
-      this.o.recorder.event(ref, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
-      this.o.recorder.event(ref, 'Warning', 'Failed', 'Error: ErrImagePull');
-      waiting[c.name] = { reason: 'ErrImagePull', message: msg };
-      requeue(Math.min(PULL_ERROR_RESYNC_MS, delay));
-      return false;
-    }
-  }
-
-  private async apply(
-    key: string,
-    pod: Obj,
-    a: PodAction,
-    x: { waiting: Record<string, Waiting>; sources: EnvSources; plans: VolumePlan[]; podIP?: string; requeue: (ms: number) => void },
-  ): Promise<boolean> {
+  /** One container action of computePodActions; false when a start did not happen (an init container then blocks the rest). */
+  private async perform(st: SyncState, a: PodAction, x: { sources: EnvSources; plans: VolumePlan[]; podIP?: string }): Promise<boolean> {
     const rt = this.o.runtime;
+    const pod = st.pod;
     if (a.type === 'remove') {
       await rt.removeContainer(a.id);
       this.idToKey.delete(a.id);
       return true;
     }
     if (a.type === 'kill') {
-      this.o.recorder.event(podRef(pod, a.name), 'Normal', 'Killing', a.message);
+      const kill = planKill(pod, a);
+      this.record(st, a.name, undefined, kill.effects);
       this.probes.stopContainer(a.id);
-      await rt.stopContainer(a.id, pod.spec.terminationGracePeriodSeconds ?? 30);
-      x.requeue(100);
+      await rt.stopContainer(a.id, kill.gracePeriodSeconds);
       return true;
     }
     const c = a.container;
-    const ref = podRef(pod, c.name);
-    if (!(await this.ensureImage(pod, c, x.waiting, x.requeue))) return false;
+    if (!(await this.ensureImage(st, c))) return false;
     let env: { name: string; value: string }[];
     let mounts;
     try {
@@ -346,61 +277,57 @@ export class PodWorkers extends Controller {
       mounts = containerMounts(c, x.plans, realpathOfExisting);
     } catch (e) {
       if (!(e instanceof ConfigError) && !(e instanceof VolumeError)) throw e;
-      x.waiting[c.name] = { reason: 'CreateContainerConfigError', message: e.message };
-      this.o.recorder.event(ref, 'Warning', 'Failed', `Error: ${e.message}`);
-      x.requeue(2000);
+      this.record(st, c.name, a.backoffKey, configFailed(pod, c, e.message));
       return false;
     }
-    const ns: string = pod.metadata.namespace;
-    const uid: string = pod.metadata.uid;
-    const hasHosts = mounts.some((m) => m.containerPath === '/etc/hosts');
-    const logDir = join(this.o.podLogsDir, `${ns}_${pod.metadata.name}_${uid}`, c.name);
+    const logDir = containerLogDir(this.o.podLogsDir, pod, c);
     mkdirSync(logDir, { recursive: true });
-    const sc: Obj = { ...(pod.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
-    const spec: ContainerSpec = {
-      name: `k8s_${c.name}_${pod.metadata.name}_${ns}_${uid}_${a.restartCount}`,
-      labels: {
-        [LABELS.podUid]: uid,
-        [LABELS.podName]: pod.metadata.name,
-        [LABELS.podNamespace]: ns,
-        [LABELS.containerName]: c.name,
-        [LABELS.restartCount]: String(a.restartCount),
-      },
-      image: c.image,
-      ...(c.command?.length ? { command: c.command } : {}),
-      ...(c.args?.length ? { args: c.args } : {}),
-      env,
-      ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-      ...(sc.runAsUser !== undefined ? { user: { uid: sc.runAsUser, ...(sc.runAsGroup !== undefined ? { gid: sc.runAsGroup } : {}) } } : {}),
-      hostname: pod.spec.hostname ?? pod.metadata.name,
-      netnsPath: this.o.cni.netnsPath(uid),
-      mounts: [...mounts, ...(hasHosts ? [] : [{ hostPath: join(this.podDir(uid), 'etc-hosts'), containerPath: '/etc/hosts' }])],
-      resources: runtimeResources(c),
-      logPath: join(logDir, `${a.restartCount}.log`),
-      ...(c.tty ? { tty: true } : {}),
-      ...(c.stdin ? { stdin: true } : {}),
-    };
-    if (a.restartCount > 0) this.crashBackoff.next(a.backoffKey, this.now());
+    const spec = containerSpec({ pod, start: a, env, mounts, netnsPath: this.o.cni.netnsPath(pod.metadata.uid), podDir: this.podDir(pod.metadata.uid), logDir });
+    this.record(st, c.name, a.backoffKey, startAttempt(a));
     let id: string;
     try {
       id = await rt.createContainer(spec);
     } catch (e) {
-      const msg = (e as Error).message;
-      x.waiting[c.name] = { reason: 'CreateContainerError', message: msg };
-      this.o.recorder.event(ref, 'Warning', 'Failed', `Error: ${msg}`);
-      x.requeue(2000);
+      this.record(st, c.name, a.backoffKey, createFailed(pod, c, (e as Error).message));
       return false;
     }
-    this.idToKey.set(id, key);
-    this.o.recorder.event(ref, 'Normal', 'Created', `Created container ${c.name}`);
+    this.idToKey.set(id, st.key);
+    this.record(st, c.name, a.backoffKey, created(pod, c));
     try {
       await rt.startContainer(id);
-      this.o.recorder.event(ref, 'Normal', 'Started', `Started container ${c.name}`);
+      this.record(st, c.name, a.backoffKey, started(pod, c));
       return true;
     } catch (e) {
-      this.o.recorder.event(ref, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
-      if (a.restartCount === 0) this.crashBackoff.next(a.backoffKey, this.now());
-      x.requeue(200);
+      this.record(st, c.name, a.backoffKey, startFailed(pod, a, (e as Error).message));
+      return false;
+    }
+  }
+
+  /** The image of a container about to start: present, pulled now, or a reason to wait. */
+  private async ensureImage(st: SyncState, c: Obj): Promise<boolean> {
+    const image: string = c.image;
+    const pod = st.pod;
+    const present = await this.o.runtime.imageStatus(image).catch(() => undefined);
+    if (present && !this.imageRefs[image]) this.imageRefs[image] = present.repoDigests[0] ?? present.imageId;
+    const bkey = pullBackoffKey(pod, image);
+    const decision = decideImage({ pod, container: c, present: !!present, pullFailedAt: this.pullFailedAt.get(bkey), pullBackoff: this.pullBackoff, now: this.now() });
+    this.record(st, c.name, undefined, decision.effects);
+    if (decision.next !== 'pull') return decision.next === 'use';
+    const t0 = Date.now();
+    try {
+      const r = await this.o.runtime.pullImage(image, this.o.pull);
+      this.imageRefs[image] = r.imageRef;
+      this.pullFailedAt.delete(bkey);
+      const secs = ((Date.now() - t0) / 1000).toFixed(3);
+      const size = (await this.o.runtime.imageStatus(image).catch(() => undefined))?.size ?? 0;
+      this.record(st, c.name, undefined, pulled(pod, c, secs, size));
+      return true;
+    } catch (e) {
+      // The back-off window starts when the pull failed (a slow failing pull must not eat it).
+      const failed = this.now();
+      const delay = this.pullBackoff.next(bkey, failed);
+      this.pullFailedAt.set(bkey, failed);
+      this.record(st, c.name, undefined, pullFailed(pod, c, (e as Error).message, delay));
       return false;
     }
   }
@@ -419,11 +346,9 @@ export class PodWorkers extends Controller {
       imageRefs: this.imageRefs,
       ...(s.terminating ? { terminating: true } : {}),
     });
-    const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
-    // Skip the write when this kubelet wrote the same status and the API still shows it (someone
-    // else, e.g. the node lifecycle controller marking pods not Ready, may have changed it).
-    if (this.lastStatus.get(pod.metadata.uid) === text && statusEssentials(pod.status) === statusEssentials(status)) return;
     const uid: string = pod.metadata.uid;
+    const { write, text } = decideStatusWrite(pod.status, status, this.lastStatus.get(uid));
+    if (!write) return;
     const before = this.writtenStatus.get(uid);
     this.writtenStatus.set(uid, statusEssentials(status));
     try {
@@ -440,22 +365,17 @@ export class PodWorkers extends Controller {
   /** Graceful termination of a pod being deleted, then the final DELETE (grace 0, uid precondition). */
   private async terminatePod(pod: Obj): Promise<void> {
     const uid: string = pod.metadata.uid;
-    if (this.terminating.has(uid)) return;
     this.terminating.add(uid);
     try {
-      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-      const containers = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+      const plan = planTermination(pod, await this.listPodContainers(uid));
       await Promise.all(
-        containers
-          .filter((c) => c.state === 'running')
-          .map(async (c) => {
-            const name = c.labels[LABELS.containerName] ?? c.name;
-            this.o.recorder.event(podRef(pod, name), 'Normal', 'Killing', `Stopping container ${name}`);
-            this.probes.stopContainer(c.id);
-            await this.o.runtime.stopContainer(c.id, grace);
-          }),
+        plan.stops.map(async ({ id, event }) => {
+          this.o.recorder.event(event.ref, event.type, event.reason, event.message);
+          this.probes.stopContainer(id);
+          await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
+        }),
       );
-      const after = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+      const after = await this.listPodContainers(uid);
       await this.writeStatus(pod, after, false, {
         ...(this.o.cni.recorded(uid) ? { podIP: this.o.cni.recorded(uid)!.ip } : {}),
         sandboxReady: false,
@@ -465,7 +385,7 @@ export class PodWorkers extends Controller {
       }).catch(() => undefined);
       await this.cleanupPod(uid);
       try {
-        await this.o.client.delete(PODS(), pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid } });
+        await this.o.client.delete(PODS(), pod.metadata.namespace, pod.metadata.name, plan.delete);
       } catch (e) {
         if (!(e instanceof KubeError) || (e.reason !== 'NotFound' && e.reason !== 'Conflict')) throw e;
       }
@@ -476,13 +396,13 @@ export class PodWorkers extends Controller {
 
   /** Stop and remove a pod's containers, tear its network down, drop its files. */
   async killPod(uid: string, grace: number): Promise<void> {
-    const containers = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
-    await Promise.all(containers.filter((c) => c.state === 'running').map((c) => this.o.runtime.stopContainer(c.id, grace)));
+    const containers = await this.listPodContainers(uid);
+    await Promise.all(runningIds(containers).map((id) => this.o.runtime.stopContainer(id, grace)));
     await this.cleanupPod(uid);
   }
 
   private async cleanupPod(uid: string): Promise<void> {
-    const containers = await this.o.runtime.listContainers({ labels: { [LABELS.podUid]: uid } });
+    const containers = await this.listPodContainers(uid);
     for (const c of containers) {
       this.probes.stopContainer(c.id);
       await this.o.runtime.removeContainer(c.id);
@@ -521,44 +441,4 @@ export class PodWorkers extends Controller {
     }
     return orphans.size;
   }
-}
-
-/**
- * Does a pod update need a sync? An informer resync (same object) does; so does any change outside
- * the status (spec, labels, annotations, deletion); a status change does only when it is not the
- * status this kubelet wrote itself (`written`, as statusEssentials), e.g. the node lifecycle
- * controller marking the pod not Ready.
- */
-export function podUpdateNeedsSync(oldPod: Obj, newPod: Obj, written: string | undefined): boolean {
-  if (oldPod === newPod) return true;
-  const rest = (p: Obj) => {
-    const { resourceVersion: _rv, managedFields: _mf, ...meta } = (p.metadata ?? {}) as Obj;
-    return JSON.stringify({ meta, spec: p.spec });
-  };
-  if (rest(oldPod) !== rest(newPod)) return true;
-  return statusEssentials(newPod.status) !== written;
-}
-
-/** What must agree between the API's pod status and the kubelet's (pure): phase, IP, condition statuses, container IDs / readiness / states. */
-export function statusEssentials(s: Obj | undefined): string {
-  if (!s) return '';
-  const conds = ((s.conditions ?? []) as Obj[]).map((c) => `${c.type}=${c.status}`).sort().join(',');
-  const cs = ((s.containerStatuses ?? []) as Obj[]).map((c) => `${c.name}:${c.containerID ?? ''}:${c.ready}:${c.restartCount}:${Object.keys(c.state ?? {})[0] ?? ''}:${c.state?.waiting?.reason ?? ''}`).join(',');
-  return `${s.phase}|${s.podIP ?? ''}|${conds}|${cs}`;
-}
-
-/** ConfigMaps and Secrets a pod names in env, envFrom and volumes (pure). */
-export function referencedSources(pod: Obj): { cms: Set<string>; secrets: Set<string> } {
-  return { cms: podConfigMapNames(pod), secrets: podContainerSecretNames(pod) };
-}
-
-/** The involved object of a container's events (fieldPath spec.containers{name}). */
-export function podRef(pod: Obj, container?: string): Obj {
-  const isInit = container && ((pod.spec.initContainers ?? []) as Obj[]).some((c) => c.name === container);
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
-    ...(container ? { fieldPath: `spec.${isInit ? 'initContainers' : 'containers'}{${container}}` } : {}),
-  };
 }

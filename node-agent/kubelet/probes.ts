@@ -4,6 +4,7 @@
  * (httpGet: 200..399, tcpSocket: connect, exec: exit 0) and `ProbeManager` runs a timer per
  * (container id, probe kind) and tells the kubelet when a verdict changes.
  */
+import { KubeError } from '../../api/errors.js';
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -96,7 +97,7 @@ export async function runProbe(probe: Obj, t: ProbeTarget, runtime: ContainerRun
         const code = res.statusCode ?? 0;
         resolve({ ok: code >= 200 && code < 400, message: `HTTP probe failed with statuscode: ${code}` });
       });
-      req.on('timeout', () => req.destroy(new Error(`Get "http://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+      req.on('timeout', () => req.destroy(new KubeError('Timeout', `Get "http://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, { code: 'ERR_PROBE' })));
       req.on('error', (e) => resolve({ ok: false, message: e.message.startsWith('Get ') ? e.message : `Get "http://${host}:${port}${path}": ${e.message}` }));
       req.end();
     });

@@ -3,6 +3,7 @@
  * node's network namespace (what Kubernetes the Hard Way does by hand). `diffRoutes` is pure; the
  * RouteManager reads `ip -j route` and applies the difference with `ip route replace / del`.
  */
+import { KubeError } from '../../api/errors.js';
 import { execFile } from 'node:child_process';
 
 export interface PodRoute {
@@ -57,7 +58,7 @@ export function diffRoutes(current: PodRoute[], desired: PodRoute[], clusterCIDR
 
 function ip(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ip', args, { encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve(stdout)));
+    execFile('ip', args, { encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new KubeError('InternalError', `ip ${args.join(' ')}: ${stderr.trim() || err.message}`, { code: 'ERR_NETWORK' })) : resolve(stdout)));
   });
 }
 

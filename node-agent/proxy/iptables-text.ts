@@ -2,6 +2,7 @@
  * Reading iptables-restore / iptables-save text: tokenizing rules (with upstream's quoting),
  * splitting into tables, chains and rules. Used by the fake iptables, the tracer and the checks.
  */
+import { KubeError } from '../../api/errors.js';
 
 export interface ParsedRule {
   chain: string;
@@ -60,12 +61,12 @@ export function joinArgs(args: readonly string[]): string {
   return args.map((a) => (a.includes(' ') || a === '' ? `"${a}"` : a)).join(' ');
 }
 
-export class RestoreParseError extends Error {
+export class RestoreParseError extends KubeError {
   constructor(
     message: string,
     readonly line: number,
   ) {
-    super(`line ${line}: ${message}`);
+    super('BadRequest', `line ${line}: ${message}`, { code: 'ERR_IPTABLES_PARSE' });
     this.name = 'RestoreParseError';
   }
 }

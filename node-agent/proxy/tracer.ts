@@ -9,6 +9,7 @@
  * --dst-type LOCAL, -m statistic (both branches), -m recent --rcheck (never matches: no history),
  * -m conntrack --ctstate (the packet is NEW), -m mark (never matches: no mark yet).
  */
+import { KubeError } from '../../api/errors.js';
 import { type ParsedTable, argValue, parseRestore } from './iptables-text.js';
 
 export interface TracePacket {
@@ -175,7 +176,7 @@ class Tracer {
   }
 
   run(table: string, chain: string, st: State): Step[] {
-    if (++this.depth > 64) throw new Error(`trace: jump loop at ${chain}`);
+    if (++this.depth > 64) throw new KubeError('BadRequest', `trace: jump loop at ${chain}`, { code: 'ERR_IPTABLES_PARSE' });
     try {
       const results: Step[] = [];
       let live: State[] = [{ ...st, path: [...st.path, `${table}:${chain}`] }];

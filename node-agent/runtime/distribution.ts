@@ -29,7 +29,24 @@ export interface ResolvedImage {
   fetchBlob(desc: Descriptor): Promise<AsyncIterable<Uint8Array>>;
 }
 
-class NotFoundError extends Error {}
+/**
+ * A failure at one registry endpoint (a mirror or the registry): resolveImage tries the next endpoint.
+ * Any other KubeError (authentication required, no manifest for the platform) ends the resolution.
+ */
+class RegistryError extends KubeError {
+  constructor(message: string, reason: 'InternalError' | 'NotFound' = 'InternalError') {
+    super(reason, message, { code: 'ERR_IMAGE_PULL' });
+    this.name = 'RegistryError';
+  }
+}
+
+/** A 404 at one endpoint: the next one may still have the image. */
+class NotFoundError extends RegistryError {
+  constructor(message: string) {
+    super(message, 'NotFound');
+    this.name = 'NotFoundError';
+  }
+}
 
 /** Base URLs to try for a registry domain, mirrors first (pure). */
 export function endpointsFor(domain: string, opts: PullOptions = {}): string[] {
@@ -87,15 +104,15 @@ class RegistrySession {
       this.authorization = basic;
       return;
     }
-    if (scheme !== 'bearer' || !params.realm) throw new Error(`unsupported authentication challenge: ${challenge}`);
+    if (scheme !== 'bearer' || !params.realm) throw new RegistryError(`unsupported authentication challenge: ${challenge}`);
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set('service', params.service);
     u.searchParams.set('scope', params.scope ?? `repository:${this.repo}:pull`);
     const res = await fetch(u, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new Error(`fetching an anonymous token from ${u.origin}: ${res.status} ${res.statusText}`);
+    if (!res.ok) throw new RegistryError(`fetching an anonymous token from ${u.origin}: ${res.status} ${res.statusText}`);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
-    if (!token) throw new Error(`no token in the answer of ${u.origin}`);
+    if (!token) throw new RegistryError(`no token in the answer of ${u.origin}`);
     this.authorization = `Bearer ${token}`;
   }
 
@@ -107,7 +124,7 @@ class RegistrySession {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw new Error(`unexpected status from GET request to ${this.base}/v2/${this.repo}/${path}: ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim());
+      throw new RegistryError(`unexpected status from GET request to ${this.base}/v2/${this.repo}/${path}: ${res.status} ${res.statusText} ${text.slice(0, 200)}`.trim());
     }
     const bytes = Buffer.from(await res.arrayBuffer());
     return { bytes, mediaType: (res.headers.get('content-type') ?? '').split(';')[0], digest: res.headers.get('docker-content-digest') };
@@ -116,7 +133,7 @@ class RegistrySession {
 
 function verify(bytes: Buffer, digest: string, what: string): void {
   const got = sha256(bytes);
-  if (got !== digest) throw new Error(`${what}: digest mismatch: expected ${digest}, got ${got}`);
+  if (got !== digest) throw new RegistryError(`${what}: digest mismatch: expected ${digest}, got ${got}`);
 }
 
 /** Resolve a reference (mirrors first) to its linux/amd64 manifest and config. */
@@ -131,7 +148,7 @@ export async function resolveImage(reference: string, opts: PullOptions = {}): P
       return await resolveAt(session, ref, name);
     } catch (e) {
       if (e instanceof NotFoundError) notFound = true;
-      else if (e instanceof KubeError) throw e;
+      else if (e instanceof KubeError && !(e instanceof RegistryError)) throw e;
       const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? '') : '';
       errors.push(`${endpoint}: ${e instanceof Error ? e.message : String(e)}${cause ? ` (${cause})` : ''}`);
     }
@@ -161,7 +178,7 @@ async function resolveAt(session: RegistrySession, ref: ImageRef, name: string):
     manifestBytes = m.bytes;
   }
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw new Error(`${name}: unsupported manifest (schema ${manifest.schemaVersion})`);
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw new RegistryError(`${name}: unsupported manifest (schema ${manifest.schemaVersion})`);
   const cfg = await session.getBytes(`blobs/${manifest.config.digest}`);
   verify(cfg.bytes, manifest.config.digest, `${name} config`);
   return {
@@ -169,7 +186,7 @@ async function resolveAt(session: RegistrySession, ref: ImageRef, name: string):
     configBytes: cfg.bytes, config: JSON.parse(cfg.bytes.toString('utf8')) as ImageConfig,
     async fetchBlob(desc: Descriptor) {
       const res = await session.get(`blobs/${desc.digest}`, undefined, 0);
-      if (!res.ok || !res.body) throw new Error(`fetching blob ${desc.digest} from ${session.base}: ${res.status} ${res.statusText}`);
+      if (!res.ok || !res.body) throw new RegistryError(`fetching blob ${desc.digest} from ${session.base}: ${res.status} ${res.statusText}`);
       return res.body as unknown as AsyncIterable<Uint8Array>;
     },
   };

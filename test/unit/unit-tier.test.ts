@@ -10,17 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { specifiers } from '../support/imports.js';
 
 /** Modules that start other programs. */
 const PROCESS_MODULES = /^(node:)?child_process$|^(execa|cross-spawn|zx|shelljs|node-pty)(\/|$)/;
 const SOURCE = /\.(m|c)?(t|j)s$/;
-
-/** Every module specifier of a source text: static and side-effect imports, re-exports, import(), require(). */
-export function specifiers(src: string): string[] {
-  const out: string[] = [];
-  for (const m of src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(['"])([^'"\n]+)\1/g)) out.push(m[2]!);
-  return out;
-}
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

@@ -132,7 +132,7 @@ export class DeploymentController extends Controller {
         if (getControllerOf(existing)?.uid === d.metadata?.uid && equalIgnoreHash(existing.spec?.template, d.spec?.template)) return;
         const status = { ...(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 };
         await ignoreNotFound(() => client.updateStatus(R.deployments, { ...d, status }));
-        throw new Error(`hash collision for ReplicaSet ${rs.metadata?.name}; collisionCount is now ${status.collisionCount}`);
+        throw new KubeError('InternalError', `hash collision for ReplicaSet ${rs.metadata?.name}; collisionCount is now ${status.collisionCount}`);
       }
       const msg = `Failed to create new replica set "${rs.metadata?.name}": ${(e as Error).message}`;
       this.ctx.recorder(DEPLOYMENT_CONTROLLER).event(d, 'Warning', REASON.FailedRSCreate, msg);

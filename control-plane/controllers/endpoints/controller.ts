@@ -5,6 +5,7 @@
  * decideEndpointSlices decide.
  */
 
+import { KubeError } from '../../../api/errors.js';
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
@@ -93,7 +94,7 @@ export class EndpointsController extends ServicePodsController {
         await client.create(R.endpoints, namespace, { ...wanted, metadata: { name, namespace, labels: wanted.metadata?.labels } });
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
-        throw new Error(`endpoints ${key} appeared meanwhile; retrying`);
+        throw new KubeError('AlreadyExists', `endpoints ${key} appeared meanwhile; retrying`);
       }
       return;
     }

@@ -6,6 +6,7 @@
  * goes ahead only if all its owners are confirmed gone.
  */
 
+import { KubeError } from '../../../api/errors.js';
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { apiVersionOf, findResourceByKind, RESOURCES, type ResourceInfo } from '../../../api/resources.js';
@@ -90,7 +91,7 @@ export class GarbageCollector extends Controller {
 
   private infoOf(o: GCObject): ResourceInfo {
     const info = findResourceByKind(o.apiVersion, o.kind);
-    if (!info) throw new Error(`unknown kind ${o.apiVersion}/${o.kind}`);
+    if (!info) throw new KubeError('InternalError', `unknown kind ${o.apiVersion}/${o.kind}`);
     return info;
   }
 

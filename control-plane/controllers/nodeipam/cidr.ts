@@ -4,14 +4,17 @@
  * the map is rebuilt from every node's spec.podCIDR at start, and freed when a node goes.
  */
 
+import { KubeError } from '../../../api/errors.js';
 import type { Node } from '../util/types.js';
+
+const invalidCIDR = (message: string): KubeError => new KubeError('BadRequest', message, { code: 'ERR_INVALID_CIDR' });
 
 export function parseIPv4(ip: string): number {
   const parts = ip.split('.');
-  if (parts.length !== 4) throw new Error(`invalid IPv4 address "${ip}"`);
+  if (parts.length !== 4) throw invalidCIDR(`invalid IPv4 address "${ip}"`);
   let v = 0;
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new Error(`invalid IPv4 address "${ip}"`);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw invalidCIDR(`invalid IPv4 address "${ip}"`);
     v = v * 256 + Number(p);
   }
   return v >>> 0;
@@ -24,16 +27,17 @@ export function formatIPv4(v: number): string {
 export function parseCIDR(cidr: string): { base: number; bits: number } {
   const [ip, bitsText] = cidr.split('/');
   const bits = Number(bitsText);
-  if (!ip || !Number.isInteger(bits) || bits < 0 || bits > 32) throw new Error(`invalid CIDR address: ${cidr}`);
+  if (!ip || !Number.isInteger(bits) || bits < 0 || bits > 32) throw invalidCIDR(`invalid CIDR address: ${cidr}`);
   const addr = parseIPv4(ip);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return { base: (addr & mask) >>> 0, bits };
 }
 
-export class CIDRSetFullError extends Error {
-  readonly code = 'ERR_CIDR_RANGE_FULL';
+/** Upstream's ErrCIDRRangeNoCIDRsRemaining (an internal error there too). */
+export class CIDRSetFullError extends KubeError {
   constructor() {
-    super('CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range');
+    super('InternalError', 'CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range', { code: 'ERR_CIDR_RANGE_FULL' });
+    this.name = 'CIDRSetFullError';
   }
 }
 
@@ -51,8 +55,8 @@ export class CidrSet {
     readonly subnetBits: number,
   ) {
     const c = parseCIDR(clusterCIDR);
-    if (subnetBits < c.bits) throw new Error(`--node-cidr-mask-size ${subnetBits} is smaller than the cluster CIDR's /${c.bits}`);
-    if (subnetBits - c.bits > 16) throw new Error('the cluster CIDR holds too many node subnets (more than 65536)');
+    if (subnetBits < c.bits) throw new KubeError('BadRequest', `--node-cidr-mask-size ${subnetBits} is smaller than the cluster CIDR's /${c.bits}`, { code: 'ERR_CONFIG' });
+    if (subnetBits - c.bits > 16) throw new KubeError('BadRequest', 'the cluster CIDR holds too many node subnets (more than 65536)', { code: 'ERR_CONFIG' });
     this.base = c.base;
     this.clusterBits = c.bits;
     this.count = 2 ** (subnetBits - c.bits);
@@ -66,10 +70,10 @@ export class CidrSet {
   /** The index of a node subnet, or throws when it is not one of this set. */
   indexOf(cidr: string): number {
     const c = parseCIDR(cidr);
-    if (c.bits !== this.subnetBits) throw new Error(`CIDR ${cidr} has a different mask than /${this.subnetBits}`);
+    if (c.bits !== this.subnetBits) throw invalidCIDR(`CIDR ${cidr} has a different mask than /${this.subnetBits}`);
     const size = 2 ** (32 - this.subnetBits);
     const off = c.base - this.base;
-    if (off < 0 || off >= this.count * size) throw new Error(`CIDR ${cidr} is out of the cluster CIDR's range`);
+    if (off < 0 || off >= this.count * size) throw invalidCIDR(`CIDR ${cidr} is out of the cluster CIDR's range`);
     return off / size;
   }
 

@@ -3,6 +3,7 @@
  * writes decideReplicaSet asks for (adopt / release patches, slow-start creates, deletes, status).
  */
 
+import { KubeError } from '../../../api/errors.js';
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { applyClaims } from '../util/claim-apply.js';
@@ -161,7 +162,7 @@ export class ReplicaSetController extends Controller {
     }
     const after = replicaSetRequeueAfterMs(rs, status);
     if (after !== undefined && !manageError) this.enqueueAfter(key, after);
-    if (manageError) throw new Error(`${manageError.op} failed: ${manageError.message}`);
+    if (manageError) throw new KubeError('InternalError', `${manageError.op} failed: ${manageError.message}`);
   }
 
   private async writeStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {

@@ -4,7 +4,7 @@
  * the controllers use and small error helpers.
  */
 
-import { isKubeError } from '../../../api/errors.js';
+import { KubeError, isKubeError } from '../../../api/errors.js';
 import { findResource, type ResourceInfo } from '../../../api/resources.js';
 import type { ApiClient } from '../../../api/client/api-client.js';
 import { EventRecorder } from '../../../api/client/event-recorder.js';
@@ -42,7 +42,7 @@ export function newControllerContext(
 
 function res(group: string, plural: string): ResourceInfo {
   const r = findResource(group, plural);
-  if (!r) throw new Error(`resource ${plural}.${group} missing from api/resources.ts`);
+  if (!r) throw new KubeError('InternalError', `resource ${plural}.${group} missing from api/resources.ts`);
   return r;
 }
 

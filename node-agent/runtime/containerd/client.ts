@@ -127,7 +127,7 @@ export class ContainerdClient {
   call<T = Msg>(service: ServiceName, method: string, req: Msg, opts: CallOptions = {}): Promise<T> {
     const c = this.client(service) as unknown as Record<string, (r: Msg, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: T) => void) => void>;
     const fn = c[method];
-    if (typeof fn !== 'function') return Promise.reject(new Error(`containerd: no method ${service}.${method}`));
+    if (typeof fn !== 'function') return Promise.reject(new KubeError('InternalError', `containerd: no method ${service}.${method}`, { code: 'ERR_RUNTIME' }));
     return new Promise((resolve, reject) => {
       fn.call(c, req, this.metadata(opts), this.callOptions(opts), (err, res) => (err ? reject(err) : resolve(res)));
     });

@@ -87,7 +87,7 @@ export async function writeContent(
   const roundTrip = async (req: Record<string, unknown>) => {
     call.write(req);
     const r = await responses.next();
-    if (r.done) throw new Error(`content write of ${desc.digest}: stream closed`);
+    if (r.done) throw runtimeError(`content write of ${desc.digest}: stream closed`);
     return r.value;
   };
   try {

@@ -160,7 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
         const failed = err ?? out?.find((o) => o.error);
-        if (failed) reject(err ?? new Error(String((failed as { error?: string }).error)));
+        if (failed) reject(err ?? runtimeError(String((failed as { error?: string }).error)));
         else resolve();
       });
     });

@@ -4,7 +4,7 @@ import { kubeletConfig, parseTaint } from '../../../node-agent/kubelet/config.js
 import { buildEnv, expandVars } from '../../../node-agent/kubelet/env.js';
 import { renderLogs, parseCriLine } from '../../../node-agent/kubelet/logs.js';
 import { capacity, initialNode, nodeConditions, nodeLease, type NodeFacts } from '../../../node-agent/kubelet/node-status.js';
-import { defaultPullPolicy, podUpdateNeedsSync, referencedSources, runtimeResources, statusEssentials } from '../../../node-agent/kubelet/pod-workers.js';
+import { defaultPullPolicy, podUpdateNeedsSync, referencedSources, runtimeResources, statusEssentials } from '../../../node-agent/kubelet/pod-plan.js';
 import { nextProbeAt, probePort, probeSettings, recordProbe, initialProbeState } from '../../../node-agent/kubelet/probes.js';
 import { authorizedClient, execStatus, pickContainer } from '../../../node-agent/kubelet/server.js';
 import { containerMounts, planVolumes, VolumeError } from '../../../node-agent/kubelet/volumes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLAG_FIN, FrameParser, HeaderCodec, SPDY_DICTIONARY, TYPE, controlFrame, dataFrame, decodeHeaderBlock, encodeHeaderBlock } from '../../../node-agent/kubelet/spdy.js';
 import { logContainerID, selectSubprotocol } from '../../../node-agent/kubelet/server.js';
-import { statusEssentials } from '../../../node-agent/kubelet/pod-workers.js';
+import { statusEssentials } from '../../../node-agent/kubelet/pod-plan.js';
 
 describe('SPDY/3.1 framing', () => {
   it('has the spec\'s dictionary (1423 bytes, starting with "options", ending with "enq=0.")', () => {
