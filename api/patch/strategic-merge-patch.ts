@@ -17,9 +17,9 @@
  * - `$setElementOrder/<field>: [...]` fixes the order of the merged list (kubectl sends it).
  *
  * Errors map to status codes as upstream's interpretStrategicMergePatchError does:
- * 400 for malformed directives, 422 (generic message) for lists of lists, and any other failure
- * (a list item without its merge key, mismatched element types, ...) surfaces as 500 with the
- * strategicpatch message, as a real API server answers.
+ * 400 for malformed directives, 422 (generic message) for lists of lists. Any other failure caused
+ * by the patch (a list item without its merge key, mismatched element types, a bogus
+ * `$setElementOrder`, ...) is a 400 with the strategicpatch message; upstream leaks those as 500.
  *
  * Deviation kept on purpose: content that lands in the result unmerged (new keys, new list items,
  * replaced lists/maps) is cleaned of nulls and directive keys. Upstream leaves them in the map and
@@ -77,7 +77,19 @@ function fail(message: string): never {
   throw new StrategicMergePatchError(message);
 }
 
-/** interpretStrategicMergePatchError + what the handler does with a non-status error (500, reason Unknown). */
+/** A failure that comes from the server's own patch metadata, not from the patch: a server fault. */
+function isMetadataFault(message: string): boolean {
+  return message.startsWith('unexpected patch strategy:');
+}
+
+/**
+ * interpretStrategicMergePatchError: 400 for malformed directives, 422 for lists of lists. Upstream
+ * passes every other strategicpatch error through as a 500 (reason Unknown): a list item without its
+ * merge key, a `$setElementOrder` that is not a list or disagrees with the patch list, mixed element
+ * types, an unknown `$patch`. Those are faults of the request, so kubelab answers them 400 BadRequest
+ * with the same message (bad input never gets a 5xx here); only a fault in the server's own patch
+ * metadata stays a 500.
+ */
 export function toKubeError(e: StrategicMergePatchError): KubeError {
   if (BAD_REQUEST_MESSAGES.has(e.message)) return new KubeError('BadRequest', e.message, { cause: e });
   if (UNPROCESSABLE_MESSAGES.has(e.message)) {
@@ -86,7 +98,8 @@ export function toKubeError(e: StrategicMergePatchError): KubeError {
       cause: e,
     });
   }
-  return new KubeError('Unknown', e.message, { httpStatus: 500, cause: e });
+  if (isMetadataFault(e.message)) return new KubeError('InternalError', `Internal error occurred: ${e.message}`, { cause: e });
+  return new KubeError('BadRequest', e.message, { cause: e });
 }
 
 type Obj = Record<string, unknown>;
