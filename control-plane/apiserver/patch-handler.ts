@@ -10,7 +10,7 @@ import { applyJsonPatch, EXCEEDED_MAX_DEPTH, UNPROCESSABLE_MESSAGE, JsonPatchApp
 import { applyMergePatch } from '../../api/patch/merge-patch.js';
 import { applyStrategicMergePatch, goFormat, StrategicMergePatchError, toKubeError } from '../../api/patch/strategic-merge-patch.js';
 import { patchMetaResolver } from '../../api/schema/patch-meta.js';
-import { checkValueNesting } from '../../api/json-scan.js';
+import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../../api/json-scan.js';
 import { decodeRequestBody, MAX_REQUEST_BODY_BYTES } from './http-util.js';
 import { checkBodyStructure, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
 import type { Obj } from './store.js';
@@ -124,8 +124,9 @@ export function applyDecodedPatch(cur: Obj, patch: DecodedPatch, info: Pick<Reso
   if (out === null || typeof out !== 'object' || Array.isArray(out)) {
     throw errors.badRequest('the patch did not result in an object');
   }
-  // Merge and strategic results are never deeper than their inputs; this holds whatever the patch type.
-  if (checkValueNesting(out) !== 'ok') throw invalidResult(EXCEEDED_MAX_DEPTH);
+  // JSON patch bounds its result itself; merge and strategic results are never deeper than their
+  // inputs, which decoding bounded: checked anyway, so no patch type can store what it cannot encode.
+  if (patch.type !== 'json' && valueDepth(out) > MAX_JSON_NESTING_DEPTH) throw invalidResult(EXCEEDED_MAX_DEPTH);
   return out as Obj;
 }
 
