@@ -15,10 +15,19 @@
  *   json-patch's own message (e.g. `testing value /a failed: test failed`) is kept in
  *   `error.cause.message` and in `jsonPatchFailure(error)`.
  *
+ * Resource limits (CVE-2019-1002100: a few `copy` operations of a document into itself exhaust memory):
+ * - `copy` operations may add at most `maxCopyBytes` in total, counted as the JSON size of each copied
+ *   value (json-patch's AccumulatedCopySizeLimit, which the API server sets to its 3 MiB request limit);
+ *   beyond it the patch fails (422) with json-patch's `Unable to complete the copy, ...` as the cause;
+ *   `add`/`replace` values come from the patch body itself, so the body limit bounds them;
+ * - the document may not nest deeper than `maxDepth` (api/json-scan.ts): a `copy` of a value deeper
+ *   than that, or a result deeper than that (moves can stack subtrees), fails with 422 as well.
+ *
  * The input document and operations are never mutated.
  */
 import { KubeError } from '../errors.js';
 import { clone, deepEqual } from '../values.js';
+import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../json-scan.js';
 
 export type JsonPatchOperation = {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test' | string;
@@ -29,6 +38,16 @@ export type JsonPatchOperation = {
 
 /** Upstream's maxJSONPatchOperations. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
+
+/** What the API server sets json-patch's AccumulatedCopySizeLimit to: its request body limit, 3 MiB. */
+export const JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024;
+
+export interface JsonPatchLimits {
+  /** Total JSON bytes `copy` operations may add (0: unlimited, as json-patch's own default). */
+  maxCopyBytes?: number;
+  /** Deepest nesting the document may reach. */
+  maxDepth?: number;
+}
 
 /** The generic message NewGenericServerResponse(422, ...) produces. */
 export const UNPROCESSABLE_MESSAGE = 'the server rejected our request due to an error in our request';
@@ -227,7 +246,33 @@ function opValue(op: Op): Json {
   return v === undefined ? null : clone(v);
 }
 
-function applyOne(root: { doc: Json }, op: Op): string | undefined {
+/** json-patch's AccumulatedCopySizeError message. */
+export function copySizeExceededMessage(limit: number, accumulated: number): string {
+  return `Unable to complete the copy, the accumulated size increase of copy is ${accumulated}, exceeding the limit ${limit}`;
+}
+
+/** The failure when a document would nest deeper than the limit (Go's decoder words it this way). */
+export const EXCEEDED_MAX_DEPTH = 'exceeded max depth';
+
+interface ApplyState {
+  doc: Json;
+  copied: number;
+  maxCopyBytes: number;
+  maxDepth: number;
+}
+
+/**
+ * A deep copy of `value` and its JSON size in bytes (json-patch's deepCopy marshals it). The depth
+ * is checked first, without recursion, so a deep value cannot overflow the stack of the copy.
+ */
+function copyValue(value: Json, maxDepth: number): { copy: Json; size: number } | string {
+  if (value === undefined) return { copy: null, size: 4 };
+  if (valueDepth(value, maxDepth) > maxDepth) return EXCEEDED_MAX_DEPTH;
+  const text = JSON.stringify(value);
+  return { copy: JSON.parse(text) as Json, size: Buffer.byteLength(text) };
+}
+
+function applyOne(root: ApplyState, op: Op): string | undefined {
   const kind = opKind(op);
   switch (kind) {
     case 'add': {
@@ -306,7 +351,11 @@ function applyOne(root: { doc: Json }, op: Op): string | undefined {
       if (!path.ok) return `copy operation failed to decode path: ${ERR_MISSING}`;
       const t = findObject(root, path.v);
       if (!t) return `copy operation does not apply: doc is missing destination path: ${path.v}: ${ERR_MISSING}`;
-      const err = t.con.add(t.key, got.value === undefined ? null : clone(got.value));
+      const copied = copyValue(got.value, root.maxDepth);
+      if (typeof copied === 'string') return `error while performing deep copy: ${copied}`;
+      root.copied += copied.size;
+      if (root.maxCopyBytes > 0 && root.copied > root.maxCopyBytes) return copySizeExceededMessage(root.maxCopyBytes, root.copied);
+      const err = t.con.add(t.key, copied.copy);
       return err ? `error while adding value during copy: ${err}` : undefined;
     }
     default:
@@ -334,9 +383,10 @@ export function decodeJsonPatch(ops: unknown): Op[] {
 
 /**
  * Apply an RFC 6902 patch to `doc` and return the new document. Neither argument is mutated.
- * Throws KubeError: 400 (undecodable patch), 413 (too many operations), 422 (an operation failed).
+ * Throws KubeError: 400 (undecodable patch), 413 (too many operations), 422 (an operation failed,
+ * copies over `limits.maxCopyBytes`, a document deeper than `limits.maxDepth`).
  */
-export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
+export function applyJsonPatch(doc: unknown, ops: unknown, limits: JsonPatchLimits = {}): unknown {
   const list = decodeJsonPatch(ops);
   if (list.length > MAX_JSON_PATCH_OPERATIONS) {
     throw new KubeError(
@@ -347,12 +397,20 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   if (!isObj(doc) && !Array.isArray(doc)) {
     throw new KubeError('InternalError', `Internal error occurred: json patch target is not an object or array`);
   }
-  const root = { doc: clone(doc) as Json };
+  const fail = (err: string): never => {
+    throw new KubeError('Invalid', UNPROCESSABLE_MESSAGE, { details: {}, cause: new JsonPatchApplyError(err) });
+  };
+  const maxDepth = limits.maxDepth ?? MAX_JSON_NESTING_DEPTH;
+  // Operation values are copied and compared recursively: none may be deeper than the document may be.
+  for (const op of list) {
+    if (valueDepth(op['value'], maxDepth) > maxDepth) fail(EXCEEDED_MAX_DEPTH);
+  }
+  const root: ApplyState = { doc: clone(doc) as Json, copied: 0, maxCopyBytes: limits.maxCopyBytes ?? JSON_PATCH_MAX_COPY_BYTES, maxDepth };
   for (const op of list) {
     const err = applyOne(root, op);
-    if (err !== undefined) {
-      throw new KubeError('Invalid', UNPROCESSABLE_MESSAGE, { details: {}, cause: new JsonPatchApplyError(err) });
-    }
+    if (err !== undefined) fail(err);
   }
+  // add/replace values are as deep as the patch allows, but at a deep path, and moves stack subtrees.
+  if (valueDepth(root.doc, maxDepth) > maxDepth) fail(EXCEEDED_MAX_DEPTH);
   return root.doc;
 }

@@ -17,9 +17,9 @@
  * - `$setElementOrder/<field>: [...]` fixes the order of the merged list (kubectl sends it).
  *
  * Errors map to status codes as upstream's interpretStrategicMergePatchError does:
- * 400 for malformed directives, 422 (generic message) for lists of lists, and any other failure
- * (a list item without its merge key, mismatched element types, ...) surfaces as 500 with the
- * strategicpatch message, as a real API server answers.
+ * 400 for malformed directives, 422 (generic message) for lists of lists. Any other failure caused
+ * by the patch (a list item without its merge key, mismatched element types, a bogus
+ * `$setElementOrder`, ...) is a 400 with the strategicpatch message; upstream leaks those as 500.
  *
  * Deviation kept on purpose: content that lands in the result unmerged (new keys, new list items,
  * replaced lists/maps) is cleaned of nulls and directive keys. Upstream leaves them in the map and
@@ -77,7 +77,19 @@ function fail(message: string): never {
   throw new StrategicMergePatchError(message);
 }
 
-/** interpretStrategicMergePatchError + what the handler does with a non-status error (500, reason Unknown). */
+/** A failure that comes from the server's own patch metadata, not from the patch: a server fault. */
+function isMetadataFault(message: string): boolean {
+  return message.startsWith('unexpected patch strategy:');
+}
+
+/**
+ * interpretStrategicMergePatchError: 400 for malformed directives, 422 for lists of lists. Upstream
+ * passes every other strategicpatch error through as a 500 (reason Unknown): a list item without its
+ * merge key, a `$setElementOrder` that is not a list or disagrees with the patch list, mixed element
+ * types, an unknown `$patch`. Those are faults of the request, so kubelab answers them 400 BadRequest
+ * with the same message (bad input never gets a 5xx here); only a fault in the server's own patch
+ * metadata stays a 500.
+ */
 export function toKubeError(e: StrategicMergePatchError): KubeError {
   if (BAD_REQUEST_MESSAGES.has(e.message)) return new KubeError('BadRequest', e.message, { cause: e });
   if (UNPROCESSABLE_MESSAGES.has(e.message)) {
@@ -86,7 +98,8 @@ export function toKubeError(e: StrategicMergePatchError): KubeError {
       cause: e,
     });
   }
-  return new KubeError('Unknown', e.message, { httpStatus: 500, cause: e });
+  if (isMetadataFault(e.message)) return new KubeError('InternalError', `Internal error occurred: ${e.message}`, { cause: e });
+  return new KubeError('BadRequest', e.message, { cause: e });
 }
 
 type Obj = Record<string, unknown>;
@@ -266,12 +279,33 @@ function itemKeyValue(item: unknown, mergeKey: string, kind: Kind): unknown {
   return item;
 }
 
-function indexOf(l: readonly unknown[], val: unknown, mergeKey: string, kind: Kind): number {
-  const want = itemKeyValue(val, mergeKey, kind);
-  for (let i = 0; i < l.length; i++) {
-    if (goEqual(want, itemKeyValue(l[i], mergeKey, kind))) return i;
+/**
+ * goEqual as a hash key (scalars by type and value, maps and lists by their JSON text, nil and
+ * undefined alike), so list operations look items up in a Map instead of scanning: upstream's
+ * algorithms are quadratic, which a single-threaded server cannot afford on a 100,000-item list.
+ */
+function eqKey(v: unknown): string {
+  if (v === null || v === undefined) return 'z';
+  switch (typeof v) {
+    case 'string':
+      return 's' + v;
+    case 'number':
+      return 'n' + String(v);
+    case 'boolean':
+      return v ? 'T' : 'F';
+    default:
+      return 'o' + JSON.stringify(v);
   }
-  return -1;
+}
+
+/** The first index of every item's key (for maps, of its merge key's value): upstream's index(). */
+function firstIndexByKey(l: readonly unknown[], mergeKey: string, kind: Kind): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < l.length; i++) {
+    const k = eqKey(itemKeyValue(l[i], mergeKey, kind));
+    if (!m.has(k)) m.set(k, i);
+  }
+  return m;
 }
 
 function validateMergeKeyInLists(mergeKey: string, ...lists: readonly unknown[][]): void {
@@ -294,18 +328,123 @@ function extractToDeleteItems(l: readonly unknown[]): { nonDelete: unknown[]; to
   return { nonDelete, toDelete };
 }
 
-/**
- * Go's sort.SliceStable as used here: an insertion sort (Go's for blocks of up to 20 elements), so
- * the result matches upstream even for the comparator that answers `true` when an item is unknown.
- */
-function stableSortGo<T>(a: T[], less: (x: T, y: T) => boolean): T[] {
-  const s = a.slice();
-  for (let i = 1; i < s.length; i++) {
-    for (let j = i; j > 0 && less(s[j]!, s[j - 1]!); j--) {
+/** Go's insertionSort over positions [a, b) of `s`. */
+function insertionSortGo<T>(s: T[], a: number, b: number, less: (x: T, y: T) => boolean): void {
+  for (let i = a + 1; i < b; i++) {
+    for (let j = i; j > a && less(s[j]!, s[j - 1]!); j--) {
       const t = s[j]!;
       s[j] = s[j - 1]!;
       s[j - 1] = t;
     }
+  }
+}
+
+function swapRange<T>(s: T[], a: number, b: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = s[a + i]!;
+    s[a + i] = s[b + i]!;
+    s[b + i] = t;
+  }
+}
+
+/** Rotate the blocks s[a:m] and s[m:b] by block swaps (Go's rotate). */
+function rotateGo<T>(s: T[], a: number, m: number, b: number): void {
+  let i = m - a;
+  let j = b - m;
+  while (i !== j) {
+    if (i > j) {
+      swapRange(s, m - i, m, j);
+      i -= j;
+    } else {
+      swapRange(s, m - i, m + j - i, i);
+      j -= i;
+    }
+  }
+  swapRange(s, m - i, m, i);
+}
+
+/** Merge the sorted runs s[a:m] and s[m:b] in place (Kim and Kutzner's SymMerge, as Go's symMerge). */
+function symMergeGo<T>(s: T[], a: number, m: number, b: number, less: (x: T, y: T) => boolean): void {
+  if (m - a === 1) {
+    let i = m;
+    let j = b;
+    while (i < j) {
+      const h = (i + j) >>> 1;
+      if (less(s[h]!, s[a]!)) i = h + 1;
+      else j = h;
+    }
+    for (let k = a; k < i - 1; k++) {
+      const t = s[k]!;
+      s[k] = s[k + 1]!;
+      s[k + 1] = t;
+    }
+    return;
+  }
+  if (b - m === 1) {
+    let i = a;
+    let j = m;
+    while (i < j) {
+      const h = (i + j) >>> 1;
+      if (!less(s[m]!, s[h]!)) i = h + 1;
+      else j = h;
+    }
+    for (let k = m; k > i; k--) {
+      const t = s[k]!;
+      s[k] = s[k - 1]!;
+      s[k - 1] = t;
+    }
+    return;
+  }
+  const mid = (a + b) >>> 1;
+  const n = mid + m;
+  let start: number;
+  let r: number;
+  if (m > mid) {
+    start = n - b;
+    r = mid;
+  } else {
+    start = a;
+    r = m;
+  }
+  const p = n - 1;
+  while (start < r) {
+    const c = (start + r) >>> 1;
+    if (!less(s[p - c]!, s[c]!)) start = c + 1;
+    else r = c;
+  }
+  const end = n - start;
+  if (start < m && m < end) rotateGo(s, start, m, end);
+  if (a < start && start < mid) symMergeGo(s, a, start, mid, less);
+  if (mid < end && end < b) symMergeGo(s, mid, end, b, less);
+}
+
+/**
+ * Go's sort.SliceStable (insertion sort in blocks of 20, then SymMerge), so the result matches
+ * upstream even for its comparator that answers `true` when an item is unknown. O(n log^2 n).
+ */
+function stableSortGo<T>(a: readonly T[], less: (x: T, y: T) => boolean): T[] {
+  const s = a.slice();
+  const n = s.length;
+  let blockSize = 20;
+  let lo = 0;
+  let hi = blockSize;
+  while (hi <= n) {
+    insertionSortGo(s, lo, hi, less);
+    lo = hi;
+    hi += blockSize;
+  }
+  insertionSortGo(s, lo, n, less);
+  while (blockSize < n) {
+    lo = 0;
+    hi = 2 * blockSize;
+    while (hi <= n) {
+      symMergeGo(s, lo, lo + blockSize, hi, less);
+      lo = hi;
+      hi += 2 * blockSize;
+    }
+    const m = lo + blockSize;
+    if (m < n) symMergeGo(s, lo, m, n, less);
+    blockSize *= 2;
   }
   return s;
 }
@@ -318,20 +457,23 @@ function normalizeSliceOrder(toSort: unknown[], order: readonly unknown[], merge
     toSort = ex.nonDelete;
     toDelete = ex.toDelete;
   }
-  const sorted = stableSortGo(toSort, (x, y) => {
-    const ii = indexOf(order, x, mergeKey, kind);
-    if (ii >= 0) {
-      const ij = indexOf(order, y, mergeKey, kind);
-      if (ij >= 0) return ii < ij;
-    }
-    return true;
-  });
+  const index = firstIndexByKey(order, mergeKey, kind);
+  const ranked = toSort.map((v) => ({ v, i: index.get(eqKey(itemKeyValue(v, mergeKey, kind))) ?? -1 }));
+  let sorted: unknown[];
+  if (ranked.every((x) => x.i >= 0)) {
+    // Every item is in `order`: a plain stable sort by position gives what any stable sort gives.
+    sorted = ranked.sort((x, y) => x.i - y.i).map((x) => x.v);
+  } else {
+    sorted = stableSortGo(ranked, (x, y) => (x.i >= 0 && y.i >= 0 ? x.i < y.i : true)).map((x) => x.v);
+  }
   return sorted.concat(toDelete);
 }
 
 function mergeSortedSlice(left: unknown[], right: unknown[], serverOrder: readonly unknown[], mergeKey: string, kind: Kind): unknown[] {
   const size = left.length + right.length;
   const s: unknown[] = [];
+  const index = firstIndexByKey(serverOrder, mergeKey, kind);
+  const indexOf = (v: unknown): number => index.get(eqKey(itemKeyValue(v, mergeKey, kind))) ?? -1;
   let i = 0;
   let j = 0;
   for (let k = 0; k < size; k++) {
@@ -340,8 +482,8 @@ function mergeSortedSlice(left: unknown[], right: unknown[], serverOrder: readon
     } else if (j >= right.length && i < left.length) {
       s.push(left[i++]);
     } else {
-      const li = indexOf(serverOrder, left[i], mergeKey, kind);
-      const ri = indexOf(serverOrder, right[j], mergeKey, kind);
+      const li = indexOf(left[i]);
+      const ri = indexOf(right[j]);
       if (li >= 0 && ri >= 0 && li < ri) s.push(left[i++]);
       else s.push(right[j++]);
     }
@@ -371,23 +513,48 @@ function findMapInSliceBasedOnKeyValue(m: readonly unknown[], key: string, value
   return undefined;
 }
 
+/** First position of each merge-key value among the maps of `l` (what upstream's scan would find first). */
+function firstMapIndexByMergeKey(l: readonly unknown[], mergeKey: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i];
+    if (!isObj(v) || !has(v, mergeKey)) continue;
+    const k = eqKey(v[mergeKey]);
+    if (!m.has(k)) m.set(k, i);
+  }
+  return m;
+}
+
 function partitionPrimitivesByPresentInList(original: readonly unknown[], partitionBy: readonly unknown[]): { patch: unknown[]; serverOnly: unknown[] } {
   const patch: unknown[] = [];
   const serverOnly: unknown[] = [];
+  const present = new Set(partitionBy.map(eqKey));
   for (const v of original) {
-    if (partitionBy.some((p) => goEqual(p, v))) patch.push(v);
+    if (present.has(eqKey(v))) patch.push(v);
     else serverOnly.push(v);
   }
   return { patch, serverOnly };
 }
 
+/** The merge-key values of a list of maps, or undefined when an item is not a map (the scan then fails as upstream's). */
+function mergeKeySet(list: readonly unknown[], mergeKey: string): Set<string> | undefined {
+  const keys = new Set<string>();
+  for (const v of list) {
+    if (!isObj(v)) return undefined;
+    if (has(v, mergeKey)) keys.add(eqKey(v[mergeKey]));
+  }
+  return keys;
+}
+
 function partitionMapsByPresentInList(original: readonly unknown[], partitionBy: readonly unknown[], mergeKey: string): { patch: unknown[]; serverOnly: unknown[] } {
   const patch: unknown[] = [];
   const serverOnly: unknown[] = [];
+  const present = mergeKeySet(partitionBy, mergeKey);
   for (const v of original) {
     if (!isObj(v)) errBadArgType('map', v);
     if (!has(v, mergeKey)) errNoMergeKey(v, mergeKey);
-    if (findMapInSliceBasedOnKeyValue(partitionBy, mergeKey, v[mergeKey])) patch.push(v);
+    const found = present ? present.has(eqKey(v[mergeKey])) : findMapInSliceBasedOnKeyValue(partitionBy, mergeKey, v[mergeKey]) !== undefined;
+    if (found) patch.push(v);
     else serverOnly.push(v);
   }
   return { patch, serverOnly };
@@ -411,25 +578,26 @@ function sliceElementType(...slices: readonly (readonly unknown[] | undefined)[]
   return prev;
 }
 
-/** deduplicateScalars, port of upstream's in-place algorithm (it reorders; order is fixed later). */
-function deduplicateScalars(input: unknown[]): unknown[] {
-  const s = input.slice();
-  let length = s.length - 1;
-  for (let i = 0; i < length; i++) {
-    for (let j = i + 1; j <= length; j++) {
-      if (goEqual(s[i], s[j])) {
-        s[j] = s[length];
-        s.length = length;
-        length--;
-        j--;
-      }
-    }
+/**
+ * deduplicateScalars. Upstream's in-place quadratic algorithm also reorders, but the caller sorts the
+ * result by patch and server order afterwards, so keeping first occurrences in order gives the same
+ * final list in linear time.
+ */
+function deduplicateScalars(input: readonly unknown[]): unknown[] {
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const v of input) {
+    const k = eqKey(v);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(v);
   }
-  return s;
+  return out;
 }
 
 function deleteFromSlice(current: readonly unknown[], toDelete: readonly unknown[]): unknown[] {
-  return current.filter((v) => !toDelete.some((d) => goEqual(d, v)));
+  const gone = new Set(toDelete.map(eqKey));
+  return current.filter((v) => !gone.has(eqKey(v)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,7 +664,8 @@ function applyRetainKeysDirective(original: Obj, patch: Obj): void {
   const retainKeys = patch[RETAIN_KEYS_DIRECTIVE];
   delete patch[RETAIN_KEYS_DIRECTIVE];
   if (!Array.isArray(retainKeys)) fail(SMP_ERRORS.badPatchFormatForRetainKeys);
-  const keep = (k: string) => retainKeys.some((r) => r === k);
+  const retained = new Set(retainKeys.filter((r): r is string => typeof r === 'string'));
+  const keep = (k: string) => retained.has(k);
   for (const [k, v] of Object.entries(patch)) {
     if (v === null || k.startsWith(DELETE_FROM_PRIMITIVE_LIST_PREFIX) || k.startsWith(SET_ELEMENT_ORDER_PREFIX)) continue;
     if (!keep(k)) fail(SMP_ERRORS.badPatchFormatForRetainKeys);
@@ -621,17 +790,26 @@ class Merger {
     alias: AliasedSlice,
   ): unknown[] {
     const out = original.slice();
+    // upstream scans `out` for each patch item; an index of first positions by merge key is the same answer.
+    let index = firstMapIndexByMergeKey(out, mergeKey);
     for (const v of patch) {
       const typedV = v as Obj;
       if (!has(typedV, mergeKey)) errNoMergeKey(typedV, mergeKey);
-      const found = findMapInSliceBasedOnKeyValue(out, mergeKey, typedV[mergeKey]);
-      if (found) {
-        out[found.index] = this.mergeMap(found.map, typedV, path);
-        alias.set(found.index, out[found.index]);
+      const k = eqKey(typedV[mergeKey]);
+      const at = index.get(k);
+      if (at !== undefined) {
+        const merged = this.mergeMap(out[at] as Obj, typedV, path);
+        out[at] = merged;
+        alias.set(at, merged);
+        if (!(isObj(merged) && has(merged, mergeKey) && eqKey(merged[mergeKey]) === k)) index = firstMapIndexByMergeKey(out, mergeKey);
       } else {
         const item = clean(typedV).value;
         out.push(item);
         alias.append(item);
+        if (isObj(item) && has(item, mergeKey)) {
+          const ik = eqKey(item[mergeKey]);
+          if (!index.has(ik)) index.set(ik, out.length - 1);
+        }
       }
     }
     return out;
@@ -703,10 +881,42 @@ class AliasedSlice {
   current(): unknown[] {
     return this.view.slice(0, this.len);
   }
-  deleteAt(i: number): void {
-    if (!this.live) return;
-    for (let j = i; j < this.len - 1; j++) this.view[j] = this.view[j + 1];
-    this.len--;
+  /**
+   * Delete every item whose key (keyOf) is in `keys`, key by key in that order and each key's items
+   * first to last, leaving `view` exactly as that many single in-place deletions would: each one
+   * shifts the rest left and leaves the then-last live item in the slot it frees. Linear time.
+   */
+  deleteMatching(keys: readonly string[], keyOf: (v: unknown) => string | undefined): void {
+    if (!this.live || keys.length === 0) return;
+    const n = this.len;
+    const old = this.view.slice(0, n);
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const k = keyOf(old[i]);
+      if (k === undefined) continue;
+      const at = byKey.get(k);
+      if (at) at.push(i);
+      else byKey.set(k, [i]);
+    }
+    const deleted = new Uint8Array(n);
+    const freed: unknown[] = []; // what slot n-1, n-2, ... keeps
+    let len = n;
+    let last = n - 1;
+    for (const k of keys) {
+      const at = byKey.get(k);
+      if (!at) continue;
+      byKey.delete(k);
+      for (const x of at) {
+        freed.push(old[last]);
+        deleted[x] = 1;
+        len--;
+        while (last >= 0 && deleted[last]) last--;
+      }
+    }
+    let w = 0;
+    for (let i = 0; i < n; i++) if (!deleted[i]) this.view[w++] = old[i];
+    for (let p = len; p < n; p++) this.view[p] = freed[n - 1 - p];
+    this.len = len;
   }
   set(i: number, v: unknown): void {
     if (this.live && i < this.len) this.view[i] = v;
@@ -725,6 +935,7 @@ class AliasedSlice {
 /** Handle `$patch` items of a list of maps: deletions apply to original; `replace` drops original. */
 function mergeSliceWithSpecialElements(alias: AliasedSlice, patch: unknown[], mergeKey: string): { original: unknown[]; patch: unknown[] } {
   const plain: unknown[] = [];
+  const deleteKeys: string[] = [];
   let replace = false;
   for (const v of patch) {
     const typedV = v as Obj;
@@ -735,12 +946,7 @@ function mergeSliceWithSpecialElements(alias: AliasedSlice, patch: unknown[], me
     const patchType = typedV[DIRECTIVE_MARKER];
     if (patchType === DELETE_DIRECTIVE) {
       if (!has(typedV, mergeKey)) errNoMergeKey(typedV, mergeKey);
-      const mv = typedV[mergeKey];
-      for (;;) {
-        const found = findMapInSliceBasedOnKeyValue(alias.current(), mergeKey, mv);
-        if (!found) break;
-        alias.deleteAt(found.index);
-      }
+      deleteKeys.push(eqKey(typedV[mergeKey]));
     } else if (patchType === REPLACE_DIRECTIVE) {
       replace = true;
     } else if (patchType === MERGE_DIRECTIVE) {
@@ -749,6 +955,8 @@ function mergeSliceWithSpecialElements(alias: AliasedSlice, patch: unknown[], me
       errBadPatchType(patchType, typedV);
     }
   }
+  // Every item matching a delete directive goes, as upstream's repeated find-and-delete does.
+  alias.deleteMatching(deleteKeys, (item) => (isObj(item) && has(item, mergeKey) ? eqKey(item[mergeKey]) : undefined));
   if (replace) {
     alias.detach();
     return { original: plain, patch: [] };

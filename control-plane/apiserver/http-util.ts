@@ -1,7 +1,8 @@
 /** HTTP plumbing for the API server: bodies, JSON answers, Status errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { errors, KubeError } from '../../api/errors.js';
+import { checkValueNesting, exceededMaxDepthMessage, jsonKeyOffsets, MAX_JSON_NESTING_DEPTH, scanJsonText, yamlFlowDepthExceeded, type DuplicateKey } from '../../api/json-scan.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decode.js';
 
 /** Upstream's request body limit (3 MiB). */
@@ -30,41 +31,122 @@ export function mediaType(req: IncomingMessage): string {
   return String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decode a JSON or YAML request body into an object. */
-export function decodeBody(body: Buffer, contentType: string, expectObject = true): unknown {
+const JSON_MEDIA_TYPES = new Set([
+  'application/json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/json-patch+json',
+  '*/*',
+  '',
+]);
+
+/** A decoded request body and what a strict decoder would report about it (fieldValidation). */
+export interface DecodedBody {
+  value: unknown;
+  /** JSON bodies: keys repeated within one object, in the order the repetitions appear. */
+  duplicates: DuplicateKey[];
+  /** YAML bodies: the same, worded as upstream's YAML decoder (`line 3: key "a" already set in map`). */
+  yamlDuplicates: string[];
+  /** JSON bodies: where each key path first appears (computed on demand, to order findings). */
+  keyOffsets: () => Map<string, number>;
+}
+
+function tooDeep(message: string): KubeError {
+  return errors.badRequest(message);
+}
+
+/** A repeated YAML key at `offset` (the yaml parser points at the key's first character). */
+function yamlKeyAt(text: string, offset: number): string {
+  const q = text[offset];
+  if (q === '"' || q === "'") {
+    let end = offset + 1;
+    for (;;) {
+      if (end >= text.length) break;
+      if (q === '"' && text[end] === '\\') end += 2;
+      else if (q === "'" && text[end] === "'" && text[end + 1] === "'") end += 2;
+      else if (text[end] === q) break;
+      else end++;
+    }
+    const raw = text.slice(offset, end + 1);
+    if (q === '"') {
+      try {
+        return JSON.parse(raw) as string;
+      } catch {
+        return raw.slice(1, -1);
+      }
+    }
+    return raw.slice(1, -1).replace(/''/g, "'");
+  }
+  const m = /^[^:,{}\[\]\n]*/.exec(text.slice(offset, offset + 1024));
+  return (m?.[0] ?? '').trim();
+}
+
+function decodeYaml(text: string): { value: unknown; duplicates: string[] } {
+  const convertError = (message: string): KubeError => errors.badRequest(`error converting YAML to JSON: ${message}`);
+  if (yamlFlowDepthExceeded(text) >= 0) throw tooDeep(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`);
+  let doc: ReturnType<typeof parseDocument>;
+  let value: unknown;
+  const duplicates: string[] = [];
+  try {
+    doc = parseDocument(text);
+    for (const e of doc.errors) {
+      if (e.code !== 'DUPLICATE_KEY') throw e;
+      duplicates.push(`line ${e.linePos?.[0]?.line ?? 0}: key "${yamlKeyAt(text, e.pos[0])}" already set in map`);
+    }
+    value = doc.toJS();
+  } catch (e) {
+    throw convertError((e as Error).message.split('\n')[0]!);
+  }
+  // Aliases can make a value cyclic or nest it deeper than its text; and they share objects, which
+  // later steps edit in place: check without recursion, then give every node its own copy.
+  const nesting = checkValueNesting(value);
+  if (nesting === 'cycle') throw convertError('yaml: an anchor value contains itself');
+  if (nesting === 'too-deep') throw tooDeep(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`);
+  return { value: value === undefined ? null : (JSON.parse(JSON.stringify(value) ?? 'null') as unknown), duplicates };
+}
+
+/**
+ * Decode a JSON, YAML or Kubernetes-protobuf request body, refusing (400) anything nested deeper than
+ * MAX_JSON_NESTING_DEPTH before any recursive code sees it, and noting duplicate keys for strict
+ * field validation.
+ */
+export function decodeRequestBody(body: Buffer, contentType: string, expectObject = true): DecodedBody {
+  const out: DecodedBody = { value: undefined, duplicates: [], yamlDuplicates: [], keyOffsets: () => new Map() };
   if (isKubernetesProtobuf(contentType)) {
     if (body.length === 0) throw errors.badRequest('the body of the request was empty');
-    return decodeKubernetesProtobuf(body);
-  }
-  const text = body.toString('utf8');
-  if (text.trim() === '') throw errors.badRequest('the body of the request was empty');
-  let value: unknown;
-  if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml') {
-    try {
-      value = parseYaml(text);
-    } catch (e) {
-      throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
-    }
-  } else if (
-    contentType === 'application/json' ||
-    contentType === 'application/merge-patch+json' ||
-    contentType === 'application/strategic-merge-patch+json' ||
-    contentType === 'application/json-patch+json' ||
-    contentType === '*/*' ||
-    contentType === ''
-  ) {
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw errors.badRequest(`json parse error: ${(e as Error).message}`);
-    }
+    out.value = decodeKubernetesProtobuf(body);
+    // Embedded JSON (managedFields, raw extensions) is the only free-form part: bound it too.
+    if (checkValueNesting(out.value) !== 'ok') throw tooDeep(`json parse error: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`);
   } else {
-    throw new KubeError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {});
+    const text = body.toString('utf8');
+    if (text.trim() === '') throw errors.badRequest('the body of the request was empty');
+    if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml') {
+      const y = decodeYaml(text);
+      out.value = y.value;
+      out.yamlDuplicates = y.duplicates;
+    } else if (JSON_MEDIA_TYPES.has(contentType)) {
+      const scan = scanJsonText(text);
+      if (scan.tooDeep) throw tooDeep(`json parse error: ${exceededMaxDepthMessage(scan.tooDeep.opening)}`);
+      try {
+        out.value = JSON.parse(text);
+      } catch (e) {
+        throw errors.badRequest(`json parse error: ${(e as Error).message}`);
+      }
+      out.duplicates = scan.duplicates;
+      out.keyOffsets = () => jsonKeyOffsets(text);
+    } else {
+      throw new KubeError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {});
+    }
   }
-  if (expectObject && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+  if (expectObject && (out.value === null || typeof out.value !== 'object' || Array.isArray(out.value))) {
     throw errors.badRequest(`the body of the request must be a JSON object`);
   }
-  return value;
+  return out;
+}
+
+/** Decode a JSON or YAML request body into an object (see decodeRequestBody). */
+export function decodeBody(body: Buffer, contentType: string, expectObject = true): unknown {
+  return decodeRequestBody(body, contentType, expectObject).value;
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {

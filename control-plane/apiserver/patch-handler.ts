@@ -1,43 +1,121 @@
-/** PATCH bodies: JSON patch, JSON merge patch, strategic merge patch, and apply (approximated by a strategic merge). */
+/**
+ * PATCH bodies: JSON patch, JSON merge patch, strategic merge patch, and apply (approximated by a
+ * strategic merge). The body is decoded once (depth-bounded, duplicate keys noted) and applied on
+ * every retry of the update; the result is checked as upstream's patcher does (name and namespace
+ * against the URL, strict field validation, bounded depth).
+ */
 import { errors, KubeError } from '../../api/errors.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
-import { applyJsonPatch } from '../../api/patch/json-patch.js';
+import { applyJsonPatch, EXCEEDED_MAX_DEPTH, UNPROCESSABLE_MESSAGE, JsonPatchApplyError } from '../../api/patch/json-patch.js';
 import { applyMergePatch } from '../../api/patch/merge-patch.js';
-import { applyStrategicMergePatch, StrategicMergePatchError, toKubeError } from '../../api/patch/strategic-merge-patch.js';
+import { applyStrategicMergePatch, goFormat, StrategicMergePatchError, toKubeError } from '../../api/patch/strategic-merge-patch.js';
 import { patchMetaResolver } from '../../api/schema/patch-meta.js';
-import { decodeBody } from './http-util.js';
+import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../../api/json-scan.js';
+import { decodeRequestBody, MAX_REQUEST_BODY_BYTES } from './http-util.js';
+import { checkBodyStructure, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
 import type { Obj } from './store.js';
 
-export function applyPatch(cur: Obj, raw: Buffer, contentType: string, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>, _opts: { force?: boolean }): Obj {
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** A decoded patch body, ready to apply to any version of the object. */
+export interface DecodedPatch {
+  type: PatchType;
+  body: unknown;
+  /** The body's own strict-decoding findings, worded as upstream (`duplicate field "spec.paused"`). */
+  findings: string[];
+  /** Apply bodies (YAML): repeated keys as the YAML decoder words them. */
+  yamlDuplicates: string[];
+}
+
+const JSON_PATCH_OP_FIELDS = new Set(['op', 'path', 'from', 'value']);
+
+/**
+ * A JSON patch's strict findings as upstream's decoder into []{op, path, from, value} reports them:
+ * unknown operation fields and repeated keys, op by op (`json patch unknown field "[0].foo"`).
+ */
+export function jsonPatchFindings(ops: unknown, duplicates: readonly { path: string }[]): string[] {
+  if (!Array.isArray(ops)) return [];
+  const out: string[] = [];
+  ops.forEach((op, i) => {
+    if (op === null || typeof op !== 'object' || Array.isArray(op)) return;
+    const unknown = Object.keys(op).filter((k) => !JSON_PATCH_OP_FIELDS.has(k));
+    for (const k of unknown) out.push(`json patch unknown field "[${i}].${k}"`);
+    const prefix = `[${i}].`;
+    for (const d of duplicates) {
+      if (!d.path.startsWith(prefix)) continue;
+      const field = d.path.slice(prefix.length).split(/[.[]/)[0]!;
+      if (unknown.includes(field)) continue; // an unknown field is reported once, as unknown
+      out.push(`json patch ${duplicateFieldMessage(d.path)}`);
+    }
+  });
+  return out;
+}
+
+/** The patch type of a Content-Type; 415 for anything else. */
+export function patchTypeOf(contentType: string): PatchType {
+  const type = PATCH_TYPES[contentType];
+  if (!type) {
+    throw new KubeError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+    );
+  }
+  return type;
+}
+
+/** Decode a PATCH body by its Content-Type (415 for others; 400 for bodies that do not decode). */
+export function decodePatch(raw: Buffer, contentType: string): DecodedPatch {
+  const type = patchTypeOf(contentType);
+  switch (type) {
+    case 'json': {
+      const d = decodeRequestBody(raw, 'application/json', false);
+      return { type, body: d.value, findings: jsonPatchFindings(d.value, d.duplicates), yamlDuplicates: [] };
+    }
+    case 'merge':
+    case 'strategic': {
+      const d = decodeRequestBody(raw, contentType);
+      return { type, body: d.value, findings: d.duplicates.map((x) => duplicateFieldMessage(x.path)), yamlDuplicates: [] };
+    }
+    case 'apply': {
+      const d = decodeRequestBody(raw, contentType);
+      return { type, body: d.value, findings: [], yamlDuplicates: d.yamlDuplicates };
+    }
+  }
+}
+
+function invalidResult(message: string): KubeError {
+  return new KubeError('Invalid', UNPROCESSABLE_MESSAGE, { details: {}, cause: new JsonPatchApplyError(message) });
+}
+
+/** Apply a decoded patch to the current object (not mutated). Errors are KubeErrors with upstream's codes. */
+export function applyDecodedPatch(cur: Obj, patch: DecodedPatch, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Obj {
   let out: unknown;
   try {
-    switch (contentType) {
-      case 'application/json-patch+json': {
-        const ops = decodeBody(raw, 'application/json', false);
-        out = applyJsonPatch(cur, ops);
+    switch (patch.type) {
+      case 'json':
+        out = applyJsonPatch(cur, patch.body, { maxCopyBytes: MAX_REQUEST_BODY_BYTES });
         break;
-      }
-      case 'application/merge-patch+json': {
-        out = applyMergePatch(cur, decodeBody(raw, contentType));
+      case 'merge':
+        out = applyMergePatch(cur, patch.body);
         break;
-      }
-      case 'application/strategic-merge-patch+json': {
-        out = applyStrategicMergePatch(cur, decodeBody(raw, contentType), patchMetaResolver(apiVersionOf(info), info.kind));
+      case 'strategic':
+        out = applyStrategicMergePatch(cur, patch.body, patchMetaResolver(apiVersionOf(info), info.kind));
         break;
-      }
-      case 'application/apply-patch+yaml': {
-        const applied = decodeBody(raw, contentType) as Obj;
+      case 'apply': {
+        const applied = patch.body as Obj;
         if (applied.kind !== info.kind || applied.apiVersion !== apiVersionOf(info)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
         }
         out = applyStrategicMergePatch(cur, applied, patchMetaResolver(apiVersionOf(info), info.kind));
         break;
       }
-      default:
-        throw new KubeError(
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
-        );
     }
   } catch (e) {
     if (e instanceof StrategicMergePatchError) throw toKubeError(e);
@@ -46,5 +124,47 @@ export function applyPatch(cur: Obj, raw: Buffer, contentType: string, info: Pic
   if (out === null || typeof out !== 'object' || Array.isArray(out)) {
     throw errors.badRequest('the patch did not result in an object');
   }
+  // JSON patch bounds its result itself; merge and strategic results are never deeper than their
+  // inputs, which decoding bounded: checked anyway, so no patch type can store what it cannot encode.
+  if (patch.type !== 'json' && valueDepth(out) > MAX_JSON_NESTING_DEPTH) throw invalidResult(EXCEEDED_MAX_DEPTH);
   return out as Obj;
+}
+
+/** Decode and apply in one step (the scale subresource's patches). */
+export function applyPatch(cur: Obj, raw: Buffer, contentType: string, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Obj {
+  return applyDecodedPatch(cur, decodePatch(raw, contentType), info);
+}
+
+/**
+ * upstream's checkName: the patched object must still be the one the URL names (400 otherwise), so a
+ * patch (an apply body above all) cannot write another object or another namespace.
+ */
+export function checkPatchedName(obj: Obj, name: string, namespace: string | undefined): void {
+  const meta = (obj.metadata ?? {}) as Obj;
+  const objName = typeof meta.name === 'string' ? meta.name : '';
+  if (objName !== name) {
+    throw errors.badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+  }
+  const objNamespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  if (namespace && objNamespace && objNamespace !== namespace) {
+    throw errors.badRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the URL (${namespace})`);
+  }
+}
+
+/**
+ * Strict field validation of a patch result, as upstream's patchers: returns the warnings to send
+ * (Warn), throws under Strict. Apply reports its YAML duplicates as upstream's applyPatcher does
+ * (`error strict decoding YAML: ...`, 400); its unknown fields as a create body would be.
+ */
+export function validatePatched(out: Obj, patch: DecodedPatch, fieldValidation: string | null): string[] {
+  const mode = fieldValidationMode(fieldValidation);
+  if (patch.type === 'apply') {
+    const dups = mode === 'Ignore' ? [] : patch.yamlDuplicates;
+    if (dups.length > 0 && mode === 'Strict') {
+      throw errors.badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(dups)}`);
+    }
+    return [...dups, ...checkBodyStructure(out, fieldValidation)];
+  }
+  const shown = patch.type === 'strategic' ? () => goFormat(patch.body) : () => JSON.stringify(out);
+  return checkPatchedStructure(out, fieldValidation, patch.findings, shown);
 }

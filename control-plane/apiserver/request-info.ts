@@ -19,6 +19,38 @@ export interface RequestInfo {
   parts: string[];
 }
 
+/**
+ * The first malformed percent-escape in a request target's path (`%zz`, a lone `%`), or undefined.
+ * Go's net/http refuses such a request line before any handler runs (url.ParseRequestURI:
+ * `invalid URL escape "%zz"`) and answers a plain `400 Bad Request`; the query is not checked.
+ */
+export function malformedPathEscape(requestTarget: string): string | undefined {
+  const q = requestTarget.indexOf('?');
+  const path = q < 0 ? requestTarget : requestTarget.slice(0, q);
+  const m = /%(?![0-9A-Fa-f]{2})/.exec(path);
+  return m ? path.slice(m.index, m.index + 3) : undefined;
+}
+
+/** One path segment with its %XX escapes decoded as bytes; bytes that are not UTF-8 become U+FFFD (never throws). */
+export function decodePathSegment(segment: string): string {
+  if (segment.indexOf('%') < 0) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const bytes: number[] = [];
+    for (let i = 0; i < segment.length; i++) {
+      const c = segment[i]!;
+      if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(segment.slice(i + 1, i + 3))) {
+        bytes.push(parseInt(segment.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+      }
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+}
+
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const info: RequestInfo = {
     isResourceRequest: false,
@@ -33,7 +65,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     name: '',
     parts: [],
   };
-  const segs = path.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
+  const segs = path.split('/').filter((s) => s.length > 0).map(decodePathSegment);
   if (segs.length === 0) return info;
   const prefix = segs[0];
   if (prefix !== 'api' && prefix !== 'apis') return info;

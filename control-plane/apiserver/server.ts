@@ -11,13 +11,13 @@ import type { Backend } from '../storage/backend.js';
 import { Store, type Obj, type DeleteOptions } from './store.js';
 import { strategyFor } from './strategies/strategy.js';
 import { labelSelectorString } from './strategies/printers.js';
-import { isLongRunning, parseRequestInfo, type RequestInfo } from './request-info.js';
+import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, isPublicPath } from './authz.js';
 import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
-import { decodeBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
+import { decodeBody, decodeRequestBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { toTable, partialMetadata } from './table.js';
 import { serveWatch } from './watch-handler.js';
@@ -25,7 +25,7 @@ import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
-import { applyPatch } from './patch-handler.js';
+import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
@@ -154,6 +154,7 @@ export class ApiServer {
         connectionsCheckingInterval: 1000,
       },
       (req, res) => {
+        if (malformedPathEscape(req.url ?? '/') !== undefined) return sendMalformedRequestLine(res);
         const done = this.limitRequestTime(req, res);
         this.handle(req, res)
           .catch((e) => sendError(res, e))
@@ -161,6 +162,10 @@ export class ApiServer {
       },
     );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (malformedPathEscape(req.url ?? '/') !== undefined) {
+        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request`);
+        return;
+      }
       this.handleUpgrade(req, socket, head).catch((e: unknown) => {
         const ke = e instanceof KubeError ? e : errors.internal((e as Error)?.message ?? String(e));
         const body = JSON.stringify(ke.toStatus());
@@ -501,20 +506,22 @@ export class ApiServer {
         });
       }
       case 'create': {
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        const decoded = decodeRequestBody(await readBody(req), mediaType(req));
+        const body = decoded.value as Obj;
         checkKind(body, apiVersionOf(rinfo), rinfo.kind);
         if (rinfo.namespaced && body.metadata?.namespace && body.metadata.namespace !== ns) {
           throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
         }
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'));
+        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
         this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
         const created = await store.create(ns, body, { dryRun });
         return sendJson(res, 201, created, warningHeaders(warnings));
       }
       case 'update': {
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        const decoded = decodeRequestBody(await readBody(req), mediaType(req));
+        const body = decoded.value as Obj;
         checkKind(body, apiVersionOf(rinfo), rinfo.kind);
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'));
+        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
         const allowCreate = ['endpoints', 'leases', 'endpointslices'].includes(rinfo.plural) || (rinfo.plural === 'events');
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
@@ -527,19 +534,16 @@ export class ApiServer {
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
-        const ct = mediaType(req);
-        const raw = await readBody(req);
+        const patch = await readPatch(req);
         let warnings: string[] = [];
-        const force = query.get('force') === 'true';
-        const isApply = ct === 'application/apply-patch+yaml';
         const doPatch = (cur: Obj): Obj => {
-          const out = applyPatch(cur, raw, ct, rinfo, { force });
-          warnings = checkBodyStructure(out, query.get('fieldValidation'));
+          const out = applyDecodedPatch(cur, patch(), rinfo);
+          checkPatchedName(out, info.name, ns);
+          warnings = validatePatched(out, patch(), query.get('fieldValidation'));
           return out;
         };
-        if (isApply && !(await store.tryGet(ns, info.name))) {
-          const applied = doPatch({});
-          const body = { ...applied, metadata: { ...(applied.metadata ?? {}), name: info.name } };
+        if (patch().type === 'apply' && !(await store.tryGet(ns, info.name))) {
+          const body = doPatch({});
           this.admit(user, info, 'CREATE', { object: body, dryRun });
           const created = await store.create(ns, body, { dryRun });
           return sendJson(res, 201, created, warningHeaders(warnings));
@@ -581,23 +585,24 @@ export class ApiServer {
       case 'get':
         return sendJson(res, 200, await store.get(ns, info.name));
       case 'update': {
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        const decoded = decodeRequestBody(await readBody(req), mediaType(req));
+        const body = decoded.value as Obj;
         checkKind(body, apiVersionOf(store.info), store.info.kind);
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'));
+        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
         const rv = body.metadata?.resourceVersion;
         const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
-        const ct = mediaType(req);
-        const raw = await readBody(req);
+        const patch = await readPatch(req);
         let warnings: string[] = [];
         const out = await store.guaranteedUpdate(
           ns,
           info.name,
           (cur) => {
-            const o = applyPatch(cur, raw, ct, store.info, {});
-            warnings = checkBodyStructure(o, query.get('fieldValidation'));
+            const o = applyDecodedPatch(cur, patch(), store.info);
+            checkPatchedName(o, info.name, ns);
+            warnings = validatePatched(o, patch(), query.get('fieldValidation'));
             return o;
           },
           { subresource: 'status', dryRun, admit },
@@ -645,7 +650,8 @@ export class ApiServer {
               if (next.kind !== 'Scale') throw errors.badRequest('the object provided is unrecognized (must be of type Scale)');
               expectedRV = next.metadata?.resourceVersion || undefined;
             } else {
-              next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
+              next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo);
+              checkPatchedName(next, info.name, ns);
             }
             checkBodyStructure({ ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' }, query.get('fieldValidation'));
             this.admit(user, info, 'UPDATE', { object: next, oldObject: scale, dryRun });
@@ -681,6 +687,27 @@ function notFoundPath(): KubeError {
 
 function methodNotSupported(info: RequestInfo): KubeError {
   return errors.methodNotAllowed(`the server does not allow this method on the requested resource${info.subresource ? ' (' + info.subresource + ')' : ''}`);
+}
+
+/**
+ * Read a PATCH body: its Content-Type is checked first (415, as upstream); the body is decoded on first
+ * use, inside the update, so a missing object is a 404 whatever the body holds (as upstream).
+ */
+async function readPatch(req: IncomingMessage): Promise<() => DecodedPatch> {
+  const ct = mediaType(req);
+  patchTypeOf(ct);
+  const raw = await readBody(req);
+  let decoded: DecodedPatch | undefined;
+  return () => (decoded ??= decodePatch(raw, ct));
+}
+
+/**
+ * A request line whose path holds a malformed percent-escape: Go's net/http answers it itself, before
+ * any handler, with a plain-text 400 and closes the connection; so does this server.
+ */
+function sendMalformedRequestLine(res: ServerResponse): void {
+  res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+  res.end('400 Bad Request');
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> {

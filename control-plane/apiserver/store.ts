@@ -11,6 +11,7 @@ import type { ResourceStrategy } from './strategies/strategy.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';
+import { planListRead, requiredRevision, tooLargeResourceVersion, type ListReadPlan } from './list-read.js';
 import { clone, deepEqual } from '../../api/values.js';
 import { generateName, gracefulDeletion, newUid, nowRfc3339, specOf } from './object-meta.js';
 
@@ -177,21 +178,16 @@ export class Store {
   /** List with selectors and paging. resourceVersion "0" is served from the watch cache; otherwise a consistent read. */
   async list(q: ListQuery): Promise<ListResult> {
     const prefix = storagePrefix(this.info, q.namespace);
-    if (q.resourceVersion === '0' && !q.continueToken && !q.limit) {
+    const token = q.continueToken ? decodeContinue(q.continueToken) : undefined;
+    const plan = planListRead(q, token?.rv);
+    if (plan.from === 'cache') {
       await this.cache.ready();
       const items = this.cache.list(q.namespace).map((o) => o.obj).filter(q.matches);
       return { items, resourceVersion: String(this.cache.currentRevision) };
     }
-    let revision: number | undefined;
-    let startKey: string | undefined;
-    if (q.continueToken) {
-      const t = decodeContinue(q.continueToken);
-      revision = t.rv;
-      startKey = prefix + t.start;
-    } else if (q.resourceVersion && q.resourceVersion !== '0' && q.resourceVersionMatch === 'Exact') {
-      revision = Number(q.resourceVersion);
-      if (!Number.isInteger(revision)) throw errors.badRequest(`invalid resourceVersion: ${q.resourceVersion}`);
-    }
+    await this.awaitRevision(plan);
+    const revision = plan.exact !== undefined ? Number(plan.exact) : undefined;
+    const startKey = token ? prefix + token.start : undefined;
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
     const items: Obj[] = [];
     let readRev = revision ?? 0;
@@ -246,6 +242,27 @@ export class Store {
     const res: ListResult = { items, resourceVersion: String(readRev) };
     if (more && lastKey) res.continueToken = encodeContinue(readRev, lastKey.slice(prefix.length) + '\x00');
     return res;
+  }
+
+  /**
+   * A list that needs a revision etcd has not reached (planListRead): 504 Too large resource version,
+   * at once or after waiting for the watch cache to see it, as the plan says.
+   */
+  private async awaitRevision(plan: ListReadPlan): Promise<void> {
+    const need = requiredRevision(plan);
+    if (need === undefined) return;
+    const current = await this.backend.currentRevision();
+    if (need <= BigInt(current)) return;
+    if (plan.from === 'etcd' && plan.waitMs > 0 && need <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      try {
+        await this.cache.waitForRevision(Number(need), plan.waitMs);
+        return;
+      } catch (e) {
+        if (!(e instanceof KubeError && e.reason === 'Timeout')) throw e;
+        throw tooLargeResourceVersion(need, this.cache.currentRevision, 1);
+      }
+    }
+    throw tooLargeResourceVersion(need, current, plan.from === 'etcd' && plan.waitMs > 0 ? 1 : 0);
   }
 
   /** Fill in what the server owns on create; returns the object to store. */

@@ -11,6 +11,7 @@
 import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backend.js';
 import { KubeError } from '../../api/errors.js';
 import { listReadError } from './unreadable-value.js';
+import { tooLargeResourceVersion } from './list-read.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -197,7 +198,7 @@ export class WatchCache {
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => {
         this.revisionWaiters = this.revisionWaiters.filter((w) => w.resolve !== done);
-        reject(new KubeError('Timeout', `Too large resource version: ${rev}, current: ${this.revision}`, { httpStatus: 504, details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } }));
+        reject(tooLargeResourceVersion(rev, this.revision, 1));
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(t);

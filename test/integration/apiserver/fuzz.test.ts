@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { startApiServer, api, type ApiHandle } from '../../support/apiserver.js';
+import { prng } from '../../support/prng.js';
 
 let etcd: EtcdHandle;
 let h: ApiHandle;
@@ -18,17 +19,6 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.KUBELAB_FUZZ_SEED ?? 20261127);
 const N = Number(process.env.KUBELAB_FUZZ_REQUESTS ?? 3000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, jsonPatchFailure, MAX_JSON_PATCH_OPERATIONS, UNPROCESSABLE_MESSAGE } from '../../../api/patch/json-patch.js';
+import { applyJsonPatch, copySizeExceededMessage, JSON_PATCH_MAX_COPY_BYTES, jsonPatchFailure, MAX_JSON_PATCH_OPERATIONS, UNPROCESSABLE_MESSAGE } from '../../../api/patch/json-patch.js';
+import { MAX_JSON_NESTING_DEPTH } from '../../../api/json-scan.js';
 import { KubeError } from '../../../api/errors.js';
 
 type Obj = Record<string, any>;
@@ -145,5 +146,72 @@ describe('JSON patch: hostile keys', () => {
     const out = applyJsonPatch({}, [{ op: 'add', path: '/__proto__', value: { polluted: true } }]) as Obj;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":true}}');
+  });
+});
+
+describe('JSON patch resource limits (CVE-2019-1002100)', () => {
+  const deep = (n: number): unknown => {
+    let v: unknown = {};
+    for (let i = 1; i < n; i++) v = { a: v };
+    return v;
+  };
+  const limitFailure = (doc: unknown, ops: unknown, limits = {}): string | undefined => {
+    try {
+      applyJsonPatch(doc, ops, limits);
+    } catch (e) {
+      expect(e).toBeInstanceOf(KubeError);
+      expect((e as KubeError).httpStatus).toBe(422);
+      expect((e as KubeError).message).toBe(UNPROCESSABLE_MESSAGE);
+      return jsonPatchFailure(e);
+    }
+    return undefined;
+  };
+
+  it('the default copy limit is the API server body limit, 3 MiB', () => {
+    expect(JSON_PATCH_MAX_COPY_BYTES).toBe(3 * 1024 * 1024);
+  });
+
+  const cases: { name: string; doc: unknown; ops: unknown[]; limits?: { maxCopyBytes?: number; maxDepth?: number }; cause?: string }[] = [
+    { name: 'a copy within the limit', doc: { a: 'xxxx' }, ops: [{ op: 'copy', from: '/a', path: '/b' }], limits: { maxCopyBytes: 6 } },
+    { name: 'a copy one byte over the limit (size is the JSON text)', doc: { a: 'xxxx' }, ops: [{ op: 'copy', from: '/a', path: '/b' }], limits: { maxCopyBytes: 5 }, cause: copySizeExceededMessage(5, 6) },
+    {
+      name: 'copies accumulate over the patch',
+      doc: { a: 'xxxx' },
+      ops: [{ op: 'copy', from: '/a', path: '/b' }, { op: 'copy', from: '/a', path: '/c' }],
+      limits: { maxCopyBytes: 11 },
+      cause: 'Unable to complete the copy, the accumulated size increase of copy is 12, exceeding the limit 11',
+    },
+    { name: '0 means unlimited (json-patch default)', doc: { a: 'x'.repeat(100) }, ops: [{ op: 'copy', from: '/a', path: '/b' }], limits: { maxCopyBytes: 0 } },
+    { name: 'add values do not count (the body limit bounds them)', doc: {}, ops: [{ op: 'add', path: '/a', value: 'x'.repeat(100) }], limits: { maxCopyBytes: 1 } },
+    { name: 'a copy of a missing key copies null (4 bytes)', doc: { m: {} }, ops: [{ op: 'copy', from: '/m/x', path: '/b' }], limits: { maxCopyBytes: 3 }, cause: copySizeExceededMessage(3, 4) },
+    { name: 'a document at the depth limit', doc: {}, ops: [{ op: 'add', path: '/a', value: deep(MAX_JSON_NESTING_DEPTH - 1) }] },
+    { name: 'an op value past the depth limit', doc: {}, ops: [{ op: 'test', path: '/a', value: deep(MAX_JSON_NESTING_DEPTH + 1) }], cause: 'exceeded max depth' },
+    { name: 'an add that nests the document past the limit', doc: {}, ops: [{ op: 'add', path: '/a', value: deep(MAX_JSON_NESTING_DEPTH) }], cause: 'exceeded max depth' },
+    {
+      name: 'moves stacking subtrees past the limit',
+      doc: { x: deep(6), y: deep(6) },
+      ops: [{ op: 'move', from: '/y', path: '/x/a/a/a/a/a/y' }],
+      limits: { maxDepth: 10 },
+      cause: 'exceeded max depth',
+    },
+    {
+      name: 'a copy of a value deeper than the limit',
+      doc: { x: deep(6), y: deep(6) },
+      ops: [{ op: 'move', from: '/y', path: '/x/a/a/a/a/a/y' }, { op: 'copy', from: '/x', path: '/z' }],
+      limits: { maxDepth: 10 },
+      cause: 'error while performing deep copy: exceeded max depth',
+    },
+  ];
+  it.each(cases)('$name', ({ doc, ops, limits, cause }) => {
+    expect(limitFailure(doc, ops, limits)).toBe(cause);
+  });
+
+  it('the issue\'s 31-operation self-copy fails at once instead of exhausting the heap', () => {
+    const doc = { metadata: { name: 'n' }, data: { a: 'x'.repeat(1000) } };
+    const ops: unknown[] = [];
+    for (let i = 0; i < 30; i++) ops.push({ op: 'copy', from: '/data', path: `/data/k${i}` });
+    const t0 = Date.now();
+    expect(limitFailure(doc, ops)).toMatch(/^Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728$/);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 });

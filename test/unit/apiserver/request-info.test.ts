@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestInfo } from '../../../control-plane/apiserver/request-info.js';
+import { decodePathSegment, malformedPathEscape, parseRequestInfo } from '../../../control-plane/apiserver/request-info.js';
 
 describe('parseRequestInfo', () => {
   const cases: [string, string, string, Partial<ReturnType<typeof parseRequestInfo>>][] = [
@@ -24,4 +24,34 @@ describe('parseRequestInfo', () => {
       expect(parseRequestInfo(method, path, new URLSearchParams(q))).toMatchObject(want);
     });
   }
+});
+
+describe('malformedPathEscape: what Go\'s url.ParseRequestURI refuses before any handler', () => {
+  it.each([
+    ['/api/v1/namespaces/default/pods', undefined],
+    ['/api/v1/namespaces/%64efault/pods', undefined],
+    ['/api/v1/namespaces/%zz/pods', '%zz'],
+    ['/api/v1/namespaces/default/pods/%', '%'],
+    ['/api/v1/namespaces/x%4/pods', '%4/'],
+    ['/api/v1/pods?labelSelector=%zz', undefined],
+    ['/api/v1/pods%g0?x=1', '%g0'],
+  ])('%s', (target, want) => {
+    expect(malformedPathEscape(target)).toBe(want);
+  });
+});
+
+describe('decodePathSegment: never throws', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a%2Fb', 'a/b'],
+    ['%E2%9C%93', '\u2713'],
+    ['%ff', '\ufffd'],
+    ['x%ffy%41', 'x\ufffdyA'],
+  ])('%s', (seg, want) => {
+    expect(decodePathSegment(seg)).toBe(want);
+  });
+
+  it('a path with a non-UTF-8 escape parses into a name', () => {
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/default/pods/%ff', new URLSearchParams()).name).toBe('\ufffd');
+  });
 });
