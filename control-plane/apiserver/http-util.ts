@@ -81,6 +81,16 @@ function yamlKeyAt(text: string, offset: number): string {
   return (m?.[0] ?? '').trim();
 }
 
+/**
+ * A copy in which no two places share an object (YAML aliases do), keeping YAML's .nan/.inf, which JSON
+ * text would turn into null (the schema check then refuses them by field). Depth is bounded already.
+ */
+function unshared(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unshared);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unshared(x)]));
+  return v;
+}
+
 function decodeYaml(text: string): { value: unknown; duplicates: string[] } {
   const convertError = (message: string): KubeError => errors.badRequest(`error converting YAML to JSON: ${message}`);
   if (yamlFlowDepthExceeded(text) >= 0) throw tooDeep(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`);
@@ -102,7 +112,7 @@ function decodeYaml(text: string): { value: unknown; duplicates: string[] } {
   const nesting = checkValueNesting(value);
   if (nesting === 'cycle') throw convertError('yaml: an anchor value contains itself');
   if (nesting === 'too-deep') throw tooDeep(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_NESTING_DEPTH}`);
-  return { value: value === undefined ? null : (JSON.parse(JSON.stringify(value) ?? 'null') as unknown), duplicates };
+  return { value: value === undefined ? null : unshared(value), duplicates };
 }
 
 /**
