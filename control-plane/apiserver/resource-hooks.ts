@@ -178,6 +178,21 @@ export function namespaceHooks(store: () => Store): StoreHooks {
   };
 }
 
+/**
+ * PUT namespaces/{name}/finalize: the namespace's spec.finalizers become `finalizers`; a terminating
+ * namespace left with no finalizer of either kind is removed. Returns the namespace as written.
+ */
+export async function finalizeNamespace(namespaces: Store, name: string, finalizers: string[]): Promise<Obj> {
+  const out = await namespaces.systemUpdate(undefined, name, (cur) => {
+    cur.spec = { ...(cur.spec ?? {}), finalizers };
+    return cur;
+  });
+  if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
+    await namespaces.forceRemove(undefined, name, out.metadata.resourceVersion);
+  }
+  return out;
+}
+
 /** Pods bound to a node and not terminated wait for the kubelet: graceful deletion. */
 export function podGracePeriod(pod: Obj, requested: number | undefined): number | undefined {
   const phase = pod.status?.phase;

@@ -21,7 +21,7 @@ import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
-import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
+import { finalizeNamespace, namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
 import { serveOpenAPI } from './openapi-handler.js';
@@ -294,14 +294,7 @@ export class ApiServer {
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
-        const out = await store.systemUpdate(undefined, info.name, (cur) => {
-          cur.spec = { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
-          return cur;
-        });
-        if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
-          await store.forceRemove(undefined, info.name, out.metadata.resourceVersion);
-        }
-        return sendJson(res, 200, out);
+        return sendJson(res, 200, await finalizeNamespace(store, info.name, body.spec?.finalizers ?? []));
       }
       case 'log':
       case 'exec':
@@ -341,10 +334,10 @@ export class ApiServer {
         throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
       }
       if (pod.metadata.deletionTimestamp) {
-        throw errors.conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
+        throw errors.conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
       }
       if (pod.spec?.nodeName) {
-        throw errors.conflict('pods', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
+        throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
       }
       pod.spec.nodeName = target;
       pod.status ??= {};
@@ -412,7 +405,7 @@ export class ApiServer {
         const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
         checkKind(body, apiVersionOf(rinfo), rinfo.kind);
         const warnings = checkBodyStructure(body, query.get('fieldValidation'));
-        const allowCreate = ['endpoints', 'leases', 'endpointslices'].includes(rinfo.plural) || (rinfo.plural === 'events');
+        const allowCreate = allowsCreateOnUpdate(rinfo);
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
@@ -499,26 +492,10 @@ export class ApiServer {
     }
   }
 
-  private toScale(obj: Obj): Obj {
-    return {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: {
-        name: obj.metadata.name,
-        namespace: obj.metadata.namespace,
-        uid: obj.metadata.uid,
-        resourceVersion: obj.metadata.resourceVersion,
-        creationTimestamp: obj.metadata.creationTimestamp,
-      },
-      spec: { replicas: obj.spec?.replicas ?? 0 },
-      status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
-    };
-  }
-
   private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, _query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean): Promise<void> {
     switch (info.verb) {
       case 'get':
-        return sendJson(res, 200, this.toScale(await store.get(ns, info.name)));
+        return sendJson(res, 200, toScale(await store.get(ns, info.name)));
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
@@ -528,7 +505,7 @@ export class ApiServer {
           ns,
           info.name,
           (cur) => {
-            const scale = this.toScale(cur);
+            const scale = toScale(cur);
             let next: Obj;
             if (info.verb === 'update') {
               next = decodeBody(raw, ct) as Obj;
@@ -537,21 +514,11 @@ export class ApiServer {
             } else {
               next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo, {});
             }
-            const replicas = next.spec?.replicas;
-            if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-              throw errors.invalid('Scale', 'autoscaling', info.name, [
-                { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
-              ]);
-            }
-            if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
-              throw errors.conflict(store.info.plural, store.info.group, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
-            }
-            cur.spec = { ...(cur.spec ?? {}), replicas };
-            return cur;
+            return applyScale(store, cur, next, expectedRV);
           },
           { dryRun },
         );
-        return sendJson(res, 200, this.toScale(out));
+        return sendJson(res, 200, toScale(out));
       }
       default:
         throw methodNotSupported(info);
@@ -561,6 +528,47 @@ export class ApiServer {
 
 export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
+}
+
+/** Resources whose PUT creates a missing object (upstream's AllowCreateOnUpdate). */
+export function allowsCreateOnUpdate(info: ResourceInfo): boolean {
+  return ['endpoints', 'leases', 'endpointslices', 'events'].includes(info.plural);
+}
+
+/** The autoscaling/v1 Scale of an object with a scale subresource. */
+export function toScale(obj: Obj): Obj {
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+  };
+}
+
+/**
+ * A Scale written to its object: spec.replicas must be a count (422), and a Scale that carries a
+ * resourceVersion must carry the object's current one (409). Returns `cur` with the new replicas.
+ */
+export function applyScale(store: Store, cur: Obj, scale: Obj, expectedRV: string | undefined): Obj {
+  const name = cur.metadata.name as string;
+  const replicas = scale.spec?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid('Scale', 'autoscaling', name, [
+      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+    ]);
+  }
+  if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
+    throw errors.conflict(store.info.plural, store.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  cur.spec = { ...(cur.spec ?? {}), replicas };
+  return cur;
 }
 
 function notFoundPath(): KubeError {

@@ -224,6 +224,15 @@ export class WatchCache {
     return this.watchers.size;
   }
 
+  /**
+   * Forget the events up to `rev` (all of them by default), as a full window forgets its oldest: a
+   * watch from an older resourceVersion then gets 410 Expired and its client relists.
+   */
+  compact(rev = this.revision): void {
+    this.window = this.window.filter((ev) => ev.rev > rev);
+    this.startRevision = Math.max(this.startRevision, Math.min(rev, this.revision));
+  }
+
   stop(): void {
     this.stopped = true;
     this.etcdWatch?.cancel();
@@ -250,5 +259,11 @@ function dispatch(r: Registered, ev: CacheEvent): void {
   }
   if (cur && prev) r.watcher.send('MODIFIED', ev);
   else if (cur && !prev) r.watcher.send('ADDED', ev);
-  else if (!cur && prev) r.watcher.send('DELETED', ev);
+  else if (!cur && prev) r.watcher.send('DELETED', leftFilter(ev));
+}
+
+/** An object that stopped matching is DELETED as it was when it last matched, at the event's resourceVersion (as upstream). */
+function leftFilter(ev: CacheEvent): CacheEvent {
+  const last = ev.prevObj!;
+  return { ...ev, type: 'DELETED', obj: { ...last, metadata: { ...last.metadata, resourceVersion: String(ev.rev) } }, json: undefined };
 }
