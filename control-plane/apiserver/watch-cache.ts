@@ -50,6 +50,8 @@ export class WatchCache {
   private revision = 0;
   /** The revision of the initial list: events before it are unknown to the cache. */
   private startRevision = 0;
+  /** The revision of the last event dropped from the window (0: none); above startRevision when dropped since the list. */
+  private droppedThrough = 0;
   private readyPromise: Promise<void> | undefined;
   private etcdWatch: BackendWatch | undefined;
   private watchers = new Set<Registered>();
@@ -73,8 +75,13 @@ export class WatchCache {
     return this.revision;
   }
 
+  /**
+   * The oldest resourceVersion a watch can start from (upstream's `oldest - 1`): the list's while no
+   * event has left the window since, else the one before the first event still in the window.
+   */
   get oldestRevision(): number {
-    return this.window.length > 0 ? this.window[0]!.rev - 1 : this.startRevision;
+    if (this.droppedThrough <= this.startRevision) return this.startRevision;
+    return this.window.length > 0 ? this.window[0]!.rev - 1 : this.droppedThrough;
   }
 
   private async init(): Promise<void> {
@@ -137,7 +144,7 @@ export class WatchCache {
       }
       this.revision = rev;
       this.window.push(ev);
-      if (this.window.length > this.capacity) this.window.splice(0, this.window.length - this.capacity);
+      if (this.window.length > this.capacity) this.dropped(this.window.splice(0, this.window.length - this.capacity));
       for (const r of this.watchers) dispatch(r, ev);
     }
     this.notifyRevision();
@@ -208,7 +215,7 @@ export class WatchCache {
       }
     } else {
       if (fromRev < this.oldestRevision) {
-        throw new KubeError('Expired', `too old resource version: ${fromRev} (${this.oldestRevision + 1})`, {
+        throw new KubeError('Expired', `too old resource version: ${fromRev} (${this.oldestRevision})`, {
           httpStatus: 410,
         });
       }
@@ -229,8 +236,14 @@ export class WatchCache {
    * watch from an older resourceVersion then gets 410 Expired and its client relists.
    */
   compact(rev = this.revision): void {
-    this.window = this.window.filter((ev) => ev.rev > rev);
-    this.startRevision = Math.max(this.startRevision, Math.min(rev, this.revision));
+    const upTo = Math.min(rev, this.revision);
+    this.dropped(this.window.filter((ev) => ev.rev <= upTo));
+    this.window = this.window.filter((ev) => ev.rev > upTo);
+    this.droppedThrough = Math.max(this.droppedThrough, upTo);
+  }
+
+  private dropped(evs: CacheEvent[]): void {
+    if (evs.length > 0) this.droppedThrough = Math.max(this.droppedThrough, evs[evs.length - 1]!.rev);
   }
 
   stop(): void {

@@ -46,7 +46,24 @@ describe('watch cache', () => {
     const c = collector();
     await cache.watch(r1 + 1, { matches: () => true }, c.watcher, { initialEvents: false });
     expect(c.events.map((e) => e.name)).toEqual(['c']);
-    await expect(cache.watch(r1 - 1, { matches: () => true }, collector().watcher, { initialEvents: false })).rejects.toMatchObject({ httpStatus: 410, reason: 'Expired' });
+    await expect(cache.watch(r1 - 1, { matches: () => true }, collector().watcher, { initialEvents: false })).rejects.toMatchObject({
+      httpStatus: 410,
+      reason: 'Expired',
+      message: `too old resource version: ${r1 - 1} (${r1})`, // upstream's (oldest - 1)
+    });
+  });
+
+  it('a watch from the list’s revision is served while no event has left the window, however late the first came', async () => {
+    const b = new MemoryBackend();
+    const cache = new WatchCache(b, '/registry/x/', decode);
+    await cache.ready();
+    const listed = await b.currentRevision();
+    await b.create('/registry/other/ns/o', obj('o')); // another resource moves the revision
+    await b.create('/registry/x/ns/a', obj('a'));
+    await tick();
+    const c = collector();
+    await cache.watch(listed, { matches: () => true }, c.watcher, { initialEvents: false });
+    expect(c.events.map((e) => e.name)).toEqual(['a']);
   });
 
   it('objects entering a selector are ADDED and leaving it are DELETED', async () => {
