@@ -88,7 +88,11 @@ export class InProcessApi implements ApiClient {
 
   // -- fixtures and reads (not recorded) -------------------------------------------------------
 
-  /** Store objects as fixtures (see the file comment); watchers see them arrive. Returns the stored objects. */
+  /**
+   * Store objects as fixtures (see the file comment); watchers see them arrive. A status the create
+   * reset (a pod's becomes Pending) is written back in a second write, as its kubelet or controller
+   * would have. Returns the stored objects.
+   */
   async seed<T = any>(info: ResourceInfo, ...objs: T[]): Promise<T[]> {
     await this.client.ready();
     const store = this.client.store(info);
