@@ -1,6 +1,6 @@
 /**
  * Plain JSON-like values (API objects as decoded JSON): one equality, one copy, one stable text, shared by
- * the API server, the controllers, the patch code and the fake client.
+ * the API server, the controllers, the patch code and the in-process test client.
  *
  * Keys whose value is `undefined` do not exist on the wire, so they are ignored by all three.
  */

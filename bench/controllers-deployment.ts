@@ -5,9 +5,11 @@
  * and the process RSS meanwhile. The controllers run in this process with the real adapters.
  *
  * Two modes:
- *   in-memory (default): the FakeApiClient as the API (measures the controllers alone);
- *   --kubeconfig <file>: a real kubelab (or Kubernetes) API server; hollow kubelets bind each pod
- *     round-robin to --nodes hollow nodes (no scheduler needed) and mark it Running + Ready.
+ *   in-process (default): the API server's registry in this process over the memory storage backend
+ *     (InProcessClient: the real stores, strategies and watch cache, no HTTP, no etcd);
+ *   --kubeconfig <file>: a real kubelab (or Kubernetes) API server.
+ * In both, hollow kubelets bind each pod round-robin to --nodes hollow nodes (no scheduler needed)
+ * and mark it Running + Ready.
  *
  * Run:  npx tsc -p tsconfig.json --outDir /tmp/kubelab-bench && \
  *       node /tmp/kubelab-bench/bench/controllers-deployment.js [--replicas 1000] [--kubeconfig f] [--nodes 3] [--qps 200]
@@ -15,7 +17,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { KubeClient, type ApiClient } from '../api/client/api-client.js';
-import { FakeApiClient } from '../api/client/fake-client.js';
+import { InProcessClient } from '../control-plane/apiserver/in-process-client.js';
 import { InformerFactory } from '../api/client/informer.js';
 import { silentLogger } from '../api/client/log.js';
 import { DeploymentController } from '../control-plane/controllers/deployment/controller.js';
@@ -38,7 +40,7 @@ const name = `bench-${process.pid}`;
 async function main(): Promise<void> {
   const client: ApiClient = kubeconfig
     ? KubeClient.fromKubeconfig(kubeconfig, undefined, { qps, burst: qps * 2, logger: silentLogger })
-    : new FakeApiClient();
+    : new InProcessClient();
   const informers = new InformerFactory(client, { logger: silentLogger });
   const ctx = newControllerContext(client, informers, { logger: () => silentLogger });
   const controllers = [new DeploymentController(ctx), new ReplicaSetController(ctx)];
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   let rssMax = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 100);
 
-  // Hollow kubelets: bind (real API only) and report Running + Ready once per pod.
+  // Hollow kubelets: bind and report Running + Ready once per pod.
   const handled = new Set<string>();
   let next = 0;
   const kubelet = async (p: Pod) => {
@@ -64,13 +66,12 @@ async function main(): Promise<void> {
       let nodeName = p.spec?.nodeName;
       if (!nodeName) {
         nodeName = `hollow-${next++ % nodes}`;
-        if (kubeconfig) await client.bind(ns, p.metadata.name, nodeName, p.metadata.uid).catch(() => undefined); // a retry may find it bound
+        await client.bind(ns, p.metadata.name, nodeName, p.metadata.uid).catch(() => undefined); // a retry may find it bound
       }
       const fresh = await client.get<Pod>(R.pods, ns, p.metadata.name);
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       await client.updateStatus(R.pods, {
         ...fresh,
-        spec: kubeconfig ? fresh.spec : { ...fresh.spec, nodeName },
         status: {
           ...fresh.status,
           phase: 'Running',
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   clearInterval(rssTimer);
   rssMax = Math.max(rssMax, process.memoryUsage().rss);
   const result = {
-    mode: kubeconfig ? 'api-server' : 'in-memory',
+    mode: kubeconfig ? 'api-server' : 'in-process',
     replicas,
     createdToAllPodsMs: Math.round(tCreated),
     createdToAvailableMs: Math.round(tAvailable),
@@ -128,7 +129,6 @@ async function main(): Promise<void> {
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   await client.delete(R.deployments, ns, name, { propagationPolicy: 'Background' }).catch(() => undefined);
-  if (!kubeconfig) for (const p of podInformer.store.list()) await client.delete(R.pods, ns, p.metadata!.name!).catch(() => undefined);
   abort.abort();
   await running;
   await informers.stop();

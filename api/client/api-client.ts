@@ -1,7 +1,8 @@
 /**
  * The API client every kubelab component uses (scheduler, controller manager, kubelet, proxy):
  * `ApiClient` is the interface, `KubeClient` talks HTTPS (or plain HTTP, for tests) to a Kubernetes
- * API server, `FakeApiClient` (fake-client.ts) is the in-memory test double.
+ * API server, `InProcessClient` (control-plane/apiserver/in-process-client.ts) runs the real API
+ * server's registry in this process, over the memory storage backend, for tests.
  *
  * Objects travel as plain JSON; resources are named by a `ResourceInfo` from api/resources.ts.
  * Errors: a non-2xx answer becomes `KubeError.fromStatus(body, httpStatus)`; a network failure
@@ -150,6 +151,11 @@ export function podsResource(): ResourceInfo {
 
 interface MetaLike {
   metadata?: { name?: string; namespace?: string };
+}
+
+/** The body a client sends for an object of `info`: its apiVersion and kind first, then the object (which may override them). */
+export function withTypeMeta(info: ResourceInfo, obj: unknown): Record<string, unknown> {
+  return { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
 }
 
 export function metaOf(obj: unknown): { name: string; namespace: string | undefined } {
@@ -442,20 +448,20 @@ export class KubeClient implements ApiClient {
   }
 
   create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
-    const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
+    const body = withTypeMeta(info, obj);
     const ns = namespace ?? (obj as MetaLike | null)?.metadata?.namespace;
     return this.request<T>('POST', resourcePath(info, ns), { body, query: writeQuery(opts) });
   }
 
   update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
-    const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
+    const body = withTypeMeta(info, obj);
     return this.request<T>('PUT', resourcePath(info, namespace, name), { body, query: writeQuery(opts) });
   }
 
   updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
-    const body = { apiVersion: apiVersionOf(info), kind: info.kind, ...(obj as object) };
+    const body = withTypeMeta(info, obj);
     return this.request<T>('PUT', resourcePath(info, namespace, name, 'status'), { body, query: writeQuery(opts) });
   }
 

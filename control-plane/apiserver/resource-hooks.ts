@@ -6,6 +6,7 @@ import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import type { Obj, Store, StoreHooks } from './store.js';
 import { AlreadyAllocatedError, type NodePortAllocator, type ServiceIPAllocator } from './range-allocator.js';
 import { nowRfc3339 } from './object-meta.js';
+import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
 
 function invalidService(name: string, causes: StatusCause[]): KubeError {
   return errors.invalid('Service', '', name, causes);
@@ -176,6 +177,25 @@ export function namespaceHooks(store: () => Store): StoreHooks {
       });
     },
   };
+}
+
+/**
+ * PUT namespaces/{name}/finalize: the namespace's spec.finalizers become `finalizers`; a terminating
+ * namespace left with no finalizer of either kind is removed. Returns the namespace as written.
+ * `admit` (admission) sees the update first; the result is validated as upstream's finalize strategy.
+ */
+export async function finalizeNamespace(namespaces: Store, name: string, finalizers: string[], admit: (next: Obj, cur: Obj) => void = () => {}): Promise<Obj> {
+  const out = await namespaces.systemUpdate(undefined, name, (cur) => {
+    const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers } };
+    admit(next, cur);
+    const causes = validateNamespaceFinalizeUpdate(next, cur);
+    if (causes.length > 0) throw errors.invalid('Namespace', '', name, causes);
+    return next;
+  });
+  if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
+    await namespaces.forceRemove(undefined, name, out.metadata.resourceVersion);
+  }
+  return out;
 }
 
 /**

@@ -24,7 +24,7 @@ import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
-import { namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
+import { finalizeNamespace, namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
@@ -370,17 +370,8 @@ export class ApiServer {
         const asNamespace = { apiVersion: 'v1', kind: 'Namespace', ...body };
         checkKind(asNamespace, 'v1', 'Namespace');
         checkBodyStructure(asNamespace, query.get('fieldValidation'));
-        const out = await store.systemUpdate(undefined, info.name, (cur) => {
-          this.admit(user, info, 'UPDATE', { object: body, oldObject: cur, dryRun: false });
-          const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers: body.spec?.finalizers ?? [] } };
-          const causes = validateNamespaceFinalizeUpdate(next, cur);
-          if (causes.length > 0) throw errors.invalid('Namespace', '', info.name, causes);
-          return next;
-        });
-        if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
-          await store.forceRemove(undefined, info.name, out.metadata.resourceVersion);
-        }
-        return sendJson(res, 200, out);
+        const finalizers = body.spec?.finalizers ?? [];
+        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: body, oldObject: cur, dryRun: false })));
       }
       case 'log':
       case 'exec':
@@ -446,10 +437,10 @@ export class ApiServer {
         throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
       }
       if (pod.metadata.deletionTimestamp) {
-        throw errors.conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
+        throw errors.conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
       }
       if (pod.spec?.nodeName) {
-        throw errors.conflict('pods', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
+        throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
       }
       pod.spec.nodeName = target;
       pod.status ??= {};
@@ -522,7 +513,7 @@ export class ApiServer {
         const body = decoded.value as Obj;
         checkKind(body, apiVersionOf(rinfo), rinfo.kind);
         const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
-        const allowCreate = ['endpoints', 'leases', 'endpointslices'].includes(rinfo.plural) || (rinfo.plural === 'events');
+        const allowCreate = allowsCreateOnUpdate(rinfo);
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
@@ -614,26 +605,10 @@ export class ApiServer {
     }
   }
 
-  private toScale(obj: Obj): Obj {
-    return {
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: {
-        name: obj.metadata.name,
-        namespace: obj.metadata.namespace,
-        uid: obj.metadata.uid,
-        resourceVersion: obj.metadata.resourceVersion,
-        creationTimestamp: obj.metadata.creationTimestamp,
-      },
-      spec: { replicas: obj.spec?.replicas ?? 0 },
-      status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
-    };
-  }
-
   private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
-        return sendJson(res, 200, this.toScale(await store.get(ns, info.name)));
+        return sendJson(res, 200, toScale(await store.get(ns, info.name)));
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
@@ -643,7 +618,7 @@ export class ApiServer {
           ns,
           info.name,
           (cur) => {
-            const scale = this.toScale(cur);
+            const scale = toScale(cur);
             let next: Obj;
             if (info.verb === 'update') {
               next = decodeBody(raw, ct) as Obj;
@@ -655,21 +630,11 @@ export class ApiServer {
             }
             checkBodyStructure({ ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' }, query.get('fieldValidation'));
             this.admit(user, info, 'UPDATE', { object: next, oldObject: scale, dryRun });
-            const replicas = next.spec?.replicas;
-            if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-              throw errors.invalid('Scale', 'autoscaling', info.name, [
-                { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
-              ]);
-            }
-            if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
-              throw errors.conflict(store.info.plural, store.info.group, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
-            }
-            cur.spec = { ...(cur.spec ?? {}), replicas };
-            return cur;
+            return applyScale(store, cur, next, expectedRV);
           },
           { dryRun },
         );
-        return sendJson(res, 200, this.toScale(out));
+        return sendJson(res, 200, toScale(out));
       }
       default:
         throw methodNotSupported(info);
@@ -679,6 +644,47 @@ export class ApiServer {
 
 export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
+}
+
+/** Resources whose PUT creates a missing object (upstream's AllowCreateOnUpdate). */
+export function allowsCreateOnUpdate(info: ResourceInfo): boolean {
+  return ['endpoints', 'leases', 'endpointslices', 'events'].includes(info.plural);
+}
+
+/** The autoscaling/v1 Scale of an object with a scale subresource. */
+export function toScale(obj: Obj): Obj {
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+  };
+}
+
+/**
+ * A Scale written to its object: spec.replicas must be a count (422), and a Scale that carries a
+ * resourceVersion must carry the object's current one (409). Returns `cur` with the new replicas.
+ */
+export function applyScale(store: Store, cur: Obj, scale: Obj, expectedRV: string | undefined): Obj {
+  const name = cur.metadata.name as string;
+  const replicas = scale.spec?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid('Scale', 'autoscaling', name, [
+      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+    ]);
+  }
+  if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
+    throw errors.conflict(store.info.plural, store.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  cur.spec = { ...(cur.spec ?? {}), replicas };
+  return cur;
 }
 
 function notFoundPath(): KubeError {

@@ -64,6 +64,8 @@ export class WatchCache {
   private revision = 0;
   /** The revision of the initial list: events before it are unknown to the cache. */
   private startRevision = 0;
+  /** The revision of the last event dropped from the window (0: none); above startRevision when dropped since the list. */
+  private droppedThrough = 0;
   private readyPromise: Promise<void> | undefined;
   private etcdWatch: BackendWatch | undefined;
   private watchers = new Set<Registered>();
@@ -102,8 +104,13 @@ export class WatchCache {
     return this.revision;
   }
 
+  /**
+   * The oldest resourceVersion a watch can start from (upstream's `oldest - 1`): the list's while no
+   * event has left the window since, else the one before the first event still in the window.
+   */
   get oldestRevision(): number {
-    return this.window.length > 0 ? this.window[0]!.rev - 1 : this.startRevision;
+    if (this.droppedThrough <= this.startRevision) return this.startRevision;
+    return this.window.length > 0 ? this.window[0]!.rev - 1 : this.droppedThrough;
   }
 
   private async init(): Promise<void> {
@@ -176,7 +183,7 @@ export class WatchCache {
       this.revision = rev;
       for (const o of this.observers) tell(() => o.event(ev));
       this.window.push(ev);
-      if (this.window.length > this.capacity) this.window.splice(0, this.window.length - this.capacity);
+      if (this.window.length > this.capacity) this.dropped(this.window.splice(0, this.window.length - this.capacity));
       for (const r of this.watchers) dispatch(r, ev);
     }
     this.notifyRevision();
@@ -256,7 +263,7 @@ export class WatchCache {
       }
     } else {
       if (fromRev < this.oldestRevision) {
-        throw new KubeError('Expired', `too old resource version: ${fromRev} (${this.oldestRevision + 1})`, {
+        throw new KubeError('Expired', `too old resource version: ${fromRev} (${this.oldestRevision})`, {
           httpStatus: 410,
         });
       }
@@ -270,6 +277,21 @@ export class WatchCache {
 
   get watcherCount(): number {
     return this.watchers.size;
+  }
+
+  /**
+   * Forget the events up to `rev` (all of them by default), as a full window forgets its oldest: a
+   * watch from an older resourceVersion then gets 410 Expired and its client relists.
+   */
+  compact(rev = this.revision): void {
+    const upTo = Math.min(rev, this.revision);
+    this.dropped(this.window.filter((ev) => ev.rev <= upTo));
+    this.window = this.window.filter((ev) => ev.rev > upTo);
+    this.droppedThrough = Math.max(this.droppedThrough, upTo);
+  }
+
+  private dropped(evs: CacheEvent[]): void {
+    if (evs.length > 0) this.droppedThrough = Math.max(this.droppedThrough, evs[evs.length - 1]!.rev);
   }
 
   stop(): void {
@@ -307,5 +329,11 @@ function dispatch(r: Registered, ev: CacheEvent): void {
   }
   if (cur && prev) r.watcher.send('MODIFIED', ev);
   else if (cur && !prev) r.watcher.send('ADDED', ev);
-  else if (!cur && prev) r.watcher.send('DELETED', ev);
+  else if (!cur && prev) r.watcher.send('DELETED', leftFilter(ev));
+}
+
+/** An object that stopped matching is DELETED as it was when it last matched, at the event's resourceVersion (as upstream). */
+function leftFilter(ev: CacheEvent): CacheEvent {
+  const last = ev.prevObj!;
+  return { ...ev, type: 'DELETED', obj: { ...last, metadata: { ...last.metadata, resourceVersion: String(ev.rev) } }, json: undefined };
 }

@@ -21,7 +21,7 @@ export { parseFlags, enabledControllers } from './flags.js';
 
 /**
  * Build the enabled controllers of a table (by default the manager's) on a context, in the table's
- * order (also used by tests and benchmarks with a fake client).
+ * order (also used by tests and benchmarks with the in-process client).
  */
 export function buildControllers<T extends ControllerTable = typeof CONTROLLERS>(
   ctx: ControllerContext,

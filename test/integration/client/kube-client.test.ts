@@ -1,6 +1,6 @@
 /**
  * KubeClient over real HTTP(S), against an in-process server on 127.0.0.1 started by this test:
- * a thin HTTP adapter around FakeApiClient, with TLS and client-certificate auth from api/tls.
+ * a thin HTTP adapter around InProcessApi, with TLS and client-certificate auth from api/tls.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type PatchType, type WatchEvent } from '../../../api/client/api-client.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { Informer } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { KubeError } from '../../../api/errors.js';
@@ -20,6 +20,8 @@ import { findResource } from '../../../api/resources.js';
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 
 const pods = findResource('', 'pods')!;
+const namespaces = findResource('', 'namespaces')!;
+const POD_SPEC = { containers: [{ name: 'c', image: 'nginx' }] };
 
 interface Seen {
   method: string;
@@ -37,7 +39,7 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
 };
 
-function makeHandler(fake: FakeApiClient, seen: Seen[], special: Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>) {
+function makeHandler(fake: InProcessApi, seen: Seen[], special: Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const chunks: Buffer[] = [];
@@ -98,7 +100,7 @@ function makeHandler(fake: FakeApiClient, seen: Seen[], special: Map<string, (re
 }
 
 describe('KubeClient over HTTPS with client certificates (kubeconfig with relative paths)', () => {
-  const fake = new FakeApiClient();
+  const fake = new InProcessApi();
   const seen: Seen[] = [];
   const special = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
   let server: https.Server;
@@ -140,7 +142,7 @@ describe('KubeClient over HTTPS with client certificates (kubeconfig with relati
       }),
     );
     const client = KubeClient.fromKubeconfig(join(dir, 'admin.kubeconfig'), undefined, { userAgent: 'kubelab-test/1' });
-    await client.create(pods, 'default', { metadata: { name: 'p1' }, spec: { containers: [] } });
+    await client.create(pods, 'default', { metadata: { name: 'p1' }, spec: POD_SPEC });
     const list = await client.list(pods, 'default');
     expect(list.items.map((p: any) => p.metadata.name)).toEqual(['p1']);
     const last = seen[seen.length - 1]!;
@@ -161,7 +163,7 @@ describe('KubeClient over HTTPS with client certificates (kubeconfig with relati
 });
 
 describe('KubeClient over plain HTTP', () => {
-  const fake = new FakeApiClient();
+  const fake = new InProcessApi();
   const seen: Seen[] = [];
   const special = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
   let server: http.Server;
@@ -181,7 +183,7 @@ describe('KubeClient over plain HTTP', () => {
   });
 
   it('CRUD with bearer token, upstream content types and Status errors', async () => {
-    const p = await client.create(pods, 'default', { metadata: { name: 'a', labels: { app: 'x' } }, spec: { containers: [] } });
+    const p = await client.create(pods, 'default', { metadata: { name: 'a', labels: { app: 'x' } }, spec: POD_SPEC });
     expect(seen.at(-1)!.headers.authorization).toBe('Bearer abc');
     expect(seen.at(-1)!.body).toMatchObject({ apiVersion: 'v1', kind: 'Pod' });
     expect((await client.get(pods, 'default', 'a')).metadata.uid).toBe(p.metadata.uid);
@@ -204,7 +206,7 @@ describe('KubeClient over plain HTTP', () => {
     expect(patches[0]!.query.get('fieldManager')).toBe('test');
     expect((await client.get(pods, 'default', 'a')).metadata.labels).toEqual({ app: 'x', m: '1', s: '1', j: '1' });
     const cur = await client.get(pods, 'default', 'a');
-    await client.updateStatus(pods, { ...cur, status: { phase: 'Running' } });
+    await client.updateStatus(pods, { ...cur, status: { ...cur.status, phase: 'Running' } });
     const stale = await client.update(pods, { ...cur, metadata: { ...cur.metadata, labels: {} } }).catch((e) => e);
     expect(stale).toMatchObject({ reason: 'Conflict', httpStatus: 409 });
     await client.bind('default', 'a', 'node01', cur.metadata.uid);
@@ -214,14 +216,16 @@ describe('KubeClient over plain HTTP', () => {
     expect((await client.get(pods, 'default', 'a')).spec.nodeName).toBe('node01');
     await client.evict('default', 'a');
     expect(seen.at(-1)!.body).toMatchObject({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'a', namespace: 'default' } });
-    expect(fake.peek(pods, 'default', 'a')).toBeUndefined();
-    await client.create(pods, 'default', { metadata: { name: 'b' }, spec: {} });
+    // Bound and running: the eviction deletes it gracefully (it terminates until its kubelet confirms).
+    expect(fake.peek(pods, 'default', 'a')?.metadata.deletionTimestamp).toBeDefined();
+    await client.create(pods, 'default', { metadata: { name: 'b' }, spec: POD_SPEC });
     await client.delete(pods, 'default', 'b', { gracePeriodSeconds: 0, propagationPolicy: 'Background' });
     expect(seen.at(-1)!.body).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, propagationPolicy: 'Background' });
   });
 
   it('listAll follows continue tokens', async () => {
-    for (let i = 0; i < 7; i++) await client.create(pods, 'paged', { metadata: { name: `p${i}` }, spec: {} });
+    await client.create(namespaces, undefined, { metadata: { name: 'paged' } });
+    for (let i = 0; i < 7; i++) await client.create(pods, 'paged', { metadata: { name: `p${i}` }, spec: POD_SPEC });
     const all = await client.listAll(pods, 'paged', { limit: 3 });
     expect(all.items).toHaveLength(7);
     expect(seen.filter((s) => s.path === '/api/v1/namespaces/paged/pods' && s.method === 'GET')).toHaveLength(3);
@@ -312,15 +316,16 @@ describe('KubeClient over plain HTTP', () => {
   });
 
   it('an Informer over HTTP syncs and follows changes', async () => {
+    await client.create(namespaces, undefined, { metadata: { name: 'inf' } });
     const inf = new Informer<any>({ client, resource: pods, namespace: 'inf', logger: silentLogger });
-    await client.create(pods, 'inf', { metadata: { name: 'one' }, spec: {} });
+    await client.create(pods, 'inf', { metadata: { name: 'one' }, spec: POD_SPEC });
     const added: string[] = [];
     inf.on('add', (p) => added.push(p.metadata.name));
     inf.start();
     await inf.waitForSync();
     expect(inf.store.get('inf/one').kind).toBe('Pod');
     for (let i = 0; i < 100 && fake.watcherCount(pods) === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    await client.create(pods, 'inf', { metadata: { name: 'two' }, spec: {} });
+    await client.create(pods, 'inf', { metadata: { name: 'two' }, spec: POD_SPEC });
     for (let i = 0; i < 100 && !added.includes('two'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(added).toEqual(['one', 'two']);
     await inf.stop();

@@ -46,7 +46,24 @@ describe('watch cache', () => {
     const c = collector();
     await cache.watch(r1 + 1, { matches: () => true }, c.watcher, { initialEvents: false });
     expect(c.events.map((e) => e.name)).toEqual(['c']);
-    await expect(cache.watch(r1 - 1, { matches: () => true }, collector().watcher, { initialEvents: false })).rejects.toMatchObject({ httpStatus: 410, reason: 'Expired' });
+    await expect(cache.watch(r1 - 1, { matches: () => true }, collector().watcher, { initialEvents: false })).rejects.toMatchObject({
+      httpStatus: 410,
+      reason: 'Expired',
+      message: `too old resource version: ${r1 - 1} (${r1})`, // upstream's (oldest - 1)
+    });
+  });
+
+  it('a watch from the list’s revision is served while no event has left the window, however late the first came', async () => {
+    const b = new MemoryBackend();
+    const cache = new WatchCache(b, '/registry/x/', decode);
+    await cache.ready();
+    const listed = await b.currentRevision();
+    await b.create('/registry/other/ns/o', obj('o')); // another resource moves the revision
+    await b.create('/registry/x/ns/a', obj('a'));
+    await tick();
+    const c = collector();
+    await cache.watch(listed, { matches: () => true }, c.watcher, { initialEvents: false });
+    expect(c.events.map((e) => e.name)).toEqual(['a']);
   });
 
   it('objects entering a selector are ADDED and leaving it are DELETED', async () => {
@@ -60,6 +77,38 @@ describe('watch cache', () => {
     await b.update('/registry/x/ns/a', obj('a', { app: 'db' }), r3);
     await tick();
     expect(c.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+  });
+
+  it('an object leaving a selector is DELETED as it last matched, at the revision of the change (as upstream)', async () => {
+    const b = new MemoryBackend();
+    const cache = new WatchCache(b, '/registry/x/', decode);
+    const sent: CacheEvent[] = [];
+    await cache.watch(0, { matches: (o) => o.metadata.labels?.app === 'web' }, { send: (_t, ev) => void sent.push(ev as CacheEvent), close: () => undefined }, { initialEvents: false });
+    const r = await b.create('/registry/x/ns/a', obj('a', { app: 'web', v: '1' }));
+    const left = await b.update('/registry/x/ns/a', obj('a', { app: 'db' }), r);
+    await tick();
+    expect(sent.map((e) => e.obj.metadata)).toEqual([
+      { name: 'a', namespace: 'ns', labels: { app: 'web', v: '1' }, resourceVersion: String(r) },
+      { name: 'a', namespace: 'ns', labels: { app: 'web', v: '1' }, resourceVersion: String(left) },
+    ]);
+    // The cache itself keeps the object as it is now.
+    expect(cache.peek('/registry/x/ns/a')!.metadata.labels).toEqual({ app: 'db' });
+  });
+
+  it('compact forgets the window: a watch from before is 410, one from now is served', async () => {
+    const b = new MemoryBackend();
+    const cache = new WatchCache(b, '/registry/x/', decode);
+    await cache.ready();
+    const r1 = await b.create('/registry/x/ns/a', obj('a'));
+    const r2 = await b.create('/registry/x/ns/b', obj('b'));
+    await tick();
+    cache.compact(r2);
+    await expect(cache.watch(r1, { matches: () => true }, collector().watcher, { initialEvents: false })).rejects.toMatchObject({ httpStatus: 410 });
+    const c = collector();
+    await cache.watch(r2, { matches: () => true }, c.watcher, { initialEvents: false });
+    await b.create('/registry/x/ns/c', obj('c'));
+    await tick();
+    expect(c.events.map((e) => e.name)).toEqual(['c']);
   });
 
   it('initial events list the current state first', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Controller, createController } from '../../../api/client/controller.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { Informer, splitKey } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { ItemExponentialFailureRateLimiter } from '../../../api/client/workqueue.js';
@@ -8,6 +8,7 @@ import { findResource } from '../../../api/resources.js';
 
 const pods = findResource('', 'pods')!;
 const cms = findResource('', 'configmaps')!;
+const POD_SPEC = { containers: [{ name: 'c', image: 'nginx' }] };
 
 async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -25,7 +26,7 @@ class PodInfoController extends Controller {
   maxConcurrentSameKey = 0;
   private readonly inFlight = new Set<string>();
   constructor(
-    private readonly client: FakeApiClient,
+    private readonly client: InProcessApi,
     readonly podInformer: Informer<any>,
   ) {
     super({ name: 'podinfo', workers: 4, logger: silentLogger, rateLimiter: new ItemExponentialFailureRateLimiter(1, 20) });
@@ -58,8 +59,8 @@ class PodInfoController extends Controller {
 
 describe('Controller', () => {
   it('waits for sync, reconciles, retries failures with backoff, and stops on abort', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, { metadata: { name: 'a', namespace: 'default' }, spec: {} });
+    const c = new InProcessApi();
+    await c.seed(pods, { metadata: { name: 'a', namespace: 'default' }, spec: POD_SPEC });
     const inf = new Informer<any>({ client: c, resource: pods, logger: silentLogger });
     const ctl = new PodInfoController(c, inf);
     ctl.failNext = 2;
@@ -70,7 +71,7 @@ describe('Controller', () => {
     expect(ctl.queue.numRequeues('default/a')).toBe(0); // forgotten after success
     // burst of changes of one key: never synced concurrently
     for (let i = 0; i < 20; i++) await c.patch(pods, 'default', 'a', { metadata: { labels: { i: String(i) } } }, 'merge');
-    await c.create(pods, 'default', { metadata: { name: 'b' }, spec: {} });
+    await c.create(pods, 'default', { metadata: { name: 'b' }, spec: POD_SPEC });
     await waitFor(() => c.peek(cms, 'default', 'b-info') !== undefined);
     await c.delete(pods, 'default', 'a');
     await waitFor(() => c.peek(cms, 'default', 'a-info') === undefined);
@@ -82,8 +83,8 @@ describe('Controller', () => {
   });
 
   it('maxRetries drops a key that keeps failing', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, { metadata: { name: 'a', namespace: 'default' }, spec: {} });
+    const c = new InProcessApi();
+    await c.seed(pods, { metadata: { name: 'a', namespace: 'default' }, spec: POD_SPEC });
     const inf = new Informer<any>({ client: c, resource: pods, logger: silentLogger });
     let calls = 0;
     const ctl = createController({
@@ -108,7 +109,7 @@ describe('Controller', () => {
   });
 
   it('run() returns without starting workers when aborted before sync', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     c.injectError({ verb: 'list' }, new (await import('../../../api/errors.js')).KubeError('Forbidden', 'no'), 1000);
     const inf = new Informer<any>({ client: c, resource: pods, logger: silentLogger, backoffInitialMs: 5 });
     let calls = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../../api/client/event-recorder.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { KubeError } from '../../../api/errors.js';
 import { findResource } from '../../../api/resources.js';
@@ -14,7 +14,7 @@ const pod = {
 const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node01', uid: 'uid-n' } };
 
 function setup(extra: Partial<ConstructorParameters<typeof EventRecorder>[1]> = {}) {
-  const c = new FakeApiClient();
+  const c = new InProcessApi();
   let now = Date.UTC(2026, 10, 27, 10, 0, 0);
   const rec = new EventRecorder(c, { component: 'default-scheduler', host: 'controlplane01', logger: silentLogger, now: () => now, ...extra });
   return { c, rec, advance: (ms: number) => (now += ms) };

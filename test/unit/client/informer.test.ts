@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { Informer, InformerFactory, diffForReplace, objectKey, splitKey } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { KubeError } from '../../../api/errors.js';
@@ -31,7 +31,7 @@ function record(inf: Informer<any>): Rec {
 }
 
 const running: Informer<any>[] = [];
-function informer(client: FakeApiClient, extra: Partial<ConstructorParameters<typeof Informer>[0]> = {}) {
+function informer(client: InProcessApi, extra: Partial<ConstructorParameters<typeof Informer>[0]> = {}) {
   const inf = new Informer<any>({ client, resource: pods, logger: silentLogger, backoffInitialMs: 20, backoffMaxMs: 50, ...extra });
   running.push(inf);
   return inf;
@@ -74,8 +74,8 @@ describe('diffForReplace', () => {
 
 describe('Informer', () => {
   it('lists, syncs, then follows the watch', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'), pod('b', 'kube-system'));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a'), pod('b', 'kube-system'));
     const inf = informer(c);
     const log = record(inf);
     expect(inf.hasSynced()).toBe(false);
@@ -92,14 +92,14 @@ describe('Informer', () => {
     expect(log.slice(2)).toEqual(['add:default/c', 'update:default/a', 'delete:kube-system/b']);
     expect(inf.store.get('default/a').metadata.labels).toEqual({ x: 'y' });
     expect(inf.store.get('kube-system/b')).toBeUndefined();
-    expect(inf.lastSyncResourceVersion()).toBe(c.resourceVersion());
+    expect(inf.lastSyncResourceVersion()).toBe(await c.resourceVersion());
     // the watch starts from the list's resourceVersion, with bookmarks
     expect(c.actionsFor('watch')[0]!.options).toMatchObject({ allowWatchBookmarks: true });
   });
 
   it('relists after a 410 and delivers the diff (adds, updates, deletes of vanished objects)', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'), pod('b'));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a'), pod('b'));
     const inf = informer(c);
     const log = record(inf);
     inf.start();
@@ -112,7 +112,7 @@ describe('Informer', () => {
     await c.create(pods, 'default', pod('c'));
     await c.patch(pods, 'default', 'b', { metadata: { labels: { v: '2' } } }, 'merge');
     await c.delete(pods, 'default', 'a');
-    c.compact();
+    await c.compact();
     await waitFor(() => log.length === 3);
     expect(log.sort()).toEqual(['add:default/c', 'delete:default/a:unknown', 'update:default/b']);
     expect(inf.store.keys().sort()).toEqual(['default/b', 'default/c']);
@@ -121,8 +121,8 @@ describe('Informer', () => {
   });
 
   it('relists on an ERROR event', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a'));
     const inf = informer(c);
     inf.start();
     await inf.waitForSync();
@@ -133,25 +133,27 @@ describe('Informer', () => {
   });
 
   it('rewatches from the last resourceVersion when the stream ends normally, keeping bookmarks', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'));
-    const inf = informer(c);
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a', 'default', { metadata: { labels: { app: 'a' } } }));
+    const inf = informer(c, { labelSelector: 'app=a' });
     inf.start();
     await inf.waitForSync();
     await waitFor(() => c.watcherCount() === 1);
-    await c.create(nodes, undefined, { metadata: { name: 'n' } }); // moves the global resourceVersion
+    // A pod this informer does not select moves the pods' resourceVersion without an event for it.
+    await c.create(pods, 'default', pod('other'));
+    const rv = await c.resourceVersion();
     c.sendBookmarks();
-    await waitFor(() => inf.lastSyncResourceVersion() === c.resourceVersion());
+    await waitFor(() => inf.lastSyncResourceVersion() === rv);
     await new Promise((r) => setTimeout(r, 1100)); // a stream that lived > 1 s is re-opened at once
     c.closeWatches();
     await waitFor(() => c.actionsFor('watch').length === 2);
-    expect(c.actionsFor('watch')[1]!.options).toMatchObject({ resourceVersion: c.resourceVersion() });
+    expect(c.actionsFor('watch')[1]!.options).toMatchObject({ resourceVersion: rv });
     expect(inf.stats.lists).toBe(1);
   });
 
   it('retries a failing list with backoff', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a'));
     c.injectError({ verb: 'list' }, new KubeError('ServiceUnavailable', 'down', { code: 'ERR_UNAVAILABLE' }), 2);
     const inf = informer(c);
     inf.start();
@@ -160,8 +162,8 @@ describe('Informer', () => {
   });
 
   it('resync re-delivers update for every object', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a'), pod('b'));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a'), pod('b'));
     const inf = informer(c, { resyncPeriodMs: 30 });
     const log = record(inf);
     inf.start();
@@ -171,15 +173,17 @@ describe('Informer', () => {
   });
 
   it('indexers, late add handlers, frozen cache', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a', 'default', { spec: { nodeName: 'n1' } }), pod('b', 'default', { spec: { nodeName: 'n2' } }));
+    const c = new InProcessApi();
+    // A pod's spec.nodeName cannot change once set: the index is of a label that can.
+    const onNode = (node: string) => ({ metadata: { labels: { node } } });
+    await c.seed(pods, pod('a', 'default', onNode('n1')), pod('b', 'default', onNode('n2')));
     const inf = informer(c, { freeze: true });
-    inf.addIndexer('byNode', (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
+    inf.addIndexer('byNode', (p) => (p.metadata.labels?.node ? [p.metadata.labels.node] : []));
     inf.start();
     await inf.waitForSync();
     expect(inf.byIndex('byNode', 'n1').map((p) => p.metadata.name)).toEqual(['a']);
     await waitFor(() => c.watcherCount() === 1);
-    await c.patch(pods, 'default', 'b', { spec: { nodeName: 'n1' } }, 'merge');
+    await c.patch(pods, 'default', 'b', onNode('n1'), 'merge');
     await waitFor(() => inf.byIndex('byNode', 'n1').length === 2);
     expect(inf.byIndex('byNode', 'n2')).toEqual([]);
     const late: string[] = [];
@@ -193,8 +197,8 @@ describe('Informer', () => {
   });
 
   it('filters by label selector and namespace', async () => {
-    const c = new FakeApiClient();
-    c.seed(pods, pod('a', 'default', { metadata: { labels: { app: 'x' } } }), pod('b'), pod('c', 'other', { metadata: { labels: { app: 'x' } } }));
+    const c = new InProcessApi();
+    await c.seed(pods, pod('a', 'default', { metadata: { labels: { app: 'x' } } }), pod('b'), pod('c', 'other', { metadata: { labels: { app: 'x' } } }));
     const inf = informer(c, { labelSelector: 'app=x', namespace: 'default' });
     inf.start();
     await inf.waitForSync();
@@ -202,7 +206,7 @@ describe('Informer', () => {
   });
 
   it('waitForSync resolves false when stopped first', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     c.injectError({ verb: 'list' }, new KubeError('Forbidden', 'no'), 100);
     const inf = informer(c);
     inf.start();
@@ -212,7 +216,7 @@ describe('Informer', () => {
   });
 
   it('InformerFactory shares one informer per resource and selectors', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const f = new InformerFactory(c, { logger: silentLogger });
     const a = f.informerFor(pods);
     expect(f.informerFor(pods)).toBe(a);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { LeaderElector, decideLease, microTime, type LeaderElectionRecord } from '../../../api/client/leader-election.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { findResource } from '../../../api/resources.js';
@@ -58,11 +58,11 @@ describe('decideLease', () => {
   });
 });
 
-describe('LeaderElector with the fake client', () => {
+describe('LeaderElector with the in-process API', () => {
   const timing = { leaseDurationMs: 400, renewDeadlineMs: 250, retryPeriodMs: 50, logger: silentLogger };
 
   it('one leader at a time; release on cancel hands over at once', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const events: string[] = [];
     const mk = (id: string) =>
       new LeaderElector(c, {
@@ -96,7 +96,7 @@ describe('LeaderElector with the fake client', () => {
   });
 
   it('loses leadership when the lease is taken and renewals fail past the deadline', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     let leadingSignal: AbortSignal | undefined;
     let stopped = false;
     const a = new LeaderElector(c, {
@@ -121,7 +121,7 @@ describe('LeaderElector with the fake client', () => {
   });
 
   it('rejects inconsistent timings', () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     expect(() => new LeaderElector(c, { lockName: 'x', identity: 'a', leaseDurationMs: 1000, renewDeadlineMs: 1000, onStartedLeading() {} })).toThrow();
   });
 });

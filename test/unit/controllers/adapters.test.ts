@@ -1,12 +1,12 @@
 /**
- * The controller adapters on the in-memory FakeApiClient (no network): a Deployment rolls out
+ * The controller adapters on the in-process API (the real API server's registry, no network): a Deployment rolls out
  * through the Deployment and ReplicaSet controllers, a Service gets Endpoints and an EndpointSlice,
  * deleting a Deployment lets the garbage collector remove what it owned, a namespace gets its
  * default ServiceAccount, nodes get pod CIDRs.
  */
 import { setMaxListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { InformerFactory } from '../../../api/client/informer.js';
 import { findResource } from '../../../api/resources.js';
 import { silentLogger } from '../../../api/client/log.js';
@@ -31,7 +31,7 @@ async function waitFor(cond: () => boolean, what: string, ms = 8000): Promise<vo
 }
 
 interface Harness {
-  client: FakeApiClient;
+  client: InProcessApi;
   ctx: ControllerContext;
   stop: () => Promise<void>;
 }
@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 function start(make: (ctx: ControllerContext) => Controller[]): Harness {
-  const client = new FakeApiClient();
+  const client = new InProcessApi();
   const informers = new InformerFactory(client, { logger: silentLogger });
   const ctx = newControllerContext(client, informers, { logger: () => silentLogger });
   const controllers = make(ctx);
@@ -64,7 +64,7 @@ function start(make: (ctx: ControllerContext) => Controller[]): Harness {
 }
 
 /** A hollow kubelet: binds nothing, just marks every pod Running and Ready with an IP. */
-function markPodsReady(client: FakeApiClient): void {
+function markPodsReady(client: InProcessApi): void {
   let ip = 2;
   for (const p of client.objects<Pod>(R.pods)) {
     if (p.status?.phase === 'Running' || p.metadata?.deletionTimestamp) continue;
@@ -72,6 +72,7 @@ function markPodsReady(client: FakeApiClient): void {
       ...p,
       spec: { ...p.spec, nodeName: 'node01' },
       status: {
+        ...p.status,
         phase: 'Running',
         podIP: `10.244.1.${ip++}`,
         conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(Date.now() - 60_000).toISOString() }],
@@ -96,7 +97,7 @@ function deployment(image: string, replicas = 3): Deployment {
   };
 }
 
-describe('Deployment + ReplicaSet controllers on the fake API', () => {
+describe('Deployment + ReplicaSet controllers on the in-process API', () => {
   it('creates the ReplicaSet and pods, becomes Available, rolls out a new image', async () => {
     const h = start((ctx) => [new DeploymentController(ctx), new ReplicaSetController(ctx)]);
     const c = h.client;
@@ -142,12 +143,12 @@ describe('Deployment + ReplicaSet controllers on the fake API', () => {
   });
 });
 
-describe('the shared claim step in both owning controllers on the fake API', () => {
+describe('the shared claim step in both owning controllers on the in-process API', () => {
   it('a ReplicaSet adopts a matching orphan pod and releases one relabelled away', async () => {
     const h = start((ctx) => [new ReplicaSetController(ctx)]);
     const c = h.client;
-    c.seed(R.pods, { metadata: { name: 'orphan', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Running' } });
-    const [rs] = c.seed<ReplicaSet>(R.replicaSets, {
+    await c.seed(R.pods, { metadata: { name: 'orphan', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] }, status: { phase: 'Running' } });
+    const [rs] = await c.seed<ReplicaSet>(R.replicaSets, {
       metadata: { name: 'web', namespace: 'default' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
     });
@@ -165,7 +166,7 @@ describe('the shared claim step in both owning controllers on the fake API', () 
   it('a Deployment adopts a matching orphan ReplicaSet', async () => {
     const h = start((ctx) => [new DeploymentController(ctx)]);
     const c = h.client;
-    const [orphan] = c.seed<ReplicaSet>(R.replicaSets, {
+    const [orphan] = await c.seed<ReplicaSet>(R.replicaSets, {
       metadata: { name: 'nginx-old', namespace: 'default', labels: { app: 'nginx' } },
       spec: { replicas: 0, selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:0' }] } } },
     });
@@ -183,20 +184,20 @@ function getOwner(o: { metadata?: { ownerReferences?: { uid: string; controller?
   return o?.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
 }
 
-describe('Endpoints controllers on the fake API', () => {
+describe('Endpoints controllers on the in-process API', () => {
   it('lists ready pod IPs behind a service, with named ports resolved', async () => {
     const h = start((ctx) => [new EndpointsController(ctx), new EndpointSliceController(ctx)]);
     const c = h.client;
-    c.seed(R.pods, {
+    await c.seed(R.pods, {
       metadata: { name: 'web-1', namespace: 'default', labels: { app: 'web' } },
-      spec: { nodeName: 'node01', containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] },
+      spec: { nodeName: 'node01', containers: [{ name: 'c', image: 'nginx', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] },
       status: { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] },
     });
     await c.create(R.services, 'default', {
       metadata: { name: 'web', namespace: 'default' },
       spec: { selector: { app: 'web' }, clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
     });
-    c.seed(R.services, { metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] } });
+    await c.seed(R.services, { metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] } });
     await waitFor(() => !!c.peek<Endpoints>(R.endpoints, 'default', 'web')?.subsets?.length, 'endpoints');
     expect(c.peek<Endpoints>(R.endpoints, 'default', 'web')!.subsets).toEqual([
       {
@@ -218,14 +219,14 @@ describe('Endpoints controllers on the fake API', () => {
   });
 });
 
-describe('garbage collector on the fake API', () => {
+describe('garbage collector on the in-process API', () => {
   it('deleting a Deployment removes its ReplicaSets and pods (background)', async () => {
     const h = start((ctx) => [new DeploymentController(ctx), new ReplicaSetController(ctx), new GarbageCollector(ctx)]);
     const c = h.client;
     await c.create(R.deployments, 'default', deployment('nginx:1', 2));
     await waitFor(() => c.objects<Pod>(R.pods, 'default').length === 2, '2 pods');
     // an unrelated pod without owners stays
-    c.seed(R.pods, { metadata: { name: 'standalone', namespace: 'default' }, spec: { containers: [{ name: 'c' }] } });
+    await c.seed(R.pods, { metadata: { name: 'standalone', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     await c.delete(R.deployments, 'default', 'nginx');
     await waitFor(() => c.objects(R.replicaSets, 'default').length === 0, 'replicasets gone');
     await waitFor(() => c.objects<Pod>(R.pods, 'default').length === 1, 'pods gone');
@@ -233,11 +234,11 @@ describe('garbage collector on the fake API', () => {
   });
 });
 
-describe('service account and node IPAM controllers on the fake API', () => {
+describe('service account and node IPAM controllers on the in-process API', () => {
   it('gives every namespace its default ServiceAccount and every node a /24', async () => {
     const h = start((ctx) => [new ServiceAccountController(ctx), new NodeIpamController(ctx, { clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24 })]);
     const c = h.client;
-    c.seed(R.nodes, { metadata: { name: 'controlplane01' }, spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] } });
+    await c.seed(R.nodes, { metadata: { name: 'controlplane01' }, spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] } });
     await c.create(R.namespaces, undefined, { metadata: { name: 'team' }, status: { phase: 'Active' } });
     await c.create(R.nodes, undefined, { metadata: { name: 'node01' }, spec: {} });
     await c.create(R.nodes, undefined, { metadata: { name: 'node02' }, spec: {} });
@@ -252,36 +253,39 @@ describe('service account and node IPAM controllers on the fake API', () => {
   });
 });
 
-describe('taint eviction on the fake API', () => {
+describe('taint eviction on the in-process API', () => {
   it('deletes a pod that does not tolerate the node’s NoExecute taint, keeps one that does', async () => {
     const h = start((ctx) => [new TaintEvictionController(ctx)]);
     const c = h.client;
-    c.seed(R.nodes, { metadata: { name: 'node01' }, spec: {} });
+    await c.seed(R.nodes, { metadata: { name: 'node01' }, spec: {} });
     const mk = (name: string, tolerations: unknown[]) =>
-      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', tolerations, containers: [{ name: 'c' }] }, status: { phase: 'Running' } });
-    mk('plain', []);
-    mk('tolerant', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }]);
+      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', tolerations, containers: [{ name: 'c', image: 'nginx' }] }, status: { phase: 'Running' } });
+    // Every pod tolerates node.kubernetes.io/unreachable and not-ready for 300 s (the API server's
+    // DefaultTolerationSeconds): the taint here is one no pod tolerates by default.
+    await mk('plain', []);
+    await mk('tolerant', [{ key: 'example.com/maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 }]);
     await new Promise((r) => setTimeout(r, 50));
     const node = c.peek<Node>(R.nodes, undefined, 'node01')!;
-    await c.update(R.nodes, { ...node, spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
-    await waitFor(() => !c.peek(R.pods, 'default', 'plain'), 'plain pod evicted');
-    expect(c.peek(R.pods, 'default', 'tolerant')).toBeDefined();
+    await c.update(R.nodes, { ...node, spec: { taints: [{ key: 'example.com/maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
+    // A pod bound to a node is deleted gracefully: it terminates until its kubelet confirms.
+    await waitFor(() => !!c.peek<Pod>(R.pods, 'default', 'plain')?.metadata?.deletionTimestamp, 'plain pod evicted');
+    expect(c.peek<Pod>(R.pods, 'default', 'tolerant')?.metadata?.deletionTimestamp).toBeUndefined();
   });
 });
 
-describe('node lifecycle on the fake API', () => {
+describe('node lifecycle on the in-process API', () => {
   it('a node that stops posting status: Unknown, NodeNotReady, unreachable taints, its pods not Ready', async () => {
     const h = start((ctx) => [new NodeLifecycleController(ctx, { monitorPeriodMs: 20, gracePeriodMs: 100, startupGracePeriodMs: 100 })]);
     const c = h.client;
     const beat = new Date().toISOString();
-    c.seed(R.nodes, {
+    await c.seed(R.nodes, {
       metadata: { name: 'node01' },
       spec: { taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] },
       status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: beat, lastTransitionTime: beat }] },
     });
-    c.seed(R.pods, {
+    await c.seed(R.pods, {
       metadata: { name: 'web', namespace: 'default' },
-      spec: { nodeName: 'node01', containers: [{ name: 'c' }] },
+      spec: { nodeName: 'node01', containers: [{ name: 'c', image: 'nginx' }] },
       status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
     });
     await waitFor(() => c.peek<Pod>(R.pods, 'default', 'web')?.status?.conditions?.[0]?.status === 'False', 'pod marked not Ready');
@@ -296,17 +300,17 @@ describe('node lifecycle on the fake API', () => {
   });
 });
 
-describe('pod GC on the fake API', () => {
+describe('pod GC on the in-process API', () => {
   it('force-deletes pods of a node that is gone and terminated pods over the threshold', async () => {
     const h = start((ctx) => [new PodGCController(ctx, { terminatedPodThreshold: 1, periodMs: 30, quarantineMs: 0 })]);
     const c = h.client;
-    c.seed(R.nodes, { metadata: { name: 'node01' } });
+    await c.seed(R.nodes, { metadata: { name: 'node01' } });
     const pod = (name: string, node: string, phase: string, reason?: string) =>
-      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: node, containers: [{ name: 'c' }] }, status: { phase, reason } });
-    pod('on-gone-node', 'node09', 'Running');
-    pod('ok', 'node01', 'Running');
-    pod('done', 'node01', 'Succeeded');
-    pod('evicted', 'node01', 'Failed', 'Evicted'); // evicted pods go first
+      c.seed(R.pods, { metadata: { name, namespace: 'default' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx' }] }, status: { phase, reason } });
+    await pod('on-gone-node', 'node09', 'Running');
+    await pod('ok', 'node01', 'Running');
+    await pod('done', 'node01', 'Succeeded');
+    await pod('evicted', 'node01', 'Failed', 'Evicted'); // evicted pods go first
     await waitFor(() => c.objects(R.pods, 'default').length === 2, 'pods collected').catch((e) => {
       throw new Error(`${(e as Error).message}: ${JSON.stringify(c.objects<Pod>(R.pods, 'default').map((p) => [p.metadata?.name, p.metadata?.creationTimestamp, p.status?.phase]))}`);
     });

@@ -1,11 +1,11 @@
 /**
  * The shared claim step (upstream's ControllerRefManager): planClaims as a table of owner,
  * selector and candidates -> claimed, adopt patches, release patches; applyClaims carrying a plan
- * out on the fake API (canAdopt's live re-read, objects gone meanwhile).
+ * out on the in-process API (canAdopt's live re-read, objects gone meanwhile).
  */
 import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../api/errors.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { planClaims, type ClaimOwner } from '../../../control-plane/controllers/util/claim.js';
 import { applyClaims } from '../../../control-plane/controllers/util/claim-apply.js';
 import { R } from '../../../control-plane/controllers/util/context.js';
@@ -23,7 +23,7 @@ const NOT_CONTROLLER: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', na
 const NEW_REF: OwnerReference = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs-uid', controller: true, blockOwnerDeletion: true };
 
 function obj(name: string, o: { labels?: Record<string, string>; refs?: OwnerReference[]; deleting?: boolean } = {}): Pod {
-  const p: Pod = { metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: o.labels ?? { app: 'web' } } };
+  const p: Pod = { metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: o.labels ?? { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
   if (o.refs) p.metadata!.ownerReferences = o.refs;
   if (o.deleting) p.metadata!.deletionTimestamp = DELETED;
   return p;
@@ -123,10 +123,10 @@ describe('applyClaims', () => {
   const resources = { owner: R.replicaSets, objects: R.pods };
 
   it('patches adoptions and releases; answers what the owner owns', async () => {
-    const client = new FakeApiClient();
-    const [live] = client.seed<ReplicaSet>(R.replicaSets, rs());
-    const ref = { ...OURS, uid: live!.metadata!.uid! }; // the fake gives the ReplicaSet its uid
-    const pods = client.seed<Pod>(R.pods, obj('o'), obj('a', { refs: [ref] }), obj('b', { refs: [ref], labels: {} }));
+    const client = new InProcessApi();
+    const [live] = await client.seed<ReplicaSet>(R.replicaSets, rs());
+    const ref = { ...OURS, uid: live!.metadata!.uid! }; // the server gives the ReplicaSet its uid
+    const pods = await client.seed<Pod>(R.pods, obj('o'), obj('a', { refs: [ref] }), obj('b', { refs: [ref], labels: {} }));
     const plan = planClaims({ obj: live!, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, WEB, pods);
     const owned = await applyClaims(client, resources, live!, plan);
     expect(owned.map((p) => p.metadata?.name)).toEqual(['o', 'a']);
@@ -140,31 +140,31 @@ describe('applyClaims', () => {
   });
 
   it('reads the owner live only when there is something to adopt', async () => {
-    const client = new FakeApiClient();
-    const [live] = client.seed<ReplicaSet>(R.replicaSets, rs());
-    const pods = client.seed<Pod>(R.pods, obj('b', { refs: [{ ...OURS, uid: live!.metadata!.uid! }], labels: {} }));
+    const client = new InProcessApi();
+    const [live] = await client.seed<ReplicaSet>(R.replicaSets, rs());
+    const pods = await client.seed<Pod>(R.pods, obj('b', { refs: [{ ...OURS, uid: live!.metadata!.uid! }], labels: {} }));
     await applyClaims(client, resources, live!, planClaims({ obj: live!, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, WEB, pods));
     expect(client.actionsFor('get')).toHaveLength(0);
     expect(client.actionsFor('patch', 'pods')).toHaveLength(1);
   });
 
   it.each([
-    ['gone', async (_c: FakeApiClient) => rs()],
-    ['replaced by another of the same name', async (c: FakeApiClient) => (c.seed(R.replicaSets, rs()), rs())],
+    ['gone', async (_c: InProcessApi) => rs()],
+    ['replaced by another of the same name', async (c: InProcessApi) => (await c.seed(R.replicaSets, rs()), rs())],
     [
       'being deleted',
-      async (c: FakeApiClient) => {
-        const [cached] = c.seed<ReplicaSet>(R.replicaSets, rs({ finalizers: ['foregroundDeletion'] }));
+      async (c: InProcessApi) => {
+        const [cached] = await c.seed<ReplicaSet>(R.replicaSets, rs({ finalizers: ['foregroundDeletion'] }));
         await c.delete(R.replicaSets, 'default', 'web');
         expect(c.peek<ReplicaSet>(R.replicaSets, 'default', 'web')?.metadata?.deletionTimestamp).toBeDefined();
         return cached!;
       },
     ],
   ])('adopts nothing when the live owner is %s (canAdopt), still releases', async (_what, setUp) => {
-    const client = new FakeApiClient();
+    const client = new InProcessApi();
     const cached = await setUp(client); // the owner as the cache has it
     const ref = { ...OURS, uid: cached.metadata!.uid! };
-    const pods = client.seed<Pod>(R.pods, obj('o'), obj('a', { refs: [ref] }), obj('b', { refs: [ref], labels: {} }));
+    const pods = await client.seed<Pod>(R.pods, obj('o'), obj('a', { refs: [ref] }), obj('b', { refs: [ref], labels: {} }));
     const plan = planClaims({ obj: cached, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, WEB, pods);
     expect(plan.adopt.map((a) => a.obj.metadata?.name)).toEqual(['o']);
     const owned = await applyClaims(client, resources, cached, plan);
@@ -174,10 +174,10 @@ describe('applyClaims', () => {
   });
 
   it('an object gone meanwhile is neither owned nor an error; another failure is thrown', async () => {
-    const client = new FakeApiClient();
-    const [live] = client.seed<ReplicaSet>(R.replicaSets, rs());
-    const candidates = [obj('gone'), obj('o'), obj('b', { refs: [{ ...OURS, uid: live!.metadata!.uid! }], labels: {} })];
-    client.seed<Pod>(R.pods, candidates[1]!);
+    const client = new InProcessApi();
+    const [live] = await client.seed<ReplicaSet>(R.replicaSets, rs());
+    const [o] = await client.seed<Pod>(R.pods, obj('o')); // with the uid the server gave it
+    const candidates = [obj('gone'), o!, obj('b', { refs: [{ ...OURS, uid: live!.metadata!.uid! }], labels: {} })];
     const plan = planClaims({ obj: live!, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, WEB, candidates);
     const owned = await applyClaims(client, resources, live!, plan);
     expect(owned.map((p) => p.metadata?.name)).toEqual(['o']);

@@ -1,12 +1,12 @@
 /**
  * The live checks some controllers make before they write, now done before any write of the plan:
  * the garbage collector's isDangling (an owner the cache says is gone) and pod GC's node check. The
- * caches are filled by hand (informers not started) so that they disagree with the fake API.
+ * caches are filled by hand (informers not started) so that they disagree with the API.
  */
 import { setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../../api/errors.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { DeploymentController } from '../../../control-plane/controllers/deployment/controller.js';
@@ -17,8 +17,8 @@ import { R, newControllerContext, type ControllerContext } from '../../../contro
 import { keyOf } from '../../../control-plane/controllers/util/meta.js';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '../../../control-plane/controllers/util/types.js';
 
-function setUp(): { client: FakeApiClient; ctx: ControllerContext } {
-  const client = new FakeApiClient();
+function setUp(): { client: InProcessApi; ctx: ControllerContext } {
+  const client = new InProcessApi();
   const ctx = newControllerContext(client, new InformerFactory(client, { logger: silentLogger }), { logger: () => silentLogger });
   return { client, ctx };
 }
@@ -34,18 +34,18 @@ function cache<T extends KubeObject>(ctx: ControllerContext, info: typeof R.pods
 }
 
 describe('garbage collector: owners confirmed gone before any write', () => {
-  function world() {
+  async function world() {
     const { client, ctx } = setUp();
-    const [owner] = client.seed<ReplicaSet>(R.replicaSets, { metadata: { name: 'web', namespace: 'default' }, spec: {} });
+    const [owner] = await client.seed<ReplicaSet>(R.replicaSets, { metadata: { name: 'web', namespace: 'default' }, spec: {} });
     const ref = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: owner!.metadata!.uid!, controller: true };
-    const [child] = client.seed<Pod>(R.pods, { metadata: { name: 'child', namespace: 'default', ownerReferences: [ref] }, spec: {} });
+    const [child] = await client.seed<Pod>(R.pods, { metadata: { name: 'child', namespace: 'default', ownerReferences: [ref] }, spec: {} });
     const gc = new GarbageCollector(ctx);
     cache(ctx, R.pods, child!); // the cache has the child but not its owner
     return { client, gc };
   }
 
   it('keeps a child whose owner the cache lacks but the API has', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await syncOnce(gc);
     expect(client.peek(R.pods, 'default', 'child')).toBeDefined();
     expect(client.actionsFor('get', 'replicasets').map((a) => a.name)).toEqual(['web']);
@@ -53,7 +53,7 @@ describe('garbage collector: owners confirmed gone before any write', () => {
   });
 
   it('deletes it once the API confirms the owner is gone', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await client.delete(R.replicaSets, 'default', 'web');
     await syncOnce(gc);
     expect(client.peek(R.pods, 'default', 'child')).toBeUndefined();
@@ -62,8 +62,8 @@ describe('garbage collector: owners confirmed gone before any write', () => {
 
   it('checks every owner before the first delete (no read in the middle of the plan)', async () => {
     const { client, ctx } = setUp();
-    const owners = client.seed<ReplicaSet>(R.replicaSets, { metadata: { name: 'a', namespace: 'default' }, spec: {} }, { metadata: { name: 'b', namespace: 'default' }, spec: {} });
-    const children = client.seed<Pod>(
+    const owners = await client.seed<ReplicaSet>(R.replicaSets, { metadata: { name: 'a', namespace: 'default' }, spec: {} }, { metadata: { name: 'b', namespace: 'default' }, spec: {} });
+    const children = await client.seed<Pod>(
       R.pods,
       ...owners.map((o) => ({
         metadata: { name: `child-of-${o.metadata!.name}`, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o.metadata!.name!, uid: o.metadata!.uid! }] },
@@ -84,7 +84,7 @@ describe('garbage collector: owners confirmed gone before any write', () => {
   });
 
   it('a failed check fails the pass and deletes nothing', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     client.injectError({ verb: 'get', resource: 'replicasets' }, new KubeError('ServiceUnavailable', 'etcd is down'));
     await expect(syncOnce(gc)).rejects.toThrow('etcd is down');
     expect(client.peek(R.pods, 'default', 'child')).toBeDefined();
@@ -92,10 +92,10 @@ describe('garbage collector: owners confirmed gone before any write', () => {
 });
 
 describe('pod GC: nodes confirmed gone before any write', () => {
-  function world() {
+  async function world() {
     const { client, ctx } = setUp();
-    client.seed(R.nodes, { metadata: { name: 'n1' } });
-    const pods = client.seed<Pod>(
+    await client.seed(R.nodes, { metadata: { name: 'n1' } });
+    const pods = await client.seed<Pod>(
       R.pods,
       { metadata: { name: 'on-n1', namespace: 'default' }, spec: { nodeName: 'n1' }, status: { phase: 'Running' } },
       { metadata: { name: 'done-1', namespace: 'default' }, spec: { nodeName: 'n0' }, status: { phase: 'Succeeded' } },
@@ -107,7 +107,7 @@ describe('pod GC: nodes confirmed gone before any write', () => {
   }
 
   it('keeps the pods of a node the cache lacks but the API has', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await syncOnce(gc); // the nodes start their quarantine
     await syncOnce(gc);
     expect(client.peek(R.pods, 'default', 'on-n1')).toBeDefined();
@@ -115,7 +115,7 @@ describe('pod GC: nodes confirmed gone before any write', () => {
   });
 
   it('force-deletes them once the API confirms the node is gone', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await client.delete(R.nodes, undefined, 'n1');
     await syncOnce(gc);
     await syncOnce(gc);
@@ -124,7 +124,7 @@ describe('pod GC: nodes confirmed gone before any write', () => {
   });
 
   it('checks the nodes before the first write (no read in the middle of the plan)', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await client.delete(R.nodes, undefined, 'n1');
     await syncOnce(gc);
     client.clearActions();
@@ -135,7 +135,7 @@ describe('pod GC: nodes confirmed gone before any write', () => {
   });
 
   it('a failed node check still collects terminated pods, keeps the orphans, and fails the pass', async () => {
-    const { client, gc } = world();
+    const { client, gc } = await world();
     await client.delete(R.nodes, undefined, 'n1');
     await syncOnce(gc);
     client.injectError({ verb: 'get', resource: 'nodes' }, new KubeError('ServiceUnavailable', 'etcd is down'), 10);
@@ -155,7 +155,7 @@ describe('deployment: a ReplicaSet name already taken is looked up in the cache'
     });
     const d = client.peek<Deployment>(R.deployments, 'default', 'nginx')!;
     const taken = `nginx-${computeHash(d.spec?.template)}`;
-    client.seed(R.replicaSets, { metadata: { name: taken, namespace: 'default', labels: { app: 'other' } }, spec: { selector: { matchLabels: { app: 'other' } } } });
+    await client.seed(R.replicaSets, { metadata: { name: taken, namespace: 'default', labels: { app: 'other' } }, spec: { selector: { matchLabels: { app: 'other' } } } });
     const controller = new DeploymentController(ctx);
     const abort = new AbortController();
     setMaxListeners(50, abort.signal);

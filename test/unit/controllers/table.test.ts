@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { num } from '../../../api/cli/flags.js';
 import { Controller } from '../../../api/client/controller.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import type { ControllerDescriptor } from '../../../control-plane/controllers/descriptor.js';
@@ -36,7 +36,7 @@ const throwaway: ControllerDescriptor<{ concurrentThrowawaySyncs: number }> = {
 const TABLE = [...CONTROLLERS, throwaway] as const;
 
 function context(): ControllerContext {
-  const client = new FakeApiClient();
+  const client = new InProcessApi();
   return newControllerContext(client, new InformerFactory(client, { logger: silentLogger }), { logger: () => silentLogger });
 }
 

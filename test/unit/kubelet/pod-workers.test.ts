@@ -1,5 +1,5 @@
 /**
- * The pod workers driven step by step against FakeApiClient, a fake runtime and a fake pod network:
+ * The pod workers driven step by step against InProcessApi, a fake runtime and a fake pod network:
  * create -> Running, crash -> restart -> CrashLoopBackOff, missing ConfigMap -> waits, bad image ->
  * ErrImagePull / ImagePullBackOff, graceful delete -> final DELETE with the uid precondition, orphans.
  * (Files go to a temporary root dir.)
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../../api/client/event-recorder.js';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { Informer } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { findResource } from '../../../api/resources.js';
@@ -44,7 +44,7 @@ class FakeNetwork implements PodNetwork {
   }
 }
 
-let api: FakeApiClient;
+let api: InProcessApi;
 let rt: FakeRuntime;
 let net: FakeNetwork;
 let inf: Informer<any>;
@@ -53,7 +53,7 @@ let root: string;
 let clock: number;
 
 beforeEach(async () => {
-  api = new FakeApiClient({ gracefulPodDeletion: true });
+  api = new InProcessApi();
   rt = new FakeRuntime();
   net = new FakeNetwork();
   root = mkdtempSync(join(tmpdir(), 'kubelab-unit-kubelet-'));
@@ -77,7 +77,7 @@ afterEach(async () => {
 });
 
 async function addPod(spec: Record<string, any>, name = 'web') {
-  const [p] = api.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', ...spec } });
+  const [p] = await api.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'node01', ...spec } });
   await waitCache(() => !!inf.store.get(`default/${name}`));
   return p;
 }
@@ -142,7 +142,7 @@ describe('PodWorkers', () => {
     const ev = api.objects(EVENTS).find((e: any) => e.reason === 'FailedMount');
     await new Promise((r) => setTimeout(r, 20));
     expect((ev ?? api.objects(EVENTS).find((e: any) => e.reason === 'FailedMount'))?.message).toBe('MountVolume.SetUp failed for volume "v" : configmap "cfg" not found');
-    api.seed(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { a: 'b' } });
+    await api.seed(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { a: 'b' } });
     await w.processKey('default/web');
     expect(rt.calls).toContain('start c');
     const mounts = [...rt.containers.values()][0]!.spec.mounts!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { findResource } from '../../../api/resources.js';
 import { parseDuration } from '../../../api/cli/flags.js';
 import { USAGE, parseFlags, runProxy } from '../../../node-agent/proxy/main.js';
@@ -48,10 +48,10 @@ describe('flags', () => {
 
 describe('runProxy', () => {
   it('watches the API and programs rules; follows changes; --cleanup removes them', async () => {
-    const client = new FakeApiClient();
-    client.seed(SERVICES, { apiVersion: 'v1', kind: 'Service', ...svc('default', 'nginx', '10.96.10.10', [{ port: 80, protocol: 'TCP' }]) });
+    const client = new InProcessApi();
+    await client.seed(SERVICES, { apiVersion: 'v1', kind: 'Service', ...svc('default', 'nginx', '10.96.10.10', [{ port: 80, protocol: 'TCP' }]) });
     const sl = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', ...slice('default', 'nginx', [{ port: 80 }], ['10.244.1.2', '10.244.2.2'], { name: 'nginx-x1' }) };
-    client.seed(SLICES, sl);
+    await client.seed(SLICES, sl);
     const ipt = new FakeIptables();
     const ac = new AbortController();
     let proxier: Proxier | undefined;

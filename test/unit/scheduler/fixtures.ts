@@ -31,6 +31,13 @@ export function makePod(
   const requests: Record<string, string> = { ...(opts.requests ?? {}) };
   if (opts.cpu) requests.cpu = opts.cpu;
   if (opts.memory) requests.memory = opts.memory;
+  // The scheduler's view has no image; the API server requires one.
+  const container = {
+    name: 'c',
+    image: 'nginx',
+    resources: Object.keys(requests).length ? { requests } : undefined,
+    ports: opts.hostPort ? [{ containerPort: 80, hostPort: opts.hostPort }] : undefined,
+  };
   return {
     metadata: {
       name,
@@ -38,7 +45,7 @@ export function makePod(
       uid: `uid-${name}`,
       labels: opts.labels,
       ownerReferences: opts.owner
-        ? [{ apiVersion: opts.owner.apiVersion ?? 'apps/v1', kind: opts.owner.kind, name: opts.owner.name, controller: true }]
+        ? [{ apiVersion: opts.owner.apiVersion ?? 'apps/v1', kind: opts.owner.kind, name: opts.owner.name, uid: `uid-${opts.owner.name}`, controller: true }]
         : undefined,
     },
     spec: {
@@ -47,13 +54,7 @@ export function makePod(
       nodeSelector: opts.nodeSelector,
       tolerations: opts.tolerations,
       affinity: opts.affinity,
-      containers: [
-        {
-          name: 'c',
-          resources: Object.keys(requests).length ? { requests } : undefined,
-          ports: opts.hostPort ? [{ containerPort: 80, hostPort: opts.hostPort }] : undefined,
-        },
-      ],
+      containers: [container],
     },
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { EventRecorder } from '../../../api/client/event-recorder.js';
 import { findResource } from '../../../api/resources.js';
@@ -66,13 +66,13 @@ describe('pure helpers', () => {
   });
 });
 
-describe('Scheduler with FakeApiClient', () => {
+describe('Scheduler with InProcessApi', () => {
   const stops: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const s of stops.splice(0)) await s();
   });
 
-  async function start(client: FakeApiClient) {
+  async function start(client: InProcessApi) {
     const recorder = new EventRecorder(client, { component: 'default-scheduler', logger: silentLogger });
     const sched = new Scheduler({ client, logger: silentLogger, recorder, random: () => 0 });
     const ac = new AbortController();
@@ -86,16 +86,16 @@ describe('Scheduler with FakeApiClient', () => {
     return sched;
   }
 
-  function lab(client: FakeApiClient) {
-    client.seed(NODES, makeNode('controlplane01', { cpu: '2', taints: [CONTROL_PLANE_TAINT] }), makeNode('node01', { cpu: '2' }), makeNode('node02', { cpu: '2' }));
+  async function lab(client: InProcessApi) {
+    await client.seed(NODES, makeNode('controlplane01', { cpu: '2', taints: [CONTROL_PLANE_TAINT] }), makeNode('node01', { cpu: '2' }), makeNode('node02', { cpu: '2' }));
   }
 
-  const pod = (client: FakeApiClient, name: string) => client.peek<SchedPod>(PODS, 'default', name);
-  const events = (client: FakeApiClient) => client.objects<{ reason: string; message: string; type: string; involvedObject: { name: string } }>(EVENTS, 'default');
+  const pod = (client: InProcessApi, name: string) => client.peek<SchedPod>(PODS, 'default', name);
+  const events = (client: InProcessApi) => client.objects<{ reason: string; message: string; type: string; involvedObject: { name: string } }>(EVENTS, 'default');
 
   it('binds a pod through pods/binding and records Scheduled', async () => {
-    const client = new FakeApiClient();
-    lab(client);
+    const client = new InProcessApi();
+    await lab(client);
     await start(client);
     await client.create(PODS, 'default', makePod('nginx-abc', { cpu: '100m' }));
     const bound = await until(() => pod(client, 'nginx-abc')?.spec.nodeName);
@@ -107,8 +107,8 @@ describe('Scheduler with FakeApiClient', () => {
   });
 
   it('leaves a pod that fits nowhere Pending with the upstream message, condition and event', async () => {
-    const client = new FakeApiClient();
-    lab(client);
+    const client = new InProcessApi();
+    await lab(client);
     await start(client);
     await client.create(PODS, 'default', makePod('big', { cpu: '3' }));
     const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.';
@@ -120,8 +120,8 @@ describe('Scheduler with FakeApiClient', () => {
   });
 
   it('never gives the same last free CPU to two pods', async () => {
-    const client = new FakeApiClient();
-    client.seed(NODES, makeNode('node01', { cpu: '2' }), makeNode('node02', { cpu: '2' }));
+    const client = new InProcessApi();
+    await client.seed(NODES, makeNode('node01', { cpu: '2' }), makeNode('node02', { cpu: '2' }));
     await start(client);
     await Promise.all(['a', 'b', 'c'].map((n) => client.create(PODS, 'default', makePod(n, { cpu: '1500m' }))));
     await until(() => client.objects<SchedPod>(PODS).filter((p) => p.spec.nodeName).length === 2);
@@ -131,8 +131,8 @@ describe('Scheduler with FakeApiClient', () => {
   });
 
   it('retries an unschedulable pod when a node is added', async () => {
-    const client = new FakeApiClient();
-    client.seed(NODES, makeNode('node01', { cpu: '1' }));
+    const client = new InProcessApi();
+    await client.seed(NODES, makeNode('node01', { cpu: '1' }));
     await start(client);
     await client.create(PODS, 'default', makePod('p', { cpu: '2' }));
     await until(() => pod(client, 'p')?.status?.conditions?.some((c) => c.reason === 'Unschedulable'));
@@ -141,10 +141,10 @@ describe('Scheduler with FakeApiClient', () => {
   });
 
   it('spreads a ReplicaSet 2/2/2 over three equal nodes', async () => {
-    const client = new FakeApiClient();
-    client.seed(NODES, makeNode('n1'), makeNode('n2'), makeNode('n3'));
+    const client = new InProcessApi();
+    await client.seed(NODES, makeNode('n1'), makeNode('n2'), makeNode('n3'));
     const RS = findResource('apps', 'replicasets')!;
-    client.seed(RS, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 6, selector: { matchLabels: { app: 'web' } }, template: {} } });
+    await client.seed(RS, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 6, selector: { matchLabels: { app: 'web' } }, template: {} } });
     await start(client);
     for (let i = 0; i < 6; i++) {
       await client.create(PODS, 'default', makePod(`web-${i}`, { labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web' } }));
@@ -156,8 +156,8 @@ describe('Scheduler with FakeApiClient', () => {
   });
 
   it('with leader election, only the lease holder schedules', async () => {
-    const client = new FakeApiClient();
-    lab(client);
+    const client = new InProcessApi();
+    await lab(client);
     const ac = new AbortController();
     const opts = { client, logger: silentLogger, leaderElect: true, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
     const a = runSchedulerProcess({ ...opts, identity: 'a' }, ac.signal);

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { FakeApiClient } from '../../../api/client/fake-client.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import type { WatchEvent } from '../../../api/client/api-client.js';
 import { KubeError, isKubeError } from '../../../api/errors.js';
 import { findResource } from '../../../api/resources.js';
 
 const pods = findResource('', 'pods')!;
 const nodes = findResource('', 'nodes')!;
+const namespaces = findResource('', 'namespaces')!;
 const deployments = findResource('apps', 'deployments')!;
+
+const deployment = (name: string, replicas: number) => ({
+  metadata: { name },
+  spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+});
 
 const pod = (name: string, ns = 'default', labels: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
   metadata: { name, namespace: ns, labels },
@@ -16,29 +22,38 @@ const pod = (name: string, ns = 'default', labels: Record<string, string> = {}, 
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-describe('FakeApiClient', () => {
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for condition');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('InProcessApi', () => {
   it('create sets server fields and rejects duplicates', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const p = await c.create(pods, 'default', pod('a'));
     expect(p.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(p.metadata.resourceVersion).toBe('2');
+    // The system namespaces came first, as on a fresh API server: the pod has the newest revision.
+    expect(p.metadata.resourceVersion).toBe(await c.resourceVersion());
     expect(p.apiVersion).toBe('v1');
     expect(p.kind).toBe('Pod');
     expect(p.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     await expect(c.create(pods, 'default', pod('a'))).rejects.toMatchObject({ reason: 'AlreadyExists', httpStatus: 409 });
-    const g = await c.create(pods, 'default', { metadata: { generateName: 'web-' }, spec: {} });
+    const g = await c.create(pods, 'default', { metadata: { generateName: 'web-' }, spec: pod('x').spec });
     expect(g.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
   });
 
   it('get of a missing object is a 404 KubeError with the upstream message', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const err = await c.get(pods, 'default', 'nope').catch((e) => e);
     expect(isKubeError(err, 'NotFound')).toBe(true);
     expect(err.message).toBe('pods "nope" not found');
   });
 
   it('update with a stale resourceVersion conflicts; no-op updates keep the resourceVersion', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const p = await c.create(pods, 'default', pod('a'));
     const p2 = await c.update(pods, { ...p, metadata: { ...p.metadata, labels: { x: '1' } } });
     expect(Number(p2.metadata.resourceVersion)).toBeGreaterThan(Number(p.metadata.resourceVersion));
@@ -50,21 +65,21 @@ describe('FakeApiClient', () => {
   });
 
   it('splits spec and status: update ignores status, updateStatus ignores spec; generation follows spec', async () => {
-    const c = new FakeApiClient();
-    const d = await c.create(deployments, 'default', { metadata: { name: 'd' }, spec: { replicas: 1 } });
+    const c = new InProcessApi();
+    const d = await c.create(deployments, 'default', deployment('d', 1));
     expect(d.metadata.generation).toBe(1);
-    const u = await c.update(deployments, { ...d, spec: { replicas: 3 }, status: { replicas: 9 } });
+    const u = await c.update(deployments, { ...d, spec: { ...d.spec, replicas: 3 }, status: { replicas: 9 } });
     expect(u.spec.replicas).toBe(3);
-    expect(u.status).toBeUndefined();
+    expect(u.status).toEqual({}); // what create left (upstream's PrepareForCreate), not what the update sent
     expect(u.metadata.generation).toBe(2);
-    const s = await c.updateStatus(deployments, { ...u, spec: { replicas: 100 }, status: { replicas: 3 } });
+    const s = await c.updateStatus(deployments, { ...u, spec: { ...u.spec, replicas: 100 }, status: { replicas: 3 } });
     expect(s.spec.replicas).toBe(3);
     expect(s.status.replicas).toBe(3);
     expect(s.metadata.generation).toBe(2);
   });
 
   it('patches: merge, json, status subresource', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     await c.create(pods, 'default', pod('a', 'default', { app: 'x', tier: 'web' }));
     const m = await c.patch(pods, 'default', 'a', { metadata: { labels: { tier: null, new: 'y' } } }, 'merge');
     expect(m.metadata.labels).toEqual({ app: 'x', new: 'y' });
@@ -77,23 +92,28 @@ describe('FakeApiClient', () => {
   });
 
   it('strategic merge patches merge lists by key (containers by name)', async () => {
-    const c = new FakeApiClient();
-    await c.create(pods, 'default', pod('a'));
-    const p1 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } }, 'strategic');
-    expect(p1.spec.containers).toEqual([{ name: 'c', image: 'nginx:2' }]);
-    const p2 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'd', image: 'busybox' }] } }, 'strategic');
-    expect(p2.spec.containers.map((x: any) => x.name).sort()).toEqual(['c', 'd']);
-    const p3 = await c.patch(pods, 'default', 'a', { spec: { containers: [{ name: 'e', image: 'x' }] } }, 'merge');
-    expect(p3.spec.containers.map((x: any) => x.name)).toEqual(['e']); // merge patch replaces lists
+    // A pod's containers cannot be added or removed after creation: patch a pod template's.
+    const c = new InProcessApi();
+    await c.create(deployments, 'default', deployment('d', 1));
+    const containers = (o: any) => o.spec.template.spec.containers;
+    const tpl = (cs: unknown[]) => ({ spec: { template: { spec: { containers: cs } } } });
+    const p1 = await c.patch(deployments, 'default', 'd', tpl([{ name: 'c', image: 'nginx:2' }]), 'strategic');
+    expect(containers(p1)).toEqual([expect.objectContaining({ name: 'c', image: 'nginx:2' })]);
+    expect(containers(p1)).toHaveLength(1);
+    const p2 = await c.patch(deployments, 'default', 'd', tpl([{ name: 'd', image: 'busybox' }]), 'strategic');
+    expect(containers(p2).map((x: any) => x.name).sort()).toEqual(['c', 'd']);
+    const p3 = await c.patch(deployments, 'default', 'd', tpl([{ name: 'e', image: 'x' }]), 'merge');
+    expect(containers(p3).map((x: any) => x.name)).toEqual(['e']); // merge patch replaces lists
   });
 
   it('rejects a bad label selector as upstream (400)', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     await expect(c.list(pods, undefined, { labelSelector: 'a b' })).rejects.toMatchObject({ httpStatus: 400 });
   });
 
   it('lists with label and field selectors and pages with continue', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
+    await c.create(namespaces, undefined, { metadata: { name: 'other' } });
     for (let i = 0; i < 5; i++) await c.create(pods, 'default', pod(`p${i}`, 'default', { app: i % 2 ? 'odd' : 'even' }));
     await c.create(pods, 'other', pod('q', 'other', { app: 'odd' }));
     expect((await c.list(pods, 'default', { labelSelector: 'app=odd' })).items.map((p) => p.metadata.name)).toEqual(['p1', 'p3']);
@@ -104,11 +124,11 @@ describe('FakeApiClient', () => {
     expect(page1.metadata.continue).toBeTruthy();
     const all = await c.listAll(pods, 'default', { limit: 2 });
     expect(all.items.map((p) => p.metadata.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
-    expect(all.metadata.resourceVersion).toBe(c.resourceVersion());
+    expect(all.metadata.resourceVersion).toBe(await c.resourceVersion());
   });
 
   it('bind sets nodeName and PodScheduled, refuses a second bind and a wrong uid', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const p = await c.create(pods, 'default', pod('a'));
     await expect(c.bind('default', 'a', 'node01', 'wrong-uid')).rejects.toMatchObject({ reason: 'Conflict' });
     await c.bind('default', 'a', 'node01', p.metadata.uid);
@@ -127,7 +147,7 @@ describe('FakeApiClient', () => {
   });
 
   it('evict deletes; injected errors fail the call (e.g. a PDB 429)', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     await c.create(pods, 'default', pod('a'));
     c.injectError({ verb: 'create', subresource: 'eviction' }, new KubeError('TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.'));
     await expect(c.evict('default', 'a')).rejects.toMatchObject({ httpStatus: 429 });
@@ -136,7 +156,7 @@ describe('FakeApiClient', () => {
   });
 
   it('finalizers hold a delete until removed; preconditions are checked', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     const p = await c.create(pods, 'default', { ...pod('a'), metadata: { name: 'a', finalizers: ['x/y'] } });
     await expect(c.delete(pods, 'default', 'a', { preconditions: { uid: 'nope' } })).rejects.toMatchObject({ reason: 'Conflict' });
     const d = (await c.delete(pods, 'default', 'a')) as any;
@@ -148,8 +168,8 @@ describe('FakeApiClient', () => {
     void p;
   });
 
-  it('graceful pod deletion for bound pods when enabled', async () => {
-    const c = new FakeApiClient({ gracefulPodDeletion: true });
+  it('graceful pod deletion for bound pods', async () => {
+    const c = new InProcessApi();
     await c.create(pods, 'default', pod('a'));
     await c.bind('default', 'a', 'n1');
     await c.delete(pods, 'default', 'a');
@@ -162,8 +182,8 @@ describe('FakeApiClient', () => {
   });
 
   it('scale subresource', async () => {
-    const c = new FakeApiClient();
-    await c.create(deployments, 'default', { metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { app: 'd' } } } });
+    const c = new InProcessApi();
+    await c.create(deployments, 'default', deployment('d', 2));
     const s = await c.getSubresource(deployments, 'default', 'd', 'scale');
     expect(s).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { selector: 'app=d' } });
     const s2 = await c.updateSubresource(deployments, 'default', 'd', 'scale', { ...s, spec: { replicas: 5 } });
@@ -172,14 +192,14 @@ describe('FakeApiClient', () => {
   });
 
   it('cluster-scoped resources ignore the namespace', async () => {
-    const c = new FakeApiClient();
+    const c = new InProcessApi();
     await c.create(nodes, undefined, { metadata: { name: 'n1' } });
     expect((await c.get(nodes, undefined, 'n1')).metadata.namespace).toBeUndefined();
   });
 
   describe('watch', () => {
     it('without resourceVersion starts with ADDED for existing objects, then streams changes', async () => {
-      const c = new FakeApiClient();
+      const c = new InProcessApi();
       await c.create(pods, 'default', pod('a'));
       const evs: WatchEvent[] = [];
       const h = c.watch(pods, 'default', {}, (e) => evs.push(e));
@@ -193,7 +213,7 @@ describe('FakeApiClient', () => {
     });
 
     it('replays from a resourceVersion; after compact() it sends a 410 ERROR event', async () => {
-      const c = new FakeApiClient();
+      const c = new InProcessApi();
       const a = await c.create(pods, 'default', pod('a'));
       await c.create(pods, 'default', pod('b'));
       const evs: WatchEvent[] = [];
@@ -201,7 +221,7 @@ describe('FakeApiClient', () => {
       await tick();
       expect(evs.map((e) => e.object.metadata.name)).toEqual(['b']);
       h.stop();
-      c.compact();
+      await c.compact();
       const evs2: WatchEvent[] = [];
       const h2 = c.watch(pods, undefined, { resourceVersion: a.metadata.resourceVersion }, (e) => evs2.push(e));
       await h2.done;
@@ -211,7 +231,7 @@ describe('FakeApiClient', () => {
     });
 
     it('selector changes turn into ADDED / DELETED for a filtered watch', async () => {
-      const c = new FakeApiClient();
+      const c = new InProcessApi();
       const p = await c.create(pods, 'default', pod('a', 'default', { app: 'x' }));
       const evs: WatchEvent[] = [];
       c.watch(pods, undefined, { resourceVersion: p.metadata.resourceVersion, labelSelector: 'app=y' }, (e) => evs.push(e));
@@ -225,13 +245,16 @@ describe('FakeApiClient', () => {
     });
 
     it('breakWatches rejects done with ERR_UNAVAILABLE; bookmarks carry the resourceVersion', async () => {
-      const c = new FakeApiClient();
+      const c = new InProcessApi();
       const evs: WatchEvent[] = [];
-      const h = c.watch(pods, undefined, { resourceVersion: c.resourceVersion(), allowWatchBookmarks: true }, (e) => evs.push(e));
+      const p = await c.create(pods, 'default', pod('a'));
+      const h = c.watch(pods, undefined, { resourceVersion: p.metadata.resourceVersion, allowWatchBookmarks: true }, (e) => evs.push(e));
+      await waitFor(() => c.watcherCount(pods) === 1); // the server registered it
       c.sendBookmarks();
+      await tick();
       c.breakWatches();
       await expect(h.done).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
-      expect(evs).toEqual([{ type: 'BOOKMARK', object: expect.objectContaining({ metadata: { resourceVersion: c.resourceVersion() } }) }]);
+      expect(evs).toEqual([{ type: 'BOOKMARK', object: expect.objectContaining({ metadata: { resourceVersion: await c.resourceVersion() } }) }]);
     });
   });
 });
