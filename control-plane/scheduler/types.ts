@@ -13,7 +13,7 @@ export interface SchedObjectMeta {
   annotations?: Record<string, string>;
   resourceVersion?: string;
   deletionTimestamp?: string | null;
-  creationTimestamp?: string;
+  creationTimestamp?: string | null;
   ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid?: string; controller?: boolean }>;
 }
 

@@ -5,7 +5,8 @@
 
 import { tryResolvePort } from '../../../api/intstr.js';
 import { deepEqual } from '../../../api/values.js';
-import { isPodReady, isPodTerminal, mapSelectorMatcher, newControllerRef, podIP } from '../util/meta.js';
+import { newControllerRef } from '../../../api/owners.js';
+import { isPodReady, isPodTerminal, mapSelectorMatcher, podIP } from '../util/meta.js';
 import type {
   EndpointAddress,
   EndpointPort,
