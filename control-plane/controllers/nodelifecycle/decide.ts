@@ -41,9 +41,9 @@ export interface NodeHealth {
   probeTimestamp: number;
   readyTransitionTimestamp: number;
   /** The Ready condition's lastHeartbeatTime we last saw. */
-  heartbeat?: string;
+  heartbeat?: string | null;
   /** The Ready condition's lastTransitionTime we last saw. */
-  transition?: string;
+  transition?: string | null;
   /** The Lease's renewTime we last saw. */
   leaseRenewTime?: string;
 }
