@@ -4,6 +4,8 @@
  * reads these objects for the pod, and the API server lets a node read exactly these.
  */
 
+// Boundary: a stored pod as JSON, possibly malformed and with volume plugins the schema does not carry
+// (cephfs, rbd, ...): every read below checks what it finds.
 type Obj = Record<string, any>;
 
 /** The objects of a list field (anything else, as in a malformed stored object, is empty). */

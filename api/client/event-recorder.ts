@@ -14,6 +14,7 @@
  * Not modeled: the aggregator that merges >10 similar events with different messages.
  */
 
+import { rfc3339 } from '../time.js';
 import { KubeError, isKubeError } from '../errors.js';
 import { findResource, type ResourceInfo } from '../resources.js';
 import type { ApiClient } from './api-client.js';
@@ -52,10 +53,6 @@ interface CacheEntry {
   count: number;
   firstTimestamp: string;
   lastSeenMs: number;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function eventsResource(): ResourceInfo {

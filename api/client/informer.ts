@@ -13,6 +13,7 @@
  * or KUBELAB_FREEZE_CACHE=1), so a mutation throws a TypeError in tests instead of corrupting the cache.
  */
 
+import { objectKey, splitKey } from '../keys.js';
 import { KubeError, isKubeError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import type { ApiClient, WatchEvent, WatchHandle } from './api-client.js';
@@ -26,19 +27,8 @@ interface Keyed {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
-/** `namespace/name` for namespaced objects, `name` otherwise (cache.MetaNamespaceKeyFunc). */
-export function objectKey(obj: unknown): string {
-  const m = (obj as Keyed | null)?.metadata;
-  const name = m?.name ?? '';
-  return m?.namespace ? `${m.namespace}/${name}` : name;
-}
-
-/** The reverse of objectKey (cache.SplitMetaNamespaceKey). */
-export function splitKey(key: string): { namespace: string | undefined; name: string } {
-  const i = key.indexOf('/');
-  if (i < 0) return { namespace: undefined, name: key };
-  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
+/** The shared keys (api/keys.ts: cache.MetaNamespaceKeyFunc and SplitMetaNamespaceKey), re-exported for the informer's users. */
+export { objectKey, splitKey };
 
 function rvOf(obj: unknown): string | undefined {
   return (obj as Keyed | null)?.metadata?.resourceVersion;

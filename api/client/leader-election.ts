@@ -16,6 +16,7 @@
  * Unlike client-go, onStoppedLeading runs only if leadership was actually held.
  */
 
+import { microTime } from '../time.js';
 import { KubeError, isKubeError } from '../errors.js';
 import { findResource, type ResourceInfo } from '../resources.js';
 import type { ApiClient } from './api-client.js';
@@ -56,10 +57,8 @@ export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
 const JITTER_FACTOR = 1.2;
 
-/** metav1.MicroTime's RFC 3339 form with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
+/** metav1.MicroTime's RFC 3339 form (api/time.ts), re-exported for the lease's users. */
+export { microTime };
 
 function leasesResource(): ResourceInfo {
   const info = findResource('coordination.k8s.io', 'leases');

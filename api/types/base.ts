@@ -149,7 +149,7 @@ export type IntOrString = number | string;
 
 export const Time = named(
   'io.k8s.apimachinery.pkg.apis.meta.v1.Time',
-  Type.String({ description: 'A timestamp in RFC 3339 form with second precision, e.g. "2024-01-02T15:04:05Z".', format: 'date-time' }),
+  Type.Unsafe<string | null>({ type: 'string', description: 'A timestamp in RFC 3339 form with second precision, e.g. "2024-01-02T15:04:05Z".', format: 'date-time' }),
 );
 export const MicroTime = named(
   'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime',

@@ -15,6 +15,8 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { updateCondition } from '../../api/conditions.js';
+import { rfc3339 } from '../../api/time.js';
 import { KubeError, isKubeError } from '../../api/errors.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { ApiClient } from '../../api/client/api-client.js';
@@ -63,22 +65,15 @@ export function withPodScheduledCondition(
   cond: { status: 'True' | 'False'; reason: string; message: string },
   now: string,
 ): SchedPodCondition[] | null {
-  const conds = pod.status?.conditions ?? [];
-  const i = conds.findIndex((c) => c.type === 'PodScheduled');
-  const old = i >= 0 ? conds[i] : undefined;
-  if (old && old.status === cond.status && old.reason === cond.reason && old.message === cond.message) return null;
   const next: SchedPodCondition = {
     type: 'PodScheduled',
     status: cond.status,
     lastProbeTime: null,
-    lastTransitionTime: old && old.status === cond.status ? (old.lastTransitionTime ?? now) : now,
+    lastTransitionTime: now,
     reason: cond.reason,
     message: cond.message,
   };
-  const out = [...conds];
-  if (i >= 0) out[i] = next;
-  else out.push(next);
-  return out;
+  return updateCondition(pod.status?.conditions, next);
 }
 
 /** upstream truncateMessage: event messages are cut to 1024 characters. */
@@ -86,10 +81,6 @@ export function truncateMessage(message: string, max = 1024): string {
   if (message.length <= max) return message;
   const suffix = ' ...';
   return message.slice(0, max - suffix.length) + suffix;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import { KubeError } from '../../api/errors.js';
 import { findResource } from '../../api/resources.js';
 import type { ApiClient } from '../../api/client/api-client.js';
 import type { Logger } from '../../api/client/log.js';
-import { rfc3339 } from './pod-status.js';
+import { getCondition, transitionTime } from '../../api/conditions.js';
+import type { NodeCondition } from '../../api/types/index.js';
+import { microTime, rfc3339 } from '../../api/time.js';
 
 type Obj = Record<string, any>;
 
@@ -56,20 +58,20 @@ export function capacity(f: NodeFacts): Record<string, string> {
   return { cpu: String(f.cpuCount), memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: String(f.maxPods) };
 }
 
-function cond(prev: Obj[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, now: Date): Obj {
-  const old = prev?.find((c) => c.type === type);
+function cond(prev: NodeCondition[] | undefined, type: string, status: 'True' | 'False', reason: string, message: string, now: Date): NodeCondition {
+  const old = getCondition(prev, type);
   return {
     type,
     status,
     lastHeartbeatTime: rfc3339(now),
-    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : rfc3339(now),
+    lastTransitionTime: transitionTime(old, status, rfc3339(now)),
     reason,
     message,
   };
 }
 
 /** Node conditions as upstream's setters word them (pure). */
-export function nodeConditions(h: NodeHealth, prev: Obj[] | undefined, now: Date): Obj[] {
+export function nodeConditions(h: NodeHealth, prev: NodeCondition[] | undefined, now: Date): NodeCondition[] {
   const notReady: string[] = [];
   if (!h.runtimeReady) notReady.push('container runtime is down');
   if (!h.networkReady) notReady.push('container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized');
@@ -134,7 +136,7 @@ export function nodeLease(nodeName: string, nodeUid: string | undefined, duratio
       namespace: 'kube-node-lease',
       ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
     },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: now.toISOString().replace('Z', '000Z') },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) },
   };
 }
 

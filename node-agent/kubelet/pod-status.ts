@@ -4,6 +4,9 @@
  * startTime, init/containerStatuses with state / lastState / ready / started / restartCount / image /
  * imageID / containerID.
  */
+import { getCondition, transitionTime } from '../../api/conditions.js';
+import type { PodCondition } from '../../api/types/index.js';
+import { rfc3339 } from '../../api/time.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { groupByName, restartCountOf, shouldRestart, type Waiting } from './pod-sync.js';
 
@@ -27,10 +30,6 @@ export interface StatusInputs {
   imageRefs?: Record<string, string>;
   /** The pod is being deleted: no restarts count as pending. */
   terminating?: boolean;
-}
-
-export function rfc3339(d: Date | number): string {
-  return new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function terminated(c: ContainerStatus, runtimeName: string): Obj {
@@ -114,14 +113,14 @@ export function podPhase(pod: Obj, initStatuses: Obj[], statuses: Obj[], initFai
   return 'Pending';
 }
 
-function condition(prev: Obj[] | undefined, type: string, status: boolean, now: Date, reason?: string, message?: string): Obj {
-  const old = prev?.find((c) => c.type === type);
+function condition(prev: PodCondition[] | undefined, type: string, status: boolean, now: Date, reason?: string, message?: string): PodCondition {
+  const old = getCondition(prev, type);
   const s = status ? 'True' : 'False';
   return {
     type,
     status: s,
     lastProbeTime: null,
-    lastTransitionTime: old && old.status === s ? old.lastTransitionTime : rfc3339(now),
+    lastTransitionTime: transitionTime(old, s, rfc3339(now)),
     ...(reason ? { reason } : {}),
     ...(message ? { message } : {}),
   };
@@ -135,13 +134,13 @@ export function computePodStatus(pod: Obj, containers: ContainerStatus[], initFa
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
   const statuses = (pod.spec.containers as Obj[]).map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
   let phase = podPhase(pod, initStatuses, statuses, initFailed);
-  const prev: Obj[] | undefined = pod.status?.conditions;
+  const prev: PodCondition[] | undefined = pod.status?.conditions;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') phase = pod.status.phase; // terminal phases stay
   const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const containersReady = notReady.length === 0 && !terminal;
   const pendingInit = initStatuses.filter((s) => !(s.state?.terminated?.exitCode === 0)).map((s) => s.name);
-  const conditions: Obj[] = [
+  const conditions: PodCondition[] = [
     condition(prev, 'PodReadyToStartContainers', inp.sandboxReady, inp.now),
     condition(prev, 'Initialized', pendingInit.length === 0, inp.now, pendingInit.length ? 'ContainersNotInitialized' : undefined, pendingInit.length ? `containers with incomplete status: [${pendingInit.join(' ')}]` : undefined),
     condition(prev, 'Ready', containersReady, inp.now, containersReady ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', containersReady || terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`),

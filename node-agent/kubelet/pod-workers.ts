@@ -30,7 +30,8 @@ import {
   pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects,
 } from './pod-plan.js';
 import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
-import { computePodStatus, rfc3339 } from './pod-status.js';
+import { rfc3339 } from '../../api/time.js';
+import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
 import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
 

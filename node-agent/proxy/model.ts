@@ -2,47 +2,27 @@
  * The proxy's view of the API objects it reads, and the pure step from (Services, EndpointSlices)
  * to "service ports with their endpoints", as upstream's ServicePortMap / EndpointsMap.
  *
- * The shapes here are structural subsets of Kubernetes' own (same field names), so the shared
- * API types (`Service`, `EndpointSlice`, `Node` in api/types) are assignable to them.
+ * The shapes here are views of the shared API types (api/types), so a stored `Service` or
+ * `EndpointSlice` is one as it is.
  */
 import { createHash } from 'node:crypto';
+import type { Endpoint, EndpointSlice, EndpointSlicePort, ObjectMeta, Relaxed, Service, ServicePort } from '../../api/types/index.js';
 
-export interface ProxyServicePort {
-  name?: string;
-  protocol?: string;
-  port: number;
-  targetPort?: number | string;
-  nodePort?: number;
-}
+/** A Service port as the proxy reads it. */
+export type ProxyServicePort = Relaxed<ServicePort>;
 
-export interface ProxyService {
-  metadata: { name?: string; namespace?: string };
-  spec?: {
-    type?: string;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    ports?: ProxyServicePort[];
-    sessionAffinity?: string;
-    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
-    externalTrafficPolicy?: string;
-    internalTrafficPolicy?: string;
-    externalIPs?: string[];
-  };
-  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
-}
+/** A Service as the proxy reads it (a stored one: metadata is there). */
+export type ProxyService = Omit<Relaxed<Service>, 'metadata'> & { metadata: Relaxed<ObjectMeta> };
 
-export interface ProxyEndpoint {
-  addresses: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
-  nodeName?: string;
-}
+/** One endpoint of a slice, as the proxy reads it. */
+export type ProxyEndpoint = Pick<Relaxed<Endpoint>, 'addresses' | 'conditions' | 'nodeName'>;
 
-export interface ProxyEndpointSlice {
-  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  addressType?: string;
+/** An EndpointSlice as the proxy reads it (JSON null for an empty list, as upstream may send). */
+export type ProxyEndpointSlice = Omit<Relaxed<EndpointSlice>, 'metadata' | 'endpoints' | 'ports'> & {
+  metadata: Relaxed<ObjectMeta>;
   endpoints?: ProxyEndpoint[] | null;
-  ports?: Array<{ name?: string; port?: number; protocol?: string }> | null;
-}
+  ports?: Relaxed<EndpointSlicePort>[] | null;
+};
 
 /** Label on an EndpointSlice naming its Service (discovery.k8s.io/v1 `LabelServiceName`). */
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';

@@ -131,7 +131,7 @@ describe('the converted error classes', () => {
     expect(thrown(() => labelSelectorAsSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }))).toMatchObject({
       reason: 'BadRequest',
       code: 'ERR_INVALID_SELECTOR',
-      message: "values: Required value: for 'in', 'notin' operators, values set can't be empty",
+      message: "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty",
     });
     expect(thrown(() => parseCIDR('10.244.0.0/33'))).toMatchObject({ code: 'ERR_INVALID_CIDR', message: 'invalid CIDR address: 10.244.0.0/33' });
   });

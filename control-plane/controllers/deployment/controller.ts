@@ -9,7 +9,11 @@ import { KubeError } from '../../../api/errors.js';
 import { planClaims } from '../util/claim.js';
 import { applyClaims } from '../util/claim-apply.js';
 import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
-import { getControllerOf, keyOf, labelSelectorMatcher, rfc3339, setCondition, splitKey } from '../util/meta.js';
+import { setCondition } from '../../../api/conditions.js';
+import { objectKey, splitKey } from '../../../api/keys.js';
+import { getControllerOf } from '../../../api/owners.js';
+import { rfc3339 } from '../../../api/time.js';
+import { labelSelectorMatcher } from '../util/meta.js';
 import type { Deployment, Pod, ReplicaSet } from '../util/types.js';
 import { decideDeployment, REASON } from './decide.js';
 import { equalIgnoreHash } from './util.js';
@@ -46,7 +50,7 @@ export class DeploymentController extends Controller {
     return this.dInformer.store
       .listByNamespace(rs.metadata?.namespace ?? '')
       .filter((d) => labelSelectorMatcher(d.spec?.selector)(rs.metadata?.labels))
-      .map((d) => keyOf(d));
+      .map((d) => objectKey(d));
   }
 
   protected async sync(key: string): Promise<void> {

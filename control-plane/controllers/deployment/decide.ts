@@ -8,7 +8,8 @@
  */
 
 import { clone, deepEqual } from '../../../api/values.js';
-import { getCondition, ms, removeCondition, rfc3339, setCondition } from '../util/meta.js';
+import { getCondition, removeCondition, setCondition } from '../../../api/conditions.js';
+import { parseTime, rfc3339 } from '../../../api/time.js';
 import type { Condition, Deployment, DeploymentStatus, Pod, ReplicaSet } from '../util/types.js';
 import { computeHash } from './hash.js';
 import {
@@ -420,7 +421,7 @@ export function deploymentTimedOut(d: Deployment, st: DeploymentStatus, now: num
   if (!c) return false;
   if (c.reason === REASON.NewRSAvailable) return false;
   if (c.reason === REASON.TimedOut) return true;
-  const from = ms(c.lastUpdateTime);
+  const from = parseTime(c.lastUpdateTime);
   if (from === undefined) return false;
   return from + progressDeadlineSeconds(d) * 1000 < now;
 }
@@ -430,7 +431,7 @@ function stuckRequeueMs(d: Deployment, st: DeploymentStatus, now: number): numbe
   const c = getCondition(st.conditions, 'Progressing');
   if (!hasProgressDeadline(d) || !c || c.reason === REASON.NewRSAvailable || c.reason === REASON.TimedOut) return undefined;
   if (deploymentComplete(d, st)) return undefined;
-  const from = ms(c.lastUpdateTime);
+  const from = parseTime(c.lastUpdateTime);
   if (from === undefined) return undefined;
   const after = from + progressDeadlineSeconds(d) * 1000 - now;
   return Math.max(after + 1000, 1000);

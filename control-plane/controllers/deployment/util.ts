@@ -5,7 +5,7 @@
 
 import { getScaledValueFromIntOrPercent } from '../../../api/intstr.js';
 import { stableStringify } from '../../../api/values.js';
-import { ms } from '../util/meta.js';
+import { parseTime } from '../../../api/time.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../util/types.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -121,8 +121,8 @@ export function intAnnotation(rs: ReplicaSet, key: string): number | undefined {
 
 /** ReplicaSetsByCreationTimestamp.Less: older first, then by name. */
 export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
-  const ta = ms(a.metadata?.creationTimestamp) ?? 0;
-  const tb = ms(b.metadata?.creationTimestamp) ?? 0;
+  const ta = parseTime(a.metadata?.creationTimestamp) ?? 0;
+  const tb = parseTime(b.metadata?.creationTimestamp) ?? 0;
   if (ta !== tb) return ta - tb;
   const na = a.metadata?.name ?? '';
   const nb = b.metadata?.name ?? '';

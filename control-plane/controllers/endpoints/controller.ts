@@ -9,7 +9,8 @@ import { KubeError } from '../../../api/errors.js';
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isAlreadyExists, isConflict, type ControllerContext } from '../util/context.js';
-import { keyOf, mapSelectorMatcher, splitKey } from '../util/meta.js';
+import { objectKey, splitKey } from '../../../api/keys.js';
+import { mapSelectorMatcher } from '../util/meta.js';
 import type { Endpoints, EndpointSlice, Pod, Service } from '../util/types.js';
 import { buildEndpoints, decideEndpointSlices, endpointsChanged, managesService, SERVICE_NAME_LABEL } from './decide.js';
 
@@ -39,7 +40,7 @@ abstract class ServicePodsController extends Controller {
     return this.svcInformer.store
       .listByNamespace(p.metadata?.namespace ?? '')
       .filter((s) => managesService(s) && mapSelectorMatcher(s.spec?.selector)(p.metadata?.labels))
-      .map((s) => keyOf(s));
+      .map((s) => objectKey(s));
   }
 
   protected podsOf(namespace: string): Pod[] {

@@ -5,10 +5,12 @@
 
 import { tryResolvePort } from '../../../api/intstr.js';
 import { deepEqual } from '../../../api/values.js';
-import { isPodReady, isPodTerminal, mapSelectorMatcher, newControllerRef, podIP } from '../util/meta.js';
+import { newControllerRef } from '../../../api/owners.js';
+import { isPodReady, isPodTerminal, mapSelectorMatcher, podIP } from '../util/meta.js';
 import type {
   EndpointAddress,
   EndpointPort,
+  EndpointSlicePort,
   Endpoints,
   EndpointSlice,
   EndpointSubset,
@@ -74,11 +76,11 @@ function selectedPods(svc: Service, pods: Pod[]): Pod[] {
   return pods.filter((p) => p.metadata?.namespace === svc.metadata?.namespace && m(p.metadata?.labels));
 }
 
-function portKey(ports: EndpointPort[]): string {
+function portKey(ports: EndpointSlicePort[]): string {
   return JSON.stringify([...ports].sort(comparePorts).map((p) => [p.name ?? '', p.port, p.protocol ?? 'TCP', p.appProtocol ?? '']));
 }
 
-function comparePorts(a: EndpointPort, b: EndpointPort): number {
+function comparePorts(a: EndpointSlicePort, b: EndpointSlicePort): number {
   const na = a.name ?? '';
   const nb = b.name ?? '';
   if (na !== nb) return na < nb ? -1 : 1;
@@ -245,7 +247,7 @@ export function decideEndpointSlices(svc: Service, pods: Pod[], existing: Endpoi
   const ownerRef = newControllerRef(svc, 'v1', 'Service');
   const free = [...mine].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
   const out: SliceDecision = { create: [], update: [], delete: [] };
-  const take = (ports: EndpointPort[]): EndpointSlice | undefined => {
+  const take = (ports: EndpointSlicePort[]): EndpointSlice | undefined => {
     const key = portKey(ports);
     let i = free.findIndex((s) => portKey(s.ports ?? []) === key);
     if (i < 0) i = free.length ? 0 : -1;

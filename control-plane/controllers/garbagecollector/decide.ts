@@ -25,7 +25,7 @@ export interface GCObject {
   uid: string;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
-  deletionTimestamp?: string;
+  deletionTimestamp?: string | null;
 }
 
 export type GCAction =

@@ -4,7 +4,8 @@
  * the `kubernetes` finalizer is removed through the finalize subresource.
  */
 
-import { rfc3339, setCondition } from '../util/meta.js';
+import { updateCondition } from '../../../api/conditions.js';
+import { rfc3339 } from '../../../api/time.js';
 import type { Condition, KubeObject, Namespace } from '../util/types.js';
 
 export const FINALIZER_KUBERNETES = 'kubernetes';
@@ -81,12 +82,9 @@ export function decideNamespace(ns: Namespace, content: NamespaceContent[], now:
   return out;
 }
 
-/** Namespace conditions change only when status, reason or message change. */
+/** The namespace deleter's updateConditions: a change of status, reason or message replaces the condition, with its new time. */
 function setNsCondition(conds: Condition[], c: Condition): Condition[] {
-  const cur = conds.find((x) => x.type === c.type);
-  if (cur && cur.status === c.status && cur.reason === c.reason && cur.message === c.message) return conds;
-  if (cur) return conds.map((x) => (x.type === c.type ? c : x));
-  return setCondition(conds, c);
+  return updateCondition(conds, c, { keepTransitionTime: false }) ?? conds;
 }
 
 /** The namespace after the finalize PUT: spec.finalizers without `kubernetes`. */

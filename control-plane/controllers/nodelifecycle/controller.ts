@@ -13,7 +13,7 @@ import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isConflict, type ControllerContext } from '../util/context.js';
 import { clone } from '../../../api/values.js';
-import { rfc3339 } from '../util/meta.js';
+import { rfc3339 } from '../../../api/time.js';
 import type { Lease, Node, Pod } from '../util/types.js';
 import {
   DEFAULT_NODE_LIFECYCLE,

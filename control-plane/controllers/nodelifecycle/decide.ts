@@ -9,8 +9,10 @@
  *  - decideEvictions: the pods on a NoExecute-tainted node that must go now, and when to look again.
  */
 
+import { matchTaint, toleratesTaint } from '../../../api/taints.js';
 import { clone } from '../../../api/values.js';
-import { getCondition, ms, rfc3339 } from '../util/meta.js';
+import { getCondition } from '../../../api/conditions.js';
+import { parseTime, rfc3339 } from '../../../api/time.js';
 import type { Lease, Node, NodeCondition, Pod, PodCondition, Taint, Toleration } from '../util/types.js';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -39,9 +41,9 @@ export interface NodeHealth {
   probeTimestamp: number;
   readyTransitionTimestamp: number;
   /** The Ready condition's lastHeartbeatTime we last saw. */
-  heartbeat?: string;
+  heartbeat?: string | null;
   /** The Ready condition's lastTransitionTime we last saw. */
-  transition?: string;
+  transition?: string | null;
   /** The Lease's renewTime we last saw. */
   leaseRenewTime?: string;
 }
@@ -72,7 +74,7 @@ export function nodeHealth(
   let h: NodeHealth;
   if (!ready) {
     grace = opts.startupGracePeriodMs;
-    const created = ms(node.metadata?.creationTimestamp) ?? now;
+    const created = parseTime(node.metadata?.creationTimestamp) ?? now;
     h = saved ? { ...saved } : { probeTimestamp: created, readyTransitionTimestamp: created };
   } else if (!saved) {
     h = { probeTimestamp: now, readyTransitionTimestamp: now, heartbeat: ready.lastHeartbeatTime, transition: ready.lastTransitionTime };
@@ -87,7 +89,7 @@ export function nodeHealth(
   } else h = { ...saved };
 
   const renew = lease?.spec?.renewTime;
-  if (renew && (h.leaseRenewTime === undefined || (ms(renew) ?? 0) > (ms(h.leaseRenewTime) ?? 0))) {
+  if (renew && (h.leaseRenewTime === undefined || (parseTime(renew) ?? 0) > (parseTime(h.leaseRenewTime) ?? 0))) {
     h.leaseRenewTime = renew;
     h.probeTimestamp = now;
   }
@@ -125,10 +127,6 @@ export function nodeHealth(
   h.heartbeat = readyAfter?.lastHeartbeatTime;
   h.transition = readyAfter?.lastTransitionTime;
   return { health: h, conditions: conds, ready: readyAfter };
-}
-
-function sameTaint(a: Taint, b: Taint): boolean {
-  return a.key === b.key && a.effect === b.effect;
 }
 
 /**
@@ -172,8 +170,8 @@ export function desiredTaints(node: Node, conditions: NodeCondition[] | undefine
     }
     out.push(t);
   }
-  for (const key of noSchedule) if (!out.some((t) => sameTaint(t, { key, effect: 'NoSchedule' }))) out.push({ key, effect: 'NoSchedule' });
-  if (noExecute && !out.some((t) => sameTaint(t, { key: noExecute, effect: 'NoExecute' })))
+  for (const key of noSchedule) if (!out.some((t) => matchTaint(t, { key, effect: 'NoSchedule' }))) out.push({ key, effect: 'NoSchedule' });
+  if (noExecute && !out.some((t) => matchTaint(t, { key: noExecute, effect: 'NoExecute' })))
     out.push({ key: noExecute, effect: 'NoExecute', timeAdded: rfc3339(now) });
   return out;
 }
@@ -183,15 +181,8 @@ export function taintsChanged(a: Taint[] | undefined, b: Taint[] | undefined): b
   return k(a) !== k(b);
 }
 
-/** v1helper.Toleration.ToleratesTaint. */
-export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  const op = tol.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  if (op === 'Equal') return (tol.value ?? '') === (taint.value ?? '');
-  return false;
-}
+/** The shared Toleration.ToleratesTaint (api/taints.ts), re-exported where the evictions use it. */
+export { toleratesTaint };
 
 export interface EvictionDecision {
   /** Pods to delete now. */
@@ -224,7 +215,7 @@ export function decideEvictions(node: Node, pods: Pod[], now: number): EvictionD
       let min = Number.POSITIVE_INFINITY;
       for (const t of used) if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) min = Math.min(min, Math.max(0, t.tolerationSeconds));
       if (min === Number.POSITIVE_INFINITY) continue;
-      const added = ms(taint.timeAdded) ?? now;
+      const added = parseTime(taint.timeAdded) ?? now;
       due = Math.min(due, added + min * 1000);
     }
     if (due === undefined || due <= now) out.evict.push(pod);

@@ -7,7 +7,7 @@
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isNotFound, type ControllerContext } from '../util/context.js';
-import { rfc3339 } from '../util/meta.js';
+import { rfc3339 } from '../../../api/time.js';
 import type { Node, Pod } from '../util/types.js';
 import { decidePodGC } from './decide.js';
 

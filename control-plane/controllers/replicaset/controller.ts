@@ -9,7 +9,9 @@ import type { Informer } from '../../../api/client/informer.js';
 import { applyClaims } from '../util/claim-apply.js';
 import { R, ignoreNotFound, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
 import { ControllerExpectations } from '../util/expectations.js';
-import { getControllerOf, keyOf, labelSelectorMatcher, splitKey } from '../util/meta.js';
+import { objectKey, splitKey } from '../../../api/keys.js';
+import { getControllerOf } from '../../../api/owners.js';
+import { labelSelectorMatcher } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
 import type { Pod, ReplicaSet } from '../util/types.js';
 import { decideReplicaSet, podFromTemplate, replicaSetRequeueAfterMs, replicaSetStatus, replicaSetStatusChanged, type ManageError } from './decide.js';
@@ -35,18 +37,18 @@ export class ReplicaSetController extends Controller {
     this.podInformer.on('add', (p) => {
       const k = this.ownerKey(p);
       if (!k) return;
-      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, keyOf(p));
+      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, objectKey(p));
       else this.expectations.creationObserved(k);
     });
     this.podInformer.on('update', (oldP, newP) => {
       if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
         const k = this.ownerKey(newP);
-        if (k) this.expectations.deletionObserved(k, keyOf(newP));
+        if (k) this.expectations.deletionObserved(k, objectKey(newP));
       }
     });
     this.podInformer.on('delete', (p) => {
       const k = this.ownerKey(p);
-      if (k) this.expectations.deletionObserved(k, keyOf(p));
+      if (k) this.expectations.deletionObserved(k, objectKey(p));
     });
   }
 
@@ -66,7 +68,7 @@ export class ReplicaSetController extends Controller {
     return this.rsInformer.store
       .listByNamespace(p.metadata?.namespace ?? '')
       .filter((rs) => labelSelectorMatcher(rs.spec?.selector)(p.metadata?.labels))
-      .map((rs) => keyOf(rs));
+      .map((rs) => objectKey(rs));
   }
 
   /** Pods of the other ReplicaSets of the same owner (the deployment's other revisions). */
@@ -130,14 +132,14 @@ export class ReplicaSetController extends Controller {
         manageError = { op: 'create', message: msg };
       }
     } else if (d.delete.length > 0) {
-      this.expectations.expectDeletions(key, d.delete.map((p) => keyOf(p)));
+      this.expectations.expectDeletions(key, d.delete.map((p) => objectKey(p)));
       const results = await Promise.allSettled(
         d.delete.map(async (p) => {
           try {
             await client.delete(R.pods, namespace, p.metadata!.name!);
             rec.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
           } catch (e) {
-            this.expectations.deletionObserved(key, keyOf(p));
+            this.expectations.deletionObserved(key, objectKey(p));
             if (!isNotFound(e)) throw e;
           }
         }),

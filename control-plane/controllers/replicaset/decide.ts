@@ -8,17 +8,10 @@
 
 import { clone } from '../../../api/values.js';
 import { planClaims, type ClaimPlan } from '../util/claim.js';
-import {
-  getCondition,
-  isPodActive,
-  isPodAvailable,
-  isPodReady,
-  mapSelectorMatcher,
-  newControllerRef,
-  removeCondition,
-  rfc3339,
-  setCondition,
-} from '../util/meta.js';
+import { getCondition, removeCondition, setCondition } from '../../../api/conditions.js';
+import { newControllerRef } from '../../../api/owners.js';
+import { rfc3339 } from '../../../api/time.js';
+import { isPodActive, isPodAvailable, isPodReady, mapSelectorMatcher } from '../util/meta.js';
 import { podsToDelete } from '../util/ranking.js';
 import type { Condition, Pod, ReplicaSet, ReplicaSetStatus } from '../util/types.js';
 

@@ -10,7 +10,8 @@
  * in kubelab, an object that is itself going away).
  */
 
-import { getControllerOf, labelSelectorMatcher, newControllerRef } from './meta.js';
+import { getControllerOf, newControllerRef } from '../../../api/owners.js';
+import { labelSelectorMatcher } from './meta.js';
 import type { KubeObject, LabelSelector, OwnerReference } from './types.js';
 
 /** The owner and the kind it writes into its controller reference (`apps/v1` `ReplicaSet`). */

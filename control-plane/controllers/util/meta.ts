@@ -1,49 +1,17 @@
 /**
- * Small pure helpers every controller shares: keys, owner references, label selectors, pod
- * readiness and availability, conditions, time. No I/O here.
+ * Small pure helpers the controllers share: label selector matchers and pod readiness and
+ * availability (podutil). Keys, owner references, conditions and times are the shared layer's
+ * (api/keys.ts, api/owners.ts, api/conditions.ts, api/time.ts). No I/O here.
  */
 
-import { labelSelectorToSelector } from '../../../api/labels.js';
-import type { Condition, KubeObject, LabelSelector, OwnerReference, Pod } from './types.js';
+import { getCondition } from '../../../api/conditions.js';
+import { labelSelectorToSelector, selectorFromSet } from '../../../api/labels.js';
+import { parseTime } from '../../../api/time.js';
+import type { LabelSelector, Pod } from './types.js';
 
-// ---------------------------------------------------------------------------------------------
-// Keys
+// Keys (the shared ones; re-exported under the controllers' historical name)
 
-/** `namespace/name`, or `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
-export function keyOf(obj: KubeObject): string {
-  const ns = obj.metadata?.namespace;
-  const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
-}
-
-export function splitKey(key: string): { namespace: string | undefined; name: string } {
-  const i = key.indexOf('/');
-  if (i < 0) return { namespace: undefined, name: key };
-  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Owner references
-
-export function getControllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** The controller reference a controller puts on what it creates (controller + blockOwnerDeletion). */
-export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return {
-    apiVersion,
-    kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-export function isOwnedBy(obj: KubeObject, ownerUid: string | undefined): boolean {
-  return !!ownerUid && getControllerOf(obj)?.uid === ownerUid;
-}
+export { objectKey as keyOf } from '../../../api/keys.js';
 
 // ---------------------------------------------------------------------------------------------
 // Label selectors (metav1.LabelSelectorAsSelector semantics: empty selects everything, null nothing)
@@ -62,30 +30,15 @@ export function labelSelectorMatcher(sel: LabelSelector | null | undefined): Lab
 
 /** A plain map as a selector (Service.spec.selector): every pair must match; empty matches all. */
 export function mapSelectorMatcher(sel: Record<string, string> | undefined): LabelMatcher {
-  const pairs = Object.entries(sel ?? {});
-  return (labels) => pairs.every(([k, v]) => labels?.[k] === v);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time
-
-/** Milliseconds since the epoch of an RFC 3339 time, or undefined. */
-export function ms(t: string | undefined | null): number | undefined {
-  if (!t) return undefined;
-  const v = Date.parse(t);
-  return Number.isNaN(v) ? undefined : v;
-}
-
-/** RFC 3339 with second precision, as metav1.Time serialises. */
-export function rfc3339(msSinceEpoch: number): string {
-  return new Date(Math.floor(msSinceEpoch / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const compiled = selectorFromSet(sel);
+  return (labels) => compiled.matches(labels);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pods
 
 export function getPodCondition(pod: Pod, type: string) {
-  return pod.status?.conditions?.find((c) => c.type === type);
+  return getCondition(pod.status?.conditions, type);
 }
 
 /** podutil.IsPodReady: the Ready condition is True. */
@@ -97,7 +50,7 @@ export function isPodReady(pod: Pod): boolean {
 export function podReadyTime(pod: Pod): number | undefined {
   const c = getPodCondition(pod, 'Ready');
   if (c?.status !== 'True') return undefined;
-  return ms(c.lastTransitionTime);
+  return parseTime(c.lastTransitionTime);
 }
 
 /** podutil.IsPodAvailable: ready for at least minReadySeconds. */
@@ -105,7 +58,7 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): 
   const c = getPodCondition(pod, 'Ready');
   if (c?.status !== 'True') return false;
   if (!minReadySeconds) return true;
-  const t = ms(c.lastTransitionTime);
+  const t = parseTime(c.lastTransitionTime);
   return t !== undefined && t + minReadySeconds * 1000 < now;
 }
 
@@ -121,28 +74,4 @@ export function isPodActive(pod: Pod): boolean {
 
 export function podIP(pod: Pod): string | undefined {
   return pod.status?.podIP || pod.status?.podIPs?.[0]?.ip || undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Conditions
-
-export function getCondition<C extends { type: string }>(conds: C[] | undefined, type: string): C | undefined {
-  return conds?.find((c) => c.type === type);
-}
-
-/**
- * Upstream's SetDeploymentCondition / SetCondition: unchanged when status and reason are the same;
- * keeps lastTransitionTime when only the reason changes. Returns a new array.
- */
-export function setCondition<C extends Condition>(conds: C[] | undefined, cond: C): C[] {
-  const list = conds ?? [];
-  const cur = list.find((c) => c.type === cond.type);
-  if (cur && cur.status === cond.status && cur.reason === cond.reason) return list;
-  const next = { ...cond };
-  if (cur && cur.status === cond.status) next.lastTransitionTime = cur.lastTransitionTime;
-  return [...list.filter((c) => c.type !== cond.type), next];
-}
-
-export function removeCondition<C extends Condition>(conds: C[] | undefined, type: string): C[] {
-  return (conds ?? []).filter((c) => c.type !== type);
 }

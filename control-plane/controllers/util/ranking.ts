@@ -4,7 +4,8 @@
  * Pods sorting first are deleted first.
  */
 
-import { isPodReady, ms, podReadyTime } from './meta.js';
+import { parseTime } from '../../../api/time.js';
+import { isPodReady, podReadyTime } from './meta.js';
 import type { Pod } from './types.js';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -85,8 +86,8 @@ export function activePodLess(a: RankedPod, b: RankedPod, now?: number): boolean
   const xb = maxRestarts(pb);
   if (xa !== xb) return xa > xb;
   // 8. Newer < older.
-  const ta = ms(pa.metadata?.creationTimestamp);
-  const tb = ms(pb.metadata?.creationTimestamp);
+  const ta = parseTime(pa.metadata?.creationTimestamp);
+  const tb = parseTime(pb.metadata?.creationTimestamp);
   if (ta !== tb) return timeLess(ta, tb, now, pa, pb);
   return false;
 }

@@ -1,278 +1,52 @@
 /**
- * The object shapes the controllers read, as plain structural types with Kubernetes' field names.
- * Every field is optional, as in the JSON the API serves, so the TypeBox types of api/types (and
- * any plain object in a table test) fit them. Only the fields the controllers use are listed.
+ * The object shapes the controllers read: views of the API types of api/types (the one source of
+ * truth). `Relaxed` keeps every field's type and makes optional what a table test or a half-built
+ * object may leave out (all but the identifying fields).
  */
+import type * as api from '../../../api/types/index.js';
+import type { Relaxed } from '../../../api/types/index.js';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type OwnerReference = api.OwnerReference;
+export type ObjectMeta = Relaxed<api.ObjectMeta>;
+export type LabelSelector = Relaxed<api.LabelSelector>;
+export type LabelSelectorRequirement = Relaxed<api.LabelSelectorRequirement>;
+export type Toleration = Relaxed<api.Toleration>;
+export type Taint = Relaxed<api.Taint>;
+export type ContainerPort = Relaxed<api.ContainerPort>;
+export type Container = Relaxed<api.Container>;
+export type PodSpec = Relaxed<api.PodSpec>;
+export type PodCondition = Relaxed<api.PodCondition>;
+export type ContainerStatus = Relaxed<api.ContainerStatus>;
+export type PodStatus = Relaxed<api.PodStatus>;
+export type PodTemplateSpec = Relaxed<api.PodTemplateSpec>;
+export type ReplicaSetStatus = Relaxed<api.ReplicaSetStatus>;
+export type DeploymentStatus = Relaxed<api.DeploymentStatus>;
+export type IntOrPercentRollingUpdate = Relaxed<api.RollingUpdateDeployment>;
+export type ServicePort = Relaxed<api.ServicePort>;
+export type EndpointAddress = Relaxed<api.EndpointAddress>;
+export type EndpointPort = Relaxed<api.EndpointPort>;
+export type EndpointSlicePort = Relaxed<api.EndpointSlicePort>;
+export type EndpointSubset = Relaxed<api.EndpointSubset>;
+export type SliceEndpoint = Relaxed<api.Endpoint>;
+export type NodeCondition = Relaxed<api.NodeCondition>;
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-}
-
+/** Any object the controllers key, own or label. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
 }
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
+/** A condition of any kind the controllers set (they agree on type, status, reason, message, lastTransitionTime). */
+export type Condition = Relaxed<api.DeploymentCondition | api.ReplicaSetCondition | api.NodeCondition | api.PodCondition | api.NamespaceCondition>;
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-  timeAdded?: string;
-}
-
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  protocol?: string;
-  hostPort?: number;
-}
-
-export interface Container {
-  name: string;
-  image?: string;
-  ports?: ContainerPort[];
-  [k: string]: unknown;
-}
-
-export interface PodSpec {
-  nodeName?: string;
-  hostname?: string;
-  subdomain?: string;
-  containers?: Container[];
-  initContainers?: Container[];
-  tolerations?: Toleration[];
-  terminationGracePeriodSeconds?: number;
-  restartPolicy?: string;
-  [k: string]: unknown;
-}
-
-export interface PodCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastProbeTime?: string | null;
-  lastTransitionTime?: string;
-}
-
-export interface ContainerStatus {
-  name: string;
-  ready?: boolean;
-  restartCount?: number;
-  [k: string]: unknown;
-}
-
-export interface PodStatus {
-  phase?: string;
-  reason?: string;
-  podIP?: string;
-  podIPs?: { ip: string }[];
-  conditions?: PodCondition[];
-  containerStatuses?: ContainerStatus[];
-  startTime?: string;
-  [k: string]: unknown;
-}
-
-export interface Pod extends KubeObject {
-  spec?: PodSpec;
-  status?: PodStatus;
-}
-
-export interface PodTemplateSpec {
-  metadata?: ObjectMeta;
-  spec?: PodSpec;
-}
-
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-  lastUpdateTime?: string;
-  lastHeartbeatTime?: string;
-  lastProbeTime?: string;
-}
-
-export interface ReplicaSetStatus {
-  replicas?: number;
-  fullyLabeledReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  observedGeneration?: number;
-  conditions?: Condition[];
-}
-
-export interface ReplicaSet extends KubeObject {
-  spec?: {
-    replicas?: number;
-    minReadySeconds?: number;
-    selector?: LabelSelector;
-    template?: PodTemplateSpec;
-  };
-  status?: ReplicaSetStatus;
-}
-
-export interface IntOrPercentRollingUpdate {
-  maxSurge?: number | string;
-  maxUnavailable?: number | string;
-}
-
-export interface DeploymentStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  conditions?: Condition[];
-  collisionCount?: number;
-}
-
-export interface Deployment extends KubeObject {
-  spec?: {
-    replicas?: number;
-    selector?: LabelSelector;
-    template?: PodTemplateSpec;
-    strategy?: { type?: string; rollingUpdate?: IntOrPercentRollingUpdate };
-    minReadySeconds?: number;
-    revisionHistoryLimit?: number;
-    paused?: boolean;
-    progressDeadlineSeconds?: number;
-  };
-  status?: DeploymentStatus;
-}
-
-export interface ServicePort {
-  name?: string;
-  protocol?: string;
-  appProtocol?: string;
-  port: number;
-  targetPort?: number | string;
-  nodePort?: number;
-}
-
-export interface Service extends KubeObject {
-  spec?: {
-    selector?: Record<string, string>;
-    ports?: ServicePort[];
-    clusterIP?: string;
-    type?: string;
-    publishNotReadyAddresses?: boolean;
-    [k: string]: unknown;
-  };
-}
-
-export interface EndpointAddress {
-  ip: string;
-  hostname?: string;
-  nodeName?: string;
-  targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string };
-}
-
-export interface EndpointPort {
-  name?: string;
-  /** Required in Endpoints, optional in an EndpointSlice. */
-  port?: number;
-  protocol?: string;
-  appProtocol?: string;
-}
-
-export interface EndpointSubset {
-  addresses?: EndpointAddress[];
-  notReadyAddresses?: EndpointAddress[];
-  ports?: EndpointPort[];
-}
-
-export interface Endpoints extends KubeObject {
-  subsets?: EndpointSubset[];
-}
-
-export interface SliceEndpoint {
-  addresses: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
-  hostname?: string;
-  nodeName?: string;
-  zone?: string;
-  targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string };
-}
-
-export interface EndpointSlice extends KubeObject {
-  addressType?: string;
-  endpoints?: SliceEndpoint[];
-  ports?: EndpointPort[];
-}
-
-export interface NodeCondition extends Condition {}
-
-export interface Node extends KubeObject {
-  spec?: {
-    podCIDR?: string;
-    podCIDRs?: string[];
-    taints?: Taint[];
-    unschedulable?: boolean;
-    [k: string]: unknown;
-  };
-  status?: {
-    conditions?: NodeCondition[];
-    [k: string]: unknown;
-  };
-}
-
-export interface Lease extends KubeObject {
-  spec?: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
-
-export interface Namespace extends KubeObject {
-  spec?: { finalizers?: string[] };
-  status?: { phase?: string; conditions?: Condition[] };
-}
-
-export interface ServiceAccount extends KubeObject {}
+export type Pod = Relaxed<api.Pod>;
+export type ReplicaSet = Relaxed<api.ReplicaSet>;
+export type Deployment = Relaxed<api.Deployment>;
+export type Service = Relaxed<api.Service>;
+export type Endpoints = Relaxed<api.Endpoints>;
+export type EndpointSlice = Relaxed<api.EndpointSlice>;
+export type Node = Relaxed<api.Node>;
+export type Lease = Relaxed<api.Lease>;
+export type Namespace = Relaxed<api.Namespace>;
+export type ServiceAccount = Relaxed<api.ServiceAccount>;

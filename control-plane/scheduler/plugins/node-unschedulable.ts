@@ -2,7 +2,7 @@
 import { type CycleState, type FilterPlugin, type NodeInfo, type Status, success, unresolvable } from '../framework.js';
 import type { SchedPod } from '../types.js';
 import { NODE_UNSCHEDULABLE } from './names.js';
-import { TAINT_NODE_UNSCHEDULABLE, tolerationsTolerateTaint } from './tolerations.js';
+import { TAINT_NODE_UNSCHEDULABLE, tolerationsTolerateTaint } from '../../../api/taints.js';
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 

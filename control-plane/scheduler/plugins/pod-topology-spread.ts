@@ -36,7 +36,7 @@ import {
 import type { SchedLabelSelector, SchedNode, SchedPod } from '../types.js';
 import { POD_TOPOLOGY_SPREAD } from './names.js';
 import { type RequiredNodeAffinity, getRequiredNodeAffinity, requiredNodeAffinityMatches } from './node-affinity.js';
-import { tolerationsTolerateTaint } from './tolerations.js';
+import { tolerationsTolerateTaint } from '../../../api/taints.js';
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_ZONE = 'topology.kubernetes.io/zone';
@@ -98,7 +98,7 @@ export function defaultSelector(pod: SchedPod, snapshot: Pick<Snapshot, 'service
       selector = selectorFromSet({ ...set, ...(rcSel ?? {}) });
     } else {
       const other = selectorObjectToSelector(ctrl.spec?.selector);
-      if (other && !other.nothing) selector = addRequirements(selector, other.requirements);
+      if (other && !other.matchesNothing) selector = addRequirements(selector, other.requirements);
     }
   } catch {
     // an invalid selector adds nothing, as upstream
@@ -114,11 +114,11 @@ function toConstraint(
   pod: SchedPod,
 ): TopologySpreadConstraint {
   let selector = labelSelectorAsSelector(c.labelSelector);
-  if (c.matchLabelKeys && c.matchLabelKeys.length > 0 && !selector.nothing) {
+  if (c.matchLabelKeys && c.matchLabelKeys.length > 0 && !selector.matchesNothing) {
     const extra: Requirement[] = [];
     for (const k of c.matchLabelKeys) {
       const v = pod.metadata.labels?.[k];
-      if (v !== undefined) extra.push({ key: k, op: 'In', values: [v] });
+      if (v !== undefined) extra.push({ key: k, operator: '=', values: [v] }) // mergeLabelSetWithSelector: SelectorFromSet's Equals;
     }
     selector = addRequirements(selector, extra);
   }
@@ -154,7 +154,7 @@ export function getConstraints(
 
 /** upstream countPodsMatchSelector: same namespace, not terminating; an empty selector counts nothing. */
 export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selector, namespace: string): number {
-  if (isEmptySelector(selector) || selector.nothing) return 0;
+  if (isEmptySelector(selector) || selector.matchesNothing) return 0;
   let n = 0;
   for (const p of pods) {
     const m = p.pod.metadata;
@@ -171,7 +171,7 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Selec
 const countMemo = new WeakMap<NodeInfo, Map<string, { generation: number; count: number }>>();
 
 export function selectorSignature(selector: Selector, namespace: string): string {
-  return `${namespace}|${selector.nothing ? '!' : ''}${JSON.stringify(selector.requirements)}`;
+  return `${namespace}|${selector.matchesNothing ? '!' : ''}${JSON.stringify(selector.requirements)}`;
 }
 
 export function countOnNode(ni: NodeInfo, selector: Selector, namespace: string, signature: string): number {

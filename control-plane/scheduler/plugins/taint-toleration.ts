@@ -17,7 +17,7 @@ import {
 import type { SchedPod, SchedTaint, SchedToleration } from '../types.js';
 import { TAINT_TOLERATION } from './names.js';
 import { defaultNormalizeScore } from './normalize.js';
-import { findMatchingUntoleratedTaint, tolerationsTolerateTaint } from './tolerations.js';
+import { findMatchingUntoleratedTaint, tolerationsTolerateTaint } from '../../../api/taints.js';
 
 const STATE_KEY = 'PreScore' + TAINT_TOLERATION;
 
