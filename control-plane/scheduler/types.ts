@@ -9,7 +9,7 @@ import type { Relaxed } from '../../api/types/index.js';
 
 /** Object metadata; of an owner reference the scheduler reads only which controller it names. */
 export type SchedObjectMeta = Omit<Relaxed<api.ObjectMeta>, 'ownerReferences'> & {
-  ownerReferences?: Pick<api.OwnerReference, 'apiVersion' | 'kind' | 'name' | 'controller'>[];
+  ownerReferences?: (Pick<api.OwnerReference, 'apiVersion' | 'kind' | 'name' | 'controller'> & { uid?: string })[];
 };
 export type SchedLabelSelectorRequirement = Relaxed<api.LabelSelectorRequirement>;
 export type SchedLabelSelector = Relaxed<api.LabelSelector>;
