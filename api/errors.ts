@@ -113,7 +113,11 @@ export type KubeErrorCode =
   /** iptables-restore input kubelab cannot parse. */
   | 'ERR_IPTABLES_PARSE'
   /** A wait given up because its AbortSignal fired (and the signal carried no reason of its own). */
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  /** A JSON Patch operation that failed (json-patch's message); the cause of the 422 the API server answers. */
+  | 'ERR_JSON_PATCH_APPLY'
+  /** A strategic merge patch that failed (strategicpatch's message), before toKubeError maps it for the API. */
+  | 'ERR_STRATEGIC_MERGE_PATCH';
 
 const CODE_BY_REASON: Record<StatusReason, KubeErrorCode> = {
   BadRequest: 'ERR_BAD_REQUEST',

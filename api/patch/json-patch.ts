@@ -52,10 +52,13 @@ export interface JsonPatchLimits {
 /** The generic message NewGenericServerResponse(422, ...) produces. */
 export const UNPROCESSABLE_MESSAGE = 'the server rejected our request due to an error in our request';
 
-/** An operation failure, with json-patch's message. Internal; surfaces as the `cause` of a 422 KubeError. */
-export class JsonPatchApplyError extends Error {
+/**
+ * An operation failure, with json-patch's message. Internal; surfaces as the `cause` of a 422 KubeError
+ * (never thrown itself), so its own reason is that 422's.
+ */
+export class JsonPatchApplyError extends KubeError {
   constructor(message: string) {
-    super(message);
+    super('Invalid', message, { code: 'ERR_JSON_PATCH_APPLY' });
     this.name = 'JsonPatchApplyError';
   }
 }

@@ -27,7 +27,7 @@
  *
  * Neither the document nor the patch is mutated.
  */
-import { KubeError } from '../errors.js';
+import { KubeError, type StatusReason } from '../errors.js';
 import type { PatchMetaLookup } from '../schema/patch-meta.js';
 
 /** Patch metadata of a field, by its property path with array indices removed (api/schema/patch-meta.ts). */
@@ -65,10 +65,13 @@ const BAD_REQUEST_MESSAGES = new Set<string>([
 ]);
 const UNPROCESSABLE_MESSAGES = new Set<string>([SMP_ERRORS.noListOfLists, SMP_ERRORS.patchContentNotMatchRetainKeys]);
 
-/** A strategicpatch failure with upstream's message. Converted to a KubeError at the entry point. */
-export class StrategicMergePatchError extends Error {
+/**
+ * A strategicpatch failure with upstream's message. Converted by toKubeError at the entry point (the
+ * API's message and status for it); its own reason is already the status toKubeError gives it.
+ */
+export class StrategicMergePatchError extends KubeError {
   constructor(message: string) {
-    super(message);
+    super(reasonOf(message), message, { code: 'ERR_STRATEGIC_MERGE_PATCH' });
     this.name = 'StrategicMergePatchError';
   }
 }
@@ -80,6 +83,13 @@ function fail(message: string): never {
 /** A failure that comes from the server's own patch metadata, not from the patch: a server fault. */
 function isMetadataFault(message: string): boolean {
   return message.startsWith('unexpected patch strategy:');
+}
+
+/** The status toKubeError answers a strategicpatch message with. */
+function reasonOf(message: string): StatusReason {
+  if (UNPROCESSABLE_MESSAGES.has(message)) return 'Invalid';
+  if (isMetadataFault(message)) return 'InternalError';
+  return 'BadRequest';
 }
 
 /**

@@ -125,7 +125,8 @@ export class ApiServer {
 
   store(group: string, plural: string): Store {
     const s = this.stores.get(storeKey(group, plural));
-    if (!s) throw new Error(`no store for ${plural}.${group}`);
+    // A 500, with the message the handler's wrapping of a plain error gave it.
+    if (!s) throw errors.internal(`no store for ${plural}.${group}`);
     return s;
   }
 

@@ -90,11 +90,11 @@ export function encodeContinue(rv: number, startKeySuffix: string): string {
 export function decodeContinue(token: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken;
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad');
-    return t;
+    if (t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string') return t;
   } catch {
-    throw errors.badRequest('continue key is not valid: illegal base64 data or malformed token');
+    // not base64 JSON: the same 400 as a token of the wrong shape
   }
+  throw errors.badRequest('continue key is not valid: illegal base64 data or malformed token');
 }
 
 /** How objects are kept in storage when the API shape differs (events.k8s.io Events are stored as core Events). */
