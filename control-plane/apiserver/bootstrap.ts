@@ -4,9 +4,18 @@
  * bootstrap controller and endpoint reconciler).
  */
 import { KubeError } from '../../api/errors.js';
-import type { ApiServer } from './server.js';
-import type { Obj } from './store.js';
+import type { Obj, Store } from './store.js';
 import { deepEqual } from '../../api/values.js';
+
+/**
+ * The part of the API server that bootstrapping uses: a narrow view the ApiServer satisfies, so this module
+ * does not import server.ts (which imports it).
+ */
+export interface BootstrapTarget {
+  store(group: string, plural: string): Store;
+  readonly serviceIPs: { readonly firstIP: string };
+  readonly opts: { readonly advertiseAddress: string; readonly securePort: number };
+}
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -19,7 +28,7 @@ async function ensure(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function bootstrapCluster(api: ApiServer): Promise<void> {
+export async function bootstrapCluster(api: BootstrapTarget): Promise<void> {
   const namespaces = api.store('', 'namespaces');
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
@@ -44,7 +53,7 @@ export async function bootstrapCluster(api: ApiServer): Promise<void> {
   await reconcileKubernetesEndpoints(api);
 }
 
-export async function reconcileKubernetesEndpoints(api: ApiServer): Promise<void> {
+export async function reconcileKubernetesEndpoints(api: BootstrapTarget): Promise<void> {
   const ip = api.opts.advertiseAddress;
   const port = api.opts.securePort;
   const endpoints = api.store('', 'endpoints');

@@ -3,7 +3,7 @@
  * (pkg/printers/internalversion/printers.go), always with the wide columns included, as the
  * apiserver's TableConvertor does (kubectl hides priority>0 columns unless `-o wide`).
  */
-import type { TableColumn } from './strategy.js';
+import type { TableColumn } from './table-column.js';
 import { selectorIsEmpty } from './validation.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../../../api/labels.js';
 

@@ -7,6 +7,7 @@ import type { ResourceInfo } from '../../../api/resources.js';
 import type { StatusCause } from '../../../api/errors.js';
 import * as D from './defaults.js';
 import * as P from './printers.js';
+import type { TableColumn } from './table-column.js';
 import {
   validateDeployment,
   validateDeploymentStatusUpdate,
@@ -51,13 +52,7 @@ import {
 import { clone } from '../../../api/values.js';
 import { semanticEqual, validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from './validation.js';
 
-export interface TableColumn {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
+export type { TableColumn } from './table-column.js';
 
 export interface ResourceStrategy {
   info: ResourceInfo;
