@@ -142,17 +142,13 @@ start_daemon() {
   say "$comp on $host ready (pid $(<"$pidf"), log $log)"
 }
 
-# logged_since_start LOG REGEX: a line of LOG written since the daemon's last start (service_start's
-# "---- " header) matches REGEX: the readiness of a component without a health endpoint.
-logged_since_start() { awk -v re="$2" '/^---- /{found=0} $0 ~ re {found=1} END{exit !found}' "$1"; }
-
 # wait_until SECONDS WHAT PIDFILE LOG COMMAND...: poll COMMAND (0.25 s) while the daemon (its recorded PID) lives.
 wait_until() {
   local limit=$1 what=$2 pidf=$3 log=$4 deadline pid; shift 4
   pid=$(cat "$pidf" 2>/dev/null || true)
   deadline=$(($(now_ms) + limit * 1000))
   while (($(now_ms) < deadline)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
+    if "$@" >/dev/null 2>&1 9<&-; then return 0; fi
     if [[ -n $pid ]] && ! service_alive "$pid"; then fail "the process exited while waiting for $what" "$*" "$log"; fi
     sleep 0.25
   done

@@ -9,7 +9,8 @@
 # and a background job of a non-interactive shell is not one; nsenter --net execs too): so $! IS the
 # daemon, and is written to PIDFILE at once. Then CHECK (a command; it may not contain a bare `--`) is run
 # every 0.2 s until it succeeds (ready: a port open, a health endpoint, a socket that answers), as long
-# as that PID lives and for at most SECONDS. When the daemon exits first or the deadline passes, the
+# as that PID lives and for at most SECONDS; the checks and the pauses run with descriptor 9 closed too
+# (a killed scripts/lab must not leave its lock held by a check). When the daemon exits first or the deadline passes, the
 # daemon is killed (that PID), PIDFILE removed, and the reason, the command and the last lines of LOG
 # are printed on stderr; the status is then 1. Nothing here looks at a command line or sleeps blindly.
 #
@@ -44,14 +45,14 @@ service_start() {
   SERVICE_PID=$pid
   deadline=$(($(date +%s%3N) + seconds * 1000))
   while :; do
-    if "${check[@]}" >/dev/null 2>&1; then return 0; fi
+    if "${check[@]}" >/dev/null 2>&1 9<&-; then return 0; fi
     if ! service_alive "$pid"; then
       wait "$pid" 2>/dev/null || st=$?
       why="$name exited (status $st) before it was ready"
       break
     fi
     if (($(date +%s%3N) >= deadline)); then why="$name was not ready within ${seconds}s (check: ${check[*]})"; break; fi
-    sleep 0.2
+    sleep 0.2 9<&-
   done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$pidfile"

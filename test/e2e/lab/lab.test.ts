@@ -128,6 +128,28 @@ describe('scripts/lab', () => {
     expect(r.stdout).not.toContain('hunter2');
   });
 
+  it("etcd refuses a worker's kubelet certificate and kube-proxy's: they are not signed by etcd's own CA", () => {
+    // From node01, with the node's own credentials (and the server not even checked): before etcd had its own
+    // CA, this `put` succeeded: full read and write of all cluster state from any worker.
+    const pki = join(labDir, 'config/pki');
+    const etcdctl = (cert: string, ...args: string[]) => labRun(['exec', 'node01', '--', 'env', '-u', 'ETCDCTL_CACERT', 'etcdctl',
+      '--endpoints=https://192.168.56.11:2379', '--insecure-skip-tls-verify', `--cert=${pki}/${cert}.crt`, `--key=${pki}/${cert}.key`,
+      '--dial-timeout=2s', '--command-timeout=3s', ...args]);
+    for (const cert of ['kubelet-node01', 'kube-proxy']) {
+      const put = etcdctl(cert, 'put', '/registry/secrets/kube-system/stolen', 'y');
+      expect(put.status, `${cert}: ${out(put)}`).not.toBe(0);
+      const get = etcdctl(cert, 'get', '/registry/secrets/', '--prefix', '--keys-only');
+      expect(get.status, `${cert}: ${out(get)}`).not.toBe(0);
+      expect(get.stdout).not.toContain('/registry/secrets/default/lab-e2e');
+    }
+    // The documented etcdctl (the profile: etcd's CA, etcd/healthcheck-client) works, and nothing was written.
+    const r = labRun(['exec', 'controlplane01', '--', 'etcdctl', 'get', '/registry/secrets/kube-system/stolen', '--print-value-only']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout.trim()).toBe('');
+    const health = labRun(['exec', 'controlplane01', '--', 'etcdctl', 'endpoint', 'health']);
+    expect(health.status, out(health)).toBe(0);
+  });
+
   it('the kubernetes Service (10.96.0.1) answers from a node through the proxy, and from the host', () => {
     const r = labRun(['exec', 'node01', '--', 'curl', '-sk', '--max-time', '5', 'https://10.96.0.1/version']);
     expect(r.status, out(r)).toBe(0);
