@@ -78,7 +78,8 @@ export async function startComponent(kind: ComponentKind, kubeconfig: string, ar
     name: kind,
     command: process.execPath,
     args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args],
-    env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL ?? 'info' },
+    // At least info: the lines RUNNING and the identities are read from are info records.
+    env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
     onOutput,
     ready: () => runs,
     timeoutMs: 30_000,

@@ -60,7 +60,8 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
     stdio: out === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
   });
   if (out !== undefined) closeSync(out);
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  let spawnFailed: Error | undefined;
+  child.once('error', (e) => (spawnFailed = e));
   if (spec.detached) child.unref();
   if (spec.pidFile && child.pid !== undefined) writeFileSync(spec.pidFile, String(child.pid));
   const onData = (d: Buffer) => {
@@ -90,8 +91,6 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   const interval = spec.intervalMs ?? 100;
   let lastErr: unknown;
   let failure: string | undefined;
-  let spawnFailed: Error | undefined;
-  void spawnError.then((e) => (spawnFailed = e));
   for (;;) {
     if (spawnFailed) {
       failure = `${spec.name} could not be started (${spec.command}): ${spawnFailed.message}`;
