@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO as repo, sh } from '../../support/host.js';
+import { need } from '../../support/deps.js';
 
 const generate = join(repo, 'scripts/lab-config/generate');
 const HOSTS = ['controlplane01', 'node01', 'node02'];
@@ -34,6 +35,7 @@ let lab: string;
 let vm: string;
 
 beforeAll(() => {
+  need('openssl', 'systemd-analyze');
   dir = mkdtempSync(join(tmpdir(), 'kubelab-lab-config-'));
   lab = join(dir, 'lab');
   vm = join(dir, 'vm');
