@@ -50,10 +50,7 @@ fail() {
   {
     printf '\n✗ step "%s" failed: %s\n' "${CURRENT_STEP:-?}" "$msg"
     [[ -n $cmd ]] && printf '  command: %s\n' "$cmd"
-    if [[ -n $log ]]; then
-      printf '  log:     %s\n' "$log"
-      if [[ -s $log ]]; then printf '  last lines of the log:\n'; tail -n 15 "$log" | sed 's/^/    | /'; fi
-    fi
+    [[ -n $log ]] && service_log_tail "$log" 15
   } >&2
   exit 1
 }

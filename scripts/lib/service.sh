@@ -10,9 +10,10 @@
 # daemon, and is written to PIDFILE at once. Then CHECK (a command; it may not contain a bare `--`) is run
 # every 0.2 s until it succeeds (ready: a port open, a health endpoint, a socket that answers), as long
 # as that PID lives and for at most SECONDS; the checks and the pauses run with descriptor 9 closed too
-# (a killed scripts/lab must not leave its lock held by a check). When the daemon exits first or the deadline passes, the
-# daemon is killed (that PID), PIDFILE removed, and the reason, the command and the last lines of LOG
-# are printed on stderr; the status is then 1. Nothing here looks at a command line or sleeps blindly.
+# (a killed scripts/lab must not leave its lock held by a check). When the daemon exits first or the
+# deadline passes, the daemon is killed (that PID), PIDFILE removed, and the reason, the command and the
+# last lines of LOG are printed on stderr; the status is then 1. Nothing here reads a command line or
+# sleeps blindly.
 #
 # Also: service_alive PID (running, not a zombie), tcp_open HOST PORT (a readiness CHECK).
 # The TypeScript twin for tests is test/support/service.ts.
@@ -22,10 +23,10 @@ service_alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "
 # tcp_open HOST PORT: something accepts connections there.
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# service_log_tail LOG: its last lines, indented (what a failure shows).
+# service_log_tail LOG [LINES]: where the log is and its last lines, indented (what a failure shows).
 service_log_tail() {
   printf '  log:     %s\n' "$1"
-  if [[ -s $1 ]]; then printf '  last lines of the log:\n'; tail -n 25 "$1" | sed 's/^/    | /'
+  if [[ -s $1 ]]; then printf '  last lines of the log:\n'; tail -n "${2:-25}" "$1" | sed 's/^/    | /'
   else printf '  (the log is empty)\n'; fi
 }
 
