@@ -11,13 +11,14 @@
  * Leftovers of a killed run are cleared at start; stop() removes everything, also after a failure.
  * The services are the runtime tests' (test/integration/runtime/services.ts), given our state dirs and prefix.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
 import { startEtcd, type EtcdHandle } from '../../test/support/etcd.js';
-import { startTcpForwarder, waitFor } from '../../test/support/net.js';
+import { startTcpForwarder } from '../../test/support/net.js';
+import { httpOk, startService, type ServiceSpec } from '../../test/support/service.js';
 import { startApiServerOn, type ApiHandle } from '../../test/support/apiserver.js';
 import {
   REPO, addVethNetns, killByCmdline, killByPidfile, killChild, netnsPurge, runCleanups, stopByPidfile, tryRun, unmountUnder, type Cleanups,
@@ -147,6 +148,7 @@ export async function startBenchCluster(o: ClusterOptions): Promise<BenchCluster
       purgeNodeNetns(false); // pod netns (the node netns go with their own cleanups)
       for (let i = 0; i < o.nodes; i++) rmSync(join(STATE, `node${i}`), { recursive: true, force: true });
     });
+    const specs: ServiceSpec[] = [];
     for (let i = 0; i < o.nodes; i++) {
       const name = nodeName(i);
       const ns = `${PREFIX}node${i + 1}`;
@@ -159,7 +161,6 @@ export async function startBenchCluster(o: ClusterOptions): Promise<BenchCluster
       writeFileSync(nodeKubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: api.url, caPem: ca.certPem, user: `system:node:${name}`, token: nodeTokens[i]! }));
       const endpoint = (containerd ?? dockerds[i]!).endpoint;
       const logFile = join(ndir, 'kubelet.log');
-      const out = openSync(logFile, 'a');
       const args = [
         `--net=/run/netns/${ns}`, process.execPath, join(o.dist, 'cli/main.js'), 'kubelet',
         `--kubeconfig=${nodeKubeconfig}`, `--hostname-override=${name}`, `--node-ip=${NODE_IP(i)}`,
@@ -172,21 +173,27 @@ export async function startBenchCluster(o: ClusterOptions): Promise<BenchCluster
         '--cluster-cidr=10.214.0.0/16', '--manage-routes=false',
         ...(o.kubeletArgs ?? []),
       ];
-      const k = spawn('nsenter', args, { stdio: ['ignore', out, out], env: { ...process.env, KUBELAB_LOG_LEVEL: 'info' } });
-      kids.push(k);
-      writeFileSync(join(STATE, `kubelet-${i}.pid`), String(k.pid));
+      // nsenter --net execs the kubelet (no fork): the PID is the kubelet's. Ready: its /healthz on the node's address.
+      specs.push({
+        name: `kubelet ${i}`, command: 'nsenter', args, env: { ...process.env, KUBELAB_LOG_LEVEL: 'info' },
+        logFile, pidFile: join(STATE, `kubelet-${i}.pid`),
+        ready: () => httpOk(`https://${NODE_IP(i)}:10250/healthz`, { ca: ca.certPem }), timeoutMs: 90_000,
+      });
       nodes.push({
         name, ip: NODE_IP(i), runtimeEndpoint: endpoint,
-        kubeletPid: () => (k.exitCode === null && k.signalCode === null ? k.pid : undefined),
+        kubeletPid: () => undefined,
         log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       });
     }
-    for (const [i, k] of kids.entries()) {
-      await waitFor(() => {
-        if (k.exitCode !== null) throw new Error(`kubelet ${i} exited ${k.exitCode}: ${nodes[i]!.log().slice(-3000)}`);
-        return nodes[i]!.log().includes('kubelet started');
-      }, 90_000, `kubelet ${i} to start`);
+    const started = await Promise.allSettled(specs.map((spec) => startService(spec)));
+    for (const [i, r] of started.entries()) {
+      if (r.status !== 'fulfilled') continue;
+      const k = r.value.child;
+      kids.push(k);
+      nodes[i]!.kubeletPid = () => (k.exitCode === null && k.signalCode === null ? k.pid : undefined);
     }
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     return {
       api, etcd, runtime: o.runtime, registry, nodes,

@@ -435,6 +435,8 @@ export async function runSchedulerProcess(opts: RunOptions, signal: AbortSignal)
   try {
     const synced = await sched.startInformers(signal);
     if (!synced) return;
+    // The line a supervisor (test/support/components.ts) takes as "running": it lists and watches the API.
+    log.info('informer caches synced', { leaderElect: opts.leaderElect !== false });
     if (opts.leaderElect === false) {
       await sched.run(signal);
       return;

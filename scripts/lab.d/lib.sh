@@ -1,6 +1,10 @@
 # shellcheck shell=bash disable=SC2034
 # Shared functions of scripts/lab: names, paths, output, PID files, network-namespace hosts.
 # Sourced by scripts/lab; expects $repo to be set.
+# shellcheck source=scripts/lib/service.sh
+. "${repo:?}/scripts/lib/service.sh"
+# shellcheck source=scripts/lib/deps.sh
+. "$repo/scripts/lib/deps.sh"
 
 # ---- names the lab owns (nothing else on the machine is touched) -----------------------------------
 LAB=${KUBELAB_LAB_DIR:-$repo/.lab}   # all state: config, data, run (PID files, sockets), logs
@@ -46,10 +50,7 @@ fail() {
   {
     printf '\n✗ step "%s" failed: %s\n' "${CURRENT_STEP:-?}" "$msg"
     [[ -n $cmd ]] && printf '  command: %s\n' "$cmd"
-    if [[ -n $log ]]; then
-      printf '  log:     %s\n' "$log"
-      if [[ -s $log ]]; then printf '  last lines of the log:\n'; tail -n 15 "$log" | sed 's/^/    | /'; fi
-    fi
+    [[ -n $log ]] && service_log_tail "$log" 15
   } >&2
   exit 1
 }
@@ -91,16 +92,13 @@ lab_pid() {
   return 1
 }
 
-# pid_alive PID: running (a zombie waiting for its reaper counts as gone).
-pid_alive() { [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
-
 # stop_pidfile PIDFILE [NAME]: SIGTERM, then SIGKILL after 10 s; only the recorded, verified PID.
 stop_pidfile() {
   local f=$1 name=${2:-$(basename "$1" .pid)} pid i
   if pid=$(lab_pid "$f"); then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do pid_alive "$pid" || break; sleep 0.05; done
-    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+    for ((i = 0; i < 100; i++)); do service_alive "$pid" || break; sleep 0.05; done
+    if service_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
     say "stopped $name (pid $pid)"
   fi
   rm -f "$f"
@@ -123,31 +121,32 @@ unit_argv() {
   )
 }
 
-# start_daemon HOST COMPONENT UNIT_FILE: run the unit's command in HOST's network namespace
-# (nsenter --net: only the network namespace changes, /sys and cgroups stay the host's).
+# start_daemon HOST COMPONENT UNIT_FILE SECONDS CHECK...: run the unit's command in HOST's network namespace
+# (nsenter --net: only the network namespace changes, /sys and cgroups stay the host's) with
+# scripts/lib/service.sh, which records its PID and waits until CHECK succeeds (its health endpoint, its
+# socket), at most SECONDS; on failure it prints the daemon's log and the step fails. A daemon already
+# running (its PID file names a live process of this lab) is kept.
 start_daemon() {
-  local host=$1 comp=$2 unit=$3 pidf log pid argv=()
+  local host=$1 comp=$2 unit=$3 seconds=$4 pidf log pid argv=()
+  shift 4
   pidf=$(pidfile_of "$host" "$comp")
   log=$LOGS/$host/$comp.log
   if pid=$(lab_pid "$pidf"); then say "$comp on $host already running (pid $pid)"; return 0; fi
   mapfile -t argv < <(unit_argv "$unit")
   ((${#argv[@]})) || fail "no ExecStart= in $unit" "" ""
-  mkdir -p "$LOGS/$host" "$RUN"
-  printf -- '---- %s: nsenter --net=/run/netns/%s %s\n' "$(date -Is)" "$(ns_of "$host")" "${argv[*]}" >>"$log"
-  setsid nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" >>"$log" 2>&1 </dev/null 9<&- &
-  echo $! >"$pidf"
-  sleep 0.3
-  lab_pid "$pidf" >/dev/null || fail "$comp on $host exited at once" "nsenter --net=/run/netns/$(ns_of "$host") ${argv[*]}" "$log"
-  say "$comp on $host started (pid $(<"$pidf"), log $log)"
+  service_start "$comp on $host" "$pidf" "$log" "$seconds" "$@" \
+    -- nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" || fail "$comp on $host did not start (above: why, and its log)"
+  say "$comp on $host ready (pid $(<"$pidf"), log $log)"
 }
 
-# wait_until SECONDS WHAT PIDFILE LOG COMMAND...: poll COMMAND (0.25 s) while the daemon lives.
+# wait_until SECONDS WHAT PIDFILE LOG COMMAND...: poll COMMAND (0.25 s) while the daemon (its recorded PID) lives.
 wait_until() {
-  local limit=$1 what=$2 pidf=$3 log=$4 deadline; shift 4
+  local limit=$1 what=$2 pidf=$3 log=$4 deadline pid; shift 4
+  pid=$(cat "$pidf" 2>/dev/null || true)
   deadline=$(($(now_ms) + limit * 1000))
   while (($(now_ms) < deadline)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    if [[ -n $pidf ]] && ! lab_pid "$pidf" >/dev/null; then fail "the process exited while waiting for $what" "$*" "$log"; fi
+    if "$@" >/dev/null 2>&1 9<&-; then return 0; fi
+    if [[ -n $pid ]] && ! service_alive "$pid"; then fail "the process exited while waiting for $what" "$*" "$log"; fi
     sleep 0.25
   done
   fail "timed out after ${limit}s waiting for $what" "$*" "$log"

@@ -3,6 +3,7 @@
  * process of the built CLI (for SIGKILL/restart tests). Writes an admin kubeconfig for the real kubectl.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startService, type Service } from './service.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
 import { parseEncryptionConfig } from '../../control-plane/apiserver/encryption.js';
 import { EtcdBackend } from '../../control-plane/storage/etcd-backend.js';
 import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
-import { freePort, waitFor } from './net.js';
+import { freePort } from './net.js';
 import type { EtcdHandle } from './etcd.js';
 import { REPO } from './host.js';
 
@@ -89,7 +90,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
   let server: ApiServer | undefined;
   let child: ChildProcess | undefined;
   let backend: EtcdBackend | undefined;
-  let log = '';
+  let svc: Service | undefined;
 
   const startOnce = async (): Promise<void> => {
     if (mode === 'inprocess') {
@@ -112,9 +113,10 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
     } else {
       const cli = join(REPO, 'dist/cli/main.js');
       if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; scripts/test does it)`);
-      child = spawn(
-        process.execPath,
-        [
+      svc = await startService({
+        name: 'apiserver',
+        command: process.execPath,
+        args: [
           cli, 'apiserver',
           `--etcd-servers=${etcd.endpoint}`,
           '--bind-address=127.0.0.1',
@@ -126,16 +128,10 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
           `--token-auth-file=${tokenFile}`,
           `--encryption-provider-config=${encryptionConfig}`,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout?.on('data', (d: Buffer) => (log = (log + d).slice(-8000)));
-      child.stderr?.on('data', (d: Buffer) => (log = (log + d).slice(-8000)));
-      const c = child;
-      await waitFor(async () => {
-        if (c.exitCode !== null || c.signalCode !== null) throw new Error(`apiserver exited ${c.exitCode}: ${log}`);
-        const r = await rawRequest(url, caPem, 'GET', '/readyz', undefined, {}, 2000).catch((e) => { if (process.env.KL_DEBUG) console.log('readyz', e.message, log); return undefined; });
-        return r?.status === 200;
-      }, 30_000, 'the API server to be ready');
+        ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, {}, 2000)).status === 200,
+        timeoutMs: 30_000,
+      });
+      child = svc.child;
     }
   };
   await startOnce();
@@ -157,26 +153,14 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
     async stop() {
       if (server) await server.stop();
       if (backend) await backend.close();
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const c = child;
-        const gone = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      }
+      await svc?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
     kill() {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
     async restart() {
-      if (process.env.KL_DEBUG) console.log('restart: child exitCode', child?.exitCode, child?.signalCode);
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const c = child;
-        const gone = new Promise((r) => c.once('exit', r));
-        c.kill('SIGKILL');
-        await gone;
-      }
+      await svc?.stop('SIGKILL');
       if (server) {
         await server.stop();
         await backend?.close();

@@ -8,10 +8,11 @@
  * Children log at info level (KUBELAB_LOG_LEVEL=info); the identity a component wins a leader
  * Lease with ("successfully acquired lease") is picked from its log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './host.js';
+import { startService } from './service.js';
 
 export type ComponentKind = 'scheduler' | 'controller-manager';
 
@@ -31,33 +32,39 @@ export interface ComponentHandle {
 const running = new Set<ComponentHandle>();
 let hooked = false;
 
+/**
+ * The log line each component writes once it works against the API server (neither serves a health
+ * endpoint): the scheduler when its informers have synced, the controller manager when it starts its
+ * controllers or, with leader election, when it has seen who leads.
+ */
+const RUNNING: Record<ComponentKind, RegExp> = {
+  scheduler: /"informer caches synced"/,
+  'controller-manager': /"(starting controllers|new leader elected|successfully acquired lease)"/,
+};
+
 export function kubelabCli(): string {
   const cli = process.env.KUBELAB_CLI ?? join(REPO, 'dist/cli/main.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build; scripts/test does it)`);
   return cli;
 }
 
-export function startComponent(kind: ComponentKind, kubeconfig: string, args: string[] = []): ComponentHandle {
+/** Start a component (test/support/service.ts) and wait until its log says it runs. */
+export async function startComponent(kind: ComponentKind, kubeconfig: string, args: string[] = []): Promise<ComponentHandle> {
   if (!hooked) {
     hooked = true;
     process.once('exit', () => {
       for (const c of running) if (c.alive()) c.child.kill('SIGKILL');
     });
   }
-  const child = spawn(process.execPath, [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL ?? 'info' },
-  });
-  let log = '';
   let partial = '';
+  let runs = false;
   const identities: string[] = [];
-  const onData = (d: Buffer) => {
-    const text = d.toString();
-    log = (log + text).slice(-200_000);
+  const onOutput = (text: string) => {
     partial += text;
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
+      if (RUNNING[kind].test(line)) runs = true;
       if (!line.includes('successfully acquired lease')) continue;
       try {
         const rec = JSON.parse(line) as { identity?: string };
@@ -67,26 +74,25 @@ export function startComponent(kind: ComponentKind, kubeconfig: string, args: st
       }
     }
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const svc = await startService({
+    name: kind,
+    command: process.execPath,
+    args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args],
+    // At least info: the lines RUNNING and the identities are read from are info records.
+    env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
+    onOutput,
+    ready: () => runs,
+    timeoutMs: 30_000,
+  });
   const h: ComponentHandle = {
     kind,
-    pid: child.pid!,
-    child,
+    pid: svc.pid,
+    child: svc.child,
     identities,
-    log: () => log,
-    alive,
+    log: svc.log,
+    alive: svc.alive,
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      if (alive()) {
-        child.kill(signal);
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (alive()) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
+      await svc.stop(signal);
       running.delete(h);
     },
   };

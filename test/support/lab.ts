@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { poll } from './net.js';
+import { need } from './deps.js';
 
 export const repo = resolve(import.meta.dirname, '../..');
 export const labScript = join(repo, 'scripts/lab');
@@ -21,7 +22,6 @@ export const HOSTS = ['controlplane01', 'node01', 'node02'] as const;
 export type Host = (typeof HOSTS)[number];
 export const HOST_IP: Record<Host, string> = { controlplane01: '192.168.56.11', node01: '192.168.56.21', node02: '192.168.56.22' };
 export const WORKERS: Host[] = ['node01', 'node02'];
-const LINKS = ['kubelab0', 'kl-cp01', 'kl-node01', 'kl-node02'];
 /**
  * The e2e tests' lab directory (KUBELAB_LAB_DIR). Short on purpose: dockerd's embedded containerd puts
  * `<lab>/run/<host>/docker-exec/containerd/containerd-debug.sock` there and refuses a socket path over 104
@@ -132,40 +132,20 @@ function newestSource(): number {
   return newest;
 }
 
-/** Everything a lab could leave on the host, by the lab's own names (other tests' kubelab-test-* namespaces are not the lab's). */
+/**
+ * Everything a lab left on the host: `scripts/lab leftovers` (network namespaces, links, routes, the iptables
+ * rule, processes naming `labDir`, mounts, cgroups, and state other than the image cache, as "state left: ...").
+ */
 export async function leftovers(labDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
-  const labNs = new RegExp(`^kubelab-(${HOSTS.join('|')})(-|$)`);
-  for (const n of netns) if (labNs.test(n)) found.push(`netns ${n}`);
-  for (const l of LINKS) if ((await run('ip', ['link', 'show', l])).code === 0) found.push(`link ${l}`);
-  const proto = (await run('ip', ['route', 'show', 'proto', '176'])).stdout.trim();
-  if (proto) found.push(`routes (proto 176): ${proto}`);
-  const routes = (await run('ip', ['route'])).stdout;
-  for (const cidr of ['10.244.', '10.96.', '192.168.56.']) if (routes.includes(cidr)) found.push(`route to ${cidr}*`);
-  if ((await run('iptables-save', [])).stdout.includes('kubelab-lab')) found.push('iptables rule kubelab-lab');
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(labDir) && Number(p) !== process.pid) found.push(`process ${p}: ${cmd.slice(0, 160)}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  if (readFileSync('/proc/self/mountinfo', 'utf8').includes(labDir)) found.push(`mounts under ${labDir}`);
-  for (const m of ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
-    for (const h of HOSTS) {
-      for (const suffix of ['', '-docker']) if (existsSync(join(m, `kubelab-${h}${suffix}`))) found.push(`cgroup ${m}/kubelab-${h}${suffix}`);
-    }
-  }
-  const rest = existsSync(labDir) ? readdirSync(labDir).filter((f) => f !== 'images') : [];
-  if (rest.length) found.push(`state left in ${labDir}: ${rest.join(' ')}`);
-  return found;
+  const r = await run(labScript, ['leftovers'], { env: { ...process.env, KUBELAB_LAB_DIR: labDir } });
+  if (r.code !== 0 && r.code !== 1) throw new Error(show(r, 'scripts/lab leftovers: '));
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 /** Throws unless this machine has no lab (its namespaces, bridge, or an up/down in progress). */
 export async function assertNoLab(labDir: string): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the lab tests need root');
+  need('ip', 'iptables-save', 'nsenter', 'etcd', 'etcdctl', 'containerd', 'ctr', 'dockerd', 'curl', 'docker-registry', 'skopeo', 'umoci');
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
   const busy: string[] = netns.filter((n) => HOSTS.some((h) => n === `kubelab-${h}`)).map((n) => `netns ${n}`);
   if ((await run('ip', ['link', 'show', 'kubelab0'])).code === 0) busy.push('bridge kubelab0');

@@ -78,8 +78,15 @@ log "configuration -> /etc/kubelab"
 mkdir -p /etc/kubelab /var/lib/kubelab
 rsync -a --delete "$gen/" /etc/kubelab/
 chmod 0700 /etc/kubelab/pki
-# Only the control plane signs: the workers do not keep the CA key.
-[[ $role == controlplane ]] || rm -f /etc/kubelab/pki/ca.key
+if [[ $role == controlplane ]]; then
+  # kubeadm's paths, as the CKA material uses them (etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt ...).
+  mkdir -p /etc/kubernetes
+  [[ -e /etc/kubernetes/pki ]] || ln -s /etc/kubelab/pki /etc/kubernetes/pki
+else
+  # Only the control plane signs, and only it talks to etcd: the workers keep neither CA key nor any etcd
+  # credential (etcd trusts only its own CA, whose certificates stay on controlplane01).
+  rm -rf /etc/kubelab/pki/ca.key /etc/kubelab/pki/etcd /etc/kubelab/pki/apiserver-etcd-client.*
+fi
 install -m 0644 "/etc/kubelab/hosts/$host/profile.sh" /etc/profile.d/kubelab.sh
 install -m 0644 "/etc/kubelab/hosts/$host/units/"*.service /etc/systemd/system/
 

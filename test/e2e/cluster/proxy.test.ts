@@ -287,7 +287,7 @@ describe('the proxy on the lab (containerd): Services through real iptables', ()
     const t0 = Date.now();
     const r = await lab.up('containerd');
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toMatch(/proxy on node01 started \(pid \d+/);
+    expect(r.stdout).toMatch(/proxy on node01 ready \(pid \d+/);
     expect(r.stdout).toContain('proxy on node02 already running');
     expect(lab.pidOf(host, 'proxy')).not.toBe(pid);
     const after = await waitFor('the same rules after the restart', 20_000, async () => {

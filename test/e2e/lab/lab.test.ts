@@ -9,16 +9,14 @@
  * `down` at the end. Needs root, a build (dist/cli/main.js, or KUBELAB_BIN), etcd, kubectl, iptables.
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { need } from '../../support/deps.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const lab = join(repo, 'scripts/lab');
-const HOSTS = ['controlplane01', 'node01', 'node02'];
-const NAMESPACES = HOSTS.map((h) => `kubelab-${h}`);
-const LINKS = ['kubelab0', 'kl-cp01', 'kl-node01', 'kl-node02'];
 
 const labDir = mkdtempSync(join(tmpdir(), 'kubelab-e2e-lab-'));
 const env = {
@@ -39,39 +37,16 @@ function kubectl(...args: string[]): string {
 }
 const UP = ['up', '--skip-deps', '--skip-build'];
 
-/** Everything the lab could have left on the host, by the lab's own names. */
+/** Everything the lab left on the host: `scripts/lab leftovers` (by the lab's own names and directory). */
 function leftovers(): string[] {
-  const found: string[] = [];
-  const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
-  for (const n of NAMESPACES) if (netns.includes(n)) found.push(`netns ${n}`);
-  const podNs = new RegExp(`^kubelab-(${HOSTS.join('|')})-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
-  for (const n of netns) if (podNs.test(n)) found.push(`pod netns ${n}`);
-  for (const l of LINKS) if (spawnSync('ip', ['link', 'show', l]).status === 0) found.push(`link ${l}`);
-  const routes = execFileSync('ip', ['route', 'show', 'proto', '176'], { encoding: 'utf8' }).trim();
-  if (routes) found.push(`routes: ${routes}`);
-  const routes2 = execFileSync('ip', ['route'], { encoding: 'utf8' });
-  for (const cidr of ['10.244.', '10.96.', '192.168.56.']) if (routes2.includes(cidr)) found.push(`route to ${cidr}*`);
-  if (execFileSync('iptables-save', [], { encoding: 'utf8' }).includes('kubelab-lab')) found.push('iptables rule kubelab-lab');
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmd.includes(labDir) && Number(p) !== process.pid) found.push(`process ${p}: ${cmd.slice(0, 120)}`);
-    } catch {
-      // gone
-    }
-  }
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
-  if (mounts.includes(labDir)) found.push('mounts under the lab directory');
-  for (const m of ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
-    for (const h of HOSTS) if (existsSync(join(m, `kubelab-${h}`))) found.push(`cgroup ${m}/kubelab-${h}`);
-  }
-  const rest = existsSync(labDir) ? readdirSync(labDir).filter((f) => f !== 'images') : [];
-  if (rest.length) found.push(`state left in ${labDir}: ${rest.join(' ')}`);
-  return found;
+  const r = spawnSync(lab, ['leftovers'], { env, encoding: 'utf8' });
+  if (r.status !== 0 && r.status !== 1) throw new Error(out(r));
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error('the lab test needs root');
+  need('ip', 'iptables-save', 'nsenter', 'etcd', 'etcdctl', 'containerd', 'ctr', 'dockerd', 'docker', 'curl', '/bin/busybox');
   if (!process.env.KUBELAB_BIN && !existsSync(join(repo, 'dist/cli/main.js'))) throw new Error('build first: npm run build');
   const before = leftovers().filter((l) => !l.startsWith('state left'));
   if (before.length) throw new Error(`a lab (or its leftovers) is on this machine; run scripts/lab down first: ${before.join('; ')}`);
@@ -126,6 +101,28 @@ describe('scripts/lab', () => {
     expect(r.status, out(r)).toBe(0);
     expect(r.stdout).toContain('k8s:enc:aescbc:v1:key1:');
     expect(r.stdout).not.toContain('hunter2');
+  });
+
+  it("etcd refuses a worker's kubelet certificate and kube-proxy's: they are not signed by etcd's own CA", () => {
+    // From node01, with the node's own credentials (and the server not even checked): before etcd had its own
+    // CA, this `put` succeeded: full read and write of all cluster state from any worker.
+    const pki = join(labDir, 'config/pki');
+    const etcdctl = (cert: string, ...args: string[]) => labRun(['exec', 'node01', '--', 'env', '-u', 'ETCDCTL_CACERT', 'etcdctl',
+      '--endpoints=https://192.168.56.11:2379', '--insecure-skip-tls-verify', `--cert=${pki}/${cert}.crt`, `--key=${pki}/${cert}.key`,
+      '--dial-timeout=2s', '--command-timeout=3s', ...args]);
+    for (const cert of ['kubelet-node01', 'kube-proxy']) {
+      const put = etcdctl(cert, 'put', '/registry/secrets/kube-system/stolen', 'y');
+      expect(put.status, `${cert}: ${out(put)}`).not.toBe(0);
+      const get = etcdctl(cert, 'get', '/registry/secrets/', '--prefix', '--keys-only');
+      expect(get.status, `${cert}: ${out(get)}`).not.toBe(0);
+      expect(get.stdout).not.toContain('/registry/secrets/default/lab-e2e');
+    }
+    // The documented etcdctl (the profile: etcd's CA, etcd/healthcheck-client) works, and nothing was written.
+    const r = labRun(['exec', 'controlplane01', '--', 'etcdctl', 'get', '/registry/secrets/kube-system/stolen', '--print-value-only']);
+    expect(r.status, out(r)).toBe(0);
+    expect(r.stdout.trim()).toBe('');
+    const health = labRun(['exec', 'controlplane01', '--', 'etcdctl', 'endpoint', 'health']);
+    expect(health.status, out(health)).toBe(0);
   });
 
   it('the kubernetes Service (10.96.0.1) answers from a node through the proxy, and from the host', () => {

@@ -58,8 +58,8 @@ describe('components killed mid-rollout', () => {
   let sched: ComponentHandle | undefined;
 
   it('SIGKILL the controller manager mid-rollout, start it again: converges, no extra, no missing pods', async () => {
-    cm = startComponent('controller-manager', c.h.kubeconfig, CM_FAST);
-    sched = startComponent('scheduler', c.h.kubeconfig, SCHED_FAST);
+    cm = await startComponent('controller-manager', c.h.kubeconfig, CM_FAST);
+    sched = await startComponent('scheduler', c.h.kubeconfig, SCHED_FAST);
     await ok(c.h, ['apply', '-f', '-'], deployment('app:v1'));
     await until('v1 available', () => deploymentDone(c.h, 'default', 'roll'), 40_000, c);
 
@@ -79,7 +79,7 @@ describe('components killed mid-rollout', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(JSON.stringify((await getJson(c.h, '/apis/apps/v1/namespaces/default/replicasets')).items.map((r: any) => r.spec.replicas))).toBe(rsBefore);
 
-      cm = startComponent('controller-manager', c.h.kubeconfig, CM_FAST);
+      cm = await startComponent('controller-manager', c.h.kubeconfig, CM_FAST);
       await assertConverged('app:v2');
     } finally {
       w.stop();
@@ -109,7 +109,7 @@ describe('components killed mid-rollout', () => {
       const still = await getJson(c.h, `/api/v1/namespaces/default/pods/${pending[0].metadata.name}`);
       expect(still.spec.nodeName).toBeUndefined();
 
-      sched = startComponent('scheduler', c.h.kubeconfig, SCHED_FAST);
+      sched = await startComponent('scheduler', c.h.kubeconfig, SCHED_FAST);
       await assertConverged('app:v3');
     } finally {
       w.stop();
@@ -127,8 +127,8 @@ describe('components killed mid-rollout', () => {
     const le = ['--leader-elect=true', '--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=500ms'];
     const cmFlags = [...CM_FAST.filter((f) => !f.startsWith('--leader-elect')), ...le];
     const schedFlags = [...SCHED_FAST.filter((f) => !f.startsWith('--leader-elect')), ...le];
-    const cms = [startComponent('controller-manager', c.h.kubeconfig, cmFlags), startComponent('controller-manager', c.h.kubeconfig, cmFlags)];
-    const scheds = [startComponent('scheduler', c.h.kubeconfig, schedFlags), startComponent('scheduler', c.h.kubeconfig, schedFlags)];
+    const cms = await Promise.all([startComponent('controller-manager', c.h.kubeconfig, cmFlags), startComponent('controller-manager', c.h.kubeconfig, cmFlags)]);
+    const scheds = await Promise.all([startComponent('scheduler', c.h.kubeconfig, schedFlags), startComponent('scheduler', c.h.kubeconfig, schedFlags)]);
     const lease = (name: string) => getJson(c.h, `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`);
 
     /** The handle holding the Lease now (its identity, from its log, is the holder). */

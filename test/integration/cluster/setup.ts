@@ -43,8 +43,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     nodes = new HollowNodes({ kubeconfig: h.kubeconfig });
     c.nodes = nodes;
     await nodes.start(o.nodes);
-    if (o.controllerManager !== false) c.cm = startComponent('controller-manager', h.kubeconfig, [...CM_FAST, ...(o.controllerManager ?? [])]);
-    if (o.scheduler !== false) c.sched = startComponent('scheduler', h.kubeconfig, [...SCHED_FAST, ...(o.scheduler ?? [])]);
+    if (o.controllerManager !== false) c.cm = await startComponent('controller-manager', h.kubeconfig, [...CM_FAST, ...(o.controllerManager ?? [])]);
+    if (o.scheduler !== false) c.sched = await startComponent('scheduler', h.kubeconfig, [...SCHED_FAST, ...(o.scheduler ?? [])]);
   } catch (e) {
     await stopAllComponents();
     await nodes?.stop();

@@ -5,14 +5,16 @@
  * of its own (`nsenter --net`), as the lab starts it. Everything is named kubelab-test-kubelet-*
  * (the veth's host end `kltk0`), cleared at start when a killed run left it, and removed by stop().
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKubeletProxy, createKubeletUpgradeProxy } from '../../../control-plane/apiserver/kubelet-proxy.js';
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startTcpForwarder, waitFor } from '../../support/net.js';
+import { startTcpForwarder } from '../../support/net.js';
+import { httpOk, startService } from '../../support/service.js';
+import { need } from '../../support/deps.js';
 import { startApiServerOn, type ApiHandle } from '../../support/apiserver.js';
 import { REPO, addVethNetns, killByPidfile, killChild, netnsPurge, runCleanups, sh, tryRun, type Cleanups } from '../../support/host.js';
 import { startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
@@ -57,6 +59,7 @@ function build(): string {
 }
 
 export async function startCluster(runtime: 'containerd' | 'docker' = 'containerd'): Promise<Cluster> {
+  need('nsenter', 'ip', 'iptables', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback');
   clearLeftovers();
   mkdirSync(STATE, { recursive: true });
   const cleanups: Cleanups = [];
@@ -127,7 +130,6 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
     const logFile = join(STATE, 'kubelet.log');
     rmSync(logFile, { force: true });
     const startKubelet = async () => {
-      const out = openSync(logFile, 'a');
       const args = [
         `--net=/run/netns/${NODE_NETNS}`, process.execPath, join(dist, 'cli/main.js'), 'kubelet',
         `--kubeconfig=${nodeKubeconfig}`, `--hostname-override=${NODE}`, `--node-ip=${NODE_IP}`,
@@ -139,13 +141,13 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
         ...(containerd ? [`--registry-mirror=docker.io=http://${HOST_IP}:${fwdPort}`, `--insecure-registry=${HOST_IP}:${fwdPort}`] : [`--registry-mirror=docker.io=${registry.mirror}`, `--insecure-registry=${registry.addr}`]),
         '--node-status-update-frequency=2s', `--cluster-cidr=10.213.0.0/16`,
       ];
-      kubelet = spawn('nsenter', args, { stdio: ['ignore', out, out], env: { ...process.env, KUBELAB_LOG_LEVEL: 'info' } });
-      writeFileSync(join(STATE, 'kubelet.pid'), String(kubelet.pid));
-      const k = kubelet;
-      await waitFor(async () => {
-        if (k.exitCode !== null) throw new Error(`kubelet exited ${k.exitCode}: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
-        return readFileSync(logFile, 'utf8').includes('kubelet started');
-      }, 60_000, 'the kubelet to start');
+      // nsenter --net execs the kubelet (no fork): the PID is the kubelet's. Ready: its /healthz on the node's address.
+      const svc = await startService({
+        name: 'kubelet', command: 'nsenter', args, env: { ...process.env, KUBELAB_LOG_LEVEL: 'info' },
+        logFile, pidFile: join(STATE, 'kubelet.pid'),
+        ready: () => httpOk(`https://${NODE_IP}:10250/healthz`, { ca: ca.certPem }), timeoutMs: 60_000,
+      });
+      kubelet = svc.child;
     };
     const killKubelet = async () => {
       if (kubelet) await killChild(kubelet);

@@ -199,7 +199,9 @@ describe.each(['containerd', 'docker'] as const)('kubelet on %s', (runtime) => {
     };
     expect((await api(c.api, 'POST', '/api/v1/namespaces/default/pods', manifest)).status).toBe(201);
     await waitFor(async () => (await api(c.api, 'GET', '/api/v1/namespaces/default/events')).json().items.some((e: any) => e.reason === 'FailedMount' && e.message.includes('configmap "late" not found')), 30_000, 'the FailedMount event');
-    expect((await pod('cfg')).status.containerStatuses[0].state.waiting.reason).toBe('ContainerCreating');
+    // The event and the status are two writes: the status may land a moment after the event.
+    await waitFor(async () => (await pod('cfg'))?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating', 10_000, 'pod cfg to wait in ContainerCreating');
+    expect((await pod('cfg')).status.phase).toBe('Pending');
     expect((await api(c.api, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' }, data: { greeting: 'hello-from-configmap' } })).status).toBe(201);
     await waitFor(async () => (await pod('cfg'))?.status?.phase === 'Running', 30_000, 'pod cfg to run');
     await waitFor(async () => (await kubectl(c.api, ['logs', 'cfg'])).stdout.includes('hello-from-configmap'), 10_000, 'the file in the log');

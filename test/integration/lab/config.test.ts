@@ -3,12 +3,13 @@
  * Real openssl, kubectl and systemd-analyze; files in a temporary directory.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO as repo, sh } from '../../support/host.js';
+import { need } from '../../support/deps.js';
 
 const generate = join(repo, 'scripts/lab-config/generate');
 const HOSTS = ['controlplane01', 'node01', 'node02'];
@@ -34,6 +35,7 @@ let lab: string;
 let vm: string;
 
 beforeAll(() => {
+  need('openssl', 'systemd-analyze');
   dir = mkdtempSync(join(tmpdir(), 'kubelab-lab-config-'));
   lab = join(dir, 'lab');
   vm = join(dir, 'vm');
@@ -45,18 +47,73 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Does `crt` (a path under pki/) verify against the CA `ca` (a path under pki/)? */
+function verifies(ca: string, crt: string): { ok: boolean; out: string } {
+  const r = spawnSync('openssl', ['verify', '-CAfile', join(lab, 'pki', ca), join(lab, 'pki', crt)], { encoding: 'utf8' });
+  return { ok: r.status === 0, out: r.stdout + r.stderr };
+}
+const ETCD_SIGNED = ['etcd/server.crt', 'etcd/peer.crt', 'etcd/healthcheck-client.crt', 'apiserver-etcd-client.crt'];
+
 describe('PKI', () => {
-  it('every certificate verifies against the CA', () => {
+  it('every certificate verifies against its CA: the cluster CA, or etcd\'s own CA for etcd and its clients', () => {
     const crts = readdirSync(join(lab, 'pki')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt');
-    expect(crts.length).toBe(10 + 2 * HOSTS.length);
-    for (const c of crts) {
-      const r = spawnSync('openssl', ['verify', '-CAfile', join(lab, 'pki/ca.crt'), join(lab, 'pki', c)], { encoding: 'utf8' });
-      expect(r.status, `${c}: ${r.stdout}${r.stderr}`).toBe(0);
+    const etcd = readdirSync(join(lab, 'pki/etcd')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => `etcd/${f}`);
+    expect(crts.length).toBe(7 + 2 * HOSTS.length);
+    expect([...etcd, ...crts.filter((c) => ETCD_SIGNED.includes(c))].sort()).toEqual([...ETCD_SIGNED].sort());
+    for (const c of [...crts, ...etcd]) {
+      const ca = ETCD_SIGNED.includes(c) ? 'etcd/ca.crt' : 'ca.crt';
+      const r = verifies(ca, c);
+      expect(r.ok, `${c} against ${ca}: ${r.out}`).toBe(true);
     }
   });
 
+  it("etcd trusts only its own CA: no cluster-CA certificate (kubelet, kube-proxy, admin) verifies against it, and it is not the cluster CA", () => {
+    expect(readFileSync(join(lab, 'pki/etcd/ca.crt'), 'utf8')).not.toBe(readFileSync(join(lab, 'pki/ca.crt'), 'utf8'));
+    for (const c of ['kubelet-node01.crt', 'kubelet-node02.crt', 'kubelet-controlplane01.crt', 'kube-proxy.crt', 'admin.crt', 'apiserver.crt']) {
+      const r = verifies('etcd/ca.crt', c);
+      expect(r.ok, `${c} must NOT verify against etcd's CA: ${r.out}`).toBe(false);
+    }
+    for (const c of ETCD_SIGNED) expect(verifies('ca.crt', c).ok, `${c} must not verify against the cluster CA`).toBe(false);
+    const etcdArgs = envArgs(join(lab, 'hosts/controlplane01/env/etcd.env'));
+    expect(etcdArgs).toContain(`--trusted-ca-file=${lab}/pki/etcd/ca.crt`);
+    expect(etcdArgs).toContain(`--peer-trusted-ca-file=${lab}/pki/etcd/ca.crt`);
+    expect(etcdArgs).toContain('--client-cert-auth=true');
+    expect(etcdArgs).toContain('--peer-client-cert-auth=true');
+    const apiArgs = envArgs(join(lab, 'hosts/controlplane01/env/apiserver.env'));
+    for (const f of [`--etcd-cafile=${lab}/pki/etcd/ca.crt`, `--etcd-certfile=${lab}/pki/apiserver-etcd-client.crt`, `--etcd-keyfile=${lab}/pki/apiserver-etcd-client.key`]) {
+      expect(apiArgs).toContain(f);
+    }
+  });
+
+  it("etcdctl on controlplane01 uses kubeadm's paths: etcd's CA and the healthcheck-client certificate", () => {
+    const labProfile = readFileSync(join(lab, 'hosts/controlplane01/profile.sh'), 'utf8');
+    expect(labProfile).toContain(`ETCDCTL_CACERT=${lab}/pki/etcd/ca.crt`);
+    expect(labProfile).toContain(`ETCDCTL_CERT=${lab}/pki/etcd/healthcheck-client.crt`);
+    expect(labProfile).toContain(`ETCDCTL_KEY=${lab}/pki/etcd/healthcheck-client.key`);
+    const vmProfile = readFileSync(join(vm, 'hosts/controlplane01/profile.sh'), 'utf8');
+    expect(vmProfile).toContain('ETCDCTL_CACERT=/etc/kubernetes/pki/etcd/ca.crt');
+    expect(vmProfile).toContain('ETCDCTL_CERT=/etc/kubernetes/pki/etcd/healthcheck-client.crt');
+  });
+
+  it('modes whatever the umask or what was there: pki dirs 0700, keys 0600, certificates 0644', () => {
+    const d = join(dir, 'modes');
+    gen(d, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
+    // Loosened by hand (or made under another umask): the next run puts every mode back.
+    sh('chmod', ['-R', 'a+rwX', join(d, 'pki'), join(d, 'kubeconfigs')]);
+    sh('chmod', ['0666', join(d, 'tokens.csv'), join(d, 'encryption-config.yaml')]);
+    gen(d, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
+    const mode = (p: string) => (statSync(join(d, p)).mode & 0o777).toString(8);
+    expect(mode('pki')).toBe('700');
+    expect(mode('pki/etcd')).toBe('700');
+    expect(mode('kubeconfigs')).toBe('700');
+    for (const f of readdirSync(join(d, 'pki'))) if (f.endsWith('.key')) expect(mode(`pki/${f}`), f).toBe('600');
+    for (const f of readdirSync(join(d, 'pki/etcd'))) expect(mode(`pki/etcd/${f}`), f).toBe(f.endsWith('.key') ? '600' : '644');
+    for (const f of readdirSync(join(d, 'pki'))) if (f.endsWith('.crt')) expect(mode(`pki/${f}`), f).toBe('644');
+    for (const f of ['tokens.csv', 'encryption-config.yaml', 'kubeconfigs/admin.kubeconfig']) expect(mode(f), f).toBe('600');
+  });
+
   it('every key matches its certificate', () => {
-    for (const name of ['apiserver', 'admin', 'kubelet-node01', 'etcd-server']) {
+    for (const name of ['apiserver', 'admin', 'kubelet-node01', 'etcd/server', 'apiserver-etcd-client']) {
       const a = sh('openssl', ['x509', '-in', join(lab, `pki/${name}.crt`), '-noout', '-pubkey']);
       const b = sh('openssl', ['pkey', '-in', join(lab, `pki/${name}.key`), '-pubout']);
       expect(a, name).toBe(b);
@@ -96,16 +153,18 @@ describe('PKI', () => {
   });
 
   it('etcd serves and peers on controlplane01 with server+client usage', () => {
-    const sans = ext(join(lab, 'pki/etcd-server.crt'), 'subjectAltName');
+    const sans = ext(join(lab, 'pki/etcd/server.crt'), 'subjectAltName');
     expect(sans).toContain('IP Address:192.168.56.11');
-    expect(ext(join(lab, 'pki/etcd-peer.crt'), 'extendedKeyUsage')).toMatch(/Server Authentication.*Client Authentication/s);
+    expect(ext(join(lab, 'pki/etcd/peer.crt'), 'extendedKeyUsage')).toMatch(/Server Authentication.*Client Authentication/s);
+    expect(subject(join(lab, 'pki/etcd/healthcheck-client.crt'))).toBe('subject=CN=kube-etcd-healthcheck-client');
+    expect(subject(join(lab, 'pki/apiserver-etcd-client.crt'))).toBe('subject=CN=kube-apiserver-etcd-client');
   });
 
   it('a second run keeps the CA, keys and secrets and rewrites the rest', () => {
-    const before = ['pki/ca.crt', 'pki/admin.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
+    const before = ['pki/ca.crt', 'pki/etcd/ca.crt', 'pki/admin.key', 'pki/etcd/server.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
     rmSync(join(lab, 'hosts/node01/env/kubelet.env'));
     gen(lab, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
-    const after = ['pki/ca.crt', 'pki/admin.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
+    const after = ['pki/ca.crt', 'pki/etcd/ca.crt', 'pki/admin.key', 'pki/etcd/server.key', 'tokens.csv', 'encryption-config.yaml'].map((f) => readFileSync(join(lab, f), 'utf8'));
     expect(after).toEqual(before);
     expect(existsSync(join(lab, 'hosts/node01/env/kubelet.env'))).toBe(true);
   });
@@ -186,7 +245,6 @@ describe('flags and units', () => {
     expect(v).toContain('EnvironmentFile=/etc/kubelab/hosts/node02/env/kubelet.env');
     expect(v).toContain('Requires=docker.service');
     expect(existsSync(join(vm, 'hosts/node02/units/kubelab-containerd.service'))).toBe(false);
-    expect(readFileSync(join(vm, 'hosts/controlplane01/profile.sh'), 'utf8')).toContain('ETCDCTL_CACERT=/etc/kubelab/pki/ca.crt');
   });
 
   it('scripts/lab runs exactly the command line of the unit (ExecStart with the flags file expanded)', () => {

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { need } from '../../support/deps.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -25,11 +26,6 @@ function shellScripts(): string[] {
   return found.sort();
 }
 
-function need(bin: string, pkg: string): void {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`]);
-  if (r.status !== 0) throw new Error(`${bin} is not installed: apt-get install -y --no-install-recommends ${pkg}`);
-}
-
 describe('lab scripts', () => {
   it('finds the lab scripts', () => {
     const rel = shellScripts().map((p) => relative(repo, p));
@@ -40,7 +36,7 @@ describe('lab scripts', () => {
   });
 
   it('shellcheck passes on every shell script', () => {
-    need('shellcheck', 'shellcheck');
+    need('shellcheck');
     const scripts = shellScripts();
     const r = spawnSync('shellcheck', ['-x', '-f', 'gcc', ...scripts], { cwd: repo, encoding: 'utf8' });
     expect(r.stdout + r.stderr, 'shellcheck findings').toBe('');
@@ -48,7 +44,7 @@ describe('lab scripts', () => {
   });
 
   it('vagrant validate accepts the Vagrantfile (providers ignored: no hypervisor needed)', () => {
-    need('vagrant', 'vagrant');
+    need('vagrant');
     const r = spawnSync('vagrant', ['validate', '--ignore-provider'], {
       cwd: join(repo, 'vagrant'), encoding: 'utf8', env: { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1' },
     });

@@ -24,13 +24,3 @@ export function spawnInNs(ns: string, cmd: string, args: string[]): ChildProcess
   return spawn('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Fails (throws) with a clear message when a required binary is missing. */
-export function requireBinaries(...bins: string[]): void {
-  for (const b of bins) {
-    try {
-      sh('sh', ['-c', `command -v ${b}`]);
-    } catch {
-      throw new Error(`${b} is not installed (apt-get install -y iptables conntrack)`);
-    }
-  }
-}

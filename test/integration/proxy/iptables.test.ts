@@ -13,7 +13,8 @@ import { svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps } from '../../../node-agent/proxy/iptables-text.js';
 import { CLUSTER_CIDR, goldenScenario, slice, svc } from '../../unit/proxy/fixtures.js';
 import { netnsDel, netnsPurge } from '../../support/host.js';
-import { NS_PREFIX, addNs, inNs, nsPrefix, requireBinaries, spawnInNs } from './helpers.js';
+import { NS_PREFIX, addNs, inNs, nsPrefix, spawnInNs } from './helpers.js';
+import { need } from '../../support/deps.js';
 
 const NODE_NS = `${NS_PREFIX}${process.pid}`;
 const POD_NS = `${NS_PREFIX}${process.pid}-pod`;
@@ -36,7 +37,7 @@ function load(p: Proxier, services = goldenScenario().services, slices = goldenS
 }
 
 beforeAll(() => {
-  requireBinaries('iptables', 'iptables-legacy', 'iptables-nft', 'conntrack', 'nsenter', 'ip', 'curl');
+  need('iptables', 'iptables-legacy', 'iptables-nft', 'conntrack', 'nsenter', 'ip', 'curl');
   netnsPurge(NS_PREFIX);
 });
 

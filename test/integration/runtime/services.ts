@@ -7,13 +7,14 @@
  * prefixes of their own, so that they can run beside the tests.
  */
 import { freePort, waitFor as pollUntil } from '../../support/net.js';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ContainerdClient } from '../../../node-agent/runtime/containerd/client.js';
 import { ContainerdRuntime } from '../../../node-agent/runtime/containerd/runtime.js';
 import { REPO, alive, killByCmdline, sh, stopByPidfile, unmountUnder } from '../../support/host.js';
+import { need } from '../../support/deps.js';
+import { startService } from '../../support/service.js';
 
 export const STATE = join(REPO, '.test-state', 'runtime');
 
@@ -45,6 +46,7 @@ export interface RegistryOptions {
 
 /** The lab registry (scripts/images) on a free loopback port, with the lab's images built and published. */
 export async function startRegistry({ state = STATE, keepImages = false }: RegistryOptions = {}): Promise<Registry> {
+  need('docker-registry', 'skopeo', 'umoci', '/bin/busybox', '/usr/sbin/nginx', 'jq');
   const dir = join(state, 'registry');
   const env = { KUBELAB_REGISTRY_DIR: dir };
   sh(join(REPO, 'scripts/images/registry'), ['stop'], { env });
@@ -148,16 +150,20 @@ function containerdFiles(dir: string) {
   return { config: join(dir, 'config.toml'), pidfile: join(dir, 'containerd.pid'), address: join(dir, 'containerd.sock'), log: join(dir, 'containerd.log') };
 }
 
-/** The handle of containerd `pid` (ours, under `dir`), once it answers. */
-async function containerdServing(dir: string, pid: number): Promise<Containerd> {
-  const { config, pidfile, address, log } = containerdFiles(dir);
+/** Readiness of a containerd: its gRPC Version call answers. */
+async function containerdAnswers(address: string): Promise<boolean> {
   const probe = new ContainerdClient(address, 'default');
-  await waitFor('containerd to serve', async () => {
-    if (!alive(pid)) throw new Error(`containerd exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
+  try {
     await probe.call('version', 'Version', {}, { timeoutMs: 1000 });
     return true;
-  }, 20_000, 100);
-  probe.close();
+  } finally {
+    probe.close();
+  }
+}
+
+/** The handle of containerd `pid` (ours, under `dir`). */
+function containerdHandle(dir: string, pid: number): Containerd {
+  const { config, pidfile, address } = containerdFiles(dir);
   const purge = (prefix: string) => purgeContainerd(address, prefix);
   return {
     address,
@@ -177,6 +183,7 @@ async function containerdServing(dir: string, pid: number): Promise<Containerd> 
 
 /** A containerd with its own root, state and socket under `dir` (CRI plugin off); one a killed run left there is stopped first. */
 export async function startContainerd({ dir = join(STATE, 'containerd') }: ContainerdOptions = {}): Promise<Containerd> {
+  need('containerd');
   const { config, pidfile, address, log } = containerdFiles(dir);
   await stopByPidfile(pidfile, config);
   mkdirSync(dir, { recursive: true });
@@ -193,12 +200,11 @@ export async function startContainerd({ dir = join(STATE, 'containerd') }: Conta
     '  level = "warn"',
     '',
   ].join('\n'));
-  const out = openSync(log, 'a');
-  const child = spawn('containerd', ['--config', config], { detached: true, stdio: ['ignore', out, out] });
-  child.unref();
-  const pid = child.pid!;
-  writeFileSync(pidfile, String(pid));
-  return containerdServing(dir, pid);
+  const svc = await startService({
+    name: 'containerd', command: 'containerd', args: ['--config', config], logFile: log, detached: true, pidFile: pidfile,
+    ready: () => containerdAnswers(address), timeoutMs: 20_000,
+  });
+  return containerdHandle(dir, svc.pid);
 }
 
 /**
@@ -214,7 +220,8 @@ export async function leftoverContainerd({ dir = join(STATE, 'containerd') }: Co
     rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
-  return containerdServing(dir, pid);
+  await waitFor('the leftover containerd to answer', () => containerdAnswers(address), 20_000, 100);
+  return containerdHandle(dir, pid);
 }
 
 // ------------------------------------------------------------------ dockerd
@@ -239,30 +246,32 @@ export interface DockerdOptions {
 
 /** A dockerd with its own data-root, exec-root, pidfile and socket under `dir` (no bridge, no iptables), without containers. */
 export async function startDockerd({ dir = join(STATE, 'docker'), insecureRegistry }: DockerdOptions = {}): Promise<Dockerd> {
+  need('dockerd');
   const pidfile = join(dir, 'docker.pid');
   const socketPath = join(dir, 'docker.sock');
   await stopByPidfile(pidfile, `--pidfile ${pidfile}`, 30_000);
   killByCmdline(`${dir}/data/containers/`); // log copiers (tail) of a killed run
   unmountUnder(join(dir, 'exec'));
   mkdirSync(dir, { recursive: true });
-  const log = openSync(join(dir, 'dockerd.log'), 'a');
-  const child = spawn('dockerd', [
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'),
-    '--pidfile', pidfile,
-    '-H', `unix://${socketPath}`,
-    '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
-    '--log-level=warn',
-    ...(insecureRegistry ? [`--insecure-registry=${insecureRegistry}`] : []),
-  ], { detached: true, stdio: ['ignore', log, log] });
-  child.unref();
-  const pid = child.pid!;
   const docker = new Docker({ socketPath });
-  await waitFor('dockerd to serve', async () => {
-    if (!alive(pid)) throw new Error(`dockerd exited: ${readFileSync(join(dir, 'dockerd.log'), 'utf8').slice(-2000)}`);
-    await docker.ping();
-    return true;
-  }, 60_000, 200);
+  await startService({
+    name: 'dockerd',
+    command: 'dockerd',
+    args: [
+      '--data-root', join(dir, 'data'),
+      '--exec-root', join(dir, 'exec'),
+      '--pidfile', pidfile,
+      '-H', `unix://${socketPath}`,
+      '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false',
+      '--log-level=warn',
+      ...(insecureRegistry ? [`--insecure-registry=${insecureRegistry}`] : []),
+    ],
+    logFile: join(dir, 'dockerd.log'),
+    detached: true,
+    ready: async () => (await docker.ping(), true),
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
   const purge = async () => {
     for (const c of await docker.listContainers({ all: true })) {
       await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
