@@ -44,8 +44,8 @@ beforeAll(async () => {
     },
   };
   expect((await api(h, 'POST', '/api/v1/nodes', node)).status).toBe(201);
-  sched = startComponent('scheduler', kubeconfigFor('system:kube-scheduler', SCHED), ['--kube-api-qps=200', '--kube-api-burst=400']);
-  cm = startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager', KCM), [
+  sched = await startComponent('scheduler', kubeconfigFor('system:kube-scheduler', SCHED), ['--kube-api-qps=200', '--kube-api-burst=400']);
+  cm = await startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager', KCM), [
     '--kube-api-qps=200',
     '--kube-api-burst=400',
     '--node-monitor-period=1s',
