@@ -1,23 +1,15 @@
 /** Bad input gets upstream's status code and a Status naming the problem, and nothing is left in etcd. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, api, kubectl, rawRequest, type ApiHandle } from '../../support/apiserver.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
+import { describe, expect, it } from 'vitest';
+import type { EtcdHandle } from '../../support/etcd.js';
+import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { api, kubectl, rawRequest, type ApiHandle } from '../../support/apiserver.js';
+import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 
 let etcd: EtcdHandle;
 let h: ApiHandle;
 let backend: EtcdBackend;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  h = await startApiServer(etcd);
-  backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-});
-afterAll(async () => {
-  await backend?.close();
-  await h?.stop();
-  await etcd?.stop();
-});
+useApiServerOverEtcd((s) => ({ etcd, h, backend } = s));
 
 const PODS = '/api/v1/namespaces/default/pods';
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';

@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, api, kubectl, type ApiHandle } from '../../support/apiserver.js';
+import type { EtcdHandle } from '../../support/etcd.js';
+import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { api, kubectl, type ApiHandle } from '../../support/apiserver.js';
 import { poll } from '../../support/net.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
+import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { parseEncryptionConfig } from '../../../control-plane/apiserver/encryption.js';
 import { runApiServer } from '../../../control-plane/apiserver/main.js';
 
@@ -20,16 +21,7 @@ let etcd: EtcdHandle;
 let h: ApiHandle;
 let backend: EtcdBackend;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  h = await startApiServer(etcd);
-  backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-});
-afterAll(async () => {
-  await backend?.close();
-  await h?.stop();
-  await etcd?.stop();
-});
+useApiServerOverEtcd((s) => ({ etcd, h, backend } = s));
 
 const NS = '/api/v1/namespaces/default';
 const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: 'hunter2' } });

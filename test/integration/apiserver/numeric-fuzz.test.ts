@@ -8,11 +8,12 @@
  * only what its schema can decode; and every object created is deleted at the end (after a bad gracePeriodSeconds
  * is refused). Seeded (KUBELAB_FUZZ_SEED), so a failure is reproducible.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, api, rawRequest, type ApiHandle, type HttpResult } from '../../support/apiserver.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
+import type { EtcdHandle } from '../../support/etcd.js';
+import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { api, rawRequest, type ApiHandle, type HttpResult } from '../../support/apiserver.js';
+import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { RESOURCES, apiVersionOf, resourcePath, storageKey, type ResourceInfo } from '../../../api/resources.js';
 import { schemaFor } from '../../../api/types/registry.js';
 import { defName, node, shapeOf, type SchemaNode } from '../../../api/schema/walk.js';
@@ -23,16 +24,7 @@ let etcd: EtcdHandle;
 let h: ApiHandle;
 let backend: EtcdBackend;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  h = await startApiServer(etcd);
-  backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-});
-afterAll(async () => {
-  await backend?.close();
-  await h?.stop();
-  await etcd?.stop();
-});
+useApiServerOverEtcd((s) => ({ etcd, h, backend } = s));
 
 const SEED = Number(process.env.KUBELAB_FUZZ_SEED ?? 20261204);
 /** Requests per numeric field (one value that does not fit, the rest drawn from everything). */

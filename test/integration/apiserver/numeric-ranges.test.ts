@@ -4,25 +4,17 @@
  * parameters as upstream's strconv.ParseInt (400), and an object stored with an absurd grace period can still be
  * deleted. Each case failed before the fix (500, or accepted and stored).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, api, kubectl, type ApiHandle, type HttpResult } from '../../support/apiserver.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
+import { describe, expect, it } from 'vitest';
+import type { EtcdHandle } from '../../support/etcd.js';
+import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { api, kubectl, type ApiHandle, type HttpResult } from '../../support/apiserver.js';
+import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 
 let etcd: EtcdHandle;
 let h: ApiHandle;
 let backend: EtcdBackend;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  h = await startApiServer(etcd);
-  backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-});
-afterAll(async () => {
-  await backend?.close();
-  await h?.stop();
-  await etcd?.stop();
-});
+useApiServerOverEtcd((s) => ({ etcd, h, backend } = s));
 
 const PODS = '/api/v1/namespaces/default/pods';
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';

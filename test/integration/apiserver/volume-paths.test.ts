@@ -2,25 +2,17 @@
  * Volume item paths and modes are validated as upstream: a pod whose configMap item path climbs out of
  * the volume, or whose mode carries the setuid bit, is a 422 naming the fields, and nothing is stored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { startApiServer, api, type ApiHandle } from '../../support/apiserver.js';
-import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
+import { describe, expect, it } from 'vitest';
+import type { EtcdHandle } from '../../support/etcd.js';
+import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { api, type ApiHandle } from '../../support/apiserver.js';
+import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 
 let etcd: EtcdHandle;
 let h: ApiHandle;
 let backend: EtcdBackend;
 
-beforeAll(async () => {
-  etcd = await startEtcd();
-  h = await startApiServer(etcd);
-  backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
-});
-afterAll(async () => {
-  await backend?.close();
-  await h?.stop();
-  await etcd?.stop();
-});
+useApiServerOverEtcd((s) => ({ etcd, h, backend } = s));
 
 const pod = (name: string, volumes: unknown[]) => ({
   apiVersion: 'v1',
