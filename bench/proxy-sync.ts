@@ -12,10 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { RealIptables, type Backend } from '../node-agent/proxy/iptables.js';
 import { buildRuleset, type RulesetInput } from '../node-agent/proxy/ruleset.js';
 import { Proxier } from '../node-agent/proxy/proxier.js';
-import { slice } from '../test/unit/proxy/fixtures.js';
-import { manyServices } from '../test/unit/proxy/fixtures.js';
+import { manyServices, slice } from '../test/support/proxy-fixtures.js';
 import { netnsDel, netnsPurge } from '../test/support/host.js';
-import { addNs, nsPrefix } from '../test/integration/proxy/helpers.js';
+import { addNs, nsPrefix } from '../test/support/proxy-netns.js';
 
 const NS = `kubelab-test-proxy-bench-${process.pid}`;
 /** Third argument "quick": skip the second full restores (minutes each on nf_tables at 5,000+). */

@@ -9,7 +9,7 @@
  * containerd: one containerd for all nodes (each kubelet has its own containerd namespace, as on a shared
  * host). Docker: one dockerd per node (a kubelet adopts every kubelab-labelled container it sees).
  * Leftovers of a killed run are cleared at start; stop() removes everything, also after a failure.
- * The services are the runtime tests' (test/integration/runtime/services.ts), given our state dirs and prefix.
+ * The services are the runtime tests' (test/support/runtime-services.ts), given our state dirs and prefix.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import {
 } from '../../test/support/host.js';
 import {
   leftoverContainerd, startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry,
-} from '../../test/integration/runtime/services.js';
+} from '../../test/support/runtime-services.js';
 
 export const PREFIX = 'kubelab-bench-';
 export const STATE = join(REPO, '.test-state', 'bench');

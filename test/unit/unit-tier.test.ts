@@ -5,26 +5,15 @@
  * iptables, containerd, ...) belong to test/integration or test/e2e. Production modules that wrap a
  * binary are not followed: unit tests use their fakes (FakeIptables, FakeRuntime, ...).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { specifiers } from '../support/imports.js';
+import { sourceFiles, specifiers } from '../support/imports.js';
 
 /** Modules that start other programs. */
 const PROCESS_MODULES = /^(node:)?child_process$|^(execa|cross-spawn|zx|shelljs|node-pty)(\/|$)/;
-const SOURCE = /\.(m|c)?(t|j)s$/;
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sourceFiles(p));
-    else if (SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** A relative specifier as a file: `./x.js` is `./x.ts` in the sources. */
 function resolveRelative(from: string, spec: string): string | undefined {

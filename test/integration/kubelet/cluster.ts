@@ -17,7 +17,7 @@ import { httpOk, startService } from '../../support/service.js';
 import { need } from '../../support/deps.js';
 import { startApiServerOn, type ApiHandle } from '../../support/apiserver.js';
 import { REPO, addVethNetns, killByPidfile, killChild, netnsPurge, runCleanups, sh, tryRun, type Cleanups } from '../../support/host.js';
-import { startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry } from '../runtime/services.js';
+import { startContainerd, startDockerd, startRegistry, type Containerd, type Dockerd, type Registry } from '../../support/runtime-services.js';
 
 export const PREFIX = 'kubelab-test-kubelet-';
 export const NODE = 'test-kubelet-n1';

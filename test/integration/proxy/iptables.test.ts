@@ -11,9 +11,9 @@ import { Proxier, cleanupLeftovers } from '../../../node-agent/proxy/proxier.js'
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps } from '../../../node-agent/proxy/iptables-text.js';
-import { CLUSTER_CIDR, goldenScenario, slice, svc } from '../../unit/proxy/fixtures.js';
+import { CLUSTER_CIDR, goldenScenario, slice, svc } from '../../support/proxy-fixtures.js';
 import { netnsDel, netnsPurge } from '../../support/host.js';
-import { NS_PREFIX, addNs, inNs, nsPrefix, spawnInNs } from './helpers.js';
+import { NS_PREFIX, addNs, inNs, nsPrefix, spawnInNs } from '../../support/proxy-netns.js';
 import { need } from '../../support/deps.js';
 
 const NODE_NS = `${NS_PREFIX}${process.pid}`;

@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { ContainerdRuntime } from '../../../node-agent/runtime/containerd/runtime.js';
 import { LABELS } from '../../../node-agent/runtime/runtime.js';
-import { type Containerd, type Registry, startContainerd, startRegistry } from './services.js';
+import { type Containerd, type Registry, startContainerd, startRegistry } from '../../support/runtime-services.js';
 import { runtimeSuite } from './runtime-suite.js';
 
 const PREFIX = 'kubelab-test-';

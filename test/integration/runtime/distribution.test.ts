@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveImage } from '../../../node-agent/runtime/distribution.js';
 import { detectRuntime, namespaceForNode } from '../../../node-agent/runtime/index.js';
-import { type Registry, freePort, startRegistry } from './services.js';
+import { type Registry, freePort, startRegistry } from '../../support/runtime-services.js';
 
 describe('distribution client', () => {
   let registry: Registry;

@@ -3,7 +3,7 @@
  * iptables), started here and stopped by PID; images come from the lab registry as docker.io mirror.
  */
 import { DockerRuntime } from '../../../node-agent/runtime/docker/runtime.js';
-import { type Dockerd, type Registry, startDockerd, startRegistry } from './services.js';
+import { type Dockerd, type Registry, startDockerd, startRegistry } from '../../support/runtime-services.js';
 import { runtimeSuite } from './runtime-suite.js';
 
 let registry: Registry | undefined;

@@ -13,7 +13,7 @@ import type { ContainerExit, ContainerRuntime, ContainerSpec, PullOptions } from
 import { LABELS } from '../../../node-agent/runtime/runtime.js';
 import { parseCriLogLine } from '../../../node-agent/runtime/image.js';
 import { netnsAdd, netnsDel, netnsPurge } from '../../support/host.js';
-import { waitFor } from './services.js';
+import { waitFor } from '../../support/runtime-services.js';
 
 export interface SuiteEnv {
   runtime: ContainerRuntime;

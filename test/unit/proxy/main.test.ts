@@ -7,7 +7,7 @@ import { FakeIptables } from '../../../node-agent/proxy/iptables.js';
 import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
 import type { Proxier } from '../../../node-agent/proxy/proxier.js';
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
-import { slice, svc } from './fixtures.js';
+import { slice, svc } from '../../support/proxy-fixtures.js';
 
 const SERVICES = findResource('', 'services')!;
 const SLICES = findResource('discovery.k8s.io', 'endpointslices')!;

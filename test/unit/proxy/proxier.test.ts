@@ -6,7 +6,7 @@ import { ProxyHealth, ProxyMetrics } from '../../../node-agent/proxy/metrics.js'
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { checkRuleJumps } from '../../../node-agent/proxy/iptables-text.js';
 import { svcChainName } from '../../../node-agent/proxy/model.js';
-import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from './fixtures.js';
+import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from '../../support/proxy-fixtures.js';
 
 function setup(opts: Partial<ConstructorParameters<typeof Proxier>[0]> = {}) {
   const ipt = new FakeIptables();

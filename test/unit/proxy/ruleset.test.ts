@@ -5,7 +5,7 @@ import { NAT_TOP_CHAINS, buildRuleset, buildCleanup, staleConntrack, type Rulese
 import { computeProbability, sepChainName, svcChainName } from '../../../node-agent/proxy/model.js';
 import { checkRuleJumps, parseRestore } from '../../../node-agent/proxy/iptables-text.js';
 import { expectGolden } from '../../support/golden.js';
-import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from './fixtures.js';
+import { CLUSTER_CIDR, NODE, goldenScenario, manyServices, slice, svc } from '../../support/proxy-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

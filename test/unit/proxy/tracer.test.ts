@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRuleset } from '../../../node-agent/proxy/ruleset.js';
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { sepChainName } from '../../../node-agent/proxy/model.js';
-import { NODE, goldenScenario, manyServices } from './fixtures.js';
+import { NODE, goldenScenario, manyServices } from '../../support/proxy-fixtures.js';
 
 const text = buildRuleset(goldenScenario()).text;
 const POD = '10.244.1.50';

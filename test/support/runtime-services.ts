@@ -6,15 +6,15 @@
  * are cleared at start. Other harnesses (bench/lib/kubelet-nodes.ts) pass state directories and name
  * prefixes of their own, so that they can run beside the tests.
  */
-import { freePort, waitFor as pollUntil } from '../../support/net.js';
+import { freePort, waitFor as pollUntil } from './net.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { ContainerdClient } from '../../../node-agent/runtime/containerd/client.js';
-import { ContainerdRuntime } from '../../../node-agent/runtime/containerd/runtime.js';
-import { REPO, alive, killByCmdline, sh, stopByPidfile, unmountUnder } from '../../support/host.js';
-import { need } from '../../support/deps.js';
-import { startService } from '../../support/service.js';
+import { ContainerdClient } from '../../node-agent/runtime/containerd/client.js';
+import { ContainerdRuntime } from '../../node-agent/runtime/containerd/runtime.js';
+import { REPO, alive, killByCmdline, sh, stopByPidfile, unmountUnder } from './host.js';
+import { need } from './deps.js';
+import { startService } from './service.js';
 
 export const STATE = join(REPO, '.test-state', 'runtime');
 

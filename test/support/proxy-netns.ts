@@ -1,6 +1,6 @@
 /** Network namespaces for the proxy's integration tests and benchmark: made here, removed here. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { netnsAdd, sh } from '../../support/host.js';
+import { netnsAdd, sh } from './host.js';
 
 export const NS_PREFIX = 'kubelab-test-proxy-';
 

@@ -1,6 +1,6 @@
-/** Builders for Services and EndpointSlices in the proxy's unit tests. */
-import type { ProxyEndpointSlice, ProxyService, ProxyServicePort } from '../../../node-agent/proxy/model.js';
-import type { RulesetInput } from '../../../node-agent/proxy/ruleset.js';
+/** Builders for Services and EndpointSlices: the proxy's unit and integration tests and its benchmark (bench/proxy-sync.ts). */
+import type { ProxyEndpointSlice, ProxyService, ProxyServicePort } from '../../node-agent/proxy/model.js';
+import type { RulesetInput } from '../../node-agent/proxy/ruleset.js';
 
 export function svc(
   ns: string,
