@@ -30,6 +30,7 @@ import {
   pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects,
 } from './pod-plan.js';
 import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
+import type { Pod } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
@@ -230,7 +231,7 @@ export class PodWorkers extends Controller {
     // 3. containers
     let containers = await this.listPodContainers(uid);
     for (const c of containers) this.idToKey.set(c.id, key);
-    const decision = computePodActions(pod, containers, {
+    const decision = computePodActions(pod as Pod, containers, {
       now,
       backoff: this.crashBackoff,
       livenessFailed: (_n, id) => this.probes.verdict(id, 'liveness') === false,
