@@ -335,7 +335,7 @@ export class PodWorkers extends Controller {
   }
 
   private async writeStatus(pod: Obj, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
-    const status = computePodStatus(pod, containers, initFailed, {
+    const status = computePodStatus(pod as Pod, containers, initFailed, {
       now: new Date(this.now()),
       runtimeName: this.o.runtimeName,
       ...(s.podIP ? { podIP: s.podIP } : {}),
