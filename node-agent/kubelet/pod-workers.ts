@@ -218,7 +218,7 @@ export class PodWorkers extends Controller {
     const sources = await this.loadSources(pod);
     let plans: VolumePlan[];
     try {
-      plans = planVolumes(pod, this.podDir(uid), sources, { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
+      plans = planVolumes(pod as Pod, this.podDir(uid), sources, { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
       applyVolumes(plans);
       mkdirSync(this.podDir(uid), { recursive: true });
       writeFileSync(join(this.podDir(uid), 'etc-hosts'), hostsFile(pod, podIP));
@@ -275,7 +275,7 @@ export class PodWorkers extends Controller {
     let env: { name: string; value: string }[];
     let mounts;
     try {
-      env = buildEnv(pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
+      env = buildEnv(pod as Pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
       mounts = containerMounts(c, x.plans, realpathOfExisting);
     } catch (e) {
       if (!(e instanceof ConfigError) && !(e instanceof VolumeError)) throw e;

@@ -76,6 +76,7 @@ describe('env', () => {
   it('builds envFrom, then env with $(VAR) expansion and valueFrom', () => {
     const c = {
       name: 'c',
+      image: 'nginx',
       resources: { limits: { memory: '64Mi' } },
       envFrom: [{ configMapRef: { name: 'cm' } }, { prefix: 'S_', secretRef: { name: 's' } }],
       env: [
@@ -97,7 +98,7 @@ describe('env', () => {
     [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }, "couldn't find key k in ConfigMap default/cm"],
     [{ envFrom: [{ secretRef: { name: 'gone' } }] }, 'secret "gone" not found'],
   ])('a missing source is a config error (%#)', (c, msg) => {
-    expect(() => buildEnv(pod(), { name: 'c', ...c }, sources, ctx)).toThrow(msg);
+    expect(() => buildEnv(pod(), { name: 'c', image: 'nginx', ...c }, sources, ctx)).toThrow(msg);
   });
   it('expands like upstream', () => {
     expect(expandVars('$(A)$(B)$$', (n) => (n === 'A' ? '1' : undefined))).toBe('1$(B)$');
