@@ -1,3 +1,4 @@
+import type { Pod } from '../../../node-agent/kubelet/types.js';
 import { describe, expect, it } from 'vitest';
 import { Backoff, crashLoopMessage, formatGoDuration } from '../../../node-agent/kubelet/backoff.js';
 import { kubeletConfig, parseTaint } from '../../../node-agent/kubelet/config.js';
@@ -312,7 +313,7 @@ describe('which pod updates start a sync', () => {
   const running = { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] };
   const base = { ...pod(), status: running };
   const mine = statusEssentials(running);
-  const cases: [string, Record<string, any>, string | undefined, boolean][] = [
+  const cases: [string, Pod, string | undefined, boolean][] = [
     ['the status this kubelet wrote', { ...base, metadata: { ...base.metadata, resourceVersion: '9' } }, mine, false],
     ['a status someone else wrote (not Ready)', { ...base, status: { ...running, conditions: [{ type: 'Ready', status: 'False' }] } }, mine, true],
     ['a status before this kubelet wrote any', base, undefined, true],
