@@ -39,3 +39,5 @@ export type NodeStatus = Relaxed<api.NodeStatus>;
 export type NodeCondition = Relaxed<api.NodeCondition>;
 export type ContainerImage = Relaxed<api.ContainerImage>;
 export type Lease = Relaxed<api.Lease>;
+/** A meta/v1 Status, as the kubelet's API answers an error or an exec's result. */
+export type Status = api.MetaStatus;
