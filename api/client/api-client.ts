@@ -68,7 +68,7 @@ export interface WatchOptions {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-export interface WatchEvent<T = any> {
+export interface WatchEvent<T = unknown> {
   type: WatchEventType;
   /** The object; for ERROR a `Status`; for BOOKMARK an object of the kind with only metadata.resourceVersion. */
   object: T;
@@ -86,16 +86,16 @@ export interface WatchHandle {
 
 /** The API operations a component needs. Generic `T` is the object type you expect back. */
 export interface ApiClient {
-  get<T = any>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T>;
-  list<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
+  get<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T>;
+  list<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
   /** list, following `continue` tokens until the last page (falls back to one full list on 410). */
-  listAll<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
-  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
+  listAll<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>>;
+  create<T = unknown>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
   /** PUT of the whole object; namespace and name come from obj.metadata. */
-  update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
+  update<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
   /** PUT of the status subresource. */
-  updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
-  patch<T = any>(
+  updateStatus<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T>;
+  patch<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
@@ -116,16 +116,16 @@ export interface ApiClient {
   /** POST pods/{name}/eviction (policy/v1 Eviction). A PDB refusal is a 429 KubeError. */
   evict(namespace: string, name: string, opts?: DeleteOptions): Promise<void>;
   /** GET of a subresource such as `scale` or `status`. */
-  getSubresource<T = any>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T>;
+  getSubresource<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T>;
   /** PUT of a subresource such as `scale`. */
-  updateSubresource<T = any>(
+  updateSubresource<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
     subresource: string,
     obj: unknown,
   ): Promise<T>;
-  watch<T = any>(
+  watch<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     opts: WatchOptions,
@@ -365,7 +365,7 @@ export class KubeClient implements ApiClient {
   }
 
   /** One HTTP exchange; resolves with the parsed JSON body (undefined when empty). */
-  async request<R = any>(method: string, path: string, opts: RequestOpts = {}): Promise<R> {
+  async request<R = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<R> {
     for (let attempt = 0; ; attempt++) {
       await this.limiter.wait();
       const res = await this.exchange(method, path, opts);
@@ -435,37 +435,37 @@ export class KubeClient implements ApiClient {
     });
   }
 
-  get<T = any>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
+  get<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
     return this.request<T>('GET', resourcePath(info, namespace, name));
   }
 
-  list<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
+  list<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
     return this.request<ListResult<T>>('GET', resourcePath(info, namespace), { query: listQuery(opts) });
   }
 
-  listAll<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
+  listAll<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
     return listAllPages((o) => this.list<T>(info, namespace, o), opts);
   }
 
-  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
+  create<T = unknown>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const body = withTypeMeta(info, obj);
     const ns = namespace ?? (obj as MetaLike | null)?.metadata?.namespace;
     return this.request<T>('POST', resourcePath(info, ns), { body, query: writeQuery(opts) });
   }
 
-  update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
+  update<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
     const body = withTypeMeta(info, obj);
     return this.request<T>('PUT', resourcePath(info, namespace, name), { body, query: writeQuery(opts) });
   }
 
-  updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
+  updateStatus<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts?: WriteOptions): Promise<T> {
     const { name, namespace } = metaOf(obj);
     const body = withTypeMeta(info, obj);
     return this.request<T>('PUT', resourcePath(info, namespace, name, 'status'), { body, query: writeQuery(opts) });
   }
 
-  patch<T = any>(
+  patch<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
@@ -509,11 +509,11 @@ export class KubeClient implements ApiClient {
     });
   }
 
-  getSubresource<T = any>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T> {
+  getSubresource<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T> {
     return this.request<T>('GET', resourcePath(info, namespace, name, subresource));
   }
 
-  updateSubresource<T = any>(
+  updateSubresource<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
@@ -523,7 +523,7 @@ export class KubeClient implements ApiClient {
     return this.request<T>('PUT', resourcePath(info, namespace, name, subresource), { body: obj });
   }
 
-  watch<T = any>(
+  watch<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     opts: WatchOptions,

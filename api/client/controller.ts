@@ -14,7 +14,7 @@
  */
 
 import { KubeError } from '../errors.js';
-import type { Informer } from './informer.js';
+import type { Informer, SyncableInformer } from './informer.js';
 import { objectKey } from './informer.js';
 import { consoleLogger, type Logger } from './log.js';
 import { WorkQueue, type RateLimiter } from './workqueue.js';
@@ -34,7 +34,7 @@ export abstract class Controller {
   readonly queue: WorkQueue;
   readonly workers: number;
   protected readonly log: Logger;
-  protected readonly informers: Informer<any>[] = [];
+  protected readonly informers: SyncableInformer[] = [];
   private readonly maxRetries: number;
   private running = false;
 
@@ -82,7 +82,7 @@ export abstract class Controller {
   }
 
   /** Informers to wait for without registering handlers (read-only listers). */
-  protected useInformer(informer: Informer<any>): void {
+  protected useInformer(informer: SyncableInformer): void {
     if (!this.informers.includes(informer)) this.informers.push(informer);
   }
 
@@ -141,12 +141,12 @@ export abstract class Controller {
 }
 
 /** A controller from a sync function, for small loops that need no class. */
-export function createController(
+export function createController<T>(
   opts: ControllerOptions & {
-    informers: Informer<any>[];
+    informers: Informer<T>[];
     sync: (key: string) => Promise<void>;
     /** Map an informer's object to keys (default: its own key). */
-    keysOf?: (obj: any) => string[];
+    keysOf?: (obj: T) => string[];
   },
 ): Controller {
   class FnController extends Controller {

@@ -203,6 +203,13 @@ export type AddHandler<T> = (obj: T) => void;
 export type UpdateHandler<T> = (oldObj: T, newObj: T) => void;
 export type DeleteHandler<T> = (obj: T, info: DeleteInfo) => void;
 
+/** What a controller or a factory does with an informer of any kind: start it, wait for its first list, stop it. */
+export interface SyncableInformer {
+  start(): void;
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
 export interface InformerOptions {
   client: ApiClient;
   resource: ResourceInfo;
@@ -224,7 +231,7 @@ export interface InformerOptions {
   logger?: Logger;
 }
 
-export class Informer<T = any> {
+export class Informer<T = unknown> implements SyncableInformer {
   readonly store = new Store<T>();
   readonly resource: ResourceInfo;
   private readonly opts: InformerOptions;
@@ -509,7 +516,7 @@ export interface InformerFactoryOptions {
  * client-go's SharedInformerFactory. Informers asked for after start() start at once.
  */
 export class InformerFactory {
-  private readonly informers = new Map<string, Informer<any>>();
+  private readonly informers = new Map<string, SyncableInformer>();
   private started = false;
 
   constructor(
@@ -517,12 +524,13 @@ export class InformerFactory {
     readonly opts: InformerFactoryOptions = {},
   ) {}
 
-  informerFor<T = any>(
+  informerFor<T = unknown>(
     resource: ResourceInfo,
     sel: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
   ): Informer<T> {
     const key = `${resource.group}/${resource.version}/${resource.plural}|${sel.namespace ?? ''}|${sel.labelSelector ?? ''}|${sel.fieldSelector ?? ''}`;
-    let inf = this.informers.get(key);
+    // Boundary: informers of every kind share one map; the first caller of a key chose its T.
+    let inf = this.informers.get(key) as Informer<T> | undefined;
     if (!inf) {
       inf = new Informer<T>({
         client: this.client,
@@ -536,7 +544,7 @@ export class InformerFactory {
       this.informers.set(key, inf);
       if (this.started) inf.start();
     }
-    return inf as Informer<T>;
+    return inf;
   }
 
   start(): void {

@@ -19,9 +19,13 @@
 import { microTime } from '../time.js';
 import { KubeError, isKubeError } from '../errors.js';
 import { findResource, type ResourceInfo } from '../resources.js';
+import type { Lease, Relaxed } from '../types/index.js';
 import type { ApiClient } from './api-client.js';
 import { consoleLogger, type Logger } from './log.js';
 import { sleepUnlessAborted } from './rate-limit.js';
+
+/** The Lease as the elector reads and writes it (a view of the API type). */
+type LeaseView = Relaxed<Lease>;
 
 export interface LeaderElectionRecord {
   holderIdentity: string;
@@ -114,7 +118,7 @@ export function decideLease(input: {
   return { decision: { action: 'update', record }, observed };
 }
 
-function recordOf(lease: any): LeaderElectionRecord {
+function recordOf(lease: LeaseView | undefined): LeaderElectionRecord {
   const s = lease?.spec ?? {};
   return {
     holderIdentity: s.holderIdentity ?? '',
@@ -125,7 +129,7 @@ function recordOf(lease: any): LeaderElectionRecord {
   };
 }
 
-function specOf(r: LeaderElectionRecord): Record<string, unknown> {
+function specOf(r: LeaderElectionRecord): NonNullable<LeaseView['spec']> {
   return {
     holderIdentity: r.holderIdentity,
     leaseDurationSeconds: r.leaseDurationSeconds,
@@ -205,9 +209,9 @@ export class LeaderElector {
   async tryAcquireOrRenew(): Promise<boolean> {
     const info = leasesResource();
     const nowMs = this.now();
-    let lease: any;
+    let lease: LeaseView | undefined;
     try {
-      lease = await this.client.get(info, this.namespace, this.opts.lockName);
+      lease = await this.client.get<LeaseView>(info, this.namespace, this.opts.lockName);
     } catch (e) {
       if (!isKubeError(e, 'NotFound')) {
         this.log.warn('error retrieving lease', { lease: `${this.namespace}/${this.opts.lockName}`, error: e as Error });
@@ -225,16 +229,16 @@ export class LeaderElector {
     this.observe(observed);
     if (decision.action === 'wait') return false;
     try {
-      let saved: any;
+      let saved: LeaseView | undefined;
       if (decision.action === 'create') {
-        saved = await this.client.create(info, this.namespace, {
+        saved = await this.client.create<LeaseView>(info, this.namespace, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name: this.opts.lockName, namespace: this.namespace },
           spec: specOf(decision.record),
         });
       } else {
-        saved = await this.client.update(info, { ...lease, spec: { ...(lease.spec ?? {}), ...specOf(decision.record) } });
+        saved = await this.client.update<LeaseView>(info, { ...lease, spec: { ...(lease?.spec ?? {}), ...specOf(decision.record) } });
       }
       this.lastLeaseMeta = saved?.metadata;
       const rec = recordOf(saved ?? { spec: specOf(decision.record) });
@@ -251,7 +255,7 @@ export class LeaderElector {
     if (!this.isLeader()) return false;
     const info = leasesResource();
     try {
-      const lease = await this.client.get<any>(info, this.namespace, this.opts.lockName);
+      const lease = await this.client.get<LeaseView>(info, this.namespace, this.opts.lockName);
       const cur = recordOf(lease);
       if (cur.holderIdentity !== this.opts.identity) return false;
       const now = microTime(this.now());
@@ -262,7 +266,7 @@ export class LeaderElector {
         renewTime: now,
         leaseTransitions: cur.leaseTransitions,
       };
-      await this.client.update(info, { ...lease, spec: { ...(lease.spec ?? {}), ...specOf(rec) } });
+      await this.client.update<LeaseView>(info, { ...lease, spec: { ...(lease.spec ?? {}), ...specOf(rec) } });
       this.observe({ raw: JSON.stringify(rec), record: rec, atMs: this.now() });
       return true;
     } catch (e) {

@@ -7,11 +7,11 @@
 import { KubeError } from '../../api/errors.js';
 import { approximateFloat } from '../../api/quantity.js';
 
-type Obj = Record<string, any>;
+import type { ConfigMap, Container, Pod, Secret } from './types.js';
 
 export interface EnvSources {
-  configMap(name: string): Obj | undefined;
-  secret(name: string): Obj | undefined;
+  configMap(name: string): ConfigMap | undefined;
+  secret(name: string): Secret | undefined;
 }
 
 export interface EnvContext {
@@ -29,7 +29,7 @@ export class ConfigError extends KubeError {
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
-function secretData(s: Obj): Record<string, string> {
+function secretData(s: Secret): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries((s.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64').toString('utf8');
   for (const [k, v] of Object.entries((s.stringData ?? {}) as Record<string, string>)) out[k] = v;
@@ -46,9 +46,9 @@ export function expandVars(input: string, lookup: (name: string) => string | und
 }
 
 /** The value of a downward-API fieldPath of the pod. */
-export function podFieldValue(pod: Obj, fieldPath: string, ctx: EnvContext): string {
+export function podFieldValue(pod: Pod, fieldPath: string, ctx: EnvContext): string {
   const ann = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(fieldPath);
-  if (ann) return String(pod.metadata?.[ann[1]!]?.[ann[2]!] ?? '');
+  if (ann) return String((ann[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[ann[2]!] ?? '');
   switch (fieldPath) {
     case 'metadata.name': return pod.metadata.name;
     case 'metadata.namespace': return pod.metadata.namespace;
@@ -66,28 +66,29 @@ export function podFieldValue(pod: Obj, fieldPath: string, ctx: EnvContext): str
 }
 
 /** limits.cpu / requests.memory ... of a container, with divisor (upstream rounds up). */
-export function resourceFieldValue(container: Obj, resource: string, divisor?: string): string {
+export function resourceFieldValue(container: Container, resource: string, divisor?: string): string {
   const [kind, name] = resource.split('.') as [string, string];
-  const q = container.resources?.[kind]?.[name] ?? (kind === 'requests' ? container.resources?.limits?.[name] : undefined);
+  const list = kind === 'limits' ? container.resources?.limits : kind === 'requests' ? container.resources?.requests : undefined;
+  const q = list?.[name] ?? (kind === 'requests' ? container.resources?.limits?.[name] : undefined);
   const div = divisor ? approximateFloat(divisor) : 1;
   if (q === undefined) return '0';
   return String(Math.ceil(approximateFloat(String(q)) / div));
 }
 
-export function buildEnv(pod: Obj, container: Obj, src: EnvSources, ctx: EnvContext): { name: string; value: string }[] {
+export function buildEnv(pod: Pod, container: Container, src: EnvSources, ctx: EnvContext): { name: string; value: string }[] {
   const env = new Map<string, string>();
-  for (const from of (container.envFrom ?? []) as Obj[]) {
+  for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     let data: Record<string, string> | undefined;
     if (from.configMapRef) {
-      const cm = src.configMap(from.configMapRef.name);
+      const cm = src.configMap(from.configMapRef.name ?? '');
       if (!cm) {
         if (from.configMapRef.optional) continue;
         throw new ConfigError(`configmap "${from.configMapRef.name}" not found`);
       }
       data = { ...(cm.data ?? {}) };
     } else if (from.secretRef) {
-      const s = src.secret(from.secretRef.name);
+      const s = src.secret(from.secretRef.name ?? '');
       if (!s) {
         if (from.secretRef.optional) continue;
         throw new ConfigError(`secret "${from.secretRef.name}" not found`);
@@ -99,16 +100,17 @@ export function buildEnv(pod: Obj, container: Obj, src: EnvSources, ctx: EnvCont
       if (ENV_NAME.test(name)) env.set(name, v);
     }
   }
-  for (const e of (container.env ?? []) as Obj[]) {
+  for (const e of container.env ?? []) {
     let value: string | undefined;
-    const vf = e.valueFrom as Obj | undefined;
+    const vf = e.valueFrom;
     if (!vf) {
       value = expandVars(e.value ?? '', (n) => env.get(n));
     } else if (vf.fieldRef) {
-      value = podFieldValue(pod, vf.fieldRef.fieldPath, ctx);
+      value = podFieldValue(pod, vf.fieldRef.fieldPath ?? '', ctx) // fieldPath: required by validation;
     } else if (vf.resourceFieldRef) {
-      const target = vf.resourceFieldRef.containerName ? (pod.spec.containers as Obj[]).find((c) => c.name === vf.resourceFieldRef.containerName) ?? container : container;
-      value = resourceFieldValue(target, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor);
+      const ref = vf.resourceFieldRef;
+      const target = ref.containerName ? pod.spec.containers.find((c) => c.name === ref.containerName) ?? container : container;
+      value = resourceFieldValue(target, ref.resource ?? '', ref.divisor ? String(ref.divisor) : undefined) // resource: required by validation;
     } else if (vf.configMapKeyRef) {
       const { name, key, optional } = vf.configMapKeyRef as { name: string; key: string; optional?: boolean };
       const cm = src.configMap(name);

@@ -21,7 +21,7 @@ import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
 import { KubeletServer } from './server.js';
 
-type Obj = Record<string, any>;
+import type { Node, Pod } from './types.js';
 
 export interface RunningKubelet {
   stop(): Promise<void>;
@@ -75,14 +75,14 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     labels: config.labels,
     taints: config.taints,
   });
-  const nodeInformer = new Informer<Obj>({ client, resource: nodes, logger: log });
-  const podCIDR = () => nodeInformer.store.get(config.nodeName)?.spec?.podCIDR as string | undefined;
+  const nodeInformer = new Informer<Node>({ client, resource: nodes, logger: log });
+  const podCIDR = () => nodeInformer.store.get(config.nodeName)?.spec?.podCIDR;
   const cni = new CniManager({ nodeName: config.nodeName, binDir: config.cniBinDir, confDir: config.cniConfDir, dataDir: config.cniDataDir, stateDir: join(config.rootDir, 'cni', 'results') });
   const networkReady = () => !!podCIDR() || existsSync(config.cniConfDir) && cni.network(undefined) !== undefined;
   const heartbeat = new NodeHeartbeat(client, facts, () => ({ runtimeReady, networkReady: networkReady() }), log, config.leaseDurationSeconds);
   await heartbeat.register();
 
-  const podInformer = new Informer<Obj>({ client, resource: podsInfo, fieldSelector: `spec.nodeName=${config.nodeName}`, resyncPeriodMs: config.syncFrequencyMs, logger: log });
+  const podInformer = new Informer<Pod>({ client, resource: podsInfo, fieldSelector: `spec.nodeName=${config.nodeName}`, resyncPeriodMs: config.syncFrequencyMs, logger: log });
   const recorder = new EventRecorder(client, { component: 'kubelet', host: config.nodeName, logger: log });
   const workers = new PodWorkers({
     client,
@@ -122,7 +122,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   nodeInformer.on('update', (a, b) => {
     if (a.spec?.podCIDR !== b.spec?.podCIDR || JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses)) syncRoutes();
     // A podCIDR arriving makes pods that waited for the network runnable.
-    if (b.metadata.name === config.nodeName && !a.spec?.podCIDR && b.spec?.podCIDR) for (const p of podInformer.store.list()) workers.enqueue(p);
+    if (b.metadata?.name === config.nodeName && !a.spec?.podCIDR && b.spec?.podCIDR) for (const p of podInformer.store.list()) workers.enqueue(p);
   });
   nodeInformer.on('delete', syncRoutes);
 

@@ -13,7 +13,7 @@ import { getCondition, transitionTime } from '../../api/conditions.js';
 import type { NodeCondition } from '../../api/types/index.js';
 import { microTime, rfc3339 } from '../../api/time.js';
 
-type Obj = Record<string, any>;
+import type { ContainerImage, Lease, Node, NodeStatus } from './types.js';
 
 export const KUBELET_VERSION = 'v1.32.0-kubelab';
 
@@ -86,7 +86,7 @@ export function nodeConditions(h: NodeHealth, prev: NodeCondition[] | undefined,
 }
 
 /** The node's status (pure). */
-export function nodeStatus(f: NodeFacts, h: NodeHealth, prev: Obj | undefined, now: Date, images: Obj[] = []): Obj {
+export function nodeStatus(f: NodeFacts, h: NodeHealth, prev: NodeStatus | undefined, now: Date, images: ContainerImage[] = []): NodeStatus {
   const cap = capacity(f);
   return {
     capacity: cap,
@@ -111,7 +111,7 @@ export function nodeStatus(f: NodeFacts, h: NodeHealth, prev: Obj | undefined, n
 }
 
 /** The Node the kubelet registers (pure). */
-export function initialNode(f: NodeFacts, h: NodeHealth, now: Date): Obj {
+export function initialNode(f: NodeFacts, h: NodeHealth, now: Date): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -126,7 +126,7 @@ export function initialNode(f: NodeFacts, h: NodeHealth, now: Date): Obj {
 }
 
 /** The node's Lease (pure): holder = node, renewTime as MicroTime, owned by the Node. */
-export function nodeLease(nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: Date, prev?: Obj): Obj {
+export function nodeLease(nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: Date, prev?: Lease): Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -145,8 +145,8 @@ const LEASES = () => findResource('coordination.k8s.io', 'leases')!;
 
 /** Registration, status posts and lease renewals for one node. */
 export class NodeHeartbeat {
-  private node: Obj | undefined;
-  private lease: Obj | undefined;
+  private node: Node | undefined;
+  private lease: Lease | undefined;
 
   constructor(
     private readonly client: ApiClient,
@@ -157,15 +157,15 @@ export class NodeHeartbeat {
   ) {}
 
   /** Create the Node, or adopt an existing one (upstream: same name = same node; labels/taints added). */
-  async register(): Promise<Obj> {
+  async register(): Promise<Node> {
     const want = initialNode(this.facts, this.health(), new Date());
     try {
       this.node = await this.client.create(NODES(), undefined, want);
       this.log.info('registered node', { node: this.facts.nodeName });
     } catch (e) {
       if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
-      const existing = await this.client.get<Obj>(NODES(), undefined, this.facts.nodeName);
-      this.node = await this.client.patch(NODES(), undefined, this.facts.nodeName, { metadata: { labels: want.metadata.labels } }, 'strategic');
+      const existing = await this.client.get<Node>(NODES(), undefined, this.facts.nodeName);
+      this.node = await this.client.patch(NODES(), undefined, this.facts.nodeName, { metadata: { labels: want.metadata?.labels } }, 'strategic');
       void existing;
       this.log.info('node already registered, updating it', { node: this.facts.nodeName });
     }
@@ -173,7 +173,7 @@ export class NodeHeartbeat {
     return this.node!;
   }
 
-  current(): Obj | undefined {
+  current(): Node | undefined {
     return this.node;
   }
 
@@ -185,7 +185,7 @@ export class NodeHeartbeat {
   async renewLease(): Promise<void> {
     const now = new Date();
     try {
-      if (!this.lease) this.lease = await this.client.get<Obj>(LEASES(), 'kube-node-lease', this.facts.nodeName).catch((e: unknown) => {
+      if (!this.lease) this.lease = await this.client.get<Lease>(LEASES(), 'kube-node-lease', this.facts.nodeName).catch((e: unknown) => {
         if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
         throw e;
       });

@@ -24,14 +24,22 @@ import type { Backoff } from './backoff.js';
 import { groupByName, type PodAction, type Waiting } from './pod-sync.js';
 import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.js';
 
-type Obj = Record<string, any>;
+import type { Container, ObjectMeta, Pod, PodStatus, SecurityContext } from './types.js';
+
+/** An event's involved object: the pod itself, or podRef's reference to one of its containers. */
+export interface EventRef {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  fieldPath?: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Outcomes: what the executor records besides runtime calls
 
 export interface PodEvent {
   /** The involved object (podRef). */
-  ref: Obj;
+  ref: EventRef;
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
@@ -72,7 +80,7 @@ export type PodWork =
 
 export interface PodWorkInput {
   /** The pod in the informer's cache, if any. */
-  pod: Obj | undefined;
+  pod: Pod | undefined;
   /** The uid this kubelet last ran under the same key. */
   knownUid: string | undefined;
   /** Is a termination of this uid already in progress (another sync is waiting out its grace period)? */
@@ -114,7 +122,7 @@ export interface TerminationPlan {
   delete: { gracePeriodSeconds: 0; preconditions: { uid: string } };
 }
 
-export function planTermination(pod: Obj, containers: readonly ContainerStatus[]): TerminationPlan {
+export function planTermination(pod: Pod, containers: readonly ContainerStatus[]): TerminationPlan {
   return {
     gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30,
     stops: containers
@@ -128,7 +136,7 @@ export function planTermination(pod: Obj, containers: readonly ContainerStatus[]
 }
 
 /** A pod that has finished: its running containers, stopped one by one with the spec's grace. */
-export function planTerminalStop(pod: Obj, containers: readonly ContainerStatus[]): { gracePeriodSeconds: number; ids: string[] } {
+export function planTerminalStop(pod: Pod, containers: readonly ContainerStatus[]): { gracePeriodSeconds: number; ids: string[] } {
   return { gracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, ids: containers.filter((c) => c.state === 'running').map((c) => c.id) };
 }
 
@@ -140,7 +148,7 @@ export function runningIds(containers: readonly ContainerStatus[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Running: the sandbox, volumes, and each container action
 
-export function sandboxFailed(pod: Obj, message: string): Effects {
+export function sandboxFailed(pod: Pod, message: string): Effects {
   return {
     events: [{ ref: pod, type: 'Warning', reason: 'FailedCreatePodSandBox', message: `Failed to create pod sandbox: ${message}` }],
     requeueAfterMs: RETRY_MS,
@@ -148,12 +156,12 @@ export function sandboxFailed(pod: Obj, message: string): Effects {
 }
 
 /** A volume could not be set up (a missing ConfigMap, ...): the message is VolumeError's. */
-export function mountFailed(pod: Obj, message: string): Effects {
+export function mountFailed(pod: Pod, message: string): Effects {
   return { events: [{ ref: pod, type: 'Warning', reason: 'FailedMount', message }], requeueAfterMs: RETRY_MS };
 }
 
 /** Kill a container (superseded, or its liveness probe failed) with the spec's grace, and look again soon. */
-export function planKill(pod: Obj, a: Extract<PodAction, { type: 'kill' }>): { gracePeriodSeconds: number; effects: Effects } {
+export function planKill(pod: Pod, a: Extract<PodAction, { type: 'kill' }>): { gracePeriodSeconds: number; effects: Effects } {
   return {
     gracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
     effects: { events: [{ ref: podRef(pod, a.name), type: 'Normal', reason: 'Killing', message: a.message }], requeueAfterMs: KILL_RESYNC_MS },
@@ -169,13 +177,13 @@ export function defaultPullPolicy(image: string): string {
 }
 
 /** The key of a pod's image in the pull back-off. */
-export function pullBackoffKey(pod: Obj, image: string): string {
+export function pullBackoffKey(pod: Pod, image: string): string {
   return `${pod.metadata.uid}/${image}`;
 }
 
 export interface ImageInput {
-  pod: Obj;
-  container: Obj;
+  pod: Pod;
+  container: Container;
   /** Does the runtime hold the image now? */
   present: boolean;
   /** When the last pull of this image for this pod failed (undefined: none failed, or one succeeded since). */
@@ -192,7 +200,7 @@ export interface ImageDecision {
 
 /** upstream's EnsureImageExists, before any pull: the pull policy, the image's presence and the pull back-off. */
 export function decideImage({ pod, container: c, present, pullFailedAt, pullBackoff, now }: ImageInput): ImageDecision {
-  const image: string = c.image;
+  const image = c.image;
   const policy: string = c.imagePullPolicy ?? defaultPullPolicy(image);
   const ref = podRef(pod, c.name);
   if (policy === 'Never' && !present) {
@@ -217,7 +225,7 @@ export function decideImage({ pod, container: c, present, pullFailedAt, pullBack
   return { next: 'pull', effects: { events: [{ ref, type: 'Normal', reason: 'Pulling', message: `Pulling image "${image}"` }] } };
 }
 
-export function pulled(pod: Obj, c: Obj, seconds: string, sizeBytes: number): Effects {
+export function pulled(pod: Pod, c: Pick<Container, 'name' | 'image'>, seconds: string, sizeBytes: number): Effects {
   return {
     events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Pulled', message: `Successfully pulled image "${c.image}" in ${seconds}s (${seconds}s including waiting). Image size: ${sizeBytes} bytes.` }],
   };
@@ -227,7 +235,7 @@ export function pulled(pod: Obj, c: Obj, seconds: string, sizeBytes: number): Ef
  * A failed pull: ErrImagePull now, and the next sync well inside the back-off window (`delayMs`, which
  * starts when the pull failed), so the status goes ErrImagePull -> ImagePullBackOff as upstream's does.
  */
-export function pullFailed(pod: Obj, c: Obj, message: string, delayMs: number): Effects {
+export function pullFailed(pod: Pod, c: Pick<Container, 'name' | 'image'>, message: string, delayMs: number): Effects {
   const ref = podRef(pod, c.name);
   return {
     events: [
@@ -240,7 +248,7 @@ export function pullFailed(pod: Obj, c: Obj, message: string, delayMs: number): 
 }
 
 /** env or volume mounts of the container cannot be built (a missing key, ...). */
-export function configFailed(pod: Obj, c: Obj, message: string): Effects {
+export function configFailed(pod: Pod, c: Pick<Container, 'name'>, message: string): Effects {
   return {
     events: [{ ref: podRef(pod, c.name), type: 'Warning', reason: 'Failed', message: `Error: ${message}` }],
     waiting: { reason: 'CreateContainerConfigError', message },
@@ -253,7 +261,7 @@ export function startAttempt(a: Extract<PodAction, { type: 'start' }>): Effects 
   return { events: [], ...(a.restartCount > 0 ? { recordCrashBackoff: true } : {}) };
 }
 
-export function createFailed(pod: Obj, c: Obj, message: string): Effects {
+export function createFailed(pod: Pod, c: Pick<Container, 'name'>, message: string): Effects {
   return {
     events: [{ ref: podRef(pod, c.name), type: 'Warning', reason: 'Failed', message: `Error: ${message}` }],
     waiting: { reason: 'CreateContainerError', message },
@@ -261,16 +269,16 @@ export function createFailed(pod: Obj, c: Obj, message: string): Effects {
   };
 }
 
-export function created(pod: Obj, c: Obj): Effects {
+export function created(pod: Pod, c: Container): Effects {
   return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Created', message: `Created container ${c.name}` }] };
 }
 
-export function started(pod: Obj, c: Obj): Effects {
+export function started(pod: Pod, c: Container): Effects {
   return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }] };
 }
 
 /** The runtime could not start the process: the first failure also starts the crash back-off (a restart counted already). */
-export function startFailed(pod: Obj, a: Extract<PodAction, { type: 'start' }>, message: string): Effects {
+export function startFailed(pod: Pod, a: Extract<PodAction, { type: 'start' }>, message: string): Effects {
   return {
     events: [{ ref: podRef(pod, a.container.name), type: 'Warning', reason: 'Failed', message: `Error: ${message}` }],
     requeueAfterMs: START_RETRY_MS,
@@ -279,7 +287,7 @@ export function startFailed(pod: Obj, a: Extract<PodAction, { type: 'start' }>, 
 }
 
 /** cgroup settings from a container's resources (upstream's milliCPUToShares / quota). */
-export function runtimeResources(c: Obj): ContainerSpec['resources'] {
+export function runtimeResources(c: Pick<Container, 'resources'>): ContainerSpec['resources'] {
   const req = c.resources?.requests ?? {};
   const lim = c.resources?.limits ?? {};
   const cpuReq = req.cpu ?? lim.cpu;
@@ -295,12 +303,12 @@ export function runtimeResources(c: Obj): ContainerSpec['resources'] {
 }
 
 /** Where a container's log files go: `<podLogsDir>/<ns>_<pod>_<uid>/<container>` (the CRI layout). */
-export function containerLogDir(podLogsDir: string, pod: Obj, c: Obj): string {
+export function containerLogDir(podLogsDir: string, pod: Pod, c: Pick<Container, 'name'>): string {
   return join(podLogsDir, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`, c.name);
 }
 
 export interface ContainerSpecInput {
-  pod: Obj;
+  pod: Pod;
   start: Extract<PodAction, { type: 'start' }>;
   env: { name: string; value: string }[];
   mounts: Mount[];
@@ -315,10 +323,10 @@ export interface ContainerSpecInput {
 /** The runtime's container for one start: named `k8s_<container>_<pod>_<ns>_<uid>_<restart>`, found again by its labels. */
 export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, logDir }: ContainerSpecInput): ContainerSpec {
   const c = a.container;
-  const ns: string = pod.metadata.namespace;
-  const uid: string = pod.metadata.uid;
+  const ns = pod.metadata.namespace;
+  const uid = pod.metadata.uid;
   const hasHosts = mounts.some((m) => m.containerPath === '/etc/hosts');
-  const sc: Obj = { ...(pod.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
+  const sc: SecurityContext = { ...(pod.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
   return {
     name: `k8s_${c.name}_${pod.metadata.name}_${ns}_${uid}_${a.restartCount}`,
     labels: {
@@ -345,7 +353,7 @@ export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, l
 }
 
 /** The pod's /etc/hosts (upstream's managed hosts file): localhost, and the pod's IP under its hostname. */
-export function hostsFile(pod: Obj, podIP: string | undefined): string {
+export function hostsFile(pod: Pod, podIP: string | undefined): string {
   const hostname = pod.spec.hostname ?? pod.metadata.name;
   return `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP ? `${podIP}\t${hostname}\n` : ''}`;
 }
@@ -355,7 +363,7 @@ export function hostsFile(pod: Obj, podIP: string | undefined): string {
 
 export type ProbeStep =
   /** Run the probes of a running app container (kept if already running); `seed` carries its last reported readiness. */
-  | { type: 'ensure'; container: Obj; id: string; startedAt: number; seed?: { ready: boolean; started: boolean } }
+  | { type: 'ensure'; container: Container; id: string; startedAt: number; seed?: { ready: boolean; started: boolean } }
   | { type: 'stop'; id: string };
 
 export interface ProbePlan {
@@ -369,16 +377,16 @@ export interface ProbePlan {
  * the status the API shows for the same container ID (so Ready does not flap after a kubelet restart); the
  * probers of containers that stopped end.
  */
-export function planProbes(pod: Obj, containers: readonly ContainerStatus[], runtimeName: string): ProbePlan {
-  const specs = new Map<string, Obj>([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Obj) => [c.name, c]));
-  const prevStatuses = new Map<string, Obj>(((pod.status?.containerStatuses ?? []) as Obj[]).map((s) => [s.containerID, s]));
+export function planProbes(pod: Pod, containers: readonly ContainerStatus[], runtimeName: string): ProbePlan {
+  const specs = new Map<string, Container>([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Container) => [c.name, c]));
+  const prevStatuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.containerID, s]));
   const track: string[] = [];
   const steps: ProbeStep[] = [];
   for (const [name, list] of groupByName([...containers])) {
     const latest = list[0]!;
     track.push(latest.id);
     const spec = specs.get(name);
-    if (latest.state === 'running' && spec && (pod.spec.containers as Obj[]).includes(spec)) {
+    if (latest.state === 'running' && spec && pod.spec.containers.includes(spec)) {
       const prev = prevStatuses.get(`${runtimeName}://${latest.id}`);
       steps.push({
         type: 'ensure',
@@ -394,7 +402,7 @@ export function planProbes(pod: Obj, containers: readonly ContainerStatus[], run
 }
 
 /** The status as compared between two writes: lastTransitionTime is left out (it moves with nothing else). */
-export function statusText(status: Obj): string {
+export function statusText(status: PodStatus): string {
   return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
@@ -402,7 +410,7 @@ export function statusText(status: Obj): string {
  * Write the computed status? Not when this kubelet wrote the same one (`lastWritten`, as statusText) and the API
  * still shows it: someone else (the node lifecycle controller marking pods not Ready) may have changed it.
  */
-export function decideStatusWrite(apiStatus: Obj | undefined, status: Obj, lastWritten: string | undefined): { write: boolean; text: string } {
+export function decideStatusWrite(apiStatus: PodStatus | undefined, status: PodStatus, lastWritten: string | undefined): { write: boolean; text: string } {
   const text = statusText(status);
   return { write: !(lastWritten === text && statusEssentials(apiStatus) === statusEssentials(status)), text };
 }
@@ -413,10 +421,10 @@ export function decideStatusWrite(apiStatus: Obj | undefined, status: Obj, lastW
  * status this kubelet wrote itself (`written`, as statusEssentials), e.g. the node lifecycle
  * controller marking the pod not Ready.
  */
-export function podUpdateNeedsSync(oldPod: Obj, newPod: Obj, written: string | undefined): boolean {
+export function podUpdateNeedsSync(oldPod: Pod, newPod: Pod, written: string | undefined): boolean {
   if (oldPod === newPod) return true;
-  const rest = (p: Obj) => {
-    const { resourceVersion: _rv, managedFields: _mf, ...meta } = (p.metadata ?? {}) as Obj;
+  const rest = (p: Pod) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = p.metadata ?? {};
     return JSON.stringify({ meta, spec: p.spec });
   };
   if (rest(oldPod) !== rest(newPod)) return true;
@@ -424,21 +432,21 @@ export function podUpdateNeedsSync(oldPod: Obj, newPod: Obj, written: string | u
 }
 
 /** What must agree between the API's pod status and the kubelet's: phase, IP, condition statuses, container IDs / readiness / states. */
-export function statusEssentials(s: Obj | undefined): string {
+export function statusEssentials(s: PodStatus | undefined): string {
   if (!s) return '';
-  const conds = ((s.conditions ?? []) as Obj[]).map((c) => `${c.type}=${c.status}`).sort().join(',');
-  const cs = ((s.containerStatuses ?? []) as Obj[]).map((c) => `${c.name}:${c.containerID ?? ''}:${c.ready}:${c.restartCount}:${Object.keys(c.state ?? {})[0] ?? ''}:${c.state?.waiting?.reason ?? ''}`).join(',');
+  const conds = (s.conditions ?? []).map((c) => `${c.type}=${c.status}`).sort().join(',');
+  const cs = (s.containerStatuses ?? []).map((c) => `${c.name}:${c.containerID ?? ''}:${c.ready}:${c.restartCount}:${Object.keys(c.state ?? {})[0] ?? ''}:${c.state?.waiting?.reason ?? ''}`).join(',');
   return `${s.phase}|${s.podIP ?? ''}|${conds}|${cs}`;
 }
 
 /** ConfigMaps and Secrets a pod names in env, envFrom and volumes. */
-export function referencedSources(pod: Obj): { cms: Set<string>; secrets: Set<string> } {
+export function referencedSources(pod: Pod): { cms: Set<string>; secrets: Set<string> } {
   return { cms: podConfigMapNames(pod), secrets: podContainerSecretNames(pod) };
 }
 
 /** The involved object of a container's events (fieldPath spec.containers{name}). */
-export function podRef(pod: Obj, container?: string): Obj {
-  const isInit = container && ((pod.spec.initContainers ?? []) as Obj[]).some((c) => c.name === container);
+export function podRef(pod: Pod, container?: string): EventRef {
+  const isInit = container && (pod.spec.initContainers ?? []).some((c) => c.name === container);
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -9,8 +9,11 @@ import type { PodCondition } from '../../api/types/index.js';
 import { rfc3339 } from '../../api/time.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { groupByName, restartCountOf, shouldRestart, type Waiting } from './pod-sync.js';
+import type { Container, ContainerState, ContainerStatus as PodContainerStatus, Pod, PodSpec, PodStatus } from './types.js';
 
-type Obj = Record<string, any>;
+/** What computePodStatus writes: a PodStatus that always has its conditions and containerStatuses. */
+export type ComputedPodStatus = PodStatus & Required<Pick<PodStatus, 'conditions' | 'containerStatuses'>>;
+
 
 export interface StatusInputs {
   now: Date;
@@ -32,7 +35,7 @@ export interface StatusInputs {
   terminating?: boolean;
 }
 
-function terminated(c: ContainerStatus, runtimeName: string): Obj {
+function terminated(c: ContainerStatus, runtimeName: string): ContainerState {
   return {
     terminated: {
       exitCode: c.exitCode ?? 0,
@@ -45,15 +48,15 @@ function terminated(c: ContainerStatus, runtimeName: string): Obj {
   };
 }
 
-export function containerStatusFor(spec: Obj, list: ContainerStatus[] | undefined, inp: StatusInputs, policy: string, init: boolean, defaultWaiting: string): Obj {
+export function containerStatusFor(spec: Container, list: ContainerStatus[] | undefined, inp: StatusInputs, policy: string, init: boolean, defaultWaiting: string): PodContainerStatus {
   const latest = list?.[0];
   const previous = list?.[1];
-  const base: Obj = { name: spec.name, image: spec.image, imageID: inp.imageRefs?.[spec.image] ?? '' };
+  const base: PodContainerStatus = { name: spec.name, image: spec.image, imageID: inp.imageRefs?.[spec.image] ?? '' };
   const w = inp.waiting[spec.name];
   if (!latest) {
     return { ...base, state: { waiting: { reason: w?.reason ?? defaultWaiting, ...(w?.message ? { message: w.message } : {}) } }, lastState: {}, ready: false, restartCount: 0, started: false };
   }
-  const out: Obj = { ...base, containerID: `${inp.runtimeName}://${latest.id}`, restartCount: restartCountOf(latest), lastState: {} };
+  const out: PodContainerStatus = { ...base, containerID: `${inp.runtimeName}://${latest.id}`, restartCount: restartCountOf(latest), lastState: {} };
   if (latest.state === 'running') {
     const started = inp.started?.(spec.name, latest.id) ?? true;
     out.state = { running: { startedAt: rfc3339(latest.startedAt ?? latest.createdAt) } };
@@ -79,8 +82,11 @@ export function containerStatusFor(spec: Obj, list: ContainerStatus[] | undefine
   return out;
 }
 
+/** What getPhase reads of a container's status. */
+type PhaseInput = Pick<PodContainerStatus, 'state' | 'lastState'>;
+
 /** upstream getPhase. */
-export function podPhase(pod: Obj, initStatuses: Obj[], statuses: Obj[], initFailed: boolean): string {
+export function podPhase(pod: { spec: Pick<PodSpec, 'restartPolicy'> }, initStatuses: PhaseInput[], statuses: PhaseInput[], initFailed: boolean): string {
   const policy = pod.spec.restartPolicy ?? 'Always';
   let pendingInit = 0;
   let failedInit = initFailed ? 1 : 0;
@@ -126,13 +132,13 @@ function condition(prev: PodCondition[] | undefined, type: string, status: boole
   };
 }
 
-export function computePodStatus(pod: Obj, containers: ContainerStatus[], initFailed: boolean, inp: StatusInputs): Obj {
+export function computePodStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, inp: StatusInputs): ComputedPodStatus {
   const policy = pod.spec.restartPolicy ?? 'Always';
   const groups = groupByName(containers);
-  const initSpecs: Obj[] = pod.spec.initContainers ?? [];
+  const initSpecs: Container[] = pod.spec.initContainers ?? [];
   const initStatuses = initSpecs.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy === 'Always' ? 'OnFailure' : policy, true, 'PodInitializing'));
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
-  const statuses = (pod.spec.containers as Obj[]).map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
+  const statuses = pod.spec.containers.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
   let phase = podPhase(pod, initStatuses, statuses, initFailed);
   const prev: PodCondition[] | undefined = pod.status?.conditions;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') phase = pod.status.phase; // terminal phases stay
@@ -148,7 +154,7 @@ export function computePodStatus(pod: Obj, containers: ContainerStatus[], initFa
   ];
   const scheduled = prev?.find((c) => c.type === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(inp.now) };
   conditions.push(scheduled);
-  const status: Obj = {
+  const status: ComputedPodStatus = {
     phase,
     conditions,
     ...(inp.hostIP ? { hostIP: inp.hostIP, hostIPs: [{ ip: inp.hostIP }] } : {}),
@@ -162,8 +168,8 @@ export function computePodStatus(pod: Obj, containers: ContainerStatus[], initFa
 }
 
 /** BestEffort / Burstable / Guaranteed (upstream's GetPodQOS, containers only). */
-export function qosClass(pod: Obj): string {
-  const cs: Obj[] = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
+export function qosClass(pod: { spec: Pick<PodSpec, 'containers' | 'initContainers'> }): string {
+  const cs: Container[] = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
   let any = false;
   let guaranteed = true;
   for (const c of cs) {
@@ -180,7 +186,7 @@ export function qosClass(pod: Obj): string {
 }
 
 /** Did anything but timestamps change? (avoid needless status writes) */
-export function statusChanged(oldStatus: Obj | undefined, next: Obj): boolean {
-  const strip = (s: Obj | undefined) => JSON.stringify(s ?? {}, (k, v) => (k === 'lastProbeTime' || k === 'lastTransitionTime' ? undefined : v));
+export function statusChanged(oldStatus: PodStatus | undefined, next: PodStatus): boolean {
+  const strip = (s: PodStatus | undefined) => JSON.stringify(s ?? {}, (k, v) => (k === 'lastProbeTime' || k === 'lastTransitionTime' ? undefined : v));
   return strip(oldStatus) !== strip(next);
 }

@@ -7,11 +7,11 @@
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { LABELS } from '../runtime/runtime.js';
 import { crashLoopMessage, type Backoff } from './backoff.js';
+import type { Container, Pod } from './types.js';
 
-type Obj = Record<string, any>;
 
 export type PodAction =
-  | { type: 'start'; container: Obj; init: boolean; restartCount: number; backoffKey: string }
+  | { type: 'start'; container: Container; init: boolean; restartCount: number; backoffKey: string }
   | { type: 'kill'; id: string; name: string; reason: string; message: string }
   | { type: 'remove'; id: string };
 
@@ -61,11 +61,11 @@ export function shouldRestart(policy: string | undefined, exitCode: number | und
   return false;
 }
 
-export function backoffKey(pod: Obj, name: string): string {
+export function backoffKey(pod: Pod, name: string): string {
   return `${pod.metadata.uid}/${name}`;
 }
 
-export function computePodActions(pod: Obj, containers: ContainerStatus[], inp: SyncInputs): PodDecision {
+export function computePodActions(pod: Pod, containers: ContainerStatus[], inp: SyncInputs): PodDecision {
   const policy: string = pod.spec.restartPolicy ?? 'Always';
   const groups = groupByName(containers);
   const actions: PodAction[] = [];
@@ -82,7 +82,7 @@ export function computePodActions(pod: Obj, containers: ContainerStatus[], inp: 
   }
 
   /** A stopped container to restart now, or to hold in back-off. */
-  const restartOrWait = (c: Obj, last: ContainerStatus, init: boolean): void => {
+  const restartOrWait = (c: Container, last: ContainerStatus, init: boolean): void => {
     const key = backoffKey(pod, c.name);
     const finished = last.finishedAt?.getTime() ?? inp.now;
     if (inp.backoff.isInBackOffSince(key, finished, inp.now)) {
@@ -94,7 +94,7 @@ export function computePodActions(pod: Obj, containers: ContainerStatus[], inp: 
     actions.push({ type: 'start', container: c, init, restartCount: restartCountOf(last) + 1, backoffKey: key });
   };
 
-  for (const c of (pod.spec.initContainers ?? []) as Obj[]) {
+  for (const c of pod.spec.initContainers ?? []) {
     const last = groups.get(c.name)?.[0];
     if (last && last.state === 'exited' && last.exitCode === 0) continue;
     if (!last) {
@@ -106,7 +106,7 @@ export function computePodActions(pod: Obj, containers: ContainerStatus[], inp: 
     return { actions, waiting, initFailed: false, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
-  for (const c of pod.spec.containers as Obj[]) {
+  for (const c of pod.spec.containers) {
     const last = groups.get(c.name)?.[0];
     if (!last) {
       actions.push({ type: 'start', container: c, init: false, restartCount: 0, backoffKey: backoffKey(pod, c.name) });

@@ -30,12 +30,12 @@ import {
   pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects,
 } from './pod-plan.js';
 import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
+import type { ConfigMap, Container, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
 import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
 
-type Obj = Record<string, any>;
 
 const PODS = () => findResource('', 'pods')!;
 const CONFIGMAPS = () => findResource('', 'configmaps')!;
@@ -45,7 +45,7 @@ export interface PodWorkersOptions {
   client: ApiClient;
   runtime: ContainerRuntime;
   runtimeName: 'containerd' | 'docker';
-  pods: Informer<Obj>;
+  pods: Informer<Pod>;
   cni: PodNetwork;
   recorder: EventRecorder;
   nodeName: string;
@@ -68,7 +68,7 @@ export interface PodWorkersOptions {
 /** What one sync of a running pod gathers for its status write: waiting reasons and the earliest resync. */
 interface SyncState {
   key: string;
-  pod: Obj;
+  pod: Pod;
   waiting: Record<string, Waiting>;
   requeueMs: number | undefined;
 }
@@ -131,7 +131,7 @@ export class PodWorkers extends Controller {
   }
 
   /** Pods this kubelet runs (for the kubelet API). */
-  podByName(namespace: string, name: string): Obj | undefined {
+  podByName(namespace: string, name: string): Pod | undefined {
     return this.o.pods.store.get(`${namespace}/${name}`);
   }
 
@@ -172,25 +172,25 @@ export class PodWorkers extends Controller {
   }
 
   /** ConfigMaps and Secrets the pod names, read from the API (missing ones are absent). */
-  private async loadSources(pod: Obj): Promise<EnvSources> {
+  private async loadSources(pod: Pod): Promise<EnvSources> {
     const { cms, secrets } = referencedSources(pod);
     const ns = pod.metadata.namespace;
-    const get = async (info: ReturnType<typeof CONFIGMAPS>, name: string): Promise<Obj | undefined> => {
+    const get = async <T>(info: ReturnType<typeof CONFIGMAPS>, name: string): Promise<T | undefined> => {
       try {
-        return await this.o.client.get<Obj>(info, ns, name);
+        return await this.o.client.get<T>(info, ns, name);
       } catch (e) {
         if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
         throw e;
       }
     };
-    const cmMap = new Map<string, Obj | undefined>();
-    const secMap = new Map<string, Obj | undefined>();
-    await Promise.all([...cms].map(async (n) => cmMap.set(n, await get(CONFIGMAPS(), n))));
-    await Promise.all([...secrets].map(async (n) => secMap.set(n, await get(SECRETS(), n))));
+    const cmMap = new Map<string, ConfigMap | undefined>();
+    const secMap = new Map<string, Secret | undefined>();
+    await Promise.all([...cms].map(async (n) => cmMap.set(n, await get<ConfigMap>(CONFIGMAPS(), n))));
+    await Promise.all([...secrets].map(async (n) => secMap.set(n, await get<Secret>(SECRETS(), n))));
     return { configMap: (n) => cmMap.get(n), secret: (n) => secMap.get(n) };
   }
 
-  private async syncPod(key: string, pod: Obj): Promise<void> {
+  private async syncPod(key: string, pod: Pod): Promise<void> {
     const uid: string = pod.metadata.uid;
     const now = this.now();
     const st: SyncState = { key, pod, waiting: {}, requeueMs: undefined };
@@ -305,7 +305,7 @@ export class PodWorkers extends Controller {
   }
 
   /** The image of a container about to start: present, pulled now, or a reason to wait. */
-  private async ensureImage(st: SyncState, c: Obj): Promise<boolean> {
+  private async ensureImage(st: SyncState, c: Container): Promise<boolean> {
     const image: string = c.image;
     const pod = st.pod;
     const present = await this.o.runtime.imageStatus(image).catch(() => undefined);
@@ -333,7 +333,7 @@ export class PodWorkers extends Controller {
     }
   }
 
-  private async writeStatus(pod: Obj, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
+  private async writeStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
     const status = computePodStatus(pod, containers, initFailed, {
       now: new Date(this.now()),
       runtimeName: this.o.runtimeName,
@@ -364,7 +364,7 @@ export class PodWorkers extends Controller {
   }
 
   /** Graceful termination of a pod being deleted, then the final DELETE (grace 0, uid precondition). */
-  private async terminatePod(pod: Obj): Promise<void> {
+  private async terminatePod(pod: Pod): Promise<void> {
     const uid: string = pod.metadata.uid;
     this.terminating.add(uid);
     try {

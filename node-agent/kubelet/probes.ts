@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { boundedDelayMs } from '../../api/timers.js';
 
-type Obj = Record<string, any>;
+import type { Container, Probe } from './types.js';
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
 export interface ProbeState {
@@ -29,7 +29,7 @@ export interface ProbeSettings {
 }
 
 /** A probe's timing from its spec; int32 seconds can exceed what a timer holds, so each delay is bounded. */
-export function probeSettings(p: Obj): ProbeSettings {
+export function probeSettings(p: Probe): ProbeSettings {
   return {
     initialDelayMs: boundedDelayMs((p.initialDelaySeconds ?? 0) * 1000),
     periodMs: boundedDelayMs((p.periodSeconds ?? 10) * 1000),
@@ -59,21 +59,21 @@ export function nextProbeAt(startedAt: number, lastRun: number | undefined, s: P
 }
 
 /** A probe's port: a number, a numeric string, or the name of one of the container's ports. */
-export function probePort(port: number | string, container: Obj): number {
+export function probePort(port: number | string, container: Pick<Container, 'ports'>): number {
   if (typeof port === 'number') return port;
   if (/^\d+$/.test(port)) return Number(port);
-  const p = ((container.ports ?? []) as Obj[]).find((x) => x.name === port);
+  const p = (container.ports ?? []).find((x) => x.name === port);
   return p ? Number(p.containerPort) : NaN;
 }
 
 export interface ProbeTarget {
   podIP?: string;
   containerId: string;
-  container: Obj;
+  container: Container;
 }
 
 /** Run one probe; resolves with success and a message (upstream's wording for failures). */
-export async function runProbe(probe: Obj, t: ProbeTarget, runtime: ContainerRuntime, timeoutMs: number): Promise<{ ok: boolean; message: string }> {
+export async function runProbe(probe: Probe, t: ProbeTarget, runtime: ContainerRuntime, timeoutMs: number): Promise<{ ok: boolean; message: string }> {
   if (probe.exec) {
     const out: Buffer[] = [];
     const sink = new (await import('node:stream')).Writable({ write(c, _e, cb) { out.push(Buffer.from(c)); cb(); } });
@@ -86,12 +86,13 @@ export async function runProbe(probe: Obj, t: ProbeTarget, runtime: ContainerRun
   }
   const host = probe.httpGet?.host ?? probe.tcpSocket?.host ?? t.podIP;
   if (!host) return { ok: false, message: 'no pod IP yet' };
-  if (probe.httpGet) {
-    const port = probePort(probe.httpGet.port, t.container);
-    const path = probe.httpGet.path ?? '/';
+  const httpGet = probe.httpGet;
+  if (httpGet) {
+    const port = probePort(httpGet.port, t.container);
+    const path = httpGet.path ?? '/';
     return new Promise((resolve) => {
       const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
-      for (const h of (probe.httpGet.httpHeaders ?? []) as { name: string; value: string }[]) headers[h.name] = h.value;
+      for (const h of httpGet.httpHeaders ?? []) headers[h.name] = h.value ?? ''; // value: required by validation
       const req = request({ host, port: Number(port), path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
@@ -121,7 +122,7 @@ interface Worker {
   stopped: boolean;
 }
 
-const KIND_FIELD: Record<ProbeKind, string> = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' };
+const KIND_FIELD: Record<ProbeKind, 'livenessProbe' | 'readinessProbe' | 'startupProbe'> = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' };
 const KIND_NAME: Record<ProbeKind, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 
 /** Timers per container id and probe kind; verdicts read by the status and sync code. */
@@ -135,7 +136,7 @@ export class ProbeManager {
   ) {}
 
   /** Make sure probes run for a running container (idempotent). */
-  ensure(podKey: string, container: Obj, containerId: string, startedAt: number, podIP: string | undefined, seed?: { ready: boolean; started: boolean }): void {
+  ensure(podKey: string, container: Container, containerId: string, startedAt: number, podIP: string | undefined, seed?: { ready: boolean; started: boolean }): void {
     for (const kind of ['startup', 'liveness', 'readiness'] as ProbeKind[]) {
       const probe = container[KIND_FIELD[kind]];
       if (!probe) continue;

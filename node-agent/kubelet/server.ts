@@ -25,7 +25,7 @@ import { groupByName } from './pod-sync.js';
 import { streamLogs } from './logs.js';
 import { PortForwardSession } from './portforward.js';
 
-type Obj = Record<string, any>;
+import type { ContainerStatus as PodContainerStatus, Pod, Status } from './types.js';
 
 export interface KubeletServerOptions {
   address: string;
@@ -36,8 +36,8 @@ export interface KubeletServerOptions {
   tls?: TlsSettings;
   clientCAPem?: string | Buffer;
   runtime: ContainerRuntime;
-  pod: (namespace: string, name: string) => Obj | undefined;
-  pods: () => Obj[];
+  pod: (namespace: string, name: string) => Pod | undefined;
+  pods: () => Pod[];
   log: Logger;
 }
 
@@ -56,12 +56,12 @@ export function authorizedClient(subject: { CN?: string | string[]; O?: string |
   return list(subject.CN).includes('kube-apiserver-kubelet-client') || list(subject.O).includes('system:masters');
 }
 
-export function status(code: number, reason: string, message: string): Obj {
+export function status(code: number, reason: string, message: string): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
 /** The exec result as upstream's error channel carries it (v4+): Success, or NonZeroExitCode with ExitCode cause. */
-export function execStatus(exitCode: number | undefined, error?: string): Obj {
+export function execStatus(exitCode: number | undefined, error?: string): Status {
   if (error !== undefined) return { metadata: {}, status: 'Failure', message: error, reason: 'InternalError', details: { causes: [{ message: error }] } };
   if (!exitCode) return { metadata: {}, status: 'Success' };
   return {
@@ -78,7 +78,7 @@ export function execStatus(exitCode: number | undefined, error?: string): Obj {
  * is lastState's container; otherwise the running one, the terminated one, or (waiting after a crash)
  * lastState's. Returns the runtime id (without the `containerd://` scheme).
  */
-export function logContainerID(status: Obj | undefined, name: string, podName: string, previous: boolean): { id?: string; error?: string } {
+export function logContainerID(status: Pick<PodContainerStatus, 'containerID' | 'state' | 'lastState'> | undefined, name: string, podName: string, previous: boolean): { id?: string; error?: string } {
   if (!status) return {};
   const strip = (cid: string | undefined) => (cid ? cid.replace(/^[a-z]+:\/\//, '') : undefined);
   const last = status.lastState?.terminated;
@@ -97,11 +97,11 @@ export function logContainerID(status: Obj | undefined, name: string, podName: s
 }
 
 /** The container a request means: the named one, or the only one (pure). */
-export function pickContainer(pod: Obj, name: string | null | undefined): { name?: string; error?: string } {
-  const all: Obj[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+export function pickContainer(pod: Pod, name: string | null | undefined): { name?: string; error?: string } {
+  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
   if (name) return all.some((c) => c.name === name) ? { name } : { error: `container ${name} is not valid for pod ${pod.metadata.name}` };
-  if (pod.spec.containers.length === 1) return { name: pod.spec.containers[0].name };
-  return { error: `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${(pod.spec.containers as Obj[]).map((c) => c.name).join(' ')}]` };
+  if (pod.spec.containers.length === 1) return { name: pod.spec.containers[0]!.name };
+  return { error: `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]` };
 }
 
 export class KubeletServer {
@@ -198,12 +198,12 @@ export class KubeletServer {
     this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
   }
 
-  private async findContainer(ns: string, podName: string, container: string | null | undefined, previous: boolean): Promise<{ pod?: Obj; c?: ContainerStatus; name?: string; code?: number; error?: string }> {
+  private async findContainer(ns: string, podName: string, container: string | null | undefined, previous: boolean): Promise<{ pod?: Pod; c?: ContainerStatus; name?: string; code?: number; error?: string }> {
     const pod = this.o.pod(ns, podName);
     if (!pod) return { code: 404, error: `pod "${podName}" not found` };
     const pick = pickContainer(pod, container);
     if (!pick.name) return { code: 400, error: pick.error! };
-    const statuses: Obj[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const statuses: PodContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     const chosen = logContainerID(statuses.find((s) => s.name === pick.name), pick.name, podName, previous);
     let id = chosen.id;
     if (!id && !chosen.error) {
@@ -241,7 +241,7 @@ export class KubeletServer {
     res.end();
   }
 
-  private reject(socket: Duplex, code: number, body: Obj): void {
+  private reject(socket: Duplex, code: number, body: Status): void {
     const text = JSON.stringify(body);
     socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
   }

@@ -31,7 +31,18 @@ import { KubeError } from '../../api/errors.js';
 import type { Mount } from '../runtime/runtime.js';
 import { podFieldValue, resourceFieldValue, type EnvContext, type EnvSources } from './env.js';
 
-type Obj = Record<string, any>;
+import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret } from './types.js';
+
+/** A key of a ConfigMap or Secret to project; kubelab also honours a per-item `optional`. */
+type KeyItem = KeyToPath & { optional?: boolean };
+/** What configMapFiles and secretFiles read of a volume source or a projection (both shapes). */
+interface DataSource {
+  name?: string;
+  secretName?: string;
+  items?: KeyItem[];
+  defaultMode?: number;
+  optional?: boolean;
+}
 
 export interface VolumeFile {
   path: string;
@@ -105,7 +116,7 @@ export function fileMode(mode: unknown): number {
   return typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 ? mode & 0o777 : DEFAULT_MODE;
 }
 
-function keyFiles(data: Record<string, Buffer>, items: Obj[] | undefined, defaultMode: number, volume: string, what: string): VolumeFile[] {
+function keyFiles(data: Record<string, Buffer>, items: KeyItem[] | undefined, defaultMode: number, volume: string, what: string): VolumeFile[] {
   if (!items?.length) return Object.entries(data).map(([k, v]) => ({ path: k, content: v, mode: fileMode(defaultMode) }));
   const out: VolumeFile[] = [];
   for (const it of items) {
@@ -119,33 +130,34 @@ function keyFiles(data: Record<string, Buffer>, items: Obj[] | undefined, defaul
   return out;
 }
 
-function cmData(cm: Obj): Record<string, Buffer> {
+function cmData(cm: ConfigMap): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries((cm.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'utf8');
   for (const [k, v] of Object.entries((cm.binaryData ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64');
   return out;
 }
 
-function secretBytes(s: Obj): Record<string, Buffer> {
+function secretBytes(s: Secret): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries((s.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64');
   return out;
 }
 
-function downwardFiles(pod: Obj, items: Obj[], defaultMode: number, ctx: EnvContext): VolumeFile[] {
+function downwardFiles(pod: Pod, items: DownwardAPIVolumeFile[], defaultMode: number, ctx: EnvContext): VolumeFile[] {
   return items.map((it) => {
     let value = '';
-    if (it.fieldRef) value = podFieldValue(pod, it.fieldRef.fieldPath, ctx);
+    if (it.fieldRef) value = podFieldValue(pod, it.fieldRef.fieldPath ?? '', ctx); // fieldPath: required by validation
     else if (it.resourceFieldRef) {
-      const c = (pod.spec.containers as Obj[]).find((x) => x.name === it.resourceFieldRef.containerName) ?? pod.spec.containers[0];
-      value = resourceFieldValue(c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor);
+      const ref = it.resourceFieldRef;
+      const c: Container = pod.spec.containers.find((x) => x.name === ref.containerName) ?? pod.spec.containers[0]!;
+      value = resourceFieldValue(c, ref.resource ?? '', ref.divisor ? String(ref.divisor) : undefined);
     }
     return { path: String(it.path ?? ''), content: Buffer.from(value), mode: fileMode(it.mode ?? defaultMode) };
   });
 }
 
-function configMapFiles(ns: string, src: Obj, sources: EnvSources, volume: string): VolumeFile[] {
-  const cm = sources.configMap(src.name);
+function configMapFiles(ns: string, src: DataSource, sources: EnvSources, volume: string): VolumeFile[] {
+  const cm = sources.configMap(src.name ?? '');
   if (!cm) {
     if (src.optional) return [];
     throw new VolumeError(volume, `configmap "${src.name}" not found`);
@@ -154,9 +166,9 @@ function configMapFiles(ns: string, src: Obj, sources: EnvSources, volume: strin
   return keyFiles(cmData(cm), src.items, src.defaultMode ?? 0o644, volume, 'configmap');
 }
 
-function secretFiles(src: Obj, sources: EnvSources, volume: string): VolumeFile[] {
+function secretFiles(src: DataSource, sources: EnvSources, volume: string): VolumeFile[] {
   const name = src.secretName ?? src.name;
-  const s = sources.secret(name);
+  const s = sources.secret(name ?? '');
   if (!s) {
     if (src.optional) return [];
     throw new VolumeError(volume, `secret "${name}" not found`);
@@ -174,13 +186,13 @@ function dataVolume(name: string, hostPath: string, files: VolumeFile[]): Volume
 }
 
 /** Plan every volume of the pod (pure). Throws VolumeError for a missing source. */
-export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: EnvContext): VolumePlan[] {
+export function planVolumes(pod: Pod, podDir: string, sources: EnvSources, ctx: EnvContext): VolumePlan[] {
   const plans: VolumePlan[] = [];
-  for (const v of (pod.spec.volumes ?? []) as Obj[]) {
+  for (const v of pod.spec.volumes ?? []) {
     const dir = (plugin: string) => join(podDir, 'volumes', plugin, v.name);
     if (v.emptyDir) plans.push({ name: v.name, hostPath: dir('kubernetes.io~empty-dir'), managed: true, files: [] });
     else if (v.hostPath) {
-      const t = v.hostPath.type as string | undefined;
+      const t = v.hostPath.type;
       plans.push({ name: v.name, hostPath: v.hostPath.path, managed: false, files: [], ...(t === 'DirectoryOrCreate' ? { create: 'dir' as const } : t === 'FileOrCreate' ? { create: 'file' as const } : {}) });
     } else if (v.configMap) plans.push(dataVolume(v.name, dir('kubernetes.io~configmap'), configMapFiles(pod.metadata.namespace, v.configMap, sources, v.name)));
     else if (v.secret) plans.push(dataVolume(v.name, dir('kubernetes.io~secret'), secretFiles(v.secret, sources, v.name)));
@@ -188,7 +200,7 @@ export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: 
     else if (v.projected) {
       const files: VolumeFile[] = [];
       const mode = v.projected.defaultMode ?? DEFAULT_MODE;
-      for (const s of (v.projected.sources ?? []) as Obj[]) {
+      for (const s of v.projected.sources ?? []) {
         if (s.configMap) files.push(...configMapFiles(pod.metadata.namespace, { defaultMode: mode, ...s.configMap }, sources, v.name));
         else if (s.secret) files.push(...secretFiles({ defaultMode: mode, ...s.secret }, sources, v.name));
         else if (s.downwardAPI) files.push(...downwardFiles(pod, s.downwardAPI.items ?? [], mode, ctx));
@@ -205,10 +217,10 @@ export function planVolumes(pod: Obj, podDir: string, sources: EnvSources, ctx: 
  * A container's bind mounts from its volumeMounts. Pure unless `realpath` is given: the adapter passes
  * one so that a subPath whose real path (symlinks followed) leaves the volume is refused.
  */
-export function containerMounts(container: Obj, plans: VolumePlan[], realpath?: (p: string) => string): Mount[] {
+export function containerMounts(container: Pick<Container, 'volumeMounts'>, plans: VolumePlan[], realpath?: (p: string) => string): Mount[] {
   const byName = new Map(plans.map((p) => [p.name, p]));
   const mounts: Mount[] = [];
-  for (const m of (container.volumeMounts ?? []) as Obj[]) {
+  for (const m of container.volumeMounts ?? []) {
     const p = byName.get(m.name);
     if (!p) throw new VolumeError(m.name, `unable to find volume "${m.name}"`);
     const sub = m.subPath ? normalize(String(m.subPath)) : '';

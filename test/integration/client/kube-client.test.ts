@@ -19,6 +19,9 @@ import { KubeError } from '../../../api/errors.js';
 import { findResource } from '../../../api/resources.js';
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 
+/** Objects as these tests read them off the wire: loosely, field by field. */
+type Loose = Record<string, any>;
+
 const pods = findResource('', 'pods')!;
 const namespaces = findResource('', 'namespaces')!;
 const POD_SPEC = { containers: [{ name: 'c', image: 'nginx' }] };
@@ -183,10 +186,10 @@ describe('KubeClient over plain HTTP', () => {
   });
 
   it('CRUD with bearer token, upstream content types and Status errors', async () => {
-    const p = await client.create(pods, 'default', { metadata: { name: 'a', labels: { app: 'x' } }, spec: POD_SPEC });
+    const p = await client.create<Loose>(pods, 'default', { metadata: { name: 'a', labels: { app: 'x' } }, spec: POD_SPEC });
     expect(seen.at(-1)!.headers.authorization).toBe('Bearer abc');
     expect(seen.at(-1)!.body).toMatchObject({ apiVersion: 'v1', kind: 'Pod' });
-    expect((await client.get(pods, 'default', 'a')).metadata.uid).toBe(p.metadata.uid);
+    expect((await client.get<Loose>(pods, 'default', 'a')).metadata.uid).toBe(p.metadata.uid);
     const err = await client.get(pods, 'default', 'zzz').catch((e) => e);
     expect(err).toBeInstanceOf(KubeError);
     expect(err).toMatchObject({ reason: 'NotFound', httpStatus: 404, code: 'ERR_NOT_FOUND', message: 'pods "zzz" not found' });
@@ -204,8 +207,8 @@ describe('KubeClient over plain HTTP', () => {
       'application/json-patch+json',
     ]);
     expect(patches[0]!.query.get('fieldManager')).toBe('test');
-    expect((await client.get(pods, 'default', 'a')).metadata.labels).toEqual({ app: 'x', m: '1', s: '1', j: '1' });
-    const cur = await client.get(pods, 'default', 'a');
+    expect((await client.get<Loose>(pods, 'default', 'a')).metadata.labels).toEqual({ app: 'x', m: '1', s: '1', j: '1' });
+    const cur = await client.get<Loose>(pods, 'default', 'a');
     await client.updateStatus(pods, { ...cur, status: { ...cur.status, phase: 'Running' } });
     const stale = await client.update(pods, { ...cur, metadata: { ...cur.metadata, labels: {} } }).catch((e) => e);
     expect(stale).toMatchObject({ reason: 'Conflict', httpStatus: 409 });
@@ -213,7 +216,7 @@ describe('KubeClient over plain HTTP', () => {
     const bindReq = seen.at(-1)!;
     expect(bindReq.path).toBe('/api/v1/namespaces/default/pods/a/binding');
     expect(bindReq.body).toEqual({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'a', namespace: 'default', uid: cur.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: 'node01' } });
-    expect((await client.get(pods, 'default', 'a')).spec.nodeName).toBe('node01');
+    expect((await client.get<Loose>(pods, 'default', 'a')).spec.nodeName).toBe('node01');
     await client.evict('default', 'a');
     expect(seen.at(-1)!.body).toMatchObject({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'a', namespace: 'default' } });
     // Bound and running: the eviction deletes it gracefully (it terminates until its kubelet confirms).
@@ -250,7 +253,7 @@ describe('KubeClient over plain HTTP', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"metadata":{"name":"busy"}}');
     });
-    expect((await client.get(pods, 'default', 'busy')).metadata.name).toBe('busy');
+    expect((await client.get<Loose>(pods, 'default', 'busy')).metadata.name).toBe('busy');
     expect(n).toBe(2);
   });
 
@@ -282,8 +285,8 @@ describe('KubeClient over plain HTTP', () => {
       res.write(buf.subarray(0, cut));
       setTimeout(() => res.write(buf.subarray(cut)), 20);
     });
-    const evs: WatchEvent[] = [];
-    const h = client.watch(pods, 'chunky', { resourceVersion: '1', allowWatchBookmarks: true }, (e) => evs.push(e));
+    const evs: WatchEvent<Loose>[] = [];
+    const h = client.watch<Loose>(pods, 'chunky', { resourceVersion: '1', allowWatchBookmarks: true }, (e) => evs.push(e));
     await new Promise((r) => setTimeout(r, 100));
     expect(evs.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
     expect(evs[0]!.object.note).toBe('héllo wörld');
@@ -300,8 +303,8 @@ describe('KubeClient over plain HTTP', () => {
       res.write(JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'x', resourceVersion: '5' } } }) + '\n');
       setTimeout(() => req.socket.destroy(), 30);
     });
-    const evs: WatchEvent[] = [];
-    const h = client.watch(pods, 'drop', {}, (e) => evs.push(e));
+    const evs: WatchEvent<Loose>[] = [];
+    const h = client.watch<Loose>(pods, 'drop', {}, (e) => evs.push(e));
     await expect(h.done).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
     expect(evs).toHaveLength(1);
   });

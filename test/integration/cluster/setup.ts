@@ -114,9 +114,12 @@ export async function deploymentDone(h: ApiHandle, ns: string, name: string): Pr
     : undefined;
 }
 
+/** A pod as watchPods reads it off the wire: loosely, field by field. */
+type PodWatchObject = Record<string, any>;
+
 export interface PodWatch {
   /** uid -> latest pod, as the watch stream has it. */
-  pods: Map<string, any>;
+  pods: Map<string, PodWatchObject>;
   /** Most live (not terminating) pods and fewest live Ready pods seen after any event. */
   maxLive: number;
   minReady: number;
@@ -142,7 +145,7 @@ export async function watchPods(c: Cluster, ns: string, selector: string): Promi
     pw.minReady = Math.min(pw.minReady, all.filter(isReady).length);
   };
   sample();
-  const w = c.nodes.client.watch(findResource('', 'pods')!, ns, { resourceVersion: list.metadata.resourceVersion, labelSelector: selector }, (ev) => {
+  const w = c.nodes.client.watch<PodWatchObject>(findResource('', 'pods')!, ns, { resourceVersion: list.metadata.resourceVersion, labelSelector: selector }, (ev) => {
     if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
     pw.events++;
     if (ev.type === 'DELETED') pw.pods.delete(ev.object.metadata.uid);

@@ -4,6 +4,9 @@ import type { WatchEvent } from '../../../api/client/api-client.js';
 import { KubeError, isKubeError } from '../../../api/errors.js';
 import { findResource } from '../../../api/resources.js';
 
+/** Objects as these tests read them off the wire: loosely, field by field. */
+type Loose = Record<string, any>;
+
 const pods = findResource('', 'pods')!;
 const nodes = findResource('', 'nodes')!;
 const namespaces = findResource('', 'namespaces')!;
@@ -201,7 +204,7 @@ describe('InProcessApi', () => {
     it('without resourceVersion starts with ADDED for existing objects, then streams changes', async () => {
       const c = new InProcessApi();
       await c.create(pods, 'default', pod('a'));
-      const evs: WatchEvent[] = [];
+      const evs: WatchEvent<Loose>[] = [];
       const h = c.watch(pods, 'default', {}, (e) => evs.push(e));
       await c.create(pods, 'default', pod('b'));
       await c.delete(pods, 'default', 'a');
@@ -216,13 +219,13 @@ describe('InProcessApi', () => {
       const c = new InProcessApi();
       const a = await c.create(pods, 'default', pod('a'));
       await c.create(pods, 'default', pod('b'));
-      const evs: WatchEvent[] = [];
+      const evs: WatchEvent<Loose>[] = [];
       const h = c.watch(pods, undefined, { resourceVersion: a.metadata.resourceVersion }, (e) => evs.push(e));
       await tick();
       expect(evs.map((e) => e.object.metadata.name)).toEqual(['b']);
       h.stop();
       await c.compact();
-      const evs2: WatchEvent[] = [];
+      const evs2: WatchEvent<Loose>[] = [];
       const h2 = c.watch(pods, undefined, { resourceVersion: a.metadata.resourceVersion }, (e) => evs2.push(e));
       await h2.done;
       expect(evs2).toHaveLength(1);
@@ -233,7 +236,7 @@ describe('InProcessApi', () => {
     it('selector changes turn into ADDED / DELETED for a filtered watch', async () => {
       const c = new InProcessApi();
       const p = await c.create(pods, 'default', pod('a', 'default', { app: 'x' }));
-      const evs: WatchEvent[] = [];
+      const evs: WatchEvent<Loose>[] = [];
       c.watch(pods, undefined, { resourceVersion: p.metadata.resourceVersion, labelSelector: 'app=y' }, (e) => evs.push(e));
       const moved = await c.patch(pods, 'default', 'a', { metadata: { labels: { app: 'y' } } }, 'merge');
       await c.patch(pods, 'default', 'a', { metadata: { labels: { app: 'z' } } }, 'merge');
@@ -246,7 +249,7 @@ describe('InProcessApi', () => {
 
     it('breakWatches rejects done with ERR_UNAVAILABLE; bookmarks carry the resourceVersion', async () => {
       const c = new InProcessApi();
-      const evs: WatchEvent[] = [];
+      const evs: WatchEvent<Loose>[] = [];
       const p = await c.create(pods, 'default', pod('a'));
       const h = c.watch(pods, undefined, { resourceVersion: p.metadata.resourceVersion, allowWatchBookmarks: true }, (e) => evs.push(e));
       await waitFor(() => c.watcherCount(pods) === 1); // the server registered it

@@ -11,6 +11,7 @@ import {
   startFailed, type ImageInput, type PodWorkInput,
 } from '../../../node-agent/kubelet/pod-plan.js';
 import type { PodAction } from '../../../node-agent/kubelet/pod-sync.js';
+import type { Container } from '../../../node-agent/kubelet/types.js';
 import { LABELS, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
 const UID = '11111111-2222-3333-4444-555555555555';
@@ -39,7 +40,7 @@ function ctr(name: string, state: ContainerStatus['state'], opts: { restart?: nu
   };
 }
 
-const start = (container: Record<string, any>, restartCount = 0, init = false): Extract<PodAction, { type: 'start' }> => ({
+const start = (container: Container, restartCount = 0, init = false): Extract<PodAction, { type: 'start' }> => ({
   type: 'start',
   container,
   init,

@@ -107,13 +107,13 @@ describe('computePodStatus', () => {
       name: 'c', image: 'nginx', imageID: 'docker.io/library/nginx@sha256:aa', containerID: `containerd://${c.id}`, restartCount: 0,
       lastState: {}, state: { running: { startedAt: '2026-01-01T00:00:10Z' } }, started: true, ready: true,
     });
-    expect(s.conditions.find((x: any) => x.type === 'Ready').status).toBe('True');
+    expect(s.conditions.find((x: any) => x.type === 'Ready')!.status).toBe('True');
   });
   it('readiness probe failing keeps the pod not Ready', () => {
     const s = computePodStatus(pod(), [ctr('c', 'running', { started: 10 })], false, inp({ ready: () => false }));
     expect(s.phase).toBe('Running');
     expect(s.containerStatuses[0].ready).toBe(false);
-    expect(s.conditions.find((x: any) => x.type === 'ContainersReady').status).toBe('False');
+    expect(s.conditions.find((x: any) => x.type === 'ContainersReady')!.status).toBe('False');
   });
   it('crash loop: waiting CrashLoopBackOff with lastState terminated, phase Running', () => {
     const c = ctr('c', 'exited', { restart: 3, started: 10, finished: 11, exit: 1, reason: 'Error' });
@@ -128,37 +128,37 @@ describe('computePodStatus', () => {
   it('an OOMKilled container under Never: Failed, terminated OOMKilled 137', () => {
     const s = computePodStatus(pod({ restartPolicy: 'Never' }), [ctr('c', 'exited', { exit: 137, finished: 5, started: 1, reason: 'OOMKilled' })], false, inp());
     expect(s.phase).toBe('Failed');
-    expect(s.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    expect(s.containerStatuses[0]!.state!.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
   });
   it('every container succeeded under OnFailure: Succeeded', () => {
     expect(computePodStatus(pod({ restartPolicy: 'OnFailure' }), [ctr('c', 'exited', { exit: 0, finished: 5 })], false, inp()).phase).toBe('Succeeded');
   });
   it('image pull errors show as the waiting reason', () => {
     const s = computePodStatus(pod(), [], false, inp({ waiting: { c: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope"' } } }));
-    expect(s.containerStatuses[0].state.waiting).toEqual({ reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope"' });
+    expect(s.containerStatuses[0]!.state!.waiting).toEqual({ reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope"' });
     expect(s.phase).toBe('Pending');
   });
   it('init containers: PodInitializing and Initialized False until they finish', () => {
     const p = pod({ initContainers: [{ name: 'i', image: 'busybox' }] });
     const s = computePodStatus(p, [ctr('i', 'running', { started: 1 })], false, inp());
     expect(s.phase).toBe('Pending');
-    expect(s.containerStatuses[0].state.waiting.reason).toBe('PodInitializing');
+    expect(s.containerStatuses[0]!.state!.waiting!.reason).toBe('PodInitializing');
     expect(s.conditions.find((x: any) => x.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [i]' });
     const done = computePodStatus(p, [ctr('i', 'exited', { exit: 0, started: 1, finished: 2, reason: 'Completed' }), ctr('c', 'running', { started: 3 })], false, inp());
     expect(done.phase).toBe('Running');
-    expect(done.initContainerStatuses[0]).toMatchObject({ ready: true, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(done.initContainerStatuses![0]).toMatchObject({ ready: true, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
   });
   it('keeps transition times of unchanged conditions', () => {
     const p = pod();
     const s1 = computePodStatus(p, [ctr('c', 'running', { started: 1 })], false, inp({ now: T(10) }));
     const s2 = computePodStatus({ ...p, status: s1 }, [ctr('c', 'running', { started: 1 })], false, inp({ now: T(20) }));
-    expect(s2.conditions.find((x: any) => x.type === 'Ready').lastTransitionTime).toBe('2026-01-01T00:00:10Z');
+    expect(s2.conditions.find((x: any) => x.type === 'Ready')!.lastTransitionTime).toBe('2026-01-01T00:00:10Z');
     expect(s2.startTime).toBe(s1.startTime);
   });
   it.each([
-    [[{ resources: {} }], 'BestEffort'],
-    [[{ resources: { requests: { cpu: '1' } } }], 'Burstable'],
-    [[{ resources: { limits: { cpu: '1', memory: '1Gi' } } }], 'Guaranteed'],
+    [[{ name: 'c', image: 'nginx', resources: {} }], 'BestEffort'],
+    [[{ name: 'c', image: 'nginx', resources: { requests: { cpu: '1' } } }], 'Burstable'],
+    [[{ name: 'c', image: 'nginx', resources: { limits: { cpu: '1', memory: '1Gi' } } }], 'Guaranteed'],
   ])('qosClass %#', (containers, want) => expect(qosClass({ spec: { containers } })).toBe(want));
   it('phase follows getPhase', () => {
     expect(podPhase({ spec: {} }, [], [{ state: { running: {} } }, { state: { waiting: {} } }], false)).toBe('Pending');

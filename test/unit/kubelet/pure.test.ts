@@ -1,3 +1,4 @@
+import type { Pod } from '../../../node-agent/kubelet/types.js';
 import { describe, expect, it } from 'vitest';
 import { Backoff, crashLoopMessage, formatGoDuration } from '../../../node-agent/kubelet/backoff.js';
 import { kubeletConfig, parseTaint } from '../../../node-agent/kubelet/config.js';
@@ -76,6 +77,7 @@ describe('env', () => {
   it('builds envFrom, then env with $(VAR) expansion and valueFrom', () => {
     const c = {
       name: 'c',
+      image: 'nginx',
       resources: { limits: { memory: '64Mi' } },
       envFrom: [{ configMapRef: { name: 'cm' } }, { prefix: 'S_', secretRef: { name: 's' } }],
       env: [
@@ -97,7 +99,7 @@ describe('env', () => {
     [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }, "couldn't find key k in ConfigMap default/cm"],
     [{ envFrom: [{ secretRef: { name: 'gone' } }] }, 'secret "gone" not found'],
   ])('a missing source is a config error (%#)', (c, msg) => {
-    expect(() => buildEnv(pod(), { name: 'c', ...c }, sources, ctx)).toThrow(msg);
+    expect(() => buildEnv(pod(), { name: 'c', image: 'nginx', ...c }, sources, ctx)).toThrow(msg);
   });
   it('expands like upstream', () => {
     expect(expandVars('$(A)$(B)$$', (n) => (n === 'A' ? '1' : undefined))).toBe('1$(B)$');
@@ -222,12 +224,12 @@ describe('node', () => {
   const facts: NodeFacts = { nodeName: 'node01', nodeIP: '192.168.56.21', cpuCount: 2, memoryBytes: 4 * 1024 ** 3, maxPods: 110, kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12 (bookworm)', containerRuntimeVersion: 'containerd://1.6.20', machineID: 'm', bootID: 'b', port: 10250, labels: { zone: 'a' }, taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] };
   it('registers with addresses, capacity, nodeInfo, taints and labels', () => {
     const n = initialNode(facts, { runtimeReady: true, networkReady: true }, new Date(0));
-    expect(n.status.addresses).toEqual([{ type: 'InternalIP', address: '192.168.56.21' }, { type: 'Hostname', address: 'node01' }]);
+    expect(n.status!.addresses).toEqual([{ type: 'InternalIP', address: '192.168.56.21' }, { type: 'Hostname', address: 'node01' }]);
     expect(capacity(facts)).toMatchObject({ cpu: '2', memory: '4194304Ki', pods: '110' });
-    expect(n.status.nodeInfo).toMatchObject({ containerRuntimeVersion: 'containerd://1.6.20', kubeletVersion: 'v1.32.0-kubelab', operatingSystem: 'linux', architecture: 'amd64' });
-    expect(n.spec.taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
-    expect(n.metadata.labels).toMatchObject({ 'kubernetes.io/hostname': 'node01', zone: 'a' });
-    expect(n.status.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 10250 } });
+    expect(n.status!.nodeInfo).toMatchObject({ containerRuntimeVersion: 'containerd://1.6.20', kubeletVersion: 'v1.32.0-kubelab', operatingSystem: 'linux', architecture: 'amd64' });
+    expect(n.spec!.taints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+    expect(n.metadata!.labels).toMatchObject({ 'kubernetes.io/hostname': 'node01', zone: 'a' });
+    expect(n.status!.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 10250 } });
   });
   it('is NotReady without a pod network and keeps transition times while unchanged', () => {
     const c1 = nodeConditions({ runtimeReady: true, networkReady: false }, undefined, new Date(1000));
@@ -243,7 +245,7 @@ describe('node', () => {
   it('builds its Lease', () => {
     const l = nodeLease('node01', 'uid1', 40, new Date('2026-01-01T00:00:00.123Z'));
     expect(l.spec).toEqual({ holderIdentity: 'node01', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.123000Z' });
-    expect(l.metadata.ownerReferences[0]).toMatchObject({ kind: 'Node', name: 'node01', uid: 'uid1' });
+    expect(l.metadata!.ownerReferences![0]).toMatchObject({ kind: 'Node', name: 'node01', uid: 'uid1' });
   });
 });
 
@@ -311,7 +313,7 @@ describe('which pod updates start a sync', () => {
   const running = { phase: 'Running', podIP: '10.244.1.5', conditions: [{ type: 'Ready', status: 'True' }] };
   const base = { ...pod(), status: running };
   const mine = statusEssentials(running);
-  const cases: [string, Record<string, any>, string | undefined, boolean][] = [
+  const cases: [string, Pod, string | undefined, boolean][] = [
     ['the status this kubelet wrote', { ...base, metadata: { ...base.metadata, resourceVersion: '9' } }, mine, false],
     ['a status someone else wrote (not Ready)', { ...base, status: { ...running, conditions: [{ type: 'Ready', status: 'False' }] } }, mine, true],
     ['a status before this kubelet wrote any', base, undefined, true],

@@ -14,8 +14,9 @@ import {
   volumeFilePathError,
   type VolumePlan,
 } from '../../../node-agent/kubelet/volumes.js';
+import type { Pod, Volume } from '../../../node-agent/kubelet/types.js';
 
-const pod = (volumes: unknown[]) => ({
+const pod = (volumes: Volume[]): Pod => ({
   metadata: { name: 'web', namespace: 'default', uid: 'u1', labels: {}, annotations: {} },
   spec: { nodeName: 'node01', containers: [{ name: 'c', image: 'x' }], volumes },
 });
