@@ -34,6 +34,7 @@ import {
   type WatchOptions,
   type WriteOptions,
 } from '../../api/client/api-client.js';
+import { watchFromRevision } from './watch-handler.js';
 import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { Authenticator } from './authn.js';
@@ -387,15 +388,7 @@ export class InProcessClient implements ApiClient {
       const ns = info.namespaced ? namespace || undefined : undefined;
       const matches = buildMatcher(store, opts.labelSelector || null, opts.fieldSelector || null);
       const rvText = opts.resourceVersion ?? '';
-      let fromRev = 0;
-      if (rvText !== '' && rvText !== '0') {
-        fromRev = Number(rvText);
-        if (!Number.isInteger(fromRev) || fromRev < 0) {
-          throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
-            { reason: 'FieldValueInvalid', field: 'resourceVersion', message: `Invalid value: "${rvText}": must be a valid resource version` },
-          ]);
-        }
-      }
+      const fromRev = watchFromRevision(rvText);
       const active: ActiveWatch = { store, bookmarks: opts.allowWatchBookmarks === true, lastRev: fromRev, deliver, end };
       try {
         unregister = await store.cache.watch(

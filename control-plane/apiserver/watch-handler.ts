@@ -17,6 +17,18 @@ export interface WatchParams {
   bookmarkIntervalMs: number;
 }
 
+/** A watch's resourceVersion parameter: '' and '0' mean "from now" (0); anything but a count is a 422. */
+export function watchFromRevision(rvText: string): number {
+  if (rvText === '' || rvText === '0') return 0;
+  const rev = Number(rvText);
+  if (!Number.isInteger(rev) || rev < 0) {
+    throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+      { reason: 'FieldValueInvalid', field: 'resourceVersion', message: `Invalid value: "${rvText}": must be a valid resource version` },
+    ]);
+  }
+  return rev;
+}
+
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, store: Store, p: WatchParams): Promise<void> {
   const q = p.query;
   const rvText = q.get('resourceVersion') ?? '';
@@ -37,15 +49,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   } else if (rvMatch) {
     throw errors.badRequest(`resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`);
   }
-  let fromRev = 0;
-  if (rvText !== '' && rvText !== '0') {
-    fromRev = Number(rvText);
-    if (!Number.isInteger(fromRev) || fromRev < 0) {
-      throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
-        { reason: 'FieldValueInvalid', field: 'resourceVersion', message: `Invalid value: "${rvText}": must be a valid resource version` },
-      ]);
-    }
-  }
+  const fromRev = watchFromRevision(rvText);
   // Legacy semantics: RV unset or "0" starts with synthetic ADDED events for the current state.
   const initialEvents = sendInitial !== null ? sendInitial === 'true' : fromRev === 0;
   let timeoutSeconds = int64Param(q, 'timeoutSeconds') ?? 0;

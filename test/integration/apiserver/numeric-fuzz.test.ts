@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import type { EtcdHandle } from '../../support/etcd.js';
 import { useApiServerOverEtcd } from '../../support/api-fixture.js';
+import { prng } from '../../support/prng.js';
 import { api, rawRequest, type ApiHandle, type HttpResult } from '../../support/apiserver.js';
 import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { RESOURCES, apiVersionOf, resourcePath, storageKey, type ResourceInfo } from '../../../api/resources.js';
@@ -30,18 +31,6 @@ const SEED = Number(process.env.KUBELAB_FUZZ_SEED ?? 20261204);
 /** Requests per numeric field (one value that does not fit, the rest drawn from everything). */
 const PER_FIELD = Number(process.env.KUBELAB_NUMERIC_FUZZ_PER_FIELD ?? 5);
 const NS = 'default';
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A minimal valid object of every served resource (a new resource must be added here: the test checks). */
 const BASES: Record<string, (name: string) => Record<string, any>> = {
