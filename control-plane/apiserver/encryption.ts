@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KubeError, type StatusCause } from '../../api/errors.js';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
-import { fieldErr, index } from './strategies/validation.js';
+import { fieldErr, index } from '../../api/strategies/validation.js';
 
 export interface Transformer {
   /** Bytes to store. */

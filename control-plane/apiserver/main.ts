@@ -14,7 +14,7 @@ import { ApiServer } from './server.js';
 import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { createKubeletProxy, createKubeletUpgradeProxy } from './kubelet-proxy.js';
-import { defaultTolerationSeconds } from './strategies/defaults.js';
+import { defaultTolerationSeconds } from '../../api/strategies/defaults.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },

@@ -5,7 +5,7 @@
  * (`strconv.ParseInt: parsing "1e30": invalid syntax`). Pure, no I/O.
  */
 import { errors, type StatusCause } from '../../api/errors.js';
-import { fieldErr } from './strategies/validation.js';
+import { fieldErr } from '../../api/strategies/validation.js';
 
 export type ParsedInt = { ok: true; value: number } | { ok: false; message: string };
 

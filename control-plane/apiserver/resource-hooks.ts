@@ -6,7 +6,7 @@ import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import type { Obj, Store, StoreHooks } from './store.js';
 import { AlreadyAllocatedError, type NodePortAllocator, type ServiceIPAllocator } from './range-allocator.js';
 import { nowRfc3339 } from './object-meta.js';
-import { validateNamespaceFinalizeUpdate } from './strategies/core.js';
+import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 
 function invalidService(name: string, causes: StatusCause[]): KubeError {
   return errors.invalid('Service', '', name, causes);

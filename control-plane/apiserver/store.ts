@@ -7,7 +7,7 @@ import type { Backend, KeyValue } from '../storage/backend.js';
 import { isStorageError } from '../storage/storage-error.js';
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
-import type { ResourceStrategy } from './strategies/strategy.js';
+import type { ResourceStrategy } from '../../api/strategies/strategy.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';

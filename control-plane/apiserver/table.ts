@@ -1,5 +1,5 @@
 /** meta.k8s.io/v1 Table responses (what kubectl get prints), from each strategy's printer columns. */
-import type { ResourceStrategy } from './strategies/strategy.js';
+import type { ResourceStrategy } from '../../api/strategies/strategy.js';
 import type { Obj } from './store.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';

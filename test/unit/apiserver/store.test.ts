@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../../control-plane/storage/memory-backend.js';
 import { Store } from '../../../control-plane/apiserver/store.js';
-import { strategyFor } from '../../../control-plane/apiserver/strategies/strategy.js';
+import { strategyFor } from '../../../api/strategies/strategy.js';
 import { findResource } from '../../../api/resources.js';
 import { podGracePeriod } from '../../../control-plane/apiserver/resource-hooks.js';
 

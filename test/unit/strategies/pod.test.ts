@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findResource } from '../../../api/resources.js';
-import { strategyFor } from '../../../control-plane/apiserver/strategies/strategy.js';
-import { defaultPullPolicy } from '../../../control-plane/apiserver/strategies/defaults.js';
-import { podQOSClass, POD_UPDATE_FORBIDDEN_MESSAGE } from '../../../control-plane/apiserver/strategies/pod.js';
+import { strategyFor } from '../../../api/strategies/strategy.js';
+import { defaultPullPolicy } from '../../../api/strategies/defaults.js';
+import { podQOSClass, POD_UPDATE_FORBIDDEN_MESSAGE } from '../../../api/strategies/pod.js';
 
 const pods = strategyFor(findResource('', 'pods')!);
 

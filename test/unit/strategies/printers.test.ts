@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findResource } from '../../../api/resources.js';
-import { strategyFor } from '../../../control-plane/apiserver/strategies/strategy.js';
+import { strategyFor } from '../../../api/strategies/strategy.js';
 import {
   formatEndpoints,
   formatLabelSelector,
@@ -8,7 +8,7 @@ import {
   labelSelectorString,
   podStatusSummary,
   translateTimestampSince,
-} from '../../../control-plane/apiserver/strategies/printers.js';
+} from '../../../api/strategies/printers.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();

@@ -24,7 +24,7 @@ import {
   validateResourceQuantityValue,
   selectorMatches,
   canonicalQuantity,
-} from '../../../control-plane/apiserver/strategies/validation.js';
+} from '../../../api/strategies/validation.js';
 
 const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { findResource } from '../../../api/resources.js';
-import { strategyFor } from '../../../control-plane/apiserver/strategies/strategy.js';
+import { strategyFor } from '../../../api/strategies/strategy.js';
 import {
   isValidFileMode,
   validateLocalNonReservedPath,
   validateVolumes,
-} from '../../../control-plane/apiserver/strategies/volumes.js';
+} from '../../../api/strategies/volumes.js';
 
 const pods = strategyFor(findResource('', 'pods')!);
 const deployments = strategyFor(findResource('apps', 'deployments')!);

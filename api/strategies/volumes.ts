@@ -4,7 +4,7 @@
  * files, projected sources) must stay inside the volume: relative, no `..` element, not starting with
  * `..`; file modes must be 0-0777 (no setuid/setgid/sticky bits). Pure; messages are upstream's.
  */
-import type { StatusCause } from '../../../api/errors.js';
+import type { StatusCause } from '../errors.js';
 import { child, fieldErr, index, isDNS1123Label } from './validation.js';
 
 export const VOLUME_SOURCES = [

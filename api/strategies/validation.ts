@@ -4,8 +4,8 @@
  * `message` is upstream's `field.Error.ErrorBody()` (e.g. `Invalid value: "Foo": ...`), `field` the
  * path (`spec.containers[0].image`) and `reason` the CauseType (`FieldValueInvalid`, ...).
  */
-import type { StatusCause } from '../../../api/errors.js';
-import { dns1123SubdomainErrors, labelKeyErrors, labelValueErrors, maxLenError, regexError } from '../../../api/labels.js';
+import type { StatusCause } from '../errors.js';
+import { dns1123SubdomainErrors, labelKeyErrors, labelValueErrors, maxLenError, regexError } from '../labels.js';
 import {
   approximateFloat,
   canonicalQuantity as sharedCanonicalQuantity,
@@ -13,7 +13,7 @@ import {
   ERR_FORMAT_WRONG,
   quantityError,
   tryParseQuantity,
-} from '../../../api/quantity.js';
+} from '../quantity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field paths and field errors (k8s.io/apimachinery/pkg/util/validation/field)

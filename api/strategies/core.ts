@@ -2,7 +2,7 @@
  * Validation for Namespaces, Nodes, ConfigMaps, Secrets, ServiceAccounts, Events (both APIs) and
  * Leases (pkg/apis/core/validation, pkg/apis/coordination/validation).
  */
-import type { StatusCause } from '../../../api/errors.js';
+import type { StatusCause } from '../errors.js';
 import { validateTaintEffect } from './pod.js';
 import { eventView } from './printers.js';
 import {

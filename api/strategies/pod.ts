@@ -4,9 +4,9 @@
  * change), status-update rules, QoS class, and the pod strategy itself
  * (pkg/apis/core/validation/validation.go, pkg/registry/core/pod/strategy.go).
  */
-import type { StatusCause } from '../../../api/errors.js';
-import { addQuantities, compare, tryParseQuantity, type Quantity } from '../../../api/quantity.js';
-import { clone } from '../../../api/values.js';
+import type { StatusCause } from '../errors.js';
+import { addQuantities, compare, tryParseQuantity, type Quantity } from '../quantity.js';
+import { clone } from '../values.js';
 import {
   child,
   diffPaths,

@@ -2,7 +2,7 @@
  * apps/v1 Deployments and ReplicaSets: spec validation (selector, template, strategy), the
  * apps/v1 selector immutability, and status validation (pkg/apis/apps/validation).
  */
-import type { StatusCause } from '../../../api/errors.js';
+import type { StatusCause } from '../errors.js';
 import { validatePodSpec } from './pod.js';
 import {
   child,

@@ -5,7 +5,7 @@
  */
 import type { TableColumn } from './table-column.js';
 import { selectorIsEmpty } from './validation.js';
-import { formatLabelSelector, labelSelectorToSelector } from '../../../api/labels.js';
+import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
 
 // ---------------------------------------------------------------------------------------------
 // duration.HumanDuration and timestamps

@@ -4,7 +4,7 @@
  * (keep allocated clusterIPs / nodePorts a client left out, keep clusterIP and clusterIPs in
  * step, drop fields the new type no longer uses).
  */
-import type { StatusCause } from '../../../api/errors.js';
+import type { StatusCause } from '../errors.js';
 import { validatePortNumOrName } from './pod.js';
 import {
   child,

@@ -3,8 +3,8 @@
  * create/update preparation, validation, field-selector attributes and table printing.
  * The API server's generic store calls these; nothing here does I/O.
  */
-import type { ResourceInfo } from '../../../api/resources.js';
-import type { StatusCause } from '../../../api/errors.js';
+import type { ResourceInfo } from '../resources.js';
+import type { StatusCause } from '../errors.js';
 import * as D from './defaults.js';
 import * as P from './printers.js';
 import type { TableColumn } from './table-column.js';
@@ -49,7 +49,7 @@ import {
   validateServiceStatusUpdate,
   validateServiceUpdate,
 } from './service.js';
-import { clone } from '../../../api/values.js';
+import { clone } from '../values.js';
 import { semanticEqual, validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from './validation.js';
 
 export type { TableColumn } from './table-column.js';
