@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { DEF, DEFINITIONS } from '../types/base.js';
 import { KINDS, splitApiVersion } from '../types/registry.js';
 import { RESOURCES, type ResourceInfo } from '../resources.js';
+import { registryGeneration } from '../kinds/registry.js';
 import { node, type SchemaNode } from './walk.js';
 
 type Json = Record<string, unknown>;
@@ -422,9 +423,20 @@ function v2Op(op: Op, refs: Set<string>): Json {
 }
 
 let v2Cache: Json | undefined;
+let cachedGeneration = -1;
+
+/** The documents are memoized per registry generation: a kind registered or removed makes them anew. */
+function dropStaleCaches(): void {
+  if (cachedGeneration === registryGeneration()) return;
+  v2Cache = undefined;
+  v3Cache.clear();
+  indexCache = undefined;
+  cachedGeneration = registryGeneration();
+}
 
 /** The swagger 2.0 document served at /openapi/v2 (memoized). */
 export function buildOpenAPIV2(): Json {
+  dropStaleCaches();
   if (v2Cache) return v2Cache;
   const paths: Json = {};
   const refs = new Set<string>();
@@ -498,6 +510,7 @@ function servedGroupVersions(): string[] {
 const v3Cache = new Map<string, { doc: Json; hash: string }>();
 
 function buildV3(gvPath: string): { doc: Json; hash: string } | undefined {
+  dropStaleCaches();
   const cached = v3Cache.get(gvPath);
   if (cached) return cached;
   if (!servedGroupVersions().includes(gvPath)) return undefined;
@@ -544,6 +557,7 @@ let indexCache: { paths: Record<string, { serverRelativeURL: string }> } | undef
 
 /** The /openapi/v3 discovery document. */
 export function buildOpenAPIV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
+  dropStaleCaches();
   if (indexCache) return indexCache;
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of servedGroupVersions()) {

@@ -3,6 +3,8 @@
  * patch strategy, merge key and list type upstream's Go struct tags declare.
  */
 import { schemaFor } from '../types/registry.js';
+// The served kinds' schemas are registered by their descriptors: load them before any lookup.
+import '../kinds/registry.js';
 import { X_LIST_TYPE, X_PATCH_MERGE_KEY, X_PATCH_STRATEGY, X_MAP_TYPE } from '../types/base.js';
 import { node, shapeOf, type SchemaNode } from './walk.js';
 

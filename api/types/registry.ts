@@ -8,12 +8,7 @@ import {
   typeMetaProps, listMetaField, StatusSchema, DeleteOptionsSchema, WatchEventSchema, TableSchema,
   APIResourceListSchema, APIGroupListSchema, APIGroupSchema, APIVersionsSchema,
 } from './meta.js';
-import {
-  PodSchema, NamespaceSchema, ServiceSchema, EndpointsSchema, NodeSchema, ConfigMapSchema, SecretSchema,
-  EventSchema, ServiceAccountSchema, BindingSchema,
-} from './core.js';
-import { DeploymentSchema, ReplicaSetSchema, ScaleSchema, EvictionSchema } from './apps.js';
-import { LeaseSchema, EndpointSliceSchema, EventsV1EventSchema } from './groups.js';
+import { ScaleSchema, EvictionSchema } from './apps.js';
 
 export interface KindEntry {
   group: string;
@@ -45,43 +40,53 @@ function listSchema(item: TSchema, kind: string) {
 }
 
 const ENTRIES: KindEntry[] = [];
+const BY_GVK = new Map<string, KindEntry>();
 
-function add(group: string, version: string, kind: string, schema: TSchema, withList = true): void {
-  ENTRIES.push({ group, version, kind, definition: nameOf(schema), schema, list: false });
+function gvkKey(group: string, version: string, kind: string): string {
+  return `${apiVersionString(group, version)}/${kind}`;
+}
+
+/**
+ * Register a kind's schema (and, with `withList`, its XxxList). The served resource kinds come from
+ * their descriptors (api/kinds/registry.ts registers each one here); this file adds only the kinds no
+ * resource serves (meta kinds, Scale, Eviction). Registering an apiVersion + kind twice is a no-op.
+ */
+export function addKindSchema(group: string, version: string, kind: string, schema: TSchema, withList = true): void {
+  if (BY_GVK.has(gvkKey(group, version, kind))) return;
+  const push = (e: KindEntry): void => {
+    ENTRIES.push(e);
+    BY_GVK.set(gvkKey(e.group, e.version, e.kind), e);
+  };
+  push({ group, version, kind, definition: nameOf(schema), schema, list: false });
   if (withList) {
     const ls = listSchema(schema, kind);
-    ENTRIES.push({ group, version, kind: kind + 'List', definition: nameOf(ls), schema: ls, list: true, itemKind: kind });
+    push({ group, version, kind: kind + 'List', definition: nameOf(ls), schema: ls, list: true, itemKind: kind });
   }
 }
 
-// served resources (with their lists)
-add('', 'v1', 'Namespace', NamespaceSchema);
-add('', 'v1', 'Pod', PodSchema);
-add('', 'v1', 'Service', ServiceSchema);
-add('', 'v1', 'Endpoints', EndpointsSchema);
-add('', 'v1', 'Node', NodeSchema);
-add('', 'v1', 'ConfigMap', ConfigMapSchema);
-add('', 'v1', 'Secret', SecretSchema);
-add('', 'v1', 'Event', EventSchema);
-add('', 'v1', 'ServiceAccount', ServiceAccountSchema);
-add('', 'v1', 'Binding', BindingSchema, false);
-add('apps', 'v1', 'Deployment', DeploymentSchema);
-add('apps', 'v1', 'ReplicaSet', ReplicaSetSchema);
-add('autoscaling', 'v1', 'Scale', ScaleSchema, false);
-add('policy', 'v1', 'Eviction', EvictionSchema, false);
-add('coordination.k8s.io', 'v1', 'Lease', LeaseSchema);
-add('discovery.k8s.io', 'v1', 'EndpointSlice', EndpointSliceSchema);
-add('events.k8s.io', 'v1', 'Event', EventsV1EventSchema);
-// meta kinds
-add('', 'v1', 'Status', StatusSchema, false);
-add('', 'v1', 'DeleteOptions', DeleteOptionsSchema, false);
-add('', 'v1', 'WatchEvent', WatchEventSchema, false);
-add('', 'v1', 'APIResourceList', APIResourceListSchema, false);
-add('', 'v1', 'APIGroupList', APIGroupListSchema, false);
-add('', 'v1', 'APIGroup', APIGroupSchema, false);
-add('', 'v1', 'APIVersions', APIVersionsSchema, false);
-add('meta.k8s.io', 'v1', 'Table', TableSchema, false);
+/** Forget a kind and its list (a descriptor unregistered: a throwaway test kind, later a deleted CRD). */
+export function removeKindSchema(group: string, version: string, kind: string): void {
+  for (const k of [kind, kind + 'List']) {
+    const e = BY_GVK.get(gvkKey(group, version, k));
+    if (!e) continue;
+    BY_GVK.delete(gvkKey(group, version, k));
+    ENTRIES.splice(ENTRIES.indexOf(e), 1);
+  }
+}
 
+// kinds that are not served resources of their own: subresource bodies and meta kinds
+addKindSchema('autoscaling', 'v1', 'Scale', ScaleSchema, false);
+addKindSchema('policy', 'v1', 'Eviction', EvictionSchema, false);
+addKindSchema('', 'v1', 'Status', StatusSchema, false);
+addKindSchema('', 'v1', 'DeleteOptions', DeleteOptionsSchema, false);
+addKindSchema('', 'v1', 'WatchEvent', WatchEventSchema, false);
+addKindSchema('', 'v1', 'APIResourceList', APIResourceListSchema, false);
+addKindSchema('', 'v1', 'APIGroupList', APIGroupListSchema, false);
+addKindSchema('', 'v1', 'APIGroup', APIGroupSchema, false);
+addKindSchema('', 'v1', 'APIVersions', APIVersionsSchema, false);
+addKindSchema('meta.k8s.io', 'v1', 'Table', TableSchema, false);
+
+/** Every registered kind, live: descriptors registered later appear here too. */
 export const KINDS: readonly KindEntry[] = ENTRIES;
 
 export function apiVersionString(group: string, version: string): string {
@@ -92,8 +97,6 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
   const i = apiVersion.lastIndexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
-
-const BY_GVK = new Map<string, KindEntry>(ENTRIES.map((e) => [`${apiVersionString(e.group, e.version)}/${e.kind}`, e]));
 
 /** meta/v1 kinds that every group-version accepts (DeleteOptions sent as apps/v1, Table as meta.k8s.io/v1beta1 ...). */
 const META_KINDS: Record<string, string> = {

@@ -14,7 +14,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KubeError, type StatusCause } from '../../api/errors.js';
-import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, findResource, type ResourceInfo } from '../../api/resources.js';
 import { fieldErr, index } from '../../api/strategies/validation.js';
 
 export interface Transformer {
@@ -133,7 +133,8 @@ const grKey = (gr: GroupResource): string => `${gr.resource}/${gr.group}`;
  * so they share the core `events` rule.
  */
 export function encryptionResourceKey(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
-  if (info.group === 'events.k8s.io' && info.plural === 'events') return 'events';
+  const storedAs = findResource(info.group, info.plural)?.definition.storageResource;
+  if (storedAs) return storedAs;
   return info.group ? `${info.plural}.${info.group}` : info.plural;
 }
 
@@ -175,7 +176,7 @@ const PROVIDER_KINDS = ['kms', 'aesgcm', 'aescbc', 'secretbox', 'identity'];
 
 /** What this server stores, as `{group, plural}` (bindings are not stored). */
 export function storedResources(): { group: string; plural: string }[] {
-  return RESOURCES.filter((r) => r.plural !== 'bindings').map((r) => ({ group: r.group, plural: r.plural }));
+  return RESOURCES.filter((r) => r.definition.stored !== false).map((r) => ({ group: r.group, plural: r.plural }));
 }
 
 function validateResourceOverlap(resources: string[], field: string): StatusCause[] {

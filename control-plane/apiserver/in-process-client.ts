@@ -14,6 +14,7 @@
  */
 import { KubeError, errors } from '../../api/errors.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import { registeredKind } from '../../api/kinds/registry.js';
 import {
   PATCH_CONTENT_TYPES,
   bindingBody,
@@ -44,7 +45,7 @@ import { statusSuccess } from './http-util.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, validatePatched } from './patch-handler.js';
 import { finalizeNamespace } from './resource-hooks.js';
 import { buildMatcher } from './selectors.js';
-import { ApiServer, allowsCreateOnUpdate, applyScale, checkKind, storeKey, toScale } from './server.js';
+import { ApiServer, applyScale, checkKind, storeKey, toScale } from './server.js';
 import type { DeleteOptions as StoreDeleteOptions, Obj, Store } from './store.js';
 import type { CacheEvent } from './watch-cache.js';
 
@@ -194,7 +195,7 @@ export class InProcessClient implements ApiClient {
       checkKind(body, apiVersionOf(info), info.kind);
       checkBodyStructure(body, null);
       const dryRun = opts.dryRun === true;
-      if (allowsCreateOnUpdate(info) && !(await store.tryGet(ns, name))) {
+      if (registeredKind(info).definition.allowCreateOnUpdate === true && !(await store.tryGet(ns, name))) {
         body.metadata = { ...(body.metadata ?? {}), name };
         return store.create(ns, body, { dryRun });
       }
@@ -247,8 +248,8 @@ export class InProcessClient implements ApiClient {
   delete(info: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<unknown> {
     return this.call(info, async (store) => {
       const { obj, deleted } = await store.delete(objectNamespace(info, namespace), name, storeDeleteOptions(opts));
-      // What the server answers: the object while it is held (202) or for pods and namespaces, else a Status.
-      if (!deleted || info.plural === 'pods' || info.plural === 'namespaces') return obj;
+      // What the server answers: the object while it is held (202) or for kinds that return it (pods, namespaces), else a Status.
+      if (!deleted || registeredKind(info).definition.returnDeletedObject === true) return obj;
       return statusSuccess({ name, group: info.group, kind: info.plural, uid: obj.metadata?.uid });
     });
   }

@@ -4,16 +4,20 @@ import { createHash } from 'node:crypto';
 import { KubeError } from '../../api/errors.js';
 import { buildOpenAPIV2, buildOpenAPIV3, buildOpenAPIV3Index } from '../../api/schema/openapi.js';
 import { sendJson } from './http-util.js';
+import { registryGeneration } from '../../api/kinds/registry.js';
 
 const cache = new Map<string, { text: string; etag: string }>();
 
-function cached(key: string, build: () => unknown): { text: string; etag: string } | undefined {
+function cached(docKey: string, build: () => unknown): { text: string; etag: string } | undefined {
+  // A kind registered or removed makes new documents.
+  const key = `${registryGeneration()}:${docKey}`;
   let c = cache.get(key);
   if (!c) {
     const doc = build();
     if (doc === undefined) return undefined;
     const text = JSON.stringify(doc);
     c = { text, etag: `"${createHash('sha512').update(text).digest('hex').slice(0, 32).toUpperCase()}"` };
+    if (!cache.has(key) && [...cache.keys()].some((k) => !k.startsWith(`${registryGeneration()}:`))) cache.clear();
     cache.set(key, c);
   }
   return c;

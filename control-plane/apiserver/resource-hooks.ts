@@ -1,6 +1,7 @@
 /**
- * Resource-specific behaviour around the generic store: Service address allocation,
- * namespace lifecycle (admission and two-phase deletion), pod graceful deletion.
+ * Resource-specific behaviour around the generic store that needs I/O (what a kind's descriptor, pure,
+ * cannot hold): Service address allocation, namespace lifecycle (admission and two-phase deletion).
+ * STORE_EXTENSIONS says which kind each extends; the API server reads the table, never a kind's name.
  */
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import type { Obj, Store, StoreHooks } from './store.js';
@@ -198,15 +199,15 @@ export async function finalizeNamespace(namespaces: Store, name: string, finaliz
   return out;
 }
 
-/**
- * Pods bound to a node and not terminated wait for the kubelet: graceful deletion (upstream's
- * CheckGracefulDelete). The request's period wins over the pod's; a negative one counts as 1 s, as upstream's
- * delete path treats it.
- */
-export function podGracePeriod(pod: Obj, requested: number | undefined): number | undefined {
-  const phase = pod.status?.phase;
-  if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const g = pod.spec?.terminationGracePeriodSeconds;
-  const period = requested ?? (typeof g === 'number' ? g : 30);
-  return period < 0 ? 1 : period;
+/** What a store extension may use of the API server. */
+export interface StoreExtensionContext {
+  readonly serviceIPs: ServiceIPAllocator;
+  readonly nodePorts: NodePortAllocator;
+  store(group: string, plural: string): Store;
 }
+
+/** The I/O extensions of a kind's store, by `group/plural` (upstream's per-resource REST storage). */
+export const STORE_EXTENSIONS: Readonly<Record<string, (ctx: StoreExtensionContext) => StoreHooks>> = {
+  '/namespaces': (ctx) => namespaceHooks(() => ctx.store('', 'namespaces')),
+  '/services': (ctx) => serviceHooks(ctx.serviceIPs, ctx.nodePorts),
+};

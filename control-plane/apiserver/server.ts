@@ -6,10 +6,10 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
-import { RESOURCES, apiVersionOf, findResource, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
+import { registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type Obj, type DeleteOptions } from './store.js';
-import { strategyFor } from '../../api/strategies/strategy.js';
 import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
@@ -24,7 +24,7 @@ import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
-import { finalizeNamespace, namespaceAdmission, namespaceHooks, podGracePeriod, serviceHooks } from './resource-hooks.js';
+import { STORE_EXTENSIONS, finalizeNamespace, namespaceAdmission } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
 import { checkBodyStructure } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
@@ -32,7 +32,7 @@ import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
-import { coreEventToV1, v1EventToCore } from './event-conversion.js';
+
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
 import { READ_HEADER_TIMEOUT_MS, SecureListener, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
@@ -100,16 +100,8 @@ export class ApiServer {
     this.serviceIPs = new ServiceIPAllocator(opts.backend, opts.serviceClusterIPRange);
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
-    for (const info of RESOURCES) {
-      if (info.plural === 'bindings') continue;
-      const t = opts.transformers?.get(encryptionResourceKey(info)) ?? identityTransformer;
-      const conversion = info.group === 'events.k8s.io' ? { fromStorage: coreEventToV1, toStorage: v1EventToCore } : undefined;
-      this.stores.set(storeKey(info.group, info.plural), new Store(info, strategyFor(info), opts.backend, t, {}, conversion));
-    }
+    for (const kind of RESOURCES) this.addStore(kind);
     const ns = this.store('', 'namespaces');
-    Object.assign(ns.hooks, namespaceHooks(() => ns));
-    Object.assign(this.store('', 'services').hooks, serviceHooks(this.serviceIPs, this.nodePorts));
-    this.store('', 'pods').hooks.gracePeriod = podGracePeriod;
     for (const s of this.stores.values()) {
       if (s.info.namespaced) s.hooks.admitCreate = namespaceAdmission(ns, s.info.plural);
     }
@@ -121,6 +113,18 @@ export class ApiServer {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
       pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),
     };
+  }
+
+  /** The store of a registered kind (none for a kind that is never stored, such as bindings). */
+  private addStore(kind: RegisteredKind): void {
+    const d = kind.definition;
+    if (d.stored === false) return;
+    const t = this.opts.transformers?.get(encryptionResourceKey(kind)) ?? identityTransformer;
+    const key = storeKey(kind.group, kind.plural);
+    const store = new Store(kind, kind.strategy, this.opts.backend, t, {}, d.storageConversion);
+    this.stores.set(key, store);
+    const extension = STORE_EXTENSIONS[key];
+    if (extension) Object.assign(store.hooks, extension(this));
   }
 
   store(group: string, plural: string): Store {
@@ -289,13 +293,8 @@ export class ApiServer {
     if (!rinfo || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) throw notFoundPath();
     this.authorizeOrThrow(user, info, url.searchParams);
     if (!this.opts.kubeletUpgrade) throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
-    if (rinfo.plural === 'pods') {
-      const pod = await this.store('', 'pods').get(info.namespace, info.name);
-      const node = pod.spec?.nodeName ? await this.store('', 'nodes').tryGet(undefined, pod.spec.nodeName) : undefined;
-      return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
-    }
-    const node = await this.store('', 'nodes').get(undefined, info.name);
-    return this.opts.kubeletUpgrade(req, socket, head, info, undefined, node);
+    const { pod, node } = await this.kubeletTarget(rinfo, info.namespace, info.name);
+    return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
   }
 
   private handlePublic(res: ServerResponse, path: string): void {
@@ -311,8 +310,10 @@ export class ApiServer {
   }
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
-    // POST /api/v1/namespaces/{ns}/bindings: the legacy binding endpoint.
-    if (info.resource === 'bindings' && info.group === '' && info.verb === 'create') {
+    const rinfo = findResource(info.group, info.resource);
+    // A kind that is never stored is create-only and acts on another object; the one such kind is the
+    // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
+    if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
       const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
       checkBodyStructure({ ...body, apiVersion: 'v1', kind: 'Binding' }, query.get('fieldValidation'));
@@ -321,8 +322,7 @@ export class ApiServer {
       void pod;
       return sendJson(res, 201, statusSuccess());
     }
-    const rinfo = findResource(info.group, info.resource);
-    if (!rinfo || rinfo.version !== info.version || rinfo.plural === 'bindings') throw notFoundPath();
+    if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
     const store = this.store(rinfo.group, rinfo.plural);
     const ns = rinfo.namespaced ? info.namespace || undefined : undefined;
     if (rinfo.namespaced && !ns && info.name) throw notFoundPath();
@@ -386,13 +386,8 @@ export class ApiServer {
         if (!this.opts.kubeletProxy) {
           throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
         }
-        if (rinfo.plural === 'pods') {
-          const pod = await store.get(ns, info.name);
-          const node = pod.spec?.nodeName ? await this.store('', 'nodes').tryGet(undefined, pod.spec.nodeName) : undefined;
-          return this.opts.kubeletProxy(req, res, info, pod, node);
-        }
-        const node = await store.get(undefined, info.name);
-        return this.opts.kubeletProxy(req, res, info, undefined, node);
+        const { pod, node } = await this.kubeletTarget(rinfo, ns, info.name);
+        return this.opts.kubeletProxy(req, res, info, pod, node);
       }
       default:
         throw notFoundPath();
@@ -424,6 +419,21 @@ export class ApiServer {
       },
       this.admissionState,
     );
+  }
+
+  /**
+   * The pod and node a kubelet-served subresource (log, exec, attach, portforward, node proxy) goes to:
+   * the descriptor says whether the object named is a pod (then its node) or a node.
+   */
+  private async kubeletTarget(rinfo: RegisteredKind, namespace: string | undefined, name: string): Promise<{ pod?: Obj; node?: Obj }> {
+    const target = rinfo.definition.kubeletProxyTarget;
+    if (target === 'pod') {
+      const pod = await this.store(rinfo.group, rinfo.plural).get(namespace, name);
+      const node = pod.spec?.nodeName ? await this.store('', 'nodes').tryGet(undefined, pod.spec.nodeName) : undefined;
+      return { pod, node };
+    }
+    if (target === 'node') return { node: await this.store(rinfo.group, rinfo.plural).get(undefined, name) };
+    throw notFoundPath();
   }
 
   /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST. */
@@ -514,7 +524,7 @@ export class ApiServer {
         const body = decoded.value as Obj;
         checkKind(body, apiVersionOf(rinfo), rinfo.kind);
         const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
-        const allowCreate = allowsCreateOnUpdate(rinfo);
+        const allowCreate = registeredKind(rinfo).definition.allowCreateOnUpdate === true;
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
@@ -547,7 +557,7 @@ export class ApiServer {
         const opts = await deleteOptionsFrom(req, query);
         const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun }));
         if (!deleted) return sendJson(res, 202, obj);
-        if (rinfo.plural === 'pods' || rinfo.plural === 'namespaces') return sendJson(res, 200, obj);
+        if (registeredKind(rinfo).definition.returnDeletedObject) return sendJson(res, 200, obj);
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
       }
       case 'deletecollection': {
@@ -647,10 +657,6 @@ export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
 }
 
-/** Resources whose PUT creates a missing object (upstream's AllowCreateOnUpdate). */
-export function allowsCreateOnUpdate(info: ResourceInfo): boolean {
-  return ['endpoints', 'leases', 'endpointslices', 'events'].includes(info.plural);
-}
 
 /** The autoscaling/v1 Scale of an object with a scale subresource. */
 export function toScale(obj: Obj): Obj {

@@ -8,6 +8,7 @@ import { isStorageError } from '../storage/storage-error.js';
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
 import type { ResourceStrategy } from '../../api/strategies/strategy.js';
+import type { StorageConversion } from '../../api/kinds/descriptor.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';
@@ -30,7 +31,7 @@ export interface StoreHooks {
   updateCommitted?(obj: Obj, old: Obj): Promise<void>;
   /** The object is gone from storage (release what it held). */
   afterDelete?(obj: Obj): Promise<void>;
-  /** Graceful deletion (pods): the grace period to wait, or undefined to delete now. */
+  /** Graceful deletion: the grace period to wait, or undefined to delete now (default: the kind's strategy). */
   gracePeriod?(obj: Obj, requested: number | undefined): number | undefined;
   /** Namespace existence and termination checks for namespaced creates. */
   admitCreate?(obj: Obj): Promise<void>;
@@ -98,10 +99,7 @@ export function decodeContinue(token: string): ContinueToken {
 }
 
 /** How objects are kept in storage when the API shape differs (events.k8s.io Events are stored as core Events). */
-export interface StorageConversion {
-  fromStorage(obj: Obj): Obj;
-  toStorage(obj: Obj): Obj;
-}
+export type { StorageConversion } from '../../api/kinds/descriptor.js';
 
 export class Store {
   readonly cache: WatchCache;
@@ -535,7 +533,8 @@ export class Store {
           if (i >= 0 && !m.deletionTimestamp) finalizers.splice(i, 1);
         }
       }
-      const grace = this.hooks.gracePeriod ? this.hooks.gracePeriod(cur, opts.gracePeriodSeconds) : undefined;
+      const gracePeriod = this.hooks.gracePeriod ?? this.strategy.gracePeriod;
+      const grace = gracePeriod ? gracePeriod(cur, opts.gracePeriodSeconds) : undefined;
       const needsWait = finalizers.length > 0 || (grace !== undefined && grace > 0);
       if (needsWait) {
         if (finalizers.length > 0) m.finalizers = finalizers;

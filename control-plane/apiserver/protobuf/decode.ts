@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { KubeError } from '../../../api/errors.js';
+import { RESOURCES, apiVersionOf } from '../../../api/resources.js';
 
 /** The 4 bytes every Kubernetes protobuf body starts with. */
 export const KUBERNETES_PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -33,49 +34,34 @@ export function isKubernetesProtobuf(contentType: string | undefined | null): bo
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
-/** `apiVersion/kind` -> fully qualified message name, for every kind we decode. */
-const KINDS: Record<string, string> = {
-  'v1/Namespace': 'k8s.io.api.core.v1.Namespace',
-  'v1/Pod': 'k8s.io.api.core.v1.Pod',
-  'v1/Service': 'k8s.io.api.core.v1.Service',
-  'v1/Secret': 'k8s.io.api.core.v1.Secret',
-  'v1/ConfigMap': 'k8s.io.api.core.v1.ConfigMap',
-  'v1/ServiceAccount': 'k8s.io.api.core.v1.ServiceAccount',
-  'v1/Endpoints': 'k8s.io.api.core.v1.Endpoints',
-  'v1/Node': 'k8s.io.api.core.v1.Node',
-  'v1/Event': 'k8s.io.api.core.v1.Event',
-  'v1/Binding': 'k8s.io.api.core.v1.Binding',
+/** Kinds decoded that are not served resources of their own (subresource bodies, templates). */
+const NON_RESOURCE_KINDS: Record<string, string> = {
   'v1/PodTemplate': 'k8s.io.api.core.v1.PodTemplate',
-  'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
-  'apps/v1/ReplicaSet': 'k8s.io.api.apps.v1.ReplicaSet',
   'policy/v1/Eviction': 'k8s.io.api.policy.v1.Eviction',
   'autoscaling/v1/Scale': 'k8s.io.api.autoscaling.v1.Scale',
-  'coordination.k8s.io/v1/Lease': 'k8s.io.api.coordination.v1.Lease',
-  'discovery.k8s.io/v1/EndpointSlice': 'k8s.io.api.discovery.v1.EndpointSlice',
-  'events.k8s.io/v1/Event': 'k8s.io.api.events.v1.Event',
 };
 
+/** `apiVersion/kind` -> fully qualified message name: every registered kind's descriptor, plus the non-resource kinds. */
+function protobufKinds(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of RESOURCES) if (r.definition.protobufMessage) out[`${apiVersionOf(r)}/${r.kind}`] = r.definition.protobufMessage;
+  return { ...out, ...NON_RESOURCE_KINDS };
+}
+
 /** Group versions whose DeleteOptions we accept (client-go encodes it in the client's own group version). */
-const DELETE_OPTIONS_VERSIONS = new Set([
-  'v1',
-  'meta.k8s.io/v1',
-  'apps/v1',
-  'policy/v1',
-  'autoscaling/v1',
-  'coordination.k8s.io/v1',
-  'discovery.k8s.io/v1',
-  'events.k8s.io/v1',
-]);
+function deleteOptionsVersions(): Set<string> {
+  return new Set(['v1', 'meta.k8s.io/v1', 'policy/v1', 'autoscaling/v1', ...RESOURCES.map(apiVersionOf)]);
+}
 
 /** The message type for an apiVersion + kind, or undefined when we do not decode it. Pure. */
 export function protobufMessageName(apiVersion: string, kind: string): string | undefined {
-  if (kind === 'DeleteOptions' && DELETE_OPTIONS_VERSIONS.has(apiVersion)) return `${META}.DeleteOptions`;
-  return KINDS[`${apiVersion}/${kind}`];
+  if (kind === 'DeleteOptions' && deleteOptionsVersions().has(apiVersion)) return `${META}.DeleteOptions`;
+  return protobufKinds()[`${apiVersion}/${kind}`];
 }
 
 /** The (apiVersion, kind) pairs decodeKubernetesProtobuf understands, DeleteOptions excluded. */
 export function supportedProtobufKinds(): Array<{ apiVersion: string; kind: string }> {
-  return Object.keys(KINDS).map((k) => {
+  return Object.keys(protobufKinds()).map((k) => {
     const i = k.lastIndexOf('/');
     return { apiVersion: k.slice(0, i), kind: k.slice(i + 1) };
   });

@@ -2,9 +2,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../../control-plane/storage/memory-backend.js';
 import { Store } from '../../../control-plane/apiserver/store.js';
-import { strategyFor } from '../../../api/strategies/strategy.js';
+import { strategyFor } from '../../../api/kinds/registry.js';
 import { findResource } from '../../../api/resources.js';
-import { podGracePeriod } from '../../../control-plane/apiserver/resource-hooks.js';
+import { podGracePeriod } from '../../../api/kinds/core/pod.js';
 
 const deployInfo = findResource('apps', 'deployments')!;
 const podInfo = findResource('', 'pods')!;
@@ -149,7 +149,7 @@ describe('pod graceful deletion', () => {
 });
 
 describe('events.k8s.io/v1 over core Events', async () => {
-  const { coreEventToV1, v1EventToCore } = await import('../../../control-plane/apiserver/event-conversion.js');
+  const { coreEventToV1, v1EventToCore } = await import('../../../api/kinds/events/conversion.js');
   it('round-trips the renamed fields', () => {
     const core = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p' }, message: 'hi', reason: 'Started', type: 'Normal', count: 3, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:01:00Z', source: { component: 'kubelet', host: 'n1' } };
     const v1 = coreEventToV1(core);

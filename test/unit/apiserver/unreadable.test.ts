@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../../control-plane/storage/memory-backend.js';
 import { Store } from '../../../control-plane/apiserver/store.js';
-import { strategyFor } from '../../../api/strategies/strategy.js';
+import { strategyFor } from '../../../api/kinds/registry.js';
 import { parseEncryptionConfig } from '../../../control-plane/apiserver/encryption.js';
 import { findResource } from '../../../api/resources.js';
 import type { KubeError } from '../../../api/errors.js';

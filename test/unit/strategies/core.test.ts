@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findResource, RESOURCES } from '../../../api/resources.js';
-import { strategyFor } from '../../../api/strategies/strategy.js';
+import { strategyFor } from '../../../api/kinds/registry.js';
 
 const S = (group: string, plural: string) => strategyFor(findResource(group, plural)!);
 const namespaces = S('', 'namespaces');

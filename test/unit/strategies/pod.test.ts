@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findResource } from '../../../api/resources.js';
-import { strategyFor } from '../../../api/strategies/strategy.js';
+import { strategyFor } from '../../../api/kinds/registry.js';
 import { defaultPullPolicy } from '../../../api/strategies/defaults.js';
 import { podQOSClass, POD_UPDATE_FORBIDDEN_MESSAGE } from '../../../api/strategies/pod.js';
 

@@ -2,7 +2,8 @@
  * core/v1 Event and events.k8s.io/v1 Event are two views of the same stored objects (/registry/events),
  * as upstream: objects are stored in the core shape and converted when read or written through events.k8s.io.
  */
-import type { Obj } from './store.js';
+/** An Event as stored or served: a JSON object. */
+type Obj = Record<string, unknown>;
 
 const RENAMES: [core: string, v1: string][] = [
   ['involvedObject', 'regarding'],
@@ -24,7 +25,8 @@ export function coreEventToV1(core: Obj): Obj {
   if (core.source) {
     out.deprecatedSource = core.source;
     delete out.source;
-    if (!out.reportingController && core.source.component) out.reportingController = core.source.component;
+    const component = (core.source as { component?: unknown }).component;
+    if (!out.reportingController && component) out.reportingController = component;
   }
   return out;
 }

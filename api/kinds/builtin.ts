@@ -1,0 +1,35 @@
+/** The kinds kubelab serves: one row a kind, in discovery's order. A new kind is a file in its group's folder and a row here. */
+import type { KindDefinition } from './descriptor.js';
+import { namespaces } from './core/namespace.js';
+import { pods } from './core/pod.js';
+import { services } from './core/service.js';
+import { endpoints } from './core/endpoints.js';
+import { nodes } from './core/node.js';
+import { configMaps } from './core/configmap.js';
+import { secrets } from './core/secret.js';
+import { coreEvents } from './core/event.js';
+import { serviceAccounts } from './core/serviceaccount.js';
+import { bindings } from './core/binding.js';
+import { deployments } from './apps/deployment.js';
+import { replicaSets } from './apps/replicaset.js';
+import { leases } from './coordination/lease.js';
+import { endpointSlices } from './discovery/endpointslice.js';
+import { eventsV1Events } from './events/event.js';
+
+export const BUILTIN_KINDS: readonly KindDefinition[] = [
+  namespaces,
+  pods,
+  services,
+  endpoints,
+  nodes,
+  configMaps,
+  secrets,
+  coreEvents,
+  serviceAccounts,
+  bindings,
+  deployments,
+  replicaSets,
+  leases,
+  endpointSlices,
+  eventsV1Events,
+];

@@ -1,0 +1,116 @@
+/**
+ * One resource kind, described once: its names and scope (what discovery, URLs and etcd keys read),
+ * its schema (validation of field types, OpenAPI, `kubectl explain`), its strategy hooks (defaults,
+ * preparation, validation), its Table columns, field selectors, protobuf message and the flags the API
+ * server's generic handlers branch on. A kind is one `defineKind({...})` in its group's folder and one row
+ * of `BUILTIN_KINDS` (builtin.ts); the API server, discovery, OpenAPI, the protobuf decoder, the client
+ * and the storage layout all read it from the registry (registry.ts).
+ *
+ * Pure data and pure functions: nothing here does I/O. Server-side extensions that need I/O (the
+ * Service IP allocator, namespace lifecycle) are the API server's, keyed by the kind they extend.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { StatusCause } from '../errors.js';
+import type { TableColumn } from '../strategies/table-column.js';
+
+/** The names and scope of a resource: what URLs, discovery and the storage layout are made of. */
+export interface ResourceInfo {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Subresources served, e.g. ['status', 'scale']. */
+  subresources: string[];
+  verbs: string[];
+  /** etcd key prefix segment: /registry/<storageName>/... (upstream's layout). */
+  storageName: string;
+}
+
+/** Upstream's per-resource strategy hooks (pkg/registry/<group>/<resource>/strategy.go), over the kind's type. */
+export interface StrategyHooks<T> {
+  /** Upstream's defaulters, in place. */
+  applyDefaults?(obj: T): void;
+  /** Create-time preparation (status cleared or set, generation 1 ...). Default: status {} when the kind has a status subresource. */
+  prepareForCreate?(obj: T): void;
+  /** Update-time preparation with the old object. Default: keep the old status when the kind has a status subresource. */
+  prepareForUpdate?(obj: T, old: T): void;
+  /** Status-subresource update: default, everything but status (and labels/annotations) comes from the old object. */
+  prepareForStatusUpdate?(obj: T, old: T): void;
+  /** Validation on create; default: object metadata with a DNS-1123 subdomain name. */
+  validate?(obj: T): StatusCause[];
+  /** Validation on update, immutable fields included; default: metadata update rules. */
+  validateUpdate?(obj: T, old: T): StatusCause[];
+  /** Status-subresource update validation; default: metadata update rules. */
+  validateStatusUpdate?(obj: T, old: T): StatusCause[];
+  /**
+   * Graceful deletion (upstream's CheckGracefulDelete): the seconds to wait before the object goes, given
+   * the period the request asked for; 0 or undefined deletes at once. Default: no graceful deletion.
+   */
+  gracePeriod?(obj: T, requested: number | undefined): number | undefined;
+}
+
+/** How a kind prints as a meta.k8s.io/v1 Table (priority 1 columns = `kubectl get -o wide`). */
+export interface TablePrinter<T> {
+  columns: TableColumn[];
+  /** One row's cells, wide columns included (the API server always prints wide). */
+  cells(obj: T, now: Date): unknown[];
+}
+
+/** Converts between the served shape and the stored one, for a kind stored as another (events.k8s.io Event). */
+export interface StorageConversion {
+  fromStorage(stored: Record<string, unknown>): Record<string, unknown>;
+  toStorage(served: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** What a kind's file writes. Everything but the names, scope and schema has a default. */
+export interface KindDefinition<T = unknown> {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  /** Default: kind in lower case. */
+  singular?: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: string[];
+  /** Default: every verb (create, delete, deletecollection, get, list, patch, update, watch). */
+  verbs?: string[];
+  /** Default: plural. */
+  storageName?: string;
+  /** The TypeBox schema of the kind (its upstream definition name is the schema's $id). */
+  schema: TSchema;
+  /** Whether an `<Kind>List` kind exists (default true). */
+  hasList?: boolean;
+  /** The fully qualified protobuf message the API server decodes `application/vnd.kubernetes.protobuf` bodies with. */
+  protobufMessage?: string;
+  strategy?: StrategyHooks<T>;
+  /** Field selectors beyond metadata.name / metadata.namespace, as upstream's GetAttrs. */
+  fieldSelectors?: Record<string, (obj: T) => string>;
+  /** Default: NAME and CREATED AT. */
+  table?: TablePrinter<T>;
+  /** PUT of a missing object creates it (upstream's AllowCreateOnUpdate). */
+  allowCreateOnUpdate?: boolean;
+  /** DELETE answers with the deleted object instead of a Status (upstream's ReturnDeletedObject and graceful kinds). */
+  returnDeletedObject?: boolean;
+  /** False for a create-only virtual resource that is never stored (pods' legacy `bindings`). Default true. */
+  stored?: boolean;
+  /** Set for a kind stored in another's shape (events.k8s.io Event is stored as a core Event). */
+  storageConversion?: StorageConversion;
+  /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */
+  storageResource?: string;
+  /** Subresources served by the node's kubelet (log, exec, proxy ...): whether the object is a pod or a node. */
+  kubeletProxyTarget?: 'pod' | 'node';
+}
+
+/**
+ * A kind's definition, typed by its object type: the hooks take `T`, the descriptor is stored as the
+ * erased `KindDefinition` (the API server hands each kind only the objects of that kind).
+ */
+export function defineKind<T>(d: KindDefinition<T>): KindDefinition {
+  return d as KindDefinition; // the one erasure point: hooks are only ever called with objects of this kind
+}

@@ -1,0 +1,97 @@
+/**
+ * The registry of served kinds: every reader (API server routes and stores, discovery, OpenAPI, the
+ * protobuf decoder, the client's URLs, the storage layout) looks kinds up here. The built-in kinds are
+ * registered when this module loads; `registerKind` adds one at run time (a throwaway test kind today,
+ * CustomResourceDefinitions next), `unregisterKind` takes it away again.
+ */
+import { KubeError } from '../errors.js';
+import { addKindSchema, removeKindSchema } from '../types/registry.js';
+import { makeStrategy, type ResourceStrategy } from '../strategies/strategy.js';
+import type { KindDefinition, ResourceInfo } from './descriptor.js';
+import { BUILTIN_KINDS } from './builtin.js';
+
+export type { KindDefinition, ResourceInfo } from './descriptor.js';
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** A registered kind: its names (a ResourceInfo, what every reader passes around), its definition and strategy. */
+export interface RegisteredKind extends ResourceInfo {
+  readonly definition: KindDefinition;
+  readonly strategy: ResourceStrategy;
+}
+
+const KINDS: RegisteredKind[] = [];
+let generation = 0;
+
+/** Moves on every register/unregister: documents made from the registry (OpenAPI) are cached per generation. */
+export function registryGeneration(): number {
+  return generation;
+}
+const BY_RESOURCE = new Map<string, RegisteredKind>();
+
+function resourceKey(group: string, plural: string): string {
+  return `${group}/${plural}`;
+}
+
+/** The names of a definition, its defaults filled in. Pure. */
+export function resourceInfoOf(d: KindDefinition): ResourceInfo {
+  return {
+    group: d.group,
+    version: d.version,
+    kind: d.kind,
+    plural: d.plural,
+    singular: d.singular ?? d.kind.toLowerCase(),
+    namespaced: d.namespaced,
+    shortNames: d.shortNames ?? [],
+    categories: d.categories ?? [],
+    subresources: d.subresources ?? [],
+    verbs: d.verbs ?? ALL_VERBS,
+    storageName: d.storageName ?? d.plural,
+  };
+}
+
+/** Serve a kind. A group + plural already served is refused (AlreadyExists). */
+export function registerKind(d: KindDefinition): RegisteredKind {
+  const key = resourceKey(d.group, d.plural);
+  if (BY_RESOURCE.has(key)) throw new KubeError('AlreadyExists', `resource ${d.plural}${d.group ? '.' + d.group : ''} is already registered`);
+  const info = resourceInfoOf(d);
+  const registered: RegisteredKind = Object.assign(info, { definition: d, strategy: makeStrategy(info, d) });
+  KINDS.push(registered);
+  BY_RESOURCE.set(key, registered);
+  addKindSchema(d.group, d.version, d.kind, d.schema, d.hasList ?? true);
+  generation++;
+  return registered;
+}
+
+/** Stop serving a kind registered with registerKind. */
+export function unregisterKind(group: string, plural: string): void {
+  const k = BY_RESOURCE.get(resourceKey(group, plural));
+  if (!k) return;
+  BY_RESOURCE.delete(resourceKey(group, plural));
+  KINDS.splice(KINDS.indexOf(k), 1);
+  // Another resource may serve the same apiVersion + kind (none today); keep the schema then.
+  if (!KINDS.some((o) => o.group === k.group && o.version === k.version && o.kind === k.kind)) removeKindSchema(k.group, k.version, k.kind);
+  generation++;
+}
+
+/** Every served kind, live (a kind registered later appears), in registration order. */
+export const RESOURCES: readonly RegisteredKind[] = KINDS;
+
+/** Look up by group + plural ('' for core). */
+export function findResource(group: string, plural: string): RegisteredKind | undefined {
+  return BY_RESOURCE.get(resourceKey(group, plural));
+}
+
+/** The registered kind behind a ResourceInfo (any object with its group and plural). */
+export function registeredKind(info: Pick<ResourceInfo, 'group' | 'plural'>): RegisteredKind {
+  const k = BY_RESOURCE.get(resourceKey(info.group, info.plural));
+  if (!k) throw new KubeError('InternalError', `resource ${info.plural}${info.group ? '.' + info.group : ''} is not registered`);
+  return k;
+}
+
+/** The strategy of a registered kind. */
+export function strategyFor(info: Pick<ResourceInfo, 'group' | 'plural'>): ResourceStrategy {
+  return registeredKind(info).strategy;
+}
+
+for (const d of BUILTIN_KINDS) registerKind(d);
