@@ -3,6 +3,18 @@
  * apps/v1 selector immutability, and status validation (pkg/apis/apps/validation).
  */
 import type { StatusCause } from '../errors.js';
+import type {
+  Deployment,
+  DeploymentSpec,
+  DeploymentStatus,
+  DeploymentStrategy,
+  LabelSelector,
+  PodTemplateSpec,
+  Relaxed,
+  ReplicaSet,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+} from '../types/index.js';
 import { validatePodSpec } from './pod.js';
 import {
   child,
@@ -21,7 +33,11 @@ import {
 } from './validation.js';
 
 /** ValidatePodTemplateSpecForReplicaSet (field = `spec.template`). */
-export function validateTemplateForReplicaSet(template: any, selector: any, field: string): StatusCause[] {
+export function validateTemplateForReplicaSet(
+  template: Relaxed<PodTemplateSpec> | undefined,
+  selector: Relaxed<LabelSelector> | undefined,
+  field: string,
+): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!template) return [fieldErr.required(field, '')];
   const labels = template?.metadata?.labels ?? {};
@@ -45,7 +61,7 @@ export function validateTemplateForReplicaSet(template: any, selector: any, fiel
   return errs;
 }
 
-function validateSelectorAndTemplate(spec: any, field: string): StatusCause[] {
+function validateSelectorAndTemplate(spec: Relaxed<DeploymentSpec> | Relaxed<ReplicaSetSpec>, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const sel = spec?.selector;
   if (!sel) errs.push(fieldErr.required(child(field, 'selector'), ''));
@@ -69,9 +85,9 @@ function validatePositiveIntOrPercent(v: unknown, field: string): StatusCause[] 
   return [];
 }
 
-export function validateDeploymentStrategy(strategy: any, field: string): StatusCause[] {
+export function validateDeploymentStrategy(strategy: Relaxed<DeploymentStrategy> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
-  const s = strategy ?? {};
+  const s: Relaxed<DeploymentStrategy> = strategy ?? {};
   switch (s.type) {
     case 'Recreate':
       if (s.rollingUpdate) errs.push(fieldErr.forbidden(child(field, 'rollingUpdate'), "may not be specified when strategy `type` is 'Recreate'"));
@@ -99,8 +115,8 @@ export function validateDeploymentStrategy(strategy: any, field: string): Status
   return errs;
 }
 
-export function validateDeploymentSpec(spec: any, field = 'spec'): StatusCause[] {
-  const s = spec ?? {};
+export function validateDeploymentSpec(spec: Relaxed<DeploymentSpec> | undefined, field = 'spec'): StatusCause[] {
+  const s: Relaxed<DeploymentSpec> = spec ?? {};
   const errs = validateNonnegative(child(field, 'replicas'), s.replicas);
   errs.push(...validateSelectorAndTemplate(s, field));
   errs.push(...validateDeploymentStrategy(s.strategy, child(field, 'strategy')));
@@ -115,21 +131,34 @@ export function validateDeploymentSpec(spec: any, field = 'spec'): StatusCause[]
   return errs;
 }
 
-export function validateDeployment(d: any): StatusCause[] {
+export function validateDeployment(d: Relaxed<Deployment>): StatusCause[] {
   return [...validateObjectMeta(d?.metadata, true, nameIsDNSSubdomain), ...validateDeploymentSpec(d?.spec)];
 }
 
-export function validateDeploymentUpdate(d: any, old: any): StatusCause[] {
+export function validateDeploymentUpdate(d: Relaxed<Deployment>, old: Relaxed<Deployment>): StatusCause[] {
   const errs = validateObjectMetaUpdate(d?.metadata, old?.metadata);
   errs.push(...validateDeploymentSpec(d?.spec));
   errs.push(...validateImmutableField(d?.spec?.selector, old?.spec?.selector, 'spec.selector'));
   return errs;
 }
 
-function validateReplicaCounts(status: any, field: string, extra: string[]): StatusCause[] {
+/** The counters of a workload status (a DeploymentStatus has no fullyLabeledReplicas, a ReplicaSetStatus no updated/unavailable/collision counts). */
+type ReplicaCountField =
+  | 'replicas'
+  | 'fullyLabeledReplicas'
+  | 'readyReplicas'
+  | 'availableReplicas'
+  | 'observedGeneration'
+  | 'updatedReplicas'
+  | 'unavailableReplicas'
+  | 'collisionCount';
+type ReplicaCounts = Partial<Pick<DeploymentStatus & ReplicaSetStatus, ReplicaCountField>>;
+
+function validateReplicaCounts(status: ReplicaCounts | undefined, field: string, extra: ReplicaCountField[]): StatusCause[] {
   const s = status ?? {};
   const errs: StatusCause[] = [];
-  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', ...extra]) {
+  const common: ReplicaCountField[] = ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'];
+  for (const f of [...common, ...extra]) {
     errs.push(...validateNonnegative(child(field, f), s[f]));
   }
   const replicas = s.replicas ?? 0;
@@ -143,39 +172,39 @@ function validateReplicaCounts(status: any, field: string, extra: string[]): Sta
   return errs;
 }
 
-export function validateDeploymentStatusUpdate(d: any, old: any): StatusCause[] {
+export function validateDeploymentStatusUpdate(d: Relaxed<Deployment>, old: Relaxed<Deployment>): StatusCause[] {
   const errs = validateObjectMetaUpdate(d?.metadata, old?.metadata);
   errs.push(...validateReplicaCounts(d?.status, 'status', ['updatedReplicas', 'unavailableReplicas', 'collisionCount']));
   if ((d?.status?.updatedReplicas ?? 0) > (d?.status?.replicas ?? 0)) {
-    errs.push(fieldErr.invalid('status.updatedReplicas', d.status.updatedReplicas, 'cannot be greater than status.replicas'));
+    errs.push(fieldErr.invalid('status.updatedReplicas', d?.status?.updatedReplicas, 'cannot be greater than status.replicas'));
   }
   return errs;
 }
 
-export function validateReplicaSetSpec(spec: any, field = 'spec'): StatusCause[] {
-  const s = spec ?? {};
+export function validateReplicaSetSpec(spec: Relaxed<ReplicaSetSpec> | undefined, field = 'spec'): StatusCause[] {
+  const s: Relaxed<ReplicaSetSpec> = spec ?? {};
   const errs = validateNonnegative(child(field, 'replicas'), s.replicas);
   errs.push(...validateNonnegative(child(field, 'minReadySeconds'), s.minReadySeconds));
   errs.push(...validateSelectorAndTemplate(s, field));
   return errs;
 }
 
-export function validateReplicaSet(rs: any): StatusCause[] {
+export function validateReplicaSet(rs: Relaxed<ReplicaSet>): StatusCause[] {
   return [...validateObjectMeta(rs?.metadata, true, nameIsDNSSubdomain), ...validateReplicaSetSpec(rs?.spec)];
 }
 
-export function validateReplicaSetUpdate(rs: any, old: any): StatusCause[] {
+export function validateReplicaSetUpdate(rs: Relaxed<ReplicaSet>, old: Relaxed<ReplicaSet>): StatusCause[] {
   const errs = validateObjectMetaUpdate(rs?.metadata, old?.metadata);
   errs.push(...validateReplicaSetSpec(rs?.spec));
   errs.push(...validateImmutableField(rs?.spec?.selector, old?.spec?.selector, 'spec.selector'));
   return errs;
 }
 
-export function validateReplicaSetStatusUpdate(rs: any, old: any): StatusCause[] {
+export function validateReplicaSetStatusUpdate(rs: Relaxed<ReplicaSet>, old: Relaxed<ReplicaSet>): StatusCause[] {
   const errs = validateObjectMetaUpdate(rs?.metadata, old?.metadata);
   errs.push(...validateReplicaCounts(rs?.status, 'status', []));
   if ((rs?.status?.fullyLabeledReplicas ?? 0) > (rs?.status?.replicas ?? 0)) {
-    errs.push(fieldErr.invalid('status.fullyLabeledReplicas', rs.status.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
+    errs.push(fieldErr.invalid('status.fullyLabeledReplicas', rs?.status?.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
   }
   return errs;
 }

@@ -3,8 +3,23 @@
  * Leases (pkg/apis/core/validation, pkg/apis/coordination/validation).
  */
 import type { StatusCause } from '../errors.js';
+import type {
+  ConfigMap,
+  Event,
+  EventsV1Event,
+  Lease,
+  LeaseSpec,
+  Namespace,
+  Node,
+  NodeAddress,
+  NodeSpec,
+  Relaxed,
+  Secret,
+  ServiceAccount,
+  Taint,
+} from '../types/index.js';
 import { validateTaintEffect } from './pod.js';
-import { eventView } from './printers.js';
+import { eventView, type EitherEvent } from './printers.js';
 import {
   child,
   fieldErr,
@@ -32,7 +47,7 @@ export const IMMUTABLE_WHEN_SET = 'field is immutable when `immutable` is set';
 // Namespaces
 // ---------------------------------------------------------------------------------------------
 
-export function validateNamespace(ns: any): StatusCause[] {
+export function validateNamespace(ns: Relaxed<Namespace>): StatusCause[] {
   const errs = validateObjectMeta(ns?.metadata, false, nameIsDNSLabel);
   for (const f of ns?.spec?.finalizers ?? []) {
     for (const m of isQualifiedName(String(f))) errs.push(fieldErr.invalid('spec.finalizers', f, m));
@@ -41,11 +56,11 @@ export function validateNamespace(ns: any): StatusCause[] {
   return errs;
 }
 
-export function validateNamespaceUpdate(ns: any, old: any): StatusCause[] {
+export function validateNamespaceUpdate(ns: Relaxed<Namespace>, old: Relaxed<Namespace>): StatusCause[] {
   return validateObjectMetaUpdate(ns?.metadata, old?.metadata);
 }
 
-export function validateNamespaceStatusUpdate(ns: any, old: any): StatusCause[] {
+export function validateNamespaceStatusUpdate(ns: Relaxed<Namespace>, old: Relaxed<Namespace>): StatusCause[] {
   const errs = validateObjectMetaUpdate(ns?.metadata, old?.metadata);
   const phase = ns?.status?.phase;
   if (!ns?.metadata?.deletionTimestamp) {
@@ -57,7 +72,7 @@ export function validateNamespaceStatusUpdate(ns: any, old: any): StatusCause[] 
 }
 
 /** The `finalize` subresource: only spec.finalizers may change. */
-export function validateNamespaceFinalizeUpdate(ns: any, old: any): StatusCause[] {
+export function validateNamespaceFinalizeUpdate(ns: Relaxed<Namespace>, old: Relaxed<Namespace>): StatusCause[] {
   const errs = validateObjectMetaUpdate(ns?.metadata, old?.metadata);
   for (const f of ns?.spec?.finalizers ?? []) {
     for (const m of isQualifiedName(String(f))) errs.push(fieldErr.invalid('spec.finalizers', f, m));
@@ -70,7 +85,7 @@ export function validateNamespaceFinalizeUpdate(ns: any, old: any): StatusCause[
 // Nodes
 // ---------------------------------------------------------------------------------------------
 
-export function validateNodeTaints(taints: any[] | undefined, field: string): StatusCause[] {
+export function validateNodeTaints(taints: Relaxed<Taint>[] | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const seen = new Set<string>();
   (taints ?? []).forEach((t, i) => {
@@ -91,9 +106,9 @@ export function validateNodeTaints(taints: any[] | undefined, field: string): St
   return errs;
 }
 
-function validateNodeResources(node: any): StatusCause[] {
+function validateNodeResources(node: Relaxed<Node>): StatusCause[] {
   const errs: StatusCause[] = [];
-  for (const part of ['capacity', 'allocatable']) {
+  for (const part of ['capacity', 'allocatable'] as const) {
     for (const [k, v] of Object.entries(node?.status?.[part] ?? {})) {
       for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(key(`status.${part}`, k), k, m));
       errs.push(...validateResourceQuantityValue(key(`status.${part}`, k), v));
@@ -102,7 +117,7 @@ function validateNodeResources(node: any): StatusCause[] {
   return errs;
 }
 
-function validatePodCIDRs(node: any): StatusCause[] {
+function validatePodCIDRs(node: Relaxed<Node>): StatusCause[] {
   const errs: StatusCause[] = [];
   const cidrs: string[] = node?.spec?.podCIDRs ?? [];
   cidrs.forEach((c, i) => errs.push(...validateCIDR(index('spec.podCIDRs', i), String(c))));
@@ -118,19 +133,20 @@ function validatePodCIDRs(node: any): StatusCause[] {
   return errs;
 }
 
-export function validateNode(node: any): StatusCause[] {
+export function validateNode(node: Relaxed<Node>): StatusCause[] {
   const errs = validateObjectMeta(node?.metadata, false, nameIsDNSSubdomain);
-  if ((node?.spec?.taints ?? []).length) errs.push(...validateNodeTaints(node.spec.taints, 'metadata.taints'));
+  const taints = node?.spec?.taints ?? [];
+  if (taints.length) errs.push(...validateNodeTaints(taints, 'metadata.taints'));
   errs.push(...validateNodeResources(node));
   errs.push(...validatePodCIDRs(node));
   return errs;
 }
 
-export function validateNodeUpdate(node: any, old: any): StatusCause[] {
+export function validateNodeUpdate(node: Relaxed<Node>, old: Relaxed<Node>): StatusCause[] {
   const errs = validateObjectMetaUpdate(node?.metadata, old?.metadata);
   errs.push(...validateNodeResources(node));
   const seen = new Set<string>();
-  (node?.status?.addresses ?? []).forEach((a: any, i: number) => {
+  (node?.status?.addresses ?? []).forEach((a: Relaxed<NodeAddress>, i: number) => {
     const k = `${a?.type}\u0000${a?.address}`;
     if (seen.has(k)) errs.push(fieldErr.duplicate(index('status.addresses', i), a));
     seen.add(k);
@@ -147,7 +163,7 @@ export function validateNodeUpdate(node: any, old: any): StatusCause[] {
   }
   // Any other spec field is protected.
   const allowed = ['taints', 'unschedulable', 'podCIDR', 'podCIDRs', 'providerID'];
-  const strip = (s: any) => Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !allowed.includes(k)));
+  const strip = (s: Relaxed<NodeSpec> | undefined) => Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !allowed.includes(k)));
   if (!semanticEqual(strip(node?.spec), strip(old?.spec))) {
     errs.push(
       fieldErr.forbidden('', 'node updates may only change labels, taints, or capacity (or configSource, if the DynamicKubeletConfig feature gate is enabled)'),
@@ -157,7 +173,7 @@ export function validateNodeUpdate(node: any, old: any): StatusCause[] {
   return errs;
 }
 
-export function validateNodeStatusUpdate(node: any, old: any): StatusCause[] {
+export function validateNodeStatusUpdate(node: Relaxed<Node>, old: Relaxed<Node>): StatusCause[] {
   return validateNodeUpdate(node, old);
 }
 
@@ -171,7 +187,7 @@ function b64Len(v: unknown): number {
   return Buffer.from(v, 'base64').length;
 }
 
-export function validateConfigMap(cm: any): StatusCause[] {
+export function validateConfigMap(cm: Relaxed<ConfigMap>): StatusCause[] {
   const errs = validateObjectMeta(cm?.metadata, true, nameIsDNSSubdomain);
   let total = 0;
   const data: Record<string, unknown> = cm?.data ?? {};
@@ -189,7 +205,8 @@ export function validateConfigMap(cm: any): StatusCause[] {
   return errs;
 }
 
-function validateImmutableData(obj: any, old: any, fields: string[]): StatusCause[] {
+/** The data fields of an object with an `immutable` switch (a ConfigMap or a Secret) are frozen once it is set. */
+function validateImmutableData<T extends { immutable?: boolean }>(obj: T, old: T, fields: readonly (keyof T & string)[]): StatusCause[] {
   const errs: StatusCause[] = [];
   if (old?.immutable === true) {
     if (obj?.immutable !== true) errs.push(fieldErr.forbidden('immutable', IMMUTABLE_WHEN_SET));
@@ -198,14 +215,14 @@ function validateImmutableData(obj: any, old: any, fields: string[]): StatusCaus
   return errs;
 }
 
-export function validateConfigMapUpdate(cm: any, old: any): StatusCause[] {
+export function validateConfigMapUpdate(cm: Relaxed<ConfigMap>, old: Relaxed<ConfigMap>): StatusCause[] {
   const errs = validateObjectMetaUpdate(cm?.metadata, old?.metadata);
   errs.push(...validateImmutableData(cm, old, ['data', 'binaryData']));
   errs.push(...validateConfigMap(cm).filter((c) => !String(c.field ?? '').startsWith('metadata.')));
   return errs;
 }
 
-export function validateSecret(s: any): StatusCause[] {
+export function validateSecret(s: Relaxed<Secret>): StatusCause[] {
   const errs = validateObjectMeta(s?.metadata, true, nameIsDNSSubdomain);
   const data: Record<string, unknown> = s?.data ?? {};
   let total = 0;
@@ -257,7 +274,7 @@ export function validateSecret(s: any): StatusCause[] {
   return errs;
 }
 
-export function validateSecretUpdate(s: any, old: any): StatusCause[] {
+export function validateSecretUpdate(s: Relaxed<Secret>, old: Relaxed<Secret>): StatusCause[] {
   const errs = validateObjectMetaUpdate(s?.metadata, old?.metadata);
   errs.push(...validateImmutableField(s?.type, old?.type, 'type'));
   errs.push(...validateImmutableData(s, old, ['data']));
@@ -266,10 +283,10 @@ export function validateSecretUpdate(s: any, old: any): StatusCause[] {
 }
 
 /** v1 conversion: `stringData` is merged into `data` (base64) and dropped. */
-export function mergeStringData(s: any): void {
+export function mergeStringData(s: Relaxed<Secret>): void {
   if (!s?.stringData || typeof s.stringData !== 'object') return;
-  s.data ??= {};
-  for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v ?? ''), 'utf8').toString('base64');
+  const data = (s.data ??= {});
+  for (const [k, v] of Object.entries(s.stringData)) data[k] = Buffer.from(String(v ?? ''), 'utf8').toString('base64');
   delete s.stringData;
 }
 
@@ -277,11 +294,11 @@ export function mergeStringData(s: any): void {
 // ServiceAccounts
 // ---------------------------------------------------------------------------------------------
 
-export function validateServiceAccount(sa: any): StatusCause[] {
+export function validateServiceAccount(sa: Relaxed<ServiceAccount>): StatusCause[] {
   return validateObjectMeta(sa?.metadata, true, nameIsDNSSubdomain);
 }
 
-export function validateServiceAccountUpdate(sa: any, old: any): StatusCause[] {
+export function validateServiceAccountUpdate(sa: Relaxed<ServiceAccount>, old: Relaxed<ServiceAccount>): StatusCause[] {
   return validateObjectMetaUpdate(sa?.metadata, old?.metadata);
 }
 
@@ -294,7 +311,7 @@ const ACTION_LIMIT = 128;
 const REASON_LIMIT = 128;
 const NOTE_LIMIT = 1024;
 
-function legacyValidateEvent(ev: any, coreV1: boolean): StatusCause[] {
+function legacyValidateEvent(ev: EitherEvent, coreV1: boolean): StatusCause[] {
   const errs: StatusCause[] = [];
   const v = eventView(ev);
   const ns = ev?.metadata?.namespace ?? '';
@@ -326,14 +343,14 @@ function legacyValidateEvent(ev: any, coreV1: boolean): StatusCause[] {
 }
 
 /** core/v1 events: only the legacy checks (upstream keeps them lenient for old clients). */
-export function validateCoreEvent(ev: any): StatusCause[] {
+export function validateCoreEvent(ev: Relaxed<Event>): StatusCause[] {
   return legacyValidateEvent(ev, true);
 }
-export function validateCoreEventUpdate(ev: any, _old: any): StatusCause[] {
+export function validateCoreEventUpdate(ev: Relaxed<Event>, _old: Relaxed<Event>): StatusCause[] {
   return legacyValidateEvent(ev, true);
 }
 
-function validateV1EventSeries(ev: any): StatusCause[] {
+function validateV1EventSeries(ev: Relaxed<EventsV1Event>): StatusCause[] {
   const s = ev?.series;
   if (!s) return [];
   const errs: StatusCause[] = [];
@@ -343,7 +360,7 @@ function validateV1EventSeries(ev: any): StatusCause[] {
 }
 
 /** events.k8s.io/v1: strict validation. */
-export function validateEventsV1(ev: any): StatusCause[] {
+export function validateEventsV1(ev: Relaxed<EventsV1Event>): StatusCause[] {
   const errs = legacyValidateEvent(ev, false);
   errs.push(...validateObjectMeta(ev?.metadata, true, nameIsDNSSubdomain));
   errs.push(...validateV1EventSeries(ev));
@@ -356,11 +373,11 @@ export function validateEventsV1(ev: any): StatusCause[] {
   return errs;
 }
 
-export function validateEventsV1Update(ev: any, old: any): StatusCause[] {
+export function validateEventsV1Update(ev: Relaxed<EventsV1Event>, old: Relaxed<EventsV1Event>): StatusCause[] {
   const errs = legacyValidateEvent(ev, false);
   errs.push(...validateObjectMetaUpdate(ev?.metadata, old?.metadata));
   if (!semanticEqual(ev?.series, old?.series)) errs.push(...validateV1EventSeries(ev));
-  const pairs: [string, string][] = [
+  const pairs: [keyof Relaxed<EventsV1Event>, string][] = [
     ['regarding', 'involvedObject'],
     ['reason', 'reason'],
     ['note', 'message'],
@@ -379,13 +396,13 @@ export function validateEventsV1Update(ev: any, old: any): StatusCause[] {
 // Leases
 // ---------------------------------------------------------------------------------------------
 
-export function validateLease(l: any): StatusCause[] {
+export function validateLease(l: Relaxed<Lease>): StatusCause[] {
   const errs = validateObjectMeta(l?.metadata, true, nameIsDNSSubdomain);
   errs.push(...validateLeaseSpec(l?.spec));
   return errs;
 }
 
-function validateLeaseSpec(spec: any): StatusCause[] {
+function validateLeaseSpec(spec: Relaxed<LeaseSpec> | undefined): StatusCause[] {
   const errs: StatusCause[] = [];
   if (spec?.leaseDurationSeconds !== undefined && spec?.leaseDurationSeconds !== null && spec.leaseDurationSeconds <= 0) {
     errs.push(fieldErr.invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
@@ -402,6 +419,6 @@ function validateLeaseSpec(spec: any): StatusCause[] {
   return errs;
 }
 
-export function validateLeaseUpdate(l: any, old: any): StatusCause[] {
+export function validateLeaseUpdate(l: Relaxed<Lease>, old: Relaxed<Lease>): StatusCause[] {
   return [...validateObjectMetaUpdate(l?.metadata, old?.metadata), ...validateLeaseSpec(l?.spec)];
 }

@@ -3,6 +3,34 @@
  * (pkg/printers/internalversion/printers.go), always with the wide columns included, as the
  * apiserver's TableConvertor does (kubectl hides priority>0 columns unless `-o wide`).
  */
+import type {
+  ConfigMap,
+  Container,
+  ContainerStatus,
+  Deployment,
+  DeploymentStatus,
+  Endpoints,
+  EndpointSlice,
+  Event,
+  EventsV1Event,
+  LabelSelector,
+  Lease,
+  LoadBalancerStatus,
+  Namespace,
+  Node,
+  NodeSystemInfo,
+  ObjectReference,
+  Pod,
+  PodSpec,
+  PodStatus,
+  Relaxed,
+  ReplicaSet,
+  Secret,
+  Service,
+  ServiceAccount,
+  ServicePort,
+  ServiceSpec,
+} from '../types/index.js';
 import type { TableColumn } from './table-column.js';
 import { selectorIsEmpty } from './validation.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
@@ -64,7 +92,7 @@ function col(name: string, type: string, description: string, priority = 0, form
 const nameCol = (priority = 0) => col('Name', 'string', NAME_DESC, priority, 'name');
 const ageCol = () => col('Age', 'string', AGE_DESC);
 
-function layoutContainerCells(containers: any[] | undefined): [string, string] {
+function layoutContainerCells(containers: Relaxed<Container>[] | undefined): [string, string] {
   const cs = containers ?? [];
   return [cs.map((c) => c?.name ?? '').join(','), cs.map((c) => c?.image ?? '').join(',')];
 }
@@ -77,7 +105,7 @@ export function formatLabels(labels: Record<string, string> | undefined): string
 }
 
 /** metav1.LabelSelectorAsSelector(...).String() (api/labels.ts): '' for none; undefined if invalid. */
-export function labelSelectorString(sel: any): string | undefined {
+export function labelSelectorString(sel: Relaxed<LabelSelector> | undefined): string | undefined {
   if (!sel || selectorIsEmpty(sel)) return '';
   try {
     return labelSelectorToSelector(sel).toString();
@@ -119,7 +147,7 @@ export const podColumns: TableColumn[] = [
   col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
 ];
 
-function isRestartableInit(c: any): boolean {
+function isRestartableInit(c: Relaxed<Container> | undefined): boolean {
   return c?.restartPolicy === 'Always';
 }
 
@@ -129,10 +157,13 @@ function laterOf(a: string, b: unknown): string {
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
 
+/** A container status as the summary reads it (`{}` stands in for a null list entry). */
+type ContainerStatusView = Partial<Relaxed<ContainerStatus>>;
+
 /** The STATUS column, READY and RESTARTS of `kubectl get pods`, as upstream's printPod computes them. */
-export function podStatusSummary(pod: any, now: Date): { ready: string; status: string; restarts: string } {
-  const spec = pod?.spec ?? {};
-  const status = pod?.status ?? {};
+export function podStatusSummary(pod: Relaxed<Pod>, now: Date): { ready: string; status: string; restarts: string } {
+  const spec: Relaxed<PodSpec> = pod?.spec ?? {};
+  const status: Relaxed<PodStatus> = pod?.status ?? {};
   let restarts = 0;
   let restartableInitRestarts = 0;
   let totalContainers = (spec.containers ?? []).length;
@@ -145,16 +176,16 @@ export function podStatusSummary(pod: any, now: Date): { ready: string; status: 
   for (const c of status.conditions ?? []) {
     if (c?.type === 'PodScheduled' && c?.reason === 'SchedulingGated') reason = 'SchedulingGated';
   }
-  const initByName = new Map<string, any>();
+  const initByName = new Map<string | undefined, Relaxed<Container>>();
   for (const c of spec.initContainers ?? []) {
     initByName.set(c?.name, c);
     if (isRestartableInit(c)) totalContainers++;
   }
 
   let initializing = false;
-  const initStatuses: any[] = status.initContainerStatuses ?? [];
+  const initStatuses = status.initContainerStatuses ?? [];
   for (let i = 0; i < initStatuses.length; i++) {
-    const cs = initStatuses[i] ?? {};
+    const cs: ContainerStatusView = initStatuses[i] ?? {};
     restarts += cs.restartCount ?? 0;
     const lastTerm = cs.lastState?.terminated;
     if (lastTerm) lastRestartDate = laterOf(lastRestartDate, lastTerm.finishedAt);
@@ -185,14 +216,14 @@ export function podStatusSummary(pod: any, now: Date): { ready: string; status: 
     break;
   }
 
-  const initializedTrue = (status.conditions ?? []).some((c: any) => c?.type === 'Initialized' && c?.status === 'True');
+  const initializedTrue = (status.conditions ?? []).some((c) => c?.type === 'Initialized' && c?.status === 'True');
   if (!initializing || initializedTrue) {
     restarts = restartableInitRestarts;
     lastRestartDate = lastRestartableInitDate;
     let hasRunning = false;
-    const statuses: any[] = status.containerStatuses ?? [];
+    const statuses = status.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
-      const cs = statuses[i] ?? {};
+      const cs: ContainerStatusView = statuses[i] ?? {};
       restarts += cs.restartCount ?? 0;
       const lastTerm = cs.lastState?.terminated;
       if (lastTerm) lastRestartDate = laterOf(lastRestartDate, lastTerm.finishedAt);
@@ -207,7 +238,7 @@ export function podStatusSummary(pod: any, now: Date): { ready: string; status: 
       }
     }
     if (reason === 'Completed' && hasRunning) {
-      const podReady = (status.conditions ?? []).some((c: any) => c?.type === 'Ready' && c?.status === 'True');
+      const podReady = (status.conditions ?? []).some((c) => c?.type === 'Ready' && c?.status === 'True');
       reason = podReady ? 'Running' : 'NotReady';
     }
   }
@@ -221,17 +252,17 @@ export function podStatusSummary(pod: any, now: Date): { ready: string; status: 
   return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsStr };
 }
 
-export function podCells(pod: any, now: Date): unknown[] {
+export function podCells(pod: Relaxed<Pod>, now: Date): unknown[] {
   const s = podStatusSummary(pod, now);
-  const spec = pod?.spec ?? {};
-  const status = pod?.status ?? {};
+  const spec: Relaxed<PodSpec> = pod?.spec ?? {};
+  const status: Relaxed<PodStatus> = pod?.status ?? {};
   const podIP = (status.podIPs ?? [])[0]?.ip || status.podIP || '<none>';
   let readinessGates = '<none>';
-  const gates: any[] = spec.readinessGates ?? [];
+  const gates = spec.readinessGates ?? [];
   if (gates.length > 0) {
     let trueConditions = 0;
     for (const g of gates) {
-      const c = (status.conditions ?? []).find((x: any) => x?.type === g?.conditionType);
+      const c = (status.conditions ?? []).find((x) => x?.type === g?.conditionType);
       if (c && c.status === 'True') trueConditions++;
     }
     readinessGates = `${trueConditions}/${gates.length}`;
@@ -264,8 +295,8 @@ export const deploymentColumns: TableColumn[] = [
   col('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
 ];
 
-export function deploymentCells(d: any, now: Date): unknown[] {
-  const st = d?.status ?? {};
+export function deploymentCells(d: Relaxed<Deployment>, now: Date): unknown[] {
+  const st: Relaxed<DeploymentStatus> = d?.status ?? {};
   const [names, images] = layoutContainerCells(d?.spec?.template?.spec?.containers);
   return [
     d?.metadata?.name ?? '',
@@ -290,7 +321,7 @@ export const replicaSetColumns: TableColumn[] = [
   col('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', 1),
 ];
 
-export function replicaSetCells(rs: any, now: Date): unknown[] {
+export function replicaSetCells(rs: Relaxed<ReplicaSet>, now: Date): unknown[] {
   const [names, images] = layoutContainerCells(rs?.spec?.template?.spec?.containers);
   return [
     rs?.metadata?.name ?? '',
@@ -318,7 +349,7 @@ export const serviceColumns: TableColumn[] = [
   col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
 ];
 
-function loadBalancerStatusString(lb: any, wide: boolean): string {
+function loadBalancerStatusString(lb: Relaxed<LoadBalancerStatus> | undefined, wide: boolean): string {
   const set = new Set<string>();
   for (const ing of lb?.ingress ?? []) {
     if (ing?.ip) set.add(ing.ip);
@@ -329,8 +360,8 @@ function loadBalancerStatusString(lb: any, wide: boolean): string {
   return r;
 }
 
-export function serviceExternalIP(svc: any, wide = true): string {
-  const spec = svc?.spec ?? {};
+export function serviceExternalIP(svc: Relaxed<Service>, wide = true): string {
+  const spec: Relaxed<ServiceSpec> = svc?.spec ?? {};
   const ext: string[] = spec.externalIPs ?? [];
   switch (spec.type) {
     case 'ClusterIP':
@@ -347,14 +378,14 @@ export function serviceExternalIP(svc: any, wide = true): string {
   return '<unknown>';
 }
 
-export function servicePorts(ports: any[] | undefined): string {
+export function servicePorts(ports: Relaxed<ServicePort>[] | undefined): string {
   return (ports ?? [])
-    .map((p) => (p?.nodePort > 0 ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p?.port}/${p?.protocol}`))
+    .map((p) => ((p?.nodePort ?? 0) > 0 ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p?.port}/${p?.protocol}`))
     .join(',');
 }
 
-export function serviceCells(svc: any, now: Date): unknown[] {
-  const spec = svc?.spec ?? {};
+export function serviceCells(svc: Relaxed<Service>, now: Date): unknown[] {
+  const spec: Relaxed<ServiceSpec> = svc?.spec ?? {};
   const clusterIP = (spec.clusterIPs ?? [])[0] ?? '<none>';
   return [
     svc?.metadata?.name ?? '',
@@ -373,16 +404,16 @@ export const endpointsColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function formatEndpoints(ep: any): string {
-  const subsets: any[] = ep?.subsets ?? [];
+export function formatEndpoints(ep: Relaxed<Endpoints>): string {
+  const subsets = ep?.subsets ?? [];
   if (subsets.length === 0) return '<none>';
   const list: string[] = [];
   const max = 3;
   let more = false;
   let count = 0;
   for (const ss of subsets) {
-    const addrs: any[] = ss?.addresses ?? [];
-    const ports: any[] = ss?.ports ?? [];
+    const addrs = ss?.addresses ?? [];
+    const ports = ss?.ports ?? [];
     if (ports.length === 0) {
       count += addrs.length;
       for (const a of addrs) {
@@ -409,7 +440,7 @@ export function formatEndpoints(ep: any): string {
   return more ? `${ret} + ${count - max} more...` : ret;
 }
 
-export function endpointsCells(ep: any, now: Date): unknown[] {
+export function endpointsCells(ep: Relaxed<Endpoints>, now: Date): unknown[] {
   return [ep?.metadata?.name ?? '', formatEndpoints(ep), translateTimestampSince(ep?.metadata?.creationTimestamp, now)];
 }
 
@@ -421,7 +452,7 @@ export const endpointSliceColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function endpointSliceCells(es: any, now: Date): unknown[] {
+export function endpointSliceCells(es: Relaxed<EndpointSlice>, now: Date): unknown[] {
   const max = 3;
   const ports: string[] = [];
   let pMore = false;
@@ -467,7 +498,7 @@ export const nodeColumns: TableColumn[] = [
   col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
 ];
 
-export function nodeRoles(node: any): string[] {
+export function nodeRoles(node: Relaxed<Node>): string[] {
   const roles = new Set<string>();
   for (const [k, v] of Object.entries<string>(node?.metadata?.labels ?? {})) {
     if (k.startsWith('node-role.kubernetes.io/')) {
@@ -478,21 +509,21 @@ export function nodeRoles(node: any): string[] {
   return [...roles].sort();
 }
 
-export function nodeStatusString(node: any): string {
+export function nodeStatusString(node: Relaxed<Node>): string {
   const status: string[] = [];
-  const ready = (node?.status?.conditions ?? []).find((c: any) => c?.type === 'Ready');
+  const ready = (node?.status?.conditions ?? []).find((c) => c?.type === 'Ready');
   if (ready) status.push(ready.status === 'True' ? 'Ready' : 'NotReady');
   if (status.length === 0) status.push('Unknown');
   if (node?.spec?.unschedulable) status.push('SchedulingDisabled');
   return status.join(',');
 }
 
-function nodeAddress(node: any, type: string): string {
-  return (node?.status?.addresses ?? []).find((a: any) => a?.type === type)?.address ?? '<none>';
+function nodeAddress(node: Relaxed<Node>, type: string): string {
+  return (node?.status?.addresses ?? []).find((a) => a?.type === type)?.address ?? '<none>';
 }
 
-export function nodeCells(node: any, now: Date): unknown[] {
-  const info = node?.status?.nodeInfo ?? {};
+export function nodeCells(node: Relaxed<Node>, now: Date): unknown[] {
+  const info: Relaxed<NodeSystemInfo> = node?.status?.nodeInfo ?? {};
   return [
     node?.metadata?.name ?? '',
     nodeStatusString(node),
@@ -509,7 +540,7 @@ export function nodeCells(node: any, now: Date): unknown[] {
 
 export const namespaceColumns: TableColumn[] = [nameCol(), col('Status', 'string', 'The status of the namespace'), ageCol()];
 
-export function namespaceCells(ns: any, now: Date): unknown[] {
+export function namespaceCells(ns: Relaxed<Namespace>, now: Date): unknown[] {
   return [ns?.metadata?.name ?? '', ns?.status?.phase ?? '', translateTimestampSince(ns?.metadata?.creationTimestamp, now)];
 }
 
@@ -523,7 +554,7 @@ export const configMapColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function configMapCells(cm: any, now: Date): unknown[] {
+export function configMapCells(cm: Relaxed<ConfigMap>, now: Date): unknown[] {
   return [
     cm?.metadata?.name ?? '',
     Object.keys(cm?.data ?? {}).length + Object.keys(cm?.binaryData ?? {}).length,
@@ -538,7 +569,7 @@ export const secretColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function secretCells(s: any, now: Date): unknown[] {
+export function secretCells(s: Relaxed<Secret>, now: Date): unknown[] {
   return [s?.metadata?.name ?? '', s?.type ?? '', Object.keys(s?.data ?? {}).length, translateTimestampSince(s?.metadata?.creationTimestamp, now)];
 }
 
@@ -548,7 +579,7 @@ export const serviceAccountColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function serviceAccountCells(sa: any, now: Date): unknown[] {
+export function serviceAccountCells(sa: Relaxed<ServiceAccount>, now: Date): unknown[] {
   return [sa?.metadata?.name ?? '', (sa?.secrets ?? []).length, translateTimestampSince(sa?.metadata?.creationTimestamp, now)];
 }
 
@@ -558,7 +589,7 @@ export const leaseColumns: TableColumn[] = [
   ageCol(),
 ];
 
-export function leaseCells(l: any, now: Date): unknown[] {
+export function leaseCells(l: Relaxed<Lease>, now: Date): unknown[] {
   return [l?.metadata?.name ?? '', l?.spec?.holderIdentity ?? '', translateTimestampSince(l?.metadata?.creationTimestamp, now)];
 }
 
@@ -579,23 +610,33 @@ export const eventColumns: TableColumn[] = [
   col('Name', 'string', NAME_DESC, 1, 'name'),
 ];
 
-/** Read an event of either API into the core/v1 shape's fields. */
-export function eventView(ev: any): {
-  involvedObject: any;
+/** An event of either API: core/v1 or events.k8s.io/v1 (one internal type upstream). */
+export type EitherEvent = Relaxed<Event> | Relaxed<EventsV1Event>;
+
+/** An event's fields under their core/v1 names, whichever API it came from. */
+export interface EventView {
+  involvedObject: Relaxed<ObjectReference>;
   reason: string;
   message: string;
   type: string;
   source: { component?: string; host?: string };
-  firstTimestamp?: string;
-  lastTimestamp?: string;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
   eventTime?: string;
   count: number;
   series?: { count?: number; lastObservedTime?: string };
   reportingController: string;
   reportingInstance: string;
-} {
-  const isV1 = ev?.apiVersion === 'events.k8s.io/v1' || ev?.regarding !== undefined;
-  if (isV1) {
+}
+
+/** events.k8s.io/v1 by its apiVersion, or by its `regarding` (an object built without apiVersion). */
+function isEventsV1(ev: EitherEvent): ev is Relaxed<EventsV1Event> {
+  return ev.apiVersion === 'events.k8s.io/v1' || ('regarding' in ev && ev.regarding !== undefined);
+}
+
+/** Read an event of either API into the core/v1 shape's fields. */
+export function eventView(ev: EitherEvent): EventView {
+  if (isEventsV1(ev)) {
     return {
       involvedObject: ev?.regarding ?? {},
       reason: ev?.reason ?? '',
@@ -622,12 +663,12 @@ export function eventView(ev: any): {
     eventTime: ev?.eventTime,
     count: ev?.count ?? 0,
     series: ev?.series,
-    reportingController: ev?.reportingComponent ?? ev?.reportingController ?? '',
+    reportingController: ev?.reportingComponent ?? '',
     reportingInstance: ev?.reportingInstance ?? '',
   };
 }
 
-export function eventCells(ev: any, now: Date): unknown[] {
+export function eventCells(ev: EitherEvent, now: Date): unknown[] {
   const v = eventView(ev);
   let first = translateTimestampSince(v.firstTimestamp, now);
   if (!v.firstTimestamp) first = translateTimestampSince(v.eventTime, now);

@@ -5,6 +5,16 @@
  * step, drop fields the new type no longer uses).
  */
 import type { StatusCause } from '../errors.js';
+import type {
+  EndpointAddress,
+  Endpoints,
+  EndpointSlice,
+  LoadBalancerIngress,
+  Relaxed,
+  Service,
+  ServicePort,
+  ServiceSpec,
+} from '../types/index.js';
 import { validatePortNumOrName } from './pod.js';
 import {
   child,
@@ -30,16 +40,20 @@ export const PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const IP_FAMILY_POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];
 const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 
-export function isHeadless(svc: any): boolean {
+/** A Service as a strategy sees it (the structural check has run; defaulting may not have). */
+type ServiceView = Relaxed<Service>;
+type ServiceSpecView = Relaxed<ServiceSpec>;
+
+export function isHeadless(svc: ServiceView | undefined): boolean {
   return svc?.spec?.clusterIP === 'None';
 }
-export function needsClusterIP(svc: any): boolean {
+export function needsClusterIP(svc: ServiceView | undefined): boolean {
   return svc?.spec?.type !== 'ExternalName';
 }
-export function needsNodePort(svc: any): boolean {
+export function needsNodePort(svc: ServiceView | undefined): boolean {
   return svc?.spec?.type === 'NodePort' || svc?.spec?.type === 'LoadBalancer';
 }
-function externallyAccessible(svc: any): boolean {
+function externallyAccessible(svc: ServiceView | undefined): boolean {
   const t = svc?.spec?.type;
   return t === 'LoadBalancer' || t === 'NodePort' || (t === 'ClusterIP' && (svc?.spec?.externalIPs ?? []).length > 0);
 }
@@ -59,7 +73,7 @@ function validateNonSpecialIP(ip: string, field: string): StatusCause[] {
   return [];
 }
 
-function validateServicePort(sp: any, requireName: boolean, names: Set<string>, field: string): StatusCause[] {
+function validateServicePort(sp: Relaxed<ServicePort>, requireName: boolean, names: Set<string>, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (requireName && !sp?.name) errs.push(fieldErr.required(child(field, 'name'), ''));
   else if (sp?.name) {
@@ -80,9 +94,9 @@ function validateServicePort(sp: any, requireName: boolean, names: Set<string>, 
   return errs;
 }
 
-function validateClusterIPsRelated(svc: any): StatusCause[] {
+function validateClusterIPsRelated(svc: ServiceView): StatusCause[] {
   const errs: StatusCause[] = [];
-  const spec = svc?.spec ?? {};
+  const spec: ServiceSpecView = svc?.spec ?? {};
   if (spec.type === 'ExternalName') return errs;
   const ips: string[] = spec.clusterIPs ?? [];
   const ipsField = 'spec.clusterIPs';
@@ -132,10 +146,10 @@ function validateClusterIPsRelated(svc: any): StatusCause[] {
 }
 
 /** ValidateService. */
-export function validateService(svc: any): StatusCause[] {
+export function validateService(svc: ServiceView): StatusCause[] {
   const errs = validateObjectMeta(svc?.metadata, true, nameIsDNS1035Label);
-  const spec = svc?.spec ?? {};
-  const ports: any[] = spec.ports ?? [];
+  const spec: ServiceSpecView = svc?.spec ?? {};
+  const ports = spec.ports ?? [];
   if (ports.length === 0 && !isHeadless(svc) && spec.type !== 'ExternalName') errs.push(fieldErr.required('spec.ports', ''));
   switch (spec.type) {
     case 'LoadBalancer':
@@ -230,7 +244,7 @@ export function validateService(svc: any): StatusCause[] {
   return errs;
 }
 
-function validateUpgradeDowngradeClusterIPs(old: any, svc: any): StatusCause[] {
+function validateUpgradeDowngradeClusterIPs(old: ServiceView, svc: ServiceView): StatusCause[] {
   const errs: StatusCause[] = [];
   if (svc?.spec?.type === 'ExternalName' || old?.spec?.type === 'ExternalName') return errs;
   if (isHeadless(old) && isHeadless(svc)) return errs;
@@ -252,7 +266,7 @@ function validateUpgradeDowngradeClusterIPs(old: any, svc: any): StatusCause[] {
   return errs;
 }
 
-function validateUpgradeDowngradeIPFamilies(old: any, svc: any): StatusCause[] {
+function validateUpgradeDowngradeIPFamilies(old: ServiceView, svc: ServiceView): StatusCause[] {
   if (svc?.spec?.type === 'ExternalName' || old?.spec?.type === 'ExternalName') return [];
   const o: string[] = old?.spec?.ipFamilies ?? [];
   const n: string[] = svc?.spec?.ipFamilies ?? [];
@@ -262,7 +276,7 @@ function validateUpgradeDowngradeIPFamilies(old: any, svc: any): StatusCause[] {
   return [];
 }
 
-export function validateServiceUpdate(svc: any, old: any): StatusCause[] {
+export function validateServiceUpdate(svc: ServiceView, old: ServiceView): StatusCause[] {
   const errs = validateObjectMetaUpdate(svc?.metadata, old?.metadata);
   errs.push(...validateUpgradeDowngradeClusterIPs(old, svc));
   errs.push(...validateUpgradeDowngradeIPFamilies(old, svc));
@@ -270,9 +284,9 @@ export function validateServiceUpdate(svc: any, old: any): StatusCause[] {
   return errs;
 }
 
-export function validateServiceStatusUpdate(svc: any, old: any): StatusCause[] {
+export function validateServiceStatusUpdate(svc: ServiceView, old: ServiceView): StatusCause[] {
   const errs = validateObjectMetaUpdate(svc?.metadata, old?.metadata);
-  (svc?.status?.loadBalancer?.ingress ?? []).forEach((ing: any, i: number) => {
+  (svc?.status?.loadBalancer?.ingress ?? []).forEach((ing: Relaxed<LoadBalancerIngress>, i: number) => {
     const p = index('status.loadBalancer.ingress', i);
     if (ing?.ip) errs.push(...validateIP(child(p, 'ip'), String(ing.ip)));
     if (ing?.hostname) {
@@ -287,18 +301,19 @@ export function validateServiceStatusUpdate(svc: any, old: any): StatusCause[] {
  * nodePorts a client omitted (patchAllocatedValues), keep clusterIP/clusterIPs in step
  * (NormalizeClusterIPs) and drop fields the new type does not use (dropTypeDependentFields).
  */
-export function prepareServiceUpdate(svc: any, old: any): void {
+export function prepareServiceUpdate(svc: ServiceView, old: ServiceView): void {
   svc.status = old?.status;
   const spec = (svc.spec ??= {});
-  const os = old?.spec ?? {};
+  const os: ServiceSpecView = old?.spec ?? {};
+  const oldClusterIPs = os.clusterIPs ?? [];
   // patchAllocatedValues
   if (needsClusterIP(old) && needsClusterIP(svc)) {
     if (!spec.clusterIP) spec.clusterIP = os.clusterIP;
-    if (!(spec.clusterIPs ?? []).length && (os.clusterIPs ?? []).length) spec.clusterIPs = [...os.clusterIPs];
+    if (!(spec.clusterIPs ?? []).length && oldClusterIPs.length) spec.clusterIPs = [...oldClusterIPs];
   }
   if (needsNodePort(old) && needsNodePort(svc)) {
     // Old nodePorts by port name; never reuse one the new object already uses.
-    const newUsed = new Set<number>((spec.ports ?? []).map((p: any) => p?.nodePort).filter(Boolean));
+    const newUsed = new Set<number>((spec.ports ?? []).map((p) => p?.nodePort).filter((np): np is number => Boolean(np)));
     const byName = new Map<string, number>();
     for (const q of os.ports ?? []) if (q) byName.set(q.name ?? '', q.nodePort ?? 0);
     for (const p of spec.ports ?? []) {
@@ -312,12 +327,13 @@ export function prepareServiceUpdate(svc: any, old: any): void {
   }
   // NormalizeClusterIPs
   const sameIPs = semanticEqual(spec.clusterIPs ?? [], os.clusterIPs ?? []);
-  if ((os.clusterIPs ?? []).length > 0 && !(spec.clusterIPs ?? []).length && os.clusterIP === spec.clusterIP) {
-    spec.clusterIPs = [...os.clusterIPs];
+  if (oldClusterIPs.length > 0 && !(spec.clusterIPs ?? []).length && os.clusterIP === spec.clusterIP) {
+    spec.clusterIPs = [...oldClusterIPs];
   }
   if ((os.clusterIP ?? '') !== (spec.clusterIP ?? '')) {
     if (os.clusterIP && !spec.clusterIP && sameIPs) delete spec.clusterIPs;
-    else if (sameIPs) spec.clusterIPs = [spec.clusterIP];
+    // Here spec.clusterIP is set: an empty one with a set old one took the branch above.
+    else if (sameIPs && spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
   }
   // dropTypeDependentFields
   if (needsClusterIP(old) && !needsClusterIP(svc)) {
@@ -330,9 +346,9 @@ export function prepareServiceUpdate(svc: any, old: any): void {
     if ((spec.internalTrafficPolicy ?? '') === (os.internalTrafficPolicy ?? '')) delete spec.internalTrafficPolicy;
   }
   if (needsNodePort(old) && !needsNodePort(svc)) {
-    const oldNodePorts = (os.ports ?? []).map((p: any) => p?.nodePort ?? 0);
-    const newNodePorts = (spec.ports ?? []).map((p: any) => p?.nodePort ?? 0);
-    if (newNodePorts.every((np: number) => np === 0 || oldNodePorts.includes(np))) for (const p of spec.ports ?? []) if (p) delete p.nodePort;
+    const oldNodePorts = (os.ports ?? []).map((p) => p?.nodePort ?? 0);
+    const newNodePorts = (spec.ports ?? []).map((p) => p?.nodePort ?? 0);
+    if (newNodePorts.every((np) => np === 0 || oldNodePorts.includes(np))) for (const p of spec.ports ?? []) if (p) delete p.nodePort;
   }
   if (externallyAccessibleType(os) && !externallyAccessible(svc) && (spec.externalTrafficPolicy ?? '') === (os.externalTrafficPolicy ?? '')) {
     delete spec.externalTrafficPolicy;
@@ -345,13 +361,13 @@ export function prepareServiceUpdate(svc: any, old: any): void {
   }
 }
 
-function externallyAccessibleType(spec: any): boolean {
+function externallyAccessibleType(spec: ServiceSpecView): boolean {
   const t = spec?.type;
   return t === 'LoadBalancer' || t === 'NodePort' || (t === 'ClusterIP' && (spec?.externalIPs ?? []).length > 0);
 }
 
 /** Create preparation: empty status, clusterIPs from a singular clusterIP (NormalizeClusterIPs). */
-export function prepareServiceCreate(svc: any): void {
+export function prepareServiceCreate(svc: ServiceView): void {
   svc.status = {};
   const spec = (svc.spec ??= {});
   if (spec.clusterIP && !(spec.clusterIPs ?? []).length) spec.clusterIPs = [spec.clusterIP];
@@ -361,7 +377,7 @@ export function prepareServiceCreate(svc: any): void {
 // Endpoints
 // ---------------------------------------------------------------------------------------------
 
-function validateEndpointAddress(a: any, field: string): StatusCause[] {
+function validateEndpointAddress(a: Relaxed<EndpointAddress>, field: string): StatusCause[] {
   const errs = validateIP(child(field, 'ip'), String(a?.ip ?? ''));
   if (!errs.length) errs.push(...validateNonSpecialIP(String(a.ip), child(field, 'ip')));
   if (a?.hostname) for (const m of isDNS1123Label(String(a.hostname))) errs.push(fieldErr.invalid(child(field, 'hostname'), a.hostname, m));
@@ -369,16 +385,16 @@ function validateEndpointAddress(a: any, field: string): StatusCause[] {
   return errs;
 }
 
-export function validateEndpoints(ep: any): StatusCause[] {
+export function validateEndpoints(ep: Relaxed<Endpoints>): StatusCause[] {
   const errs = validateObjectMeta(ep?.metadata, true, nameIsDNSSubdomain);
-  (ep?.subsets ?? []).forEach((ss: any, i: number) => {
+  (ep?.subsets ?? []).forEach((ss, i) => {
     const p = index('subsets', i);
     if (!(ss?.addresses ?? []).length && !(ss?.notReadyAddresses ?? []).length) {
       errs.push(fieldErr.required(p, 'must specify `addresses` or `notReadyAddresses`'));
     }
-    (ss?.addresses ?? []).forEach((a: any, j: number) => errs.push(...validateEndpointAddress(a, index(child(p, 'addresses'), j))));
-    (ss?.notReadyAddresses ?? []).forEach((a: any, j: number) => errs.push(...validateEndpointAddress(a, index(child(p, 'notReadyAddresses'), j))));
-    const ports: any[] = ss?.ports ?? [];
+    (ss?.addresses ?? []).forEach((a, j) => errs.push(...validateEndpointAddress(a, index(child(p, 'addresses'), j))));
+    (ss?.notReadyAddresses ?? []).forEach((a, j) => errs.push(...validateEndpointAddress(a, index(child(p, 'notReadyAddresses'), j))));
+    const ports = ss?.ports ?? [];
     ports.forEach((port, j) => {
       const pp = index(child(p, 'ports'), j);
       if (ports.length > 1 && !port?.name) errs.push(fieldErr.required(child(pp, 'name'), ''));
@@ -391,7 +407,7 @@ export function validateEndpoints(ep: any): StatusCause[] {
   return errs;
 }
 
-export function validateEndpointsUpdate(ep: any, old: any): StatusCause[] {
+export function validateEndpointsUpdate(ep: Relaxed<Endpoints>, old: Relaxed<Endpoints>): StatusCause[] {
   const errs = validateObjectMetaUpdate(ep?.metadata, old?.metadata);
   const v = validateEndpoints(ep).filter((c) => !String(c.field ?? '').startsWith('metadata.'));
   return [...errs, ...v];
@@ -403,15 +419,15 @@ export function validateEndpointsUpdate(ep: any, old: any): StatusCause[] {
 
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 
-export function validateEndpointSlice(es: any): StatusCause[] {
+export function validateEndpointSlice(es: Relaxed<EndpointSlice>): StatusCause[] {
   const errs = validateObjectMeta(es?.metadata, true, nameIsDNSSubdomain);
   const at = es?.addressType;
-  if (!ADDRESS_TYPES.includes(at)) errs.push(fieldErr.notSupported('addressType', at ?? '', ADDRESS_TYPES));
-  const endpoints: any[] = es?.endpoints ?? [];
+  if (!ADDRESS_TYPES.includes(at ?? '')) errs.push(fieldErr.notSupported('addressType', at ?? '', ADDRESS_TYPES));
+  const endpoints = es?.endpoints ?? [];
   if (endpoints.length > 1000) errs.push(fieldErr.tooMany('endpoints', endpoints.length, 1000));
   endpoints.forEach((e, i) => {
     const p = index('endpoints', i);
-    const addrs: any[] = e?.addresses ?? [];
+    const addrs = e?.addresses ?? [];
     const ap = child(p, 'addresses');
     if (addrs.length === 0) errs.push(fieldErr.required(ap, 'must contain at least 1 address'));
     else if (addrs.length > 100) errs.push(fieldErr.tooMany(ap, addrs.length, 100));
@@ -433,7 +449,7 @@ export function validateEndpointSlice(es: any): StatusCause[] {
     if (e?.hostname) for (const m of isDNS1123Label(String(e.hostname))) errs.push(fieldErr.invalid(child(p, 'hostname'), e.hostname, m));
     if (e?.nodeName) for (const m of isDNS1123Subdomain(String(e.nodeName))) errs.push(fieldErr.invalid(child(p, 'nodeName'), e.nodeName, m));
   });
-  const ports: any[] = es?.ports ?? [];
+  const ports = es?.ports ?? [];
   if (ports.length > 100) errs.push(fieldErr.tooMany('ports', ports.length, 100));
   const names = new Set<string>();
   ports.forEach((port, i) => {
@@ -452,7 +468,7 @@ export function validateEndpointSlice(es: any): StatusCause[] {
   return errs;
 }
 
-export function validateEndpointSliceUpdate(es: any, old: any): StatusCause[] {
+export function validateEndpointSliceUpdate(es: Relaxed<EndpointSlice>, old: Relaxed<EndpointSlice>): StatusCause[] {
   const errs = validateObjectMetaUpdate(es?.metadata, old?.metadata);
   errs.push(...validateEndpointSlice(es).filter((c) => !String(c.field ?? '').startsWith('metadata.')));
   if ((es?.addressType ?? '') !== (old?.addressType ?? '')) {
