@@ -4,12 +4,32 @@
  * DefaultTolerationSeconds). All functions mutate in place and are idempotent.
  */
 
+import type { Deployment, ReplicaSet } from '../types/apps.js';
+import type { Quantity } from '../types/base.js';
+import type {
+  Container,
+  Endpoints,
+  LifecycleHandler,
+  Namespace,
+  Node,
+  Pod,
+  PodSpec,
+  PodStatus,
+  PodTemplateSpec,
+  Probe,
+  Secret,
+  Service,
+  Toleration,
+  Volume,
+} from '../types/core.js';
+import type { EndpointSlice } from '../types/groups.js';
+import type { Relaxed } from '../types/views.js';
 import { canonicalQuantity } from './validation.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 
 /** Quantities are stored in canonical form, as decoding into resource.Quantity does (`0.5` -> `500m`). */
-export function canonicalizeResourceList(list: any): void {
+export function canonicalizeResourceList(list: Record<string, Quantity> | undefined): void {
   if (!list || typeof list !== 'object') return;
   for (const [k, v] of Object.entries(list)) {
     const c = canonicalQuantity(v);
@@ -19,9 +39,14 @@ export function canonicalizeResourceList(list: any): void {
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 
-function obj(parent: any, key: string): any {
-  if (parent[key] === undefined || parent[key] === null || typeof parent[key] !== 'object') parent[key] = {};
-  return parent[key];
+/** `parent[key]`, first set to `empty` when it is absent, null (JSON's unset) or not an object. */
+function obj<T extends object, K extends keyof T>(parent: T, key: K, empty: NonNullable<T[K]>): NonNullable<T[K]> {
+  const v = parent[key];
+  if (v === undefined || v === null || typeof v !== 'object') {
+    parent[key] = empty;
+    return empty;
+  }
+  return v;
 }
 
 /** The tag of an image reference ('' when none), ignoring a registry port. */
@@ -41,7 +66,7 @@ export function defaultPullPolicy(image: string): string {
   return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-export function defaultProbe(p: any): void {
+export function defaultProbe(p: Relaxed<Probe> | undefined): void {
   if (!p || typeof p !== 'object') return;
   if (p.timeoutSeconds === undefined || p.timeoutSeconds === 0) p.timeoutSeconds = 1;
   if (p.periodSeconds === undefined || p.periodSeconds === 0) p.periodSeconds = 10;
@@ -50,16 +75,19 @@ export function defaultProbe(p: any): void {
   defaultHandler(p);
 }
 
-function defaultHandler(h: any): void {
+/** A probe's or a lifecycle hook's handler (only probes have `grpc`). */
+type Handler = Relaxed<Pick<Probe, 'httpGet' | 'grpc'>> | Relaxed<LifecycleHandler>;
+
+function defaultHandler(h: Handler | undefined): void {
   if (!h || typeof h !== 'object') return;
   if (h.httpGet && typeof h.httpGet === 'object') {
     if (!h.httpGet.path) h.httpGet.path = '/';
     if (!h.httpGet.scheme) h.httpGet.scheme = 'HTTP';
   }
-  if (h.grpc && typeof h.grpc === 'object' && h.grpc.service === undefined) h.grpc.service = '';
+  if ('grpc' in h && h.grpc && typeof h.grpc === 'object' && h.grpc.service === undefined) h.grpc.service = '';
 }
 
-export function defaultContainer(c: any): void {
+export function defaultContainer(c: Relaxed<Container> | undefined): void {
   if (!c || typeof c !== 'object') return;
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(typeof c.image === 'string' ? c.image : '');
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
@@ -79,16 +107,17 @@ export function defaultContainer(c: any): void {
 }
 
 /** SetDefaults_Pod's resources rule: a limit given without a request makes the request. */
-function defaultRequestsFromLimits(c: any): void {
-  canonicalizeResourceList(c?.resources?.limits);
-  canonicalizeResourceList(c?.resources?.requests);
-  const limits = c?.resources?.limits;
-  if (!limits || typeof limits !== 'object' || Object.keys(limits).length === 0) return;
-  const requests = obj(c.resources, 'requests');
+function defaultRequestsFromLimits(c: Relaxed<Container> | undefined): void {
+  const resources = c?.resources;
+  canonicalizeResourceList(resources?.limits);
+  canonicalizeResourceList(resources?.requests);
+  const limits = resources?.limits;
+  if (!resources || !limits || typeof limits !== 'object' || Object.keys(limits).length === 0) return;
+  const requests = obj(resources, 'requests', {});
   for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
 }
 
-function defaultVolume(v: any): void {
+function defaultVolume(v: Relaxed<Volume> | undefined): void {
   if (!v || typeof v !== 'object') return;
   const sources = Object.keys(v).filter((k) => k !== 'name');
   if (sources.length === 0) v.emptyDir = {};
@@ -101,7 +130,7 @@ function defaultVolume(v: any): void {
 }
 
 /** SetDefaults_PodSpec + SetDefaults_Container + SetDefaults_Volume (+ the Pod-level resource rule). */
-export function defaultPodSpec(spec: any): void {
+export function defaultPodSpec(spec: Relaxed<PodSpec> | undefined): void {
   if (!spec || typeof spec !== 'object') return;
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
@@ -122,22 +151,24 @@ export function defaultPodSpec(spec: any): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
-export function defaultPodTemplate(template: any): void {
+export function defaultPodTemplate(template: Relaxed<PodTemplateSpec> | undefined): void {
   if (!template || typeof template !== 'object') return;
   defaultPodSpec(template.spec);
 }
 
 /** Mirror the v1 singular/plural IP fields as conversion does. */
-export function defaultPodStatusIPs(status: any): void {
+export function defaultPodStatusIPs(status: Relaxed<PodStatus> | undefined): void {
   if (!status || typeof status !== 'object') return;
   if (status.podIP && !(status.podIPs ?? []).length) status.podIPs = [{ ip: status.podIP }];
-  if (!status.podIP && (status.podIPs ?? []).length) status.podIP = status.podIPs[0]?.ip;
+  const podIPs = status.podIPs ?? [];
+  if (!status.podIP && podIPs.length) status.podIP = podIPs[0]?.ip;
   if (status.hostIP && !(status.hostIPs ?? []).length) status.hostIPs = [{ ip: status.hostIP }];
-  if (!status.hostIP && (status.hostIPs ?? []).length) status.hostIP = status.hostIPs[0]?.ip;
+  const hostIPs = status.hostIPs ?? [];
+  if (!status.hostIP && hostIPs.length) status.hostIP = hostIPs[0]?.ip;
 }
 
-export function defaultPod(pod: any): void {
-  defaultPodSpec(obj(pod, 'spec'));
+export function defaultPod(pod: Relaxed<Pod>): void {
+  defaultPodSpec(obj(pod, 'spec', {}));
   if (pod.status) defaultPodStatusIPs(pod.status);
 }
 
@@ -155,19 +186,19 @@ export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
 export const defaultTolerationSeconds = { notReady: DEFAULT_TOLERATION_SECONDS, unreachable: DEFAULT_TOLERATION_SECONDS };
 
 /** Admission-time pod defaults: ServiceAccount, Priority, DefaultTolerationSeconds. */
-export function admitPod(pod: any): void {
-  const spec = obj(pod, 'spec');
+export function admitPod(pod: Relaxed<Pod>): void {
+  const spec = obj(pod, 'spec', {});
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
   if (spec.priority === undefined || spec.priority === null) {
     spec.priority = SYSTEM_PRIORITY_CLASSES[spec.priorityClassName ?? ''] ?? 0;
   }
   if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
-  const tolerations: any[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
   // DefaultTolerationSeconds: an empty key tolerates every key; an empty effect every effect.
   const tolerates = (k: string) =>
     tolerations.some((t) => (t?.key === k || !t?.key) && (t?.effect === 'NoExecute' || !t?.effect));
-  const add: any[] = [];
+  const add: Toleration[] = [];
   for (const k of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
     const seconds = k === TAINT_NODE_NOT_READY ? defaultTolerationSeconds.notReady : defaultTolerationSeconds.unreachable;
     if (!tolerates(k)) add.push({ key: k, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
@@ -175,13 +206,13 @@ export function admitPod(pod: any): void {
   if (add.length) spec.tolerations = [...tolerations, ...add];
 }
 
-export function defaultService(svc: any): void {
-  const spec = obj(svc, 'spec');
+export function defaultService(svc: Relaxed<Service>): void {
+  const spec = obj(svc, 'spec', {});
   if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
   if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
   if (spec.sessionAffinity === 'ClientIP') {
-    const cfg = obj(spec, 'sessionAffinityConfig');
-    const cip = obj(cfg, 'clientIP');
+    const cfg = obj(spec, 'sessionAffinityConfig', {});
+    const cip = obj(cfg, 'clientIP', {});
     if (cip.timeoutSeconds === undefined) cip.timeoutSeconds = 10800;
   }
   if (!spec.type) spec.type = 'ClusterIP';
@@ -205,13 +236,13 @@ export function defaultService(svc: any): void {
   }
 }
 
-export function defaultDeployment(d: any): void {
-  const spec = obj(d, 'spec');
+export function defaultDeployment(d: Relaxed<Deployment>): void {
+  const spec = obj(d, 'spec', {});
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
-  const strategy = obj(spec, 'strategy');
+  const strategy = obj(spec, 'strategy', {});
   if (!strategy.type) strategy.type = 'RollingUpdate';
   if (strategy.type === 'RollingUpdate') {
-    const ru = obj(strategy, 'rollingUpdate');
+    const ru = obj(strategy, 'rollingUpdate', {});
     if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = '25%';
     if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = '25%';
   }
@@ -220,25 +251,25 @@ export function defaultDeployment(d: any): void {
   defaultPodTemplate(spec.template);
 }
 
-export function defaultReplicaSet(rs: any): void {
-  const spec = obj(rs, 'spec');
+export function defaultReplicaSet(rs: Relaxed<ReplicaSet>): void {
+  const spec = obj(rs, 'spec', {});
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
   defaultPodTemplate(spec.template);
 }
 
-export function defaultSecret(s: any): void {
+export function defaultSecret(s: Relaxed<Secret>): void {
   if (!s.type) s.type = 'Opaque';
 }
 
-export function defaultNamespace(ns: any): void {
-  const meta = obj(ns, 'metadata');
-  if (meta.name) obj(meta, 'labels')['kubernetes.io/metadata.name'] = meta.name;
-  const status = obj(ns, 'status');
+export function defaultNamespace(ns: Relaxed<Namespace>): void {
+  const meta = obj(ns, 'metadata', {});
+  if (meta.name) obj(meta, 'labels', {})['kubernetes.io/metadata.name'] = meta.name;
+  const status = obj(ns, 'status', {});
   if (!status.phase) status.phase = 'Active';
 }
 
-export function defaultNode(node: any): void {
-  const spec = obj(node, 'spec');
+export function defaultNode(node: Relaxed<Node>): void {
+  const spec = obj(node, 'spec', {});
   // v1 NodeSpec conversion: podCIDR and podCIDRs are one list, and podCIDR wins when they differ, so a
   // change of podCIDR alone is a change of podCIDRs (which validation forbids once set).
   if (typeof spec.podCIDR === 'string' && spec.podCIDR !== '') {
@@ -246,7 +277,7 @@ export function defaultNode(node: any): void {
   } else if (Array.isArray(spec.podCIDRs) && typeof spec.podCIDRs[0] === 'string') {
     spec.podCIDR = spec.podCIDRs[0];
   }
-  const status = obj(node, 'status');
+  const status = obj(node, 'status', {});
   canonicalizeResourceList(status.capacity);
   canonicalizeResourceList(status.allocatable);
   if (status.capacity && (status.allocatable === undefined || status.allocatable === null)) {
@@ -254,11 +285,11 @@ export function defaultNode(node: any): void {
   }
 }
 
-export function defaultEndpoints(ep: any): void {
+export function defaultEndpoints(ep: Relaxed<Endpoints>): void {
   for (const ss of ep.subsets ?? []) for (const p of ss?.ports ?? []) if (p && !p.protocol) p.protocol = 'TCP';
 }
 
-export function defaultEndpointSlice(es: any): void {
+export function defaultEndpointSlice(es: Relaxed<EndpointSlice>): void {
   for (const p of es.ports ?? []) {
     if (!p) continue;
     if (!p.protocol) p.protocol = 'TCP';

@@ -6,6 +6,21 @@
  */
 import type { StatusCause } from '../errors.js';
 import { addQuantities, compare, tryParseQuantity, type Quantity } from '../quantity.js';
+import { isPlainObject } from '../schema/walk.js';
+import type {
+  Container,
+  ContainerPort,
+  EnvVar,
+  LifecycleHandler,
+  Pod,
+  PodSpec,
+  PodStatus,
+  Probe,
+  ResourceRequirements,
+  Toleration,
+  VolumeMount,
+} from '../types/core.js';
+import type { Relaxed } from '../types/views.js';
 import { clone } from '../values.js';
 import {
   child,
@@ -70,7 +85,7 @@ export function validateTaintEffect(effect: unknown, allowEmpty: boolean, field:
   return TAINT_EFFECTS.includes(String(effect)) ? [] : [fieldErr.notSupported(field, effect, TAINT_EFFECTS)];
 }
 
-export function validateTolerations(tolerations: any[] | undefined, field: string): StatusCause[] {
+export function validateTolerations(tolerations: Relaxed<Toleration>[] | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   (tolerations ?? []).forEach((t, i) => {
     const p = index(field, i);
@@ -122,7 +137,7 @@ function validateContainerResourceName(name: string, field: string): StatusCause
   return errs;
 }
 
-export function validateResourceRequirements(res: any, field: string): StatusCause[] {
+export function validateResourceRequirements(res: Relaxed<ResourceRequirements> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!res || typeof res !== 'object') return errs;
   const limPath = child(field, 'limits');
@@ -163,31 +178,37 @@ export function validatePortNumOrName(port: unknown, field: string): StatusCause
   return isValidPortNum(0).map((m) => fieldErr.invalid(field, 0, m));
 }
 
-function validateHandler(h: any, field: string): StatusCause[] {
+/** A probe's or a lifecycle hook's handler: one of these kinds (`grpc` only in probes, `sleep` only in hooks). */
+type Handler = Relaxed<Pick<Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & Pick<LifecycleHandler, 'sleep'>>;
+
+function validateHandler(h: Handler, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
-  const kinds = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'].filter((k) => h?.[k] !== undefined && h?.[k] !== null);
+  const { exec, httpGet, tcpSocket, grpc, sleep } = h;
+  const kinds = Object.entries({ exec, httpGet, tcpSocket, grpc, sleep })
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k]) => k);
   if (kinds.length === 0) return [fieldErr.required(field, 'must specify a handler type')];
   for (const k of kinds.slice(1)) errs.push(fieldErr.forbidden(child(field, k), 'may not specify more than 1 handler type'));
   const k = kinds[0]!;
-  if (k === 'exec') {
-    if (!(h.exec.command ?? []).length) errs.push(fieldErr.required(child(field, 'exec', 'command'), ''));
-  } else if (k === 'httpGet') {
-    if (!h.httpGet.path) errs.push(fieldErr.required(child(field, 'httpGet', 'path'), ''));
-    errs.push(...validatePortNumOrName(h.httpGet.port, child(field, 'httpGet', 'port')));
-    const scheme = h.httpGet.scheme ?? 'HTTP';
+  if (k === 'exec' && exec) {
+    if (!(exec.command ?? []).length) errs.push(fieldErr.required(child(field, 'exec', 'command'), ''));
+  } else if (k === 'httpGet' && httpGet) {
+    if (!httpGet.path) errs.push(fieldErr.required(child(field, 'httpGet', 'path'), ''));
+    errs.push(...validatePortNumOrName(httpGet.port, child(field, 'httpGet', 'port')));
+    const scheme = httpGet.scheme ?? 'HTTP';
     if (!['HTTP', 'HTTPS'].includes(scheme)) errs.push(fieldErr.notSupported(child(field, 'httpGet', 'scheme'), scheme, ['HTTP', 'HTTPS']));
-  } else if (k === 'tcpSocket') {
-    errs.push(...validatePortNumOrName(h.tcpSocket.port, child(field, 'tcpSocket', 'port')));
-  } else if (k === 'grpc') {
-    errs.push(...isValidPortNum(h.grpc.port).map((m) => fieldErr.invalid(child(field, 'grpc', 'port'), h.grpc.port, m)));
+  } else if (k === 'tcpSocket' && tcpSocket) {
+    errs.push(...validatePortNumOrName(tcpSocket.port, child(field, 'tcpSocket', 'port')));
+  } else if (k === 'grpc' && grpc) {
+    errs.push(...isValidPortNum(grpc.port).map((m) => fieldErr.invalid(child(field, 'grpc', 'port'), grpc.port, m)));
   }
   return errs;
 }
 
-function validateProbe(p: any, field: string, requireSuccessOne: boolean): StatusCause[] {
+function validateProbe(p: Relaxed<Probe> | undefined, field: string, requireSuccessOne: boolean): StatusCause[] {
   if (!p) return [];
   const errs = validateHandler(p, field);
-  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds']) {
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'] as const) {
     errs.push(...validateNonnegative(child(field, f), p[f]));
   }
   if (requireSuccessOne && p.successThreshold !== undefined && p.successThreshold !== 1) {
@@ -196,7 +217,7 @@ function validateProbe(p: any, field: string, requireSuccessOne: boolean): Statu
   return errs;
 }
 
-function validateEnv(env: any[] | undefined, field: string): StatusCause[] {
+function validateEnv(env: Relaxed<EnvVar>[] | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   (env ?? []).forEach((ev, i) => {
     const p = index(field, i);
@@ -205,7 +226,7 @@ function validateEnv(env: any[] | undefined, field: string): StatusCause[] {
     const vf = ev?.valueFrom;
     if (vf) {
       const vp = child(p, 'valueFrom');
-      const srcs = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) => vf[k]);
+      const srcs = [vf.fieldRef, vf.resourceFieldRef, vf.configMapKeyRef, vf.secretKeyRef].filter((src) => src);
       if (ev.value) errs.push(fieldErr.invalid(vp, '', 'may not be specified when `value` is not empty'));
       if (srcs.length === 0) errs.push(fieldErr.invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       else if (srcs.length > 1) errs.push(fieldErr.invalid(vp, '', 'may not have more than one field specified at a time'));
@@ -222,7 +243,7 @@ function validateEnv(env: any[] | undefined, field: string): StatusCause[] {
           }
         }
       }
-      for (const refName of ['configMapKeyRef', 'secretKeyRef']) {
+      for (const refName of ['configMapKeyRef', 'secretKeyRef'] as const) {
         const ref = vf[refName];
         if (!ref) continue;
         const rp = child(vp, refName);
@@ -239,7 +260,7 @@ function validateEnv(env: any[] | undefined, field: string): StatusCause[] {
   return errs;
 }
 
-function validateContainerPorts(ports: any[] | undefined, field: string, hostNetwork: boolean): StatusCause[] {
+function validateContainerPorts(ports: Relaxed<ContainerPort>[] | undefined, field: string, hostNetwork: boolean): StatusCause[] {
   const errs: StatusCause[] = [];
   const names = new Set<string>();
   (ports ?? []).forEach((port, i) => {
@@ -261,7 +282,7 @@ function validateContainerPorts(ports: any[] | undefined, field: string, hostNet
   return errs;
 }
 
-function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, field: string): StatusCause[] {
+function validateVolumeMounts(mounts: Relaxed<VolumeMount>[] | undefined, volumes: Set<string>, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const paths = new Set<string>();
   (mounts ?? []).forEach((m, i) => {
@@ -279,7 +300,7 @@ function validateVolumeMounts(mounts: any[] | undefined, volumes: Set<string>, f
 }
 
 function validateContainer(
-  c: any,
+  c: Relaxed<Container>,
   field: string,
   ctx: { volumes: Set<string>; names: Set<string>; hostNetwork: boolean; init: boolean },
 ): StatusCause[] {
@@ -300,12 +321,12 @@ function validateContainer(
   }
   errs.push(...validateContainerPorts(c?.ports, child(field, 'ports'), ctx.hostNetwork));
   errs.push(...validateEnv(c?.env, child(field, 'env')));
-  (c?.envFrom ?? []).forEach((ef: any, i: number) => {
+  (c?.envFrom ?? []).forEach((ef, i) => {
     const p = index(child(field, 'envFrom'), i);
-    const refs = ['configMapRef', 'secretRef'].filter((k) => ef?.[k]);
+    const refs = (['configMapRef', 'secretRef'] as const).filter((k) => ef?.[k]);
     if (refs.length === 0) errs.push(fieldErr.invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
     else if (refs.length > 1) errs.push(fieldErr.invalid(p, '', 'may not have more than one field specified at a time'));
-    for (const r of refs) if (!ef[r].name) errs.push(fieldErr.required(child(p, r, 'name'), ''));
+    for (const r of refs) if (!ef[r]?.name) errs.push(fieldErr.required(child(p, r, 'name'), ''));
   });
   errs.push(...validateVolumeMounts(c?.volumeMounts, ctx.volumes, child(field, 'volumeMounts')));
   errs.push(...validateResourceRequirements(c?.resources, child(field, 'resources')));
@@ -315,7 +336,7 @@ function validateContainer(
     else if (c.restartPolicy !== 'Always') errs.push(fieldErr.notSupported(child(field, 'restartPolicy'), c.restartPolicy, ['Always']));
   }
   if (ctx.init && !restartable) {
-    for (const f of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe']) {
+    for (const f of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
       if (c?.[f]) errs.push(fieldErr.forbidden(child(field, f), 'may not be set for init containers without restartPolicy=Always'));
     }
   } else {
@@ -329,17 +350,17 @@ function validateContainer(
 }
 
 /** ValidatePodSpec. `field` is `spec` for pods, `spec.template.spec` for templates. */
-export function validatePodSpec(spec: any, field: string): StatusCause[] {
+export function validatePodSpec(spec: Relaxed<PodSpec> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
-  const s = spec ?? {};
+  const s: Relaxed<PodSpec> = spec ?? {};
   const vol = validateVolumes(s.volumes, child(field, 'volumes'));
   errs.push(...vol.errs);
   const names = new Set<string>();
   const hostNetwork = s.hostNetwork === true;
-  (s.initContainers ?? []).forEach((c: any, i: number) => {
+  (s.initContainers ?? []).forEach((c, i) => {
     errs.push(...validateContainer(c, index(child(field, 'initContainers'), i), { volumes: vol.names, names, hostNetwork, init: true }));
   });
-  const containers: any[] = s.containers ?? [];
+  const containers = s.containers ?? [];
   if (containers.length === 0) errs.push(fieldErr.required(child(field, 'containers'), ''));
   containers.forEach((c, i) => {
     errs.push(...validateContainer(c, index(child(field, 'containers'), i), { volumes: vol.names, names, hostNetwork, init: false }));
@@ -368,7 +389,7 @@ export function validatePodSpec(spec: any, field: string): StatusCause[] {
   if (s.hostname) for (const m of isDNS1123Label(String(s.hostname))) errs.push(fieldErr.invalid(child(field, 'hostname'), s.hostname, m));
   if (s.subdomain) for (const m of isDNS1123Label(String(s.subdomain))) errs.push(fieldErr.invalid(child(field, 'subdomain'), s.subdomain, m));
   errs.push(...validateTolerations(s.tolerations, child(field, 'tolerations')));
-  (s.readinessGates ?? []).forEach((g: any, i: number) => {
+  (s.readinessGates ?? []).forEach((g, i) => {
     for (const m of isQualifiedName(String(g?.conditionType ?? ''))) {
       errs.push(fieldErr.invalid(child(index(child(field, 'readinessGates'), i), 'conditionType'), g?.conditionType ?? '', m));
     }
@@ -380,7 +401,7 @@ export function validatePodSpec(spec: any, field: string): StatusCause[] {
 }
 
 /** ValidatePodCreate: ephemeral containers come only through their subresource, never on create. */
-export function validatePod(pod: any): StatusCause[] {
+export function validatePod(pod: Relaxed<Pod>): StatusCause[] {
   const errs = validateObjectMeta(pod?.metadata, true, nameIsDNSSubdomain);
   errs.push(...validatePodSpec(pod?.spec, 'spec'));
   if (Array.isArray(pod?.spec?.ephemeralContainers) && pod.spec.ephemeralContainers.length > 0) {
@@ -389,12 +410,12 @@ export function validatePod(pod: any): StatusCause[] {
   return errs;
 }
 
-function tolerationString(t: any): string {
+function tolerationString(t: Relaxed<Toleration>): string {
   return `{Key:${t?.key ?? ''},Operator:${t?.operator ?? ''},Value:${t?.value ?? ''},Effect:${t?.effect ?? ''},TolerationSeconds:${t?.tolerationSeconds ?? '<nil>'}}`;
 }
 
 /** Every old toleration must still be there (tolerationSeconds may only decrease). */
-function validateOnlyAddedTolerations(newT: any[], oldT: any[], field: string): StatusCause[] {
+function validateOnlyAddedTolerations(newT: Relaxed<Toleration>[], oldT: Relaxed<Toleration>[], field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   for (const o of oldT) {
     const found = newT.some((n) => {
@@ -412,19 +433,19 @@ function validateOnlyAddedTolerations(newT: any[], oldT: any[], field: string): 
 }
 
 /** ValidatePodUpdate: full validation of the new pod plus the spec mutation rules. */
-export function validatePodUpdate(pod: any, old: any): StatusCause[] {
+export function validatePodUpdate(pod: Relaxed<Pod>, old: Relaxed<Pod>): StatusCause[] {
   const errs = validateObjectMetaUpdate(pod?.metadata, old?.metadata);
   errs.push(...validatePodSpec(pod?.spec, 'spec'));
-  const ns = pod?.spec ?? {};
-  const os = old?.spec ?? {};
-  const newC: any[] = ns.containers ?? [];
-  const oldC: any[] = os.containers ?? [];
+  const ns: Relaxed<PodSpec> = pod?.spec ?? {};
+  const os: Relaxed<PodSpec> = old?.spec ?? {};
+  const newC = ns.containers ?? [];
+  const oldC = os.containers ?? [];
   if (newC.length !== oldC.length) {
     errs.push(fieldErr.forbidden('spec.containers', 'pod updates may not add or remove containers'));
     return errs;
   }
-  const newI: any[] = ns.initContainers ?? [];
-  const oldI: any[] = os.initContainers ?? [];
+  const newI = ns.initContainers ?? [];
+  const oldI = os.initContainers ?? [];
   if (newI.length !== oldI.length) {
     errs.push(fieldErr.forbidden('spec.initContainers', 'pod updates may not add or remove containers'));
     return errs;
@@ -461,32 +482,36 @@ export function validatePodUpdate(pod: any, old: any): StatusCause[] {
   return errs;
 }
 
-function pick(o: any, path: string): unknown {
+/** The value at a diffPaths path (`containers[0].ports`), undefined where the path leaves the value. */
+function pick(o: unknown, path: string): unknown {
   let cur = o;
   for (const part of path.split(/\.|\[|\]/).filter(Boolean)) {
-    if (cur === undefined || cur === null) return undefined;
-    cur = cur[/^\d+$/.test(part) && Array.isArray(cur) ? Number(part) : part];
+    if (Array.isArray(cur) && /^\d+$/.test(part)) {
+      const items: readonly unknown[] = cur;
+      cur = items[Number(part)];
+    } else if (isPlainObject(cur)) cur = cur[part];
+    else return undefined;
   }
   return cur;
 }
 
 /** ValidatePodStatusUpdate. */
-export function validatePodStatusUpdate(pod: any, old: any): StatusCause[] {
+export function validatePodStatusUpdate(pod: Relaxed<Pod>, old: Relaxed<Pod>): StatusCause[] {
   const errs = validateObjectMetaUpdate(pod?.metadata, old?.metadata);
-  const st = pod?.status ?? {};
+  const st: Relaxed<PodStatus> = pod?.status ?? {};
   if ((pod?.spec?.nodeName ?? '') !== (old?.spec?.nodeName ?? '')) {
     errs.push(fieldErr.forbidden('status.nodeName', 'may not be changed directly'));
   }
   if (st.nominatedNodeName && st.nominatedNodeName !== old?.status?.nominatedNodeName) {
     for (const m of isDNS1123Subdomain(String(st.nominatedNodeName))) errs.push(fieldErr.invalid('status.nominatedNodeName', st.nominatedNodeName, m));
   }
-  (st.conditions ?? []).forEach((c: any, i: number) => {
+  (st.conditions ?? []).forEach((c, i) => {
     const p = index('status.conditions', i);
     if (!['True', 'False', 'Unknown'].includes(c?.status)) errs.push(fieldErr.notSupported(child(p, 'status'), c?.status ?? '', ['False', 'True', 'Unknown']));
   });
   if (old?.spec?.restartPolicy === 'Never') {
-    const oldStatuses: any[] = old?.status?.containerStatuses ?? [];
-    (st.containerStatuses ?? []).forEach((cs: any, i: number) => {
+    const oldStatuses = old?.status?.containerStatuses ?? [];
+    (st.containerStatuses ?? []).forEach((cs, i) => {
       const prev = oldStatuses.find((o) => o?.name === cs?.name);
       if (prev?.state?.terminated && !cs?.state?.terminated) {
         errs.push(fieldErr.forbidden(child(index('status.containerStatuses', i), 'state'), 'may not be transitioned to non-terminated state'));
@@ -494,7 +519,7 @@ export function validatePodStatusUpdate(pod: any, old: any): StatusCause[] {
     });
   }
   if (old?.status?.qosClass) errs.push(...validateImmutableField(st.qosClass, old.status.qosClass, 'status.qosClass'));
-  const ips: any[] = st.podIPs ?? [];
+  const ips = st.podIPs ?? [];
   ips.forEach((ip, i) => errs.push(...validateIP(child(index('status.podIPs', i), 'ip'), String(ip?.ip ?? ''))));
   if (ips.length > 1 && ips.filter((x) => String(x?.ip ?? '').includes(':')).length !== 1) {
     errs.push(fieldErr.invalid('status.podIPs', ips, 'may specify no more than one IP for each IP family'));
@@ -512,9 +537,12 @@ export function validatePodStatusUpdate(pod: any, old: any): StatusCause[] {
 // QoS
 // ---------------------------------------------------------------------------------------------
 
+/** What the QoS class reads of a pod spec: each container's resources. */
+type QOSInput = { [K in 'initContainers' | 'containers']?: Relaxed<Pick<Container, 'resources'>>[] };
+
 /** qos.GetPodQOS: Guaranteed / Burstable / BestEffort from cpu and memory requests and limits. */
-export function podQOSClass(spec: any): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all: any[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+export function podQOSClass(spec: QOSInput | undefined): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const all = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
   const requests: Record<string, Quantity> = {};
   const limits: Record<string, Quantity> = {};
   let isGuaranteed = true;

@@ -5,6 +5,9 @@
  * path (`spec.containers[0].image`) and `reason` the CauseType (`FieldValueInvalid`, ...).
  */
 import type { StatusCause } from '../errors.js';
+import { isPlainObject } from '../schema/walk.js';
+import type { LabelSelector, ObjectMeta } from '../types/meta.js';
+import type { Relaxed } from '../types/views.js';
 import { dns1123SubdomainErrors, labelKeyErrors, labelValueErrors, maxLenError, regexError } from '../labels.js';
 import {
   approximateFloat,
@@ -409,21 +412,23 @@ export function validateOwnerReferences(refs: unknown, field: string): StatusCau
   const errs: StatusCause[] = [];
   if (!Array.isArray(refs)) return errs;
   let firstController = '';
-  refs.forEach((ref: any, i) => {
+  const list: readonly unknown[] = refs;
+  list.forEach((ref, i) => {
     const p = index(field, i);
-    const apiVersion = String(ref?.apiVersion ?? '');
+    const r = isPlainObject(ref) ? ref : {};
+    const apiVersion = String(r.apiVersion ?? '');
     if (!apiVersion) errs.push(fieldErr.required(child(p, 'apiVersion'), 'must not be empty'));
     else if (apiVersion.split('/').length > 2 || apiVersion.endsWith('/')) {
       errs.push(fieldErr.invalid(child(p, 'apiVersion'), apiVersion, 'must be <group>/<version> or <version>'));
     }
-    if (!ref?.kind) errs.push(fieldErr.required(child(p, 'kind'), 'must not be empty'));
-    if (!ref?.name) errs.push(fieldErr.required(child(p, 'name'), 'must not be empty'));
-    if (!ref?.uid) errs.push(fieldErr.required(child(p, 'uid'), 'must not be empty'));
-    if (apiVersion === 'v1' && ref?.kind === 'Event') {
+    if (!r.kind) errs.push(fieldErr.required(child(p, 'kind'), 'must not be empty'));
+    if (!r.name) errs.push(fieldErr.required(child(p, 'name'), 'must not be empty'));
+    if (!r.uid) errs.push(fieldErr.required(child(p, 'uid'), 'must not be empty'));
+    if (apiVersion === 'v1' && r.kind === 'Event') {
       errs.push(fieldErr.invalid(p, ref, '/v1, Kind=Event is disallowed from being an owner'));
     }
-    if (ref?.controller === true) {
-      const cur = `${ref.kind}/${ref.name}`;
+    if (r.controller === true) {
+      const cur = `${String(r.kind)}/${String(r.name)}`;
       if (firstController) {
         errs.push(
           fieldErr.invalid(
@@ -452,15 +457,22 @@ export function validateNonnegative(field: string, value: unknown): StatusCause[
   return typeof value === 'number' && value < 0 ? [fieldErr.invalid(field, value, IsNegativeErrorMsg)] : [];
 }
 
+/**
+ * Object metadata as validation meets it: the schema's fields, except that an owner reference may still
+ * lack the fields validation requires of it (the structural check never rejects a missing field), so
+ * `ownerReferences` is read as it comes (validateOwnerReferences narrows it).
+ */
+export type MetaInput = Relaxed<Omit<ObjectMeta, 'ownerReferences'>> & { ownerReferences?: unknown };
+
 /** ValidateObjectMeta: name / generateName, namespace (required iff namespaced), labels, annotations, owners, finalizers. */
 export function validateObjectMeta(
-  meta: any,
+  meta: MetaInput | undefined,
   namespaced: boolean,
   nameFn: NameValidator,
   field = 'metadata',
 ): StatusCause[] {
   const errs: StatusCause[] = [];
-  const m = meta ?? {};
+  const m: MetaInput = meta ?? {};
   if (m.generateName) {
     for (const msg of nameFn(String(m.generateName), true)) errs.push(fieldErr.invalid(child(field, 'generateName'), m.generateName, msg));
   }
@@ -486,7 +498,7 @@ export function validateKubeFinalizerNames(finalizers: unknown, field: string): 
   return errs;
 }
 
-function validateMetaCommon(m: any, namespaced: boolean, field: string): StatusCause[] {
+function validateMetaCommon(m: MetaInput, namespaced: boolean, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (namespaced) {
     if (!m.namespace) errs.push(fieldErr.required(child(field, 'namespace'), ''));
@@ -503,10 +515,10 @@ function validateMetaCommon(m: any, namespaced: boolean, field: string): StatusC
 }
 
 /** ValidateObjectMetaUpdate: immutable identity fields, resourceVersion present, generation monotonic, ... */
-export function validateObjectMetaUpdate(newMeta: any, oldMeta: any, field = 'metadata'): StatusCause[] {
+export function validateObjectMetaUpdate(newMeta: MetaInput | undefined, oldMeta: MetaInput | undefined, field = 'metadata'): StatusCause[] {
   const errs: StatusCause[] = [];
-  const n = newMeta ?? {};
-  const o = oldMeta ?? {};
+  const n: MetaInput = newMeta ?? {};
+  const o: MetaInput = oldMeta ?? {};
   if (o.deletionTimestamp) {
     const oldF = new Set<string>(o.finalizers ?? []);
     const extra = [...new Set<string>(n.finalizers ?? [])].filter((f) => !oldF.has(f)).sort();
@@ -522,7 +534,7 @@ export function validateObjectMetaUpdate(newMeta: any, oldMeta: any, field = 'me
   if (!n.resourceVersion) errs.push(fieldErr.invalid(child(field, 'resourceVersion'), n.resourceVersion ?? '', 'must be specified for an update'));
   errs.push(...validateNonnegative(child(field, 'generation'), n.generation));
   if ((n.generation ?? 0) < (o.generation ?? 0)) errs.push(fieldErr.invalid(child(field, 'generation'), n.generation ?? 0, 'must not be decremented'));
-  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds']) {
+  for (const f of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
     errs.push(...validateImmutableField(n[f], o[f], child(field, f)));
   }
   errs.push(...validateLabels(n.labels, child(field, 'labels')));
@@ -540,10 +552,10 @@ export function validateImmutableField(newVal: unknown, oldVal: unknown, field: 
 // Label selectors (meta/v1/validation)
 // ---------------------------------------------------------------------------------------------
 
-export function validateLabelSelector(sel: any, field: string): StatusCause[] {
+export function validateLabelSelector(sel: Relaxed<LabelSelector> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!sel) return errs;
-  (sel.matchExpressions ?? []).forEach((r: any, i: number) => {
+  (sel.matchExpressions ?? []).forEach((r, i) => {
     const p = index(child(field, 'matchExpressions'), i);
     const values: unknown[] = r?.values ?? [];
     switch (r?.operator) {
@@ -568,7 +580,7 @@ export function validateLabelSelector(sel: any, field: string): StatusCause[] {
 }
 
 /** Does a LabelSelector (matchLabels + matchExpressions) select these labels? Empty selector selects all. */
-export function selectorMatches(sel: any, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(sel: Relaxed<LabelSelector> | undefined, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const r of sel?.matchExpressions ?? []) {
@@ -594,7 +606,7 @@ export function selectorMatches(sel: any, labels: Record<string, string> | undef
   return true;
 }
 
-export function selectorIsEmpty(sel: any): boolean {
+export function selectorIsEmpty(sel: Relaxed<LabelSelector> | undefined): boolean {
   return !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0);
 }
 
@@ -622,9 +634,9 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((x, i) => semanticEqual(x, b[i]));
   }
-  if (a && b && typeof a === 'object') {
-    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-    for (const k of keys) if (!semanticEqual((a as any)[k], (b as any)[k])) return false;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) if (!semanticEqual(a[k], b[k])) return false;
     return true;
   }
   return a === b;
@@ -633,14 +645,14 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
 /** Paths whose values differ between two JSON values (for readable "forbidden update" diffs). */
 export function diffPaths(a: unknown, b: unknown, base = ''): string[] {
   if (semanticEqual(a, b)) return [];
-  const aObj = a && typeof a === 'object';
-  const bObj = b && typeof b === 'object';
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    return a.flatMap((x, i) => diffPaths(x, b[i], `${base}[${i}]`));
+    const as: readonly unknown[] = a;
+    const bs: readonly unknown[] = b;
+    return as.flatMap((x, i) => diffPaths(x, bs[i], `${base}[${i}]`));
   }
-  if (aObj && bObj && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
-    return keys.flatMap((k) => diffPaths((a as any)[k], (b as any)[k], base ? `${base}.${k}` : k));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => diffPaths(a[k], b[k], base ? `${base}.${k}` : k));
   }
   return [base];
 }

@@ -5,6 +5,17 @@
  * `..`; file modes must be 0-0777 (no setuid/setgid/sticky bits). Pure; messages are upstream's.
  */
 import type { StatusCause } from '../errors.js';
+import type {
+  ConfigMapVolumeSource,
+  DownwardAPIVolumeFile,
+  DownwardAPIVolumeSource,
+  HostPathVolumeSource,
+  KeyToPath,
+  ProjectedVolumeSource,
+  SecretVolumeSource,
+  Volume,
+} from '../types/core.js';
+import type { Relaxed } from '../types/views.js';
 import { child, fieldErr, index, isDNS1123Label } from './validation.js';
 
 export const VOLUME_SOURCES = [
@@ -45,7 +56,7 @@ export const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), bot
 
 const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 
-const present = (v: unknown): boolean => v !== undefined && v !== null;
+const present = <T>(v: T): v is NonNullable<T> => v !== undefined && v !== null;
 
 /** A file mode (`mode`, `defaultMode`) is valid when it is an integer in 0..0777. */
 export function isValidFileMode(mode: unknown): boolean {
@@ -77,7 +88,7 @@ export function validateLocalNonReservedPath(path: string, field: string): Statu
 }
 
 /** validateKeyToPath: configMap / secret items (also in projected sources). */
-export function validateKeyToPath(kp: any, field: string): StatusCause[] {
+export function validateKeyToPath(kp: Relaxed<KeyToPath> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const path = typeof kp?.path === 'string' ? kp.path : '';
   if (!kp?.key) errs.push(fieldErr.required(child(field, 'key'), ''));
@@ -87,13 +98,13 @@ export function validateKeyToPath(kp: any, field: string): StatusCause[] {
   return errs;
 }
 
-function validateItems(items: unknown, field: string): StatusCause[] {
+function validateItems(items: Relaxed<KeyToPath>[] | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (Array.isArray(items)) items.forEach((kp, i) => errs.push(...validateKeyToPath(kp, index(field, i))));
   return errs;
 }
 
-function validateSecretVolumeSource(src: any, field: string): StatusCause[] {
+function validateSecretVolumeSource(src: Relaxed<SecretVolumeSource> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!src?.secretName) errs.push(fieldErr.required(child(field, 'secretName'), ''));
   errs.push(...validateFileMode(src?.defaultMode, child(field, 'defaultMode')));
@@ -101,7 +112,7 @@ function validateSecretVolumeSource(src: any, field: string): StatusCause[] {
   return errs;
 }
 
-function validateConfigMapVolumeSource(src: any, field: string): StatusCause[] {
+function validateConfigMapVolumeSource(src: Relaxed<ConfigMapVolumeSource> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!src?.name) errs.push(fieldErr.required(child(field, 'name'), ''));
   errs.push(...validateFileMode(src?.defaultMode, child(field, 'defaultMode')));
@@ -113,7 +124,7 @@ function validateConfigMapVolumeSource(src: any, field: string): StatusCause[] {
  * validateDownwardAPIVolumeFile. As upstream, the errors name the source (`...downwardAPI.path`),
  * not the item's index.
  */
-function validateDownwardAPIVolumeFile(file: any, field: string): StatusCause[] {
+function validateDownwardAPIVolumeFile(file: Relaxed<DownwardAPIVolumeFile> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   const path = typeof file?.path === 'string' ? file.path : '';
   if (!path) errs.push(fieldErr.required(child(field, 'path'), ''));
@@ -132,14 +143,18 @@ function validateDownwardAPIVolumeFile(file: any, field: string): StatusCause[] 
   return errs;
 }
 
-function validateDownwardAPIVolumeSource(src: any, field: string): StatusCause[] {
+function validateDownwardAPIVolumeSource(src: Relaxed<DownwardAPIVolumeSource> | undefined, field: string): StatusCause[] {
   const errs = validateFileMode(src?.defaultMode, child(field, 'defaultMode'));
   for (const file of Array.isArray(src?.items) ? src.items : []) errs.push(...validateDownwardAPIVolumeFile(file, field));
   return errs;
 }
 
-/** validateProjectedVolumeSource + validateProjectionSources: one kind per source, no path twice. */
-function validateProjectedVolumeSource(src: any, field: string): StatusCause[] {
+/**
+ * validateProjectedVolumeSource + validateProjectionSources: one kind per source, no path twice. The
+ * sources are the schema's: `clusterTrustBundle` is not served (upstream 1.32 drops it: alpha, feature
+ * gate off by default), so the structural check prunes it before validation.
+ */
+function validateProjectedVolumeSource(src: Relaxed<ProjectedVolumeSource> | undefined, field: string): StatusCause[] {
   const errs = validateFileMode(src?.defaultMode, child(field, 'defaultMode'));
   const allPaths = new Set<string>();
   const claim = (path: string, value: unknown): void => {
@@ -147,7 +162,7 @@ function validateProjectedVolumeSource(src: any, field: string): StatusCause[] {
     if (allPaths.has(path)) errs.push(fieldErr.invalid(field, value, 'conflicting duplicate paths'));
     allPaths.add(path);
   };
-  const sources: any[] = Array.isArray(src?.sources) ? src.sources : [];
+  const sources = Array.isArray(src?.sources) ? src.sources : [];
   sources.forEach((s, i) => {
     const srcPath = index(child(field, 'sources'), i);
     let kinds = 0;
@@ -157,7 +172,7 @@ function validateProjectedVolumeSource(src: any, field: string): StatusCause[] {
       kinds++;
       const projPath = child(srcPath, kind);
       if (!ref.name) errs.push(fieldErr.required(child(projPath, 'name'), ''));
-      const items: any[] = Array.isArray(ref.items) ? ref.items : [];
+      const items = Array.isArray(ref.items) ? ref.items : [];
       items.forEach((kp, j) => {
         errs.push(...validateKeyToPath(kp, index(child(projPath, 'items'), j)));
         claim(typeof kp?.path === 'string' ? kp.path : '', ref.name ?? '');
@@ -187,20 +202,12 @@ function validateProjectedVolumeSource(src: any, field: string): StatusCause[] {
       if (!path) errs.push(fieldErr.required(child(field, 'path'), ''));
       else errs.push(...validateLocalNonReservedPath(path, child(field, 'path')));
     }
-    if (present(s?.clusterTrustBundle)) {
-      kinds++;
-      const projPath = child(srcPath, 'clusterTrustBundlePEM');
-      const path = typeof s.clusterTrustBundle.path === 'string' ? s.clusterTrustBundle.path : '';
-      if (!path) errs.push(fieldErr.required(child(projPath, 'path'), ''));
-      errs.push(...validateLocalNonReservedPath(path, child(projPath, 'path')));
-      claim(path, path);
-    }
     if (kinds > 1) errs.push(fieldErr.forbidden(srcPath, 'may not specify more than 1 volume type'));
   });
   return errs;
 }
 
-function validateHostPathVolumeSource(src: any, field: string): StatusCause[] {
+function validateHostPathVolumeSource(src: Relaxed<HostPathVolumeSource> | undefined, field: string): StatusCause[] {
   const path = typeof src?.path === 'string' ? src.path : '';
   if (!path) return [fieldErr.required(child(field, 'path'), '')];
   const errs = validatePathNoBacksteps(path, child(field, 'path'));
@@ -208,44 +215,47 @@ function validateHostPathVolumeSource(src: any, field: string): StatusCause[] {
   return errs;
 }
 
-function validateVolumeSource(v: any, field: string): StatusCause[] {
+function validateVolumeSource(v: Relaxed<Volume> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
-  const srcs = VOLUME_SOURCES.filter((s) => present(v?.[s]));
-  if (srcs.length === 0) return [fieldErr.required(field, 'must specify a volume type')];
+  // Upstream's whole list of sources, also those the schema does not carry (the structural check prunes them).
+  const fields = new Map<string, unknown>(Object.entries(v ?? {}));
+  const srcs = VOLUME_SOURCES.filter((s) => present(fields.get(s)));
+  if (!v || srcs.length === 0) return [fieldErr.required(field, 'must specify a volume type')];
   for (const s of srcs.slice(1)) errs.push(fieldErr.forbidden(child(field, s), 'may not specify more than 1 volume type'));
   const kind = srcs[0]!;
-  const src = v[kind];
   const at = child(field, kind);
   switch (kind) {
     case 'hostPath':
-      errs.push(...validateHostPathVolumeSource(src, at));
+      errs.push(...validateHostPathVolumeSource(v.hostPath, at));
       break;
     case 'secret':
-      errs.push(...validateSecretVolumeSource(src, at));
+      errs.push(...validateSecretVolumeSource(v.secret, at));
       break;
     case 'configMap':
-      errs.push(...validateConfigMapVolumeSource(src, at));
+      errs.push(...validateConfigMapVolumeSource(v.configMap, at));
       break;
     case 'downwardAPI':
-      errs.push(...validateDownwardAPIVolumeSource(src, at));
+      errs.push(...validateDownwardAPIVolumeSource(v.downwardAPI, at));
       break;
     case 'projected':
-      errs.push(...validateProjectedVolumeSource(src, at));
+      errs.push(...validateProjectedVolumeSource(v.projected, at));
       break;
     case 'persistentVolumeClaim':
-      if (!src.claimName) errs.push(fieldErr.required(child(at, 'claimName'), ''));
+      if (!v.persistentVolumeClaim?.claimName) errs.push(fieldErr.required(child(at, 'claimName'), ''));
       break;
-    case 'emptyDir':
-      if (src.medium && !['Memory', 'HugePages'].includes(src.medium) && !String(src.medium).startsWith('HugePages-')) {
-        errs.push(fieldErr.notSupported(child(at, 'medium'), src.medium, ['', 'Memory', 'HugePages']));
+    case 'emptyDir': {
+      const medium = v.emptyDir?.medium;
+      if (medium && !['Memory', 'HugePages'].includes(medium) && !String(medium).startsWith('HugePages-')) {
+        errs.push(fieldErr.notSupported(child(at, 'medium'), medium, ['', 'Memory', 'HugePages']));
       }
       break;
+    }
   }
   return errs;
 }
 
 /** validateVolumes: unique DNS-1123 names, exactly one source each, every source's own rules. */
-export function validateVolumes(volumes: any[] | undefined, field: string): { errs: StatusCause[]; names: Set<string> } {
+export function validateVolumes(volumes: Relaxed<Volume>[] | undefined, field: string): { errs: StatusCause[]; names: Set<string> } {
   const errs: StatusCause[] = [];
   const names = new Set<string>();
   (Array.isArray(volumes) ? volumes : []).forEach((v, i) => {
