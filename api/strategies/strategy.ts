@@ -7,6 +7,7 @@
 import type { StatusCause } from '../errors.js';
 import type { KindDefinition, ResourceInfo } from '../kinds/descriptor.js';
 import type { TableColumn } from './table-column.js';
+import type { ObjectMeta, Relaxed } from '../types/index.js';
 import { clone } from '../values.js';
 import { semanticEqual, validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from './validation.js';
 
@@ -14,7 +15,7 @@ export type { TableColumn } from './table-column.js';
 
 /** An API object as the strategy steps shared by every kind see it: a JSON object with metadata. */
 export interface ObjectShape {
-  metadata?: { generation?: number; labels?: unknown; annotations?: unknown; resourceVersion?: string; [k: string]: unknown };
+  metadata?: Relaxed<ObjectMeta>;
   spec?: unknown;
   status?: unknown;
   [k: string]: unknown;
