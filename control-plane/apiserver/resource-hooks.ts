@@ -3,7 +3,6 @@
  * namespace lifecycle (admission and two-phase deletion), pod graceful deletion.
  */
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
-import { isPodTerminal } from '../../api/pods.js';
 import type { Obj, Store, StoreHooks } from './store.js';
 import { AlreadyAllocatedError, type NodePortAllocator, type ServiceIPAllocator } from './range-allocator.js';
 import { nowRfc3339 } from './object-meta.js';
@@ -199,7 +198,8 @@ export async function finalizeNamespace(namespaces: Store, name: string, finaliz
  * delete path treats it.
  */
 export function podGracePeriod(pod: Obj, requested: number | undefined): number | undefined {
-  if (!pod.spec?.nodeName || isPodTerminal(pod)) return 0;
+  const phase = pod.status?.phase;
+  if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
   const g = pod.spec?.terminationGracePeriodSeconds;
   const period = requested ?? (typeof g === 'number' ? g : 30);
   return period < 0 ? 1 : period;
