@@ -7,6 +7,7 @@
  *   init containers, i.e. sidecars; the protocol must match, TCP when unset).
  */
 import { KubeError } from './errors.js';
+import { atoi } from './strconv.js';
 
 export type IntOrString = number | string;
 
@@ -15,16 +16,6 @@ export class IntOrStringError extends KubeError {
     super('BadRequest', message, { code: 'ERR_INT_OR_STRING' });
     this.name = 'IntOrStringError';
   }
-}
-
-/** Go's strconv.Atoi error text, or the number. */
-function atoi(s: string): number | string {
-  if (/^[+-]?[0-9]+$/.test(s)) {
-    const n = Number(s);
-    if (Number.isSafeInteger(n)) return n;
-    return `strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`;
-  }
-  return `strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`;
 }
 
 /** IntOrString.IntValue(): the number, or the string parsed as an integer (0 when it is not one). */

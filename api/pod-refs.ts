@@ -27,19 +27,13 @@ function add(set: Set<string>, name: unknown): void {
 }
 
 /**
- * Secrets: image pull secrets, env and envFrom of every container (init, regular, ephemeral),
- * secret and projected volumes, and the credentials of volume plugins.
+ * Secrets: those the containers read (podContainerSecretNames), image pull secrets, and the
+ * credentials of volume plugins.
  */
 export function podSecretNames(pod: Obj): Set<string> {
-  const out = new Set<string>();
+  const out = podContainerSecretNames(pod);
   for (const r of list(pod?.spec?.imagePullSecrets)) add(out, r?.name);
-  for (const c of containersOf(pod)) {
-    for (const f of list(c.envFrom)) add(out, f?.secretRef?.name);
-    for (const e of list(c.env)) add(out, e?.valueFrom?.secretKeyRef?.name);
-  }
   for (const v of volumesOf(pod)) {
-    add(out, v.secret?.secretName);
-    for (const s of list(v.projected?.sources)) add(out, s?.secret?.name);
     add(out, v.azureFile?.secretName);
     for (const plugin of ['cephfs', 'cinder', 'flexVolume', 'rbd', 'scaleIO', 'iscsi', 'storageos']) add(out, v[plugin]?.secretRef?.name);
     add(out, v.csi?.nodePublishSecretRef?.name);

@@ -54,6 +54,15 @@ function defaultFreeze(): boolean {
 
 export type IndexFunc<T> = (obj: T) => string[];
 
+/** The values an index function gives an object; one that throws (a malformed object) gives none. */
+function indexValues<T>(fn: IndexFunc<T>, obj: T): string[] {
+  try {
+    return fn(obj);
+  } catch {
+    return [];
+  }
+}
+
 export const NAMESPACE_INDEX = 'namespace';
 
 export class Store<T> {
@@ -90,7 +99,7 @@ export class Store<T> {
     this.indexers.set(name, fn);
     const idx = new Map<string, Set<string>>();
     this.indices.set(name, idx);
-    for (const [key, obj] of this.items) this.indexOne(name, fn, idx, key, obj);
+    for (const [key, obj] of this.items) this.indexOne(fn, idx, key, obj);
   }
 
   /** Objects whose index `name` yields `value`. */
@@ -114,31 +123,18 @@ export class Store<T> {
     return [...(idx.get(value) ?? [])];
   }
 
-  private indexOne(name: string, fn: IndexFunc<T>, idx: Map<string, Set<string>>, key: string, obj: T): void {
-    let values: string[];
-    try {
-      values = fn(obj);
-    } catch {
-      values = [];
-    }
-    for (const v of values) {
+  private indexOne(fn: IndexFunc<T>, idx: Map<string, Set<string>>, key: string, obj: T): void {
+    for (const v of indexValues(fn, obj)) {
       let set = idx.get(v);
       if (!set) idx.set(v, (set = new Set()));
       set.add(key);
     }
-    void name;
   }
 
   private unindex(key: string, obj: T): void {
     for (const [name, fn] of this.indexers) {
       const idx = this.indices.get(name)!;
-      let values: string[];
-      try {
-        values = fn(obj);
-      } catch {
-        values = [];
-      }
-      for (const v of values) {
+      for (const v of indexValues(fn, obj)) {
         const set = idx.get(v);
         if (!set) continue;
         set.delete(key);
@@ -152,7 +148,7 @@ export class Store<T> {
     const old = this.items.get(key);
     if (old !== undefined) this.unindex(key, old);
     this.items.set(key, obj);
-    for (const [name, fn] of this.indexers) this.indexOne(name, fn, this.indices.get(name)!, key, obj);
+    for (const [name, fn] of this.indexers) this.indexOne(fn, this.indices.get(name)!, key, obj);
   }
 
   delete(key: string): T | undefined {

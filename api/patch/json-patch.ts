@@ -26,8 +26,9 @@
  * The input document and operations are never mutated.
  */
 import { KubeError } from '../errors.js';
-import { clone, deepEqual } from '../values.js';
+import { clone, deepEqual, isPlainObject, setOwnProperty } from '../values.js';
 import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../json-scan.js';
+import { atoi } from '../strconv.js';
 
 export type JsonPatchOperation = {
   op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test' | string;
@@ -76,16 +77,6 @@ const ERR_INVALID_INDEX = 'invalid index referenced';
 type Json = unknown;
 type Obj = Record<string, Json>;
 
-/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
-function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function goJsonKind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -93,16 +84,6 @@ function goJsonKind(v: unknown): string {
   if (typeof v === 'number') return 'number';
   if (typeof v === 'boolean') return 'bool';
   return 'string';
-}
-
-/** Go's strconv.Atoi, returning an error string like Go's. */
-function atoi(s: string): number | string {
-  if (/^[+-]?[0-9]+$/.test(s)) {
-    const n = Number(s);
-    if (Number.isSafeInteger(n)) return n;
-    return `strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`;
-  }
-  return `strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`;
 }
 
 function decodePatchKey(k: string): string {
@@ -122,11 +103,11 @@ function objContainer(o: Obj): Container {
   return {
     get: (key) => ({ ok: true, value: Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined }),
     set: (key, val) => {
-      setProp(o, key, val);
+      setOwnProperty(o, key, val);
       return undefined;
     },
     add: (key, val) => {
-      setProp(o, key, val);
+      setOwnProperty(o, key, val);
       return undefined;
     },
     remove: (key) => {
@@ -197,7 +178,7 @@ function aryContainer(a: Json[]): Container {
 
 function containerOf(v: Json): Container | undefined {
   if (Array.isArray(v)) return aryContainer(v);
-  if (isObj(v)) return objContainer(v);
+  if (isPlainObject(v)) return objContainer(v);
   return undefined;
 }
 
@@ -213,7 +194,7 @@ function findObject(root: { doc: Json }, path: string): { con: Container; key: s
     if (!con) return undefined;
     const r = con.get(decodePatchKey(part));
     if (!r.ok || r.value === undefined || r.value === null) return undefined;
-    if (!Array.isArray(r.value) && !isObj(r.value)) return undefined;
+    if (!Array.isArray(r.value) && !isPlainObject(r.value)) return undefined;
     cur = r.value;
   }
   const con = containerOf(cur);
@@ -299,7 +280,7 @@ function applyOne(root: ApplyState, op: Op): string | undefined {
       if (!path.ok) return `replace operation failed to decode path: ${path.err}`;
       if (path.v === '') {
         const v = opValue(op);
-        if (!isObj(v) && !Array.isArray(v)) return 'replace operation value must be object or array: %!w(<nil>)';
+        if (!isPlainObject(v) && !Array.isArray(v)) return 'replace operation value must be object or array: %!w(<nil>)';
         root.doc = v;
         return undefined;
       }
@@ -377,7 +358,7 @@ export function decodeJsonPatch(ops: unknown): Op[] {
   }
   return ops.map((op) => {
     if (op === null) return {};
-    if (!isObj(op)) {
+    if (!isPlainObject(op)) {
       throw new KubeError('BadRequest', `json: cannot unmarshal ${goJsonKind(op)} into Go value of type jsonpatch.Operation`);
     }
     return op;
@@ -397,7 +378,7 @@ export function applyJsonPatch(doc: unknown, ops: unknown, limits: JsonPatchLimi
       `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${list.length}`,
     );
   }
-  if (!isObj(doc) && !Array.isArray(doc)) {
+  if (!isPlainObject(doc) && !Array.isArray(doc)) {
     throw new KubeError('InternalError', `Internal error occurred: json patch target is not an object or array`);
   }
   const fail = (err: string): never => {

@@ -9,27 +9,18 @@
  * Neither argument is mutated.
  */
 import { KubeError } from '../errors.js';
+import { isPlainObject, setOwnProperty } from '../values.js';
 
 type Obj = Record<string, unknown>;
-
-/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
-function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** evanphx pruneNulls: drop null-valued keys in objects, recursively, also inside arrays (array nulls stay). */
 function pruneNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((e) => (e === null ? null : pruneNulls(e)));
-  if (isObj(v)) {
+  if (isPlainObject(v)) {
     const out: Obj = {};
     for (const [k, x] of Object.entries(v)) {
       if (x === null) continue;
-      setProp(out, k, pruneNulls(x));
+      setOwnProperty(out, k, pruneNulls(x));
     }
     return out;
   }
@@ -45,9 +36,9 @@ function mergeDocs(doc: Obj, patch: Obj): Obj {
     }
     const cur = out[k];
     if (cur === undefined || cur === null) {
-      setProp(out, k, pruneNulls(v));
+      setOwnProperty(out, k, pruneNulls(v));
     } else {
-      setProp(out, k, merge(cur, v));
+      setOwnProperty(out, k, merge(cur, v));
     }
   }
   return out;
@@ -55,16 +46,16 @@ function mergeDocs(doc: Obj, patch: Obj): Obj {
 
 /** evanphx merge(cur, patch): only object into object merges. */
 function merge(cur: unknown, patch: unknown): unknown {
-  if (!isObj(cur)) return pruneNulls(patch);
-  if (!isObj(patch)) return structuredClone(patch);
+  if (!isPlainObject(cur)) return pruneNulls(patch);
+  if (!isPlainObject(patch)) return structuredClone(patch);
   return mergeDocs(cur, patch);
 }
 
 /** Apply an RFC 7386 merge patch to `doc`, returning a new document. */
 export function applyMergePatch(doc: unknown, patch: unknown): unknown {
   if (Array.isArray(patch)) return pruneNulls(patch);
-  if (!isObj(patch)) throw new KubeError('BadRequest', 'Invalid JSON Patch');
+  if (!isPlainObject(patch)) throw new KubeError('BadRequest', 'Invalid JSON Patch');
   if (doc === null) throw new KubeError('InternalError', 'Invalid JSON Document');
-  if (!isObj(doc)) return pruneNulls(patch);
+  if (!isPlainObject(doc)) return pruneNulls(patch);
   return structuredClone(mergeDocs(doc, patch));
 }

@@ -28,6 +28,7 @@
  * Neither the document nor the patch is mutated.
  */
 import { KubeError, type StatusReason } from '../errors.js';
+import { isPlainObject, setOwnProperty } from '../values.js';
 import type { PatchMetaLookup } from '../schema/patch-meta.js';
 
 /** Patch metadata of a field, by its property path with array indices removed (api/schema/patch-meta.ts). */
@@ -114,16 +115,6 @@ export function toKubeError(e: StrategicMergePatchError): KubeError {
 
 type Obj = Record<string, unknown>;
 type Kind = 'map' | 'slice' | 'string' | 'int64' | 'float64' | 'bool' | 'nil';
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Assign a key from user input; `__proto__` becomes a plain own property, never the prototype. */
-function setProp(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
 function has(o: Obj, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
@@ -227,7 +218,7 @@ function lookupMeta(meta: PatchMetaLookup, path: readonly string[]): FieldMeta {
 function discardNulls(v: unknown): void {
   if (Array.isArray(v)) {
     for (const e of v) discardNulls(e);
-  } else if (isObj(v)) {
+  } else if (isPlainObject(v)) {
     for (const k of Object.keys(v)) {
       if (v[k] === null) delete v[k];
       else discardNulls(v[k]);
@@ -245,7 +236,7 @@ function isParallelDirectiveKey(k: string): boolean {
 
 /** removeDirectives: a map carrying `$patch` is dropped; also drops parallel directive keys (kubelab). */
 function removeDirectives(obj: unknown): { value: unknown; keep: boolean } {
-  if (isObj(obj)) {
+  if (isPlainObject(obj)) {
     if (has(obj, DIRECTIVE_MARKER)) return { value: undefined, keep: false };
     for (const k of Object.keys(obj)) {
       if (isParallelDirectiveKey(k)) {
@@ -253,7 +244,7 @@ function removeDirectives(obj: unknown): { value: unknown; keep: boolean } {
         continue;
       }
       const r = removeDirectives(obj[k]);
-      if (r.keep) setProp(obj, k, r.value);
+      if (r.keep) setOwnProperty(obj, k, r.value);
       else delete obj[k];
     }
     return { value: obj, keep: true };
@@ -277,7 +268,7 @@ function clean(v: unknown): { value: unknown; keep: boolean } {
 /** Set original[k] to the cleaned patch value, or delete it when the value is itself a directive. */
 function putClean(original: Obj, k: string, patchV: unknown): void {
   const r = clean(patchV);
-  if (r.keep) setProp(original, k, r.value);
+  if (r.keep) setOwnProperty(original, k, r.value);
   else delete original[k];
 }
 
@@ -285,7 +276,7 @@ function putClean(original: Obj, k: string, patchV: unknown): void {
 // Ordering helpers (normalizeElementOrder and friends)
 
 function itemKeyValue(item: unknown, mergeKey: string, kind: Kind): unknown {
-  if (kind === 'map') return isObj(item) ? item[mergeKey] : undefined;
+  if (kind === 'map') return isPlainObject(item) ? item[mergeKey] : undefined;
   return item;
 }
 
@@ -321,7 +312,7 @@ function firstIndexByKey(l: readonly unknown[], mergeKey: string, kind: Kind): M
 function validateMergeKeyInLists(mergeKey: string, ...lists: readonly unknown[][]): void {
   for (const list of lists) {
     for (const item of list) {
-      if (!isObj(item)) errBadArgType('map', item);
+      if (!isPlainObject(item)) errBadArgType('map', item);
       if (!has(item, mergeKey)) errNoMergeKey(item, mergeKey);
     }
   }
@@ -331,7 +322,7 @@ function extractToDeleteItems(l: readonly unknown[]): { nonDelete: unknown[]; to
   const nonDelete: unknown[] = [];
   const toDelete: unknown[] = [];
   for (const v of l) {
-    if (!isObj(v)) errBadArgType('map', v);
+    if (!isPlainObject(v)) errBadArgType('map', v);
     if (has(v, DIRECTIVE_MARKER) && v[DIRECTIVE_MARKER] === DELETE_DIRECTIVE) toDelete.push(v);
     else nonDelete.push(v);
   }
@@ -517,7 +508,7 @@ function normalizeElementOrder(
 function findMapInSliceBasedOnKeyValue(m: readonly unknown[], key: string, value: unknown): { map: Obj; index: number } | undefined {
   for (let k = 0; k < m.length; k++) {
     const v = m[k];
-    if (!isObj(v)) fail(`value for key ${k} is not a map`);
+    if (!isPlainObject(v)) fail(`value for key ${k} is not a map`);
     if (has(v, key) && goEqual(v[key], value)) return { map: v, index: k };
   }
   return undefined;
@@ -528,7 +519,7 @@ function firstMapIndexByMergeKey(l: readonly unknown[], mergeKey: string): Map<s
   const m = new Map<string, number>();
   for (let i = 0; i < l.length; i++) {
     const v = l[i];
-    if (!isObj(v) || !has(v, mergeKey)) continue;
+    if (!isPlainObject(v) || !has(v, mergeKey)) continue;
     const k = eqKey(v[mergeKey]);
     if (!m.has(k)) m.set(k, i);
   }
@@ -550,7 +541,7 @@ function partitionPrimitivesByPresentInList(original: readonly unknown[], partit
 function mergeKeySet(list: readonly unknown[], mergeKey: string): Set<string> | undefined {
   const keys = new Set<string>();
   for (const v of list) {
-    if (!isObj(v)) return undefined;
+    if (!isPlainObject(v)) return undefined;
     if (has(v, mergeKey)) keys.add(eqKey(v[mergeKey]));
   }
   return keys;
@@ -561,7 +552,7 @@ function partitionMapsByPresentInList(original: readonly unknown[], partitionBy:
   const serverOnly: unknown[] = [];
   const present = mergeKeySet(partitionBy, mergeKey);
   for (const v of original) {
-    if (!isObj(v)) errBadArgType('map', v);
+    if (!isPlainObject(v)) errBadArgType('map', v);
     if (!has(v, mergeKey)) errNoMergeKey(v, mergeKey);
     const found = present ? present.has(eqKey(v[mergeKey])) : findMapInSliceBasedOnKeyValue(partitionBy, mergeKey, v[mergeKey]) !== undefined;
     if (found) patch.push(v);
@@ -635,15 +626,15 @@ function handleDirectiveInMergeMap(directive: unknown, patch: Obj): Obj {
 
 function mergeKeyValueEqual(left: unknown, right: unknown, mergeKey: string): boolean {
   if (mergeKey === '') return goEqual(left, right);
-  if (!isObj(left)) errBadArgType('map', left);
-  if (!isObj(right)) errBadArgType('map', right);
+  if (!isPlainObject(left)) errBadArgType('map', left);
+  if (!isPlainObject(right)) errBadArgType('map', right);
   if (!has(left, mergeKey)) errNoMergeKey(left, mergeKey);
   if (!has(right, mergeKey)) errNoMergeKey(right, mergeKey);
   return goEqual(left[mergeKey], right[mergeKey]);
 }
 
 function containsDirectiveMarker(item: unknown): boolean {
-  return isObj(item) && has(item, DIRECTIVE_MARKER);
+  return isPlainObject(item) && has(item, DIRECTIVE_MARKER);
 }
 
 function validatePatchWithSetOrderList(patchList: unknown, setOrderList: unknown, mergeKey: string): void {
@@ -733,12 +724,12 @@ class Merger {
         case 'map': {
           const fm = lookupMeta(this.meta, fieldPath);
           if (fm.strategy === REPLACE_DIRECTIVE) putClean(original, k, patchV);
-          else setProp(original, k, this.mergeMap(original[k] as Obj, patchV as Obj, fieldPath));
+          else setOwnProperty(original, k, this.mergeMap(original[k] as Obj, patchV as Obj, fieldPath));
           break;
         }
         case 'slice': {
           const fm = lookupMeta(this.meta, fieldPath);
-          setProp(original, k, this.mergeSliceHandler(original[k], patchV, fieldPath, fm, isDeleteList).merged);
+          setOwnProperty(original, k, this.mergeSliceHandler(original[k], patchV, fieldPath, fm, isDeleteList).merged);
           break;
         }
         default:
@@ -811,12 +802,12 @@ class Merger {
         const merged = this.mergeMap(out[at] as Obj, typedV, path);
         out[at] = merged;
         alias.set(at, merged);
-        if (!(isObj(merged) && has(merged, mergeKey) && eqKey(merged[mergeKey]) === k)) index = firstMapIndexByMergeKey(out, mergeKey);
+        if (!(isPlainObject(merged) && has(merged, mergeKey) && eqKey(merged[mergeKey]) === k)) index = firstMapIndexByMergeKey(out, mergeKey);
       } else {
         const item = clean(typedV).value;
         out.push(item);
         alias.append(item);
-        if (isObj(item) && has(item, mergeKey)) {
+        if (isPlainObject(item) && has(item, mergeKey)) {
           const ik = eqKey(item[mergeKey]);
           if (!index.has(ik)) index.set(ik, out.length - 1);
         }
@@ -869,7 +860,7 @@ class Merger {
           ? partitionPrimitivesByPresentInList(merged, setOrder)
           : partitionMapsByPresentInList(merged, setOrder, fm.mergeKey);
       const kind = sliceElementType(originalFieldValue, patchFieldValue);
-      setProp(original, originalKey, normalizeElementOrder(parts.patch, parts.serverOnly, setOrder, originalFieldValue ?? [], fm.mergeKey, kind));
+      setOwnProperty(original, originalKey, normalizeElementOrder(parts.patch, parts.serverOnly, setOrder, originalFieldValue ?? [], fm.mergeKey, kind));
       delete patch[originalKey];
     }
   }
@@ -966,7 +957,7 @@ function mergeSliceWithSpecialElements(alias: AliasedSlice, patch: unknown[], me
     }
   }
   // Every item matching a delete directive goes, as upstream's repeated find-and-delete does.
-  alias.deleteMatching(deleteKeys, (item) => (isObj(item) && has(item, mergeKey) ? eqKey(item[mergeKey]) : undefined));
+  alias.deleteMatching(deleteKeys, (item) => (isPlainObject(item) && has(item, mergeKey) ? eqKey(item[mergeKey]) : undefined));
   if (replace) {
     alias.detach();
     return { original: plain, patch: [] };
@@ -982,12 +973,12 @@ function mergeSliceWithSpecialElements(alias: AliasedSlice, patch: unknown[], me
 export function applyStrategicMergePatch(doc: unknown, patch: unknown, meta: PatchMetaLookup): Record<string, unknown> {
   let patchMap: Obj;
   if (patch === null || patch === undefined) patchMap = {};
-  else if (isObj(patch)) patchMap = structuredClone(patch);
+  else if (isPlainObject(patch)) patchMap = structuredClone(patch);
   else {
     const kind = Array.isArray(patch) ? 'array' : typeof patch === 'boolean' ? 'bool' : typeof patch;
     throw new KubeError('BadRequest', `json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
   }
-  if (!isObj(doc)) throw toKubeError(new StrategicMergePatchError(SMP_ERRORS.badJSONDoc));
+  if (!isPlainObject(doc)) throw toKubeError(new StrategicMergePatchError(SMP_ERRORS.badJSONDoc));
   try {
     return new Merger(meta).mergeMap(structuredClone(doc), patchMap, []);
   } catch (e) {

@@ -76,6 +76,4 @@ export function jsonTypeName(v: unknown): string {
   }
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isPlainObject } from '../values.js';

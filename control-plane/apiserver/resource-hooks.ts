@@ -94,29 +94,23 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
     pending.delete(svc);
   }
 
+  /** Allocate for a create (no `old`) or an update; when it fails, give back what this attempt took. */
+  async function allocateOrRelease(svc: Obj, old: Obj | undefined): Promise<void> {
+    const taken = { ips: [] as string[], ports: [] as number[] };
+    pending.set(svc, taken);
+    try {
+      await allocate(svc, old, taken);
+    } catch (e) {
+      await releaseTaken(svc);
+      throw e;
+    }
+  }
+
   return {
-    async beforeCreate(svc) {
-      const taken = { ips: [] as string[], ports: [] as number[] };
-      pending.set(svc, taken);
-      try {
-        await allocate(svc, undefined, taken);
-      } catch (e) {
-        await releaseTaken(svc);
-        throw e;
-      }
-    },
+    beforeCreate: (svc) => allocateOrRelease(svc, undefined),
     createFailed: releaseTaken,
-    async beforeUpdate(svc, old) {
-      const taken = { ips: [] as string[], ports: [] as number[] };
-      pending.set(svc, taken);
-      // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
-      try {
-        await allocate(svc, old, taken);
-      } catch (e) {
-        await releaseTaken(svc);
-        throw e;
-      }
-    },
+    // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
+    beforeUpdate: (svc, old) => allocateOrRelease(svc, old),
     async updateFailed(svc) {
       await releaseTaken(svc);
     },

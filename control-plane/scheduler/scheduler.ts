@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { updateCondition } from '../../api/conditions.js';
 import { rfc3339 } from '../../api/time.js';
+import { isPodTerminal } from '../../api/pods.js';
 import { KubeError, isKubeError } from '../../api/errors.js';
 import { findResource, type ResourceInfo } from '../../api/resources.js';
 import type { ApiClient } from '../../api/client/api-client.js';
@@ -41,9 +42,6 @@ export function isResponsible(pod: SchedPod, schedulerName: string): boolean {
 }
 
 export const isAssigned = (pod: SchedPod): boolean => !!pod.spec.nodeName;
-
-/** Terminated pods hold no resources (upstream's informer drops phase Succeeded/Failed). */
-export const isTerminated = (pod: SchedPod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 /** Did a node change in a way that can make an unschedulable pod fit? */
 export function nodeSchedulingPropertiesChanged(oldNode: SchedNode, newNode: SchedNode): boolean {
@@ -221,7 +219,7 @@ export class Scheduler {
 
   onPodAdd(p: SchedPod): void {
     if (isAssigned(p)) {
-      if (isTerminated(p)) return;
+      if (isPodTerminal(p)) return; // terminated pods hold no resources (upstream's informer drops them)
       this.cache.addOrUpdatePod(p);
       // A new neighbour only matters to pods rejected by spreading (upstream queueing hints).
       this.queue.moveAllToActiveOrBackoff('AssignedPodAdd', (q) => q.unschedulablePlugins.has(POD_TOPOLOGY_SPREAD));
@@ -233,7 +231,7 @@ export class Scheduler {
   onPodUpdate(o: SchedPod, p: SchedPod): void {
     if (isAssigned(p)) {
       if (!isAssigned(o)) this.queue.delete(p); // bound (by us or by someone else)
-      if (isTerminated(p)) {
+      if (isPodTerminal(p)) {
         this.cache.removePod(p);
         this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
         return;

@@ -207,6 +207,12 @@ export class EtcdBackend implements Backend {
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): BackendWatch {
     let cancelled = false;
     let watcherRef: { cancel(): Promise<void> } | undefined;
+    /** End the watch once, with 410 when etcd compacted past its revision, else unavailable. */
+    const fail = (err: Error, compacted: boolean): void => {
+      if (cancelled) return;
+      cancelled = true;
+      handlers.onError(compacted ? StorageError.compacted(fromRevision, 0) : StorageError.unavailable(`watch ${prefix}: ${err.message}`, err));
+    };
     const builder = this.client
       .watch()
       .prefix(prefix)
@@ -236,25 +242,9 @@ export class EtcdBackend implements Backend {
           }
           if (events.length > 0) handlers.onEvents(events);
         });
-        watcher.on('error', (err: Error) => {
-          if (cancelled) return;
-          cancelled = true;
-          handlers.onError(
-            isWatchCompaction(err)
-              ? StorageError.compacted(fromRevision, 0)
-              : StorageError.unavailable(`watch ${prefix}: ${err.message}`, err),
-          );
-        });
+        watcher.on('error', (err: Error) => fail(err, isWatchCompaction(err)));
       })
-      .catch((err: Error) => {
-        if (cancelled) return;
-        cancelled = true;
-        handlers.onError(
-          isCompactionError(err)
-            ? StorageError.compacted(fromRevision, 0)
-            : StorageError.unavailable(`watch ${prefix}: ${err.message}`, err),
-        );
-      });
+      .catch((err: Error) => fail(err, isCompactionError(err)));
     return {
       cancel: () => {
         cancelled = true;

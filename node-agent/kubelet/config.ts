@@ -1,9 +1,9 @@
 /**
  * The kubelet's flags (upstream names where the option is the same) and the config they make (pure).
  */
-import { hostname } from 'node:os';
 import { FlagError, bool, num, parseFlags, str, strs, type FlagSpec } from '../../api/cli/flags.js';
 import { TLS_SERVING_FLAGS, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
+import { nodeHostname } from '../../api/cli/hostname.js';
 
 export const KUBELET_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file, specifying how to connect to the API server.' },
@@ -92,7 +92,7 @@ export function kubeletConfig(argv: string[]): { config: KubeletConfig; help: bo
     if (!k) throw new FlagError(`invalid node label "${l}"`);
     labels[k] = val ?? '';
   }
-  const nodeName = (str(v, 'hostname-override') ?? hostname()).toLowerCase();
+  const nodeName = nodeHostname(str(v, 'hostname-override'));
   const config: KubeletConfig = {
     kubeconfig: str(v, 'kubeconfig'),
     nodeName,

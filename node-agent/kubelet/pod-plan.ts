@@ -23,6 +23,7 @@ import { LABELS, type ContainerSpec, type ContainerStatus, type Mount } from '..
 import type { Backoff } from './backoff.js';
 import { groupByName, type PodAction, type Waiting } from './pod-sync.js';
 import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.js';
+import { isPodTerminal } from '../../api/pods.js';
 
 import type { Container, ObjectMeta, Pod, PodStatus, SecurityContext } from './types.js';
 
@@ -104,7 +105,7 @@ export function decidePodWork({ pod, knownUid, terminating }: PodWorkInput): Pod
       ? terminating(pod.metadata.uid)
         ? 'none'
         : 'terminate'
-      : pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
+      : isPodTerminal(pod)
         ? 'stop-terminal'
         : 'run';
   return { ...(cleanup ? { cleanup } : {}), work };

@@ -7,6 +7,7 @@
 import { getCondition, transitionTime } from '../../api/conditions.js';
 import type { PodCondition } from '../../api/types/index.js';
 import { rfc3339 } from '../../api/time.js';
+import { isPodPhaseTerminal } from '../../api/pods.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { groupByName, restartCountOf, shouldRestart, type Waiting } from './pod-sync.js';
 import type { Container, ContainerState, ContainerStatus as PodContainerStatus, Pod, PodSpec, PodStatus } from './types.js';
@@ -141,9 +142,9 @@ export function computePodStatus(pod: Pod, containers: ContainerStatus[], initFa
   const statuses = pod.spec.containers.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
   let phase = podPhase(pod, initStatuses, statuses, initFailed);
   const prev: PodCondition[] | undefined = pod.status?.conditions;
-  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') phase = pod.status.phase; // terminal phases stay
+  if (isPodPhaseTerminal(pod.status?.phase)) phase = pod.status.phase; // terminal phases stay
   const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
-  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const terminal = isPodPhaseTerminal(phase);
   const containersReady = notReady.length === 0 && !terminal;
   const pendingInit = initStatuses.filter((s) => !(s.state?.terminated?.exitCode === 0)).map((s) => s.name);
   const conditions: PodCondition[] = [

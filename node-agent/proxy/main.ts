@@ -2,10 +2,10 @@
  * `kubelab proxy`: flags (upstream kube-proxy's names), wiring of informers, the proxier, metrics
  * and healthz servers; `--cleanup` removes every rule and chain the proxy made and exits.
  */
-import os from 'node:os';
 import type http from 'node:http';
 import { KubeError } from '../../api/errors.js';
 import { FlagError, bool, formatHelp, num, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
+import { nodeHostname } from '../../api/cli/hostname.js';
 import { findResource } from '../../api/resources.js';
 import { KubeClient, type ApiClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
@@ -104,7 +104,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
 
   if (!deps.client && !flags.kubeconfig) throw new FlagError('--kubeconfig is required');
   const client = deps.client ?? KubeClient.fromKubeconfig(flags.kubeconfig!, undefined, { userAgent: 'kubelab-proxy' });
-  const nodeName = (flags.hostnameOverride || os.hostname()).toLowerCase();
+  const nodeName = nodeHostname(flags.hostnameOverride);
   if (!flags.clusterCIDR && !flags.masqueradeAll) {
     log.warn('no --cluster-cidr and no --masquerade-all: traffic to cluster IPs from outside the pod network is not masqueraded');
   }

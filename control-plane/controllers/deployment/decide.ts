@@ -10,10 +10,10 @@
 import { clone, deepEqual } from '../../../api/values.js';
 import { getCondition, removeCondition, setCondition } from '../../../api/conditions.js';
 import { parseTime, rfc3339 } from '../../../api/time.js';
+import { byCreationTimestamp, isPodTerminal } from '../util/meta.js';
 import type { Condition, Deployment, DeploymentStatus, Pod, ReplicaSet } from '../util/types.js';
 import { computeHash } from './hash.js';
 import {
-  byCreation,
   byRevision,
   equalIgnoreHash,
   hasProgressDeadline,
@@ -122,7 +122,7 @@ class Sync {
   // ----- new / old ReplicaSets (getAllReplicaSetsAndSyncRevision)
 
   findNew(): ReplicaSet | undefined {
-    return [...this.rsList].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, this.d.spec?.template));
+    return [...this.rsList].sort(byCreationTimestamp).find((rs) => equalIgnoreHash(rs.spec?.template, this.d.spec?.template));
   }
 
   olds(): ReplicaSet[] {
@@ -343,18 +343,18 @@ class Sync {
 
 function bySizeNewer(a: ReplicaSet, b: ReplicaSet): number {
   if (specReplicas(a) !== specReplicas(b)) return specReplicas(b) - specReplicas(a);
-  return byCreation(b, a);
+  return byCreationTimestamp(b, a);
 }
 
 function bySizeOlder(a: ReplicaSet, b: ReplicaSet): number {
   if (specReplicas(a) !== specReplicas(b)) return specReplicas(b) - specReplicas(a);
-  return byCreation(a, b);
+  return byCreationTimestamp(a, b);
 }
 
 /** FindActiveOrLatest: the only ReplicaSet with replicas, or the latest when none has any. */
 export function findActiveOrLatest(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): ReplicaSet | undefined {
   if (!newRS && oldRSs.length === 0) return undefined;
-  const olds = [...oldRSs].sort((a, b) => byCreation(b, a));
+  const olds = [...oldRSs].sort((a, b) => byCreationTimestamp(b, a));
   const active = [...olds, ...(newRS ? [newRS] : [])].filter((rs) => specReplicas(rs) > 0);
   if (active.length === 0) return newRS ?? olds[0];
   if (active.length === 1) return active[0];
@@ -451,11 +451,7 @@ export function oldPodsRunning(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet
   if (sumStatus(oldRSs, 'replicas') > 0) return true;
   for (const [uid, pods] of podsByRS ?? []) {
     if (newRS && uid === newRS.metadata?.uid) continue;
-    for (const p of pods) {
-      const phase = p.status?.phase;
-      if (phase === 'Failed' || phase === 'Succeeded') continue;
-      return true;
-    }
+    if (pods.some((p) => !isPodTerminal(p))) return true;
   }
   return false;
 }
@@ -588,7 +584,7 @@ function reconcileOldReplicaSets(x: Sync, newRS: ReplicaSet): boolean {
 
   // cleanupUnhealthyReplicas: first take away old replicas that are not available anyway.
   let cleaned = 0;
-  for (const rs of olds.filter((r) => specReplicas(r) > 0).sort(byCreation)) {
+  for (const rs of olds.filter((r) => specReplicas(r) > 0).sort(byCreationTimestamp)) {
     if (cleaned >= maxScaledDown) break;
     const cur = x.current(rs);
     const unhealthy = specReplicas(cur) - (cur.status?.availableReplicas ?? 0);
@@ -608,7 +604,7 @@ function reconcileOldReplicaSets(x: Sync, newRS: ReplicaSet): boolean {
   }, 0);
   if (available > minAvailable) {
     const total = available - minAvailable;
-    for (const rs of x.olds().map((r) => x.current(r)).filter((r) => specReplicas(r) > 0).sort(byCreation)) {
+    for (const rs of x.olds().map((r) => x.current(r)).filter((r) => specReplicas(r) > 0).sort(byCreationTimestamp)) {
       if (scaled >= total) break;
       const n = Math.min(specReplicas(rs), total - scaled);
       x.scaleRS(rs, specReplicas(rs) - n);

@@ -5,7 +5,7 @@
 
 import { getScaledValueFromIntOrPercent } from '../../../api/intstr.js';
 import { stableStringify } from '../../../api/values.js';
-import { parseTime } from '../../../api/time.js';
+import { byCreationTimestamp } from '../util/meta.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../util/types.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -119,22 +119,12 @@ export function intAnnotation(rs: ReplicaSet, key: string): number | undefined {
   return Number.parseInt(v, 10);
 }
 
-/** ReplicaSetsByCreationTimestamp.Less: older first, then by name. */
-export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
-  const ta = parseTime(a.metadata?.creationTimestamp) ?? 0;
-  const tb = parseTime(b.metadata?.creationTimestamp) ?? 0;
-  if (ta !== tb) return ta - tb;
-  const na = a.metadata?.name ?? '';
-  const nb = b.metadata?.name ?? '';
-  return na < nb ? -1 : na > nb ? 1 : 0;
-}
-
 /** ReplicaSetsByRevision: lower revision first (then by creation). */
 export function byRevision(a: ReplicaSet, b: ReplicaSet): number {
   const ra = revisionOf(a) || 0;
   const rb = revisionOf(b) || 0;
   if (ra !== rb) return ra - rb;
-  return byCreation(a, b);
+  return byCreationTimestamp(a, b);
 }
 
 /** A template's comparable text: without pod-template-hash and with empty values dropped. */

@@ -13,6 +13,7 @@ import { matchTaint, toleratesTaint } from '../../../api/taints.js';
 import { clone } from '../../../api/values.js';
 import { getCondition } from '../../../api/conditions.js';
 import { parseTime, rfc3339 } from '../../../api/time.js';
+import { isPodActive } from '../util/meta.js';
 import type { Lease, Node, NodeCondition, Pod, PodCondition, Taint, Toleration } from '../util/types.js';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -202,8 +203,7 @@ export function decideEvictions(node: Node, pods: Pod[], now: number): EvictionD
   const out: EvictionDecision = { evict: [] };
   if (taints.length === 0) return out;
   for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp) continue;
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    if (!isPodActive(pod)) continue;
     const tols = pod.spec?.tolerations ?? [];
     let due: number | undefined = Number.POSITIVE_INFINITY;
     for (const taint of taints) {

@@ -8,6 +8,7 @@ import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { R, ignoreNotFound, isNotFound, type ControllerContext } from '../util/context.js';
 import { rfc3339 } from '../../../api/time.js';
+import { isPodTerminal } from '../../../api/pods.js';
 import type { Node, Pod } from '../util/types.js';
 import { decidePodGC } from './decide.js';
 
@@ -91,7 +92,7 @@ export class PodGCController extends Controller {
         { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: rfc3339(now) },
       ],
     };
-    if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') status.phase = 'Failed';
+    if (!isPodTerminal(p)) status.phase = 'Failed';
     try {
       await client.patch(R.pods, ns, name, { status }, 'merge', { subresource: 'status' });
     } catch {

@@ -4,7 +4,7 @@
  * the adapter), and terminating pods that were never scheduled.
  */
 
-import { parseTime } from '../../../api/time.js';
+import { byCreationTimestamp } from '../util/meta.js';
 import type { Pod } from '../util/types.js';
 
 /** --terminated-pod-gc-threshold default. */
@@ -26,12 +26,7 @@ function gcOrder(a: Pod, b: Pod): number {
   const ea = isEvicted(a);
   const eb = isEvicted(b);
   if (ea !== eb) return ea ? -1 : 1;
-  const ta = parseTime(a.metadata?.creationTimestamp) ?? 0;
-  const tb = parseTime(b.metadata?.creationTimestamp) ?? 0;
-  if (ta !== tb) return ta - tb;
-  const na = a.metadata?.name ?? '';
-  const nb = b.metadata?.name ?? '';
-  return na < nb ? -1 : na > nb ? 1 : 0;
+  return byCreationTimestamp(a, b);
 }
 
 export interface PodGCDecision {

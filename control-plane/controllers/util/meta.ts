@@ -1,17 +1,35 @@
 /**
- * Small pure helpers the controllers share: label selector matchers and pod readiness and
- * availability (podutil). Keys, owner references, conditions and times are the shared layer's
+ * Small pure helpers the controllers share: the creation-time order, label selector matchers and pod
+ * readiness and availability (podutil). Keys, owner references, conditions and times are the shared layer's
  * (api/keys.ts, api/owners.ts, api/conditions.ts, api/time.ts). No I/O here.
  */
 
 import { getCondition } from '../../../api/conditions.js';
 import { labelSelectorToSelector, selectorFromSet } from '../../../api/labels.js';
 import { parseTime } from '../../../api/time.js';
-import type { LabelSelector, Pod } from './types.js';
+import { isPodTerminal } from '../../../api/pods.js';
+import type { KubeObject, LabelSelector, Pod } from './types.js';
 
 // Keys (the shared ones; re-exported under the controllers' historical name)
 
 export { objectKey as keyOf } from '../../../api/keys.js';
+export { isPodTerminal };
+
+// ---------------------------------------------------------------------------------------------
+// Order
+
+/**
+ * Older first, then by name: upstream's ByCreationTimestamp orders (ReplicaSetsByCreationTimestamp, pod GC's
+ * byEvictionAndCreationTimestamp after eviction). A missing or unparsable timestamp counts as the epoch.
+ */
+export function byCreationTimestamp(a: KubeObject, b: KubeObject): number {
+  const ta = parseTime(a.metadata?.creationTimestamp) ?? 0;
+  const tb = parseTime(b.metadata?.creationTimestamp) ?? 0;
+  if (ta !== tb) return ta - tb;
+  const na = a.metadata?.name ?? '';
+  const nb = b.metadata?.name ?? '';
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Label selectors (metav1.LabelSelectorAsSelector semantics: empty selects everything, null nothing)
@@ -60,11 +78,6 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): 
   if (!minReadySeconds) return true;
   const t = parseTime(c.lastTransitionTime);
   return t !== undefined && t + minReadySeconds * 1000 < now;
-}
-
-export function isPodTerminal(pod: Pod): boolean {
-  const p = pod.status?.phase;
-  return p === 'Succeeded' || p === 'Failed';
 }
 
 /** controller.IsPodActive: not terminal and not being deleted. */

@@ -5,7 +5,7 @@
  */
 
 import { parseTime } from '../../../api/time.js';
-import { isPodReady, podReadyTime } from './meta.js';
+import { isPodActive, isPodReady, podReadyTime } from './meta.js';
 import type { Pod } from './types.js';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -97,8 +97,7 @@ export function rankPods(pods: Pod[], related: Pod[]): RankedPod[] {
   const perNode = new Map<string, number>();
   for (const p of related) {
     const n = p.spec?.nodeName;
-    if (n && !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-      perNode.set(n, (perNode.get(n) ?? 0) + 1);
+    if (n && isPodActive(p)) perNode.set(n, (perNode.get(n) ?? 0) + 1);
   }
   return pods.map((pod) => ({ pod, rank: pod.spec?.nodeName ? (perNode.get(pod.spec.nodeName) ?? 0) : 0 }));
 }

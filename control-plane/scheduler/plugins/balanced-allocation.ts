@@ -19,65 +19,57 @@ import { DEFAULT_SCORING_RESOURCES, type ResourceSpec, type ScoredResource, reso
 
 const STATE_KEY = 'PreScore' + NODE_RESOURCES_BALANCED_ALLOCATION;
 
-/** upstream balancedResourceScorer over (requested incl. the pod, allocatable) pairs. */
-export function balancedResourceScore(requested: readonly number[], allocatable: readonly number[]): number {
-  const fractions: number[] = [];
-  let total = 0;
-  for (let i = 0; i < requested.length; i++) {
-    if (allocatable[i] === 0) continue;
-    let f = requested[i]! / allocatable[i]!;
-    if (f > 1) f = 1;
-    total += f;
-    fractions.push(f);
-  }
+/** The share of a resource used, requested / allocatable, at most 1. */
+function usedFraction(requested: number, allocatable: number): number {
+  const f = requested / allocatable;
+  return f > 1 ? 1 : f;
+}
+
+/**
+ * upstream balancedResourceScorer's score from the used fractions of the resources the node has (the
+ * first `n` of `fractions`): (1 - their standard deviation) * 100, the deviation of two being half their gap.
+ */
+function scoreOfFractions(fractions: readonly number[], n: number): number {
   let std = 0;
-  if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-  else if (fractions.length > 2) {
-    const mean = total / fractions.length;
+  if (n === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
+  else if (n > 2) {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += fractions[i]!;
+    const mean = total / n;
     let sum = 0;
-    for (const f of fractions) sum += (f - mean) * (f - mean);
-    std = Math.sqrt(sum / fractions.length);
+    for (let i = 0; i < n; i++) sum += (fractions[i]! - mean) * (fractions[i]! - mean);
+    std = Math.sqrt(sum / n);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
+/** upstream balancedResourceScorer over (requested incl. the pod, allocatable) pairs; a resource the node has none of is left out. */
+export function balancedResourceScore(requested: readonly number[], allocatable: readonly number[]): number {
+  const fractions: number[] = [];
+  for (let i = 0; i < requested.length; i++) {
+    if (allocatable[i] === 0) continue;
+    fractions.push(usedFraction(requested[i]!, allocatable[i]!));
+  }
+  return scoreOfFractions(fractions, fractions.length);
 }
 
 export function balancedAllocationScore(resources: readonly ResourceSpec[], podReq: Resource, nodeRequested: Resource, allocatable: Resource): number {
   return balancedScoreOf(scoredResources(resources, podReq), nodeRequested, allocatable);
 }
 
-/** Same as balancedResourceScore, without allocating (hot path: once per feasible node). */
+/** Reused by balancedScoreOf so the hot path allocates nothing (scoring is synchronous: no two calls overlap). */
+const scratch: number[] = [];
+
+/** balancedResourceScore of the scored resources on a node, without allocating (hot path: once per feasible node). */
 export function balancedScoreOf(scored: readonly ScoredResource[], nodeRequested: Resource, allocatable: Resource): number {
   let n = 0;
-  let total = 0;
-  let f0 = 0;
-  let f1 = 0;
   for (let i = 0; i < scored.length; i++) {
     const r = scored[i]!;
     const alloc = resourceAmount(allocatable, r.name);
     if (alloc === 0) continue;
-    let f = (resourceAmount(nodeRequested, r.name) + r.podAmount) / alloc;
-    if (f > 1) f = 1;
-    if (n === 0) f0 = f;
-    else if (n === 1) f1 = f;
-    total += f;
-    n++;
+    scratch[n++] = usedFraction(resourceAmount(nodeRequested, r.name) + r.podAmount, alloc);
   }
-  let std = 0;
-  if (n === 2) std = Math.abs((f0 - f1) / 2);
-  else if (n > 2) {
-    const mean = total / n;
-    let sum = 0;
-    for (let i = 0; i < scored.length; i++) {
-      const r = scored[i]!;
-      const alloc = resourceAmount(allocatable, r.name);
-      if (alloc === 0) continue;
-      let f = (resourceAmount(nodeRequested, r.name) + r.podAmount) / alloc;
-      if (f > 1) f = 1;
-      sum += (f - mean) * (f - mean);
-    }
-    std = Math.sqrt(sum / n);
-  }
-  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  return scoreOfFractions(scratch, n);
 }
 
 export class BalancedAllocation implements PreScorePlugin, ScorePlugin {

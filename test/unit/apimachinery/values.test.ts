@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clone, deepEqual, stableStringify } from '../../../api/values.js';
+import { clone, deepEqual, isPlainObject, setOwnProperty, stableStringify } from '../../../api/values.js';
 
 describe('deepEqual', () => {
   const cases: [string, unknown, unknown, boolean][] = [
@@ -48,5 +48,48 @@ describe('clone', () => {
     c.a[0]!.b = 2;
     expect(v.a[0]!.b).toBe(1);
     expect(clone(undefined)).toBeUndefined();
+  });
+});
+
+describe('isPlainObject', () => {
+  it.each([
+    ['an object', { a: 1 }, true],
+    ['an empty object', {}, true],
+    ['an object without a prototype', Object.create(null) as object, true],
+    ['null', null, false],
+    ['undefined', undefined, false],
+    ['an array', [1], false],
+    ['a string', 'x', false],
+    ['a number', 1, false],
+  ])('%s -> %s', (_name, v, want) => {
+    expect(isPlainObject(v)).toBe(want);
+  });
+});
+
+describe('setOwnProperty (keys from user input)', () => {
+  it.each([
+    ['an ordinary key', 'a'],
+    ['__proto__', '__proto__'],
+    ['constructor', 'constructor'],
+  ])('%s becomes an own, enumerable key and the prototype is untouched', (_name, key) => {
+    const o: Record<string, unknown> = {};
+    setOwnProperty(o, key, { polluted: true });
+    expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(Object.keys(o)).toEqual([key]);
+    expect(Object.getOwnPropertyDescriptor(o, key)?.value).toEqual({ polluted: true });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(JSON.stringify(o)).toBe(JSON.stringify(JSON.parse(`{${JSON.stringify(key)}:{"polluted":true}}`)));
+  });
+  it('a plain assignment of __proto__ would have replaced the prototype (what it guards against)', () => {
+    const o: Record<string, unknown> = {};
+    o['__proto__'] = { polluted: true };
+    expect(Object.keys(o)).toEqual([]);
+    expect(o['polluted']).toBe(true);
+  });
+  it('overwrites an existing __proto__ own key', () => {
+    const o: Record<string, unknown> = {};
+    setOwnProperty(o, '__proto__', 1);
+    setOwnProperty(o, '__proto__', 2);
+    expect(Object.getOwnPropertyDescriptor(o, '__proto__')?.value).toBe(2);
   });
 });

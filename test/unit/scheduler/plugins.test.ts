@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CycleState, newPodInfo, newSnapshot, nodeInfoOf, type NodeScore, type Status } from '../../../control-plane/scheduler/framework.js';
-import { BalancedAllocation, balancedResourceScore } from '../../../control-plane/scheduler/plugins/balanced-allocation.js';
+import { BalancedAllocation, balancedResourceScore, balancedScoreOf } from '../../../control-plane/scheduler/plugins/balanced-allocation.js';
 import { NodeAffinity, affinityNodeNames } from '../../../control-plane/scheduler/plugins/node-affinity.js';
 import { NodeName } from '../../../control-plane/scheduler/plugins/node-name.js';
 import { NodePorts } from '../../../control-plane/scheduler/plugins/node-ports.js';
@@ -151,8 +151,28 @@ describe('NodeResourcesBalancedAllocation', () => {
     { req: [4000, 0], alloc: [4000, 8], want: 50 },
     { req: [1000, 3], alloc: [4000, 4], want: 75 },
     { req: [8000, 4], alloc: [4000, 8], want: 75 }, // fraction capped at 1
+    { req: [1000, 2, 1], alloc: [4000, 4, 4], want: 88 }, // three resources: the standard deviation
+    { req: [1000, 5], alloc: [4000, 0], want: 100 }, // a resource the node has none of is left out
+    { req: [], alloc: [], want: 100 },
   ])('balancedResourceScore($req / $alloc) = $want', ({ req, alloc, want }) => {
     expect(balancedResourceScore(req, alloc)).toBe(want);
+  });
+  const GPU = 'example.com/gpu';
+  const resource = (v: number[]) => ({ milliCPU: v[0] ?? 0, memory: v[1] ?? 0, ephemeralStorage: 0, allowedPodNumber: 0, scalar: { [GPU]: v[2] ?? 0 } });
+  it.each([
+    { node: [1000, 2, 1], pod: [0, 0, 0], alloc: [4000, 4, 4] },
+    { node: [1000, 1, 0], pod: [500, 1, 1], alloc: [4000, 4, 4] },
+    { node: [3000, 0, 2], pod: [2000, 3, 1], alloc: [4000, 4, 4] },
+    { node: [100, 7, 1], pod: [0, 0, 0], alloc: [4000, 8, 0] },
+    { node: [2000, 4, 0], pod: [0, 0, 0], alloc: [4000, 8, 0] },
+  ])('the per-node path (balancedScoreOf) scores as balancedResourceScore: node $node + pod $pod of $alloc', ({ node, pod, alloc }) => {
+    const scored = [
+      { name: 'cpu', weight: 1, podAmount: pod[0]! },
+      { name: 'memory', weight: 1, podAmount: pod[1]! },
+      { name: GPU, weight: 1, podAmount: pod[2]! },
+    ];
+    const want = balancedResourceScore(node.map((n, i) => n + pod[i]!), alloc);
+    expect(balancedScoreOf(scored, resource(node), resource(alloc))).toBe(want);
   });
   it('skips best-effort pods and scores real requests', () => {
     const pl = new BalancedAllocation();
