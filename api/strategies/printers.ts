@@ -34,6 +34,7 @@ import type {
 import type { TableColumn } from './table-column.js';
 import { selectorIsEmpty } from './validation.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
+import { isPodPhaseTerminal } from '../pods.js';
 
 // ---------------------------------------------------------------------------------------------
 // duration.HumanDuration and timestamps
@@ -245,7 +246,7 @@ export function podStatusSummary(pod: Relaxed<Pod>, now: Date): { ready: string;
 
   const deleting = !!pod?.metadata?.deletionTimestamp;
   if (deleting && status.reason === 'NodeLost') reason = 'Unknown';
-  else if (deleting && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+  else if (deleting && !isPodPhaseTerminal(phase)) reason = 'Terminating';
 
   let restartsStr = String(restarts);
   if (restarts !== 0 && lastRestartDate) restartsStr = `${restarts} (${translateTimestampSince(lastRestartDate, now)} ago)`;

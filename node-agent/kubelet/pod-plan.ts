@@ -26,6 +26,7 @@ import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.j
 import { isPodTerminal } from '../../api/pods.js';
 
 import type { Container, ObjectMeta, Pod, PodStatus, SecurityContext } from './types.js';
+import { defaultPullPolicy } from '../../api/strategies/defaults.js';
 
 /** An event's involved object: the pod itself, or podRef's reference to one of its containers. */
 export interface EventRef {
@@ -169,13 +170,8 @@ export function planKill(pod: Pod, a: Extract<PodAction, { type: 'kill' }>): { g
   };
 }
 
-/** Default imagePullPolicy: Always for `:latest` or no tag, else IfNotPresent. */
-export function defaultPullPolicy(image: string): string {
-  if (image.includes('@')) return 'IfNotPresent';
-  const last = image.split('/').pop()!;
-  const tag = last.includes(':') ? last.split(':').pop() : undefined;
-  return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
-}
+/** Default imagePullPolicy (SetDefaults_Container's rule, one copy in the API layer): for a pod the server did not default. */
+export { defaultPullPolicy };
 
 /** The key of a pod's image in the pull back-off. */
 export function pullBackoffKey(pod: Pod, image: string): string {

@@ -1,6 +1,7 @@
 /** core/v1 Pod: upstream's pkg/registry/core/pod (strategy, GetAttrs) and the pod printer. */
 import type { Pod, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
+import { isPodTerminal } from '../../pods.js';
 import { PodSchema } from '../../types/core.js';
 import { admitPod, defaultPod, defaultPodStatusIPs } from '../../strategies/defaults.js';
 import { podQOSClass, validatePod, validatePodStatusUpdate, validatePodUpdate } from '../../strategies/pod.js';
@@ -23,8 +24,7 @@ function clampNegativeGrace(pod: P, oldGrace?: number): void {
  * delete path treats it.
  */
 export function podGracePeriod(pod: P, requested: number | undefined): number | undefined {
-  const phase = pod.status?.phase;
-  if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  if (!pod.spec?.nodeName || isPodTerminal(pod)) return 0;
   const g = pod.spec?.terminationGracePeriodSeconds;
   const period = requested ?? (typeof g === 'number' ? g : 30);
   return period < 0 ? 1 : period;
