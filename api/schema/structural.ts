@@ -6,7 +6,8 @@
  */
 import type { StatusCause } from '../errors.js';
 import { schemaFor } from '../types/registry.js';
-import { node, shapeOf, jsonTypeName, isPlainObject, defName, type SchemaNode } from './walk.js';
+import { node, shapeOf, jsonTypeName, defName, type SchemaNode } from './walk.js';
+import { isPlainObject } from '../values.js';
 import {
   cannotUnmarshalNumber, firstNonFiniteNumber, fitsFloat, fitsInt, floatFormatOf, goTypeName, intFormatOf, type GoField,
 } from './json-numbers.js';

@@ -75,7 +75,3 @@ export function jsonTypeName(v: unknown): string {
       return typeof v;
   }
 }
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
