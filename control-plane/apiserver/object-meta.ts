@@ -1,5 +1,31 @@
 /** Small helpers on object metadata shared by the API server's handlers. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ObjectMeta, Relaxed } from '../../api/types/index.js';
+
+/**
+ * An API object whose kind the code does not name (the watch cache, admission's attributes): its
+ * metadata typed, every other field unknown until the code narrows it to its kind's view.
+ */
+export interface ApiObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Relaxed<ObjectMeta>;
+  [field: string]: unknown;
+}
+
+/** An object as a store holds it: every stored object has metadata (the store writes it). */
+export interface StoredObject extends ApiObject {
+  metadata: Relaxed<ObjectMeta>;
+}
+
+/** A decoded stored value as a StoredObject (a store's decoder sets metadata; a value without it gets empty metadata). */
+export function asStored(obj: ApiObject): StoredObject {
+  return hasMetadata(obj) ? obj : { ...obj, metadata: {} };
+}
+
+function hasMetadata(obj: ApiObject): obj is StoredObject {
+  return obj.metadata !== undefined;
+}
 
 /** upstream's utilrand alphabet for generateName suffixes (no vowels, no confusable digits). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -42,7 +68,7 @@ export function gracefulDeletion(nowMs: number, graceSeconds: number): { deletio
 }
 
 /** Everything but metadata and status: what bumps metadata.generation when it changes. */
-export function specOf(obj: Record<string, any>): Record<string, any> {
+export function specOf(obj: Record<string, unknown>): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
   return rest;
 }
