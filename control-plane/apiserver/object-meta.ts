@@ -1,29 +1,20 @@
 /** Small helpers on object metadata shared by the API server's handlers. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ObjectMeta, Relaxed } from '../../api/types/index.js';
+import type { KubeObject } from '../../api/types/index.js';
 
 /**
- * An API object whose kind the code does not name (the watch cache, admission's attributes): its
- * metadata typed, every other field unknown until the code narrows it to its kind's view.
+ * An API object whose kind the code does not name (admission's attributes, what a decoder returns): its
+ * metadata typed but possibly absent (a request body), every other field unknown until the code narrows
+ * it to its kind's view. A stored object is a `KubeObject` (metadata always there).
  */
-export interface ApiObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: Relaxed<ObjectMeta>;
-  [field: string]: unknown;
-}
+export type ApiObject = Partial<KubeObject>;
 
-/** An object as a store holds it: every stored object has metadata (the store writes it). */
-export interface StoredObject extends ApiObject {
-  metadata: Relaxed<ObjectMeta>;
-}
-
-/** A decoded stored value as a StoredObject (a store's decoder sets metadata; a value without it gets empty metadata). */
-export function asStored(obj: ApiObject): StoredObject {
+/** A decoded stored value as a KubeObject (a store's decoder sets metadata; a value without it gets empty metadata). */
+export function asStored(obj: ApiObject): KubeObject {
   return hasMetadata(obj) ? obj : { ...obj, metadata: {} };
 }
 
-function hasMetadata(obj: ApiObject): obj is StoredObject {
+function hasMetadata(obj: ApiObject): obj is KubeObject {
   return obj.metadata !== undefined;
 }
 

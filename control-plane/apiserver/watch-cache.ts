@@ -12,14 +12,15 @@ import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backen
 import { KubeError } from '../../api/errors.js';
 import { listReadError } from './unreadable-value.js';
 import { tooLargeResourceVersion } from './list-read.js';
-import { asStored, type ApiObject, type StoredObject } from './object-meta.js';
+import type { KubeObject } from '../../api/types/index.js';
+import { asStored, type ApiObject } from './object-meta.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface CachedObject {
   key: string;
   /** As the decoder made it (an object of the store's kind); read-only. */
-  obj: StoredObject;
+  obj: KubeObject;
   rev: number;
 }
 
@@ -27,8 +28,8 @@ export interface CacheEvent {
   type: WatchEventType;
   key: string;
   rev: number;
-  obj: StoredObject;
-  prevObj: StoredObject | undefined;
+  obj: KubeObject;
+  prevObj: KubeObject | undefined;
   /** Serialized `obj` memoized across watchers (fan-out encodes once). */
   json?: string;
 }
@@ -36,7 +37,7 @@ export interface CacheEvent {
 /** What a watcher wants: filtering happens here so the cache can send DELETED when an object leaves a selector. */
 export interface WatchFilter {
   namespace?: string;
-  matches(obj: StoredObject): boolean;
+  matches(obj: KubeObject): boolean;
 }
 
 export interface CacheWatcher {
@@ -170,7 +171,7 @@ export class WatchCache {
         const gone = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
         ev = { type: 'DELETED', key: e.kv.key, rev, obj: gone, prevObj: prev.obj };
       } else {
-        let obj: StoredObject;
+        let obj: KubeObject;
         try {
           obj = asStored(this.decode(e.kv.key, e.kv.value, rev));
         } catch (err) {
@@ -236,7 +237,7 @@ export class WatchCache {
   }
 
   /** The cached object at `key`, if the cache has started and holds it (read-only). */
-  peek(key: string): StoredObject | undefined {
+  peek(key: string): KubeObject | undefined {
     return this.objects.get(key)?.obj;
   }
 
@@ -313,7 +314,7 @@ function tell(f: () => void): void {
   }
 }
 
-function inNamespace(key: string, obj: StoredObject, ns: string | undefined): boolean {
+function inNamespace(key: string, obj: KubeObject, ns: string | undefined): boolean {
   if (!ns) return true;
   void key;
   return obj.metadata?.namespace === ns;
