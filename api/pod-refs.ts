@@ -4,22 +4,18 @@
  * reads these objects for the pod, and the API server lets a node read exactly these.
  */
 
-// Boundary: a stored pod as JSON, possibly malformed and with volume plugins the schema does not carry
-// (cephfs, rbd, ...): every read below checks what it finds.
-type Obj = Record<string, any>;
+import { objectsOf as list, valueAt as at } from './values.js';
 
-/** The objects of a list field (anything else, as in a malformed stored object, is empty). */
-function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.filter((x): x is Obj => !!x && typeof x === 'object') : [];
+// A stored pod is read as a document no schema has checked: it may be malformed, and may carry volume
+// plugins the schema does not (cephfs, rbd, ...). `at` and `list` read a missing or wrong-typed field as absent.
+
+function containersOf(pod: unknown): Record<string, unknown>[] {
+  const s = at(pod, 'spec');
+  return [...list(at(s, 'initContainers')), ...list(at(s, 'containers')), ...list(at(s, 'ephemeralContainers'))];
 }
 
-function containersOf(pod: Obj): Obj[] {
-  const s = pod?.spec ?? {};
-  return [...list(s.initContainers), ...list(s.containers), ...list(s.ephemeralContainers)];
-}
-
-function volumesOf(pod: Obj): Obj[] {
-  return list(pod?.spec?.volumes);
+function volumesOf(pod: unknown): Record<string, unknown>[] {
+  return list(at(pod, 'spec', 'volumes'));
 }
 
 function add(set: Set<string>, name: unknown): void {
@@ -30,51 +26,51 @@ function add(set: Set<string>, name: unknown): void {
  * Secrets: those the containers read (podContainerSecretNames), image pull secrets, and the
  * credentials of volume plugins.
  */
-export function podSecretNames(pod: Obj): Set<string> {
+export function podSecretNames(pod: unknown): Set<string> {
   const out = podContainerSecretNames(pod);
-  for (const r of list(pod?.spec?.imagePullSecrets)) add(out, r?.name);
+  for (const r of list(at(pod, 'spec', 'imagePullSecrets'))) add(out, r.name);
   for (const v of volumesOf(pod)) {
-    add(out, v.azureFile?.secretName);
-    for (const plugin of ['cephfs', 'cinder', 'flexVolume', 'rbd', 'scaleIO', 'iscsi', 'storageos']) add(out, v[plugin]?.secretRef?.name);
-    add(out, v.csi?.nodePublishSecretRef?.name);
+    add(out, at(v, 'azureFile', 'secretName'));
+    for (const plugin of ['cephfs', 'cinder', 'flexVolume', 'rbd', 'scaleIO', 'iscsi', 'storageos']) add(out, at(v, plugin, 'secretRef', 'name'));
+    add(out, at(v, 'csi', 'nodePublishSecretRef', 'name'));
   }
   return out;
 }
 
 /** Secrets a pod's containers read (env, envFrom, secret and projected volumes): what the kubelet loads. */
-export function podContainerSecretNames(pod: Obj): Set<string> {
+export function podContainerSecretNames(pod: unknown): Set<string> {
   const out = new Set<string>();
   for (const c of containersOf(pod)) {
-    for (const f of list(c.envFrom)) add(out, f?.secretRef?.name);
-    for (const e of list(c.env)) add(out, e?.valueFrom?.secretKeyRef?.name);
+    for (const f of list(c.envFrom)) add(out, at(f, 'secretRef', 'name'));
+    for (const e of list(c.env)) add(out, at(e, 'valueFrom', 'secretKeyRef', 'name'));
   }
   for (const v of volumesOf(pod)) {
-    add(out, v.secret?.secretName);
-    for (const s of list(v.projected?.sources)) add(out, s?.secret?.name);
+    add(out, at(v, 'secret', 'secretName'));
+    for (const s of list(at(v, 'projected', 'sources'))) add(out, at(s, 'secret', 'name'));
   }
   return out;
 }
 
 /** ConfigMaps: env and envFrom of every container, configMap and projected volumes. */
-export function podConfigMapNames(pod: Obj): Set<string> {
+export function podConfigMapNames(pod: unknown): Set<string> {
   const out = new Set<string>();
   for (const c of containersOf(pod)) {
-    for (const f of list(c.envFrom)) add(out, f?.configMapRef?.name);
-    for (const e of list(c.env)) add(out, e?.valueFrom?.configMapKeyRef?.name);
+    for (const f of list(c.envFrom)) add(out, at(f, 'configMapRef', 'name'));
+    for (const e of list(c.env)) add(out, at(e, 'valueFrom', 'configMapKeyRef', 'name'));
   }
   for (const v of volumesOf(pod)) {
-    add(out, v.configMap?.name);
-    for (const s of list(v.projected?.sources)) add(out, s?.configMap?.name);
+    add(out, at(v, 'configMap', 'name'));
+    for (const s of list(at(v, 'projected', 'sources'))) add(out, at(s, 'configMap', 'name'));
   }
   return out;
 }
 
 /** PersistentVolumeClaims: claims named by volumes, and the `<pod>-<volume>` claims of ephemeral volumes. */
-export function podPVCNames(pod: Obj): Set<string> {
+export function podPVCNames(pod: unknown): Set<string> {
   const out = new Set<string>();
   for (const v of volumesOf(pod)) {
-    add(out, v.persistentVolumeClaim?.claimName);
-    if (v.ephemeral && typeof v.name === 'string') add(out, `${pod?.metadata?.name ?? ''}-${v.name}`);
+    add(out, at(v, 'persistentVolumeClaim', 'claimName'));
+    if (v.ephemeral && typeof v.name === 'string') add(out, `${String(at(pod, 'metadata', 'name') ?? '')}-${v.name}`);
   }
   return out;
 }

@@ -8,7 +8,8 @@ import type { StatusCause } from '../errors.js';
 import { schemaFor } from '../types/registry.js';
 // The served kinds' schemas are registered by their descriptors: load them before any lookup.
 import '../kinds/registry.js';
-import { node, shapeOf, jsonTypeName, isPlainObject, defName, type SchemaNode } from './walk.js';
+import { node, shapeOf, jsonTypeName, defName, type SchemaNode } from './walk.js';
+import { isPlainObject } from '../values.js';
 import {
   cannotUnmarshalNumber, firstNonFiniteNumber, fitsFloat, fitsInt, floatFormatOf, goTypeName, intFormatOf, type GoField,
 } from './json-numbers.js';

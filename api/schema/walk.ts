@@ -75,5 +75,3 @@ export function jsonTypeName(v: unknown): string {
       return typeof v;
   }
 }
-
-export { isPlainObject } from '../values.js';

@@ -6,7 +6,7 @@
  */
 import type { StatusCause } from '../errors.js';
 import { addQuantities, compare, tryParseQuantity, type Quantity } from '../quantity.js';
-import { isPlainObject } from '../schema/walk.js';
+import { isPlainObject } from '../values.js';
 import type {
   Container,
   ContainerPort,

@@ -5,7 +5,7 @@
  * path (`spec.containers[0].image`) and `reason` the CauseType (`FieldValueInvalid`, ...).
  */
 import type { StatusCause } from '../errors.js';
-import { isPlainObject } from '../schema/walk.js';
+import { isPlainObject } from '../values.js';
 import type { LabelSelector, ObjectMeta } from '../types/meta.js';
 import type { Relaxed } from '../types/views.js';
 import { dns1123SubdomainErrors, labelKeyErrors, labelValueErrors, maxLenError, regexError } from '../labels.js';

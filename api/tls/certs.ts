@@ -99,7 +99,7 @@ export function createCertificate(o: CertificateOptions): KeyPairPem {
     if (!isIP(ip)) throw new KubeError('BadRequest', `not an IP address: ${ip}`, { code: 'ERR_CONFIG' });
     altNames.push({ type: 7, ip });
   }
-  const exts: any[] = [
+  const exts: Record<string, unknown>[] = [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth, clientAuth },

@@ -10,14 +10,24 @@
  * Everyone else is not this plugin's business.
  */
 import { errors } from '../../api/errors.js';
-import { deepEqual } from '../../api/values.js';
+import { deepEqual, objectsOf, valueAt } from '../../api/values.js';
 import { podConfigMapNames, podSecretNames } from '../../api/pod-refs.js';
+import type { Node, Pod, Relaxed } from '../../api/types/index.js';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin, type AdmissionState } from './admission.js';
 import { nodeIdentity } from './node-authorizer.js';
 import { MIRROR_POD_ANNOTATION } from './node-graph.js';
+import type { ApiObject } from './object-meta.js';
 import type { KubeError } from '../../api/errors.js';
 
-type Obj = Record<string, any>;
+/*
+ * The objects as the kind of the branch that reads them: the server decodes a request's body as the kind
+ * its resource names and checks its structure before admission, and its caches hold stored objects of
+ * their kind (upstream's plugin type-asserts a.GetObject() to *api.Pod the same way). Fields upstream
+ * reads that kubelab's schema does not carry (a pod's resourceClaimStatuses, a node's configSource, a
+ * projected clusterTrustBundle) are read with `valueAt`: absent until the schema grows them.
+ */
+const asPod = (o: ApiObject | undefined): Relaxed<Pod> => (o ?? {}) as Relaxed<Pod>;
+const asNode = (o: ApiObject | undefined): Relaxed<Node> => (o ?? {}) as Relaxed<Node>;
 
 export const NODE_RESTRICTION = 'NodeRestriction';
 
@@ -58,7 +68,7 @@ function admitPod(node: string, a: AdmissionAttributes, state: AdmissionState): 
     case 'DELETE': {
       const existing = a.oldObject ?? state.pod(a.namespace, a.name);
       if (!existing) return errors.notFound('pods', '', a.name);
-      if (existing.spec?.nodeName !== node) return admissionForbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+      if (asPod(existing).spec?.nodeName !== node) return admissionForbidden(a, `node "${node}" can only delete pods with spec.nodeName set to itself`);
       return undefined;
     }
     default:
@@ -67,7 +77,7 @@ function admitPod(node: string, a: AdmissionAttributes, state: AdmissionState): 
 }
 
 function admitMirrorPodCreate(node: string, a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
-  const pod = a.object ?? {};
+  const pod = asPod(a.object);
   if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] === undefined) {
     return admissionForbidden(a, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
   }
@@ -91,7 +101,7 @@ function admitMirrorPodCreate(node: string, a: AdmissionAttributes, state: Admis
   if (podSecretNames(pod).size > 0) return admissionForbidden(a, `node "${node}" can not create pods that reference secrets`);
   if (podConfigMapNames(pod).size > 0) return admissionForbidden(a, `node "${node}" can not create pods that reference configmaps`);
   const volumes = list(pod.spec?.volumes);
-  if (volumes.some((v) => list(v.projected?.sources).some((s) => s.clusterTrustBundle))) {
+  if (volumes.some((v) => list(v.projected?.sources).some((s) => valueAt(s, 'clusterTrustBundle')))) {
     return admissionForbidden(a, `node "${node}" can not create pods that reference clustertrustbundles`);
   }
   if (volumes.some((v) => v.persistentVolumeClaim)) return admissionForbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
@@ -100,21 +110,21 @@ function admitMirrorPodCreate(node: string, a: AdmissionAttributes, state: Admis
 
 function admitPodStatus(node: string, a: AdmissionAttributes): KubeError | undefined {
   if (a.operation !== 'UPDATE') return admissionForbidden(a, `unexpected operation "${a.operation}"`);
-  const oldPod = a.oldObject ?? {};
-  const newPod = a.object ?? {};
+  const oldPod = asPod(a.oldObject);
+  const newPod = asPod(a.object);
   if (oldPod.spec?.nodeName !== node) return admissionForbidden(a, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
   if (!deepEqual(oldPod.metadata?.labels ?? {}, newPod.metadata?.labels ?? {})) return admissionForbidden(a, `node "${node}" cannot update labels through pod status`);
-  if (!resourceClaimStatusesEqual(oldPod.status?.resourceClaimStatuses, newPod.status?.resourceClaimStatuses)) {
+  if (!resourceClaimStatusesEqual(valueAt(oldPod, 'status', 'resourceClaimStatuses'), valueAt(newPod, 'status', 'resourceClaimStatuses'))) {
     return admissionForbidden(a, `node "${node}" cannot update resource claim statues`);
   }
   return undefined;
 }
 
 function resourceClaimStatusesEqual(x: unknown, y: unknown): boolean {
-  const a = list(x);
-  const b = list(y);
+  const a = objectsOf(x);
+  const b = objectsOf(y);
   if (a.length !== b.length) return false;
-  return a.every((s, i) => s?.name === b[i]?.name && (s?.resourceClaimName ?? null) === (b[i]?.resourceClaimName ?? null));
+  return a.every((s, i) => s.name === b[i]?.name && (s.resourceClaimName ?? null) === (b[i]?.resourceClaimName ?? null));
 }
 
 function admitPodEviction(node: string, a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
@@ -123,23 +133,24 @@ function admitPodEviction(node: string, a: AdmissionAttributes, state: Admission
   if (!podName) return admissionForbidden(a, 'could not determine pod from request data');
   const existing = a.oldObject ?? state.pod(a.namespace, podName);
   if (!existing) return errors.notFound('pods', '', podName);
-  if (existing.spec?.nodeName !== node) return admissionForbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
+  if (asPod(existing).spec?.nodeName !== node) return admissionForbidden(a, `node ${node} can only evict pods with spec.nodeName set to itself`);
   return undefined;
 }
 
 function admitNode(node: string, a: AdmissionAttributes): KubeError | undefined {
   if (a.name !== node) return admissionForbidden(a, `node "${node}" is not allowed to modify node "${a.name}"`);
   if (a.operation === 'CREATE') {
-    const n = a.object ?? {};
+    const n = asNode(a.object);
     // Spec fields scope what a node may read: a node must not point its own Node at a configuration.
-    if (n.spec?.configSource) return admissionForbidden(a, `node "${node}" is not allowed to create pods with a non-nil configSource`);
+    if (valueAt(n, 'spec', 'configSource')) return admissionForbidden(a, `node "${node}" is not allowed to create pods with a non-nil configSource`);
     const forbidden = forbiddenLabels(modifiedLabels(n.metadata?.labels, undefined));
     if (forbidden.length) return admissionForbidden(a, `node "${node}" is not allowed to set the following labels: ${forbidden.join(', ')}`);
   }
   if (a.operation === 'UPDATE') {
-    const n = a.object ?? {};
-    const old = a.oldObject ?? {};
-    if (n.spec?.configSource && !deepEqual(n.spec.configSource, old.spec?.configSource)) {
+    const n = asNode(a.object);
+    const old = asNode(a.oldObject);
+    const configSource = valueAt(n, 'spec', 'configSource');
+    if (configSource && !deepEqual(configSource, valueAt(old, 'spec', 'configSource'))) {
       return admissionForbidden(a, `node "${node}" is not allowed to update configSource to a new non-nil configSource`);
     }
     // Its own taints would let a node steer workloads that do not tolerate them onto itself.
@@ -158,8 +169,8 @@ function admitLease(node: string, a: AdmissionAttributes): KubeError | undefined
 }
 
 /** The objects of a list field (a malformed body's other values count as none; validation answers for them). */
-function list(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.filter((x): x is Obj => !!x && typeof x === 'object') : [];
+function list<T extends object>(v: readonly T[] | undefined): T[] {
+  return Array.isArray(v) ? v.filter((x): x is T => !!x && typeof x === 'object') : [];
 }
 
 /** Label keys added, removed or changed between two label maps. */

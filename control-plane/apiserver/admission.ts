@@ -7,8 +7,7 @@
  */
 import { KubeError, qualifiedResource } from '../../api/errors.js';
 import type { UserInfo } from './authn.js';
-
-type Obj = Record<string, any>;
+import type { ApiObject } from './object-meta.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -21,17 +20,17 @@ export interface AdmissionAttributes {
   /** The object's name (on create: the new object's metadata.name). */
   name: string;
   /** The new object (create, update; for a subresource create such as pods/eviction, its body). */
-  object?: Obj;
+  object?: ApiObject;
   /** The current object (update, delete; for pods/eviction, the pod). */
-  oldObject?: Obj;
+  oldObject?: ApiObject;
   user: UserInfo;
   dryRun: boolean;
 }
 
 /** Read-only lookups a plugin may make (the API server's watch caches). */
 export interface AdmissionState {
-  node(name: string): Obj | undefined;
-  pod(namespace: string, name: string): Obj | undefined;
+  node(name: string): ApiObject | undefined;
+  pod(namespace: string, name: string): ApiObject | undefined;
 }
 
 export interface AdmissionPlugin {

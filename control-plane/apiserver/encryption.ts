@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { KubeError, type StatusCause } from '../../api/errors.js';
 import { RESOURCES, findResource, type ResourceInfo } from '../../api/resources.js';
 import { fieldErr, index } from '../../api/strategies/validation.js';
+import { valueAt } from '../../api/values.js';
 
 export interface Transformer {
   /** Bytes to store. */
@@ -289,18 +290,18 @@ export function parseEncryptionConfig(text: string, known: { group: string; plur
     if (resources.length === 0) errs.push(fieldErr.required(r, ERR.atLeastOne(r)));
     errs.push(...validateResourceOverlap(resources, r));
     resources.forEach((res, j) => errs.push(...validateResourceName(res, index(r, j), known)));
-    const providersRaw: Record<string, any>[] = Array.isArray(entry?.providers) ? entry.providers : [];
+    const providersRaw: unknown[] = Array.isArray(entry?.providers) ? entry.providers : [];
     if (providersRaw.length === 0) errs.push(fieldErr.required(p, ERR.atLeastOne(p)));
     const providers: Provider[] = [];
     providersRaw.forEach((prov, j) => {
       const path = index(p, j);
-      const kinds = PROVIDER_KINDS.filter((k) => prov?.[k] !== undefined && prov?.[k] !== null);
+      const kinds = PROVIDER_KINDS.filter((k) => valueAt(prov, k) !== undefined && valueAt(prov, k) !== null);
       if (kinds.length === 0) return void errs.push(fieldErr.invalid(path, prov, ERR.noProvider));
       if (kinds.length > 1) return void errs.push(fieldErr.invalid(path, prov, ERR.moreThanOneElement));
       const kind = kinds[0]!;
       if (kind === 'identity') providers.push({ kind: 'identity' });
       else if (kind === 'aescbc') {
-        const v = validateKeys(prov.aescbc?.keys, `${path}.aescbc.keys`);
+        const v = validateKeys(valueAt(prov, 'aescbc', 'keys'), `${path}.aescbc.keys`);
         errs.push(...v.errs);
         providers.push({ kind: 'aescbc', keys: v.keys });
       } else {

@@ -147,11 +147,11 @@ export class InProcessClient implements ApiClient {
 
   // -- ApiClient -------------------------------------------------------------------------------
 
-  get<T = any>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
+  get<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T> {
     return this.call(info, async (store) => store.get(objectNamespace(info, namespace), name));
   }
 
-  list<T = any>(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult<T>> {
+  list<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult<T>> {
     return this.call(info, async (store) => {
       const ns = info.namespaced ? namespace || undefined : undefined;
       const matches = buildMatcher(store, opts.labelSelector || null, opts.fieldSelector || null);
@@ -169,11 +169,11 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  listAll<T = any>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
+  listAll<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts?: ListOptions): Promise<ListResult<T>> {
     return listAllPages((o) => this.list<T>(info, namespace, o), opts);
   }
 
-  create<T = any>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
+  create<T = unknown>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     return this.call(info, async (store) => {
       const ns = info.namespaced ? (namespace ?? metadataOf(obj)?.namespace) || undefined : undefined;
       if (info.namespaced && !ns) throw notFoundPath();
@@ -187,7 +187,7 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  update<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
+  update<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     return this.call(info, async (store) => {
       const { name, namespace } = metaOf(obj);
       const ns = objectNamespace(info, namespace);
@@ -203,12 +203,12 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  updateStatus<T = any>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
+  updateStatus<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
     const { name, namespace } = metaOf(obj);
     return this.updateSubresource<T>(info, namespace, name, 'status', obj, opts);
   }
 
-  patch<T = any>(
+  patch<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
@@ -282,7 +282,7 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  getSubresource<T = any>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T> {
+  getSubresource<T = unknown>(info: ResourceInfo, namespace: string | undefined, name: string, subresource: string): Promise<T> {
     return this.call(info, async (store) => {
       const ns = objectNamespace(info, namespace);
       switch (subresourceOf(info, subresource)) {
@@ -296,7 +296,7 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  updateSubresource<T = any>(
+  updateSubresource<T = unknown>(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
@@ -336,7 +336,7 @@ export class InProcessClient implements ApiClient {
     });
   }
 
-  watch<T = any>(info: ResourceInfo, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+  watch<T = unknown>(info: ResourceInfo, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
     let stopped = false;
     let unregister: (() => void) | undefined;
     const timers: NodeJS.Timeout[] = [];
@@ -450,9 +450,9 @@ export class InProcessClient implements ApiClient {
   }
 }
 
-/** A copy as JSON would carry it (undefined fields dropped); undefined stays undefined. */
-function wire(v: unknown): any {
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+/** A copy as JSON would carry it (undefined fields dropped); undefined stays undefined. Its type stays: API values are JSON. */
+function wire<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 /** The error a client of the HTTP server would get: a KubeError rebuilt from the Status (500 for anything else). */

@@ -11,8 +11,11 @@
  * The API server feeds it every change of its pods watch cache (before any watcher sees the change), so
  * a kubelet that saw its pod can read what the pod references. An object referenced by a bound pod is
  * related even when it does not exist yet: the node's GET then answers 404, not 403.
+ * Pods are read as stored documents (see api/pod-refs.ts): a malformed field relates nothing.
  */
 import { podConfigMapNames, podPVCNames, podSecretNames } from '../../api/pod-refs.js';
+import { valueAt } from '../../api/values.js';
+import type { ApiObject } from './object-meta.js';
 import type { WatchCache } from './watch-cache.js';
 
 export type VertexType = 'pod' | 'secret' | 'configmap' | 'persistentvolumeclaim' | 'persistentvolume' | 'serviceaccount';
@@ -22,8 +25,6 @@ export interface NodeGraphView {
   hasPathFrom(node: string, type: VertexType, namespace: string, name: string): boolean;
 }
 
-type Obj = Record<string, any>;
-
 /** Upstream's mirror pod annotation: a mirror pod relates its node to nothing but itself. */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -32,14 +33,14 @@ function vertexKey(type: VertexType, namespace: string, name: string): string {
 }
 
 /** The vertices a bound pod connects to its node (itself first), as keys. */
-export function podVertices(pod: Obj): string[] {
+export function podVertices(pod: ApiObject): string[] {
   const ns: string = pod.metadata?.namespace ?? '';
   const out = [vertexKey('pod', ns, pod.metadata?.name ?? '')];
   if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return out;
   for (const s of podSecretNames(pod)) out.push(vertexKey('secret', ns, s));
   for (const c of podConfigMapNames(pod)) out.push(vertexKey('configmap', ns, c));
   for (const c of podPVCNames(pod)) out.push(vertexKey('persistentvolumeclaim', ns, c));
-  const sa = pod.spec?.serviceAccountName;
+  const sa = valueAt(pod, 'spec', 'serviceAccountName');
   if (typeof sa === 'string' && sa !== '') out.push(vertexKey('serviceaccount', ns, sa));
   return out;
 }
@@ -60,10 +61,10 @@ export class NodeGraph implements NodeGraphView {
   }
 
   /** Add or replace a pod (an unbound pod relates nothing). */
-  setPod(pod: Obj): void {
+  setPod(pod: ApiObject): void {
     const key = podKey(pod);
     this.removeKey(key);
-    const node = pod.spec?.nodeName;
+    const node = valueAt(pod, 'spec', 'nodeName');
     if (typeof node !== 'string' || node === '') return;
     const entry = { node, vertices: podVertices(pod) };
     this.pods.set(key, entry);
@@ -74,12 +75,12 @@ export class NodeGraph implements NodeGraphView {
     }
   }
 
-  deletePod(pod: Obj): void {
+  deletePod(pod: ApiObject): void {
     this.removeKey(podKey(pod));
   }
 
   /** Start over from a full list of pods. */
-  reset(pods: Iterable<Obj>): void {
+  reset(pods: Iterable<ApiObject>): void {
     this.pods.clear();
     this.edges.clear();
     for (const p of pods) this.setPod(p);
@@ -105,7 +106,7 @@ export class NodeGraph implements NodeGraphView {
   }
 }
 
-function podKey(pod: Obj): string {
+function podKey(pod: ApiObject): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
 

@@ -171,18 +171,18 @@ export function computePodStatus(pod: Pod, containers: ContainerStatus[], initFa
 /** BestEffort / Burstable / Guaranteed (upstream's GetPodQOS, containers only). */
 export function qosClass(pod: { spec: Pick<PodSpec, 'containers' | 'initContainers'> }): string {
   const cs: Container[] = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
-  let any = false;
+  let hasResources = false;
   let guaranteed = true;
   for (const c of cs) {
     const req = c.resources?.requests ?? {};
     const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    if (Object.keys(req).length || Object.keys(lim).length) hasResources = true;
     for (const r of ['cpu', 'memory']) {
       if (!lim[r]) guaranteed = false;
       else if (req[r] && String(req[r]) !== String(lim[r])) guaranteed = false;
     }
   }
-  if (!any) return 'BestEffort';
+  if (!hasResources) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 

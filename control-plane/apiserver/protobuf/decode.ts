@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { KubeError } from '../../../api/errors.js';
 import { RESOURCES, apiVersionOf } from '../../../api/resources.js';
+import { isPlainObject, valueAt, type JsonObject, type JsonValue } from '../../../api/values.js';
 
 /** The 4 bytes every Kubernetes protobuf body starts with. */
 export const KUBERNETES_PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -108,26 +109,28 @@ export function kubernetesProtoRoot(): protobuf.Root {
 }
 
 /** Decode a whole protobuf request body (magic + runtime.Unknown) into the object's JSON form. */
-export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): Record<string, any> {
+export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): JsonObject {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (buf.length < 4 || !buf.subarray(0, 4).equals(KUBERNETES_PROTOBUF_MAGIC)) {
     throw new KubeError('BadRequest', 'provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
   }
   const root = kubernetesProtoRoot();
   const unknownType = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
-  let envelope: protobuf.Message & Record<string, any>;
+  let envelope: protobuf.Message;
   try {
-    envelope = unknownType.decode(buf.subarray(4)) as protobuf.Message & Record<string, any>;
+    envelope = unknownType.decode(buf.subarray(4));
   } catch (e) {
     throw new KubeError('BadRequest', `unable to decode protobuf envelope: ${(e as Error).message}`, { cause: e });
   }
-  const apiVersion: string = envelope.typeMeta?.apiVersion ?? '';
-  const kind: string = envelope.typeMeta?.kind ?? '';
-  if (envelope.contentEncoding) {
-    throw new KubeError('BadRequest', `unsupported protobuf content encoding "${envelope.contentEncoding}"`);
+  const apiVersion = stringField(envelope, 'typeMeta', 'apiVersion');
+  const kind = stringField(envelope, 'typeMeta', 'kind');
+  const contentEncoding = stringField(envelope, 'contentEncoding');
+  const contentType = stringField(envelope, 'contentType');
+  if (contentEncoding) {
+    throw new KubeError('BadRequest', `unsupported protobuf content encoding "${contentEncoding}"`);
   }
-  if (envelope.contentType && envelope.contentType !== KUBERNETES_PROTOBUF_MEDIA_TYPE) {
-    throw new KubeError('BadRequest', `unsupported protobuf inner content type "${envelope.contentType}"`);
+  if (contentType && contentType !== KUBERNETES_PROTOBUF_MEDIA_TYPE) {
+    throw new KubeError('BadRequest', `unsupported protobuf inner content type "${contentType}"`);
   }
   if (!kind) throw new KubeError('BadRequest', "Object 'Kind' is missing in protobuf body");
   const name = protobufMessageName(apiVersion, kind);
@@ -135,7 +138,8 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): Record<stri
     throw new KubeError('BadRequest', `no kind "${kind}" is registered for version "${apiVersion}"`);
   }
   const type = root.lookupType(name);
-  const raw: Uint8Array = envelope.raw ?? new Uint8Array(0);
+  const rawField = valueAt(envelope, 'raw');
+  const raw = rawField instanceof Uint8Array ? rawField : new Uint8Array(0);
   let msg: protobuf.Message;
   try {
     msg = type.decode(raw);
@@ -145,9 +149,16 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): Record<stri
   return { apiVersion, kind, ...messageToJson(type, msg) };
 }
 
-// ---- message -> JSON (pure, driven by the reflected schema) ----
+/** A string field of a decoded message ('' when absent: proto3's default). */
+function stringField(msg: protobuf.Message, ...path: string[]): string {
+  const v = valueAt(msg, ...path);
+  return typeof v === 'string' ? v : '';
+}
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+// ---- message -> JSON (pure, driven by the reflected schema) ----
+// A decoded message is read as a plain object of its fields (protobufjs sets each present field as an own property).
+
+type Json = JsonValue;
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const opt = (f: protobuf.Field, name: string): boolean => f.options?.[`(kubelab.${name})`] === true;
@@ -223,8 +234,8 @@ function trimFraction(x: number): string {
  * The JSON of a message whose Go type marshals itself: Time, MicroTime, IntOrString, Quantity, FieldsV1,
  * Duration, RawExtension. Returns `undefined` for "null" (a zero time), `false` when `type` is not special.
  */
-function specialToJson(type: protobuf.Type, m: Record<string, any> | undefined): Json | undefined | false {
-  const v = m ?? {};
+function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | false {
+  const v = isPlainObject(m) ? m : {};
   switch (type.fullName) {
     case `.${META}.Time`:
     case `.${META}.MicroTime`: {
@@ -237,8 +248,8 @@ function specialToJson(type: protobuf.Type, m: Record<string, any> | undefined):
       return formatGoDuration(has(v, 'duration') ? toNumber(v.duration) : 0);
     case `.${META}.FieldsV1`:
     case '.k8s.io.apimachinery.pkg.runtime.RawExtension': {
-      const raw: Uint8Array | undefined = v.Raw ?? v.raw;
-      if (!raw || raw.length === 0) return undefined;
+      const raw = v.Raw ?? v.raw;
+      if (!(raw instanceof Uint8Array) || raw.length === 0) return undefined;
       const text = Buffer.from(raw).toString('utf8');
       try {
         return JSON.parse(text) as Json;
@@ -259,17 +270,17 @@ function specialToJson(type: protobuf.Type, m: Record<string, any> | undefined):
 function valueToJson(field: protobuf.Field, v: unknown): Json | undefined {
   const rt = field.resolvedType;
   if (rt instanceof protobuf.Type) {
-    const special = specialToJson(rt, v as Record<string, any>);
+    const special = specialToJson(rt, v);
     if (special !== false) return special;
-    return messageToJson(rt, v as protobuf.Message);
+    return messageToJson(rt, v);
   }
   if (rt instanceof protobuf.Enum) return v as number; // Kubernetes' schema has no enums; kept for completeness
   return scalarToJson(field.type, v);
 }
 
 /** A decoded message as Go's encoding/json would write it (see the file comment for the rules). Pure. */
-export function messageToJson(type: protobuf.Type, msg: protobuf.Message | Record<string, any> | undefined): Record<string, Json> {
-  const m = (msg ?? {}) as Record<string, any>;
+export function messageToJson(type: protobuf.Type, msg: unknown): JsonObject {
+  const m = isPlainObject(msg) ? msg : {};
   const out: Record<string, Json> = {};
   for (const field of type.fieldsArray) {
     const key = field.name;

@@ -68,7 +68,7 @@ describe('real kubectl bodies', () => {
     const writes = server.writesSince(from);
     expect(writes).toHaveLength(1);
     expect(writes[0]!.contentType).toBe('application/vnd.kubernetes.protobuf');
-    const decoded = decodeKubernetesProtobuf(writes[0]!.body);
+    const decoded: Record<string, any> = decodeKubernetesProtobuf(writes[0]!.body);
     expect(decoded.metadata.name).toMatch(/^node-debugger-n1-\w{5}$/);
     expect({ ...decoded, metadata: {} }).toEqual(DEBUG_NODE_POD);
     const bin = join(FIXTURES, 'pod-debug-node.bin');

@@ -9,6 +9,9 @@ import { InProcessClient } from '../../../control-plane/apiserver/in-process-cli
 import { KubeError } from '../../../api/errors.js';
 import { findResource } from '../../../api/resources.js';
 
+/** Objects as these tests read them off the wire: loosely, field by field. */
+type Loose = Record<string, any>;
+
 const pods = findResource('', 'pods')!;
 const namespaces = findResource('', 'namespaces')!;
 const configmaps = findResource('', 'configmaps')!;
@@ -27,7 +30,7 @@ const deployment = (name: string, replicas: number) => ({
 describe('InProcessClient', () => {
   it('starts with the system namespaces, as a fresh API server', async () => {
     const c = new InProcessClient();
-    const names = (await c.list(namespaces, undefined)).items.map((n) => n.metadata.name);
+    const names = (await c.list<Loose>(namespaces, undefined)).items.map((n) => n.metadata.name);
     expect(names.sort()).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   });
 
@@ -38,7 +41,7 @@ describe('InProcessClient', () => {
       httpStatus: 422,
       message: 'Pod "p" is invalid: spec.containers[0].image: Required value',
     });
-    const p = await c.create(pods, 'default', pod('p'));
+    const p = await c.create<Loose>(pods, 'default', pod('p'));
     expect(p.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler' });
     expect(p.status).toMatchObject({ phase: 'Pending' });
   });
@@ -52,15 +55,15 @@ describe('InProcessClient', () => {
 
   it('answers copies: what a caller changes is not what the server holds; undefined fields are dropped', async () => {
     const c = new InProcessClient();
-    const created = await c.create(configmaps, 'default', { metadata: { name: 'cm', labels: undefined }, data: { a: '1' } });
+    const created = await c.create<Loose>(configmaps, 'default', { metadata: { name: 'cm', labels: undefined }, data: { a: '1' } });
     expect('labels' in created.metadata).toBe(false);
     created.data.a = 'changed';
-    expect((await c.get(configmaps, 'default', 'cm')).data).toEqual({ a: '1' });
+    expect((await c.get<Loose>(configmaps, 'default', 'cm')).data).toEqual({ a: '1' });
   });
 
   it('PUT creates a missing Lease (AllowCreateOnUpdate) but not a missing ConfigMap', async () => {
     const c = new InProcessClient();
-    const lease = await c.update(leases, { metadata: { name: 'l', namespace: 'kube-system' }, spec: { holderIdentity: 'a' } });
+    const lease = await c.update<Loose>(leases, { metadata: { name: 'l', namespace: 'kube-system' }, spec: { holderIdentity: 'a' } });
     expect(lease.metadata.uid).toBeTruthy();
     await expect(c.update(configmaps, { metadata: { name: 'cm', namespace: 'default' }, data: {} })).rejects.toMatchObject({ reason: 'NotFound' });
   });
@@ -69,18 +72,18 @@ describe('InProcessClient', () => {
     const c = new InProcessClient();
     const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } };
     await c.patch(configmaps, 'default', 'cm', body, 'apply', { fieldManager: 'test' });
-    const out = await c.patch(configmaps, 'default', 'cm', { ...body, data: { b: '2' } }, 'apply', { fieldManager: 'test' });
+    const out = await c.patch<Loose>(configmaps, 'default', 'cm', { ...body, data: { b: '2' } }, 'apply', { fieldManager: 'test' });
     expect(out.data).toEqual({ a: '1', b: '2' });
   });
 
   it('scale: get, patch, a negative count is 422, a stale Scale resourceVersion is 409', async () => {
     const c = new InProcessClient();
     await c.create(deployments, 'default', deployment('d', 1));
-    const s = await c.getSubresource(deployments, 'default', 'd', 'scale');
+    const s = await c.getSubresource<Loose>(deployments, 'default', 'd', 'scale');
     expect(s).toMatchObject({ apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 1 }, status: { selector: 'app=d' } });
-    const patched = await c.patch(deployments, 'default', 'd', { spec: { replicas: 4 } }, 'merge', { subresource: 'scale' });
+    const patched = await c.patch<Loose>(deployments, 'default', 'd', { spec: { replicas: 4 } }, 'merge', { subresource: 'scale' });
     expect(patched.spec.replicas).toBe(4);
-    expect((await c.get(deployments, 'default', 'd')).spec.replicas).toBe(4);
+    expect((await c.get<Loose>(deployments, 'default', 'd')).spec.replicas).toBe(4);
     await expect(c.updateSubresource(deployments, 'default', 'd', 'scale', { ...s, spec: { replicas: -1 } })).rejects.toMatchObject({
       reason: 'Invalid',
       message: 'Scale.autoscaling "d" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
@@ -94,7 +97,7 @@ describe('InProcessClient', () => {
     const terminating = (await c.delete(namespaces, undefined, 'team')) as { status: { phase: string } };
     expect(terminating.status.phase).toBe('Terminating');
     await expect(c.create(configmaps, 'team', { metadata: { name: 'cm' } })).rejects.toMatchObject({ reason: 'Forbidden' });
-    const ns = await c.get(namespaces, undefined, 'team');
+    const ns = await c.get<Loose>(namespaces, undefined, 'team');
     await c.updateSubresource(namespaces, undefined, 'team', 'finalize', { ...ns, spec: { finalizers: [] } });
     await expect(c.get(namespaces, undefined, 'team')).rejects.toMatchObject({ reason: 'NotFound' });
   });
@@ -119,12 +122,12 @@ describe('InProcessClient', () => {
     await c.create(configmaps, 'default', { metadata: { name: 'c', labels: { x: '1' } } });
     await c.create(configmaps, 'default', { metadata: { name: 'd' } });
     await c.deleteCollection(configmaps, 'default', { labelSelector: 'x=1' });
-    expect((await c.list(configmaps, 'default')).items.map((o) => o.metadata.name)).toEqual(['d']);
+    expect((await c.list<Loose>(configmaps, 'default')).items.map((o) => o.metadata.name)).toEqual(['d']);
   });
 
   it('dry run stores nothing', async () => {
     const c = new InProcessClient();
-    const out = await c.create(configmaps, 'default', { metadata: { name: 'cm' } }, { dryRun: true });
+    const out = await c.create<Loose>(configmaps, 'default', { metadata: { name: 'cm' } }, { dryRun: true });
     expect(out.metadata.uid).toBeTruthy();
     await expect(c.get(configmaps, 'default', 'cm')).rejects.toBeInstanceOf(KubeError);
   });

@@ -16,6 +16,9 @@ import {
   supportedProtobufKinds,
 } from '../../../control-plane/apiserver/protobuf/decode.js';
 
+/** Decoded JSON as the assertions read it. */
+type Obj = Record<string, any>;
+
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0) / 1000; // 2026-11-27T10:00:00Z
 
 /** The body client-go would send: magic + Unknown{typeMeta, raw = encode(message)}. */
@@ -174,7 +177,7 @@ describe('apps/v1 Deployment', () => {
     status: { observedGeneration: 3, replicas: 0, collisionCount: 0, conditions: [{ type: 'Available', status: 'True', lastUpdateTime: { seconds: T0 } }] },
   };
 
-  const json = decodeKubernetesProtobuf(body('apps/v1', 'Deployment', 'k8s.io.api.apps.v1.Deployment', dep));
+  const json: Obj = decodeKubernetesProtobuf(body('apps/v1', 'Deployment', 'k8s.io.api.apps.v1.Deployment', dep));
 
   it('sets apiVersion and kind from the envelope', () => {
     expect(json.apiVersion).toBe('apps/v1');
@@ -275,7 +278,7 @@ describe('core/v1', () => {
   });
 
   it('Node: quantities, addresses, taints with time', () => {
-    const n = decodeKubernetesProtobuf(
+    const n: Obj = decodeKubernetesProtobuf(
       body('v1', 'Node', 'k8s.io.api.core.v1.Node', {
         metadata: { name: 'node01' },
         spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'], unschedulable: true, taints: [{ key: 'k', effect: 'NoExecute', timeAdded: { seconds: T0 } }] },

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeKubernetesProtobuf } from '../../../control-plane/apiserver/protobuf/decode.js';
 import { BLOB, DEBUG_NODE_POD, dropNulls, FIXTURES } from '../../support/kubectl-fixtures.js';
 
+/** Decoded JSON as the assertions read it. */
+type Obj = Record<string, any>;
+
 const names = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.json'))
   .map((f) => f.slice(0, -'.json'.length))
@@ -40,7 +43,7 @@ describe('kubectl protobuf fixtures', () => {
   }
 
   it('deployment: replicas, container port, template labels, empty structs as {}', () => {
-    const d = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'deployment-nginx.bin')));
+    const d: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'deployment-nginx.bin')));
     expect(d.apiVersion).toBe('apps/v1');
     expect(d.kind).toBe('Deployment');
     expect(d.spec.replicas).toBe(3);
@@ -51,30 +54,30 @@ describe('kubectl protobuf fixtures', () => {
   });
 
   it('secret data is base64 in JSON', () => {
-    const s = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'secret-generic-s.bin')));
+    const s: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'secret-generic-s.bin')));
     expect(s.data).toEqual({ a: Buffer.from('b').toString('base64') });
   });
 
   it('service: IntOrString targetPort is a number, protocol a plain string', () => {
-    const s = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'service-nodeport-web.bin')));
+    const s: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'service-nodeport-web.bin')));
     expect(s.spec.ports).toEqual([{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
     expect(s.spec.type).toBe('NodePort');
   });
 
   it('replicas: 0 survives (a Go pointer), both containers are there', () => {
-    const d = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'deployment-zero-two-images.bin')));
+    const d: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'deployment-zero-two-images.bin')));
     expect(d.spec.replicas).toBe(0);
     expect(d.spec.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).toEqual(['nginx=nginx', 'redis=redis:7']);
   });
 
   it('configmap binaryData: every byte value round-trips through base64', () => {
-    const c = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'configmap-binary.bin')));
+    const c: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'configmap-binary.bin')));
     expect(Buffer.from(c.binaryData['blob.bin'], 'base64')).toEqual(BLOB);
     expect(c.data).toEqual({ text: 'hello' });
   });
 
   it('kubectl debug node pod: the volume source is inlined, host namespaces and toleration kept', () => {
-    const p = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'pod-debug-node.bin')));
+    const p: Obj = decodeKubernetesProtobuf(readFileSync(join(FIXTURES, 'pod-debug-node.bin')));
     expect(p.metadata.name).toMatch(/^node-debugger-n1-\w{5}$/);
     expect({ ...p, metadata: {} }).toEqual(DEBUG_NODE_POD);
   });
