@@ -44,3 +44,32 @@ export function stableStringify(v: unknown): string {
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
 }
+
+/** A JSON value as `JSON.parse` makes it (a document from the wire, before any schema says more). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** An object with keys: not null, not an array (a JSON object, a decoded message). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The value at `path` below `v`, for reading a document no schema has checked: undefined as soon as a
+ * step is not an object, so a malformed document reads as one without the field.
+ */
+export function valueAt(v: unknown, ...path: readonly string[]): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** The objects of a list value (a malformed document's other elements, or a value that is no list, give none). */
+export function objectsOf(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v) ? v.filter(isPlainObject) : [];
+}

@@ -1,5 +1,22 @@
 /** Small helpers on object metadata shared by the API server's handlers. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { KubeObject } from '../../api/types/index.js';
+
+/**
+ * An API object whose kind the code does not name (admission's attributes, what a decoder returns): its
+ * metadata typed but possibly absent (a request body), every other field unknown until the code narrows
+ * it to its kind's view. A stored object is a `KubeObject` (metadata always there).
+ */
+export type ApiObject = Partial<KubeObject>;
+
+/** A decoded stored value as a KubeObject (a store's decoder sets metadata; a value without it gets empty metadata). */
+export function asStored(obj: ApiObject): KubeObject {
+  return hasMetadata(obj) ? obj : { ...obj, metadata: {} };
+}
+
+function hasMetadata(obj: ApiObject): obj is KubeObject {
+  return obj.metadata !== undefined;
+}
 
 /** upstream's utilrand alphabet for generateName suffixes (no vowels, no confusable digits). */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -42,7 +59,7 @@ export function gracefulDeletion(nowMs: number, graceSeconds: number): { deletio
 }
 
 /** Everything but metadata and status: what bumps metadata.generation when it changes. */
-export function specOf(obj: Record<string, any>): Record<string, any> {
+export function specOf(obj: Record<string, unknown>): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
   return rest;
 }

@@ -12,12 +12,15 @@ import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backen
 import { KubeError } from '../../api/errors.js';
 import { listReadError } from './unreadable-value.js';
 import { tooLargeResourceVersion } from './list-read.js';
+import type { KubeObject } from '../../api/types/index.js';
+import { asStored, type ApiObject } from './object-meta.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface CachedObject {
   key: string;
-  obj: Record<string, any>;
+  /** As the decoder made it (an object of the store's kind); read-only. */
+  obj: KubeObject;
   rev: number;
 }
 
@@ -25,8 +28,8 @@ export interface CacheEvent {
   type: WatchEventType;
   key: string;
   rev: number;
-  obj: Record<string, any>;
-  prevObj: Record<string, any> | undefined;
+  obj: KubeObject;
+  prevObj: KubeObject | undefined;
   /** Serialized `obj` memoized across watchers (fan-out encodes once). */
   json?: string;
 }
@@ -34,7 +37,7 @@ export interface CacheEvent {
 /** What a watcher wants: filtering happens here so the cache can send DELETED when an object leaves a selector. */
 export interface WatchFilter {
   namespace?: string;
-  matches(obj: Record<string, any>): boolean;
+  matches(obj: KubeObject): boolean;
 }
 
 export interface CacheWatcher {
@@ -49,7 +52,7 @@ interface Registered {
   watcher: CacheWatcher;
 }
 
-export type Decoder = (key: string, value: Buffer, rev: number) => Record<string, any>;
+export type Decoder = (key: string, value: Buffer, rev: number) => ApiObject;
 
 /** An in-process index kept from the cache (the Node authorizer's graph): told every change before any watcher. */
 export interface CacheObserver {
@@ -119,7 +122,7 @@ export class WatchCache {
     const objects = new Map<string, CachedObject>();
     for (const kv of list.items) {
       try {
-        objects.set(kv.key, { key: kv.key, obj: this.decode(kv.key, kv.value, kv.modRevision), rev: kv.modRevision });
+        objects.set(kv.key, { key: kv.key, obj: asStored(this.decode(kv.key, kv.value, kv.modRevision)), rev: kv.modRevision });
       } catch (e) {
         throw listReadError(e);
       }
@@ -168,9 +171,9 @@ export class WatchCache {
         const gone = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
         ev = { type: 'DELETED', key: e.kv.key, rev, obj: gone, prevObj: prev.obj };
       } else {
-        let obj: Record<string, any>;
+        let obj: KubeObject;
         try {
-          obj = this.decode(e.kv.key, e.kv.value, rev);
+          obj = asStored(this.decode(e.kv.key, e.kv.value, rev));
         } catch (err) {
           // An unreadable value: watchers cannot be told the truth, so they end (500) and the cache relists.
           const ke = listReadError(err);
@@ -234,7 +237,7 @@ export class WatchCache {
   }
 
   /** The cached object at `key`, if the cache has started and holds it (read-only). */
-  peek(key: string): Record<string, any> | undefined {
+  peek(key: string): KubeObject | undefined {
     return this.objects.get(key)?.obj;
   }
 
@@ -311,7 +314,7 @@ function tell(f: () => void): void {
   }
 }
 
-function inNamespace(key: string, obj: Record<string, any>, ns: string | undefined): boolean {
+function inNamespace(key: string, obj: KubeObject, ns: string | undefined): boolean {
   if (!ns) return true;
   void key;
   return obj.metadata?.namespace === ns;

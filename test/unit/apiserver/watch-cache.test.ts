@@ -7,7 +7,7 @@ const obj = (name: string, labels: Record<string, string> = {}) => Buffer.from(J
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 function collector() {
-  const events: { type: string; name: string; rev: number }[] = [];
+  const events: { type: string; name: string | undefined; rev: number }[] = [];
   return {
     events,
     watcher: {
