@@ -84,8 +84,8 @@ export function encodeContinue(rv: number, startKeySuffix: string): string {
 
 export function decodeContinue(token: string): ContinueToken {
   try {
-    const t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken;
-    if (t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string') return t;
+    const t: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    if (isPlainObject(t) && t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string') return { v: t.v, rv: t.rv, start: t.start };
   } catch {
     // not base64 JSON: the same 400 as a token of the wrong shape
   }

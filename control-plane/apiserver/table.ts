@@ -3,8 +3,6 @@ import type { ResourceStrategy, TableColumn } from '../../api/strategies/strateg
 import type { ListMeta, ObjectMeta, TableRow } from '../../api/types/index.js';
 import type { ApiObject } from './object-meta.js';
 
-export type IncludeObject = 'None' | 'Metadata' | 'Object';
-
 /** A meta.k8s.io/v1 PartialObjectMetadata: an object's metadata only. */
 export interface PartialObjectMetadata {
   kind: 'PartialObjectMetadata';
@@ -32,7 +30,8 @@ export function toTable(
   opts: { includeObject?: string | null; noHeaders?: boolean; now?: Date } = {},
 ): TableResponse {
   const now = opts.now ?? new Date();
-  const include = (opts.includeObject ?? 'Metadata') as IncludeObject;
+  // includeObject: None, Metadata (the default) or Object.
+  const include = opts.includeObject ?? 'Metadata';
   const rows = objs.map((o) => {
     let cells: unknown[];
     try {
