@@ -1,9 +1,24 @@
 /**
- * Plain JSON-like values (API objects as decoded JSON): one equality, one copy, one stable text, shared by
- * the API server, the controllers, the patch code and the in-process test client.
+ * Plain JSON-like values (API objects as decoded JSON): one object test, one safe key assignment, one
+ * equality, one copy, one stable text, shared by the API server, the controllers, the patch code and the
+ * in-process test client.
  *
  * Keys whose value is `undefined` do not exist on the wire, so they are ignored by all three.
  */
+
+/** A JSON object: not null, not an array. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Assign a key that comes from user input (a patch, a decoded body): `__proto__` becomes a plain own
+ * property, as JSON.parse makes it, never the object's prototype.
+ */
+export function setOwnProperty(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
 
 /** Structural equality; `{a: undefined}` equals `{}` (neither serialises the key). */
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -50,11 +65,6 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
-
-/** An object with keys: not null, not an array (a JSON object, a decoded message). */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * The value at `path` below `v`, for reading a document no schema has checked: undefined as soon as a

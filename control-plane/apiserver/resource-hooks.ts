@@ -107,31 +107,23 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
     pending.delete(svc);
   }
 
+  /** Allocate for a create (no `old`) or an update; when it fails, give back what this attempt took. */
+  async function allocateOrRelease(svc: ServiceView, old: ServiceView | undefined): Promise<void> {
+    const taken = { ips: [] as string[], ports: [] as number[] };
+    pending.set(svc, taken);
+    try {
+      await allocate(svc, old, taken);
+    } catch (e) {
+      await releaseTaken(svc);
+      throw e;
+    }
+  }
+
   return {
-    async beforeCreate(obj) {
-      const svc = asKind(obj, 'Service');
-      const taken = { ips: [] as string[], ports: [] as number[] };
-      pending.set(svc, taken);
-      try {
-        await allocate(svc, undefined, taken);
-      } catch (e) {
-        await releaseTaken(svc);
-        throw e;
-      }
-    },
+    beforeCreate: (obj) => allocateOrRelease(asKind(obj, 'Service'), undefined),
     createFailed: releaseTaken,
-    async beforeUpdate(obj, old) {
-      const svc = asKind(obj, 'Service');
-      const taken = { ips: [] as string[], ports: [] as number[] };
-      pending.set(svc, taken);
-      // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
-      try {
-        await allocate(svc, asKind(old, 'Service'), taken);
-      } catch (e) {
-        await releaseTaken(svc);
-        throw e;
-      }
-    },
+    // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
+    beforeUpdate: (obj, old) => allocateOrRelease(asKind(obj, 'Service'), asKind(old, 'Service')),
     async updateFailed(svc) {
       await releaseTaken(svc);
     },
