@@ -4,7 +4,8 @@
  * bootstrap controller and endpoint reconciler).
  */
 import { KubeError } from '../../api/errors.js';
-import type { Obj, Store } from './store.js';
+import type { Store } from './store.js';
+import type { EndpointSlice, Endpoints, Relaxed } from '../../api/types/index.js';
 import { deepEqual } from '../../api/values.js';
 
 /**
@@ -57,7 +58,7 @@ export async function reconcileKubernetesEndpoints(api: BootstrapTarget): Promis
   const ip = api.opts.advertiseAddress;
   const port = api.opts.securePort;
   const endpoints = api.store('', 'endpoints');
-  const want: Obj = {
+  const want: Pick<Relaxed<Endpoints>, 'subsets'> = {
     subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
   };
   const cur = await endpoints.tryGet('default', 'kubernetes');
@@ -74,7 +75,7 @@ export async function reconcileKubernetesEndpoints(api: BootstrapTarget): Promis
     await endpoints.systemUpdate('default', 'kubernetes', (o) => ({ ...o, subsets: want.subsets }));
   }
   const slices = api.store('discovery.k8s.io', 'endpointslices');
-  const wantSlice: Obj = {
+  const wantSlice: Pick<Relaxed<EndpointSlice>, 'addressType' | 'endpoints' | 'ports'> = {
     addressType: 'IPv4',
     endpoints: [{ addresses: [ip], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],

@@ -21,7 +21,8 @@
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import { checkStructure, pruneUnknown, unknownFieldMessage } from '../../api/schema/structural.js';
 import type { DuplicateKey } from '../../api/json-scan.js';
-import type { Obj } from './store.js';
+import type { ApiObject } from './object-meta.js';
+import { isApiObject, malformedTypeMeta } from './object-views.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -81,7 +82,7 @@ export function bodyStrictFindings(unknownFields: readonly string[], found: Body
   return { errors: messages, warnings: messages };
 }
 
-function typeErrors(obj: Obj, causes: StatusCause[], messages: readonly string[]): KubeError {
+function typeErrors(obj: Record<string, unknown>, causes: StatusCause[], messages: readonly string[]): KubeError {
   const first = messages.join(', ');
   return errors.badRequest(`${obj.kind} in version "${String(obj.apiVersion).split('/').pop()}" cannot be handled as a ${obj.kind}: ${first}`, causes);
 }
@@ -90,7 +91,7 @@ function typeErrors(obj: Obj, causes: StatusCause[], messages: readonly string[]
  * Check a create/update body. Returns warnings to send; throws on a Strict violation (400) or a type
  * error (400). Prunes unknown fields in place.
  */
-export function checkBodyStructure(obj: Obj, fieldValidation: string | null, found: BodyFindings = {}): string[] {
+export function checkBodyStructure(obj: Record<string, unknown>, fieldValidation: string | null, found: BodyFindings = {}): string[] {
   const mode = fieldValidationMode(fieldValidation);
   if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return [];
   const r = checkStructure(obj.apiVersion, obj.kind, obj, { strict: mode === 'Strict' });
@@ -111,6 +112,17 @@ export function checkBodyStructure(obj: Obj, fieldValidation: string | null, fou
   return findings.warnings;
 }
 
+/**
+ * A body (or patch result) the structural check has passed, as an API object: its kind's schema vouched
+ * for apiVersion, kind and metadata; the top-level shape is checked here too (a body with no kind to
+ * check by gets a 400). A null metadata is none, as Go's decoder reads it.
+ */
+export function checkedObject(obj: Record<string, unknown>): ApiObject {
+  if (obj.metadata === null) obj.metadata = {};
+  if (isApiObject(obj)) return obj;
+  throw errors.badRequest(`the object provided is unrecognized: its ${malformedTypeMeta(obj)}`);
+}
+
 /** Go's %q of a string, close enough: JSON quoting. */
 function quote(s: string): string {
   return JSON.stringify(s);
@@ -122,13 +134,13 @@ function quote(s: string): string {
  * warnings; Ignore: nothing. Type errors are 400. Prunes unknown fields in place.
  * `shownValue` renders the value the 422 quotes (upstream: the patched JSON, or the SMP patch map).
  */
-export function checkPatchedStructure(obj: Obj, fieldValidation: string | null, patchFindings: readonly string[], shownValue: () => string): string[] {
+export function checkPatchedStructure(obj: Record<string, unknown>, fieldValidation: string | null, patchFindings: readonly string[], shownValue: () => string): string[] {
   const mode = fieldValidationMode(fieldValidation);
-  const typed = typeof obj.apiVersion === 'string' && typeof obj.kind === 'string';
-  const r = typed ? checkStructure(obj.apiVersion, obj.kind, obj, { strict: mode === 'Strict' }) : { causes: [], unknownFields: [], messages: [] };
+  const typed = typeof obj.apiVersion === 'string' && typeof obj.kind === 'string' ? { apiVersion: obj.apiVersion, kind: obj.kind } : undefined;
+  const r = typed ? checkStructure(typed.apiVersion, typed.kind, obj, { strict: mode === 'Strict' }) : { causes: [], unknownFields: [], messages: [] };
   if (r.causes.length > 0) throw typeErrors(obj, r.causes, r.messages);
   if (mode === 'Ignore') {
-    if (r.unknownFields.length > 0) pruneUnknown(obj.apiVersion, obj.kind, obj);
+    if (typed && r.unknownFields.length > 0) pruneUnknown(typed.apiVersion, typed.kind, obj);
     return [];
   }
   const findings = [...patchFindings, ...[...r.unknownFields].sort().map(unknownFieldMessage)];
@@ -139,6 +151,6 @@ export function checkPatchedStructure(obj: Obj, fieldValidation: string | null, 
       details: { causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'patch' }] },
     });
   }
-  if (r.unknownFields.length > 0) pruneUnknown(obj.apiVersion, obj.kind, obj);
+  if (typed && r.unknownFields.length > 0) pruneUnknown(typed.apiVersion, typed.kind, obj);
   return findings;
 }

@@ -46,7 +46,9 @@ import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, validateP
 import { finalizeNamespace } from './resource-hooks.js';
 import { buildMatcher } from './selectors.js';
 import { ApiServer, applyScale, checkKind, storeKey, toScale } from './server.js';
-import type { DeleteOptions as StoreDeleteOptions, Obj, Store } from './store.js';
+import type { DeleteOptions as StoreDeleteOptions, Store } from './store.js';
+import type { ApiObject } from './object-meta.js';
+import type { KubeObject, Namespace, Relaxed } from '../../api/types/index.js';
 import type { CacheEvent } from './watch-cache.js';
 
 export interface InProcessClientOptions {
@@ -177,7 +179,7 @@ export class InProcessClient implements ApiClient {
     return this.call(info, async (store) => {
       const ns = info.namespaced ? (namespace ?? metadataOf(obj)?.namespace) || undefined : undefined;
       if (info.namespaced && !ns) throw notFoundPath();
-      const body = wire(withTypeMeta(info, obj)) as Obj;
+      const body = wire(withTypeMeta(info, obj)) as ApiObject;
       checkKind(body, apiVersionOf(info), info.kind);
       if (info.namespaced && body.metadata?.namespace && body.metadata.namespace !== ns) {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -191,7 +193,7 @@ export class InProcessClient implements ApiClient {
     return this.call(info, async (store) => {
       const { name, namespace } = metaOf(obj);
       const ns = objectNamespace(info, namespace);
-      const body = wire(withTypeMeta(info, obj)) as Obj;
+      const body = wire(withTypeMeta(info, obj)) as ApiObject;
       checkKind(body, apiVersionOf(info), info.kind);
       checkBodyStructure(body, null);
       const dryRun = opts.dryRun === true;
@@ -224,11 +226,10 @@ export class InProcessClient implements ApiClient {
       const dryRun = opts.dryRun === true;
       const decoded = decodePatch(raw, ct);
       // As the HTTP handler: the patched object must still be this one, and is checked as upstream's patcher does.
-      const patched = (cur: Obj): Obj => {
+      const patched = (cur: ApiObject): ApiObject => {
         const out = applyDecodedPatch(cur, decoded, info);
         checkPatchedName(out, name, ns);
-        validatePatched(out, decoded, null);
-        return out;
+        return validatePatched(out, decoded, null).object;
       };
       switch (sub) {
         case '': {
@@ -259,10 +260,10 @@ export class InProcessClient implements ApiClient {
       const ns = info.namespaced ? namespace || undefined : undefined;
       const matches = buildMatcher(store, listOpts.labelSelector || null, listOpts.fieldSelector || null);
       const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
-      const items: Obj[] = [];
+      const items: KubeObject[] = [];
       for (const o of result.items) {
         try {
-          items.push((await store.delete(o.metadata.namespace, o.metadata.name, storeDeleteOptions(opts))).obj);
+          items.push((await store.delete(o.metadata.namespace, o.metadata.name ?? '', storeDeleteOptions(opts))).obj);
         } catch (e) {
           if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
         }
@@ -272,12 +273,12 @@ export class InProcessClient implements ApiClient {
   }
 
   async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
-    await this.call(podsResource(), () => this.server.bindPod(namespace, podName, wire(bindingBody(namespace, podName, nodeName, podUid)) as Obj));
+    await this.call(podsResource(), () => this.server.bindPod(namespace, podName, wire(bindingBody(namespace, podName, nodeName, podUid)) as ApiObject));
   }
 
   async evict(namespace: string, name: string, opts?: DeleteOptions): Promise<void> {
     await this.call(podsResource(), async (store) => {
-      const body = wire(evictionBody(namespace, name, opts)) as Obj;
+      const body = wire(evictionBody(namespace, name, opts)) as ApiObject;
       await store.delete(namespace, name, (body.deleteOptions ?? {}) as StoreDeleteOptions);
     });
   }
@@ -309,14 +310,14 @@ export class InProcessClient implements ApiClient {
       const dryRun = opts.dryRun === true;
       switch (subresourceOf(info, subresource)) {
         case 'status': {
-          const body = wire(withTypeMeta(info, obj)) as Obj;
+          const body = wire(withTypeMeta(info, obj)) as ApiObject;
           checkKind(body, apiVersionOf(info), info.kind);
           checkBodyStructure(body, null);
           const rv = body.metadata?.resourceVersion;
           return store.guaranteedUpdate(ns, name, () => body, { subresource: 'status', dryRun, ...(rv ? { expectedRV: String(rv) } : {}) });
         }
         case 'scale': {
-          const scale = (wire(obj) ?? {}) as Obj;
+          const scale = (wire(obj) ?? {}) as ApiObject;
           const out = await store.guaranteedUpdate(
             ns,
             name,
@@ -329,7 +330,7 @@ export class InProcessClient implements ApiClient {
           return toScale(out);
         }
         case 'finalize':
-          return finalizeNamespace(store, name, ((wire(obj) ?? {}) as Obj).spec?.finalizers ?? []);
+          return finalizeNamespace(store, name, ((wire(obj) ?? {}) as Relaxed<Namespace>).spec?.finalizers ?? []);
         default:
           throw methodNotAllowed(subresource);
       }

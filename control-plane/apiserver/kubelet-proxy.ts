@@ -8,7 +8,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KubeError } from '../../api/errors.js';
 import type { RequestInfo } from './request-info.js';
-import type { Obj } from './store.js';
+import type { Node, Pod, Relaxed } from '../../api/types/index.js';
 
 export interface KubeletClientOptions {
   certPem?: string;
@@ -16,8 +16,8 @@ export interface KubeletClientOptions {
   caPem?: string;
 }
 
-export function nodeAddress(node: Obj): { host: string; port: number } {
-  const addrs: Obj[] = node.status?.addresses ?? [];
+export function nodeAddress(node: Relaxed<Node>): { host: string; port: number } {
+  const addrs = node.status?.addresses ?? [];
   const ip = addrs.find((a) => a.type === 'InternalIP')?.address ?? addrs.find((a) => a.type === 'Hostname')?.address;
   if (!ip) throw new KubeError('ServiceUnavailable', `no preferred addresses found; known addresses: []`, { httpStatus: 503 });
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
@@ -25,10 +25,10 @@ export function nodeAddress(node: Obj): { host: string; port: number } {
 }
 
 /** The kubelet path for an API subresource request. */
-export function kubeletPath(info: RequestInfo, pod: Obj | undefined, search: string): string {
+export function kubeletPath(info: RequestInfo, pod: Relaxed<Pod> | undefined, search: string): string {
   if (pod) {
-    const ns = encodeURIComponent(pod.metadata.namespace);
-    const name = encodeURIComponent(pod.metadata.name);
+    const ns = encodeURIComponent(pod.metadata?.namespace ?? '');
+    const name = encodeURIComponent(pod.metadata?.name ?? '');
     switch (info.subresource) {
       case 'log':
         return `/containerLogs/${ns}/${name}/${encodeURIComponent(new URLSearchParams(search).get('container') ?? '')}${search}`;
@@ -44,8 +44,8 @@ export function kubeletPath(info: RequestInfo, pod: Obj | undefined, search: str
 }
 
 /** The HTTPS request to the kubelet serving this API request (same method, headers less our credentials). */
-function kubeletRequest(opts: KubeletClientOptions, req: IncomingMessage, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): ClientRequest {
-  if (pod && !pod.spec?.nodeName) throw new KubeError('BadRequest', `pod ${pod.metadata.name} does not have a host assigned`);
+function kubeletRequest(opts: KubeletClientOptions, req: IncomingMessage, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined): ClientRequest {
+  if (pod && !pod.spec?.nodeName) throw new KubeError('BadRequest', `pod ${pod.metadata?.name} does not have a host assigned`);
   if (!node) throw new KubeError('NotFound', `nodes "${pod?.spec?.nodeName ?? ''}" not found`);
   const { host, port } = nodeAddress(node);
   const url = new URL(req.url ?? '/', 'https://x');
@@ -76,7 +76,7 @@ function rawHead(res: IncomingMessage, skip: readonly string[] = []): string {
 
 /** Plain requests (logs, node proxy): the kubelet's answer is streamed back. Upgrades take createKubeletUpgradeProxy. */
 export function createKubeletProxy(opts: KubeletClientOptions) {
-  return async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined): Promise<void> => {
     const up = kubeletRequest(opts, req, info, pod, node);
     await new Promise<void>((resolve, reject) => {
       up.on('response', (upRes) => {
@@ -93,7 +93,7 @@ export function createKubeletProxy(opts: KubeletClientOptions) {
 
 /** Pipe an upgraded (WebSocket/SPDY) request to the kubelet and the kubelet's 101 back: exec, attach, port-forward. */
 export function createKubeletUpgradeProxy(opts: KubeletClientOptions) {
-  return async (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined): Promise<void> => {
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined): Promise<void> => {
     const up = kubeletRequest(opts, req, info, pod, node);
     await new Promise<void>((resolve, reject) => {
       up.on('upgrade', (upRes, upSocket, upHead) => {

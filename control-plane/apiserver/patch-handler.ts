@@ -12,8 +12,9 @@ import { applyStrategicMergePatch, goFormat, StrategicMergePatchError, toKubeErr
 import { patchMetaResolver } from '../../api/schema/patch-meta.js';
 import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../../api/json-scan.js';
 import { decodeRequestBody, MAX_REQUEST_BODY_BYTES } from './http-util.js';
-import { checkBodyStructure, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
-import type { Obj } from './store.js';
+import { checkBodyStructure, checkedObject, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
+import { isPlainObject, valueAt } from '../../api/values.js';
+import type { ApiObject } from './object-meta.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -94,8 +95,11 @@ function invalidResult(message: string): KubeError {
   return new KubeError('Invalid', UNPROCESSABLE_MESSAGE, { details: {}, cause: new JsonPatchApplyError(message) });
 }
 
-/** Apply a decoded patch to the current object (not mutated). Errors are KubeErrors with upstream's codes. */
-export function applyDecodedPatch(cur: Obj, patch: DecodedPatch, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Obj {
+/**
+ * Apply a decoded patch to the current object (not mutated). Errors are KubeErrors with upstream's codes.
+ * The result is a JSON object no schema has checked yet (validatePatched does).
+ */
+export function applyDecodedPatch(cur: ApiObject, patch: DecodedPatch, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Record<string, unknown> {
   let out: unknown;
   try {
     switch (patch.type) {
@@ -109,8 +113,8 @@ export function applyDecodedPatch(cur: Obj, patch: DecodedPatch, info: Pick<Reso
         out = applyStrategicMergePatch(cur, patch.body, patchMetaResolver(apiVersionOf(info), info.kind));
         break;
       case 'apply': {
-        const applied = patch.body as Obj;
-        if (applied.kind !== info.kind || applied.apiVersion !== apiVersionOf(info)) {
+        const applied = patch.body;
+        if (!isPlainObject(applied) || applied.kind !== info.kind || applied.apiVersion !== apiVersionOf(info)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
         }
         out = applyStrategicMergePatch(cur, applied, patchMetaResolver(apiVersionOf(info), info.kind));
@@ -121,17 +125,15 @@ export function applyDecodedPatch(cur: Obj, patch: DecodedPatch, info: Pick<Reso
     if (e instanceof StrategicMergePatchError) throw toKubeError(e);
     throw e;
   }
-  if (out === null || typeof out !== 'object' || Array.isArray(out)) {
-    throw errors.badRequest('the patch did not result in an object');
-  }
+  if (!isPlainObject(out)) throw errors.badRequest('the patch did not result in an object');
   // JSON patch bounds its result itself; merge and strategic results are never deeper than their
   // inputs, which decoding bounded: checked anyway, so no patch type can store what it cannot encode.
   if (patch.type !== 'json' && valueDepth(out) > MAX_JSON_NESTING_DEPTH) throw invalidResult(EXCEEDED_MAX_DEPTH);
-  return out as Obj;
+  return out;
 }
 
 /** Decode and apply in one step (the scale subresource's patches). */
-export function applyPatch(cur: Obj, raw: Buffer, contentType: string, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Obj {
+export function applyPatch(cur: ApiObject, raw: Buffer, contentType: string, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Record<string, unknown> {
   return applyDecodedPatch(cur, decodePatch(raw, contentType), info);
 }
 
@@ -139,32 +141,35 @@ export function applyPatch(cur: Obj, raw: Buffer, contentType: string, info: Pic
  * upstream's checkName: the patched object must still be the one the URL names (400 otherwise), so a
  * patch (an apply body above all) cannot write another object or another namespace.
  */
-export function checkPatchedName(obj: Obj, name: string, namespace: string | undefined): void {
-  const meta = (obj.metadata ?? {}) as Obj;
-  const objName = typeof meta.name === 'string' ? meta.name : '';
+export function checkPatchedName(obj: Record<string, unknown>, name: string, namespace: string | undefined): void {
+  const metaName = valueAt(obj, 'metadata', 'name');
+  const objName = typeof metaName === 'string' ? metaName : '';
   if (objName !== name) {
     throw errors.badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
   }
-  const objNamespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  const metaNamespace = valueAt(obj, 'metadata', 'namespace');
+  const objNamespace = typeof metaNamespace === 'string' ? metaNamespace : '';
   if (namespace && objNamespace && objNamespace !== namespace) {
     throw errors.badRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the URL (${namespace})`);
   }
 }
 
 /**
- * Strict field validation of a patch result, as upstream's patchers: returns the warnings to send
- * (Warn), throws under Strict. Apply reports its YAML duplicates as upstream's applyPatcher does
- * (`error strict decoding YAML: ...`, 400); its unknown fields as a create body would be.
+ * Strict field validation of a patch result, as upstream's patchers: the result as an API object and
+ * the warnings to send (Warn); throws under Strict. Apply reports its YAML duplicates as upstream's
+ * applyPatcher does (`error strict decoding YAML: ...`, 400); its unknown fields as a create body would be.
  */
-export function validatePatched(out: Obj, patch: DecodedPatch, fieldValidation: string | null): string[] {
+export function validatePatched(out: Record<string, unknown>, patch: DecodedPatch, fieldValidation: string | null): { object: ApiObject; warnings: string[] } {
   const mode = fieldValidationMode(fieldValidation);
   if (patch.type === 'apply') {
     const dups = mode === 'Ignore' ? [] : patch.yamlDuplicates;
     if (dups.length > 0 && mode === 'Strict') {
       throw errors.badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(dups)}`);
     }
-    return [...dups, ...checkBodyStructure(out, fieldValidation)];
+    const warnings = [...dups, ...checkBodyStructure(out, fieldValidation)];
+    return { object: checkedObject(out), warnings };
   }
   const shown = patch.type === 'strategic' ? () => goFormat(patch.body) : () => JSON.stringify(out);
-  return checkPatchedStructure(out, fieldValidation, patch.findings, shown);
+  const warnings = checkPatchedStructure(out, fieldValidation, patch.findings, shown);
+  return { object: checkedObject(out), warnings };
 }

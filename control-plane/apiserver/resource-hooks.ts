@@ -4,30 +4,44 @@
  * STORE_EXTENSIONS says which kind each extends; the API server reads the table, never a kind's name.
  */
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
-import type { Obj, Store, StoreHooks } from './store.js';
+import type { KubeObject } from '../../api/types/index.js';
+import type { Store, StoreHooks } from './store.js';
 import { AlreadyAllocatedError, type NodePortAllocator, type ServiceIPAllocator } from './range-allocator.js';
-import { nowRfc3339 } from './object-meta.js';
+import { nowRfc3339, type ApiObject } from './object-meta.js';
+import { asKind, type KindView } from './object-views.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
+
+type ServiceView = KindView<'Service'>;
 
 function invalidService(name: string, causes: StatusCause[]): KubeError {
   return errors.invalid('Service', '', name, causes);
 }
 
-function wantsNodePorts(svc: Obj): boolean {
+function wantsNodePorts(svc: ServiceView): boolean {
   return svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
 }
 
-function wantsClusterIP(svc: Obj): boolean {
+function wantsClusterIP(svc: ServiceView): boolean {
   return svc.spec?.type !== 'ExternalName' && svc.spec?.clusterIP !== 'None';
 }
 
+/** The nodePorts a Service's ports hold. */
+export function nodePortsOf(svc: ServiceView | undefined): number[] {
+  return (svc?.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => typeof p === 'number');
+}
+
+/** The ClusterIPs a Service holds ('None' for a headless one). */
+export function clusterIPsOf(svc: ServiceView): string[] {
+  return (svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])).filter((ip) => ip !== '');
+}
+
 export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator): StoreHooks {
-  async function allocate(svc: Obj, old: Obj | undefined, taken: { ips: string[]; ports: number[] }): Promise<void> {
+  async function allocate(svc: ServiceView, old: ServiceView | undefined, taken: { ips: string[]; ports: number[] }): Promise<void> {
     const name = svc.metadata?.name ?? '';
     svc.spec ??= {};
     // ClusterIP (immutable after create; validation of updates keeps it).
     if (!old && wantsClusterIP(svc)) {
-      const requested: string | undefined = svc.spec.clusterIP || svc.spec.clusterIPs?.[0];
+      const requested = svc.spec.clusterIP || svc.spec.clusterIPs?.[0];
       if (requested) {
         try {
           await ips.allocate(requested);
@@ -49,11 +63,10 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
       svc.spec.clusterIPs = ['None'];
     }
     // NodePorts.
-    const oldPorts = new Set<number>((old?.spec?.ports ?? []).map((p: Obj) => p.nodePort).filter((p: unknown) => typeof p === 'number'));
+    const oldPorts = new Set<number>(nodePortsOf(old));
     if (wantsNodePorts(svc)) {
       const used = new Set<number>();
-      for (let i = 0; i < (svc.spec.ports ?? []).length; i++) {
-        const p = svc.spec.ports[i];
+      for (const [i, p] of (svc.spec.ports ?? []).entries()) {
         if (typeof p.nodePort === 'number' && p.nodePort !== 0) {
           if (oldPorts.has(p.nodePort) || used.has(p.nodePort)) {
             used.add(p.nodePort);
@@ -69,7 +82,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
           }
         } else {
           // Reuse the old port of the same service port when there was one (kubectl apply omits nodePort).
-          const prev = (old?.spec?.ports ?? []).find((op: Obj) => op.port === p.port && (op.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+          const prev = (old?.spec?.ports ?? []).find((op) => op.port === p.port && (op.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
           if (prev?.nodePort && !used.has(prev.nodePort)) {
             p.nodePort = prev.nodePort;
           } else {
@@ -84,9 +97,9 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
     }
   }
 
-  const pending = new WeakMap<Obj, { ips: string[]; ports: number[] }>();
+  const pending = new WeakMap<ApiObject, { ips: string[]; ports: number[] }>();
 
-  async function releaseTaken(svc: Obj): Promise<void> {
+  async function releaseTaken(svc: ApiObject): Promise<void> {
     const t = pending.get(svc);
     if (!t) return;
     for (const ip of t.ips) await ips.release(ip);
@@ -95,7 +108,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
   }
 
   /** Allocate for a create (no `old`) or an update; when it fails, give back what this attempt took. */
-  async function allocateOrRelease(svc: Obj, old: Obj | undefined): Promise<void> {
+  async function allocateOrRelease(svc: ServiceView, old: ServiceView | undefined): Promise<void> {
     const taken = { ips: [] as string[], ports: [] as number[] };
     pending.set(svc, taken);
     try {
@@ -107,38 +120,38 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
   }
 
   return {
-    beforeCreate: (svc) => allocateOrRelease(svc, undefined),
+    beforeCreate: (obj) => allocateOrRelease(asKind(obj, 'Service'), undefined),
     createFailed: releaseTaken,
     // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
-    beforeUpdate: (svc, old) => allocateOrRelease(svc, old),
+    beforeUpdate: (obj, old) => allocateOrRelease(asKind(obj, 'Service'), asKind(old, 'Service')),
     async updateFailed(svc) {
       await releaseTaken(svc);
     },
-    async updateCommitted(svc, old) {
-      pending.delete(svc);
-      const now = new Set<number>((svc.spec?.ports ?? []).map((p: Obj) => p.nodePort).filter((p: unknown) => typeof p === 'number'));
-      for (const p of old.spec?.ports ?? []) {
-        if (typeof p.nodePort === 'number' && !now.has(p.nodePort)) await ports.release(p.nodePort);
+    async updateCommitted(obj, old) {
+      pending.delete(obj);
+      const now = new Set<number>(nodePortsOf(asKind(obj, 'Service')));
+      for (const p of nodePortsOf(asKind(old, 'Service'))) {
+        if (!now.has(p)) await ports.release(p);
       }
     },
-    async afterDelete(svc) {
-      for (const ip of svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])) {
-        if (ip && ip !== 'None') await ips.release(ip);
-      }
-      for (const p of svc.spec?.ports ?? []) if (typeof p.nodePort === 'number') await ports.release(p.nodePort);
+    async afterDelete(obj) {
+      const svc = asKind(obj, 'Service');
+      for (const ip of clusterIPsOf(svc)) if (ip !== 'None') await ips.release(ip);
+      for (const p of nodePortsOf(svc)) await ports.release(p);
     },
   };
 }
 
 /** Admission for namespaced creates: the namespace must exist and not be terminating (NamespaceLifecycle). */
-export function namespaceAdmission(namespaces: Store, resource: string): (obj: Obj) => Promise<void> {
+export function namespaceAdmission(namespaces: Store, resource: string): (obj: KubeObject) => Promise<void> {
   return async (obj) => {
-    const ns: string | undefined = obj.metadata?.namespace;
+    const ns = obj.metadata?.namespace;
     if (!ns) return;
     // The namespaces watch cache answers without an etcd round trip; a miss is re-checked in etcd
     // (the cache may lag a namespace created a moment ago).
-    const nsObj = namespaces.cache.peek(`/registry/namespaces/${ns}`) ?? (await namespaces.tryGet(undefined, ns));
-    if (!nsObj) throw errors.notFound('namespaces', '', ns);
+    const stored = namespaces.cache.peek(`/registry/namespaces/${ns}`) ?? (await namespaces.tryGet(undefined, ns));
+    if (!stored) throw errors.notFound('namespaces', '', ns);
+    const nsObj = asKind(stored, 'Namespace');
     if (nsObj.metadata?.deletionTimestamp || nsObj.status?.phase === 'Terminating') {
       if (resource === 'events') return; // upstream lets events in so deletion can be reported
       throw new KubeError('Forbidden', `${resource} "${obj.metadata?.name ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
@@ -153,18 +166,20 @@ const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 /** Namespace deletion is two-phase: Terminating until the namespace controller empties it and finalizes. */
 export function namespaceHooks(store: () => Store): StoreHooks {
   return {
-    async customDelete(ns) {
-      const name = ns.metadata.name as string;
+    async customDelete(obj) {
+      const ns = asKind(obj, 'Namespace');
+      const name = ns.metadata.name ?? '';
       if (IMMORTAL_NAMESPACES.has(name)) {
         throw new KubeError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
           details: { name, kind: 'namespaces' },
         });
       }
-      const specFinalizers: string[] = ns.spec?.finalizers ?? [];
-      const metaFinalizers: string[] = ns.metadata?.finalizers ?? [];
+      const specFinalizers = ns.spec?.finalizers ?? [];
+      const metaFinalizers = ns.metadata.finalizers ?? [];
       if (specFinalizers.length === 0 && metaFinalizers.length === 0) return undefined; // plain delete
       if (ns.metadata.deletionTimestamp) return ns;
-      return store().systemUpdate(undefined, name, (cur) => {
+      return store().systemUpdate(undefined, name, (stored) => {
+        const cur = asKind(stored, 'Namespace');
         cur.metadata.deletionTimestamp = nowRfc3339();
         cur.metadata.deletionGracePeriodSeconds = 0;
         cur.status = { ...(cur.status ?? {}), phase: 'Terminating' };
@@ -179,15 +194,22 @@ export function namespaceHooks(store: () => Store): StoreHooks {
  * namespace left with no finalizer of either kind is removed. Returns the namespace as written.
  * `admit` (admission) sees the update first; the result is validated as upstream's finalize strategy.
  */
-export async function finalizeNamespace(namespaces: Store, name: string, finalizers: string[], admit: (next: Obj, cur: Obj) => void = () => {}): Promise<Obj> {
-  const out = await namespaces.systemUpdate(undefined, name, (cur) => {
+export async function finalizeNamespace(
+  namespaces: Store,
+  name: string,
+  finalizers: string[],
+  admit: (next: KubeObject, cur: KubeObject) => void = () => {},
+): Promise<KubeObject> {
+  const stored = await namespaces.systemUpdate(undefined, name, (stored) => {
+    const cur = asKind(stored, 'Namespace');
     const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers } };
     admit(next, cur);
     const causes = validateNamespaceFinalizeUpdate(next, cur);
     if (causes.length > 0) throw errors.invalid('Namespace', '', name, causes);
     return next;
   });
-  if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length > 0) && !(out.metadata.finalizers?.length > 0)) {
+  const out = asKind(stored, 'Namespace');
+  if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length ?? 0) && !(out.metadata.finalizers?.length ?? 0)) {
     await namespaces.forceRemove(undefined, name, out.metadata.resourceVersion);
   }
   return out;

@@ -6,10 +6,14 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
-import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
+import { RESOURCES, apiVersionOf, findResource, type RegisteredKind } from '../../api/resources.js';
 import { registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
-import { Store, type Obj, type DeleteOptions } from './store.js';
+import { Store, type DeleteOptions } from './store.js';
+import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/index.js';
+import { isPlainObject, valueAt } from '../../api/values.js';
+import type { ApiObject } from './object-meta.js';
+import { asKind, isKind } from './object-views.js';
 import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
@@ -24,9 +28,9 @@ import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
-import { STORE_EXTENSIONS, finalizeNamespace, namespaceAdmission } from './resource-hooks.js';
+import { STORE_EXTENSIONS, clusterIPsOf, finalizeNamespace, namespaceAdmission, nodePortsOf } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
-import { checkBodyStructure } from './field-validation.js';
+import { checkBodyStructure, checkedObject } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
@@ -64,9 +68,9 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   log?: Logger;
   /** Hook for subresources served by kubelets (log, exec, portforward, node proxy). */
-  kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
+  kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** The same for upgraded connections (exec/attach/port-forward over WebSocket or SPDY). */
-  kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Obj | undefined, node: Obj | undefined) => Promise<void>;
+  kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** The admission chain (default: ADMISSION_PLUGINS). */
   admissionPlugins?: readonly AdmissionPlugin[];
 }
@@ -232,11 +236,12 @@ export class ApiServer {
     const ips: number[] = [];
     const ports: number[] = [];
     for (const s of svcs.items) {
-      for (const ip of s.spec?.clusterIPs ?? [s.spec?.clusterIP]) {
-        const o = ip ? this.serviceIPs.offsetOf(ip) : undefined;
+      if (!isKind(s, 'Service')) continue; // not a Service (written around the API server): it holds nothing
+      for (const ip of clusterIPsOf(s)) {
+        const o = this.serviceIPs.offsetOf(ip);
         if (o !== undefined) ips.push(o);
       }
-      for (const p of s.spec?.ports ?? []) if (this.nodePorts.inRange(p.nodePort)) ports.push(p.nodePort - this.nodePorts.min);
+      for (const p of nodePortsOf(s)) if (this.nodePorts.inRange(p)) ports.push(p - this.nodePorts.min);
     }
     await this.serviceIPs.alloc.repair(ips);
     await this.nodePorts.alloc.repair(ports);
@@ -315,11 +320,13 @@ export class ApiServer {
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
-      const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
-      checkBodyStructure({ ...body, apiVersion: 'v1', kind: 'Binding' }, query.get('fieldValidation'));
-      this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun: false });
-      const pod = await this.bindPod(info.namespace, body.metadata?.name ?? '', body);
-      void pod;
+      const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
+      // Read as a Binding whatever kind the body names.
+      const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
+      checkBodyStructure(asBinding, query.get('fieldValidation'));
+      const binding = checkedObject(asBinding);
+      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun: false });
+      await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding);
       return sendJson(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
@@ -341,38 +348,43 @@ export class ApiServer {
         return this.handleScale(req, res, info, query, store, ns, dryRun, user);
       case 'binding': {
         if (info.verb !== 'create') throw methodNotSupported(info);
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
-        checkKind(body, 'v1', 'Binding');
-        checkBodyStructure(body, query.get('fieldValidation'));
+        const raw = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        checkKind(raw, 'v1', 'Binding');
+        checkBodyStructure(raw, query.get('fieldValidation'));
+        const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, dryRun });
         await this.bindPod(ns!, info.name, body);
         return sendJson(res, 201, statusSuccess());
       }
       case 'eviction': {
         if (info.verb !== 'create') throw methodNotSupported(info);
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
-        if (body.kind !== 'Eviction' || !['policy/v1', 'policy/v1beta1'].includes(body.apiVersion)) {
+        const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        if (body.kind !== 'Eviction' || typeof body.apiVersion !== 'string' || !['policy/v1', 'policy/v1beta1'].includes(body.apiVersion)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type Eviction)`);
         }
-        if (body.metadata?.name && body.metadata.name !== info.name) {
+        const bodyName = valueAt(body, 'metadata', 'name');
+        if (bodyName && bodyName !== info.name) {
           throw errors.badRequest(`name in URL does not match name in Eviction object`);
         }
         // policy/v1beta1's Eviction has the same shape as policy/v1's.
-        checkBodyStructure({ ...body, apiVersion: 'policy/v1' }, query.get('fieldValidation'));
-        await store.delete(ns, info.name, (body.deleteOptions ?? {}) as DeleteOptions, (pod) =>
-          this.admit(user, info, 'CREATE', { object: body, oldObject: pod, dryRun: false }),
+        const asV1 = { ...body, apiVersion: 'policy/v1' };
+        checkBodyStructure(asV1, query.get('fieldValidation'));
+        const eviction = asKind(checkedObject(asV1), 'Eviction');
+        await store.delete(ns, info.name, eviction.deleteOptions ?? {}, (pod) =>
+          this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: false }),
         );
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
-        const body = decodeBody(await readBody(req), mediaType(req)) as Obj;
+        const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
         // Decoded as a Namespace (upstream's default GVK fills in a missing kind), then validated as upstream's finalize strategy.
         const asNamespace = { apiVersion: 'v1', kind: 'Namespace', ...body };
         checkKind(asNamespace, 'v1', 'Namespace');
         checkBodyStructure(asNamespace, query.get('fieldValidation'));
-        const finalizers = body.spec?.finalizers ?? [];
-        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: body, oldObject: cur, dryRun: false })));
+        const namespace = asKind(checkedObject(asNamespace), 'Namespace');
+        const finalizers = namespace.spec?.finalizers ?? [];
+        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun: false })));
       }
       case 'log':
       case 'exec':
@@ -402,7 +414,7 @@ export class ApiServer {
   }
 
   /** Admission (admission.ts): every plugin of the chain, in order; throws the first refusal. */
-  private admit(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: Obj; oldObject?: Obj; name?: string; dryRun: boolean }): void {
+  private admit(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): void {
     runAdmission(
       this.admissionPlugins,
       {
@@ -425,25 +437,27 @@ export class ApiServer {
    * The pod and node a kubelet-served subresource (log, exec, attach, portforward, node proxy) goes to:
    * the descriptor says whether the object named is a pod (then its node) or a node.
    */
-  private async kubeletTarget(rinfo: RegisteredKind, namespace: string | undefined, name: string): Promise<{ pod?: Obj; node?: Obj }> {
+  private async kubeletTarget(rinfo: RegisteredKind, namespace: string | undefined, name: string): Promise<{ pod?: Relaxed<Pod>; node?: Relaxed<Node> }> {
     const target = rinfo.definition.kubeletProxyTarget;
     if (target === 'pod') {
-      const pod = await this.store(rinfo.group, rinfo.plural).get(namespace, name);
+      const pod = asKind(await this.store(rinfo.group, rinfo.plural).get(namespace, name), 'Pod');
       const node = pod.spec?.nodeName ? await this.store('', 'nodes').tryGet(undefined, pod.spec.nodeName) : undefined;
-      return { pod, node };
+      return { pod, node: node && asKind(node, 'Node') };
     }
-    if (target === 'node') return { node: await this.store(rinfo.group, rinfo.plural).get(undefined, name) };
+    if (target === 'node') return { node: asKind(await this.store(rinfo.group, rinfo.plural).get(undefined, name), 'Node') };
     throw notFoundPath();
   }
 
   /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST. */
-  async bindPod(namespace: string, podName: string, binding: Obj): Promise<Obj> {
+  async bindPod(namespace: string, podName: string, body: ApiObject): Promise<KubeObject> {
+    const binding = asKind(body, 'Binding');
     const target = binding.target?.name;
     if (!target) {
       throw errors.invalid('Binding', '', podName, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
     }
     const pods = this.store('', 'pods');
-    return pods.systemUpdate(namespace, podName, (pod) => {
+    return pods.systemUpdate(namespace, podName, (stored) => {
+      const pod = asKind(stored, 'Pod');
       if (binding.metadata?.uid && binding.metadata.uid !== pod.metadata.uid) {
         throw errors.conflict('pods', '', podName, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
       }
@@ -453,9 +467,9 @@ export class ApiServer {
       if (pod.spec?.nodeName) {
         throw errors.conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
       }
-      pod.spec.nodeName = target;
+      (pod.spec ??= {}).nodeName = target;
       pod.status ??= {};
-      const conds: Obj[] = (pod.status.conditions ?? []).filter((c: Obj) => c.type !== 'PodScheduled');
+      const conds = (pod.status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
       pod.status.conditions = conds;
       if (binding.metadata?.annotations) {
@@ -471,7 +485,7 @@ export class ApiServer {
 
   private async handleMain(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     const rinfo = store.info;
-    const admitUpdate = (next: Obj, cur: Obj) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
+    const admitUpdate = (next: ApiObject, cur: KubeObject) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
     switch (info.verb) {
       case 'get': {
         const obj = await store.get(ns, info.name);
@@ -509,21 +523,24 @@ export class ApiServer {
       }
       case 'create': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
-        const body = decoded.value as Obj;
-        checkKind(body, apiVersionOf(rinfo), rinfo.kind);
-        if (rinfo.namespaced && body.metadata?.namespace && body.metadata.namespace !== ns) {
+        const raw = objectBody(decoded.value);
+        checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
+        const bodyNamespace = valueAt(raw, 'metadata', 'namespace');
+        if (rinfo.namespaced && bodyNamespace && bodyNamespace !== ns) {
           throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
         }
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
+        const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
+        const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
         const created = await store.create(ns, body, { dryRun });
         return sendJson(res, 201, created, warningHeaders(warnings));
       }
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
-        const body = decoded.value as Obj;
-        checkKind(body, apiVersionOf(rinfo), rinfo.kind);
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
+        const raw = objectBody(decoded.value);
+        checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
+        const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
+        const body = checkedObject(raw);
         const allowCreate = registeredKind(rinfo).definition.allowCreateOnUpdate === true;
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
@@ -538,11 +555,12 @@ export class ApiServer {
       case 'patch': {
         const patch = await readPatch(req);
         let warnings: string[] = [];
-        const doPatch = (cur: Obj): Obj => {
+        const doPatch = (cur: ApiObject): ApiObject => {
           const out = applyDecodedPatch(cur, patch(), rinfo);
           checkPatchedName(out, info.name, ns);
-          warnings = validatePatched(out, patch(), query.get('fieldValidation'));
-          return out;
+          const checked = validatePatched(out, patch(), query.get('fieldValidation'));
+          warnings = checked.warnings;
+          return checked.object;
         };
         if (patch().type === 'apply' && !(await store.tryGet(ns, info.name))) {
           const body = doPatch({});
@@ -565,10 +583,10 @@ export class ApiServer {
         const opts = await deleteOptionsFrom(req, query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
         const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
-        const items: Obj[] = [];
+        const items: KubeObject[] = [];
         for (const o of result.items) {
           try {
-            const name: string = o.metadata.name;
+            const name = o.metadata.name ?? '';
             items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun }))).obj);
           } catch (e) {
             if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
@@ -582,15 +600,16 @@ export class ApiServer {
   }
 
   private async handleStatus(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
-    const admit = (next: Obj, cur: Obj) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
+    const admit = (next: ApiObject, cur: KubeObject) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
     switch (info.verb) {
       case 'get':
         return sendJson(res, 200, await store.get(ns, info.name));
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
-        const body = decoded.value as Obj;
-        checkKind(body, apiVersionOf(store.info), store.info.kind);
-        const warnings = checkBodyStructure(body, query.get('fieldValidation'), decoded);
+        const raw = objectBody(decoded.value);
+        checkKind(raw, apiVersionOf(store.info), store.info.kind);
+        const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
+        const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
         const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
         return sendJson(res, 200, out, warningHeaders(warnings));
@@ -604,8 +623,9 @@ export class ApiServer {
           (cur) => {
             const o = applyDecodedPatch(cur, patch(), store.info);
             checkPatchedName(o, info.name, ns);
-            warnings = validatePatched(o, patch(), query.get('fieldValidation'));
-            return o;
+            const checked = validatePatched(o, patch(), query.get('fieldValidation'));
+            warnings = checked.warnings;
+            return checked.object;
           },
           { subresource: 'status', dryRun, admit },
         );
@@ -630,17 +650,19 @@ export class ApiServer {
           info.name,
           (cur) => {
             const scale = toScale(cur);
-            let next: Obj;
+            let next: Record<string, unknown>;
             if (info.verb === 'update') {
-              next = decodeBody(raw, ct) as Obj;
+              next = objectBody(decodeBody(raw, ct));
               if (next.kind !== 'Scale') throw errors.badRequest('the object provided is unrecognized (must be of type Scale)');
-              expectedRV = next.metadata?.resourceVersion || undefined;
+              const rv = valueAt(next, 'metadata', 'resourceVersion');
+              expectedRV = typeof rv === 'string' && rv !== '' ? rv : undefined;
             } else {
-              next = applyPatch(scale, raw, ct, { group: 'autoscaling', version: 'v1', kind: 'Scale' } as ResourceInfo);
+              next = applyPatch(scale, raw, ct, SCALE);
               checkPatchedName(next, info.name, ns);
             }
-            checkBodyStructure({ ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' }, query.get('fieldValidation'));
-            this.admit(user, info, 'UPDATE', { object: next, oldObject: scale, dryRun });
+            const asScale = { ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' };
+            checkBodyStructure(asScale, query.get('fieldValidation'));
+            this.admit(user, info, 'UPDATE', { object: checkedObject(asScale), oldObject: scale, dryRun });
             return applyScale(store, cur, next, expectedRV);
           },
           { dryRun },
@@ -658,8 +680,17 @@ export function storeKey(group: string, plural: string): string {
 }
 
 
+/** The group, version and kind of the scale subresource's object. */
+const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
+
+/** An object with a scale subresource (a Deployment or a ReplicaSet) as its kind's view. */
+function scalable(obj: KubeObject) {
+  return isKind(obj, 'ReplicaSet') ? obj : asKind(obj, 'Deployment');
+}
+
 /** The autoscaling/v1 Scale of an object with a scale subresource. */
-export function toScale(obj: Obj): Obj {
+export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
+  const obj = scalable(stored);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -671,17 +702,20 @@ export function toScale(obj: Obj): Obj {
       creationTimestamp: obj.metadata.creationTimestamp,
     },
     spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    // status.selector: the selector's string form (metav1.LabelSelectorAsSelector(...).String())
+    status: { replicas: obj.status?.replicas ?? 0, selector: labelSelectorString(obj.spec?.selector) ?? '' },
   };
 }
 
 /**
  * A Scale written to its object: spec.replicas must be a count (422), and a Scale that carries a
  * resourceVersion must carry the object's current one (409). Returns `cur` with the new replicas.
+ * `scale` is read before any schema has checked it: its replicas are checked here.
  */
-export function applyScale(store: Store, cur: Obj, scale: Obj, expectedRV: string | undefined): Obj {
-  const name = cur.metadata.name as string;
-  const replicas = scale.spec?.replicas;
+export function applyScale(store: Store, stored: KubeObject, scale: Record<string, unknown>, expectedRV: string | undefined): KubeObject {
+  const cur = scalable(stored);
+  const name = cur.metadata.name ?? '';
+  const replicas = valueAt(scale, 'spec', 'replicas');
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw errors.invalid('Scale', 'autoscaling', name, [
       { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
@@ -728,8 +762,14 @@ function warningHeaders(warnings: string[]): Record<string, string> {
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
 }
 
+/** A decoded request body: decodeRequestBody made sure it is a JSON object. */
+function objectBody(value: unknown): Record<string, unknown> {
+  if (isPlainObject(value)) return value;
+  throw errors.badRequest('the body of the request must be a JSON object');
+}
+
 /** The body's apiVersion/kind must be this endpoint's (upstream's decoder errors, 400). */
-export function checkKind(body: Obj, apiVersion: string, kind: string): void {
+export function checkKind(body: Record<string, unknown>, apiVersion: string, kind: string): void {
   if (!body.kind) {
     throw errors.badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(body), 200)}'`);
   }
@@ -752,15 +792,16 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   const raw = await readBody(req);
   let opts: DeleteOptions = {};
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
-    const b = decodeBody(raw, mediaType(req)) as Obj;
+    const b = objectBody(decodeBody(raw, mediaType(req)));
     if (b.kind && b.kind !== 'DeleteOptions') throw errors.badRequest(`the object provided is unrecognized (must be of type DeleteOptions)`);
-    checkBodyStructure({ ...b, apiVersion: 'v1', kind: 'DeleteOptions' }, null);
-    opts = b as DeleteOptions;
+    const asDeleteOptions = { ...b, apiVersion: 'v1', kind: 'DeleteOptions' };
+    checkBodyStructure(asDeleteOptions, null);
+    opts = asKind(checkedObject(asDeleteOptions), 'DeleteOptions');
   }
   const g = int64Param(query, 'gracePeriodSeconds');
   if (g !== undefined) opts.gracePeriodSeconds = g;
   const p = query.get('propagationPolicy');
-  if (p !== null) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
+  if (p !== null) opts.propagationPolicy = p;
   if (query.getAll('dryRun').length) opts.dryRun = query.getAll('dryRun');
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw errors.invalid('DeleteOptions', '', '', [
@@ -770,7 +811,3 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   return opts;
 }
 
-/** Scale.status.selector: the selector's string form (metav1.LabelSelectorAsSelector(...).String()). */
-function selectorString(sel: Obj | undefined): string {
-  return labelSelectorString(sel) ?? '';
-}

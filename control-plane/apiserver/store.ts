@@ -13,39 +13,34 @@ import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';
 import { planListRead, requiredRevision, tooLargeResourceVersion, type ListReadPlan } from './list-read.js';
-import { clone, deepEqual } from '../../api/values.js';
-import { generateName, gracefulDeletion, newUid, nowRfc3339, specOf } from './object-meta.js';
-
-export type Obj = Record<string, any>;
+import { clone, deepEqual, isPlainObject } from '../../api/values.js';
+import type { DeleteOptions as MetaDeleteOptions, KubeObject, Relaxed } from '../../api/types/index.js';
+import { isApiObject, malformedTypeMeta } from './object-views.js';
+import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, specOf, type ApiObject } from './object-meta.js';
 
 /** Upstream's limit on what etcd stores (1.5 MiB). */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 export interface StoreHooks {
   /** After defaulting and validation, before the write (allocate ClusterIPs/NodePorts). */
-  beforeCreate?(obj: Obj): Promise<void>;
+  beforeCreate?(obj: KubeObject): Promise<void>;
   /** The write failed: undo beforeCreate. */
-  createFailed?(obj: Obj): Promise<void>;
-  beforeUpdate?(obj: Obj, old: Obj): Promise<void>;
-  updateFailed?(obj: Obj, old: Obj): Promise<void>;
-  updateCommitted?(obj: Obj, old: Obj): Promise<void>;
+  createFailed?(obj: KubeObject): Promise<void>;
+  beforeUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
+  updateFailed?(obj: KubeObject, old: KubeObject): Promise<void>;
+  updateCommitted?(obj: KubeObject, old: KubeObject): Promise<void>;
   /** The object is gone from storage (release what it held). */
-  afterDelete?(obj: Obj): Promise<void>;
+  afterDelete?(obj: KubeObject): Promise<void>;
   /** Graceful deletion: the grace period to wait, or undefined to delete now (default: the kind's strategy). */
-  gracePeriod?(obj: Obj, requested: number | undefined): number | undefined;
+  gracePeriod?(obj: KubeObject, requested: number | undefined): number | undefined;
   /** Namespace existence and termination checks for namespaced creates. */
-  admitCreate?(obj: Obj): Promise<void>;
+  admitCreate?(obj: KubeObject): Promise<void>;
   /** Custom deletion (namespaces): returns the object to answer with when it handled it. */
-  customDelete?(obj: Obj): Promise<Obj | undefined>;
+  customDelete?(obj: KubeObject): Promise<KubeObject | undefined>;
 }
 
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
-  orphanDependents?: boolean;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: string[];
-}
+/** What a DELETE's options (meta.k8s.io/v1 DeleteOptions) say to the store; an unknown propagationPolicy is none. */
+export type DeleteOptions = Pick<Relaxed<MetaDeleteOptions>, 'gracePeriodSeconds' | 'propagationPolicy' | 'orphanDependents' | 'preconditions' | 'dryRun'>;
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -57,14 +52,13 @@ export interface UpdateOptions {
   subresource?: string;
   expectedRV?: string;
   dryRun?: boolean;
-  allowCreate?: boolean;
   /** Admission of the new object against the current one; throws to refuse (runs on every attempt). */
-  admit?: (next: Obj, cur: Obj) => void;
+  admit?: (next: ApiObject, cur: KubeObject) => void;
 }
 
 export interface ListQuery {
   namespace?: string;
-  matches: (obj: Obj) => boolean;
+  matches: (obj: KubeObject) => boolean;
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
@@ -72,7 +66,7 @@ export interface ListQuery {
 }
 
 export interface ListResult {
-  items: Obj[];
+  items: KubeObject[];
   resourceVersion: string;
   continueToken?: string;
   remainingItemCount?: number;
@@ -90,8 +84,8 @@ export function encodeContinue(rv: number, startKeySuffix: string): string {
 
 export function decodeContinue(token: string): ContinueToken {
   try {
-    const t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken;
-    if (t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string') return t;
+    const t: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    if (isPlainObject(t) && t.v === 'meta.k8s.io/v1' && typeof t.rv === 'number' && typeof t.start === 'string') return { v: t.v, rv: t.rv, start: t.start };
   } catch {
     // not base64 JSON: the same 400 as a token of the wrong shape
   }
@@ -124,27 +118,29 @@ export class Store {
   }
 
   /** The object stored at `key`; an UnreadableValueError (500) when it cannot be decrypted or decoded. */
-  decode(key: string, value: Buffer, rev: number): Obj {
+  decode(key: string, value: Buffer, rev: number): KubeObject {
     let plain: Buffer;
     try {
       plain = this.transformer.fromStorage(value);
     } catch (e) {
       throw new UnreadableValueError(key, 'transform', (e as Error).message);
     }
-    let obj: Obj;
+    let parsed: unknown;
     try {
-      obj = JSON.parse(plain.toString('utf8')) as Obj;
+      parsed = JSON.parse(plain.toString('utf8'));
     } catch (e) {
       throw new UnreadableValueError(key, 'decode', (e as Error).message);
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new UnreadableValueError(key, 'decode', 'the stored value is not an object');
-    if (this.conversion) obj = this.conversion.fromStorage(obj);
-    obj.metadata ??= {};
-    obj.metadata.resourceVersion = String(rev);
-    return obj;
+    if (!isPlainObject(parsed)) throw new UnreadableValueError(key, 'decode', 'the stored value is not an object');
+    const obj = this.conversion ? this.conversion.fromStorage(parsed) : parsed;
+    if (obj.metadata === null) obj.metadata = {}; // as Go's decoder: null is the zero ObjectMeta
+    if (!isApiObject(obj)) throw new UnreadableValueError(key, 'decode', `the stored value's ${malformedTypeMeta(obj)}`);
+    const stored = asStored(obj);
+    stored.metadata.resourceVersion = String(rev);
+    return stored;
   }
 
-  private encode(obj: Obj): Buffer {
+  private encode(obj: KubeObject): Buffer {
     const copy = { ...(this.conversion ? this.conversion.toStorage(obj) : obj), metadata: { ...obj.metadata } };
     delete copy.metadata.resourceVersion;
     const raw = Buffer.from(JSON.stringify(copy));
@@ -154,7 +150,7 @@ export class Store {
     return this.transformer.toStorage(raw);
   }
 
-  private fromKv(kv: KeyValue): Obj {
+  private fromKv(kv: KeyValue): KubeObject {
     return this.decode(kv.key, kv.value, kv.modRevision);
   }
 
@@ -162,13 +158,13 @@ export class Store {
     return errors.notFound(this.info.plural, this.info.group, name);
   }
 
-  async get(namespace: string | undefined, name: string): Promise<Obj> {
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
     const kv = await this.backend.get(this.key(namespace, name));
     if (!kv) throw this.notFound(name);
     return this.fromKv(kv);
   }
 
-  async tryGet(namespace: string | undefined, name: string): Promise<Obj | undefined> {
+  async tryGet(namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const kv = await this.backend.get(this.key(namespace, name));
     return kv ? this.fromKv(kv) : undefined;
   }
@@ -187,7 +183,7 @@ export class Store {
     const revision = plan.exact !== undefined ? Number(plan.exact) : undefined;
     const startKey = token ? prefix + token.start : undefined;
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
-    const items: Obj[] = [];
+    const items: KubeObject[] = [];
     let readRev = revision ?? 0;
     let nextStart = startKey;
     let lastKey = '';
@@ -209,7 +205,7 @@ export class Store {
           consumed++;
           lastKey = kv.key;
           // As upstream's GetList: one value that cannot be read fails the whole list (never a silent gap).
-          let obj: Obj;
+          let obj: KubeObject;
           try {
             obj = this.fromKv(kv);
           } catch (e) {
@@ -264,11 +260,12 @@ export class Store {
   }
 
   /** Fill in what the server owns on create; returns the object to store. */
-  private prepareCreate(obj: Obj, namespace: string | undefined): Obj {
-    const o = clone(obj);
-    o.apiVersion = apiVersionOf(this.info);
-    o.kind = this.info.kind;
-    o.metadata ??= {};
+  private prepareCreate(obj: ApiObject, namespace: string | undefined): KubeObject {
+    const c = clone(obj);
+    c.apiVersion = apiVersionOf(this.info);
+    c.kind = this.info.kind;
+    c.metadata ??= {};
+    const o = asStored(c);
     const m = o.metadata;
     if (this.info.namespaced) m.namespace = namespace;
     else delete m.namespace;
@@ -283,28 +280,28 @@ export class Store {
     return o;
   }
 
-  private invalid(name: string, causes: StatusCause[]): KubeError {
+  private invalid(name: string | undefined, causes: StatusCause[]): KubeError {
     return errors.invalid(this.info.kind, this.info.group, name ?? '', causes);
   }
 
-  async create(namespace: string | undefined, input: Obj, opts: WriteOptions = {}): Promise<Obj> {
+  async create(namespace: string | undefined, input: ApiObject, opts: WriteOptions = {}): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const obj = this.prepareCreate(input, namespace);
       this.strategy.applyDefaults(obj);
       this.strategy.prepareForCreate(obj);
       const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
-      if (!obj.metadata.name && !obj.metadata.generateName) {
-        if (!causes.some((c) => c.field === 'metadata.name')) {
-          causes.unshift({ reason: 'FieldValueRequired', message: 'name or generateName is required', field: 'metadata.name' });
-        }
+      // prepareCreate made a name from generateName: no name means neither was given.
+      const name = obj.metadata.name;
+      if (!name && !causes.some((c) => c.field === 'metadata.name')) {
+        causes.unshift({ reason: 'FieldValueRequired', message: 'name or generateName is required', field: 'metadata.name' });
       }
-      if (causes.length > 0) throw this.invalid(obj.metadata.name, causes);
+      if (causes.length > 0 || !name) throw this.invalid(name, causes);
       if (this.hooks.admitCreate) await this.hooks.admitCreate(obj);
       if (opts.dryRun) return obj;
       if (this.hooks.beforeCreate) await this.hooks.beforeCreate(obj);
       try {
         const value = this.encode(obj);
-        const rev = await this.backend.create(this.key(namespace, obj.metadata.name), value);
+        const rev = await this.backend.create(this.key(namespace, name), value);
         obj.metadata.resourceVersion = String(rev);
         return obj;
       } catch (e) {
@@ -312,7 +309,7 @@ export class Store {
         if (isStorageError(e, 'ERR_STORAGE_KEY_EXISTS')) {
           // generateName collisions are retried, as upstream's RetryGenerateName.
           if (!input.metadata?.name && input.metadata?.generateName && attempt < 7) continue;
-          throw errors.alreadyExists(this.info.plural, this.info.group, obj.metadata.name);
+          throw errors.alreadyExists(this.info.plural, this.info.group, name);
         }
         throw e;
       }
@@ -327,9 +324,9 @@ export class Store {
   async guaranteedUpdate(
     namespace: string | undefined,
     name: string,
-    mutate: (cur: Obj) => Obj | Promise<Obj>,
+    mutate: (cur: KubeObject) => ApiObject | Promise<ApiObject>,
     opts: UpdateOptions = {},
-  ): Promise<Obj> {
+  ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     // As upstream's GuaranteedUpdate: the first attempt starts from the watch cache (no etcd read); the
     // compare-and-swap catches a stale start, and any doubt (conflict, no-op, an error from mutate) re-reads etcd.
@@ -338,18 +335,9 @@ export class Store {
       const kv = await this.readCurrent(key, useCache);
       const fromCache = useCache && kv?.fromCache === true;
       useCache = false;
-      if (!kv) {
-        if (opts.allowCreate) {
-          const created = await mutate({});
-          return this.create(namespace, created, { dryRun: opts.dryRun ?? false }).catch((e) => {
-            if (isKubeErrorReason(e, 'AlreadyExists')) return this.guaranteedUpdate(namespace, name, mutate, opts);
-            throw e;
-          });
-        }
-        throw this.notFound(name);
-      }
+      if (!kv) throw this.notFound(name);
       const cur = kv.obj;
-      let newObj: Obj;
+      let newObj: ApiObject;
       try {
         newObj = await mutate(clone(cur));
         if (opts.admit) opts.admit(newObj, cur);
@@ -362,7 +350,7 @@ export class Store {
         if (fromCache) continue;
         if (opts.expectedRV !== undefined || newObj.metadata?.resourceVersion !== undefined) throw this.modified(name);
       }
-      let prepared: Obj;
+      let prepared: KubeObject;
       try {
         prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
       } catch (e) {
@@ -375,8 +363,8 @@ export class Store {
       }
       if (opts.dryRun) return prepared;
       // An update that removes the last finalizer of an object being deleted deletes it.
-      if (prepared.metadata.deletionTimestamp && !(prepared.metadata.finalizers?.length > 0) && !this.hooks.customDelete) {
-        if (!(prepared.metadata.deletionGracePeriodSeconds > 0)) {
+      if (prepared.metadata.deletionTimestamp && !((prepared.metadata.finalizers?.length ?? 0) > 0) && !this.hooks.customDelete) {
+        if (!((prepared.metadata.deletionGracePeriodSeconds ?? 0) > 0)) {
           if ((await this.compareAndSwap(name, () => this.backend.delete(key, kv.modRevision))) === RETRY) continue;
           if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
           return prepared;
@@ -425,11 +413,12 @@ export class Store {
   }
 
   /** Server-owned fields survive client updates; spec vs status split; generation; validation. */
-  private prepareUpdate(input: Obj, cur: Obj, subresource: string, urlName: string): Obj {
-    const obj = clone(input);
-    obj.apiVersion = apiVersionOf(this.info);
-    obj.kind = this.info.kind;
-    obj.metadata ??= {};
+  private prepareUpdate(input: ApiObject, cur: KubeObject, subresource: string, urlName: string): KubeObject {
+    const c = clone(input);
+    c.apiVersion = apiVersionOf(this.info);
+    c.kind = this.info.kind;
+    c.metadata ??= {};
+    const obj = asStored(c);
     const m = obj.metadata;
     const cm = cur.metadata;
     if (m.name !== undefined && m.name !== urlName) {
@@ -477,7 +466,7 @@ export class Store {
   }
 
   /** PUT: full replacement with optimistic concurrency on metadata.resourceVersion. */
-  async update(namespace: string | undefined, name: string, input: Obj, opts: Omit<UpdateOptions, 'expectedRV'> = {}): Promise<Obj> {
+  async update(namespace: string | undefined, name: string, input: ApiObject, opts: Omit<UpdateOptions, 'expectedRV'> = {}): Promise<KubeObject> {
     const rv = input.metadata?.resourceVersion;
     return this.guaranteedUpdate(namespace, name, () => input, {
       ...opts,
@@ -490,8 +479,8 @@ export class Store {
     namespace: string | undefined,
     name: string,
     opts: DeleteOptions = {},
-    admit?: (cur: Obj) => void,
-  ): Promise<{ obj: Obj; deleted: boolean }> {
+    admit?: (cur: KubeObject) => void,
+  ): Promise<{ obj: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 20; attempt++) {
       const kv = await this.backend.get(key);
@@ -567,7 +556,7 @@ export class Store {
   }
 
   /** The current object and its revision: from the watch cache when allowed and present, else from etcd. */
-  private async readCurrent(key: string, useCache: boolean): Promise<{ obj: Obj; modRevision: number; fromCache: boolean } | null> {
+  private async readCurrent(key: string, useCache: boolean): Promise<{ obj: KubeObject; modRevision: number; fromCache: boolean } | null> {
     if (useCache) {
       const c = this.cache.peek(key);
       if (c) return { obj: c, modRevision: Number(c.metadata.resourceVersion), fromCache: true };
@@ -577,7 +566,7 @@ export class Store {
   }
 
   /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize). */
-  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: Obj) => Obj): Promise<Obj> {
+  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject): Promise<KubeObject> {
     const key = this.key(namespace, name);
     let useCache = true;
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -586,7 +575,7 @@ export class Store {
       useCache = false;
       if (!kv) throw this.notFound(name);
       const cur = kv.obj;
-      let next: Obj;
+      let next: KubeObject;
       try {
         next = mutate(clone(cur));
       } catch (e) {
@@ -622,10 +611,6 @@ export class Store {
 /** compareAndSwap's answer when another writer came first: read again and retry. */
 const RETRY = Symbol('retry');
 
-function stripRV(o: Obj): Obj {
+function stripRV(o: KubeObject): KubeObject {
   return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };
-}
-
-function isKubeErrorReason(e: unknown, reason: string): boolean {
-  return e instanceof KubeError && e.reason === reason;
 }

@@ -1,21 +1,37 @@
 /** meta.k8s.io/v1 Table responses (what kubectl get prints), from each strategy's printer columns. */
-import type { ResourceStrategy } from '../../api/strategies/strategy.js';
-import type { Obj } from './store.js';
+import type { ResourceStrategy, TableColumn } from '../../api/strategies/strategy.js';
+import type { ListMeta, ObjectMeta, TableRow } from '../../api/types/index.js';
+import type { ApiObject } from './object-meta.js';
 
-export type IncludeObject = 'None' | 'Metadata' | 'Object';
+/** A meta.k8s.io/v1 PartialObjectMetadata: an object's metadata only. */
+export interface PartialObjectMetadata {
+  kind: 'PartialObjectMetadata';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: ObjectMeta | undefined;
+}
 
-export function partialMetadata(obj: Obj): Obj {
+/** A Table as served: a watch's events after the first carry no column definitions (null, as upstream). */
+export interface TableResponse {
+  kind: 'Table';
+  apiVersion: 'meta.k8s.io/v1';
+  metadata: ListMeta;
+  columnDefinitions: TableColumn[] | null;
+  rows: TableRow[];
+}
+
+export function partialMetadata(obj: ApiObject): PartialObjectMetadata {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
 }
 
 export function toTable(
   strategy: ResourceStrategy,
-  objs: Obj[],
+  objs: ApiObject[],
   listMeta: { resourceVersion?: string; continue?: string },
   opts: { includeObject?: string | null; noHeaders?: boolean; now?: Date } = {},
-): Obj {
+): TableResponse {
   const now = opts.now ?? new Date();
-  const include = (opts.includeObject ?? 'Metadata') as IncludeObject;
+  // includeObject: None, Metadata (the default) or Object.
+  const include = opts.includeObject ?? 'Metadata';
   const rows = objs.map((o) => {
     let cells: unknown[];
     try {
@@ -23,12 +39,12 @@ export function toTable(
     } catch {
       cells = [o.metadata?.name ?? '', ...strategy.tableColumns.slice(1).map(() => '<unknown>')];
     }
-    const row: Obj = { cells };
+    const row: TableRow = { cells };
     if (include === 'Object') row.object = o;
     else if (include === 'Metadata') row.object = partialMetadata(o);
     return row;
   });
-  const table: Obj = {
+  return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: {
@@ -38,5 +54,4 @@ export function toTable(
     columnDefinitions: opts.noHeaders ? null : strategy.tableColumns,
     rows,
   };
-  return table;
 }

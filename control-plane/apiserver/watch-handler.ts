@@ -1,7 +1,8 @@
 /** Serving `?watch=1`: a chunked stream of JSON watch events fed by the resource's watch cache. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, KubeError } from '../../api/errors.js';
-import type { Obj, Store } from './store.js';
+import type { Store } from './store.js';
+import type { ApiObject } from './object-meta.js';
 import type { CacheEvent } from './watch-cache.js';
 import { sendError, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
@@ -10,7 +11,7 @@ import { boundedDelayMs } from '../../api/timers.js';
 
 export interface WatchParams {
   namespace: string | undefined;
-  matches: (obj: Obj) => boolean;
+  matches: (obj: ApiObject) => boolean;
   query: URLSearchParams;
   /** Minimum request timeout (upstream --min-request-timeout, 1800 s): the watch ends between 1x and 2x. */
   minRequestTimeoutSeconds: number;

@@ -105,7 +105,7 @@ export class InProcessApi implements ApiClient {
       let stored = await store.create(ns, obj, { skipValidation: true });
       if (obj.status !== undefined && !deepEqual(stored.status, obj.status)) {
         // Create reset the status (as for pods): write the fixture's, as its controller or kubelet would have.
-        stored = await store.systemUpdate(ns, stored.metadata.name, (cur) => ({ ...cur, status: obj.status }));
+        stored = await store.systemUpdate(ns, stored.metadata.name ?? '', (cur) => ({ ...cur, status: obj.status }));
       }
       out.push(copy(stored) as T);
     }

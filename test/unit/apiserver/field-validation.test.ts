@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyStrictFindings, checkBodyStructure, checkPatchedStructure, fieldValidationMode } from '../../../control-plane/apiserver/field-validation.js';
+import { bodyStrictFindings, checkBodyStructure, checkedObject, checkPatchedStructure, fieldValidationMode } from '../../../control-plane/apiserver/field-validation.js';
 import { jsonPatchFindings } from '../../../control-plane/apiserver/patch-handler.js';
 import { jsonKeyOffsets, scanJsonText } from '../../../api/json-scan.js';
 import { KubeError } from '../../../api/errors.js';
@@ -104,5 +104,29 @@ describe('fieldValidation modes', () => {
     const out: Record<string, any> = { ...cm(), zz: 1 };
     expect(checkPatchedStructure(out, null, ['duplicate field "data.a"'], () => '')).toEqual(['duplicate field "data.a"', 'unknown field "zz"']);
     expect(out.zz).toBeUndefined();
+  });
+});
+
+describe('checkedObject: a checked body as an API object', () => {
+  it('keeps the object itself', () => {
+    const body: Record<string, unknown> = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } };
+    expect(checkedObject(body)).toBe(body);
+  });
+
+  it('null metadata is none (as Go decodes it): empty metadata', () => {
+    expect(checkedObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: null })).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['metadata a string', { metadata: 'x' }, 'metadata is not an object'],
+    ['kind a number', { kind: 5, metadata: {} }, 'kind is not a string'],
+  ])('%s (a body no schema could check): 400', (_n, body, why) => {
+    try {
+      checkedObject(body);
+      throw new Error('expected a 400');
+    } catch (e) {
+      expect((e as KubeError).httpStatus).toBe(400);
+      expect((e as KubeError).message).toBe(`the object provided is unrecognized: its ${why}`);
+    }
   });
 });

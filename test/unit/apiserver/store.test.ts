@@ -5,9 +5,14 @@ import { Store } from '../../../control-plane/apiserver/store.js';
 import { strategyFor } from '../../../api/kinds/registry.js';
 import { findResource } from '../../../api/resources.js';
 import { podGracePeriod } from '../../../api/kinds/core/pod.js';
+import { asKind } from '../../../control-plane/apiserver/object-views.js';
+import type { KubeObject } from '../../../api/types/index.js';
 
 const deployInfo = findResource('apps', 'deployments')!;
 const podInfo = findResource('', 'pods')!;
+
+/** A stored object of the deployments store, read as a Deployment. */
+const view = (o: KubeObject) => asKind(o, 'Deployment');
 
 function deploy(name: string, replicas = 1): Record<string, any> {
   return {
@@ -28,33 +33,33 @@ describe('Store', () => {
   });
 
   it('create fills uid, creationTimestamp, generation 1 and resourceVersion = revision; defaults apply', async () => {
-    const d = await store.create('default', deploy('a'));
+    const d = view(await store.create('default', deploy('a')));
     expect(d.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(d.metadata.generation).toBe(1);
     expect(d.metadata.resourceVersion).toBe(String(await backend.currentRevision()));
-    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(d.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
     const kv = await backend.get('/registry/deployments/default/a');
     expect(JSON.parse(kv!.value.toString()).metadata.resourceVersion).toBeUndefined();
   });
 
   it('generation bumps on spec changes only; status updates keep the spec and the main resource keeps status', async () => {
     const d = await store.create('default', deploy('a'));
-    const s = await store.guaranteedUpdate('default', 'a', (cur) => ({ ...cur, status: { replicas: 3 } }), { subresource: 'status' });
+    const s = view(await store.guaranteedUpdate('default', 'a', (cur) => ({ ...cur, status: { replicas: 3 } }), { subresource: 'status' }));
     expect(s.metadata.generation).toBe(1);
-    expect(s.status.replicas).toBe(3);
-    const u = await store.update('default', 'a', { ...d, metadata: { ...d.metadata, resourceVersion: s.metadata.resourceVersion, labels: { x: 'y' } }, status: { replicas: 99 } });
+    expect(s.status?.replicas).toBe(3);
+    const u = view(await store.update('default', 'a', { ...d, metadata: { ...d.metadata, resourceVersion: s.metadata.resourceVersion, labels: { x: 'y' } }, status: { replicas: 99 } }));
     expect(u.metadata.generation).toBe(1);
-    expect(u.status.replicas).toBe(3);
+    expect(u.status?.replicas).toBe(3);
     const u2 = await store.update('default', 'a', { ...u, spec: { ...u.spec, replicas: 5 } });
     expect(u2.metadata.generation).toBe(2);
   });
 
   it('a stale resourceVersion is a conflict even when the cache is behind, and a fresh one wins', async () => {
-    const d = await store.create('default', deploy('a'));
-    const first = await store.update('default', 'a', { ...d, spec: { ...d.spec, replicas: 2 } });
+    const d = view(await store.create('default', deploy('a')));
+    const first = view(await store.update('default', 'a', { ...d, spec: { ...d.spec, replicas: 2 } }));
     await expect(store.update('default', 'a', { ...d, spec: { ...d.spec, replicas: 3 } })).rejects.toMatchObject({ reason: 'Conflict' });
-    const second = await store.update('default', 'a', { ...first, spec: { ...first.spec, replicas: 4 } });
-    expect(second.spec.replicas).toBe(4);
+    const second = view(await store.update('default', 'a', { ...first, spec: { ...first.spec, replicas: 4 } }));
+    expect(second.spec?.replicas).toBe(4);
   });
 
   it('a no-op update writes nothing', async () => {
@@ -97,7 +102,7 @@ describe('Store', () => {
 
   it('paging with limit and continue walks every object once', async () => {
     for (let i = 0; i < 7; i++) await store.create('default', deploy(`d${i}`));
-    const seen: string[] = [];
+    const seen: (string | undefined)[] = [];
     let token: string | undefined;
     do {
       const page = await store.list({ namespace: 'default', matches: () => true, limit: 3, ...(token ? { continueToken: token } : {}) });

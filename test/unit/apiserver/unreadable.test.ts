@@ -77,6 +77,28 @@ describe('unreadable stored values', () => {
     expect(e.message).toMatch(/^Internal error occurred: unable to decode key "\/registry\/configmaps\/default\/x": /);
   });
 
+  it.each([
+    ['metadata that is not an object', '{"apiVersion":"v1","kind":"ConfigMap","metadata":"x"}', "the stored value's metadata is not an object"],
+    ['a kind that is not a string', '{"apiVersion":"v1","kind":7,"metadata":{"name":"x"}}', "the stored value's kind is not a string"],
+  ])('a value whose %s is unreadable: GET and LIST are 500s', async (_n, text, why) => {
+    const backend = new MemoryBackend();
+    const configmaps = findResource('', 'configmaps')!;
+    const store = new Store(configmaps, strategyFor(configmaps), backend);
+    await backend.create('/registry/configmaps/default/x', Buffer.from(text));
+    const e = await failure(store.get('default', 'x'));
+    expect(e.toStatus()).toMatchObject({ reason: 'InternalError', code: 500, message: `Internal error occurred: ${why}` });
+    const l = await failure(store.list({ matches: () => true }));
+    expect(l.toStatus()).toMatchObject({ code: 500, message: `Internal error occurred: unable to decode key "/registry/configmaps/default/x": ${why}` });
+  });
+
+  it('a value with null metadata reads as one with empty metadata (Go decodes null as the zero ObjectMeta)', async () => {
+    const backend = new MemoryBackend();
+    const configmaps = findResource('', 'configmaps')!;
+    const store = new Store(configmaps, strategyFor(configmaps), backend);
+    const rev = await backend.create('/registry/configmaps/default/x', Buffer.from('{"apiVersion":"v1","kind":"ConfigMap","metadata":null,"data":{"a":"b"}}'));
+    expect(await store.get('default', 'x')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { resourceVersion: String(rev) }, data: { a: 'b' } });
+  });
+
   it('a watcher meeting an unreadable value ends with a 500; the cache fails until the value is gone', async () => {
     const backend = new MemoryBackend();
     const store = new Store(secrets, strategyFor(secrets), backend, parseEncryptionConfig(cfg('key1')).get('secrets'));
