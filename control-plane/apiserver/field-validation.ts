@@ -154,3 +154,23 @@ export function checkPatchedStructure(obj: Record<string, unknown>, fieldValidat
   if (typed && r.unknownFields.length > 0) pruneUnknown(typed.apiVersion, typed.kind, obj);
   return findings;
 }
+
+/** The body's apiVersion/kind must be this endpoint's (upstream's decoder errors, 400). */
+export function checkKind(body: Record<string, unknown>, apiVersion: string, kind: string): void {
+  if (!body.kind) {
+    throw errors.badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(body), 200)}'`);
+  }
+  if (!body.apiVersion) {
+    throw errors.badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(body), 200)}'`);
+  }
+  if (body.kind !== kind) {
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): no kind "${body.kind}" is registered for this endpoint (expected ${kind} in version "${apiVersion}")`);
+  }
+  if (body.apiVersion !== apiVersion) {
+    throw errors.badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`);
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '...' : s;
+}

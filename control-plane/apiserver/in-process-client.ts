@@ -40,12 +40,12 @@ import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { Authenticator } from './authn.js';
 import { SYSTEM_NAMESPACES } from './bootstrap.js';
-import { checkBodyStructure } from './field-validation.js';
+import { checkBodyStructure, checkKind } from './field-validation.js';
 import { statusSuccess } from './http-util.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, validatePatched } from './patch-handler.js';
 import { finalizeNamespace } from './resource-hooks.js';
 import { buildMatcher } from './selectors.js';
-import { ApiServer, applyScale, checkKind, storeKey, toScale } from './server.js';
+import { ApiServer, applyScale, storeKey, toScale } from './server.js';
 import type { DeleteOptions as StoreDeleteOptions, Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
 import type { KubeObject, Namespace, Relaxed } from '../../api/types/index.js';
@@ -229,7 +229,7 @@ export class InProcessClient implements ApiClient {
       const patched = (cur: ApiObject): ApiObject => {
         const out = applyDecodedPatch(cur, decoded, info);
         checkPatchedName(out, name, ns);
-        return validatePatched(out, decoded, null).object;
+        return validatePatched(out, decoded, null, { apiVersion: apiVersionOf(info), kind: info.kind }).object;
       };
       switch (sub) {
         case '': {

@@ -12,7 +12,7 @@ import { applyStrategicMergePatch, goFormat, StrategicMergePatchError, toKubeErr
 import { patchMetaResolver } from '../../api/schema/patch-meta.js';
 import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../../api/json-scan.js';
 import { decodeRequestBody, MAX_REQUEST_BODY_BYTES } from './http-util.js';
-import { checkBodyStructure, checkedObject, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
+import { checkBodyStructure, checkedObject, checkKind, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
 import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 
@@ -159,7 +159,17 @@ export function checkPatchedName(obj: Record<string, unknown>, name: string, nam
  * the warnings to send (Warn); throws under Strict. Apply reports its YAML duplicates as upstream's
  * applyPatcher does (`error strict decoding YAML: ...`, 400); its unknown fields as a create body would be.
  */
-export function validatePatched(out: Record<string, unknown>, patch: DecodedPatch, fieldValidation: string | null): { object: ApiObject; warnings: string[] } {
+export function validatePatched(
+  out: Record<string, unknown>,
+  patch: DecodedPatch,
+  fieldValidation: string | null,
+  endpoint: { apiVersion: string; kind: string },
+): { object: ApiObject; warnings: string[] } {
+  // The patched document is decoded into the endpoint's type, as upstream's patcher does: a missing apiVersion or
+  // kind is the endpoint's, another one is refused, and the structure is always checked against the endpoint's schema.
+  out.apiVersion ??= endpoint.apiVersion;
+  out.kind ??= endpoint.kind;
+  checkKind(out, endpoint.apiVersion, endpoint.kind);
   const mode = fieldValidationMode(fieldValidation);
   if (patch.type === 'apply') {
     const dups = mode === 'Ignore' ? [] : patch.yamlDuplicates;

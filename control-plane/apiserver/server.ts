@@ -30,7 +30,7 @@ import { encryptionResourceKey, identityTransformer, type Transformer } from './
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { STORE_EXTENSIONS, clusterIPsOf, finalizeNamespace, namespaceAdmission, nodePortsOf } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
-import { checkBodyStructure, checkedObject } from './field-validation.js';
+import { checkBodyStructure, checkedObject, checkKind } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
@@ -558,7 +558,7 @@ export class ApiServer {
         const doPatch = (cur: ApiObject): ApiObject => {
           const out = applyDecodedPatch(cur, patch(), rinfo);
           checkPatchedName(out, info.name, ns);
-          const checked = validatePatched(out, patch(), query.get('fieldValidation'));
+          const checked = validatePatched(out, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(rinfo), kind: rinfo.kind });
           warnings = checked.warnings;
           return checked.object;
         };
@@ -623,7 +623,7 @@ export class ApiServer {
           (cur) => {
             const o = applyDecodedPatch(cur, patch(), store.info);
             checkPatchedName(o, info.name, ns);
-            const checked = validatePatched(o, patch(), query.get('fieldValidation'));
+            const checked = validatePatched(o, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(store.info), kind: store.info.kind });
             warnings = checked.warnings;
             return checked.object;
           },
@@ -766,26 +766,6 @@ function warningHeaders(warnings: string[]): Record<string, string> {
 function objectBody(value: unknown): Record<string, unknown> {
   if (isPlainObject(value)) return value;
   throw errors.badRequest('the body of the request must be a JSON object');
-}
-
-/** The body's apiVersion/kind must be this endpoint's (upstream's decoder errors, 400). */
-export function checkKind(body: Record<string, unknown>, apiVersion: string, kind: string): void {
-  if (!body.kind) {
-    throw errors.badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(body), 200)}'`);
-  }
-  if (!body.apiVersion) {
-    throw errors.badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(body), 200)}'`);
-  }
-  if (body.kind !== kind) {
-    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): no kind "${body.kind}" is registered for this endpoint (expected ${kind} in version "${apiVersion}")`);
-  }
-  if (body.apiVersion !== apiVersion) {
-    throw errors.badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`);
-  }
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n) + '...' : s;
 }
 
 async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
