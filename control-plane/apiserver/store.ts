@@ -328,15 +328,7 @@ export class Store {
     opts: UpdateOptions = {},
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
-    // As upstream's GuaranteedUpdate: the first attempt starts from the watch cache (no etcd read); the
-    // compare-and-swap catches a stale start, and any doubt (conflict, no-op, an error from mutate) re-reads etcd.
-    let useCache = true;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.readCurrent(key, useCache);
-      const fromCache = useCache && kv?.fromCache === true;
-      useCache = false;
-      if (!kv) throw this.notFound(name);
-      const cur = kv.obj;
+    for await (const { cur, modRevision, fromCache } of this.currentReads(key, name)) {
       let newObj: ApiObject;
       try {
         newObj = await mutate(clone(cur));
@@ -365,7 +357,7 @@ export class Store {
       // An update that removes the last finalizer of an object being deleted deletes it.
       if (prepared.metadata.deletionTimestamp && !((prepared.metadata.finalizers?.length ?? 0) > 0) && !this.hooks.customDelete) {
         if (!((prepared.metadata.deletionGracePeriodSeconds ?? 0) > 0)) {
-          if ((await this.compareAndSwap(name, () => this.backend.delete(key, kv.modRevision))) === RETRY) continue;
+          if ((await this.compareAndSwap(name, () => this.backend.delete(key, modRevision))) === RETRY) continue;
           if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
           return prepared;
         }
@@ -373,7 +365,7 @@ export class Store {
       if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(prepared, cur);
       let rev: number | typeof RETRY;
       try {
-        rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(prepared), kv.modRevision));
+        rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(prepared), modRevision));
       } catch (e) {
         if (this.hooks.updateFailed) await this.hooks.updateFailed(prepared, cur).catch(() => undefined);
         throw e;
@@ -386,6 +378,20 @@ export class Store {
       prepared.metadata.resourceVersion = String(rev);
       if (this.hooks.updateCommitted) await this.hooks.updateCommitted(prepared, cur).catch(() => undefined);
       return prepared;
+    }
+    throw this.tooManyUpdates(name); // not reached: currentReads throws it after the last attempt
+  }
+
+  /**
+   * The attempts of a read-modify-write, as upstream's GuaranteedUpdate: the first starts from the watch cache
+   * (no etcd read), the rest re-read etcd; a caller `continue`s on any doubt about a cached start (a conflict, a
+   * no-op, an error from its mutation) and on a lost compare-and-swap. After 20 attempts: 409, too many updates.
+   */
+  private async *currentReads(key: string, name: string, firstFromCache = true): AsyncGenerator<{ cur: KubeObject; modRevision: number; fromCache: boolean }> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.readCurrent(key, firstFromCache && attempt === 0);
+      if (!kv) throw this.notFound(name);
+      yield { cur: kv.obj, modRevision: kv.modRevision, fromCache: kv.fromCache };
     }
     throw this.tooManyUpdates(name);
   }
@@ -482,10 +488,8 @@ export class Store {
     admit?: (cur: KubeObject) => void,
   ): Promise<{ obj: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.backend.get(key);
-      if (!kv) throw this.notFound(name);
-      const cur = this.fromKv(kv);
+    // Deletion always starts from etcd: preconditions and admission see the stored object.
+    for await (const { cur, modRevision } of this.currentReads(key, name, false)) {
       if (admit) admit(cur);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== cur.metadata.uid) {
@@ -539,14 +543,14 @@ export class Store {
         } else {
           if (deepEqual(next, cur)) return { obj: cur, deleted: false };
           if (dryRun) return { obj: next, deleted: false };
-          const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), kv.modRevision));
+          const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), modRevision));
           if (rev === RETRY) continue;
           next.metadata.resourceVersion = String(rev);
           return { obj: next, deleted: false };
         }
       }
       if (dryRun) return { obj: cur, deleted: true };
-      const deleted = await this.compareAndSwap(name, () => this.backend.delete(key, kv.modRevision));
+      const deleted = await this.compareAndSwap(name, () => this.backend.delete(key, modRevision));
       if (deleted === RETRY) continue;
       cur.metadata.resourceVersion = String(deleted.revision);
       if (this.hooks.afterDelete) await this.hooks.afterDelete(cur).catch(() => undefined);
@@ -568,13 +572,7 @@ export class Store {
   /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize). */
   async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject): Promise<KubeObject> {
     const key = this.key(namespace, name);
-    let useCache = true;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.readCurrent(key, useCache);
-      const fromCache = useCache && kv?.fromCache === true;
-      useCache = false;
-      if (!kv) throw this.notFound(name);
-      const cur = kv.obj;
+    for await (const { cur, modRevision, fromCache } of this.currentReads(key, name)) {
       let next: KubeObject;
       try {
         next = mutate(clone(cur));
@@ -586,12 +584,12 @@ export class Store {
         if (fromCache) continue;
         return cur;
       }
-      const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), kv.modRevision));
+      const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), modRevision));
       if (rev === RETRY) continue;
       next.metadata.resourceVersion = String(rev);
       return next;
     }
-    throw this.tooManyUpdates(name);
+    throw this.tooManyUpdates(name); // not reached: currentReads throws it after the last attempt
   }
 
   /** Remove the object unconditionally once nothing holds it (used after namespace finalization). */
