@@ -9,6 +9,7 @@ import { RESOURCES, registerKind, resourceInfoOf, unregisterKind, type ResourceI
 import { ConfigMapSchema } from '../../../api/types/core.js';
 import type { APIGroupDiscoveryList, APIResource } from '../../../api/types/index.js';
 import { schemaFor } from '../../../api/types/registry.js';
+import { buildOpenAPIV2 } from '../../../api/schema/openapi.js';
 import {
   aggregatedDiscovery, apiGroupList, apiResourceList, groupVersions, toResourceDiscovery,
 } from '../../../control-plane/apiserver/discovery.js';
@@ -160,11 +161,19 @@ describe('aggregated discovery document (apidiscovery.k8s.io/v2)', () => {
     expect(after.etag).toMatch(/^"[0-9A-F]{128}"$/);
   });
 
-  it('knows the apidiscovery kinds (schemas for OpenAPI)', () => {
+  it('knows the apidiscovery kinds: schemas and OpenAPI definitions with their GVK', () => {
     for (const v of ['v2', 'v2beta1']) {
       expect(schemaFor(`apidiscovery.k8s.io/${v}`, 'APIGroupDiscoveryList')).toBeDefined();
       expect(schemaFor(`apidiscovery.k8s.io/${v}`, 'APIGroupDiscovery')).toBeDefined();
     }
+    const defs = buildOpenAPIV2().definitions as Record<string, Record<string, unknown>>;
+    const list = defs['io.k8s.api.apidiscovery.v2.APIGroupDiscoveryList']!;
+    expect(list['x-kubernetes-group-version-kind']).toEqual([{ group: 'apidiscovery.k8s.io', kind: 'APIGroupDiscoveryList', version: 'v2' }]);
+    expect(list.description).toMatch(/^APIGroupDiscoveryList is a resource containing a list of APIGroupDiscovery/);
+    const resource = defs['io.k8s.api.apidiscovery.v2.APIResourceDiscovery']!.properties as Record<string, Record<string, unknown>>;
+    expect(resource.responseKind!.$ref).toBe('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionKind');
+    expect(resource.scope!.enum).toEqual(['Cluster', 'Namespaced']);
+    expect(defs['io.k8s.api.apidiscovery.v2beta1.APISubresourceDiscovery']).toBeDefined();
   });
 });
 
