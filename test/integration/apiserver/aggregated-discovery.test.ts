@@ -155,6 +155,10 @@ describe('kubectl with aggregated discovery', () => {
     expect(perGroupVersion(before.gets)).toContain('/apis/apps/v1'); // the legacy view really is the old way
     expect(now.stdout).toBe(before.stdout);
     expect(now.stdout).toMatch(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    // verbs and categories too
+    const wide = await kubectlFresh(s.h, ['api-resources', '-o', 'wide']);
+    expect(wide.stdout).toBe((await kubectlFresh(s.h, ['api-resources', '-o', 'wide'], legacyKubeconfig)).stdout);
+    expect(wide.stdout).toMatch(/^pods\s+po\s+v1\s+true\s+Pod\s+create,delete,deletecollection,get,list,patch,update,watch\s+all$/m);
   });
 
   it('get pods: discovery in two requests, then the list; the same output as before', async () => {
