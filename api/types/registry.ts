@@ -9,6 +9,7 @@ import {
   APIResourceListSchema, APIGroupListSchema, APIGroupSchema, APIVersionsSchema,
 } from './meta.js';
 import { ScaleSchema, EvictionSchema } from './apps.js';
+import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';
 
 export interface KindEntry {
   group: string;
@@ -85,6 +86,10 @@ addKindSchema('', 'v1', 'APIGroupList', APIGroupListSchema, false);
 addKindSchema('', 'v1', 'APIGroup', APIGroupSchema, false);
 addKindSchema('', 'v1', 'APIVersions', APIVersionsSchema, false);
 addKindSchema('meta.k8s.io', 'v1', 'Table', TableSchema, false);
+for (const [version, types] of [['v2', APIDiscoveryV2], ['v2beta1', APIDiscoveryV2beta1]] as const) {
+  addKindSchema('apidiscovery.k8s.io', version, 'APIGroupDiscoveryList', types.list, false);
+  addKindSchema('apidiscovery.k8s.io', version, 'APIGroupDiscovery', types.group, false);
+}
 
 /** Every registered kind, live: descriptors registered later appear here too. */
 export const KINDS: readonly KindEntry[] = ENTRIES;

@@ -23,6 +23,7 @@ import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, decodeRequestBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { serveDiscoveryRoot } from './discovery-handler.js';
 import { toTable, partialMetadata } from './table.js';
 import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
@@ -257,8 +258,8 @@ export class ApiServer {
     const user = this.opts.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
 
-    if (path === '/api') return sendJson(res, 200, apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList());
+    if (path === '/api') return serveDiscoveryRoot(req, res, 'api', () => apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
+    if (path === '/apis') return serveDiscoveryRoot(req, res, 'apis', apiGroupList);
     if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
     if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews' && method === 'POST') {
       return sendJson(res, 201, {
