@@ -16,7 +16,7 @@ import { planListRead, requiredRevision, tooLargeResourceVersion, type ListReadP
 import { clone, deepEqual, isPlainObject } from '../../api/values.js';
 import type { DeleteOptions as MetaDeleteOptions, KubeObject, Relaxed } from '../../api/types/index.js';
 import { isApiObject, malformedTypeMeta } from './object-views.js';
-import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, specOf, type ApiObject } from './object-meta.js';
+import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, type ApiObject } from './object-meta.js';
 
 /** Upstream's limit on what etcd stores (1.5 MiB). */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -276,7 +276,7 @@ export class Store {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     delete m.selfLink;
-    if (this.strategy.hasStatusSubresource || 'spec' in o) m.generation = 1;
+    // metadata.generation is the kind's business (its prepareForCreate), as upstream: most kinds have none.
     return o;
   }
 
@@ -440,7 +440,9 @@ export class Store {
       delete m.deletionTimestamp;
       delete m.deletionGracePeriodSeconds;
     }
+    // Requests cannot set the generation (upstream's BeforeUpdate): the old one, which the kind's prepareForUpdate may move.
     if (cm.generation !== undefined) m.generation = cm.generation;
+    else delete m.generation;
     if (!('generateName' in m) && cm.generateName) m.generateName = cm.generateName;
 
     let causes: StatusCause[];
@@ -459,7 +461,6 @@ export class Store {
     }
     this.strategy.applyDefaults(obj);
     this.strategy.prepareForUpdate(obj, cur);
-    if (!deepEqual(specOf(obj), specOf(cur)) && cm.generation !== undefined) m.generation = (cm.generation ?? 0) + 1;
     causes = this.strategy.validateUpdate(obj, cur);
     if (causes.length > 0) throw this.invalid(urlName, causes);
     return obj;
