@@ -30,7 +30,7 @@ import { encryptionResourceKey, identityTransformer, type Transformer } from './
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { STORE_EXTENSIONS, clusterIPsOf, finalizeNamespace, namespaceAdmission, nodePortsOf } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
-import { checkBodyStructure, checkedObject, checkKind } from './field-validation.js';
+import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta } from './field-validation.js';
 import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
@@ -349,6 +349,7 @@ export class ApiServer {
       case 'binding': {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const raw = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        defaultTypeMeta(raw, 'v1', 'Binding');
         checkKind(raw, 'v1', 'Binding');
         checkBodyStructure(raw, query.get('fieldValidation'));
         const body = checkedObject(raw);
@@ -359,6 +360,7 @@ export class ApiServer {
       case 'eviction': {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        defaultTypeMeta(body, 'policy/v1', 'Eviction');
         if (body.kind !== 'Eviction' || typeof body.apiVersion !== 'string' || !['policy/v1', 'policy/v1beta1'].includes(body.apiVersion)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type Eviction)`);
         }
@@ -524,6 +526,7 @@ export class ApiServer {
       case 'create': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
         checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
         const bodyNamespace = valueAt(raw, 'metadata', 'namespace');
         if (rinfo.namespaced && bodyNamespace && bodyNamespace !== ns) {
@@ -538,6 +541,7 @@ export class ApiServer {
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
         checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
@@ -607,6 +611,7 @@ export class ApiServer {
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(store.info), store.info.kind);
         checkKind(raw, apiVersionOf(store.info), store.info.kind);
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
@@ -653,6 +658,7 @@ export class ApiServer {
             let next: Record<string, unknown>;
             if (info.verb === 'update') {
               next = objectBody(decodeBody(raw, ct));
+              defaultTypeMeta(next, 'autoscaling/v1', 'Scale');
               if (next.kind !== 'Scale') throw errors.badRequest('the object provided is unrecognized (must be of type Scale)');
               const rv = valueAt(next, 'metadata', 'resourceVersion');
               expectedRV = typeof rv === 'string' && rv !== '' ? rv : undefined;

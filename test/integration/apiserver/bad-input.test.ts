@@ -29,7 +29,8 @@ describe('bad input', () => {
     { name: 'malformed YAML', body: 'apiVersion: v1\nkind: Pod\nmetadata: [name: x\n', contentType: 'application/yaml', status: 400, reason: 'BadRequest', message: /YAML/ },
     { name: 'an unknown kind', body: { apiVersion: 'v1', kind: 'Podd', metadata: { name: 'x1' } }, status: 400, reason: 'BadRequest', message: /Podd/ },
     { name: 'a wrong apiVersion', body: { ...pod('x2'), apiVersion: 'v2' }, status: 400, reason: 'BadRequest', message: /the API version in the data \(v2\) does not match the expected API version \(v1\)/ },
-    { name: 'a missing kind', body: { apiVersion: 'v1', metadata: { name: 'x3' } }, status: 400, reason: 'BadRequest', message: /Object 'Kind' is missing/ },
+    // A missing kind is the endpoint's (as upstream's decoder defaults it); a kind of another endpoint is refused.
+    { name: 'the kind of another endpoint', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x3' } }, status: 400, reason: 'BadRequest', message: /must be of type Pod/ },
     { name: 'an invalid name', body: pod('Bad_Name'), status: 422, reason: 'Invalid', message: /Pod "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/, field: 'metadata.name' },
     { name: 'missing required fields', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x4' }, spec: { containers: [{ name: 'c' }] } }, status: 422, reason: 'Invalid', message: /spec.containers\[0\].image: Required value/, field: 'spec.containers[0].image' },
     { name: 'an unknown field under strict validation', path: `${DEPLOYS}?fieldValidation=Strict`, body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x5' }, spec: { replicasx: 3, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } }, status: 400, reason: 'BadRequest', message: /strict decoding error: unknown field "spec.replicasx"/ },
