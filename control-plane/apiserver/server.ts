@@ -17,7 +17,8 @@ import { asKind, isKind } from './object-views.js';
 import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
-import { attributesFor, authorize, forbidden, isPublicPath } from './authz.js';
+import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
+import { HEALTH_ENDPOINTS, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
@@ -97,7 +98,12 @@ export class ApiServer {
   private listener: SecureListener | undefined;
   private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
+  /** Every watch cache has listed (the readyz `informer-sync` check). */
   private ready = false;
+  /** stop() has begun (the readyz `shutdown` check). */
+  private shuttingDown = false;
+  /** The post-start hooks (upstream's names) that have finished. */
+  private readonly hooksDone = new Set<string>(['rbac/bootstrap-roles']);
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -144,7 +150,9 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await this.repairAllocations();
+    this.hooksDone.add('start-service-ip-repair-controllers');
     await bootstrapCluster(this);
+    this.hooksDone.add('start-system-namespaces-controller').add('bootstrap-controller');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
     await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
     this.server = createHttpsServer(
@@ -200,6 +208,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
@@ -253,24 +262,20 @@ export class ApiServer {
     const query = url.searchParams;
     const method = req.method ?? 'GET';
 
-    if (isPublicPath(path)) return this.handlePublic(res, path);
+    // Authentication, then authorization, for every request (the health endpoints and /version too, as upstream:
+    // system:public-info-viewer lets anyone, anonymous included, read them).
     const user = this.opts.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
 
-    if (path === '/api') return sendJson(res, 200, apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList());
-    if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
-    if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews' && method === 'POST') {
-      return sendJson(res, 201, {
-        kind: 'SelfSubjectReview',
-        apiVersion: 'authentication.k8s.io/v1',
-        metadata: { creationTimestamp: nowRfc3339() },
-        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
-      });
-    }
-
     const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) {
+      this.authorizeNonResource(user, info.verb, url.pathname);
+      const [first = '', ...rest] = path.slice(1).split('/');
+      if ((HEALTH_ENDPOINTS as readonly string[]).includes(first)) return this.serveHealth(res, first as HealthEndpoint, rest.join('/'), query);
+      if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+      if (path === '/api') return sendJson(res, 200, apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
+      if (path === '/apis') return sendJson(res, 200, apiGroupList());
+      if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
       if (info.apiPrefix === 'api' && info.version) {
         const l = apiResourceList('', info.version);
         if (l) return sendJson(res, 200, l);
@@ -282,6 +287,15 @@ export class ApiServer {
         if (g) return sendJson(res, 200, g);
       }
       throw notFoundPath();
+    }
+    if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && info.verb === 'create' && !info.name) {
+      this.authorizeOrThrow(user, info, query);
+      return sendJson(res, 201, {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: nowRfc3339() },
+        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+      });
     }
     return this.handleResource(req, res, info, query, user);
   }
@@ -302,16 +316,61 @@ export class ApiServer {
     return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
   }
 
-  private handlePublic(res: ServerResponse, path: string): void {
-    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    const ok = this.ready;
-    if (path.endsWith('/verbose') || path.includes('?verbose')) {
-      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`[+]ping ok\n[+]etcd ${ok ? 'ok' : 'failed'}\n${path.split('/')[1]} check ${ok ? 'passed' : 'failed'}\n`);
-      return;
+  /**
+   * The checks of a health endpoint, in upstream's order and with upstream's names: ping, log, etcd (etcd
+   * answers within 2 s, --etcd-healthcheck-timeout), then on /readyz etcd-readiness and informer-sync (every
+   * watch cache has listed), the post-start hooks kubelab runs, and on /readyz shutdown (fails once stop() began).
+   */
+  private healthChecks(endpoint: HealthEndpoint): HealthCheck[] {
+    const etcdAnswers = async (): Promise<void> => {
+      await withTimeout(this.opts.backend.currentRevision(), 2000);
+    };
+    const hooks = POST_START_HOOKS.map((name): HealthCheck => ({
+      name: `poststarthook/${name}`,
+      check: () => {
+        if (!this.hooksDone.has(name)) throw new Error('not finished');
+      },
+    }));
+    const common: HealthCheck[] = [
+      { name: 'ping', check: () => undefined },
+      { name: 'log', check: () => undefined },
+      { name: 'etcd', check: etcdAnswers },
+    ];
+    if (endpoint !== 'readyz') return [...common, ...hooks];
+    return [
+      ...common,
+      { name: 'etcd-readiness', check: etcdAnswers },
+      {
+        name: 'informer-sync',
+        check: () => {
+          if (!this.ready) throw new Error('watch caches not synced yet');
+        },
+      },
+      ...hooks,
+      {
+        name: 'shutdown',
+        check: () => {
+          if (this.shuttingDown) throw new Error('process is shutting down');
+        },
+      },
+    ];
+  }
+
+  /** `/healthz|livez|readyz[?verbose][&exclude=...]` and `/<endpoint>/<check>` (health.ts). */
+  private async serveHealth(res: ServerResponse, endpoint: HealthEndpoint, checkName: string, query: URLSearchParams): Promise<void> {
+    const checks = this.healthChecks(endpoint);
+    let answer: HealthAnswer;
+    if (checkName) {
+      const c = checks.find((x) => x.name === checkName);
+      if (!c) throw notFoundPath();
+      answer = singleCheckReport((await checkError(c)).error);
+    } else {
+      const { results, unmatched } = await runHealthChecks(checks, query.getAll('exclude'));
+      for (const r of results) if (r.error !== undefined) this.opts.log?.warn?.(`${endpoint}: [-]${r.name} failed: ${r.error}`);
+      answer = healthReport(endpoint, results, { verbose: query.has('verbose'), unmatched });
     }
-    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end(ok ? 'ok' : 'not ready');
+    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
   }
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
@@ -411,6 +470,13 @@ export class ApiServer {
   /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
   private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
+    const d = authorize(user, a, this.nodeGraph);
+    if (d.allowed === false) throw forbidden(a, d);
+  }
+
+  /** Authorization of a non-resource request (discovery, /version, the health endpoints): the path as sent. */
+  private authorizeNonResource(user: UserInfo, verb: string, path: string): void {
+    const a: Attributes = { verb, group: '', resource: '', subresource: '', namespace: '', name: '', isResourceRequest: false, path };
     const d = authorize(user, a, this.nodeGraph);
     if (d.allowed === false) throw forbidden(a, d);
   }
@@ -680,6 +746,9 @@ export class ApiServer {
     }
   }
 }
+
+/** The post-start hooks kubelab runs, by upstream's names, in upstream's order (listed by the health endpoints). */
+const POST_START_HOOKS = ['start-system-namespaces-controller', 'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'bootstrap-controller'] as const;
 
 export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
