@@ -32,7 +32,7 @@ import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-a
 import { STORE_EXTENSIONS, clusterIPsOf, finalizeNamespace, namespaceAdmission, nodePortsOf } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
 import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta } from './field-validation.js';
-import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
+import { dryRunOf, dryRunOption, int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
@@ -379,13 +379,14 @@ export class ApiServer {
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
+      const dryRun = dryRunOf(info.verb, query);
       const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
       // Read as a Binding whatever kind the body names.
       const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
       checkBodyStructure(asBinding, query.get('fieldValidation'));
       const binding = checkedObject(asBinding);
-      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun: false });
-      await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding);
+      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun });
+      await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding, { dryRun });
       return sendJson(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
@@ -397,7 +398,8 @@ export class ApiServer {
 
     this.authorizeOrThrow(user, info, query);
 
-    const dryRun = query.getAll('dryRun').includes('All');
+    // ?dryRun=All on every verb that writes: everything is checked and answered, nothing is kept.
+    const dryRun = dryRunOf(info.verb, query);
     switch (info.subresource) {
       case '':
         return this.handleMain(req, res, info, query, store, ns, dryRun, user);
@@ -413,7 +415,7 @@ export class ApiServer {
         checkBodyStructure(raw, query.get('fieldValidation'));
         const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, dryRun });
-        await this.bindPod(ns!, info.name, body);
+        await this.bindPod(ns!, info.name, body, { dryRun });
         return sendJson(res, 201, statusSuccess());
       }
       case 'eviction': {
@@ -431,9 +433,9 @@ export class ApiServer {
         const asV1 = { ...body, apiVersion: 'policy/v1' };
         checkBodyStructure(asV1, query.get('fieldValidation'));
         const eviction = asKind(checkedObject(asV1), 'Eviction');
-        await store.delete(ns, info.name, eviction.deleteOptions ?? {}, (pod) =>
-          this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: false }),
-        );
+        const deleteOptions = evictionDeleteOptions(eviction.deleteOptions, query.getAll('dryRun'));
+        const evictDryRun = dryRunOption(deleteOptions.dryRun ?? [], 'DeleteOptions');
+        await store.delete(ns, info.name, deleteOptions, (pod) => this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }));
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
@@ -445,7 +447,7 @@ export class ApiServer {
         checkBodyStructure(asNamespace, query.get('fieldValidation'));
         const namespace = asKind(checkedObject(asNamespace), 'Namespace');
         const finalizers = namespace.spec?.finalizers ?? [];
-        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun: false })));
+        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun }), { dryRun }));
       }
       case 'log':
       case 'exec':
@@ -516,8 +518,8 @@ export class ApiServer {
     throw notFoundPath();
   }
 
-  /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST. */
-  async bindPod(namespace: string, podName: string, body: ApiObject): Promise<KubeObject> {
+  /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST (a dry run writes nothing). */
+  async bindPod(namespace: string, podName: string, body: ApiObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     const binding = asKind(body, 'Binding');
     const target = binding.target?.name;
     if (!target) {
@@ -544,7 +546,7 @@ export class ApiServer {
         pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...binding.metadata.annotations };
       }
       return pod;
-    });
+    }, opts);
   }
 
   private listKind(store: Store): string {
@@ -643,7 +645,8 @@ export class ApiServer {
       }
       case 'delete': {
         const opts = await deleteOptionsFrom(req, query);
-        const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun }));
+        const deleteDryRun = (opts.dryRun ?? []).includes('All');
+        const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun: deleteDryRun }));
         if (!deleted) return sendJson(res, 202, obj);
         if (registeredKind(rinfo).definition.returnDeletedObject) return sendJson(res, 200, obj);
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
@@ -651,13 +654,14 @@ export class ApiServer {
       case 'deletecollection': {
         listOptionInts(query);
         const opts = await deleteOptionsFrom(req, query);
+        const deleteDryRun = (opts.dryRun ?? []).includes('All');
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
         const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
         const items: KubeObject[] = [];
         for (const o of result.items) {
           try {
             const name = o.metadata.name ?? '';
-            items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun }))).obj);
+            items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun: deleteDryRun }))).obj);
           } catch (e) {
             if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
           }
@@ -843,6 +847,23 @@ function objectBody(value: unknown): Record<string, unknown> {
   throw errors.badRequest('the body of the request must be a JSON object');
 }
 
+/**
+ * The DeleteOptions of an eviction, with the request's dryRun pushed in (upstream's propagateDryRun): the body's
+ * deleteOptions.dryRun, else the query's; both given and different is a 400 (upstream answers 500 here, a plain error).
+ */
+export function evictionDeleteOptions(body: DeleteOptions | undefined, queryDryRun: readonly string[]): DeleteOptions {
+  const opts: DeleteOptions = { ...(body ?? {}) };
+  const own = opts.dryRun ?? [];
+  if (own.length === 0) {
+    if (queryDryRun.length > 0) opts.dryRun = [...queryDryRun];
+    return opts;
+  }
+  if (queryDryRun.length > 0 && (own.length !== queryDryRun.length || own.some((v, i) => v !== queryDryRun[i]))) {
+    throw errors.badRequest(`Non-matching dry-run options in request and content: [${queryDryRun.join(' ')}] and [${own.join(' ')}]`);
+  }
+  return opts;
+}
+
 async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
   let opts: DeleteOptions = {};
@@ -858,6 +879,7 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   const p = query.get('propagationPolicy');
   if (p !== null) opts.propagationPolicy = p;
   if (query.getAll('dryRun').length) opts.dryRun = query.getAll('dryRun');
+  dryRunOption(opts.dryRun ?? [], 'DeleteOptions');
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw errors.invalid('DeleteOptions', '', '', [
       { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` },
