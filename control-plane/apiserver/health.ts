@@ -8,7 +8,17 @@
  * `healthReport`/`singleCheckReport` are pure; the API server runs the checks (health-checks in server.ts).
  */
 
+import { KubeError } from '../../api/errors.js';
+
 export type HealthEndpoint = 'healthz' | 'livez' | 'readyz';
+
+/** A health check's failure: its message is the reason (shown only on the check's own path, /readyz/etcd). */
+export class HealthCheckFailed extends KubeError {
+  constructor(reason: string) {
+    super('ServiceUnavailable', reason, { code: 'ERR_UNAVAILABLE' });
+    this.name = 'HealthCheckFailed';
+  }
+}
 
 export const HEALTH_ENDPOINTS: readonly HealthEndpoint[] = ['healthz', 'livez', 'readyz'];
 
@@ -93,7 +103,7 @@ export async function checkError(c: HealthCheck): Promise<{ error?: string }> {
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('context deadline exceeded')), ms);
+    timer = setTimeout(() => reject(new HealthCheckFailed('context deadline exceeded')), ms);
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }

@@ -18,7 +18,7 @@ import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
-import { HEALTH_ENDPOINTS, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
+import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
@@ -328,7 +328,7 @@ export class ApiServer {
     const hooks = POST_START_HOOKS.map((name): HealthCheck => ({
       name: `poststarthook/${name}`,
       check: () => {
-        if (!this.hooksDone.has(name)) throw new Error('not finished');
+        if (!this.hooksDone.has(name)) throw new HealthCheckFailed('not finished');
       },
     }));
     const common: HealthCheck[] = [
@@ -343,14 +343,14 @@ export class ApiServer {
       {
         name: 'informer-sync',
         check: () => {
-          if (!this.ready) throw new Error('watch caches not synced yet');
+          if (!this.ready) throw new HealthCheckFailed('watch caches not synced yet');
         },
       },
       ...hooks,
       {
         name: 'shutdown',
         check: () => {
-          if (this.shuttingDown) throw new Error('process is shutting down');
+          if (this.shuttingDown) throw new HealthCheckFailed('process is shutting down');
         },
       },
     ];
