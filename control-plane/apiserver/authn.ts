@@ -101,7 +101,8 @@ export class Authenticator {
       if (presented) {
         if (!sock.authorized) return undefined;
         const cn = asArray(cert.subject?.CN)[0];
-        return cn ? withAuthenticated({ name: cn, groups: asArray(cert.subject?.O) }) : undefined;
+        if (cn) return withAuthenticated({ name: cn, groups: asArray(cert.subject?.O) });
+        // A verified certificate without a common name names no user (upstream's CommonNameUserConversion): not a failure.
       }
     }
     return this.anonymous ? ANONYMOUS_USER : undefined;

@@ -47,6 +47,10 @@ describe('Authenticator', () => {
     expect(a.authenticate(request({}, { authorized: false, subject: { CN: 'mallory' } }))).toBeUndefined();
   });
 
+  it('a verified client certificate without a CN names nobody: the request goes on as anonymous', () => {
+    expect(a.authenticate(request({}, { authorized: true, subject: { CN: '' } }))).toBe(ANONYMOUS_USER);
+  });
+
   it('a client certificate the CA signed is its CN in its O groups', () => {
     expect(a.authenticate(request({}, { authorized: true, subject: { CN: 'admin', O: 'system:masters' } }))).toEqual({ name: 'admin', groups: ['system:masters', 'system:authenticated'] });
   });
