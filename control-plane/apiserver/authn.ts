@@ -1,6 +1,9 @@
 /**
  * Authentication: bearer tokens from --token-auth-file (upstream's CSV: token,user,uid,"group1,group2")
- * and client certificates signed by --client-ca-file (CN = user, O = groups). Nothing else: 401.
+ * and client certificates signed by --client-ca-file (CN = user, O = groups). A request that presents no
+ * credential is `system:anonymous` in `system:unauthenticated` when --anonymous-auth is on (the default, as
+ * upstream), else 401; a credential that is presented but wrong is always 401 (upstream's union authenticator
+ * fails on an error before it tries the anonymous one).
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -58,34 +61,66 @@ function parseCsvLine(line: string): string[] {
   return out.map((s) => s.trim());
 }
 
-export class Authenticator {
-  constructor(private readonly tokens: Map<string, UserInfo>) {}
+/** upstream's anonymous user (k8s.io/apiserver/pkg/authentication/request/anonymous). */
+export const ANONYMOUS_USER: UserInfo = Object.freeze({ name: 'system:anonymous', groups: Object.freeze(['system:unauthenticated']) as string[] });
 
-  static fromTokenFile(path: string | undefined): Authenticator {
-    return new Authenticator(path ? parseTokenFile(readFileSync(path, 'utf8')) : new Map());
+export interface AuthenticatorOptions {
+  /** --anonymous-auth: a request without credentials is system:anonymous (default true, as upstream). */
+  anonymous?: boolean;
+}
+
+export class Authenticator {
+  readonly anonymous: boolean;
+
+  constructor(
+    private readonly tokens: Map<string, UserInfo>,
+    opts: AuthenticatorOptions = {},
+  ) {
+    this.anonymous = opts.anonymous ?? true;
   }
 
-  /** The user, or undefined for an anonymous request. A presented but wrong credential is 401 too. */
+  static fromTokenFile(path: string | undefined, opts: AuthenticatorOptions = {}): Authenticator {
+    return new Authenticator(path ? parseTokenFile(readFileSync(path, 'utf8')) : new Map(), opts);
+  }
+
+  /**
+   * The user making the request; undefined means 401. No credential: the anonymous user when allowed.
+   * A bearer token that is empty or unknown, or a client certificate the CA did not sign, is a failure
+   * (401) whatever --anonymous-auth says.
+   */
   authenticate(req: IncomingMessage): UserInfo | undefined {
-    const auth = req.headers.authorization;
-    if (auth) {
-      const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-      if (m) {
-        const u = this.tokens.get(m[1]!.trim());
-        if (u) return withAuthenticated(u);
-      }
-      return undefined;
+    const token = bearerToken(req.headers.authorization);
+    if (token !== undefined) {
+      const u = this.tokens.get(token);
+      return u ? withAuthenticated(u) : undefined;
     }
     const sock = req.socket as TLSSocket;
-    if (typeof sock.getPeerCertificate === 'function' && sock.authorized) {
+    if (typeof sock.getPeerCertificate === 'function') {
       const cert = sock.getPeerCertificate();
-      if (cert && cert.subject) {
-        const cn = asArray(cert.subject.CN)[0];
-        if (cn) return withAuthenticated({ name: cn, groups: asArray(cert.subject.O) });
+      const presented = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+      if (presented) {
+        if (!sock.authorized) return undefined;
+        const cn = asArray(cert.subject?.CN)[0];
+        if (cn) return withAuthenticated({ name: cn, groups: asArray(cert.subject?.O) });
+        // A verified certificate without a common name names no user (upstream's CommonNameUserConversion): not a failure.
       }
     }
-    return undefined;
+    return this.anonymous ? ANONYMOUS_USER : undefined;
   }
+}
+
+/**
+ * The bearer token of an Authorization header, as upstream's bearertoken authenticator reads it: the
+ * second of the header's space-separated parts when the first is `Bearer` (any case). Another scheme
+ * (Basic), no second part or an empty one (`Bearer  x`) is no bearer token at all: the request goes on
+ * to the other authenticators (and may be anonymous); a token that is there but unknown is a failure.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  const auth = (header ?? '').trim();
+  if (auth === '') return undefined;
+  const parts = auth.split(' ');
+  if (parts.length < 2 || parts[0]!.toLowerCase() !== 'bearer') return undefined;
+  return parts[1] === '' ? undefined : parts[1];
 }
 
 function asArray(v: string | string[] | undefined): string[] {

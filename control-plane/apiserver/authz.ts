@@ -4,7 +4,8 @@
  * 1. the Node authorizer (node-authorizer.ts) for users system:node:<name> in system:nodes;
  * 2. the bootstrap ClusterRoles bound to the user or its groups (bootstrap-policy.ts), evaluated as RBAC
  *    evaluates rules (policy-rules.ts): system:masters is cluster-admin, the scheduler, controller manager
- *    and proxy get their upstream roles, every authenticated user may read discovery.
+ *    and proxy get their upstream roles, every authenticated user may read discovery, and everyone (the
+ *    anonymous user `system:anonymous` in `system:unauthenticated` too) the health endpoints and /version.
  * The first allow wins; a denial carries the reasons the authorizers gave, as upstream's union authorizer.
  */
 import { KubeError, qualifiedResource } from '../../api/errors.js';
@@ -34,12 +35,6 @@ export type Decision =
   | { allowed: true }
   /** `reason`: the whole Forbidden message; `why`: what the authorizers said (may be empty). */
   | { allowed: false; reason: string; why: string };
-
-const PUBLIC_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
-
-export function isPublicPath(path: string): boolean {
-  return PUBLIC_PATHS.some((p) => path === p || path.startsWith(p + '/'));
-}
 
 /**
  * The attributes of a request (upstream's GetAuthorizerAttributes). A list or watch with fieldSelector

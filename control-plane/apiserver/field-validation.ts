@@ -155,6 +155,25 @@ export function checkPatchedStructure(obj: Record<string, unknown>, fieldValidat
   return findings;
 }
 
+/**
+ * A body is decoded with its endpoint's group, version and kind as defaults (upstream's gvkWithDefaults): a
+ * missing (or empty) kind is the endpoint's; a missing apiVersion is the endpoint's; an apiVersion naming the
+ * endpoint's group without a version gets the endpoint's version. What the body does name is kept, for checkKind
+ * to refuse when it is another type. In place.
+ */
+export function defaultTypeMeta(body: Record<string, unknown>, apiVersion: string, kind: string): void {
+  if (body.kind === undefined || body.kind === null || body.kind === '') body.kind = kind;
+  const av = body.apiVersion;
+  if (av === undefined || av === null || av === '') {
+    body.apiVersion = apiVersion;
+    return;
+  }
+  if (typeof av === 'string' && av.endsWith('/')) {
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    if (av.slice(0, -1) === group) body.apiVersion = apiVersion;
+  }
+}
+
 /** The body's apiVersion/kind must be this endpoint's (upstream's decoder errors, 400). */
 export function checkKind(body: Record<string, unknown>, apiVersion: string, kind: string): void {
   if (!body.kind) {

@@ -40,7 +40,7 @@ import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { Authenticator } from './authn.js';
 import { SYSTEM_NAMESPACES } from './bootstrap.js';
-import { checkBodyStructure, checkKind } from './field-validation.js';
+import { checkBodyStructure, checkKind, defaultTypeMeta } from './field-validation.js';
 import { statusSuccess } from './http-util.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, validatePatched } from './patch-handler.js';
 import { finalizeNamespace } from './resource-hooks.js';
@@ -180,6 +180,7 @@ export class InProcessClient implements ApiClient {
       const ns = info.namespaced ? (namespace ?? metadataOf(obj)?.namespace) || undefined : undefined;
       if (info.namespaced && !ns) throw notFoundPath();
       const body = wire(withTypeMeta(info, obj)) as ApiObject;
+      defaultTypeMeta(body, apiVersionOf(info), info.kind);
       checkKind(body, apiVersionOf(info), info.kind);
       if (info.namespaced && body.metadata?.namespace && body.metadata.namespace !== ns) {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -194,6 +195,7 @@ export class InProcessClient implements ApiClient {
       const { name, namespace } = metaOf(obj);
       const ns = objectNamespace(info, namespace);
       const body = wire(withTypeMeta(info, obj)) as ApiObject;
+      defaultTypeMeta(body, apiVersionOf(info), info.kind);
       checkKind(body, apiVersionOf(info), info.kind);
       checkBodyStructure(body, null);
       const dryRun = opts.dryRun === true;
@@ -311,7 +313,8 @@ export class InProcessClient implements ApiClient {
       switch (subresourceOf(info, subresource)) {
         case 'status': {
           const body = wire(withTypeMeta(info, obj)) as ApiObject;
-          checkKind(body, apiVersionOf(info), info.kind);
+          defaultTypeMeta(body, apiVersionOf(info), info.kind);
+      checkKind(body, apiVersionOf(info), info.kind);
           checkBodyStructure(body, null);
           const rv = body.metadata?.resourceVersion;
           return store.guaranteedUpdate(ns, name, () => body, { subresource: 'status', dryRun, ...(rv ? { expectedRV: String(rv) } : {}) });

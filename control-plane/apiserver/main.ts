@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { formatHelp, parseFlags, str, num, strs, type FlagSpec } from '../../api/cli/flags.js';
+import { bool, formatHelp, parseFlags, str, num, strs, type FlagSpec } from '../../api/cli/flags.js';
 import { TLS_SERVING_FLAGS, tlsSettings } from '../../api/tls/serving.js';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { consoleLogger } from '../../api/client/log.js';
@@ -30,6 +30,7 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   ...TLS_SERVING_FLAGS,
   { name: 'tls-sans', type: 'strings', default: [], help: 'Extra subject alternative names (IPs or DNS names) for a generated serving certificate (kubelab).' },
   { name: 'client-ca-file', type: 'string', help: 'Any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.' },
+  { name: 'anonymous-auth', type: 'bool', default: true, help: 'Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.' },
   { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
   { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/16', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
   { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'A port range to reserve for services with NodePort visibility.' },
@@ -141,7 +142,7 @@ export async function runApiServer(argv: string[]): Promise<void> {
     tlsCert: readFileSync(certFile),
     tlsKey: readFileSync(keyFile),
     ...(clientCA ? { clientCA: readFileSync(clientCA) } : {}),
-    authenticator: Authenticator.fromTokenFile(str(v, 'token-auth-file')),
+    authenticator: Authenticator.fromTokenFile(str(v, 'token-auth-file'), { anonymous: bool(v, 'anonymous-auth') }),
     serviceClusterIPRange: serviceRange,
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,

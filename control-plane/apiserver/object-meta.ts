@@ -57,9 +57,3 @@ export function gracefulDeletion(nowMs: number, graceSeconds: number): { deletio
   const grace = Number.isNaN(graceSeconds) ? 0 : Math.min(Math.max(0, Math.ceil(graceSeconds)), horizon);
   return { deletionTimestamp: nowRfc3339(new Date(Math.min(nowMs + grace * 1000, MAX_RFC3339_MS))), deletionGracePeriodSeconds: grace };
 }
-
-/** Everything but metadata and status: what bumps metadata.generation when it changes. */
-export function specOf(obj: Record<string, unknown>): Record<string, unknown> {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
-}

@@ -12,7 +12,7 @@ import { applyStrategicMergePatch, goFormat, StrategicMergePatchError, toKubeErr
 import { patchMetaResolver } from '../../api/schema/patch-meta.js';
 import { MAX_JSON_NESTING_DEPTH, valueDepth } from '../../api/json-scan.js';
 import { decodeRequestBody, MAX_REQUEST_BODY_BYTES } from './http-util.js';
-import { checkBodyStructure, checkedObject, checkKind, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
+import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta, checkPatchedStructure, duplicateFieldMessage, fieldValidationMode, yamlUnmarshalErrors } from './field-validation.js';
 import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 
@@ -167,8 +167,7 @@ export function validatePatched(
 ): { object: ApiObject; warnings: string[] } {
   // The patched document is decoded into the endpoint's type, as upstream's patcher does: a missing apiVersion or
   // kind is the endpoint's, another one is refused, and the structure is always checked against the endpoint's schema.
-  out.apiVersion ??= endpoint.apiVersion;
-  out.kind ??= endpoint.kind;
+  defaultTypeMeta(out, endpoint.apiVersion, endpoint.kind);
   checkKind(out, endpoint.apiVersion, endpoint.kind);
   const mode = fieldValidationMode(fieldValidation);
   if (patch.type === 'apply') {

@@ -59,3 +59,25 @@ export function podLogOptionCauses(query: URLSearchParams): StatusCause[] {
   }
   return causes;
 }
+
+/** The options kind a verb's `dryRun` belongs to (its 422 names it). */
+export type DryRunOptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+/**
+ * `dryRun` values as upstream's ValidateDryRun: each must be `All` (else 422 `CreateOptions.meta.k8s.io "" is
+ * invalid: dryRun: Unsupported value: []string{"x"}: supported values: "All"`); true when there is one.
+ */
+export function dryRunOption(values: readonly string[], kind: DryRunOptionsKind): boolean {
+  if (values.some((v) => v !== 'All')) {
+    const shown = `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
+    throw errors.invalid(kind, 'meta.k8s.io', '', [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${shown}: supported values: "All"` }]);
+  }
+  return values.length > 0;
+}
+
+/** The `dryRun` of a request by its verb (get, list and watch have none). */
+export function dryRunOf(verb: string, query: URLSearchParams): boolean {
+  const kind: DryRunOptionsKind | undefined =
+    verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : verb === 'patch' ? 'PatchOptions' : verb === 'delete' || verb === 'deletecollection' ? 'DeleteOptions' : undefined;
+  return kind ? dryRunOption(query.getAll('dryRun'), kind) : false;
+}

@@ -189,12 +189,22 @@ export class ServiceIPAllocator {
     return this.ipOf(await this.alloc.allocateNext((o) => o === 0 || o === 9));
   }
 
-  async allocate(ip: string): Promise<void> {
+  /** The network address of the range: what upstream's dry-run allocator hands out (it does not look for a free one). */
+  get networkAddress(): string {
+    return intToIp(this.cidr.base);
+  }
+
+  /** The offset of an address of the range; otherwise upstream's ErrNotInRange. */
+  inRangeOffset(ip: string): number {
     const o = this.offsetOf(ip);
     if (o === undefined) {
       throw new KubeError('Invalid', `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.cidr.text}`);
     }
-    await this.alloc.allocate(o);
+    return o;
+  }
+
+  async allocate(ip: string): Promise<void> {
+    await this.alloc.allocate(this.inRangeOffset(ip));
   }
 
   async release(ip: string): Promise<void> {
@@ -231,6 +241,11 @@ export class NodePortAllocator {
 
   async release(port: number): Promise<void> {
     if (this.inRange(port)) await this.alloc.release(port - this.min);
+  }
+
+  /** Whether the port is held (a port outside the range never is, as upstream's Has). */
+  async has(port: number): Promise<boolean> {
+    return this.inRange(port) && (await this.alloc.isAllocated(port - this.min));
   }
 }
 

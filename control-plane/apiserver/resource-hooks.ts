@@ -35,8 +35,48 @@ export function clusterIPsOf(svc: ServiceView): string[] {
   return (svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : [])).filter((ip) => ip !== '');
 }
 
+/** What one allocation needs of the ClusterIP and NodePort ranges. */
+interface AllocationOps {
+  allocateIP(ip: string): Promise<void>;
+  allocateNextIP(): Promise<string>;
+  allocatePort(port: number): Promise<void>;
+  allocateNextPort(): Promise<number>;
+}
+
+function realOps(ips: ServiceIPAllocator, ports: NodePortAllocator): AllocationOps {
+  return {
+    allocateIP: (ip) => ips.allocate(ip),
+    allocateNextIP: () => ips.allocateNext(),
+    allocatePort: (p) => ports.allocate(p),
+    allocateNextPort: () => ports.allocateNext(),
+  };
+}
+
+/**
+ * One dry run's allocations, as upstream's dry-run allocators (ipallocator's dryRunRange, portallocator's
+ * PortAllocationOperation with dryRun): nothing is kept. A requested ClusterIP is only checked to be in the range;
+ * any other is the range's network address (10.96.0.0). A requested NodePort must not be held already (nor twice
+ * in the request); any other is one above the highest this operation gave, starting at 32769.
+ */
+export function dryRunOps(ips: ServiceIPAllocator, ports: NodePortAllocator): AllocationOps {
+  const given: number[] = [];
+  return {
+    allocateIP: async (ip) => void ips.inRangeOffset(ip),
+    allocateNextIP: async () => ips.networkAddress,
+    async allocatePort(p) {
+      if (given.includes(p) || (await ports.has(p))) throw new AlreadyAllocatedError('port');
+      given.push(p);
+    },
+    async allocateNextPort() {
+      const p = (given.length === 0 ? 32768 : Math.max(...given)) + 1;
+      given.push(p);
+      return p;
+    },
+  };
+}
+
 export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator): StoreHooks {
-  async function allocate(svc: ServiceView, old: ServiceView | undefined, taken: { ips: string[]; ports: number[] }): Promise<void> {
+  async function allocate(svc: ServiceView, old: ServiceView | undefined, taken: { ips: string[]; ports: number[] }, ops: AllocationOps): Promise<void> {
     const name = svc.metadata?.name ?? '';
     svc.spec ??= {};
     // ClusterIP (immutable after create; validation of updates keeps it).
@@ -44,7 +84,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
       const requested = svc.spec.clusterIP || svc.spec.clusterIPs?.[0];
       if (requested) {
         try {
-          await ips.allocate(requested);
+          await ops.allocateIP(requested);
           taken.ips.push(requested);
         } catch (e) {
           const why = e instanceof AlreadyAllocatedError ? 'provided IP is already allocated' : (e as Error).message;
@@ -54,7 +94,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
         }
         svc.spec.clusterIP = requested;
       } else {
-        const ip = await ips.allocateNext();
+        const ip = await ops.allocateNextIP();
         taken.ips.push(ip);
         svc.spec.clusterIP = ip;
       }
@@ -73,7 +113,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
             continue;
           }
           try {
-            await ports.allocate(p.nodePort);
+            await ops.allocatePort(p.nodePort);
             taken.ports.push(p.nodePort);
             used.add(p.nodePort);
           } catch (e) {
@@ -86,7 +126,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
           if (prev?.nodePort && !used.has(prev.nodePort)) {
             p.nodePort = prev.nodePort;
           } else {
-            p.nodePort = await ports.allocateNext();
+            p.nodePort = await ops.allocateNextPort();
             taken.ports.push(p.nodePort);
           }
           used.add(p.nodePort);
@@ -107,12 +147,13 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
     pending.delete(svc);
   }
 
-  /** Allocate for a create (no `old`) or an update; when it fails, give back what this attempt took. */
-  async function allocateOrRelease(svc: ServiceView, old: ServiceView | undefined): Promise<void> {
+  /** Allocate for a create (no `old`) or an update; when it fails, give back what this attempt took. A dry run keeps nothing. */
+  async function allocateOrRelease(svc: ServiceView, old: ServiceView | undefined, dryRun = false): Promise<void> {
     const taken = { ips: [] as string[], ports: [] as number[] };
+    if (dryRun) return allocate(svc, old, taken, dryRunOps(ips, ports));
     pending.set(svc, taken);
     try {
-      await allocate(svc, old, taken);
+      await allocate(svc, old, taken, realOps(ips, ports));
     } catch (e) {
       await releaseTaken(svc);
       throw e;
@@ -120,10 +161,10 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
   }
 
   return {
-    beforeCreate: (obj) => allocateOrRelease(asKind(obj, 'Service'), undefined),
+    beforeCreate: (obj, opts) => allocateOrRelease(asKind(obj, 'Service'), undefined, opts?.dryRun),
     createFailed: releaseTaken,
     // A switch to or from ExternalName/headless is not supported here: clusterIP is immutable.
-    beforeUpdate: (obj, old) => allocateOrRelease(asKind(obj, 'Service'), asKind(old, 'Service')),
+    beforeUpdate: (obj, old, opts) => allocateOrRelease(asKind(obj, 'Service'), asKind(old, 'Service'), opts?.dryRun),
     async updateFailed(svc) {
       await releaseTaken(svc);
     },
@@ -166,7 +207,7 @@ const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 /** Namespace deletion is two-phase: Terminating until the namespace controller empties it and finalizes. */
 export function namespaceHooks(store: () => Store): StoreHooks {
   return {
-    async customDelete(obj) {
+    async customDelete(obj, opts) {
       const ns = asKind(obj, 'Namespace');
       const name = ns.metadata.name ?? '';
       if (IMMORTAL_NAMESPACES.has(name)) {
@@ -178,13 +219,18 @@ export function namespaceHooks(store: () => Store): StoreHooks {
       const metaFinalizers = ns.metadata.finalizers ?? [];
       if (specFinalizers.length === 0 && metaFinalizers.length === 0) return undefined; // plain delete
       if (ns.metadata.deletionTimestamp) return ns;
-      return store().systemUpdate(undefined, name, (stored) => {
-        const cur = asKind(stored, 'Namespace');
-        cur.metadata.deletionTimestamp = nowRfc3339();
-        cur.metadata.deletionGracePeriodSeconds = 0;
-        cur.status = { ...(cur.status ?? {}), phase: 'Terminating' };
-        return cur;
-      });
+      return store().systemUpdate(
+        undefined,
+        name,
+        (stored) => {
+          const cur = asKind(stored, 'Namespace');
+          cur.metadata.deletionTimestamp = nowRfc3339();
+          cur.metadata.deletionGracePeriodSeconds = 0;
+          cur.status = { ...(cur.status ?? {}), phase: 'Terminating' };
+          return cur;
+        },
+        { dryRun: opts?.dryRun === true },
+      );
     },
   };
 }
@@ -199,16 +245,23 @@ export async function finalizeNamespace(
   name: string,
   finalizers: string[],
   admit: (next: KubeObject, cur: KubeObject) => void = () => {},
+  opts: { dryRun?: boolean } = {},
 ): Promise<KubeObject> {
-  const stored = await namespaces.systemUpdate(undefined, name, (stored) => {
-    const cur = asKind(stored, 'Namespace');
-    const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers } };
-    admit(next, cur);
-    const causes = validateNamespaceFinalizeUpdate(next, cur);
-    if (causes.length > 0) throw errors.invalid('Namespace', '', name, causes);
-    return next;
-  });
+  const stored = await namespaces.systemUpdate(
+    undefined,
+    name,
+    (stored) => {
+      const cur = asKind(stored, 'Namespace');
+      const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers } };
+      admit(next, cur);
+      const causes = validateNamespaceFinalizeUpdate(next, cur);
+      if (causes.length > 0) throw errors.invalid('Namespace', '', name, causes);
+      return next;
+    },
+    { dryRun: opts.dryRun === true },
+  );
   const out = asKind(stored, 'Namespace');
+  if (opts.dryRun) return out;
   if (out.metadata.deletionTimestamp && !(out.spec?.finalizers?.length ?? 0) && !(out.metadata.finalizers?.length ?? 0)) {
     await namespaces.forceRemove(undefined, name, out.metadata.resourceVersion);
   }

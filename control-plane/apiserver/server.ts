@@ -17,7 +17,8 @@ import { asKind, isKind } from './object-views.js';
 import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
-import { attributesFor, authorize, forbidden, isPublicPath } from './authz.js';
+import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
+import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
@@ -31,8 +32,8 @@ import { encryptionResourceKey, identityTransformer, type Transformer } from './
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
 import { STORE_EXTENSIONS, clusterIPsOf, finalizeNamespace, namespaceAdmission, nodePortsOf } from './resource-hooks.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, patchTypeOf, validatePatched, type DecodedPatch } from './patch-handler.js';
-import { checkBodyStructure, checkedObject, checkKind } from './field-validation.js';
-import { int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
+import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta } from './field-validation.js';
+import { dryRunOf, dryRunOption, int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
@@ -98,7 +99,12 @@ export class ApiServer {
   private listener: SecureListener | undefined;
   private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
+  /** Every watch cache has listed (the readyz `informer-sync` check). */
   private ready = false;
+  /** stop() has begun (the readyz `shutdown` check). */
+  private shuttingDown = false;
+  /** The post-start hooks (upstream's names) that have finished. */
+  private readonly hooksDone = new Set<string>(['rbac/bootstrap-roles']);
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -145,7 +151,9 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await this.repairAllocations();
+    this.hooksDone.add('start-service-ip-repair-controllers');
     await bootstrapCluster(this);
+    this.hooksDone.add('start-system-namespaces-controller').add('bootstrap-controller');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
     await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
     this.server = createHttpsServer(
@@ -201,6 +209,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
@@ -254,24 +263,20 @@ export class ApiServer {
     const query = url.searchParams;
     const method = req.method ?? 'GET';
 
-    if (isPublicPath(path)) return this.handlePublic(res, path);
+    // Authentication, then authorization, for every request (the health endpoints and /version too, as upstream:
+    // system:public-info-viewer lets anyone, anonymous included, read them).
     const user = this.opts.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
 
-    if (path === '/api') return serveDiscoveryRoot(req, res, 'api', () => apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
-    if (path === '/apis') return serveDiscoveryRoot(req, res, 'apis', apiGroupList);
-    if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
-    if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews' && method === 'POST') {
-      return sendJson(res, 201, {
-        kind: 'SelfSubjectReview',
-        apiVersion: 'authentication.k8s.io/v1',
-        metadata: { creationTimestamp: nowRfc3339() },
-        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
-      });
-    }
-
     const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) {
+      this.authorizeNonResource(user, info.verb, url.pathname);
+      const [first = '', ...rest] = path.slice(1).split('/');
+      if ((HEALTH_ENDPOINTS as readonly string[]).includes(first)) return this.serveHealth(res, first as HealthEndpoint, rest.join('/'), query);
+      if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+      if (path === '/api') return serveDiscoveryRoot(req, res, 'api', () => apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
+      if (path === '/apis') return serveDiscoveryRoot(req, res, 'apis', apiGroupList);
+      if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
       if (info.apiPrefix === 'api' && info.version) {
         const l = apiResourceList('', info.version);
         if (l) return sendJson(res, 200, l);
@@ -283,6 +288,15 @@ export class ApiServer {
         if (g) return sendJson(res, 200, g);
       }
       throw notFoundPath();
+    }
+    if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && info.verb === 'create' && !info.name) {
+      this.authorizeOrThrow(user, info, query);
+      return sendJson(res, 201, {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: nowRfc3339() },
+        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+      });
     }
     return this.handleResource(req, res, info, query, user);
   }
@@ -303,16 +317,61 @@ export class ApiServer {
     return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
   }
 
-  private handlePublic(res: ServerResponse, path: string): void {
-    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    const ok = this.ready;
-    if (path.endsWith('/verbose') || path.includes('?verbose')) {
-      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`[+]ping ok\n[+]etcd ${ok ? 'ok' : 'failed'}\n${path.split('/')[1]} check ${ok ? 'passed' : 'failed'}\n`);
-      return;
+  /**
+   * The checks of a health endpoint, in upstream's order and with upstream's names: ping, log, etcd (etcd
+   * answers within 2 s, --etcd-healthcheck-timeout), then on /readyz etcd-readiness and informer-sync (every
+   * watch cache has listed), the post-start hooks kubelab runs, and on /readyz shutdown (fails once stop() began).
+   */
+  private healthChecks(endpoint: HealthEndpoint): HealthCheck[] {
+    const etcdAnswers = async (): Promise<void> => {
+      await withTimeout(this.opts.backend.currentRevision(), 2000);
+    };
+    const hooks = POST_START_HOOKS.map((name): HealthCheck => ({
+      name: `poststarthook/${name}`,
+      check: () => {
+        if (!this.hooksDone.has(name)) throw new HealthCheckFailed('not finished');
+      },
+    }));
+    const common: HealthCheck[] = [
+      { name: 'ping', check: () => undefined },
+      { name: 'log', check: () => undefined },
+      { name: 'etcd', check: etcdAnswers },
+    ];
+    if (endpoint !== 'readyz') return [...common, ...hooks];
+    return [
+      ...common,
+      { name: 'etcd-readiness', check: etcdAnswers },
+      {
+        name: 'informer-sync',
+        check: () => {
+          if (!this.ready) throw new HealthCheckFailed('watch caches not synced yet');
+        },
+      },
+      ...hooks,
+      {
+        name: 'shutdown',
+        check: () => {
+          if (this.shuttingDown) throw new HealthCheckFailed('process is shutting down');
+        },
+      },
+    ];
+  }
+
+  /** `/healthz|livez|readyz[?verbose][&exclude=...]` and `/<endpoint>/<check>` (health.ts). */
+  private async serveHealth(res: ServerResponse, endpoint: HealthEndpoint, checkName: string, query: URLSearchParams): Promise<void> {
+    const checks = this.healthChecks(endpoint);
+    let answer: HealthAnswer;
+    if (checkName) {
+      const c = checks.find((x) => x.name === checkName);
+      if (!c) throw notFoundPath();
+      answer = singleCheckReport((await checkError(c)).error);
+    } else {
+      const { results, unmatched } = await runHealthChecks(checks, query.getAll('exclude'));
+      for (const r of results) if (r.error !== undefined) this.opts.log?.warn?.(`${endpoint}: [-]${r.name} failed: ${r.error}`);
+      answer = healthReport(endpoint, results, { verbose: query.has('verbose'), unmatched });
     }
-    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end(ok ? 'ok' : 'not ready');
+    res.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+    res.end(answer.body);
   }
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
@@ -321,13 +380,14 @@ export class ApiServer {
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
+      const dryRun = dryRunOf(info.verb, query);
       const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
       // Read as a Binding whatever kind the body names.
       const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
       checkBodyStructure(asBinding, query.get('fieldValidation'));
       const binding = checkedObject(asBinding);
-      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun: false });
-      await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding);
+      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun });
+      await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding, { dryRun });
       return sendJson(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
@@ -339,7 +399,8 @@ export class ApiServer {
 
     this.authorizeOrThrow(user, info, query);
 
-    const dryRun = query.getAll('dryRun').includes('All');
+    // ?dryRun=All on every verb that writes: everything is checked and answered, nothing is kept.
+    const dryRun = dryRunOf(info.verb, query);
     switch (info.subresource) {
       case '':
         return this.handleMain(req, res, info, query, store, ns, dryRun, user);
@@ -350,16 +411,18 @@ export class ApiServer {
       case 'binding': {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const raw = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        defaultTypeMeta(raw, 'v1', 'Binding');
         checkKind(raw, 'v1', 'Binding');
         checkBodyStructure(raw, query.get('fieldValidation'));
         const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, dryRun });
-        await this.bindPod(ns!, info.name, body);
+        await this.bindPod(ns!, info.name, body, { dryRun });
         return sendJson(res, 201, statusSuccess());
       }
       case 'eviction': {
         if (info.verb !== 'create') throw methodNotSupported(info);
         const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        defaultTypeMeta(body, 'policy/v1', 'Eviction');
         if (body.kind !== 'Eviction' || typeof body.apiVersion !== 'string' || !['policy/v1', 'policy/v1beta1'].includes(body.apiVersion)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type Eviction)`);
         }
@@ -371,9 +434,9 @@ export class ApiServer {
         const asV1 = { ...body, apiVersion: 'policy/v1' };
         checkBodyStructure(asV1, query.get('fieldValidation'));
         const eviction = asKind(checkedObject(asV1), 'Eviction');
-        await store.delete(ns, info.name, eviction.deleteOptions ?? {}, (pod) =>
-          this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: false }),
-        );
+        const deleteOptions = evictionDeleteOptions(eviction.deleteOptions, query.getAll('dryRun'));
+        const evictDryRun = dryRunOption(deleteOptions.dryRun ?? [], 'DeleteOptions');
+        await store.delete(ns, info.name, deleteOptions, (pod) => this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }));
         return sendJson(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
@@ -385,7 +448,7 @@ export class ApiServer {
         checkBodyStructure(asNamespace, query.get('fieldValidation'));
         const namespace = asKind(checkedObject(asNamespace), 'Namespace');
         const finalizers = namespace.spec?.finalizers ?? [];
-        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun: false })));
+        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun }), { dryRun }));
       }
       case 'log':
       case 'exec':
@@ -410,6 +473,13 @@ export class ApiServer {
   /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
   private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
+    const d = authorize(user, a, this.nodeGraph);
+    if (d.allowed === false) throw forbidden(a, d);
+  }
+
+  /** Authorization of a non-resource request (discovery, /version, the health endpoints): the path as sent. */
+  private authorizeNonResource(user: UserInfo, verb: string, path: string): void {
+    const a: Attributes = { verb, group: '', resource: '', subresource: '', namespace: '', name: '', isResourceRequest: false, path };
     const d = authorize(user, a, this.nodeGraph);
     if (d.allowed === false) throw forbidden(a, d);
   }
@@ -449,8 +519,8 @@ export class ApiServer {
     throw notFoundPath();
   }
 
-  /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST. */
-  async bindPod(namespace: string, podName: string, body: ApiObject): Promise<KubeObject> {
+  /** Bind a pod to a node: only an unassigned pod; PodScheduled=True as upstream's binding REST (a dry run writes nothing). */
+  async bindPod(namespace: string, podName: string, body: ApiObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     const binding = asKind(body, 'Binding');
     const target = binding.target?.name;
     if (!target) {
@@ -477,7 +547,7 @@ export class ApiServer {
         pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...binding.metadata.annotations };
       }
       return pod;
-    });
+    }, opts);
   }
 
   private listKind(store: Store): string {
@@ -525,6 +595,7 @@ export class ApiServer {
       case 'create': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
         checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
         const bodyNamespace = valueAt(raw, 'metadata', 'namespace');
         if (rinfo.namespaced && bodyNamespace && bodyNamespace !== ns) {
@@ -539,6 +610,7 @@ export class ApiServer {
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
         checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
@@ -574,7 +646,8 @@ export class ApiServer {
       }
       case 'delete': {
         const opts = await deleteOptionsFrom(req, query);
-        const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun }));
+        const deleteDryRun = (opts.dryRun ?? []).includes('All');
+        const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun: deleteDryRun }));
         if (!deleted) return sendJson(res, 202, obj);
         if (registeredKind(rinfo).definition.returnDeletedObject) return sendJson(res, 200, obj);
         return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
@@ -582,13 +655,14 @@ export class ApiServer {
       case 'deletecollection': {
         listOptionInts(query);
         const opts = await deleteOptionsFrom(req, query);
+        const deleteDryRun = (opts.dryRun ?? []).includes('All');
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'));
         const result = await store.list({ ...(ns ? { namespace: ns } : {}), matches });
         const items: KubeObject[] = [];
         for (const o of result.items) {
           try {
             const name = o.metadata.name ?? '';
-            items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun }))).obj);
+            items.push((await store.delete(o.metadata.namespace, name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, name, dryRun: deleteDryRun }))).obj);
           } catch (e) {
             if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
           }
@@ -608,6 +682,7 @@ export class ApiServer {
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
+        defaultTypeMeta(raw, apiVersionOf(store.info), store.info.kind);
         checkKind(raw, apiVersionOf(store.info), store.info.kind);
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
@@ -654,6 +729,7 @@ export class ApiServer {
             let next: Record<string, unknown>;
             if (info.verb === 'update') {
               next = objectBody(decodeBody(raw, ct));
+              defaultTypeMeta(next, 'autoscaling/v1', 'Scale');
               if (next.kind !== 'Scale') throw errors.badRequest('the object provided is unrecognized (must be of type Scale)');
               const rv = valueAt(next, 'metadata', 'resourceVersion');
               expectedRV = typeof rv === 'string' && rv !== '' ? rv : undefined;
@@ -675,6 +751,9 @@ export class ApiServer {
     }
   }
 }
+
+/** The post-start hooks kubelab runs, by upstream's names, in upstream's order (listed by the health endpoints). */
+const POST_START_HOOKS = ['start-system-namespaces-controller', 'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'bootstrap-controller'] as const;
 
 export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
@@ -769,6 +848,23 @@ function objectBody(value: unknown): Record<string, unknown> {
   throw errors.badRequest('the body of the request must be a JSON object');
 }
 
+/**
+ * The DeleteOptions of an eviction, with the request's dryRun pushed in (upstream's propagateDryRun): the body's
+ * deleteOptions.dryRun, else the query's; both given and different is a 400 (upstream answers 500 here, a plain error).
+ */
+export function evictionDeleteOptions(body: DeleteOptions | undefined, queryDryRun: readonly string[]): DeleteOptions {
+  const opts: DeleteOptions = { ...(body ?? {}) };
+  const own = opts.dryRun ?? [];
+  if (own.length === 0) {
+    if (queryDryRun.length > 0) opts.dryRun = [...queryDryRun];
+    return opts;
+  }
+  if (queryDryRun.length > 0 && (own.length !== queryDryRun.length || own.some((v, i) => v !== queryDryRun[i]))) {
+    throw errors.badRequest(`Non-matching dry-run options in request and content: [${queryDryRun.join(' ')}] and [${own.join(' ')}]`);
+  }
+  return opts;
+}
+
 async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req);
   let opts: DeleteOptions = {};
@@ -784,6 +880,7 @@ async function deleteOptionsFrom(req: IncomingMessage, query: URLSearchParams): 
   const p = query.get('propagationPolicy');
   if (p !== null) opts.propagationPolicy = p;
   if (query.getAll('dryRun').length) opts.dryRun = query.getAll('dryRun');
+  dryRunOption(opts.dryRun ?? [], 'DeleteOptions');
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw errors.invalid('DeleteOptions', '', '', [
       { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` },

@@ -16,17 +16,22 @@ import { planListRead, requiredRevision, tooLargeResourceVersion, type ListReadP
 import { clone, deepEqual, isPlainObject } from '../../api/values.js';
 import type { DeleteOptions as MetaDeleteOptions, KubeObject, Relaxed } from '../../api/types/index.js';
 import { isApiObject, malformedTypeMeta } from './object-views.js';
-import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, specOf, type ApiObject } from './object-meta.js';
+import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, type ApiObject } from './object-meta.js';
 
 /** Upstream's limit on what etcd stores (1.5 MiB). */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
+/** What a dry run (`?dryRun=All`) tells a hook: do everything but keep nothing. */
+export interface HookOptions {
+  dryRun?: boolean;
+}
+
 export interface StoreHooks {
-  /** After defaulting and validation, before the write (allocate ClusterIPs/NodePorts). */
-  beforeCreate?(obj: KubeObject): Promise<void>;
+  /** After defaulting and validation, before the write (allocate ClusterIPs/NodePorts); on a dry run too, keeping nothing. */
+  beforeCreate?(obj: KubeObject, opts?: HookOptions): Promise<void>;
   /** The write failed: undo beforeCreate. */
   createFailed?(obj: KubeObject): Promise<void>;
-  beforeUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
+  beforeUpdate?(obj: KubeObject, old: KubeObject, opts?: HookOptions): Promise<void>;
   updateFailed?(obj: KubeObject, old: KubeObject): Promise<void>;
   updateCommitted?(obj: KubeObject, old: KubeObject): Promise<void>;
   /** The object is gone from storage (release what it held). */
@@ -35,8 +40,8 @@ export interface StoreHooks {
   gracePeriod?(obj: KubeObject, requested: number | undefined): number | undefined;
   /** Namespace existence and termination checks for namespaced creates. */
   admitCreate?(obj: KubeObject): Promise<void>;
-  /** Custom deletion (namespaces): returns the object to answer with when it handled it. */
-  customDelete?(obj: KubeObject): Promise<KubeObject | undefined>;
+  /** Custom deletion (namespaces): returns the object to answer with when it handled it (on a dry run, without writing). */
+  customDelete?(obj: KubeObject, opts?: HookOptions): Promise<KubeObject | undefined>;
 }
 
 /** What a DELETE's options (meta.k8s.io/v1 DeleteOptions) say to the store; an unknown propagationPolicy is none. */
@@ -276,7 +281,7 @@ export class Store {
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     delete m.selfLink;
-    if (this.strategy.hasStatusSubresource || 'spec' in o) m.generation = 1;
+    // metadata.generation is the kind's business (its prepareForCreate), as upstream: most kinds have none.
     return o;
   }
 
@@ -297,7 +302,16 @@ export class Store {
       }
       if (causes.length > 0 || !name) throw this.invalid(name, causes);
       if (this.hooks.admitCreate) await this.hooks.admitCreate(obj);
-      if (opts.dryRun) return obj;
+      if (opts.dryRun) {
+        // As upstream's dry-run storage: the hooks run without keeping anything, an existing key is AlreadyExists,
+        // nothing is written and the answer has no resourceVersion.
+        if (this.hooks.beforeCreate) await this.hooks.beforeCreate(obj, { dryRun: true });
+        if (await this.backend.get(this.key(namespace, name))) {
+          if (!input.metadata?.name && input.metadata?.generateName && attempt < 7) continue;
+          throw errors.alreadyExists(this.info.plural, this.info.group, name);
+        }
+        return obj;
+      }
       if (this.hooks.beforeCreate) await this.hooks.beforeCreate(obj);
       try {
         const value = this.encode(obj);
@@ -353,7 +367,11 @@ export class Store {
         if (fromCache) continue; // confirm the no-op against etcd
         return cur; // no-op: no new revision, as upstream
       }
-      if (opts.dryRun) return prepared;
+      if (opts.dryRun) {
+        if (fromCache) continue; // answer from what etcd holds, as a real write's compare-and-swap would
+        if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(prepared, cur, { dryRun: true });
+        return prepared;
+      }
       // An update that removes the last finalizer of an object being deleted deletes it.
       if (prepared.metadata.deletionTimestamp && !((prepared.metadata.finalizers?.length ?? 0) > 0) && !this.hooks.customDelete) {
         if (!((prepared.metadata.deletionGracePeriodSeconds ?? 0) > 0)) {
@@ -446,7 +464,9 @@ export class Store {
       delete m.deletionTimestamp;
       delete m.deletionGracePeriodSeconds;
     }
+    // Requests cannot set the generation (upstream's BeforeUpdate): the old one, which the kind's prepareForUpdate may move.
     if (cm.generation !== undefined) m.generation = cm.generation;
+    else delete m.generation;
     if (!('generateName' in m) && cm.generateName) m.generateName = cm.generateName;
 
     let causes: StatusCause[];
@@ -465,7 +485,6 @@ export class Store {
     }
     this.strategy.applyDefaults(obj);
     this.strategy.prepareForUpdate(obj, cur);
-    if (!deepEqual(specOf(obj), specOf(cur)) && cm.generation !== undefined) m.generation = (cm.generation ?? 0) + 1;
     causes = this.strategy.validateUpdate(obj, cur);
     if (causes.length > 0) throw this.invalid(urlName, causes);
     return obj;
@@ -503,11 +522,11 @@ export class Store {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
         );
       }
+      const dryRun = (opts.dryRun ?? []).includes('All');
       if (this.hooks.customDelete) {
-        const handled = await this.hooks.customDelete(cur);
+        const handled = await this.hooks.customDelete(cur, { dryRun });
         if (handled) return { obj: handled, deleted: false };
       }
-      const dryRun = (opts.dryRun ?? []).includes('All');
       const next = clone(cur);
       const m = next.metadata;
       const finalizers: string[] = [...(m.finalizers ?? [])];
@@ -569,8 +588,8 @@ export class Store {
     return kv ? { obj: this.fromKv(kv), modRevision: kv.modRevision, fromCache: false } : null;
   }
 
-  /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize). */
-  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject): Promise<KubeObject> {
+  /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize); a dry run writes nothing. */
+  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: HookOptions = {}): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for await (const { cur, modRevision, fromCache } of this.currentReads(key, name)) {
       let next: KubeObject;
@@ -583,6 +602,10 @@ export class Store {
       if (deepEqual(stripRV(next), stripRV(cur))) {
         if (fromCache) continue;
         return cur;
+      }
+      if (opts.dryRun) {
+        if (fromCache) continue;
+        return next;
       }
       const rev = await this.compareAndSwap(name, () => this.backend.update(key, this.encode(next), modRevision));
       if (rev === RETRY) continue;

@@ -66,7 +66,7 @@ resources:
   return path;
 }
 
-export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[] } = {}): Promise<ApiHandle> {
+export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean } = {}): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
   const port = await freePort();
@@ -102,7 +102,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
         tlsCert: readFileSync(certFile),
         tlsKey: readFileSync(keyFile),
         clientCA: caPem,
-        authenticator: Authenticator.fromTokenFile(tokenFile),
+        authenticator: Authenticator.fromTokenFile(tokenFile, { anonymous: opts.anonymousAuth ?? true }),
         serviceClusterIPRange: '10.96.0.0/16',
         serviceNodePortRange: '30000-32767',
         advertiseAddress: '127.0.0.1',
@@ -127,8 +127,9 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
           `--client-ca-file=${caFile}`,
           `--token-auth-file=${tokenFile}`,
           `--encryption-provider-config=${encryptionConfig}`,
+          ...(opts.anonymousAuth === false ? ['--anonymous-auth=false'] : []),
         ],
-        ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, {}, 2000)).status === 200,
+        ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, { Authorization: `Bearer ${adminToken}` }, 2000)).status === 200,
         timeoutMs: 30_000,
       });
       child = svc.child;

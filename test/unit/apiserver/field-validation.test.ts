@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyStrictFindings, checkBodyStructure, checkedObject, checkPatchedStructure, fieldValidationMode } from '../../../control-plane/apiserver/field-validation.js';
+import { bodyStrictFindings, checkBodyStructure, checkedObject, checkPatchedStructure, defaultTypeMeta, fieldValidationMode } from '../../../control-plane/apiserver/field-validation.js';
 import { jsonPatchFindings } from '../../../control-plane/apiserver/patch-handler.js';
 import { jsonKeyOffsets, scanJsonText } from '../../../api/json-scan.js';
 import { KubeError } from '../../../api/errors.js';
@@ -128,5 +128,21 @@ describe('checkedObject: a checked body as an API object', () => {
       expect((e as KubeError).httpStatus).toBe(400);
       expect((e as KubeError).message).toBe(`the object provided is unrecognized: its ${why}`);
     }
+  });
+});
+
+describe('defaultTypeMeta (upstream gvkWithDefaults)', () => {
+  it.each([
+    ['nothing named', {}, { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['empty strings', { apiVersion: '', kind: '' }, { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['nulls', { apiVersion: null, kind: null }, { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['kind only', { kind: 'Deployment' }, { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['the group without a version', { apiVersion: 'apps/' }, { apiVersion: 'apps/v1', kind: 'Deployment' }],
+    ['another group without a version is kept', { apiVersion: 'batch/' }, { apiVersion: 'batch/', kind: 'Deployment' }],
+    ['another kind is kept', { kind: 'Secret' }, { apiVersion: 'apps/v1', kind: 'Secret' }],
+    ['another version is kept', { apiVersion: 'v1' }, { apiVersion: 'v1', kind: 'Deployment' }],
+  ])('%s', (_name, body: Record<string, unknown>, want) => {
+    defaultTypeMeta(body, 'apps/v1', 'Deployment');
+    expect(body).toEqual(want);
   });
 });
