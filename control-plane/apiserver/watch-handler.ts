@@ -4,8 +4,9 @@ import { errors, KubeError } from '../../api/errors.js';
 import type { Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
 import type { CacheEvent } from './watch-cache.js';
-import { sendError, wantsTable } from './http-util.js';
-import { toTable } from './table.js';
+import { sendError } from './http-util.js';
+import { metaApiVersion, partialMetadata, toTable } from './table.js';
+import type { Target } from './negotiation.js';
 import { int64Param } from './query-params.js';
 import { boundedDelayMs } from '../../api/timers.js';
 
@@ -16,6 +17,10 @@ export interface WatchParams {
   /** Minimum request timeout (upstream --min-request-timeout, 1800 s): the watch ends between 1x and 2x. */
   minRequestTimeoutSeconds: number;
   bookmarkIntervalMs: number;
+  /** The negotiated conversion of each event's object: a Table, or PartialObjectMetadata (either as= asks for it). */
+  target?: Target;
+  /** Told of every event written to the client, with its size in bytes (apiserver_watch_events_total). */
+  onEvent?: (bytes: number) => void;
 }
 
 /** A watch's resourceVersion parameter: '' and '0' mean "from now" (0); anything but a count is a 422. */
@@ -57,7 +62,9 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   if (timeoutSeconds <= 0) {
     timeoutSeconds = p.minRequestTimeoutSeconds * (1 + Math.random());
   }
-  const asTable = wantsTable(req);
+  const target = p.target;
+  const asTable = target?.kind === 'Table';
+  const asMetadata = target?.kind === 'PartialObjectMetadata' || target?.kind === 'PartialObjectMetadataList';
   const includeObject = q.get('includeObject');
   let headerSent = false;
 
@@ -80,14 +87,16 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     }
     res.write(line);
+    if (line !== '') p.onEvent?.(Buffer.byteLength(line));
   };
 
   const encodeObject = (ev: CacheEvent): string => {
     if (asTable) {
-      const t = toTable(store.strategy, [ev.obj], { resourceVersion: ev.obj.metadata?.resourceVersion }, { includeObject, noHeaders: headerSent });
+      const t = toTable(store.strategy, [ev.obj], { resourceVersion: ev.obj.metadata?.resourceVersion }, { includeObject, noHeaders: headerSent, apiVersion: metaApiVersion(target!.version) });
       headerSent = true;
       return JSON.stringify(t);
     }
+    if (asMetadata) return JSON.stringify(partialMetadata(ev.obj, metaApiVersion(target!.version)));
     ev.json ??= JSON.stringify(ev.obj);
     return ev.json;
   };
@@ -128,7 +137,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       return;
     }
     // The error first: finish() would end the response as an empty 200.
-    if (!res.headersSent) sendError(res, e);
+    if (!res.headersSent) sendError(res, e, req);
     finish();
     return;
   }
