@@ -152,5 +152,9 @@ describe('Accept on reads', () => {
     expect(JSON.parse(raw.stdout).metadata.name).toBe('web');
     const missing = await kubectl(h, ['get', 'pod', 'absent']);
     expect(missing.stderr).toContain('pods "absent" not found');
+    // a watch of Tables (killed after 3 s: it would run on)
+    const watch = await kubectl(h, ['get', 'pods', '-w'], { timeoutMs: 3000 });
+    expect(watch.stderr).toBe('');
+    expect(watch.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+/);
   });
 });
