@@ -5,6 +5,8 @@ import { errors, KubeError } from '../../api/errors.js';
 import { checkValueNesting, exceededMaxDepthMessage, jsonKeyOffsets, MAX_JSON_NESTING_DEPTH, scanJsonText, yamlFlowDepthExceeded, type DuplicateKey } from '../../api/json-scan.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decode.js';
 import { DEFAULT_RESTRICTIONS, negotiateMediaType, SUPPORTED_MEDIA_TYPES, wantsPretty, type Negotiated } from './negotiation.js';
+import { encodeKubernetesProtobuf } from './protobuf/encode.js';
+import { isPlainObject, type JsonObject } from '../../api/values.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -193,10 +195,18 @@ export function toYaml(body: unknown): string {
   return stringifyYaml(plain, { sortMapEntries: true, indentSeq: false, version: '1.1' });
 }
 
-/** Encode a response body in the negotiated format (JSON, pretty JSON with a newline, or YAML). */
-export function encodeBody(body: unknown, out: OutputFormat | undefined): { contentType: string; text: string } {
+/**
+ * Encode a response body in the negotiated format (JSON, pretty JSON with a newline, YAML, or Kubernetes
+ * protobuf; an object protobuf cannot hold whole is answered in JSON rather than cut).
+ */
+export function encodeBody(body: unknown, out: OutputFormat | undefined): { contentType: string; text: string | Buffer } {
   const media = out?.negotiated.serializer.mediaType ?? 'application/json';
   if (media === 'application/yaml') return { contentType: media, text: toYaml(body) };
+  if (media === 'application/vnd.kubernetes.protobuf') {
+    const plain: unknown = typeof body === 'string' ? JSON.parse(body) : JSON.parse(JSON.stringify(body));
+    const encoded = isPlainObject(plain) ? encodeKubernetesProtobuf(plain as JsonObject) : undefined;
+    if (encoded) return { contentType: media, text: encoded };
+  }
   if (out?.pretty && out.negotiated.serializer.pretty) {
     const value: unknown = typeof body === 'string' ? JSON.parse(body) : body;
     return { contentType: 'application/json', text: JSON.stringify(value, null, 2) + '\n' };
@@ -217,8 +227,7 @@ export function sendNegotiated(res: ServerResponse, code: number, body: unknown,
 
 /**
  * An error's Status, negotiated as upstream's ErrorNegotiated with the default restrictions (YAML for
- * `Accept: application/yaml`, pretty JSON for curl); when nothing is acceptable, plain JSON.
- * Protobuf Status bodies are not written: such a client gets JSON (which client-go reads by Content-Type).
+ * `Accept: application/yaml`, protobuf, pretty JSON for curl); when nothing is acceptable, plain JSON.
  */
 export function sendError(res: ServerResponse, err: unknown, req?: IncomingMessage): void {
   const ke =
@@ -229,7 +238,7 @@ export function sendError(res: ServerResponse, err: unknown, req?: IncomingMessa
   let out: OutputFormat | undefined;
   if (req) {
     const n = negotiateMediaType(req.headers.accept, SUPPORTED_MEDIA_TYPES, DEFAULT_RESTRICTIONS);
-    if (n && n.serializer.mediaType !== 'application/vnd.kubernetes.protobuf') out = outputFormat(req, n);
+    if (n) out = outputFormat(req, n);
   }
   if (ke.httpStatus === 401) {
     sendNegotiated(res, 401, st, out, { 'WWW-Authenticate': 'Basic realm="kubernetes-master"' });

@@ -22,7 +22,7 @@ import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, decodeRequestBody, mediaType, outputFormat, readBody, sendError, sendJson, sendNegotiated, statusSuccess, type OutputFormat } from './http-util.js';
-import { JSON_MEDIA, negotiateOutput, negotiateOutputStream, resourceRestrictions, YAML_MEDIA, type Target } from './negotiation.js';
+import { JSON_MEDIA, negotiateOutput, negotiateOutputStream, PROTOBUF_MEDIA, resourceRestrictions, YAML_MEDIA, type Target } from './negotiation.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { toTable, partialMetadata, metaApiVersion } from './table.js';
 import { serveWatch } from './watch-handler.js';
@@ -377,7 +377,7 @@ export class ApiServer {
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
       this.routeReached(req, track, info, rinfo.namespaced);
-      negotiateFor(req, res, info);
+      negotiateFor(req, res, info, rinfo);
       const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
       // Read as a Binding whatever kind the body names.
       const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
@@ -396,7 +396,7 @@ export class ApiServer {
 
     this.authorizeOrThrow(user, info, query);
     this.routeReached(req, track, info, rinfo.namespaced);
-    if (!KUBELET_SUBRESOURCES.has(info.subresource)) negotiateFor(req, res, info);
+    if (!KUBELET_SUBRESOURCES.has(info.subresource)) negotiateFor(req, res, info, rinfo);
 
     const dryRun = query.getAll('dryRun').includes('All');
     switch (info.subresource) {
@@ -597,6 +597,7 @@ export class ApiServer {
           matches,
           query,
           ...(target ? { target } : {}),
+          protobuf: OUTPUT.get(res)?.negotiated.serializer === PROTOBUF_MEDIA,
           onEvent: (bytes) => this.metrics.watchEvent(rinfo.group, rinfo.version, rinfo.kind, bytes),
           minRequestTimeoutSeconds: this.opts.minRequestTimeoutSeconds ?? 1800,
           bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000,
@@ -767,12 +768,13 @@ const OUTPUT = new WeakMap<ServerResponse, OutputFormat>();
 
 /**
  * Negotiate a resource request's response format (negotiation.ts): 406 when the Accept header allows
- * nothing this endpoint writes. Its own kind is written as JSON or YAML (protobuf responses are not
- * encoded yet, so a protobuf-only Accept is refused as upstream refuses it for a custom resource); a
- * Table only for the main resource; a watch also needs a streaming type (YAML is not one).
+ * nothing this endpoint writes. A kind with a protobuf message (its descriptor's `protobufMessage`) is
+ * written as JSON, YAML or protobuf; one without (as upstream's custom resources) as JSON or YAML, a
+ * protobuf-only Accept being 406. A Table only for the main resource; a watch also needs a streaming type.
  */
-function negotiateFor(req: IncomingMessage, res: ServerResponse, info: RequestInfo): void {
-  const restrictions = resourceRestrictions([JSON_MEDIA, YAML_MEDIA], { tables: info.subresource === '' });
+function negotiateFor(req: IncomingMessage, res: ServerResponse, info: RequestInfo, kind: RegisteredKind): void {
+  const encodable = kind.definition.protobufMessage ? [JSON_MEDIA, YAML_MEDIA, PROTOBUF_MEDIA] : [JSON_MEDIA, YAML_MEDIA];
+  const restrictions = resourceRestrictions(encodable, { tables: info.subresource === '' });
   const negotiated = negotiateOutput(req.headers.accept, restrictions);
   if (info.verb === 'watch') negotiateOutputStream(req.headers.accept, restrictions);
   OUTPUT.set(res, outputFormat(req, negotiated));

@@ -7,6 +7,8 @@ import type { CacheEvent } from './watch-cache.js';
 import { sendError } from './http-util.js';
 import { metaApiVersion, partialMetadata, toTable } from './table.js';
 import type { Target } from './negotiation.js';
+import { encodeWatchFrame } from './protobuf/encode.js';
+import type { JsonObject } from '../../api/values.js';
 import { int64Param } from './query-params.js';
 import { boundedDelayMs } from '../../api/timers.js';
 
@@ -21,6 +23,8 @@ export interface WatchParams {
   target?: Target;
   /** Told of every event written to the client, with its size in bytes (apiserver_watch_events_total). */
   onEvent?: (bytes: number) => void;
+  /** Stream Kubernetes protobuf frames (`application/vnd.kubernetes.protobuf;stream=watch`) instead of JSON lines. */
+  protobuf?: boolean;
 }
 
 /** A watch's resourceVersion parameter: '' and '0' mean "from now" (0); anything but a count is a 422. */
@@ -81,13 +85,25 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   req.on('close', finish);
   res.on('close', finish);
 
-  const write = (line: string): void => {
+  const contentType = p.protobuf ? 'application/vnd.kubernetes.protobuf;stream=watch' : 'application/json';
+  const write = (chunk: string | Buffer): void => {
     if (closed) return;
     if (!res.headersSent) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+      res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     }
-    res.write(line);
-    if (line !== '') p.onEvent?.(Buffer.byteLength(line));
+    res.write(chunk);
+    if (chunk.length > 0) p.onEvent?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+  };
+
+  /**
+   * One event: a JSON line, or a length-delimited protobuf frame. An object that cannot be encoded in
+   * protobuf ends the watch, as upstream's watch server ends on an encoding error.
+   */
+  const emit = (type: string, json: () => string): void => {
+    if (!p.protobuf) return write(`{"type":"${type}","object":${json()}}\n`);
+    const frame = encodeWatchFrame(type, JSON.parse(json()) as JsonObject);
+    if (frame) write(frame);
+    else finish();
   };
 
   const encodeObject = (ev: CacheEvent): string => {
@@ -108,7 +124,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       apiVersion: store.info.group ? `${store.info.group}/${store.info.version}` : store.info.version,
       metadata: { resourceVersion: String(rev), ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
     };
-    write(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+    emit('BOOKMARK', () => JSON.stringify(obj));
   };
 
   try {
@@ -120,10 +136,10 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
           if (type === 'BOOKMARK') return;
           const ce = ev as CacheEvent;
           lastRev = Math.max(lastRev, ce.rev);
-          write(`{"type":"${type}","object":${encodeObject(ce)}}\n`);
+          emit(type, () => encodeObject(ce));
         },
         close: (err?: KubeError) => {
-          if (err && !closed) write(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+          if (err && !closed) emit('ERROR', () => JSON.stringify(err.toStatus()));
           finish();
         },
       },
@@ -132,7 +148,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   } catch (e) {
     if (e instanceof KubeError && e.httpStatus === 410) {
       // As upstream: the stream opens, then one ERROR event carries the 410 Status.
-      write(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
+      emit('ERROR', () => JSON.stringify(e.toStatus()));
       finish();
       return;
     }

@@ -1,8 +1,8 @@
 /**
  * Content negotiation on every read over a real etcd (issue 11): `Accept: application/yaml` answers YAML,
  * JSON is the default, a Table or PartialObjectMetadata as the Accept clause asks (meta.k8s.io v1 or
- * v1beta1), protobuf falls back only where an Accept clause allows another type, and an Accept with no
- * acceptable type is 406 with upstream's Status, before anything is read. The real kubectl still works.
+ * v1beta1), a Table never in protobuf, and an Accept with no acceptable type is 406 with upstream's Status,
+ * before anything is read. The real kubectl still works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -70,7 +70,7 @@ describe('Accept on reads', () => {
     const one = await get(POD, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
     expect(one.json()).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'web' } });
     expect(one.json().spec).toBeUndefined();
-    const list = await get('/api/v1/namespaces/default/pods', 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    const list = await get('/api/v1/namespaces/default/pods', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
     expect(list.json()).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'web' } }] });
     const wrong = await get(POD, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
     expect(wrong.status).toBe(406);
@@ -89,16 +89,15 @@ describe('Accept on reads', () => {
     }
   });
 
-  it('protobuf: refused when it is the only type asked for, JSON when the Accept header allows it', async () => {
+  it('protobuf answers protobuf (test/integration/apiserver/protobuf-responses.test.ts); a Table is never protobuf', async () => {
     const only = await get(POD, 'application/vnd.kubernetes.protobuf');
-    expect(only.status).toBe(406);
-    expect(only.json()).toMatchObject(NOT_ACCEPTABLE);
-    for (const accept of ['application/vnd.kubernetes.protobuf, application/json', 'application/vnd.kubernetes.protobuf, */*', 'application/vnd.kubernetes.protobuf;q=1, application/json;q=0.5']) {
-      const r = await get(POD, accept);
-      expect(r.status, accept).toBe(200);
-      expect(r.headers['content-type']).toBe('application/json');
-      expect(r.json().metadata.name).toBe('web');
-    }
+    expect(only.status).toBe(200);
+    expect(only.headers['content-type']).toBe('application/vnd.kubernetes.protobuf');
+    const table = await get(POD, 'application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io, application/json;q=0.5');
+    expect(table.headers['content-type']).toBe('application/json');
+    expect(table.json().kind).toBe('Pod');
+    const tableOnly = await get(POD, 'application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io');
+    expect(tableOnly.status).toBe(406);
   });
 
   it('a watch needs a streaming type: YAML is 406 listing the stream types; JSON streams', async () => {
