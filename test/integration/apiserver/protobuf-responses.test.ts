@@ -127,6 +127,34 @@ describe('protobuf responses', () => {
     expect(d.spec.replicas).toBe(3);
   });
 
+  it('kubectl events --watch: a typed client watch reads the protobuf frames', async () => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const ev = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'pbweb.1' },
+      involvedObject: { kind: 'Deployment', name: 'pbweb', namespace: 'default', apiVersion: 'apps/v1' },
+      reason: 'ProtobufSeen',
+      message: 'read through protobuf frames',
+      type: 'Normal',
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: 'test' },
+    };
+    expect((await api(s.h, 'POST', '/api/v1/namespaces/default/events', ev)).status).toBe(201);
+    const watching = kubectl(s.h, ['events', '--watch', '-v=8'], { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    // this one can only reach kubectl through the watch
+    const later = { ...ev, metadata: { name: 'pbweb.2' }, reason: 'ProtobufWatched', message: 'sent as a protobuf watch frame' };
+    expect((await api(s.h, 'POST', '/api/v1/namespaces/default/events', later)).status).toBe(201);
+    const w = await watching;
+    expect(w.stdout).toContain('read through protobuf frames');
+    expect(w.stdout).toContain('sent as a protobuf watch frame');
+    expect(w.stderr).toMatch(/GET https:\/\/[^ ]+\/api\/v1\/namespaces\/default\/events\?[^ ]*watch=true/);
+    expect(w.stderr).toMatch(/round_trippers\.go:5\d\d\]\s+Content-Type: application\/vnd\.kubernetes\.protobuf;stream=watch\n/);
+  });
+
   it('a kind without a protobuf message: JSON when the Accept header allows it, 406 for protobuf only', async () => {
     const g = { apiVersion: 'pb.kubelab.io/v1', kind: 'Gadget', metadata: { name: 'g1' }, spec: { size: 1 } };
     expect((await api(s.h, 'POST', '/apis/pb.kubelab.io/v1/namespaces/default/gadgets', g)).status).toBe(201);
