@@ -241,6 +241,8 @@ export class ApiServerMetrics {
       labelNames: ['resource'],
       registers,
       collect() {
+        // a resource no longer served (a kind unregistered at run time) is dropped, as upstream's DeleteStoreStats
+        this.reset();
         for (const { resource, count } of counts()()) this.set({ resource }, count ?? -1);
       },
     });

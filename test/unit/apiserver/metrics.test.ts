@@ -138,15 +138,21 @@ describe('ApiServerMetrics text', () => {
   it('apiserver_storage_objects reads the counts at each scrape; an unreadable resource is -1', async () => {
     const m = new ApiServerMetrics();
     let pods = 3;
+    let widgets = true;
     m.countObjectsWith(() => [
       { resource: 'pods', count: pods },
       { resource: 'deployments.apps', count: undefined },
+      ...(widgets ? [{ resource: 'widgets.example.com', count: 1 }] : []),
     ]);
     expect(await m.text()).toContain('apiserver_storage_objects{resource="pods"} 3');
+    expect(await m.text()).toContain('apiserver_storage_objects{resource="widgets.example.com"} 1');
     pods = 4;
+    widgets = false;
     const text = await m.text();
     expect(text).toContain('apiserver_storage_objects{resource="pods"} 4');
     expect(text).toContain('apiserver_storage_objects{resource="deployments.apps"} -1');
+    // a kind no longer served is no longer reported
+    expect(text).not.toContain('widgets.example.com');
   });
 
   it('watch events by group, version and kind, with their sizes', async () => {
