@@ -119,6 +119,9 @@ describe('protobuf responses', () => {
       ['create', 'serviceaccount', 'pbsa'],
       ['scale', 'deployment', 'pbweb', '--replicas=3'],
       ['rollout', 'history', 'deployment/pbweb'],
+      ['describe', 'deployment', 'pbweb'],
+      ['describe', 'namespace', 'pbns'],
+      ['describe', 'service', 'pbsvc'],
     ]) {
       const k = await kubectl(s.h, args);
       expect(k.code, `${args.join(' ')}: ${k.stderr}`).toBe(0);
