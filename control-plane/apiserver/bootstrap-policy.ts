@@ -82,6 +82,8 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['create'], [AUTHORIZATION], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
   ],
   'system:public-info-viewer': [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])],
+  // full access to the monitoring endpoints
+  'system:monitoring': [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])],
   'system:node-proxier': [
     rule(['list', 'watch'], [CORE], ['services', 'endpoints']),
     rule(READ, [CORE], ['nodes']),
@@ -210,6 +212,7 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
   { role: 'system:discovery', groups: ['system:authenticated'] },
   { role: 'system:basic-user', groups: ['system:authenticated'] },
   { role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
+  { role: 'system:monitoring', groups: ['system:monitoring'] },
   { role: 'system:node-proxier', users: ['system:kube-proxy'] },
   { role: 'system:kube-controller-manager', users: [CONTROLLER_MANAGER] },
   { role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },

@@ -1,9 +1,12 @@
 /** HTTP plumbing for the API server: bodies, JSON answers, Status errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify as stringifyYaml } from 'yaml';
 import { errors, KubeError } from '../../api/errors.js';
 import { checkValueNesting, exceededMaxDepthMessage, jsonKeyOffsets, MAX_JSON_NESTING_DEPTH, scanJsonText, yamlFlowDepthExceeded, type DuplicateKey } from '../../api/json-scan.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decode.js';
+import { DEFAULT_RESTRICTIONS, negotiateMediaType, SUPPORTED_MEDIA_TYPES, wantsPretty, type Negotiated } from './negotiation.js';
+import { encodeKubernetesProtobuf } from './protobuf/encode.js';
+import { isPlainObject, type JsonObject } from '../../api/values.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -169,32 +172,82 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: unknown): void {
+/** How a response is written: the negotiated media type, and whether JSON is indented (isPrettyPrint). */
+export interface OutputFormat {
+  negotiated: Negotiated;
+  pretty: boolean;
+}
+
+/** The response's output format for the request (json/yaml as negotiated; pretty for ?pretty=true, curl, browsers). */
+export function outputFormat(req: IncomingMessage, negotiated: Negotiated): OutputFormat {
+  const u = req.url ?? '/';
+  const q = u.indexOf('?');
+  const query = new URLSearchParams(q < 0 ? '' : u.slice(q + 1));
+  return { negotiated, pretty: negotiated.pretty || wantsPretty(query, req.headers['user-agent']) };
+}
+
+/**
+ * An object in YAML as upstream's YAML serializer writes it (sigs.k8s.io/yaml over yaml.v2): keys sorted,
+ * list items at their key's indentation, YAML 1.1 quoting ("yes", "on", timestamps stay strings).
+ */
+export function toYaml(body: unknown): string {
+  const plain: unknown = typeof body === 'string' ? JSON.parse(body) : JSON.parse(JSON.stringify(body));
+  return stringifyYaml(plain, { sortMapEntries: true, indentSeq: false, version: '1.1' });
+}
+
+/**
+ * Encode a response body in the negotiated format (JSON, pretty JSON with a newline, YAML, or Kubernetes
+ * protobuf; an object protobuf cannot hold whole is answered in JSON rather than cut).
+ */
+export function encodeBody(body: unknown, out: OutputFormat | undefined): { contentType: string; text: string | Buffer } {
+  const media = out?.negotiated.serializer.mediaType ?? 'application/json';
+  if (media === 'application/yaml') return { contentType: media, text: toYaml(body) };
+  if (media === 'application/vnd.kubernetes.protobuf') {
+    const plain: unknown = typeof body === 'string' ? JSON.parse(body) : JSON.parse(JSON.stringify(body));
+    const encoded = isPlainObject(plain) ? encodeKubernetesProtobuf(plain as JsonObject) : undefined;
+    if (encoded) return { contentType: media, text: encoded };
+  }
+  if (out?.pretty && out.negotiated.serializer.pretty) {
+    const value: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    return { contentType: 'application/json', text: JSON.stringify(value, null, 2) + '\n' };
+  }
+  return { contentType: 'application/json', text: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+/** Answer with `body` in the negotiated format (JSON when none was negotiated). */
+export function sendNegotiated(res: ServerResponse, code: number, body: unknown, out: OutputFormat | undefined, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const { contentType, text } = encodeBody(body, out);
+  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+/**
+ * An error's Status, negotiated as upstream's ErrorNegotiated with the default restrictions (YAML for
+ * `Accept: application/yaml`, protobuf, pretty JSON for curl); when nothing is acceptable, plain JSON.
+ */
+export function sendError(res: ServerResponse, err: unknown, req?: IncomingMessage): void {
   const ke =
     err instanceof KubeError
       ? err
       : errors.internal(err instanceof Error ? err.message : String(err), err);
   const st = ke.toStatus();
+  let out: OutputFormat | undefined;
+  if (req) {
+    const n = negotiateMediaType(req.headers.accept, SUPPORTED_MEDIA_TYPES, DEFAULT_RESTRICTIONS);
+    if (n) out = outputFormat(req, n);
+  }
   if (ke.httpStatus === 401) {
-    sendJson(res, 401, st, { 'WWW-Authenticate': 'Basic realm="kubernetes-master"' });
+    sendNegotiated(res, 401, st, out, { 'WWW-Authenticate': 'Basic realm="kubernetes-master"' });
     return;
   }
   // An unread (too large) body leaves the connection unusable: close it after the answer.
-  sendJson(res, ke.httpStatus, st, ke.httpStatus === 413 ? { Connection: 'close' } : {});
+  sendNegotiated(res, ke.httpStatus, st, out, ke.httpStatus === 413 ? { Connection: 'close' } : {});
 }
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}) };
-}
-
-/** The Accept header asks for a meta.k8s.io Table. */
-export function wantsTable(req: IncomingMessage): boolean {
-  const accept = String(req.headers.accept ?? '');
-  return accept.split(',').some((part) => /as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
-}
-
-/** The Accept header asks for PartialObjectMetadata(List). */
-export function wantsPartialMetadata(req: IncomingMessage): boolean {
-  const accept = String(req.headers.accept ?? '');
-  return /as=PartialObjectMetadata/.test(accept);
 }

@@ -22,10 +22,11 @@ import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealt
 import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
-import { decodeBody, decodeRequestBody, mediaType, readBody, sendError, sendJson, statusSuccess, wantsTable } from './http-util.js';
+import { decodeBody, decodeRequestBody, mediaType, outputFormat, readBody, sendError, sendJson, sendNegotiated, statusSuccess, type OutputFormat } from './http-util.js';
+import { JSON_MEDIA, negotiateOutput, negotiateOutputStream, PROTOBUF_MEDIA, resourceRestrictions, YAML_MEDIA, type Target } from './negotiation.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { serveDiscoveryRoot } from './discovery-handler.js';
-import { toTable, partialMetadata } from './table.js';
+import { toTable, partialMetadata, metaApiVersion } from './table.js';
 import { serveWatch } from './watch-handler.js';
 import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
@@ -43,6 +44,7 @@ import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
 import { READ_HEADER_TIMEOUT_MS, SecureListener, tlsSettings, type TlsSettings } from '../../api/tls/serving.js';
 import type { Duplex } from 'node:stream';
+import { ApiServerMetrics, groupResourceString, instrumentBackend, nonResourceRequestLabels, requestKind, resourceRequestLabels, type RequestTrack } from './metrics.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -105,6 +107,9 @@ export class ApiServer {
   private shuttingDown = false;
   /** The post-start hooks (upstream's names) that have finished. */
   private readonly hooksDone = new Set<string>(['rbac/bootstrap-roles']);
+  private inflightTimer: NodeJS.Timeout | undefined;
+  /** What /metrics exports (metrics.ts). */
+  readonly metrics = new ApiServerMetrics();
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -124,6 +129,9 @@ export class ApiServer {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
       pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),
     };
+    this.metrics.countObjectsWith(() =>
+      [...this.stores.values()].map((s) => ({ resource: groupResourceString(s.info.group, s.info.plural), count: s.cache.listed ? s.cache.size : undefined })),
+    );
   }
 
   /** The store of a registered kind (none for a kind that is never stored, such as bindings). */
@@ -132,8 +140,14 @@ export class ApiServer {
     if (d.stored === false) return;
     const t = this.opts.transformers?.get(encryptionResourceKey(kind)) ?? identityTransformer;
     const key = storeKey(kind.group, kind.plural);
-    const store = new Store(kind, kind.strategy, this.opts.backend, t, {}, d.storageConversion);
+    const resource = groupResourceString(kind.group, kind.plural);
+    const backend = instrumentBackend(this.opts.backend, resource, this.metrics);
+    const store = new Store(kind, kind.strategy, backend, t, {}, d.storageConversion);
     this.stores.set(key, store);
+    store.cache.observe({
+      reset: () => this.metrics.watchCacheInitializations.inc({ resource }),
+      event: () => this.metrics.watchCacheEventsReceived.inc({ resource }),
+    });
     const extension = STORE_EXTENSIONS[key];
     if (extension) Object.assign(store.hooks, extension(this));
   }
@@ -173,9 +187,10 @@ export class ApiServer {
       },
       (req, res) => {
         if (malformedPathEscape(req.url ?? '/') !== undefined) return sendMalformedRequestLine(res);
-        const done = this.limitRequestTime(req, res);
-        this.handle(req, res)
-          .catch((e) => sendError(res, e))
+        const track = this.trackRequest(req, res);
+        const done = this.limitRequestTime(req, res, track);
+        this.handle(req, res, track)
+          .catch((e) => sendError(res, e, req))
           .finally(done);
       },
     );
@@ -206,11 +221,14 @@ export class ApiServer {
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
     }, 10_000);
+    this.inflightTimer = setInterval(() => this.metrics.publishInflight(), 1000);
+    this.inflightTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
+    if (this.inflightTimer) clearInterval(this.inflightTimer);
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
   }
@@ -220,11 +238,12 @@ export class ApiServer {
    * proxy, exec, attach, portforward, log) and has not answered within --request-timeout gets 504
    * with upstream's body; one that already started answering is cut off. Returns the timer's stop.
    */
-  private limitRequestTime(req: IncomingMessage, res: ServerResponse): () => void {
+  private limitRequestTime(req: IncomingMessage, res: ServerResponse, track: RequestTrack): () => void {
     const ms = this.opts.requestTimeoutMs ?? 60_000;
     if (ms <= 0 || isLongRunning(req.method ?? 'GET', req.url ?? '/')) return () => undefined;
     const t = setTimeout(() => {
       if (res.writableEnded) return;
+      if (track.route) this.metrics.terminated(track.route, 504);
       // Later writes of the handler go nowhere (and must not crash the server).
       res.on('error', () => undefined);
       if (res.headersSent) {
@@ -238,6 +257,27 @@ export class ApiServer {
     const stop = (): void => clearTimeout(t);
     res.once('close', stop);
     return stop;
+  }
+
+  /**
+   * Measure a request: it counts as in flight (readOnly or mutating) until it ends unless it is
+   * long-running, and once a handler labelled it (`track.route`) it is recorded in apiserver_request_total
+   * and apiserver_request_duration_seconds when the response closes.
+   */
+  private trackRequest(req: IncomingMessage, res: ServerResponse): RequestTrack {
+    const track: RequestTrack = {};
+    const started = process.hrtime.bigint();
+    const method = req.method ?? 'GET';
+    let endInflight: () => void = () => undefined;
+    if (!isLongRunning(method, req.url ?? '/')) {
+      const u = new URL(req.url ?? '/', 'https://localhost');
+      endInflight = this.metrics.watermark.begin(requestKind(parseRequestInfo(method, u.pathname, u.searchParams)));
+    }
+    res.once('close', () => {
+      endInflight();
+      this.metrics.finish(track, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    return track;
   }
 
   /** The allocation maps become exactly what stored Services hold (a crash between allocate and create leaks nothing). */
@@ -257,7 +297,7 @@ export class ApiServer {
     await this.nodePorts.alloc.repair(ports);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, track: RequestTrack): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const query = url.searchParams;
@@ -267,6 +307,8 @@ export class ApiServer {
     // system:public-info-viewer lets anyone, anonymous included, read them).
     const user = this.opts.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
+    if (path === '/metrics') return this.serveMetrics(res, user, method, path, query);
+    track.route = nonResourceRequestLabels(method, path);
 
     const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) {
@@ -291,14 +333,25 @@ export class ApiServer {
     }
     if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && info.verb === 'create' && !info.name) {
       this.authorizeOrThrow(user, info, query);
-      return sendJson(res, 201, {
+      return respond(res, 201, {
         kind: 'SelfSubjectReview',
         apiVersion: 'authentication.k8s.io/v1',
         metadata: { creationTimestamp: nowRfc3339() },
         status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
       });
     }
-    return this.handleResource(req, res, info, query, user);
+    track.route = undefined;
+    return this.handleResource(req, res, info, query, user, track);
+  }
+
+  /** /metrics in Prometheus' text format, for whoever may get that path (system:masters, system:monitoring). */
+  private async serveMetrics(res: ServerResponse, user: UserInfo, method: string, path: string, query: URLSearchParams): Promise<void> {
+    const a = attributesFor(parseRequestInfo(method, path, query), query);
+    const d = authorize(user, a, this.nodeGraph);
+    if (d.allowed === false) throw forbidden(a, d);
+    const body = await this.metrics.text();
+    res.writeHead(200, { 'Content-Type': this.metrics.contentType });
+    res.end(body);
   }
 
   /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
@@ -374,13 +427,15 @@ export class ApiServer {
     res.end(answer.body);
   }
 
-  private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+  private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
     const rinfo = findResource(info.group, info.resource);
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
       this.authorizeOrThrow(user, info, query);
       const dryRun = dryRunOf(info.verb, query);
+      this.routeReached(req, track, info, rinfo.namespaced);
+      negotiateFor(req, res, info, rinfo);
       const body = objectBody(decodeBody(await readBody(req), mediaType(req)));
       // Read as a Binding whatever kind the body names.
       const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
@@ -388,7 +443,7 @@ export class ApiServer {
       const binding = checkedObject(asBinding);
       this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun });
       await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding, { dryRun });
-      return sendJson(res, 201, statusSuccess());
+      return respond(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
     const store = this.store(rinfo.group, rinfo.plural);
@@ -398,6 +453,8 @@ export class ApiServer {
     if (info.subresource && !rinfo.subresources.includes(info.subresource)) throw notFoundPath();
 
     this.authorizeOrThrow(user, info, query);
+    this.routeReached(req, track, info, rinfo.namespaced);
+    if (!KUBELET_SUBRESOURCES.has(info.subresource)) negotiateFor(req, res, info, rinfo);
 
     // ?dryRun=All on every verb that writes: everything is checked and answered, nothing is kept.
     const dryRun = dryRunOf(info.verb, query);
@@ -417,7 +474,7 @@ export class ApiServer {
         const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, dryRun });
         await this.bindPod(ns!, info.name, body, { dryRun });
-        return sendJson(res, 201, statusSuccess());
+        return respond(res, 201, statusSuccess());
       }
       case 'eviction': {
         if (info.verb !== 'create') throw methodNotSupported(info);
@@ -437,7 +494,7 @@ export class ApiServer {
         const deleteOptions = evictionDeleteOptions(eviction.deleteOptions, query.getAll('dryRun'));
         const evictDryRun = dryRunOption(deleteOptions.dryRun ?? [], 'DeleteOptions');
         await store.delete(ns, info.name, deleteOptions, (pod) => this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }));
-        return sendJson(res, 201, { ...statusSuccess(), code: 201 });
+        return respond(res, 201, { ...statusSuccess(), code: 201 });
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
@@ -448,7 +505,7 @@ export class ApiServer {
         checkBodyStructure(asNamespace, query.get('fieldValidation'));
         const namespace = asKind(checkedObject(asNamespace), 'Namespace');
         const finalizers = namespace.spec?.finalizers ?? [];
-        return sendJson(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun }), { dryRun }));
+        return respond(res, 200, await finalizeNamespace(store, info.name, finalizers, (_next, cur) => this.admit(user, info, 'UPDATE', { object: namespace, oldObject: cur, dryRun }), { dryRun }));
       }
       case 'log':
       case 'exec':
@@ -468,6 +525,18 @@ export class ApiServer {
       default:
         throw notFoundPath();
     }
+  }
+
+  /** The request reached a resource handler: label it for the request metrics (long-running ones are counted while they last). */
+  private routeReached(req: IncomingMessage, track: RequestTrack, info: RequestInfo, namespaced: boolean): void {
+    const u = req.url ?? '/';
+    const q = u.indexOf('?');
+    const labels = resourceRequestLabels(
+      { method: req.method ?? 'GET', rawQuery: q < 0 ? '' : u.slice(q + 1), contentType: req.headers['content-type'], info },
+      namespaced,
+    );
+    if (isLongRunning(req.method ?? 'GET', u)) this.metrics.startLongRunning(track, labels);
+    else track.route = labels;
   }
 
   /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
@@ -560,8 +629,7 @@ export class ApiServer {
     switch (info.verb) {
       case 'get': {
         const obj = await store.get(ns, info.name);
-        if (wantsTable(req)) return sendJson(res, 200, toTable(store.strategy, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject: query.get('includeObject') }));
-        return sendJson(res, 200, obj);
+        return respond(res, 200, asTarget(obj, targetOf(res), store, query));
       }
       case 'list': {
         const limit = listLimit(listOptionInts(query).limit);
@@ -575,19 +643,30 @@ export class ApiServer {
           ...(query.get('resourceVersionMatch') ? { resourceVersionMatch: query.get('resourceVersionMatch')! } : {}),
         });
         const meta = { resourceVersion: result.resourceVersion, ...(result.continueToken ? { continue: result.continueToken } : {}) };
-        if (wantsTable(req)) return sendJson(res, 200, toTable(store.strategy, result.items, meta, { includeObject: query.get('includeObject') }));
-        if (/as=PartialObjectMetadataList/.test(String(req.headers.accept ?? ''))) {
-          return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: result.items.map(partialMetadata) });
+        const target = targetOf(res);
+        switch (target?.kind) {
+          case 'Table':
+            return respond(res, 200, toTable(store.strategy, result.items, meta, { includeObject: query.get('includeObject'), apiVersion: metaApiVersion(target.version) }));
+          case 'PartialObjectMetadataList': {
+            const apiVersion = metaApiVersion(target.version);
+            return respond(res, 200, { kind: 'PartialObjectMetadataList', apiVersion, metadata: meta, items: result.items.map((o) => partialMetadata(o, apiVersion)) });
+          }
+          case 'PartialObjectMetadata':
+            throw notAcceptableAs(`you requested PartialObjectMetadata, but the requested object is a list (${internalTypeName(rinfo.group, this.listKind(store))})`);
         }
-        return sendJson(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: meta, items: result.items });
+        return respond(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: meta, items: result.items });
       }
       case 'watch': {
         listOptionInts(query);
         const matches = buildMatcher(store, query.get('labelSelector'), query.get('fieldSelector'), info.name);
+        const target = targetOf(res);
         return serveWatch(req, res, store, {
           namespace: ns,
           matches,
           query,
+          ...(target ? { target } : {}),
+          protobuf: OUTPUT.get(res)?.negotiated.serializer === PROTOBUF_MEDIA,
+          onEvent: (bytes) => this.metrics.watchEvent(rinfo.group, rinfo.version, rinfo.kind, bytes),
           minRequestTimeoutSeconds: this.opts.minRequestTimeoutSeconds ?? 1800,
           bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000,
         });
@@ -605,7 +684,7 @@ export class ApiServer {
         const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
         const created = await store.create(ns, body, { dryRun });
-        return sendJson(res, 201, created, warningHeaders(warnings));
+        return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
@@ -620,10 +699,10 @@ export class ApiServer {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
           this.admit(user, info, 'CREATE', { object: body, dryRun });
           const created = await store.create(ns, body, { dryRun });
-          return sendJson(res, 201, created, warningHeaders(warnings));
+          return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
         const out = await store.update(ns, info.name, body, { dryRun, admit: admitUpdate });
-        return sendJson(res, 200, out, warningHeaders(warnings));
+        return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
         const patch = await readPatch(req);
@@ -639,18 +718,18 @@ export class ApiServer {
           const body = doPatch({});
           this.admit(user, info, 'CREATE', { object: body, dryRun });
           const created = await store.create(ns, body, { dryRun });
-          return sendJson(res, 201, created, warningHeaders(warnings));
+          return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
         const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate });
-        return sendJson(res, 200, out, warningHeaders(warnings));
+        return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'delete': {
         const opts = await deleteOptionsFrom(req, query);
         const deleteDryRun = (opts.dryRun ?? []).includes('All');
         const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun: deleteDryRun }));
-        if (!deleted) return sendJson(res, 202, obj);
-        if (registeredKind(rinfo).definition.returnDeletedObject) return sendJson(res, 200, obj);
-        return sendJson(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
+        if (!deleted) return respond(res, 202, asTarget(obj, targetOf(res), store, query));
+        if (registeredKind(rinfo).definition.returnDeletedObject) return respond(res, 200, asTarget(obj, targetOf(res), store, query));
+        return respond(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
       }
       case 'deletecollection': {
         listOptionInts(query);
@@ -667,7 +746,7 @@ export class ApiServer {
             if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
           }
         }
-        return sendJson(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: {}, items });
+        return respond(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: {}, items });
       }
       default:
         throw methodNotSupported(info);
@@ -678,7 +757,7 @@ export class ApiServer {
     const admit = (next: ApiObject, cur: KubeObject) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
     switch (info.verb) {
       case 'get':
-        return sendJson(res, 200, await store.get(ns, info.name));
+        return respond(res, 200, await store.get(ns, info.name));
       case 'update': {
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
@@ -688,7 +767,7 @@ export class ApiServer {
         const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
         const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
-        return sendJson(res, 200, out, warningHeaders(warnings));
+        return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
         const patch = await readPatch(req);
@@ -705,7 +784,7 @@ export class ApiServer {
           },
           { subresource: 'status', dryRun, admit },
         );
-        return sendJson(res, 200, out, warningHeaders(warnings));
+        return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       default:
         throw methodNotSupported(info);
@@ -715,7 +794,7 @@ export class ApiServer {
   private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
-        return sendJson(res, 200, toScale(await store.get(ns, info.name)));
+        return respond(res, 200, toScale(await store.get(ns, info.name)));
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
@@ -744,7 +823,7 @@ export class ApiServer {
           },
           { dryRun },
         );
-        return sendJson(res, 200, toScale(out));
+        return respond(res, 200, toScale(out));
       }
       default:
         throw methodNotSupported(info);
@@ -754,6 +833,62 @@ export class ApiServer {
 
 /** The post-start hooks kubelab runs, by upstream's names, in upstream's order (listed by the health endpoints). */
 const POST_START_HOOKS = ['start-system-namespaces-controller', 'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'bootstrap-controller'] as const;
+
+/** Subresources served by kubelets: streamed as the kubelet answers, without content negotiation. */
+const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/**
+ * The output format of each response being answered (negotiated once per request, before the handler
+ * reads anything, as upstream's REST handlers do); a response without one is JSON.
+ */
+const OUTPUT = new WeakMap<ServerResponse, OutputFormat>();
+
+/**
+ * Negotiate a resource request's response format (negotiation.ts): 406 when the Accept header allows
+ * nothing this endpoint writes. A kind with a protobuf message (its descriptor's `protobufMessage`) is
+ * written as JSON, YAML or protobuf; one without (as upstream's custom resources) as JSON or YAML, a
+ * protobuf-only Accept being 406. A Table only for the main resource; a watch also needs a streaming type.
+ */
+function negotiateFor(req: IncomingMessage, res: ServerResponse, info: RequestInfo, kind: RegisteredKind): void {
+  const encodable = kind.definition.protobufMessage ? [JSON_MEDIA, YAML_MEDIA, PROTOBUF_MEDIA] : [JSON_MEDIA, YAML_MEDIA];
+  const restrictions = resourceRestrictions(encodable, { tables: info.subresource === '' });
+  const negotiated = negotiateOutput(req.headers.accept, restrictions);
+  if (info.verb === 'watch') negotiateOutputStream(req.headers.accept, restrictions);
+  OUTPUT.set(res, outputFormat(req, negotiated));
+}
+
+function respond(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendNegotiated(res, code, body, OUTPUT.get(res), headers);
+}
+
+/** The conversion the negotiated Accept clause asked for (as=Table, as=PartialObjectMetadata[List]). */
+function targetOf(res: ServerResponse): Target | undefined {
+  return OUTPUT.get(res)?.negotiated.target;
+}
+
+/** upstream's %T of an internal object in the not-acceptable messages: `*core.Pod`, `*apps.DeploymentList`. */
+function internalTypeName(group: string, kind: string): string {
+  return `*${group ? group.split('.')[0] : 'core'}.${kind}`;
+}
+
+/** handlers/response.go's errNotAcceptable: a 406 with a message of its own. */
+function notAcceptableAs(message: string): KubeError {
+  return new KubeError('NotAcceptable', message);
+}
+
+/** One object as the Accept clause asked (doTransformObject): itself, a Table of one row, or its metadata. */
+function asTarget(obj: KubeObject, target: Target | undefined, store: Store, query: URLSearchParams): unknown {
+  switch (target?.kind) {
+    case undefined:
+      return obj;
+    case 'Table':
+      return toTable(store.strategy, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject: query.get('includeObject'), apiVersion: metaApiVersion(target.version) });
+    case 'PartialObjectMetadata':
+      return partialMetadata(obj, metaApiVersion(target.version));
+    default:
+      throw notAcceptableAs(`you requested PartialObjectMetadataList, but the requested object is not a list (${internalTypeName(store.info.group, store.info.kind)})`);
+  }
+}
 
 export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;

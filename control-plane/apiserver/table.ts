@@ -3,31 +3,39 @@ import type { ResourceStrategy, TableColumn } from '../../api/strategies/strateg
 import type { ListMeta, ObjectMeta, TableRow } from '../../api/types/index.js';
 import type { ApiObject } from './object-meta.js';
 
+/** The meta.k8s.io versions a Table or PartialObjectMetadata is served in (`v=` of the Accept clause). */
+export type MetaApiVersion = 'meta.k8s.io/v1' | 'meta.k8s.io/v1beta1';
+
 /** A meta.k8s.io/v1 PartialObjectMetadata: an object's metadata only. */
 export interface PartialObjectMetadata {
   kind: 'PartialObjectMetadata';
-  apiVersion: 'meta.k8s.io/v1';
+  apiVersion: MetaApiVersion;
   metadata: ObjectMeta | undefined;
 }
 
 /** A Table as served: a watch's events after the first carry no column definitions (null, as upstream). */
 export interface TableResponse {
   kind: 'Table';
-  apiVersion: 'meta.k8s.io/v1';
+  apiVersion: MetaApiVersion;
   metadata: ListMeta;
   columnDefinitions: TableColumn[] | null;
   rows: TableRow[];
 }
 
-export function partialMetadata(obj: ApiObject): PartialObjectMetadata {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+export function partialMetadata(obj: ApiObject, apiVersion: MetaApiVersion = 'meta.k8s.io/v1'): PartialObjectMetadata {
+  return { kind: 'PartialObjectMetadata', apiVersion, metadata: obj.metadata };
+}
+
+/** `v1beta1` asks for meta.k8s.io/v1beta1, anything else (v1) for meta.k8s.io/v1. */
+export function metaApiVersion(version: string): MetaApiVersion {
+  return version === 'v1beta1' ? 'meta.k8s.io/v1beta1' : 'meta.k8s.io/v1';
 }
 
 export function toTable(
   strategy: ResourceStrategy,
   objs: ApiObject[],
   listMeta: { resourceVersion?: string; continue?: string },
-  opts: { includeObject?: string | null; noHeaders?: boolean; now?: Date } = {},
+  opts: { includeObject?: string | null; noHeaders?: boolean; now?: Date; apiVersion?: MetaApiVersion } = {},
 ): TableResponse {
   const now = opts.now ?? new Date();
   // includeObject: None, Metadata (the default) or Object.
@@ -46,7 +54,7 @@ export function toTable(
   });
   return {
     kind: 'Table',
-    apiVersion: 'meta.k8s.io/v1',
+    apiVersion: opts.apiVersion ?? 'meta.k8s.io/v1',
     metadata: {
       ...(listMeta.resourceVersion ? { resourceVersion: listMeta.resourceVersion } : {}),
       ...(listMeta.continue ? { continue: listMeta.continue } : {}),

@@ -77,6 +77,7 @@ export class WatchCache {
   private stopped = false;
   /** Bumped by each list: events of an older etcd watch are ignored. */
   private generation = 0;
+  private listedOk = false;
 
   constructor(
     private readonly backend: Backend,
@@ -96,6 +97,7 @@ export class WatchCache {
     const p = (delayMs ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve()).then(() => this.init());
     this.readyPromise = p;
     p.catch(() => {
+      this.listedOk = false;
       this.objects.clear();
       setTimeout(() => {
         if (this.readyPromise === p) this.readyPromise = undefined;
@@ -128,6 +130,7 @@ export class WatchCache {
       }
     }
     this.objects = objects;
+    this.listedOk = true;
     this.window = [];
     this.revision = list.revision;
     this.startRevision = list.revision;
@@ -147,6 +150,7 @@ export class WatchCache {
   private restart(err: Error, closing?: KubeError): void {
     if (this.stopped) return;
     this.generation++;
+    this.listedOk = false;
     this.etcdWatch?.cancel();
     this.etcdWatch = undefined;
     const why = closing ?? new KubeError('Expired', `watch cache re-initialising: ${err.message}`, { httpStatus: 410 });
@@ -243,6 +247,11 @@ export class WatchCache {
 
   get size(): number {
     return this.objects.size;
+  }
+
+  /** The cache holds a complete list now (false before the first list, and while re-initialising after a failure). */
+  get listed(): boolean {
+    return this.listedOk;
   }
 
   /**

@@ -4,8 +4,11 @@ import { errors, KubeError } from '../../api/errors.js';
 import type { Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
 import type { CacheEvent } from './watch-cache.js';
-import { sendError, wantsTable } from './http-util.js';
-import { toTable } from './table.js';
+import { sendError } from './http-util.js';
+import { metaApiVersion, partialMetadata, toTable } from './table.js';
+import type { Target } from './negotiation.js';
+import { encodeWatchFrame } from './protobuf/encode.js';
+import type { JsonObject } from '../../api/values.js';
 import { int64Param } from './query-params.js';
 import { boundedDelayMs } from '../../api/timers.js';
 
@@ -16,6 +19,12 @@ export interface WatchParams {
   /** Minimum request timeout (upstream --min-request-timeout, 1800 s): the watch ends between 1x and 2x. */
   minRequestTimeoutSeconds: number;
   bookmarkIntervalMs: number;
+  /** The negotiated conversion of each event's object: a Table, or PartialObjectMetadata (either as= asks for it). */
+  target?: Target;
+  /** Told of every event written to the client, with its size in bytes (apiserver_watch_events_total). */
+  onEvent?: (bytes: number) => void;
+  /** Stream Kubernetes protobuf frames (`application/vnd.kubernetes.protobuf;stream=watch`) instead of JSON lines. */
+  protobuf?: boolean;
 }
 
 /** A watch's resourceVersion parameter: '' and '0' mean "from now" (0); anything but a count is a 422. */
@@ -57,7 +66,9 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   if (timeoutSeconds <= 0) {
     timeoutSeconds = p.minRequestTimeoutSeconds * (1 + Math.random());
   }
-  const asTable = wantsTable(req);
+  const target = p.target;
+  const asTable = target?.kind === 'Table';
+  const asMetadata = target?.kind === 'PartialObjectMetadata' || target?.kind === 'PartialObjectMetadataList';
   const includeObject = q.get('includeObject');
   let headerSent = false;
 
@@ -74,20 +85,34 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   req.on('close', finish);
   res.on('close', finish);
 
-  const write = (line: string): void => {
+  const contentType = p.protobuf ? 'application/vnd.kubernetes.protobuf;stream=watch' : 'application/json';
+  const write = (chunk: string | Buffer): void => {
     if (closed) return;
     if (!res.headersSent) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+      res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     }
-    res.write(line);
+    res.write(chunk);
+    if (chunk.length > 0) p.onEvent?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+  };
+
+  /**
+   * One event: a JSON line, or a length-delimited protobuf frame. An object that cannot be encoded in
+   * protobuf ends the watch, as upstream's watch server ends on an encoding error.
+   */
+  const emit = (type: string, json: () => string): void => {
+    if (!p.protobuf) return write(`{"type":"${type}","object":${json()}}\n`);
+    const frame = encodeWatchFrame(type, JSON.parse(json()) as JsonObject);
+    if (frame) write(frame);
+    else finish();
   };
 
   const encodeObject = (ev: CacheEvent): string => {
     if (asTable) {
-      const t = toTable(store.strategy, [ev.obj], { resourceVersion: ev.obj.metadata?.resourceVersion }, { includeObject, noHeaders: headerSent });
+      const t = toTable(store.strategy, [ev.obj], { resourceVersion: ev.obj.metadata?.resourceVersion }, { includeObject, noHeaders: headerSent, apiVersion: metaApiVersion(target!.version) });
       headerSent = true;
       return JSON.stringify(t);
     }
+    if (asMetadata) return JSON.stringify(partialMetadata(ev.obj, metaApiVersion(target!.version)));
     ev.json ??= JSON.stringify(ev.obj);
     return ev.json;
   };
@@ -99,7 +124,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       apiVersion: store.info.group ? `${store.info.group}/${store.info.version}` : store.info.version,
       metadata: { resourceVersion: String(rev), ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
     };
-    write(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+    emit('BOOKMARK', () => JSON.stringify(obj));
   };
 
   try {
@@ -111,10 +136,10 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
           if (type === 'BOOKMARK') return;
           const ce = ev as CacheEvent;
           lastRev = Math.max(lastRev, ce.rev);
-          write(`{"type":"${type}","object":${encodeObject(ce)}}\n`);
+          emit(type, () => encodeObject(ce));
         },
         close: (err?: KubeError) => {
-          if (err && !closed) write(`{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`);
+          if (err && !closed) emit('ERROR', () => JSON.stringify(err.toStatus()));
           finish();
         },
       },
@@ -123,12 +148,12 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
   } catch (e) {
     if (e instanceof KubeError && e.httpStatus === 410) {
       // As upstream: the stream opens, then one ERROR event carries the 410 Status.
-      write(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
+      emit('ERROR', () => JSON.stringify(e.toStatus()));
       finish();
       return;
     }
     // The error first: finish() would end the response as an empty 200.
-    if (!res.headersSent) sendError(res, e);
+    if (!res.headersSent) sendError(res, e, req);
     finish();
     return;
   }
