@@ -144,7 +144,11 @@ describe('/metrics', () => {
     const jane = await api(h, 'GET', '/metrics', undefined, { token: 'usertoken' });
     expect(jane.status).toBe(403);
     expect(jane.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: 'forbidden: User "jane" cannot get path "/metrics"' });
-    expect((await api(h, 'GET', '/metrics', undefined, { token: '' })).status).toBe(401);
+    // No credential is system:anonymous (--anonymous-auth defaults to true), whom no role lets read /metrics.
+    const anonymous = await api(h, 'GET', '/metrics', undefined, { token: '' });
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.json().message).toBe('forbidden: User "system:anonymous" cannot get path "/metrics"');
+    expect((await api(h, 'GET', '/metrics', undefined, { token: 'not-a-token' })).status).toBe(401);
     const k = await kubectl(h, ['get', '--raw', '/metrics', '--token', 'usertoken']);
     expect(k.code).not.toBe(0);
     expect(k.stderr).toContain('forbidden');
