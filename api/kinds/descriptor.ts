@@ -82,8 +82,12 @@ export interface KindDefinition<T = unknown> {
   verbs?: string[];
   /** Default: plural. */
   storageName?: string;
-  /** The TypeBox schema of the kind (its upstream definition name is the schema's $id). */
-  schema: TSchema;
+  /**
+   * The kind's TypeBox schema: the upstream definition name of one declared in api/types
+   * (`io.k8s.api.core.v1.Pod`), so that loading the descriptors (every client does, for the kinds' names)
+   * loads no schema; or a schema object, for a kind made at run time.
+   */
+  schema: TSchema | string;
   /** Whether an `<Kind>List` kind exists (default true). */
   hasList?: boolean;
   /** The fully qualified protobuf message the API server decodes `application/vnd.kubernetes.protobuf` bodies with. */

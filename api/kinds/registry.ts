@@ -5,7 +5,7 @@
  * CustomResourceDefinitions next), `unregisterKind` takes it away again.
  */
 import { KubeError } from '../errors.js';
-import { addKindSchema, removeKindSchema } from '../types/registry.js';
+import { addServedKindSchema, removeServedKindSchema } from '../types/served-kinds.js';
 import { makeStrategy, type ResourceStrategy } from '../strategies/strategy.js';
 import type { KindDefinition, ResourceInfo } from './descriptor.js';
 import { BUILTIN_KINDS } from './builtin.js';
@@ -58,7 +58,7 @@ export function registerKind(d: KindDefinition): RegisteredKind {
   const registered: RegisteredKind = Object.assign(info, { definition: d, strategy: makeStrategy(info, d) });
   KINDS.push(registered);
   BY_RESOURCE.set(key, registered);
-  addKindSchema(d.group, d.version, d.kind, d.schema, d.hasList ?? true);
+  addServedKindSchema({ group: d.group, version: d.version, kind: d.kind, schema: d.schema, hasList: d.hasList ?? true });
   generation++;
   return registered;
 }
@@ -70,7 +70,7 @@ export function unregisterKind(group: string, plural: string): void {
   BY_RESOURCE.delete(resourceKey(group, plural));
   KINDS.splice(KINDS.indexOf(k), 1);
   // Another resource may serve the same apiVersion + kind (none today); keep the schema then.
-  if (!KINDS.some((o) => o.group === k.group && o.version === k.version && o.kind === k.kind)) removeKindSchema(k.group, k.version, k.kind);
+  if (!KINDS.some((o) => o.group === k.group && o.version === k.version && o.kind === k.kind)) removeServedKindSchema(k.group, k.version, k.kind);
   generation++;
 }
 

@@ -10,7 +10,7 @@
 import { KubeError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { DEF, DEFINITIONS } from '../types/base.js';
-import { KINDS, splitApiVersion } from '../types/registry.js';
+import { allKinds, splitApiVersion } from '../types/registry.js';
 import { RESOURCES, type ResourceInfo } from '../resources.js';
 import { registryGeneration } from '../kinds/registry.js';
 import { node, type SchemaNode } from './walk.js';
@@ -119,7 +119,7 @@ function gvkIndex(): Map<string, GVK[]> {
     if (!l.some((x) => x.group === g.group && x.version === g.version && x.kind === g.kind)) l.push(g);
     m.set(def, l);
   };
-  for (const e of KINDS) {
+  for (const e of allKinds()) {
     if (e.definition === META + 'DeleteOptions' || e.definition === META + 'WatchEvent') continue;
     if (e.definition === META + 'Table' || e.definition.startsWith(META + 'API')) continue;
     push(e.definition, { group: e.group, version: e.version, kind: e.kind });
@@ -270,7 +270,7 @@ function tagOf(group: string, version: string): string {
 }
 
 function defOf(group: string, version: string, kind: string): string {
-  const e = KINDS.find((k) => k.group === group && k.version === version && k.kind === kind);
+  const e = allKinds().find((k) => k.group === group && k.version === version && k.kind === kind);
   if (!e) throw new KubeError('InternalError', `openapi: no schema for ${group}/${version} ${kind}`);
   return e.definition;
 }
@@ -285,7 +285,7 @@ function resourcePaths(r: ResourceInfo): Map<string, PathItem> {
   const tag = tagOf(r.group, r.version);
   const ns = r.namespaced ? 'Namespaced' : '';
   const objDef = defOf(r.group, r.version, r.kind);
-  const listDef = KINDS.find((k) => k.group === r.group && k.version === r.version && k.kind === r.kind + 'List')?.definition;
+  const listDef = allKinds().find((k) => k.group === r.group && k.version === r.version && k.kind === r.kind + 'List')?.definition;
   const collection = r.namespaced ? `${base}/namespaces/{namespace}/${r.plural}` : `${base}/${r.plural}`;
   const item = `${collection}/{name}`;
   const scopeParams = r.namespaced ? [P.namespace] : [];

@@ -13,7 +13,7 @@ export * from './groups.js';
 export * from './apidiscovery.js';
 export * from './views.js';
 export {
-  KINDS, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
+  allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
 } from './registry.js';
 
 import type { KubeList } from './meta.js';

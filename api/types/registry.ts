@@ -9,6 +9,11 @@ import {
   APIResourceListSchema, APIGroupListSchema, APIGroupSchema, APIVersionsSchema,
 } from './meta.js';
 import { ScaleSchema, EvictionSchema } from './apps.js';
+// The served kinds name their schemas (served-kinds.ts): declare them before any lookup by name.
+import './core.js';
+import './groups.js';
+import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
+import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';
 
 export interface KindEntry {
@@ -65,14 +70,29 @@ export function addKindSchema(group: string, version: string, kind: string, sche
   }
 }
 
-/** Forget a kind and its list (a descriptor unregistered: a throwaway test kind, later a deleted CRD). */
-export function removeKindSchema(group: string, version: string, kind: string): void {
-  for (const k of [kind, kind + 'List']) {
-    const e = BY_GVK.get(gvkKey(group, version, k));
-    if (!e) continue;
-    BY_GVK.delete(gvkKey(group, version, k));
-    ENTRIES.splice(ENTRIES.indexOf(e), 1);
+/** The served kinds' entries, resolved from their declarations (served-kinds.ts) and rebuilt when those change. */
+let served: { generation: number; entries: KindEntry[]; byGvk: Map<string, KindEntry> } | undefined;
+
+function servedEntries(): { entries: KindEntry[]; byGvk: Map<string, KindEntry> } {
+  const generation = servedKindsGeneration();
+  if (served?.generation === generation) return served;
+  const entries: KindEntry[] = [];
+  const byGvk = new Map<string, KindEntry>();
+  const push = (e: KindEntry): void => {
+    entries.push(e);
+    byGvk.set(gvkKey(e.group, e.version, e.kind), e);
+  };
+  for (const d of servedKindSchemas()) {
+    const schema = typeof d.schema === 'string' ? DEFINITIONS.get(d.schema) : d.schema;
+    if (!schema) throw new KubeError('InternalError', `kind ${apiVersionString(d.group, d.version)}/${d.kind} names no declared schema: ${String(d.schema)}`);
+    push({ group: d.group, version: d.version, kind: d.kind, definition: nameOf(schema), schema, list: false });
+    if (d.hasList) {
+      const ls = listSchema(schema, d.kind);
+      push({ group: d.group, version: d.version, kind: d.kind + 'List', definition: nameOf(ls), schema: ls, list: true, itemKind: d.kind });
+    }
   }
+  served = { generation, entries, byGvk };
+  return served;
 }
 
 // kinds that are not served resources of their own: subresource bodies and meta kinds
@@ -91,8 +111,10 @@ for (const [version, types] of [['v2', APIDiscoveryV2], ['v2beta1', APIDiscovery
   addKindSchema('apidiscovery.k8s.io', version, 'APIGroupDiscovery', types.group, false);
 }
 
-/** Every registered kind, live: descriptors registered later appear here too. */
-export const KINDS: readonly KindEntry[] = ENTRIES;
+/** Every kind with a schema: the served kinds (their descriptors, as registered now), then the others. */
+export function allKinds(): readonly KindEntry[] {
+  return [...servedEntries().entries, ...ENTRIES];
+}
 
 export function apiVersionString(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
@@ -112,7 +134,7 @@ const META_KINDS: Record<string, string> = {
 };
 
 export function kindEntry(apiVersion: string, kind: string): KindEntry | undefined {
-  const e = BY_GVK.get(`${apiVersion}/${kind}`);
+  const e = servedEntries().byGvk.get(`${apiVersion}/${kind}`) ?? BY_GVK.get(`${apiVersion}/${kind}`);
   if (e) return e;
   const meta = META_KINDS[kind];
   return meta ? BY_GVK.get(meta) : undefined;

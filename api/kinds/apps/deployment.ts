@@ -1,7 +1,6 @@
 /** apps/v1 Deployment: upstream's pkg/registry/apps/deployment strategy and printer. */
 import type { Deployment, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { DeploymentSchema } from '../../types/apps.js';
 import { defaultDeployment } from '../../strategies/defaults.js';
 import { validateDeployment, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../strategies/apps.js';
 import { deploymentCells, deploymentColumns } from '../../strategies/printers.js';
@@ -16,7 +15,7 @@ export const deployments = defineKind<Relaxed<Deployment>>({
   shortNames: ['deploy'],
   categories: ['all'],
   subresources: ['status', 'scale'],
-  schema: DeploymentSchema,
+  schema: 'io.k8s.api.apps.v1.Deployment',
   protobufMessage: 'k8s.io.api.apps.v1.Deployment',
   strategy: {
     applyDefaults: defaultDeployment,

@@ -1,7 +1,6 @@
 /** apps/v1 ReplicaSet: upstream's pkg/registry/apps/replicaset strategy, GetAttrs and printer. */
 import type { ReplicaSet, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { ReplicaSetSchema } from '../../types/apps.js';
 import { defaultReplicaSet } from '../../strategies/defaults.js';
 import { validateReplicaSet, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../strategies/apps.js';
 import { replicaSetCells, replicaSetColumns } from '../../strategies/printers.js';
@@ -16,7 +15,7 @@ export const replicaSets = defineKind<Relaxed<ReplicaSet>>({
   shortNames: ['rs'],
   categories: ['all'],
   subresources: ['status', 'scale'],
-  schema: ReplicaSetSchema,
+  schema: 'io.k8s.api.apps.v1.ReplicaSet',
   protobufMessage: 'k8s.io.api.apps.v1.ReplicaSet',
   strategy: {
     applyDefaults: defaultReplicaSet,

@@ -1,7 +1,6 @@
 /** coordination.k8s.io/v1 Lease (leader election, node heartbeats): PUT creates, as upstream. */
 import type { Lease, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { LeaseSchema } from '../../types/groups.js';
 import { validateLease, validateLeaseUpdate } from '../../strategies/core.js';
 import { leaseCells, leaseColumns } from '../../strategies/printers.js';
 
@@ -11,7 +10,7 @@ export const leases = defineKind<Relaxed<Lease>>({
   kind: 'Lease',
   plural: 'leases',
   namespaced: true,
-  schema: LeaseSchema,
+  schema: 'io.k8s.api.coordination.v1.Lease',
   protobufMessage: 'k8s.io.api.coordination.v1.Lease',
   allowCreateOnUpdate: true,
   strategy: { validate: validateLease, validateUpdate: validateLeaseUpdate },

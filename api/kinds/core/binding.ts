@@ -1,6 +1,5 @@
 /** core/v1 Binding: the legacy `POST /api/v1/namespaces/{ns}/bindings`, create-only and never stored (it binds a pod). */
 import { defineKind } from '../descriptor.js';
-import { BindingSchema } from '../../types/core.js';
 
 export const bindings = defineKind({
   group: '',
@@ -9,7 +8,7 @@ export const bindings = defineKind({
   plural: 'bindings',
   namespaced: true,
   verbs: ['create'],
-  schema: BindingSchema,
+  schema: 'io.k8s.api.core.v1.Binding',
   hasList: false,
   protobufMessage: 'k8s.io.api.core.v1.Binding',
   stored: false,

@@ -1,7 +1,6 @@
 /** core/v1 ConfigMap. */
 import type { ConfigMap, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { ConfigMapSchema } from '../../types/core.js';
 import { validateConfigMap, validateConfigMapUpdate } from '../../strategies/core.js';
 import { configMapCells, configMapColumns } from '../../strategies/printers.js';
 
@@ -12,7 +11,7 @@ export const configMaps = defineKind<Relaxed<ConfigMap>>({
   plural: 'configmaps',
   namespaced: true,
   shortNames: ['cm'],
-  schema: ConfigMapSchema,
+  schema: 'io.k8s.api.core.v1.ConfigMap',
   protobufMessage: 'k8s.io.api.core.v1.ConfigMap',
   strategy: { validate: validateConfigMap, validateUpdate: validateConfigMapUpdate },
   table: { columns: configMapColumns, cells: configMapCells },

@@ -1,7 +1,6 @@
 /** core/v1 Event, and the field selectors both Event APIs share (upstream's event GetAttrs). */
 import type { Event, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { EventSchema } from '../../types/core.js';
 import { validateCoreEvent, validateCoreEventUpdate } from '../../strategies/core.js';
 import { eventCells, eventColumns, eventView } from '../../strategies/printers.js';
 
@@ -29,7 +28,7 @@ export const coreEvents = defineKind<Relaxed<Event>>({
   plural: 'events',
   namespaced: true,
   shortNames: ['ev'],
-  schema: EventSchema,
+  schema: 'io.k8s.api.core.v1.Event',
   protobufMessage: 'k8s.io.api.core.v1.Event',
   allowCreateOnUpdate: true,
   strategy: { validate: validateCoreEvent, validateUpdate: validateCoreEventUpdate },

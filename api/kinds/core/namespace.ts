@@ -1,7 +1,6 @@
 /** core/v1 Namespace: upstream's pkg/registry/core/namespace strategy (the `kubernetes` finalizer), GetAttrs, printer. */
 import type { Namespace, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { NamespaceSchema } from '../../types/core.js';
 import { defaultNamespace } from '../../strategies/defaults.js';
 import { validateNamespace, validateNamespaceStatusUpdate, validateNamespaceUpdate } from '../../strategies/core.js';
 import { namespaceCells, namespaceColumns } from '../../strategies/printers.js';
@@ -17,7 +16,7 @@ export const namespaces = defineKind<Relaxed<Namespace>>({
   shortNames: ['ns'],
   subresources: ['status', 'finalize'],
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-  schema: NamespaceSchema,
+  schema: 'io.k8s.api.core.v1.Namespace',
   protobufMessage: 'k8s.io.api.core.v1.Namespace',
   returnDeletedObject: true,
   strategy: {

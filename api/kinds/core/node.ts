@@ -1,7 +1,6 @@
 /** core/v1 Node: upstream's pkg/registry/core/node strategy, GetAttrs and printer. */
 import type { Node, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { NodeSchema } from '../../types/core.js';
 import { defaultNode } from '../../strategies/defaults.js';
 import { validateNode, validateNodeStatusUpdate, validateNodeUpdate } from '../../strategies/core.js';
 import { nodeCells, nodeColumns } from '../../strategies/printers.js';
@@ -16,7 +15,7 @@ export const nodes = defineKind<Relaxed<Node>>({
   shortNames: ['no'],
   subresources: ['status', 'proxy'],
   storageName: 'minions',
-  schema: NodeSchema,
+  schema: 'io.k8s.api.core.v1.Node',
   protobufMessage: 'k8s.io.api.core.v1.Node',
   kubeletProxyTarget: 'node',
   strategy: {

@@ -2,7 +2,6 @@
 import type { Pod, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
 import { isPodTerminal } from '../../pods.js';
-import { PodSchema } from '../../types/core.js';
 import { admitPod, defaultPod, defaultPodStatusIPs } from '../../strategies/defaults.js';
 import { podQOSClass, validatePod, validatePodStatusUpdate, validatePodUpdate } from '../../strategies/pod.js';
 import { podCells, podColumns } from '../../strategies/printers.js';
@@ -39,7 +38,7 @@ export const pods = defineKind<P>({
   shortNames: ['po'],
   categories: ['all'],
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'portforward'],
-  schema: PodSchema,
+  schema: 'io.k8s.api.core.v1.Pod',
   protobufMessage: 'k8s.io.api.core.v1.Pod',
   returnDeletedObject: true,
   kubeletProxyTarget: 'pod',

@@ -1,7 +1,6 @@
 /** core/v1 Secret: stringData folded into data (the v1 conversion), type defaulted, GetAttrs `type`. */
 import type { Relaxed, Secret } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { SecretSchema } from '../../types/core.js';
 import { defaultSecret } from '../../strategies/defaults.js';
 import { mergeStringData, validateSecret, validateSecretUpdate } from '../../strategies/core.js';
 import { secretCells, secretColumns } from '../../strategies/printers.js';
@@ -12,7 +11,7 @@ export const secrets = defineKind<Relaxed<Secret>>({
   kind: 'Secret',
   plural: 'secrets',
   namespaced: true,
-  schema: SecretSchema,
+  schema: 'io.k8s.api.core.v1.Secret',
   protobufMessage: 'k8s.io.api.core.v1.Secret',
   strategy: {
     applyDefaults(s) {

@@ -1,7 +1,6 @@
 /** core/v1 Service: upstream's pkg/registry/core/service strategy (IP and port allocation is the API server's, resource-hooks.ts). */
 import type { Relaxed, Service } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { ServiceSchema } from '../../types/core.js';
 import { defaultService } from '../../strategies/defaults.js';
 import { prepareServiceCreate, prepareServiceUpdate, validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../strategies/service.js';
 import { serviceCells, serviceColumns } from '../../strategies/printers.js';
@@ -16,7 +15,7 @@ export const services = defineKind<Relaxed<Service>>({
   categories: ['all'],
   subresources: ['status'],
   storageName: 'services/specs',
-  schema: ServiceSchema,
+  schema: 'io.k8s.api.core.v1.Service',
   protobufMessage: 'k8s.io.api.core.v1.Service',
   strategy: {
     applyDefaults: defaultService,

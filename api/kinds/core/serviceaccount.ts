@@ -1,7 +1,6 @@
 /** core/v1 ServiceAccount. */
 import type { Relaxed, ServiceAccount } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { ServiceAccountSchema } from '../../types/core.js';
 import { validateServiceAccount, validateServiceAccountUpdate } from '../../strategies/core.js';
 import { serviceAccountCells, serviceAccountColumns } from '../../strategies/printers.js';
 
@@ -12,7 +11,7 @@ export const serviceAccounts = defineKind<Relaxed<ServiceAccount>>({
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
-  schema: ServiceAccountSchema,
+  schema: 'io.k8s.api.core.v1.ServiceAccount',
   protobufMessage: 'k8s.io.api.core.v1.ServiceAccount',
   strategy: { validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate },
   table: { columns: serviceAccountColumns, cells: serviceAccountCells },

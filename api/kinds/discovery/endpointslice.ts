@@ -1,7 +1,6 @@
 /** discovery.k8s.io/v1 EndpointSlice: generation moves when endpoints, ports or addressType change; PUT creates. */
 import type { EndpointSlice, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { EndpointSliceSchema } from '../../types/groups.js';
 import { defaultEndpointSlice } from '../../strategies/defaults.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from '../../strategies/service.js';
 import { endpointSliceCells, endpointSliceColumns } from '../../strategies/printers.js';
@@ -13,7 +12,7 @@ export const endpointSlices = defineKind<Relaxed<EndpointSlice>>({
   kind: 'EndpointSlice',
   plural: 'endpointslices',
   namespaced: true,
-  schema: EndpointSliceSchema,
+  schema: 'io.k8s.api.discovery.v1.EndpointSlice',
   protobufMessage: 'k8s.io.api.discovery.v1.EndpointSlice',
   allowCreateOnUpdate: true,
   strategy: {

@@ -1,7 +1,6 @@
 /** events.k8s.io/v1 Event: the same stored objects as core/v1 Event (/registry/events), converted on the way in and out. */
 import type { EventsV1Event, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
-import { EventsV1EventSchema } from '../../types/groups.js';
 import { validateEventsV1, validateEventsV1Update } from '../../strategies/core.js';
 import { eventCells, eventColumns } from '../../strategies/printers.js';
 import { EVENT_FIELD_SELECTORS } from '../core/event.js';
@@ -14,7 +13,7 @@ export const eventsV1Events = defineKind<Relaxed<EventsV1Event>>({
   plural: 'events',
   namespaced: true,
   shortNames: ['ev'],
-  schema: EventsV1EventSchema,
+  schema: 'io.k8s.api.events.v1.Event',
   protobufMessage: 'k8s.io.api.events.v1.Event',
   allowCreateOnUpdate: true,
   storageConversion: { fromStorage: coreEventToV1, toStorage: v1EventToCore },
