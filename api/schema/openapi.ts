@@ -9,7 +9,7 @@
  */
 import { KubeError } from '../errors.js';
 import { createHash } from 'node:crypto';
-import { DEF, DEFINITIONS } from '../types/base.js';
+import { DEF, DEFINITIONS, X_UNSTRUCTURED } from '../types/base.js';
 import { KINDS, splitApiVersion } from '../types/registry.js';
 import { RESOURCES, type ResourceInfo } from '../resources.js';
 import { registryGeneration } from '../kinds/registry.js';
@@ -35,7 +35,7 @@ function refTo(name: string, style: RefStyle): string {
 
 // ------------------------------------------------------------------ schema conversion
 
-const STRIP = new Set([DEF, 'patternProperties']);
+const STRIP = new Set([DEF, X_UNSTRUCTURED, 'patternProperties']);
 
 /** Convert a schema (not the named root itself) to OpenAPI, referencing named definitions. */
 function convert(s: SchemaNode, style: RefStyle, refs: Set<string>, isRoot: boolean): Json {

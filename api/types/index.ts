@@ -10,6 +10,7 @@ export * from './meta.js';
 export * from './core.js';
 export * from './apps.js';
 export * from './groups.js';
+export * from './apiextensions.js';
 export * from './views.js';
 export {
   KINDS, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,

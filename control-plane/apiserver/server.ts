@@ -36,6 +36,7 @@ import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
+import { CrdController } from './crd-controller.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -98,6 +99,8 @@ export class ApiServer {
   private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
   private ready = false;
+  /** Serves the kinds CustomResourceDefinitions define. */
+  readonly crdController: CrdController;
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -105,10 +108,7 @@ export class ApiServer {
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const kind of RESOURCES) this.addStore(kind);
-    const ns = this.store('', 'namespaces');
-    for (const s of this.stores.values()) {
-      if (s.info.namespaced) s.hooks.admitCreate = namespaceAdmission(ns, s.info.plural);
-    }
+    this.crdController = new CrdController(this.store('apiextensions.k8s.io', 'customresourcedefinitions'), this, opts.log);
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
@@ -119,16 +119,32 @@ export class ApiServer {
     };
   }
 
-  /** The store of a registered kind (none for a kind that is never stored, such as bindings). */
-  private addStore(kind: RegisteredKind): void {
+  /**
+   * Make the store of a registered kind (none for a kind that is never stored, such as bindings): at
+   * construction for the kinds registered then, at run time for a CustomResourceDefinition's kind.
+   * A namespaced kind's creates go through the namespace lifecycle (the namespaces store comes first).
+   */
+  addStore(kind: RegisteredKind): Store | undefined {
     const d = kind.definition;
-    if (d.stored === false) return;
+    if (d.stored === false) return undefined;
     const t = this.opts.transformers?.get(encryptionResourceKey(kind)) ?? identityTransformer;
     const key = storeKey(kind.group, kind.plural);
     const store = new Store(kind, kind.strategy, this.opts.backend, t, {}, d.storageConversion);
     this.stores.set(key, store);
     const extension = STORE_EXTENSIONS[key];
     if (extension) Object.assign(store.hooks, extension(this));
+    const ns = this.stores.get(storeKey('', 'namespaces'));
+    if (kind.namespaced && ns) store.hooks.admitCreate = namespaceAdmission(ns, kind.plural);
+    return store;
+  }
+
+  /** Drop a store made at run time (its kind is no longer served): its watch cache stops, its watchers end. */
+  removeStore(group: string, plural: string): void {
+    const key = storeKey(group, plural);
+    const s = this.stores.get(key);
+    if (!s) return;
+    this.stores.delete(key);
+    s.cache.stop();
   }
 
   store(group: string, plural: string): Store {
@@ -193,6 +209,8 @@ export class ApiServer {
         s.cache.ready().catch((e: Error) => this.opts.log?.warn?.(`watch cache ${s.info.plural}${s.info.group ? '.' + s.info.group : ''}: ${e.message}`)),
       ),
     );
+    // Kinds defined by stored CRDs are served before the server says it is ready.
+    await this.crdController.start().catch((e: Error) => this.opts.log?.warn?.(`customresourcedefinitions: ${e.message}`));
     this.ready = true;
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
@@ -201,6 +219,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     if (this.endpointTimer) clearInterval(this.endpointTimer);
+    this.crdController.stop();
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
   }
