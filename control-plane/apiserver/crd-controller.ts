@@ -73,9 +73,11 @@ export class CrdController {
     await this.idle();
   }
 
+  /** Stop watching and stop serving the kinds this controller registered (the registry is the process's). */
   stop(): void {
     this.stopped = true;
     this.stopObserving?.();
+    for (const name of [...this.served.keys()]) this.unserve(name);
   }
 
   /** Resolves when no work is queued. */
