@@ -129,24 +129,31 @@ function validateAPIApproval(crd: CRD): StatusCause[] {
   }
 }
 
-/** validateSimpleJSONPath for the scale subresource's paths. */
+/** validateSimpleJSONPath: a path in the dot notation, starting with `.`. */
+function simpleJSONPathCauses(value: string, field: string): StatusCause[] {
+  if (value === '') return [fieldErr.invalid(field, value, 'must not be empty')];
+  if (!value.startsWith('.')) return [fieldErr.invalid(field, value, 'must be a simple json path starting with .')];
+  return [];
+}
+
+/** ValidateCustomResourceDefinitionSubresources: the scale subresource's paths. */
 function validateScale(v: CRDVersion, path: string): StatusCause[] {
   const scale = v.subresources?.scale;
   if (!scale) return [];
   const errs: StatusCause[] = [];
-  const check = (f: string, value: string | undefined, under: string[], required: boolean): void => {
+  const check = (f: string, value: string | undefined, under: string[], required: boolean, detail: string): void => {
     const fp = `${path}.subresources.scale.${f}`;
     if (!value) {
       if (required) errs.push(fieldErr.required(fp, ''));
       return;
     }
-    if (!value.startsWith('.')) errs.push(fieldErr.invalid(fp, value, 'should be a json path of the form .a.b.c'));
-    else if (!under.some((u) => value.startsWith(u + '.'))) errs.push(fieldErr.invalid(fp, value, `should be a json path under ${under.join(' or ')}`));
-    else if (/\[/.test(value)) errs.push(fieldErr.invalid(fp, value, 'should not contain array notation'));
+    const simple = simpleJSONPathCauses(value, fp);
+    if (simple.length > 0) errs.push(...simple);
+    else if (!under.some((u) => value.startsWith(u + '.'))) errs.push(fieldErr.invalid(fp, value, detail));
   };
-  check('specReplicasPath', scale.specReplicasPath, ['.spec'], true);
-  check('statusReplicasPath', scale.statusReplicasPath, ['.status'], true);
-  check('labelSelectorPath', scale.labelSelectorPath, ['.spec', '.status'], false);
+  check('specReplicasPath', scale.specReplicasPath, ['.spec'], true, 'should be a json path under .spec');
+  check('statusReplicasPath', scale.statusReplicasPath, ['.status'], true, 'should be a json path under .status');
+  check('labelSelectorPath', scale.labelSelectorPath, ['.spec', '.status'], false, 'should be a json path under either .spec or .status');
   return errs;
 }
 
@@ -163,6 +170,7 @@ function validateColumns(v: CRDVersion, path: string): StatusCause[] {
     else if (!PRINTER_COLUMN_TYPES.includes(c.type)) errs.push(fieldErr.invalid(`${p}.type`, c.type, `must be one of ${PRINTER_COLUMN_TYPES.join(',')}`));
     if (c.format && !PRINTER_COLUMN_FORMATS.includes(c.format)) errs.push(fieldErr.invalid(`${p}.format`, c.format, `must be one of ${PRINTER_COLUMN_FORMATS.join(',')}`));
     if (!c.jsonPath) errs.push(fieldErr.required(`${p}.JSONPath`, ''));
+    else errs.push(...simpleJSONPathCauses(c.jsonPath, `${p}.JSONPath`));
   });
   return errs;
 }

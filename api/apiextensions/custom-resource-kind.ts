@@ -15,10 +15,11 @@ import type { CustomResourceDefinition, JSONSchemaProps } from '../types/apiexte
 import { DEF, X_PRESERVE_UNKNOWN, X_UNSTRUCTURED, type AnySchema } from '../types/base.js';
 import { objectMetaField, typeMetaProps } from '../types/meta.js';
 import type { Relaxed } from '../types/views.js';
-import { keepAllButStatus, keepOldStatus, type ObjectShape } from '../strategies/strategy.js';
+import { keepOldStatus, type ObjectShape, type TableColumn } from '../strategies/strategy.js';
+import type { ScaleAccess, TablePrinter } from '../kinds/descriptor.js';
+import { columnCell, evaluateJSONPath, parseJSONPath, type Step } from './jsonpath.js';
 import { nameIsDNSSubdomain, semanticEqual, validateObjectMeta, validateObjectMetaUpdate } from '../strategies/validation.js';
 import { clone, isPlainObject } from '../values.js';
-import { translateTimestampSince } from '../strategies/printers.js';
 import { defaultObject, validateObjectValue } from './schema-value.js';
 import type { CRDVersion } from './crd-validation.js';
 
@@ -84,6 +85,7 @@ export function customResourceKind(crd: Relaxed<CustomResourceDefinition>): Kind
   const group = spec.group;
   const namespaced = spec.scope === 'Namespaced';
   const statusSubresource = v.subresources?.status !== undefined && v.subresources?.status !== null;
+  const scale = v.subresources?.scale ?? undefined;
   const validateValue = (o: unknown): StatusCause[] => validateObjectValue(shape(o), schema);
   return defineKind<ObjectShape>({
     group,
@@ -94,7 +96,7 @@ export function customResourceKind(crd: Relaxed<CustomResourceDefinition>): Kind
     namespaced,
     shortNames: spec.names.shortNames ?? [],
     categories: spec.names.categories ?? [],
-    subresources: statusSubresource ? ['status'] : [],
+    subresources: [...(statusSubresource ? ['status'] : []), ...(scale ? ['scale'] : [])],
     storageName: `${group}/${spec.names.plural}`,
     storageResource: `${spec.names.plural}.${group}`,
     schema: kindSchema(schema, customDefinitionName(group, v.name, spec.names.kind)),
@@ -110,17 +112,94 @@ export function customResourceKind(crd: Relaxed<CustomResourceDefinition>): Kind
         const oldGen = old.metadata?.generation ?? 1;
         meta.generation = semanticEqual(generationRelevant(o, statusSubresource), generationRelevant(old, statusSubresource)) ? oldGen : oldGen + 1;
       },
-      prepareForStatusUpdate: (o, old) => keepAllButStatus(o, old),
+      prepareForStatusUpdate: keepOnlyStatus,
       validate: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...validateValue(o)],
       validateUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o)],
       validateStatusUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o)],
     },
-    table: {
-      columns: [
-        { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', priority: 0 },
-        { name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata', priority: 0 },
-      ],
-      cells: (o, now) => [o.metadata?.name ?? '', translateTimestampSince(o.metadata?.creationTimestamp, now)],
-    },
+    table: printerColumns(v),
+    ...(scale ? { scale: scaleByPaths(scale.specReplicasPath ?? '', scale.statusReplicasPath ?? '', scale.labelSelectorPath ?? '') } : {}),
   });
+}
+
+/**
+ * Upstream's custom resource status strategy: a status update takes only status from the request; everything
+ * else, labels and annotations included, stays as stored (resourceVersion is the request's, for the precondition).
+ */
+function keepOnlyStatus(o: ObjectShape, old: ObjectShape): void {
+  const status = o.status;
+  const rv = o.metadata?.resourceVersion;
+  for (const k of Object.keys(o)) delete o[k];
+  Object.assign(o, clone(old));
+  if (rv !== undefined) (o.metadata ??= {}).resourceVersion = rv;
+  if (status === undefined) delete o.status;
+  else o.status = status;
+}
+
+const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const CREATION_TIMESTAMP_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+/**
+ * The Table of a custom kind (upstream's tableconvertor): Name, then the version's additionalPrinterColumns
+ * (or, when it lists none, Age from .metadata.creationTimestamp), each cell the first value its JSONPath
+ * reaches, typed as the column says; priority > 0 shows with -o wide. A path that does not parse prints empty.
+ */
+export function printerColumns(v: CRDVersion): TablePrinter<ObjectShape> {
+  const defs = (v.additionalPrinterColumns ?? []).length > 0
+    ? (v.additionalPrinterColumns ?? []).map((c) => ({ name: c.name ?? '', type: c.type ?? 'string', format: c.format ?? '', description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath ?? ''}`, priority: c.priority ?? 0, jsonPath: c.jsonPath ?? '' }))
+    : [{ name: 'Age', type: 'date', format: '', description: CREATION_TIMESTAMP_DESCRIPTION, priority: 0, jsonPath: '.metadata.creationTimestamp' }];
+  const paths: (Step[] | undefined)[] = defs.map((d) => {
+    try {
+      return parseJSONPath(d.jsonPath);
+    } catch {
+      return undefined;
+    }
+  });
+  const columns: TableColumn[] = [
+    { name: 'Name', type: 'string', format: 'name', description: NAME_DESCRIPTION, priority: 0 },
+    ...defs.map(({ jsonPath: _p, ...c }) => c),
+  ];
+  return {
+    columns,
+    cells: (o, now) => [o.metadata?.name ?? '', ...defs.map((d, i) => (paths[i] ? columnCell(d.type, evaluateJSONPath(paths[i]!, o), now) : null))],
+  };
+}
+
+function splitPath(path: string): string[] {
+  return path.replace(/^\./, '').split('.').filter((x) => x !== '');
+}
+
+function nested(o: unknown, keys: readonly string[]): unknown {
+  let cur = o;
+  for (const k of keys) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** The scale subresource of a custom kind, by the CRD's specReplicasPath / statusReplicasPath / labelSelectorPath. */
+export function scaleByPaths(specReplicasPath: string, statusReplicasPath: string, labelSelectorPath: string): ScaleAccess<ObjectShape> {
+  const spec = splitPath(specReplicasPath);
+  const status = splitPath(statusReplicasPath);
+  const selector = labelSelectorPath ? splitPath(labelSelectorPath) : undefined;
+  const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : 0);
+  return {
+    specReplicas: (o) => count(nested(o, spec)),
+    statusReplicas: (o) => count(nested(o, status)),
+    selector: (o) => {
+      const v = selector ? nested(o, selector) : undefined;
+      return typeof v === 'string' ? v : '';
+    },
+    setSpecReplicas(o, replicas) {
+      let cur: Record<string, unknown> = o;
+      for (const k of spec.slice(0, -1)) {
+        const next = cur[k];
+        cur = isPlainObject(next) ? next : (cur[k] = {}) as Record<string, unknown>;
+      }
+      cur[spec[spec.length - 1] ?? 'replicas'] = replicas;
+    },
+  };
 }

@@ -66,6 +66,21 @@ export interface StorageConversion {
   toStorage(served: Record<string, unknown>): Record<string, unknown>;
 }
 
+/**
+ * How the scale subresource (autoscaling/v1 Scale) reads and writes a kind's replicas: upstream's ScaleREST
+ * of Deployments and ReplicaSets, or a CRD's specReplicasPath / statusReplicasPath / labelSelectorPath.
+ */
+export interface ScaleAccess<T> {
+  /** spec.replicas of the Scale (0 when unset). */
+  specReplicas(obj: T): number;
+  /** status.replicas of the Scale (0 when unset). */
+  statusReplicas(obj: T): number;
+  /** status.selector of the Scale: a label selector in its string form ('' when none). */
+  selector(obj: T): string;
+  /** Write a Scale's spec.replicas into the object. */
+  setSpecReplicas(obj: T, replicas: number): void;
+}
+
 /** What a kind's file writes. Everything but the names, scope and schema has a default. */
 export interface KindDefinition<T = unknown> {
   group: string;
@@ -103,6 +118,8 @@ export interface KindDefinition<T = unknown> {
   storageConversion?: StorageConversion;
   /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */
   storageResource?: string;
+  /** The scale subresource's view of the kind (with 'scale' in `subresources`). */
+  scale?: ScaleAccess<T>;
   /** Subresources served by the node's kubelet (log, exec, proxy ...): whether the object is a pod or a node. */
   kubeletProxyTarget?: 'pod' | 'node';
 }

@@ -6,7 +6,8 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
-import { RESOURCES, apiVersionOf, findResource, type RegisteredKind } from '../../api/resources.js';
+import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
+import type { ScaleAccess } from '../../api/kinds/descriptor.js';
 import { registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type DeleteOptions } from './store.js';
@@ -14,7 +15,6 @@ import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/inde
 import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
-import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, isPublicPath } from './authz.js';
@@ -658,7 +658,7 @@ export class ApiServer {
   private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
-        return sendJson(res, 200, toScale(await store.get(ns, info.name)));
+        return sendJson(res, 200, toScale(store.info, await store.get(ns, info.name)));
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
@@ -668,7 +668,7 @@ export class ApiServer {
           ns,
           info.name,
           (cur) => {
-            const scale = toScale(cur);
+            const scale = toScale(store.info, cur);
             let next: Record<string, unknown>;
             if (info.verb === 'update') {
               next = objectBody(decodeBody(raw, ct));
@@ -686,7 +686,7 @@ export class ApiServer {
           },
           { dryRun },
         );
-        return sendJson(res, 200, toScale(out));
+        return sendJson(res, 200, toScale(store.info, out));
       }
       default:
         throw methodNotSupported(info);
@@ -702,14 +702,16 @@ export function storeKey(group: string, plural: string): string {
 /** The group, version and kind of the scale subresource's object. */
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
-/** An object with a scale subresource (a Deployment or a ReplicaSet) as its kind's view. */
-function scalable(obj: KubeObject) {
-  return isKind(obj, 'ReplicaSet') ? obj : asKind(obj, 'Deployment');
+/** How the scale subresource sees a kind (its descriptor's `scale`); a kind serving scale without one is a server bug. */
+function scaleAccess(info: Pick<ResourceInfo, 'group' | 'plural'>): ScaleAccess<unknown> {
+  const access = registeredKind(info).definition.scale as ScaleAccess<unknown> | undefined;
+  if (!access) throw errors.internal(`no scale subresource for ${info.plural}${info.group ? '.' + info.group : ''}`);
+  return access;
 }
 
-/** The autoscaling/v1 Scale of an object with a scale subresource. */
-export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
-  const obj = scalable(stored);
+/** The autoscaling/v1 Scale of an object with a scale subresource, read through its kind's descriptor. */
+export function toScale(info: Pick<ResourceInfo, 'group' | 'plural'>, obj: KubeObject): ApiObject & Relaxed<Scale> {
+  const access = scaleAccess(info);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -720,9 +722,8 @@ export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
-    // status.selector: the selector's string form (metav1.LabelSelectorAsSelector(...).String())
-    status: { replicas: obj.status?.replicas ?? 0, selector: labelSelectorString(obj.spec?.selector) ?? '' },
+    spec: { replicas: access.specReplicas(obj) },
+    status: { replicas: access.statusReplicas(obj), selector: access.selector(obj) },
   };
 }
 
@@ -731,8 +732,8 @@ export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
  * resourceVersion must carry the object's current one (409). Returns `cur` with the new replicas.
  * `scale` is read before any schema has checked it: its replicas are checked here.
  */
-export function applyScale(store: Store, stored: KubeObject, scale: Record<string, unknown>, expectedRV: string | undefined): KubeObject {
-  const cur = scalable(stored);
+export function applyScale(store: Store, cur: KubeObject, scale: Record<string, unknown>, expectedRV: string | undefined): KubeObject {
+  const access = scaleAccess(store.info);
   const name = cur.metadata.name ?? '';
   const replicas = valueAt(scale, 'spec', 'replicas');
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -743,7 +744,7 @@ export function applyScale(store: Store, stored: KubeObject, scale: Record<strin
   if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
     throw errors.conflict(store.info.plural, store.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
   }
-  cur.spec = { ...(cur.spec ?? {}), replicas };
+  access.setSpecReplicas(cur, replicas);
   return cur;
 }
 

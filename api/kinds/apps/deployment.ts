@@ -3,7 +3,7 @@ import type { Deployment, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
 import { DeploymentSchema } from '../../types/apps.js';
 import { defaultDeployment } from '../../strategies/defaults.js';
-import { validateDeployment, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../strategies/apps.js';
+import { replicasScale, validateDeployment, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../strategies/apps.js';
 import { deploymentCells, deploymentColumns } from '../../strategies/printers.js';
 import { bumpGenerationOnSpecChange, keepOldStatus, resetStatusAndGeneration } from '../../strategies/strategy.js';
 
@@ -16,6 +16,7 @@ export const deployments = defineKind<Relaxed<Deployment>>({
   shortNames: ['deploy'],
   categories: ['all'],
   subresources: ['status', 'scale'],
+  scale: replicasScale(),
   schema: DeploymentSchema,
   protobufMessage: 'k8s.io.api.apps.v1.Deployment',
   strategy: {

@@ -3,7 +3,7 @@ import type { ReplicaSet, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
 import { ReplicaSetSchema } from '../../types/apps.js';
 import { defaultReplicaSet } from '../../strategies/defaults.js';
-import { validateReplicaSet, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../strategies/apps.js';
+import { replicasScale, validateReplicaSet, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../strategies/apps.js';
 import { replicaSetCells, replicaSetColumns } from '../../strategies/printers.js';
 import { bumpGenerationOnSpecChange, keepOldStatus, resetStatusAndGeneration } from '../../strategies/strategy.js';
 
@@ -16,6 +16,7 @@ export const replicaSets = defineKind<Relaxed<ReplicaSet>>({
   shortNames: ['rs'],
   categories: ['all'],
   subresources: ['status', 'scale'],
+  scale: replicasScale(),
   schema: ReplicaSetSchema,
   protobufMessage: 'k8s.io.api.apps.v1.ReplicaSet',
   strategy: {

@@ -99,6 +99,15 @@ describe('validateCRD', () => {
       c.spec!.group = 'widgets.k8s.io';
       c.metadata!.name = 'widgets.widgets.k8s.io';
     }, ['metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111']],
+    ['scale paths', (c) => (c.spec!.versions![0]!.subresources = { scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: '.spec.replicas', labelSelectorPath: '.metadata.labels' } }), [
+      'spec.versions[0].subresources.scale.specReplicasPath: Invalid value: "spec.replicas": must be a simple json path starting with .',
+      'spec.versions[0].subresources.scale.statusReplicasPath: Invalid value: ".spec.replicas": should be a json path under .status',
+      'spec.versions[0].subresources.scale.labelSelectorPath: Invalid value: ".metadata.labels": should be a json path under either .spec or .status',
+    ]],
+    ['scale paths required', (c) => (c.spec!.versions![0]!.subresources = { scale: { specReplicasPath: '', statusReplicasPath: '' } }), [
+      'spec.versions[0].subresources.scale.specReplicasPath: Required value',
+      'spec.versions[0].subresources.scale.statusReplicasPath: Required value',
+    ]],
     ['printer columns', (c) => (c.spec!.versions![0]!.additionalPrinterColumns = [{ name: 'X', type: 'text', jsonPath: '' }]), ['spec.versions[0].additionalPrinterColumns[0].type: Invalid value: "text": must be one of boolean,date,integer,number,string', 'spec.versions[0].additionalPrinterColumns[0].JSONPath: Required value']],
   ])('%s', (_name, over, want) => {
     expect(causes(crd(over))).toEqual(want);
