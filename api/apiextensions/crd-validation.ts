@@ -65,6 +65,23 @@ export function prepareCRDForUpdate(crd: CRD, old: CRD): void {
   addStoredVersion(crd);
 }
 
+/**
+ * The first DELETE of a CRD (upstream's CRD REST Delete): the cleanup finalizer, so that its objects are
+ * deleted before it goes, and Terminating=True InstanceDeletionPending.
+ */
+export function prepareCRDForDelete(crd: CRD, now: Date): void {
+  const meta = (crd.metadata ??= {});
+  if (!(meta.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
+  const status = (crd.status ??= {});
+  const cond = { type: 'Terminating', status: 'True', reason: 'InstanceDeletionPending', message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon' };
+  const list = [...(status.conditions ?? [])];
+  const i = list.findIndex((c) => c.type === 'Terminating');
+  const time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  if (i < 0) list.push({ ...cond, lastTransitionTime: time });
+  else list[i] = { ...list[i]!, ...cond, lastTransitionTime: list[i]!.status === 'True' ? list[i]!.lastTransitionTime ?? time : time };
+  status.conditions = list;
+}
+
 /** Go's %#v of a []string, as upstream prints storedVersions in its messages. */
 function goStrings(l: readonly string[] | undefined): string {
   if (!l) return '[]string(nil)';

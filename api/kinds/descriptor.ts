@@ -51,6 +51,12 @@ export interface StrategyHooks<T> {
    * the period the request asked for; 0 or undefined deletes at once. Default: no graceful deletion.
    */
   gracePeriod?(obj: T, requested: number | undefined): number | undefined;
+  /**
+   * The first DELETE of an object (no deletionTimestamp yet) changes it before it is marked for deletion:
+   * a CustomResourceDefinition takes its cleanup finalizer and a Terminating condition (upstream's CRD REST
+   * Delete). Only finalizers and status may change here. Default: nothing.
+   */
+  prepareForDelete?(obj: T, now: Date): void;
 }
 
 /** How a kind prints as a meta.k8s.io/v1 Table (priority 1 columns = `kubectl get -o wide`). */

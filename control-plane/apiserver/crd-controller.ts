@@ -8,13 +8,13 @@
  * Work is keyed by CRD name and done one at a time (a name queued twice is synced once); the decisions are
  * pure functions (api/apiextensions/crd-status.ts, custom-resource-kind.ts), this file is the adapter.
  */
-import { isKubeError } from '../../api/errors.js';
+import { isKubeError, KubeError } from '../../api/errors.js';
 import { RESOURCES } from '../../api/resources.js';
 import { registerKind, unregisterKind, type RegisteredKind } from '../../api/kinds/registry.js';
 import { DEFINITIONS, DEF } from '../../api/types/base.js';
 import { customResourceKind } from '../../api/apiextensions/custom-resource-kind.js';
 import { decideNames, establishedCondition, setCondition, takenNames, type Names } from '../../api/apiextensions/crd-status.js';
-import type { CRD } from '../../api/apiextensions/crd-validation.js';
+import { CRD_CLEANUP_FINALIZER, type CRD } from '../../api/apiextensions/crd-validation.js';
 import type { KubeObject } from '../../api/types/index.js';
 import { clone, isPlainObject } from '../../api/values.js';
 import type { Logger } from '../../api/client/log.js';
@@ -25,6 +25,7 @@ import { nowRfc3339 } from './object-meta.js';
 export interface CrdHost {
   addStore(kind: RegisteredKind): Store | undefined;
   removeStore(group: string, plural: string): void;
+  store(group: string, plural: string): Store;
 }
 
 interface Served {
@@ -43,6 +44,8 @@ function asCRD(o: KubeObject): CRD {
 export class CrdController {
   private readonly served = new Map<string, Served>();
   private readonly pending = new Set<string>();
+  /** Kinds (group/plural) whose CRD is being deleted: creates are refused while its objects go. */
+  private readonly terminating = new Set<string>();
   private running: Promise<void> | undefined;
   private stopObserving: (() => void) | undefined;
   private stopped = false;
@@ -112,11 +115,16 @@ export class CrdController {
   /** Serve (or stop serving) one CRD's kind and write its status. */
   async sync(name: string): Promise<void> {
     const stored = this.crds.cache.peek(this.crds.key(undefined, name));
-    if (!stored || stored.metadata.deletionTimestamp) {
+    if (!stored) {
       this.unserve(name);
       return;
     }
     const crd = clone(asCRD(stored));
+    if (stored.metadata.deletionTimestamp) {
+      // Being deleted: its kind stays served (list, get, delete) until the CRD is gone.
+      if ((stored.metadata.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) await this.finalize(name, crd);
+      return;
+    }
     const group = crd.spec?.group ?? '';
     const others = this.crds.cache.list().map((o) => asCRD(o.obj));
     const decision = decideNames(crd, takenNames(group, name, others, this.builtinNames(group, name)));
@@ -135,6 +143,7 @@ export class CrdController {
             const definition = String((def.schema as unknown as Record<string, unknown>)[DEF]);
             DEFINITIONS.set(definition, def.schema);
             const store = this.host.addStore(kind);
+            if (store) this.refuseCreatesWhileTerminating(store);
             await store?.cache.ready();
             this.served.set(name, { group: kind.group, plural: kind.plural, definition, fingerprint });
             served = true;
@@ -160,6 +169,84 @@ export class CrdController {
     });
   }
 
+  /** A CR store's creates answer 405 while its CRD is terminating (upstream's crdHandler). */
+  private refuseCreatesWhileTerminating(store: Store): void {
+    const key = `${store.info.group}/${store.info.plural}`;
+    const next = store.hooks.admitCreate;
+    store.hooks.admitCreate = async (obj) => {
+      if (this.terminating.has(key)) {
+        throw new KubeError('MethodNotAllowed', 'create not allowed while custom resource definition is terminating', {
+          httpStatus: 405,
+          details: { group: store.info.group, kind: store.info.plural },
+        });
+      }
+      if (next) await next(obj);
+    };
+  }
+
+  /**
+   * upstream's CRD finalizer: Terminating InstanceDeletionInProgress, every object deleted (their own
+   * finalizers honoured), then InstanceDeletionCompleted and the cleanup finalizer removed, which deletes the
+   * CRD; while objects remain it looks again a second later. A CRD never served has nothing to delete.
+   */
+  private async finalize(name: string, crd: CRD): Promise<void> {
+    const served = this.served.get(name);
+    if (!served) {
+      await this.setTerminating(name, crd, { status: 'False', reason: 'NeverEstablished', message: 'resource was never established' });
+      await this.removeCleanupFinalizer(name, crd);
+      return;
+    }
+    const key = `${served.group}/${served.plural}`;
+    this.terminating.add(key);
+    await this.setTerminating(name, crd, { status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
+    const store = this.host.store(served.group, served.plural);
+    const all = await store.list({ matches: () => true });
+    const failures: string[] = [];
+    for (const o of all.items) {
+      try {
+        await store.delete(o.metadata.namespace, o.metadata.name ?? '', {});
+      } catch (e) {
+        if (!isKubeError(e, 'NotFound')) failures.push((e as Error).message);
+      }
+    }
+    if (failures.length > 0) {
+      await this.setTerminating(name, crd, { status: 'True', reason: 'InstanceDeletionFailed', message: `could not issue all deletes: ${failures.join(', ')}` });
+      this.retryLater(name);
+      return;
+    }
+    if ((await store.list({ matches: () => true })).items.length > 0) {
+      this.retryLater(name); // objects held by their own finalizers
+      return;
+    }
+    await this.setTerminating(name, crd, { status: 'False', reason: 'InstanceDeletionCompleted', message: 'removed all instances' });
+    await this.removeCleanupFinalizer(name, crd);
+  }
+
+  private retryLater(name: string): void {
+    if (!this.stopped) setTimeout(() => this.enqueue(name), 1000).unref();
+  }
+
+  private async setTerminating(name: string, crd: CRD, c: { status: string; reason: string; message: string }): Promise<void> {
+    await this.crds.systemUpdate(undefined, name, (cur) => {
+      if (cur.metadata.uid !== crd.metadata?.uid) return cur;
+      const current = asCRD(cur);
+      const conditions = setCondition(current.status?.conditions, { type: 'Terminating', ...c }, nowRfc3339());
+      return { ...cur, status: { ...(isPlainObject(cur.status) ? cur.status : {}), conditions } };
+    });
+  }
+
+  /** The last finalizer gone, the store deletes the CRD; its DELETED event then stops serving the kind. */
+  private async removeCleanupFinalizer(name: string, crd: CRD): Promise<void> {
+    try {
+      await this.crds.guaranteedUpdate(undefined, name, (cur) => {
+        if (cur.metadata.uid !== crd.metadata?.uid) return cur;
+        return { ...cur, metadata: { ...cur.metadata, finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER) } };
+      });
+    } catch (e) {
+      if (!isKubeError(e, 'NotFound')) throw e;
+    }
+  }
+
   /** Names served by kinds this controller did not make (built-in kinds of the group, other CRDs' kinds are in their status). */
   private builtinNames(group: string, self: string): Names[] {
     const mine = new Set([...this.served.entries()].filter(([n]) => n !== self).map(([, s]) => `${s.group}/${s.plural}`));
@@ -172,6 +259,7 @@ export class CrdController {
     const s = this.served.get(name);
     if (!s) return;
     this.served.delete(name);
+    this.terminating.delete(`${s.group}/${s.plural}`);
     this.host.removeStore(s.group, s.plural);
     unregisterKind(s.group, s.plural);
     DEFINITIONS.delete(s.definition);

@@ -505,6 +505,7 @@ export class Store {
       }
       const dryRun = (opts.dryRun ?? []).includes('All');
       const next = clone(cur);
+      if (!next.metadata.deletionTimestamp && this.strategy.prepareForDelete) this.strategy.prepareForDelete(next, new Date());
       const m = next.metadata;
       const finalizers: string[] = [...(m.finalizers ?? [])];
       const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);

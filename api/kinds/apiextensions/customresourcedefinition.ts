@@ -7,7 +7,7 @@
 import { defineKind } from '../descriptor.js';
 import { CustomResourceDefinitionSchema } from '../../types/apiextensions.js';
 import {
-  defaultCRD, prepareCRDForCreate, prepareCRDForUpdate, validateCRD, validateCRDStatusUpdate, validateCRDUpdate, type CRD,
+  defaultCRD, prepareCRDForCreate, prepareCRDForDelete, prepareCRDForUpdate, validateCRD, validateCRDStatusUpdate, validateCRDUpdate, type CRD,
 } from '../../apiextensions/crd-validation.js';
 
 export const customResourceDefinitions = defineKind<CRD>({
@@ -28,5 +28,6 @@ export const customResourceDefinitions = defineKind<CRD>({
     validate: validateCRD,
     validateUpdate: validateCRDUpdate,
     validateStatusUpdate: validateCRDStatusUpdate,
+    prepareForDelete: prepareCRDForDelete,
   },
 });

@@ -1,6 +1,6 @@
 /** CustomResourceDefinition defaulting and validation (upstream's messages), and structural schema checks. */
 import { describe, expect, it } from 'vitest';
-import { defaultCRD, prepareCRDForCreate, prepareCRDForUpdate, validateCRD, validateCRDUpdate, type CRD } from '../../../api/apiextensions/crd-validation.js';
+import { defaultCRD, prepareCRDForCreate, prepareCRDForDelete, prepareCRDForUpdate, validateCRD, validateCRDUpdate, type CRD } from '../../../api/apiextensions/crd-validation.js';
 import { validateOpenAPISchema, CEL_UNSUPPORTED } from '../../../api/apiextensions/structural-schema.js';
 import type { JSONSchemaProps } from '../../../api/types/apiextensions.js';
 
@@ -49,6 +49,18 @@ describe('CRD defaulting and preparation', () => {
     prepareCRDForUpdate(changed, old);
     expect(changed.metadata!.generation).toBe(2);
     expect(changed.status!.storedVersions).toEqual(['v1', 'v2']);
+  });
+});
+
+describe('prepareCRDForDelete', () => {
+  it('adds the cleanup finalizer once and Terminating=True InstanceDeletionPending', () => {
+    const c = crd((x) => (x.metadata!.finalizers = ['example.com/other']));
+    prepareCRDForDelete(c, new Date('2024-01-01T00:00:00.123Z'));
+    prepareCRDForDelete(c, new Date('2024-01-01T00:01:00Z'));
+    expect(c.metadata!.finalizers).toEqual(['example.com/other', 'customresourcecleanup.apiextensions.k8s.io']);
+    expect(c.status!.conditions).toEqual([
+      { type: 'Terminating', status: 'True', reason: 'InstanceDeletionPending', message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon', lastTransitionTime: '2024-01-01T00:00:00Z' },
+    ]);
   });
 });
 
