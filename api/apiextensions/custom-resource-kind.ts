@@ -24,10 +24,56 @@ import { defaultObject, validateObjectValue } from './schema-value.js';
 import type { CRDVersion } from './crd-validation.js';
 
 
-/** The served version of a CRD: its storage version when served, else the first served one. */
+/** A version string's place in upstream's order (version.CompareKubeAwareVersionStrings): GA, beta, alpha, then others. */
+function versionRank(v: string): [number, number, number, string] {
+  const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+  if (!m) return [3, 0, 0, v];
+  const stability = m[2] === undefined ? 0 : m[2] === 'beta' ? 1 : 2;
+  return [stability, -Number(m[1]), -Number(m[3] ?? 0), v];
+}
+
+/** Upstream's discovery order of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10. */
+export function compareVersions(a: string, b: string): number {
+  const x = versionRank(a);
+  const y = versionRank(b);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  return x[3] < y[3] ? -1 : x[3] > y[3] ? 1 : 0;
+}
+
+/** A CRD's served versions, in upstream's priority order (the first is the preferred version). */
+export function servedVersions(crd: Relaxed<CustomResourceDefinition>): CRDVersion[] {
+  return (crd.spec?.versions ?? []).filter((v) => v.served === true && typeof v.name === 'string').sort((a, b) => compareVersions(a.name ?? '', b.name ?? ''));
+}
+
+/** The preferred served version of a CRD. */
 export function servedVersion(crd: Relaxed<CustomResourceDefinition>): CRDVersion | undefined {
-  const served = (crd.spec?.versions ?? []).filter((v) => v.served === true);
-  return served.find((v) => v.storage === true) ?? served[0];
+  return servedVersions(crd)[0];
+}
+
+/** Conversion `None` between a served version and the storage version: only apiVersion changes. */
+function noneConversion(group: string, served: string, storage: string) {
+  return {
+    fromStorage: (o: Record<string, unknown>) => ({ ...o, apiVersion: `${group}/${served}` }),
+    toStorage: (o: Record<string, unknown>) => ({ ...o, apiVersion: `${group}/${storage}` }),
+  };
+}
+
+/**
+ * The kinds a CRD serves, one per served version, preferred first (the others are `versionOf` it). Each reads
+ * and writes the same stored objects through conversion None to the storage version, with its own schema.
+ */
+export function customResourceKinds(crd: Relaxed<CustomResourceDefinition>): KindDefinition[] {
+  const versions = servedVersions(crd);
+  const storage = (crd.spec?.versions ?? []).find((v) => v.storage === true)?.name;
+  const first = versions[0]?.name;
+  if (!first || !storage) return [];
+  const out: KindDefinition[] = [];
+  for (const v of versions) {
+    const d = kindForVersion(crd, v, storage, v.name === first ? undefined : first);
+    if (!d) return []; // a served version without a schema: validation refuses such a CRD; serve nothing
+    out.push(d);
+  }
+  return out;
 }
 
 /** Upstream's OpenAPI definition name of a custom kind: the group reversed, then version and kind (`com.example.stable.v1.CronTab`). */
@@ -76,12 +122,15 @@ function generationRelevant(o: ObjectShape, statusSubresource: boolean): Record<
   return r;
 }
 
-/** The kind a CRD serves (undefined when no version is served or the served one has no schema). */
+/** The kind of a CRD's preferred served version (undefined when none is served or it has no schema). */
 export function customResourceKind(crd: Relaxed<CustomResourceDefinition>): KindDefinition | undefined {
+  return customResourceKinds(crd)[0];
+}
+
+function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, storageVersion: string, versionOf: string | undefined): KindDefinition | undefined {
   const spec = crd.spec;
-  const v = servedVersion(crd);
-  const schema = v?.schema?.openAPIV3Schema as JSONSchemaProps | undefined;
-  if (!spec || !v || !v.name || !schema || !spec.group || !spec.names?.plural || !spec.names.kind) return undefined;
+  const schema = v.schema?.openAPIV3Schema as JSONSchemaProps | undefined;
+  if (!spec || !v.name || !schema || !spec.group || !spec.names?.plural || !spec.names.kind) return undefined;
   const group = spec.group;
   const namespaced = spec.scope === 'Namespaced';
   const statusSubresource = v.subresources?.status !== undefined && v.subresources?.status !== null;
@@ -99,6 +148,8 @@ export function customResourceKind(crd: Relaxed<CustomResourceDefinition>): Kind
     subresources: [...(statusSubresource ? ['status'] : []), ...(scale ? ['scale'] : [])],
     storageName: `${group}/${spec.names.plural}`,
     storageResource: `${spec.names.plural}.${group}`,
+    storageConversion: noneConversion(group, v.name, storageVersion),
+    ...(versionOf !== undefined ? { versionOf } : {}),
     schema: kindSchema(schema, customDefinitionName(group, v.name, spec.names.kind)),
     strategy: {
       applyDefaults: (o) => defaultObject(o, schema),

@@ -122,6 +122,12 @@ export interface KindDefinition<T = unknown> {
   stored?: boolean;
   /** Set for a kind stored in another's shape (events.k8s.io Event is stored as a core Event). */
   storageConversion?: StorageConversion;
+  /**
+   * Set on a descriptor that serves another version of a kind already registered with version `versionOf`
+   * (a CRD's other served versions): the same objects in storage, read and written through its own
+   * `storageConversion` (conversion `None`: only apiVersion changes), with its own schema and strategy.
+   */
+  versionOf?: string;
   /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */
   storageResource?: string;
   /** The scale subresource's view of the kind (with 'scale' in `subresources`). */

@@ -12,7 +12,7 @@ import { isKubeError, KubeError } from '../../api/errors.js';
 import { RESOURCES } from '../../api/resources.js';
 import { registerKind, unregisterKind, type RegisteredKind } from '../../api/kinds/registry.js';
 import { DEFINITIONS, DEF } from '../../api/types/base.js';
-import { customResourceKind } from '../../api/apiextensions/custom-resource-kind.js';
+import { customResourceKinds } from '../../api/apiextensions/custom-resource-kind.js';
 import { decideNames, establishedCondition, setCondition, takenNames, type Names } from '../../api/apiextensions/crd-status.js';
 import { CRD_CLEANUP_FINALIZER, type CRD } from '../../api/apiextensions/crd-validation.js';
 import type { KubeObject } from '../../api/types/index.js';
@@ -31,7 +31,8 @@ export interface CrdHost {
 interface Served {
   group: string;
   plural: string;
-  definition: string;
+  /** The OpenAPI definitions of its versions' schemas. */
+  definitions: string[];
   /** The CRD spec the kind was made from: another one means the kind is made anew. */
   fingerprint: string;
 }
@@ -136,20 +137,37 @@ export class CrdController {
       if (cur && cur.fingerprint === fingerprint) served = true;
       else {
         this.unserve(name);
-        const def = customResourceKind({ ...crd, spec: { ...crd.spec!, names: { ...crd.spec!.names, ...decision.acceptedNames } as NonNullable<CRD['spec']>['names'] } });
-        if (def) {
+        const names = { ...crd.spec!.names, ...decision.acceptedNames } as NonNullable<CRD['spec']>['names'];
+        const defs = customResourceKinds({ ...crd, spec: { ...crd.spec!, names } });
+        if (defs.length > 0) {
           try {
-            const kind = registerKind(def);
-            const definition = String((def.schema as unknown as Record<string, unknown>)[DEF]);
-            DEFINITIONS.set(definition, def.schema);
-            const store = this.host.addStore(kind);
-            if (store) this.refuseCreatesWhileTerminating(store);
-            await store?.cache.ready();
-            this.served.set(name, { group: kind.group, plural: kind.plural, definition, fingerprint });
+            const definitions: string[] = [];
+            const kinds: RegisteredKind[] = [];
+            try {
+              for (const def of defs) {
+                kinds.push(registerKind(def));
+                const definition = String((def.schema as unknown as Record<string, unknown>)[DEF]);
+                DEFINITIONS.set(definition, def.schema);
+                definitions.push(definition);
+              }
+            } catch (e) {
+              if (kinds.length > 0) unregisterKind(kinds[0]!.group, kinds[0]!.plural);
+              for (const d of definitions) DEFINITIONS.delete(d);
+              throw e;
+            }
+            const primary = kinds[0]!;
+            this.served.set(name, { group: primary.group, plural: primary.plural, definitions, fingerprint });
+            for (const kind of kinds) {
+              const store = this.host.addStore(kind);
+              if (store) {
+                this.refuseCreatesWhileTerminating(store);
+                await store.cache.ready();
+              }
+            }
             served = true;
           } catch (e) {
             if (!isKubeError(e, 'AlreadyExists')) throw e;
-            namesAccepted = { type: 'NamesAccepted', status: 'False', reason: 'PluralConflict', message: `${JSON.stringify(def.plural)} is already in use` };
+            namesAccepted = { type: 'NamesAccepted', status: 'False', reason: 'PluralConflict', message: `${JSON.stringify(defs[0]!.plural)} is already in use` };
           }
         }
       }
@@ -262,7 +280,7 @@ export class CrdController {
     this.terminating.delete(`${s.group}/${s.plural}`);
     this.host.removeStore(s.group, s.plural);
     unregisterKind(s.group, s.plural);
-    DEFINITIONS.delete(s.definition);
+    for (const d of s.definitions) DEFINITIONS.delete(d);
   }
 }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
 import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
 import type { ScaleAccess } from '../../api/kinds/descriptor.js';
-import { registeredKind } from '../../api/kinds/registry.js';
+import { findResourceVersion, registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type DeleteOptions } from './store.js';
 import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/index.js';
@@ -128,7 +128,7 @@ export class ApiServer {
     const d = kind.definition;
     if (d.stored === false) return undefined;
     const t = this.opts.transformers?.get(encryptionResourceKey(kind)) ?? identityTransformer;
-    const key = storeKey(kind.group, kind.plural);
+    const key = kindStoreKey(kind);
     const store = new Store(kind, kind.strategy, this.opts.backend, t, {}, d.storageConversion);
     this.stores.set(key, store);
     const extension = STORE_EXTENSIONS[key];
@@ -138,13 +138,21 @@ export class ApiServer {
     return store;
   }
 
-  /** Drop a store made at run time (its kind is no longer served): its watch cache stops, its watchers end. */
+  /** Drop the stores of a kind made at run time, every version (it is no longer served): watch caches stop, watchers end. */
   removeStore(group: string, plural: string): void {
     const key = storeKey(group, plural);
-    const s = this.stores.get(key);
-    if (!s) return;
-    this.stores.delete(key);
-    s.cache.stop();
+    for (const [k, s] of [...this.stores]) {
+      if (k !== key && !k.startsWith(`${key}@`)) continue;
+      this.stores.delete(k);
+      s.cache.stop();
+    }
+  }
+
+  /** The store serving one registered version of a kind. */
+  private storeOf(kind: RegisteredKind): Store {
+    const s = this.stores.get(kindStoreKey(kind));
+    if (!s) throw errors.internal(`no store for ${kind.plural}.${kind.group}/${kind.version}`);
+    return s;
   }
 
   store(group: string, plural: string): Store {
@@ -334,7 +342,7 @@ export class ApiServer {
   }
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
-    const rinfo = findResource(info.group, info.resource);
+    const rinfo = findResourceVersion(info.group, info.version, info.resource) ?? findResource(info.group, info.resource);
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
@@ -349,7 +357,7 @@ export class ApiServer {
       return sendJson(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
-    const store = this.store(rinfo.group, rinfo.plural);
+    const store = this.storeOf(rinfo);
     const ns = rinfo.namespaced ? info.namespace || undefined : undefined;
     if (rinfo.namespaced && !ns && info.name) throw notFoundPath();
     if (rinfo.namespaced && !ns && info.verb === 'create') throw notFoundPath();
@@ -698,19 +706,25 @@ export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
 }
 
+/** A kind's store key: group/plural for its preferred version, group/plural@version for its other served versions. */
+function kindStoreKey(kind: RegisteredKind): string {
+  return kind.definition.versionOf === undefined ? storeKey(kind.group, kind.plural) : `${storeKey(kind.group, kind.plural)}@${kind.version}`;
+}
+
 
 /** The group, version and kind of the scale subresource's object. */
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
 /** How the scale subresource sees a kind (its descriptor's `scale`); a kind serving scale without one is a server bug. */
-function scaleAccess(info: Pick<ResourceInfo, 'group' | 'plural'>): ScaleAccess<unknown> {
-  const access = registeredKind(info).definition.scale as ScaleAccess<unknown> | undefined;
+function scaleAccess(info: Pick<ResourceInfo, 'group' | 'plural'> & { version?: string }): ScaleAccess<unknown> {
+  const kind = (info.version !== undefined ? findResourceVersion(info.group, info.version, info.plural) : undefined) ?? registeredKind(info);
+  const access = kind.definition.scale as ScaleAccess<unknown> | undefined;
   if (!access) throw errors.internal(`no scale subresource for ${info.plural}${info.group ? '.' + info.group : ''}`);
   return access;
 }
 
 /** The autoscaling/v1 Scale of an object with a scale subresource, read through its kind's descriptor. */
-export function toScale(info: Pick<ResourceInfo, 'group' | 'plural'>, obj: KubeObject): ApiObject & Relaxed<Scale> {
+export function toScale(info: Pick<ResourceInfo, 'group' | 'plural'> & { version?: string }, obj: KubeObject): ApiObject & Relaxed<Scale> {
   const access = scaleAccess(info);
   return {
     kind: 'Scale',

@@ -1,7 +1,7 @@
 /** The CRD naming and establishing decisions (upstream's naming and establishing controllers) and the CRD's kind. */
 import { describe, expect, it } from 'vitest';
 import { decideNames, establishedCondition, setCondition, takenNames } from '../../../api/apiextensions/crd-status.js';
-import { customDefinitionName, customResourceKind, servedVersion } from '../../../api/apiextensions/custom-resource-kind.js';
+import { compareVersions, customDefinitionName, customResourceKind, customResourceKinds, servedVersion } from '../../../api/apiextensions/custom-resource-kind.js';
 import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import { makeStrategy } from '../../../api/strategies/strategy.js';
 import { resourceInfoOf } from '../../../api/kinds/registry.js';
@@ -88,16 +88,27 @@ describe('customResourceKind', () => {
     expect(customDefinitionName('stable.example.com', 'v1', 'CronTab')).toBe('com.example.stable.v1.CronTab');
   });
 
-  it('serves the storage version when served, else the first served one; nothing when none is served', () => {
+  it('serves every served version, preferred (upstream priority) first, each converting None to the storage version', () => {
     const two = crd('widgets', 'widgets', 'Widget');
+    const schema = { openAPIV3Schema: { type: 'object' } };
     two.spec!.versions = [
-      { name: 'v1', served: true, storage: false },
-      { name: 'v2', served: false, storage: true },
+      { name: 'v1beta1', served: true, storage: true, schema },
+      { name: 'v1', served: true, storage: false, schema },
+      { name: 'v1alpha1', served: false, storage: false, schema },
     ];
     expect(servedVersion(two)?.name).toBe('v1');
-    two.spec!.versions![0]!.served = false;
+    const kinds = customResourceKinds(two);
+    expect(kinds.map((k) => [k.version, k.versionOf])).toEqual([['v1', undefined], ['v1beta1', 'v1']]);
+    expect(kinds[0]!.storageConversion!.toStorage({ apiVersion: 'example.com/v1', kind: 'Widget' })).toEqual({ apiVersion: 'example.com/v1beta1', kind: 'Widget' });
+    expect(kinds[0]!.storageConversion!.fromStorage({ apiVersion: 'example.com/v1beta1', kind: 'Widget' })).toEqual({ apiVersion: 'example.com/v1', kind: 'Widget' });
+    for (const v of two.spec!.versions!) v.served = false;
     expect(servedVersion(two)).toBeUndefined();
     expect(customResourceKind(two)).toBeUndefined();
+  });
+
+  it('orders versions as upstream (CompareKubeAwareVersionStrings)', () => {
+    const vs = ['foo10', 'v1', 'v12alpha1', 'v11beta2', 'v2', 'foo1', 'v10', 'v3beta1', 'v10beta3', 'v11alpha2'];
+    expect([...vs].sort(compareVersions)).toEqual(['v10', 'v2', 'v1', 'v11beta2', 'v10beta3', 'v3beta1', 'v12alpha1', 'v11alpha2', 'foo1', 'foo10']);
   });
 
   it('its strategy defaults, validates, drops status on create and moves generation on any change but metadata and status', () => {
