@@ -6,6 +6,7 @@
  * string or number, or `[?(@.field)]` for presence). Plus the cell rendering of upstream's table
  * convertor (cellForJSONValue; string columns as jsonpath prints them, Go's fmt). Pure.
  */
+import { errors } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { translateTimestampSince } from '../strategies/printers.js';
 
@@ -16,9 +17,7 @@ export type Step =
   | { kind: 'wildcard' }
   | { kind: 'filter'; path: Step[]; op?: '==' | '!=' | '<' | '<=' | '>' | '>='; value?: Literal };
 
-export class JSONPathError extends Error {}
-
-/** Parse a column's jsonPath (`.status.conditions[?(@.type=="Ready")].status`); throws JSONPathError. */
+/** Parse a column's jsonPath (`.status.conditions[?(@.type=="Ready")].status`); throws a 400 KubeError. */
 export function parseJSONPath(path: string): Step[] {
   let p = path.trim();
   if (p.startsWith('{') && p.endsWith('}')) p = p.slice(1, -1).trim();
@@ -26,7 +25,7 @@ export function parseJSONPath(path: string): Step[] {
   const steps: Step[] = [];
   let i = 0;
   const fail = (why: string): never => {
-    throw new JSONPathError(`unrecognized column definition ${JSON.stringify(path)}: ${why}`);
+    throw errors.badRequest(`unrecognized column definition ${JSON.stringify(path)}: ${why}`);
   };
   while (i < p.length) {
     const c = p[i]!;
