@@ -114,6 +114,12 @@ describe('a CustomResourceDefinition', () => {
     expect(explain).toContain('What the crontab runs and when.');
     expect(explain).toMatch(/cronSpec\s+<string> -required-/);
     expect(explain).toContain('The schedule, in cron format.');
+    const doc = await api(s.h, 'GET', '/openapi/v3/apis/stable.example.com/v1');
+    expect(doc.status).toBe(200);
+    const def = doc.json().components.schemas['com.example.stable.v1.CronTab'];
+    expect(def['x-kubernetes-group-version-kind']).toEqual([{ group: 'stable.example.com', kind: 'CronTab', version: 'v1' }]);
+    expect(def.properties.spec.properties.port['x-kubernetes-int-or-string']).toBe(true);
+    expect(doc.body).not.toContain('x-kubelab');
     expect(await ok(['apply', '-f', '-'], crontab('c1', '  cronSpec: "* * * * */5"\n  image: my-image\n'))).toContain('crontab.stable.example.com/c1 created');
     for (const name of ['crontabs', 'ct', 'CronTab', 'crontab.stable.example.com']) {
       const out = await ok(['get', name]);
