@@ -50,6 +50,21 @@ export function servedVersion(crd: Relaxed<CustomResourceDefinition>): CRDVersio
   return servedVersions(crd)[0];
 }
 
+/**
+ * upstream's defaultDeprecationWarning: `<group>/<version> <Kind> is deprecated`, and `; use <group>/<v> <Kind>`
+ * naming the highest-priority served, not deprecated version above it, if any.
+ */
+export function defaultDeprecationWarning(crd: Relaxed<CustomResourceDefinition>, deprecated: string): string {
+  const group = crd.spec?.group ?? '';
+  const kind = crd.spec?.names?.kind ?? '';
+  const msg = `${group}/${deprecated} ${kind} is deprecated`;
+  const better = (crd.spec?.versions ?? [])
+    .filter((v) => v.served === true && !v.deprecated && typeof v.name === 'string' && compareVersions(v.name, deprecated) < 0)
+    .map((v) => v.name as string)
+    .sort(compareVersions);
+  return better.length === 0 ? msg : `${msg}; use ${group}/${better[0]} ${kind}`;
+}
+
 /** Conversion `None` between a served version and the storage version: only apiVersion changes. */
 function noneConversion(group: string, served: string, storage: string) {
   return {
@@ -150,6 +165,7 @@ function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, s
     storageResource: `${spec.names.plural}.${group}`,
     storageConversion: noneConversion(group, v.name, storageVersion),
     ...(versionOf !== undefined ? { versionOf } : {}),
+    ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name) } : {}),
     schema: kindSchema(schema, customDefinitionName(group, v.name, spec.names.kind)),
     strategy: {
       applyDefaults: (o) => defaultObject(o, schema),

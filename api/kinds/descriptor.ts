@@ -128,6 +128,8 @@ export interface KindDefinition<T = unknown> {
    * `storageConversion` (conversion `None`: only apiVersion changes), with its own schema and strategy.
    */
   versionOf?: string;
+  /** Every request to this version answers with this `Warning` (a CRD's deprecated version). */
+  deprecationWarning?: string;
   /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */
   storageResource?: string;
   /** The scale subresource's view of the kind (with 'scale' in `subresources`). */

@@ -358,6 +358,8 @@ export class ApiServer {
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
     const store = this.storeOf(rinfo);
+    // A deprecated version (a CRD's): every answer carries its warning, as upstream's CRD handler adds it.
+    if (rinfo.definition.deprecationWarning) res.setHeader('Warning', `299 - ${JSON.stringify(rinfo.definition.deprecationWarning)}`);
     const ns = rinfo.namespaced ? info.namespace || undefined : undefined;
     if (rinfo.namespaced && !ns && info.name) throw notFoundPath();
     if (rinfo.namespaced && !ns && info.verb === 'create') throw notFoundPath();

@@ -22,7 +22,7 @@ const CRD = {
     scope: 'Namespaced',
     names: { plural: 'shapes', kind: 'Shape' },
     versions: [
-      { name: 'v1beta1', served: true, storage: true, schema: schema(10) },
+      { name: 'v1beta1', served: true, storage: true, deprecated: true, schema: schema(10) },
       { name: 'v1', served: true, storage: false, schema: schema(5) },
       { name: 'v1alpha1', served: false, storage: false, schema: schema(1) },
     ],
@@ -59,19 +59,25 @@ describe('a CRD with several versions (conversion None)', () => {
     expect(JSON.parse(Buffer.from(stored!.value).toString()).apiVersion).toBe('geo.example.com/v1beta1');
     const asBeta = await api(s.h, 'GET', path('v1beta1', 'sq'));
     expect(asBeta.json()).toMatchObject({ apiVersion: 'geo.example.com/v1beta1', kind: 'Shape', spec: { size: 4, color: 'red' } });
+    // a deprecated version warns on every answer, as upstream's default warning words it
+    expect(asBeta.headers.warning).toBe('299 - "geo.example.com/v1beta1 Shape is deprecated; use geo.example.com/v1 Shape"');
+    expect((await api(s.h, 'GET', path('v1', 'sq'))).headers.warning).toBeUndefined();
     const list = (await api(s.h, 'GET', path('v1'))).json();
     expect(list).toMatchObject({ apiVersion: 'geo.example.com/v1', kind: 'ShapeList' });
     expect(list.items.map((i: { apiVersion: string }) => i.apiVersion)).toEqual(['geo.example.com/v1']);
-    const got = JSON.parse((await kubectl(s.h, ['get', 'shapes.v1beta1.geo.example.com', 'sq', '-o', 'json'])).stdout);
-    expect(got.apiVersion).toBe('geo.example.com/v1beta1');
+    const viaKubectl = await kubectl(s.h, ['get', 'shapes.v1beta1.geo.example.com', 'sq', '-o', 'json']);
+    expect(JSON.parse(viaKubectl.stdout).apiVersion).toBe('geo.example.com/v1beta1');
+    expect(viaKubectl.stderr).toContain('Warning: geo.example.com/v1beta1 Shape is deprecated; use geo.example.com/v1 Shape');
   });
 
   it('each version validates with its own schema', async () => {
     const v1 = await api(s.h, 'POST', path('v1'), { apiVersion: 'geo.example.com/v1', kind: 'Shape', metadata: { name: 'big' }, spec: { size: 8 } });
     expect(v1.status).toBe(422);
     expect(v1.json().details.causes[0]).toMatchObject({ field: 'spec.size', message: 'Invalid value: 8: spec.size in body should be less than or equal to 5' });
-    const beta = await api(s.h, 'POST', path('v1beta1'), { apiVersion: 'geo.example.com/v1beta1', kind: 'Shape', metadata: { name: 'big' }, spec: { size: 8 } });
+    const beta = await api(s.h, 'POST', path('v1beta1'), { apiVersion: 'geo.example.com/v1beta1', kind: 'Shape', metadata: { name: 'big' }, spec: { size: 8, junk: 1 } });
     expect(beta.status).toBe(201);
+    // the deprecation warning comes first, then the handler's own (the pruned field)
+    expect(beta.headers.warning).toBe('299 - "geo.example.com/v1beta1 Shape is deprecated; use geo.example.com/v1 Shape", 299 - "unknown field \\"spec.junk\\""');
     const wrong = await api(s.h, 'POST', path('v1'), { apiVersion: 'geo.example.com/v1beta1', kind: 'Shape', metadata: { name: 'x' }, spec: {} });
     expect(wrong.status).toBe(400);
   });

@@ -1,7 +1,7 @@
 /** The CRD naming and establishing decisions (upstream's naming and establishing controllers) and the CRD's kind. */
 import { describe, expect, it } from 'vitest';
 import { decideNames, establishedCondition, setCondition, takenNames } from '../../../api/apiextensions/crd-status.js';
-import { compareVersions, customDefinitionName, customResourceKind, customResourceKinds, servedVersion } from '../../../api/apiextensions/custom-resource-kind.js';
+import { compareVersions, defaultDeprecationWarning, customDefinitionName, customResourceKind, customResourceKinds, servedVersion } from '../../../api/apiextensions/custom-resource-kind.js';
 import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import { makeStrategy } from '../../../api/strategies/strategy.js';
 import { resourceInfoOf } from '../../../api/kinds/registry.js';
@@ -104,6 +104,21 @@ describe('customResourceKind', () => {
     for (const v of two.spec!.versions!) v.served = false;
     expect(servedVersion(two)).toBeUndefined();
     expect(customResourceKind(two)).toBeUndefined();
+  });
+
+  it('words the default deprecation warning as upstream', () => {
+    const c = crd('widgets', 'widgets', 'Widget');
+    c.spec!.versions = [
+      { name: 'v1alpha1', served: true, storage: false, deprecated: true, schema: { openAPIV3Schema: { type: 'object' } } },
+      { name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+      { name: 'v1', served: false, storage: false },
+      { name: 'v2', served: true, storage: false, deprecated: true, schema: { openAPIV3Schema: { type: 'object' } } },
+    ];
+    expect(defaultDeprecationWarning(c, 'v1alpha1')).toBe('example.com/v1alpha1 Widget is deprecated; use example.com/v1beta1 Widget');
+    expect(defaultDeprecationWarning(c, 'v2')).toBe('example.com/v2 Widget is deprecated');
+    c.spec!.versions[0]!.deprecationWarning = 'custom';
+    expect(customResourceKinds(c).find((k) => k.version === 'v1alpha1')?.deprecationWarning).toBe('custom');
+    expect(customResourceKinds(c).find((k) => k.version === 'v1beta1')?.deprecationWarning).toBeUndefined();
   });
 
   it('orders versions as upstream (CompareKubeAwareVersionStrings)', () => {
