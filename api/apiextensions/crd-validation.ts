@@ -174,6 +174,50 @@ function validateScale(v: CRDVersion, path: string): StatusCause[] {
   return errs;
 }
 
+/** The schema a simple selectable-field path (`.spec.color`) names, or why it names none. */
+function schemaAt(schema: JSONSchemaProps | undefined, path: string): { schema?: JSONSchemaProps; error?: string } {
+  if (!path.startsWith('.') || path.includes('[')) return { error: 'must be a simple json path starting with . and without array notation' };
+  let cur = schema;
+  for (const seg of path.slice(1).split('.')) {
+    const next = cur?.properties?.[seg];
+    if (!seg || !next) return { error: 'does not refer to a valid field' };
+    cur = next;
+  }
+  return { schema: cur };
+}
+
+export const MAX_SELECTABLE_FIELDS = 8;
+
+/** ValidateCustomResourceSelectableFields: simple paths to string, boolean or integer fields, not in metadata, at most 8. */
+function validateSelectableFields(v: CRDVersion, path: string): StatusCause[] {
+  const fields = v.selectableFields ?? [];
+  if (fields.length === 0) return [];
+  const errs: StatusCause[] = [];
+  const schema = v.schema?.openAPIV3Schema as JSONSchemaProps | undefined;
+  if (!schema) return [fieldErr.invalid(`${path}.selectableFields`, '', 'may only be set when `version.schema.openAPIV3Schema` is not included')];
+  const unique = new Set<string>();
+  fields.forEach((f, i) => {
+    const fp = `${path}.selectableFields[${i}].jsonPath`;
+    if (!f.jsonPath) {
+      errs.push(fieldErr.required(fp, ''));
+      return;
+    }
+    const found = schemaAt(schema, f.jsonPath);
+    if (found.error) {
+      errs.push(fieldErr.invalid(fp, f.jsonPath, `is an invalid path: ${found.error}`));
+      return;
+    }
+    if (f.jsonPath.split('.')[1] === 'metadata') errs.push(fieldErr.invalid(fp, f.jsonPath, 'must not point to fields in metadata'));
+    if (!['string', 'boolean', 'integer'].includes(found.schema?.type ?? '')) {
+      errs.push(fieldErr.invalid(fp, f.jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
+    }
+    if (unique.has(f.jsonPath)) errs.push(fieldErr.duplicate(fp, f.jsonPath));
+    unique.add(f.jsonPath);
+  });
+  if (unique.size > MAX_SELECTABLE_FIELDS) errs.push(fieldErr.tooMany(`${path}.selectableFields`, unique.size, MAX_SELECTABLE_FIELDS));
+  return errs;
+}
+
 const PRINTER_COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];
 const PRINTER_COLUMN_FORMATS = ['byte', 'date', 'date-time', 'double', 'float', 'int32', 'int64', 'name', 'password'];
 
@@ -226,6 +270,7 @@ export function validateCRDSpec(crd: CRD): StatusCause[] {
     if (schema !== undefined) errs.push(...validateOpenAPISchema(schema as JSONSchemaProps, `${p}.schema.openAPIV3Schema`, hasStatus(v)));
     errs.push(...validateScale(v, p));
     errs.push(...validateColumns(v, p));
+    errs.push(...validateSelectableFields(v, p));
   });
   if (versions.length === 0) errs.push(fieldErr.invalid('spec.versions', [], 'must have exactly one version marked as storage version'));
   if (!unique) errs.push(invalidRaw('spec.versions', versionsShown(versions), 'must contain unique version names'));

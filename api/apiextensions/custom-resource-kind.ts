@@ -185,6 +185,7 @@ function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, s
       validateStatusUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o)],
     },
     table: printerColumns(v),
+    fieldSelectors: selectableFields(v),
     ...(scale ? { scale: scaleByPaths(scale.specReplicasPath ?? '', scale.statusReplicasPath ?? '', scale.labelSelectorPath ?? '') } : {}),
   });
 }
@@ -269,4 +270,21 @@ export function scaleByPaths(specReplicasPath: string, statusReplicasPath: strin
       cur[spec[spec.length - 1] ?? 'replicas'] = replicas;
     },
   };
+}
+
+/**
+ * A version's selectableFields as field selectors (`?fieldSelector=spec.color=blue`): the path without its
+ * leading dot, the value as text (an absent field is "").
+ */
+export function selectableFields(v: CRDVersion): Record<string, (o: ObjectShape) => string> {
+  const out: Record<string, (o: ObjectShape) => string> = {};
+  for (const f of v.selectableFields ?? []) {
+    if (!f.jsonPath) continue;
+    const keys = splitPath(f.jsonPath);
+    out[keys.join('.')] = (o) => {
+      const x = nested(o, keys);
+      return typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '';
+    };
+  }
+  return out;
 }

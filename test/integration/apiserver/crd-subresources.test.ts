@@ -39,6 +39,8 @@ spec:
         specReplicasPath: .spec.replicas
         statusReplicasPath: .status.replicas
         labelSelectorPath: .status.selector
+    selectableFields:
+    - jsonPath: .spec.engine
     additionalPrinterColumns:
     - name: Engine
       type: string
@@ -102,6 +104,16 @@ describe('a CRD with printer columns, categories, status and scale', () => {
     ]);
   });
 
+  it('is selected by its selectableFields (field selectors)', async () => {
+    await ok(['apply', '-f', '-'], db('d2', 1).replace('postgres', 'mysql'));
+    expect((await ok(['get', 'databases', '--field-selector', 'spec.engine=mysql', '-o', 'name'])).trim()).toBe('database.db.example.com/d2');
+    expect((await ok(['get', 'databases', '--field-selector', 'spec.engine!=mysql', '-o', 'name'])).trim()).toBe('database.db.example.com/d1');
+    const r = await api(s.h, 'GET', '/apis/db.example.com/v1/namespaces/default/databases?fieldSelector=spec.replicas%3D1');
+    expect(r.status).toBe(400);
+    expect(r.json().message).toBe('field label not supported: spec.replicas');
+    await ok(['delete', 'database', 'd2']);
+  });
+
   it('is listed by kubectl get all (category all)', async () => {
     const out = await ok(['get', 'all']);
     expect(out).toContain('database.db.example.com/d1');
@@ -146,7 +158,7 @@ describe('a CRD with printer columns, categories, status and scale', () => {
 
   it('a CRD with a bad column or scale path is refused with upstream causes', async () => {
     const bad = CRD.replace('databases.db.example.com', 'caches.db.example.com').replace('plural: databases', 'plural: caches').replace('kind: Database', 'kind: Cache').replace('shortNames: [dbs]', 'shortNames: [ch]')
-      .replace('specReplicasPath: .spec.replicas', 'specReplicasPath: .status.replicas').replace('jsonPath: .spec.engine', 'jsonPath: spec.engine').replace('type: integer\n      jsonPath: .spec.replicas', 'type: int\n      jsonPath: .spec.replicas');
+      .replace('specReplicasPath: .spec.replicas', 'specReplicasPath: .status.replicas').replace('type: string\n      jsonPath: .spec.engine', 'type: string\n      jsonPath: spec.engine').replace('type: integer\n      jsonPath: .spec.replicas', 'type: int\n      jsonPath: .spec.replicas');
     const r = await kubectl(s.h, ['apply', '-f', '-'], { input: bad });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".status.replicas": should be a json path under .spec');

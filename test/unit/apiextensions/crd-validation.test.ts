@@ -120,6 +120,15 @@ describe('validateCRD', () => {
       'spec.versions[0].subresources.scale.specReplicasPath: Required value',
       'spec.versions[0].subresources.scale.statusReplicasPath: Required value',
     ]],
+    ['selectable fields', (c) => {
+      c.spec!.versions![0]!.schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' }, obj: { type: 'object' } } } } } };
+      c.spec!.versions![0]!.selectableFields = [{ jsonPath: '.spec.color' }, { jsonPath: '.spec.color' }, { jsonPath: '.spec.nope' }, { jsonPath: '.spec.obj' }, { jsonPath: '' }];
+    }, [
+      'spec.versions[0].selectableFields[1].jsonPath: Duplicate value: ".spec.color"',
+      'spec.versions[0].selectableFields[2].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field',
+      'spec.versions[0].selectableFields[3].jsonPath: Invalid value: ".spec.obj": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.',
+      'spec.versions[0].selectableFields[4].jsonPath: Required value',
+    ]],
     ['printer columns', (c) => (c.spec!.versions![0]!.additionalPrinterColumns = [{ name: 'X', type: 'text', jsonPath: '' }]), ['spec.versions[0].additionalPrinterColumns[0].type: Invalid value: "text": must be one of boolean,date,integer,number,string', 'spec.versions[0].additionalPrinterColumns[0].JSONPath: Required value']],
   ])('%s', (_name, over, want) => {
     expect(causes(crd(over))).toEqual(want);
