@@ -164,6 +164,7 @@ function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, s
     storageName: `${group}/${spec.names.plural}`,
     storageResource: `${spec.names.plural}.${group}`,
     storageConversion: noneConversion(group, v.name, storageVersion),
+    strategicMergePatch: false,
     ...(versionOf !== undefined ? { versionOf } : {}),
     ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name) } : {}),
     schema: kindSchema(schema, customDefinitionName(group, v.name, spec.names.kind)),

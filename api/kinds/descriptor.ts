@@ -128,6 +128,11 @@ export interface KindDefinition<T = unknown> {
    * `storageConversion` (conversion `None`: only apiVersion changes), with its own schema and strategy.
    */
   versionOf?: string;
+  /**
+   * Patches this kind takes besides JSON, merge and apply patches: false for a kind without strategic-merge
+   * metadata of its own (a CRD's: upstream answers a strategic merge patch with 415). Default true.
+   */
+  strategicMergePatch?: boolean;
   /** Every request to this version answers with this `Warning` (a CRD's deprecated version). */
   deprecationWarning?: string;
   /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */

@@ -148,6 +148,11 @@ export class ApiServer {
     }
   }
 
+  /** The registered kind (that version) a store serves. */
+  private kindOf(store: Store): RegisteredKind {
+    return findResourceVersion(store.info.group, store.info.version, store.info.plural) ?? registeredKind(store.info);
+  }
+
   /** The store serving one registered version of a kind. */
   private storeOf(kind: RegisteredKind): Store {
     const s = this.stores.get(kindStoreKey(kind));
@@ -582,7 +587,7 @@ export class ApiServer {
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
-        const patch = await readPatch(req);
+        const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const doPatch = (cur: ApiObject): ApiObject => {
           const out = applyDecodedPatch(cur, patch(), rinfo);
@@ -644,7 +649,7 @@ export class ApiServer {
         return sendJson(res, 200, out, warningHeaders(warnings));
       }
       case 'patch': {
-        const patch = await readPatch(req);
+        const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const out = await store.guaranteedUpdate(
           ns,
@@ -776,9 +781,9 @@ function methodNotSupported(info: RequestInfo): KubeError {
  * Read a PATCH body: its Content-Type is checked first (415, as upstream); the body is decoded on first
  * use, inside the update, so a missing object is a 404 whatever the body holds (as upstream).
  */
-async function readPatch(req: IncomingMessage): Promise<() => DecodedPatch> {
+async function readPatch(req: IncomingMessage, kind: RegisteredKind): Promise<() => DecodedPatch> {
   const ct = mediaType(req);
-  patchTypeOf(ct);
+  patchTypeOf(ct, kind.definition.strategicMergePatch !== false);
   const raw = await readBody(req);
   let decoded: DecodedPatch | undefined;
   return () => (decoded ??= decodePatch(raw, ct));

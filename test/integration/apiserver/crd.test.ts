@@ -120,6 +120,9 @@ describe('a CustomResourceDefinition', () => {
     expect(def['x-kubernetes-group-version-kind']).toEqual([{ group: 'stable.example.com', kind: 'CronTab', version: 'v1' }]);
     expect(def.properties.spec.properties.port['x-kubernetes-int-or-string']).toBe(true);
     expect(doc.body).not.toContain('x-kubelab');
+    // no strategic merge patch for custom resources (upstream): kubectl apply sends a JSON merge patch
+    const patchOp = doc.json().paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'].patch;
+    expect(Object.keys(patchOp.requestBody.content).sort()).toEqual(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
     expect(await ok(['apply', '-f', '-'], crontab('c1', '  cronSpec: "* * * * */5"\n  image: my-image\n'))).toContain('crontab.stable.example.com/c1 created');
     for (const name of ['crontabs', 'ct', 'CronTab', 'crontab.stable.example.com']) {
       const out = await ok(['get', name]);
@@ -206,6 +209,15 @@ describe('a CustomResourceDefinition', () => {
     expect(st.status).toBe(200);
     expect(st.json().status).toEqual({ phase: 'Running' });
     expect(st.json().metadata.generation).toBe(2);
+  });
+
+  it('takes JSON and merge patches, and refuses a strategic merge patch with 415 as upstream', async () => {
+    const smp = await api(s.h, 'PATCH', '/apis/stable.example.com/v1/namespaces/default/crontabs/c1', { spec: { image: 'x' } }, { contentType: 'application/strategic-merge-patch+json' });
+    expect(smp.status).toBe(415);
+    expect(smp.json().message).toBe('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    expect(await ok(['patch', 'ct', 'c1', '--type=merge', '-p', '{"spec":{"image":"merged"}}'])).toContain('crontab.stable.example.com/c1 patched');
+    expect(await ok(['patch', 'ct', 'c1', '--type=json', '-p', '[{"op":"replace","path":"/spec/image","value":"jsonpatched"}]'])).toContain('patched');
+    expect(JSON.parse(await ok(['get', 'ct', 'c1', '-o', 'json'])).spec.image).toBe('jsonpatched');
   });
 
   it('a bad CRD is a 422 with every cause and is not stored', async () => {
