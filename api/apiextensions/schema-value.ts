@@ -295,5 +295,12 @@ export function validateObjectValue(obj: Record<string, unknown>, schema: JSONSc
   delete root.properties!.kind;
   root.required = (schema.required ?? []).filter((r) => !META_FIELDS.includes(r));
   validateValue(rest, root, '', out);
+  // The schema may restrict metadata.name and metadata.generateName (and nothing else there).
+  const metaSchema = schema.properties?.metadata?.properties;
+  const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
+  for (const k of ['name', 'generateName']) {
+    const ks = metaSchema?.[k];
+    if (ks && meta[k] !== undefined) validateValue(meta[k], ks, `metadata.${k}`, out);
+  }
   return out;
 }

@@ -109,6 +109,12 @@ describe('validateObjectValue (kube-openapi wording)', () => {
     expect(causes({ apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a' }, spec: { size: 1 } })).toEqual([]);
   });
 
+  it('the schema may restrict metadata.name', () => {
+    const s: JSONSchemaProps = { type: 'object', properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 3 } } } } };
+    expect(validateObjectValue({ metadata: { name: 'abcd' } }, s).map((c) => `${c.field}: ${c.message}`)).toEqual(['metadata.name: Too long: may not be more than 3 bytes']);
+    expect(validateObjectValue({ metadata: { name: 'abc' } }, s)).toEqual([]);
+  });
+
   it('allOf, anyOf, oneOf and not', () => {
     const s: JSONSchemaProps = { type: 'string', anyOf: [{ pattern: '^a' }, { pattern: '^b' }], not: { pattern: '^bad' } };
     expect(validateValue('abc', s, 'f')).toEqual([]);
