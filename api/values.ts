@@ -83,3 +83,21 @@ export function valueAt(v: unknown, ...path: readonly string[]): unknown {
 export function objectsOf(v: unknown): Record<string, unknown>[] {
   return Array.isArray(v) ? v.filter(isPlainObject) : [];
 }
+
+/** JSON type name of a value as kube-openapi reports it ("integer" for whole numbers). */
+export function jsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return Number.isInteger(v) ? 'integer' : 'number';
+    case 'object':
+      return 'object';
+    default:
+      return typeof v;
+  }
+}

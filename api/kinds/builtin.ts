@@ -15,6 +15,7 @@ import { replicaSets } from './apps/replicaset.js';
 import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
+import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -32,4 +33,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   leases,
   endpointSlices,
   eventsV1Events,
+  customResourceDefinitions,
 ];

@@ -51,6 +51,12 @@ export interface StrategyHooks<T> {
    * the period the request asked for; 0 or undefined deletes at once. Default: no graceful deletion.
    */
   gracePeriod?(obj: T, requested: number | undefined): number | undefined;
+  /**
+   * The first DELETE of an object (no deletionTimestamp yet) changes it before it is marked for deletion:
+   * a CustomResourceDefinition takes its cleanup finalizer and a Terminating condition (upstream's CRD REST
+   * Delete). Only finalizers and status may change here. Default: nothing.
+   */
+  prepareForDelete?(obj: T, now: Date): void;
 }
 
 /** How a kind prints as a meta.k8s.io/v1 Table (priority 1 columns = `kubectl get -o wide`). */
@@ -64,6 +70,21 @@ export interface TablePrinter<T> {
 export interface StorageConversion {
   fromStorage(stored: Record<string, unknown>): Record<string, unknown>;
   toStorage(served: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * How the scale subresource (autoscaling/v1 Scale) reads and writes a kind's replicas: upstream's ScaleREST
+ * of Deployments and ReplicaSets, or a CRD's specReplicasPath / statusReplicasPath / labelSelectorPath.
+ */
+export interface ScaleAccess<T> {
+  /** spec.replicas of the Scale (0 when unset). */
+  specReplicas(obj: T): number;
+  /** status.replicas of the Scale (0 when unset). */
+  statusReplicas(obj: T): number;
+  /** status.selector of the Scale: a label selector in its string form ('' when none). */
+  selector(obj: T): string;
+  /** Write a Scale's spec.replicas into the object. */
+  setSpecReplicas(obj: T, replicas: number): void;
 }
 
 /** What a kind's file writes. Everything but the names, scope and schema has a default. */
@@ -105,8 +126,23 @@ export interface KindDefinition<T = unknown> {
   stored?: boolean;
   /** Set for a kind stored in another's shape (events.k8s.io Event is stored as a core Event). */
   storageConversion?: StorageConversion;
+  /**
+   * Set on a descriptor that serves another version of a kind already registered with version `versionOf`
+   * (a CRD's other served versions): the same objects in storage, read and written through its own
+   * `storageConversion` (conversion `None`: only apiVersion changes), with its own schema and strategy.
+   */
+  versionOf?: string;
+  /**
+   * Patches this kind takes besides JSON, merge and apply patches: false for a kind without strategic-merge
+   * metadata of its own (a CRD's: upstream answers a strategic merge patch with 415). Default true.
+   */
+  strategicMergePatch?: boolean;
+  /** Every request to this version answers with this `Warning` (a CRD's deprecated version). */
+  deprecationWarning?: string;
   /** The resource name encryption-at-rest configuration uses (default `plural` or `plural.group`). */
   storageResource?: string;
+  /** The scale subresource's view of the kind (with 'scale' in `subresources`). */
+  scale?: ScaleAccess<T>;
   /** Subresources served by the node's kubelet (log, exec, proxy ...): whether the object is a pod or a node. */
   kubeletProxyTarget?: 'pod' | 'node';
 }

@@ -27,10 +27,17 @@ let generation = 0;
 export function registryGeneration(): number {
   return generation;
 }
+/** The preferred (first registered) version of each group + plural. */
 const BY_RESOURCE = new Map<string, RegisteredKind>();
+/** Every served version: group/version/plural. */
+const BY_VERSION = new Map<string, RegisteredKind>();
 
 function resourceKey(group: string, plural: string): string {
   return `${group}/${plural}`;
+}
+
+function versionKey(group: string, version: string, plural: string): string {
+  return `${group}/${version}/${plural}`;
 }
 
 /** The names of a definition, its defaults filled in. Pure. */
@@ -50,34 +57,51 @@ export function resourceInfoOf(d: KindDefinition): ResourceInfo {
   };
 }
 
-/** Serve a kind. A group + plural already served is refused (AlreadyExists). */
+/**
+ * Serve a kind. A group + plural already served is refused (AlreadyExists), unless the descriptor says it is
+ * another version of it (`versionOf` naming the version registered first); a group/version/plural twice never.
+ */
 export function registerKind(d: KindDefinition): RegisteredKind {
   const key = resourceKey(d.group, d.plural);
-  if (BY_RESOURCE.has(key)) throw new KubeError('AlreadyExists', `resource ${d.plural}${d.group ? '.' + d.group : ''} is already registered`);
+  const vkey = versionKey(d.group, d.version, d.plural);
+  const name = `${d.plural}${d.group ? '.' + d.group : ''}`;
+  if (BY_VERSION.has(vkey) || (d.versionOf === undefined && BY_RESOURCE.has(key))) throw new KubeError('AlreadyExists', `resource ${name} is already registered`);
+  if (d.versionOf !== undefined && BY_RESOURCE.get(key)?.version !== d.versionOf) {
+    throw new KubeError('InternalError', `resource ${name} is not registered in version ${d.versionOf}`);
+  }
   const info = resourceInfoOf(d);
   const registered: RegisteredKind = Object.assign(info, { definition: d, strategy: makeStrategy(info, d) });
   KINDS.push(registered);
-  BY_RESOURCE.set(key, registered);
+  if (d.versionOf === undefined) BY_RESOURCE.set(key, registered);
+  BY_VERSION.set(vkey, registered);
   addServedKindSchema({ group: d.group, version: d.version, kind: d.kind, schema: d.schema, hasList: d.hasList ?? true });
   generation++;
   return registered;
 }
 
-/** Stop serving a kind registered with registerKind. */
+/** Stop serving a kind registered with registerKind: every version of group + plural. */
 export function unregisterKind(group: string, plural: string): void {
-  const k = BY_RESOURCE.get(resourceKey(group, plural));
-  if (!k) return;
+  const all = KINDS.filter((k) => k.group === group && k.plural === plural);
+  if (all.length === 0) return;
   BY_RESOURCE.delete(resourceKey(group, plural));
-  KINDS.splice(KINDS.indexOf(k), 1);
-  // Another resource may serve the same apiVersion + kind (none today); keep the schema then.
-  if (!KINDS.some((o) => o.group === k.group && o.version === k.version && o.kind === k.kind)) removeServedKindSchema(k.group, k.version, k.kind);
+  for (const k of all) {
+    BY_VERSION.delete(versionKey(k.group, k.version, k.plural));
+    KINDS.splice(KINDS.indexOf(k), 1);
+    // Another resource may serve the same apiVersion + kind (none today); keep the schema then.
+    if (!KINDS.some((o) => o.group === k.group && o.version === k.version && o.kind === k.kind)) removeServedKindSchema(k.group, k.version, k.kind);
+  }
   generation++;
 }
 
 /** Every served kind, live (a kind registered later appears), in registration order. */
 export const RESOURCES: readonly RegisteredKind[] = KINDS;
 
-/** Look up by group + plural ('' for core). */
+/** Look up one served version of group + plural. */
+export function findResourceVersion(group: string, version: string, plural: string): RegisteredKind | undefined {
+  return BY_VERSION.get(versionKey(group, version, plural));
+}
+
+/** Look up by group + plural ('' for core): its preferred (first registered) version. */
 export function findResource(group: string, plural: string): RegisteredKind | undefined {
   return BY_RESOURCE.get(resourceKey(group, plural));
 }

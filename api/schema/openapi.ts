@@ -9,10 +9,10 @@
  */
 import { KubeError } from '../errors.js';
 import { createHash } from 'node:crypto';
-import { DEF, DEFINITIONS } from '../types/base.js';
+import { DEF, DEFINITIONS, X_UNSTRUCTURED } from '../types/base.js';
 import { allKinds, splitApiVersion } from '../types/registry.js';
 import { RESOURCES, type ResourceInfo } from '../resources.js';
-import { registryGeneration } from '../kinds/registry.js';
+import { findResourceVersion, registryGeneration } from '../kinds/registry.js';
 import { node, type SchemaNode } from './walk.js';
 
 type Json = Record<string, unknown>;
@@ -35,7 +35,7 @@ function refTo(name: string, style: RefStyle): string {
 
 // ------------------------------------------------------------------ schema conversion
 
-const STRIP = new Set([DEF, 'patternProperties']);
+const STRIP = new Set([DEF, X_UNSTRUCTURED, 'patternProperties']);
 
 /** Convert a schema (not the named root itself) to OpenAPI, referencing named definitions. */
 function convert(s: SchemaNode, style: RefStyle, refs: Set<string>, isRoot: boolean): Json {
@@ -229,6 +229,8 @@ const DELETE_PARAMS = [P.dryRun, P.gracePeriodSeconds, P.ignoreStoreReadError, P
 const DELETECOLLECTION_PARAMS = [P.continue, P.dryRun, P.fieldSelector, P.gracePeriodSeconds, P.ignoreStoreReadError, P.labelSelector, P.limit, P.orphanDependents, P.propagationPolicy, P.resourceVersion, P.resourceVersionMatch, P.sendInitialEvents, P.timeoutSeconds];
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+/** A kind without strategic merge patch (a CRD's), as upstream publishes it: kubectl apply then sends a merge patch. */
+const PATCH_TYPES_NO_SMP = PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
 const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const PRODUCES_LIST = [...PRODUCES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
 
@@ -289,10 +291,11 @@ function resourcePaths(r: ResourceInfo): Map<string, PathItem> {
   const collection = r.namespaced ? `${base}/namespaces/{namespace}/${r.plural}` : `${base}/${r.plural}`;
   const item = `${collection}/{name}`;
   const scopeParams = r.namespaced ? [P.namespace] : [];
+  const patchTypes = findResourceVersion(r.group, r.version, r.plural)?.definition.strategicMergePatch === false ? PATCH_TYPES_NO_SMP : PATCH_TYPES;
   const mk = (o: Omit<Op, 'tag' | 'produces' | 'consumes'> & Partial<Pick<Op, 'produces' | 'consumes'>>): Op => ({
     tag,
     produces: PRODUCES,
-    consumes: o.method === 'patch' ? PATCH_TYPES : ['*/*'],
+    consumes: o.method === 'patch' ? patchTypes : ['*/*'],
     ...o,
   });
 
@@ -482,7 +485,7 @@ function v3Op(op: Op, refs: Set<string>): Json {
   };
   if (op.body) {
     refs.add(op.body);
-    out.requestBody = { content: v3Content(op.method === 'patch' ? PATCH_TYPES : ['*/*'], op.body), ...(op.bodyRequired ? { required: true } : {}) };
+    out.requestBody = { content: v3Content(op.method === 'patch' ? op.consumes : ['*/*'], op.body), ...(op.bodyRequired ? { required: true } : {}) };
   }
   const responses: Json = {};
   for (const [code, d] of Object.entries(op.responses)) {

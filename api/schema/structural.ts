@@ -9,6 +9,7 @@ import { schemaFor } from '../types/registry.js';
 // The served kinds' schemas are registered by their descriptors: load them before any lookup.
 import '../kinds/registry.js';
 import { node, shapeOf, jsonTypeName, defName, type SchemaNode } from './walk.js';
+import { X_UNSTRUCTURED } from '../types/base.js';
 import { isPlainObject } from '../values.js';
 import {
   cannotUnmarshalNumber, firstNonFiniteNumber, fitsFloat, fitsInt, floatFormatOf, goTypeName, intFormatOf, type GoField,
@@ -142,6 +143,7 @@ function walk(ctx: Ctx, s: SchemaNode, v: unknown, path: string, go: GoField): v
       for (const k of Object.keys(v)) {
         const ps = Object.prototype.hasOwnProperty.call(sh.properties, k) ? sh.properties[k] : undefined;
         if (!ps) {
+          if (sh.preserveUnknown) continue;
           ctx.unknown.push(join(path, k));
           if (ctx.prune) delete v[k];
           continue;
@@ -169,6 +171,8 @@ export function checkStructure(apiVersion: string, kind: string, obj: unknown, o
   const s = schemaFor(apiVersion, kind);
   const ctx: Ctx = { causes: [], messages: [], unknown: [], prune: false };
   if (s) walk(ctx, node(s), obj, '', {});
+  // A kind decoded unstructured (a custom resource): wrong types are its validation's 422, not a decoder error.
+  if (s && node(s)[X_UNSTRUCTURED] === true) return { causes: [], messages: [], unknownFields: ctx.unknown };
   return { causes: ctx.causes, messages: ctx.messages, unknownFields: ctx.unknown };
 }
 

@@ -8,7 +8,8 @@ import { DEF, X_INT_OR_STRING, X_PRESERVE_UNKNOWN } from '../types/base.js';
 export type SchemaNode = Record<string, unknown>;
 
 export type Shape =
-  | { kind: 'object'; properties: Record<string, SchemaNode> }
+  /** `preserveUnknown`: fields the schema does not name are kept and not reported (a CRD's x-kubernetes-preserve-unknown-fields with properties). */
+  | { kind: 'object'; properties: Record<string, SchemaNode>; preserveUnknown?: boolean }
   | { kind: 'map'; values: SchemaNode }
   | { kind: 'array'; items: SchemaNode }
   | { kind: 'string' | 'boolean' }
@@ -26,7 +27,13 @@ export function node(s: TSchema | SchemaNode): SchemaNode {
 export function shapeOf(s: SchemaNode): Shape {
   if (s[X_INT_OR_STRING] === true) return { kind: 'int-or-string' };
   if (s.format === 'quantity' && Array.isArray(s.anyOf)) return { kind: 'quantity' };
-  if (s[X_PRESERVE_UNKNOWN] === true) return { kind: 'any' };
+  if (s[X_PRESERVE_UNKNOWN] === true) {
+    const props = s.properties as Record<string, SchemaNode> | undefined;
+    if (s.type === 'object' && props && Object.keys(props).length > 0) return { kind: 'object', properties: props, preserveUnknown: true };
+    return { kind: 'any' };
+  }
+  // JSON schema's `additionalProperties: true` (custom resource schemas): any field is allowed.
+  if (s.type === 'object' && s.additionalProperties === true) return { kind: 'any' };
   switch (s.type) {
     case 'object': {
       const pp = s.patternProperties as Record<string, SchemaNode> | undefined;
@@ -58,20 +65,4 @@ export function defName(s: SchemaNode): string | undefined {
   return typeof n === 'string' ? n : undefined;
 }
 
-/** JSON type name of a value as kube-openapi reports it ("integer" for whole numbers). */
-export function jsonTypeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'boolean';
-    case 'number':
-      return Number.isInteger(v) ? 'integer' : 'number';
-    case 'object':
-      return 'object';
-    default:
-      return typeof v;
-  }
-}
+export { jsonTypeName } from '../values.js';

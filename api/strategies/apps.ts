@@ -3,6 +3,8 @@
  * apps/v1 selector immutability, and status validation (pkg/apis/apps/validation).
  */
 import type { StatusCause } from '../errors.js';
+import type { ScaleAccess } from '../kinds/descriptor.js';
+import { labelSelectorString } from './printers.js';
 import type {
   Deployment,
   DeploymentSpec,
@@ -207,4 +209,19 @@ export function validateReplicaSetStatusUpdate(rs: Relaxed<ReplicaSet>, old: Rel
     errs.push(fieldErr.invalid('status.fullyLabeledReplicas', rs?.status?.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
   }
   return errs;
+}
+
+/**
+ * The scale subresource of Deployments and ReplicaSets (upstream's ScaleREST): spec.replicas, status.replicas
+ * and the selector in its string form (metav1.LabelSelectorAsSelector(...).String()).
+ */
+export function replicasScale<T extends Relaxed<Deployment> | Relaxed<ReplicaSet>>(): ScaleAccess<T> {
+  return {
+    specReplicas: (o) => o.spec?.replicas ?? 0,
+    statusReplicas: (o) => o.status?.replicas ?? 0,
+    selector: (o) => labelSelectorString(o.spec?.selector) ?? '',
+    setSpecReplicas(o, replicas) {
+      o.spec = { ...(o.spec ?? {}), replicas };
+    },
+  };
 }

@@ -35,6 +35,8 @@ export interface ResourceStrategy {
   validateStatusUpdate(obj: unknown, old: unknown): StatusCause[];
   /** Graceful deletion: seconds to wait, or undefined/0 to delete now (kinds without it delete at once). */
   gracePeriod?(obj: unknown, requested: number | undefined): number | undefined;
+  /** The first DELETE's change to the object (a CRD's cleanup finalizer), before it is marked for deletion. */
+  prepareForDelete?(obj: unknown, now: Date): void;
   /** Field selector getters (metadata.name / metadata.namespace included), as upstream's GetAttrs. */
   fieldSelectors: Record<string, (obj: unknown) => string>;
   /** meta.k8s.io/v1 Table columns (priority 1 = shown with -o wide). */
@@ -111,6 +113,7 @@ export function makeStrategy(info: ResourceInfo, d: KindDefinition): ResourceStr
     validateUpdate: hooks.validateUpdate ?? metaUpdate,
     validateStatusUpdate: hooks.validateStatusUpdate ?? metaUpdate,
     ...(hooks.gracePeriod ? { gracePeriod: hooks.gracePeriod } : {}),
+    ...(hooks.prepareForDelete ? { prepareForDelete: hooks.prepareForDelete } : {}),
     fieldSelectors: { ...metaSelectors(info.namespaced), ...(d.fieldSelectors ?? {}) },
     tableColumns: d.table?.columns ?? DEFAULT_COLUMNS,
     tableCells: d.table ? d.table.cells : (o) => [shape(o).metadata?.name ?? '', shape(o).metadata?.creationTimestamp ?? ''],

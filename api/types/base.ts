@@ -37,6 +37,8 @@ export const X_MAP_TYPE = 'x-kubernetes-map-type';
 export const X_INT_OR_STRING = 'x-kubernetes-int-or-string';
 export const X_PRESERVE_UNKNOWN = 'x-kubernetes-preserve-unknown-fields';
 export const X_EMBEDDED_RESOURCE = 'x-kubernetes-embedded-resource';
+/** On a kind's root schema: decoded unstructured (a custom resource), type errors are validation's 422. Stripped from OpenAPI. */
+export const X_UNSTRUCTURED = 'x-kubelab-unstructured';
 
 /** Every named definition, by upstream name, in declaration order. */
 export const DEFINITIONS = new Map<string, TSchema>();

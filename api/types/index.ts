@@ -11,6 +11,7 @@ export * from './core.js';
 export * from './apps.js';
 export * from './groups.js';
 export * from './apidiscovery.js';
+export * from './apiextensions.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,

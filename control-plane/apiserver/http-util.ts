@@ -168,6 +168,9 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
     return;
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
+  // A Warning set earlier (a deprecated version's) stays, before the handler's own.
+  const earlier = res.getHeader('Warning');
+  if (earlier !== undefined && headers.Warning) headers = { ...headers, Warning: `${String(earlier)}, ${headers.Warning}` };
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
   res.end(text);
 }

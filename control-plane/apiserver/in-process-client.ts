@@ -241,7 +241,7 @@ export class InProcessClient implements ApiClient {
         case 'status':
           return store.guaranteedUpdate(ns, name, patched, { subresource: 'status', dryRun });
         case 'scale':
-          return toScale(await store.guaranteedUpdate(ns, name, (cur) => applyScale(store, cur, applyPatch(toScale(cur), raw, ct, SCALE), undefined), { dryRun }));
+          return toScale(store.info, await store.guaranteedUpdate(ns, name, (cur) => applyScale(store, cur, applyPatch(toScale(store.info, cur), raw, ct, SCALE), undefined), { dryRun }));
         default:
           throw methodNotAllowed(sub);
       }
@@ -292,7 +292,7 @@ export class InProcessClient implements ApiClient {
         case 'status':
           return store.get(ns, name);
         case 'scale':
-          return toScale(await store.get(ns, name));
+          return toScale(store.info, await store.get(ns, name));
         default:
           throw methodNotAllowed(subresource);
       }
@@ -330,7 +330,7 @@ export class InProcessClient implements ApiClient {
             },
             { dryRun },
           );
-          return toScale(out);
+          return toScale(store.info, out);
         }
         case 'finalize':
           return finalizeNamespace(store, name, ((wire(obj) ?? {}) as Relaxed<Namespace>).spec?.finalizers ?? []);

@@ -60,12 +60,12 @@ export function jsonPatchFindings(ops: unknown, duplicates: readonly { path: str
 }
 
 /** The patch type of a Content-Type; 415 for anything else. */
-export function patchTypeOf(contentType: string): PatchType {
+export function patchTypeOf(contentType: string, strategic = true): PatchType {
   const type = PATCH_TYPES[contentType];
-  if (!type) {
+  if (!type || (type === 'strategic' && !strategic)) {
     throw new KubeError(
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${strategic ? ', application/strategic-merge-patch+json' : ''}`,
     );
   }
   return type;

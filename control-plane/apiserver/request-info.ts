@@ -72,7 +72,11 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   info.apiPrefix = prefix;
   let rest = segs.slice(1);
   if (prefix === 'apis') {
-    if (rest.length < 2) return info; // /apis or /apis/<group>: discovery
+    if (rest.length < 2) {
+      // /apis or /apis/<group>: discovery
+      if (rest.length === 1) info.group = rest[0]!;
+      return info;
+    }
     info.group = rest[0]!;
     rest = rest.slice(1);
   }

@@ -6,15 +6,15 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
-import { RESOURCES, apiVersionOf, findResource, type RegisteredKind } from '../../api/resources.js';
-import { registeredKind } from '../../api/kinds/registry.js';
+import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
+import type { ScaleAccess } from '../../api/kinds/descriptor.js';
+import { findResourceVersion, registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type DeleteOptions } from './store.js';
 import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/index.js';
 import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
-import { labelSelectorString } from '../../api/strategies/printers.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
@@ -39,6 +39,7 @@ import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
+import { CrdController } from './crd-controller.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -110,6 +111,8 @@ export class ApiServer {
   private inflightTimer: NodeJS.Timeout | undefined;
   /** What /metrics exports (metrics.ts). */
   readonly metrics = new ApiServerMetrics();
+  /** Serves the kinds CustomResourceDefinitions define. */
+  readonly crdController: CrdController;
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -117,10 +120,7 @@ export class ApiServer {
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const kind of RESOURCES) this.addStore(kind);
-    const ns = this.store('', 'namespaces');
-    for (const s of this.stores.values()) {
-      if (s.info.namespaced) s.hooks.admitCreate = namespaceAdmission(ns, s.info.plural);
-    }
+    this.crdController = new CrdController(this.store('apiextensions.k8s.io', 'customresourcedefinitions'), this, opts.log);
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
@@ -134,12 +134,16 @@ export class ApiServer {
     );
   }
 
-  /** The store of a registered kind (none for a kind that is never stored, such as bindings). */
-  private addStore(kind: RegisteredKind): void {
+  /**
+   * Make the store of a registered kind (none for a kind that is never stored, such as bindings): at
+   * construction for the kinds registered then, at run time for a CustomResourceDefinition's kind.
+   * A namespaced kind's creates go through the namespace lifecycle (the namespaces store comes first).
+   */
+  addStore(kind: RegisteredKind): Store | undefined {
     const d = kind.definition;
-    if (d.stored === false) return;
+    if (d.stored === false) return undefined;
     const t = this.opts.transformers?.get(encryptionResourceKey(kind)) ?? identityTransformer;
-    const key = storeKey(kind.group, kind.plural);
+    const key = kindStoreKey(kind);
     const resource = groupResourceString(kind.group, kind.plural);
     const backend = instrumentBackend(this.opts.backend, resource, this.metrics);
     const store = new Store(kind, kind.strategy, backend, t, {}, d.storageConversion);
@@ -150,6 +154,31 @@ export class ApiServer {
     });
     const extension = STORE_EXTENSIONS[key];
     if (extension) Object.assign(store.hooks, extension(this));
+    const ns = this.stores.get(storeKey('', 'namespaces'));
+    if (kind.namespaced && ns) store.hooks.admitCreate = namespaceAdmission(ns, kind.plural);
+    return store;
+  }
+
+  /** Drop the stores of a kind made at run time, every version (it is no longer served): watch caches stop, watchers end. */
+  removeStore(group: string, plural: string): void {
+    const key = storeKey(group, plural);
+    for (const [k, s] of [...this.stores]) {
+      if (k !== key && !k.startsWith(`${key}@`)) continue;
+      this.stores.delete(k);
+      s.cache.stop();
+    }
+  }
+
+  /** The registered kind (that version) a store serves. */
+  private kindOf(store: Store): RegisteredKind {
+    return findResourceVersion(store.info.group, store.info.version, store.info.plural) ?? registeredKind(store.info);
+  }
+
+  /** The store serving one registered version of a kind. */
+  private storeOf(kind: RegisteredKind): Store {
+    const s = this.stores.get(kindStoreKey(kind));
+    if (!s) throw errors.internal(`no store for ${kind.plural}.${kind.group}/${kind.version}`);
+    return s;
   }
 
   store(group: string, plural: string): Store {
@@ -217,6 +246,8 @@ export class ApiServer {
         s.cache.ready().catch((e: Error) => this.opts.log?.warn?.(`watch cache ${s.info.plural}${s.info.group ? '.' + s.info.group : ''}: ${e.message}`)),
       ),
     );
+    // Kinds defined by stored CRDs are served before the server says it is ready.
+    await this.crdController.start().catch((e: Error) => this.opts.log?.warn?.(`customresourcedefinitions: ${e.message}`));
     this.ready = true;
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
@@ -229,6 +260,7 @@ export class ApiServer {
     this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     if (this.inflightTimer) clearInterval(this.inflightTimer);
+    this.crdController.stop();
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
   }
@@ -428,7 +460,7 @@ export class ApiServer {
   }
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
-    const rinfo = findResource(info.group, info.resource);
+    const rinfo = findResourceVersion(info.group, info.version, info.resource) ?? findResource(info.group, info.resource);
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
@@ -446,7 +478,9 @@ export class ApiServer {
       return respond(res, 201, statusSuccess());
     }
     if (!rinfo || rinfo.version !== info.version || rinfo.definition.stored === false) throw notFoundPath();
-    const store = this.store(rinfo.group, rinfo.plural);
+    const store = this.storeOf(rinfo);
+    // A deprecated version (a CRD's): every answer carries its warning, as upstream's CRD handler adds it.
+    if (rinfo.definition.deprecationWarning) res.setHeader('Warning', `299 - ${JSON.stringify(rinfo.definition.deprecationWarning)}`);
     const ns = rinfo.namespaced ? info.namespace || undefined : undefined;
     if (rinfo.namespaced && !ns && info.name) throw notFoundPath();
     if (rinfo.namespaced && !ns && info.verb === 'create') throw notFoundPath();
@@ -705,7 +739,7 @@ export class ApiServer {
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
-        const patch = await readPatch(req);
+        const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const doPatch = (cur: ApiObject): ApiObject => {
           const out = applyDecodedPatch(cur, patch(), rinfo);
@@ -770,7 +804,7 @@ export class ApiServer {
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
-        const patch = await readPatch(req);
+        const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const out = await store.guaranteedUpdate(
           ns,
@@ -794,7 +828,7 @@ export class ApiServer {
   private async handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     switch (info.verb) {
       case 'get':
-        return respond(res, 200, toScale(await store.get(ns, info.name)));
+        return respond(res, 200, toScale(store.info, await store.get(ns, info.name)));
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
@@ -804,7 +838,7 @@ export class ApiServer {
           ns,
           info.name,
           (cur) => {
-            const scale = toScale(cur);
+            const scale = toScale(store.info, cur);
             let next: Record<string, unknown>;
             if (info.verb === 'update') {
               next = objectBody(decodeBody(raw, ct));
@@ -823,7 +857,7 @@ export class ApiServer {
           },
           { dryRun },
         );
-        return respond(res, 200, toScale(out));
+        return respond(res, 200, toScale(store.info, out));
       }
       default:
         throw methodNotSupported(info);
@@ -894,18 +928,26 @@ export function storeKey(group: string, plural: string): string {
   return `${group}/${plural}`;
 }
 
+/** A kind's store key: group/plural for its preferred version, group/plural@version for its other served versions. */
+function kindStoreKey(kind: RegisteredKind): string {
+  return kind.definition.versionOf === undefined ? storeKey(kind.group, kind.plural) : `${storeKey(kind.group, kind.plural)}@${kind.version}`;
+}
+
 
 /** The group, version and kind of the scale subresource's object. */
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
-/** An object with a scale subresource (a Deployment or a ReplicaSet) as its kind's view. */
-function scalable(obj: KubeObject) {
-  return isKind(obj, 'ReplicaSet') ? obj : asKind(obj, 'Deployment');
+/** How the scale subresource sees a kind (its descriptor's `scale`); a kind serving scale without one is a server bug. */
+function scaleAccess(info: Pick<ResourceInfo, 'group' | 'plural'> & { version?: string }): ScaleAccess<unknown> {
+  const kind = (info.version !== undefined ? findResourceVersion(info.group, info.version, info.plural) : undefined) ?? registeredKind(info);
+  const access = kind.definition.scale as ScaleAccess<unknown> | undefined;
+  if (!access) throw errors.internal(`no scale subresource for ${info.plural}${info.group ? '.' + info.group : ''}`);
+  return access;
 }
 
-/** The autoscaling/v1 Scale of an object with a scale subresource. */
-export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
-  const obj = scalable(stored);
+/** The autoscaling/v1 Scale of an object with a scale subresource, read through its kind's descriptor. */
+export function toScale(info: Pick<ResourceInfo, 'group' | 'plural'> & { version?: string }, obj: KubeObject): ApiObject & Relaxed<Scale> {
+  const access = scaleAccess(info);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -916,9 +958,8 @@ export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
-    // status.selector: the selector's string form (metav1.LabelSelectorAsSelector(...).String())
-    status: { replicas: obj.status?.replicas ?? 0, selector: labelSelectorString(obj.spec?.selector) ?? '' },
+    spec: { replicas: access.specReplicas(obj) },
+    status: { replicas: access.statusReplicas(obj), selector: access.selector(obj) },
   };
 }
 
@@ -927,8 +968,8 @@ export function toScale(stored: KubeObject): ApiObject & Relaxed<Scale> {
  * resourceVersion must carry the object's current one (409). Returns `cur` with the new replicas.
  * `scale` is read before any schema has checked it: its replicas are checked here.
  */
-export function applyScale(store: Store, stored: KubeObject, scale: Record<string, unknown>, expectedRV: string | undefined): KubeObject {
-  const cur = scalable(stored);
+export function applyScale(store: Store, cur: KubeObject, scale: Record<string, unknown>, expectedRV: string | undefined): KubeObject {
+  const access = scaleAccess(store.info);
   const name = cur.metadata.name ?? '';
   const replicas = valueAt(scale, 'spec', 'replicas');
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -939,7 +980,7 @@ export function applyScale(store: Store, stored: KubeObject, scale: Record<strin
   if (expectedRV && expectedRV !== cur.metadata.resourceVersion) {
     throw errors.conflict(store.info.plural, store.info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
   }
-  cur.spec = { ...(cur.spec ?? {}), replicas };
+  access.setSpecReplicas(cur, replicas);
   return cur;
 }
 
@@ -955,9 +996,9 @@ function methodNotSupported(info: RequestInfo): KubeError {
  * Read a PATCH body: its Content-Type is checked first (415, as upstream); the body is decoded on first
  * use, inside the update, so a missing object is a 404 whatever the body holds (as upstream).
  */
-async function readPatch(req: IncomingMessage): Promise<() => DecodedPatch> {
+async function readPatch(req: IncomingMessage, kind: RegisteredKind): Promise<() => DecodedPatch> {
   const ct = mediaType(req);
-  patchTypeOf(ct);
+  patchTypeOf(ct, kind.definition.strategicMergePatch !== false);
   const raw = await readBody(req);
   let decoded: DecodedPatch | undefined;
   return () => (decoded ??= decodePatch(raw, ct));

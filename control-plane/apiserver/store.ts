@@ -528,6 +528,7 @@ export class Store {
         if (handled) return { obj: handled, deleted: false };
       }
       const next = clone(cur);
+      if (!next.metadata.deletionTimestamp && this.strategy.prepareForDelete) this.strategy.prepareForDelete(next, new Date());
       const m = next.metadata;
       const finalizers: string[] = [...(m.finalizers ?? [])];
       const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);

@@ -2,7 +2,7 @@
 import type { Deployment, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
 import { defaultDeployment } from '../../strategies/defaults.js';
-import { validateDeployment, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../strategies/apps.js';
+import { replicasScale, validateDeployment, validateDeploymentStatusUpdate, validateDeploymentUpdate } from '../../strategies/apps.js';
 import { deploymentCells, deploymentColumns } from '../../strategies/printers.js';
 import { bumpGenerationOnSpecChange, keepOldStatus, resetStatusAndGeneration } from '../../strategies/strategy.js';
 
@@ -15,6 +15,7 @@ export const deployments = defineKind<Relaxed<Deployment>>({
   shortNames: ['deploy'],
   categories: ['all'],
   subresources: ['status', 'scale'],
+  scale: replicasScale(),
   schema: 'io.k8s.api.apps.v1.Deployment',
   protobufMessage: 'k8s.io.api.apps.v1.Deployment',
   strategy: {

@@ -2,7 +2,7 @@
 import type { ReplicaSet, Relaxed } from '../../types/index.js';
 import { defineKind } from '../descriptor.js';
 import { defaultReplicaSet } from '../../strategies/defaults.js';
-import { validateReplicaSet, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../strategies/apps.js';
+import { replicasScale, validateReplicaSet, validateReplicaSetStatusUpdate, validateReplicaSetUpdate } from '../../strategies/apps.js';
 import { replicaSetCells, replicaSetColumns } from '../../strategies/printers.js';
 import { bumpGenerationOnSpecChange, keepOldStatus, resetStatusAndGeneration } from '../../strategies/strategy.js';
 
@@ -15,6 +15,7 @@ export const replicaSets = defineKind<Relaxed<ReplicaSet>>({
   shortNames: ['rs'],
   categories: ['all'],
   subresources: ['status', 'scale'],
+  scale: replicasScale(),
   schema: 'io.k8s.api.apps.v1.ReplicaSet',
   protobufMessage: 'k8s.io.api.apps.v1.ReplicaSet',
   strategy: {

@@ -10,12 +10,30 @@ import { RESOURCES, qualified, type ResourceInfo } from './resources.js';
 import { R, ignoreNotFound, type ControllerContext } from '../util/context.js';
 import type { KubeObject, Namespace } from '../util/types.js';
 import { decideNamespace, finalizedNamespace, type NamespaceContent } from './decide.js';
+import { customResourceKind } from '../../../api/apiextensions/custom-resource-kind.js';
+import type { CRD } from '../../../api/apiextensions/crd-validation.js';
+import { resourceInfoOf } from '../../../api/kinds/registry.js';
 
 export const NAMESPACE_CONTROLLER = 'namespace-controller';
 
 /** Namespaced resources whose objects are deleted with their namespace. */
 export function namespacedResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+}
+
+/**
+ * The namespaced kinds CRDs serve (their preferred version), from the CRDs themselves: what upstream's
+ * discovery-driven deleter finds, since this process's registry holds only the built-in kinds. Pure.
+ */
+export function customNamespacedResources(crds: readonly CRD[]): ResourceInfo[] {
+  const out: ResourceInfo[] = [];
+  for (const crd of crds) {
+    if (!(crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) continue;
+    const names = crd.status?.acceptedNames;
+    const kind = customResourceKind(names?.plural && names.kind ? { ...crd, spec: { ...crd.spec!, names: { ...crd.spec!.names, ...names } } } : crd);
+    if (kind && kind.namespaced) out.push(resourceInfoOf(kind));
+  }
+  return out;
 }
 
 export class NamespaceController extends Controller {
@@ -30,9 +48,15 @@ export class NamespaceController extends Controller {
     this.watchInformer(this.nsInformer);
   }
 
-  private async content(name: string): Promise<NamespaceContent[]> {
+  /** The built-in namespaced resources and those CRDs serve now. */
+  private async resources(): Promise<ResourceInfo[]> {
+    const crds = await this.ctx.client.list<CRD>(R.customResourceDefinitions, undefined);
+    return [...namespacedResources(), ...customNamespacedResources(crds.items)];
+  }
+
+  private async content(name: string, resources: readonly ResourceInfo[]): Promise<NamespaceContent[]> {
     const out: NamespaceContent[] = [];
-    for (const info of namespacedResources()) {
+    for (const info of resources) {
       const l = await this.ctx.client.list<KubeObject>(info, name);
       out.push({ resource: qualified(info), group: info.group, plural: info.plural, items: l.items });
     }
@@ -44,11 +68,12 @@ export class NamespaceController extends Controller {
     if (!ns || !ns.metadata?.deletionTimestamp) return;
     const client = this.ctx.client;
     const now = this.ctx.now();
-    let d = decideNamespace(ns, await this.content(name), now);
+    const resources = await this.resources();
+    let d = decideNamespace(ns, await this.content(name, resources), now);
     if (d.skip) return;
     const errors: string[] = [];
     for (const del of d.deletes) {
-      const info = namespacedResources().find((r) => r.group === del.group && r.plural === del.plural)!;
+      const info = resources.find((r) => r.group === del.group && r.plural === del.plural)!;
       for (const n of del.names) {
         try {
           await ignoreNotFound(() => client.delete(info, name, n));
@@ -57,7 +82,7 @@ export class NamespaceController extends Controller {
         }
       }
     }
-    if (d.deletes.length) d = decideNamespace(ns, await this.content(name), this.ctx.now(), errors);
+    if (d.deletes.length) d = decideNamespace(ns, await this.content(name, resources), this.ctx.now(), errors);
     if (d.conditions) {
       await ignoreNotFound(() => client.updateStatus(R.namespaces, { ...ns, status: { ...(ns.status ?? {}), phase: 'Terminating', conditions: d.conditions } }));
     }

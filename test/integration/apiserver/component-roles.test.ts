@@ -116,12 +116,28 @@ describe('the scheduler and controller manager under their own identities', () =
     await until('the pods deleted', async () => (await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb'))?.items.every((p: any) => p.metadata.deletionTimestamp));
   });
 
-  it('a new namespace gets its default ServiceAccount; a deleted one is emptied and finalized', async () => {
+  it('a new namespace gets its default ServiceAccount; a deleted one is emptied (custom objects too) and finalized', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'notes.roles.example.com' },
+      spec: {
+        group: 'roles.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'notes', kind: 'Note' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { text: { type: 'string' } } } } }],
+      },
+    };
+    expect((await api(h, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
     expect((await api(h, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } })).status).toBe(201);
     await until('the default ServiceAccount', async () => (await get('/api/v1/namespaces/tmp/serviceaccounts/default')) !== undefined);
     expect((await api(h, 'POST', '/api/v1/namespaces/tmp/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).status).toBe(201);
+    await until('the Note kind served', async () => (await api(h, 'GET', '/apis/roles.example.com/v1/namespaces/tmp/notes')).status === 200);
+    expect((await api(h, 'POST', '/apis/roles.example.com/v1/namespaces/tmp/notes', { apiVersion: 'roles.example.com/v1', kind: 'Note', metadata: { name: 'n' }, text: 'x' })).status).toBe(201);
     expect([200, 202]).toContain((await api(h, 'DELETE', '/api/v1/namespaces/tmp')).status);
     await until('the namespace gone', async () => (await api(h, 'GET', '/api/v1/namespaces/tmp')).status === 404);
+    // the namespace controller found the CRD's kind (as upstream's discovery-driven deleter) and deleted its objects
+    expect((await api(h, 'GET', '/apis/roles.example.com/v1/namespaces/tmp/notes/n')).status).toBe(404);
   });
 
   it('the node lifecycle controller marks a silent node Unknown and taints it', async () => {

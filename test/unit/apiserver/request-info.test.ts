@@ -16,7 +16,9 @@ describe('parseRequestInfo', () => {
     ['GET', '/api/v1/pods', '', { verb: 'list', resource: 'pods', namespace: '' }],
     ['GET', '/api/v1/nodes/n1/status', '', { verb: 'get', resource: 'nodes', name: 'n1', subresource: 'status' }],
     ['GET', '/api/v1', '', { isResourceRequest: false, version: 'v1' }],
-    ['GET', '/apis/apps', '', { isResourceRequest: false }],
+    // the group's discovery document (/apis/<group>) names its group (it was answered 404 before)
+    ['GET', '/apis/apps', '', { isResourceRequest: false, apiPrefix: 'apis', group: 'apps', version: '' }],
+    ['GET', '/apis/apps/v1', '', { isResourceRequest: false, group: 'apps', version: 'v1' }],
     ['GET', '/healthz', '', { isResourceRequest: false, verb: 'get' }],
   ];
   for (const [method, path, q, want] of cases) {

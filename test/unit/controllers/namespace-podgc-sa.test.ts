@@ -3,6 +3,7 @@ import { decideNamespace, finalizedNamespace, type NamespaceContent } from '../.
 import { decidePodGC, ORPHAN_QUARANTINE_MS } from '../../../control-plane/controllers/podgc/decide.js';
 import { decideServiceAccounts } from '../../../control-plane/controllers/serviceaccount/decide.js';
 import type { Namespace, Pod } from '../../../control-plane/controllers/util/types.js';
+import { customNamespacedResources } from '../../../control-plane/controllers/namespace/controller.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 
@@ -110,5 +111,18 @@ describe('service accounts', () => {
       [{ metadata: { name: 'default', namespace: 'a' } }],
     );
     expect(out).toEqual([{ namespace: 'b', name: 'default' }]);
+  });
+});
+
+describe('customNamespacedResources (the kinds CRDs serve, for the namespace deleter)', () => {
+  const crd = (name: string, scope: string, established: boolean) => ({
+    metadata: { name: `${name}s.example.com` },
+    spec: { group: 'example.com', scope, names: { plural: `${name}s`, kind: name.toUpperCase() }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+    status: established ? { conditions: [{ type: 'Established', status: 'True' }], acceptedNames: { plural: `${name}s`, kind: name.toUpperCase() } } : {},
+  });
+  it('takes the preferred version of each Established, namespaced CRD', () => {
+    const out = customNamespacedResources([crd('a', 'Namespaced', true), crd('b', 'Cluster', true), crd('c', 'Namespaced', false)]);
+    expect(out.map((r) => `${r.group}/${r.version}/${r.plural}`)).toEqual(['example.com/v1/as']);
+    expect(out[0]!.verbs).toContain('delete');
   });
 });

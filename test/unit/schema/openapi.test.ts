@@ -64,7 +64,10 @@ describe('OpenAPI v2', () => {
     expect(defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).toMatchObject({ type: 'string', format: 'int-or-string' });
     // no internal marker leaks
     expect(JSON.stringify(doc)).not.toContain('x-kubelab');
-    expect(JSON.stringify(doc)).not.toContain('patternProperties');
+    // patternProperties is no schema keyword here: only JSONSchemaProps (a CRD's schema type) has a field of that name
+    const JSP = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps';
+    expect(defs[JSP].properties.patternProperties).toMatchObject({ type: 'object', additionalProperties: { $ref: `#/definitions/${JSP}` } });
+    expect(JSON.stringify({ ...doc, definitions: { ...defs, [JSP]: undefined } })).not.toContain('patternProperties');
   });
 
   it('every $ref resolves', () => {
