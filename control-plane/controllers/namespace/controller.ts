@@ -10,7 +10,7 @@ import { RESOURCES, qualified, type ResourceInfo } from './resources.js';
 import { R, ignoreNotFound, type ControllerContext } from '../util/context.js';
 import type { KubeObject, Namespace } from '../util/types.js';
 import { decideNamespace, finalizedNamespace, type NamespaceContent } from './decide.js';
-import { customResourceKind } from '../../../api/apiextensions/custom-resource-kind.js';
+import { servedVersion } from '../../../api/apiextensions/versions.js';
 import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import { resourceInfoOf } from '../../../api/kinds/registry.js';
 
@@ -29,9 +29,12 @@ export function customNamespacedResources(crds: readonly CRD[]): ResourceInfo[] 
   const out: ResourceInfo[] = [];
   for (const crd of crds) {
     if (!(crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) continue;
-    const names = crd.status?.acceptedNames;
-    const kind = customResourceKind(names?.plural && names.kind ? { ...crd, spec: { ...crd.spec!, names: { ...crd.spec!.names, ...names } } } : crd);
-    if (kind && kind.namespaced) out.push(resourceInfoOf(kind));
+    const accepted = crd.status?.acceptedNames;
+    const names = accepted?.plural && accepted.kind ? accepted : crd.spec?.names;
+    const version = servedVersion(crd)?.name;
+    if (crd.spec?.scope !== 'Namespaced' || !crd.spec.group || !version || !names?.plural || !names.kind) continue;
+    // Only the names matter to the deleter (its URLs); the schema is the API server's business.
+    out.push(resourceInfoOf({ group: crd.spec.group, version, kind: names.kind, plural: names.plural, namespaced: true, schema: '' }));
   }
   return out;
 }
