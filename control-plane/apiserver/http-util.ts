@@ -162,16 +162,19 @@ export function decodeBody(body: Buffer, contentType: string, expectObject = tru
   return decodeRequestBody(body, contentType, expectObject).value;
 }
 
+/** A Warning set earlier (a deprecated version's) stays, before the handler's own. */
+function withEarlierWarning(res: ServerResponse, headers: Record<string, string>): Record<string, string> {
+  const earlier = res.getHeader('Warning');
+  return earlier !== undefined && headers.Warning ? { ...headers, Warning: `${String(earlier)}, ${headers.Warning}` } : headers;
+}
+
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  // A Warning set earlier (a deprecated version's) stays, before the handler's own.
-  const earlier = res.getHeader('Warning');
-  if (earlier !== undefined && headers.Warning) headers = { ...headers, Warning: `${String(earlier)}, ${headers.Warning}` };
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...withEarlierWarning(res, headers) });
   res.end(text);
 }
 
@@ -224,7 +227,7 @@ export function sendNegotiated(res: ServerResponse, code: number, body: unknown,
     return;
   }
   const { contentType, text } = encodeBody(body, out);
-  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...headers });
+  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...withEarlierWarning(res, headers) });
   res.end(text);
 }
 

@@ -95,9 +95,19 @@ describe('objects as the server stores them', () => {
     expect(back).toEqual(dropNulls(stored(pod)));
   });
 
+  /**
+   * Built-in kinds served as JSON and YAML only, as upstream serves custom resources: proto/k8s has no
+   * apiextensions messages yet, so a protobuf-only Accept on CRDs is a 406 (negotiation.ts), never a cut object.
+   */
+  const WITHOUT_PROTOBUF = new Set(['apiextensions.k8s.io/customresourcedefinitions']);
+
   it('every served kind has a message, and its list too', () => {
     for (const r of RESOURCES) {
       if (r.definition.stored === false) continue;
+      if (WITHOUT_PROTOBUF.has(`${r.group}/${r.plural}`)) {
+        expect(r.definition.protobufMessage, r.kind).toBeUndefined();
+        continue;
+      }
       expect(responseMessage(apiVersionOf(r), r.kind), r.kind).toBeDefined();
       expect(responseMessage(apiVersionOf(r), `${r.kind}List`)?.name, r.kind).toBe(`${r.kind}List`);
     }

@@ -64,8 +64,11 @@ describe('firstNonFiniteNumber', () => {
 describe('the schemas say which Go integer each field is', () => {
   it('every integer in api/types carries format int32 or int64 (the decoder checks the range from it)', () => {
     const missing: string[] = [];
+    // A recursive definition (JSONSchemaProps holds JSONSchemaProps) is a cyclic object graph: each node once.
+    const seen = new Set<object>();
     const walk = (v: unknown, path: string): void => {
-      if (!v || typeof v !== 'object') return;
+      if (!v || typeof v !== 'object' || seen.has(v)) return;
+      seen.add(v);
       const o = v as Record<string, unknown>;
       if (o[X_INT_OR_STRING] === true) return; // its number is an int32 by definition
       if (o.type === 'integer' && o.format !== 'int32' && o.format !== 'int64') missing.push(path);
