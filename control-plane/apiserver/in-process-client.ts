@@ -251,7 +251,7 @@ export class InProcessClient implements ApiClient {
   delete(info: ResourceInfo, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<unknown> {
     return this.call(info, async (store) => {
       const { obj, deleted } = await store.delete(objectNamespace(info, namespace), name, storeDeleteOptions(opts));
-      // What the server answers: the object while it is held (202) or for kinds that return it (pods, namespaces), else a Status.
+      // What the server answers: the object while it is held, or for kinds that return it (pods, namespaces), else a Status.
       if (!deleted || registeredKind(info).definition.returnDeletedObject === true) return obj;
       return statusSuccess({ name, group: info.group, kind: info.plural, uid: obj.metadata?.uid });
     });

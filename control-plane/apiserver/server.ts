@@ -761,7 +761,9 @@ export class ApiServer {
         const opts = await deleteOptionsFrom(req, query);
         const deleteDryRun = (opts.dryRun ?? []).includes('All');
         const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun: deleteDryRun }));
-        if (!deleted) return respond(res, 202, asTarget(obj, targetOf(res), store, query));
+        // An object that stays (graceful deletion, finalizers) is answered with 200 as upstream's delete handler does;
+        // 202 only when the client asked for cascading deletion with the deprecated orphanDependents=false.
+        if (!deleted) return respond(res, opts.orphanDependents === false ? 202 : 200, asTarget(obj, targetOf(res), store, query));
         if (registeredKind(rinfo).definition.returnDeletedObject) return respond(res, 200, asTarget(obj, targetOf(res), store, query));
         return respond(res, 200, { ...statusSuccess({ name: info.name, group: rinfo.group, kind: rinfo.plural, uid: obj.metadata?.uid }) });
       }

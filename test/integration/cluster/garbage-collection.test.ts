@@ -38,7 +38,8 @@ describe('garbage collection and namespace deletion', () => {
   it('foreground: the Deployment is gone only after its ReplicaSet and pods', async () => {
     await deploy('fg');
     const r = await api(c.h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/fg', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
-    expect(r.status).toBe(202); // upstream: Accepted, the object stays until its finalizers are done
+    // The object stays until its finalizers are done; upstream still answers 200 (202 only for orphanDependents=false).
+    expect(r.status).toBe(200);
     const d = r.json();
     expect(d.metadata.deletionTimestamp).toBeTruthy();
     expect(d.metadata.finalizers).toContain('foregroundDeletion');
@@ -86,7 +87,7 @@ describe('garbage collection and namespace deletion', () => {
     await until('team Endpoints', async () => (await getJson(c.h, '/api/v1/namespaces/team/endpoints/app')).subsets?.[0]?.addresses?.length === 4, 20_000, c);
 
     const r = await api(c.h, 'DELETE', '/api/v1/namespaces/team');
-    expect(r.status).toBe(202);
+    expect(r.status).toBe(200);
     expect(r.json().status.phase).toBe('Terminating');
     await until('namespace team gone', async () => (await api(c.h, 'GET', '/api/v1/namespaces/team')).status === 404, 60_000, c);
     for (const path of [
