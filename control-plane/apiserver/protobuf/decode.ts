@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { KubeError } from '../../../api/errors.js';
 import { RESOURCES, apiVersionOf } from '../../../api/resources.js';
+import { registryGeneration } from '../../../api/kinds/registry.js';
 import { isPlainObject, valueAt, type JsonObject, type JsonValue } from '../../../api/values.js';
 
 /** The 4 bytes every Kubernetes protobuf body starts with. */
@@ -42,27 +43,36 @@ const NON_RESOURCE_KINDS: Record<string, string> = {
   'autoscaling/v1/Scale': 'k8s.io.api.autoscaling.v1.Scale',
 };
 
-/** `apiVersion/kind` -> fully qualified message name: every registered kind's descriptor, plus the non-resource kinds. */
-function protobufKinds(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const r of RESOURCES) if (r.definition.protobufMessage) out[`${apiVersionOf(r)}/${r.kind}`] = r.definition.protobufMessage;
-  return { ...out, ...NON_RESOURCE_KINDS };
-}
+/**
+ * `apiVersion/kind` -> fully qualified message name (every registered kind's descriptor, plus the non-resource
+ * kinds) and the group versions whose DeleteOptions we accept (client-go encodes it in the client's own group
+ * version): made once per registry generation, not per request.
+ */
+let tables: { generation: number; kinds: Record<string, string>; deleteOptionsVersions: Set<string> } | undefined;
 
-/** Group versions whose DeleteOptions we accept (client-go encodes it in the client's own group version). */
-function deleteOptionsVersions(): Set<string> {
-  return new Set(['v1', 'meta.k8s.io/v1', 'policy/v1', 'autoscaling/v1', ...RESOURCES.map(apiVersionOf)]);
+function protobufTables(): { kinds: Record<string, string>; deleteOptionsVersions: Set<string> } {
+  const generation = registryGeneration();
+  if (tables?.generation === generation) return tables;
+  const kinds: Record<string, string> = {};
+  for (const r of RESOURCES) if (r.definition.protobufMessage) kinds[`${apiVersionOf(r)}/${r.kind}`] = r.definition.protobufMessage;
+  tables = {
+    generation,
+    kinds: { ...kinds, ...NON_RESOURCE_KINDS },
+    deleteOptionsVersions: new Set(['v1', 'meta.k8s.io/v1', 'policy/v1', 'autoscaling/v1', ...RESOURCES.map(apiVersionOf)]),
+  };
+  return tables;
 }
 
 /** The message type for an apiVersion + kind, or undefined when we do not decode it. Pure. */
 export function protobufMessageName(apiVersion: string, kind: string): string | undefined {
-  if (kind === 'DeleteOptions' && deleteOptionsVersions().has(apiVersion)) return `${META}.DeleteOptions`;
-  return protobufKinds()[`${apiVersion}/${kind}`];
+  const t = protobufTables();
+  if (kind === 'DeleteOptions' && t.deleteOptionsVersions.has(apiVersion)) return `${META}.DeleteOptions`;
+  return t.kinds[`${apiVersion}/${kind}`];
 }
 
 /** The (apiVersion, kind) pairs decodeKubernetesProtobuf understands, DeleteOptions excluded. */
 export function supportedProtobufKinds(): Array<{ apiVersion: string; kind: string }> {
-  return Object.keys(protobufKinds()).map((k) => {
+  return Object.keys(protobufTables().kinds).map((k) => {
     const i = k.lastIndexOf('/');
     return { apiVersion: k.slice(0, i), kind: k.slice(i + 1) };
   });
