@@ -285,3 +285,10 @@ export function kubectl(h: ApiHandle, args: string[], opts: { input?: string; en
     });
   });
 }
+
+/** Run the real kubectl and return its stdout; a non-zero exit throws with its stderr and stdout. */
+export async function kubectlOk(h: ApiHandle, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(h, args, input !== undefined ? { input } : {});
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}

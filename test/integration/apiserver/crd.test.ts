@@ -6,16 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
-import { api, kubectl } from '../../support/apiserver.js';
+import { api, kubectl, kubectlOk } from '../../support/apiserver.js';
 
 let s: ApiOverEtcd;
 useApiServerOverEtcd((started) => (s = started));
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(s.h, args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(s.h, args, input);
 
 const CRONTAB_CRD = `
 apiVersion: apiextensions.k8s.io/v1

@@ -11,7 +11,7 @@ import type { Relaxed } from '../../../api/types/views.js';
 import { defineKind } from '../../../api/kinds/descriptor.js';
 import { findResource, registerKind, unregisterKind } from '../../../api/kinds/registry.js';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
-import { api, kubectl } from '../../support/apiserver.js';
+import { api, kubectl, kubectlOk } from '../../support/apiserver.js';
 
 const WidgetSpecSchema = def('io.kubelab.throwaway.v1alpha1.WidgetSpec', 'WidgetSpec is what a Widget should be.', {
   size: I32('How many parts the widget has. Must be at least 1.'),
@@ -61,11 +61,7 @@ beforeAll(() => {
 useApiServerOverEtcd((started) => (s = started));
 afterAll(() => unregisterKind('throwaway.kubelab.io', 'widgets'));
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(s.h, args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(s.h, args, input);
 
 const widgetYaml = (name: string, size: number, color?: string): string =>
   `apiVersion: throwaway.kubelab.io/v1alpha1\nkind: Widget\nmetadata:\n  name: ${name}\nspec:\n  size: ${size}\n${color ? `  color: ${color}\n` : ''}`;

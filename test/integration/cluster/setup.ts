@@ -63,11 +63,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   return cluster;
 }
 
-export async function ok(h: ApiHandle, args: string[], input?: string): Promise<string> {
-  const r = await kubectl(h, args, input !== undefined ? { input } : {});
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+export { kubectlOk as ok } from '../../support/apiserver.js';
 
 export async function getJson(h: ApiHandle, path: string): Promise<any> {
   const r = await api(h, 'GET', path);
