@@ -31,7 +31,7 @@ const asNode = (o: ApiObject | undefined): Relaxed<Node> => (o ?? {}) as Relaxed
 
 export const NODE_RESTRICTION = 'NodeRestriction';
 
-export const nodeRestriction: AdmissionPlugin = {
+export const nodeRestriction = {
   name: NODE_RESTRICTION,
   operations: ['CREATE', 'UPDATE', 'DELETE'],
   admit(a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
@@ -59,7 +59,7 @@ export const nodeRestriction: AdmissionPlugin = {
         return undefined;
     }
   },
-};
+} satisfies AdmissionPlugin;
 
 function admitPod(node: string, a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
   switch (a.operation) {

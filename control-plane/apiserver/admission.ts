@@ -1,9 +1,15 @@
 /**
  * Admission: after authorization, every create, update and delete passes an ordered list of plugins
- * (upstream's admission chain) before it is stored. A plugin is a pure function of the request's
- * attributes (operation, resource, the new and the old object, the user) and read-only views of the
- * server's caches (upstream's listers); it admits (undefined) or answers with an error, usually
- * upstream's `admission.NewForbidden`. The list lives in admission-plugins.ts.
+ * (upstream's admission chain) in two phases, as upstream:
+ * - mutating (`admit`, upstream's MutationInterface): after defaulting, before the kind's own validation;
+ *   a plugin may change `a.object` in place (LimitRanger's defaults, PodPriority's priority, ...);
+ * - validating (`validate`, upstream's ValidationInterface): after the kind's validation, right before
+ *   the write (ResourceQuota's charge, ...); it must not change the object.
+ * The store runs both phases inside its write (store.ts `Admission`), so they see the object as it will be
+ * written, on every retry of an update. A plugin sees the request's attributes (operation, resource, the
+ * new and the old object, the user) and the server's caches (upstream's listers, `AdmissionState`); it
+ * admits (undefined) or answers with an error, usually upstream's `admission.NewForbidden`. The list
+ * lives in admission-plugins.ts.
  */
 import { KubeError, qualifiedResource } from '../../api/errors.js';
 import type { UserInfo } from './authn.js';
@@ -31,23 +37,40 @@ export interface AdmissionAttributes {
 export interface AdmissionState {
   node(name: string): ApiObject | undefined;
   pod(namespace: string, name: string): ApiObject | undefined;
+  /** One object of any served resource from its watch cache (undefined: none, or no such resource). */
+  get(group: string, resource: string, namespace: string | undefined, name: string): ApiObject | undefined;
+  /** The objects of a served resource from its watch cache, in one namespace or all ([] for no such resource). */
+  list(group: string, resource: string, namespace?: string): ApiObject[];
 }
+
+/** undefined: admitted; otherwise the error to answer with (a plugin that does I/O answers a promise). */
+export type AdmissionResult = KubeError | undefined | Promise<KubeError | undefined>;
+
+export type AdmissionPhase = 'admit' | 'validate';
 
 export interface AdmissionPlugin {
   readonly name: string;
   /** The operations the plugin looks at (upstream's Handles). */
   readonly operations: readonly Operation[];
-  /** undefined: admitted; otherwise the error to answer with. */
-  admit(a: AdmissionAttributes, state: AdmissionState): KubeError | undefined;
+  /** Mutating phase: may change `a.object` in place. */
+  admit?(a: AdmissionAttributes, state: AdmissionState): AdmissionResult;
+  /** Validating phase: the object as it will be written; must not change it. */
+  validate?(a: AdmissionAttributes, state: AdmissionState): AdmissionResult;
 }
 
-/** Run the plugins in order; the first rejection is thrown. */
-export function runAdmission(plugins: readonly AdmissionPlugin[], a: AdmissionAttributes, state: AdmissionState): void {
+/** Run one phase of the plugins, in order; the first rejection is thrown. */
+export async function runAdmission(plugins: readonly AdmissionPlugin[], phase: AdmissionPhase, a: AdmissionAttributes, state: AdmissionState): Promise<void> {
   for (const p of plugins) {
     if (!p.operations.includes(a.operation)) continue;
-    const err = p.admit(a, state);
+    const err = await p[phase]?.(a, state);
     if (err) throw err;
   }
+}
+
+/** Both phases, for a request whose object is not written as it is (bindings, evictions, scale, finalize). */
+export async function runAdmissionChain(plugins: readonly AdmissionPlugin[], a: AdmissionAttributes, state: AdmissionState): Promise<void> {
+  await runAdmission(plugins, 'admit', a, state);
+  await runAdmission(plugins, 'validate', a, state);
 }
 
 /**

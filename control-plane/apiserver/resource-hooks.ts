@@ -244,16 +244,16 @@ export async function finalizeNamespace(
   namespaces: Store,
   name: string,
   finalizers: string[],
-  admit: (next: KubeObject, cur: KubeObject) => void = () => {},
+  admit: (next: KubeObject, cur: KubeObject) => Promise<void> = async () => {},
   opts: { dryRun?: boolean } = {},
 ): Promise<KubeObject> {
   const stored = await namespaces.systemUpdate(
     undefined,
     name,
-    (stored) => {
+    async (stored) => {
       const cur = asKind(stored, 'Namespace');
       const next = { ...cur, spec: { ...(cur.spec ?? {}), finalizers } };
-      admit(next, cur);
+      await admit(next, cur);
       const causes = validateNamespaceFinalizeUpdate(next, cur);
       if (causes.length > 0) throw errors.invalid('Namespace', '', name, causes);
       return next;

@@ -10,7 +10,7 @@ import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type Resour
 import type { ScaleAccess } from '../../api/kinds/descriptor.js';
 import { findResourceVersion, registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
-import { Store, type DeleteOptions } from './store.js';
+import { Store, type Admission, type DeleteOptions } from './store.js';
 import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/index.js';
 import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
@@ -19,7 +19,7 @@ import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo 
 import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
-import { runAdmission, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
+import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, decodeRequestBody, mediaType, outputFormat, readBody, sendError, sendJson, sendNegotiated, statusSuccess, type OutputFormat } from './http-util.js';
@@ -128,6 +128,11 @@ export class ApiServer {
     this.admissionState = {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
       pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),
+      get: (group, resource, namespace, name) => {
+        const s = this.stores.get(storeKey(group, resource));
+        return s?.cache.peek(s.key(s.info.namespaced ? namespace : undefined, name));
+      },
+      list: (group, resource, namespace) => this.stores.get(storeKey(group, resource))?.cache.list(namespace).map((c) => c.obj) ?? [],
     };
     this.metrics.countObjectsWith(() =>
       [...this.stores.values()].map((s) => ({ resource: groupResourceString(s.info.group, s.info.plural), count: s.cache.listed ? s.cache.size : undefined })),
@@ -473,7 +478,7 @@ export class ApiServer {
       const asBinding = { ...body, apiVersion: 'v1', kind: 'Binding' };
       checkBodyStructure(asBinding, query.get('fieldValidation'));
       const binding = checkedObject(asBinding);
-      this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun });
+      await this.admit(user, info, 'CREATE', { object: binding, name: binding.metadata?.name ?? '', dryRun });
       await this.bindPod(info.namespace, binding.metadata?.name ?? '', binding, { dryRun });
       return respond(res, 201, statusSuccess());
     }
@@ -506,7 +511,7 @@ export class ApiServer {
         checkKind(raw, 'v1', 'Binding');
         checkBodyStructure(raw, query.get('fieldValidation'));
         const body = checkedObject(raw);
-        this.admit(user, info, 'CREATE', { object: body, dryRun });
+        await this.admit(user, info, 'CREATE', { object: body, dryRun });
         await this.bindPod(ns!, info.name, body, { dryRun });
         return respond(res, 201, statusSuccess());
       }
@@ -587,24 +592,42 @@ export class ApiServer {
     if (d.allowed === false) throw forbidden(a, d);
   }
 
-  /** Admission (admission.ts): every plugin of the chain, in order; throws the first refusal. */
-  private admit(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): void {
-    runAdmission(
-      this.admissionPlugins,
-      {
-        operation,
-        group: info.group,
-        resource: info.resource,
-        subresource: info.subresource,
-        namespace: info.namespace,
-        name: o.name ?? info.name,
-        ...(o.object ? { object: o.object } : {}),
-        ...(o.oldObject ? { oldObject: o.oldObject } : {}),
-        user,
-        dryRun: o.dryRun,
-      },
-      this.admissionState,
-    );
+  /** The attributes admission plugins see for a request (admission.ts). */
+  private admissionAttributes(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): AdmissionAttributes {
+    return {
+      operation,
+      group: info.group,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: o.name ?? info.name,
+      ...(o.object ? { object: o.object } : {}),
+      ...(o.oldObject ? { oldObject: o.oldObject } : {}),
+      user,
+      dryRun: o.dryRun,
+    };
+  }
+
+  /** Both phases of the chain for a request whose body is not the object written (binding, eviction, scale, finalize, delete). */
+  private async admit(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): Promise<void> {
+    await runAdmissionChain(this.admissionPlugins, this.admissionAttributes(user, info, operation, o), this.admissionState);
+  }
+
+  /** The chain's two phases for the store to run inside a create or an update (CREATE without an old object). */
+  private admission(user: UserInfo, info: RequestInfo, dryRun: boolean): Admission {
+    const run = (phase: AdmissionPhase, obj: ApiObject, old: KubeObject | undefined) =>
+      runAdmission(
+        this.admissionPlugins,
+        phase,
+        this.admissionAttributes(user, info, old ? 'UPDATE' : 'CREATE', {
+          object: obj,
+          ...(old ? { oldObject: old } : {}),
+          name: old ? info.name : (obj.metadata?.name ?? ''),
+          dryRun,
+        }),
+        this.admissionState,
+      );
+    return { mutate: (obj, old) => run('admit', obj, old), validate: (obj, old) => run('validate', obj, old) };
   }
 
   /**
@@ -659,7 +682,7 @@ export class ApiServer {
 
   private async handleMain(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
     const rinfo = store.info;
-    const admitUpdate = (next: ApiObject, cur: KubeObject) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
+    const admission = this.admission(user, info, dryRun);
     switch (info.verb) {
       case 'get': {
         const obj = await store.get(ns, info.name);
@@ -716,8 +739,7 @@ export class ApiServer {
         }
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
-        this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
-        const created = await store.create(ns, body, { dryRun });
+        const created = await store.create(ns, body, { dryRun, admission });
         return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'update': {
@@ -731,11 +753,10 @@ export class ApiServer {
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
-          this.admit(user, info, 'CREATE', { object: body, dryRun });
-          const created = await store.create(ns, body, { dryRun });
+          const created = await store.create(ns, body, { dryRun, admission });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.update(ns, info.name, body, { dryRun, admit: admitUpdate });
+        const out = await store.update(ns, info.name, body, { dryRun, admission });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
@@ -750,11 +771,10 @@ export class ApiServer {
         };
         if (patch().type === 'apply' && !(await store.tryGet(ns, info.name))) {
           const body = doPatch({});
-          this.admit(user, info, 'CREATE', { object: body, dryRun });
-          const created = await store.create(ns, body, { dryRun });
+          const created = await store.create(ns, body, { dryRun, admission });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate });
+        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admission });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'delete': {
@@ -790,7 +810,7 @@ export class ApiServer {
   }
 
   private async handleStatus(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, store: Store, ns: string | undefined, dryRun: boolean, user: UserInfo): Promise<void> {
-    const admit = (next: ApiObject, cur: KubeObject) => this.admit(user, info, 'UPDATE', { object: next, oldObject: cur, dryRun });
+    const admission = this.admission(user, info, dryRun);
     switch (info.verb) {
       case 'get':
         return respond(res, 200, await store.get(ns, info.name));
@@ -802,7 +822,7 @@ export class ApiServer {
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
-        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
+        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admission, ...(rv ? { expectedRV: String(rv) } : {}) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
@@ -818,7 +838,7 @@ export class ApiServer {
             warnings = checked.warnings;
             return checked.object;
           },
-          { subresource: 'status', dryRun, admit },
+          { subresource: 'status', dryRun, admission },
         );
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
@@ -839,7 +859,7 @@ export class ApiServer {
         const out = await store.guaranteedUpdate(
           ns,
           info.name,
-          (cur) => {
+          async (cur) => {
             const scale = toScale(store.info, cur);
             let next: Record<string, unknown>;
             if (info.verb === 'update') {
@@ -854,7 +874,7 @@ export class ApiServer {
             }
             const asScale = { ...next, apiVersion: 'autoscaling/v1', kind: 'Scale' };
             checkBodyStructure(asScale, query.get('fieldValidation'));
-            this.admit(user, info, 'UPDATE', { object: checkedObject(asScale), oldObject: scale, dryRun });
+            await this.admit(user, info, 'UPDATE', { object: checkedObject(asScale), oldObject: scale, dryRun });
             return applyScale(store, cur, next, expectedRV);
           },
           { dryRun },

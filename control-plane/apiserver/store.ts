@@ -47,18 +47,28 @@ export interface StoreHooks {
 /** What a DELETE's options (meta.k8s.io/v1 DeleteOptions) say to the store; an unknown propagationPolicy is none. */
 export type DeleteOptions = Pick<Relaxed<MetaDeleteOptions>, 'gracePeriodSeconds' | 'propagationPolicy' | 'orphanDependents' | 'preconditions' | 'dryRun'>;
 
+/**
+ * The admission chain's two phases around a write (admission.ts), each throwing to refuse: `mutate` after
+ * defaulting (it may change the object), `validate` after the kind's validation, right before the write.
+ * `old` is the current object on an update (they run again on every attempt of a read-modify-write).
+ */
+export interface Admission {
+  mutate?(obj: ApiObject, old: KubeObject | undefined): Promise<void>;
+  validate?(obj: KubeObject, old: KubeObject | undefined): Promise<void>;
+}
+
 export interface WriteOptions {
   dryRun?: boolean;
   /** Server-internal writes (bootstrap) skip validation, as upstream's reconcilers write storage directly. */
   skipValidation?: boolean;
+  admission?: Admission;
 }
 
 export interface UpdateOptions {
   subresource?: string;
   expectedRV?: string;
   dryRun?: boolean;
-  /** Admission of the new object against the current one; throws to refuse (runs on every attempt). */
-  admit?: (next: ApiObject, cur: KubeObject) => void;
+  admission?: Admission;
 }
 
 export interface ListQuery {
@@ -293,6 +303,7 @@ export class Store {
     for (let attempt = 0; ; attempt++) {
       const obj = this.prepareCreate(input, namespace);
       this.strategy.applyDefaults(obj);
+      if (opts.admission?.mutate) await opts.admission.mutate(obj, undefined);
       this.strategy.prepareForCreate(obj);
       const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
       // prepareCreate made a name from generateName: no name means neither was given.
@@ -302,6 +313,7 @@ export class Store {
       }
       if (causes.length > 0 || !name) throw this.invalid(name, causes);
       if (this.hooks.admitCreate) await this.hooks.admitCreate(obj);
+      if (opts.admission?.validate) await opts.admission.validate(obj, undefined);
       if (opts.dryRun) {
         // As upstream's dry-run storage: the hooks run without keeping anything, an existing key is AlreadyExists,
         // nothing is written and the answer has no resourceVersion.
@@ -346,7 +358,7 @@ export class Store {
       let newObj: ApiObject;
       try {
         newObj = await mutate(clone(cur));
-        if (opts.admit) opts.admit(newObj, cur);
+        if (opts.admission?.mutate) await opts.admission.mutate(newObj, cur);
       } catch (e) {
         if (fromCache) continue;
         throw e;
@@ -359,6 +371,7 @@ export class Store {
       let prepared: KubeObject;
       try {
         prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
+        if (opts.admission?.validate) await opts.admission.validate(prepared, cur);
       } catch (e) {
         if (fromCache) continue;
         throw e;
@@ -504,12 +517,12 @@ export class Store {
     namespace: string | undefined,
     name: string,
     opts: DeleteOptions = {},
-    admit?: (cur: KubeObject) => void,
+    admit?: (cur: KubeObject) => void | Promise<void>,
   ): Promise<{ obj: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
     // Deletion always starts from etcd: preconditions and admission see the stored object.
     for await (const { cur, modRevision } of this.currentReads(key, name, false)) {
-      if (admit) admit(cur);
+      if (admit) await admit(cur);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== cur.metadata.uid) {
         throw errors.conflict(this.info.plural, this.info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
@@ -590,12 +603,12 @@ export class Store {
   }
 
   /** Server-internal read-modify-write that bypasses the strategy (deletion bookkeeping, finalize); a dry run writes nothing. */
-  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: HookOptions = {}): Promise<KubeObject> {
+  async systemUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject | Promise<KubeObject>, opts: HookOptions = {}): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for await (const { cur, modRevision, fromCache } of this.currentReads(key, name)) {
       let next: KubeObject;
       try {
-        next = mutate(clone(cur));
+        next = await mutate(clone(cur));
       } catch (e) {
         if (fromCache) continue;
         throw e;

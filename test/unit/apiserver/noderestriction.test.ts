@@ -1,6 +1,6 @@
 /** NodeRestriction (pure): what a node may create, change and delete, with upstream's messages. */
 import { describe, expect, it } from 'vitest';
-import { runAdmission, type AdmissionAttributes, type AdmissionState, type Operation } from '../../../control-plane/apiserver/admission.js';
+import { runAdmissionChain, type AdmissionAttributes, type AdmissionState, type Operation } from '../../../control-plane/apiserver/admission.js';
 import { forbiddenLabels, isKubeletLabel, modifiedLabels, nodeRestriction } from '../../../control-plane/apiserver/admission-noderestriction.js';
 import { ADMISSION_PLUGINS } from '../../../control-plane/apiserver/admission-plugins.js';
 import type { UserInfo } from '../../../control-plane/apiserver/authn.js';
@@ -21,6 +21,8 @@ const podOn = (node: string, name = 'p', extra: Obj = {}): Obj => ({
 const state: AdmissionState = {
   node: (name) => (name === 'n1' ? { metadata: { name: 'n1', uid: NODE_UID } } : undefined),
   pod: (_ns, name) => (name === 'on-n1' ? podOn('n1', 'on-n1') : name === 'on-n2' ? podOn('n2', 'on-n2') : undefined),
+  get: () => undefined,
+  list: () => [],
 };
 
 function attrs(operation: Operation, resource: string, o: Partial<AdmissionAttributes> = {}): AdmissionAttributes {
@@ -128,10 +130,10 @@ describe('NodeRestriction', () => {
     expect(nodeRestriction.admit(podCreate(mirror()), noNode)?.message).toBe('node "n1" not found');
   });
 
-  it('is in the admission chain and the chain throws its refusal', () => {
+  it('is in the admission chain and the chain throws its refusal', async () => {
     expect(ADMISSION_PLUGINS.map((p) => p.name)).toContain('NodeRestriction');
-    expect(() => runAdmission(ADMISSION_PLUGINS, nodeCreate(nodeObj('n2')), state)).toThrow('node "n1" is not allowed to modify node "n2"');
-    expect(() => runAdmission(ADMISSION_PLUGINS, nodeCreate(nodeObj('n1')), state)).not.toThrow();
+    await expect(runAdmissionChain(ADMISSION_PLUGINS, nodeCreate(nodeObj('n2')), state)).rejects.toThrow('node "n1" is not allowed to modify node "n2"');
+    await expect(runAdmissionChain(ADMISSION_PLUGINS, nodeCreate(nodeObj('n1')), state)).resolves.toBeUndefined();
   });
 });
 
