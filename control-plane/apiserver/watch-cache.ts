@@ -143,6 +143,13 @@ export class WatchCache {
       onError: (err) => {
         if (gen === this.generation) this.restart(err);
       },
+      // etcd is at `rev` and every later event is newer: a quiet resource's cache is current up to it, so a watch
+      // or list from a resourceVersion another resource's write produced need not wait for an event of this one.
+      onProgress: (rev) => {
+        if (gen !== this.generation || rev <= this.revision) return;
+        this.revision = rev;
+        this.notifyRevision();
+      },
     });
     this.notifyRevision();
   }

@@ -49,6 +49,11 @@ export interface WatchHandlers {
   onEvents(events: BackendWatchEvent[]): void;
   /** Called once when the watch ends because of an error (compacted revision: code ERR_STORAGE_COMPACTED). */
   onError(err: Error): void;
+  /**
+   * The store has reached `revision` and every later event of this watch will have a higher one (etcd's
+   * progress notification; etcd sends them every `--experimental-watch-progress-notify-interval`).
+   */
+  onProgress?(revision: number): void;
 }
 
 export interface Backend {

@@ -241,6 +241,7 @@ export class EtcdBackend implements Backend {
             events.push(out);
           }
           if (events.length > 0) handlers.onEvents(events);
+          else if (handlers.onProgress && res.header?.revision) handlers.onProgress(Number(res.header.revision));
         });
         watcher.on('error', (err: Error) => fail(err, isWatchCompaction(err)));
       })

@@ -94,12 +94,13 @@ export class MemoryBackend implements Backend {
     this.versions.set(key, list);
     this.history.push({ revision, event });
     for (const w of this.watchers) {
-      if (key.startsWith(w.prefix)) {
-        const ev = event;
-        queueMicrotask(() => {
-          if (this.watchers.has(w)) w.handlers.onEvents([ev]);
-        });
-      }
+      const ev = event;
+      // Watchers of other prefixes get a progress notification at once (etcd sends them periodically).
+      queueMicrotask(() => {
+        if (!this.watchers.has(w)) return;
+        if (key.startsWith(w.prefix)) w.handlers.onEvents([ev]);
+        else w.handlers.onProgress?.(revision);
+      });
     }
     return revision;
   }
