@@ -43,10 +43,10 @@ function celEquals(a: unknown, b: unknown): boolean {
 export function re2ToRegExp(pattern: string, global = false): RegExp {
   let flags = global ? 'g' : '';
   let src = pattern;
-  const m = /^\(\?([ims]+)\)/.exec(src);
+  const m = /^(\^?)\(\?([ims]+)\)/.exec(src);
   if (m) {
-    flags += m[1];
-    src = src.slice(m[0].length);
+    flags += m[2];
+    src = m[1] + src.slice(m[0].length);
   }
   try {
     return new RegExp(src, flags);
@@ -233,7 +233,17 @@ export function baseEnvironment(): Environment {
     return out + rest;
   });
   env.registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''));
-  // regex library
+  // regex library (and matches, which compiles rules call as re2Matches: RE2 flags understood)
+  const cache = new Map<string, RegExp>();
+  env.registerFunction('string.re2Matches(string): bool', (s: string, re: string) => {
+    let r = cache.get(re);
+    if (!r) {
+      r = re2ToRegExp(re);
+      if (cache.size > 1000) cache.clear();
+      cache.set(re, r);
+    }
+    return r.test(s);
+  });
   env.registerFunction('string.find(string): string', (s: string, re: string) => re2ToRegExp(re).exec(s)?.[0] ?? '');
   env.registerFunction('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(re2ToRegExp(re, true))].map((m) => m[0]));
   env.registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => {

@@ -261,17 +261,31 @@ interface AstLike {
 }
 
 /**
- * cel-js accepts has() only on a field chain from a variable (`has(self.a.b)`); CEL allows any operand
- * (`has(self.matches[0].path)`). Such calls are rewritten to the equivalent optional selection
- * `(operand).?field.hasValue()` before compiling.
+ * What cel-js does differently from cel-go, rewritten in the source before compiling:
+ *   - has() only on a field chain from a variable (`has(self.a.b)`), where CEL allows any operand
+ *     (`has(self.matches[0].path)`): such calls become the equivalent `(operand).?field.hasValue()`;
+ *   - `matches` takes JavaScript regular expressions: calls go to `re2Matches`, which also understands RE2's
+ *     inline flags (`^(?i)[a-z]+$`).
+ * Inner calls are handled by repeating until nothing changes.
  */
-export function rewriteHas(src: string, env: Environment): string {
+export function rewriteForEvaluator(src: string, env: Environment): string {
+  let text = src;
+  for (let pass = 0; pass < 8; pass++) {
+    const next = rewriteOnce(text, env);
+    if (next === text) return text;
+    text = next;
+  }
+  return text;
+}
+
+function rewriteOnce(src: string, env: Environment): string {
   let ast: unknown;
   try {
     ast = env.parse(src).ast;
   } catch {
     return src;
   }
+  const slice = (n: AstLike): string => (n.range ? src.slice(n.range.start, n.range.end) : '');
   const edits: { start: number; end: number; text: string }[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -285,10 +299,18 @@ export function rewriteHas(src: string, env: Environment): string {
         while (base.op === '.' && Array.isArray(base.args)) base = base.args[0] as AstLike;
         const operand = arg.args[0] as AstLike;
         if (base.op !== 'id' && n.range && operand.range) {
-          edits.push({ start: n.range.start, end: n.range.end, text: `(${src.slice(operand.range.start, operand.range.end)}).?${String(arg.args[1])}.hasValue()` });
+          edits.push({ start: n.range.start, end: n.range.end, text: `(${slice(operand)}).?${String(arg.args[1])}.hasValue()` });
           return;
         }
       }
+    }
+    if (n.op === 'rcall' && Array.isArray(n.args) && n.args[0] === 'matches' && Array.isArray(n.args[2]) && n.args[2].length === 1 && n.range) {
+      edits.push({ start: n.range.start, end: n.range.end, text: `(${slice(n.args[1] as AstLike)}).re2Matches(${slice(n.args[2][0] as AstLike)})` });
+      return;
+    }
+    if (n.op === 'call' && Array.isArray(n.args) && n.args[0] === 'matches' && Array.isArray(n.args[1]) && n.args[1].length === 2 && n.range) {
+      edits.push({ start: n.range.start, end: n.range.end, text: `(${slice(n.args[1][0] as AstLike)}).re2Matches(${slice(n.args[1][1] as AstLike)})` });
+      return;
     }
     visit(n.args);
   };
@@ -325,7 +347,7 @@ export function compileRules(rules: readonly ValidationRule[], decl: CelDecl, no
     if (src === '') return out;
     const env = rule.optionalOldSelf ? (optional ??= environmentFor(decl, true)) : (plain ??= environmentFor(decl, false));
     let parsed: ReturnType<Environment['parse']>;
-    const text = rewriteHas(rule.rule ?? '', env);
+    const text = rewriteForEvaluator(rule.rule ?? '', env);
     try {
       parsed = env.parse(text);
     } catch (e) {
@@ -334,7 +356,10 @@ export function compileRules(rules: readonly ValidationRule[], decl: CelDecl, no
     }
     const checked = env.check(text);
     if (!checked.valid) {
-      out.error = `compilation failed: ${compileIssue(checked.error, text)}`;
+      // name the error in the rule as written, unless only the rewritten form gets that far
+      const original = text === rule.rule ? checked : env.check(rule.rule ?? '');
+      const useOriginal = !original.valid && !/has\(\) invalid argument/.test(String((original.error as CelErrorLike | undefined)?.summary ?? ''));
+      out.error = `compilation failed: ${useOriginal ? compileIssue(original.error, rule.rule ?? '') : compileIssue(checked.error, text)}`;
       return out;
     }
     if (checked.type !== 'bool') {
@@ -346,7 +371,7 @@ export function compileRules(rules: readonly ValidationRule[], decl: CelDecl, no
     const msgSrc = rule.messageExpression ?? '';
     if (msgSrc.trim() !== '') {
       try {
-        const msgText = rewriteHas(msgSrc, env);
+        const msgText = rewriteForEvaluator(msgSrc, env);
         const m = env.parse(msgText);
         const mc = env.check(msgText);
         if (!mc.valid) out.messageError = `messageExpression compilation failed: ${compileIssue(mc.error, msgSrc)}`;

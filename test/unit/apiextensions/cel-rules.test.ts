@@ -3,7 +3,7 @@ import type { JSONSchemaProps } from '../../../api/types/apiextensions.js';
 import { celValidator, compileRules, declOf, escapeFieldName, normalizeFieldPath, type ValidationRule } from '../../../api/apiextensions/cel-rules.js';
 
 /** A CRD root whose spec has the given properties and rules. */
-function crd(props: Record<string, JSONSchemaProps>, rules: ValidationRule[], extra: Partial<JSONSchemaProps> = {}): JSONSchemaProps {
+function crd(props: Record<string, JSONSchemaProps>, rules: (ValidationRule & { rule: string })[], extra: Partial<JSONSchemaProps> = {}): JSONSchemaProps {
   return { type: 'object', properties: { spec: { type: 'object', properties: props, 'x-kubernetes-validations': rules, ...extra } } };
 }
 
@@ -84,7 +84,8 @@ describe('the Kubernetes CEL library', () => {
     ["self.find('[0-9]+') == '42'", 'ab42cd7'],
     ["self.findAll('[0-9]+') == ['42', '7']", 'ab42cd7'],
     ["self.findAll('[0-9]+', 1) == ['42']", 'ab42cd7'],
-    ["self.matches('^[a-z]+$')", 'abc'],
+    ["self.matches('^[a-z]+$') && matches(self, 'b')", 'abc'],
+    ["self.matches('^(?i)[a-z]+$') && !self.matches('^[a-z]+$')", 'ABC'],
     ["self.lowerAscii() == 'abc' && self.upperAscii() == 'ABC'", 'aBc'],
     ["self.replace('b', 'x') == 'axc' && self.charAt(1) == 'b' && self.reverse() == 'cba'", 'abc'],
     ["self.split('/')[0].size() < 4", 'abc/def'],
