@@ -631,8 +631,10 @@ function validateNode(n: NodeValidator, path: string, obj: unknown, old: unknown
   }
 }
 
-function evaluateRules(n: NodeValidator, path: string, obj: unknown, old: unknown, unchanged: boolean, out: StatusCause[]): void {
+function evaluateRules(n: NodeValidator, nodePath: string, obj: unknown, old: unknown, unchanged: boolean, out: StatusCause[]): void {
   if (n.rules.length === 0) return;
+  // the root's field path is upstream's nil *field.Path, which prints as <nil>
+  const path = nodePath === '' ? '<nil>' : nodePath;
   const type = n.schema.type ?? '';
   let self: unknown;
   let oldSelf: unknown;
@@ -662,7 +664,7 @@ function evaluateRules(n: NodeValidator, path: string, obj: unknown, old: unknow
       continue;
     }
     if (result === true) continue;
-    const at = cr.fieldPath ? child(path, cr.fieldPath) : path;
+    const at = cr.fieldPath ? child(nodePath, cr.fieldPath) : path;
     let detail: string | undefined;
     if (cr.messageProgram) {
       try {

@@ -35,6 +35,9 @@ spec:
     schema:
       openAPIV3Schema:
         type: object
+        x-kubernetes-validations:
+        - rule: self.metadata.name != 'forbidden'
+          message: this name is reserved
         properties:
           spec:
             type: object
@@ -91,6 +94,12 @@ describe('CEL validation rules on a custom resource', () => {
     ]);
     expect(body.message).toBe('Widget.cel.example.com "w2" is invalid: [spec: Invalid value: "object": replicas must be at least minReplicas, spec.legacy: Forbidden: legacy is gone, spec.name: Invalid value: "string": name ABC must be lower case]');
     expect(await s.backend.get('/registry/cel.example.com/widgets/default/w2')).toBeNull();
+  });
+
+  it('a rule at the root names no field (upstream prints its nil path as <nil>)', async () => {
+    const r = await kubectl(s.h, ['apply', '-f', '-'], { input: widget('forbidden', '  replicas: 2\n') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The Widget "forbidden" is invalid: <nil>: Invalid value: "object": this name is reserved');
   });
 
   it('defaults are applied before the rules run', async () => {
