@@ -16,9 +16,14 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { isIPv4, isIPv6 } from 'node:net';
+import { KubeError } from '../errors.js';
 
-/** An evaluation failure inside a library function, worded as cel-go's. */
-class CelLibraryError extends Error {}
+/** An evaluation failure inside a library function, worded as cel-go's (a rule's evaluation error). */
+class CelLibraryError extends KubeError {
+  constructor(message: string) {
+    super('Invalid', message);
+  }
+}
 
 type Comparable = bigint | number | string | boolean;
 

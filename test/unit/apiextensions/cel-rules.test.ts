@@ -43,6 +43,7 @@ describe('CEL rule evaluation on custom objects', () => {
     ['no such key is an evaluation error', crd({ a: INT }, [{ rule: 'self.a == 1' }]), { spec: {} }, ['spec: Invalid value: "object": no such key: a evaluating rule: self.a == 1']],
     ['has() on an index expression', crd({ l: { type: 'array', items: { type: 'object', properties: { p: STR } } } }, [{ rule: 'has(self.l[0].p)', message: 'first needs p' }]), { spec: { l: [{}] } }, ['spec: Invalid value: "object": first needs p']],
     ['escaped property names', crd({ 'x-y': INT, if: INT }, [{ rule: 'self.x__dash__y < self.__if__' }]), { spec: { 'x-y': 3, if: 2 } }, ['spec: Invalid value: "object": failed rule: self.x__dash__y < self.__if__']],
+    ['a library function error is an evaluation error', crd({ u: STR }, [{ rule: "url(self.u).getScheme() == 'https'" }]), { spec: { u: 'x y' } }, ['spec: Invalid value: "object": URL parse error during conversion from string: parse "x y": invalid URI for request evaluating rule: url(self.u).getScheme() == \'https\'']],
     ['doubles and ints', crd({ d: { type: 'number' }, i: INT }, [{ rule: 'self.d > 1.5 && self.i == 2' }]), { spec: { d: 2, i: 2 } }, []],
     ['null values are skipped', { type: 'object', properties: { n: { type: 'string', nullable: true, 'x-kubernetes-validations': [{ rule: 'false' }] } } }, { n: null }, []],
   ])('%s', (_name, schema, obj, want) => {
