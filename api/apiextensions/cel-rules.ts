@@ -455,13 +455,13 @@ export function ruleFieldCauses(s: JSONSchemaProps, path: string): StatusCause[]
 
 /**
  * Compile every rule of a version's schema (upstream's CELErrors): a node is compiled only when no other
- * cause names it or a field below it. `uncorrelatable` is the path of the list (not a map list) or atomic map
- * above, where oldSelf cannot be used.
+ * cause names it or a field below it. `uncorrelatable` is the path of the list above that is not a map list
+ * (its items have no old values), where oldSelf cannot be used.
  */
 export function ruleCompileCauses(root: JSONSchemaProps, path: string, schemaCauses: readonly StatusCause[]): StatusCause[] {
   const out: StatusCause[] = [];
   const clean = (p: string): boolean => !schemaCauses.some((c) => c.field === p || (c.field ?? '').startsWith(`${p}.`));
-  const visit = (s: JSONSchemaProps, p: string, decl: CelDecl | undefined, isResourceRoot: boolean, uncorrelatable: string | undefined): void => {
+  const visit = (s: JSONSchemaProps, p: string, decl: CelDecl | undefined, uncorrelatable: string | undefined): void => {
     if (!isSchema(s)) return;
     const rules = s['x-kubernetes-validations'] ?? [];
     if (rules.length > 0 && clean(p)) {
@@ -483,18 +483,17 @@ export function ruleCompileCauses(root: JSONSchemaProps, path: string, schemaCau
     const items = itemsOf(s);
     if (items) {
       const elem = decl?.kind === 'list' ? decl.elem : undefined;
-      visit(items, `${p}.items`, elem, items['x-kubernetes-embedded-resource'] === true, uncorrelatable ?? (s['x-kubernetes-list-type'] === 'map' ? undefined : p));
+      visit(items, `${p}.items`, elem, uncorrelatable ?? (s['x-kubernetes-list-type'] === 'map' ? undefined : p));
     }
     const additional = additionalOf(s);
-    if (additional) visit(additional, `${p}.additionalProperties`, decl?.kind === 'map' ? decl.value : undefined, additional['x-kubernetes-embedded-resource'] === true, uncorrelatable);
+    if (additional) visit(additional, `${p}.additionalProperties`, decl?.kind === 'map' ? decl.value : undefined, uncorrelatable);
     for (const [k, ps] of Object.entries(s.properties ?? {})) {
       const escaped = escapeFieldName(k);
       const fieldDecl = decl?.kind === 'object' ? (escaped ? decl.fields.get(escaped)?.decl : declOf(ps, ps['x-kubernetes-embedded-resource'] === true)) : undefined;
-      visit(ps, `${p}.properties[${k}]`, fieldDecl, ps['x-kubernetes-embedded-resource'] === true, uncorrelatable);
+      visit(ps, `${p}.properties[${k}]`, fieldDecl, uncorrelatable);
     }
-    void isResourceRoot;
   };
-  visit(root, path, declOf(root, true), true, undefined);
+  visit(root, path, declOf(root, true), undefined);
   return out;
 }
 
