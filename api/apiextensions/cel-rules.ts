@@ -3,7 +3,8 @@
  * (pkg/apiserver/schema/cel: compilation.go, validation.go; k8s.io/apiserver/pkg/cel/common/schemas.go):
  *   - `declOf`: the CEL type of a schema node (`self`): objects with their escaped property names (the root
  *     and embedded resources also get apiVersion, kind, metadata.name/generateName), maps for
- *     additionalProperties, lists, int-or-string as dyn; fields of unknown type (untyped
+ *     additionalProperties, lists, int-or-string as dyn, string formats duration / date(-time) / byte as
+ *     durations / timestamps / bytes; fields of unknown type (untyped
  *     preserve-unknown-fields) are left out, as upstream does;
  *   - `compileRules`: a rule that does not compile, or is not a bool, is refused with upstream's detail
  *     (`compilation failed: ERROR: <input>:1:5: undefined field 'foo'`); transition rules are those naming
@@ -15,7 +16,7 @@
  *     a non-transition rule failing on a value that did not change is not an error.
  * Estimated and runtime cost limits are not enforced. Pure: no I/O.
  */
-import { Optional, type Environment } from '@marcbachmann/cel-js';
+import { Environment, Optional } from '@marcbachmann/cel-js';
 import type { StatusCause } from '../errors.js';
 import type { JSONSchemaProps } from '../types/apiextensions.js';
 import { fieldErr, quote, semanticEqual } from '../strategies/validation.js';
@@ -33,8 +34,11 @@ export interface ValidationRule {
 
 // ------------------------------------------------------------------ types
 
+const DURATION = 'google.protobuf.Duration';
+const TIMESTAMP = 'google.protobuf.Timestamp';
+
 export type CelDecl =
-  | { kind: 'prim'; type: 'int' | 'double' | 'string' | 'bool' | 'dyn' }
+  | { kind: 'prim'; type: 'int' | 'double' | 'string' | 'bool' | 'dyn' | 'bytes' | typeof DURATION | typeof TIMESTAMP }
   | { kind: 'list'; elem: CelDecl }
   | { kind: 'map'; value: CelDecl }
   | { kind: 'object'; fields: Map<string, { name: string; decl: CelDecl }> };
@@ -117,6 +121,10 @@ export function declOf(s: JSONSchemaProps, isResourceRoot: boolean): CelDecl | u
       return { kind: 'object', fields };
     }
     case 'string':
+      // formats CEL has types for (upstream: byte, duration, date, date-time)
+      if (node.format === 'duration') return { kind: 'prim', type: DURATION };
+      if (node.format === 'date' || node.format === 'date-time') return { kind: 'prim', type: TIMESTAMP };
+      if (node.format === 'byte') return { kind: 'prim', type: 'bytes' };
       return { kind: 'prim', type: 'string' };
     case 'boolean':
       return { kind: 'prim', type: 'bool' };
@@ -172,12 +180,36 @@ function declare(decl: CelDecl, env: Environment, counter: { n: number }): strin
   }
 }
 
+let durationProgram: ((ctx: Record<string, unknown>) => unknown) | undefined;
+
+/** A Go duration string (`1h30m`) as a CEL duration; the string itself when it does not parse. */
+function parseDuration(s: string): unknown {
+  if (!durationProgram) {
+    const env = new Environment();
+    env.registerVariable('s', 'string');
+    durationProgram = env.parse('duration(s)') as unknown as (ctx: Record<string, unknown>) => unknown;
+  }
+  try {
+    return durationProgram({ s });
+  } catch {
+    return s;
+  }
+}
+
 /** A JSON value as the CEL value of its type: integers as bigint, objects as instances keyed by escaped names. */
 export function toCelValue(v: unknown, decl: CelDecl): unknown {
   if (v === null || v === undefined) return v;
   switch (decl.kind) {
     case 'prim':
       if ((decl.type === 'int' || decl.type === 'dyn') && typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+      if (typeof v === 'string') {
+        if (decl.type === DURATION) return parseDuration(v);
+        if (decl.type === TIMESTAMP) {
+          const d = new Date(v);
+          return Number.isNaN(d.getTime()) ? v : d;
+        }
+        if (decl.type === 'bytes') return new Uint8Array(Buffer.from(v, 'base64'));
+      }
       return v;
     case 'list':
       return Array.isArray(v) ? v.map((x) => toCelValue(x, decl.elem)) : v;

@@ -45,6 +45,8 @@ describe('CEL rule evaluation on custom objects', () => {
     ['escaped property names', crd({ 'x-y': INT, if: INT }, [{ rule: 'self.x__dash__y < self.__if__' }]), { spec: { 'x-y': 3, if: 2 } }, ['spec: Invalid value: "object": failed rule: self.x__dash__y < self.__if__']],
     ['a library function error is an evaluation error', crd({ u: STR }, [{ rule: "url(self.u).getScheme() == 'https'" }]), { spec: { u: 'x y' } }, ['spec: Invalid value: "object": URL parse error during conversion from string: parse "x y": invalid URI for request evaluating rule: url(self.u).getScheme() == \'https\'']],
     ['doubles and ints', crd({ d: { type: 'number' }, i: INT }, [{ rule: 'self.d > 1.5 && self.i == 2' }]), { spec: { d: 2, i: 2 } }, []],
+    ['formats duration, date-time and byte are CEL durations, timestamps and bytes', crd({ d: { type: 'string', format: 'duration' }, t: { type: 'string', format: 'date-time' }, b: { type: 'string', format: 'byte' } }, [{ rule: "self.d > duration('1m') && self.t < timestamp('2030-01-01T00:00:00Z') && size(self.b) == 3" }]), { spec: { d: '1h', t: '2026-12-04T10:00:00Z', b: 'YWJj' } }, []],
+    ['a duration below the bound fails', crd({ d: { type: 'string', format: 'duration' } }, [{ rule: "self.d > duration('1m')", message: 'at least a minute' }]), { spec: { d: '30s' } }, ['spec: Invalid value: "object": at least a minute']],
     ['null values are skipped', { type: 'object', properties: { n: { type: 'string', nullable: true, 'x-kubernetes-validations': [{ rule: 'false' }] } } }, { n: null }, []],
   ])('%s', (_name, schema, obj, want) => {
     expect(causes(schema, obj)).toEqual(want);
