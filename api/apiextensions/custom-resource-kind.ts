@@ -22,7 +22,7 @@ import { nameIsDNSSubdomain, semanticEqual, validateObjectMeta, validateObjectMe
 import { clone, isPlainObject } from '../values.js';
 import { defaultObject, validateObjectValue } from './schema-value.js';
 import type { CRDVersion } from './crd-validation.js';
-import { celValidator, type CelValidator } from './cel-rules.js';
+import { celValidator, type CelValidator } from './cel-validator.js';
 
 /** upstream's hasBlockingErr cause: CEL rules are not run on a value of the wrong type. */
 const CEL_SKIPPED: StatusCause = {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JSONSchemaProps } from '../../../api/types/apiextensions.js';
-import { celValidator, compileRules, declOf, escapeFieldName, normalizeFieldPath, type ValidationRule } from '../../../api/apiextensions/cel-rules.js';
+import { compileRules, normalizeFieldPath, type ValidationRule } from '../../../api/apiextensions/cel-rules.js';
+import { declOf, escapeFieldName } from '../../../api/apiextensions/cel-types.js';
+import { celValidator } from '../../../api/apiextensions/cel-validator.js';
 
 /** A CRD root whose spec has the given properties and rules. */
 function crd(props: Record<string, JSONSchemaProps>, rules: (ValidationRule & { rule: string })[], extra: Partial<JSONSchemaProps> = {}): JSONSchemaProps {
