@@ -22,6 +22,14 @@ import { nameIsDNSSubdomain, semanticEqual, validateObjectMeta, validateObjectMe
 import { clone, isPlainObject } from '../values.js';
 import { defaultObject, validateObjectValue } from './schema-value.js';
 import type { CRDVersion } from './crd-validation.js';
+import { celValidator, type CelValidator } from './cel-validator.js';
+
+/** upstream's hasBlockingErr cause: CEL rules are not run on a value of the wrong type. */
+const CEL_SKIPPED: StatusCause = {
+  reason: 'FieldValueInvalid',
+  field: '<nil>',
+  message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
 
 
 export { compareVersions, servedVersion, servedVersions } from './versions.js';
@@ -127,7 +135,15 @@ function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, s
   const namespaced = spec.scope === 'Namespaced';
   const statusSubresource = v.subresources?.status !== undefined && v.subresources?.status !== null;
   const scale = v.subresources?.scale ?? undefined;
-  const validateValue = (o: unknown): StatusCause[] => validateObjectValue(shape(o), schema);
+  let cel: CelValidator | undefined | null = null; // compiled on first use
+  /** OpenAPI schema causes, then the CEL rules' (upstream skips the rules when a value has the wrong type). */
+  const validateValue = (o: unknown, old?: unknown): StatusCause[] => {
+    const causes = validateObjectValue(shape(o), schema);
+    if (cel === null) cel = celValidator(schema);
+    if (!cel) return causes;
+    if (causes.some((c) => c.reason === 'FieldValueTypeInvalid')) return [...causes, CEL_SKIPPED];
+    return [...causes, ...cel.validate(o, old)];
+  };
   return defineKind<ObjectShape>({
     group,
     version: v.name,
@@ -159,8 +175,8 @@ function kindForVersion(crd: Relaxed<CustomResourceDefinition>, v: CRDVersion, s
       },
       prepareForStatusUpdate: keepOnlyStatus,
       validate: (o) => [...validateObjectMeta(o.metadata, namespaced, nameIsDNSSubdomain), ...validateValue(o)],
-      validateUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o)],
-      validateStatusUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o)],
+      validateUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o, old)],
+      validateStatusUpdate: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateValue(o, old)],
     },
     table: printerColumns(v),
     fieldSelectors: selectableFields(v),

@@ -2,9 +2,9 @@
  * Checks of a CRD version's openAPIV3Schema, as upstream's CRD validation runs them
  * (pkg/apis/apiextensions/validation: ValidateCustomResourceDefinitionOpenAPISchema and its
  * specStandardValidatorV3; pkg/apiserver/schema/validation.go: ValidateStructural), with upstream's
- * field paths (`...openAPIV3Schema.properties[spec].type`) and messages. One kubelab addition:
- * `x-kubernetes-validations` (CEL rules) are refused with a cause naming the field, since this server
- * cannot evaluate them yet (never silently ignored).
+ * field paths (`...openAPIV3Schema.properties[spec].type`) and messages, the checks of
+ * `x-kubernetes-validations` (CEL rules) included: their fields, then (when the schema is otherwise valid)
+ * their compilation (cel-rules.ts).
  * Pure.
  */
 import type { StatusCause } from '../errors.js';
@@ -12,6 +12,7 @@ import type { JSONSchemaProps } from '../types/apiextensions.js';
 import { fieldErr, key } from '../strategies/validation.js';
 import { validateValue, pruneObject } from './schema-value.js';
 import { isPlainObject, clone } from '../values.js';
+import { ruleCompileCauses, ruleFieldCauses } from './cel-rules.js';
 
 /** A JSON object (not narrowing: a schema stays a schema). */
 function isObject(v: unknown): boolean {
@@ -19,8 +20,6 @@ function isObject(v: unknown): boolean {
 }
 
 const OPENAPI_V3_TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
-
-export const CEL_UNSUPPORTED = 'CEL validation rules (x-kubernetes-validations) are not supported by this API server yet';
 
 type Level = 'root' | 'item' | 'field';
 
@@ -41,7 +40,9 @@ export function validateOpenAPISchema(schema: JSONSchemaProps, path: string, sta
   structuralInvariants(schema, 'root', path, ctx);
   junctionRules(schema, path, ctx);
   ctx.structural.sort((a, b) => (causeText(a) < causeText(b) ? -1 : causeText(a) > causeText(b) ? 1 : 0));
-  return [...ctx.errs, ...ctx.structural, ...(ctx.errs.length + ctx.structural.length === 0 ? defaultsCauses(schema, path) : [])];
+  // CEL rules compile against the schema's types: only where the schema itself is sound (upstream's CELErrors)
+  const celCauses = ctx.structural.length === 0 ? ruleCompileCauses(schema, path, ctx.errs) : [];
+  return [...ctx.errs, ...ctx.structural, ...(ctx.errs.length + ctx.structural.length === 0 ? defaultsCauses(schema, path) : []), ...celCauses];
 }
 
 function causeText(c: StatusCause): string {
@@ -98,9 +99,7 @@ function standard(s: JSONSchemaProps, path: string, ctx: Ctx, isRoot: boolean, i
     else if (items.type !== 'object') e.push(fieldErr.invalid(`${path}.items.type`, items.type ?? '', "must be object if parent array's x-kubernetes-list-type is map"));
     else if (!mapKeys.every((k) => items.properties && k in items.properties)) e.push(fieldErr.invalid(`${path}.x-kubernetes-list-map-keys`, mapKeys, 'entries must all be names of item properties'));
   }
-  if (s['x-kubernetes-validations'] !== undefined && (s['x-kubernetes-validations'] ?? []).length > 0) {
-    e.push(fieldErr.forbidden(`${path}.x-kubernetes-validations`, CEL_UNSUPPORTED));
-  }
+  e.push(...ruleFieldCauses(s, path));
   const embedded = s['x-kubernetes-embedded-resource'] === true;
   for (const [k, ps] of Object.entries(s.properties ?? {})) {
     const meta = (isRoot || embedded) && (k === 'metadata' || k === 'apiVersion' || k === 'kind');

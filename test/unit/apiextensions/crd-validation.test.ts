@@ -1,7 +1,7 @@
 /** CustomResourceDefinition defaulting and validation (upstream's messages), and structural schema checks. */
 import { describe, expect, it } from 'vitest';
 import { defaultCRD, prepareCRDForCreate, prepareCRDForDelete, prepareCRDForUpdate, validateCRD, validateCRDUpdate, type CRD } from '../../../api/apiextensions/crd-validation.js';
-import { validateOpenAPISchema, CEL_UNSUPPORTED } from '../../../api/apiextensions/structural-schema.js';
+import { validateOpenAPISchema } from '../../../api/apiextensions/structural-schema.js';
 import type { JSONSchemaProps } from '../../../api/types/apiextensions.js';
 
 function crd(over: (c: CRD) => void = () => undefined): CRD {
@@ -182,7 +182,31 @@ describe('structural schema checks', () => {
       `${P}.properties[c].patternProperties: Forbidden: patternProperties is not supported`,
     ]],
     ['a default that does not match its schema', { type: 'object', properties: { n: { type: 'integer', default: 'x' } } }, [`${P}.properties[n].default: Invalid value: "string": n in body must be of type integer: "string"`]],
-    ['CEL rules are refused by name', { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.a > 1' }] } } }, [`${P}.properties[spec].x-kubernetes-validations: Forbidden: ${CEL_UNSUPPORTED}`]],
+    ['a CEL rule that compiles', { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a > 1' }] } } }, []],
+    ['a CEL rule naming an undefined field', { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.b > 1' }] } } }, [
+      `${P}.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.b > 1", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:5: undefined field 'b'\n | self.b > 1\n | ....^`,
+    ]],
+    ['a CEL rule that is not a bool', { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a + 1' }] } } }, [
+      `${P}.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.a + 1", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: cel expression must evaluate to a bool`,
+    ]],
+    ['CEL rule fields: empty rule, message line breaks, reason, fieldPath', { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } }, 'x-kubernetes-validations': [
+      { rule: ' ' },
+      { rule: 'self.a > 1', message: 'a\nb' },
+      { rule: 'self.a > 1', reason: 'FieldValueBad' },
+      { rule: 'self.a > 1', fieldPath: '.nope' },
+    ] } } }, [
+      `${P}.properties[spec].x-kubernetes-validations[0].rule: Required value: rule is not specified`,
+      `${P}.properties[spec].x-kubernetes-validations[1].message: Invalid value: "a\\nb": message must not contain line breaks`,
+      `${P}.properties[spec].x-kubernetes-validations[2].reason: Unsupported value: "FieldValueBad": supported values: "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"`,
+      `${P}.properties[spec].x-kubernetes-validations[3].fieldPath: Invalid value: ".nope": fieldPath must be a valid path`,
+    ]],
+    ['a messageExpression that is not a string; optionalOldSelf without oldSelf', { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a > 1', messageExpression: 'self.a' }, { rule: 'self.a > 1', optionalOldSelf: true }] } } }, [
+      `${P}.properties[spec].x-kubernetes-validations[0].messageExpression: Invalid value: apiextensions.ValidationRule{Rule:"self.a > 1", Message:"", MessageExpression:"self.a", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: must evaluate to a string`,
+      `${P}.properties[spec].x-kubernetes-validations[1].optionalOldSelf: Invalid value: true: may not be set if oldSelf is not used in rule`,
+    ]],
+    ['oldSelf inside a list that is not a map list', { type: 'object', properties: { l: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } } } }, [
+      `${P}.properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within ${P}.properties[l]`,
+    ]],
     ['list-type map needs keys', { type: 'object', properties: { l: { type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object', properties: { k: { type: 'string' } } } } } }, [`${P}.properties[l].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map`]],
   ])('%s', (_name, s, want) => {
     expect(schemaCauses(s)).toEqual(want);
