@@ -7,6 +7,7 @@
 import {
   CycleState,
   type FilterPlugin,
+  type FrameworkHandle,
   type NodeInfo,
   type NodeScore,
   type Profile,
@@ -15,6 +16,7 @@ import {
   MAX_NODE_SCORE,
   isRejected,
   isSuccess,
+  statusMessage,
   unresolvable,
   withPlugin,
 } from './framework.js';
@@ -37,13 +39,23 @@ export interface Scheduled {
   nextStartNodeIndex: number;
 }
 
+/** What the PostFilter plugins (preemption) decided for a pod that fits nowhere: a plan for the adapter. */
+export interface PreemptionPlan {
+  /** The node to nominate in status.nominatedNodeName; '' clears a nomination. */
+  nominatedNodeName: string;
+  /** The pods to evict from it (none when only clearing). */
+  victims: readonly SchedPod[];
+}
+
 export interface Unschedulable {
   unschedulable: true;
-  /** The FailedScheduling message, as upstream's FitError.Error(). */
+  /** The FailedScheduling message, as upstream's FitError.Error() (the PostFilter's message included). */
   message: string;
   diagnosis: Diagnosis;
   numAllNodes: number;
   nextStartNodeIndex: number;
+  /** Set when a PostFilter plugin nominated a node (or cleared the nomination). */
+  preemption?: PreemptionPlan;
 }
 
 export interface SchedulingError {
@@ -144,7 +156,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
       for (const ni of allNodes) diagnosis.nodeToStatus.set(ni.name, st);
       diagnosis.preFilterMsg = s.reasons.join(', ');
       diagnosis.unschedulablePlugins.add(pl.name);
-      return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex: start };
+      return fitFailure(state, pod, snapshot, profile, diagnosis, start);
     }
     if (r.nodeNames) {
       narrowing.push(pl.name);
@@ -156,7 +168,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
         for (const ni of allNodes) diagnosis.nodeToStatus.set(ni.name, unresolvable(msg));
         diagnosis.preFilterMsg = msg;
         for (const n of narrowing) diagnosis.unschedulablePlugins.add(n);
-        return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex: start };
+        return fitFailure(state, pod, snapshot, profile, diagnosis, start);
       }
     }
   }
@@ -192,9 +204,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
   }
   const nextStartNodeIndex = (start + processed) % numAll;
 
-  if (feasible.length === 0) {
-    return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex };
-  }
+  if (feasible.length === 0) return fitFailure(state, pod, snapshot, profile, diagnosis, nextStartNodeIndex);
   const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
   if (feasible.length === 1) {
     return { nodeName: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1, nextStartNodeIndex };
@@ -216,6 +226,43 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
     }
   }
   return { nodeName: feasible[best]!.name, evaluatedNodes, feasibleNodes: feasible.length, nextStartNodeIndex };
+}
+
+/** The profile's Filter plugins on one node, as the PostFilter plugins ask for them (framework.FrameworkHandle). */
+function frameworkHandle(profile: Profile): FrameworkHandle {
+  return {
+    runFilterPlugins: (state, pod, ni) => runFilters(profile.filter.filter((pl) => !state.skipFilter.has(pl.name)), state, pod, ni),
+  };
+}
+
+/**
+ * A pod that fits nowhere (upstream's FitError path of schedulingCycle): the PostFilter plugins run, in order,
+ * until one answers other than Unschedulable; the last one's message joins the FitError as PostFilterMsg, and a
+ * nomination (with its victims) is handed back as the plan.
+ */
+function fitFailure(state: CycleState, pod: SchedPod, snapshot: Snapshot, profile: Profile, diagnosis: Diagnosis, nextStartNodeIndex: number): Unschedulable {
+  const numAllNodes = snapshot.nodeInfos.length;
+  let preemption: PreemptionPlan | undefined;
+  const plugins = profile.postFilter ?? [];
+  if (plugins.length > 0) {
+    const handle = frameworkHandle(profile);
+    let last: Status | undefined;
+    for (const pl of plugins) {
+      const out = pl.postFilter(state, pod, snapshot, diagnosis, handle);
+      last = out.status;
+      if (out.nominatedNodeName !== undefined) preemption = { nominatedNodeName: out.nominatedNodeName, victims: out.victims ?? [] };
+      if (out.status.code !== 'Unschedulable') break;
+    }
+    diagnosis.postFilterMsg = last ? statusMessage(last) : '';
+  }
+  return {
+    unschedulable: true,
+    message: fitErrorMessage(numAllNodes, diagnosis),
+    diagnosis,
+    numAllNodes,
+    nextStartNodeIndex,
+    ...(preemption ? { preemption } : {}),
+  };
 }
 
 /** Weighted sum of every score plugin's (normalized) score, per feasible node; an error message on failure. */

@@ -1,6 +1,6 @@
 /**
  * The scheduling framework, after upstream's pkg/scheduler/framework: one small interface per
- * extension point (PreFilter, Filter, PreScore, Score, Bind), a `Status` for every expected
+ * extension point (PreFilter, Filter, PostFilter, PreScore, Score, Bind), a `Status` for every expected
  * outcome (never a thrown error), `NodeInfo` (a node plus what is placed on it) and a read-only
  * `Snapshot` handed to one scheduling cycle.
  */
@@ -259,6 +259,33 @@ export interface ScorePlugin extends Plugin {
   normalize?(state: CycleState, pod: SchedPod, scores: NodeScore[]): void;
 }
 
+/** What a PostFilter plugin may ask of the framework (upstream framework.Handle, the part preemption uses). */
+export interface FrameworkHandle {
+  /** The profile's Filter plugins on one node (those whose PreFilter skipped excluded): null when it fits. */
+  runFilterPlugins(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): Status | null;
+}
+
+/**
+ * A PostFilter plugin's answer (upstream PostFilterResult + Status), as a plan the adapter carries out: the
+ * node to nominate ('' clears a pod's nomination) and the pods to evict from it. No I/O in the plugin.
+ */
+export interface PostFilterOutcome {
+  status: Status;
+  nominatedNodeName?: string;
+  victims?: readonly SchedPod[];
+}
+
+/** Runs when a pod fits no node (upstream PostFilterPlugin): preemption. */
+export interface PostFilterPlugin extends Plugin {
+  postFilter(state: CycleState, pod: SchedPod, snapshot: Snapshot, nodeToStatus: NodeToStatus, handle: FrameworkHandle): PostFilterOutcome;
+}
+
+/** Each rejected node's Status, and the one of the nodes a PreFilter result left out (upstream NodeToStatusReader). */
+export interface NodeToStatus {
+  readonly nodeToStatus: ReadonlyMap<string, Status>;
+  readonly absentNodesStatus?: Status;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: SchedPod, nodeName: string): Promise<Status>;
 }
@@ -273,6 +300,8 @@ export interface Profile {
   schedulerName: string;
   preFilter: PreFilterPlugin[];
   filter: FilterPlugin[];
+  /** Run in order when a pod fits nowhere, until one does not answer Unschedulable (default: none). */
+  postFilter?: PostFilterPlugin[];
   preScore: PreScorePlugin[];
   score: WeightedScorePlugin[];
   bind: BindPlugin[];

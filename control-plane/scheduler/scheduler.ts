@@ -25,9 +25,10 @@ import { EventRecorder } from '../../api/client/event-recorder.js';
 import { Informer } from '../../api/client/informer.js';
 import { LeaderElector } from '../../api/client/leader-election.js';
 import { consoleLogger, type Logger } from '../../api/client/log.js';
-import { type ScheduleResult, schedulePod } from './algorithm.js';
+import { type PreemptionPlan, type ScheduleResult, schedulePod } from './algorithm.js';
+import { DISRUPTION_TARGET, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption.js';
 import { SchedulerCache, DEFAULT_ASSUMED_POD_TTL_MS } from './cache.js';
-import { type BindPlugin, type Profile, type Status, errorStatus, success } from './framework.js';
+import { type BindPlugin, type Profile, type Status, errorStatus, podKey, success } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 import { POD_TOPOLOGY_SPREAD, DEFAULT_BINDER } from './plugins/names.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
@@ -72,6 +73,18 @@ export function withPodScheduledCondition(
     message: cond.message,
   };
   return updateCondition(pod.status?.conditions, next);
+}
+
+/** The condition a preemption victim gets before it is deleted (upstream prepareCandidate). */
+export function disruptionTargetCondition(schedulerName: string, now: string): SchedPodCondition {
+  return {
+    type: DISRUPTION_TARGET,
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: now,
+    reason: REASON_PREEMPTION_BY_SCHEDULER,
+    message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+  };
 }
 
 /** upstream truncateMessage: event messages are cut to 1024 characters. */
@@ -160,7 +173,11 @@ export class Scheduler {
     this.log = opts.logger ?? consoleLogger('scheduler');
     this.now = opts.now ?? Date.now;
     this.recorder = opts.recorder ?? new EventRecorder(opts.client, { component: this.schedulerName, logger: this.log });
-    this.profile = opts.profile ?? defaultProfile({ schedulerName: this.schedulerName, bind: [new DefaultBinder(opts.client)] });
+    this.profile = opts.profile ?? defaultProfile({
+      schedulerName: this.schedulerName,
+      bind: [new DefaultBinder(opts.client)],
+      preemption: { now: this.now, ...(opts.random ? { random: opts.random } : {}) },
+    });
     if (this.profile.bind.length === 0) this.profile.bind.push(new DefaultBinder(opts.client));
     this.cache = new SchedulerCache(opts.assumedPodTtlMs ?? DEFAULT_ASSUMED_POD_TTL_MS);
     this.queue = new SchedulingQueue({ initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, now: this.now });
@@ -283,7 +300,8 @@ export class Scheduler {
       this.startBinding(q, result.nodeName, cycle);
     } else if ('unschedulable' in result) {
       this.stats.unschedulable++;
-      this.handleFailure(q, cycle, 'Unschedulable', result.message, result.diagnosis.unschedulablePlugins);
+      if (result.preemption && result.preemption.victims.length > 0) this.startPreemption(pod, result.preemption);
+      this.handleFailure(q, cycle, 'Unschedulable', result.message, result.diagnosis.unschedulablePlugins, result.preemption?.nominatedNodeName);
     } else {
       this.stats.errors++;
       this.handleFailure(q, cycle, 'SchedulerError', result.error, undefined);
@@ -327,8 +345,45 @@ export class Scheduler {
     this.handleFailure(q, cycle, 'SchedulerError', msg, undefined);
   }
 
-  /** upstream handleSchedulingFailure: requeue, event, PodScheduled=False condition. */
-  private handleFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Iterable<string> | undefined): void {
+  /**
+   * Carry out a preemption plan (upstream prepareCandidate), in the background: each victim gets the
+   * DisruptionTarget condition, is deleted gracefully (its uid as a precondition) and gets a `Preempted` event.
+   */
+  private startPreemption(preemptor: SchedPod, plan: PreemptionPlan): void {
+    const p = Promise.all(plan.victims.map((v) => this.preemptVictim(preemptor, v, plan.nominatedNodeName))).then(() => undefined);
+    this.pendingBinds.add(p);
+    void p.finally(() => this.pendingBinds.delete(p));
+  }
+
+  private async preemptVictim(preemptor: SchedPod, victim: SchedPod, nodeName: string): Promise<void> {
+    const ns = victim.metadata.namespace ?? 'default';
+    const name = victim.metadata.name ?? '';
+    const key = `${ns}/${name}`;
+    try {
+      const conditions = updateCondition(victim.status?.conditions, disruptionTargetCondition(preemptor.spec.schedulerName || this.schedulerName, rfc3339(this.now())));
+      if (conditions) await this.client.patch(podsResource(), ns, name, { status: { conditions } }, 'strategic', { subresource: 'status' });
+      await this.client.delete(podsResource(), ns, name, victim.metadata.uid ? { preconditions: { uid: victim.metadata.uid } } : undefined);
+      this.log.info('preempted', { pod: key, preemptor: podKey(preemptor), node: nodeName });
+    } catch (e) {
+      // Gone already (or replaced by a pod of the same name): nothing to preempt, no event, as upstream.
+      if (!isKubeError(e, 'NotFound') && !isKubeError(e, 'Conflict')) this.log.warn('preempting a victim failed', { pod: key, error: e as Error });
+      return;
+    }
+    this.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid ?? ''} on node ${nodeName}`);
+  }
+
+  /**
+   * upstream handleSchedulingFailure: requeue, event, PodScheduled=False condition, and status.nominatedNodeName
+   * when a PostFilter nominated a node ('' clears it).
+   */
+  private handleFailure(
+    q: QueuedPodInfo,
+    cycle: number,
+    reason: 'Unschedulable' | 'SchedulerError',
+    message: string,
+    plugins: Iterable<string> | undefined,
+    nominatedNodeName?: string,
+  ): void {
     const live = this.podInformer ? this.livePod(q.key) : q.pod;
     if (this.podInformer && (!live || !isResponsible(live, this.schedulerName))) {
       // Deleted or bound elsewhere meanwhile: nothing to report.
@@ -340,9 +395,14 @@ export class Scheduler {
     this.queue.addUnschedulable(q, cycle, { error: reason !== 'Unschedulable', plugins });
     this.recorder.event(pod, 'Warning', 'FailedScheduling', truncateMessage(message));
     const conditions = withPodScheduledCondition(pod, { status: 'False', reason, message }, rfc3339(this.now()));
-    if (!conditions) return;
+    const nominate = nominatedNodeName !== undefined && nominatedNodeName !== (pod.status?.nominatedNodeName ?? '');
+    if (!conditions && !nominate) return;
+    const status = {
+      ...(conditions ? { conditions } : {}),
+      ...(nominate ? { nominatedNodeName: nominatedNodeName || null } : {}),
+    };
     this.client
-      .patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status: { conditions } }, 'strategic', {
+      .patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status }, 'strategic', {
         subresource: 'status',
       })
       .catch((e: unknown) => {
