@@ -41,7 +41,7 @@ function infos(nodes: SchedNode[], placed: SchedPod[]): NodeInfo[] {
 function fitHandle(p: SchedPod): { state: CycleState; handle: FrameworkHandle } {
   const fit = new NodeResourcesFit();
   const state = new CycleState();
-  fit.preFilter(state, p, newSnapshot([]));
+  fit.preFilter(state, p);
   return {
     state,
     handle: {
