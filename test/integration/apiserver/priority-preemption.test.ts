@@ -78,6 +78,12 @@ describe('PriorityClass', () => {
     expect(pc.globalDefault).toBeUndefined();
     const np = JSON.parse(await kubectlOk(h, ['get', 'pc', 'high-priority-nonpreempting', '-o', 'json']));
     expect(np.preemptionPolicy).toBe('Never');
+    const described = await kubectlOk(h, ['describe', 'pc', 'high-priority']);
+    expect(described).toMatch(/^Name:\s+high-priority$/m);
+    expect(described).toMatch(/^Value:\s+1000000$/m);
+    expect(described).toMatch(/^PreemptionPolicy:\s+PreemptLowerPriority$/m);
+    expect(described).toMatch(/^Description:\s+This priority class should be used for XYZ service pods only\.$/m);
+    expect(await kubectlOk(h, ['api-resources', '--api-group=scheduling.k8s.io', '--no-headers'])).toMatch(/^priorityclasses\s+pc\s+scheduling\.k8s\.io\/v1\s+false\s+PriorityClass$/m);
   });
 
   it('bad classes are refused with upstream\'s messages and nothing is stored', async () => {
