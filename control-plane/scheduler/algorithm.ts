@@ -16,6 +16,9 @@ import {
   MAX_NODE_SCORE,
   isRejected,
   isSuccess,
+  nodeInfoOf,
+  podKey,
+  podPriority,
   statusMessage,
   unresolvable,
   withPlugin,
@@ -126,6 +129,25 @@ function runFilters(filters: readonly FilterPlugin[], state: CycleState, pod: Sc
 }
 
 /**
+ * upstream RunFilterPluginsWithNominatedPods: when pods of equal or higher priority are nominated to the node, the
+ * pod must fit both with them (their room is kept for them) and without them (they may not come after all).
+ */
+function runFiltersWithNominated(filters: readonly FilterPlugin[], state: CycleState, pod: SchedPod, ni: NodeInfo, snapshot: Snapshot): Status | null {
+  const nominated = snapshot.nominatedPods(ni.name);
+  if (nominated.length > 0) {
+    const prio = podPriority(pod);
+    const key = podKey(pod);
+    const ahead = nominated.filter((p) => podPriority(p) >= prio && podKey(p) !== key);
+    if (ahead.length > 0) {
+      const withThem = nodeInfoOf(ni.node, [...ni.pods.map((p) => p.pod), ...ahead.map((p) => ({ ...p, spec: { ...p.spec, nodeName: ni.name } }))]);
+      const s = runFilters(filters, state, pod, withThem);
+      if (s !== null) return s;
+    }
+  }
+  return runFilters(filters, state, pod, ni);
+}
+
+/**
  * Choose a node for `pod`, or say why none fits. Pure: the snapshot is only read.
  * Ties among the highest total scores are broken uniformly at random (upstream's reservoir
  * sampling); pass a seeded `random` for a reproducible choice.
@@ -191,7 +213,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
     if (j >= n) j -= n;
     const ni = nodes[j]!;
     processed++;
-    const s = runFilters(filters, state, pod, ni);
+    const s = runFiltersWithNominated(filters, state, pod, ni, snapshot);
     if (s === null) {
       feasible.push(ni);
       continue;
@@ -229,9 +251,9 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
 }
 
 /** The profile's Filter plugins on one node, as the PostFilter plugins ask for them (framework.FrameworkHandle). */
-function frameworkHandle(profile: Profile): FrameworkHandle {
+function frameworkHandle(profile: Profile, snapshot: Snapshot): FrameworkHandle {
   return {
-    runFilterPlugins: (state, pod, ni) => runFilters(profile.filter.filter((pl) => !state.skipFilter.has(pl.name)), state, pod, ni),
+    runFilterPlugins: (state, pod, ni) => runFiltersWithNominated(profile.filter.filter((pl) => !state.skipFilter.has(pl.name)), state, pod, ni, snapshot),
   };
 }
 
@@ -245,7 +267,7 @@ function fitFailure(state: CycleState, pod: SchedPod, snapshot: Snapshot, profil
   let preemption: PreemptionPlan | undefined;
   const plugins = profile.postFilter ?? [];
   if (plugins.length > 0) {
-    const handle = frameworkHandle(profile);
+    const handle = frameworkHandle(profile, snapshot);
     let last: Status | undefined;
     for (const pl of plugins) {
       const out = pl.postFilter(state, pod, snapshot, diagnosis, handle);

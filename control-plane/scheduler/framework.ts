@@ -46,6 +46,9 @@ export const statusMessage = (s: Status): string => s.reasons.join(', ');
 
 export const podKey = (pod: SchedPod): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
 
+/** corev1helpers.PodPriority: spec.priority, 0 when unset. */
+export const podPriority = (pod: SchedPod): number => (typeof pod.spec.priority === 'number' ? pod.spec.priority : 0);
+
 export interface HostPort {
   ip: string; // '0.0.0.0' when unset
   protocol: string; // TCP when unset
@@ -188,11 +191,13 @@ export interface Snapshot {
   readonly services: readonly SchedService[];
   /** Controllers by `Kind/namespace/name` (ReplicaSet, ReplicationController, StatefulSet). */
   readonly controllers: ReadonlyMap<string, SchedReplicaSetLike>;
+  /** Pending pods nominated to a node (upstream's nominator): their room there is kept for them. */
+  nominatedPods(nodeName: string): readonly SchedPod[];
 }
 
 export function newSnapshot(
   nodeInfos: NodeInfo[],
-  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike> } = {},
+  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike>; nominated?: ReadonlyMap<string, readonly SchedPod[]> } = {},
 ): Snapshot {
   const byName = new Map(nodeInfos.map((n) => [n.name, n] as const));
   return {
@@ -200,6 +205,7 @@ export function newSnapshot(
     get: (name) => byName.get(name),
     services: opts.services ?? [],
     controllers: opts.controllers ?? new Map(),
+    nominatedPods: (name) => opts.nominated?.get(name) ?? [],
   };
 }
 
@@ -261,7 +267,10 @@ export interface ScorePlugin extends Plugin {
 
 /** What a PostFilter plugin may ask of the framework (upstream framework.Handle, the part preemption uses). */
 export interface FrameworkHandle {
-  /** The profile's Filter plugins on one node (those whose PreFilter skipped excluded): null when it fits. */
+  /**
+   * The profile's Filter plugins on one node (those whose PreFilter skipped excluded), with the pods nominated
+   * there of equal or higher priority counted (upstream RunFilterPluginsWithNominatedPods): null when it fits.
+   */
   runFilterPlugins(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): Status | null;
 }
 

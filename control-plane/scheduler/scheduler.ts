@@ -28,7 +28,7 @@ import { consoleLogger, type Logger } from '../../api/client/log.js';
 import { type PreemptionPlan, type ScheduleResult, schedulePod } from './algorithm.js';
 import { DISRUPTION_TARGET, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption.js';
 import { SchedulerCache, DEFAULT_ASSUMED_POD_TTL_MS } from './cache.js';
-import { type BindPlugin, type Profile, type Status, errorStatus, podKey, success } from './framework.js';
+import { type BindPlugin, type Profile, type Status, errorStatus, podKey, podPriority, success } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 import { POD_TOPOLOGY_SPREAD, DEFAULT_BINDER } from './plugins/names.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
@@ -241,12 +241,30 @@ export class Scheduler {
       // A new neighbour only matters to pods rejected by spreading (upstream queueing hints).
       this.queue.moveAllToActiveOrBackoff('AssignedPodAdd', (q) => q.unschedulablePlugins.has(POD_TOPOLOGY_SPREAD));
     } else if (isResponsible(p, this.schedulerName)) {
+      if (p.status?.nominatedNodeName) this.cache.nominate(p, p.status.nominatedNodeName);
       this.queue.add(p);
     }
   }
 
+  /**
+   * A pending pod's nomination from an informer update (upstream updateNominatedPodUnlocked): the status says it,
+   * except that an update where neither side has one keeps the nomination this scheduler made and has not seen
+   * written back yet.
+   */
+  private renominate(o: SchedPod, p: SchedPod): void {
+    const before = o.status?.nominatedNodeName ?? '';
+    const now = p.status?.nominatedNodeName ?? '';
+    if (!before && !now) {
+      const own = this.cache.nominatedNodeOf(p);
+      if (own) this.cache.nominate(p, own);
+      return;
+    }
+    this.cache.nominate(p, now);
+  }
+
   onPodUpdate(o: SchedPod, p: SchedPod): void {
     if (isAssigned(p)) {
+      this.cache.unnominate(p);
       if (!isAssigned(o)) this.queue.delete(p); // bound (by us or by someone else)
       if (isPodTerminal(p)) {
         this.cache.removePod(p);
@@ -256,13 +274,16 @@ export class Scheduler {
       this.cache.addOrUpdatePod(p);
     } else if (isResponsible(p, this.schedulerName)) {
       if (this.cache.isAssumed(p)) return; // our binding is on its way
+      this.renominate(o, p);
       this.queue.update(p);
     } else {
+      this.cache.unnominate(p);
       this.queue.delete(p);
     }
   }
 
   onPodDelete(p: SchedPod): void {
+    this.cache.unnominate(p);
     if (isAssigned(p) || this.cache.isAssumed(p)) {
       this.cache.removePod(p);
       this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
@@ -295,12 +316,16 @@ export class Scheduler {
     });
     this.nextStartNodeIndex = result.nextStartNodeIndex;
     if ('nodeName' in result) {
+      this.cache.unnominate(pod);
       this.cache.assume(pod, result.nodeName);
       this.queue.done(q.key);
       this.startBinding(q, result.nodeName, cycle);
     } else if ('unschedulable' in result) {
       this.stats.unschedulable++;
-      if (result.preemption && result.preemption.victims.length > 0) this.startPreemption(pod, result.preemption);
+      if (result.preemption) {
+        if (result.preemption.victims.length > 0) this.startPreemption(pod, result.preemption);
+        this.cache.nominate(pod, result.preemption.nominatedNodeName);
+      }
       this.handleFailure(q, cycle, 'Unschedulable', result.message, result.diagnosis.unschedulablePlugins, result.preemption?.nominatedNodeName);
     } else {
       this.stats.errors++;
@@ -350,9 +375,26 @@ export class Scheduler {
    * DisruptionTarget condition, is deleted gracefully (its uid as a precondition) and gets a `Preempted` event.
    */
   private startPreemption(preemptor: SchedPod, plan: PreemptionPlan): void {
-    const p = Promise.all(plan.victims.map((v) => this.preemptVictim(preemptor, v, plan.nominatedNodeName))).then(() => undefined);
+    // Lower-priority pods nominated to the same node lose their nomination (upstream getLowerPriorityNominatedPods).
+    const prio = podPriority(preemptor);
+    const demoted = this.cache.nominatedPodsOn(plan.nominatedNodeName).filter((p) => podPriority(p) < prio && podKey(p) !== podKey(preemptor));
+    for (const d of demoted) this.cache.unnominate(d);
+    const p = Promise.all([
+      ...plan.victims.map((v) => this.preemptVictim(preemptor, v, plan.nominatedNodeName)),
+      ...demoted.map((d) => this.clearNomination(d)),
+    ]).then(() => undefined);
     this.pendingBinds.add(p);
     void p.finally(() => this.pendingBinds.delete(p));
+  }
+
+  /** upstream ClearNominatedNodeName: status.nominatedNodeName of a pod that lost its nomination. */
+  private async clearNomination(pod: SchedPod): Promise<void> {
+    if (!pod.status?.nominatedNodeName) return;
+    try {
+      await this.client.patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status: { nominatedNodeName: null } }, 'strategic', { subresource: 'status' });
+    } catch (e) {
+      if (!isKubeError(e, 'NotFound')) this.log.warn('clearing a nomination failed', { pod: podKey(pod), error: e as Error });
+    }
   }
 
   private async preemptVictim(preemptor: SchedPod, victim: SchedPod, nodeName: string): Promise<void> {

@@ -14,8 +14,7 @@
  *
  * Not (yet) as upstream: PodDisruptionBudgets are not read (no PDB kind yet, every victim counts as
  * non-violating; the criterion is kept for when they are); PreFilter extensions (AddPod/RemovePod) do not
- * exist, so PodTopologySpread's counts are not adjusted while victims are removed; nominated pods are not
- * reserved on their node (no nominator).
+ * exist, so PodTopologySpread's counts are not adjusted while victims are removed.
  */
 import {
   type CycleState,
@@ -30,6 +29,7 @@ import {
   newPodInfo,
   nodeInfoOf,
   podKey,
+  podPriority,
   success,
   unresolvable,
   unschedulable,
@@ -52,8 +52,7 @@ export const MIN_CANDIDATE_NODES_ABSOLUTE = 100;
 export const DISRUPTION_TARGET = 'DisruptionTarget';
 export const REASON_PREEMPTION_BY_SCHEDULER = 'PreemptionByScheduler';
 
-/** corev1helpers.PodPriority: spec.priority, 0 when unset. */
-export const podPriority = (pod: SchedPod): number => (typeof pod.spec.priority === 'number' ? pod.spec.priority : 0);
+export { podPriority };
 
 /** util.GetPodStartTime in ms: status.startTime, or `now` for a pod not started yet. */
 function startTimeMs(pod: SchedPod, now: number): number {
@@ -233,6 +232,8 @@ export function preempt(
   const candidates: Candidate[] = [];
   for (let i = 0; i < potential.length && candidates.length < want; i++) {
     const ni = potential[(offset + i) % potential.length]!;
+    // TODO(pdb): pass "evicting this pod violates a PodDisruptionBudget" once policy/v1 PDBs are served
+    // (upstream filterPodsWithPDBViolation); until then every victim counts as non-violating.
     const r = selectVictimsOnNode(state, pod, ni, handle, now);
     if (isSuccess(r.status) && r.victims.length > 0) {
       candidates.push({ name: ni.name, victims: r.victims, numPDBViolations: r.numPDBViolations });

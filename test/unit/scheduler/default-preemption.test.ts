@@ -241,3 +241,26 @@ describe('preemption through schedulePod (the default profile)', () => {
     expect(r.preemption).toBeUndefined();
   });
 });
+
+describe('nominated pods (upstream RunFilterPluginsWithNominatedPods)', () => {
+  const nodes = [makeNode('n1', { cpu: '2' })];
+  const nominee = pod('nominee', { prio: 1000, cpu: '1500m', nominated: 'n1' });
+  const run = (p: SchedPod) =>
+    schedulePod(p, newSnapshot(infos(nodes, []), { nominated: new Map([['n1', [nominee]]]) }), defaultProfile({ preemption: { now: () => NOW, random: () => 0 } }), { random: () => 0 });
+
+  it('a pod of lower priority leaves the room kept for a nominated pod', () => {
+    const r = run(pod('later', { prio: 10, cpu: '1' }));
+    if (!('unschedulable' in r)) throw new Error(`expected unschedulable, got ${JSON.stringify(r)}`);
+    expect(r.message).toBe('0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..');
+  });
+  it('a pod of higher priority does not wait for it', () => {
+    expect(run(pod('urgent', { prio: 5000, cpu: '1' }))).toMatchObject({ nodeName: 'n1' });
+  });
+  it('the nominated pod itself fits its node', () => {
+    expect(run(nominee)).toMatchObject({ nodeName: 'n1' });
+  });
+  it('a small pod fits next to it', () => {
+    expect(run(pod('small', { prio: 10, cpu: '500m' }))).toMatchObject({ nodeName: 'n1' });
+  });
+});
+

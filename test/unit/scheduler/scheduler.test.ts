@@ -152,9 +152,14 @@ describe('Scheduler with InProcessApi', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(pod(client, 'high')!.spec.nodeName).toBeUndefined();
     expect(client.actionsFor('delete', 'pods')).toHaveLength(1);
-    // The kubelet's part: the victim's containers stopped, its pod goes.
+    // The kubelet's part: the victim's containers stopped, its pod goes; its ReplicaSet makes a replacement at once.
     await client.delete(PODS, 'default', 'low', { gracePeriodSeconds: 0 });
+    const replacement = makePod('low-replacement', { cpu: '1500m' });
+    replacement.spec.priorityClassName = 'low';
+    await client.create(PODS, 'default', replacement);
+    // The room is kept for the nominated preemptor: the replacement does not take it.
     expect(await until(() => pod(client, 'high')?.spec.nodeName, 8000)).toBe('node01');
+    expect(pod(client, 'low-replacement')!.spec.nodeName).toBeUndefined();
   });
 
   it('a pod with preemptionPolicy Never waits instead of preempting', async () => {
