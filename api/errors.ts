@@ -245,6 +245,12 @@ export const errors = {
       { details: { group, kind: resource } },
     );
   },
+  /** upstream NewForbidden: `<resource>[.group] "<name>" is forbidden: <why>` (admission, a kind's own refusals). */
+  forbiddenObject(resource: string, group: string, name: string, why: string): KubeError {
+    return new KubeError('Forbidden', `${qualifiedResource(resource, group)} "${name}" is forbidden: ${why}`, {
+      details: { name, group, kind: resource },
+    });
+  },
   tooLarge(message = 'Request entity too large: limit is 3145728'): KubeError {
     return new KubeError('RequestEntityTooLarge', message);
   },

@@ -16,6 +16,7 @@ import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
+import { priorityClasses } from './scheduling/priorityclass.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -34,4 +35,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   endpointSlices,
   eventsV1Events,
   customResourceDefinitions,
+  priorityClasses,
 ];

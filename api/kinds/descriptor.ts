@@ -57,6 +57,12 @@ export interface StrategyHooks<T> {
    * Delete). Only finalizers and status may change here. Default: nothing.
    */
   prepareForDelete?(obj: T, now: Date): void;
+  /**
+   * A DELETE of one object by name the kind refuses: the reason, answered as upstream's NewForbidden (403
+   * `<resource> "<name>" is forbidden: <reason>`); the system PriorityClasses (their REST Delete). As upstream,
+   * only the single-object DELETE asks (a deletecollection goes through the generic store). Default: none.
+   */
+  deleteForbidden?(name: string): string | undefined;
 }
 
 /** How a kind prints as a meta.k8s.io/v1 Table (priority 1 columns = `kubectl get -o wide`). */

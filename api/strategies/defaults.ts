@@ -172,12 +172,6 @@ export function defaultPod(pod: Relaxed<Pod>): void {
   if (pod.status) defaultPodStatusIPs(pod.status);
 }
 
-/** The built-in PriorityClasses (the Priority admission plugin resolves priorityClassName). */
-export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
-  'system-node-critical': 2000001000,
-  'system-cluster-critical': 2000000000,
-};
-
 /**
  * The DefaultTolerationSeconds admission plugin's settings (kube-apiserver's
  * --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds, 300 by default).
@@ -185,15 +179,11 @@ export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
  */
 export const defaultTolerationSeconds = { notReady: DEFAULT_TOLERATION_SECONDS, unreachable: DEFAULT_TOLERATION_SECONDS };
 
-/** Admission-time pod defaults: ServiceAccount, Priority, DefaultTolerationSeconds. */
+/** Admission-time pod defaults: ServiceAccount, DefaultTolerationSeconds (Priority is its admission plugin, admission-priority.ts). */
 export function admitPod(pod: Relaxed<Pod>): void {
   const spec = obj(pod, 'spec', {});
   if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  if (spec.priority === undefined || spec.priority === null) {
-    spec.priority = SYSTEM_PRIORITY_CLASSES[spec.priorityClassName ?? ''] ?? 0;
-  }
-  if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
   const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
   // DefaultTolerationSeconds: an empty key tolerates every key; an empty effect every effect.
   const tolerates = (k: string) =>

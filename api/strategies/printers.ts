@@ -15,6 +15,7 @@ import type {
   EventsV1Event,
   LabelSelector,
   Lease,
+  PriorityClass,
   LoadBalancerStatus,
   Namespace,
   Node,
@@ -582,6 +583,25 @@ export const serviceAccountColumns: TableColumn[] = [
 
 export function serviceAccountCells(sa: Relaxed<ServiceAccount>, now: Date): unknown[] {
   return [sa?.metadata?.name ?? '', (sa?.secrets ?? []).length, translateTimestampSince(sa?.metadata?.creationTimestamp, now)];
+}
+
+export const priorityClassColumns: TableColumn[] = [
+  nameCol(),
+  col('Value', 'integer', 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.'),
+  col('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.'),
+  ageCol(),
+  col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.'),
+];
+
+/** upstream printPriorityClass: value as an integer, an unset preemptionPolicy as ''. */
+export function priorityClassCells(pc: Relaxed<PriorityClass>, now: Date): unknown[] {
+  return [
+    pc?.metadata?.name ?? '',
+    pc?.value ?? 0,
+    pc?.globalDefault === true,
+    translateTimestampSince(pc?.metadata?.creationTimestamp, now),
+    pc?.preemptionPolicy ?? '',
+  ];
 }
 
 export const leaseColumns: TableColumn[] = [

@@ -37,6 +37,8 @@ export interface ResourceStrategy {
   gracePeriod?(obj: unknown, requested: number | undefined): number | undefined;
   /** The first DELETE's change to the object (a CRD's cleanup finalizer), before it is marked for deletion. */
   prepareForDelete?(obj: unknown, now: Date): void;
+  /** Why a DELETE of this name is refused (undefined: allowed); the single-object DELETE only. */
+  deleteForbidden?(name: string): string | undefined;
   /** Field selector getters (metadata.name / metadata.namespace included), as upstream's GetAttrs. */
   fieldSelectors: Record<string, (obj: unknown) => string>;
   /** meta.k8s.io/v1 Table columns (priority 1 = shown with -o wide). */
@@ -114,6 +116,7 @@ export function makeStrategy(info: ResourceInfo, d: KindDefinition): ResourceStr
     validateStatusUpdate: hooks.validateStatusUpdate ?? metaUpdate,
     ...(hooks.gracePeriod ? { gracePeriod: hooks.gracePeriod } : {}),
     ...(hooks.prepareForDelete ? { prepareForDelete: hooks.prepareForDelete } : {}),
+    ...(hooks.deleteForbidden ? { deleteForbidden: hooks.deleteForbidden } : {}),
     fieldSelectors: { ...metaSelectors(info.namespaced), ...(d.fieldSelectors ?? {}) },
     tableColumns: d.table?.columns ?? DEFAULT_COLUMNS,
     tableCells: d.table ? d.table.cells : (o) => [shape(o).metadata?.name ?? '', shape(o).metadata?.creationTimestamp ?? ''],

@@ -12,6 +12,7 @@ export * from './apps.js';
 export * from './groups.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
+export * from './scheduling.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
@@ -21,6 +22,7 @@ import type { KubeList } from './meta.js';
 import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount } from './core.js';
 import type { Deployment, ReplicaSet } from './apps.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
+import type { PriorityClass } from './scheduling.js';
 
 export type PodList = KubeList<Pod>;
 export type NodeList = KubeList<Node>;
@@ -36,3 +38,4 @@ export type ReplicaSetList = KubeList<ReplicaSet>;
 export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;
+export type PriorityClassList = KubeList<PriorityClass>;

@@ -4,5 +4,9 @@
  */
 import type { AdmissionPlugin } from './admission.js';
 import { nodeRestriction } from './admission-noderestriction.js';
+import { priority } from './admission-priority.js';
 
-export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [nodeRestriction];
+export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
+  nodeRestriction,
+  priority,
+];

@@ -11,7 +11,7 @@
  * admits (undefined) or answers with an error, usually upstream's `admission.NewForbidden`. The list
  * lives in admission-plugins.ts.
  */
-import { KubeError, qualifiedResource } from '../../api/errors.js';
+import { errors, type KubeError } from '../../api/errors.js';
 import type { UserInfo } from './authn.js';
 import type { ApiObject } from './object-meta.js';
 
@@ -80,7 +80,5 @@ export async function runAdmissionChain(plugins: readonly AdmissionPlugin[], a: 
 export function admissionForbidden(a: AdmissionAttributes, why: string): KubeError {
   const m = a.object?.metadata;
   const name = m?.name || m?.generateName || 'Unknown';
-  return new KubeError('Forbidden', `${qualifiedResource(a.resource, a.group)} "${name}" is forbidden: ${why}`, {
-    details: { name, group: a.group, kind: a.resource },
-  });
+  return errors.forbiddenObject(a.resource, a.group, name, why);
 }

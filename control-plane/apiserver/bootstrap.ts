@@ -1,12 +1,14 @@
 /**
  * What a fresh cluster has from the start: the system namespaces, the `kubernetes` Service at the first
  * address of the service range, and its Endpoints/EndpointSlice pointing at this API server (upstream's
- * bootstrap controller and endpoint reconciler).
+ * bootstrap controller and endpoint reconciler), and the system PriorityClasses (upstream's post-start hook
+ * `scheduling/bootstrap-system-priority-classes`).
  */
 import { KubeError } from '../../api/errors.js';
 import type { Store } from './store.js';
 import type { EndpointSlice, Endpoints, Relaxed } from '../../api/types/index.js';
 import { deepEqual } from '../../api/values.js';
+import { SYSTEM_PRIORITY_CLASSES, systemPriorityClassObject } from '../../api/strategies/scheduling.js';
 
 /**
  * The part of the API server that bootstrapping uses: a narrow view the ApiServer satisfies, so this module
@@ -92,5 +94,17 @@ export async function reconcileKubernetesEndpoints(api: BootstrapTarget): Promis
     );
   } else if (!deepEqual(curSlice.endpoints, wantSlice.endpoints) || !deepEqual(curSlice.ports, wantSlice.ports)) {
     await slices.systemUpdate('default', 'kubernetes', (o) => ({ ...o, ...wantSlice }));
+  }
+}
+
+/**
+ * upstream AddSystemPriorityClasses: create `system-node-critical` and `system-cluster-critical` when missing; one
+ * that exists is left as it is (its value is immutable and validation keeps system names to their values).
+ */
+export async function bootstrapSystemPriorityClasses(api: BootstrapTarget): Promise<void> {
+  const classes = api.store('scheduling.k8s.io', 'priorityclasses');
+  for (const c of SYSTEM_PRIORITY_CLASSES) {
+    if (await classes.tryGet(undefined, c.name)) continue;
+    await ensure(() => classes.create(undefined, systemPriorityClassObject(c)));
   }
 }

@@ -4,8 +4,10 @@
  * allocators, the watch caches) over a storage Backend, the memory one by default, and answers each
  * call as the server's handlers answer the same request once its body is decoded: the same
  * defaulting, validation, generation, resourceVersions, 409/404/422s, finalizers, graceful pod
- * deletion, bindings and evictions, scale, and watches fed by the watch cache. What the HTTP layer
- * adds (authentication, authorization, Tables, protobuf) is not here: calls act as a cluster admin.
+ * deletion, bindings and evictions, scale, and watches fed by the watch cache. Creates, updates, patches
+ * and status writes pass the server's admission chain (as a cluster admin: Priority resolves a pod's priority,
+ * NodeRestriction concerns only nodes). What the HTTP layer adds (authentication, authorization, Tables,
+ * protobuf) is not here: calls act as a cluster admin.
  *
  * Values cross as they would cross the wire: bodies and answers are copied through JSON and
  * errors are rebuilt from their Status, so a caller never shares an object with the server.
@@ -38,15 +40,15 @@ import {
 import { watchFromRevision } from './watch-handler.js';
 import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
-import { Authenticator } from './authn.js';
-import { SYSTEM_NAMESPACES } from './bootstrap.js';
+import { Authenticator, type UserInfo } from './authn.js';
+import { SYSTEM_NAMESPACES, bootstrapSystemPriorityClasses } from './bootstrap.js';
 import { checkBodyStructure, checkKind, defaultTypeMeta } from './field-validation.js';
 import { statusSuccess } from './http-util.js';
 import { applyDecodedPatch, applyPatch, checkPatchedName, decodePatch, validatePatched } from './patch-handler.js';
 import { finalizeNamespace } from './resource-hooks.js';
 import { buildMatcher } from './selectors.js';
 import { ApiServer, applyScale, storeKey, toScale } from './server.js';
-import type { DeleteOptions as StoreDeleteOptions, Store } from './store.js';
+import type { Admission, DeleteOptions as StoreDeleteOptions, Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
 import type { KubeObject, Namespace, Relaxed } from '../../api/types/index.js';
 import type { CacheEvent } from './watch-cache.js';
@@ -67,6 +69,9 @@ export interface InProcessClientOptions {
 }
 
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
+
+/** Who in-process calls are, for admission: a cluster admin. */
+const IN_PROCESS_USER: UserInfo = { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
 
 /** A running watch, for bookmarks and close(). */
 interface ActiveWatch {
@@ -106,7 +111,7 @@ export class InProcessClient implements ApiClient {
     this.started.catch(() => undefined); // the first call reports it
   }
 
-  /** Resolves when the watch caches are filled and the namespaces exist (every call waits for it). */
+  /** Resolves when the watch caches are filled and the namespaces and system PriorityClasses exist (every call waits for it). */
   ready(): Promise<void> {
     return this.started;
   }
@@ -118,8 +123,14 @@ export class InProcessClient implements ApiClient {
         if (!(e instanceof KubeError && e.reason === 'AlreadyExists')) throw e;
       });
     }
+    await bootstrapSystemPriorityClasses(this.server);
     // Warm the watch caches, as the server does before it serves.
     await Promise.all([...this.server.stores.values()].map((s) => s.cache.ready()));
+  }
+
+  /** The server's admission chain for one write, as a cluster admin. */
+  private admissionFor(info: ResourceInfo, namespace: string | undefined, subresource: string, name: string, dryRun: boolean): Admission {
+    return this.server.admission(IN_PROCESS_USER, { group: info.group, resource: info.plural, subresource, namespace: namespace ?? '', name }, dryRun);
   }
 
   /** The Store serving `info` (404 for a resource the server does not serve, as its router). */
@@ -186,7 +197,8 @@ export class InProcessClient implements ApiClient {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
       checkBodyStructure(body, null);
-      return store.create(ns, body, { dryRun: opts.dryRun === true });
+      const dryRun = opts.dryRun === true;
+      return store.create(ns, body, { dryRun, admission: this.admissionFor(info, ns, '', body.metadata?.name ?? '', dryRun) });
     });
   }
 
@@ -199,11 +211,12 @@ export class InProcessClient implements ApiClient {
       checkKind(body, apiVersionOf(info), info.kind);
       checkBodyStructure(body, null);
       const dryRun = opts.dryRun === true;
+      const admission = this.admissionFor(info, ns, '', name, dryRun);
       if (registeredKind(info).definition.allowCreateOnUpdate === true && !(await store.tryGet(ns, name))) {
         body.metadata = { ...(body.metadata ?? {}), name };
-        return store.create(ns, body, { dryRun });
+        return store.create(ns, body, { dryRun, admission });
       }
-      return store.update(ns, name, body, { dryRun });
+      return store.update(ns, name, body, { dryRun, admission });
     });
   }
 
@@ -233,13 +246,14 @@ export class InProcessClient implements ApiClient {
         checkPatchedName(out, name, ns);
         return validatePatched(out, decoded, null, { apiVersion: apiVersionOf(info), kind: info.kind }).object;
       };
+      const admission = this.admissionFor(info, ns, sub === 'scale' ? '' : sub, name, dryRun);
       switch (sub) {
         case '': {
-          if (type === 'apply' && !(await store.tryGet(ns, name))) return store.create(ns, patched({}), { dryRun });
-          return store.guaranteedUpdate(ns, name, patched, { dryRun });
+          if (type === 'apply' && !(await store.tryGet(ns, name))) return store.create(ns, patched({}), { dryRun, admission });
+          return store.guaranteedUpdate(ns, name, patched, { dryRun, admission });
         }
         case 'status':
-          return store.guaranteedUpdate(ns, name, patched, { subresource: 'status', dryRun });
+          return store.guaranteedUpdate(ns, name, patched, { subresource: 'status', dryRun, admission });
         case 'scale':
           return toScale(store.info, await store.guaranteedUpdate(ns, name, (cur) => applyScale(store, cur, applyPatch(toScale(store.info, cur), raw, ct, SCALE), undefined), { dryRun }));
         default:
@@ -317,7 +331,8 @@ export class InProcessClient implements ApiClient {
       checkKind(body, apiVersionOf(info), info.kind);
           checkBodyStructure(body, null);
           const rv = body.metadata?.resourceVersion;
-          return store.guaranteedUpdate(ns, name, () => body, { subresource: 'status', dryRun, ...(rv ? { expectedRV: String(rv) } : {}) });
+          const admission = this.admissionFor(info, ns, 'status', name, dryRun);
+          return store.guaranteedUpdate(ns, name, () => body, { subresource: 'status', dryRun, admission, ...(rv ? { expectedRV: String(rv) } : {}) });
         }
         case 'scale': {
           const scale = (wire(obj) ?? {}) as ApiObject;

@@ -37,7 +37,7 @@ import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta } from '.
 import { dryRunOf, dryRunOption, int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
-import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
+import { bootstrapCluster, bootstrapSystemPriorityClasses, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
 
@@ -202,6 +202,8 @@ export class ApiServer {
     this.hooksDone.add('start-service-ip-repair-controllers');
     await bootstrapCluster(this);
     this.hooksDone.add('start-system-namespaces-controller').add('bootstrap-controller');
+    await bootstrapSystemPriorityClasses(this);
+    this.hooksDone.add('scheduling/bootstrap-system-priority-classes');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
     await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
     this.server = createHttpsServer(
@@ -593,7 +595,7 @@ export class ApiServer {
   }
 
   /** The attributes admission plugins see for a request (admission.ts). */
-  private admissionAttributes(user: UserInfo, info: RequestInfo, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): AdmissionAttributes {
+  private admissionAttributes(user: UserInfo, info: AdmissionTarget, operation: Operation, o: { object?: ApiObject; oldObject?: ApiObject; name?: string; dryRun: boolean }): AdmissionAttributes {
     return {
       operation,
       group: info.group,
@@ -613,8 +615,11 @@ export class ApiServer {
     await runAdmissionChain(this.admissionPlugins, this.admissionAttributes(user, info, operation, o), this.admissionState);
   }
 
-  /** The chain's two phases for the store to run inside a create or an update (CREATE without an old object). */
-  private admission(user: UserInfo, info: RequestInfo, dryRun: boolean): Admission {
+  /**
+   * The chain's two phases for the store to run inside a create or an update (CREATE without an old object).
+   * Public for the in-process client, whose writes are admitted as the HTTP handlers' are.
+   */
+  admission(user: UserInfo, info: AdmissionTarget, dryRun: boolean): Admission {
     const run = (phase: AdmissionPhase, obj: ApiObject, old: KubeObject | undefined) =>
       runAdmission(
         this.admissionPlugins,
@@ -779,6 +784,8 @@ export class ApiServer {
       }
       case 'delete': {
         const opts = await deleteOptionsFrom(req, query);
+        const refused = store.strategy.deleteForbidden?.(info.name);
+        if (refused) throw errors.forbiddenObject(rinfo.plural, rinfo.group, info.name, refused);
         const deleteDryRun = (opts.dryRun ?? []).includes('All');
         const { obj, deleted } = await store.delete(ns, info.name, opts, (cur) => this.admit(user, info, 'DELETE', { oldObject: cur, dryRun: deleteDryRun }));
         // An object that stays (graceful deletion, finalizers) is answered with 200 as upstream's delete handler does;
@@ -887,8 +894,17 @@ export class ApiServer {
   }
 }
 
+/** What admission needs to know of a request: the resource and object it writes. */
+export type AdmissionTarget = Pick<RequestInfo, 'group' | 'resource' | 'subresource' | 'namespace' | 'name'>;
+
 /** The post-start hooks kubelab runs, by upstream's names, in upstream's order (listed by the health endpoints). */
-const POST_START_HOOKS = ['start-system-namespaces-controller', 'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'bootstrap-controller'] as const;
+const POST_START_HOOKS = [
+  'start-system-namespaces-controller',
+  'start-service-ip-repair-controllers',
+  'rbac/bootstrap-roles',
+  'scheduling/bootstrap-system-priority-classes',
+  'bootstrap-controller',
+] as const;
 
 /** Subresources served by kubelets: streamed as the kubelet answers, without content negotiation. */
 const KUBELET_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);

@@ -7,6 +7,7 @@
 import {
   CycleState,
   type FilterPlugin,
+  type FrameworkHandle,
   type NodeInfo,
   type NodeScore,
   type Profile,
@@ -15,6 +16,10 @@ import {
   MAX_NODE_SCORE,
   isRejected,
   isSuccess,
+  nodeInfoOf,
+  podKey,
+  podPriority,
+  statusMessage,
   unresolvable,
   withPlugin,
 } from './framework.js';
@@ -37,13 +42,23 @@ export interface Scheduled {
   nextStartNodeIndex: number;
 }
 
+/** What the PostFilter plugins (preemption) decided for a pod that fits nowhere: a plan for the adapter. */
+export interface PreemptionPlan {
+  /** The node to nominate in status.nominatedNodeName; '' clears a nomination. */
+  nominatedNodeName: string;
+  /** The pods to evict from it (none when only clearing). */
+  victims: readonly SchedPod[];
+}
+
 export interface Unschedulable {
   unschedulable: true;
-  /** The FailedScheduling message, as upstream's FitError.Error(). */
+  /** The FailedScheduling message, as upstream's FitError.Error() (the PostFilter's message included). */
   message: string;
   diagnosis: Diagnosis;
   numAllNodes: number;
   nextStartNodeIndex: number;
+  /** Set when a PostFilter plugin nominated a node (or cleared the nomination). */
+  preemption?: PreemptionPlan;
 }
 
 export interface SchedulingError {
@@ -114,6 +129,25 @@ function runFilters(filters: readonly FilterPlugin[], state: CycleState, pod: Sc
 }
 
 /**
+ * upstream RunFilterPluginsWithNominatedPods: when pods of equal or higher priority are nominated to the node, the
+ * pod must fit both with them (their room is kept for them) and without them (they may not come after all).
+ */
+function runFiltersWithNominated(filters: readonly FilterPlugin[], state: CycleState, pod: SchedPod, ni: NodeInfo, snapshot: Snapshot): Status | null {
+  const nominated = snapshot.nominatedPods(ni.name);
+  if (nominated.length > 0) {
+    const prio = podPriority(pod);
+    const key = podKey(pod);
+    const ahead = nominated.filter((p) => podPriority(p) >= prio && podKey(p) !== key);
+    if (ahead.length > 0) {
+      const withThem = nodeInfoOf(ni.node, [...ni.pods.map((p) => p.pod), ...ahead.map((p) => ({ ...p, spec: { ...p.spec, nodeName: ni.name } }))]);
+      const s = runFilters(filters, state, pod, withThem);
+      if (s !== null) return s;
+    }
+  }
+  return runFilters(filters, state, pod, ni);
+}
+
+/**
  * Choose a node for `pod`, or say why none fits. Pure: the snapshot is only read.
  * Ties among the highest total scores are broken uniformly at random (upstream's reservoir
  * sampling); pass a seeded `random` for a reproducible choice.
@@ -144,7 +178,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
       for (const ni of allNodes) diagnosis.nodeToStatus.set(ni.name, st);
       diagnosis.preFilterMsg = s.reasons.join(', ');
       diagnosis.unschedulablePlugins.add(pl.name);
-      return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex: start };
+      return fitFailure(state, pod, snapshot, profile, diagnosis, start);
     }
     if (r.nodeNames) {
       narrowing.push(pl.name);
@@ -156,7 +190,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
         for (const ni of allNodes) diagnosis.nodeToStatus.set(ni.name, unresolvable(msg));
         diagnosis.preFilterMsg = msg;
         for (const n of narrowing) diagnosis.unschedulablePlugins.add(n);
-        return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex: start };
+        return fitFailure(state, pod, snapshot, profile, diagnosis, start);
       }
     }
   }
@@ -179,7 +213,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
     if (j >= n) j -= n;
     const ni = nodes[j]!;
     processed++;
-    const s = runFilters(filters, state, pod, ni);
+    const s = runFiltersWithNominated(filters, state, pod, ni, snapshot);
     if (s === null) {
       feasible.push(ni);
       continue;
@@ -192,9 +226,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
   }
   const nextStartNodeIndex = (start + processed) % numAll;
 
-  if (feasible.length === 0) {
-    return { unschedulable: true, message: fitErrorMessage(numAll, diagnosis), diagnosis, numAllNodes: numAll, nextStartNodeIndex };
-  }
+  if (feasible.length === 0) return fitFailure(state, pod, snapshot, profile, diagnosis, nextStartNodeIndex);
   const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
   if (feasible.length === 1) {
     return { nodeName: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1, nextStartNodeIndex };
@@ -216,6 +248,43 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
     }
   }
   return { nodeName: feasible[best]!.name, evaluatedNodes, feasibleNodes: feasible.length, nextStartNodeIndex };
+}
+
+/** The profile's Filter plugins on one node, as the PostFilter plugins ask for them (framework.FrameworkHandle). */
+function frameworkHandle(profile: Profile, snapshot: Snapshot): FrameworkHandle {
+  return {
+    runFilterPlugins: (state, pod, ni) => runFiltersWithNominated(profile.filter.filter((pl) => !state.skipFilter.has(pl.name)), state, pod, ni, snapshot),
+  };
+}
+
+/**
+ * A pod that fits nowhere (upstream's FitError path of schedulingCycle): the PostFilter plugins run, in order,
+ * until one answers other than Unschedulable; the last one's message joins the FitError as PostFilterMsg, and a
+ * nomination (with its victims) is handed back as the plan.
+ */
+function fitFailure(state: CycleState, pod: SchedPod, snapshot: Snapshot, profile: Profile, diagnosis: Diagnosis, nextStartNodeIndex: number): Unschedulable {
+  const numAllNodes = snapshot.nodeInfos.length;
+  let preemption: PreemptionPlan | undefined;
+  const plugins = profile.postFilter ?? [];
+  if (plugins.length > 0) {
+    const handle = frameworkHandle(profile, snapshot);
+    let last: Status | undefined;
+    for (const pl of plugins) {
+      const out = pl.postFilter(state, pod, snapshot, diagnosis, handle);
+      last = out.status;
+      if (out.nominatedNodeName !== undefined) preemption = { nominatedNodeName: out.nominatedNodeName, victims: out.victims ?? [] };
+      if (out.status.code !== 'Unschedulable') break;
+    }
+    diagnosis.postFilterMsg = last ? statusMessage(last) : '';
+  }
+  return {
+    unschedulable: true,
+    message: fitErrorMessage(numAllNodes, diagnosis),
+    diagnosis,
+    numAllNodes,
+    nextStartNodeIndex,
+    ...(preemption ? { preemption } : {}),
+  };
 }
 
 /** Weighted sum of every score plugin's (normalized) score, per feasible node; an error message on failure. */

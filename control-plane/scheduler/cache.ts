@@ -9,7 +9,9 @@
  *          └── binding failed: forget(pod)
  *
  * Also keeps the Services and controllers (ReplicaSet, ReplicationController, StatefulSet)
- * that define a pod's default spreading selector. No I/O; the clock is passed in.
+ * that define a pod's default spreading selector, and the nominator (upstream's nominator, kept in its queue):
+ * pending pods nominated to a node by preemption, whose room there other pods must leave. No I/O; the clock is
+ * passed in.
  */
 import { KubeError } from '../../api/errors.js';
 import { NodeInfo, type PodInfo, type Snapshot, newPodInfo, podKey } from './framework.js';
@@ -23,6 +25,8 @@ interface PodState {
   bindingFinished: boolean;
 }
 
+const NONE: readonly SchedPod[] = Object.freeze([]);
+
 /** upstream's old default (durationToExpireAssumedPod was 30 s before it became 0 = never). */
 export const DEFAULT_ASSUMED_POD_TTL_MS = 30_000;
 
@@ -34,6 +38,9 @@ export class SchedulerCache {
   private readonly assumed = new Set<string>();
   private readonly services = new Map<string, SchedService>();
   private readonly controllers = new Map<string, SchedReplicaSetLike>();
+  /** Nominated pods: pod key -> node, and node -> its nominated pods by key. */
+  private readonly nominatedNode = new Map<string, string>();
+  private readonly nominatedOn = new Map<string, Map<string, SchedPod>>();
   private nodeList: NodeInfo[] | null = null;
   private snapshotCache: Snapshot | null = null;
 
@@ -171,6 +178,39 @@ export class SchedulerCache {
     return this.nodes.get(nodeName)?.pods ?? [];
   }
 
+  // -- nominator ---------------------------------------------------------------------------------
+
+  /** Record (or move, or with '' drop) a pending pod's nomination (upstream AddNominatedPod / DeleteNominatedPodIfExists). */
+  nominate(pod: SchedPod, nodeName: string): void {
+    const key = podKey(pod);
+    this.unnominate(pod);
+    if (!nodeName) return;
+    this.nominatedNode.set(key, nodeName);
+    let on = this.nominatedOn.get(nodeName);
+    if (!on) this.nominatedOn.set(nodeName, (on = new Map()));
+    on.set(key, pod);
+  }
+
+  unnominate(pod: SchedPod): void {
+    const key = podKey(pod);
+    const node = this.nominatedNode.get(key);
+    if (node === undefined) return;
+    this.nominatedNode.delete(key);
+    const on = this.nominatedOn.get(node);
+    on?.delete(key);
+    if (on && on.size === 0) this.nominatedOn.delete(node);
+  }
+
+  /** The node a pod is nominated to ('' for none). */
+  nominatedNodeOf(pod: SchedPod): string {
+    return this.nominatedNode.get(podKey(pod)) ?? '';
+  }
+
+  nominatedPodsOn(nodeName: string): SchedPod[] {
+    const on = this.nominatedOn.get(nodeName);
+    return on ? [...on.values()] : [];
+  }
+
   // -- spreading sources -----------------------------------------------------------------------
 
   setService(svc: SchedService): void {
@@ -210,12 +250,18 @@ export class SchedulerCache {
     const list = this.nodeList;
     const byName = this.nodes;
     const present = this.present;
-    this.snapshotCache = {
+    const nominated = this.nominatedOn;
+    const snap: Snapshot = {
       nodeInfos: list,
       get: (name) => (present.has(name) ? byName.get(name) : undefined),
       services: [...this.services.values()],
       controllers: this.controllers,
+      nominatedPods: (name) => {
+        const on = nominated.get(name);
+        return on ? [...on.values()] : NONE;
+      },
     };
-    return this.snapshotCache;
+    this.snapshotCache = snap;
+    return snap;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The scheduling framework, after upstream's pkg/scheduler/framework: one small interface per
- * extension point (PreFilter, Filter, PreScore, Score, Bind), a `Status` for every expected
+ * extension point (PreFilter, Filter, PostFilter, PreScore, Score, Bind), a `Status` for every expected
  * outcome (never a thrown error), `NodeInfo` (a node plus what is placed on it) and a read-only
  * `Snapshot` handed to one scheduling cycle.
  */
@@ -45,6 +45,9 @@ export const statusMessage = (s: Status): string => s.reasons.join(', ');
 // Pods and nodes as the scheduler sees them
 
 export const podKey = (pod: SchedPod): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+
+/** corev1helpers.PodPriority: spec.priority, 0 when unset. */
+export const podPriority = (pod: SchedPod): number => (typeof pod.spec.priority === 'number' ? pod.spec.priority : 0);
 
 export interface HostPort {
   ip: string; // '0.0.0.0' when unset
@@ -188,11 +191,13 @@ export interface Snapshot {
   readonly services: readonly SchedService[];
   /** Controllers by `Kind/namespace/name` (ReplicaSet, ReplicationController, StatefulSet). */
   readonly controllers: ReadonlyMap<string, SchedReplicaSetLike>;
+  /** Pending pods nominated to a node (upstream's nominator): their room there is kept for them. */
+  nominatedPods(nodeName: string): readonly SchedPod[];
 }
 
 export function newSnapshot(
   nodeInfos: NodeInfo[],
-  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike> } = {},
+  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike>; nominated?: ReadonlyMap<string, readonly SchedPod[]> } = {},
 ): Snapshot {
   const byName = new Map(nodeInfos.map((n) => [n.name, n] as const));
   return {
@@ -200,6 +205,7 @@ export function newSnapshot(
     get: (name) => byName.get(name),
     services: opts.services ?? [],
     controllers: opts.controllers ?? new Map(),
+    nominatedPods: (name) => opts.nominated?.get(name) ?? [],
   };
 }
 
@@ -259,6 +265,36 @@ export interface ScorePlugin extends Plugin {
   normalize?(state: CycleState, pod: SchedPod, scores: NodeScore[]): void;
 }
 
+/** What a PostFilter plugin may ask of the framework (upstream framework.Handle, the part preemption uses). */
+export interface FrameworkHandle {
+  /**
+   * The profile's Filter plugins on one node (those whose PreFilter skipped excluded), with the pods nominated
+   * there of equal or higher priority counted (upstream RunFilterPluginsWithNominatedPods): null when it fits.
+   */
+  runFilterPlugins(state: CycleState, pod: SchedPod, nodeInfo: NodeInfo): Status | null;
+}
+
+/**
+ * A PostFilter plugin's answer (upstream PostFilterResult + Status), as a plan the adapter carries out: the
+ * node to nominate ('' clears a pod's nomination) and the pods to evict from it. No I/O in the plugin.
+ */
+export interface PostFilterOutcome {
+  status: Status;
+  nominatedNodeName?: string;
+  victims?: readonly SchedPod[];
+}
+
+/** Runs when a pod fits no node (upstream PostFilterPlugin): preemption. */
+export interface PostFilterPlugin extends Plugin {
+  postFilter(state: CycleState, pod: SchedPod, snapshot: Snapshot, nodeToStatus: NodeToStatus, handle: FrameworkHandle): PostFilterOutcome;
+}
+
+/** Each rejected node's Status, and the one of the nodes a PreFilter result left out (upstream NodeToStatusReader). */
+export interface NodeToStatus {
+  readonly nodeToStatus: ReadonlyMap<string, Status>;
+  readonly absentNodesStatus?: Status;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: SchedPod, nodeName: string): Promise<Status>;
 }
@@ -273,6 +309,8 @@ export interface Profile {
   schedulerName: string;
   preFilter: PreFilterPlugin[];
   filter: FilterPlugin[];
+  /** Run in order when a pod fits nowhere, until one does not answer Unschedulable (default: none). */
+  postFilter?: PostFilterPlugin[];
   preScore: PreScorePlugin[];
   score: WeightedScorePlugin[];
   bind: BindPlugin[];

@@ -2,10 +2,11 @@
  * The default profile, as upstream v1.32's `default-scheduler`: plugins in upstream's order
  * (the first Filter to reject a node names the reason) and upstream's score weights
  * (TaintToleration 3, NodeAffinity 2, PodTopologySpread 2, NodeResourcesFit 1,
- * NodeResourcesBalancedAllocation 1). No preemption (PostFilter) and no volume plugins.
+ * NodeResourcesBalancedAllocation 1), and DefaultPreemption as the PostFilter. No volume plugins.
  */
 import type { BindPlugin, Profile } from './framework.js';
 import { BalancedAllocation } from './plugins/balanced-allocation.js';
+import { DefaultPreemption, type DefaultPreemptionOptions } from './plugins/default-preemption.js';
 import { NodeAffinity } from './plugins/node-affinity.js';
 import { NodeName } from './plugins/node-name.js';
 import { NodePorts } from './plugins/node-ports.js';
@@ -21,6 +22,8 @@ export interface ProfileOptions {
   nodeResourcesFit?: NodeResourcesFitArgs;
   percentageOfNodesToScore?: number;
   bind?: BindPlugin[];
+  /** DefaultPreemption's clock and randomness; false leaves preemption out (upstream: disabling the plugin). */
+  preemption?: DefaultPreemptionOptions | false;
 }
 
 export function defaultProfile(opts: ProfileOptions = {}): Profile {
@@ -36,6 +39,7 @@ export function defaultProfile(opts: ProfileOptions = {}): Profile {
     schedulerName: opts.schedulerName ?? DEFAULT_SCHEDULER_NAME,
     preFilter: [nodeAffinity, nodePorts, fit, spread],
     filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, spread],
+    postFilter: opts.preemption === false ? [] : [new DefaultPreemption(opts.preemption)],
     preScore: [taintToleration, nodeAffinity, fit, spread, balanced],
     score: [
       { plugin: taintToleration, weight: 3 },

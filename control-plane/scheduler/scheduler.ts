@@ -25,9 +25,10 @@ import { EventRecorder } from '../../api/client/event-recorder.js';
 import { Informer } from '../../api/client/informer.js';
 import { LeaderElector } from '../../api/client/leader-election.js';
 import { consoleLogger, type Logger } from '../../api/client/log.js';
-import { type ScheduleResult, schedulePod } from './algorithm.js';
+import { type PreemptionPlan, type ScheduleResult, schedulePod } from './algorithm.js';
+import { DISRUPTION_TARGET, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption.js';
 import { SchedulerCache, DEFAULT_ASSUMED_POD_TTL_MS } from './cache.js';
-import { type BindPlugin, type Profile, type Status, errorStatus, success } from './framework.js';
+import { type BindPlugin, type Profile, type Status, errorStatus, podKey, podPriority, success } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 import { POD_TOPOLOGY_SPREAD, DEFAULT_BINDER } from './plugins/names.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
@@ -72,6 +73,18 @@ export function withPodScheduledCondition(
     message: cond.message,
   };
   return updateCondition(pod.status?.conditions, next);
+}
+
+/** The condition a preemption victim gets before it is deleted (upstream prepareCandidate). */
+export function disruptionTargetCondition(schedulerName: string, now: string): SchedPodCondition {
+  return {
+    type: DISRUPTION_TARGET,
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: now,
+    reason: REASON_PREEMPTION_BY_SCHEDULER,
+    message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+  };
 }
 
 /** upstream truncateMessage: event messages are cut to 1024 characters. */
@@ -160,7 +173,11 @@ export class Scheduler {
     this.log = opts.logger ?? consoleLogger('scheduler');
     this.now = opts.now ?? Date.now;
     this.recorder = opts.recorder ?? new EventRecorder(opts.client, { component: this.schedulerName, logger: this.log });
-    this.profile = opts.profile ?? defaultProfile({ schedulerName: this.schedulerName, bind: [new DefaultBinder(opts.client)] });
+    this.profile = opts.profile ?? defaultProfile({
+      schedulerName: this.schedulerName,
+      bind: [new DefaultBinder(opts.client)],
+      preemption: { now: this.now, ...(opts.random ? { random: opts.random } : {}) },
+    });
     if (this.profile.bind.length === 0) this.profile.bind.push(new DefaultBinder(opts.client));
     this.cache = new SchedulerCache(opts.assumedPodTtlMs ?? DEFAULT_ASSUMED_POD_TTL_MS);
     this.queue = new SchedulingQueue({ initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, now: this.now });
@@ -224,12 +241,30 @@ export class Scheduler {
       // A new neighbour only matters to pods rejected by spreading (upstream queueing hints).
       this.queue.moveAllToActiveOrBackoff('AssignedPodAdd', (q) => q.unschedulablePlugins.has(POD_TOPOLOGY_SPREAD));
     } else if (isResponsible(p, this.schedulerName)) {
+      if (p.status?.nominatedNodeName) this.cache.nominate(p, p.status.nominatedNodeName);
       this.queue.add(p);
     }
   }
 
+  /**
+   * A pending pod's nomination from an informer update (upstream updateNominatedPodUnlocked): the status says it,
+   * except that an update where neither side has one keeps the nomination this scheduler made and has not seen
+   * written back yet.
+   */
+  private renominate(o: SchedPod, p: SchedPod): void {
+    const before = o.status?.nominatedNodeName ?? '';
+    const now = p.status?.nominatedNodeName ?? '';
+    if (!before && !now) {
+      const own = this.cache.nominatedNodeOf(p);
+      if (own) this.cache.nominate(p, own);
+      return;
+    }
+    this.cache.nominate(p, now);
+  }
+
   onPodUpdate(o: SchedPod, p: SchedPod): void {
     if (isAssigned(p)) {
+      this.cache.unnominate(p);
       if (!isAssigned(o)) this.queue.delete(p); // bound (by us or by someone else)
       if (isPodTerminal(p)) {
         this.cache.removePod(p);
@@ -239,13 +274,16 @@ export class Scheduler {
       this.cache.addOrUpdatePod(p);
     } else if (isResponsible(p, this.schedulerName)) {
       if (this.cache.isAssumed(p)) return; // our binding is on its way
+      this.renominate(o, p);
       this.queue.update(p);
     } else {
+      this.cache.unnominate(p);
       this.queue.delete(p);
     }
   }
 
   onPodDelete(p: SchedPod): void {
+    this.cache.unnominate(p);
     if (isAssigned(p) || this.cache.isAssumed(p)) {
       this.cache.removePod(p);
       this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
@@ -278,12 +316,17 @@ export class Scheduler {
     });
     this.nextStartNodeIndex = result.nextStartNodeIndex;
     if ('nodeName' in result) {
+      this.cache.unnominate(pod);
       this.cache.assume(pod, result.nodeName);
       this.queue.done(q.key);
       this.startBinding(q, result.nodeName, cycle);
     } else if ('unschedulable' in result) {
       this.stats.unschedulable++;
-      this.handleFailure(q, cycle, 'Unschedulable', result.message, result.diagnosis.unschedulablePlugins);
+      if (result.preemption) {
+        if (result.preemption.victims.length > 0) this.startPreemption(pod, result.preemption);
+        this.cache.nominate(pod, result.preemption.nominatedNodeName);
+      }
+      this.handleFailure(q, cycle, 'Unschedulable', result.message, result.diagnosis.unschedulablePlugins, result.preemption?.nominatedNodeName);
     } else {
       this.stats.errors++;
       this.handleFailure(q, cycle, 'SchedulerError', result.error, undefined);
@@ -327,8 +370,62 @@ export class Scheduler {
     this.handleFailure(q, cycle, 'SchedulerError', msg, undefined);
   }
 
-  /** upstream handleSchedulingFailure: requeue, event, PodScheduled=False condition. */
-  private handleFailure(q: QueuedPodInfo, cycle: number, reason: 'Unschedulable' | 'SchedulerError', message: string, plugins: Iterable<string> | undefined): void {
+  /**
+   * Carry out a preemption plan (upstream prepareCandidate), in the background: each victim gets the
+   * DisruptionTarget condition, is deleted gracefully (its uid as a precondition) and gets a `Preempted` event.
+   */
+  private startPreemption(preemptor: SchedPod, plan: PreemptionPlan): void {
+    // Lower-priority pods nominated to the same node lose their nomination (upstream getLowerPriorityNominatedPods).
+    const prio = podPriority(preemptor);
+    const demoted = this.cache.nominatedPodsOn(plan.nominatedNodeName).filter((p) => podPriority(p) < prio && podKey(p) !== podKey(preemptor));
+    for (const d of demoted) this.cache.unnominate(d);
+    const p = Promise.all([
+      ...plan.victims.map((v) => this.preemptVictim(preemptor, v, plan.nominatedNodeName)),
+      ...demoted.map((d) => this.clearNomination(d)),
+    ]).then(() => undefined);
+    this.pendingBinds.add(p);
+    void p.finally(() => this.pendingBinds.delete(p));
+  }
+
+  /** upstream ClearNominatedNodeName: status.nominatedNodeName of a pod that lost its nomination. */
+  private async clearNomination(pod: SchedPod): Promise<void> {
+    if (!pod.status?.nominatedNodeName) return;
+    try {
+      await this.client.patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status: { nominatedNodeName: null } }, 'strategic', { subresource: 'status' });
+    } catch (e) {
+      if (!isKubeError(e, 'NotFound')) this.log.warn('clearing a nomination failed', { pod: podKey(pod), error: e as Error });
+    }
+  }
+
+  private async preemptVictim(preemptor: SchedPod, victim: SchedPod, nodeName: string): Promise<void> {
+    const ns = victim.metadata.namespace ?? 'default';
+    const name = victim.metadata.name ?? '';
+    const key = `${ns}/${name}`;
+    try {
+      const conditions = updateCondition(victim.status?.conditions, disruptionTargetCondition(preemptor.spec.schedulerName || this.schedulerName, rfc3339(this.now())));
+      if (conditions) await this.client.patch(podsResource(), ns, name, { status: { conditions } }, 'strategic', { subresource: 'status' });
+      await this.client.delete(podsResource(), ns, name, victim.metadata.uid ? { preconditions: { uid: victim.metadata.uid } } : undefined);
+      this.log.info('preempted', { pod: key, preemptor: podKey(preemptor), node: nodeName });
+    } catch (e) {
+      // Gone already (or replaced by a pod of the same name): nothing to preempt, no event, as upstream.
+      if (!isKubeError(e, 'NotFound') && !isKubeError(e, 'Conflict')) this.log.warn('preempting a victim failed', { pod: key, error: e as Error });
+      return;
+    }
+    this.recorder.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid ?? ''} on node ${nodeName}`);
+  }
+
+  /**
+   * upstream handleSchedulingFailure: requeue, event, PodScheduled=False condition, and status.nominatedNodeName
+   * when a PostFilter nominated a node ('' clears it).
+   */
+  private handleFailure(
+    q: QueuedPodInfo,
+    cycle: number,
+    reason: 'Unschedulable' | 'SchedulerError',
+    message: string,
+    plugins: Iterable<string> | undefined,
+    nominatedNodeName?: string,
+  ): void {
     const live = this.podInformer ? this.livePod(q.key) : q.pod;
     if (this.podInformer && (!live || !isResponsible(live, this.schedulerName))) {
       // Deleted or bound elsewhere meanwhile: nothing to report.
@@ -340,9 +437,14 @@ export class Scheduler {
     this.queue.addUnschedulable(q, cycle, { error: reason !== 'Unschedulable', plugins });
     this.recorder.event(pod, 'Warning', 'FailedScheduling', truncateMessage(message));
     const conditions = withPodScheduledCondition(pod, { status: 'False', reason, message }, rfc3339(this.now()));
-    if (!conditions) return;
+    const nominate = nominatedNodeName !== undefined && nominatedNodeName !== (pod.status?.nominatedNodeName ?? '');
+    if (!conditions && !nominate) return;
+    const status = {
+      ...(conditions ? { conditions } : {}),
+      ...(nominate ? { nominatedNodeName: nominatedNodeName || null } : {}),
+    };
     this.client
-      .patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status: { conditions } }, 'strategic', {
+      .patch(podsResource(), pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { status }, 'strategic', {
         subresource: 'status',
       })
       .catch((e: unknown) => {

@@ -8,3 +8,4 @@ export const TAINT_TOLERATION = 'TaintToleration';
 export const NODE_PORTS = 'NodePorts';
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const DEFAULT_BINDER = 'DefaultBinder';
+export const DEFAULT_PREEMPTION = 'DefaultPreemption';

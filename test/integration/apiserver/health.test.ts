@@ -21,7 +21,13 @@ afterAll(async () => {
   if (!etcdStopped) await etcd?.stop();
 });
 
-const HOOKS = ['[+]poststarthook/start-system-namespaces-controller ok', '[+]poststarthook/start-service-ip-repair-controllers ok', '[+]poststarthook/rbac/bootstrap-roles ok', '[+]poststarthook/bootstrap-controller ok'];
+const HOOKS = [
+  '[+]poststarthook/start-system-namespaces-controller ok',
+  '[+]poststarthook/start-service-ip-repair-controllers ok',
+  '[+]poststarthook/rbac/bootstrap-roles ok',
+  '[+]poststarthook/scheduling/bootstrap-system-priority-classes ok',
+  '[+]poststarthook/bootstrap-controller ok',
+];
 
 describe('health endpoints', () => {
   it('/livez?verbose, /healthz?verbose and /readyz?verbose list every check (kubectl get --raw)', async () => {

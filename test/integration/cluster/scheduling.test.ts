@@ -46,7 +46,10 @@ async function settled(name: string, n: number): Promise<Record<string, number>>
 describe('scheduling on hollow nodes', () => {
   it('a pod asking for more CPU than any node has stays Pending with the upstream FailedScheduling message', async () => {
     await ok(c.h, ['run', 'big', '--image=nginx', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'big', image: 'nginx', resources: { requests: { cpu: '8' } } }] } })]);
-    const want = '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.';
+    // 8 cpu is more than any node has at all: DefaultPreemption finds no node where eviction helps.
+    const want =
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.' +
+      ' preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..';
     const pod = await until('PodScheduled=False', async () => {
       const p = await getJson(c.h, '/api/v1/namespaces/default/pods/big');
       return (p.status?.conditions ?? []).some((x: any) => x.type === 'PodScheduled' && x.status === 'False') ? p : undefined;
@@ -114,7 +117,8 @@ describe('scheduling on hollow nodes', () => {
     }, 20_000, c);
     expect(p.x.spec.nodeName).toBeUndefined();
     expect(p.cond.message).toBe(
-      "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector.",
+      "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector." +
+        ' preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling..',
     );
     const r = await api(c.h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/nowhere');
     expect(r.status).toBe(200);

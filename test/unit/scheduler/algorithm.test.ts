@@ -23,7 +23,10 @@ describe('schedulePod', () => {
     {
       name: 'too much cpu everywhere: one taint, two Insufficient cpu, upstream order',
       pod: makePod('big', { cpu: '3' }),
-      message: '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.',
+      message:
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.' +
+        // 3 cpu is more than any node has at all: evicting cannot help there either (NodeResourcesFit's unresolvable)
+        ' preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..',
     },
     {
       name: 'a plain pod avoids the tainted control plane',
@@ -38,7 +41,9 @@ describe('schedulePod', () => {
     {
       name: 'nodeSelector matching nothing',
       pod: makePod('web', { nodeSelector: { disk: 'nvme' } }),
-      message: "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.",
+      message:
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector." +
+        ' preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..',
     },
     {
       name: 'toleration + nodeSelector onto the control plane',
@@ -61,7 +66,9 @@ describe('schedulePod', () => {
         cpu: '3',
         affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node01'] }] }] } } },
       }),
-      message: "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity].",
+      message:
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]." +
+        ' preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..',
     },
     {
       name: 'last free cpu taken by placed pods',
@@ -80,7 +87,9 @@ describe('schedulePod', () => {
       pod: makePod('p'),
       nodes: [makeNode('n1', { pods: '1' }), makeNode('n2', { unschedulable: true }), makeNode('n3', { taints: [{ key: 'a', value: 'b', effect: 'NoExecute' }] })],
       placed: [makePod('a', { nodeName: 'n1' })],
-      message: '0/3 nodes are available: 1 Too many pods, 1 node(s) had untolerated taint {a: b}, 1 node(s) were unschedulable.',
+      message:
+        '0/3 nodes are available: 1 Too many pods, 1 node(s) had untolerated taint {a: b}, 1 node(s) were unschedulable.' +
+        ' preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling..',
     },
     {
       name: 'spec.nodeName set to a node the pod does not fit',

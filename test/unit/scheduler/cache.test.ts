@@ -14,7 +14,7 @@ describe('SchedulerCache', () => {
     expect('nodeName' in r1 && r1.nodeName).toBe('n1');
     cache.assume(first, 'n1');
     const r2 = schedulePod(makePod('b', { cpu: '600m' }), cache.snapshot(), profile);
-    expect('unschedulable' in r2 && r2.message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
+    expect('unschedulable' in r2 && r2.message).toBe('0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..');
   });
 
   it('the watch confirms an assumed pod without double counting', () => {

@@ -18,6 +18,7 @@ const PODS = findResource('', 'pods')!;
 const NODES = findResource('', 'nodes')!;
 const EVENTS = findResource('', 'events')!;
 const LEASES = findResource('coordination.k8s.io', 'leases')!;
+const PRIORITY_CLASSES = findResource('scheduling.k8s.io', 'priorityclasses')!;
 
 async function until<T>(f: () => T | undefined | false, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
@@ -111,12 +112,73 @@ describe('Scheduler with InProcessApi', () => {
     await lab(client);
     await start(client);
     await client.create(PODS, 'default', makePod('big', { cpu: '3' }));
-    const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.';
+    const msg =
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.' +
+      ' preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..';
     const cond = await until(() => pod(client, 'big')?.status?.conditions?.find((c) => c.type === 'PodScheduled'));
     expect(cond).toMatchObject({ status: 'False', reason: 'Unschedulable', message: msg });
     const ev = await until(() => events(client).find((e) => e.reason === 'FailedScheduling'));
     expect([ev.type, ev.message, ev.involvedObject.name]).toEqual(['Warning', msg, 'big']);
     expect(pod(client, 'big')!.spec.nodeName).toBeUndefined();
+  });
+
+  it('preempts a lower-priority pod on a full node: DisruptionTarget, graceful delete, Preempted event, nomination, then binds', async () => {
+    const client = new InProcessApi();
+    await client.seed(NODES, makeNode('node01', { cpu: '2' }));
+    await client.create(PRIORITY_CLASSES, undefined, { metadata: { name: 'low' }, value: 10 });
+    await client.create(PRIORITY_CLASSES, undefined, { metadata: { name: 'high' }, value: 1000 });
+    await start(client);
+    const low = makePod('low', { cpu: '1500m' });
+    low.spec.priorityClassName = 'low';
+    await client.create(PODS, 'default', low);
+    await until(() => pod(client, 'low')?.spec.nodeName);
+    const high = makePod('high', { cpu: '1500m' });
+    high.spec.priorityClassName = 'high';
+    await client.create(PODS, 'default', high);
+    // The victim is marked, then deleted gracefully: bound to a node, it waits for its kubelet.
+    const victim = await until(() => {
+      const p = pod(client, 'low');
+      return p?.metadata.deletionTimestamp ? p : undefined;
+    });
+    expect(victim.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({
+      status: 'True',
+      reason: 'PreemptionByScheduler',
+      message: 'default-scheduler: preempting to accommodate a higher priority pod',
+    });
+    expect(await until(() => pod(client, 'high')?.status?.nominatedNodeName)).toBe('node01');
+    const preempted = await until(() => events(client).find((e) => e.reason === 'Preempted'));
+    expect([preempted.type, preempted.involvedObject.name, preempted.message]).toEqual(['Normal', 'low', `Preempted by pod ${pod(client, 'high')!.metadata.uid} on node node01`]);
+    // The preemptor waits while the victim terminates, and preempts nothing more.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pod(client, 'high')!.spec.nodeName).toBeUndefined();
+    expect(client.actionsFor('delete', 'pods')).toHaveLength(1);
+    // The kubelet's part: the victim's containers stopped, its pod goes; its ReplicaSet makes a replacement at once.
+    await client.delete(PODS, 'default', 'low', { gracePeriodSeconds: 0 });
+    const replacement = makePod('low-replacement', { cpu: '1500m' });
+    replacement.spec.priorityClassName = 'low';
+    await client.create(PODS, 'default', replacement);
+    // The room is kept for the nominated preemptor: the replacement does not take it.
+    expect(await until(() => pod(client, 'high')?.spec.nodeName, 8000)).toBe('node01');
+    expect(pod(client, 'low-replacement')!.spec.nodeName).toBeUndefined();
+  });
+
+  it('a pod with preemptionPolicy Never waits instead of preempting', async () => {
+    const client = new InProcessApi();
+    await client.seed(NODES, makeNode('node01', { cpu: '2' }));
+    await client.create(PRIORITY_CLASSES, undefined, { metadata: { name: 'low' }, value: 10 });
+    await client.create(PRIORITY_CLASSES, undefined, { metadata: { name: 'high-nonpreempting' }, value: 1000, preemptionPolicy: 'Never' });
+    await start(client);
+    const low = makePod('low', { cpu: '1500m' });
+    low.spec.priorityClassName = 'low';
+    await client.create(PODS, 'default', low);
+    await until(() => pod(client, 'low')?.spec.nodeName);
+    const high = makePod('high', { cpu: '1500m' });
+    high.spec.priorityClassName = 'high-nonpreempting';
+    await client.create(PODS, 'default', high);
+    const cond = await until(() => pod(client, 'high')?.status?.conditions?.find((c) => c.type === 'PodScheduled'));
+    expect(cond.message).toBe('0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never..');
+    expect(pod(client, 'low')!.metadata.deletionTimestamp).toBeUndefined();
+    expect(pod(client, 'high')!.status?.nominatedNodeName).toBeUndefined();
   });
 
   it('never gives the same last free CPU to two pods', async () => {

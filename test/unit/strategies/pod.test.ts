@@ -51,9 +51,10 @@ describe('pod defaulting', () => {
       enableServiceLinks: true,
       serviceAccountName: 'default',
       serviceAccount: 'default',
-      priority: 0,
-      preemptionPolicy: 'PreemptLowerPriority',
     });
+    // priority and preemptionPolicy are the Priority admission plugin's (admission-priority.ts), not defaults.
+    expect(p.spec.priority).toBeUndefined();
+    expect(p.spec.preemptionPolicy).toBeUndefined();
     const c = p.spec.containers[0];
     expect(c.imagePullPolicy).toBe('Always');
     expect(c.terminationMessagePath).toBe('/dev/termination-log');
@@ -106,9 +107,8 @@ describe('pod defaulting', () => {
     ]);
   });
 
-  it('admission: system priority classes, and a match-all toleration suppresses the defaults', () => {
-    const p = created(newPod({ priorityClassName: 'system-node-critical', tolerations: [{ operator: 'Exists' }] }));
-    expect(p.spec.priority).toBe(2000001000);
+  it('admission: a match-all toleration suppresses the default tolerations', () => {
+    const p = created(newPod({ tolerations: [{ operator: 'Exists' }] }));
     expect(p.spec.tolerations).toEqual([{ operator: 'Exists' }]);
     const q = created(newPod({ tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' }] }));
     expect(q.spec.tolerations.map((t: any) => `${t.key}:${t.effect}`)).toEqual([
