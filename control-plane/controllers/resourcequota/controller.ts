@@ -1,0 +1,98 @@
+/**
+ * The resourcequota controller's adapter (upstream's `resourcequota-controller`): keyed by quota (`ns/name`).
+ * A quota is synced when it is created or its spec changes, when an object of a kind it counts changes in its
+ * namespace (a pod created, ending or deleted frees or takes its compute), and on the periodic full resync
+ * (`--resource-quota-sync-period`, 5m as upstream). Pods, services, configmaps, secrets and quotas are watched from
+ * the start; another kind a quota counts (`count/deployments.apps`) gets a shared informer the first time a quota
+ * names it. The status is written through the status subresource with the quota's resourceVersion (a conflict
+ * with an admission charge retries the key with backoff).
+ */
+import { Controller } from '../../../api/client/controller.js';
+import type { Informer } from '../../../api/client/informer.js';
+import { findResource } from '../../../api/resources.js';
+import { R, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
+import type { ResourceQuota } from '../util/types.js';
+import { countedKinds, decideQuotaStatus } from './decide.js';
+
+export const RESOURCE_QUOTA_CONTROLLER = 'resourcequota-controller';
+
+export interface ResourceQuotaOptions {
+  workers: number;
+  resyncPeriodMs: number;
+}
+
+interface Namespaced {
+  metadata?: { namespace?: string; name?: string };
+}
+
+export class ResourceQuotaController extends Controller {
+  private readonly quotaInformer: Informer<ResourceQuota>;
+  /** Informers of the counted kinds, by `group/resource`. */
+  private readonly counted = new Map<string, Informer<Namespaced>>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly ctx: ControllerContext, private readonly opts: ResourceQuotaOptions) {
+    super({ name: RESOURCE_QUOTA_CONTROLLER, workers: opts.workers, logger: ctx.logger(RESOURCE_QUOTA_CONTROLLER) });
+    this.quotaInformer = ctx.informers.informerFor<ResourceQuota>(R.resourceQuotas);
+    this.watchInformer(this.quotaInformer, {
+      // upstream: a quota is resynced when its spec.hard changed or its status.hard does not match it yet.
+      filterUpdate: (o, n) => JSON.stringify(o.spec) !== JSON.stringify(n.spec) || JSON.stringify(n.spec?.hard ?? {}) !== JSON.stringify(n.status?.hard ?? {}),
+    });
+    for (const [g, r] of [['', 'pods'], ['', 'services'], ['', 'configmaps'], ['', 'secrets'], ['', 'resourcequotas']] as const) this.countedInformer(g, r);
+  }
+
+  /** The informer of a counted kind, made (and watched) the first time; undefined for a kind not served. */
+  private countedInformer(group: string, resource: string): Informer<Namespaced> | undefined {
+    const key = `${group}/${resource}`;
+    const have = this.counted.get(key);
+    if (have) return have;
+    const info = findResource(group, resource);
+    if (!info || !info.namespaced) return undefined;
+    const inf = group === '' && resource === 'resourcequotas' ? (this.quotaInformer as Informer<Namespaced>) : this.ctx.informers.informerFor<Namespaced>(info);
+    this.counted.set(key, inf);
+    // A change of a counted object resyncs the quotas of its namespace (the quota informer's own events are above).
+    if (inf !== (this.quotaInformer as Informer<Namespaced>)) {
+      this.watchInformer(inf, { keysOf: (o) => this.quotaKeysIn(o.metadata?.namespace ?? '') });
+    }
+    return inf;
+  }
+
+  private quotaKeysIn(namespace: string): string[] {
+    return this.quotaInformer.store.listByNamespace(namespace).map((q) => `${namespace}/${q.metadata?.name ?? ''}`);
+  }
+
+  override async run(signal: AbortSignal): Promise<void> {
+    this.timer = setInterval(() => {
+      for (const q of this.quotaInformer.store.list()) this.enqueue(q);
+    }, this.opts.resyncPeriodMs);
+    this.timer.unref?.();
+    try {
+      await super.run(signal);
+    } finally {
+      clearInterval(this.timer);
+    }
+  }
+
+  protected async sync(key: string): Promise<void> {
+    const quota = this.quotaInformer.store.get(key);
+    if (!quota) return;
+    const namespace = quota.metadata?.namespace ?? '';
+    // Every counted kind's cache must have listed before it is summed (an empty cache would under-count).
+    const informers = new Map<string, Informer<Namespaced>>();
+    for (const k of countedKinds(Object.keys(quota.spec?.hard ?? {}))) {
+      const inf = this.countedInformer(k.group, k.resource);
+      if (inf) informers.set(`${k.group}/${k.resource}`, inf);
+    }
+    for (const inf of informers.values()) await inf.waitForSync();
+    const plan = decideQuotaStatus(quota, (g, r) => informers.get(`${g}/${r}`)?.store.listByNamespace(namespace), new Date(this.ctx.now()));
+    if (!plan.dirty) return;
+    const body = { ...quota, status: { hard: plan.hard, used: plan.used } };
+    try {
+      await this.ctx.client.updateStatus(R.resourceQuotas, body);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (isConflict(e)) this.log.info?.(`quota ${key} changed while syncing; retrying`);
+      throw e;
+    }
+  }
+}
