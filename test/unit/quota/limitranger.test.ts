@@ -39,15 +39,15 @@ const pod = (containers: Relaxed<Pod>['spec']): Relaxed<Pod> => ({ metadata: { n
 describe('defaults', () => {
   it('SetDefaults_LimitRangeItem: default from max, defaultRequest from default then min; not for Pod items', () => {
     const o = lr({ limits: [{ type: 'Container', max: { cpu: '1' }, min: { cpu: '100m', memory: '64Mi' } }, { type: 'Pod', max: { cpu: '2' } }] });
-    expect(o.spec?.limits[0]).toMatchObject({ default: { cpu: '1' }, defaultRequest: { cpu: '1', memory: '64Mi' } });
-    expect(o.spec?.limits[1]).toEqual({ type: 'Pod', max: { cpu: '2' } });
+    expect(o.spec?.limits?.[0]).toMatchObject({ default: { cpu: '1' }, defaultRequest: { cpu: '1', memory: '64Mi' } });
+    expect(o.spec?.limits?.[1]).toEqual({ type: 'Pod', max: { cpu: '2' } });
   });
 
   it('merges the container defaults into containers and init containers that lack them, and annotates the pod', () => {
     const p = pod({ containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'i', resources: { limits: { cpu: '2' }, requests: { cpu: '2' } } }], initContainers: [{ name: 'init', image: 'i' }] });
     mergePodDefaults(p, lr({ limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '250m', memory: '256Mi' } }] }));
-    expect(p.spec?.containers[0]?.resources).toEqual({ limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '250m', memory: '256Mi' } });
-    expect(p.spec?.containers[1]?.resources).toEqual({ limits: { cpu: '2', memory: '512Mi' }, requests: { cpu: '2', memory: '256Mi' } });
+    expect(p.spec?.containers?.[0]?.resources).toEqual({ limits: { cpu: '500m', memory: '512Mi' }, requests: { cpu: '250m', memory: '256Mi' } });
+    expect(p.spec?.containers?.[1]?.resources).toEqual({ limits: { cpu: '2', memory: '512Mi' }, requests: { cpu: '2', memory: '256Mi' } });
     expect(p.metadata?.annotations?.['kubernetes.io/limit-ranger']).toBe(
       'LimitRanger plugin set: cpu, memory request for container a; cpu, memory limit for container a; memory request for container b; memory limit for container b; cpu, memory request for init container init; cpu, memory limit for init container init',
     );

@@ -62,7 +62,7 @@ describe('service and object count evaluators', () => {
     [{ spec: { type: 'NodePort', ports: [{ port: 80 }, { port: 443 }] } }, { 'count/services': '1', services: '1', 'services.nodeports': '2' }],
     [{ spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } }, { 'count/services': '1', services: '1', 'services.nodeports': '1', 'services.loadbalancers': '1' }],
     [{ spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }, { port: 81, nodePort: 30001 }] } }, { 'count/services': '1', services: '1', 'services.nodeports': '1', 'services.loadbalancers': '1' }],
-  ] as const)('service usage %#', (svc, want) => expect(serviceUsage(svc as Relaxed<Service>)).toEqual(want));
+  ] as const)('service usage %#', (svc, want) => expect(serviceUsage(svc as unknown as Relaxed<Service>)).toEqual(want));
 
   it('counts objects as count/<resource>[.<group>] and the legacy core names', () => {
     expect(evaluatorFor('', 'configmaps').usage({}, NOW)).toEqual({ 'count/configmaps': '1', configmaps: '1' });
