@@ -4,13 +4,16 @@
  * namespace (a pod created, ending or deleted frees or takes its compute), and on the periodic full resync
  * (`--resource-quota-sync-period`, 5m as upstream). Pods, services, configmaps, secrets and quotas are watched from
  * the start; another kind a quota counts (`count/deployments.apps`) gets a shared informer the first time a quota
- * names it. The status is written through the status subresource with the quota's resourceVersion (a conflict
+ * names it (a custom resource's kind is found from its CustomResourceDefinition; a CRD that becomes Established resyncs
+ * the quotas that count its kind). The status is written through the status subresource with the quota's resourceVersion (a conflict
  * with an admission charge retries the key with backoff).
  */
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { findResource } from '../../../api/resources.js';
+import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import { R, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
+import { customNamespacedResources } from '../util/custom-resources.js';
 import type { ResourceQuota } from '../util/types.js';
 import { countedKinds, decideQuotaStatus } from './decide.js';
 
@@ -27,6 +30,7 @@ interface Namespaced {
 
 export class ResourceQuotaController extends Controller {
   private readonly quotaInformer: Informer<ResourceQuota>;
+  private readonly crdInformer: Informer<CRD>;
   /** Informers of the counted kinds, by `group/resource`. */
   private readonly counted = new Map<string, Informer<Namespaced>>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -38,6 +42,8 @@ export class ResourceQuotaController extends Controller {
       // upstream: a quota is resynced when its spec.hard changed or its status.hard does not match it yet.
       filterUpdate: (o, n) => JSON.stringify(o.spec) !== JSON.stringify(n.spec) || JSON.stringify(n.spec?.hard ?? {}) !== JSON.stringify(n.status?.hard ?? {}),
     });
+    this.crdInformer = ctx.informers.informerFor<CRD>(R.customResourceDefinitions);
+    this.watchInformer(this.crdInformer, { keysOf: (crd) => this.quotaKeysCounting(crd.spec?.group ?? '', crd.spec?.names?.plural ?? '') });
     for (const [g, r] of [['', 'pods'], ['', 'services'], ['', 'configmaps'], ['', 'secrets'], ['', 'resourcequotas']] as const) this.countedInformer(g, r);
   }
 
@@ -46,7 +52,7 @@ export class ResourceQuotaController extends Controller {
     const key = `${group}/${resource}`;
     const have = this.counted.get(key);
     if (have) return have;
-    const info = findResource(group, resource);
+    const info = findResource(group, resource) ?? customNamespacedResources(this.crdInformer.store.list()).find((r) => r.group === group && r.plural === resource);
     if (!info || !info.namespaced) return undefined;
     const inf = group === '' && resource === 'resourcequotas' ? (this.quotaInformer as Informer<Namespaced>) : this.ctx.informers.informerFor<Namespaced>(info);
     this.counted.set(key, inf);
@@ -55,6 +61,12 @@ export class ResourceQuotaController extends Controller {
       this.watchInformer(inf, { keysOf: (o) => this.quotaKeysIn(o.metadata?.namespace ?? '') });
     }
     return inf;
+  }
+
+  /** The quotas that name `count/<plural>.<group>` (a CRD's kind). */
+  private quotaKeysCounting(group: string, plural: string): string[] {
+    const name = `count/${plural}.${group}`;
+    return this.quotaInformer.store.list().filter((q) => name in (q.spec?.hard ?? {})).map((q) => `${q.metadata?.namespace ?? ''}/${q.metadata?.name ?? ''}`);
   }
 
   private quotaKeysIn(namespace: string): string[] {
@@ -78,6 +90,7 @@ export class ResourceQuotaController extends Controller {
     if (!quota) return;
     const namespace = quota.metadata?.namespace ?? '';
     // Every counted kind's cache must have listed before it is summed (an empty cache would under-count).
+    await this.crdInformer.waitForSync();
     const informers = new Map<string, Informer<Namespaced>>();
     for (const k of countedKinds(Object.keys(quota.spec?.hard ?? {}))) {
       const inf = this.countedInformer(k.group, k.resource);

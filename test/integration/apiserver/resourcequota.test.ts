@@ -189,6 +189,27 @@ describe('with the resourcequota controller', () => {
   });
 });
 
+describe('custom resources are counted too', () => {
+  it('count/<plural>.<group> of a CRD: the controller finds the kind from its CRD, admission refuses past hard', async () => {
+    const ns = 'quota-crd';
+    await kubectlOk(s.h, ['create', 'namespace', ns]);
+    // The quota first: the CRD becoming Established resyncs it.
+    await kubectlOk(s.h, ['create', 'quota', 'tasks', '--hard=count/tasks.work.example.com=1', '-n', ns]);
+    await kubectlOk(s.h, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'tasks.work.example.com' },
+      spec: { group: 'work.example.com', scope: 'Namespaced', names: { plural: 'tasks', kind: 'Task' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object' } } } } }] },
+    }));
+    expect(await until(() => used(ns, 'tasks'), (v) => v?.['count/tasks.work.example.com'] === '0')).toEqual({ 'count/tasks.work.example.com': '0' });
+    const task = (name: string) => ({ apiVersion: 'work.example.com/v1', kind: 'Task', metadata: { name, namespace: ns }, spec: {} });
+    await kubectlOk(s.h, ['create', '-f', '-'], JSON.stringify(task('t1')));
+    expect(await refused(['create', '-f', '-'], task('t2')))
+      .toBe('Error from server (Forbidden): error when creating "STDIN": tasks.work.example.com "t2" is forbidden: exceeded quota: tasks, requested: count/tasks.work.example.com=1, used: count/tasks.work.example.com=1, limited: count/tasks.work.example.com=1');
+    await kubectlOk(s.h, ['delete', 'tasks.work.example.com', 't1', '-n', ns]);
+    expect(await until(() => used(ns, 'tasks'), (v) => v?.['count/tasks.work.example.com'] === '0')).toEqual({ 'count/tasks.work.example.com': '0' });
+  });
+});
+
 describe('ResourceQuota validation', () => {
   it('422 with upstream\'s messages, nothing stored', async () => {
     const r = await api(s.h, 'POST', '/api/v1/namespaces/default/resourcequotas', {
