@@ -6,7 +6,9 @@
  * the start; another kind a quota counts (`count/deployments.apps`) gets a shared informer the first time a quota
  * names it (a custom resource's kind is found from its CustomResourceDefinition; a CRD that becomes Established resyncs
  * the quotas that count its kind). The status is written through the status subresource with the quota's resourceVersion (a conflict
- * with an admission charge retries the key with backoff).
+ * with an admission charge retries the key with backoff). A sync that would lower a used value recounts from
+ * storage (consistent lists) first: the admission plugin charges before the object is written, so a lagging cache
+ * must not give that charge back.
  */
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
@@ -15,7 +17,7 @@ import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import { R, isConflict, isNotFound, type ControllerContext } from '../util/context.js';
 import { customNamespacedResources } from '../util/custom-resources.js';
 import type { ResourceQuota } from '../util/types.js';
-import { countedKinds, decideQuotaStatus } from './decide.js';
+import { countedKinds, decideQuotaStatus, lowersUsage } from './decide.js';
 
 export const RESOURCE_QUOTA_CONTROLLER = 'resourcequota-controller';
 
@@ -97,8 +99,16 @@ export class ResourceQuotaController extends Controller {
       if (inf) informers.set(`${k.group}/${k.resource}`, inf);
     }
     for (const inf of informers.values()) await inf.waitForSync();
-    const plan = decideQuotaStatus(quota, (g, r) => informers.get(`${g}/${r}`)?.store.listByNamespace(namespace), new Date(this.ctx.now()));
+    let plan = decideQuotaStatus(quota, (g, r) => informers.get(`${g}/${r}`)?.store.listByNamespace(namespace), new Date(this.ctx.now()));
     if (!plan.dirty) return;
+    if (lowersUsage(quota, plan)) {
+      // The admission plugin charges a quota before the object is written: a cache that has not seen the object yet
+      // would give its usage back and let another request past hard. Usage goes down only as storage says.
+      const live = new Map<string, unknown[]>();
+      for (const [k, inf] of informers) live.set(k, (await this.ctx.client.listAll(inf.resource, namespace)).items);
+      plan = decideQuotaStatus(quota, (g, r) => live.get(`${g}/${r}`), new Date(this.ctx.now()));
+      if (!plan.dirty) return;
+    }
     const body = { ...quota, status: { hard: plan.hard, used: plan.used } };
     try {
       await this.ctx.client.updateStatus(R.resourceQuotas, body);

@@ -8,6 +8,7 @@
 import { countedKindOf, evaluatorFor, kindUsage, quotaScopes } from '../../../api/quota/evaluators.js';
 import { addLists, listsEqual, maskList, readList, type ResourceList } from '../../../api/quota/resources.js';
 import type { ResourceQuota } from '../util/types.js';
+import { compare } from '../../../api/quantity.js';
 
 export interface QuotaStatusPlan {
   hard: ResourceList;
@@ -45,4 +46,10 @@ export function decideQuotaStatus(quota: ResourceQuota, objectsOf: (group: strin
   const used = maskList({ ...readList(statusUsed), ...newUsage }, names);
   const dirty = !listsEqual(hard, readList(statusHard)) || statusHard === undefined || statusUsed === undefined || !listsEqual(used, readList(statusUsed));
   return { hard, used, dirty };
+}
+
+/** Whether the plan gives back usage (a used value below the quota's current one): the adapter confirms those from storage. */
+export function lowersUsage(quota: ResourceQuota, plan: QuotaStatusPlan): boolean {
+  const before = readList(quota.status?.used);
+  return Object.entries(plan.used).some(([k, v]) => k in before && compare(v, before[k]!) < 0);
 }

@@ -12,23 +12,24 @@ import { KubeClient } from '../../../api/client/api-client.js';
 import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { newControllerContext } from '../../../control-plane/controllers/util/context.js';
-import { ResourceQuotaController } from '../../../control-plane/controllers/resourcequota/controller.js';
+import { buildControllers, parseFlags } from '../../../control-plane/controllers/main.js';
 
 let s: ApiOverEtcd;
 useApiServerOverEtcd((started) => (s = started));
 
 const stop = new AbortController();
 setMaxListeners(100, stop.signal);
-let running: Promise<void> | undefined;
+let running: Promise<unknown> | undefined;
 let informers: InformerFactory | undefined;
 
 function startController(): void {
   const client = KubeClient.fromKubeconfig(s.h.kubeconfig, undefined, { logger: silentLogger });
   informers = new InformerFactory(client, { logger: silentLogger });
   const ctx = newControllerContext(client, informers, { logger: () => silentLogger });
-  const c = new ResourceQuotaController(ctx, { workers: 2, resyncPeriodMs: 60_000 });
+  // The quota controller, and the ReplicaSet and Deployment controllers for the docs' Deployment walkthrough.
+  const controllers = buildControllers(ctx, parseFlags(['--controllers=resourcequota,replicaset,deployment', '--concurrent-resource-quota-syncs=2']));
   informers.start();
-  running = c.run(stop.signal);
+  running = Promise.all(controllers.map((c) => c.run(stop.signal)));
 }
 
 afterAll(async () => {
@@ -128,6 +129,26 @@ describe('with the resourcequota controller', () => {
       .toBe('Error from server (Forbidden): error when creating "STDIN": pods "e" is forbidden: exceeded quota: pod-demo, requested: count/pods=1,pods=1, used: count/pods=3,pods=2, limited: count/pods=3,pods=2');
   });
 
+  it('quota-pod-namespace with its Deployment: 2 of 3 replicas, the ReplicaFailure condition carries the quota message', async () => {
+    const ns = 'quota-pod-deploy';
+    await kubectlOk(s.h, ['create', 'namespace', ns]);
+    await kubectlOk(s.h, ['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pod-demo' }, spec: { hard: { pods: '2' } } }));
+    await until(() => used(ns, 'pod-demo'), (v) => v !== undefined);
+    await kubectlOk(s.h, ['apply', '-n', ns, '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'pods-quota-demo' },
+      spec: { selector: { matchLabels: { purpose: 'quota-demo' } }, replicas: 3, template: { metadata: { labels: { purpose: 'quota-demo' } }, spec: { containers: [{ name: 'pods-quota-demo', image: 'nginx' }] } } },
+    }));
+    const failure = async () => {
+      const d = JSON.parse(await kubectlOk(s.h, ['get', 'deployment', 'pods-quota-demo', '-n', ns, '-o', 'json']));
+      return (d.status?.conditions ?? []).find((c: { type: string }) => c.type === 'ReplicaFailure') as { status: string; reason: string; message: string } | undefined;
+    };
+    const c = await until(failure, (v) => v !== undefined, 20_000);
+    expect(c).toMatchObject({ status: 'True', reason: 'FailedCreate' });
+    expect(c?.message).toMatch(/^pods "pods-quota-demo-[0-9a-z]+-[0-9a-z]*" is forbidden: exceeded quota: pod-demo, requested: pods=1, used: pods=2, limited: pods=2$/);
+    expect((await api(s.h, 'GET', `/api/v1/namespaces/${ns}/pods`)).json().items).toHaveLength(2);
+    expect(await used(ns, 'pod-demo')).toEqual({ pods: '2' });
+  });
+
   it('concurrent creates never admit past hard (compare-and-swap on the quota status)', async () => {
     const ns = 'quota-race';
     await kubectlOk(s.h, ['create', 'namespace', ns]);
@@ -138,7 +159,7 @@ describe('with the resourcequota controller', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     expect(results.filter((r) => r.status !== 201).map((r) => r.status)).toEqual(Array(9).fill(403));
     expect((await api(s.h, 'GET', `/api/v1/namespaces/${ns}/configmaps`)).json().items).toHaveLength(3);
-    expect(await used(ns, 'three')).toEqual({ configmaps: '3' });
+    expect(await until(() => used(ns, 'three'), (v) => v?.configmaps === '3')).toEqual({ configmaps: '3' });
   });
 
   it('a dry run is checked but charges nothing', async () => {

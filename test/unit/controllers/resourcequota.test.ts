@@ -1,6 +1,6 @@
 /** The resourcequota controller's decision (upstream's syncResourceQuota + quota.CalculateUsage), table-tested. */
 import { describe, expect, it } from 'vitest';
-import { countedKinds, decideQuotaStatus } from '../../../control-plane/controllers/resourcequota/decide.js';
+import { countedKinds, decideQuotaStatus, lowersUsage } from '../../../control-plane/controllers/resourcequota/decide.js';
 import type { ResourceQuota } from '../../../control-plane/controllers/util/types.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -44,5 +44,12 @@ describe('decideQuotaStatus', () => {
     expect(countedKinds(['count/deployments.apps', 'cpu', 'limits.memory', 'configmaps', 'services.nodeports', 'count/services', 'requests.storage'])).toEqual([
       { group: 'apps', resource: 'deployments' }, { group: '', resource: 'pods' }, { group: '', resource: 'configmaps' }, { group: '', resource: 'services' },
     ]);
+  });
+
+  it('lowersUsage: a used value below the quota\'s current one (confirmed from storage before it is written)', () => {
+    const quota = q({ pods: '5', cpu: '2' }, { hard: { pods: '5', cpu: '2' }, used: { pods: '3', cpu: '1' } });
+    expect(lowersUsage(quota, { hard: {}, used: { pods: '2', cpu: '1' }, dirty: true })).toBe(true);
+    expect(lowersUsage(quota, { hard: {}, used: { pods: '3', cpu: '1500m' }, dirty: true })).toBe(false);
+    expect(lowersUsage(q({ pods: '5' }), { hard: {}, used: { pods: '0' }, dirty: true })).toBe(false);
   });
 });
