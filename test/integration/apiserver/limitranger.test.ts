@@ -68,6 +68,8 @@ describe('LimitRange min and max (memory-constraint-namespace, cpu-constraint-na
     const lr = JSON.parse(await kubectlOk(s.h, ['get', 'limitrange', 'mem-min-max-demo-lr', '-n', 'constraints-mem-example', '-o', 'json']));
     expect(lr.spec.limits).toEqual([{ default: { memory: '1Gi' }, defaultRequest: { memory: '1Gi' }, max: { memory: '1Gi' }, min: { memory: '500Mi' }, type: 'Container' }]);
     await kubectlOk(s.h, ['create', '-f', '-'], pod('constraints-mem-demo', 'constraints-mem-example', { limits: { memory: '800Mi' }, requests: { memory: '600Mi' } }));
+    expect(await kubectlOk(s.h, ['describe', 'limits', 'mem-min-max-demo-lr', '-n', 'constraints-mem-example']))
+      .toMatch(/Name:\s+mem-min-max-demo-lr\nNamespace:\s+constraints-mem-example\nType\s+Resource\s+Min\s+Max\s+Default Request\s+Default Limit\s+Max Limit\/Request Ratio\n[- ]+\nContainer\s+memory\s+500Mi\s+1Gi\s+1Gi\s+1Gi\s+-\s*\n/);
   });
 
   it('refuses a container over the max or under the min with upstream\'s messages (403)', async () => {
