@@ -20,8 +20,6 @@ export function namespacedResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
-export { customNamespacedResources } from '../util/custom-resources.js';
-
 export class NamespaceController extends Controller {
   private readonly nsInformer: Informer<Namespace>;
 

@@ -20,7 +20,7 @@ export function customNamespacedResources(crds: readonly CRD[]): ResourceInfo[] 
     const names = accepted?.plural && accepted.kind ? accepted : crd.spec?.names;
     const version = servedVersion(crd)?.name;
     if (crd.spec?.scope !== 'Namespaced' || !crd.spec.group || !version || !names?.plural || !names.kind) continue;
-    // Only the names matter to the deleter (its URLs); the schema is the API server's business.
+    // Only the names matter to a controller (its URLs); the schema is the API server's business.
     out.push(resourceInfoOf({ group: crd.spec.group, version, kind: names.kind, plural: names.plural, namespaced: true, schema: '' }));
   }
   return out;
