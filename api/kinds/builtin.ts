@@ -10,6 +10,8 @@ import { secrets } from './core/secret.js';
 import { coreEvents } from './core/event.js';
 import { serviceAccounts } from './core/serviceaccount.js';
 import { bindings } from './core/binding.js';
+import { limitRanges } from './core/limitrange.js';
+import { resourceQuotas } from './core/resourcequota.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { leases } from './coordination/lease.js';
@@ -29,6 +31,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   coreEvents,
   serviceAccounts,
   bindings,
+  limitRanges,
+  resourceQuotas,
   deployments,
   replicaSets,
   leases,

@@ -124,7 +124,7 @@ function isOvercommitAllowed(name: string): boolean {
   return isNativeResource(name) && !isHugePages(name);
 }
 
-function validateContainerResourceName(name: string, field: string): StatusCause[] {
+export function validateContainerResourceName(name: string, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   for (const m of isQualifiedName(name)) errs.push(fieldErr.invalid(field, name, m));
   if (!name.includes('/')) {

@@ -8,6 +8,7 @@
 export * from './base.js';
 export * from './meta.js';
 export * from './core.js';
+export * from './quota.js';
 export * from './apps.js';
 export * from './groups.js';
 export * from './apidiscovery.js';

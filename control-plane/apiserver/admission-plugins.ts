@@ -1,12 +1,13 @@
 /**
- * The admission chain, in order (upstream's --enable-admission-plugins, in its fixed order). Mutating and
- * validating webhooks and policies will join this list; each entry implements AdmissionPlugin.
+ * The admission chain, in order (upstream's --enable-admission-plugins, in its fixed order: NamespaceLifecycle (a
+ * store hook here, resource-hooks.ts), LimitRanger, ServiceAccount, NodeRestriction, TaintNodesByCondition, Priority,
+ * DefaultTolerationSeconds, ..., ResourceQuota last among the validating ones). Mutating and validating webhooks and
+ * policies will join this list; each entry implements AdmissionPlugin.
  */
 import type { AdmissionPlugin } from './admission.js';
+import { limitRanger } from './admission-limitranger.js';
 import { nodeRestriction } from './admission-noderestriction.js';
 import { priority } from './admission-priority.js';
+import { resourceQuota } from './admission-resourcequota.js';
 
-export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
-  nodeRestriction,
-  priority,
-];
+export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [limitRanger, nodeRestriction, priority, resourceQuota];

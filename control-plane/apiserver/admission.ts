@@ -33,7 +33,10 @@ export interface AdmissionAttributes {
   dryRun: boolean;
 }
 
-/** Read-only lookups a plugin may make (the API server's watch caches). */
+/**
+ * What a plugin may read (the API server's watch caches, and storage itself) and the one write it may make: a status
+ * with compare-and-swap (ResourceQuota's charge, upstream's quota accessor UpdateQuotaStatus).
+ */
 export interface AdmissionState {
   node(name: string): ApiObject | undefined;
   pod(namespace: string, name: string): ApiObject | undefined;
@@ -41,6 +44,13 @@ export interface AdmissionState {
   get(group: string, resource: string, namespace: string | undefined, name: string): ApiObject | undefined;
   /** The objects of a served resource from its watch cache, in one namespace or all ([] for no such resource). */
   list(group: string, resource: string, namespace?: string): ApiObject[];
+  /** One object read from storage, not the cache (a fresh view after a lost compare-and-swap). */
+  read(group: string, resource: string, namespace: string | undefined, name: string): Promise<ApiObject | undefined>;
+  /**
+   * Write `obj`'s status (the status subresource's update, validated as such) if the stored object is still at
+   * `obj.metadata.resourceVersion`; a 409 Conflict when it moved on. Answers the object written.
+   */
+  updateStatus(group: string, resource: string, obj: ApiObject): Promise<ApiObject>;
 }
 
 /** undefined: admitted; otherwise the error to answer with (a plugin that does I/O answers a promise). */

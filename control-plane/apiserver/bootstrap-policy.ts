@@ -195,6 +195,12 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['patch'], [CORE], ['pods/status']),
   ],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
+  // quota can count anything, so it may list and watch everything; it writes only quota status.
+  'system:controller:resourcequota-controller': [
+    rule(['list', 'watch'], ['*'], ['*']),
+    rule(['update'], [CORE], ['resourcequotas/status']),
+    EVENTS_RULE,
+  ],
 };
 
 /** A ClusterRoleBinding: the role, and the users and groups it is given to. */

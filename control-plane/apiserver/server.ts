@@ -133,6 +133,16 @@ export class ApiServer {
         return s?.cache.peek(s.key(s.info.namespaced ? namespace : undefined, name));
       },
       list: (group, resource, namespace) => this.stores.get(storeKey(group, resource))?.cache.list(namespace).map((c) => c.obj) ?? [],
+      read: async (group, resource, namespace, name) => {
+        const s = this.store(group, resource);
+        return s.tryGet(s.info.namespaced ? namespace : undefined, name);
+      },
+      updateStatus: async (group, resource, obj) => {
+        const s = this.store(group, resource);
+        const rv = obj.metadata?.resourceVersion;
+        if (!rv) throw errors.internal(`status update of ${resource} without a resourceVersion`);
+        return s.guaranteedUpdate(s.info.namespaced ? obj.metadata?.namespace : undefined, obj.metadata?.name ?? '', () => obj, { subresource: 'status', expectedRV: rv });
+      },
     };
     this.metrics.countObjectsWith(() =>
       [...this.stores.values()].map((s) => ({ resource: groupResourceString(s.info.group, s.info.plural), count: s.cache.listed ? s.cache.size : undefined })),

@@ -14,6 +14,7 @@ import { nodeIpamDescriptor } from './nodeipam/descriptor.js';
 import { nodeLifecycleDescriptor, taintEvictionDescriptor } from './nodelifecycle/descriptor.js';
 import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
+import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
 
 export const CONTROLLERS = [
@@ -28,4 +29,5 @@ export const CONTROLLERS = [
   namespaceDescriptor,
   podGCDescriptor,
   serviceAccountDescriptor,
+  resourceQuotaDescriptor,
 ] as const satisfies ControllerTable;

@@ -10,33 +10,14 @@ import { RESOURCES, qualified, type ResourceInfo } from './resources.js';
 import { R, ignoreNotFound, type ControllerContext } from '../util/context.js';
 import type { KubeObject, Namespace } from '../util/types.js';
 import { decideNamespace, finalizedNamespace, type NamespaceContent } from './decide.js';
-import { servedVersion } from '../../../api/apiextensions/versions.js';
 import type { CRD } from '../../../api/apiextensions/crd-validation.js';
-import { resourceInfoOf } from '../../../api/kinds/registry.js';
+import { customNamespacedResources } from '../util/custom-resources.js';
 
 export const NAMESPACE_CONTROLLER = 'namespace-controller';
 
 /** Namespaced resources whose objects are deleted with their namespace. */
 export function namespacedResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
-}
-
-/**
- * The namespaced kinds CRDs serve (their preferred version), from the CRDs themselves: what upstream's
- * discovery-driven deleter finds, since this process's registry holds only the built-in kinds. Pure.
- */
-export function customNamespacedResources(crds: readonly CRD[]): ResourceInfo[] {
-  const out: ResourceInfo[] = [];
-  for (const crd of crds) {
-    if (!(crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) continue;
-    const accepted = crd.status?.acceptedNames;
-    const names = accepted?.plural && accepted.kind ? accepted : crd.spec?.names;
-    const version = servedVersion(crd)?.name;
-    if (crd.spec?.scope !== 'Namespaced' || !crd.spec.group || !version || !names?.plural || !names.kind) continue;
-    // Only the names matter to the deleter (its URLs); the schema is the API server's business.
-    out.push(resourceInfoOf({ group: crd.spec.group, version, kind: names.kind, plural: names.plural, namespaced: true, schema: '' }));
-  }
-  return out;
 }
 
 export class NamespaceController extends Controller {

@@ -66,6 +66,9 @@ export const R = {
   get serviceAccounts() {
     return res('', 'serviceaccounts');
   },
+  get resourceQuotas() {
+    return res('', 'resourcequotas');
+  },
   get replicaSets() {
     return res('apps', 'replicasets');
   },

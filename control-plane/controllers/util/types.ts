@@ -50,3 +50,4 @@ export type Node = Relaxed<api.Node>;
 export type Lease = Relaxed<api.Lease>;
 export type Namespace = Relaxed<api.Namespace>;
 export type ServiceAccount = Relaxed<api.ServiceAccount>;
+export type ResourceQuota = Relaxed<api.ResourceQuota>;

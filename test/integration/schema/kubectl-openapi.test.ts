@@ -168,7 +168,7 @@ describe('kubectl 1.32 with our OpenAPI documents', () => {
   });
 
   it('kubectl explain works for every served kind', async () => {
-    for (const res of ['namespaces', 'pods', 'services', 'endpoints', 'nodes', 'configmaps', 'secrets', 'serviceaccounts', 'deployments', 'replicasets', 'leases', 'endpointslices', 'events', 'events --api-version=events.k8s.io/v1']) {
+    for (const res of ['namespaces', 'pods', 'services', 'endpoints', 'nodes', 'configmaps', 'secrets', 'serviceaccounts', 'limitranges', 'resourcequotas', 'deployments', 'replicasets', 'leases', 'endpointslices', 'events', 'events --api-version=events.k8s.io/v1']) {
       const r = await kubectl(['explain', ...res.split(' ')]);
       expect(r.stderr, res).toBe('');
       expect(r.stdout, res).toMatch(/metadata\s+<ObjectMeta>/);

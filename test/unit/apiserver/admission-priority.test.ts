@@ -18,6 +18,8 @@ function stateOf(classes: Obj[]): AdmissionState {
     pod: () => undefined,
     get: (group, resource, _ns, name) => (group === 'scheduling.k8s.io' && resource === 'priorityclasses' ? classes.find((c) => c.metadata.name === name) : undefined),
     list: (group, resource) => (group === 'scheduling.k8s.io' && resource === 'priorityclasses' ? classes : []),
+    read: async () => undefined,
+    updateStatus: async (_g, _r, obj) => obj,
   };
 }
 

@@ -23,6 +23,8 @@ const state: AdmissionState = {
   pod: (_ns, name) => (name === 'on-n1' ? podOn('n1', 'on-n1') : name === 'on-n2' ? podOn('n2', 'on-n2') : undefined),
   get: () => undefined,
   list: () => [],
+  read: async () => undefined,
+  updateStatus: async (_g, _r, obj) => obj,
 };
 
 function attrs(operation: Operation, resource: string, o: Partial<AdmissionAttributes> = {}): AdmissionAttributes {

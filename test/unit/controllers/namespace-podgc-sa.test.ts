@@ -3,7 +3,7 @@ import { decideNamespace, finalizedNamespace, type NamespaceContent } from '../.
 import { decidePodGC, ORPHAN_QUARANTINE_MS } from '../../../control-plane/controllers/podgc/decide.js';
 import { decideServiceAccounts } from '../../../control-plane/controllers/serviceaccount/decide.js';
 import type { Namespace, Pod } from '../../../control-plane/controllers/util/types.js';
-import { customNamespacedResources } from '../../../control-plane/controllers/namespace/controller.js';
+import { customNamespacedResources } from '../../../control-plane/controllers/util/custom-resources.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 

@@ -439,3 +439,33 @@ describe('formatting helpers', () => {
     expect(formatGoDuration(ns)).toBe(want);
   });
 });
+
+describe('LimitRange and ResourceQuota bodies (upstream numbers)', () => {
+  it('a ResourceQuota with hard, scopes and a scope selector', () => {
+    const q = decodeKubernetesProtobuf(body('v1', 'ResourceQuota', 'k8s.io.api.core.v1.ResourceQuota', {
+      metadata: { name: 'q' },
+      spec: {
+        hard: { pods: { string: '2' }, 'requests.cpu': { string: '1' } },
+        scopes: ['NotTerminating'],
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] },
+      },
+      status: {},
+    }));
+    expect(q).toEqual({
+      apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' },
+      spec: { hard: { pods: '2', 'requests.cpu': '1' }, scopes: ['NotTerminating'], scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } },
+      status: {},
+    });
+  });
+
+  it('a LimitRange with every list of an item', () => {
+    const lr = decodeKubernetesProtobuf(body('v1', 'LimitRange', 'k8s.io.api.core.v1.LimitRange', {
+      metadata: { name: 'l' },
+      spec: { limits: [{ type: 'Container', max: { cpu: { string: '1' } }, min: { cpu: { string: '100m' } }, default: { cpu: { string: '500m' } }, defaultRequest: { cpu: { string: '200m' } }, maxLimitRequestRatio: { cpu: { string: '4' } } }] },
+    }));
+    expect(lr).toEqual({
+      apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'l' },
+      spec: { limits: [{ type: 'Container', max: { cpu: '1' }, min: { cpu: '100m' }, default: { cpu: '500m' }, defaultRequest: { cpu: '200m' }, maxLimitRequestRatio: { cpu: '4' } }] },
+    });
+  });
+});
