@@ -17,6 +17,12 @@ export type ProxyDialer = (host: string, port: number) => Duplex;
 
 export const defaultProxyDialer: ProxyDialer = (host, port) => netConnect({ host, port });
 
+/** How the API server reaches pods: the dialer and how long a dial may take. */
+export interface ProxyTransport {
+  dial: ProxyDialer;
+  dialTimeoutMs: number;
+}
+
 /** What a proxied request needs besides the HTTP request: where it goes and the path and prefix it came with. */
 export interface ProxyRequest {
   location: ProxyLocation;
@@ -56,14 +62,21 @@ function answerHeaders(h: IncomingHttpHeaders, p: ProxyRequest): OutgoingHttpHea
   return out;
 }
 
-function openSocket(dial: ProxyDialer, loc: ProxyLocation, port: number): Duplex {
-  const raw = dial(loc.host, port);
+/** How long a dial may take (upstream's proxy dialer: 30 s), then 503 `... i/o timeout`. */
+export const PROXY_DIAL_TIMEOUT_MS = 30_000;
+
+function openSocket(t: ProxyTransport, loc: ProxyLocation, port: number): Duplex {
+  const raw = t.dial(loc.host, port);
+  const timer = setTimeout(() => raw.destroy(Object.assign(new Error('dial timeout'), { code: 'ETIMEDOUT' })), t.dialTimeoutMs);
+  const stop = (): void => clearTimeout(timer);
+  raw.once('connect', stop);
+  raw.once('close', stop);
   // Pod serving certificates are not verifiable by IP: upstream's proxy transport skips verification too.
   return loc.scheme === 'https' ? tlsConnect({ socket: raw, rejectUnauthorized: false }) : raw;
 }
 
 /** Proxy one plain request; resolves when the answer has been sent. Errors before the answer starts are KubeErrors. */
-export function proxyRequest(dial: ProxyDialer, req: IncomingMessage, res: ServerResponse, p: ProxyRequest): Promise<void> {
+export function proxyRequest(transport: ProxyTransport, req: IncomingMessage, res: ServerResponse, p: ProxyRequest): Promise<void> {
   const bad = invalidPortMessage(p.location);
   if (bad) return Promise.reject(new KubeError('ServiceUnavailable', `error trying to reach service: ${bad}`));
   const t = targetUrl(p.location, p.rest, p.rawQuery);
@@ -75,7 +88,7 @@ export function proxyRequest(dial: ProxyDialer, req: IncomingMessage, res: Serve
       method: req.method,
       headers: forwardedHeaders(req, false),
       // No agent: with one (even `agent: false`) Node ignores createConnection and dials by itself.
-      createConnection: () => openSocket(dial, p.location, t.port) as ReturnType<typeof netConnect>,
+      createConnection: () => openSocket(transport, p.location, t.port) as ReturnType<typeof netConnect>,
     });
     up.on('response', (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, answerHeaders(upRes.headers, p));
@@ -98,12 +111,12 @@ export function proxyRequest(dial: ProxyDialer, req: IncomingMessage, res: Serve
 }
 
 /** Proxy an upgrade (WebSocket): the request head goes to the backend, then bytes both ways. */
-export function proxyUpgrade(dial: ProxyDialer, req: IncomingMessage, socket: Duplex, head: Buffer, p: ProxyRequest): Promise<void> {
+export function proxyUpgrade(transport: ProxyTransport, req: IncomingMessage, socket: Duplex, head: Buffer, p: ProxyRequest): Promise<void> {
   const bad = invalidPortMessage(p.location);
   if (bad) return Promise.reject(new KubeError('ServiceUnavailable', `error trying to reach service: ${bad}`));
   const t = targetUrl(p.location, p.rest, p.rawQuery);
   return new Promise<void>((resolve, reject) => {
-    const up = openSocket(dial, p.location, t.port);
+    const up = openSocket(transport, p.location, t.port);
     let connected = false;
     up.once(p.location.scheme === 'https' ? 'secureConnect' : 'connect', () => {
       connected = true;

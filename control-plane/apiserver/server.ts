@@ -41,7 +41,7 @@ import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
 import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
-import { defaultProxyDialer, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest } from './resource-proxy-handler.js';
+import { defaultProxyDialer, PROXY_DIAL_TIMEOUT_MS, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest, type ProxyTransport } from './resource-proxy-handler.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -82,6 +82,8 @@ export interface ApiServerOptions {
   admissionPlugins?: readonly AdmissionPlugin[];
   /** How pods/proxy and services/proxy reach a pod's address (default net.connect; tests map it to loopback). */
   proxyDialer?: ProxyDialer;
+  /** How long such a dial may take before the request is 503 `... i/o timeout` (default 30 s, as upstream's dialer). */
+  proxyDialTimeoutMs?: number;
 }
 
 /** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
@@ -402,7 +404,7 @@ export class ApiServer {
       this.authorizeOrThrow(user, info, url.searchParams);
       const p = await this.resourceProxyRequest(req, rinfo, info);
       if (!p) throw errors.badRequest('an upgrade request needs a path after proxy/');
-      return proxyUpgrade(this.opts.proxyDialer ?? defaultProxyDialer, req, socket, head, p);
+      return proxyUpgrade(this.proxyTransport(), req, socket, head, p);
     }
     // exec and port-forward over GET upgrades are authorized as "create", as upstream.
     info.verb = 'create';
@@ -635,7 +637,11 @@ export class ApiServer {
       res.end();
       return;
     }
-    return proxyRequest(this.opts.proxyDialer ?? defaultProxyDialer, req, res, p);
+    return proxyRequest(this.proxyTransport(), req, res, p);
+  }
+
+  private proxyTransport(): ProxyTransport {
+    return { dial: this.opts.proxyDialer ?? defaultProxyDialer, dialTimeoutMs: this.opts.proxyDialTimeoutMs ?? PROXY_DIAL_TIMEOUT_MS };
   }
 
   /**

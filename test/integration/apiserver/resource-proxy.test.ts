@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { Duplex } from 'node:stream';
+import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
@@ -18,6 +21,8 @@ let h: ApiHandle;
 let backend: Server;
 let backendPort = 0;
 let closedPort = 0;
+let tlsBackend: Server;
+let tlsPort = 0;
 const dialed: string[] = [];
 const NS = '/api/v1/namespaces/default';
 
@@ -45,11 +50,31 @@ function startBackend(): Promise<void> {
   }));
 }
 
-/** 10.244.1.x answers through the echo server; 10.244.9.x refuses (a closed loopback port); anything else is a test failure. */
-function dialer(host: string, port: number): Socket {
+/** An HTTPS backend with a certificate no one can verify by IP (as a pod's). */
+function startTlsBackend(): Promise<void> {
+  const ca = createCA('pod-ca');
+  const cert = createCertificate({ ca, commonName: 'pod', serverAuth: true, dnsNames: ['pod.local'] });
+  tlsBackend = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end(`tls ${req.method} ${req.url}`);
+  });
+  return new Promise((r) => tlsBackend.listen(0, '127.0.0.1', () => {
+    tlsPort = (tlsBackend.address() as { port: number }).port;
+    r();
+  }));
+}
+
+/**
+ * 10.244.1.x answers through the echo server, 10.244.2.x through the HTTPS one; 10.244.9.x refuses (a closed
+ * loopback port); 10.244.8.x never connects; anything else is a test failure.
+ */
+function dialer(host: string, port: number): Socket | Duplex {
   dialed.push(`${host}:${port}`);
   if (host.startsWith('10.244.1.')) return connect(backendPort, '127.0.0.1');
+  if (host.startsWith('10.244.2.')) return connect(tlsPort, '127.0.0.1');
   if (host.startsWith('10.244.9.')) return connect(closedPort, '127.0.0.1');
+  // A connection that never completes: writes go nowhere, nothing is ever read.
+  if (host.startsWith('10.244.8.')) return new Duplex({ read() {}, write(_c, _e, done) { done(); } });
   throw new Error(`the test dialer was asked for ${host}:${port}`);
 }
 
@@ -82,9 +107,12 @@ async function createService(name: string, ports: { name?: string; port: number 
 
 beforeAll(async () => {
   await startBackend();
+  await startTlsBackend();
   closedPort = await freePort();
   etcd = await startEtcd();
-  h = await startApiServer(etcd, { extra: { proxyDialer: dialer } });
+  h = await startApiServer(etcd, { extra: { proxyDialer: dialer, proxyDialTimeoutMs: 500 } });
+  await createPod('secure', [8443], '10.244.2.9');
+  await createPod('blackhole', [80], '10.244.8.8');
   await createPod('web', [80], '10.244.1.5');
   await createPod('noip', [80], undefined);
   await createPod('loopback', [80], '127.0.0.1');
@@ -100,6 +128,7 @@ afterAll(async () => {
   await h?.stop();
   await etcd?.stop();
   await new Promise<void>((r) => (backend ? backend.close(() => r()) : r()));
+  await new Promise<void>((r) => (tlsBackend ? tlsBackend.close(() => r()) : r()));
 });
 
 interface Echo {
@@ -177,6 +206,17 @@ describe('pods/proxy', () => {
     expect(dialed).toEqual(['10.244.9.9:80']);
     const method = await api(h, 'TRACE', `${NS}/pods/web/proxy/`);
     expect(method.status).toBe(405);
+  });
+
+  it('https:name:port speaks TLS to the pod without verifying its certificate', async () => {
+    const r = await api(h, 'GET', `${NS}/pods/https:secure:8443/proxy/x?y=1`);
+    expect([r.status, r.body]).toEqual([200, 'tls GET /x?y=1']);
+  });
+
+  it('a dial that does not connect in time is 503 i/o timeout', async () => {
+    const r = await api(h, 'GET', `${NS}/pods/blackhole/proxy/`);
+    expect(r.status).toBe(503);
+    expect(r.json().message).toBe('error trying to reach service: dial tcp 10.244.8.8:80: i/o timeout');
   });
 
   it('authorization is by verb on pods/proxy, as upstream', async () => {
