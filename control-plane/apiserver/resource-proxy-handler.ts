@@ -10,7 +10,9 @@ import { connect as tlsConnect } from 'node:tls';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KubeError } from '../../api/errors.js';
-import { CORS_HEADERS, dialErrorMessage, HOP_BY_HOP, invalidPortMessage, rewriteLocationHeader, targetUrl, type ProxyLocation } from './resource-proxy.js';
+import { gunzipSync, gzipSync, inflateSync, deflateSync } from 'node:zlib';
+import { CORS_HEADERS, dialErrorMessage, HOP_BY_HOP, hostPort, invalidPortMessage, targetUrl, type ProxyLocation } from './resource-proxy.js';
+import { rewriteHtml, rewriteProxiedUrl, type RewriteContext } from './resource-proxy-html.js';
 
 /** Opens a TCP connection to host:port (net.connect by default). */
 export type ProxyDialer = (host: string, port: number) => Duplex;
@@ -53,13 +55,32 @@ function forwardedHeaders(req: IncomingMessage, keepUpgrade: boolean): OutgoingH
   return headers;
 }
 
-function answerHeaders(h: IncomingHttpHeaders, p: ProxyRequest): OutgoingHttpHeaders {
+function rewriteContext(req: IncomingMessage, p: ProxyRequest): RewriteContext {
+  return { backendHost: hostPort(p.location), requestHost: req.headers.host ?? '', prefix: p.prefix };
+}
+
+function answerHeaders(h: IncomingHttpHeaders, ctx: RewriteContext): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined || HOP_BY_HOP.includes(k) || CORS_HEADERS.includes(k)) continue;
-    out[k] = k === 'location' && typeof v === 'string' ? rewriteLocationHeader(v, p.location, p.prefix) : v;
+    out[k] = k === 'location' && typeof v === 'string' ? rewriteProxiedUrl(v, ctx) : v;
   }
   return out;
+}
+
+/** An HTML answer the proxy rewrites (upstream: text/html, identity, gzip or deflate encoded, a body to read). */
+function rewritesBody(method: string | undefined, res: IncomingMessage): boolean {
+  if (method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) return false;
+  const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  return type === 'text/html' && ['', 'identity', 'gzip', 'deflate'].includes(encoding);
+}
+
+/** The whole HTML body with its links rewritten, in the encoding it came in. */
+function rewrittenBody(body: Buffer, encoding: string, ctx: RewriteContext): Buffer {
+  const decode = encoding === 'gzip' ? gunzipSync : encoding === 'deflate' ? inflateSync : (b: Buffer) => b;
+  const encode = encoding === 'gzip' ? gzipSync : encoding === 'deflate' ? deflateSync : (b: Buffer) => b;
+  return encode(Buffer.from(rewriteHtml(decode(body).toString('utf8'), ctx), 'utf8'));
 }
 
 /** How long a dial may take (upstream's proxy dialer: 30 s), then 503 `... i/o timeout`. */
@@ -90,12 +111,32 @@ export function proxyRequest(transport: ProxyTransport, req: IncomingMessage, re
       // No agent: with one (even `agent: false`) Node ignores createConnection and dials by itself.
       createConnection: () => openSocket(transport, p.location, t.port) as ReturnType<typeof netConnect>,
     });
+    const ctx = rewriteContext(req, p);
     up.on('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, answerHeaders(upRes.headers, p));
-      upRes.pipe(res);
-      upRes.on('end', () => resolve());
+      const headers = answerHeaders(upRes.headers, ctx);
       upRes.on('error', () => {
         res.destroy();
+        resolve();
+      });
+      if (!rewritesBody(req.method, upRes)) {
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+        upRes.pipe(res);
+        upRes.on('end', () => resolve());
+        return;
+      }
+      // HTML: read whole, links rewritten to go through the proxy (as upstream's proxy transport).
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => {
+        let body: Buffer = Buffer.concat(chunks);
+        try {
+          body = rewrittenBody(body, String(upRes.headers['content-encoding'] ?? '').trim().toLowerCase(), ctx);
+        } catch {
+          // a body that does not decode is passed on as it came
+        }
+        delete headers['content-length'];
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, { ...headers, 'content-length': body.length });
+        res.end(body);
         resolve();
       });
     });

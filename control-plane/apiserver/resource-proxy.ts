@@ -189,23 +189,8 @@ export function invalidPortMessage(loc: ProxyLocation): string | undefined {
   return undefined;
 }
 
-/**
- * A backend's redirect to itself, rewritten to go through the proxy again, as upstream's proxy transport
- * (`Location: /login` from the pod becomes `.../pods/x:80/proxy/login`); other locations are left alone.
- */
-export function rewriteLocationHeader(location: string, loc: ProxyLocation, prefix: string): string {
-  let u: URL;
-  try {
-    u = new URL(location, `${loc.scheme}://${hostPort(loc)}/`);
-  } catch {
-    return location;
-  }
-  const sameHost = u.hostname.replace(/^\[|\]$/g, '') === loc.host && (loc.port === '' || u.port === '' || u.port === loc.port);
-  if (!sameHost) return location;
-  return prefix + u.pathname + u.search + u.hash;
-}
-
-function hostPort(loc: ProxyLocation): string {
+/** The backend's host as dialled (`10.244.1.5:8080`; no port when none was named), as upstream's location URL. */
+export function hostPort(loc: ProxyLocation): string {
   const h = loc.host.includes(':') ? `[${loc.host}]` : loc.host;
   return loc.port ? `${h}:${loc.port}` : h;
 }

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { Duplex } from 'node:stream';
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +33,13 @@ function startBackend(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url === '/page.html' || req.url === '/page.gz') {
+        const html = '<html><head><link href="/site.css" rel="stylesheet"></head><body><a href="/docs/">docs</a> <a href="rel.html">r</a></body></html>';
+        const gz = req.url === '/page.gz';
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...(gz ? { 'Content-Encoding': 'gzip' } : {}) });
+        res.end(gz ? gzipSync(html) : html);
+        return;
+      }
       if (req.url === '/redirect') {
         res.writeHead(302, { Location: '/landing?x=1' });
         res.end();
@@ -182,6 +190,24 @@ describe('pods/proxy', () => {
     const r = await api(h, 'GET', `${NS}/pods/web:80/proxy/redirect`);
     expect(r.status).toBe(302);
     expect(r.headers.location).toBe(`${NS}/pods/web:80/proxy/landing?x=1`);
+  });
+
+  it('links in an HTML answer go through the proxy again (also gzip-encoded), as upstream', async () => {
+    const P = `${NS}/pods/web/proxy`;
+    const want = `<html><head><link href="${P}/site.css" rel="stylesheet"></head><body><a href="${P}/docs/">docs</a> <a href="rel.html">r</a></body></html>`;
+    const r = await api(h, 'GET', `${P}/page.html`);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe(want);
+    expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(want));
+    const gz = await new Promise<Buffer>((resolve, reject) => {
+      const u = new URL(`${P}/page.gz`, h.url);
+      httpsRequest({ host: u.hostname, port: u.port, path: u.pathname, ca: h.caPem, headers: { Authorization: `Bearer ${h.adminToken}`, 'Accept-Encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject).end();
+    });
+    expect(gunzipSync(gz).toString('utf8')).toBe(want);
   });
 
   it('kubectl get --raw through the pod proxy', async () => {
