@@ -36,7 +36,7 @@ export interface ProxyRequest {
 }
 
 function unreachable(e: { code?: string; message?: string }, loc: ProxyLocation): KubeError {
-  return new KubeError('ServiceUnavailable', dialErrorMessage(e, loc));
+  return e instanceof KubeError ? e : new KubeError('ServiceUnavailable', dialErrorMessage(e, loc));
 }
 
 /** The headers sent to the backend: the client's, less credentials and hop-by-hop ones, plus X-Forwarded-For. */
@@ -88,7 +88,7 @@ export const PROXY_DIAL_TIMEOUT_MS = 30_000;
 
 function openSocket(t: ProxyTransport, loc: ProxyLocation, port: number): Duplex {
   const raw = t.dial(loc.host, port);
-  const timer = setTimeout(() => raw.destroy(Object.assign(new Error('dial timeout'), { code: 'ETIMEDOUT' })), t.dialTimeoutMs);
+  const timer = setTimeout(() => raw.destroy(new KubeError('ServiceUnavailable', dialErrorMessage({ code: 'ETIMEDOUT' }, loc))), t.dialTimeoutMs);
   const stop = (): void => clearTimeout(timer);
   raw.once('connect', stop);
   raw.once('close', stop);
