@@ -68,6 +68,9 @@ function answerHeaders(h: IncomingHttpHeaders, ctx: RewriteContext): OutgoingHtt
   return out;
 }
 
+/** The largest HTML answer the proxy reads whole to rewrite (larger ones pass unchanged). */
+export const HTML_REWRITE_LIMIT = 16 * 1024 * 1024;
+
 /** An HTML answer the proxy rewrites (upstream: text/html, identity, gzip or deflate encoded, a body to read). */
 function rewritesBody(method: string | undefined, res: IncomingMessage): boolean {
   if (method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304) return false;
@@ -124,10 +127,22 @@ export function proxyRequest(transport: ProxyTransport, req: IncomingMessage, re
         upRes.on('end', () => resolve());
         return;
       }
-      // HTML: read whole, links rewritten to go through the proxy (as upstream's proxy transport).
+      // HTML: read whole, links rewritten to go through the proxy (as upstream's proxy transport). A body larger
+      // than HTML_REWRITE_LIMIT goes on unchanged, streamed, rather than held in the API server's memory.
       const chunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => chunks.push(c));
-      upRes.on('end', () => {
+      let size = 0;
+      const onData = (c: Buffer): void => {
+        chunks.push(c);
+        size += c.length;
+        if (size <= HTML_REWRITE_LIMIT) return;
+        upRes.off('data', onData);
+        upRes.off('end', onEnd);
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+        for (const b of chunks) res.write(b);
+        upRes.pipe(res);
+        upRes.on('end', () => resolve());
+      };
+      const onEnd = (): void => {
         let body: Buffer = Buffer.concat(chunks);
         try {
           body = rewrittenBody(body, String(upRes.headers['content-encoding'] ?? '').trim().toLowerCase(), ctx);
@@ -138,7 +153,9 @@ export function proxyRequest(transport: ProxyTransport, req: IncomingMessage, re
         res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, { ...headers, 'content-length': body.length });
         res.end(body);
         resolve();
-      });
+      };
+      upRes.on('data', onData);
+      upRes.on('end', onEnd);
     });
     up.on('error', (e: NodeJS.ErrnoException) => {
       if (res.headersSent) {

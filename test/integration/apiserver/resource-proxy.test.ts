@@ -40,6 +40,12 @@ function startBackend(): Promise<void> {
         res.end(gz ? gzipSync(html) : html);
         return;
       }
+      if (req.url === '/big.html') {
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.write('<a href="/first">');
+        res.end('x'.repeat(17 * 1024 * 1024));
+        return;
+      }
       if (req.url === '/redirect') {
         res.writeHead(302, { Location: '/landing?x=1' });
         res.end();
@@ -208,6 +214,13 @@ describe('pods/proxy', () => {
       }).on('error', reject).end();
     });
     expect(gunzipSync(gz).toString('utf8')).toBe(want);
+  });
+
+  it('an HTML answer over 16 MiB passes unchanged, whole', async () => {
+    const r = await api(h, 'GET', `${NS}/pods/web/proxy/big.html`);
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe('<a href="/first">'.length + 17 * 1024 * 1024);
+    expect(r.body.startsWith('<a href="/first">')).toBe(true);
   });
 
   it('kubectl get --raw through the pod proxy', async () => {
