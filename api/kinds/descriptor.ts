@@ -151,6 +151,11 @@ export interface KindDefinition<T = unknown> {
   scale?: ScaleAccess<T>;
   /** Subresources served by the node's kubelet (log, exec, proxy ...): whether the object is a pod or a node. */
   kubeletProxyTarget?: 'pod' | 'node';
+  /**
+   * The `proxy` subresource goes to the object's own address instead of a kubelet: a pod's IP (`pod`) or a
+   * ready endpoint of a service (`service`), as upstream's pods/proxy and services/proxy.
+   */
+  resourceProxy?: 'pod' | 'service';
 }
 
 /**

@@ -149,12 +149,14 @@ export class CrdController {
                 // A custom kind's schema is an object made from the CRD (never a definition name).
                 if (typeof def.schema === 'string') continue;
                 const definition = String((def.schema as unknown as Record<string, unknown>)[DEF]);
+                // A list definition left from an earlier schema of this kind would still hold the old items.
+                DEFINITIONS.delete(listDefinition(definition));
                 DEFINITIONS.set(definition, def.schema);
                 definitions.push(definition);
               }
             } catch (e) {
               if (kinds.length > 0) unregisterKind(kinds[0]!.group, kinds[0]!.plural);
-              for (const d of definitions) DEFINITIONS.delete(d);
+              forgetDefinitions(definitions);
               throw e;
             }
             const primary = kinds[0]!;
@@ -282,7 +284,23 @@ export class CrdController {
     this.terminating.delete(`${s.group}/${s.plural}`);
     this.host.removeStore(s.group, s.plural);
     unregisterKind(s.group, s.plural);
-    for (const d of s.definitions) DEFINITIONS.delete(d);
+    forgetDefinitions(s.definitions);
+  }
+}
+
+/** The `<Kind>List` definition the kind registry makes from a kind's definition when a list schema is first asked for. */
+function listDefinition(definition: string): string {
+  return `${definition}List`;
+}
+
+/**
+ * Drop a custom kind's definitions and the list definitions made from them: a list left behind would name
+ * an item definition that is gone (the OpenAPI documents could no longer be built).
+ */
+function forgetDefinitions(definitions: readonly string[]): void {
+  for (const d of definitions) {
+    DEFINITIONS.delete(d);
+    DEFINITIONS.delete(listDefinition(d));
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import { errors } from '../../api/errors.js';
 import type {
-  Binding, DeleteOptions, Deployment, Eviction, Namespace, Node, Pod, Relaxed, ReplicaSet, Service,
+  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, Relaxed, ReplicaSet, Service,
 } from '../../api/types/index.js';
 import { isPlainObject } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
@@ -39,6 +39,7 @@ const API_VERSIONS = {
   Pod: 'v1',
   Node: 'v1',
   Service: 'v1',
+  Endpoints: 'v1',
   Namespace: 'v1',
   Binding: 'v1',
   Eviction: 'policy/v1',
@@ -51,6 +52,7 @@ interface KindTypes {
   Pod: Pod;
   Node: Node;
   Service: Service;
+  Endpoints: Endpoints;
   Namespace: Namespace;
   Binding: Binding;
   Eviction: Eviction;

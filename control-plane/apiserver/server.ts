@@ -40,6 +40,8 @@ import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, bootstrapSystemPriorityClasses, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
+import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
+import { defaultProxyDialer, PROXY_DIAL_TIMEOUT_MS, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest, type ProxyTransport } from './resource-proxy-handler.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -78,6 +80,10 @@ export interface ApiServerOptions {
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** The admission chain (default: ADMISSION_PLUGINS). */
   admissionPlugins?: readonly AdmissionPlugin[];
+  /** How pods/proxy and services/proxy reach a pod's address (default net.connect; tests map it to loopback). */
+  proxyDialer?: ProxyDialer;
+  /** How long such a dial may take before the request is 503 `... i/o timeout` (default 30 s, as upstream's dialer). */
+  proxyDialTimeoutMs?: number;
 }
 
 /** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
@@ -409,9 +415,16 @@ export class ApiServer {
     const user = this.opts.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const rinfo = findResource(info.group, info.resource);
+    if (rinfo?.definition.resourceProxy && info.subresource === 'proxy') {
+      // pods/proxy and services/proxy (a WebSocket through them): authorized by method, as any proxy request.
+      this.authorizeOrThrow(user, info, url.searchParams);
+      const p = await this.resourceProxyRequest(req, rinfo, info);
+      if (!p) throw errors.badRequest('an upgrade request needs a path after proxy/');
+      return proxyUpgrade(this.proxyTransport(), req, socket, head, p);
+    }
     // exec and port-forward over GET upgrades are authorized as "create", as upstream.
     info.verb = 'create';
-    const rinfo = findResource(info.group, info.resource);
     if (!rinfo || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) throw notFoundPath();
     this.authorizeOrThrow(user, info, url.searchParams);
     if (!this.opts.kubeletUpgrade) throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
@@ -563,6 +576,8 @@ export class ApiServer {
       case 'attach':
       case 'portforward':
       case 'proxy': {
+        // pods/proxy and services/proxy go to the object's address; nodes/proxy and the rest to the kubelet.
+        if (info.subresource === 'proxy' && rinfo.definition.resourceProxy) return this.serveResourceProxy(req, res, rinfo, info);
         if (info.subresource === 'log') {
           const causes = podLogOptionCauses(query);
           if (causes.length > 0) throw errors.invalid('PodLogOptions', '', info.name, causes);
@@ -643,6 +658,62 @@ export class ApiServer {
         this.admissionState,
       );
     return { mutate: (obj, old) => run('admit', obj, old), validate: (obj, old) => run('validate', obj, old) };
+  }
+
+  /**
+   * pods/proxy and services/proxy: upstream's ProxyREST. A GET or HEAD of `.../proxy` with nothing after it
+   * is redirected to `.../proxy/` (upstream's proxyRedirectsforRootPath); other methods than upstream's
+   * proxy methods are 405.
+   */
+  private async serveResourceProxy(req: IncomingMessage, res: ServerResponse, rinfo: RegisteredKind, info: RequestInfo): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (!PROXY_METHODS.has(method)) throw methodNotSupported(info);
+    const p = await this.resourceProxyRequest(req, rinfo, info);
+    if (!p) {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      res.writeHead(301, { Location: `${url.pathname}/${url.search}` });
+      res.end();
+      return;
+    }
+    return proxyRequest(this.proxyTransport(), req, res, p);
+  }
+
+  private proxyTransport(): ProxyTransport {
+    return { dial: this.opts.proxyDialer ?? defaultProxyDialer, dialTimeoutMs: this.opts.proxyDialTimeoutMs ?? PROXY_DIAL_TIMEOUT_MS };
+  }
+
+  /**
+   * Where a pods/proxy or services/proxy request goes (resource-proxy.ts), with the raw path after `/proxy`;
+   * undefined for a GET or HEAD with nothing after `/proxy` (redirected).
+   */
+  private async resourceProxyRequest(req: IncomingMessage, rinfo: RegisteredKind, info: RequestInfo): Promise<ProxyRequest | undefined> {
+    const ns = info.namespace;
+    // The path as the request info read it (dot segments resolved), still percent-encoded; the query as sent.
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const rawPath = url.pathname;
+    const rawQuery = url.search.slice(1);
+    // /api/v1 or /apis/<group>/<version>, then namespaces/<ns>, then <resource>/<name>/proxy
+    const prefixSegments = (info.apiPrefix === 'apis' ? 3 : 2) + (rinfo.namespaced ? 2 : 0) + 3;
+    const { prefix, rest } = proxiedPath(rawPath, prefixSegments);
+    const pods = this.store('', 'pods');
+    let location: ProxyLocation;
+    if (rinfo.definition.resourceProxy === 'pod') {
+      const id = parseProxyId('pod', info.name);
+      location = podProxyLocation(id, asKind(await this.storeOf(rinfo).get(ns, id.name), 'Pod'));
+    } else {
+      const id = parseProxyId('service', info.name);
+      const numeric = /^[+-]?\d+$/.test(id.port);
+      const service = numeric ? asKind(await this.storeOf(rinfo).get(ns, id.name), 'Service') : undefined;
+      const portName = servicePortName(id, service);
+      const endpoints = asKind(await this.store('', 'endpoints').get(ns, id.name), 'Endpoints');
+      location = serviceProxyLocation(id, portName, endpoints, ns, (name) => {
+        const pod = pods.cache.peek(pods.key(ns, name));
+        return pod && isKind(pod, 'Pod') ? pod : undefined;
+      });
+    }
+    const method = req.method ?? 'GET';
+    if (rest === '' && (method === 'GET' || method === 'HEAD')) return undefined;
+    return { location, rest, prefix, rawQuery };
   }
 
   /**

@@ -66,7 +66,7 @@ resources:
   return path;
 }
 
-export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean } = {}): Promise<ApiHandle> {
+export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; extra?: Partial<ApiServerOptions> } = {}): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
   const port = await freePort();
@@ -108,6 +108,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
         advertiseAddress: '127.0.0.1',
         transformers: parseEncryptionConfig(readFileSync(encryptionConfig, 'utf8')),
         bookmarkIntervalMs: 2000,
+        ...opts.extra,
       });
       await server.start();
     } else {

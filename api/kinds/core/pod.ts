@@ -37,11 +37,12 @@ export const pods = defineKind<P>({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'portforward'],
+  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'portforward', 'proxy'],
   schema: 'io.k8s.api.core.v1.Pod',
   protobufMessage: 'k8s.io.api.core.v1.Pod',
   returnDeletedObject: true,
   kubeletProxyTarget: 'pod',
+  resourceProxy: 'pod',
   strategy: {
     applyDefaults: defaultPod,
     prepareForCreate(pod) {
