@@ -16,6 +16,7 @@ import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
+import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -33,5 +34,6 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   leases,
   endpointSlices,
   eventsV1Events,
+  podDisruptionBudgets,
   customResourceDefinitions,
 ];

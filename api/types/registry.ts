@@ -13,6 +13,7 @@ import { ScaleSchema, EvictionSchema } from './apps.js';
 import './core.js';
 import './groups.js';
 import './apiextensions.js';
+import './policy.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

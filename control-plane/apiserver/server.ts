@@ -40,6 +40,7 @@ import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
+import { evictPod } from './eviction.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -532,8 +533,10 @@ export class ApiServer {
         const eviction = asKind(checkedObject(asV1), 'Eviction');
         const deleteOptions = evictionDeleteOptions(eviction.deleteOptions, query.getAll('dryRun'));
         const evictDryRun = dryRunOption(deleteOptions.dryRun ?? [], 'DeleteOptions');
-        await store.delete(ns, info.name, deleteOptions, (pod) => this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }));
-        return respond(res, 201, { ...statusSuccess(), code: 201 });
+        const answer = await evictPod({ pods: store, pdbs: this.store('policy', 'poddisruptionbudgets') }, ns!, info.name, deleteOptions, (pod) =>
+          this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }),
+        );
+        return respond(res, answer.code, answer.body);
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);
