@@ -21,7 +21,9 @@
 import { errors, KubeError, isKubeError, type Status } from '../../api/errors.js';
 import { getCondition, updateCondition } from '../../api/conditions.js';
 import { labelSelectorToSelector } from '../../api/labels.js';
-import type { Condition, KubeObject, Pod, PodCondition, PodDisruptionBudget, Relaxed } from '../../api/types/index.js';
+import { withDisruptionAllowedCondition } from '../../api/disruption.js';
+import { rfc3339 } from '../../api/time.js';
+import type { KubeObject, Pod, PodCondition, PodDisruptionBudget, Relaxed } from '../../api/types/index.js';
 import { clone } from '../../api/values.js';
 import { asKind } from './object-views.js';
 import type { DeleteOptions, Store } from './store.js';
@@ -32,7 +34,6 @@ type PDB = Relaxed<PodDisruptionBudget>;
 export const MAX_DISRUPTED_POD_SIZE = 2000;
 /** policyv1.DisruptionBudgetCause. */
 export const DISRUPTION_BUDGET_CAUSE = 'DisruptionBudget';
-export const DISRUPTION_ALLOWED_CONDITION = 'DisruptionAllowed';
 export const EVICTION_VIOLATES_BUDGET = "Cannot evict pod as it would violate the pod's disruption budget.";
 export const MULTIPLE_PDBS_MESSAGE = 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.';
 
@@ -101,29 +102,6 @@ export function budgetBeingProcessed(pdbName: string): KubeError {
   });
 }
 
-/** The DisruptionAllowed condition for a status (pdbhelper.UpdateDisruptionAllowedCondition). */
-export function disruptionAllowedCondition(disruptionsAllowed: number, observedGeneration: number | undefined, now: string): Relaxed<Condition> {
-  const allowed = disruptionsAllowed > 0;
-  return {
-    type: DISRUPTION_ALLOWED_CONDITION,
-    status: allowed ? 'True' : 'False',
-    reason: allowed ? 'SufficientPods' : 'InsufficientPods',
-    message: '',
-    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
-    lastTransitionTime: now,
-  };
-}
-
-/** apimeta.SetStatusCondition: replace the condition of that type, keeping lastTransitionTime while the status stays. */
-export function setStatusCondition(conds: readonly Relaxed<Condition>[] | undefined, cond: Relaxed<Condition>): Relaxed<Condition>[] {
-  const list = [...(conds ?? [])];
-  const i = list.findIndex((c) => c.type === cond.type);
-  if (i < 0) return [...list, cond];
-  const old = list[i]!;
-  list[i] = { ...cond, lastTransitionTime: old.status === cond.status && old.lastTransitionTime ? old.lastTransitionTime : cond.lastTransitionTime };
-  return list;
-}
-
 /**
  * checkAndDecrement: the PDB with one disruption taken for `podName` (disruptedPods[podName] = now), or the
  * error upstream answers: 429 while the controller has not observed the PDB's generation, 403 for a negative
@@ -154,9 +132,7 @@ export function checkAndDecrement(pdb: PDB, podName: string, now: Date): PDB {
   const next = clone(pdb);
   const ns = (next.status ??= {});
   ns.disruptionsAllowed = allowed - 1;
-  if (ns.disruptionsAllowed === 0) {
-    ns.conditions = setStatusCondition(ns.conditions ?? undefined, disruptionAllowedCondition(0, ns.observedGeneration ?? undefined, rfc3339(now)));
-  }
+  if (ns.disruptionsAllowed === 0) ns.conditions = withDisruptionAllowedCondition(ns, rfc3339(now));
   ns.disruptedPods = { ...(ns.disruptedPods ?? {}), [podName]: rfc3339(now) };
   return next;
 }
@@ -165,10 +141,6 @@ function pdbForbidden(name: string, why: string): KubeError {
   return new KubeError('Forbidden', `poddisruptionbudget.policy "${name}" is forbidden: ${why}`, {
     details: { name, group: 'policy', kind: 'poddisruptionbudget' },
   });
-}
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The pod with the DisruptionTarget condition the eviction API sets (upstream 1.32, PodDisruptionConditions GA); null when already there. */
