@@ -60,7 +60,7 @@ describe('decideDisruption: the budget', () => {
     ['deleting pods are not healthy', { minAvailable: 1 }, [pod('a'), pod('b', { deleting: true })], { expectedPods: 2, desiredHealthy: 1, currentHealthy: 1, disruptionsAllowed: 0 }],
     ['pods of other labels or namespaces are not counted', { minAvailable: 1 }, [pod('a'), pod('b'), pod('c', { labels: { app: 'db' } }), pod('d', { ns: 'other' })], { expectedPods: 2, desiredHealthy: 1, currentHealthy: 2, disruptionsAllowed: 1 }],
   ] as const)('%s', (_name, spec, pods, want) => {
-    const d = decideDisruption(pdb(spec), inputs(pods));
+    const d = decideDisruption(pdb(spec), inputs([...pods]));
     expect(d.error).toBeUndefined();
     expect(counts(d.status)).toEqual(want);
     expect(d.status?.observedGeneration).toBe(1);

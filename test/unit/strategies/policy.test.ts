@@ -44,8 +44,9 @@ describe('PodDisruptionBudget validation', () => {
     ['an unknown eviction policy', { minAvailable: 1, unhealthyPodEvictionPolicy: 'Never' }, ['spec.unhealthyPodEvictionPolicy: Unsupported value: "Never": supported values: "AlwaysAllow", "IfHealthyBudget"']],
     ['a bad selector operator', { minAvailable: 1, selector: { matchExpressions: [{ key: 'app', operator: 'Near' }] } }, ['spec.selector.matchExpressions[0].operator: Invalid value: "Near": not a valid selector operator']],
   ] as const)('%s', (_n, spec, want) => {
-    expect(messages(validatePodDisruptionBudget(pdb(spec)))).toEqual(want);
-    expect(messages(validatePodDisruptionBudgetUpdate(pdb(spec), pdb({})))).toEqual(want);
+    const p = pdb(spec as PDB['spec']);
+    expect(messages(validatePodDisruptionBudget(p))).toEqual(want);
+    expect(messages(validatePodDisruptionBudgetUpdate(p, pdb({})))).toEqual(want);
   });
 
   it('needs a namespace and a DNS-subdomain name', () => {
