@@ -18,6 +18,7 @@
  * A controller's scale is read from the caches: a pod's ReplicaSet, or the Deployment that controls it
  * (its spec.replicas, default 1); the uid of each reference must match.
  */
+import { KubeError } from '../../../api/errors.js';
 import { getControllerOf } from '../../../api/owners.js';
 import { getScaledValueFromIntOrPercent } from '../../../api/intstr.js';
 import { labelSelectorToSelector } from '../../../api/labels.js';
@@ -62,7 +63,12 @@ export interface DisruptionDecision {
   error?: string;
 }
 
-class SyncError extends Error {}
+/** What makes a sync fail safe (upstream's plain errors from trySync): its message goes into the SyncFailed condition. */
+class SyncError extends KubeError {
+  constructor(message: string) {
+    super('InternalError', message);
+  }
+}
 
 /** getPodsForPdb: the pods the selector picks (a null selector none, an empty one all). Throws on a bad selector. */
 export function podsForPdb(pdb: PDB, pods: readonly Pod[]): Pod[] {
