@@ -17,7 +17,7 @@ import { findResource } from '../../../api/resources.js';
 import { buildControllers, parseFlags } from '../../../control-plane/controllers/main.js';
 import { newControllerContext } from '../../../control-plane/controllers/util/context.js';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
-import { kubectl, kubectlOk } from '../../support/apiserver.js';
+import { api, kubectl, kubectlOk } from '../../support/apiserver.js';
 import { HollowNodes } from '../../support/hollow-nodes.js';
 import { poll } from '../../support/net.js';
 
@@ -93,6 +93,10 @@ describe('PodDisruptionBudget and kubectl drain', () => {
     const out = await kubectlOk(s.h, ['get', 'pdb']);
     expect(out.split('\n')[0]).toMatch(/^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/);
     expect(out.split('\n')[1]).toMatch(/^web-pdb\s+2\s+N\/A\s+0\s+\S+$/);
+    const described = await kubectlOk(s.h, ['describe', 'pdb', 'web-pdb']);
+    expect(described).toMatch(/Min available:\s+2\n/);
+    expect(described).toMatch(/Selector:\s+app=web\n/);
+    expect(described).toMatch(/Allowed disruptions:\s+0\n\s+Current:\s+2\n\s+Desired:\s+2\n\s+Total:\s+2\n/);
     // The short name and the kind's validation (kubectl refuses both flags itself, so the API is asked directly).
     expect(await kubectlOk(s.h, ['get', 'poddisruptionbudgets.policy', '-o', 'name'])).toBe('poddisruptionbudget.policy/web-pdb\n');
     const bad = await kubectl(s.h, ['create', '-f', '-'], {
@@ -111,6 +115,23 @@ describe('PodDisruptionBudget and kubectl drain', () => {
     expect(r.stderr).toMatch(
       new RegExp(`error when evicting pods/"(${pods.join('|')})" -n "default" \\(will retry after 5s\\): Cannot evict pod as it would violate the pod's disruption budget\\.`),
     );
+    // The answer itself, as upstream's: a 429 Status with the DisruptionBudget cause and no Retry-After (client-go
+    // would wait and retry by itself on one); a dry run is refused the same way.
+    for (const q of ['', '?dryRun=All']) {
+      const ev = await api(s.h, 'POST', `/api/v1/namespaces/default/pods/${pods[0]}/eviction${q}`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pods[0] } });
+      expect(ev.status).toBe(429);
+      expect(ev.headers['retry-after']).toBeUndefined();
+      expect(ev.json()).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: "Cannot evict pod as it would violate the pod's disruption budget.",
+        reason: 'TooManyRequests',
+        details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 2 healthy pods and has 2 currently' }] },
+        code: 429,
+      });
+    }
     // Nothing was taken from the budget, and the pods carry no DisruptionTarget condition.
     expect((await pdbStatus()).disruptionsAllowed).toBe(0);
     for (const p of (await client.list<any>(PODS, 'default')).items) {
