@@ -265,3 +265,27 @@ function selectorText(pdb: PDB): string {
   const labels = Object.keys(ml).sort().map((k) => `${k}: ${ml[k]},`).join('');
   return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{},}`;
 }
+
+/** Upstream's stalePodDisruptionTimeout: a DisruptionTarget=True condition on a pod still not deleting after this is reset. */
+export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60 * 1000;
+
+/**
+ * nonTerminatingPodHasStaleDisruptionCondition: whether the pod carries a DisruptionTarget=True condition that may go
+ * stale (not deleting, not terminal, not set by the kubelet), and how long until it is (0: reset it now).
+ */
+export function staleDisruptionCondition(pod: Pod, now: number, timeoutMs = STALE_POD_DISRUPTION_TIMEOUT_MS): { has: boolean; waitMs: number } {
+  if (pod.metadata?.deletionTimestamp) return { has: false, waitMs: 0 };
+  const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget');
+  const phase = pod.status?.phase;
+  if (!cond || cond.status !== 'True' || cond.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return { has: false, waitMs: 0 };
+  const since = parseTime(cond.lastTransitionTime) ?? 0;
+  return { has: true, waitMs: Math.max(0, timeoutMs - (now - since)) };
+}
+
+/** The status patch (strategic merge, by condition type) that resets a stale DisruptionTarget condition to False. */
+export function staleDisruptionReset(pod: Pod, now: number): Record<string, unknown> {
+  return {
+    metadata: { resourceVersion: pod.metadata?.resourceVersion },
+    status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: rfc3339(now) }] },
+  };
+}

@@ -1,6 +1,22 @@
-/** The disruption controller's pure decision (pkg/controller/disruption): counts, budget, condition, failSafe, disruptedPods expiry. */
+/**
+ * The disruption controller (pkg/controller/disruption): its pure decision (counts, budget, condition, failSafe,
+ * disruptedPods expiry, stale DisruptionTarget conditions) as tables, then the adapter on the in-process API.
+ */
+import { setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { DELETION_TIMEOUT_MS, decideDisruption, type DisruptionInputs, type PDB } from '../../../control-plane/controllers/disruption/decide.js';
+import {
+  DELETION_TIMEOUT_MS,
+  STALE_POD_DISRUPTION_TIMEOUT_MS,
+  decideDisruption,
+  staleDisruptionCondition,
+  type DisruptionInputs,
+  type PDB,
+} from '../../../control-plane/controllers/disruption/decide.js';
+import { DisruptionController } from '../../../control-plane/controllers/disruption/controller.js';
+import { R, newControllerContext } from '../../../control-plane/controllers/util/context.js';
+import { InformerFactory } from '../../../api/client/informer.js';
+import { silentLogger } from '../../../api/client/log.js';
+import { InProcessApi } from '../../support/in-process-api.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../control-plane/controllers/util/types.js';
 import { rfc3339 } from '../../../api/time.js';
 
@@ -141,5 +157,90 @@ describe('decideDisruption: disruptedPods', () => {
     expect(d.status).toMatchObject({ currentHealthy: 2, disruptionsAllowed: 1 });
     expect(d.recheckAfterMs).toBeUndefined();
     expect(d.events).toContainEqual({ on: { pod: 'a' }, type: 'Warning', reason: 'NotDeleted', message: "Pod was expected by PDB default/default to be deleted but it wasn't" });
+  });
+});
+
+describe('staleDisruptionCondition', () => {
+  const withTarget = (o: { reason?: string; status?: string; phase?: string; deleting?: boolean; ago?: number } = {}): Pod => {
+    const p = pod('a', { deleting: o.deleting });
+    p.status = {
+      phase: o.phase ?? 'Running',
+      conditions: [{ type: 'DisruptionTarget', status: o.status ?? 'True', reason: o.reason ?? 'EvictionByEvictionAPI', lastTransitionTime: rfc3339(T0 - (o.ago ?? 30_000)) }],
+    };
+    return p;
+  };
+  it.each([
+    ['set 30 s ago: stale in 90 s', withTarget(), { has: true, waitMs: STALE_POD_DISRUPTION_TIMEOUT_MS - 30_000 }],
+    ['set 5 min ago: stale now', withTarget({ ago: 300_000 }), { has: true, waitMs: 0 }],
+    ['a pod being deleted is not stale', withTarget({ deleting: true }), { has: false, waitMs: 0 }],
+    ['a terminal pod keeps it', withTarget({ phase: 'Failed' }), { has: false, waitMs: 0 }],
+    ["the kubelet's condition never goes stale", withTarget({ reason: 'TerminationByKubelet' }), { has: false, waitMs: 0 }],
+    ['False already', withTarget({ status: 'False' }), { has: false, waitMs: 0 }],
+    ['no condition', pod('a'), { has: false, waitMs: 0 }],
+  ] as const)('%s', (_n, p, want) => {
+    expect(staleDisruptionCondition(p, T0)).toEqual(want);
+  });
+});
+
+describe('the disruption controller on the in-process API', () => {
+  async function run<T>(api: InProcessApi, opts: { stalePodDisruptionTimeoutMs?: number }, body: () => Promise<T>): Promise<T> {
+    const informers = new InformerFactory(api, { logger: silentLogger });
+    const ctx = newControllerContext(api, informers, { logger: () => silentLogger });
+    const ctl = new DisruptionController(ctx, opts);
+    const abort = new AbortController();
+    setMaxListeners(50, abort.signal);
+    informers.start();
+    const running = ctl.run(abort.signal);
+    try {
+      return await body();
+    } finally {
+      abort.abort();
+      await running;
+      await informers.stop();
+    }
+  }
+  const until = async <T>(what: string, f: () => T | undefined, ms = 8000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = f();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const ready = (name: string, extra: Pod['status'] = {}): Pod => ({
+    metadata: { name, namespace: 'default', labels: { app: 'web' } },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], ...extra },
+  });
+
+  it('writes the status of a new PDB and follows a pod turning unready', async () => {
+    const api = new InProcessApi();
+    await api.seed(R.pods, ready('a'), ready('b'), ready('c'));
+    await run(api, {}, async () => {
+      await api.create(R.podDisruptionBudgets, 'default', { metadata: { name: 'web' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } });
+      const st = await until('the status', () => {
+        const x = api.peek<PDB>(R.podDisruptionBudgets, 'default', 'web')?.status;
+        return x?.observedGeneration === 1 ? x : undefined;
+      });
+      expect(st).toMatchObject({ expectedPods: 3, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
+      const c = api.peek<Pod>(R.pods, 'default', 'c')!;
+      await api.updateStatus(R.pods, { ...c, status: { ...c.status, conditions: [{ type: 'Ready', status: 'False' }] } });
+      await until('the budget spent', () => (api.peek<PDB>(R.podDisruptionBudgets, 'default', 'web')?.status?.disruptionsAllowed === 0 ? true : undefined));
+    });
+  });
+
+  it('resets a stale DisruptionTarget condition to False (status and reason of the eviction kept otherwise)', async () => {
+    const api = new InProcessApi();
+    const since = new Date(Date.now() - 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await api.seed(R.pods, ready('a', { conditions: [{ type: 'Ready', status: 'True' }, { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: since }] }));
+    await run(api, { stalePodDisruptionTimeoutMs: 1500 }, async () => {
+      const cond = await until('the condition reset', () => {
+        const c = api.peek<Pod>(R.pods, 'default', 'a')?.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+        return c?.status === 'False' ? c : undefined;
+      });
+      expect(cond).toMatchObject({ status: 'False', reason: 'EvictionByEvictionAPI' });
+      expect(cond.lastTransitionTime).not.toBe(since);
+    });
   });
 });
