@@ -168,7 +168,7 @@ export interface EvictionAnswer {
 
 export interface EvictionStores {
   pods: Store;
-  /** The PodDisruptionBudget store (its watch cache lists a namespace's PDBs). */
+  /** The PodDisruptionBudget store (a consistent list of the namespace's PDBs). */
   pdbs: Store;
 }
 
@@ -208,7 +208,9 @@ export async function evictPod(
     }
   }
 
-  const pdbs = podDisruptionBudgetsFor(pod, stores.pdbs.cache.list(namespace).map((c) => asKind(c.obj, 'PodDisruptionBudget')));
+  // A consistent list, as upstream's (its loopback client lists with no resourceVersion).
+  const listed = await stores.pdbs.list({ namespace, matches: () => true });
+  const pdbs = podDisruptionBudgetsFor(pod, listed.items.map((o) => asKind(o, 'PodDisruptionBudget')));
   const plan = planEviction(pod, pdbs);
   if (plan.kind === 'multiple-pdbs') {
     return { code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: MULTIPLE_PDBS_MESSAGE, code: 500 } };
