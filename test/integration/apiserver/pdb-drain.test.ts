@@ -156,4 +156,21 @@ describe('PodDisruptionBudget and kubectl drain', () => {
       return (await podsOn('n2', true)).length === 3 && st.currentHealthy === 3 && st.disruptionsAllowed === 1 && !st.disruptedPods ? true : undefined;
     });
   }, 150_000);
+
+  it('a pod two PDBs select cannot be evicted: upstream 500 Status', async () => {
+    await kubectlOk(s.h, ['create', 'pdb', 'web-pdb-2', '--selector=app=web', '--max-unavailable=1']);
+    await poll('the second PDB observed', 30_000, async () => ((await client.get<any>(PDBS, 'default', 'web-pdb-2')).status?.observedGeneration === 1 ? true : undefined));
+    const [name] = await podsOn('n2');
+    const ev = await api(s.h, 'POST', `/api/v1/namespaces/default/pods/${name}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } });
+    expect(ev.status).toBe(500);
+    expect(ev.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      code: 500,
+    });
+    expect(await podsOn('n2')).toContain(name);
+  }, 60_000);
 });
