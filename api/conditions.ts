@@ -66,3 +66,20 @@ export function updateCondition<C extends ConditionView>(
 export function removeCondition<C extends { type: string }>(conds: C[] | undefined, type: string): C[] {
   return (conds ?? []).filter((c) => c.type !== type);
 }
+
+/** The metav1.Condition fields apimeta.SetStatusCondition reads. */
+export interface MetaConditionView extends ConditionView {
+  observedGeneration?: number | null;
+}
+
+/**
+ * apimeta.SetStatusCondition (metav1.Condition lists): the condition of that type is replaced where it stands
+ * (added last when missing); its lastTransitionTime stays while the status does.
+ */
+export function setStatusCondition<C extends MetaConditionView>(conds: readonly C[] | undefined | null, cond: C): C[] {
+  const list = [...(conds ?? [])];
+  const i = list.findIndex((c) => c.type === cond.type);
+  if (i < 0) return [...list, cond];
+  list[i] = withTransitionTime(cond, list[i]);
+  return list;
+}

@@ -19,6 +19,7 @@ import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
+import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -38,6 +39,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   leases,
   endpointSlices,
   eventsV1Events,
+  podDisruptionBudgets,
   customResourceDefinitions,
   priorityClasses,
 ];

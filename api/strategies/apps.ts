@@ -81,7 +81,7 @@ function intOrPercentValue(v: unknown): number {
   return 0;
 }
 
-function validatePositiveIntOrPercent(v: unknown, field: string): StatusCause[] {
+export function validatePositiveIntOrPercent(v: unknown, field: string): StatusCause[] {
   if (typeof v === 'string') return isValidPercent(v).map((m) => fieldErr.invalid(field, v, m));
   if (typeof v === 'number') return validateNonnegative(field, v);
   return [];

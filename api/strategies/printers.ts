@@ -16,6 +16,7 @@ import type {
   LabelSelector,
   Lease,
   PriorityClass,
+  PodDisruptionBudget,
   LoadBalancerStatus,
   Namespace,
   Node,
@@ -716,5 +717,29 @@ export function eventCells(ev: EitherEvent, now: Date): unknown[] {
     first,
     count,
     ev?.metadata?.name ?? '',
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// policy/v1 PodDisruptionBudget
+// ---------------------------------------------------------------------------------------------
+
+export const podDisruptionBudgetColumns: TableColumn[] = [
+  nameCol(),
+  col('Min Available', 'string', 'The minimum number of pods that must be available.'),
+  col('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
+  col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+  ageCol(),
+];
+
+/** printPodDisruptionBudget: an unset minAvailable / maxUnavailable prints `N/A`. */
+export function podDisruptionBudgetCells(pdb: Relaxed<PodDisruptionBudget>, now: Date): unknown[] {
+  const text = (v: number | string | null | undefined) => (v === undefined || v === null ? 'N/A' : String(v));
+  return [
+    pdb?.metadata?.name ?? '',
+    text(pdb?.spec?.minAvailable),
+    text(pdb?.spec?.maxUnavailable),
+    pdb?.status?.disruptionsAllowed ?? 0,
+    translateTimestampSince(pdb?.metadata?.creationTimestamp, now),
   ];
 }

@@ -11,6 +11,7 @@ export * from './core.js';
 export * from './quota.js';
 export * from './apps.js';
 export * from './groups.js';
+export * from './policy.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';
@@ -24,6 +25,7 @@ import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event
 import type { Deployment, ReplicaSet } from './apps.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
+import type { PodDisruptionBudget } from './policy.js';
 
 export type PodList = KubeList<Pod>;
 export type NodeList = KubeList<Node>;
@@ -40,3 +42,4 @@ export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;
 export type PriorityClassList = KubeList<PriorityClass>;
+export type PodDisruptionBudgetList = KubeList<PodDisruptionBudget>;

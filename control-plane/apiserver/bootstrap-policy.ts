@@ -201,6 +201,17 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['update'], [CORE], ['resourcequotas/status']),
     EVENTS_RULE,
   ],
+  'system:controller:disruption-controller': [
+    rule(READ, [EXTENSIONS, APPS], ['deployments']),
+    rule(READ, [APPS, EXTENSIONS], ['replicasets']),
+    rule(READ, [CORE], ['replicationcontrollers']),
+    rule(READ, [POLICY], ['poddisruptionbudgets']),
+    rule(READ, [APPS], ['statefulsets']),
+    rule(['update'], [POLICY], ['poddisruptionbudgets/status']),
+    rule(['get'], ['*'], ['*/scale']),
+    rule(['patch', 'update'], [CORE], ['pods/status']),
+    EVENTS_RULE,
+  ],
 };
 
 /** A ClusterRoleBinding: the role, and the users and groups it is given to. */

@@ -250,8 +250,12 @@ export function sendError(res: ServerResponse, err: unknown, req?: IncomingMessa
     sendNegotiated(res, 401, st, out, { 'WWW-Authenticate': 'Basic realm="kubernetes-master"' });
     return;
   }
+  // As upstream's ErrorNegotiated: a Status that names a retry period says it in Retry-After too (client-go waits and retries).
+  const retryAfter = st.details?.retryAfterSeconds ?? 0;
+  const headers: Record<string, string> = retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {};
   // An unread (too large) body leaves the connection unusable: close it after the answer.
-  sendNegotiated(res, ke.httpStatus, st, out, ke.httpStatus === 413 ? { Connection: 'close' } : {});
+  if (ke.httpStatus === 413) headers.Connection = 'close';
+  sendNegotiated(res, ke.httpStatus, st, out, headers);
 }
 
 export function statusSuccess(details?: Record<string, unknown>): Record<string, unknown> {

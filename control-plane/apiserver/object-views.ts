@@ -2,7 +2,7 @@
  * How the API server's generic code reads objects it did not type: the top-level shape every API object
  * has (isApiObject), and the Relaxed views (api/types/views.ts) of the few kinds it reads field by field
  * (Service address allocation, pod binding, the kubelet proxy's pod and node, namespace deletion and
- * finalization, eviction and its DeleteOptions, the scale of a Deployment or ReplicaSet), once a guard has
+ * finalization, eviction, its DeleteOptions and the pod's PodDisruptionBudgets, the scale of a Deployment or ReplicaSet), once a guard has
  * seen the object's apiVersion and kind.
  *
  * The kind is what makes a view true: a store writes apiVersion and kind on every object it keeps (only
@@ -11,7 +11,7 @@
  */
 import { errors } from '../../api/errors.js';
 import type {
-  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, Relaxed, ReplicaSet, Service,
+  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, PodDisruptionBudget, Relaxed, ReplicaSet, Service,
 } from '../../api/types/index.js';
 import { isPlainObject } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
@@ -43,6 +43,7 @@ const API_VERSIONS = {
   Namespace: 'v1',
   Binding: 'v1',
   Eviction: 'policy/v1',
+  PodDisruptionBudget: 'policy/v1',
   DeleteOptions: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
@@ -56,6 +57,7 @@ interface KindTypes {
   Namespace: Namespace;
   Binding: Binding;
   Eviction: Eviction;
+  PodDisruptionBudget: PodDisruptionBudget;
   DeleteOptions: DeleteOptions;
   Deployment: Deployment;
   ReplicaSet: ReplicaSet;

@@ -42,6 +42,7 @@ import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
 import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
 import { defaultProxyDialer, PROXY_DIAL_TIMEOUT_MS, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest, type ProxyTransport } from './resource-proxy-handler.js';
+import { evictPod } from './eviction.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -557,8 +558,10 @@ export class ApiServer {
         const eviction = asKind(checkedObject(asV1), 'Eviction');
         const deleteOptions = evictionDeleteOptions(eviction.deleteOptions, query.getAll('dryRun'));
         const evictDryRun = dryRunOption(deleteOptions.dryRun ?? [], 'DeleteOptions');
-        await store.delete(ns, info.name, deleteOptions, (pod) => this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }));
-        return respond(res, 201, { ...statusSuccess(), code: 201 });
+        const answer = await evictPod({ pods: store, pdbs: this.store('policy', 'poddisruptionbudgets') }, ns!, info.name, deleteOptions, (pod) =>
+          this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }),
+        );
+        return respond(res, answer.code, answer.body);
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);

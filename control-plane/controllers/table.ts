@@ -7,6 +7,7 @@
 
 import type { ControllerTable } from './descriptor.js';
 import { deploymentDescriptor } from './deployment/descriptor.js';
+import { disruptionDescriptor } from './disruption/descriptor.js';
 import { endpointSliceDescriptor, endpointsDescriptor } from './endpoints/descriptor.js';
 import { garbageCollectorDescriptor } from './garbagecollector/descriptor.js';
 import { namespaceDescriptor } from './namespace/descriptor.js';
@@ -30,4 +31,5 @@ export const CONTROLLERS = [
   podGCDescriptor,
   serviceAccountDescriptor,
   resourceQuotaDescriptor,
+  disruptionDescriptor,
 ] as const satisfies ControllerTable;

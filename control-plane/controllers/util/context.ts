@@ -81,6 +81,9 @@ export const R = {
   get endpointSlices() {
     return res('discovery.k8s.io', 'endpointslices');
   },
+  get podDisruptionBudgets() {
+    return res('policy', 'poddisruptionbudgets');
+  },
   get customResourceDefinitions() {
     return res('apiextensions.k8s.io', 'customresourcedefinitions');
   },

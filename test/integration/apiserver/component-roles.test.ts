@@ -109,6 +109,14 @@ describe('the scheduler and controller manager under their own identities', () =
     await until('an EndpointSlice of web', async () => ((await get('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb'))?.items ?? []).length === 1);
   });
 
+  it('the disruption controller computes a PodDisruptionBudget\'s status', async () => {
+    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'web' } } } };
+    expect((await api(h, 'POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', pdb)).status).toBe(201);
+    // No kubelet makes the pods Ready: expected 2 (the Deployment's scale), desired 1, none healthy.
+    const st = await until('the PDB status', async () => (await get('/apis/policy/v1/namespaces/default/poddisruptionbudgets/web'))?.status?.observedGeneration === 1 && (await get('/apis/policy/v1/namespaces/default/poddisruptionbudgets/web')).status);
+    expect(st).toMatchObject({ expectedPods: 2, desiredHealthy: 1, currentHealthy: 0, disruptionsAllowed: 0 });
+  });
+
   it('the garbage collector deletes a deleted Deployment\'s ReplicaSet and pods', async () => {
     expect((await api(h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web?propagationPolicy=Background')).status).toBe(200);
     await until('the ReplicaSet gone', async () => (await get('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb'))?.items.length === 0);
