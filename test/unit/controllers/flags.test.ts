@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../../api/cli/flags.js';
-import { enabledControllers, parseFlags, usage } from '../../../control-plane/controllers/flags.js';
+import { ALL_CONTROLLERS, enabledControllers, parseFlags, usage } from '../../../control-plane/controllers/flags.js';
 
 describe('controller manager flags', () => {
   it('has upstream defaults (and kubelab’s for the pod CIDR)', () => {
@@ -48,7 +48,7 @@ describe('controller manager flags', () => {
   ])('duration %s', (s, ms) => expect(parseDuration(s)).toBe(ms));
 
   it('--controllers: * all, -name off, name on, old aliases', () => {
-    expect(enabledControllers(['*']).size).toBe(12);
+    expect(enabledControllers(['*']).size).toBe(ALL_CONTROLLERS.length);
     const s = enabledControllers(['*', '-podgc', '-garbage-collector-controller']);
     expect(s.has('pod-garbage-collector-controller')).toBe(false);
     expect(s.has('garbage-collector-controller')).toBe(false);
