@@ -94,7 +94,7 @@ describe('the controller table', () => {
     expect(all.find((c) => c.name === 'namespace-controller')?.workers).toBe(10);
     const noIpam = buildControllers(context(), parseFlags(['--allocate-node-cidrs=false']));
     expect(noIpam.map((c) => c.name)).not.toContain('node-ipam-controller');
-    expect(noIpam).toHaveLength(11);
+    expect(noIpam).toHaveLength(ALL_CONTROLLERS.length - 1);
     expect(buildControllers(context(), parseFlags(['--controllers=deployment,replicaset'])).map((c) => c.name)).toEqual([
       'replicaset-controller',
       'deployment-controller',
