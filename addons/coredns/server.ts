@@ -59,6 +59,17 @@ function listenHttp(addr: string, handler: http.RequestListener): Promise<HttpEn
   });
 }
 
+/**
+ * A question name this server can answer and echo back unchanged: printable ASCII labels of at most 63 bytes, 255 in
+ * all (dns-packet decodes other bytes as UTF-8, which would not encode back to the same wire name).
+ */
+export function servableName(name: unknown): name is string {
+  if (typeof name !== 'string' || name.length > 253) return false;
+  if (name === '' || name === '.') return true;
+  if (!/^[\x21-\x7e]+$/.test(name)) return false;
+  return name.replace(/\.$/, '').split('.').every((l) => l.length > 0 && l.length <= 63);
+}
+
 export class DnsServer {
   private blocks: Block[] = [];
   private listeners = new Map<number, Listener>();
@@ -256,7 +267,7 @@ export class DnsServer {
         return rejectPacket(buf, 'FORMERR');
       }
       const question = query.questions?.[0];
-      if (!question || typeof question.name !== 'string') return rejectPacket(buf, 'FORMERR');
+      if (!question || !servableName(question.name)) return rejectPacket(buf, 'FORMERR');
       const q: DnsQuestion = { name: fqdn(question.name), type: String(question.type) };
       const limit = proto === 'tcp' ? 65535 : udpLimit(query);
       const dnssec = !!optOf(query)?.flag_do;

@@ -2,13 +2,18 @@
 import type { Answer } from 'dns-packet';
 import { ClusterState } from '../../../addons/coredns/cluster-state.js';
 import type { KubernetesConfig } from '../../../addons/coredns/config.js';
+import type { EndpointSlice } from '../../../api/types/groups.js';
+import type { Relaxed } from '../../../api/types/views.js';
+
+type Endpoints = NonNullable<Relaxed<EndpointSlice>['endpoints']>;
+type Ports = NonNullable<Relaxed<EndpointSlice>['ports']>;
 
 export function kubeConfig(over: Partial<KubernetesConfig> = {}): KubernetesConfig {
   return { zones: ['cluster.local.', 'in-addr.arpa.', 'ip6.arpa.'], pods: 'insecure', ttl: 5, fallthrough: undefined, namespaces: [], endpointPodNames: false, ignoreEmptyService: false, line: 1, ...over };
 }
 
 const svc = (ns: string, name: string, spec: Record<string, unknown>) => ({ metadata: { namespace: ns, name }, spec });
-const slice = (ns: string, name: string, svcName: string, endpoints: unknown[], ports: unknown[] = [{ name: 'mysql', port: 3306, protocol: 'TCP' }]) => ({
+const slice = (ns: string, name: string, svcName: string, endpoints: Endpoints, ports: Ports = [{ name: 'mysql', port: 3306, protocol: 'TCP' }]) => ({
   metadata: { namespace: ns, name, labels: { 'kubernetes.io/service-name': svcName } },
   addressType: 'IPv4',
   endpoints,

@@ -129,3 +129,15 @@ describe('wire rules', () => {
     expect([tcp.flag_tc, tcp.answers!.length, tcp.id, tcp.flag_aa, tcp.flag_rd, tcp.flag_ra]).toEqual([false, 60, 4242, true, true, true]);
   });
 });
+
+describe('servable question names', () => {
+  it('names that would not encode back to the same wire name are refused (found by the fuzz)', async () => {
+    const { servableName } = await import('../../../addons/coredns/server.js');
+    expect(servableName('web.prod.svc.cluster.local')).toBe(true);
+    expect(servableName('.')).toBe(true);
+    expect(servableName('\u00ff'.repeat(30))).toBe(false);
+    expect(servableName('a'.repeat(64) + '.example')).toBe(false);
+    expect(servableName('a b.example')).toBe(false);
+    expect(servableName(42)).toBe(false);
+  });
+});
