@@ -56,14 +56,16 @@ export class Block {
     const m = this.deps.metrics;
     const dnssec = opts.dnssec ?? false;
     const zones = this.cache?.config.zones.join(',') ?? '';
+    const srv = this.serverLabel;
+    const ck = `${srv}|${zones}`;
     if (this.cache?.covers(q)) {
-      m?.cacheRequests.inc({ server: this.serverLabel, zones, view: '' });
+      m?.cacheRequests.inc(ck, () => ({ server: srv, zones, view: '' }));
       const hit = this.cache.get(q, dnssec);
       if (hit) {
-        m?.cacheHits.inc({ server: this.serverLabel, type: hit.kind, zones, view: '' });
+        m?.cacheHits.inc(`${ck}|${hit.kind}`, () => ({ server: srv, type: hit.kind, zones, view: '' }));
         return this.balance({ ...hit.reply, plugin: 'cache' });
       }
-      m?.cacheMisses.inc({ server: this.serverLabel, zones, view: '' });
+      m?.cacheMisses.inc(ck, () => ({ server: srv, zones, view: '' }));
     }
 
     const rw = rewriteName(c.rewrite, q.name);
@@ -75,8 +77,8 @@ export class Block {
     if (this.cache?.covers(q)) {
       this.cache.put(q, r, dnssec);
       const n = this.cache.size;
-      m?.cacheEntries.set({ server: this.serverLabel, type: 'success', zones, view: '' }, n.success);
-      m?.cacheEntries.set({ server: this.serverLabel, type: 'denial', zones, view: '' }, n.denial);
+      m?.cacheEntries.set(`${ck}|success`, () => ({ server: srv, type: 'success', zones, view: '' }), n.success);
+      m?.cacheEntries.set(`${ck}|denial`, () => ({ server: srv, type: 'denial', zones, view: '' }), n.denial);
     }
     return this.balance(r);
   }

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION_INFO } from '../../control-plane/apiserver/version.js';
+import { FastCounter, FastGauge, FastHistogram } from './fast-metrics.js';
 
 /** plugin.TimeBuckets: prometheus.ExponentialBuckets(0.00025, 2, 16). */
 const TIME_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.00025 * 2 ** i);
@@ -17,15 +18,16 @@ export const typeLabel = (t: string) => (MONITORED_TYPES.has(t) ? t : 'other');
 
 export class DnsMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'server' | 'zone' | 'view' | 'proto' | 'family' | 'type'>;
-  readonly responses: Counter<'server' | 'zone' | 'view' | 'rcode' | 'plugin'>;
-  readonly duration: Histogram<'server' | 'zone' | 'view' | 'type'>;
-  readonly requestSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
-  readonly responseSize: Histogram<'server' | 'zone' | 'view' | 'proto'>;
-  readonly cacheHits: Counter<'server' | 'type' | 'zones' | 'view'>;
-  readonly cacheMisses: Counter<'server' | 'zones' | 'view'>;
-  readonly cacheRequests: Counter<'server' | 'zones' | 'view'>;
-  readonly cacheEntries: Gauge<'server' | 'type' | 'zones' | 'view'>;
+  /** Per-query metrics: FastCounter / FastHistogram (a Map lookup by a key string per query). */
+  readonly requests: FastCounter;
+  readonly responses: FastCounter;
+  readonly duration: FastHistogram;
+  readonly requestSize: FastHistogram;
+  readonly responseSize: FastHistogram;
+  readonly cacheHits: FastCounter;
+  readonly cacheMisses: FastCounter;
+  readonly cacheRequests: FastCounter;
+  readonly cacheEntries: FastGauge;
   readonly proxyDuration: Histogram<'proxy_name' | 'to' | 'rcode'>;
   readonly pluginEnabled: Gauge<'server' | 'zone' | 'view' | 'name'>;
   readonly reloadFailed: Counter;
@@ -35,15 +37,16 @@ export class DnsMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'], registers });
-    this.responses = new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'], registers });
-    this.duration = new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.', labelNames: ['server', 'zone', 'view', 'type'], buckets: TIME_BUCKETS, registers });
-    this.requestSize = new Histogram({ name: 'coredns_dns_request_size_bytes', help: 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: SIZE_BUCKETS, registers });
-    this.responseSize = new Histogram({ name: 'coredns_dns_response_size_bytes', help: 'Size of the returned response in bytes.', labelNames: ['server', 'zone', 'view', 'proto'], buckets: SIZE_BUCKETS, registers });
-    this.cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'], registers });
-    this.cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', labelNames: ['server', 'zones', 'view'], registers });
-    this.cacheRequests = new Counter({ name: 'coredns_cache_requests_total', help: 'The count of cache requests.', labelNames: ['server', 'zones', 'view'], registers });
-    this.cacheEntries = new Gauge({ name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type', 'zones', 'view'], registers });
+    const r = this.registry;
+    this.requests = new FastCounter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.', r);
+    this.responses = new FastCounter('coredns_dns_responses_total', 'Counter of response status codes.', r);
+    this.duration = new FastHistogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.', r, TIME_BUCKETS);
+    this.requestSize = new FastHistogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', r, SIZE_BUCKETS);
+    this.responseSize = new FastHistogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.', r, SIZE_BUCKETS);
+    this.cacheHits = new FastCounter('coredns_cache_hits_total', 'The count of cache hits.', r);
+    this.cacheMisses = new FastCounter('coredns_cache_misses_total', 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', r);
+    this.cacheRequests = new FastCounter('coredns_cache_requests_total', 'The count of cache requests.', r);
+    this.cacheEntries = new FastGauge('coredns_cache_entries', 'The number of elements in the cache.', r);
     this.proxyDuration = new Histogram({ name: 'coredns_proxy_request_duration_seconds', help: 'Histogram of the time each request took.', labelNames: ['proxy_name', 'to', 'rcode'], buckets: TIME_BUCKETS, registers });
     this.pluginEnabled = new Gauge({ name: 'coredns_plugin_enabled', help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.', labelNames: ['server', 'zone', 'view', 'name'], registers });
     this.reloadFailed = new Counter({ name: 'coredns_reload_failed_total', help: 'Counter of the number of failed reload attempts.', registers });

@@ -79,8 +79,8 @@ export function buildResponse(query: DecodedPacket, r: Reply, limit: number): Bu
     authorities,
     additionals: [...additionals, ...replyOpt],
   });
-  const full = packet(r.answers, r.authorities, r.additionals, false);
-  if (dnsPacket.encodingLength(full) <= limit) return dnsPacket.encode(full);
+  const full = dnsPacket.encode(packet(r.answers, r.authorities, r.additionals, false));
+  if (full.length <= limit) return full;
   const noExtra = packet(r.answers, r.authorities, [], false);
   if (dnsPacket.encodingLength(noExtra) <= limit) return dnsPacket.encode(noExtra);
   const noAuth = packet(r.answers, [], [], false);

@@ -281,13 +281,16 @@ export class DnsServer {
       else r = await routed.block.resolve(q, zone, { dnssec });
       const out = buildResponse(query, r, limit);
       const m = this.o.metrics;
-      const labels = { server: serverLabel, zone: routed ? zone : 'dropped', view: '' };
-      m.requests.inc({ ...labels, proto, family: net.isIPv6(remote) && !remote.startsWith('::ffff:') ? '2' : '1', type: typeLabel(q.type) });
-      m.responses.inc({ ...labels, rcode: r.rcode, plugin: r.plugin });
+      const z = routed ? zone : 'dropped';
+      const type = typeLabel(q.type);
+      const family = remote.includes(':') && !remote.startsWith('::ffff:') ? '2' : '1';
+      const base = `${configPort}|${z}`;
+      m.requests.inc(`${base}|${proto}|${family}|${type}`, () => ({ server: serverLabel, zone: z, view: '', proto, family, type }));
+      m.responses.inc(`${base}|${r.rcode}|${r.plugin}`, () => ({ server: serverLabel, zone: z, view: '', rcode: r.rcode, plugin: r.plugin }));
       const secs = (performance.now() - t0) / 1000;
-      m.duration.observe({ ...labels, type: typeLabel(q.type) }, secs);
-      m.requestSize.observe({ ...labels, proto }, buf.length);
-      m.responseSize.observe({ ...labels, proto }, out.length);
+      m.duration.observe(`${base}|${type}`, () => ({ server: serverLabel, zone: z, view: '', type }), secs);
+      m.requestSize.observe(`${base}|${proto}`, () => ({ server: serverLabel, zone: z, view: '', proto }), buf.length);
+      m.responseSize.observe(`${base}|${proto}`, () => ({ server: serverLabel, zone: z, view: '', proto }), out.length);
       if (routed?.block.config.log) {
         const tc = (out.readUInt16BE(2) & 0x0200) !== 0;
         const rflags = ['qr', r.authoritative && 'aa', tc && 'tc', query.flag_rd && 'rd', 'ra'].filter(Boolean).join(',');
