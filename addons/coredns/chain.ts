@@ -24,7 +24,7 @@ export interface ChainDeps {
   /** A CoreDNS-style log line (`[ERROR] plugin/errors: ...`). */
   log: (line: string) => void;
   /** Resolve again through the whole server (CoreDNS's pkg/upstream), for ExternalName targets. */
-  upstream: (q: DnsQuestion, depth: number) => Promise<Reply>;
+  upstream: (q: DnsQuestion, depth: number, port: number) => Promise<Reply>;
   /** The loop plugin found its probe coming back (CoreDNS exits). */
   onLoop: (message: string) => void;
   /** Reads a file the Corefile names (the hosts file). */
@@ -108,7 +108,7 @@ export class Block {
       if (isReply(k.result)) {
         if (!k.chase || depth > 7) return k.result;
         try {
-          const up = await this.deps.upstream({ name: k.chase, type: q.type }, depth + 1);
+          const up = await this.deps.upstream({ name: k.chase, type: q.type }, depth + 1, this.config.port);
           return { ...k.result, answers: [...k.result.answers, ...up.answers] };
         } catch {
           return k.result;

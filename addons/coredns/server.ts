@@ -112,7 +112,7 @@ export class DnsServer {
     }
     for (const l of opened) this.listeners.set(l.configPort, l);
     for (const h of openedHttp) this.http.set(h.address, h);
-    const deps: ChainDeps = { ...this.o, upstream: (q, depth) => this.lookup(q, depth) };
+    const deps: ChainDeps = { ...this.o, upstream: (q, depth, port) => this.lookup(q, depth, port) };
     this.blocks = configs.map((c) => new Block(c, deps));
     this.configs = configs;
     // Close what the new configuration no longer uses.
@@ -245,9 +245,8 @@ export class DnsServer {
     return best;
   }
 
-  /** Resolve again from the top (ExternalName targets), on the first port's blocks. */
-  async lookup(q: DnsQuestion, depth = 0): Promise<Reply> {
-    const port = this.configs[0]?.port ?? 53;
+  /** Resolve again from the top (CoreDNS's pkg/upstream: ExternalName targets), on the blocks of `port`. */
+  async lookup(q: DnsQuestion, depth = 0, port = this.configs[0]?.port ?? 53): Promise<Reply> {
     const r = this.route(port, q.name);
     if (!r) return reply('', 'REFUSED', [], { authoritative: false });
     return r.block.resolve(q, r.zone, { depth });

@@ -5,6 +5,9 @@
  * serving), health/ready/metrics, and a fuzz of thousands of random and mutated packets.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,3 +269,37 @@ describe('kubelab coredns on loopback', () => {
     expect((await udpQuery(port, 'web.prod.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
   });
 });
+
+describe('kubelab coredns --conf FILE', () => {
+  it('serves the file and applies an edit at the reload interval, without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubelab-coredns-conf-'));
+    const file = join(dir, 'Corefile');
+    const ac = new AbortController();
+    const lines: string[] = [];
+    let running: Promise<void> | undefined;
+    try {
+      writeFileSync(file, `. {\n    hosts {\n       10.9.9.1 one.example\n    }\n    reload 2s\n}\n`);
+      const port = await new Promise<number>((resolve, reject) => {
+        running = runCoredns(['--kubeconfig', h.kubeconfig, '--conf', file, '--dns-port', '0', '--bind-address', '127.0.0.1'], {
+          signal: ac.signal,
+          log: (l) => lines.push(l),
+          onServing: (s) => resolve(s.port(0)!),
+        });
+        running.catch(reject);
+      });
+      expect(addrsOf(await udpQuery(port, 'one.example', 'A'))).toEqual(['A 10.9.9.1']);
+      writeFileSync(file, `. {\n    hosts {\n       10.9.9.1 one.example\n       10.9.9.2 two.example\n    }\n    reload 2s\n}\n`);
+      const { ms } = await poll('the edited file served', 8000, async () => (await udpQuery(port, 'two.example', 'A')).answers?.length ? true : undefined, 200);
+      expect(ms).toBeLessThan(8000);
+      expect(lines).toContain('[INFO] Reloading complete');
+    } finally {
+      ac.abort();
+      await running?.catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function addrsOf(p: dnsPacket.DecodedPacket): string[] {
+  return (p.answers ?? []).map((a) => `${a.type} ${String((a as { data: unknown }).data)}`).sort();
+}
