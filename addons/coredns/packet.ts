@@ -94,6 +94,23 @@ export function buildResponse(query: DecodedPacket, r: Reply, limit: number): Bu
   return dnsPacket.encode(p);
 }
 
+/**
+ * EDNS0 checks before any plugin (CoreDNS's edns.Version, RFC 6891): more than one OPT record is FORMERR; an EDNS
+ * version other than 0 gets BADVERS (extended rcode 16: 1 in the OPT's upper bits, 0 in the header) and our version 0.
+ */
+export function ednsReject(query: DecodedPacket): Buffer | undefined {
+  const opts = (query.additionals ?? []).filter((r) => r.type === 'OPT');
+  const base = { type: 'response' as const, id: query.id ?? 0, questions: query.questions ?? [] };
+  const raw = query.flags ?? 0;
+  const hdr = (rcode: number) => (((raw >> 11) & 0xf) << 11) | (raw & dnsPacket.RECURSION_DESIRED) | rcode;
+  if (opts.length > 1) return dnsPacket.encode({ ...base, flags: hdr(RCODES.FORMERR) });
+  const opt = opts[0] as OptAnswer | undefined;
+  if (opt && opt.ednsVersion !== 0) {
+    return dnsPacket.encode({ ...base, flags: hdr(0), additionals: [{ type: 'OPT', name: '.', udpPayloadSize: MIN_UDP_SIZE, extendedRcode: 1, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] });
+  }
+  return undefined;
+}
+
 const RCODE_NAMES = Object.keys(RCODES) as Rcode[];
 /** Rcode name of a number (the log and metrics labels). */
 export const rcodeName = (n: number): string => RCODE_NAMES[n] ?? String(n);

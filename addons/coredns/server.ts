@@ -14,7 +14,7 @@ import type { ServerConfig } from './config.js';
 import type { DnsMetrics } from './metrics.js';
 import { typeLabel } from './metrics.js';
 import { fqdn, matchZone } from './names.js';
-import { MIN_UDP_SIZE, buildResponse, checkHeader, optOf, rcodeName, rejectPacket, udpLimit } from './packet.js';
+import { MIN_UDP_SIZE, buildResponse, checkHeader, ednsReject, optOf, rcodeName, rejectPacket, udpLimit } from './packet.js';
 import { reply, type DnsQuestion, type Reply } from './records.js';
 
 export interface DnsServerOptions extends Omit<ChainDeps, 'upstream'> {
@@ -267,6 +267,8 @@ export class DnsServer {
       }
       const question = query.questions?.[0];
       if (!question || !servableName(question.name)) return rejectPacket(buf, 'FORMERR');
+      const bad = ednsReject(query);
+      if (bad) return bad;
       const q: DnsQuestion = { name: fqdn(question.name), type: String(question.type) };
       const limit = proto === 'tcp' ? 65535 : udpLimit(query);
       const dnssec = !!optOf(query)?.flag_do;

@@ -5,7 +5,7 @@ import { DnsCache } from '../../../addons/coredns/cache.js';
 import { loadCorefile } from '../../../addons/coredns/config.js';
 import { hostsTable, resolveHosts } from '../../../addons/coredns/hosts.js';
 import { addressFromReverse, compressIPv6, reverseName } from '../../../addons/coredns/names.js';
-import { buildResponse, checkHeader, rejectPacket, udpLimit } from '../../../addons/coredns/packet.js';
+import { buildResponse, checkHeader, ednsReject, rejectPacket, udpLimit } from '../../../addons/coredns/packet.js';
 import { a, isReply, reply, soa } from '../../../addons/coredns/records.js';
 import { reverseAnswers, rewriteName } from '../../../addons/coredns/rewrite.js';
 import { fmt } from './fixtures.js';
@@ -109,6 +109,22 @@ describe('wire rules', () => {
     expect(checkHeader(query({ questions: [] }))).toEqual({ action: 'reject', rcode: 'FORMERR' });
     const r = dnsPacket.decode(rejectPacket(query({ flags: (2 << 11) | dnsPacket.RECURSION_DESIRED }), 'NOTIMP'));
     expect([r.id, r.type, (r as { rcode?: string }).rcode, r.flag_rd]).toEqual([4242, 'response', 'NOTIMP', true]);
+  });
+
+  it('EDNS0: a version other than 0 is BADVERS (extended rcode 16), two OPT records FORMERR', () => {
+    const v1 = dnsPacket.encode({
+      type: 'query',
+      id: 5,
+      questions: [{ name: 'a.example', type: 'A', class: 'IN' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 1, flags: 0, flag_do: false, options: [] }],
+    });
+    const out = dnsPacket.decode(ednsReject(dnsPacket.decode(v1))!);
+    const opt = out.additionals!.find((r) => r.type === 'OPT') as { extendedRcode: number; ednsVersion: number };
+    expect([out.id, (out as { rcode?: string }).rcode, opt.extendedRcode, opt.ednsVersion]).toEqual([5, 'NOERROR', 1, 0]);
+    const two = dnsPacket.decode(query({}, 1232));
+    two.additionals = [...two.additionals!, ...two.additionals!];
+    expect((dnsPacket.decode(ednsReject(two)!) as { rcode?: string }).rcode).toBe('FORMERR');
+    expect(ednsReject(dnsPacket.decode(query({}, 1232)))).toBeUndefined();
   });
 
   it('a UDP answer larger than 512 bytes (or the EDNS0 size) is cut with TC set; TCP is not', () => {
