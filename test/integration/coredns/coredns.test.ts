@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCoredns } from '../../../addons/coredns/main.js';
+import type { ClusterState } from '../../../addons/coredns/cluster-state.js';
 import type { DnsServer } from '../../../addons/coredns/server.js';
 import { useApiServerOverEtcd } from '../../support/api-fixture.js';
 import { api, type ApiHandle } from '../../support/apiserver.js';
@@ -67,6 +68,7 @@ describe('kubelab coredns on loopback', () => {
   const ac = new AbortController();
   const lines: string[] = [];
   let server: DnsServer;
+  let clusterState: ClusterState;
   let port = 0;
   let ports: { health: number; ready: number; metrics: number; upstream: number };
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
@@ -93,8 +95,9 @@ describe('kubelab coredns on loopback', () => {
         signal: ac.signal,
         log: (l) => lines.push(l),
         onLoop: (m) => lines.push(m),
-        onServing: (s) => {
+        onServing: (s, st) => {
           server = s;
+          clusterState = st;
           port = s.port(0)!;
           resolve();
         },
@@ -166,10 +169,10 @@ describe('kubelab coredns on loopback', () => {
   it('a new Service is resolvable within 1 s', async () => {
     const t0 = Date.now();
     const created = await svc('fresh', { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] });
-    const { value } = await poll('fresh resolvable', 1000, async () => {
-      const r = await udpQuery(port, 'fresh.prod.svc.cluster.local', 'A');
-      return r.rcode === 'NOERROR' && r.answers?.length ? r : undefined;
-    }, 20);
+    // Asking before the watch event arrives would cache the NXDOMAIN for 30 s (cache 30, as CoreDNS): wait for the
+    // server's own state, then ask once.
+    await poll('fresh in the DNS server state', 1000, () => !!clusterState.service('prod', 'fresh'), 10);
+    const value = await udpQuery(port, 'fresh.prod.svc.cluster.local', 'A');
     expect(addrs(value)).toEqual([`A ${created.spec.clusterIP}`]);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
@@ -239,6 +242,25 @@ describe('kubelab coredns on loopback', () => {
     // Still serving.
     expect((await udpQuery(port, 'web.prod.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
     expect(lines.filter((l) => l.includes('Recovered from panic'))).toEqual([]);
+  });
+
+  it('pods verified: a reload to `pods verified` starts the Pod informer; only a pod IP in its namespace answers', async () => {
+    await ok('POST', '/api/v1/namespaces/prod/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const st = await api(h, 'PATCH', '/api/v1/namespaces/prod/pods/p1/status', { status: { podIP: '10.244.7.7', podIPs: [{ ip: '10.244.7.7' }] } }, { contentType: 'application/merge-patch+json' });
+    expect(st.status).toBe(200);
+    expect((await ok('GET', '/api/v1/namespaces/prod/pods/p1')).status?.podIP).toBe('10.244.7.7');
+    const verified = corefile(ports).replace('pods insecure', 'pods verified');
+    const r = await api(h, 'PATCH', '/api/v1/namespaces/kube-system/configmaps/coredns', { data: { Corefile: verified } }, { contentType: 'application/merge-patch+json' });
+    expect(r.status).toBe(200);
+    await poll('pods verified applied', 10_000, async () => (await udpQuery(port, '10-244-9-9.prod.pod.cluster.local', 'A')).rcode === 'NXDOMAIN');
+    // /ready waits for the Pod informer's first list; asking before could cache an NXDOMAIN for 30 s (cache 30).
+    await poll('ready with the Pod informer synced', 10_000, async () => (await fetch(`http://127.0.0.1:${ports.ready}/ready`)).status === 200);
+    const { value } = await poll('the pod IP answered', 10_000, async () => {
+      const a = await udpQuery(port, '10-244-7-7.prod.pod.cluster.local', 'A');
+      return a.answers?.length ? a : undefined;
+    });
+    expect(addrs(value)).toEqual(['A 10.244.7.7']);
+    expect((await udpQuery(port, '10-244-7-7.default.pod.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
   });
 
   it('a ConfigMap edit is applied without a restart; a bad one is logged with its line and the old config keeps serving', async () => {
