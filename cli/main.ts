@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'Run the proxy (Services as iptables rules on a node)',
     load: async () => (await import('../node-agent/proxy/main.js')).runProxy,
   },
+  coredns: {
+    summary: 'Run the cluster DNS server (CoreDNS-compatible Corefile; Services and Pods by name)',
+    load: async () => (await import('../addons/coredns/main.js')).runCoredns,
+  },
   kubeconfig: {
     summary: 'Print a kubeconfig for a user (token or client certificate)',
     load: async () => (await import('./kubeconfig-command.js')).runKubeconfig,

@@ -1,5 +1,5 @@
 /**
- * No import cycles in the production sources (api/, control-plane/, node-agent/, cli/): every relative
+ * No import cycles in the production sources (api/, control-plane/, node-agent/, cli/, addons/): every relative
  * import counts, `import type` too (as madge counts them), so a module graph stays a tree of layers.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { specifiers } from '../support/imports.js';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const PRODUCTION_DIRS = ['api', 'control-plane', 'node-agent', 'cli'];
+const PRODUCTION_DIRS = ['api', 'control-plane', 'node-agent', 'cli', 'addons'];
 
 /**
  * Folders whose inner cycles are tolerated: none. The last entry (control-plane/apiserver/, with

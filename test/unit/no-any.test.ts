@@ -1,5 +1,5 @@
 /**
- * No `any` in the production layers (api/, control-plane/, node-agent/): the API types in api/types
+ * No `any` in the production layers (api/, control-plane/, node-agent/, addons/): the API types in api/types
  * (through `Relaxed<>` views or `Pick<>`s), `unknown` with narrowing, or a named JSON type say what a
  * value is. The few unavoidable uses (JSON from the wire before its structural check, a library typed
  * with `any`) carry a `// any: <why>` comment on the same line and are allowed. The guard blanks
@@ -17,7 +17,7 @@ import { blankCommentsAndStrings } from '../support/source-text.js';
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** The layers that must say what their values are. */
-const TYPED_DIRS = ['api', 'control-plane', 'node-agent'];
+const TYPED_DIRS = ['api', 'control-plane', 'node-agent', 'addons'];
 
 /** The comment that allows an `any` on its line: `// any: ` and a reason. */
 const ALLOWED = /\/\/ any: \S/;
