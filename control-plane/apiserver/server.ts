@@ -40,6 +40,7 @@ import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, reconcileKubernetesEndpoints } from './bootstrap.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
+import { applyToObject, forceOf, requestManager, updateTracker } from './field-manager.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -706,6 +707,7 @@ export class ApiServer {
         });
       }
       case 'create': {
+        const manager = requestManager(req, query, 'CreateOptions');
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
@@ -717,10 +719,11 @@ export class ApiServer {
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
         this.admit(user, info, 'CREATE', { object: body, name: body.metadata?.name ?? '', dryRun });
-        const created = await store.create(ns, body, { dryRun });
+        const created = await store.create(ns, body, { dryRun, track: updateTracker(store, '', manager) });
         return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'update': {
+        const track = updateTracker(store, '', requestManager(req, query, 'UpdateOptions'));
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
@@ -732,17 +735,20 @@ export class ApiServer {
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
           this.admit(user, info, 'CREATE', { object: body, dryRun });
-          const created = await store.create(ns, body, { dryRun });
+          const created = await store.create(ns, body, { dryRun, track });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.update(ns, info.name, body, { dryRun, admit: admitUpdate });
+        const out = await store.update(ns, info.name, body, { dryRun, admit: admitUpdate, track });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
+        const apply = patchTypeOf(mediaType(req)) === 'apply';
+        const manager = requestManager(req, query, 'PatchOptions', { apply });
+        const force = forceOf(query);
         const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const doPatch = (cur: ApiObject): ApiObject => {
-          const out = applyDecodedPatch(cur, patch(), rinfo);
+          const out = applyDecodedPatch(cur, patch(), rinfo, (live, config) => applyToObject(store, '', live, config, manager, force).object);
           checkPatchedName(out, info.name, ns);
           const checked = validatePatched(out, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(rinfo), kind: rinfo.kind });
           warnings = checked.warnings;
@@ -754,7 +760,7 @@ export class ApiServer {
           const created = await store.create(ns, body, { dryRun });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate });
+        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate, ...(apply ? {} : { track: updateTracker(store, '', manager) }) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'delete': {
@@ -795,6 +801,7 @@ export class ApiServer {
       case 'get':
         return respond(res, 200, await store.get(ns, info.name));
       case 'update': {
+        const track = updateTracker(store, 'status', requestManager(req, query, 'UpdateOptions'));
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(store.info), store.info.kind);
@@ -802,23 +809,26 @@ export class ApiServer {
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
-        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, ...(rv ? { expectedRV: String(rv) } : {}) });
+        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admit, track, ...(rv ? { expectedRV: String(rv) } : {}) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
+        const apply = patchTypeOf(mediaType(req)) === 'apply';
+        const manager = requestManager(req, query, 'PatchOptions', { apply });
+        const force = forceOf(query);
         const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const out = await store.guaranteedUpdate(
           ns,
           info.name,
           (cur) => {
-            const o = applyDecodedPatch(cur, patch(), store.info);
+            const o = applyDecodedPatch(cur, patch(), store.info, (live, config) => applyToObject(store, 'status', live, config, manager, force).object);
             checkPatchedName(o, info.name, ns);
             const checked = validatePatched(o, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(store.info), kind: store.info.kind });
             warnings = checked.warnings;
             return checked.object;
           },
-          { subresource: 'status', dryRun, admit },
+          { subresource: 'status', dryRun, admit, ...(apply ? {} : { track: updateTracker(store, 'status', manager) }) },
         );
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
@@ -834,6 +844,7 @@ export class ApiServer {
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
+        const manager = requestManager(req, query, info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions', info.verb === 'patch' ? { apply: patchTypeOf(ct) === 'apply' } : undefined);
         const raw = await readBody(req);
         let expectedRV: string | undefined;
         const out = await store.guaranteedUpdate(
@@ -857,7 +868,7 @@ export class ApiServer {
             this.admit(user, info, 'UPDATE', { object: checkedObject(asScale), oldObject: scale, dryRun });
             return applyScale(store, cur, next, expectedRV);
           },
-          { dryRun },
+          { dryRun, track: updateTracker(store, 'scale', manager) },
         );
         return respond(res, 200, toScale(store.info, out));
       }

@@ -47,8 +47,16 @@ export interface StoreHooks {
 /** What a DELETE's options (meta.k8s.io/v1 DeleteOptions) say to the store; an unknown propagationPolicy is none. */
 export type DeleteOptions = Pick<Relaxed<MetaDeleteOptions>, 'gracePeriodSeconds' | 'propagationPolicy' | 'orphanDependents' | 'preconditions' | 'dryRun'>;
 
+/**
+ * Records the write's managed fields on the object to store (field-manager.ts): called with the object
+ * as it will be stored (defaulted, prepared) and the stored one (undefined on create).
+ */
+export type ManagedFieldsTracker = (next: KubeObject, cur: KubeObject | undefined) => void;
+
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Update-operation tracking of managedFields (upstream's field manager); none for server-internal writes. */
+  track?: ManagedFieldsTracker;
   /** Server-internal writes (bootstrap) skip validation, as upstream's reconcilers write storage directly. */
   skipValidation?: boolean;
 }
@@ -59,6 +67,8 @@ export interface UpdateOptions {
   dryRun?: boolean;
   /** Admission of the new object against the current one; throws to refuse (runs on every attempt). */
   admit?: (next: ApiObject, cur: KubeObject) => void;
+  /** Update-operation tracking of managedFields; none for apply (its managedFields come with the object) and internal writes. */
+  track?: ManagedFieldsTracker;
 }
 
 export interface ListQuery {
@@ -294,6 +304,7 @@ export class Store {
       const obj = this.prepareCreate(input, namespace);
       this.strategy.applyDefaults(obj);
       this.strategy.prepareForCreate(obj);
+      if (opts.track) opts.track(obj, undefined);
       const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
       // prepareCreate made a name from generateName: no name means neither was given.
       const name = obj.metadata.name;
@@ -358,7 +369,7 @@ export class Store {
       }
       let prepared: KubeObject;
       try {
-        prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
+        prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name, opts.track);
       } catch (e) {
         if (fromCache) continue;
         throw e;
@@ -437,7 +448,7 @@ export class Store {
   }
 
   /** Server-owned fields survive client updates; spec vs status split; generation; validation. */
-  private prepareUpdate(input: ApiObject, cur: KubeObject, subresource: string, urlName: string): KubeObject {
+  private prepareUpdate(input: ApiObject, cur: KubeObject, subresource: string, urlName: string, track?: ManagedFieldsTracker): KubeObject {
     const c = clone(input);
     c.apiVersion = apiVersionOf(this.info);
     c.kind = this.info.kind;
@@ -475,6 +486,7 @@ export class Store {
       const out = { ...clone(cur), status: obj.status };
       if (out.status === undefined) delete out.status;
       this.strategy.applyDefaults(out);
+      if (track) track(out, cur);
       causes = this.strategy.validateStatusUpdate(out, cur);
       if (causes.length > 0) throw this.invalid(urlName, causes);
       return out;
@@ -485,6 +497,7 @@ export class Store {
     }
     this.strategy.applyDefaults(obj);
     this.strategy.prepareForUpdate(obj, cur);
+    if (track) track(obj, cur);
     causes = this.strategy.validateUpdate(obj, cur);
     if (causes.length > 0) throw this.invalid(urlName, causes);
     return obj;

@@ -1,0 +1,58 @@
+/**
+ * The API server's side of managed fields (api/managedfields does the work): the manager of a request
+ * (`fieldManager`, else the User-Agent's prefix), upstream's 422s for a bad `fieldManager` or `force`,
+ * and the scope of a write (the kind's schema and version, the subresource, the time).
+ */
+import type { IncomingMessage } from 'node:http';
+import { errors } from '../../api/errors.js';
+import { apiVersionOf } from '../../api/resources.js';
+import { applyConfiguration, fieldManagerCauses, managedFieldsForUpdate, managerOf, type ApplyResult, type FieldManagerScope } from '../../api/managedfields/field-manager.js';
+import { kindSchema, zeroObject } from '../../api/managedfields/kind-schema.js';
+import { nowRfc3339 } from './object-meta.js';
+import type { ManagedFieldsTracker, Store } from './store.js';
+import type { DryRunOptionsKind } from './query-params.js';
+
+/** The write's scope for the field manager. */
+export function fieldManagerScope(store: Store, subresource: string): FieldManagerScope {
+  const apiVersion = apiVersionOf(store.info);
+  const schema = kindSchema(apiVersion, store.info.kind);
+  return {
+    schema,
+    zero: zeroObject(schema),
+    apiVersion,
+    subresource,
+    hasStatusSubresource: store.strategy.hasStatusSubresource === true,
+    now: nowRfc3339(),
+  };
+}
+
+/**
+ * The manager of a create, update or patch, after upstream's options validation (422 on
+ * `CreateOptions.meta.k8s.io ""` and its kin): `fieldManager` is at most 128 bytes of printable
+ * characters, required for apply; `force` only for apply.
+ */
+export function requestManager(req: IncomingMessage, query: URLSearchParams, kind: DryRunOptionsKind, patch?: { apply: boolean }): string {
+  const fieldManager = query.get('fieldManager');
+  const causes = fieldManagerCauses(fieldManager, patch ? { apply: patch.apply, force: query.get('force') } : {});
+  if (causes.length > 0) throw errors.invalid(kind, 'meta.k8s.io', '', causes);
+  return managerOf(fieldManager, req.headers['user-agent']);
+}
+
+/** `force` of an apply patch (`?force=true`, kubectl's --force-conflicts). */
+export function forceOf(query: URLSearchParams): boolean {
+  return query.get('force') === 'true';
+}
+
+/** Update-operation tracking for a store write by `manager` through `subresource`. */
+export function updateTracker(store: Store, subresource: string, manager: string): ManagedFieldsTracker {
+  return (next, cur) => {
+    const entries = managedFieldsForUpdate(cur, next, manager, fieldManagerScope(store, subresource));
+    if (entries) next.metadata.managedFields = entries;
+    else delete next.metadata.managedFields;
+  };
+}
+
+/** Server-side apply of `config` onto `live` (undefined: create) for a store's kind. */
+export function applyToObject(store: Store, subresource: string, live: Record<string, unknown> | undefined, config: Record<string, unknown>, manager: string, force: boolean): ApplyResult {
+  return applyConfiguration(live, config, manager, force, fieldManagerScope(store, subresource));
+}
