@@ -10,7 +10,7 @@
 import { errors, KubeError, type StatusCause } from '../errors.js';
 import { clone, isPlainObject } from '../values.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldset.js';
-import { compare, toFieldSet, type TypeRef } from './typed.js';
+import { compare, MergeError, toFieldSet, type TypeRef } from './typed.js';
 import { applyFieldSets, Conflicts, updateFieldSets, type Conflict, type FieldFilter, type ManagedFieldSets } from './updater.js';
 
 /** kubectl's client-side apply annotation. */
@@ -324,7 +324,7 @@ export function applyConfiguration(live: Record<string, unknown> | undefined, co
   const id = managerIdentifier({ manager, operation: 'Apply', ...(scope.subresource ? { subresource: scope.subresource } : {}) });
   const filter = resetFilter(scope);
   const strip = (f: FieldFilter): FieldFilter => (s) => stripMeta(f ? f(s) : s);
-  let r = applyFieldSets(liveObj, config, scope.schema, scope.apiVersion, managed.fields, id, force, strip(filter));
+  let r = typedPatch(config, () => applyFieldSets(liveObj, config, scope.schema, scope.apiVersion, managed.fields, id, force, strip(filter)), scope);
   if (r instanceof Conflicts) {
     // lastAppliedManager: kubectl's server-side apply takes over what its client-side apply set.
     const allowed = manager === 'kubectl' ? conflictsAllowedByLastApplied(liveObj, scope.schema) : undefined;
@@ -348,6 +348,23 @@ export function applyConfiguration(live: Record<string, unknown> | undefined, co
     meta.annotations = { ...meta.annotations, [LAST_APPLIED_ANNOTATION]: lastAppliedOf(config) };
   }
   return { object, unchanged };
+}
+
+/**
+ * An applied configuration the schema cannot read (duplicate items of a keyed list): upstream's
+ * `failed to create typed patch object (<gvk>; <ns>/<name>): ...`, a 400 here (upstream answers 500).
+ */
+function typedPatch<T>(config: Record<string, unknown>, run: () => T, scope: FieldManagerScope): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof MergeError)) throw e;
+    const slash = scope.apiVersion.indexOf('/');
+    const gvk = slash < 0 ? `/${scope.apiVersion}, Kind=${String(config.kind ?? '')}` : `${scope.apiVersion}, Kind=${String(config.kind ?? '')}`;
+    const ns = valueAtMeta(config, 'namespace');
+    const name = valueAtMeta(config, 'name');
+    throw errors.badRequest(`failed to create typed patch object (${gvk}; ${typeof ns === 'string' ? ns : ''}/${typeof name === 'string' ? name : ''}): ${e.message}`);
+  }
 }
 
 /** The applied configuration without the annotation itself, as kubectl writes it (JSON and a newline). */

@@ -120,14 +120,17 @@ function isEmptyMap(v: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // ToFieldSet
 
-/** The fields a value sets (upstream's TypedValue.ToFieldSet). */
-export function toFieldSet(v: unknown, t: TypeRef): FieldSet {
+/**
+ * The fields a value sets (upstream's TypedValue.ToFieldSet). `strict`: a keyed or set list with
+ * duplicate items is a MergeError, as upstream's conversion of an applied configuration refuses it.
+ */
+export function toFieldSet(v: unknown, t: TypeRef, strict = false): FieldSet {
   const set = new FieldSet();
-  fieldsOf(v, t, set, []);
+  fieldsOf(v, t, set, [], strict);
   return set;
 }
 
-function fieldsOf(v: unknown, t: TypeRef, set: FieldSet, path: PathElement[]): void {
+function fieldsOf(v: unknown, t: TypeRef, set: FieldSet, path: PathElement[], strict: boolean): void {
   const r = resolve(t, v);
   switch (r.kind) {
     case 'scalar':
@@ -147,12 +150,13 @@ function fieldsOf(v: unknown, t: TypeRef, set: FieldSet, path: PathElement[]): v
         const pe = pes[i]!;
         path.push(pe);
         if (count.get(pe)! > 1) {
+          if (strict) throw new MergeError(`${pathString(path.slice(0, -1))}: duplicate entries for key ${pathString([pe])}`);
           if (!dupDone.has(pe)) {
             set.insert(path);
             dupDone.add(pe);
           }
         } else {
-          fieldsOf(v[i], r.items, set, path);
+          fieldsOf(v[i], r.items, set, path, strict);
           set.insert(path);
         }
         path.pop();
@@ -170,7 +174,7 @@ function fieldsOf(v: unknown, t: TypeRef, set: FieldSet, path: PathElement[]): v
         if (val === undefined) continue;
         const ft = fieldType(r, key);
         path.push(fieldElement(key));
-        fieldsOf(val, ft.t, set, path);
+        fieldsOf(val, ft.t, set, path, strict);
         if (val === null || isEmptyMap(val) || !ft.declared) set.insert(path);
         path.pop();
       }
@@ -336,7 +340,9 @@ function mergeAt(lhs: unknown, rhs: unknown, t: TypeRef, path: PathElement[]): u
       if (r.atomic || (lEmpty && rEmpty)) return mergeLeaf(lhs, rhs);
       const out: Record<string, unknown> = {};
       for (const key of l ? Object.keys(l) : []) {
+        path.push(fieldElement(key));
         const v = mergeAt(l![key], rm ? rm[key] : undefined, fieldType(r, key).t, path);
+        path.pop();
         if (v !== undefined) out[key] = v;
       }
       for (const key of rm ? Object.keys(rm) : []) {

@@ -117,9 +117,9 @@ export function applyFieldSets(
   force: boolean,
   filter: FieldFilter,
 ): { object: unknown; managers: ManagedFieldSets } | Conflicts {
+  let set = toFieldSet(config, t, true);
   let newObject = merge(liveObject, config, t);
   const lastSet = managers.get(manager);
-  let set = toFieldSet(config, t);
   if (filter) set = filter(set);
   const next: ManagedFieldSets = new Map(managers);
   next.set(manager, { set, apiVersion, applied: true });
