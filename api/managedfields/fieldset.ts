@@ -220,13 +220,28 @@ function checkElement(k: string): void {
   }
 }
 
-const RANK: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
-
 /** Upstream's order of path elements: field names, then keys, then values, then indexes. */
+function rank(pe: PathElement): number {
+  switch (pe.charCodeAt(0)) {
+    case 102: // f
+      return 0;
+    case 107: // k
+      return 1;
+    case 118: // v
+      return 2;
+    case 105: // i
+      return 3;
+    default:
+      return 4;
+  }
+}
+
 function sortedElements(keys: Iterable<PathElement>): PathElement[] {
-  return [...keys].sort((a, b) => {
-    const ra = RANK[a.slice(0, 2)] ?? 4;
-    const rb = RANK[b.slice(0, 2)] ?? 4;
+  const out = [...keys];
+  if (out.length < 2) return out;
+  return out.sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
     if (ra !== rb) return ra - rb;
     if (ra === 3) return Number(a.slice(2)) - Number(b.slice(2));
     return a < b ? -1 : a > b ? 1 : 0;
