@@ -8,7 +8,8 @@
  * identity, managed-fields times, strip of metadata fields. Pure: `now` is passed in.
  */
 import { errors, KubeError, type StatusCause } from '../errors.js';
-import { clone, isPlainObject } from '../values.js';
+import { clone, deepEqual, isPlainObject } from '../values.js';
+import { addToFieldsV1, removeFromFieldsV1 } from './fields-v1.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldset.js';
 import { compare, MergeError, toFieldSet, type TypeRef } from './typed.js';
 import { applyFieldSets, Conflicts, updateFieldSets, type Conflict, type FieldFilter, type ManagedFieldSets } from './updater.js';
@@ -118,7 +119,7 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] {
     const info = parseIdentifier(id);
     const time = m.times.get(id);
     out.push({
-      manager: info.manager,
+      ...(info.manager ? { manager: info.manager } : {}),
       operation: info.operation,
       apiVersion: vs.apiVersion,
       ...(time ? { time } : {}),
@@ -127,17 +128,21 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] {
       ...(info.subresource ? { subresource: info.subresource } : {}),
     });
   }
+  return sortEntries(out);
+}
+
+/** upstream's sortEncodedManagedFields. */
+function sortEntries(out: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
   const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  out.sort(
+  return out.sort(
     (p, q) =>
-      cmp(p.operation!, q.operation!) ||
+      cmp(p.operation ?? '', q.operation ?? '') ||
       seconds(p.time) - seconds(q.time) ||
-      cmp(p.manager!, q.manager!) ||
-      cmp(p.apiVersion!, q.apiVersion!) ||
+      cmp(p.manager ?? '', q.manager ?? '') ||
+      cmp(p.apiVersion ?? '', q.apiVersion ?? '') ||
       cmp(p.subresource ?? '', q.subresource ?? ''),
   );
-  return out;
 }
 
 /** upstream's isResetManagedFields: `[]` or `[{}]` clears the object's managedFields. */
@@ -253,40 +258,100 @@ export function capUpdateManagers(m: Managed, max = MAX_UPDATE_MANAGERS): Manage
 /**
  * The managed fields of the object a create, update or non-apply patch writes: `live` is the stored
  * object (undefined on create), `next` what will be stored. Answers the entries to store
- * (undefined: the object keeps none). Never throws: managedFields that do not decode are reset, as
- * upstream's UpdateNoErrors.
+ * (undefined: the object keeps none). Never throws: managedFields that do not decode are ignored, as
+ * upstream's UpdateNoErrors. The stored entries are edited along the changed paths only
+ * (fields-v1.ts), so a small change to a large object costs the compare, not a re-encoding.
  */
 export function managedFieldsForUpdate(live: unknown, next: unknown, manager: string, scope: FieldManagerScope): ManagedFieldsEntry[] | undefined {
   try {
+    const liveEntries = validEntries(valueAtMeta(live, 'managedFields'), false) ?? [];
     const requested = valueAtMeta(next, 'managedFields');
-    let managed: Managed;
-    const fromLive = (): Managed => {
-      try {
-        return decodeManagedFields(valueAtMeta(live, 'managedFields'));
-      } catch {
-        return { fields: new Map(), times: new Map() };
-      }
-    };
-    if (scope.subresource !== '') managed = fromLive();
-    else if (isReset(requested)) managed = { fields: new Map(), times: new Map() };
+    let base: ManagedFieldsEntry[];
+    if (scope.subresource !== '') base = liveEntries;
+    else if (isReset(requested)) base = [];
+    else if (requested === undefined || deepEqual(requested, valueAtMeta(live, 'managedFields'))) base = liveEntries;
     else {
-      try {
-        managed = decodeManagedFields(requested);
-      } catch {
-        managed = fromLive();
-      }
-      if (managed.fields.size === 0) managed = fromLive();
+      const fromRequest = validEntries(requested, true);
+      base = fromRequest && fromRequest.length > 0 ? fromRequest : liveEntries;
     }
     // skipNonAppliedManager: an existing object without managed fields is not tracked by updates.
-    if (managed.fields.size === 0 && live !== undefined) return undefined;
+    if (base.length === 0 && live !== undefined) return undefined;
+    const filter = resetFilter(scope);
+    let cmp = compare(live === undefined ? (scope.zero ?? {}) : withoutManagedFields(live), withoutManagedFields(next), scope.schema);
+    if (filter) cmp = { added: filter(cmp.added), modified: filter(cmp.modified), removed: filter(cmp.removed) };
+    const changed = cmp.added.union(cmp.modified);
     const info: ManagerInfo = { manager, operation: 'Update', apiVersion: scope.apiVersion, ...(scope.subresource ? { subresource: scope.subresource } : {}) };
-    const out = capUpdateManagers(trackedUpdate(live === undefined ? (scope.zero ?? {}) : withoutManagedFields(live), withoutManagedFields(next), managed, info, scope));
-    const entries = encodeManagedFields(out);
+    const entries = updatedEntries(base, changed, cmp.removed, info, scope);
+    if (entries.length > MAX_UPDATE_MANAGERS && entries.filter((e) => e.operation === 'Update').length > MAX_UPDATE_MANAGERS) {
+      return encodeManagedFields(capUpdateManagers(decodeManagedFields(entries)));
+    }
     return entries.length > 0 ? entries : undefined;
   } catch (e) {
     if (e instanceof KubeError) return undefined;
     throw e;
   }
+}
+
+/**
+ * Entries that decode: with `deep`, every FieldsV1 is read (a request's entries); without, only their
+ * shape is checked (the stored entries, written by this code). Undefined when one does not.
+ */
+function validEntries(entries: unknown, deep: boolean): ManagedFieldsEntry[] | undefined {
+  if (entries === undefined || entries === null) return [];
+  try {
+    if (deep) decodeManagedFields(entries);
+    else if (!Array.isArray(entries) || !entries.every((e) => isPlainObject(e) && (e.operation === 'Apply' || e.operation === 'Update') && typeof e.apiVersion === 'string' && e.apiVersion !== '' && e.fieldsType === 'FieldsV1' && (e.fieldsV1 === undefined || isPlainObject(e.fieldsV1)))) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return entries as ManagedFieldsEntry[];
+}
+
+function entryIdentifier(e: ManagedFieldsEntry): string {
+  return managerIdentifier({ manager: e.manager ?? '', operation: e.operation === 'Apply' ? 'Apply' : 'Update', apiVersion: e.apiVersion ?? '', ...(e.subresource ? { subresource: e.subresource } : {}) });
+}
+
+/**
+ * upstream's Updater.Update through the managedFieldsUpdater, on entries: everyone (the writer's old
+ * entry too) loses what changed or went; the writer gains what changed, its time moving only then.
+ */
+function updatedEntries(base: readonly ManagedFieldsEntry[], changed: FieldSet, removed: FieldSet, info: ManagerInfo, scope: FieldManagerScope): ManagedFieldsEntry[] {
+  const mine = stripMeta(changed);
+  if (mine.isEmpty() && removed.isEmpty() && changed.isEmpty()) return [...base];
+  const takeAway = changed.union(removed);
+  const id = managerIdentifier(info);
+  const out: ManagedFieldsEntry[] = [];
+  let previous: ManagedFieldsEntry | undefined;
+  for (const e of base) {
+    const left = removeFromFieldsV1(e.fieldsV1 ?? {}, takeAway);
+    const kept = left && hasAnyChild(left) ? left : undefined;
+    if (entryIdentifier(e) === id) {
+      previous = kept ? { ...e, fieldsV1: kept } : undefined;
+      continue;
+    }
+    if (kept) out.push(kept === e.fieldsV1 ? e : { ...e, fieldsV1: kept });
+  }
+  if (!mine.isEmpty()) {
+    const fieldsV1 = addToFieldsV1(previous?.fieldsV1, mine);
+    delete fieldsV1['.'];
+    out.push({
+      ...(info.manager ? { manager: info.manager } : {}),
+      operation: 'Update',
+      apiVersion: scope.apiVersion,
+      time: scope.now,
+      fieldsType: 'FieldsV1',
+      fieldsV1,
+      ...(info.subresource ? { subresource: info.subresource } : {}),
+    });
+  } else if (previous) out.push(previous);
+  return sortEntries(out);
+}
+
+function hasAnyChild(o: Record<string, unknown>): boolean {
+  for (const k in o) if (k !== '.') return true;
+  return false;
 }
 
 function valueAtMeta(obj: unknown, key: string): unknown {

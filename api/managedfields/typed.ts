@@ -239,10 +239,14 @@ function compareAt(lhs: unknown, rhs: unknown, t: TypeRef, c: Comparison, path: 
       }
       const seen = new Set<string>();
       for (const key of l ? Object.keys(l) : []) {
-        if (l![key] === undefined) continue;
+        const lv = l![key];
+        if (lv === undefined) continue;
         seen.add(key);
+        const rv = rm ? rm[key] : undefined;
+        // The same scalar on both sides changes nothing below it (the common case, kept cheap).
+        if (lv === rv && (lv === null || typeof lv !== 'object')) continue;
         path.push(fieldElement(key));
-        compareAt(l![key], rm ? rm[key] : undefined, fieldType(r, key).t, c, path);
+        compareAt(lv, rv, fieldType(r, key).t, c, path);
         path.pop();
       }
       for (const key of rm ? Object.keys(rm) : []) {
