@@ -38,6 +38,8 @@ export interface ManagedFieldsEntry {
 export interface Managed {
   fields: ManagedFieldSets;
   times: Map<string, string | undefined>;
+  /** The decoded entries' FieldsV1 by the set read from it: a set left as it was is written back as it came. */
+  decodedFrom?: WeakMap<FieldSet, Record<string, unknown>>;
 }
 
 /** What a write is: the kind's schema and version, the subresource, the clock. */
@@ -88,7 +90,7 @@ export class ManagedFieldsError extends KubeError {
 
 /** upstream's DecodeManagedFields: every entry valid, or an error. */
 export function decodeManagedFields(entries: unknown): Managed {
-  const m: Managed = { fields: new Map(), times: new Map() };
+  const m: Managed = { fields: new Map(), times: new Map(), decodedFrom: new WeakMap() };
   if (entries === undefined || entries === null) return m;
   if (!Array.isArray(entries)) throw new ManagedFieldsError('managedFields must be a list');
   entries.forEach((e: unknown, i) => {
@@ -105,6 +107,7 @@ export function decodeManagedFields(entries: unknown): Managed {
     });
     if (m.fields.has(id)) throw new ManagedFieldsError(`duplicate entries for manager ${id}`);
     const set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
+    if (isPlainObject(e.fieldsV1)) m.decodedFrom!.set(set, e.fieldsV1);
     m.fields.set(id, { set, apiVersion: e.apiVersion, applied: e.operation === 'Apply' });
     m.times.set(id, typeof e.time === 'string' ? e.time : undefined);
   });
@@ -124,7 +127,7 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] {
       apiVersion: vs.apiVersion,
       ...(time ? { time } : {}),
       fieldsType: 'FieldsV1',
-      fieldsV1: vs.set.toFieldsV1(),
+      fieldsV1: m.decodedFrom?.get(vs.set) ?? vs.set.toFieldsV1(),
       ...(info.subresource ? { subresource: info.subresource } : {}),
     });
   }
@@ -213,7 +216,7 @@ function trackedUpdate(live: unknown, next: unknown, managed: Managed, info: Man
     else fields.delete(id);
     if (!set.isEmpty()) times.set(id, scope.now);
   }
-  return { fields, times };
+  return { fields, times, ...(managed.decodedFrom ? { decodedFrom: managed.decodedFrom } : {}) };
 }
 
 function stripMeta(s: FieldSet): FieldSet {
@@ -252,7 +255,7 @@ export function capUpdateManagers(m: Managed, max = MAX_UPDATE_MANAGERS): Manage
     length--;
     times.set(bucket, times.get(id));
   }
-  return { fields, times };
+  return { fields, times, ...(m.decodedFrom ? { decodedFrom: m.decodedFrom } : {}) };
 }
 
 /**
@@ -262,14 +265,21 @@ export function capUpdateManagers(m: Managed, max = MAX_UPDATE_MANAGERS): Manage
  * upstream's UpdateNoErrors. The stored entries are edited along the changed paths only
  * (fields-v1.ts), so a small change to a large object costs the compare, not a re-encoding.
  */
-export function managedFieldsForUpdate(live: unknown, next: unknown, manager: string, scope: FieldManagerScope): ManagedFieldsEntry[] | undefined {
+export function managedFieldsForUpdate(
+  live: unknown,
+  next: unknown,
+  manager: string,
+  scope: FieldManagerScope,
+  /** False when the request cannot have changed managedFields (a patch that does not name them): the stored ones are used unread. */
+  requestMayChangeManagedFields = true,
+): ManagedFieldsEntry[] | undefined {
   try {
     const liveEntries = validEntries(valueAtMeta(live, 'managedFields'), false) ?? [];
     const requested = valueAtMeta(next, 'managedFields');
     let base: ManagedFieldsEntry[];
     if (scope.subresource !== '') base = liveEntries;
     else if (isReset(requested)) base = [];
-    else if (requested === undefined || deepEqual(requested, valueAtMeta(live, 'managedFields'))) base = liveEntries;
+    else if (!requestMayChangeManagedFields || requested === undefined || deepEqual(requested, valueAtMeta(live, 'managedFields'))) base = liveEntries;
     else {
       const fromRequest = validEntries(requested, true);
       base = fromRequest && fromRequest.length > 0 ? fromRequest : liveEntries;
@@ -369,7 +379,8 @@ export interface ApplyResult {
 /**
  * Server-side apply: `config` (the applied configuration) merged into `live` (undefined: the object
  * is created). Throws a 409 with upstream's conflict Status when it would change fields other
- * managers own and `force` is false; a 400 for a configuration that cannot be merged.
+ * managers own and `force` is false; a 400 for a configuration that cannot be merged. `live` is not
+ * changed, but the answer shares its unchanged parts (the API server passes a private copy).
  */
 export function applyConfiguration(live: Record<string, unknown> | undefined, config: Record<string, unknown>, manager: string, force: boolean, scope: FieldManagerScope): ApplyResult {
   if (valueAtMeta(config, 'managedFields') !== undefined && valueAtMeta(config, 'managedFields') !== null) {
@@ -401,10 +412,11 @@ export function applyConfiguration(live: Record<string, unknown> | undefined, co
   const times = new Map(managed.times);
   const unchanged = r.object === undefined;
   if (!unchanged) times.set(id, scope.now);
-  const out = capUpdateManagers({ fields: r.managers, times });
-  const object = clone((r.object ?? liveObj) as Record<string, unknown>);
-  if (!isPlainObject(object.metadata)) object.metadata = {};
-  const meta = object.metadata as Record<string, unknown>;
+  const out = capUpdateManagers({ fields: r.managers, times, ...(managed.decodedFrom ? { decodedFrom: managed.decodedFrom } : {}) });
+  // A new top level and metadata; the rest is shared with `live` (callers pass a private copy).
+  const object: Record<string, unknown> = { ...((r.object ?? liveObj) as Record<string, unknown>) };
+  const meta: Record<string, unknown> = isPlainObject(object.metadata) ? { ...object.metadata } : {};
+  object.metadata = meta;
   const entries = encodeManagedFields(out);
   if (entries.length > 0) meta.managedFields = entries;
   else delete meta.managedFields;

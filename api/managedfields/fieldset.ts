@@ -75,27 +75,44 @@ export class FieldSet {
     return out;
   }
 
+  // Set operations answer new sets that share untouched subtrees with their inputs: a set is not
+  // changed once built (only `insert` while it is made), so sharing is safe and keeps a small change
+  // to a large set cheap.
+
   union(o: FieldSet): FieldSet {
+    if (o.isEmpty()) return this;
     const out = new FieldSet();
     out.member = this.member || o.member;
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
-      out.children.set(pe, oc ? c.union(oc) : c.copy());
+      out.children.set(pe, oc ? c.union(oc) : c);
     }
-    for (const [pe, oc] of o.children) if (!this.children.has(pe)) out.children.set(pe, oc.copy());
+    for (const [pe, oc] of o.children) if (!this.children.has(pe)) out.children.set(pe, oc);
     return out;
   }
 
   /** The paths of this set that are not in `o` (exact paths: a path below one of `o`'s stays). */
   difference(o: FieldSet): FieldSet {
+    if (!this.overlaps(o)) return this;
     const out = new FieldSet();
     out.member = this.member && !o.member;
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
-      const d = oc ? c.difference(oc) : c.copy();
+      const d = oc ? c.difference(oc) : c;
       if (!d.isEmpty()) out.children.set(pe, d);
     }
     return out;
+  }
+
+  /** Whether a path of `o` is in this set. Walks the smaller side. */
+  overlaps(o: FieldSet): boolean {
+    if (this.member && o.member) return true;
+    const [small, large] = this.children.size <= o.children.size ? [this, o] : [o, this];
+    for (const [pe, c] of small.children) {
+      const lc = large.children.get(pe);
+      if (lc && c.overlaps(lc)) return true;
+    }
+    return false;
   }
 
   /** The paths of this set that are neither in `o` nor below one of its paths. */
@@ -105,19 +122,21 @@ export class FieldSet {
     for (const [pe, c] of this.children) {
       const oc = o.children.get(pe);
       if (oc?.member) continue;
-      const d = oc ? c.recursiveDifference(oc) : c.copy();
+      const d = oc ? c.recursiveDifference(oc) : c;
       if (!d.isEmpty()) out.children.set(pe, d);
     }
     return out;
   }
 
+  /** Walks the smaller side at every level. */
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
     out.member = this.member && o.member;
-    for (const [pe, c] of this.children) {
-      const oc = o.children.get(pe);
-      if (!oc) continue;
-      const i = c.intersection(oc);
+    const [small, large] = this.children.size <= o.children.size ? [this, o] : [o, this];
+    for (const [pe, c] of small.children) {
+      const lc = large.children.get(pe);
+      if (!lc) continue;
+      const i = c.intersection(lc);
       if (!i.isEmpty()) out.children.set(pe, i);
     }
     return out;

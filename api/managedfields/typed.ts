@@ -225,6 +225,8 @@ function compareAt(lhs: unknown, rhs: unknown, t: TypeRef, c: Comparison, path: 
         compareLeaf(lhs, rhs, c, path);
         return;
       }
+      // An unchanged list (the common case) changes nothing: no need to key its items.
+      if (lhs !== undefined && rhs !== undefined && deepEqual(lhs, rhs)) return;
       compareListItems(r, l, rv, c, path);
       break;
     }

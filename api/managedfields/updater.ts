@@ -3,7 +3,6 @@
  * along by an update (Update) and an apply (Apply), with conflicts between managers and the pruning
  * of fields an applier stopped sending. Pure: objects and sets in, objects and sets out.
  */
-import { deepEqual } from '../values.js';
 import { FieldSet, type Path } from './fieldset.js';
 import { compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, type Comparison, type TypeRef } from './typed.js';
 
@@ -45,8 +44,10 @@ function updateManagers(
   workflow: string,
   force: boolean,
   filter: FieldFilter,
-): { managers: ManagedFieldSets; compare: Comparison } | Conflicts {
-  const cmp = filterComparison(compare(oldObject, newObject, t), filter);
+): { managers: ManagedFieldSets; compare: Comparison; unchanged: boolean } | Conflicts {
+  const raw = compare(oldObject, newObject, t);
+  const unchanged = raw.added.isEmpty() && raw.modified.isEmpty() && raw.removed.isEmpty();
+  const cmp = filterComparison(raw, filter);
   const changed = cmp.modified.union(cmp.added);
   const conflicts: Conflict[] = [];
   const taken = new Map<string, FieldSet>();
@@ -75,7 +76,7 @@ function updateManagers(
     if (!set.isEmpty()) out.set(manager, { ...vs, set });
   }
   if (out.get(workflow)?.set.isEmpty()) out.delete(workflow);
-  return { managers: out, compare: cmp };
+  return { managers: out, compare: cmp, unchanged };
 }
 
 /**
@@ -126,8 +127,7 @@ export function applyFieldSets(
   newObject = prune(newObject, next, manager, lastSet, t);
   const r = updateManagers(liveObject, newObject, t, next, manager, force, filter);
   if (r instanceof Conflicts) return r;
-  const unchanged = deepEqual(liveObject, newObject);
-  return { object: unchanged ? undefined : newObject, managers: r.managers };
+  return { object: r.unchanged ? undefined : newObject, managers: r.managers };
 }
 
 /**
@@ -136,6 +136,9 @@ export function applyFieldSets(
  */
 function prune(merged: unknown, managers: ManagedFieldSets, applyingManager: string, lastSet: VersionedSet | undefined, t: TypeRef): unknown {
   if (!lastSet || lastSet.set.isEmpty()) return merged;
+  // Nothing applied last time is missing now (the common re-apply): nothing can go.
+  const current = managers.get(applyingManager)?.set;
+  if (current && lastSet.set.difference(current).isEmpty()) return merged;
   const ensure = (s: FieldSet): FieldSet => ensureNamedFieldsAreMembers(s, t);
   let pruned = removeItems(merged, ensure(lastSet.set), t) ?? {};
   // addBackOwnedItems: what someone (the applier's new config included) owns comes back.

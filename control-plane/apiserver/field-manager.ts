@@ -11,6 +11,27 @@ import { kindSchema, zeroObject } from '../../api/managedfields/kind-schema.js';
 import { nowRfc3339 } from './object-meta.js';
 import type { ManagedFieldsTracker, Store } from './store.js';
 import type { DryRunOptionsKind } from './query-params.js';
+import type { DecodedPatch } from './patch-handler.js';
+import { isPlainObject } from '../../api/values.js';
+
+/**
+ * Whether a patch can change metadata.managedFields: a merge or strategic patch naming them (or replacing
+ * metadata), a JSON patch with an operation at the root, on metadata or below managedFields.
+ */
+export function patchMayTouchManagedFields(patch: DecodedPatch): boolean {
+  if (patch.type === 'json') {
+    if (!Array.isArray(patch.body)) return true;
+    return patch.body.some((op: unknown) => {
+      if (!isPlainObject(op)) return true;
+      return [op.path, op.from].some((p) => typeof p === 'string' && (p === '' || p === '/' || p === '/metadata' || p.startsWith('/metadata/managedFields')));
+    });
+  }
+  if (!isPlainObject(patch.body)) return true;
+  const meta = patch.body.metadata;
+  if (meta === undefined) return false;
+  if (!isPlainObject(meta)) return true;
+  return Object.keys(meta).some((k) => k === 'managedFields' || k.startsWith('$'));
+}
 
 /** The write's scope for the field manager. */
 export function fieldManagerScope(store: Store, subresource: string): FieldManagerScope {
@@ -43,10 +64,14 @@ export function forceOf(query: URLSearchParams): boolean {
   return query.get('force') === 'true';
 }
 
-/** Update-operation tracking for a store write by `manager` through `subresource`. */
-export function updateTracker(store: Store, subresource: string, manager: string): ManagedFieldsTracker {
+/**
+ * Update-operation tracking for a store write by `manager` through `subresource`. `patch`: the decoded
+ * patch of a PATCH, so that one that does not name managedFields skips comparing them with the stored ones.
+ */
+export function updateTracker(store: Store, subresource: string, manager: string, patch?: () => DecodedPatch): ManagedFieldsTracker {
   return (next, cur) => {
-    const entries = managedFieldsForUpdate(cur, next, manager, fieldManagerScope(store, subresource));
+    const mayChange = patch === undefined || patchMayTouchManagedFields(patch());
+    const entries = managedFieldsForUpdate(cur, next, manager, fieldManagerScope(store, subresource), mayChange);
     if (entries) next.metadata.managedFields = entries;
     else delete next.metadata.managedFields;
   };

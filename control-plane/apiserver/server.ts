@@ -760,7 +760,7 @@ export class ApiServer {
           const created = await store.create(ns, body, { dryRun });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate, ...(apply ? {} : { track: updateTracker(store, '', manager) }) });
+        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admit: admitUpdate, ...(apply ? {} : { track: updateTracker(store, '', manager, patch) }) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'delete': {
