@@ -195,6 +195,23 @@ describe('server-side apply with kubectl', () => {
     expect(r.stderr).toContain(`conflict with "${scale.manager}" with subresource "scale" using apps/v1: .spec.replicas`);
   });
 
+  it('a Service applied twice: its ports merge by port and protocol (TCP by default), the allocated clusterIP stays', async () => {
+    const svc = (ports: { port: number; name: string }[]) => stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports } });
+    await kubectlOk(s.h, ['apply', '--server-side', '-f', '-'], svc([{ port: 80, name: 'http' }]));
+    const first = await getJson(['service', 'web']);
+    const ip = (first.spec as { clusterIP: string }).clusterIP;
+    expect(ip).toMatch(/^10\.96\./);
+    expect(entryOf(first.metadata.managedFields, 'kubectl', 'Apply')!.fieldsV1).toEqual({
+      'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:name': {}, 'f:port': {} } }, 'f:selector': {} },
+    });
+    await kubectlOk(s.h, ['apply', '--server-side', '-f', '-'], svc([{ port: 80, name: 'http' }]));
+    expect((await getJson(['service', 'web'])).metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    await kubectlOk(s.h, ['apply', '--server-side', '-f', '-'], svc([{ port: 443, name: 'https' }]));
+    const second = await getJson(['service', 'web']);
+    expect((second.spec as { clusterIP: string }).clusterIP).toBe(ip);
+    expect((second.spec as { ports: { port: number; protocol: string; name: string }[] }).ports.map((p) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['https:443/TCP']);
+  });
+
   it('--dry-run=server applies nothing', async () => {
     await kubectlOk(s.h, ['apply', '--server-side', '-f', '-'], stringify(configMap('dry', { a: '1' })));
     const before = await getJson(['configmap', 'dry']);
