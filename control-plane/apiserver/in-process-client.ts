@@ -39,6 +39,8 @@ import {
 } from '../../api/client/api-client.js';
 import { watchFromRevision } from './watch-handler.js';
 import { evictPod } from './eviction.js';
+import { applyToObject } from './field-manager.js';
+import { fieldManagerCauses } from '../../api/managedfields/field-manager.js';
 import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { Authenticator, type UserInfo } from './authn.js';
@@ -242,8 +244,12 @@ export class InProcessClient implements ApiClient {
       const dryRun = opts.dryRun === true;
       const decoded = decodePatch(raw, ct);
       // As the HTTP handler: the patched object must still be this one, and is checked as upstream's patcher does.
+      const manager = opts.fieldManager ?? '';
+      if (type === 'apply' && manager === '') {
+        throw errors.invalid('PatchOptions', 'meta.k8s.io', '', fieldManagerCauses(null, { apply: true }));
+      }
       const patched = (cur: ApiObject): ApiObject => {
-        const out = applyDecodedPatch(cur, decoded, info);
+        const out = applyDecodedPatch(cur, decoded, info, (live, config) => applyToObject(store, sub, live, config, manager, opts.force === true).object);
         checkPatchedName(out, name, ns);
         return validatePatched(out, decoded, null, { apiVersion: apiVersionOf(info), kind: info.kind }).object;
       };

@@ -1,6 +1,6 @@
 /**
- * PATCH bodies: JSON patch, JSON merge patch, strategic merge patch, and apply (approximated by a
- * strategic merge). The body is decoded once (depth-bounded, duplicate keys noted) and applied on
+ * PATCH bodies: JSON patch, JSON merge patch, strategic merge patch, and apply (server-side apply,
+ * api/managedfields, run by the caller's `serverSideApply`). The body is decoded once (depth-bounded, duplicate keys noted) and applied on
  * every retry of the update; the result is checked as upstream's patcher does (name and namespace
  * against the URL, strict field validation, bounded depth).
  */
@@ -99,7 +99,12 @@ function invalidResult(message: string): KubeError {
  * Apply a decoded patch to the current object (not mutated). Errors are KubeErrors with upstream's codes.
  * The result is a JSON object no schema has checked yet (validatePatched does).
  */
-export function applyDecodedPatch(cur: ApiObject, patch: DecodedPatch, info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>): Record<string, unknown> {
+export function applyDecodedPatch(
+  cur: ApiObject,
+  patch: DecodedPatch,
+  info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>,
+  serverSideApply?: (cur: ApiObject, config: Record<string, unknown>) => Record<string, unknown>,
+): Record<string, unknown> {
   let out: unknown;
   try {
     switch (patch.type) {
@@ -117,7 +122,9 @@ export function applyDecodedPatch(cur: ApiObject, patch: DecodedPatch, info: Pic
         if (!isPlainObject(applied) || applied.kind !== info.kind || applied.apiVersion !== apiVersionOf(info)) {
           throw errors.badRequest(`the object provided is unrecognized (must be of type ${info.kind})`);
         }
-        out = applyStrategicMergePatch(cur, applied, patchMetaResolver(apiVersionOf(info), info.kind));
+        // Server-side apply (api/managedfields) where the caller runs it; the scale subresource's apply
+        // bodies are still approximated by a strategic merge.
+        out = serverSideApply ? serverSideApply(cur, applied) : applyStrategicMergePatch(cur, applied, patchMetaResolver(apiVersionOf(info), info.kind));
         break;
       }
     }

@@ -43,6 +43,7 @@ import { CrdController } from './crd-controller.js';
 import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
 import { defaultProxyDialer, PROXY_DIAL_TIMEOUT_MS, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest, type ProxyTransport } from './resource-proxy-handler.js';
 import { evictPod } from './eviction.js';
+import { applyToObject, forceOf, requestManager, updateTracker } from './field-manager.js';
 
 import { VERSION_INFO } from './version.js';
 import type { Logger } from '../../api/client/log.js';
@@ -818,6 +819,7 @@ export class ApiServer {
         });
       }
       case 'create': {
+        const manager = requestManager(req, query, 'CreateOptions');
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
@@ -828,10 +830,11 @@ export class ApiServer {
         }
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
-        const created = await store.create(ns, body, { dryRun, admission });
+        const created = await store.create(ns, body, { dryRun, admission, track: updateTracker(store, '', manager) });
         return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'update': {
+        const track = updateTracker(store, '', requestManager(req, query, 'UpdateOptions'));
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
@@ -842,17 +845,20 @@ export class ApiServer {
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
-          const created = await store.create(ns, body, { dryRun, admission });
+          const created = await store.create(ns, body, { dryRun, admission, track });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.update(ns, info.name, body, { dryRun, admission });
+        const out = await store.update(ns, info.name, body, { dryRun, admission, track });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
+        const apply = patchTypeOf(mediaType(req)) === 'apply';
+        const manager = requestManager(req, query, 'PatchOptions', { apply });
+        const force = forceOf(query);
         const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const doPatch = (cur: ApiObject): ApiObject => {
-          const out = applyDecodedPatch(cur, patch(), rinfo);
+          const out = applyDecodedPatch(cur, patch(), rinfo, (live, config) => applyToObject(store, '', live, config, manager, force).object);
           checkPatchedName(out, info.name, ns);
           const checked = validatePatched(out, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(rinfo), kind: rinfo.kind });
           warnings = checked.warnings;
@@ -863,7 +869,7 @@ export class ApiServer {
           const created = await store.create(ns, body, { dryRun, admission });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
-        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admission });
+        const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admission, ...(apply ? {} : { track: updateTracker(store, '', manager, patch) }) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'delete': {
@@ -906,6 +912,7 @@ export class ApiServer {
       case 'get':
         return respond(res, 200, await store.get(ns, info.name));
       case 'update': {
+        const track = updateTracker(store, 'status', requestManager(req, query, 'UpdateOptions'));
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(store.info), store.info.kind);
@@ -913,23 +920,26 @@ export class ApiServer {
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
-        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admission, ...(rv ? { expectedRV: String(rv) } : {}) });
+        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admission, track, ...(rv ? { expectedRV: String(rv) } : {}) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
+        const apply = patchTypeOf(mediaType(req)) === 'apply';
+        const manager = requestManager(req, query, 'PatchOptions', { apply });
+        const force = forceOf(query);
         const patch = await readPatch(req, this.kindOf(store));
         let warnings: string[] = [];
         const out = await store.guaranteedUpdate(
           ns,
           info.name,
           (cur) => {
-            const o = applyDecodedPatch(cur, patch(), store.info);
+            const o = applyDecodedPatch(cur, patch(), store.info, (live, config) => applyToObject(store, 'status', live, config, manager, force).object);
             checkPatchedName(o, info.name, ns);
             const checked = validatePatched(o, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(store.info), kind: store.info.kind });
             warnings = checked.warnings;
             return checked.object;
           },
-          { subresource: 'status', dryRun, admission },
+          { subresource: 'status', dryRun, admission, ...(apply ? {} : { track: updateTracker(store, 'status', manager) }) },
         );
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
@@ -945,6 +955,7 @@ export class ApiServer {
       case 'update':
       case 'patch': {
         const ct = mediaType(req);
+        const manager = requestManager(req, query, info.verb === 'update' ? 'UpdateOptions' : 'PatchOptions', info.verb === 'patch' ? { apply: patchTypeOf(ct) === 'apply' } : undefined);
         const raw = await readBody(req);
         let expectedRV: string | undefined;
         const out = await store.guaranteedUpdate(
@@ -968,7 +979,7 @@ export class ApiServer {
             await this.admit(user, info, 'UPDATE', { object: checkedObject(asScale), oldObject: scale, dryRun });
             return applyScale(store, cur, next, expectedRV);
           },
-          { dryRun },
+          { dryRun, track: updateTracker(store, 'scale', manager) },
         );
         return respond(res, 200, toScale(store.info, out));
       }

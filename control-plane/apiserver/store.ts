@@ -57,8 +57,16 @@ export interface Admission {
   validate?(obj: KubeObject, old: KubeObject | undefined): Promise<void>;
 }
 
+/**
+ * Records the write's managed fields on the object to store (field-manager.ts): called with the object
+ * as it will be stored (defaulted, prepared) and the stored one (undefined on create).
+ */
+export type ManagedFieldsTracker = (next: KubeObject, cur: KubeObject | undefined) => void;
+
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Update-operation tracking of managedFields (upstream's field manager); none for server-internal writes. */
+  track?: ManagedFieldsTracker;
   /** Server-internal writes (bootstrap) skip validation, as upstream's reconcilers write storage directly. */
   skipValidation?: boolean;
   admission?: Admission;
@@ -69,6 +77,8 @@ export interface UpdateOptions {
   expectedRV?: string;
   dryRun?: boolean;
   admission?: Admission;
+  /** Update-operation tracking of managedFields; none for apply (its managedFields come with the object) and internal writes. */
+  track?: ManagedFieldsTracker;
 }
 
 export interface ListQuery {
@@ -305,6 +315,7 @@ export class Store {
       this.strategy.applyDefaults(obj);
       if (opts.admission?.mutate) await opts.admission.mutate(obj, undefined);
       this.strategy.prepareForCreate(obj);
+      if (opts.track) opts.track(obj, undefined);
       const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
       // prepareCreate made a name from generateName: no name means neither was given.
       const name = obj.metadata.name;
@@ -370,7 +381,7 @@ export class Store {
       }
       let prepared: KubeObject;
       try {
-        prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name);
+        prepared = this.prepareUpdate(newObj, cur, opts.subresource ?? '', name, opts.track);
         if (opts.admission?.validate) await opts.admission.validate(prepared, cur);
       } catch (e) {
         if (fromCache) continue;
@@ -450,7 +461,7 @@ export class Store {
   }
 
   /** Server-owned fields survive client updates; spec vs status split; generation; validation. */
-  private prepareUpdate(input: ApiObject, cur: KubeObject, subresource: string, urlName: string): KubeObject {
+  private prepareUpdate(input: ApiObject, cur: KubeObject, subresource: string, urlName: string, track?: ManagedFieldsTracker): KubeObject {
     const c = clone(input);
     c.apiVersion = apiVersionOf(this.info);
     c.kind = this.info.kind;
@@ -488,6 +499,7 @@ export class Store {
       const out = { ...clone(cur), status: obj.status };
       if (out.status === undefined) delete out.status;
       this.strategy.applyDefaults(out);
+      if (track) track(out, cur);
       causes = this.strategy.validateStatusUpdate(out, cur);
       if (causes.length > 0) throw this.invalid(urlName, causes);
       return out;
@@ -498,6 +510,7 @@ export class Store {
     }
     this.strategy.applyDefaults(obj);
     this.strategy.prepareForUpdate(obj, cur);
+    if (track) track(obj, cur);
     causes = this.strategy.validateUpdate(obj, cur);
     if (causes.length > 0) throw this.invalid(urlName, causes);
     return obj;

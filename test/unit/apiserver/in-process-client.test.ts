@@ -68,12 +68,19 @@ describe('InProcessClient', () => {
     await expect(c.update(configmaps, { metadata: { name: 'cm', namespace: 'default' }, data: {} })).rejects.toMatchObject({ reason: 'NotFound' });
   });
 
-  it('apply creates a missing object and patches an existing one', async () => {
+  it('apply is server-side apply: it creates a missing object; a field the applier stops sending goes, another manager\'s stays', async () => {
     const c = new InProcessClient();
     const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: '1' } };
     await c.patch(configmaps, 'default', 'cm', body, 'apply', { fieldManager: 'test' });
+    await c.patch(configmaps, 'default', 'cm', { ...body, data: { c: '3' } }, 'apply', { fieldManager: 'other' });
     const out = await c.patch<Loose>(configmaps, 'default', 'cm', { ...body, data: { b: '2' } }, 'apply', { fieldManager: 'test' });
-    expect(out.data).toEqual({ a: '1', b: '2' });
+    expect(out.data).toEqual({ b: '2', c: '3' });
+    expect(out.metadata.managedFields.map((e: { manager: string }) => e.manager).sort()).toEqual(['other', 'test']);
+    await expect(c.patch(configmaps, 'default', 'cm', { ...body, data: { c: '4' } }, 'apply', { fieldManager: 'test' })).rejects.toMatchObject({
+      reason: 'Conflict',
+      message: 'Apply failed with 1 conflict: conflict with "other": .data.c',
+    });
+    await expect(c.patch(configmaps, 'default', 'cm', body, 'apply')).rejects.toMatchObject({ reason: 'Invalid' });
   });
 
   it('scale: get, patch, a negative count is 422, a stale Scale resourceVersion is 409', async () => {
