@@ -116,7 +116,7 @@ export class EtcdBackend implements Backend {
       items.push(...page.items);
       while (page.more && page.items.length > 0) {
         const last = page.items[page.items.length - 1]!.key;
-        page = await this.listOnce(prefix, { startKey: last + '\x00', revision, limit: this.pageSize });
+        page = await this.listOnce(prefix, { startKey: last + '\x00', revision, limit: this.pageSize, ...(opts.keysOnly ? { keysOnly: true } : {}) });
         items.push(...page.items);
       }
       return { items, revision, more: false };
@@ -129,6 +129,7 @@ export class EtcdBackend implements Backend {
     const req: RPC.IRangeRequest = { key: Buffer.from(start), range_end: prefixEnd(prefix) };
     if (opts.limit && opts.limit > 0) req.limit = opts.limit;
     if (opts.revision && opts.revision > 0) req.revision = opts.revision;
+    if (opts.keysOnly) req.keys_only = true;
     try {
       const res = await this.call('list', () => this.client.kv.range(req));
       return {
