@@ -103,6 +103,7 @@ export class WatchCache {
     p.catch(() => {
       this.listedOk = false;
       this.objects.clear();
+      this.sortedKeys = undefined;
       setTimeout(() => {
         if (this.readyPromise === p) this.readyPromise = undefined;
       }, 1000).unref();
