@@ -20,7 +20,7 @@ export interface EtcdBackendOptions {
   keyFile?: string;
   /** Per-call deadline; a call over it fails with ERR_STORAGE_UNAVAILABLE. */
   callTimeoutMs?: number;
-  /** Unlimited lists are read in pages of this many keys at one revision (default 1000). */
+  /** Unlimited lists with values are read in pages of this many keys at one revision (default 1000). */
   listPageSize?: number;
 }
 
@@ -109,14 +109,15 @@ export class EtcdBackend implements Backend {
 
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    if (!opts.limit) {
+    // Keys and revisions alone are small (tens of bytes a key): one range, whatever the count.
+    if (!opts.limit && !opts.keysOnly) {
       const items: KeyValue[] = [];
       let page = await this.listOnce(prefix, { ...opts, limit: this.pageSize });
       const revision = page.revision;
       items.push(...page.items);
       while (page.more && page.items.length > 0) {
         const last = page.items[page.items.length - 1]!.key;
-        page = await this.listOnce(prefix, { startKey: last + '\x00', revision, limit: this.pageSize, ...(opts.keysOnly ? { keysOnly: true } : {}) });
+        page = await this.listOnce(prefix, { startKey: last + '\x00', revision, limit: this.pageSize });
         items.push(...page.items);
       }
       return { items, revision, more: false };
