@@ -233,18 +233,33 @@ function rssKiB(pid: number): number {
 /** One operation measured on several subjects (a built-in kind, the custom kind, etcd) in the same run. */
 interface Row {
   op: string;
-  subjects: { name: string; t: Timing }[];
+  /** `cpuMs`: the API server's CPU time per request (user + system, from /proc), steadier than latency on a busy machine. */
+  subjects: { name: string; t: Timing; cpuMs?: number }[];
   /** Ratios to print: [numerator subject, denominator subject]. */
   ratios: [string, string][];
   /** Average size of one object in the subject's list answer, bytes. */
   itemBytes?: Record<string, number>;
 }
 
+/** CPU time (user + system) a process has used, in ms (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Time `run` and the API server's CPU per request over it. */
+async function withCpu(pid: number, run: () => Promise<Timing>): Promise<{ t: Timing; cpuMs: number }> {
+  const c0 = cpuMsOf(pid);
+  const t = await run();
+  return { t, cpuMs: (cpuMsOf(pid) - c0) / t.count };
+}
+
 function ratioText(r: Row, a: string, b: string): string {
-  const x = r.subjects.find((s) => s.name === a)?.t;
-  const y = r.subjects.find((s) => s.name === b)?.t;
-  if (!x || !y) return '';
-  return `${a}/${b} p50 ${(x.p50ms / y.p50ms).toFixed(2)}x p99 ${(x.p99ms / y.p99ms).toFixed(2)}x`;
+  const sa = r.subjects.find((s) => s.name === a);
+  const sb = r.subjects.find((s) => s.name === b);
+  if (!sa || !sb) return '';
+  const cpu = sa.cpuMs !== undefined && sb.cpuMs ? ` API CPU ${(sa.cpuMs / sb.cpuMs).toFixed(2)}x` : '';
+  return `${a}/${b} p50 ${(sa.t.p50ms / sb.t.p50ms).toFixed(2)}x p99 ${(sa.t.p99ms / sb.t.p99ms).toFixed(2)}x${cpu}`;
 }
 
 /** A kind served through the API: its collection path and an object of it. */
@@ -273,6 +288,7 @@ const BENCHAPPS: Subject = {
 async function main(): Promise<void> {
   const etcd = await startEtcd();
   const h = await startApiServer(etcd, { mode: 'child' });
+  const apiPid = h.child!.pid!;
   agent = new Agent({ keepAlive: true, maxSockets: 64, ca: h.caPem });
   // A range of 10,000 stored pods is about 10 MiB: over gRPC's default 4 MiB receive limit (the API server lifts it too).
   const e = new Etcd3({ hosts: [etcd.endpoint], grpcOptions: { 'grpc.max_receive_message_length': 1024 * 1024 * 1024 } });
@@ -297,7 +313,7 @@ async function main(): Promise<void> {
     };
     const measure = async (op: string, api: (s: Subject, i: number) => Promise<unknown>, floor: (i: number) => Promise<unknown>): Promise<void> => {
       const subjects: Row['subjects'] = [];
-      for (const s of single) subjects.push({ name: s.name, t: await timed(N, CONC, (i) => api(s, i)) });
+      for (const s of single) subjects.push({ name: s.name, ...(await withCpu(apiPid, () => timed(N, CONC, (i) => api(s, i)))) });
       subjects.push({ name: 'etcd', t: await timed(N, CONC, floor) });
       rows.push({ op, subjects, ratios });
     };
@@ -351,8 +367,8 @@ async function main(): Promise<void> {
         // client of etcd would; `etcd pod bodies` is the floor of the earlier runs: copies of the request
         // bodies (about a quarter of a stored pod's bytes: no defaults, uid, timestamps or status).
         const subjects: Row['subjects'] = [];
-        subjects.push({ name: 'pods', t: await list('pods', podsPath) });
-        subjects.push({ name: CR_PLURAL, t: await list(CR_PLURAL, appsPath) });
+        subjects.push({ name: 'pods', ...(await withCpu(apiPid, () => list('pods', podsPath))) });
+        subjects.push({ name: CR_PLURAL, ...(await withCpu(apiPid, () => list(CR_PLURAL, appsPath))) });
         subjects.push({ name: 'etcd pods', t: await floor(`/registry/pods/${LISTS}/`) });
         subjects.push({ name: `etcd ${CR_PLURAL}`, t: await floor(`/registry/${CR_GROUP}/${CR_PLURAL}/${LISTS}/`) });
         subjects.push({ name: 'etcd pod bodies', t: await floor('/bench/pods/') });
@@ -386,7 +402,8 @@ async function main(): Promise<void> {
     for (const r of rows) {
       r.subjects.forEach((s, k) => {
         const size = r.itemBytes?.[s.name];
-        log(`${(k === 0 ? r.op : '').padEnd(22)} ${s.name.padEnd(15)} ${fmt(s.t)}${size ? `  ${size.toFixed(0)} B/item` : ''}`);
+        const cpu = s.cpuMs === undefined ? '' : `  API CPU ${s.cpuMs.toFixed(s.cpuMs < 10 ? 2 : 0)} ms/req`;
+        log(`${(k === 0 ? r.op : '').padEnd(22)} ${s.name.padEnd(15)} ${fmt(s.t)}${cpu}${size ? `  ${size.toFixed(0)} B/item` : ''}`);
       });
       const rt = r.ratios.map(([a, b]) => ratioText(r, a, b)).filter((x) => x);
       if (rt.length > 0) log(`${''.padEnd(22)} ${rt.join('; ')}`);
