@@ -203,13 +203,14 @@ export function toYaml(body: unknown): string {
 
 /**
  * A body whose compact JSON text is made from parts serialized before (a list of the watch cache's objects,
- * each object's text made once): compact JSON writes `json()`, which must be exactly `JSON.stringify(value)`;
+ * each object's text made once): compact JSON writes `json()`, which must be exactly `JSON.stringify(value)`
+ * (as a string or its UTF-8 bytes);
  * every other format (YAML, protobuf, pretty JSON) encodes `value` as any body.
  */
 export class PreEncodedJson {
   constructor(
     readonly value: unknown,
-    readonly json: () => string,
+    readonly json: () => string | Buffer,
   ) {}
 }
 
