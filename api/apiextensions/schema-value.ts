@@ -157,7 +157,9 @@ function typeInvalid(path: string, expected: string, v: unknown): StatusCause {
 }
 
 function deepEqualJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) || (typeof a === 'number' && typeof b === 'number' && a === b);
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object') return false; // two different scalars
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Upstream's enum cause: `Unsupported value: "c": supported values: "a", "b"` (non-strings as JSON). */
@@ -217,17 +219,46 @@ function validateNumber(v: number, s: JSONSchemaProps, path: string, out: Status
   }
 }
 
-function validateString(v: string, s: JSONSchemaProps, path: string, out: StatusCause[]): void {
-  const len = [...v].length; // characters, as go-openapi counts them (utf8.RuneCountInString)
-  if (s.maxLength !== undefined && len > s.maxLength) out.push(fieldErr.tooLong(path, s.maxLength));
-  if (s.minLength !== undefined && len < s.minLength) out.push(fieldErr.invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
-  if (s.pattern !== undefined) {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(s.pattern, 'u');
-    } catch {
-      re = undefined; // refused when the CRD was written; nothing to check against
+/** Characters, as go-openapi counts them (utf8.RuneCountInString): code points, fewer than UTF-16 units only with surrogates. */
+function runeCount(v: string): number {
+  let n = v.length;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length) {
+      const d = v.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
     }
+  }
+  return n;
+}
+
+/** A schema's pattern compiled once per schema (not once per value checked); null when it does not compile. */
+const patterns = new WeakMap<JSONSchemaProps, RegExp | null>();
+
+function patternOf(s: JSONSchemaProps, pattern: string): RegExp | null {
+  let re = patterns.get(s);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, 'u');
+    } catch {
+      re = null; // refused when the CRD was written; nothing to check against
+    }
+    patterns.set(s, re);
+  }
+  return re;
+}
+
+function validateString(v: string, s: JSONSchemaProps, path: string, out: StatusCause[]): void {
+  if (s.maxLength !== undefined || s.minLength !== undefined) {
+    const len = runeCount(v);
+    if (s.maxLength !== undefined && len > s.maxLength) out.push(fieldErr.tooLong(path, s.maxLength));
+    if (s.minLength !== undefined && len < s.minLength) out.push(fieldErr.invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
+  }
+  if (s.pattern !== undefined) {
+    const re = patternOf(s, s.pattern);
     if (re && !re.test(v)) out.push(fieldErr.invalid(path, v, `${path} in body should match '${s.pattern}'`));
   }
 }
@@ -282,6 +313,22 @@ function validateJunctions(v: unknown, s: JSONSchemaProps, path: string, out: St
   if (s.not && validateValue(v, s.not, path).length === 0) out.push(fieldErr.invalid(path, v, `"${label}" must not validate the schema (not)`));
 }
 
+/** The root schema without apiVersion, kind and metadata (validated elsewhere), made once per CRD schema. */
+const valueRoots = new WeakMap<JSONSchemaProps, JSONSchemaProps>();
+
+function valueRootOf(schema: JSONSchemaProps): JSONSchemaProps {
+  let root = valueRoots.get(schema);
+  if (root === undefined) {
+    root = { ...schema, properties: { ...(schema.properties ?? {}) } };
+    delete root.properties!.metadata;
+    delete root.properties!.apiVersion;
+    delete root.properties!.kind;
+    root.required = (schema.required ?? []).filter((r) => !META_FIELDS.includes(r));
+    valueRoots.set(schema, root);
+  }
+  return root;
+}
+
 /** Every cause of a custom object against its version's schema (metadata is validated by the strategy). */
 export function validateObjectValue(obj: Record<string, unknown>, schema: JSONSchemaProps): StatusCause[] {
   const out: StatusCause[] = [];
@@ -289,12 +336,7 @@ export function validateObjectValue(obj: Record<string, unknown>, schema: JSONSc
   void _m;
   void _a;
   void _k;
-  const root: JSONSchemaProps = { ...schema, properties: { ...(schema.properties ?? {}) } };
-  delete root.properties!.metadata;
-  delete root.properties!.apiVersion;
-  delete root.properties!.kind;
-  root.required = (schema.required ?? []).filter((r) => !META_FIELDS.includes(r));
-  validateValue(rest, root, '', out);
+  validateValue(rest, valueRootOf(schema), '', out);
   // The schema may restrict metadata.name and metadata.generateName (and nothing else there).
   const metaSchema = schema.properties?.metadata?.properties;
   const meta = isPlainObject(obj.metadata) ? obj.metadata : {};

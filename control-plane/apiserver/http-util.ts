@@ -202,11 +202,28 @@ export function toYaml(body: unknown): string {
 }
 
 /**
+ * A body whose compact JSON text is made from parts serialized before (a list of the watch cache's objects,
+ * each object's text made once): compact JSON writes `json()`, which must be exactly `JSON.stringify(value)`
+ * (as a string or its UTF-8 bytes);
+ * every other format (YAML, protobuf, pretty JSON) encodes `value` as any body.
+ */
+export class PreEncodedJson {
+  constructor(
+    readonly value: unknown,
+    readonly json: () => string | Buffer,
+  ) {}
+}
+
+/**
  * Encode a response body in the negotiated format (JSON, pretty JSON with a newline, YAML, or Kubernetes
  * protobuf; an object protobuf cannot hold whole is answered in JSON rather than cut).
  */
-export function encodeBody(body: unknown, out: OutputFormat | undefined): { contentType: string; text: string | Buffer } {
+export function encodeBody(input: unknown, out: OutputFormat | undefined): { contentType: string; text: string | Buffer } {
   const media = out?.negotiated.serializer.mediaType ?? 'application/json';
+  if (input instanceof PreEncodedJson && media === 'application/json' && !(out?.pretty && out.negotiated.serializer.pretty)) {
+    return { contentType: 'application/json', text: input.json() };
+  }
+  const body = input instanceof PreEncodedJson ? input.value : input;
   if (media === 'application/yaml') return { contentType: media, text: toYaml(body) };
   if (media === 'application/vnd.kubernetes.protobuf') {
     const plain: unknown = typeof body === 'string' ? JSON.parse(body) : JSON.parse(JSON.stringify(body));

@@ -54,7 +54,7 @@ import { ApiServer, applyScale, storeKey, toScale } from './server.js';
 import type { Admission, DeleteOptions as StoreDeleteOptions, Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
 import type { KubeObject, Namespace, Relaxed } from '../../api/types/index.js';
-import type { CacheEvent } from './watch-cache.js';
+import { serializedJson, type CacheEvent } from './watch-cache.js';
 
 export interface InProcessClientOptions {
   /** Where objects are kept. Default: a new MemoryBackend. */
@@ -428,8 +428,7 @@ export class InProcessClient implements ApiClient {
               if (type === 'BOOKMARK') return;
               const ce = ev as CacheEvent;
               active.lastRev = Math.max(active.lastRev, ce.rev);
-              ce.json ??= JSON.stringify(ce.obj);
-              deliver({ type, object: JSON.parse(ce.json) });
+              deliver({ type, object: JSON.parse(serializedJson(ce.obj)) });
             },
             close: (err?: KubeError) => {
               if (err) deliver({ type: 'ERROR', object: wire(err.toStatus()) });

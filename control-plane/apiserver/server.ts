@@ -28,6 +28,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import { serveDiscoveryRoot } from './discovery-handler.js';
 import { toTable, partialMetadata, metaApiVersion } from './table.js';
 import { serveWatch } from './watch-handler.js';
+import { listBody } from './list-body.js';
 import { buildMatcher } from './selectors.js';
 import { encryptionResourceKey, identityTransformer, type Transformer } from './encryption.js';
 import { NodePortAllocator, ServiceIPAllocator, parsePortRange } from './range-allocator.js';
@@ -801,7 +802,7 @@ export class ApiServer {
           case 'PartialObjectMetadata':
             throw notAcceptableAs(`you requested PartialObjectMetadata, but the requested object is a list (${internalTypeName(rinfo.group, this.listKind(store))})`);
         }
-        return respond(res, 200, { kind: this.listKind(store), apiVersion: apiVersionOf(rinfo), metadata: meta, items: result.items });
+        return respond(res, 200, listBody(this.listKind(store), apiVersionOf(rinfo), meta, result.items));
       }
       case 'watch': {
         listOptionInts(query);

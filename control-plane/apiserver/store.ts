@@ -3,7 +3,7 @@
  * against the storage Backend and a ResourceStrategy. It owns object semantics: uid, timestamps,
  * generation, resourceVersion = etcd revision, optimistic concurrency, finalizers and graceful deletion.
  */
-import type { Backend, KeyValue } from '../storage/backend.js';
+import type { Backend, KeyValue, ListOptions as BackendListOptions, ListResult as BackendListResult } from '../storage/backend.js';
 import { isStorageError } from '../storage/storage-error.js';
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
@@ -17,6 +17,9 @@ import { clone, deepEqual, isPlainObject } from '../../api/values.js';
 import type { DeleteOptions as MetaDeleteOptions, KubeObject, Relaxed } from '../../api/types/index.js';
 import { isApiObject, malformedTypeMeta } from './object-views.js';
 import { asStored, generateName, gracefulDeletion, newUid, nowRfc3339, type ApiObject } from './object-meta.js';
+
+/** A list page whose versions the watch cache lacks reads them one by one up to this many, else the page again with values. */
+const MAX_SINGLE_VALUE_READS = 32;
 
 /** Upstream's limit on what etcd stores (1.5 MiB). */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -91,6 +94,7 @@ export interface ListQuery {
 }
 
 export interface ListResult {
+  /** Read-only: they may be the watch cache's own objects. */
   items: KubeObject[];
   resourceVersion: string;
   continueToken?: string;
@@ -215,26 +219,29 @@ export class Store {
     let more = false;
     try {
       for (;;) {
-        const page = await this.backend.list(prefix, {
+        const { page, cached } = await this.readPage(prefix, {
           ...(nextStart ? { startKey: nextStart } : {}),
           ...(readRev ? { revision: readRev } : {}),
           ...(limit ? { limit: Math.max(limit - items.length, 1) + 1 } : {}),
         });
         readRev = page.revision;
         let consumed = 0;
-        for (const kv of page.items) {
+        for (const [i, kv] of page.items.entries()) {
           if (limit && items.length >= limit) {
             more = true;
             break;
           }
           consumed++;
           lastKey = kv.key;
-          // As upstream's GetList: one value that cannot be read fails the whole list (never a silent gap).
-          let obj: KubeObject;
-          try {
-            obj = this.fromKv(kv);
-          } catch (e) {
-            throw listReadError(e);
+          // The watch cache's copy of this very version when it has one (decoded and serialized once), else
+          // decode it; as upstream's GetList, one value that cannot be read fails the whole list (never a silent gap).
+          let obj: KubeObject | undefined = cached[i];
+          if (obj === undefined) {
+            try {
+              obj = this.fromKv(kv);
+            } catch (e) {
+              throw listReadError(e);
+            }
           }
           if (q.matches(obj)) items.push(obj);
         }
@@ -261,6 +268,39 @@ export class Store {
     const res: ListResult = { items, resourceVersion: String(readRev) };
     if (more && lastKey) res.continueToken = encodeContinue(readRev, lastKey.slice(prefix.length) + '\x00');
     return res;
+  }
+
+  /**
+   * One page of a list from etcd and, by position, the watch cache's copy of each version it holds (the same
+   * object, decoded and serialized once). While the cache is listed, etcd sends only keys and revisions; the
+   * values of versions the cache lacks (written a moment ago, not yet seen on its watch) are then read at the
+   * page's revision: one by one when few, else the page again. The answer is what a read with values gives.
+   */
+  private async readPage(prefix: string, opts: BackendListOptions): Promise<{ page: BackendListResult; cached: (KubeObject | undefined)[] }> {
+    const withValues = async (o: BackendListOptions): Promise<{ page: BackendListResult; cached: (KubeObject | undefined)[] }> => {
+      const page = await this.backend.list(prefix, o);
+      return { page, cached: page.items.map((kv) => this.cache.version(kv.key, kv.modRevision)) };
+    };
+    if (!this.cache.listed) return withValues(opts);
+    const page = await this.backend.list(prefix, { ...opts, keysOnly: true });
+    const cached = page.items.map((kv) => this.cache.version(kv.key, kv.modRevision));
+    const missing = page.items.filter((_, i) => cached[i] === undefined);
+    if (missing.length === 0) return { page, cached };
+    const pinned = { ...opts, revision: page.revision };
+    try {
+      if (missing.length > MAX_SINGLE_VALUE_READS) return await withValues(pinned);
+      const values = await Promise.all(missing.map((kv) => this.backend.list(kv.key, { revision: page.revision, limit: 1 })));
+      for (const [j, kv] of missing.entries()) {
+        const read = values[j]!.items[0];
+        if (read?.key !== kv.key || read.modRevision !== kv.modRevision) return await withValues(pinned);
+        kv.value = read.value;
+      }
+      return { page, cached };
+    } catch (e) {
+      // Compacted past the revision just read (a list that named none): read again, now with values.
+      if (opts.revision === undefined && isStorageError(e, 'ERR_STORAGE_COMPACTED')) return withValues(opts);
+      throw e;
+    }
   }
 
   /**

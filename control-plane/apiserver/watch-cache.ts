@@ -7,6 +7,10 @@
  * (LIST and WATCH answer 500, as upstream's cacher whose reflector cannot list), and such a value
  * arriving on the etcd watch ends every watcher with a 500 ERROR event and re-initialises the cache,
  * which stays failed until the value is readable again (or deleted). Each later request retries.
+ *
+ * Serving from it costs no copy and no sort: objects are shared read-only, their JSON text is made once per
+ * object version and reused by every list and watch (`serializedJson`, upstream's caching serializer), and
+ * the keys are kept in order as objects come and go.
  */
 import type { Backend, BackendWatch, BackendWatchEvent } from '../storage/backend.js';
 import { KubeError } from '../../api/errors.js';
@@ -30,8 +34,6 @@ export interface CacheEvent {
   rev: number;
   obj: KubeObject;
   prevObj: KubeObject | undefined;
-  /** Serialized `obj` memoized across watchers (fan-out encodes once). */
-  json?: string;
 }
 
 /** What a watcher wants: filtering happens here so the cache can send DELETED when an object leaves a selector. */
@@ -63,6 +65,8 @@ export interface CacheObserver {
 
 export class WatchCache {
   private objects = new Map<string, CachedObject>();
+  /** The keys of `objects` in order (what etcd's range returns); undefined until a list needs them. */
+  private sortedKeys: string[] | undefined;
   private window: CacheEvent[] = [];
   private revision = 0;
   /** The revision of the initial list: events before it are unknown to the cache. */
@@ -99,6 +103,7 @@ export class WatchCache {
     p.catch(() => {
       this.listedOk = false;
       this.objects.clear();
+      this.sortedKeys = undefined;
       setTimeout(() => {
         if (this.readyPromise === p) this.readyPromise = undefined;
       }, 1000).unref();
@@ -130,6 +135,7 @@ export class WatchCache {
       }
     }
     this.objects = objects;
+    this.sortedKeys = undefined;
     this.listedOk = true;
     this.window = [];
     this.revision = list.revision;
@@ -179,6 +185,7 @@ export class WatchCache {
           continue;
         }
         this.objects.delete(e.kv.key);
+        this.forgetKey(e.kv.key);
         const gone = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
         ev = { type: 'DELETED', key: e.kv.key, rev, obj: gone, prevObj: prev.obj };
       } else {
@@ -192,6 +199,7 @@ export class WatchCache {
           return;
         }
         this.objects.set(e.kv.key, { key: e.kv.key, obj, rev });
+        if (!prev) this.addKey(e.kv.key);
         ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rev, obj, prevObj: prev?.obj };
       }
       this.revision = rev;
@@ -238,18 +246,45 @@ export class WatchCache {
     };
   }
 
-  /** Current objects (read-only), optionally in one namespace. */
+  /** Current objects (read-only) in key order, optionally in one namespace. */
   list(namespace?: string): CachedObject[] {
-    const out: CachedObject[] = [];
+    const keys = this.keysInOrder();
     const nsPrefix = namespace ? `${this.prefix}${namespace}/` : this.prefix;
-    for (const o of this.objects.values()) if (o.key.startsWith(nsPrefix)) out.push(o);
-    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out: CachedObject[] = [];
+    for (let i = namespace ? lowerBound(keys, nsPrefix) : 0; i < keys.length && keys[i]!.startsWith(nsPrefix); i++) out.push(this.objects.get(keys[i]!)!);
     return out;
   }
 
   /** The cached object at `key`, if the cache has started and holds it (read-only). */
   peek(key: string): KubeObject | undefined {
     return this.objects.get(key)?.obj;
+  }
+
+  /**
+   * The cached object at `key` if it is the version etcd holds at `modRevision` (read-only): a list read from
+   * etcd takes it instead of decoding the value again, and so shares its JSON text (`serializedJson`).
+   */
+  version(key: string, modRevision: number): KubeObject | undefined {
+    const c = this.objects.get(key);
+    return c !== undefined && c.rev === modRevision ? c.obj : undefined;
+  }
+
+  private keysInOrder(): string[] {
+    if (this.sortedKeys === undefined) this.sortedKeys = [...this.objects.keys()].sort(compareKeys);
+    return this.sortedKeys;
+  }
+
+  private addKey(key: string): void {
+    const keys = this.sortedKeys;
+    if (keys === undefined) return;
+    keys.splice(lowerBound(keys, key), 0, key);
+  }
+
+  private forgetKey(key: string): void {
+    const keys = this.sortedKeys;
+    if (keys === undefined) return;
+    const i = lowerBound(keys, key);
+    if (keys[i] === key) keys.splice(i, 1);
   }
 
   get size(): number {
@@ -321,6 +356,38 @@ export class WatchCache {
   }
 }
 
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The first index of sorted `keys` whose key is not below `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const jsonOfObject = new WeakMap<object, string>();
+
+/**
+ * The JSON text of an object the watch cache holds (or any object nobody changes any more), made once and
+ * reused by every list and watch that sends it (upstream's caching serializer: encode once per object
+ * version). A changed object is a new object in the cache, so it gets its own text.
+ */
+export function serializedJson(obj: KubeObject): string {
+  let text = jsonOfObject.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    jsonOfObject.set(obj, text);
+  }
+  return text;
+}
+
 /** An observer's failure must not stop the cache (it would starve every watcher). */
 function tell(f: () => void): void {
   try {
@@ -354,5 +421,5 @@ function dispatch(r: Registered, ev: CacheEvent): void {
 /** An object that stopped matching is DELETED as it was when it last matched, at the event's resourceVersion (as upstream). */
 function leftFilter(ev: CacheEvent): CacheEvent {
   const last = ev.prevObj!;
-  return { ...ev, type: 'DELETED', obj: { ...last, metadata: { ...last.metadata, resourceVersion: String(ev.rev) } }, json: undefined };
+  return { ...ev, type: 'DELETED', obj: { ...last, metadata: { ...last.metadata, resourceVersion: String(ev.rev) } } };
 }

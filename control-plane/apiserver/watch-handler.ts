@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, KubeError } from '../../api/errors.js';
 import type { Store } from './store.js';
 import type { ApiObject } from './object-meta.js';
-import type { CacheEvent } from './watch-cache.js';
+import { serializedJson, type CacheEvent } from './watch-cache.js';
 import { sendError } from './http-util.js';
 import { metaApiVersion, partialMetadata, toTable } from './table.js';
 import type { Target } from './negotiation.js';
@@ -113,8 +113,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, stor
       return JSON.stringify(t);
     }
     if (asMetadata) return JSON.stringify(partialMetadata(ev.obj, metaApiVersion(target!.version)));
-    ev.json ??= JSON.stringify(ev.obj);
-    return ev.json;
+    return serializedJson(ev.obj);
   };
 
   let lastRev = fromRev;

@@ -19,6 +19,8 @@ export interface ListOptions {
   startKey?: string;
   /** Read at this revision (a consistent snapshot for paging). Compacted revision: StorageError ERR_STORAGE_COMPACTED. */
   revision?: number;
+  /** Keys and revisions only, every value empty (etcd's keys_only: the values do not travel). */
+  keysOnly?: boolean;
 }
 
 export interface ListResult {

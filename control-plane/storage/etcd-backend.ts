@@ -20,7 +20,7 @@ export interface EtcdBackendOptions {
   keyFile?: string;
   /** Per-call deadline; a call over it fails with ERR_STORAGE_UNAVAILABLE. */
   callTimeoutMs?: number;
-  /** Unlimited lists are read in pages of this many keys at one revision (default 1000). */
+  /** Unlimited lists with values are read in pages of this many keys at one revision (default 1000). */
   listPageSize?: number;
 }
 
@@ -109,7 +109,8 @@ export class EtcdBackend implements Backend {
 
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    if (!opts.limit) {
+    // Keys and revisions alone are small (tens of bytes a key): one range, whatever the count.
+    if (!opts.limit && !opts.keysOnly) {
       const items: KeyValue[] = [];
       let page = await this.listOnce(prefix, { ...opts, limit: this.pageSize });
       const revision = page.revision;
@@ -129,6 +130,7 @@ export class EtcdBackend implements Backend {
     const req: RPC.IRangeRequest = { key: Buffer.from(start), range_end: prefixEnd(prefix) };
     if (opts.limit && opts.limit > 0) req.limit = opts.limit;
     if (opts.revision && opts.revision > 0) req.revision = opts.revision;
+    if (opts.keysOnly) req.keys_only = true;
     try {
       const res = await this.call('list', () => this.client.kv.range(req));
       return {

@@ -60,7 +60,7 @@ export class MemoryBackend implements Backend {
         more = true;
         break;
       }
-      items.push({ ...kv });
+      items.push(opts.keysOnly ? { ...kv, value: Buffer.alloc(0) } : { ...kv });
     }
     return { items, revision, more };
   }

@@ -66,6 +66,21 @@ export function backendContract(name: string, make: () => Promise<Backend>, clea
       expect(await b.count(prefix)).toBe(4);
     });
 
+    it('a keys-only list has every key and revision of a list with values, and no value', async () => {
+      for (const k of ['c', 'a', 'b']) await b.create(prefix + k, v(k));
+      const r = (await b.get(prefix + 'a'))!.modRevision;
+      await b.update(prefix + 'a', v('a2'), r);
+      const strip = (items: { key: string; modRevision: number; createRevision: number }[]) => items.map(({ key, modRevision, createRevision }) => ({ key, modRevision, createRevision }));
+      const full = await b.list(prefix);
+      const keys = await b.list(prefix, { keysOnly: true });
+      expect(strip(keys.items)).toEqual(strip(full.items));
+      expect(keys.items.every((i) => i.value.length === 0)).toBe(true);
+      expect(keys.revision).toBe(full.revision);
+      const page = await b.list(prefix, { keysOnly: true, limit: 2, revision: full.revision });
+      expect(page.items.map((i) => [i.key, i.value.length])).toEqual([[prefix + 'a', 0], [prefix + 'b', 0]]);
+      expect(page.more).toBe(true);
+    });
+
     it('watch from a revision delivers puts and deletes after it, with previous values', async () => {
       const r0 = await b.currentRevision();
       await b.create(prefix + 'a', v('1'));

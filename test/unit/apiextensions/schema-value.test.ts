@@ -115,6 +115,23 @@ describe('validateObjectValue (kube-openapi wording)', () => {
     expect(validateObjectValue({ metadata: { name: 'abc' } }, s)).toEqual([]);
   });
 
+  it('lengths count characters (code points), not UTF-16 units; a schema checked again gives the same causes (its pattern is compiled once)', () => {
+    const s: JSONSchemaProps = { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z😀]+$' };
+    expect(validateValue('😀😀😀', s, 'f')).toEqual([]);
+    expect(validateValue('😀a', s, 'f')).toEqual([]);
+    expect(validateValue('😀', s, 'f').map((c) => c.message)).toEqual(['Invalid value: "😀": f in body should be at least 2 chars long']);
+    expect(validateValue('😀😀😀😀', s, 'f').map((c) => c.message)).toEqual(['Too long: may not be more than 3 bytes']);
+    for (let i = 0; i < 2; i++) expect(validateValue('AB', s, 'f').map((c) => c.message)).toEqual(["Invalid value: \"AB\": f in body should match '^[a-z😀]+$'"]);
+    const bad: JSONSchemaProps = { type: 'string', pattern: '(' }; // refused when a CRD is written: nothing to check here
+    expect(validateValue('x', bad, 'f')).toEqual([]);
+  });
+
+  it('enum values compare as JSON: scalars by value, objects by content', () => {
+    const s: JSONSchemaProps = { enum: [1, 'a', true, { k: [1] }] };
+    for (const ok of [1, 'a', true, { k: [1] }]) expect(validateValue(ok, s, 'f')).toEqual([]);
+    for (const bad of ['1', 2, false, { k: [2] }]) expect(validateValue(bad, s, 'f')).toHaveLength(1);
+  });
+
   it('allOf, anyOf, oneOf and not', () => {
     const s: JSONSchemaProps = { type: 'string', anyOf: [{ pattern: '^a' }, { pattern: '^b' }], not: { pattern: '^bad' } };
     expect(validateValue('abc', s, 'f')).toEqual([]);
