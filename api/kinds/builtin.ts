@@ -12,6 +12,7 @@ import { serviceAccounts } from './core/serviceaccount.js';
 import { bindings } from './core/binding.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
+import { jobs } from './batch/job.js';
 import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
@@ -30,6 +31,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   bindings,
   deployments,
   replicaSets,
+  jobs,
   leases,
   endpointSlices,
   eventsV1Events,

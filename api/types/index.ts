@@ -9,6 +9,7 @@ export * from './base.js';
 export * from './meta.js';
 export * from './core.js';
 export * from './apps.js';
+export * from './batch.js';
 export * from './groups.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
@@ -20,6 +21,7 @@ export {
 import type { KubeList } from './meta.js';
 import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount } from './core.js';
 import type { Deployment, ReplicaSet } from './apps.js';
+import type { Job, CronJob } from './batch.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 
 export type PodList = KubeList<Pod>;
@@ -36,3 +38,5 @@ export type ReplicaSetList = KubeList<ReplicaSet>;
 export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;
+export type JobList = KubeList<Job>;
+export type CronJobList = KubeList<CronJob>;

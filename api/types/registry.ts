@@ -12,6 +12,7 @@ import { ScaleSchema, EvictionSchema } from './apps.js';
 // The served kinds name their schemas (served-kinds.ts): declare them before any lookup by name.
 import './core.js';
 import './groups.js';
+import './batch.js';
 import './apiextensions.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';

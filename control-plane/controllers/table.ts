@@ -15,6 +15,8 @@ import { nodeLifecycleDescriptor, taintEvictionDescriptor } from './nodelifecycl
 import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+import { jobDescriptor } from './job/descriptor.js';
+import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -28,4 +30,6 @@ export const CONTROLLERS = [
   namespaceDescriptor,
   podGCDescriptor,
   serviceAccountDescriptor,
+  jobDescriptor,
+  ttlAfterFinishedDescriptor,
 ] as const satisfies ControllerTable;

@@ -72,6 +72,9 @@ export const R = {
   get deployments() {
     return res('apps', 'deployments');
   },
+  get jobs() {
+    return res('batch', 'jobs');
+  },
   get leases() {
     return res('coordination.k8s.io', 'leases');
   },
