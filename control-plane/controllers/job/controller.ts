@@ -21,6 +21,8 @@ export class JobController extends Controller {
   readonly expectations: ControllerExpectations;
   private readonly jobInformer: Informer<Job>;
   private readonly podInformer: Informer<Pod>;
+  /** The resourceVersion of each Job's last status write: a cache older than that is not decided on. */
+  private readonly written = new Map<string, number>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -67,8 +69,12 @@ export class JobController extends Controller {
     const job = this.jobInformer.store.get(key);
     if (!job) {
       this.expectations.delete(key);
+      this.written.delete(key);
       return;
     }
+    // Our own last status write is not in the cache yet: deciding on the older status would count pods
+    // twice or not at all (their finalizers are gone). The informer's update enqueues the key again.
+    if (Number(job.metadata?.resourceVersion ?? 0) < (this.written.get(key) ?? 0)) return;
     // managedBy: a Job another controller manages is not ours (1.32).
     const managedBy = job.spec?.managedBy;
     if (managedBy && managedBy !== 'kubernetes.io/job-controller') return;
@@ -78,8 +84,11 @@ export class JobController extends Controller {
     const rec = this.ctx.recorder(JOB_CONTROLLER);
     const d = decideJob({ job, pods: this.podsOf(job), now: this.ctx.now(), expectationsSatisfied: this.expectations.satisfied(key) });
 
-    let current = job;
-    if (d.intermediate) current = await this.writeStatus(current, d.intermediate);
+    let current: Job | undefined = job;
+    if (d.intermediate) {
+      current = await this.writeStatus(current, d.intermediate);
+      if (!current) return this.queue.addRateLimited(key); // our cache is behind: look again shortly, quietly
+    }
     await Promise.all(
       d.removeFinalizer.map(async (p) => {
         const finalizers = (p.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
@@ -128,18 +137,21 @@ export class JobController extends Controller {
       );
     }
     if (jobStatusChanged(current, d.status)) current = await this.writeStatus(current, d.status);
+    if (!current) return this.queue.addRateLimited(key);
     for (const ev of d.events) rec.event(job, ev.type, ev.reason, ev.message);
     if (d.requeueAfterMs !== undefined) this.enqueueAfter(key, Math.max(d.requeueAfterMs, 1));
     if (manageError) throw new KubeError('InternalError', manageError);
   }
 
-  /** PUT status from the object the previous write answered; a conflict means our cache is behind: retry the key. */
-  private async writeStatus(job: Job, status: JobStatus): Promise<Job> {
+  /** PUT status from the object the previous write answered; undefined on a conflict (our cache is behind). */
+  private async writeStatus(job: Job, status: JobStatus): Promise<Job | undefined> {
     try {
-      return await this.ctx.client.updateStatus<Job>(R.jobs, { ...job, status });
+      const out = await this.ctx.client.updateStatus<Job>(R.jobs, { ...job, status });
+      this.written.set(objectKey(out), Number(out.metadata?.resourceVersion ?? 0));
+      return out;
     } catch (e) {
       if (isNotFound(e)) return job;
-      if (isConflict(e)) throw new KubeError('Conflict', `job ${objectKey(job)} changed; retrying`);
+      if (isConflict(e)) return undefined;
       throw e;
     }
   }

@@ -243,6 +243,13 @@ export function decideJob(s: JobState): JobDecision {
   let newUncounted = false;
   let failJobMessage: string | undefined;
   const finishedJob = isJobFinished(job);
+  // Succeeded pods already counted still name their index (the status may lag behind them).
+  if (indexed) {
+    for (const p of pods) {
+      const idx = podCompletionIndex(p);
+      if (p.status?.phase === 'Succeeded' && !hasFinalizer(p) && idx !== undefined && idx < (spec.completions ?? 0)) completed.add(idx);
+    }
+  }
   for (const p of pods) {
     const uid = p.metadata?.uid ?? '';
     if (!hasFinalizer(p) || !isTerminated(p)) continue;
