@@ -13,6 +13,7 @@ import { bindings } from './core/binding.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { jobs } from './batch/job.js';
+import { cronJobs } from './batch/cronjob.js';
 import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
@@ -32,6 +33,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   deployments,
   replicaSets,
   jobs,
+  cronJobs,
   leases,
   endpointSlices,
   eventsV1Events,

@@ -5,7 +5,8 @@
  * the status counters.
  */
 import type { StatusCause } from '../errors.js';
-import type { Job, JobSpec, PodTemplateSpec, Relaxed } from '../types/index.js';
+import type { CronJob, Job, JobSpec, PodTemplateSpec, Relaxed } from '../types/index.js';
+import { cronScheduleError, timeZoneError } from './cron-schedule.js';
 import { defaultPodTemplate } from './defaults.js';
 import { validatePodSpec } from './pod.js';
 import {
@@ -219,4 +220,85 @@ export function validateJobStatusUpdate(job: Relaxed<Job>, old: Relaxed<Job>): S
   const st = job?.status ?? {};
   for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating'] as const) errs.push(...validateNonnegative(child('status', f), st[f]));
   return errs;
+}
+
+// ---------------------------------------------------------------- CronJob
+
+export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'];
+/** validation.go: a CronJob's name leaves room for the 11-character suffix of its Jobs' names. */
+export const CRONJOB_NAME_MAX = 52;
+
+/** SetDefaults_CronJob (and the Job template's own defaults). */
+export function defaultCronJob(cj: Relaxed<CronJob>): void {
+  const spec = (cj.spec ??= { schedule: '', jobTemplate: {} });
+  if (!spec.concurrencyPolicy) spec.concurrencyPolicy = 'Allow';
+  if (unset(spec.suspend)) spec.suspend = false;
+  if (unset(spec.successfulJobsHistoryLimit)) spec.successfulJobsHistoryLimit = 3;
+  if (unset(spec.failedJobsHistoryLimit)) spec.failedJobsHistoryLimit = 1;
+  const jobSpec = spec.jobTemplate?.spec;
+  if (jobSpec) {
+    // SetDefaults_Job on the template, without the Job's own labels (the template has none of its own).
+    const probe: Relaxed<Job> = { metadata: {}, spec: jobSpec };
+    defaultJob(probe);
+    delete jobSpec.manualSelector;
+  }
+}
+
+function validateScheduleFormat(schedule: string, timeZone: string | undefined, allowTZ: boolean, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const err = cronScheduleError(schedule);
+  if (err) errs.push(fieldErr.invalid(field, schedule, err));
+  if (allowTZ && schedule.includes('TZ') && timeZone !== undefined) {
+    errs.push(fieldErr.invalid(field, schedule, 'cannot use both timeZone field and TZ or CRON_TZ in schedule'));
+  } else if (!allowTZ && schedule.includes('TZ')) {
+    errs.push(fieldErr.invalid(field, schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+  }
+  return errs;
+}
+
+function validateCronJobSpec(cj: Relaxed<CronJob>, allowTZ: boolean): StatusCause[] {
+  const spec = cj.spec;
+  const errs: StatusCause[] = [];
+  const schedule = spec?.schedule ?? '';
+  if (!schedule) errs.push(fieldErr.required('spec.schedule', ''));
+  else errs.push(...validateScheduleFormat(schedule, spec?.timeZone ?? undefined, allowTZ, 'spec.schedule'));
+  errs.push(...validateNonnegative('spec.startingDeadlineSeconds', spec?.startingDeadlineSeconds));
+  const policy = spec?.concurrencyPolicy ?? '';
+  if (!policy) errs.push(fieldErr.required('spec.concurrencyPolicy', ''));
+  else if (!CONCURRENCY_POLICIES.includes(policy)) errs.push(fieldErr.notSupported('spec.concurrencyPolicy', policy, CONCURRENCY_POLICIES));
+  errs.push(...validateNonnegative('spec.successfulJobsHistoryLimit', spec?.successfulJobsHistoryLimit));
+  errs.push(...validateNonnegative('spec.failedJobsHistoryLimit', spec?.failedJobsHistoryLimit));
+  if (typeof spec?.timeZone === 'string') {
+    const tzErr = timeZoneError(spec.timeZone);
+    if (tzErr) errs.push(fieldErr.invalid('spec.timeZone', spec.timeZone, tzErr));
+  }
+  // ValidateJobTemplateSpec: the Job spec, whose selector is always generated.
+  const jobSpec = spec?.jobTemplate?.spec;
+  const f = 'spec.jobTemplate.spec';
+  for (const k of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished'] as const) {
+    errs.push(...validateNonnegative(child(f, k), jobSpec?.[k]));
+  }
+  if (jobSpec?.selector) errs.push(fieldErr.invalid(child(f, 'selector'), jobSpec.selector, '`selector` will be auto-generated'));
+  if (jobSpec?.manualSelector === true) errs.push(fieldErr.notSupported(child(f, 'manualSelector'), jobSpec.manualSelector, ['nil', 'false']));
+  if (jobSpec?.completionMode !== undefined && !(COMPLETION_MODES as readonly string[]).includes(jobSpec.completionMode)) {
+    errs.push(fieldErr.notSupported(child(f, 'completionMode'), jobSpec.completionMode, COMPLETION_MODES));
+  }
+  if (jobSpec?.completionMode === 'Indexed' && unset(jobSpec.completions)) errs.push(fieldErr.required(child(f, 'completions'), 'when completion mode is Indexed'));
+  errs.push(...validateJobTemplate(jobSpec?.template, child(f, 'template')));
+  return errs;
+}
+
+function validateCronJobName(cj: Relaxed<CronJob>): StatusCause[] {
+  const name = cj.metadata?.name ?? '';
+  return name.length > CRONJOB_NAME_MAX ? [fieldErr.invalid('metadata.name', name, `must be no more than ${CRONJOB_NAME_MAX} characters`)] : [];
+}
+
+export function validateCronJob(cj: Relaxed<CronJob>): StatusCause[] {
+  return [...validateObjectMeta(cj?.metadata, true, nameIsDNSSubdomain), ...validateCronJobName(cj), ...validateCronJobSpec(cj, false)];
+}
+
+export function validateCronJobUpdate(cj: Relaxed<CronJob>, old: Relaxed<CronJob>): StatusCause[] {
+  // An old object with TZ in its schedule keeps it allowed (upstream's AllowTZInSchedule for updates).
+  const allowTZ = (old?.spec?.schedule ?? '').includes('TZ');
+  return [...validateObjectMetaUpdate(cj?.metadata, old?.metadata), ...validateCronJobSpec(cj, allowTZ)];
 }

@@ -202,6 +202,14 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['list', 'watch', 'create', 'delete', 'patch'], [CORE], ['pods']),
     EVENTS_RULE,
   ],
+  'system:controller:cronjob-controller': [
+    rule(['get', 'list', 'watch', 'update'], [BATCH], ['cronjobs']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
+    rule(['update'], [BATCH], ['cronjobs/status']),
+    rule(['update'], [BATCH], ['cronjobs/finalizers']),
+    rule(['list', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
   'system:controller:ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), EVENTS_RULE],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
 };

@@ -16,6 +16,7 @@ import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
 import { jobDescriptor } from './job/descriptor.js';
+import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 
 export const CONTROLLERS = [
@@ -31,5 +32,6 @@ export const CONTROLLERS = [
   podGCDescriptor,
   serviceAccountDescriptor,
   jobDescriptor,
+  cronJobDescriptor,
   ttlAfterFinishedDescriptor,
 ] as const satisfies ControllerTable;

@@ -75,6 +75,9 @@ export const R = {
   get jobs() {
     return res('batch', 'jobs');
   },
+  get cronJobs() {
+    return res('batch', 'cronjobs');
+  },
   get leases() {
     return res('coordination.k8s.io', 'leases');
   },
