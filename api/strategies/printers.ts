@@ -415,7 +415,8 @@ export function cronJobCells(cj: Relaxed<CronJob>, now: Date): unknown[] {
     cj?.metadata?.name ?? '',
     spec?.schedule ?? '',
     spec?.timeZone ?? '<none>',
-    spec?.suspend ?? false,
+    // printBoolPtr: True / False, <unset> when nil
+    spec?.suspend === undefined || spec?.suspend === null ? '<unset>' : spec.suspend ? 'True' : 'False',
     (cj?.status?.active ?? []).length,
     last ? translateTimestampSince(last, now) : '<none>',
     translateTimestampSince(cj?.metadata?.creationTimestamp, now),

@@ -9,9 +9,10 @@ import { KubeClient, type ApiClient } from '../../../api/client/api-client.js';
 import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { JobController } from '../../../control-plane/controllers/job/controller.js';
+import { CronJobController } from '../../../control-plane/controllers/cronjob/controller.js';
 import { TTLAfterFinishedController } from '../../../control-plane/controllers/ttlafterfinished/controller.js';
 import { R, newControllerContext } from '../../../control-plane/controllers/util/context.js';
-import type { Job, Pod } from '../../../control-plane/controllers/util/types.js';
+import type { CronJob, Job, Pod } from '../../../control-plane/controllers/util/types.js';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
 import { api, kubectl, kubectlOk } from '../../support/apiserver.js';
 
@@ -21,6 +22,7 @@ useApiServerOverEtcd((x) => (s = x));
 let client: ApiClient;
 const abort = new AbortController();
 let running: Promise<unknown> | undefined;
+let clockOffsetMs = 0;
 
 const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -71,7 +73,9 @@ beforeAll(async () => {
   const informers = new InformerFactory(client, { logger: silentLogger });
   const ctx = newControllerContext(client, informers, { logger: () => silentLogger });
   setMaxListeners(50, abort.signal);
-  const controllers = [new JobController(ctx), new TTLAfterFinishedController(ctx)];
+  // The CronJob controller reads a clock the tests move (no real minute waits).
+  const cronCtx = newControllerContext(client, informers, { logger: () => silentLogger, now: () => Date.now() + clockOffsetMs });
+  const controllers = [new JobController(ctx), new TTLAfterFinishedController(ctx), new CronJobController(cronCtx)];
   fakeKubelet(informers);
   informers.start();
   running = Promise.all(controllers.map((c) => c.run(abort.signal)));
@@ -236,5 +240,77 @@ describe('Job kind: explain, logs, bad input', () => {
     expect(r.stderr).toMatch(/spec\.template: Invalid value: .*field is immutable/);
     const c = await kubectl(s.h, ['patch', 'job', 'hello', '--type=merge', '-p', '{"spec":{"completions":4}}']);
     expect(c.stderr).toMatch(/spec\.completions: Invalid value: 4: field is immutable/);
+  });
+});
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+describe('CronJobs', () => {
+  it('kubectl create cronjob, a scheduled Job at the next minute (moved clock), create job --from', async () => {
+    await kubectlOk(s.h, ['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/1 * * * *', '--', 'date']);
+    const cj = await client.get<CronJob>(R.cronJobs, 'default', 'tick');
+    expect(cj.spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    const table = await kubectlOk(s.h, ['get', 'cj']);
+    expect(table).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE/);
+    expect(table).toMatch(/tick\s+\*\/1 \* \* \* \*\s+<none>\s+False\s+0\s+<none>/);
+
+    // Move the controller's clock past the next minute and poke the CronJob.
+    const created = Date.parse(cj.metadata!.creationTimestamp!);
+    const nextMinute = Math.floor(created / 60_000) * 60_000 + 60_000;
+    clockOffsetMs = nextMinute + 5_000 - Date.now();
+    await kubectlOk(s.h, ['annotate', 'cronjob', 'tick', 'poke=1']);
+    const jobName = `tick-${nextMinute / 60_000}`;
+    await until(`job ${jobName}`, async () => (await client.get<Job>(R.jobs, 'default', jobName).catch(() => undefined)));
+    await kubectlOk(s.h, ['wait', '--for=condition=complete', `job/${jobName}`, '--timeout=60s']);
+    const job = await getJob(jobName);
+    expect(job.metadata?.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe(new Date(nextMinute).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'CronJob', name: 'tick', controller: true });
+    const after = await until('lastSuccessfulTime', async () => {
+      const c = await client.get<CronJob>(R.cronJobs, 'default', 'tick');
+      return c.status?.lastSuccessfulTime && (c.status.active ?? []).length === 0 ? c : undefined;
+    });
+    expect(after.status?.lastScheduleTime).toBe(new Date(nextMinute).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    const events = await kubectlOk(s.h, ['get', 'events', '--field-selector', 'involvedObject.name=tick', '-o', 'custom-columns=R:.reason', '--no-headers']);
+    expect(events).toMatch(/SuccessfulCreate/);
+    expect(events).toMatch(/SawCompletedJob/);
+
+    await kubectlOk(s.h, ['create', 'job', 'by-hand', '--from=cronjob/tick']);
+    const manual = await getJob('by-hand');
+    expect(manual.metadata?.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
+    await kubectlOk(s.h, ['wait', '--for=condition=complete', 'job/by-hand', '--timeout=60s']);
+    expect(await kubectlOk(s.h, ['get', 'jobs,cronjobs'])).toMatch(/job.batch\/by-hand[\s\S]*cronjob.batch\/tick/);
+  }, 120_000);
+
+  it.each([
+    { args: ['--schedule=x'], message: 'spec.schedule: Invalid value: "x": expected exactly 5 fields, found 1: [x]' },
+    { args: ['--schedule=61 * * * *'], message: 'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61' },
+    { args: ['--schedule=TZ=UTC 0 * * * *'], message: 'spec.schedule: Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead' },
+  ])('kubectl create cronjob $args: 422 with upstream words', async ({ args, message }) => {
+    const r = await kubectl(s.h, ['create', 'cronjob', 'bad', '--image=busybox', ...args]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('a bad timeZone and a negative history limit are 422s naming the field', async () => {
+    const body = (spec: Record<string, unknown>) => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'bad' },
+      spec: { schedule: '@hourly', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } }, ...spec },
+    });
+    const tz = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/cronjobs', body({ timeZone: 'Mars/Base' }));
+    expect(tz.status).toBe(422);
+    expect(tz.json().details.causes).toContainEqual(expect.objectContaining({ field: 'spec.timeZone', message: 'Invalid value: "Mars/Base": unknown time zone Mars/Base' }));
+    const neg = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/cronjobs', body({ successfulJobsHistoryLimit: -1 }));
+    expect(neg.status).toBe(422);
+    expect(neg.json().details.causes).toContainEqual(expect.objectContaining({ field: 'spec.successfulJobsHistoryLimit' }));
   });
 });

@@ -40,7 +40,7 @@ function job(name: string, opts: { done?: 'Complete' | 'Failed'; start?: string;
   };
 }
 const ref = (j: Job) => ({ kind: 'Job', name: j.metadata?.name, namespace: 'default', uid: j.metadata?.uid, apiVersion: 'batch/v1' });
-const decide = (c: CronJob, jobs: Job[], now: string) => decideCronJob({ cronJob: c, jobs, schedule: parseSchedule(c.spec!.schedule, c.spec?.timeZone ?? undefined), now: T(now) });
+const decide = (c: CronJob, jobs: Job[], now: string) => decideCronJob({ cronJob: c, jobs, schedule: parseSchedule(c.spec?.schedule ?? '', c.spec?.timeZone ?? undefined), now: T(now) });
 
 describe('cron schedules: upstream (robfig/cron ParseStandard) errors', () => {
   it.each([
