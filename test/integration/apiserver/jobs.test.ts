@@ -287,6 +287,10 @@ describe('CronJobs', () => {
     expect(manual.metadata?.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
     await kubectlOk(s.h, ['wait', '--for=condition=complete', 'job/by-hand', '--timeout=60s']);
     expect(await kubectlOk(s.h, ['get', 'jobs,cronjobs'])).toMatch(/job.batch\/by-hand[\s\S]*cronjob.batch\/tick/);
+    const all = await kubectlOk(s.h, ['get', 'all']);
+    expect(all).toContain('cronjob.batch/tick');
+    expect(all).toContain('job.batch/by-hand');
+    expect(await kubectlOk(s.h, ['explain', 'cj.spec.timeZone'])).toMatch(/The time zone name for the given schedule/);
   }, 120_000);
 
   it.each([
