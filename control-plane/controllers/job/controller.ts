@@ -67,9 +67,14 @@ export class JobController extends Controller {
 
   protected async sync(key: string): Promise<void> {
     const job = this.jobInformer.store.get(key);
-    if (!job) {
-      this.expectations.delete(key);
-      this.written.delete(key);
+    if (!job || job.metadata?.deletionTimestamp) {
+      if (!job) {
+        this.expectations.delete(key);
+        this.written.delete(key);
+      }
+      // A Job gone or going: its pods' tracking finalizers must not keep them forever (upstream removes them
+      // from pods whose Job is gone or being deleted).
+      await this.releaseOrphans(key, job);
       return;
     }
     // Our own last status write is not in the cache yet: deciding on the older status would count pods
@@ -78,7 +83,6 @@ export class JobController extends Controller {
     // managedBy: a Job another controller manages is not ours (1.32).
     const managedBy = job.spec?.managedBy;
     if (managedBy && managedBy !== 'kubernetes.io/job-controller') return;
-    if (job.metadata?.deletionTimestamp) return;
     const { namespace } = splitKey(key);
     const client = this.ctx.client;
     const rec = this.ctx.recorder(JOB_CONTROLLER);
@@ -89,16 +93,7 @@ export class JobController extends Controller {
       current = await this.writeStatus(current, d.intermediate);
       if (!current) return this.queue.addRateLimited(key); // our cache is behind: look again shortly, quietly
     }
-    await Promise.all(
-      d.removeFinalizer.map(async (p) => {
-        const finalizers = (p.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
-        try {
-          await client.patch(R.pods, namespace, p.metadata!.name!, { metadata: { finalizers, resourceVersion: p.metadata?.resourceVersion } }, 'merge');
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }),
-    );
+    await Promise.all(d.removeFinalizer.map((p) => this.removeFinalizer(p)));
 
     let manageError: string | undefined;
     if (d.create.length > 0) {
@@ -141,6 +136,27 @@ export class JobController extends Controller {
     for (const ev of d.events) rec.event(job, ev.type, ev.reason, ev.message);
     if (d.requeueAfterMs !== undefined) this.enqueueAfter(key, Math.max(d.requeueAfterMs, 1));
     if (manageError) throw new KubeError('InternalError', manageError);
+  }
+
+  /** Remove the tracking finalizer from the pods of a Job that is gone (or being deleted). */
+  private async releaseOrphans(key: string, job: Job | undefined): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const pods = this.podInformer.store.listByNamespace(namespace ?? '').filter((p) => {
+      const ref = getControllerOf(p);
+      if (ref?.kind !== 'Job' || ref.name !== name) return false;
+      if (job && ref.uid !== job.metadata?.uid) return false;
+      return (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+    });
+    await Promise.all(pods.map((p) => this.removeFinalizer(p)));
+  }
+
+  private async removeFinalizer(p: Pod): Promise<void> {
+    const finalizers = (p.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+    try {
+      await this.ctx.client.patch(R.pods, p.metadata?.namespace, p.metadata!.name!, { metadata: { finalizers, resourceVersion: p.metadata?.resourceVersion } }, 'merge');
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   /** PUT status from the object the previous write answered; undefined on a conflict (our cache is behind). */

@@ -10,6 +10,7 @@ import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { JobController } from '../../../control-plane/controllers/job/controller.js';
 import { CronJobController } from '../../../control-plane/controllers/cronjob/controller.js';
+import { GarbageCollector } from '../../../control-plane/controllers/garbagecollector/controller.js';
 import { TTLAfterFinishedController } from '../../../control-plane/controllers/ttlafterfinished/controller.js';
 import { R, newControllerContext } from '../../../control-plane/controllers/util/context.js';
 import type { CronJob, Job, Pod } from '../../../control-plane/controllers/util/types.js';
@@ -40,7 +41,9 @@ function fakeKubelet(informers: InformerFactory): void {
       }
       if (seen.has(p.metadata?.uid ?? '') || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return;
       seen.add(p.metadata?.uid ?? '');
-      const fail = /fail/.test(p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? '');
+      const jobName = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? '';
+      if (/hang/.test(jobName)) return; // a pod that never ends
+      const fail = /fail/.test(jobName);
       const fresh = await client.get<Pod>(R.pods, ns, name);
       const t = stamp();
       await client.updateStatus(R.pods, {
@@ -75,7 +78,7 @@ beforeAll(async () => {
   setMaxListeners(50, abort.signal);
   // The CronJob controller reads a clock the tests move (no real minute waits).
   const cronCtx = newControllerContext(client, informers, { logger: () => silentLogger, now: () => Date.now() + clockOffsetMs });
-  const controllers = [new JobController(ctx), new TTLAfterFinishedController(ctx), new CronJobController(cronCtx)];
+  const controllers = [new JobController(ctx), new TTLAfterFinishedController(ctx), new CronJobController(cronCtx), new GarbageCollector(ctx)];
   fakeKubelet(informers);
   informers.start();
   running = Promise.all(controllers.map((c) => c.run(abort.signal)));
@@ -188,6 +191,16 @@ describe('kubectl create job / wait / get', () => {
     await kubectlOk(s.h, ['patch', 'job', 'later', '--type=merge', '-p', '{"spec":{"suspend":false}}']);
     await kubectlOk(s.h, ['wait', '--for=condition=complete', 'job/later', '--timeout=60s']);
   }, 90_000);
+});
+
+describe('deleting a running Job', () => {
+  it('its pods go too: the garbage collector deletes them, the Job controller removes their tracking finalizer', async () => {
+    await kubectlOk(s.h, ['create', 'job', 'hang', '--image=busybox', '--', 'sleep', 'inf']);
+    const pod = await until('the pod of hang', async () => (await client.list<Pod>(R.pods, 'default', { labelSelector: 'batch.kubernetes.io/job-name=hang' })).items[0]);
+    expect(pod.metadata?.finalizers).toContain('batch.kubernetes.io/job-tracking');
+    await kubectlOk(s.h, ['delete', 'job', 'hang']);
+    await until('the pod gone', async () => ((await client.list<Pod>(R.pods, 'default', { labelSelector: 'batch.kubernetes.io/job-name=hang' })).items.length === 0 ? true : undefined));
+  }, 60_000);
 });
 
 describe('Job kind: explain, logs, bad input', () => {
