@@ -14,6 +14,8 @@ import { limitRanges } from './core/limitrange.js';
 import { resourceQuotas } from './core/resourcequota.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
+import { jobs } from './batch/job.js';
+import { cronJobs } from './batch/cronjob.js';
 import { leases } from './coordination/lease.js';
 import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
@@ -36,6 +38,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   resourceQuotas,
   deployments,
   replicaSets,
+  jobs,
+  cronJobs,
   leases,
   endpointSlices,
   eventsV1Events,

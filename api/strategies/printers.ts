@@ -7,12 +7,14 @@ import type {
   ConfigMap,
   Container,
   ContainerStatus,
+  CronJob,
   Deployment,
   DeploymentStatus,
   Endpoints,
   EndpointSlice,
   Event,
   EventsV1Event,
+  Job,
   LabelSelector,
   Lease,
   PriorityClass,
@@ -335,6 +337,94 @@ export function replicaSetCells(rs: Relaxed<ReplicaSet>, now: Date): unknown[] {
     names,
     images,
     formatLabelSelector(rs?.spec?.selector),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// batch
+// ---------------------------------------------------------------------------------------------
+
+export const jobColumns: TableColumn[] = [
+  nameCol(),
+  col('Status', 'string', 'Status of the job.'),
+  col('Completions', 'string', 'The desired number of successfully finished pods the job should be run with.'),
+  col('Duration', 'string', 'Time required to complete the job.'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'A label query over pods that should match the pod count.', 1),
+];
+
+function hasTrueCondition(conditions: { type?: string; status?: string }[] | undefined, type: string): boolean {
+  return (conditions ?? []).some((c) => c?.type === type && c?.status === 'True');
+}
+
+/** printJob's STATUS: the first of Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet, else Running. */
+export function jobStatusString(job: Relaxed<Job>): string {
+  const conds = job?.status?.conditions;
+  if (hasTrueCondition(conds, 'Complete')) return 'Complete';
+  if (hasTrueCondition(conds, 'Failed')) return 'Failed';
+  if (job?.metadata?.deletionTimestamp) return 'Terminating';
+  if (hasTrueCondition(conds, 'Suspended')) return 'Suspended';
+  if (hasTrueCondition(conds, 'FailureTarget')) return 'FailureTarget';
+  if (hasTrueCondition(conds, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+export function jobCells(job: Relaxed<Job>, now: Date): unknown[] {
+  const spec = job?.spec ?? {};
+  const succeeded = job?.status?.succeeded ?? 0;
+  let completions: string;
+  if (typeof spec.completions === 'number') completions = `${succeeded}/${spec.completions}`;
+  else if ((spec.parallelism ?? 0) > 1) completions = `${succeeded}/1 of ${spec.parallelism}`;
+  else completions = `${succeeded}/1`;
+  const start = job?.status?.startTime;
+  const end = job?.status?.completionTime;
+  let duration = '';
+  if (start) duration = humanDuration((end ? Date.parse(end) : now.getTime()) - Date.parse(start));
+  const [names, images] = layoutContainerCells(spec.template?.spec?.containers);
+  return [
+    job?.metadata?.name ?? '',
+    jobStatusString(job),
+    completions,
+    duration,
+    translateTimestampSince(job?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    formatLabelSelector(spec.selector),
+  ];
+}
+
+export const cronJobColumns: TableColumn[] = [
+  nameCol(),
+  col('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+  col('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
+  col('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions. Defaults to false.'),
+  col('Active', 'integer', 'A list of pointers to currently running jobs.'),
+  col('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'A label query over pods that should match the pod count.', 1),
+];
+
+export function cronJobCells(cj: Relaxed<CronJob>, now: Date): unknown[] {
+  const spec = cj?.spec;
+  const jobSpec = spec?.jobTemplate?.spec;
+  const last = cj?.status?.lastScheduleTime;
+  const [names, images] = layoutContainerCells(jobSpec?.template?.spec?.containers);
+  return [
+    cj?.metadata?.name ?? '',
+    spec?.schedule ?? '',
+    spec?.timeZone ?? '<none>',
+    // printBoolPtr: True / False, <unset> when nil
+    spec?.suspend === undefined || spec?.suspend === null ? '<unset>' : spec.suspend ? 'True' : 'False',
+    (cj?.status?.active ?? []).length,
+    last ? translateTimestampSince(last, now) : '<none>',
+    translateTimestampSince(cj?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    formatLabelSelector(jobSpec?.selector),
   ];
 }
 

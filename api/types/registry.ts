@@ -13,6 +13,7 @@ import { ScaleSchema, EvictionSchema } from './apps.js';
 import './core.js';
 import './quota.js';
 import './groups.js';
+import './batch.js';
 import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';

@@ -14,6 +14,7 @@ import type { PolicyRule } from './policy-rules.js';
 
 const CORE = '';
 const APPS = 'apps';
+const BATCH = 'batch';
 const AUTHENTICATION = 'authentication.k8s.io';
 const AUTHORIZATION = 'authorization.k8s.io';
 const CERTIFICATES = 'certificates.k8s.io';
@@ -194,6 +195,22 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['get', 'list'], [CORE], ['nodes']),
     rule(['patch'], [CORE], ['pods/status']),
   ],
+  'system:controller:job-controller': [
+    rule(['get', 'list', 'watch', 'update', 'patch'], [BATCH], ['jobs']),
+    rule(['update'], [BATCH], ['jobs/status']),
+    rule(['update'], [BATCH], ['jobs/finalizers']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:cronjob-controller': [
+    rule(['get', 'list', 'watch', 'update'], [BATCH], ['cronjobs']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
+    rule(['update'], [BATCH], ['cronjobs/status']),
+    rule(['update'], [BATCH], ['cronjobs/finalizers']),
+    rule(['list', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), EVENTS_RULE],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
   // quota can count anything, so it may list and watch everything; it writes only quota status.
   'system:controller:resourcequota-controller': [

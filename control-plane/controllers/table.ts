@@ -17,6 +17,9 @@ import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+import { jobDescriptor } from './job/descriptor.js';
+import { cronJobDescriptor } from './cronjob/descriptor.js';
+import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -32,4 +35,7 @@ export const CONTROLLERS = [
   serviceAccountDescriptor,
   resourceQuotaDescriptor,
   disruptionDescriptor,
+  jobDescriptor,
+  cronJobDescriptor,
+  ttlAfterFinishedDescriptor,
 ] as const satisfies ControllerTable;

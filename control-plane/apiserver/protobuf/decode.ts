@@ -83,6 +83,7 @@ const PROTO_FILES = [
   'apimachinery/meta-v1.proto',
   'api/core-v1.proto',
   'api/apps-v1.proto',
+  'api/batch-v1.proto',
   'api/policy-v1.proto',
   'api/autoscaling-v1.proto',
   'api/coordination-v1.proto',

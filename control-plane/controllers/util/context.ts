@@ -75,6 +75,12 @@ export const R = {
   get deployments() {
     return res('apps', 'deployments');
   },
+  get jobs() {
+    return res('batch', 'jobs');
+  },
+  get cronJobs() {
+    return res('batch', 'cronjobs');
+  },
   get leases() {
     return res('coordination.k8s.io', 'leases');
   },

@@ -117,6 +117,30 @@ describe('the scheduler and controller manager under their own identities', () =
     expect(st).toMatchObject({ expectedPods: 2, desiredHealthy: 1, currentHealthy: 0, disruptionsAllowed: 0 });
   });
 
+  it('a Job runs under the controller roles: pod created, finalizer removed, Complete, then deleted after its TTL', async () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once', namespace: 'default' },
+      spec: { ttlSecondsAfterFinished: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+    };
+    expect((await api(h, 'POST', '/apis/batch/v1/namespaces/default/jobs', job)).status).toBe(201);
+    const pod = await until('the Job\'s pod', async () => (await get('/api/v1/namespaces/default/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Donce'))?.items?.[0]);
+    expect(pod.metadata.finalizers).toContain('batch.kubernetes.io/job-tracking');
+    await until('status.active 1', async () => (await get('/apis/batch/v1/namespaces/default/jobs/once'))?.status?.active === 1);
+    // No kubelet here: play it, the pod succeeded.
+    const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await until('the pod marked Succeeded', async () => {
+      const fresh = await get(`/api/v1/namespaces/default/pods/${pod.metadata.name}`);
+      const containerStatuses = [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: t } } }];
+      const done = { ...fresh, status: { ...fresh.status, phase: 'Succeeded', containerStatuses } };
+      return (await api(h, 'PUT', `/api/v1/namespaces/default/pods/${pod.metadata.name}/status`, done)).status === 200;
+    });
+    await until('the tracking finalizer removed', async () => ((await get(`/api/v1/namespaces/default/pods/${pod.metadata.name}`))?.metadata?.finalizers ?? []).length === 0);
+    await until('the Job deleted by the ttl-after-finished controller', async () => (await api(h, 'GET', '/apis/batch/v1/namespaces/default/jobs/once')).status === 404);
+    expect(componentLogs(cm)).not.toMatch(/forbidden/i);
+  });
+
   it('the garbage collector deletes a deleted Deployment\'s ReplicaSet and pods', async () => {
     expect((await api(h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web?propagationPolicy=Background')).status).toBe(200);
     await until('the ReplicaSet gone', async () => (await get('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb'))?.items.length === 0);

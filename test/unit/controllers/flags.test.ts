@@ -49,6 +49,7 @@ describe('controller manager flags', () => {
 
   it('--controllers: * all, -name off, name on, old aliases', () => {
     expect(enabledControllers(['*']).size).toBe(ALL_CONTROLLERS.length);
+    expect(enabledControllers(['job', 'cronjob', 'ttl-after-finished']).size).toBe(3);
     const s = enabledControllers(['*', '-podgc', '-garbage-collector-controller']);
     expect(s.has('pod-garbage-collector-controller')).toBe(false);
     expect(s.has('garbage-collector-controller')).toBe(false);
