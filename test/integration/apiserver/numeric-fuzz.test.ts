@@ -46,6 +46,16 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
     source: { component: 'fuzz' }, count: 1, type: 'Normal', firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z',
   }),
   '/serviceaccounts': (name) => ({ metadata: { name } }),
+  // A PVC item constrains nothing here (no claims are created), so the fuzzed pods are not defaulted by it.
+  '/limitranges': (name) => ({ metadata: { name }, spec: { limits: [{ type: 'PersistentVolumeClaim', max: { storage: '1Gi' } }] } }),
+  // No quota controller runs here: without status.hard the quota constrains nothing.
+  '/resourcequotas': (name) => ({ metadata: { name }, spec: { hard: { pods: '100' } } }),
+  'policy/poddisruptionbudgets': (name) => ({ metadata: { name }, spec: { minAvailable: 1, selector: { matchLabels: { a: 'b' } } } }),
+  'batch/jobs': (name) => ({ metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } }),
+  'batch/cronjobs': (name) => ({
+    metadata: { name },
+    spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } } },
+  }),
   '/bindings': (name) => ({ metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: 'node01' } }),
   'apps/deployments': (name) => ({
     metadata: { name },
