@@ -108,7 +108,9 @@ export class PodWorkers extends Controller {
           this.enqueueAfter(newPod, Math.random() * o.resyncSpreadMs!);
           return false;
         }
-        return podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(newPod.metadata.uid));
+        // A mirror pod's status is written under its static pod's uid (the config hash).
+        const uid = newPod.metadata.annotations?.[CONFIG_MIRROR_ANNOTATION] ?? newPod.metadata.uid;
+        return podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(uid));
       },
     });
     this.probes = new ProbeManager(
