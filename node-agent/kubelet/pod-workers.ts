@@ -194,7 +194,17 @@ export class PodWorkers extends Controller {
 
   protected async sync(key: string): Promise<void> {
     const { pod, mirror, isStatic } = this.desired(key);
-    if (isStatic) await this.syncMirrorPod(key, pod, mirror);
+    if (!isStatic) return this.syncDesired(key, pod);
+    // A static pod runs first and its mirror pod follows: an API server that is down or hangs never holds it back.
+    try {
+      await this.syncDesired(key, pod);
+    } finally {
+      await this.syncMirrorPod(key, pod, mirror);
+    }
+  }
+
+  /** Run, stop or clean up what `pod` (from the API or a static pod) asks for. */
+  private async syncDesired(key: string, pod: Pod | undefined): Promise<void> {
     const decision = decidePodWork({ pod, knownUid: this.known.get(key), terminating: (uid) => this.terminating.has(uid) });
     if (decision.cleanup) {
       await this.killPod(decision.cleanup.uid, decision.cleanup.gracePeriodSeconds);

@@ -342,4 +342,37 @@ describe('PodWorkers with static pods', () => {
     expect(containersOf(sp.metadata.uid)).toHaveLength(1);
     expect(mirror()).toBeUndefined();
   });
+
+  it('the pod starts before the mirror pod is asked for (a hanging API server does not hold it back)', async () => {
+    let startedBeforeCreate: boolean | undefined;
+    const create = api.create.bind(api);
+    api.create = ((info, ns, obj, opts) => {
+      if (info === PODS) startedBeforeCreate ??= rt.calls.includes('start web');
+      return create(info, ns, obj as never, opts);
+    }) as typeof api.create;
+    statics.set(KEY, podOf(manifest()));
+    await w.processKey(KEY);
+    expect(startedBeforeCreate).toBe(true);
+  });
+
+  it("kubectl run --dry-run=client -o yaml's output is a valid manifest", () => {
+    const p = podOf(`apiVersion: v1
+kind: Pod
+metadata:
+  creationTimestamp: null
+  labels:
+    run: static-web
+  name: static-web
+spec:
+  containers:
+  - image: nginx
+    name: static-web
+    resources: {}
+  dnsPolicy: ClusterFirst
+  restartPolicy: Always
+status: {}
+`);
+    expect(p.metadata.name).toBe('static-web-node01');
+    expect(p.status?.phase).toBe('Pending');
+  });
 });
