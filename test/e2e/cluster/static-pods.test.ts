@@ -5,14 +5,15 @@
  * with a mirror pod in the API (Running in `kubectl get pods`, owned by the Node), answering on its pod IP
  * from controlplane01; editing the file replaces the pod (new hash, new image, new label); deleting the
  * mirror pod through kubectl brings it back while the container keeps running; removing the file stops
- * the pod and deletes the mirror pod.
+ * the pod and deletes the mirror pod; with the API server frozen (SIGSTOP) a new manifest still starts, and
+ * its mirror pod shows it once the API server is back.
  *
  * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down`.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoLab, E2E_LAB_DIR, Lab, kubelabBin, leftovers, repo, show, waitFor } from '../../support/lab.js';
+import { assertNoLab, E2E_LAB_DIR, Lab, kubelabBin, leftovers, repo, show, sleep, waitFor } from '../../support/lab.js';
 
 const STATE = join(repo, '.test-state', 'cluster-e2e');
 const WELCOME = /<title>Welcome to nginx!<\/title>/;
@@ -20,7 +21,7 @@ const WELCOME = /<title>Welcome to nginx!<\/title>/;
 interface MirrorPod {
   metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
   spec: { nodeName?: string; containers: { image: string }[] };
-  status: { phase?: string; podIP?: string; containerStatuses?: { containerID?: string; ready?: boolean }[] };
+  status: { phase?: string; podIP?: string; containerStatuses?: { containerID?: string; ready?: boolean; state?: { running?: { startedAt?: string } } }[] };
 }
 
 const manifest = (image: string, tier: string) => `apiVersion: v1
@@ -44,6 +45,7 @@ describe('static pods on the lab (containerd)', () => {
   let lab: Lab;
   let manifests: string;
   let file: string;
+  let frozen: number | undefined;
 
   beforeAll(async () => {
     await assertNoLab(E2E_LAB_DIR);
@@ -53,6 +55,7 @@ describe('static pods on the lab (containerd)', () => {
   }, 300_000);
 
   afterAll(async () => {
+    if (frozen) process.kill(frozen, 'SIGCONT');
     if (file) rmSync(file, { force: true });
     if (lab) await lab.down();
   }, 180_000);
@@ -142,6 +145,34 @@ describe('static pods on the lab (containerd)', () => {
       rmSync(broken, { force: true });
     }
   }, 60_000);
+
+  it('with the API server frozen, a new static pod starts; its mirror pod shows it once the API server is back', async () => {
+    const down = join(manifests, 'static-down.yaml');
+    frozen = lab.pidOf('controlplane01', 'apiserver');
+    process.kill(frozen, 'SIGSTOP');
+    let resumedAt = 0;
+    try {
+      writeFileSync(down, manifest('nginx', 'down').replace('name: static-web', 'name: static-down'));
+      await sleep(10_000);
+    } finally {
+      process.kill(frozen, 'SIGCONT');
+      frozen = undefined;
+      resumedAt = Date.now();
+    }
+    try {
+      const { value: m } = await waitFor('mirror pod static-down-node01 Running', 90_000, async () => {
+        const r = await lab.kubectl(['get', 'pod', 'static-down-node01', '-o', 'json']);
+        const p = r.code === 0 ? (JSON.parse(r.stdout) as MirrorPod) : undefined;
+        return p?.status.phase === 'Running' ? p : undefined;
+      });
+      const startedAt = Date.parse(m.status.containerStatuses?.[0]?.state?.running?.startedAt ?? '');
+      console.log(`[static] static-down started ${Math.round((resumedAt - startedAt) / 1000)} s before the API server was resumed`);
+      expect(startedAt).toBeLessThan(resumedAt - 3000);
+    } finally {
+      rmSync(down, { force: true });
+    }
+    await waitFor('mirror pod static-down-node01 gone', 60_000, async () => (await lab.kubectl(['get', 'pod', 'static-down-node01'])).code !== 0);
+  }, 200_000);
 
   it('scripts/lab down leaves nothing behind', async () => {
     const r = await lab.down();
