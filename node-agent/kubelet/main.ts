@@ -20,6 +20,7 @@ import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
 import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
 import { KubeletServer } from './server.js';
+import { StaticPodSource } from './static-pod-source.js';
 
 import type { Node, Pod } from './types.js';
 
@@ -76,13 +77,19 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     taints: config.taints,
   });
   const nodeInformer = new Informer<Node>({ client, resource: nodes, logger: log });
-  const podCIDR = () => nodeInformer.store.get(config.nodeName)?.spec?.podCIDR;
+  // The Node's podCIDR (the controller manager's allocation); --pod-cidr / podCIDR until it has one.
+  const podCIDR = () => nodeInformer.store.get(config.nodeName)?.spec?.podCIDR ?? config.podCIDR;
   const cni = new CniManager({ nodeName: config.nodeName, binDir: config.cniBinDir, confDir: config.cniConfDir, dataDir: config.cniDataDir, stateDir: join(config.rootDir, 'cni', 'results') });
   const networkReady = () => !!podCIDR() || existsSync(config.cniConfDir) && cni.network(undefined) !== undefined;
   const heartbeat = new NodeHeartbeat(client, facts, () => ({ runtimeReady, networkReady: networkReady() }), log, config.leaseDurationSeconds);
   await heartbeat.register();
 
   const podInformer = new Informer<Pod>({ client, resource: podsInfo, fieldSelector: `spec.nodeName=${config.nodeName}`, resyncPeriodMs: config.syncFrequencyMs, logger: log });
+  // Static pods: workers.enqueue is bound once the workers exist (the source reads at start, below).
+  let enqueueStatic: (key: string) => void = () => undefined;
+  const staticPods = config.staticPodPath
+    ? new StaticPodSource({ dir: config.staticPodPath, nodeName: config.nodeName, checkFrequencyMs: config.fileCheckFrequencyMs, log, onChange: (keys) => keys.forEach((k) => enqueueStatic(k)) })
+    : undefined;
   const recorder = new EventRecorder(client, { component: 'kubelet', host: config.nodeName, logger: log });
   const workers = new PodWorkers({
     client,
@@ -99,8 +106,15 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     // Mirrors are authoritative: a node never falls back to the registry itself (no traffic off the machine).
     pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries, mirrorFallback: false },
     podCIDR,
+    ...(staticPods ? { staticPods } : {}),
+    node: () => {
+      const uid = nodeInformer.store.get(config.nodeName)?.metadata?.uid;
+      return uid ? { name: config.nodeName, uid } : undefined;
+    },
     logger: log,
   });
+  enqueueStatic = (key) => workers.enqueue(key);
+  staticPods?.start();
   const abort = new AbortController();
   nodeInformer.start();
   const running = workers.run(abort.signal);
@@ -118,11 +132,15 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
       );
     }, 200);
   };
-  nodeInformer.on('add', syncRoutes);
+  nodeInformer.on('add', (n) => {
+    syncRoutes();
+    // The Node is known: static pods get their mirror pods (owned by it).
+    if (n.metadata?.name === config.nodeName) for (const p of staticPods?.list() ?? []) workers.enqueue(p);
+  });
   nodeInformer.on('update', (a, b) => {
     if (a.spec?.podCIDR !== b.spec?.podCIDR || JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses)) syncRoutes();
     // A podCIDR arriving makes pods that waited for the network runnable.
-    if (b.metadata?.name === config.nodeName && !a.spec?.podCIDR && b.spec?.podCIDR) for (const p of podInformer.store.list()) workers.enqueue(p);
+    if (b.metadata?.name === config.nodeName && !a.spec?.podCIDR && b.spec?.podCIDR) for (const p of workers.runningPods()) workers.enqueue(p);
   });
   nodeInformer.on('delete', syncRoutes);
 
@@ -153,16 +171,17 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     ...(config.clientCAFile ? { clientCAPem: readFileSync(config.clientCAFile, 'utf8') } : {}),
     runtime,
     pod: (ns, name) => workers.podByName(ns, name),
-    pods: () => podInformer.store.list(),
+    pods: () => workers.runningPods(),
     log,
   });
   await server.start();
-  log.info('kubelet started', { node: config.nodeName, runtime: `${rv.name}://${rv.version}`, port: config.port });
+  log.info('kubelet started', { node: config.nodeName, runtime: `${rv.name}://${rv.version}`, port: config.port, ...(config.configFile ? { config: config.configFile } : {}), ...(config.staticPodPath ? { staticPodPath: config.staticPodPath } : {}) });
 
   return {
     workers,
     async stop() {
       for (const t of timers) clearInterval(t);
+      staticPods?.stop();
       if (routeTimer) clearTimeout(routeTimer);
       abort.abort();
       await server.stop();

@@ -33,6 +33,7 @@ import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
 import type { ConfigMap, Container, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
+import { CONFIG_MIRROR_ANNOTATION, decideMirrorPod, isMirrorPod, mirrorPodFor } from './static-pods.js';
 import { ProbeManager } from './probes.js';
 import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
 
@@ -63,6 +64,10 @@ export interface PodWorkersOptions {
    * as upstream jitters each pod worker's resync: all pods at once would queue new pods behind them.
    */
   resyncSpreadMs?: number;
+  /** Static pods (staticPodPath): run from their manifests, shown in the API as mirror pods. */
+  staticPods?: { get(key: string): Pod | undefined; list(): Pod[] };
+  /** This node's name and uid once its Node exists (the mirror pods' owner). */
+  node?: () => { name: string; uid: string } | undefined;
 }
 
 /** What one sync of a running pod gathers for its status write: waiting reasons and the earliest resync. */
@@ -103,14 +108,16 @@ export class PodWorkers extends Controller {
           this.enqueueAfter(newPod, Math.random() * o.resyncSpreadMs!);
           return false;
         }
-        return podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(newPod.metadata.uid));
+        // A mirror pod's status is written under its static pod's uid (the config hash).
+        const uid = newPod.metadata.annotations?.[CONFIG_MIRROR_ANNOTATION] ?? newPod.metadata.uid;
+        return podUpdateNeedsSync(oldPod, newPod, this.writtenStatus.get(uid));
       },
     });
     this.probes = new ProbeManager(
       o.runtime,
       (key) => this.enqueue(key),
       (key, kind, name, message) => {
-        const pod = o.pods.store.get(key);
+        const pod = this.desired(key).pod;
         if (pod) o.recorder.event(podRef(pod, name), 'Warning', 'Unhealthy', message);
         void kind;
       },
@@ -130,13 +137,74 @@ export class PodWorkers extends Controller {
     return join(this.o.rootDir, 'pods', uid);
   }
 
-  /** Pods this kubelet runs (for the kubelet API). */
+  /**
+   * The pod this kubelet runs under a key: the static pod when one has this key (with its mirror pod's
+   * status when the mirror is of the same version), else the API's pod; never a mirror pod itself.
+   */
+  private desired(key: string): { pod: Pod | undefined; mirror: Pod | undefined; isStatic: boolean } {
+    const apiPod = this.o.pods.store.get(key);
+    const sp = this.o.staticPods?.get(key);
+    if (sp) {
+      const sameVersion = apiPod && isMirrorPod(apiPod) && apiPod.metadata.annotations?.[CONFIG_MIRROR_ANNOTATION] === sp.metadata.uid;
+      return { pod: sameVersion && apiPod.status ? { ...sp, status: apiPod.status } : sp, mirror: apiPod, isStatic: true };
+    }
+    if (isMirrorPod(apiPod)) return { pod: undefined, mirror: apiPod, isStatic: true };
+    return { pod: apiPod, mirror: undefined, isStatic: false };
+  }
+
+  /** Pods this kubelet runs (for the kubelet API): static pods by their mirror pods' names too. */
   podByName(namespace: string, name: string): Pod | undefined {
-    return this.o.pods.store.get(`${namespace}/${name}`);
+    return this.desired(`${namespace}/${name}`).pod;
+  }
+
+  /** Every pod this kubelet runs: the API's (mirror pods excepted) and the static ones. */
+  runningPods(): Pod[] {
+    return [...this.o.pods.store.list().filter((p) => !isMirrorPod(p)), ...(this.o.staticPods?.list() ?? [])];
+  }
+
+  /** Make the API's mirror pod match the static pod (or go, when the static pod is gone). API errors are logged and retried. */
+  private async syncMirrorPod(key: string, staticPod: Pod | undefined, mirror: Pod | undefined): Promise<void> {
+    const node = this.o.node?.();
+    const decision = decideMirrorPod(staticPod, mirror, !!node);
+    if (decision.action === 'none') return;
+    const [ns, name] = key.split('/') as [string, string];
+    try {
+      if (decision.action === 'delete' || decision.action === 'recreate') {
+        this.log.info('deleting mirror pod', { pod: key, reason: decision.action === 'recreate' ? decision.reason : 'static pod removed' });
+        try {
+          await this.o.client.delete(PODS(), ns, name, { gracePeriodSeconds: 0, preconditions: { uid: decision.deleteUid } });
+        } catch (e) {
+          if (!(e instanceof KubeError) || (e.reason !== 'NotFound' && e.reason !== 'Conflict')) throw e;
+        }
+      }
+      if ((decision.action === 'create' || decision.action === 'recreate') && staticPod && node) {
+        try {
+          await this.o.client.create(PODS(), ns, mirrorPodFor(staticPod, node));
+          this.log.info('created mirror pod', { pod: key, hash: staticPod.metadata.uid });
+        } catch (e) {
+          // The old one may still be going: the delete event brings this key back.
+          if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
+        }
+      }
+    } catch (e) {
+      this.log.warn('mirror pod sync failed', { pod: key, error: e as Error });
+      this.enqueueAfter(key, 5_000);
+    }
   }
 
   protected async sync(key: string): Promise<void> {
-    const pod = this.o.pods.store.get(key);
+    const { pod, mirror, isStatic } = this.desired(key);
+    if (!isStatic) return this.syncDesired(key, pod);
+    // A static pod runs first and its mirror pod follows: an API server that is down or hangs never holds it back.
+    try {
+      await this.syncDesired(key, pod);
+    } finally {
+      await this.syncMirrorPod(key, pod, mirror);
+    }
+  }
+
+  /** Run, stop or clean up what `pod` (from the API or a static pod) asks for. */
+  private async syncDesired(key: string, pod: Pod | undefined): Promise<void> {
     const decision = decidePodWork({ pod, knownUid: this.known.get(key), terminating: (uid) => this.terminating.has(uid) });
     if (decision.cleanup) {
       await this.killPod(decision.cleanup.uid, decision.cleanup.gracePeriodSeconds);
@@ -424,9 +492,9 @@ export class PodWorkers extends Controller {
     // runtime is being listed already has a sandbox or netns, and must count as live, not as an orphan.
     const containers = await this.o.runtime.listContainers();
     const netUids = this.o.cni.listUids();
-    const live = new Set(this.o.pods.store.list().map((p) => p.metadata.uid as string));
+    const live = new Set(this.runningPods().map((p) => p.metadata.uid as string));
     for (const [key, uid] of this.known) {
-      if (this.o.pods.store.get(key)) live.add(uid);
+      if (this.desired(key).pod) live.add(uid);
       else live.delete(uid);
     }
     const orphans = new Set<string>();

@@ -89,6 +89,9 @@ else
 fi
 install -m 0644 "/etc/kubelab/hosts/$host/profile.sh" /etc/profile.d/kubelab.sh
 install -m 0644 "/etc/kubelab/hosts/$host/units/"*.service /etc/systemd/system/
+# The kubelet's configuration and static pod directory where kubeadm puts them.
+install -D -m 0644 "/etc/kubelab/hosts/$host/kubelet/config.yaml" /var/lib/kubelet/config.yaml
+mkdir -p /etc/kubernetes/manifests
 
 if [[ $runtime == docker ]]; then
   mkdir -p /etc/docker

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO as repo, sh } from '../../support/host.js';
 import { need } from '../../support/deps.js';
+import { kubeletConfig } from '../../../node-agent/kubelet/config.js';
 
 const generate = join(repo, 'scripts/lab-config/generate');
 const HOSTS = ['controlplane01', 'node01', 'node02'];
@@ -220,15 +221,29 @@ describe('flags and units', () => {
     }
   });
 
-  it("each kubelet gets its private-network address as --node-ip; controlplane01 is tainted NoSchedule", () => {
+  it("each kubelet gets its private-network address as --node-ip and a KubeletConfiguration file; controlplane01 is tainted NoSchedule", () => {
     for (const h of HOSTS) {
       const args = envArgs(join(lab, `hosts/${h}/env/kubelet.env`));
       expect(args).toContain(`--node-ip=${IPS[h]}`);
       expect(args).toContain(`--hostname-override=${h}`);
-      expect(args.some((a) => a.startsWith('--register-with-taints=node-role.kubernetes.io/control-plane=:NoSchedule'))).toBe(h === 'controlplane01');
+      expect(args).toContain(`--config=${lab}/hosts/${h}/kubelet/config.yaml`);
+      // The kubelet's own decoder reads the generated file (strictly) with the unit's flags over it.
+      const { config } = kubeletConfig(args);
+      expect(config.taints).toEqual(h === 'controlplane01' ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []);
+      expect(config.staticPodPath).toBe(`${dir}/data/hosts/${h}/etc/kubernetes/manifests`);
+      expect(config.tlsCertFile).toBe(`${lab}/pki/kubelet-${h}-server.crt`);
+      expect(config.clientCAFile).toBe(`${lab}/pki/ca.crt`);
+      expect(config.podLogsDir).toBe(`${dir}/data/hosts/${h}/log/pods`);
+      expect(config.rootDir).toBe(`${dir}/data/hosts/${h}/kubelet`);
+      expect(config.clusterDNS).toEqual(['10.96.0.10']);
+      expect(config.port).toBe(10250);
     }
-    expect(envArgs(join(lab, 'hosts/node01/env/kubelet.env'))).toContain(`--container-runtime-endpoint=unix://${dir}/run/node01/containerd/containerd.sock`);
-    expect(envArgs(join(vm, 'hosts/node01/env/kubelet.env'))).toContain('--container-runtime-endpoint=unix:///var/run/docker.sock');
+    const labNode = kubeletConfig(envArgs(join(lab, 'hosts/node01/env/kubelet.env'))).config;
+    expect(labNode.runtimeEndpoint).toBe(`unix://${dir}/run/node01/containerd/containerd.sock`);
+    const vmArgs = envArgs(join(vm, 'hosts/node01/env/kubelet.env'));
+    expect(vmArgs).toContain('--config=/var/lib/kubelet/config.yaml');
+    const vmFile = parse(readFileSync(join(vm, 'hosts/node01/kubelet/config.yaml'), 'utf8'));
+    expect(vmFile).toMatchObject({ kind: 'KubeletConfiguration', staticPodPath: '/etc/kubernetes/manifests', containerRuntimeEndpoint: 'unix:///var/run/docker.sock' });
   });
 
   it('the node lifecycle is shortened for the lab', () => {
