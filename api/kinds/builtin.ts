@@ -19,6 +19,10 @@ import { endpointSlices } from './discovery/endpointslice.js';
 import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
+import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
+import { clusterRoles } from './rbac/clusterrole.js';
+import { roleBindings } from './rbac/rolebinding.js';
+import { roles } from './rbac/role.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -40,4 +44,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   eventsV1Events,
   customResourceDefinitions,
   priorityClasses,
+  clusterRoleBindings,
+  clusterRoles,
+  roleBindings,
+  roles,
 ];

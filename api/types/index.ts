@@ -14,6 +14,7 @@ export * from './groups.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';
+export * from './rbac.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
@@ -24,6 +25,7 @@ import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event
 import type { Deployment, ReplicaSet } from './apps.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
+import type { Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './rbac.js';
 
 export type PodList = KubeList<Pod>;
 export type NodeList = KubeList<Node>;
@@ -40,3 +42,7 @@ export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;
 export type PriorityClassList = KubeList<PriorityClass>;
+export type RoleList = KubeList<Role>;
+export type ClusterRoleList = KubeList<ClusterRole>;
+export type RoleBindingList = KubeList<RoleBinding>;
+export type ClusterRoleBindingList = KubeList<ClusterRoleBinding>;

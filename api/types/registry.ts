@@ -15,6 +15,7 @@ import './quota.js';
 import './groups.js';
 import './apiextensions.js';
 import './scheduling.js';
+import './rbac.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';
