@@ -17,7 +17,10 @@ import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
-import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
+import { attributesFor, authorize, forbidden, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
+import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
+import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
+import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
@@ -78,6 +81,8 @@ export interface ApiServerOptions {
   kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** The same for upgraded connections (exec/attach/port-forward over WebSocket or SPDY). */
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
+  /** --authorization-mode (default Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
   /** The admission chain (default: ADMISSION_PLUGINS). */
   admissionPlugins?: readonly AdmissionPlugin[];
   /** How pods/proxy and services/proxy reach a pod's address (default net.connect; tests map it to loopback). */
@@ -102,6 +107,10 @@ export class ApiServer {
   readonly nodePorts: NodePortAllocator;
   /** The Node authorizer's graph, kept from the pods watch cache. */
   readonly nodeGraph = new NodeGraph();
+  /** The RBAC authorizer's index, kept from the Role, ClusterRole and binding watch caches. */
+  readonly rbacIndex = new RbacIndex();
+  /** What authorize() is given: the modes, the node graph, the RBAC index. */
+  readonly authorizer: AuthorizerContext;
   private readonly admissionPlugins: readonly AdmissionPlugin[];
   private readonly admissionState: AdmissionState;
   private server: Server | undefined;
@@ -113,7 +122,7 @@ export class ApiServer {
   /** stop() has begun (the readyz `shutdown` check). */
   private shuttingDown = false;
   /** The post-start hooks (upstream's names) that have finished. */
-  private readonly hooksDone = new Set<string>(['rbac/bootstrap-roles']);
+  private readonly hooksDone = new Set<string>();
   private inflightTimer: NodeJS.Timeout | undefined;
   /** What /metrics exports (metrics.ts). */
   readonly metrics = new ApiServerMetrics();
@@ -130,6 +139,13 @@ export class ApiServer {
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
+    feedRbacIndex(this.rbacIndex, {
+      Role: this.store(RBAC_GROUP, 'roles').cache,
+      ClusterRole: this.store(RBAC_GROUP, 'clusterroles').cache,
+      RoleBinding: this.store(RBAC_GROUP, 'rolebindings').cache,
+      ClusterRoleBinding: this.store(RBAC_GROUP, 'clusterrolebindings').cache,
+    });
+    this.authorizer = { graph: this.nodeGraph, rbac: this.rbacIndex, modes: opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES };
     this.admissionPlugins = opts.admissionPlugins ?? ADMISSION_PLUGINS;
     this.admissionState = {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
@@ -220,8 +236,12 @@ export class ApiServer {
     this.hooksDone.add('start-system-namespaces-controller').add('bootstrap-controller');
     await bootstrapSystemPriorityClasses(this);
     this.hooksDone.add('scheduling/bootstrap-system-priority-classes');
+    await bootstrapRbacPolicy(this);
+    this.hooksDone.add('rbac/bootstrap-roles');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
-    await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
+    await Promise.all(
+      [['', 'pods'], ['', 'nodes'], [RBAC_GROUP, 'roles'], [RBAC_GROUP, 'rolebindings']].map(([g, p]) => this.store(g!, p!).cache.ready()),
+    );
     this.server = createHttpsServer(
       {
         cert: this.opts.tlsCert,
@@ -402,7 +422,7 @@ export class ApiServer {
   /** /metrics in Prometheus' text format, for whoever may get that path (system:masters, system:monitoring). */
   private async serveMetrics(res: ServerResponse, user: UserInfo, method: string, path: string, query: URLSearchParams): Promise<void> {
     const a = attributesFor(parseRequestInfo(method, path, query), query);
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
     const body = await this.metrics.text();
     res.writeHead(200, { 'Content-Type': this.metrics.contentType });
@@ -608,14 +628,14 @@ export class ApiServer {
   /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
   private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
   }
 
   /** Authorization of a non-resource request (discovery, /version, the health endpoints): the path as sent. */
   private authorizeNonResource(user: UserInfo, verb: string, path: string): void {
     const a: Attributes = { verb, group: '', resource: '', subresource: '', namespace: '', name: '', isResourceRequest: false, path };
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
   }
 
