@@ -16,6 +16,7 @@ import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+import { clusterRoleAggregationDescriptor } from './clusterroleaggregation/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -30,4 +31,5 @@ export const CONTROLLERS = [
   podGCDescriptor,
   serviceAccountDescriptor,
   resourceQuotaDescriptor,
+  clusterRoleAggregationDescriptor,
 ] as const satisfies ControllerTable;
