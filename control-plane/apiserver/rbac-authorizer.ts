@@ -190,6 +190,13 @@ export class RbacIndex {
     return this.namespaceBindings.get(namespace)?.matching(keys) ?? [];
   }
 
+  /** The rules of a Role (`ns`) or ClusterRole, or undefined when it does not exist. */
+  roleObject(kind: string, ns: string, name: string): PolicyRule[] | undefined {
+    if (kind === 'ClusterRole') return this.clusterRoles.get(name);
+    if (kind === 'Role') return this.roles.get(`${ns}/${name}`);
+    return undefined;
+  }
+
   /** The rules of the role a binding names, or undefined when it does not exist. */
   roleRules(b: BindingEntry): PolicyRule[] | undefined {
     if (b.roleKind === 'ClusterRole') return this.clusterRoles.get(b.roleName);

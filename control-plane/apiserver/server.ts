@@ -20,6 +20,7 @@ import { Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
 import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
 import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
+import { rbacEscalation } from './rbac-escalation.js';
 import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
@@ -146,7 +147,11 @@ export class ApiServer {
       ClusterRoleBinding: this.store(RBAC_GROUP, 'clusterrolebindings').cache,
     });
     this.authorizer = { graph: this.nodeGraph, rbac: this.rbacIndex, modes: opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES };
-    this.admissionPlugins = opts.admissionPlugins ?? ADMISSION_PLUGINS;
+    // RBAC's escalation check is the RBAC storage's own (upstream's policybased storages), not a configurable plugin.
+    this.admissionPlugins = [
+      rbacEscalation({ index: this.rbacIndex, authorize: (user, a) => authorize(user, a, this.nodeGraph, this.authorizer) }),
+      ...(opts.admissionPlugins ?? ADMISSION_PLUGINS),
+    ];
     this.admissionState = {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
       pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),

@@ -12,6 +12,7 @@ export const clusterRoles = defineKind<Relaxed<ClusterRole>>({
   namespaced: false,
   schema: 'io.k8s.api.rbac.v1.ClusterRole',
   protobufMessage: 'k8s.io.api.rbac.v1.ClusterRole',
+  rbacEscalationCheck: 'rules',
   strategy: { validate: validateClusterRole, validateUpdate: validateClusterRoleUpdate },
   table: { columns: roleColumns, cells: roleCells },
 });

@@ -12,6 +12,7 @@ export const clusterRoleBindings = defineKind<Relaxed<ClusterRoleBinding>>({
   namespaced: false,
   schema: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
   protobufMessage: 'k8s.io.api.rbac.v1.ClusterRoleBinding',
+  rbacEscalationCheck: 'roleRef',
   strategy: { applyDefaults: defaultBinding, validate: validateClusterRoleBinding, validateUpdate: validateClusterRoleBindingUpdate },
   table: { columns: roleBindingColumns, cells: roleBindingCells },
 });

@@ -12,6 +12,7 @@ export const roles = defineKind<Relaxed<Role>>({
   namespaced: true,
   schema: 'io.k8s.api.rbac.v1.Role',
   protobufMessage: 'k8s.io.api.rbac.v1.Role',
+  rbacEscalationCheck: 'rules',
   strategy: { validate: validateRole, validateUpdate: validateRoleUpdate },
   table: { columns: roleColumns, cells: roleCells },
 });

@@ -12,6 +12,7 @@ export const roleBindings = defineKind<Relaxed<RoleBinding>>({
   namespaced: true,
   schema: 'io.k8s.api.rbac.v1.RoleBinding',
   protobufMessage: 'k8s.io.api.rbac.v1.RoleBinding',
+  rbacEscalationCheck: 'roleRef',
   strategy: { applyDefaults: defaultBinding, validate: validateRoleBinding, validateUpdate: validateRoleBindingUpdate },
   table: { columns: roleBindingColumns, cells: roleBindingCells },
 });

@@ -129,3 +129,45 @@ describe('RBAC decisions', () => {
     await until('jane refused again', async () => (await as('usertoken', ['get', 'secrets', '-n', 'x'])).code !== 0);
   });
 });
+
+describe('privilege escalation prevention', () => {
+  const roleYaml = (name: string, resource: string) =>
+    JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: 'x' }, rules: [{ apiGroups: [''], resources: [resource], verbs: ['get', 'list'] }] });
+
+  it('a namespace admin may grant what it holds, and is refused what it does not, with upstream\'s message', async () => {
+    await kubectlOk(h, ['create', 'rolebinding', 'jane-admin', '-n', 'x', '--clusterrole=admin', '--user=jane']);
+    await until('jane is admin in x', async () => (await as('usertoken', ['get', 'pods', '-n', 'x'])).code === 0);
+    expect((await kubectl(h, ['--token', 'usertoken', 'apply', '-f', '-'], { input: roleYaml('pod-lister', 'pods') })).code).toBe(0);
+    const refused = await kubectl(h, ['--token', 'usertoken', 'create', '-f', '-'], { input: roleYaml('node-lister', 'nodes') });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'Error from server (Forbidden): error when creating "STDIN": roles.rbac.authorization.k8s.io "node-lister" is forbidden: user "jane" (groups=["developers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["nodes"], Verbs:["get" "list"]}',
+    );
+    expect((await api(h, 'GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/x/roles/node-lister')).status).toBe(404);
+    // binding a role it holds is fine; binding cluster-admin is not
+    expect((await as('usertoken', ['create', 'rolebinding', 'joe-view', '-n', 'x', '--clusterrole=view', '--user=joe'])).code).toBe(0);
+    const bind = await as('usertoken', ['create', 'rolebinding', 'joe-root', '-n', 'x', '--clusterrole=cluster-admin', '--user=joe']);
+    expect(bind.stderr).toContain('rolebindings.rbac.authorization.k8s.io "joe-root" is forbidden: user "jane" (groups=["developers" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}');
+    const ghost = await as('usertoken', ['create', 'rolebinding', 'joe-ghost', '-n', 'x', '--clusterrole=nope', '--user=joe']);
+    expect(ghost.stderr).toContain('rolebindings.rbac.authorization.k8s.io "joe-ghost" is forbidden: clusterrole.rbac.authorization.k8s.io "nope" not found');
+  });
+
+  it('`escalate` and `bind` lift the checks', async () => {
+    await kubectlOk(h, ['create', 'role', 'escalator', '-n', 'x', '--verb=escalate', '--resource=roles']);
+    await kubectlOk(h, ['create', 'rolebinding', 'jane-escalate', '-n', 'x', '--role=escalator', '--user=jane']);
+    await until('jane may escalate', async () => (await kubectl(h, ['--token', 'usertoken', 'create', '-f', '-'], { input: roleYaml('node-lister', 'nodes') })).code === 0);
+    await kubectlOk(h, ['create', 'clusterrole', 'binder', '--verb=bind', '--resource=clusterroles', '--resource-name=cluster-admin']);
+    await kubectlOk(h, ['create', 'rolebinding', 'jane-bind', '-n', 'x', '--clusterrole=binder', '--user=jane']);
+    await until('jane may bind cluster-admin in x', async () => (await as('usertoken', ['create', 'rolebinding', 'joe-root', '-n', 'x', '--clusterrole=cluster-admin', '--user=joe'])).code === 0);
+  });
+
+  it('a ClusterRole with an aggregationRule needs cluster-admin', async () => {
+    await kubectlOk(h, ['create', 'clusterrole', 'cr-writer', '--verb=create', '--resource=clusterroles.rbac.authorization.k8s.io']);
+    await kubectlOk(h, ['create', 'clusterrolebinding', 'jane-cr-writer', '--clusterrole=cr-writer', '--user=jane']);
+    const r = await until('the aggregationRule refused', async () => {
+      const out = await as('usertoken', ['create', 'clusterrole', 'agg', '--aggregation-rule=a=b']);
+      return out.stderr.includes('aggregationRule') && out;
+    });
+    expect(r.stderr).toContain('clusterroles.rbac.authorization.k8s.io "agg" is forbidden: must have cluster-admin privileges to use the aggregationRule');
+  });
+});

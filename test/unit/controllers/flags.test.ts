@@ -48,7 +48,7 @@ describe('controller manager flags', () => {
   ])('duration %s', (s, ms) => expect(parseDuration(s)).toBe(ms));
 
   it('--controllers: * all, -name off, name on, old aliases', () => {
-    expect(enabledControllers(['*']).size).toBe(12);
+    expect(enabledControllers(['*']).size).toBe(13);
     const s = enabledControllers(['*', '-podgc', '-garbage-collector-controller']);
     expect(s.has('pod-garbage-collector-controller')).toBe(false);
     expect(s.has('garbage-collector-controller')).toBe(false);

@@ -43,13 +43,13 @@ function context(): ControllerContext {
 describe('the controller table', () => {
   it('lists the manager’s controllers in the table’s order', () => {
     expect(ALL_CONTROLLERS).toEqual(CONTROLLERS.map((d) => d.name));
-    expect(ALL_CONTROLLERS).toHaveLength(12);
+    expect(ALL_CONTROLLERS).toHaveLength(13);
   });
 
   it('a throwaway descriptor is listed, in --controllers’ help too, with its flag', () => {
     expect(controllerNames(TABLE)).toEqual([...ALL_CONTROLLERS, 'throwaway-controller']);
     const help = usage(TABLE);
-    expect(help).toMatch(/All controllers: .*serviceaccount-controller, resourcequota-controller, throwaway-controller\./);
+    expect(help).toMatch(/All controllers: .*serviceaccount-controller, resourcequota-controller, clusterrole-aggregation-controller, throwaway-controller\./);
     expect(help).toMatch(/--concurrent-throwaway-syncs int +Throwaways synced at once\. \(default 2\)/);
     // The manager's own table does not know it.
     expect(usage()).not.toContain('throwaway');
@@ -62,7 +62,7 @@ describe('the controller table', () => {
     expect(enabledControllers(['*', '-throwaway'], TABLE).has('throwaway-controller')).toBe(false);
     expect(enabledControllers(['*', '-throwaway-controller'], TABLE).has('throwaway-controller')).toBe(false);
     expect([...enabledControllers(['throwaway'], TABLE)]).toEqual(['throwaway-controller']);
-    expect(enabledControllers(['*', '-throwaway'], TABLE).size).toBe(12);
+    expect(enabledControllers(['*', '-throwaway'], TABLE).size).toBe(13);
   });
 
   it('parses its flag (default and given) beside the manager’s own options', () => {
@@ -81,20 +81,20 @@ describe('the controller table', () => {
     expect(built[0]!.workers).toBe(7);
     const all = buildControllers(context(), parseFlags([], TABLE), TABLE);
     expect(all.map((c) => c.name).at(-1)).toBe('throwaway-controller');
-    expect(all).toHaveLength(13);
+    expect(all).toHaveLength(14);
     const without = buildControllers(context(), parseFlags(['--controllers=*,-throwaway'], TABLE), TABLE);
     expect(without.some((c) => c instanceof ThrowawayController)).toBe(false);
-    expect(without).toHaveLength(12);
+    expect(without).toHaveLength(13);
   });
 
   it('builds the manager’s controllers from their flags (node IPAM only when allocating CIDRs)', () => {
     const all = buildControllers(context(), parseFlags(['--concurrent-deployment-syncs=3']));
-    expect(all).toHaveLength(12);
+    expect(all).toHaveLength(13);
     expect(all.find((c) => c.name === 'deployment-controller')?.workers).toBe(3);
     expect(all.find((c) => c.name === 'namespace-controller')?.workers).toBe(10);
     const noIpam = buildControllers(context(), parseFlags(['--allocate-node-cidrs=false']));
     expect(noIpam.map((c) => c.name)).not.toContain('node-ipam-controller');
-    expect(noIpam).toHaveLength(11);
+    expect(noIpam).toHaveLength(12);
     expect(buildControllers(context(), parseFlags(['--controllers=deployment,replicaset'])).map((c) => c.name)).toEqual([
       'replicaset-controller',
       'deployment-controller',
