@@ -21,6 +21,7 @@ import { attributesFor, authorize, forbidden, DEFAULT_AUTHORIZATION_MODES, type 
 import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
 import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
 import { rbacEscalation } from './rbac-escalation.js';
+import { impersonatedUser, stripImpersonationHeaders } from './impersonation.js';
 import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
@@ -385,8 +386,9 @@ export class ApiServer {
 
     // Authentication, then authorization, for every request (the health endpoints and /version too, as upstream:
     // system:public-info-viewer lets anyone, anonymous included, read them).
-    const user = this.opts.authenticator.authenticate(req);
-    if (!user) throw errors.unauthorized();
+    const authenticated = this.opts.authenticator.authenticate(req);
+    if (!authenticated) throw errors.unauthorized();
+    const user = this.impersonate(req, authenticated);
     if (path === '/metrics') return this.serveMetrics(res, user, method, path, query);
     track.route = nonResourceRequestLabels(method, path);
 
@@ -417,7 +419,7 @@ export class ApiServer {
         kind: 'SelfSubjectReview',
         apiVersion: 'authentication.k8s.io/v1',
         metadata: { creationTimestamp: nowRfc3339() },
-        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
       });
     }
     track.route = undefined;
@@ -437,8 +439,9 @@ export class ApiServer {
   /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const user = this.opts.authenticator.authenticate(req);
-    if (!user) throw errors.unauthorized();
+    const authenticated = this.opts.authenticator.authenticate(req);
+    if (!authenticated) throw errors.unauthorized();
+    const user = this.impersonate(req, authenticated);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const rinfo = findResource(info.group, info.resource);
     if (rinfo?.definition.resourceProxy && info.subresource === 'proxy') {
@@ -630,7 +633,15 @@ export class ApiServer {
     else track.route = labels;
   }
 
-  /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
+  /** The user a request acts as (impersonation.ts): the authenticated one, or whom it may impersonate; the headers are removed. */
+  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+    const u = impersonatedUser(user, req.headers, (who, a) => authorize(who, a, this.nodeGraph, this.authorizer));
+    if (u instanceof KubeError) throw u;
+    stripImpersonationHeaders(req.headers);
+    return u;
+  }
+
+  /** Authorization (authz.ts): the privileged group, then the --authorization-mode authorizers. */
   private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
     const d = authorize(user, a, this.nodeGraph, this.authorizer);

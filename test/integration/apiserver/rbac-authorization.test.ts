@@ -171,3 +171,41 @@ describe('privilege escalation prevention', () => {
     expect(r.stderr).toContain('clusterroles.rbac.authorization.k8s.io "agg" is forbidden: must have cluster-admin privileges to use the aggregationRule');
   });
 });
+
+describe('impersonation', () => {
+  it('kubectl --as answers as the impersonated user (regression: the headers were ignored and the admin answered)', async () => {
+    expect((await kubectlOk(h, ['auth', 'whoami', '--as=carol', '-o', 'jsonpath={.status.userInfo.username}']))).toBe('carol');
+    const groups = JSON.parse(await kubectlOk(h, ['auth', 'whoami', '--as=carol', '--as-group=devs', '-o', 'json'])).status.userInfo.groups;
+    expect(groups).toEqual(['devs', 'system:authenticated']);
+    const asCarol = await kubectl(h, ['get', 'pods', '-n', 'x', '--as=carol']);
+    expect(asCarol.code).not.toBe(0);
+    expect(asCarol.stderr).toContain('pods is forbidden: User "carol" cannot list resource "pods" in API group "" in the namespace "x"');
+    expect((await kubectl(h, ['get', 'pods', '-n', 'x', '--as=bob'])).code).toBe(0); // bob has view (above)
+  });
+
+  it('impersonation needs the impersonate verb: upstream\'s 403 without it, working with it', async () => {
+    const denied = await as('usertoken', ['get', 'pods', '-n', 'x', '--as=bob']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('users "bob" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
+    const self = await api(h, 'GET', '/api/v1/namespaces', undefined, { token: 'usertoken', headers: { 'Impersonate-User': 'jane', 'Impersonate-Group': 'system:masters' } });
+    expect(self.status).toBe(403);
+    expect(self.json().message).toBe('users "jane" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
+    await kubectlOk(h, ['create', 'clusterrole', 'impersonate-bob', '--verb=impersonate', '--resource=users', '--resource-name=bob']);
+    await kubectlOk(h, ['create', 'clusterrolebinding', 'jane-impersonate-bob', '--clusterrole=impersonate-bob', '--user=jane']);
+    const ok = await until('jane may act as bob', async () => {
+      const r = await as('usertoken', ['auth', 'whoami', '--as=bob', '-o', 'jsonpath={.status.userInfo.username}']);
+      return r.code === 0 && r;
+    });
+    expect(ok.stdout).toBe('bob');
+    // as bob, jane sees what bob may see, and not more
+    expect((await as('usertoken', ['get', 'pods', '-A', '--as=bob'])).code).toBe(0);
+    const noGroup = await as('usertoken', ['get', 'pods', '--as=bob', '--as-group=system:masters']);
+    expect(noGroup.stderr).toContain('groups "system:masters" is forbidden: User "jane" cannot impersonate resource "groups" in API group "" at the cluster scope');
+  });
+
+  it('a group without a user is a 400', async () => {
+    const r = await api(h, 'GET', '/api/v1/namespaces', undefined, { headers: { 'Impersonate-Group': 'devs' } });
+    expect(r.status).toBe(400);
+    expect(r.json().message).toBe('requested [{Group devs}] without impersonating a user');
+  });
+});
