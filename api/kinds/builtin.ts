@@ -22,6 +22,10 @@ import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
 import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
+import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
+import { clusterRoles } from './rbac/clusterrole.js';
+import { roleBindings } from './rbac/rolebinding.js';
+import { roles } from './rbac/role.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -46,4 +50,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   podDisruptionBudgets,
   customResourceDefinitions,
   priorityClasses,
+  clusterRoleBindings,
+  clusterRoles,
+  roleBindings,
+  roles,
 ];

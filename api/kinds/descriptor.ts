@@ -124,6 +124,12 @@ export interface KindDefinition<T = unknown> {
   fieldSelectors?: Record<string, (obj: T) => string>;
   /** Default: NAME and CREATED AT. */
   table?: TablePrinter<T>;
+  /**
+   * RBAC's privilege-escalation check on create and update (upstream's policybased storages): `rules` (Role,
+   * ClusterRole: the writer must hold the rules, or be allowed `escalate`), `roleRef` (RoleBinding,
+   * ClusterRoleBinding: the writer must hold the role's rules, or be allowed `bind` on it).
+   */
+  rbacEscalationCheck?: 'rules' | 'roleRef';
   /** PUT of a missing object creates it (upstream's AllowCreateOnUpdate). */
   allowCreateOnUpdate?: boolean;
   /** DELETE answers with the deleted object instead of a Status (upstream's ReturnDeletedObject and graceful kinds). */

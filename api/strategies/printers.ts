@@ -4,6 +4,10 @@
  * apiserver's TableConvertor does (kubectl hides priority>0 columns unless `-o wide`).
  */
 import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
   ConfigMap,
   Container,
   ContainerStatus,
@@ -37,6 +41,7 @@ import type {
 } from '../types/index.js';
 import type { TableColumn } from './table-column.js';
 import { selectorIsEmpty } from './validation.js';
+import { subjectsStrings } from './rbac.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
 import { isPodPhaseTerminal } from '../pods.js';
 
@@ -831,5 +836,42 @@ export function podDisruptionBudgetCells(pdb: Relaxed<PodDisruptionBudget>, now:
     text(pdb?.spec?.maxUnavailable),
     pdb?.status?.disruptionsAllowed ?? 0,
     translateTimestampSince(pdb?.metadata?.creationTimestamp, now),
+  ];
+}
+
+/** upstream roleColumnDefinitions (Role, ClusterRole): the creation time as RFC 3339, not an age. */
+export const roleColumns: TableColumn[] = [nameCol(), col('Created At', 'date', AGE_DESC)];
+
+/** Go's `Time.UTC().Format(time.RFC3339)`: whole seconds, `Z`. */
+function rfc3339(ts: unknown): string {
+  const t = typeof ts === 'string' ? Date.parse(ts) : NaN;
+  return Number.isNaN(t) ? '0001-01-01T00:00:00Z' : new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** upstream printRole / printClusterRole. */
+export function roleCells(role: Relaxed<Role> | Relaxed<ClusterRole>): unknown[] {
+  return [role?.metadata?.name ?? '', rfc3339(role?.metadata?.creationTimestamp)];
+}
+
+/** upstream roleBindingsColumnDefinitions (RoleBinding, ClusterRoleBinding). */
+export const roleBindingColumns: TableColumn[] = [
+  nameCol(),
+  col('Role', 'string', 'RoleRef can only reference the current namespace and the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
+  ageCol(),
+  col('Users', 'string', 'Users in the roleBinding', 1),
+  col('Groups', 'string', 'Groups in the roleBinding', 1),
+  col('ServiceAccounts', 'string', 'ServiceAccounts in the roleBinding', 1),
+];
+
+/** upstream printRoleBinding / printClusterRoleBinding: `Kind/name`, then (wide) users, groups, `namespace/name` service accounts. */
+export function roleBindingCells(b: Relaxed<RoleBinding> | Relaxed<ClusterRoleBinding>, now: Date): unknown[] {
+  const { users, groups, serviceAccounts } = subjectsStrings(b?.subjects);
+  return [
+    b?.metadata?.name ?? '',
+    `${b?.roleRef?.kind ?? ''}/${b?.roleRef?.name ?? ''}`,
+    translateTimestampSince(b?.metadata?.creationTimestamp, now),
+    users.join(', '),
+    groups.join(', '),
+    serviceAccounts.join(', '),
   ];
 }

@@ -16,6 +16,7 @@ export * from './policy.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';
+export * from './rbac.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,
@@ -28,6 +29,7 @@ import type { Job, CronJob } from './batch.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
 import type { PodDisruptionBudget } from './policy.js';
+import type { Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './rbac.js';
 
 export type PodList = KubeList<Pod>;
 export type NodeList = KubeList<Node>;
@@ -47,3 +49,7 @@ export type PriorityClassList = KubeList<PriorityClass>;
 export type PodDisruptionBudgetList = KubeList<PodDisruptionBudget>;
 export type JobList = KubeList<Job>;
 export type CronJobList = KubeList<CronJob>;
+export type RoleList = KubeList<Role>;
+export type ClusterRoleList = KubeList<ClusterRole>;
+export type RoleBindingList = KubeList<RoleBinding>;
+export type ClusterRoleBindingList = KubeList<ClusterRoleBinding>;

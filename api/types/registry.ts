@@ -17,6 +17,7 @@ import './batch.js';
 import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';
+import './rbac.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

@@ -14,6 +14,8 @@ export interface UserInfo {
   name: string;
   uid?: string;
   groups: string[];
+  /** Extra attributes (only an impersonated user has them here: `Impersonate-Extra-<key>`). */
+  extra?: Record<string, string[]>;
 }
 
 /** Parse a token file; bad lines are a configuration error naming the line. */

@@ -1,20 +1,21 @@
 /**
- * Authorization, a pure decision over (user, request attributes, the node graph), as upstream's
- * `--authorization-mode=Node,RBAC` with only the bootstrap policy loaded:
- * 1. the Node authorizer (node-authorizer.ts) for users system:node:<name> in system:nodes;
- * 2. the bootstrap ClusterRoles bound to the user or its groups (bootstrap-policy.ts), evaluated as RBAC
- *    evaluates rules (policy-rules.ts): system:masters is cluster-admin, the scheduler, controller manager
- *    and proxy get their upstream roles, every authenticated user may read discovery, and everyone (the
- *    anonymous user `system:anonymous` in `system:unauthenticated` too) the health endpoints and /version.
- * The first allow wins; a denial carries the reasons the authorizers gave, as upstream's union authorizer.
+ * Authorization, a pure decision over (user, request attributes, the node graph, the RBAC index), as upstream's
+ * union of authorizers in `--authorization-mode` order (default `Node,RBAC`), after the privileged group:
+ * 0. `system:masters` may do anything (upstream's privilegedGroupAuthorizer, always first);
+ * 1. `Node`: the Node authorizer (node-authorizer.ts) for users system:node:<name> in system:nodes;
+ * 2. `RBAC`: the Roles, ClusterRoles and bindings the API holds (rbac-authorizer.ts, kept from the watch caches;
+ *    the bootstrap policy of bootstrap-policy.ts is written there at start by the rbac/bootstrap-roles hook);
+ * `AlwaysAllow` and `AlwaysDeny` as upstream's. The first allow wins; a denial carries the reasons the authorizers
+ * gave, as upstream's union authorizer.
  */
 import { KubeError, qualifiedResource } from '../../api/errors.js';
 import { parseFieldSelector, type FieldRequirement } from '../../api/fields.js';
 import type { UserInfo } from './authn.js';
-import { rulesFor } from './bootstrap-policy.js';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
+import { aggregateAll } from '../../api/rbac/aggregation.js';
 import { authorizeNode, nodeIdentity } from './node-authorizer.js';
 import type { NodeGraphView } from './node-graph.js';
-import { rulesAllow } from './policy-rules.js';
+import { authorizeRbac, RbacIndex } from './rbac-authorizer.js';
 import type { RequestInfo } from './request-info.js';
 
 export interface Attributes {
@@ -32,7 +33,8 @@ export interface Attributes {
 }
 
 export type Decision =
-  | { allowed: true }
+  /** `reason`: why (RBAC's `RBAC: allowed by ...`), empty when the authorizer gives none. */
+  | { allowed: true; reason: string }
   /** `reason`: the whole Forbidden message; `why`: what the authorizers said (may be empty). */
   | { allowed: false; reason: string; why: string };
 
@@ -74,15 +76,65 @@ function isValidPathSegmentName(name: string): boolean {
 /** A graph with no bound pods: a node is related to nothing. */
 export const EMPTY_GRAPH: NodeGraphView = { hasPathFrom: () => false };
 
-export function authorize(user: UserInfo, a: Attributes, graph: NodeGraphView = EMPTY_GRAPH): Decision {
-  const reasons: string[] = [];
-  const id = nodeIdentity(user);
-  if (id.isNode) {
-    const d = authorizeNode(id.name, a, graph);
-    if (d.allowed) return d;
-    if (d.reason) reasons.push(d.reason);
+/** upstream's authorization modes (`--authorization-mode`); Webhook and ABAC are not served. */
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'] as const;
+export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
+export const DEFAULT_AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['Node', 'RBAC'];
+
+/** upstream's BuiltInAuthorizationOptions.Validate: the modes of `--authorization-mode`, or the errors. */
+export function parseAuthorizationModes(modes: readonly string[]): { modes: AuthorizationMode[]; errors: string[] } {
+  const errors: string[] = [];
+  if (modes.length === 0) errors.push('at least one authorization-mode must be passed');
+  const seen = new Set<string>();
+  for (const m of modes) {
+    if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) errors.push(`authorization-mode ${JSON.stringify(m)} is not a valid mode`);
+    if (seen.has(m)) errors.push(`authorization-mode ${JSON.stringify(m)} has mode specified more than once`);
+    seen.add(m);
   }
-  if (rulesAllow(a, rulesFor(user))) return { allowed: true };
+  return { modes: errors.length ? [] : (modes as AuthorizationMode[]), errors };
+}
+
+/** upstream's user.SystemPrivilegedGroup: its members are allowed everything, before any other authorizer. */
+export const SYSTEM_PRIVILEGED_GROUP = 'system:masters';
+
+let bootstrapIndex: RbacIndex | undefined;
+/** The bootstrap policy alone, as an index (what the API holds after a first start): the default of `authorize`. */
+export function bootstrapRbacIndex(): RbacIndex {
+  return (bootstrapIndex ??= RbacIndex.from([...aggregateAll(bootstrapClusterRoles()), ...bootstrapClusterRoleBindings()]));
+}
+
+export interface AuthorizerContext {
+  graph?: NodeGraphView;
+  rbac?: RbacIndex;
+  modes?: readonly AuthorizationMode[];
+}
+
+export function authorize(user: UserInfo, a: Attributes, graph: NodeGraphView = EMPTY_GRAPH, ctx: AuthorizerContext = {}): Decision {
+  if (user.groups.includes(SYSTEM_PRIVILEGED_GROUP)) return { allowed: true, reason: '' };
+  const reasons: string[] = [];
+  for (const mode of ctx.modes ?? DEFAULT_AUTHORIZATION_MODES) {
+    switch (mode) {
+      case 'AlwaysAllow':
+        return { allowed: true, reason: '' };
+      case 'AlwaysDeny':
+        reasons.push('Everything is forbidden.');
+        break;
+      case 'Node': {
+        const id = nodeIdentity(user);
+        if (!id.isNode) break;
+        const d = authorizeNode(id.name, a, graph);
+        if (d.allowed) return { allowed: true, reason: '' };
+        if (d.reason) reasons.push(d.reason);
+        break;
+      }
+      case 'RBAC': {
+        const d = authorizeRbac(ctx.rbac ?? bootstrapRbacIndex(), user, a);
+        if (d.allowed) return d;
+        if (d.reason) reasons.push(d.reason);
+        break;
+      }
+    }
+  }
   const why = reasons.join('\n');
   return { allowed: false, why, reason: forbiddenMessage(user, a, why) };
 }

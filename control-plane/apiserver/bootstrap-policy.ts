@@ -1,15 +1,16 @@
 /**
  * Upstream's bootstrap authorization policy as data (plugin/pkg/auth/authorizer/rbac/bootstrappolicy):
- * the ClusterRoles the API server would create, the ClusterRoleBindings that give them to the
- * cluster's identities, and the node rules the Node authorizer applies to whatever it does not
- * subdivide by its graph. authz.ts evaluates these tables with policy-rules.ts; the RBAC issue can
- * later write them into the API as ClusterRoles and ClusterRoleBindings.
+ * the ClusterRoles the API server creates, the ClusterRoleBindings that give them to the cluster's
+ * identities, and the node rules the Node authorizer applies to whatever it does not subdivide by its
+ * graph. The `rbac/bootstrap-roles` post-start hook (bootstrap-rbac.ts) writes them into the API as
+ * objects (`bootstrapClusterRoles()`, `bootstrapClusterRoleBindings()`); the RBAC authorizer reads those.
  *
  * One kubelab choice: the controller manager runs every controller with its own credential, as
  * kube-controller-manager does with --use-service-account-credentials=false, so the user
  * system:kube-controller-manager is bound to the system:controller:* roles of the controllers
  * kubelab runs (upstream binds each to the controller's service account in kube-system).
  */
+import type { ClusterRole, ClusterRoleBinding, PolicyRule as ApiPolicyRule, Subject } from '../../api/types/index.js';
 import type { PolicyRule } from './policy-rules.js';
 
 const CORE = '';
@@ -26,6 +27,11 @@ const STORAGE = 'storage.k8s.io';
 const EVENTS = 'events.k8s.io';
 
 const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const READ_WRITE = [...READ, ...WRITE];
+const AUTOSCALING = 'autoscaling';
+const NETWORKING = 'networking.k8s.io';
+const RBAC = 'rbac.authorization.k8s.io';
 const READ_UPDATE = ['get', 'list', 'watch', 'update', 'patch'];
 
 function rule(verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule {
@@ -140,6 +146,42 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['list', 'watch'], ['*'], ['*']),
     rule(['create'], [CORE], ['serviceaccounts/token']),
   ],
+  // --- the user-facing roles: admin, edit and view are aggregated from these (their aggregationRule in AGGREGATION) ---
+  admin: [],
+  edit: [],
+  view: [],
+  'system:aggregate-to-admin': [
+    rule(['create'], [AUTHORIZATION], ['localsubjectaccessreviews']),
+    rule(READ_WRITE, [RBAC], ['roles', 'rolebindings']),
+  ],
+  'system:aggregate-to-edit': [
+    rule(READ, [CORE], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+    rule(['impersonate'], [CORE], ['serviceaccounts']),
+    rule(WRITE, [CORE], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+    rule(['create'], [CORE], ['pods/eviction']),
+    rule(WRITE, [CORE], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events']),
+    rule(['create'], [CORE], ['serviceaccounts/token']),
+    rule(WRITE, [APPS], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
+    rule(WRITE, [AUTOSCALING], ['horizontalpodautoscalers']),
+    rule(WRITE, [BATCH], ['jobs', 'cronjobs']),
+    rule(WRITE, [EXTENSIONS], ['daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'ingresses', 'replicasets', 'replicasets/scale', 'replicationcontrollers/scale', 'networkpolicies']),
+    rule(WRITE, [POLICY], ['poddisruptionbudgets']),
+    rule(WRITE, [NETWORKING], ['networkpolicies', 'ingresses']),
+    rule(READ_WRITE, [COORDINATION], ['leases']),
+  ],
+  'system:aggregate-to-view': [
+    rule(READ, [CORE], ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps']),
+    rule(READ, [CORE], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
+    // read access to namespaces at the namespace scope means you can read *this* namespace
+    rule(READ, [CORE], ['namespaces']),
+    rule(READ, [DISCOVERY], ['endpointslices']),
+    rule(READ, [APPS], ['controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']),
+    rule(READ, [AUTOSCALING], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+    rule(READ, [BATCH], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
+    rule(READ, [EXTENSIONS], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale', 'networkpolicies']),
+    rule(READ, [POLICY], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+    rule(READ, [NETWORKING], ['networkpolicies', 'ingresses', 'ingresses/status']),
+  ],
   // --- the controllers' roles (upstream's controller_policy.go), for the controllers kubelab runs ---
   'system:controller:deployment-controller': [
     rule(['get', 'list', 'watch', 'update'], [EXTENSIONS, APPS], ['deployments']),
@@ -211,6 +253,7 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     EVENTS_RULE,
   ],
   'system:controller:ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), EVENTS_RULE],
+  'system:controller:clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles'])],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
   // quota can count anything, so it may list and watch everything; it writes only quota status.
   'system:controller:resourcequota-controller': [
@@ -229,6 +272,18 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['patch', 'update'], [CORE], ['pods/status']),
     EVENTS_RULE,
   ],
+};
+
+const AGGREGATE_TO = (role: string): Record<string, string> => ({ [`rbac.authorization.k8s.io/aggregate-to-${role}`]: 'true' });
+
+/** The aggregated roles' selectors and the labels that aggregate a role into another (upstream's admin/edit/view). */
+export const AGGREGATION: Readonly<Record<string, { labels?: Record<string, string>; selects?: Record<string, string> }>> = {
+  admin: { selects: AGGREGATE_TO('admin') },
+  edit: { labels: AGGREGATE_TO('admin'), selects: AGGREGATE_TO('edit') },
+  view: { labels: AGGREGATE_TO('edit'), selects: AGGREGATE_TO('view') },
+  'system:aggregate-to-admin': { labels: AGGREGATE_TO('admin') },
+  'system:aggregate-to-edit': { labels: AGGREGATE_TO('edit') },
+  'system:aggregate-to-view': { labels: AGGREGATE_TO('view') },
 };
 
 /** A ClusterRoleBinding: the role, and the users and groups it is given to. */
@@ -256,11 +311,54 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
     .map((role) => ({ role, users: [CONTROLLER_MANAGER] })),
 ];
 
-/** Every rule bound to this user (by name or by one of its groups). */
-export function rulesFor(user: { name: string; groups: readonly string[] }, bindings: readonly RoleBinding[] = CLUSTER_ROLE_BINDINGS): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  for (const b of bindings) {
-    if (b.users?.includes(user.name) || b.groups?.some((g) => user.groups.includes(g))) out.push(...(CLUSTER_ROLES[b.role] ?? []));
-  }
+/** What upstream's bootstrap objects carry: `kubernetes.io/bootstrapping: rbac-defaults` and the autoupdate annotation. */
+export const BOOTSTRAP_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
+
+/** A rule as the API writes it (fresh, mutable arrays; empty lists left out). */
+function apiRule(r: PolicyRule): ApiPolicyRule {
+  const out: ApiPolicyRule = { verbs: [...r.verbs] };
+  if (r.apiGroups?.length) out.apiGroups = [...r.apiGroups];
+  if (r.resources?.length) out.resources = [...r.resources];
+  if (r.resourceNames?.length) out.resourceNames = [...r.resourceNames];
+  if (r.nonResourceURLs?.length) out.nonResourceURLs = [...r.nonResourceURLs];
   return out;
+}
+
+const bootstrapMeta = (name: string, labels: Record<string, string> = {}) => ({
+  name,
+  labels: { ...BOOTSTRAP_LABEL, ...labels },
+  annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+});
+
+/** The bootstrap ClusterRoles as API objects (rules copied: callers may change them). */
+export function bootstrapClusterRoles(): ClusterRole[] {
+  return Object.entries(CLUSTER_ROLES).map(([name, rules]) => {
+    const agg = AGGREGATION[name];
+    return {
+      apiVersion: RBAC + '/v1',
+      kind: 'ClusterRole',
+      metadata: bootstrapMeta(name, agg?.labels),
+      rules: rules.map(apiRule),
+      ...(agg?.selects ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { ...agg.selects } }] } } : {}),
+    };
+  });
+}
+
+/** The bootstrap ClusterRoleBindings as API objects, one per role (named as the role, as upstream). */
+export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
+  const byRole = new Map<string, ClusterRoleBinding>();
+  for (const b of CLUSTER_ROLE_BINDINGS) {
+    const crb: ClusterRoleBinding = byRole.get(b.role) ?? {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: bootstrapMeta(b.role),
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: b.role },
+      subjects: [] as Subject[],
+    };
+    for (const g of b.groups ?? []) crb.subjects!.push({ kind: 'Group', apiGroup: RBAC, name: g });
+    for (const u of b.users ?? []) crb.subjects!.push({ kind: 'User', apiGroup: RBAC, name: u });
+    byRole.set(b.role, crb);
+  }
+  return [...byRole.values()];
 }

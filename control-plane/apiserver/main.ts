@@ -1,4 +1,6 @@
 /** `kubelab apiserver`: flags (upstream's names), certificates, storage, then serve. */
+import { KubeError } from '../../api/errors.js';
+import { parseAuthorizationModes } from './authz.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
@@ -31,6 +33,7 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'tls-sans', type: 'strings', default: [], help: 'Extra subject alternative names (IPs or DNS names) for a generated serving certificate (kubelab).' },
   { name: 'client-ca-file', type: 'string', help: 'Any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.' },
   { name: 'anonymous-auth', type: 'bool', default: true, help: 'Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.' },
+  { name: 'authorization-mode', type: 'strings', default: ['Node', 'RBAC'], help: 'Ordered list of plug-ins to do authorization on secure port. Defaults to Node,RBAC. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.' },
   { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
   { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/16', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
   { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'A port range to reserve for services with NodePort visibility.' },
@@ -103,6 +106,8 @@ export async function runApiServer(argv: string[]): Promise<void> {
   const tlsMinVersion = str(v, 'tls-min-version');
   const tlsCipherSuites = strs(v, 'tls-cipher-suites');
   tlsSettings(tlsMinVersion, tlsCipherSuites); // a bad name stops here, before anything is made
+  const authz = parseAuthorizationModes(strs(v, 'authorization-mode'));
+  if (authz.errors.length) throw new KubeError('BadRequest', `invalid --authorization-mode: ${authz.errors.join(', ')}`, { code: 'ERR_CONFIG' });
   const encryption = str(v, 'encryption-provider-config');
   const transformers = encryption ? loadEncryptionConfig(encryption) : undefined;
 
@@ -146,6 +151,7 @@ export async function runApiServer(argv: string[]): Promise<void> {
     serviceClusterIPRange: serviceRange,
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,
+    authorizationModes: authz.modes,
     ...(transformers ? { transformers } : {}),
     minRequestTimeoutSeconds: num(v, 'min-request-timeout'),
     requestTimeoutMs: num(v, 'request-timeout'),

@@ -73,3 +73,62 @@ function nonResourceURLMatches(r: PolicyRule, path: string): boolean {
   }
   return false;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Coverage (upstream's pkg/registry/rbac/validation Covers): do the owner's rules grant all of another's?
+// The escalation check and the bootstrap reconciliation ask it.
+// ---------------------------------------------------------------------------------------------
+
+/** upstream BreakdownRule: one verb, one group, one resource (one name) per rule; non-resource URLs with one verb. */
+export function breakdownRule(r: PolicyRule): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const group of r.apiGroups ?? []) {
+    for (const resource of r.resources ?? []) {
+      for (const verb of r.verbs) {
+        if ((r.resourceNames ?? []).length > 0) {
+          for (const name of r.resourceNames!) out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+        } else {
+          out.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
+        }
+      }
+    }
+  }
+  for (const url of r.nonResourceURLs ?? []) for (const verb of r.verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
+  return out;
+}
+
+const has = (set: readonly string[] | undefined, v: string): boolean => (set ?? []).includes(v);
+const hasAll = (set: readonly string[] | undefined, vs: readonly string[] | undefined): boolean => (vs ?? []).every((v) => has(set, v));
+
+function resourceCoversAll(set: readonly string[] | undefined, covers: readonly string[] | undefined): boolean {
+  if (has(set, ALL) || hasAll(set, covers)) return true;
+  for (const path of covers ?? []) {
+    if (has(set, path)) continue;
+    const slash = path.indexOf('/');
+    if (slash < 0 || !has(set, `*/${path.slice(slash + 1)}`)) return false;
+  }
+  return true;
+}
+
+function nonResourceURLCovers(owner: string, sub: string): boolean {
+  return owner === sub || (owner.endsWith('*') && sub.startsWith(owner.replace(/\*+$/, '')));
+}
+
+/** upstream ruleCovers: does one owner rule cover one broken-down rule? */
+export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
+  const verbs = has(owner.verbs, ALL) || hasAll(owner.verbs, sub.verbs);
+  const groups = has(owner.apiGroups, ALL) || hasAll(owner.apiGroups, sub.apiGroups);
+  const resources = resourceCoversAll(owner.resources, sub.resources);
+  const urls = (sub.nonResourceURLs ?? []).every((p) => (owner.nonResourceURLs ?? []).some((o) => nonResourceURLCovers(o, p)));
+  const subNames = sub.resourceNames ?? [];
+  const ownerNames = owner.resourceNames ?? [];
+  const names = subNames.length === 0 ? ownerNames.length === 0 : ownerNames.length === 0 || hasAll(ownerNames, subNames);
+  return verbs && groups && resources && names && urls;
+}
+
+/** upstream Covers: whether `owner` covers every rule of `servant`, and the broken-down rules it does not. */
+export function covers(owner: readonly PolicyRule[], servant: readonly PolicyRule[]): { covered: boolean; uncovered: PolicyRule[] } {
+  const uncovered: PolicyRule[] = [];
+  for (const sub of servant.flatMap(breakdownRule)) if (!owner.some((o) => ruleCovers(o, sub))) uncovered.push(sub);
+  return { covered: uncovered.length === 0, uncovered };
+}

@@ -17,7 +17,12 @@ import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { Authenticator, type UserInfo } from './authn.js';
-import { attributesFor, authorize, forbidden, type Attributes } from './authz.js';
+import { attributesFor, authorize, forbidden, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
+import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
+import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
+import { rbacEscalation } from './rbac-escalation.js';
+import { impersonatedUser, stripImpersonationHeaders } from './impersonation.js';
+import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
@@ -81,6 +86,8 @@ export interface ApiServerOptions {
   kubeletProxy?: (req: IncomingMessage, res: ServerResponse, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** The same for upgraded connections (exec/attach/port-forward over WebSocket or SPDY). */
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
+  /** --authorization-mode (default Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
   /** The admission chain (default: ADMISSION_PLUGINS). */
   admissionPlugins?: readonly AdmissionPlugin[];
   /** How pods/proxy and services/proxy reach a pod's address (default net.connect; tests map it to loopback). */
@@ -105,6 +112,10 @@ export class ApiServer {
   readonly nodePorts: NodePortAllocator;
   /** The Node authorizer's graph, kept from the pods watch cache. */
   readonly nodeGraph = new NodeGraph();
+  /** The RBAC authorizer's index, kept from the Role, ClusterRole and binding watch caches. */
+  readonly rbacIndex = new RbacIndex();
+  /** What authorize() is given: the modes, the node graph, the RBAC index. */
+  readonly authorizer: AuthorizerContext;
   private readonly admissionPlugins: readonly AdmissionPlugin[];
   private readonly admissionState: AdmissionState;
   private server: Server | undefined;
@@ -116,7 +127,7 @@ export class ApiServer {
   /** stop() has begun (the readyz `shutdown` check). */
   private shuttingDown = false;
   /** The post-start hooks (upstream's names) that have finished. */
-  private readonly hooksDone = new Set<string>(['rbac/bootstrap-roles']);
+  private readonly hooksDone = new Set<string>();
   private inflightTimer: NodeJS.Timeout | undefined;
   /** What /metrics exports (metrics.ts). */
   readonly metrics = new ApiServerMetrics();
@@ -133,7 +144,18 @@ export class ApiServer {
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
-    this.admissionPlugins = opts.admissionPlugins ?? ADMISSION_PLUGINS;
+    feedRbacIndex(this.rbacIndex, {
+      Role: this.store(RBAC_GROUP, 'roles').cache,
+      ClusterRole: this.store(RBAC_GROUP, 'clusterroles').cache,
+      RoleBinding: this.store(RBAC_GROUP, 'rolebindings').cache,
+      ClusterRoleBinding: this.store(RBAC_GROUP, 'clusterrolebindings').cache,
+    });
+    this.authorizer = { graph: this.nodeGraph, rbac: this.rbacIndex, modes: opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES };
+    // RBAC's escalation check is the RBAC storage's own (upstream's policybased storages), not a configurable plugin.
+    this.admissionPlugins = [
+      rbacEscalation({ index: this.rbacIndex, authorize: (user, a) => authorize(user, a, this.nodeGraph, this.authorizer) }),
+      ...(opts.admissionPlugins ?? ADMISSION_PLUGINS),
+    ];
     this.admissionState = {
       node: (name) => nodes.cache.peek(nodes.key(undefined, name)),
       pod: (namespace, name) => pods.cache.peek(pods.key(namespace, name)),
@@ -223,8 +245,12 @@ export class ApiServer {
     this.hooksDone.add('start-system-namespaces-controller').add('bootstrap-controller');
     await bootstrapSystemPriorityClasses(this);
     this.hooksDone.add('scheduling/bootstrap-system-priority-classes');
+    await bootstrapRbacPolicy(this);
+    this.hooksDone.add('rbac/bootstrap-roles');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
-    await Promise.all([this.store('', 'pods').cache.ready(), this.store('', 'nodes').cache.ready()]);
+    await Promise.all(
+      [['', 'pods'], ['', 'nodes'], [RBAC_GROUP, 'roles'], [RBAC_GROUP, 'rolebindings']].map(([g, p]) => this.store(g!, p!).cache.ready()),
+    );
     this.server = createHttpsServer(
       {
         cert: this.opts.tlsCert,
@@ -363,8 +389,9 @@ export class ApiServer {
 
     // Authentication, then authorization, for every request (the health endpoints and /version too, as upstream:
     // system:public-info-viewer lets anyone, anonymous included, read them).
-    const user = this.opts.authenticator.authenticate(req);
-    if (!user) throw errors.unauthorized();
+    const authenticated = this.opts.authenticator.authenticate(req);
+    if (!authenticated) throw errors.unauthorized();
+    const user = this.impersonate(req, authenticated);
     if (path === '/metrics') return this.serveMetrics(res, user, method, path, query);
     track.route = nonResourceRequestLabels(method, path);
 
@@ -395,7 +422,7 @@ export class ApiServer {
         kind: 'SelfSubjectReview',
         apiVersion: 'authentication.k8s.io/v1',
         metadata: { creationTimestamp: nowRfc3339() },
-        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups } },
+        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
       });
     }
     track.route = undefined;
@@ -405,7 +432,7 @@ export class ApiServer {
   /** /metrics in Prometheus' text format, for whoever may get that path (system:masters, system:monitoring). */
   private async serveMetrics(res: ServerResponse, user: UserInfo, method: string, path: string, query: URLSearchParams): Promise<void> {
     const a = attributesFor(parseRequestInfo(method, path, query), query);
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
     const body = await this.metrics.text();
     res.writeHead(200, { 'Content-Type': this.metrics.contentType });
@@ -415,8 +442,9 @@ export class ApiServer {
   /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const user = this.opts.authenticator.authenticate(req);
-    if (!user) throw errors.unauthorized();
+    const authenticated = this.opts.authenticator.authenticate(req);
+    if (!authenticated) throw errors.unauthorized();
+    const user = this.impersonate(req, authenticated);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const rinfo = findResource(info.group, info.resource);
     if (rinfo?.definition.resourceProxy && info.subresource === 'proxy') {
@@ -610,17 +638,25 @@ export class ApiServer {
     else track.route = labels;
   }
 
-  /** Authorization (authz.ts): the Node authorizer over the graph, then the bootstrap roles. */
+  /** The user a request acts as (impersonation.ts): the authenticated one, or whom it may impersonate; the headers are removed. */
+  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+    const u = impersonatedUser(user, req.headers, (who, a) => authorize(who, a, this.nodeGraph, this.authorizer));
+    if (u instanceof KubeError) throw u;
+    stripImpersonationHeaders(req.headers);
+    return u;
+  }
+
+  /** Authorization (authz.ts): the privileged group, then the --authorization-mode authorizers. */
   private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
   }
 
   /** Authorization of a non-resource request (discovery, /version, the health endpoints): the path as sent. */
   private authorizeNonResource(user: UserInfo, verb: string, path: string): void {
     const a: Attributes = { verb, group: '', resource: '', subresource: '', namespace: '', name: '', isResourceRequest: false, path };
-    const d = authorize(user, a, this.nodeGraph);
+    const d = authorize(user, a, this.nodeGraph, this.authorizer);
     if (d.allowed === false) throw forbidden(a, d);
   }
 

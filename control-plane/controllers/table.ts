@@ -20,6 +20,7 @@ import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
 import { jobDescriptor } from './job/descriptor.js';
 import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
+import { clusterRoleAggregationDescriptor } from './clusterroleaggregation/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -38,4 +39,5 @@ export const CONTROLLERS = [
   jobDescriptor,
   cronJobDescriptor,
   ttlAfterFinishedDescriptor,
+  clusterRoleAggregationDescriptor,
 ] as const satisfies ControllerTable;

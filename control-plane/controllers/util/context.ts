@@ -93,6 +93,9 @@ export const R = {
   get customResourceDefinitions() {
     return res('apiextensions.k8s.io', 'customresourcedefinitions');
   },
+  get clusterRoles() {
+    return res('rbac.authorization.k8s.io', 'clusterroles');
+  },
 };
 
 export function isNotFound(e: unknown): boolean {

@@ -57,3 +57,4 @@ export type Lease = Relaxed<api.Lease>;
 export type Namespace = Relaxed<api.Namespace>;
 export type ServiceAccount = Relaxed<api.ServiceAccount>;
 export type ResourceQuota = Relaxed<api.ResourceQuota>;
+export type ClusterRole = Relaxed<api.ClusterRole>;

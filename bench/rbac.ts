@@ -1,0 +1,107 @@
+/**
+ * The RBAC authorizer's cost (issue 14): get and create of ConfigMaps as an ordinary user (not system:masters, which
+ * skips authorization) against an API server holding 1,000 Roles and 1,000 RoleBindings (plus its bootstrap policy),
+ * with `--authorization-mode=Node,RBAC`, and the same run with `--authorization-mode=AlwaysAllow`. Goal: under 10%
+ * added at p50. Each mode gets its own etcd and API server (in this process, as a child would add the same to
+ * both); the modes alternate for `--rounds` (default 2). Run `npm run build` first.
+ *
+ *   node dist/bench/rbac.js [--quick] [--rounds=N]
+ */
+import { Agent, request } from 'node:https';
+import { startEtcd } from '../test/support/etcd.js';
+import { startApiServer, type ApiHandle } from '../test/support/apiserver.js';
+import type { AuthorizationMode } from '../control-plane/apiserver/authz.js';
+import { fmt, timed, type Timing } from './lib/stats.js';
+
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 2);
+const N = QUICK ? 300 : 2000;
+const OBJECTS = 1000;
+const CONC = 8;
+const USER_TOKEN = 'bench-user-token';
+const G = 'rbac.authorization.k8s.io';
+
+function call(h: ApiHandle, agent: Agent, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const raw = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      { host: '127.0.0.1', port: h.port, path, method, agent, ca: h.caPem, headers: { Authorization: `Bearer ${token}`, ...(raw ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(raw) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    if (raw) req.write(raw);
+    req.end();
+  });
+}
+
+async function ok(h: ApiHandle, agent: Agent, token: string, method: string, path: string, body?: unknown): Promise<void> {
+  const r = await call(h, agent, token, method, path, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+}
+
+async function runMode(mode: AuthorizationMode[]): Promise<{ get: Timing; create: Timing }> {
+  const etcd = await startEtcd();
+  const h = await startApiServer(etcd, { extraTokens: [`${USER_TOKEN},bench-user,bench-user,"bench-group"`], extra: { authorizationModes: mode } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: h.caPem });
+  try {
+    const admin = (method: string, path: string, body?: unknown) => ok(h, agent, h.adminToken, method, path, body);
+    await admin('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+    // 1,000 Roles and RoleBindings for other users in the namespace the benchmark works in, and one for its user.
+    await timed(OBJECTS, CONC, (i) =>
+      admin('POST', `/apis/${G}/v1/namespaces/bench/roles`, { apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: `r${i}` }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [`s${i}`] }] }),
+    );
+    await timed(OBJECTS, CONC, (i) =>
+      admin('POST', `/apis/${G}/v1/namespaces/bench/rolebindings`, { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: `b${i}` }, roleRef: { apiGroup: G, kind: 'Role', name: `r${i}` }, subjects: [{ kind: 'User', apiGroup: G, name: `u${i}` }, { kind: 'Group', apiGroup: G, name: `g${i % 50}` }] }),
+    );
+    await admin('POST', `/apis/${G}/v1/namespaces/bench/roles`, { apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'cm' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create'] }] });
+    await admin('POST', `/apis/${G}/v1/namespaces/bench/rolebindings`, { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'cm' }, roleRef: { apiGroup: G, kind: 'Role', name: 'cm' }, subjects: [{ kind: 'Group', apiGroup: G, name: 'bench-group' }] });
+    await new Promise((r) => setTimeout(r, 500)); // the caches have the binding
+    const user = (method: string, path: string, body?: unknown) => ok(h, agent, USER_TOKEN, method, path, body);
+    await user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target' }, data: { a: 'b' } });
+    await timed(200, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target')); // warm up
+    const get = await timed(N, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target'));
+    const create = await timed(N, CONC, (i) => user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { a: 'b' } }));
+    return { get, create };
+  } finally {
+    agent.destroy();
+    await h.stop();
+    await etcd.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`# kubelab RBAC authorizer benchmark — ${new Date().toISOString()} — node ${process.version}, ${QUICK ? 'quick' : 'full'} run, ${ROUNDS} rounds, concurrency ${CONC}, ${OBJECTS} Roles + ${OBJECTS} RoleBindings`);
+  const p50 = { rbac: { get: [] as number[], create: [] as number[] }, allow: { get: [] as number[], create: [] as number[] } };
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, mode] of [['Node,RBAC', ['Node', 'RBAC']], ['AlwaysAllow', ['AlwaysAllow']]] as const) {
+      const r = await runMode([...mode]);
+      const key = name === 'AlwaysAllow' ? 'allow' : 'rbac';
+      p50[key].get.push(r.get.p50ms);
+      p50[key].create.push(r.create.p50ms);
+      console.log(`round ${round} ${name.padEnd(11)} get    ${fmt(r.get)}`);
+      console.log(`round ${round} ${name.padEnd(11)} create ${fmt(r.create)}`);
+    }
+  }
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  for (const op of ['get', 'create'] as const) {
+    const a = med(p50.rbac[op]);
+    const b = med(p50.allow[op]);
+    console.log(`${op}: median of the rounds' p50, Node,RBAC ${a.toFixed(2)} ms vs AlwaysAllow ${b.toFixed(2)} ms: ${(((a - b) / b) * 100).toFixed(1)}% added`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
