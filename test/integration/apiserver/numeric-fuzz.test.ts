@@ -56,6 +56,14 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
     metadata: { name },
     spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } } },
   }),
+  'rbac.authorization.k8s.io/roles': (name) => ({ metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }),
+  'rbac.authorization.k8s.io/clusterroles': (name) => ({ metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }),
+  'rbac.authorization.k8s.io/rolebindings': (name) => ({
+    metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'fuzz', apiGroup: 'rbac.authorization.k8s.io' }],
+  }),
+  'rbac.authorization.k8s.io/clusterrolebindings': (name) => ({
+    metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'fuzz', apiGroup: 'rbac.authorization.k8s.io' }],
+  }),
   '/bindings': (name) => ({ metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: 'node01' } }),
   'apps/deployments': (name) => ({
     metadata: { name },
