@@ -12,6 +12,8 @@ import { serviceAccounts } from './core/serviceaccount.js';
 import { bindings } from './core/binding.js';
 import { limitRanges } from './core/limitrange.js';
 import { resourceQuotas } from './core/resourcequota.js';
+import { persistentVolumes } from './core/persistentvolume.js';
+import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { leases } from './coordination/lease.js';
@@ -20,6 +22,7 @@ import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
 import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
+import { storageClasses } from './storage/storageclass.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -34,12 +37,15 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   bindings,
   limitRanges,
   resourceQuotas,
+  persistentVolumes,
+  persistentVolumeClaims,
   deployments,
   replicaSets,
   leases,
   endpointSlices,
   eventsV1Events,
   podDisruptionBudgets,
+  storageClasses,
   customResourceDefinitions,
   priorityClasses,
 ];

@@ -12,6 +12,7 @@ export * from './quota.js';
 export * from './apps.js';
 export * from './groups.js';
 export * from './policy.js';
+export * from './storage.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';

@@ -16,6 +16,7 @@ import './groups.js';
 import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';
+import './storage.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';
