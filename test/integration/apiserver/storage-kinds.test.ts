@@ -1,7 +1,8 @@
 /**
  * core/v1 PersistentVolume, PersistentVolumeClaim and storage.k8s.io/v1 StorageClass, driven by the real kubectl:
- * discovery and short names, upstream's defaults, Table columns, `kubectl explain`, and the 422s with upstream's
- * messages (pkg/apis/core/validation, pkg/apis/storage/validation).
+ * discovery and short names, upstream's defaults, Table columns, `kubectl explain`, the 422s with upstream's
+ * messages (pkg/apis/core/validation, pkg/apis/storage/validation), and the storage admission plugins
+ * (DefaultStorageClass, StorageObjectInUseProtection, PersistentVolumeClaimResize).
  */
 import { describe, expect, it } from 'vitest';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
@@ -108,7 +109,8 @@ describe('storage kinds: bad input is a 422 with upstream messages, nothing stor
   });
 
   it('a claim: the spec is immutable but for requests of a bound claim; no shrink to status.capacity', async () => {
-    await kubectlOk(s.h, ['create', '-f', '-'], pvc('grow', { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } }, storageClassName: 'manual' }));
+    await kubectlOk(s.h, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'expandable' }, provisioner: 'example.com/grow', allowVolumeExpansion: true }));
+    await kubectlOk(s.h, ['create', '-f', '-'], pvc('grow', { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } }, storageClassName: 'expandable' }));
     const unbound = await kubectl(s.h, ['patch', 'pvc', 'grow', '-p', '{"spec":{"accessModes":["ReadWriteMany"]}}']);
     expect(unbound.code).toBe(1);
     expect(unbound.stderr).toContain('spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims');
@@ -140,5 +142,57 @@ describe('storage kinds: bad input is a 422 with upstream messages, nothing stor
     const r = await kubectl(s.h, ['patch', 'pv', 'imm-pv', '-p', '{"spec":{"hostPath":{"path":"/elsewhere"}}}']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation');
+  });
+});
+
+describe('storage admission', () => {
+  const sc = (name: string, isDefault: boolean, extra: Record<string, unknown> = {}): string => JSON.stringify({
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', provisioner: 'example.com/p',
+    metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) }, ...extra,
+  });
+  const claimIn = (ns: string, name: string, spec: Record<string, unknown> = {}): string => JSON.stringify({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: ns },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...spec },
+  });
+  const classOf = async (ns: string, name: string): Promise<unknown> =>
+    JSON.parse(await kubectlOk(s.h, ['get', 'pvc', name, '-n', ns, '-o', 'json'])).spec.storageClassName;
+
+  it('DefaultStorageClass: a claim without a class gets the default (the newest of several); "" stays ""', async () => {
+    await kubectlOk(s.h, ['create', 'namespace', 'dsc']);
+    await kubectlOk(s.h, ['delete', 'sc', 'local-path', '--ignore-not-found']);
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('dsc', 'before-any-default'));
+    expect(await classOf('dsc', 'before-any-default')).toBeUndefined();
+    await kubectlOk(s.h, ['create', '-f', '-'], sc('older-default', true));
+    await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has second precision
+    await kubectlOk(s.h, ['create', '-f', '-'], sc('newer-default', true));
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('dsc', 'no-class'));
+    expect(await classOf('dsc', 'no-class')).toBe('newer-default');
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('dsc', 'explicitly-none', { storageClassName: '' }));
+    expect(await classOf('dsc', 'explicitly-none')).toBe('');
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('dsc', 'named', { storageClassName: 'older-default' }));
+    expect(await classOf('dsc', 'named')).toBe('older-default');
+    await kubectlOk(s.h, ['delete', 'sc', 'older-default', 'newer-default']);
+  });
+
+  it('StorageObjectInUseProtection: PVs and claims are created with their protection finalizer', async () => {
+    await kubectlOk(s.h, ['create', '-f', '-'], pv('protected-pv', hostPathSpec('1Gi')));
+    expect(JSON.parse(await kubectlOk(s.h, ['get', 'pv', 'protected-pv', '-o', 'json'])).metadata.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('default', 'protected-claim', { storageClassName: 'manual' }));
+    expect(JSON.parse(await kubectlOk(s.h, ['get', 'pvc', 'protected-claim', '-o', 'json'])).metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+  });
+
+  it('PersistentVolumeClaimResize: growing a bound claim whose class does not allow expansion is forbidden', async () => {
+    await kubectlOk(s.h, ['create', '-f', '-'], sc('fixed-size', false));
+    await kubectlOk(s.h, ['create', '-f', '-'], claimIn('default', 'fixed', { storageClassName: 'fixed-size' }));
+    // An unbound claim's spec is immutable: validation answers before the validating plugin (upstream's order too).
+    const unbound = await kubectl(s.h, ['patch', 'pvc', 'fixed', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+    expect(unbound.code).toBe(1);
+    expect(unbound.stderr).toContain('spec: Forbidden: spec is immutable after creation except resources.requests');
+    const bound = await api(s.h, 'PATCH', '/api/v1/namespaces/default/persistentvolumeclaims/fixed/status',
+      { status: { phase: 'Bound', capacity: { storage: '1Gi' } } }, { contentType: 'application/merge-patch+json' });
+    expect(bound.status).toBe(200);
+    const r = await kubectl(s.h, ['patch', 'pvc', 'fixed', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('persistentvolumeclaims "fixed" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
   });
 });
