@@ -33,6 +33,9 @@ const PV_SOURCES = [
 /** storageclass.kubernetes.io/is-default-class (and its beta twin): the class claims without one get. */
 export const IS_DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 export const BETA_IS_DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
+/** The finalizers StorageObjectInUseProtection adds and the pv-/pvc-protection controllers remove. */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 /** The deprecated class annotation on PVs and claims, still read before spec.storageClassName. */
 export const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 

@@ -11,7 +11,9 @@
  * Subresources (status) are not their business. The classes come from the API server's watch cache (upstream's lister).
  */
 import type { PersistentVolumeClaim, Relaxed, StorageClass } from '../../api/types/index.js';
-import { isDefaultStorageClass, persistentVolumeClaimClass, BETA_STORAGE_CLASS_ANNOTATION } from '../../api/strategies/storage.js';
+import {
+  isDefaultStorageClass, persistentVolumeClaimClass, BETA_STORAGE_CLASS_ANNOTATION, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER,
+} from '../../api/strategies/storage.js';
 import { compareQuantities } from '../../api/strategies/validation.js';
 import { admissionForbidden, type AdmissionPlugin } from './admission.js';
 import type { ApiObject } from './object-meta.js';
@@ -20,8 +22,6 @@ export const DEFAULT_STORAGE_CLASS = 'DefaultStorageClass';
 export const STORAGE_OBJECT_IN_USE_PROTECTION = 'StorageObjectInUseProtection';
 export const PERSISTENT_VOLUME_CLAIM_RESIZE = 'PersistentVolumeClaimResize';
 
-export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
-export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 
 const STORAGE_GROUP = 'storage.k8s.io';
 type SC = Relaxed<StorageClass>;

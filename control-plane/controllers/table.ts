@@ -17,6 +17,7 @@ import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtectionDescriptor } from './persistentvolume/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -32,4 +33,7 @@ export const CONTROLLERS = [
   serviceAccountDescriptor,
   resourceQuotaDescriptor,
   disruptionDescriptor,
+  persistentVolumeBinderDescriptor,
+  pvcProtectionDescriptor,
+  pvProtectionDescriptor,
 ] as const satisfies ControllerTable;
