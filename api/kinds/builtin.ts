@@ -12,6 +12,8 @@ import { serviceAccounts } from './core/serviceaccount.js';
 import { bindings } from './core/binding.js';
 import { limitRanges } from './core/limitrange.js';
 import { resourceQuotas } from './core/resourcequota.js';
+import { persistentVolumes } from './core/persistentvolume.js';
+import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { jobs } from './batch/job.js';
@@ -26,6 +28,7 @@ import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
 import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
+import { storageClasses } from './storage/storageclass.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -40,6 +43,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   bindings,
   limitRanges,
   resourceQuotas,
+  persistentVolumes,
+  persistentVolumeClaims,
   deployments,
   replicaSets,
   jobs,
@@ -48,6 +53,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   endpointSlices,
   eventsV1Events,
   podDisruptionBudgets,
+  storageClasses,
   customResourceDefinitions,
   priorityClasses,
   clusterRoleBindings,

@@ -23,6 +23,9 @@ import type {
   Lease,
   PriorityClass,
   PodDisruptionBudget,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  StorageClass,
   LoadBalancerStatus,
   Namespace,
   Node,
@@ -40,8 +43,9 @@ import type {
   ServiceSpec,
 } from '../types/index.js';
 import type { TableColumn } from './table-column.js';
-import { selectorIsEmpty } from './validation.js';
+import { canonicalQuantity, selectorIsEmpty } from './validation.js';
 import { subjectsStrings } from './rbac.js';
+import { accessModesAsString, isDefaultStorageClass, persistentVolumeClaimClass, persistentVolumeClass } from './storage.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
 import { isPodPhaseTerminal } from '../pods.js';
 
@@ -873,5 +877,100 @@ export function roleBindingCells(b: Relaxed<RoleBinding> | Relaxed<ClusterRoleBi
     users.join(', '),
     groups.join(', '),
     serviceAccounts.join(', '),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage: PersistentVolume, PersistentVolumeClaim, StorageClass
+// ---------------------------------------------------------------------------------------------
+
+/** resource.Quantity.String() of a storage quantity; the zero Quantity prints "0". */
+function storageQuantity(q: unknown): string {
+  return canonicalQuantity(q) ?? '0';
+}
+
+export const persistentVolumeColumns: TableColumn[] = [
+  nameCol(),
+  col('Capacity', 'string', "capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity"),
+  col('Access Modes', 'string', 'accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes'),
+  col('Reclaim Policy', 'string', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming'),
+  col('Status', 'string', 'phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase'),
+  col('Claim', 'string', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding'),
+  col('StorageClass', 'string', 'StorageClass of the pv'),
+  col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
+  col('Reason', 'string', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
+  ageCol(),
+  col('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.', 1),
+];
+
+/** upstream printPersistentVolume. */
+export function persistentVolumeCells(pv: Relaxed<PersistentVolume>, now: Date): unknown[] {
+  const ref = pv?.spec?.claimRef;
+  const claim = ref ? `${ref.namespace ?? ''}/${ref.name ?? ''}` : '';
+  const phase = pv?.metadata?.deletionTimestamp ? 'Terminating' : (pv?.status?.phase ?? '');
+  return [
+    pv?.metadata?.name ?? '',
+    storageQuantity(pv?.spec?.capacity?.storage),
+    accessModesAsString(pv?.spec?.accessModes),
+    pv?.spec?.persistentVolumeReclaimPolicy ?? '',
+    phase,
+    claim,
+    persistentVolumeClass(pv),
+    pv?.spec?.volumeAttributesClassName ?? '<unset>',
+    pv?.status?.reason ?? '',
+    translateTimestampSince(pv?.metadata?.creationTimestamp, now),
+    pv?.spec?.volumeMode ?? '<unset>',
+  ];
+}
+
+export const persistentVolumeClaimColumns: TableColumn[] = [
+  nameCol(),
+  col('Status', 'string', 'phase represents the current phase of PersistentVolumeClaim.'),
+  col('Volume', 'string', 'volumeName is the binding reference to the PersistentVolume backing this claim.'),
+  col('Capacity', 'string', 'capacity represents the actual resources of the underlying volume.'),
+  col('Access Modes', 'string', 'accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1'),
+  col('StorageClass', 'string', 'StorageClass of the pvc'),
+  col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pvc'),
+  ageCol(),
+  col('VolumeMode', 'string', 'volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.', 1),
+];
+
+/** upstream printPersistentVolumeClaim: capacity and modes only once a volume is named. */
+export function persistentVolumeClaimCells(pvc: Relaxed<PersistentVolumeClaim>, now: Date): unknown[] {
+  const phase = pvc?.metadata?.deletionTimestamp ? 'Terminating' : (pvc?.status?.phase ?? '');
+  const volumeName = pvc?.spec?.volumeName ?? '';
+  const bound = volumeName !== '';
+  return [
+    pvc?.metadata?.name ?? '',
+    phase,
+    volumeName,
+    bound ? storageQuantity(pvc?.status?.capacity?.storage) : '',
+    bound ? accessModesAsString(pvc?.status?.accessModes) : '',
+    persistentVolumeClaimClass(pvc),
+    pvc?.spec?.volumeAttributesClassName ?? '<unset>',
+    translateTimestampSince(pvc?.metadata?.creationTimestamp, now),
+    pvc?.spec?.volumeMode ?? '<unset>',
+  ];
+}
+
+export const storageClassColumns: TableColumn[] = [
+  nameCol(),
+  col('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
+  col('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.'),
+  col('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.'),
+  col('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
+  ageCol(),
+];
+
+/** upstream printStorageClass: `(default)` after the default class's name. */
+export function storageClassCells(sc: Relaxed<StorageClass>, now: Date): unknown[] {
+  const name = (sc?.metadata?.name ?? '') + (isDefaultStorageClass(sc) ? ' (default)' : '');
+  return [
+    name,
+    sc?.provisioner ?? '',
+    sc?.reclaimPolicy ?? 'Delete',
+    sc?.volumeBindingMode ?? 'Immediate',
+    sc?.allowVolumeExpansion === true,
+    translateTimestampSince(sc?.metadata?.creationTimestamp, now),
   ];
 }

@@ -207,7 +207,7 @@ function validateProjectedVolumeSource(src: Relaxed<ProjectedVolumeSource> | und
   return errs;
 }
 
-function validateHostPathVolumeSource(src: Relaxed<HostPathVolumeSource> | undefined, field: string): StatusCause[] {
+export function validateHostPathVolumeSource(src: Relaxed<HostPathVolumeSource> | undefined, field: string): StatusCause[] {
   const path = typeof src?.path === 'string' ? src.path : '';
   if (!path) return [fieldErr.required(child(field, 'path'), '')];
   const errs = validatePathNoBacksteps(path, child(field, 'path'));

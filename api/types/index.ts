@@ -13,6 +13,7 @@ export * from './apps.js';
 export * from './batch.js';
 export * from './groups.js';
 export * from './policy.js';
+export * from './storage.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';

@@ -18,6 +18,7 @@ import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';
 import './rbac.js';
+import './storage.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

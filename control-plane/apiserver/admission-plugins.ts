@@ -1,7 +1,7 @@
 /**
  * The admission chain, in order (upstream's --enable-admission-plugins, in its fixed order: NamespaceLifecycle (a
  * store hook here, resource-hooks.ts), LimitRanger, ServiceAccount, NodeRestriction, TaintNodesByCondition, Priority,
- * DefaultTolerationSeconds, ..., ResourceQuota last among the validating ones). Mutating and validating webhooks and
+ * DefaultTolerationSeconds, ..., DefaultStorageClass, StorageObjectInUseProtection, PersistentVolumeClaimResize, ..., ResourceQuota last among the validating ones). Mutating and validating webhooks and
  * policies will join this list; each entry implements AdmissionPlugin.
  */
 import type { AdmissionPlugin } from './admission.js';
@@ -9,5 +9,14 @@ import { limitRanger } from './admission-limitranger.js';
 import { nodeRestriction } from './admission-noderestriction.js';
 import { priority } from './admission-priority.js';
 import { resourceQuota } from './admission-resourcequota.js';
+import { defaultStorageClass, persistentVolumeClaimResize, storageObjectInUseProtection } from './admission-storage.js';
 
-export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [limitRanger, nodeRestriction, priority, resourceQuota];
+export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
+  limitRanger,
+  nodeRestriction,
+  priority,
+  defaultStorageClass,
+  storageObjectInUseProtection,
+  persistentVolumeClaimResize,
+  resourceQuota,
+];

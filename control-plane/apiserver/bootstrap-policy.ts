@@ -272,6 +272,32 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['patch', 'update'], [CORE], ['pods/status']),
     EVENTS_RULE,
   ],
+  'system:controller:persistent-volume-binder': [
+    rule(['get', 'list', 'watch', 'update', 'create', 'delete'], [CORE], ['persistentvolumes']),
+    rule(['update'], [CORE], ['persistentvolumes/status']),
+    rule(['get', 'list', 'watch', 'update'], [CORE], ['persistentvolumeclaims']),
+    rule(['update'], [CORE], ['persistentvolumeclaims/status']),
+    rule(['list', 'watch', 'get', 'create', 'delete'], [CORE], ['pods']),
+    // glusterfs (upstream keeps these rules)
+    rule(READ, [STORAGE], ['storageclasses']),
+    rule(['get', 'create', 'update', 'delete'], [CORE], ['endpoints']),
+    rule(['get', 'create', 'delete'], [CORE], ['services']),
+    rule(['get'], [CORE], ['secrets']),
+    // openstack
+    rule(['get', 'list'], [CORE], ['nodes']),
+    // recyclerClient.WatchPod
+    rule(['watch'], [CORE], ['events']),
+    EVENTS_RULE,
+  ],
+  'system:controller:pvc-protection-controller': [
+    rule(['get', 'list', 'watch', 'update'], [CORE], ['persistentvolumeclaims']),
+    rule(['list', 'watch', 'get'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
+  'system:controller:pv-protection-controller': [
+    rule(['get', 'list', 'watch', 'update'], [CORE], ['persistentvolumes']),
+    EVENTS_RULE,
+  ],
 };
 
 const AGGREGATE_TO = (role: string): Record<string, string> => ({ [`rbac.authorization.k8s.io/aggregate-to-${role}`]: 'true' });

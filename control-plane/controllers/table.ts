@@ -21,6 +21,7 @@ import { jobDescriptor } from './job/descriptor.js';
 import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 import { clusterRoleAggregationDescriptor } from './clusterroleaggregation/descriptor.js';
+import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtectionDescriptor } from './persistentvolume/descriptor.js';
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
@@ -40,4 +41,7 @@ export const CONTROLLERS = [
   cronJobDescriptor,
   ttlAfterFinishedDescriptor,
   clusterRoleAggregationDescriptor,
+  persistentVolumeBinderDescriptor,
+  pvcProtectionDescriptor,
+  pvProtectionDescriptor,
 ] as const satisfies ControllerTable;

@@ -91,6 +91,7 @@ const PROTO_FILES = [
   'api/events-v1.proto',
   'api/scheduling-v1.proto',
   'api/rbac-v1.proto',
+  'api/storage-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */

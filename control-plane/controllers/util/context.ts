@@ -90,6 +90,15 @@ export const R = {
   get podDisruptionBudgets() {
     return res('policy', 'poddisruptionbudgets');
   },
+  get persistentVolumes() {
+    return res('', 'persistentvolumes');
+  },
+  get persistentVolumeClaims() {
+    return res('', 'persistentvolumeclaims');
+  },
+  get storageClasses() {
+    return res('storage.k8s.io', 'storageclasses');
+  },
   get customResourceDefinitions() {
     return res('apiextensions.k8s.io', 'customresourcedefinitions');
   },

@@ -141,6 +141,20 @@ describe('the scheduler and controller manager under their own identities', () =
     expect(componentLogs(cm)).not.toMatch(/forbidden/i);
   });
 
+  it('the PV binder binds a claim; a deleted claim releases its volume and pvc-/pv-protection let both go', async () => {
+    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'roles-pv' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual', hostPath: { path: '/mnt/roles' } } };
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'roles-claim' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'manual', resources: { requests: { storage: '1Gi' } } } };
+    expect((await api(h, 'POST', '/api/v1/persistentvolumes', pv)).status).toBe(201);
+    expect((await api(h, 'POST', '/api/v1/namespaces/default/persistentvolumeclaims', pvc)).status).toBe(201);
+    await until('the claim Bound', async () => (await get('/api/v1/namespaces/default/persistentvolumeclaims/roles-claim'))?.status?.phase === 'Bound');
+    await until('the volume Bound', async () => (await get('/api/v1/persistentvolumes/roles-pv'))?.status?.phase === 'Bound');
+    expect((await api(h, 'DELETE', '/api/v1/namespaces/default/persistentvolumeclaims/roles-claim')).status).toBe(200);
+    await until('the claim gone', async () => (await api(h, 'GET', '/api/v1/namespaces/default/persistentvolumeclaims/roles-claim')).status === 404);
+    await until('the volume Released', async () => (await get('/api/v1/persistentvolumes/roles-pv'))?.status?.phase === 'Released');
+    expect((await api(h, 'DELETE', '/api/v1/persistentvolumes/roles-pv')).status).toBe(200);
+    await until('the volume gone', async () => (await api(h, 'GET', '/api/v1/persistentvolumes/roles-pv')).status === 404);
+  });
+
   it('the garbage collector deletes a deleted Deployment\'s ReplicaSet and pods', async () => {
     expect((await api(h, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web?propagationPolicy=Background')).status).toBe(200);
     await until('the ReplicaSet gone', async () => (await get('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb'))?.items.length === 0);

@@ -64,6 +64,9 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
   'rbac.authorization.k8s.io/clusterrolebindings': (name) => ({
     metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'fuzz', apiGroup: 'rbac.authorization.k8s.io' }],
   }),
+  '/persistentvolumes': (name) => ({ metadata: { name }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/fuzz' } } }),
+  '/persistentvolumeclaims': (name) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage: '1Gi' } } } }),
+  'storage.k8s.io/storageclasses': (name) => ({ metadata: { name }, provisioner: 'example.com/fuzz' }),
   '/bindings': (name) => ({ metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: 'node01' } }),
   'apps/deployments': (name) => ({
     metadata: { name },

@@ -185,8 +185,8 @@ describe('kubectl apply of a kind: List', () => {
 });
 
 describe('kubectl apply --prune', () => {
-  // kubectl 1.32's default allowlist also names PersistentVolumeClaim, PersistentVolume, ReplicationController,
-  // Job, CronJob, Ingress, DaemonSet and StatefulSet, which kubelab does not serve yet: without --prune-allowlist
+  // kubectl 1.32's default allowlist also names ReplicationController, Job, CronJob, Ingress, DaemonSet and
+  // StatefulSet, which kubelab does not serve yet (PersistentVolumeClaim and PersistentVolume it does): without --prune-allowlist
   // kubectl stops at "error retrieving RESTMappings to prune" (see control-plane/apiserver/README.md).
   it('with --prune-allowlist: objects with the label that are no longer in the file are deleted', async () => {
     await kubectlOk(h, ['create', 'namespace', 'prune']);
