@@ -520,10 +520,14 @@ describe('numeric field fuzz over every served resource', () => {
       if ((await raw(key)) && info.plural === 'customresourcedefinitions') {
         if (!(await goneSoon(key))) failures.push(`${path} is still in etcd after deletion`);
       } else if (await raw(key)) {
-        // Graceful (a bound pod) or two-phase (a namespace): finish it as the kubelet / namespace controller would.
+        // Graceful (a bound pod), two-phase (a namespace) or held by a protection finalizer (claims and volumes): finish
+        // it as the kubelet / namespace controller / pvc- and pv-protection controllers would.
+        const protectedByFinalizer = info.plural === 'persistentvolumes' || info.plural === 'persistentvolumeclaims';
         const finish = info.plural === 'namespaces'
           ? await api(h, 'PUT', `${path}/finalize`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: [] } })
-          : await api(h, 'DELETE', `${path}?gracePeriodSeconds=0`);
+          : protectedByFinalizer
+            ? await api(h, 'PATCH', path, { metadata: { finalizers: null } }, { contentType: 'application/merge-patch+json' })
+            : await api(h, 'DELETE', `${path}?gracePeriodSeconds=0`);
         requests++;
         if (finish.status >= 300) failures.push(`finishing the deletion of ${path}: ${finish.status} ${finish.body.slice(0, 300)}`);
         if (await raw(key)) failures.push(`${path} is still in etcd after deletion`);
