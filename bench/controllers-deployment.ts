@@ -24,11 +24,7 @@ import { DeploymentController } from '../control-plane/controllers/deployment/co
 import { ReplicaSetController } from '../control-plane/controllers/replicaset/controller.js';
 import { R, newControllerContext } from '../control-plane/controllers/util/context.js';
 import type { Deployment, Pod } from '../control-plane/controllers/util/types.js';
-
-function arg(name: string, def?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+import { arg } from './lib/args.js';
 
 const replicas = Number(arg('replicas', '1000'));
 const nodes = Number(arg('nodes', '3'));

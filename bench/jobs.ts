@@ -22,11 +22,7 @@ import { JobController } from '../control-plane/controllers/job/controller.js';
 import { ReplicaSetController } from '../control-plane/controllers/replicaset/controller.js';
 import { R, newControllerContext } from '../control-plane/controllers/util/context.js';
 import type { Deployment, Job, Pod } from '../control-plane/controllers/util/types.js';
-
-function arg(name: string, def?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
+import { arg } from './lib/args.js';
 
 const completions = Number(arg('completions', '1000'));
 const parallelism = Number(arg('parallelism', '100'));

@@ -34,14 +34,11 @@ import { startEtcd } from '../test/support/etcd.js';
 import { api, startApiServerOn } from '../test/support/apiserver.js';
 import { REPO, addVethNetns, killByPidfile, killChild, runCleanups, sh, tryRun, type Cleanups } from '../test/support/host.js';
 import { percentile } from './lib/stats.js';
+import { arg } from './lib/args.js';
 
 const run = promisify(execFile);
 type Obj = Record<string, any>;
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 const CHANGES = Number(arg('changes', '60'));
 const SERVICES = Number(arg('services', '100'));
 const GAP_MS = Number(arg('gap', '1500'));

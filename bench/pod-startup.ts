@@ -30,13 +30,10 @@ import { api, type ApiHandle } from '../test/support/apiserver.js';
 import { waitFor } from '../test/support/net.js';
 import { percentile } from './lib/stats.js';
 import { PREFIX, podCIDR, startBenchCluster, type BenchCluster } from './lib/kubelet-nodes.js';
+import { arg } from './lib/args.js';
 
 type Obj = Record<string, any>;
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 const RUNTIMES = arg('runtime', 'both') === 'both' ? (['containerd', 'docker'] as const) : [arg('runtime', 'containerd') as 'containerd' | 'docker'];
 const PODS = Number(arg('pods', '100'));
 const NODES = Number(arg('nodes', '2'));

@@ -13,11 +13,8 @@ import { SchedulerCache } from '../control-plane/scheduler/cache.js';
 import { defaultProfile } from '../control-plane/scheduler/profile.js';
 import { SchedulingQueue } from '../control-plane/scheduler/queue.js';
 import type { SchedNode, SchedPod } from '../control-plane/scheduler/types.js';
+import { numArg as arg } from './lib/args.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
 const NODES = arg('nodes', 1000);
 const INIT_PODS = arg('init-pods', 1000);
 const PODS = arg('pods', 10000);

@@ -24,6 +24,7 @@ import { buildKubeconfig } from '../api/tls/kubeconfig.js';
 import { ensureServingCerts } from '../control-plane/apiserver/main.js';
 import { startEtcd } from '../test/support/etcd.js';
 import { freePort } from '../test/support/net.js';
+import { numArg as arg } from './lib/args.js';
 
 /** The repository root: the first parent with a package.json (works from source and from dist/). */
 function repoRoot(): string {
@@ -76,10 +77,6 @@ async function startApiServer(etcdEndpoint: string): Promise<{ kubeconfig: strin
   return { kubeconfig, child, dir };
 }
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
 const NODES = arg('nodes', 1000);
 const INIT_PODS = arg('init-pods', 1000);
 const PODS = arg('pods', 10000);
