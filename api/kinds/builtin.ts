@@ -29,6 +29,7 @@ import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
+import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -60,4 +61,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   clusterRoles,
   roleBindings,
   roles,
+  certificateSigningRequests,
 ];

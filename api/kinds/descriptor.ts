@@ -30,12 +30,33 @@ export interface ResourceInfo {
   storageName: string;
 }
 
+/** Who sends a request, as a strategy sees it (upstream's user.Info from the request context). */
+export interface Requester {
+  name: string;
+  uid?: string;
+  groups: readonly string[];
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * An update through a subresource that writes the object itself with rules of its own (a CertificateSigningRequest's
+ * `approval` and `status`, upstream's per-subresource strategies): the store starts from the stored object with the
+ * request's `status`, the hook prepares it from the old object, then validates it.
+ */
+export interface SubresourceUpdate<T> {
+  prepareForUpdate?(obj: T, old: T): void;
+  validateUpdate(obj: T, old: T): StatusCause[];
+}
+
 /** Upstream's per-resource strategy hooks (pkg/registry/<group>/<resource>/strategy.go), over the kind's type. */
 export interface StrategyHooks<T> {
   /** Upstream's defaulters, in place. */
   applyDefaults?(obj: T): void;
-  /** Create-time preparation (status cleared or set, generation 1 ...). Default: status {} when the kind has a status subresource. */
-  prepareForCreate?(obj: T): void;
+  /**
+   * Create-time preparation (status cleared or set, generation 1 ...); `requester` is who creates it (a CSR records
+   * its requester). Default: status {} when the kind has a status subresource.
+   */
+  prepareForCreate?(obj: T, requester?: Requester): void;
   /** Update-time preparation with the old object. Default: keep the old status when the kind has a status subresource. */
   prepareForUpdate?(obj: T, old: T): void;
   /** Status-subresource update: default, everything but status (and labels/annotations) comes from the old object. */
@@ -63,6 +84,8 @@ export interface StrategyHooks<T> {
    * only the single-object DELETE asks (a deletecollection goes through the generic store). Default: none.
    */
   deleteForbidden?(name: string): string | undefined;
+  /** Subresources (named in `subresources`) whose updates write the object with their own preparation and validation. */
+  subresourceUpdates?: Record<string, SubresourceUpdate<T>>;
 }
 
 /** How a kind prints as a meta.k8s.io/v1 Table (priority 1 columns = `kubectl get -o wide`). */

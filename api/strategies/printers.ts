@@ -45,6 +45,7 @@ import type {
 import type { TableColumn } from './table-column.js';
 import { canonicalQuantity, selectorIsEmpty } from './validation.js';
 import { subjectsStrings } from './rbac.js';
+import { csrConditionSummary, type CSR } from './certificates.js';
 import { accessModesAsString, isDefaultStorageClass, persistentVolumeClaimClass, persistentVolumeClass } from './storage.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
 import { isPodPhaseTerminal } from '../pods.js';
@@ -972,5 +973,28 @@ export function storageClassCells(sc: Relaxed<StorageClass>, now: Date): unknown
     sc?.volumeBindingMode ?? 'Immediate',
     sc?.allowVolumeExpansion === true,
     translateTimestampSince(sc?.metadata?.creationTimestamp, now),
+  ];
+}
+
+// ---- certificates.k8s.io/v1 CertificateSigningRequest (printCertificateSigningRequest) ----
+
+export const csrColumns: TableColumn[] = [
+  nameCol(),
+  ageCol(),
+  col('SignerName', 'string', 'signerName indicates the requested signer, and is a qualified name.'),
+  col('Requestor', 'string', 'username contains the name of the user that created the CertificateSigningRequest.'),
+  col('RequestedDuration', 'string', 'expirationSeconds is the requested duration of validity of the issued certificate.'),
+  col('Condition', 'string', 'conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".'),
+];
+
+export function csrCells(csr: CSR, now: Date): unknown[] {
+  const seconds = csr?.spec?.expirationSeconds;
+  return [
+    csr?.metadata?.name ?? '',
+    translateTimestampSince(csr?.metadata?.creationTimestamp, now),
+    csr?.spec?.signerName || '<none>',
+    csr?.spec?.username ?? '',
+    typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>',
+    csrConditionSummary(csr),
   ];
 }

@@ -5,7 +5,7 @@
  * Nothing here does I/O.
  */
 import type { StatusCause } from '../errors.js';
-import type { KindDefinition, ResourceInfo } from '../kinds/descriptor.js';
+import type { KindDefinition, Requester, ResourceInfo, SubresourceUpdate } from '../kinds/descriptor.js';
 import type { TableColumn } from './table-column.js';
 import type { ObjectMeta, Relaxed } from '../types/index.js';
 import { clone } from '../values.js';
@@ -26,7 +26,7 @@ export interface ResourceStrategy {
   /** Whether the resource has a status stanza split from spec: main-resource updates keep the old status, status updates keep everything but status. */
   hasStatusSubresource: boolean;
   applyDefaults(obj: unknown): void;
-  prepareForCreate(obj: unknown): void;
+  prepareForCreate(obj: unknown, requester?: Requester): void;
   prepareForUpdate(obj: unknown, old: unknown): void;
   /** Status-subresource update preparation (`PUT/PATCH .../status`). */
   prepareForStatusUpdate(obj: unknown, old: unknown): void;
@@ -39,6 +39,8 @@ export interface ResourceStrategy {
   prepareForDelete?(obj: unknown, now: Date): void;
   /** Why a DELETE of this name is refused (undefined: allowed); the single-object DELETE only. */
   deleteForbidden?(name: string): string | undefined;
+  /** Subresources whose updates have their own preparation and validation (a CSR's approval and status). */
+  subresourceUpdates: Readonly<Record<string, SubresourceUpdate<unknown>>>;
   /** Field selector getters (metadata.name / metadata.namespace included), as upstream's GetAttrs. */
   fieldSelectors: Record<string, (obj: unknown) => string>;
   /** meta.k8s.io/v1 Table columns (priority 1 = shown with -o wide). */
@@ -117,6 +119,7 @@ export function makeStrategy(info: ResourceInfo, d: KindDefinition): ResourceStr
     ...(hooks.gracePeriod ? { gracePeriod: hooks.gracePeriod } : {}),
     ...(hooks.prepareForDelete ? { prepareForDelete: hooks.prepareForDelete } : {}),
     ...(hooks.deleteForbidden ? { deleteForbidden: hooks.deleteForbidden } : {}),
+    subresourceUpdates: hooks.subresourceUpdates ?? {},
     fieldSelectors: { ...metaSelectors(info.namespaced), ...(d.fieldSelectors ?? {}) },
     tableColumns: d.table?.columns ?? DEFAULT_COLUMNS,
     tableCells: d.table ? d.table.cells : (o) => [shape(o).metadata?.name ?? '', shape(o).metadata?.creationTimestamp ?? ''],

@@ -51,6 +51,11 @@ export interface AdmissionState {
    * `obj.metadata.resourceVersion`; a 409 Conflict when it moved on. Answers the object written.
    */
   updateStatus(group: string, resource: string, obj: ApiObject): Promise<ApiObject>;
+  /**
+   * Whether `user` may do `verb` on a resource (the request path's authorizers, upstream's authorizer handed to the
+   * certificates plugins); absent: nothing is allowed.
+   */
+  authorize?(user: UserInfo, r: { verb: string; group: string; resource: string; name: string; namespace?: string; subresource?: string }): boolean;
 }
 
 /** undefined: admitted; otherwise the error to answer with (a plugin that does I/O answers a promise). */

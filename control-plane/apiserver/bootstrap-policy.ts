@@ -91,6 +91,14 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
   'system:public-info-viewer': [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])],
   // full access to the monitoring endpoints
   'system:monitoring': [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])],
+  // --- certificates.k8s.io (upstream's ClusterRoles; kubeadm, not the API server, binds them) ---
+  'system:node-bootstrapper': [rule(['create', 'get', 'list', 'watch'], [CERTIFICATES], ['certificatesigningrequests'])],
+  'system:certificates.k8s.io:certificatesigningrequests:nodeclient': [rule(['create'], [CERTIFICATES], ['certificatesigningrequests/nodeclient'])],
+  'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient': [rule(['create'], [CERTIFICATES], ['certificatesigningrequests/selfnodeclient'])],
+  'system:certificates.k8s.io:kube-apiserver-client-approver': [rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client'])],
+  'system:certificates.k8s.io:kube-apiserver-client-kubelet-approver': [rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet'])],
+  'system:certificates.k8s.io:kubelet-serving-approver': [rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kubelet-serving'])],
+  'system:certificates.k8s.io:legacy-unknown-approver': [rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/legacy-unknown'])],
   'system:node-proxier': [
     rule(['list', 'watch'], [CORE], ['services', 'endpoints']),
     rule(READ, [CORE], ['nodes']),
@@ -254,6 +262,14 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
   ],
   'system:controller:ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), EVENTS_RULE],
   'system:controller:clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles'])],
+  'system:controller:certificate-controller': [
+    rule(['delete', 'get', 'list', 'watch'], [CERTIFICATES], ['certificatesigningrequests']),
+    rule(['update'], [CERTIFICATES], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+    rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['sign'], [CERTIFICATES], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+    rule(['create'], [AUTHORIZATION], ['subjectaccessreviews']),
+    EVENTS_RULE,
+  ],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
   // quota can count anything, so it may list and watch everything; it writes only quota status.
   'system:controller:resourcequota-controller': [

@@ -174,6 +174,13 @@ export class ApiServer {
         if (!rv) throw errors.internal(`status update of ${resource} without a resourceVersion`);
         return s.guaranteedUpdate(s.info.namespaced ? obj.metadata?.namespace : undefined, obj.metadata?.name ?? '', () => obj, { subresource: 'status', expectedRV: rv });
       },
+      authorize: (user, r) =>
+        authorize(
+          user,
+          { verb: r.verb, group: r.group, resource: r.resource, subresource: r.subresource ?? '', namespace: r.namespace ?? '', name: r.name, isResourceRequest: true, path: '' },
+          this.nodeGraph,
+          this.authorizer,
+        ).allowed,
     };
     this.metrics.countObjectsWith(() =>
       [...this.stores.values()].map((s) => ({ resource: groupResourceString(s.info.group, s.info.plural), count: s.cache.listed ? s.cache.size : undefined })),
@@ -622,6 +629,8 @@ export class ApiServer {
         return this.opts.kubeletProxy(req, res, info, pod, node);
       }
       default:
+        // A subresource that writes the object with rules of its own (a CSR's approval) is served as status is.
+        if (store.strategy.subresourceUpdates[info.subresource]) return this.handleStatus(req, res, info, query, store, ns, dryRun, user);
         throw notFoundPath();
     }
   }
@@ -867,7 +876,7 @@ export class ApiServer {
         }
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
-        const created = await store.create(ns, body, { dryRun, admission, track: updateTracker(store, '', manager) });
+        const created = await store.create(ns, body, { dryRun, admission, requester: user, track: updateTracker(store, '', manager) });
         return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'update': {
@@ -882,7 +891,7 @@ export class ApiServer {
         const existed = allowCreate ? (await store.tryGet(ns, info.name)) !== undefined : true;
         if (allowCreate && !existed) {
           body.metadata = { ...(body.metadata ?? {}), name: info.name };
-          const created = await store.create(ns, body, { dryRun, admission, track });
+          const created = await store.create(ns, body, { dryRun, admission, requester: user, track });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
         const out = await store.update(ns, info.name, body, { dryRun, admission, track });
@@ -903,7 +912,7 @@ export class ApiServer {
         };
         if (patch().type === 'apply' && !(await store.tryGet(ns, info.name))) {
           const body = doPatch({});
-          const created = await store.create(ns, body, { dryRun, admission });
+          const created = await store.create(ns, body, { dryRun, admission, requester: user });
           return respond(res, 201, asTarget(created, targetOf(res), store, query), warningHeaders(warnings));
         }
         const out = await store.guaranteedUpdate(ns, info.name, doPatch, { dryRun, admission, ...(apply ? {} : { track: updateTracker(store, '', manager, patch) }) });
@@ -949,7 +958,7 @@ export class ApiServer {
       case 'get':
         return respond(res, 200, await store.get(ns, info.name));
       case 'update': {
-        const track = updateTracker(store, 'status', requestManager(req, query, 'UpdateOptions'));
+        const track = updateTracker(store, info.subresource, requestManager(req, query, 'UpdateOptions'));
         const decoded = decodeRequestBody(await readBody(req), mediaType(req));
         const raw = objectBody(decoded.value);
         defaultTypeMeta(raw, apiVersionOf(store.info), store.info.kind);
@@ -957,7 +966,7 @@ export class ApiServer {
         const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
         const body = checkedObject(raw);
         const rv = body.metadata?.resourceVersion;
-        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: 'status', dryRun, admission, track, ...(rv ? { expectedRV: String(rv) } : {}) });
+        const out = await store.guaranteedUpdate(ns, info.name, () => body, { subresource: info.subresource, dryRun, admission, track, ...(rv ? { expectedRV: String(rv) } : {}) });
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }
       case 'patch': {
@@ -970,13 +979,13 @@ export class ApiServer {
           ns,
           info.name,
           (cur) => {
-            const o = applyDecodedPatch(cur, patch(), store.info, (live, config) => applyToObject(store, 'status', live, config, manager, force).object);
+            const o = applyDecodedPatch(cur, patch(), store.info, (live, config) => applyToObject(store, info.subresource, live, config, manager, force).object);
             checkPatchedName(o, info.name, ns);
             const checked = validatePatched(o, patch(), query.get('fieldValidation'), { apiVersion: apiVersionOf(store.info), kind: store.info.kind });
             warnings = checked.warnings;
             return checked.object;
           },
-          { subresource: 'status', dryRun, admission, ...(apply ? {} : { track: updateTracker(store, 'status', manager) }) },
+          { subresource: info.subresource, dryRun, admission, ...(apply ? {} : { track: updateTracker(store, info.subresource, manager) }) },
         );
         return respond(res, 200, asTarget(out, targetOf(res), store, query), warningHeaders(warnings));
       }

@@ -8,7 +8,7 @@ import { isStorageError } from '../storage/storage-error.js';
 import { errors, KubeError, type StatusCause } from '../../api/errors.js';
 import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
 import type { ResourceStrategy } from '../../api/strategies/strategy.js';
-import type { StorageConversion } from '../../api/kinds/descriptor.js';
+import type { Requester, StorageConversion } from '../../api/kinds/descriptor.js';
 import { identityTransformer, type Transformer } from './encryption.js';
 import { WatchCache } from './watch-cache.js';
 import { listReadError, UnreadableValueError } from './unreadable-value.js';
@@ -73,6 +73,8 @@ export interface WriteOptions {
   /** Server-internal writes (bootstrap) skip validation, as upstream's reconcilers write storage directly. */
   skipValidation?: boolean;
   admission?: Admission;
+  /** Who creates the object (a CSR records its requester); none for server-internal writes. */
+  requester?: Requester;
 }
 
 export interface UpdateOptions {
@@ -354,7 +356,7 @@ export class Store {
       const obj = this.prepareCreate(input, namespace);
       this.strategy.applyDefaults(obj);
       if (opts.admission?.mutate) await opts.admission.mutate(obj, undefined);
-      this.strategy.prepareForCreate(obj);
+      this.strategy.prepareForCreate(obj, opts.requester);
       if (opts.track) opts.track(obj, undefined);
       const causes = opts.skipValidation ? [] : this.strategy.validate(obj);
       // prepareCreate made a name from generateName: no name means neither was given.
@@ -534,13 +536,16 @@ export class Store {
     if (!('generateName' in m) && cm.generateName) m.generateName = cm.generateName;
 
     let causes: StatusCause[];
-    if (subresource === 'status') {
-      // The status subresource changes status only (and nothing of metadata but labels/annotations? upstream: status only).
+    const own = this.strategy.subresourceUpdates[subresource];
+    if (subresource === 'status' || own) {
+      // The status subresource changes status only (and nothing of metadata but labels/annotations? upstream: status only);
+      // a subresource with rules of its own (a CSR's approval) prepares and validates the object its way.
       const out = { ...clone(cur), status: obj.status };
       if (out.status === undefined) delete out.status;
       this.strategy.applyDefaults(out);
+      own?.prepareForUpdate?.(out, cur);
       if (track) track(out, cur);
-      causes = this.strategy.validateStatusUpdate(out, cur);
+      causes = own ? own.validateUpdate(out, cur) : this.strategy.validateStatusUpdate(out, cur);
       if (causes.length > 0) throw this.invalid(urlName, causes);
       return out;
     }

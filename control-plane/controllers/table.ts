@@ -21,6 +21,7 @@ import { jobDescriptor } from './job/descriptor.js';
 import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 import { clusterRoleAggregationDescriptor } from './clusterroleaggregation/descriptor.js';
+import { csrApprovingDescriptor, csrCleanerDescriptor, csrSigningDescriptor } from './certificates/descriptor.js';
 import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtectionDescriptor } from './persistentvolume/descriptor.js';
 
 export const CONTROLLERS = [
@@ -44,4 +45,7 @@ export const CONTROLLERS = [
   persistentVolumeBinderDescriptor,
   pvcProtectionDescriptor,
   pvProtectionDescriptor,
+  csrSigningDescriptor,
+  csrApprovingDescriptor,
+  csrCleanerDescriptor,
 ] as const satisfies ControllerTable;

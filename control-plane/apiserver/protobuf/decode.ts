@@ -92,6 +92,7 @@ const PROTO_FILES = [
   'api/scheduling-v1.proto',
   'api/rbac-v1.proto',
   'api/storage-v1.proto',
+  'api/certificates-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */
@@ -246,7 +247,7 @@ function trimFraction(x: number): string {
 
 /**
  * The JSON of a message whose Go type marshals itself: Time, MicroTime, IntOrString, Quantity, FieldsV1,
- * Duration, RawExtension. Returns `undefined` for "null" (a zero time), `false` when `type` is not special.
+ * Duration, RawExtension, ExtraValue. Returns `undefined` for "null" (a zero time), `false` when `type` is not special.
  */
 function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | false {
   const v = isPlainObject(m) ? m : {};
@@ -275,6 +276,9 @@ function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | fals
       return toNumber(v.type ?? 0) === 1 ? String(v.strVal ?? '') : toNumber(v.intVal ?? 0);
     case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
       return typeof v.string === 'string' && v.string !== '' ? v.string : '0';
+    case '.k8s.io.api.certificates.v1.ExtraValue':
+      // A named []string: JSON writes the list itself.
+      return Array.isArray(v.items) ? v.items.map((x) => String(x)) : [];
     default:
       return false;
   }

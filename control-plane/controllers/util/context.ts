@@ -105,6 +105,12 @@ export const R = {
   get clusterRoles() {
     return res('rbac.authorization.k8s.io', 'clusterroles');
   },
+  get clusterRoleBindings() {
+    return res('rbac.authorization.k8s.io', 'clusterrolebindings');
+  },
+  get certificateSigningRequests() {
+    return res('certificates.k8s.io', 'certificatesigningrequests');
+  },
 };
 
 export function isNotFound(e: unknown): boolean {

@@ -43,13 +43,13 @@ function context(): ControllerContext {
 describe('the controller table', () => {
   it('lists the manager’s controllers in the table’s order', () => {
     expect(ALL_CONTROLLERS).toEqual(CONTROLLERS.map((d) => d.name));
-    expect(ALL_CONTROLLERS).toHaveLength(20);
+    expect(ALL_CONTROLLERS).toHaveLength(23);
   });
 
   it('a throwaway descriptor is listed, in --controllers’ help too, with its flag', () => {
     expect(controllerNames(TABLE)).toEqual([...ALL_CONTROLLERS, 'throwaway-controller']);
     const help = usage(TABLE);
-    expect(help).toMatch(/All controllers: .*serviceaccount-controller, resourcequota-controller, disruption-controller, .*ttl-after-finished-controller, clusterrole-aggregation-controller, persistentvolume-binder-controller, persistentvolumeclaim-protection-controller, persistentvolume-protection-controller, throwaway-controller\./);
+    expect(help).toMatch(/All controllers: .*serviceaccount-controller, resourcequota-controller, disruption-controller, .*ttl-after-finished-controller, clusterrole-aggregation-controller, persistentvolume-binder-controller, persistentvolumeclaim-protection-controller, persistentvolume-protection-controller, certificatesigningrequest-signing-controller, certificatesigningrequest-approving-controller, certificatesigningrequest-cleaner-controller, throwaway-controller\./);
     expect(help).toMatch(/--concurrent-throwaway-syncs int +Throwaways synced at once\. \(default 2\)/);
     // The manager's own table does not know it.
     expect(usage()).not.toContain('throwaway');
@@ -81,20 +81,22 @@ describe('the controller table', () => {
     expect(built[0]!.workers).toBe(7);
     const all = buildControllers(context(), parseFlags([], TABLE), TABLE);
     expect(all.map((c) => c.name).at(-1)).toBe('throwaway-controller');
-    expect(all).toHaveLength(ALL_CONTROLLERS.length + 1);
+    // The CSR signing controller is not built without a signing CA (--cluster-signing-*-file), as upstream.
+    expect(all).toHaveLength(ALL_CONTROLLERS.length);
     const without = buildControllers(context(), parseFlags(['--controllers=*,-throwaway'], TABLE), TABLE);
     expect(without.some((c) => c instanceof ThrowawayController)).toBe(false);
-    expect(without).toHaveLength(ALL_CONTROLLERS.length);
+    expect(without).toHaveLength(ALL_CONTROLLERS.length - 1);
   });
 
   it('builds the manager’s controllers from their flags (node IPAM only when allocating CIDRs)', () => {
     const all = buildControllers(context(), parseFlags(['--concurrent-deployment-syncs=3']));
-    expect(all).toHaveLength(ALL_CONTROLLERS.length);
+    expect(all).toHaveLength(ALL_CONTROLLERS.length - 1); // no signing CA: no CSR signer
+    expect(all.map((c) => c.name)).not.toContain('certificatesigningrequest-signing-controller');
     expect(all.find((c) => c.name === 'deployment-controller')?.workers).toBe(3);
     expect(all.find((c) => c.name === 'namespace-controller')?.workers).toBe(10);
     const noIpam = buildControllers(context(), parseFlags(['--allocate-node-cidrs=false']));
     expect(noIpam.map((c) => c.name)).not.toContain('node-ipam-controller');
-    expect(noIpam).toHaveLength(ALL_CONTROLLERS.length - 1);
+    expect(noIpam).toHaveLength(ALL_CONTROLLERS.length - 2);
     expect(buildControllers(context(), parseFlags(['--controllers=deployment,replicaset'])).map((c) => c.name)).toEqual([
       'replicaset-controller',
       'deployment-controller',
