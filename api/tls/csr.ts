@@ -164,7 +164,9 @@ function extensionObjects(usages: readonly string[], caCert: forge.pki.Certifica
   if (anyBit) exts.push(bits);
   if (ekus.size > 0) {
     const eku: Record<string, unknown> = { name: 'extKeyUsage' };
-    for (const oid of [...ekus].sort()) eku[oid] = true;
+    // forge looks a key up in its OID table first (which maps OIDs to names too): a known OID goes by its name.
+    const known = forge.pki.oids as Record<string, string | undefined>;
+    for (const oid of [...ekus].sort()) eku[known[oid] ?? oid] = true;
     exts.push(eku);
   }
   exts.push({ name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() });
