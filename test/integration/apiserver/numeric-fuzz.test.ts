@@ -33,7 +33,14 @@ const PER_FIELD = Number(process.env.KUBELAB_NUMERIC_FUZZ_PER_FIELD ?? 5);
 const NS = 'default';
 
 /** A minimal valid object of every served resource (a new resource must be added here: the test checks). */
+/** A PKCS#10 request (openssl, RSA 1024, CN=fuzz), base64 as a CSR's spec.request carries it. */
+const FUZZ_CSR = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlJQlRqQ0J1QUlCQURBUE1RMHdDd1lEVlFRRERBUm1kWHA2TUlHZk1BMEdDU3FHU0liM0RRRUJBUVVBQTRHTgpBRENCaVFLQmdRREFTclRmS0o2ckc2TVYwRGlpNUYraFNwTzlkRTE4VDBBSDJkSVVYOWR0MXdrYXo1aGhtTlpVCnhIMmRFR1JHOVJ0MjJMS1NnVTFDSXpqRGswam1GM1MybzlGUUFmcDhXdUJKU0cveC9GeDVhUDZQSEJuZldBYkQKT0VHbGx3dlFUa1paRlZaNkxhYjZ5L1I0dWhGNlgvaGlXdHZMaEpXSTFPSUN2YTNBT051dTF3SURBUUFCb0FBdwpEUVlKS29aSWh2Y05BUUVMQlFBRGdZRUFWaU5BM0d4Lzl6M3k5R25jNmdrY1VKVVJrY0EraGdURmNFQ25obkxBCjNFTWhDQTE2d2lLL01OT296WWdxeFFzeDlIRGhnY0hCMlNNdjVZLzZUYzFtSy9zYlVsenBNT0dDS1lUMGpmZFUKWnVXdlRoZjMvNno0emU5TFRrcys2UTlma2ZteGFNYmd4MmtxZGlFVnJXZUw4bFNXZjJnMnpvdlpIckhxdmdZSQo0V009Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=';
+
 const BASES: Record<string, (name: string) => Record<string, any>> = {
+  'certificates.k8s.io/certificatesigningrequests': (name) => ({
+    metadata: { name },
+    spec: { request: FUZZ_CSR, signerName: 'example.com/fuzz', usages: ['client auth'], expirationSeconds: 3600 },
+  }),
   '/namespaces': (name) => ({ metadata: { name } }),
   '/pods': (name) => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80 }] }] } }),
   '/services': (name) => ({ metadata: { name }, spec: { selector: { a: 'b' }, ports: [{ port: 80, targetPort: 8080 }] } }),
