@@ -31,7 +31,7 @@ function base(over: Partial<NonNullable<CSR['spec']>> = {}, status?: CSR['status
     ...(status ? { status } : {}),
   } as CSR;
 }
-const fields = (causes: Array<{ field?: string; message: string }>) => causes.map((c) => `${c.field}: ${c.message}`);
+const fields = (causes: ReadonlyArray<{ field?: string; message?: string }>) => causes.map((c) => `${c.field}: ${c.message}`);
 
 describe('validation on create', () => {
   it('a good request passes', () => expect(validateCSRCreate(base())).toEqual([]));
