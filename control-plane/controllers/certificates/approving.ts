@@ -6,6 +6,7 @@
  * through the API server's own RBAC decision, rbac-authorizer.ts), with system:masters allowed everything.
  */
 import { Controller } from '../../../api/client/controller.js';
+import { KubeError } from '../../../api/errors.js';
 import type { Informer } from '../../../api/client/informer.js';
 import type { ClusterRole, ClusterRoleBinding, KubeObject, Relaxed } from '../../../api/types/index.js';
 import { requestPem, type CSR } from '../../../api/strategies/certificates.js';
@@ -60,7 +61,7 @@ export class CSRApprovingController extends Controller {
     if (!cached) return;
     const pem = requestPem(cached);
     const parsed = pem === undefined ? undefined : parseCSR(pem);
-    if (!parsed?.ok) throw new Error(`unable to parse csr "${cached.metadata?.name ?? ''}": ${parsed?.error ?? 'illegal base64 data'}`);
+    if (!parsed?.ok) throw new KubeError('InternalError', `unable to parse csr "${cached.metadata?.name ?? ''}": ${parsed?.error ?? 'illegal base64 data'}`);
     const d = decideApproval(cached, parsed.csr);
     if (d.action === 'none') return;
     for (const r of d.tries) {

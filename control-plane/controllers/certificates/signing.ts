@@ -4,6 +4,7 @@
  * either gets its certificate through the `status` subresource or a Failed condition.
  */
 import { Controller } from '../../../api/client/controller.js';
+import { KubeError } from '../../../api/errors.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { requestPem, type CSR } from '../../../api/strategies/certificates.js';
 import { parseCSR, signCSR, type SigningCA } from '../../../api/tls/csr.js';
@@ -41,7 +42,7 @@ export class CSRSigningController extends Controller {
     const pem = requestPem(cached);
     const d = decideSigning(cached, this.signers, pem === undefined ? { ok: false, error: 'illegal base64 data' } : parseCSR(pem), this.opts.durationMs);
     if (d.action === 'none') return;
-    if (d.action === 'error') throw new Error(d.message);
+    if (d.action === 'error') throw new KubeError('InternalError', d.message);
     const csr = structuredClone(cached);
     const status = (csr.status ??= {});
     if (d.action === 'fail') {
@@ -55,7 +56,7 @@ export class CSRSigningController extends Controller {
       const parsed = parseCSR(pem ?? '');
       if (!ca || !parsed.ok) return;
       const signed = signCSR(ca, parsed.csr, { ttlMs: d.ttlMs, usages: d.usages, now: this.ctx.now() });
-      if (!signed.ok) throw new Error(`error auto signing csr: ${signed.error}`);
+      if (!signed.ok) throw new KubeError('InternalError', `error auto signing csr: ${signed.error}`);
       status.certificate = Buffer.from(signed.certPem, 'latin1').toString('base64');
       this.log.info('signed certificate', { csr: key, notAfter: signed.notAfter.toISOString() });
     }
