@@ -118,6 +118,12 @@ describe('the CKA flow: a user from a CSR', () => {
     expect(approved).toMatchObject({ status: 'True', reason: 'KubectlApprove' });
     expect(approved.lastUpdateTime).toBeTruthy();
     expect(await kubectlOk(h, ['get', 'csr', 'jane'])).toMatch(/Approved,Issued/);
+    const described = await kubectlOk(h, ['describe', 'csr', 'jane']);
+    expect(described).toMatch(/Requesting User:\s+admin/);
+    expect(described).toMatch(/Signer:\s+kubernetes\.io\/kube-apiserver-client/);
+    expect(described).toMatch(/Status:\s+Approved,Issued/);
+    expect(described).toMatch(/Common Name:\s+jane/);
+    expect(await kubectlOk(h, ['explain', 'csr.spec.expirationSeconds'])).toContain('expirationSeconds is the requested duration of validity');
 
     const certPem = Buffer.from(issued.status.certificate, 'base64').toString();
     writeFileSync(join(dir, 'jane.crt'), certPem);
