@@ -201,7 +201,7 @@ export class InProcessClient implements ApiClient {
       }
       checkBodyStructure(body, null);
       const dryRun = opts.dryRun === true;
-      return store.create(ns, body, { dryRun, admission: this.admissionFor(info, ns, '', body.metadata?.name ?? '', dryRun) });
+      return store.create(ns, body, { dryRun, requester: IN_PROCESS_USER, admission: this.admissionFor(info, ns, '', body.metadata?.name ?? '', dryRun) });
     });
   }
 
@@ -217,7 +217,7 @@ export class InProcessClient implements ApiClient {
       const admission = this.admissionFor(info, ns, '', name, dryRun);
       if (registeredKind(info).definition.allowCreateOnUpdate === true && !(await store.tryGet(ns, name))) {
         body.metadata = { ...(body.metadata ?? {}), name };
-        return store.create(ns, body, { dryRun, admission });
+        return store.create(ns, body, { dryRun, requester: IN_PROCESS_USER, admission });
       }
       return store.update(ns, name, body, { dryRun, admission });
     });
@@ -256,7 +256,7 @@ export class InProcessClient implements ApiClient {
       const admission = this.admissionFor(info, ns, sub === 'scale' ? '' : sub, name, dryRun);
       switch (sub) {
         case '': {
-          if (type === 'apply' && !(await store.tryGet(ns, name))) return store.create(ns, patched({}), { dryRun, admission });
+          if (type === 'apply' && !(await store.tryGet(ns, name))) return store.create(ns, patched({}), { dryRun, requester: IN_PROCESS_USER, admission });
           return store.guaranteedUpdate(ns, name, patched, { dryRun, admission });
         }
         case 'status':

@@ -172,7 +172,8 @@ describe('the CKA flow: a user from a CSR', () => {
 
   it('a request for a signer this manager does not run is approved but stays unsigned', async () => {
     const { csr } = keyAndCsr('other', '/CN=other');
-    await kubectlOk(h, ['create', '-f', '-'], csrManifest('other', csr, { signerName: 'example.com/my-signer', usages: ['client auth'] }));
+    // kubectl apply, as the CKA material writes it.
+    expect(await kubectlOk(h, ['apply', '-f', '-'], csrManifest('other', csr, { signerName: 'example.com/my-signer', usages: ['client auth'] }))).toContain('created');
     await kubectlOk(h, ['certificate', 'approve', 'other']);
     await new Promise((res) => setTimeout(res, 1500));
     const o = await getCSR('other');
