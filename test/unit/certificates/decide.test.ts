@@ -16,6 +16,8 @@ import {
   kubeletServingError,
   apiServerClientError,
 } from '../../../control-plane/controllers/certificates/decide.js';
+import { signerFiles } from '../../../control-plane/controllers/certificates/descriptor.js';
+import { parseFlags } from '../../../control-plane/controllers/flags.js';
 import { b64, csrPem, parsed, TEST_CA, type Subject } from './csr-fixtures.js';
 
 const ALL = new Set(['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']);
@@ -163,5 +165,31 @@ describe('the cleaner', () => {
   it('a kept request is looked at again at its next deadline (at most an hour later)', () => {
     expect(decideCleanup(obj(3 * H, [{ type: 'Denied', status: 'True', lastUpdateTime: ago(H / 2) }]), now, undefined)).toEqual({ action: 'keep', recheckAfterMs: H / 2 + 1 });
     expect(decideCleanup(obj(H, []), now, undefined)).toEqual({ action: 'keep', recheckAfterMs: H });
+  });
+});
+
+describe('which CA each signer uses (--cluster-signing-*)', () => {
+  const none = { perSigner: {}, clusterSigningDurationMs: YEAR };
+  it('none: the signing controller does not run', () => expect(signerFiles(none).size).toBe(0));
+  it('the cluster pair signs for every signer', () => {
+    const f = signerFiles({ ...none, clusterSigningCertFile: 'ca.crt', clusterSigningKeyFile: 'ca.key' });
+    expect([...f.keys()]).toEqual(['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']);
+    expect(f.get('kubernetes.io/kubelet-serving')).toEqual({ certFile: 'ca.crt', keyFile: 'ca.key' });
+  });
+  it('a per-signer pair signs for that signer only', () => {
+    const f = signerFiles({ ...none, perSigner: { 'kubernetes.io/kube-apiserver-client': { certFile: 'c.crt', keyFile: 'c.key' } } });
+    expect([...f.keys()]).toEqual(['kubernetes.io/kube-apiserver-client']);
+  });
+  it('both kinds at once, or half a pair, is a configuration error', () => {
+    expect(() => signerFiles({ ...none, clusterSigningCertFile: 'a', clusterSigningKeyFile: 'b', perSigner: { 'kubernetes.io/kubelet-serving': { certFile: 'c' } } })).toThrow(
+      'cannot specify default and per controller certs at the same time',
+    );
+    expect(() => signerFiles({ ...none, perSigner: { 'kubernetes.io/kubelet-serving': { certFile: 'c' } } })).toThrow(/both the cert file and the key file/);
+  });
+  it('the flags reach the options', () => {
+    const o = parseFlags(['--cluster-signing-kubelet-client-cert-file=k.crt', '--cluster-signing-kubelet-client-key-file=k.key', '--cluster-signing-duration=2h']);
+    expect(o.signing.clusterSigningDurationMs).toBe(2 * 3_600_000);
+    expect(signerFiles(o.signing).get('kubernetes.io/kube-apiserver-client-kubelet')).toEqual({ certFile: 'k.crt', keyFile: 'k.key' });
+    expect(parseFlags([]).signing.clusterSigningDurationMs).toBe(YEAR);
   });
 });
