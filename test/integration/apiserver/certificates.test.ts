@@ -267,6 +267,7 @@ describe('who may approve, sign and create', () => {
 describe('bad requests: 422 naming the field, nothing stored', () => {
   const good = (): string => keyAndCsr('bad', '/CN=bad').csr;
   const cases: Array<[string, (pem: string) => Record<string, unknown>, { field: string; message: string }]> = [
+    ['no request', () => ({ signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] }), { field: 'spec.request', message: 'PEM block type must be CERTIFICATE REQUEST' }],
     ['not a CSR', () => ({ request: Buffer.from('hello').toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] }), { field: 'spec.request', message: 'PEM block type must be CERTIFICATE REQUEST' }],
     ['a certificate, not a request', () => ({ request: Buffer.from(readFileSync(join(dir, 'ca.crt'))).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] }), { field: 'spec.request', message: 'PEM block type must be CERTIFICATE REQUEST' }],
     ['a tampered request', (pem) => ({ request: Buffer.from(tamper(pem)).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] }), { field: 'spec.request', message: 'verification error' }],
