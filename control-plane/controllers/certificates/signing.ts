@@ -40,7 +40,8 @@ export class CSRSigningController extends Controller {
     const cached = this.csrInformer.store.get(key);
     if (!cached) return;
     const pem = requestPem(cached);
-    const d = decideSigning(cached, this.signers, pem === undefined ? { ok: false, error: 'illegal base64 data' } : parseCSR(pem), this.opts.durationMs);
+    const parsed = pem === undefined ? { ok: false as const, error: 'illegal base64 data' } : parseCSR(pem);
+    const d = decideSigning(cached, this.signers, parsed, this.opts.durationMs);
     if (d.action === 'none') return;
     if (d.action === 'error') throw new KubeError('InternalError', d.message);
     const csr = structuredClone(cached);
@@ -53,8 +54,7 @@ export class CSRSigningController extends Controller {
       ];
     } else {
       const ca = this.opts.cas.get(csr.spec?.signerName ?? '');
-      const parsed = parseCSR(pem ?? '');
-      if (!ca || !parsed.ok) return;
+      if (!ca || !parsed.ok) return; // decideSigning signs only for a signer with a CA and a request that parses
       const signed = signCSR(ca, parsed.csr, { ttlMs: d.ttlMs, usages: d.usages, now: this.ctx.now() });
       if (!signed.ok) throw new KubeError('InternalError', `error auto signing csr: ${signed.error}`);
       status.certificate = Buffer.from(signed.certPem, 'latin1').toString('base64');
