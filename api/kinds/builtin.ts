@@ -29,6 +29,12 @@ import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
+import { selfSubjectReviews } from './authentication/selfsubjectreview.js';
+import { tokenReviews } from './authentication/tokenreview.js';
+import { localSubjectAccessReviews } from './authorization/localsubjectaccessreview.js';
+import { selfSubjectAccessReviews } from './authorization/selfsubjectaccessreview.js';
+import { selfSubjectRulesReviews } from './authorization/selfsubjectrulesreview.js';
+import { subjectAccessReviews } from './authorization/subjectaccessreview.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -47,6 +53,12 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   persistentVolumeClaims,
   deployments,
   replicaSets,
+  selfSubjectReviews,
+  tokenReviews,
+  localSubjectAccessReviews,
+  selfSubjectAccessReviews,
+  selfSubjectRulesReviews,
+  subjectAccessReviews,
   jobs,
   cronJobs,
   leases,

@@ -19,6 +19,7 @@ import './scheduling.js';
 import './policy.js';
 import './rbac.js';
 import './storage.js';
+import './reviews.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

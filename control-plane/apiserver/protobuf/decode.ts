@@ -92,6 +92,8 @@ const PROTO_FILES = [
   'api/scheduling-v1.proto',
   'api/rbac-v1.proto',
   'api/storage-v1.proto',
+  'api/authorization-v1.proto',
+  'api/authentication-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */
@@ -275,6 +277,10 @@ function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | fals
       return toNumber(v.type ?? 0) === 1 ? String(v.strVal ?? '') : toNumber(v.intVal ?? 0);
     case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
       return typeof v.string === 'string' && v.string !== '' ? v.string : '0';
+    case '.k8s.io.api.authorization.v1.ExtraValue':
+    case '.k8s.io.api.authentication.v1.ExtraValue':
+      // a []string in Go: its JSON is the list itself
+      return Array.isArray(v.items) ? v.items.map((x) => String(x)) : [];
     default:
       return false;
   }
