@@ -16,7 +16,7 @@ import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
-import { Authenticator, type UserInfo } from './authn.js';
+import { ANONYMOUS_USER, Authenticator, type UserInfo } from './authn.js';
 import { attributesFor, authorize, forbidden, resolveRules, reviewDecision, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
 import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
 import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
@@ -668,7 +668,9 @@ export class ApiServer {
         const fake = new IncomingMessage(new Socket());
         fake.headers = { authorization: `Bearer ${token}` };
         const u = await this.opts.authenticator.authenticate(fake);
-        return u ? { user: u } : { error: 'invalid bearer token' };
+        // A token that is no bearer token to the header parser (` x`: an empty second part) would leave the request
+        // anonymous: a review answers that as no credential at all, never as system:anonymous (kubelab differs).
+        return u && u.name !== ANONYMOUS_USER.name ? { user: u } : { error: 'invalid bearer token' };
       },
     };
   }

@@ -303,6 +303,8 @@ describe('TokenReview', () => {
   it('an unknown token, or one asked for another audience: not authenticated', async () => {
     expect((await review({ token: 'nope' })).json().status).toEqual({ user: {}, error: 'invalid bearer token' });
     expect((await review({ token: JANE, audiences: ['vault'] })).json().status).toEqual({ user: {}, error: 'invalid bearer token' });
+    // not a bearer token to the header parser: never reviewed as the anonymous user
+    expect((await review({ token: ` ${JANE}` })).json().status).toEqual({ user: {}, error: 'invalid bearer token' });
   });
 
   it('malformed: no token, a namespace, a caller without create tokenreviews', async () => {
