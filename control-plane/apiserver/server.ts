@@ -627,7 +627,6 @@ export class ApiServer {
    * 400, as upstream's create handler); admitted, then answered 201 with what the kind's review hook returns.
    */
   private async handleReview(req: IncomingMessage, res: ServerResponse, rinfo: RegisteredKind, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
-    const review = rinfo.definition.review!;
     if (info.name || info.subresource || (rinfo.namespaced && !info.namespace) || (!rinfo.namespaced && info.namespace)) throw notFoundPath();
     if (info.verb !== 'create') throw methodNotSupported(info);
     this.authorizeOrThrow(user, info, query);
@@ -643,15 +642,24 @@ export class ApiServer {
       throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
-    const body = checkedObject(raw);
-    // upstream's EnsureObjectNamespaceMatchesRequestNamespace: the request's namespace, none for a cluster-scoped kind
+    return respond(res, 201, await this.answerReview(user, rinfo, info.namespace, checkedObject(raw), dryRun), warningHeaders(warnings));
+  }
+
+  /**
+   * A review's answer to a checked body (after decoding and the schema), for the HTTP handler and the in-process
+   * client: the request's namespace on the object (upstream's EnsureObjectNamespaceMatchesRequestNamespace; none for
+   * a cluster-scoped kind), admission, then the kind's review hook.
+   */
+  async answerReview(user: UserInfo, rinfo: RegisteredKind, namespace: string, body: ApiObject, dryRun: boolean): Promise<unknown> {
+    const review = rinfo.definition.review;
+    if (!review) throw errors.internal(`${rinfo.plural} is not a review`);
     if (body.metadata) {
-      if (info.namespace) body.metadata.namespace = info.namespace;
+      if (namespace) body.metadata.namespace = namespace;
       else delete body.metadata.namespace;
-    } else if (info.namespace) body.metadata = { namespace: info.namespace };
-    await this.admit(user, info, 'CREATE', { object: body, name: '', dryRun });
-    const answer = await review(body, this.reviewContext(user, info.namespace));
-    return respond(res, 201, answer, warningHeaders(warnings));
+    } else if (namespace) body.metadata = { namespace };
+    const target: AdmissionTarget = { group: rinfo.group, resource: rinfo.plural, subresource: '', namespace, name: '' };
+    await runAdmissionChain(this.admissionPlugins, this.admissionAttributes(user, target, 'CREATE', { object: body, name: '', dryRun }), this.admissionState);
+    return review(body, this.reviewContext(user, namespace));
   }
 
   /** What a review's hook may ask: this server's authorizer, rule resolver and authenticator, for `user`. */
