@@ -672,7 +672,10 @@ export class ApiServer {
       authorize: (who, a) => reviewDecision(who, a, this.nodeGraph, this.authorizer),
       rulesFor: (who, ns) => resolveRules(who, ns, this.authorizer),
       authenticateToken: async (token) => {
-        // upstream's TokenReview: the request path's authenticator on a request that holds only the token
+        // upstream's TokenReview: the request path's authenticator on a request that holds only the token. The
+        // authenticators here know no audiences yet (token file, certificates: audience-agnostic, handled by the
+        // review); an audience-aware one (ServiceAccount JWTs) takes the review's audiences as upstream's
+        // authenticator.WithAudiences context does, and answers them in `audiences`.
         const fake = new IncomingMessage(new Socket());
         fake.headers = { authorization: `Bearer ${token}` };
         const u = await this.opts.authenticator.authenticate(fake);
