@@ -14,7 +14,7 @@ import type {
   SelfSubjectRulesReview, SubjectAccessReview, TokenReview,
 } from '../types/index.js';
 import { isPlainObject } from '../values.js';
-import { fieldErr, quote } from './validation.js';
+import { fieldErr, quote, validateFieldSelectorRequirement, validateLabelSelectorRequirement } from './validation.js';
 
 const AUTHORIZATION = 'authorization.k8s.io';
 
@@ -81,20 +81,25 @@ function metadataIsEmpty(meta: unknown, allowNamespace: boolean): boolean {
   });
 }
 
-function selectorCauses(sel: unknown, field: string): StatusCause[] {
+/** validateFieldSelectorAttributes / validateLabelSelectorAttributes: rawSelector or requirements, and each requirement. */
+function selectorCauses(sel: unknown, field: string, requirement: (r: Record<string, unknown>, path: string) => StatusCause[]): StatusCause[] {
   if (!isPlainObject(sel)) return [];
   const raw = typeof sel.rawSelector === 'string' ? sel.rawSelector : '';
   const reqs = Array.isArray(sel.requirements) ? sel.requirements : [];
   const out: StatusCause[] = [];
   if (raw.length > 0 && reqs.length > 0) out.push(fieldErr.invalid(`${field}.rawSelector`, raw, 'may not specified at the same time as requirements'));
   if (raw.length === 0 && reqs.length === 0) out.push(fieldErr.required(`${field}.requirements`, `when ${field} is specified, requirements or rawSelector is required`));
+  reqs.forEach((r, i) => out.push(...requirement(isPlainObject(r) ? r : {}, `${field}.requirements[${i}]`)));
   return out;
 }
 
-/** validateResourceAttributes: the field and label selectors of the request. */
+/** validateResourceAttributes: the field and label selectors of the request (operators this server does not know pass). */
 function resourceAttributesCauses(ra: Relaxed<ResourceAttributes> | undefined): StatusCause[] {
   if (!ra) return [];
-  return [...selectorCauses(ra.fieldSelector, 'spec.resourceAttributes.fieldSelector'), ...selectorCauses(ra.labelSelector, 'spec.resourceAttributes.labelSelector')];
+  return [
+    ...selectorCauses(ra.fieldSelector, 'spec.resourceAttributes.fieldSelector', validateFieldSelectorRequirement),
+    ...selectorCauses(ra.labelSelector, 'spec.resourceAttributes.labelSelector', (r, p) => validateLabelSelectorRequirement(r, p, { allowUnknownOperator: true })),
+  ];
 }
 
 /** ValidateSelfSubjectAccessReviewSpec, and with `subject` ValidateSubjectAccessReviewSpec (user or groups required). */

@@ -46,7 +46,7 @@ function thrown(f: () => unknown): KubeError {
 
 describe('access review validation (pkg/apis/authorization/validation)', () => {
   const NON_RESOURCE = 'authorization.NonResourceAttributes{Path:"/logs", Verb:"get"}';
-  const table: Array<[string, Parameters<typeof accessSpecCauses>[0], boolean, string[]]> = [
+  const table: Array<[string, Parameters<typeof accessSpecCauses>[0], boolean, unknown[]]> = [
     ['resource attributes and a user', { resourceAttributes: {}, user: 'me' }, true, []],
     ['non-resource attributes and a group', { nonResourceAttributes: {}, groups: ['g'] }, true, []],
     ['neither', { user: 'me' }, true, ['spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified']],
@@ -61,6 +61,16 @@ describe('access review validation (pkg/apis/authorization/validation)', () => {
       ['spec.resourceAttributes.fieldSelector.rawSelector: Invalid value: "a=b": may not specified at the same time as requirements']],
     ['a label selector with neither', { user: 'me', resourceAttributes: { labelSelector: {} } }, true,
       ['spec.resourceAttributes.labelSelector.requirements: Required value: when spec.resourceAttributes.labelSelector is specified, requirements or rawSelector is required']],
+    ['field selector requirements: a key, values for In, none for Exists; an unknown operator passes', { user: 'me', resourceAttributes: { fieldSelector: { requirements: [{ key: '', operator: 'In' }, { key: 'a', operator: 'Exists', values: ['x'] }, { key: 'b', operator: 'Later' }] } } }, true, [
+      'spec.resourceAttributes.fieldSelector.requirements[0].key: Required value: must be specified',
+      "spec.resourceAttributes.fieldSelector.requirements[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      "spec.resourceAttributes.fieldSelector.requirements[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+    ]],
+    ['label selector requirements: values for NotIn, a valid key and values; an unknown operator passes', { user: 'me', resourceAttributes: { labelSelector: { requirements: [{ key: 'a', operator: 'NotIn' }, { key: 'b c', operator: 'In', values: ['ok', 'not ok'] }, { key: 'd', operator: 'Later' }] } } }, true, [
+      "spec.resourceAttributes.labelSelector.requirements[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      expect.stringMatching(/^spec\.resourceAttributes\.labelSelector\.requirements\[1\]\.key: Invalid value: "b c": name part must consist of/),
+      expect.stringMatching(/^spec\.resourceAttributes\.labelSelector\.requirements\[1\]\.values\[1\]: Invalid value: "not ok": a valid label must be/),
+    ]],
   ];
   it.each(table)('%s', (_what, spec, subject, want) => {
     expect(accessSpecCauses(spec, subject).map((c) => `${c.field}: ${c.message}`)).toEqual(want);
