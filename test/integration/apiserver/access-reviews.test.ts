@@ -287,6 +287,21 @@ describe('bad input', () => {
   });
 });
 
+describe('kubectl sees the reviews', () => {
+  it('api-resources (aggregated discovery) and explain (OpenAPI)', async () => {
+    const rows = (await kubectlOk(h, ['api-resources', '--api-group=authorization.k8s.io', '-o', 'wide', '--no-headers'])).trim().split('\n').map((l) => l.trim().split(/\s+/));
+    expect(rows).toEqual([
+      ['localsubjectaccessreviews', 'authorization.k8s.io/v1', 'true', 'LocalSubjectAccessReview', 'create'],
+      ['selfsubjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview', 'create'],
+      ['selfsubjectrulesreviews', 'authorization.k8s.io/v1', 'false', 'SelfSubjectRulesReview', 'create'],
+      ['subjectaccessreviews', 'authorization.k8s.io/v1', 'false', 'SubjectAccessReview', 'create'],
+    ]);
+    const explain = await kubectlOk(h, ['explain', 'selfsubjectaccessreview.spec.resourceAttributes']);
+    expect(explain).toContain('KIND:       SelfSubjectAccessReview');
+    expect(explain).toContain('subresource\t<string>');
+  });
+});
+
 describe('TokenReview', () => {
   const review = (spec: Record<string, unknown>, token?: string) =>
     api(h, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec }, token ? { token } : {});
