@@ -6,6 +6,7 @@
  *   import { PodSchema, schemaFor } from '../api/types/index.js';
  */
 export * from './base.js';
+export * from './reviews.js';
 export * from './meta.js';
 export * from './core.js';
 export * from './quota.js';
@@ -18,7 +19,6 @@ export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';
 export * from './rbac.js';
-export * from './reviews.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,

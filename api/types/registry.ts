@@ -11,6 +11,7 @@ import {
 import { ScaleSchema, EvictionSchema } from './apps.js';
 // The served kinds name their schemas (served-kinds.ts): declare them before any lookup by name.
 import './core.js';
+import './reviews.js';
 import './quota.js';
 import './groups.js';
 import './batch.js';
@@ -19,7 +20,6 @@ import './scheduling.js';
 import './policy.js';
 import './rbac.js';
 import './storage.js';
-import './reviews.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

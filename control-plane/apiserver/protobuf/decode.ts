@@ -82,6 +82,8 @@ const PROTO_FILES = [
   'apimachinery/runtime.proto',
   'apimachinery/meta-v1.proto',
   'api/core-v1.proto',
+  'api/authorization-v1.proto',
+  'api/authentication-v1.proto',
   'api/apps-v1.proto',
   'api/batch-v1.proto',
   'api/policy-v1.proto',
@@ -92,8 +94,6 @@ const PROTO_FILES = [
   'api/scheduling-v1.proto',
   'api/rbac-v1.proto',
   'api/storage-v1.proto',
-  'api/authorization-v1.proto',
-  'api/authentication-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */
@@ -253,6 +253,10 @@ function trimFraction(x: number): string {
 function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | false {
   const v = isPlainObject(m) ? m : {};
   switch (type.fullName) {
+    case '.k8s.io.api.authorization.v1.ExtraValue':
+    case '.k8s.io.api.authentication.v1.ExtraValue':
+      // a []string in Go: its JSON is the list itself
+      return Array.isArray(v.items) ? v.items.map((x) => String(x)) : [];
     case `.${META}.Time`:
     case `.${META}.MicroTime`: {
       const seconds = has(v, 'seconds') ? toNumber(v.seconds) : 0;
@@ -277,10 +281,6 @@ function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | fals
       return toNumber(v.type ?? 0) === 1 ? String(v.strVal ?? '') : toNumber(v.intVal ?? 0);
     case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
       return typeof v.string === 'string' && v.string !== '' ? v.string : '0';
-    case '.k8s.io.api.authorization.v1.ExtraValue':
-    case '.k8s.io.api.authentication.v1.ExtraValue':
-      // a []string in Go: its JSON is the list itself
-      return Array.isArray(v.items) ? v.items.map((x) => String(x)) : [];
     default:
       return false;
   }
