@@ -16,6 +16,12 @@ import { persistentVolumes } from './core/persistentvolume.js';
 import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
+import { selfSubjectReviews } from './authentication/selfsubjectreview.js';
+import { tokenReviews } from './authentication/tokenreview.js';
+import { localSubjectAccessReviews } from './authorization/localsubjectaccessreview.js';
+import { selfSubjectAccessReviews } from './authorization/selfsubjectaccessreview.js';
+import { selfSubjectRulesReviews } from './authorization/selfsubjectrulesreview.js';
+import { subjectAccessReviews } from './authorization/subjectaccessreview.js';
 import { jobs } from './batch/job.js';
 import { cronJobs } from './batch/cronjob.js';
 import { leases } from './coordination/lease.js';
@@ -48,6 +54,12 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   persistentVolumeClaims,
   deployments,
   replicaSets,
+  selfSubjectReviews,
+  tokenReviews,
+  localSubjectAccessReviews,
+  selfSubjectAccessReviews,
+  selfSubjectRulesReviews,
+  subjectAccessReviews,
   jobs,
   cronJobs,
   leases,

@@ -116,6 +116,75 @@ export interface ScaleAccess<T> {
   setSpecReplicas(obj: T, replicas: number): void;
 }
 
+/** A user as a review sees it: the requester, or the subject a SubjectAccessReview names (upstream's user.Info). */
+export interface ReviewUser {
+  name: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** What is authorized: upstream's authorizer.Attributes of a resource request or of a non-resource path. */
+export interface ReviewAttributes {
+  verb: string;
+  isResourceRequest: boolean;
+  group: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  path: string;
+}
+
+/** The union authorizer's answer (allowed or not, its reason, an evaluation error). */
+export interface ReviewDecision {
+  allowed: boolean;
+  denied: boolean;
+  reason: string;
+  evaluationError: string;
+}
+
+/** A rule of a rules review (upstream's ResourceRuleInfo / NonResourceRuleInfo). */
+export interface ReviewRule {
+  verbs: readonly string[];
+  apiGroups?: readonly string[];
+  resources?: readonly string[];
+  resourceNames?: readonly string[];
+  nonResourceURLs?: readonly string[];
+}
+
+/** The union rule resolver's answer (upstream's RuleResolver.RulesFor over the --authorization-mode authorizers). */
+export interface ReviewRules {
+  rules: ReviewRule[];
+  incomplete: boolean;
+  evaluationError: string;
+}
+
+/** What the authenticator said of a bearer token (upstream's authenticator.Response, ok, err). */
+export interface ReviewTokenAnswer {
+  user?: ReviewUser;
+  audiences?: string[];
+  error?: string;
+}
+
+/**
+ * What a review may ask the API server: the requester, the request's namespace and the API server's own
+ * authorizer, rule resolver and authenticator (the ones the request path uses), so that a review's hook is pure
+ * logic over these capabilities.
+ */
+export interface ReviewContext {
+  user: ReviewUser;
+  /** The namespace of the request's URL ('' for a cluster-scoped kind). */
+  namespace: string;
+  now: Date;
+  authorize(user: ReviewUser, a: ReviewAttributes): ReviewDecision;
+  rulesFor(user: ReviewUser, namespace: string): ReviewRules;
+  /** The request path's authenticator on a request holding only `Authorization: Bearer <token>`. */
+  authenticateToken(token: string, audiences: readonly string[]): Promise<ReviewTokenAnswer>;
+  /** The API server's audiences (`--api-audiences`): a TokenReview without audiences asks for these. */
+  apiAudiences: readonly string[];
+}
+
 /** What a kind's file writes. Everything but the names, scope and schema has a default. */
 export interface KindDefinition<T = unknown> {
   group: string;
@@ -157,8 +226,15 @@ export interface KindDefinition<T = unknown> {
   allowCreateOnUpdate?: boolean;
   /** DELETE answers with the deleted object instead of a Status (upstream's ReturnDeletedObject and graceful kinds). */
   returnDeletedObject?: boolean;
-  /** False for a create-only virtual resource that is never stored (pods' legacy `bindings`). Default true. */
+  /** False for a create-only virtual resource that is never stored (pods' legacy `bindings`, the reviews). Default true. */
   stored?: boolean;
+  /**
+   * A review: a create-only kind that is never stored (`stored: false`, `verbs: ['create']`). A POST of the kind is
+   * authorized, decoded and checked against its schema, then answered (201) with what this returns: the request's
+   * object with its status filled in. A 4xx is a thrown KubeError (upstream's validation). SubjectAccessReview and
+   * the other access reviews, TokenReview, SelfSubjectReview (control-plane/apiserver/README.md, *Reviews*).
+   */
+  review?(obj: T, ctx: ReviewContext): Promise<T> | T;
   /** Set for a kind stored in another's shape (events.k8s.io Event is stored as a core Event). */
   storageConversion?: StorageConversion;
   /**

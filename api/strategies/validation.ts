@@ -555,27 +555,48 @@ export function validateImmutableField(newVal: unknown, oldVal: unknown, field: 
 export function validateLabelSelector(sel: Relaxed<LabelSelector> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!sel) return errs;
-  (sel.matchExpressions ?? []).forEach((r, i) => {
-    const p = index(child(field, 'matchExpressions'), i);
-    const values: unknown[] = r?.values ?? [];
-    switch (r?.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) errs.push(fieldErr.required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) errs.push(fieldErr.forbidden(child(p, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-        break;
-      default:
-        errs.push(fieldErr.invalid(child(p, 'operator'), r?.operator ?? '', 'not a valid selector operator'));
-    }
-    for (const m of isQualifiedName(String(r?.key ?? ''))) errs.push(fieldErr.invalid(child(p, 'key'), r?.key ?? '', m));
-    values.forEach((v, j) => {
-      for (const m of isValidLabelValue(String(v))) errs.push(fieldErr.invalid(index(child(p, 'values'), j), v, m));
-    });
-  });
+  (sel.matchExpressions ?? []).forEach((r, i) => errs.push(...validateLabelSelectorRequirement(r, index(child(field, 'matchExpressions'), i))));
   errs.push(...validateLabels(sel.matchLabels, child(field, 'matchLabels')));
+  return errs;
+}
+
+/**
+ * upstream ValidateLabelSelectorRequirement: the operator's values, the key, the values. `allowUnknownOperator`
+ * (a *SubjectAccessReview's selectors, from a newer client) lets an operator this server does not know pass.
+ */
+export function validateLabelSelectorRequirement(r: { key?: unknown; operator?: unknown; values?: unknown } | undefined, p: string, opts: { allowUnknownOperator?: boolean } = {}): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const values: unknown[] = Array.isArray(r?.values) ? r.values : [];
+  switch (r?.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0) errs.push(fieldErr.required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0) errs.push(fieldErr.forbidden(child(p, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      break;
+    default:
+      if (!opts.allowUnknownOperator) errs.push(fieldErr.invalid(child(p, 'operator'), r?.operator ?? '', 'not a valid selector operator'));
+  }
+  for (const m of isQualifiedName(String(r?.key ?? ''))) errs.push(fieldErr.invalid(child(p, 'key'), r?.key ?? '', m));
+  values.forEach((v, j) => {
+    for (const m of isValidLabelValue(String(v))) errs.push(fieldErr.invalid(index(child(p, 'values'), j), v, m));
+  });
+  return errs;
+}
+
+/** upstream ValidateFieldSelectorRequirement (a *SubjectAccessReview's: unknown operators allowed). */
+export function validateFieldSelectorRequirement(r: { key?: unknown; operator?: unknown; values?: unknown } | undefined, p: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const values: unknown[] = Array.isArray(r?.values) ? r.values : [];
+  if (!r?.key) errs.push(fieldErr.required(child(p, 'key'), 'must be specified'));
+  if ((r?.operator === 'In' || r?.operator === 'NotIn') && values.length === 0) {
+    errs.push(fieldErr.required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+  }
+  if ((r?.operator === 'Exists' || r?.operator === 'DoesNotExist') && values.length > 0) {
+    errs.push(fieldErr.forbidden(child(p, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+  }
   return errs;
 }
 

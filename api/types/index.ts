@@ -6,6 +6,7 @@
  *   import { PodSchema, schemaFor } from '../api/types/index.js';
  */
 export * from './base.js';
+export * from './reviews.js';
 export * from './meta.js';
 export * from './core.js';
 export * from './quota.js';

@@ -11,6 +11,7 @@ import {
 import { ScaleSchema, EvictionSchema } from './apps.js';
 // The served kinds name their schemas (served-kinds.ts): declare them before any lookup by name.
 import './core.js';
+import './reviews.js';
 import './quota.js';
 import './groups.js';
 import './batch.js';

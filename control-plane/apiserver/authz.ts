@@ -15,7 +15,8 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap
 import { aggregateAll } from '../../api/rbac/aggregation.js';
 import { authorizeNode, nodeIdentity } from './node-authorizer.js';
 import type { NodeGraphView } from './node-graph.js';
-import { authorizeRbac, RbacIndex } from './rbac-authorizer.js';
+import { authorizeRbac, rulesFor, RbacIndex } from './rbac-authorizer.js';
+import type { PolicyRule } from './policy-rules.js';
 import type { RequestInfo } from './request-info.js';
 
 export interface Attributes {
@@ -159,3 +160,55 @@ export function forbiddenMessage(user: UserInfo, a: Attributes, why: string): st
 export function forbidden(a: Attributes, d: { reason: string }): KubeError {
   return new KubeError('Forbidden', d.reason, { details: { ...(a.name ? { name: a.name } : {}), group: a.group, kind: a.resource } });
 }
+
+/** upstream utilerrors.NewAggregate(...).Error(): one message as is, several (duplicates dropped) as `[a, b]`. */
+export function aggregateMessage(messages: readonly string[]): string {
+  const seen = [...new Set(messages)];
+  if (seen.length <= 1) return seen[0] ?? '';
+  return `[${seen.join(', ')}]`;
+}
+
+/**
+ * A SubjectAccessReview's answer (upstream's union authorizer behind the review REST storages): allowed with the
+ * allowing authorizer's reason, or not with the reasons the authorizers gave; no built-in authorizer here denies
+ * outright or fails, so `denied` is false and there is no evaluation error.
+ */
+export function reviewDecision(user: UserInfo, a: Attributes, graph: NodeGraphView = EMPTY_GRAPH, ctx: AuthorizerContext = {}): { allowed: boolean; denied: boolean; reason: string; evaluationError: string } {
+  const d = authorize(user, a, graph, ctx);
+  return { allowed: d.allowed, denied: false, reason: d.allowed ? d.reason : d.why, evaluationError: '' };
+}
+
+/**
+ * upstream's union RuleResolver (RulesFor) over the --authorization-mode authorizers, as a SelfSubjectRulesReview
+ * asks it: RBAC's rules where `namespace` is the scope (a binding to a missing role is an evaluation error),
+ * AlwaysAllow's `*` rules, AlwaysDeny's none; the Node authorizer cannot list a node's rules (incomplete, with its
+ * error). The privileged group is no rule resolver: system:masters sees the rules its bindings give it.
+ */
+export function resolveRules(user: UserInfo, namespace: string, ctx: AuthorizerContext = {}): { rules: PolicyRule[]; incomplete: boolean; evaluationError: string } {
+  const rules: PolicyRule[] = [];
+  const errs: string[] = [];
+  let incomplete = false;
+  for (const mode of ctx.modes ?? DEFAULT_AUTHORIZATION_MODES) {
+    switch (mode) {
+      case 'AlwaysAllow':
+        rules.push({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] });
+        break;
+      case 'AlwaysDeny':
+        break;
+      case 'Node':
+        if (nodeIdentity(user).isNode) {
+          incomplete = true;
+          errs.push('node authorizer does not support user rule resolution');
+        }
+        break;
+      case 'RBAC': {
+        const r = rulesFor(ctx.rbac ?? bootstrapRbacIndex(), user, namespace);
+        rules.push(...r.rules);
+        errs.push(...r.errors);
+        break;
+      }
+    }
+  }
+  return { rules, incomplete, evaluationError: aggregateMessage(errs) };
+}
+

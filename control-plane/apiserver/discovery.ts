@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RESOURCES, apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import { valueAt } from '../../api/values.js';
 import type {
   APIGroup, APIGroupList, APIResource, APIResourceList, APIVersions, GroupVersionForDiscovery,
   APIGroupDiscovery, APIGroupDiscoveryList, APIResourceDiscovery, APISubresourceDiscovery, GroupVersionKind,
@@ -54,6 +55,11 @@ export function apiGroup(group: string, resources: Kinds = RESOURCES): APIGroup 
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group, resources) };
 }
 
+/** A registered kind that is never stored (`stored: false`): it has no storage version. */
+function neverStored(r: ResourceInfo): boolean {
+  return 'definition' in r && valueAt(r.definition, 'stored') === false;
+}
+
 function storageVersionHash(r: ResourceInfo): string {
   return createHash('sha256').update(`${r.group}/${r.version}/${r.kind}`).digest('base64').slice(0, 11);
 }
@@ -95,7 +101,8 @@ export function apiResourceList(group: string, version: string, resources: Kinds
       verbs: r.verbs,
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
-      storageVersionHash: storageVersionHash(r),
+      // a kind that is never stored has no storage version (bindings, the reviews), as upstream
+      ...(neverStored(r) ? {} : { storageVersionHash: storageVersionHash(r) }),
     });
     for (const sub of r.subresources) {
       const s = SUBRESOURCE_KINDS[sub];

@@ -16,7 +16,7 @@
  */
 import { KubeError, errors } from '../../api/errors.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
-import { registeredKind } from '../../api/kinds/registry.js';
+import { findResourceVersion, registeredKind, type RegisteredKind } from '../../api/kinds/registry.js';
 import {
   PATCH_CONTENT_TYPES,
   bindingBody,
@@ -190,6 +190,8 @@ export class InProcessClient implements ApiClient {
   }
 
   create<T = unknown>(info: ResourceInfo, namespace: string | undefined, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {
+    const kind = findResourceVersion(info.group, info.version, info.plural);
+    if (kind?.definition.review) return this.createReview(kind, namespace, obj, opts);
     return this.call(info, async (store) => {
       const ns = info.namespaced ? (namespace ?? metadataOf(obj)?.namespace) || undefined : undefined;
       if (info.namespaced && !ns) throw notFoundPath();
@@ -203,6 +205,25 @@ export class InProcessClient implements ApiClient {
       const dryRun = opts.dryRun === true;
       return store.create(ns, body, { dryRun, requester: IN_PROCESS_USER, admission: this.admissionFor(info, ns, '', body.metadata?.name ?? '', dryRun) });
     });
+  }
+
+  /** A review (a kind with `review`): answered as the HTTP server answers it, as a cluster admin; nothing is stored. */
+  private async createReview<T>(kind: RegisteredKind, namespace: string | undefined, obj: T, opts: WriteOptions): Promise<T> {
+    try {
+      await this.started;
+      const ns = kind.namespaced ? namespace ?? '' : '';
+      if (kind.namespaced && !ns) throw notFoundPath();
+      const body = wire(withTypeMeta(kind, obj)) as ApiObject;
+      defaultTypeMeta(body, apiVersionOf(kind), kind.kind);
+      checkKind(body, apiVersionOf(kind), kind.kind);
+      if (kind.namespaced && body.metadata?.namespace && body.metadata.namespace !== ns) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      checkBodyStructure(body, null);
+      return wire(await this.server.answerReview(IN_PROCESS_USER, kind, ns, body, opts.dryRun === true)) as T;
+    } catch (e) {
+      throw toWireError(e);
+    }
   }
 
   update<T = unknown>(info: ResourceInfo, obj: NoInfer<T>, opts: WriteOptions = {}): Promise<T> {

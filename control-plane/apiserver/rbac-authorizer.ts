@@ -251,6 +251,17 @@ export function describeBinding(v: VisitedBinding): string {
   return `RoleBinding ${JSON.stringify(`${b.name}/${b.namespace}`)} of ${b.roleKind} ${JSON.stringify(b.roleName)} to ${describeSubject(v.subject, b.namespace)}`;
 }
 
+/** upstream RulesFor: every rule the user holds where `namespace` is the scope, and the bindings' resolution errors. */
+export function rulesFor(index: RbacIndex, user: Pick<UserInfo, 'name' | 'groups'>, namespace: string): { rules: PolicyRule[]; errors: string[] } {
+  const rules: PolicyRule[] = [];
+  const errs: string[] = [];
+  for (const v of bindingsFor(index, user, namespace)) {
+    if (v.rules) rules.push(...v.rules);
+    else if (v.error) errs.push(v.error);
+  }
+  return { rules, errors: errs };
+}
+
 /** upstream RBACAuthorizer.Authorize. */
 export function authorizeRbac(index: RbacIndex, user: Pick<UserInfo, 'name' | 'groups'>, a: RbacAttributes): RbacDecision {
   const errors: string[] = [];

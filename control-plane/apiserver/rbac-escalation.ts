@@ -19,7 +19,7 @@ import type { AdmissionAttributes, AdmissionPlugin } from './admission.js';
 import type { UserInfo } from './authn.js';
 import { SYSTEM_PRIVILEGED_GROUP, type Attributes, type Decision } from './authz.js';
 import { covers, type PolicyRule } from './policy-rules.js';
-import { bindingsFor, type RbacIndex } from './rbac-authorizer.js';
+import { rulesFor, type RbacIndex } from './rbac-authorizer.js';
 
 const FULL_AUTHORITY: PolicyRule[] = [
   { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
@@ -67,16 +67,6 @@ export function confirmNoEscalation(user: UserInfo, owner: readonly PolicyRule[]
   return msg;
 }
 
-/** upstream RulesFor: every rule the user holds where `namespace` is the scope, and the bindings' resolution errors. */
-export function rulesFor(index: RbacIndex, user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
-  const rules: PolicyRule[] = [];
-  const errs: string[] = [];
-  for (const v of bindingsFor(index, user, namespace)) {
-    if (v.rules) rules.push(...v.rules);
-    else if (v.error) errs.push(v.error);
-  }
-  return { rules, errors: errs };
-}
 
 const toRules = (rules: unknown): PolicyRule[] =>
   Array.isArray(rules) ? (rules as Relaxed<ApiPolicyRule>[]).map((r) => ({ ...r, verbs: r?.verbs ?? [] })) : [];

@@ -3,11 +3,11 @@
  * Pipeline: TLS -> authenticate -> RequestInfo -> authorize -> handler (discovery | openapi | resource verb).
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket, type AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
 import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
-import type { ScaleAccess } from '../../api/kinds/descriptor.js';
+import type { ReviewContext, ScaleAccess } from '../../api/kinds/descriptor.js';
 import { findResourceVersion, registeredKind } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type Admission, type DeleteOptions } from './store.js';
@@ -16,8 +16,8 @@ import { isPlainObject, valueAt } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
 import { asKind, isKind } from './object-views.js';
 import { isLongRunning, malformedPathEscape, parseRequestInfo, type RequestInfo } from './request-info.js';
-import { Authenticator, type UserInfo } from './authn.js';
-import { attributesFor, authorize, forbidden, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
+import { ANONYMOUS_USER, Authenticator, type UserInfo } from './authn.js';
+import { attributesFor, authorize, forbidden, resolveRules, reviewDecision, DEFAULT_AUTHORIZATION_MODES, type Attributes, type AuthorizationMode, type AuthorizerContext } from './authz.js';
 import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
 import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
 import { rbacEscalation } from './rbac-escalation.js';
@@ -88,6 +88,8 @@ export interface ApiServerOptions {
   kubeletUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo, pod: Relaxed<Pod> | undefined, node: Relaxed<Node> | undefined) => Promise<void>;
   /** --authorization-mode (default Node,RBAC). */
   authorizationModes?: readonly AuthorizationMode[];
+  /** `--api-audiences`: the audiences of this API server (a TokenReview without audiences asks for these). Default none. */
+  apiAudiences?: readonly string[];
   /** The admission chain (default: ADMISSION_PLUGINS). */
   admissionPlugins?: readonly AdmissionPlugin[];
   /** How pods/proxy and services/proxy reach a pod's address (default net.connect; tests map it to loopback). */
@@ -423,15 +425,6 @@ export class ApiServer {
       }
       throw notFoundPath();
     }
-    if (info.group === 'authentication.k8s.io' && info.version === 'v1' && info.resource === 'selfsubjectreviews' && info.verb === 'create' && !info.name) {
-      this.authorizeOrThrow(user, info, query);
-      return respond(res, 201, {
-        kind: 'SelfSubjectReview',
-        apiVersion: 'authentication.k8s.io/v1',
-        metadata: { creationTimestamp: nowRfc3339() },
-        status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
-      });
-    }
     track.route = undefined;
     return this.handleResource(req, res, info, query, user, track);
   }
@@ -529,6 +522,7 @@ export class ApiServer {
 
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
     const rinfo = findResourceVersion(info.group, info.version, info.resource) ?? findResource(info.group, info.resource);
+    if (rinfo?.definition.review && rinfo.version === info.version) return this.handleReview(req, res, rinfo, info, query, user, track);
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
@@ -633,6 +627,72 @@ export class ApiServer {
         if (store.strategy.subresourceUpdates[info.subresource]) return this.handleStatus(req, res, info, query, store, ns, dryRun, user);
         throw notFoundPath();
     }
+  }
+
+  /**
+   * A review (a descriptor with `review`): POST to the collection only (another verb on it is 405, a name or a
+   * subresource 404, a namespaced review needs its namespace), authorized as `create`, decoded (JSON, YAML,
+   * protobuf) and checked against the kind's schema; the object's namespace is the request's (a different one is
+   * 400, as upstream's create handler); admitted, then answered 201 with what the kind's review hook returns.
+   */
+  private async handleReview(req: IncomingMessage, res: ServerResponse, rinfo: RegisteredKind, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
+    if (info.name || info.subresource || (rinfo.namespaced && !info.namespace) || (!rinfo.namespaced && info.namespace)) throw notFoundPath();
+    if (info.verb !== 'create') throw methodNotSupported(info);
+    this.authorizeOrThrow(user, info, query);
+    this.routeReached(req, track, info, rinfo.namespaced);
+    negotiateFor(req, res, info, rinfo);
+    const dryRun = dryRunOf(info.verb, query);
+    const decoded = decodeRequestBody(await readBody(req), mediaType(req));
+    const raw = objectBody(decoded.value);
+    defaultTypeMeta(raw, apiVersionOf(rinfo), rinfo.kind);
+    checkKind(raw, apiVersionOf(rinfo), rinfo.kind);
+    const bodyNamespace = valueAt(raw, 'metadata', 'namespace');
+    if (rinfo.namespaced && bodyNamespace && bodyNamespace !== info.namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const warnings = checkBodyStructure(raw, query.get('fieldValidation'), decoded);
+    return respond(res, 201, await this.answerReview(user, rinfo, info.namespace, checkedObject(raw), dryRun), warningHeaders(warnings));
+  }
+
+  /**
+   * A review's answer to a checked body (after decoding and the schema), for the HTTP handler and the in-process
+   * client: the request's namespace on the object (upstream's EnsureObjectNamespaceMatchesRequestNamespace; none for
+   * a cluster-scoped kind), admission, then the kind's review hook.
+   */
+  async answerReview(user: UserInfo, rinfo: RegisteredKind, namespace: string, body: ApiObject, dryRun: boolean): Promise<unknown> {
+    const review = rinfo.definition.review;
+    if (!review) throw errors.internal(`${rinfo.plural} is not a review`);
+    if (body.metadata) {
+      if (namespace) body.metadata.namespace = namespace;
+      else delete body.metadata.namespace;
+    } else if (namespace) body.metadata = { namespace };
+    const target: AdmissionTarget = { group: rinfo.group, resource: rinfo.plural, subresource: '', namespace, name: '' };
+    await runAdmissionChain(this.admissionPlugins, this.admissionAttributes(user, target, 'CREATE', { object: body, name: '', dryRun }), this.admissionState);
+    return review(body, this.reviewContext(user, namespace));
+  }
+
+  /** What a review's hook may ask: this server's authorizer, rule resolver and authenticator, for `user`. */
+  private reviewContext(user: UserInfo, namespace: string): ReviewContext {
+    return {
+      user,
+      namespace,
+      now: new Date(),
+      apiAudiences: this.opts.apiAudiences ?? [],
+      authorize: (who, a) => reviewDecision(who, a, this.nodeGraph, this.authorizer),
+      rulesFor: (who, ns) => resolveRules(who, ns, this.authorizer),
+      authenticateToken: async (token) => {
+        // upstream's TokenReview: the request path's authenticator on a request that holds only the token. The
+        // authenticators here know no audiences yet (token file, certificates: audience-agnostic, handled by the
+        // review); an audience-aware one (ServiceAccount JWTs) takes the review's audiences as upstream's
+        // authenticator.WithAudiences context does, and answers them in `audiences`.
+        const fake = new IncomingMessage(new Socket());
+        fake.headers = { authorization: `Bearer ${token}` };
+        const u = await this.opts.authenticator.authenticate(fake);
+        // A token that is no bearer token to the header parser (` x`: an empty second part) would leave the request
+        // anonymous: a review answers that as no credential at all, never as system:anonymous (kubelab differs).
+        return u && u.name !== ANONYMOUS_USER.name ? { user: u } : { error: 'invalid bearer token' };
+      },
+    };
   }
 
   /** The request reached a resource handler: label it for the request metrics (long-running ones are counted while they last). */

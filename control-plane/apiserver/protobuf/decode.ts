@@ -82,6 +82,8 @@ const PROTO_FILES = [
   'apimachinery/runtime.proto',
   'apimachinery/meta-v1.proto',
   'api/core-v1.proto',
+  'api/authorization-v1.proto',
+  'api/authentication-v1.proto',
   'api/apps-v1.proto',
   'api/batch-v1.proto',
   'api/policy-v1.proto',
@@ -252,6 +254,10 @@ function trimFraction(x: number): string {
 function specialToJson(type: protobuf.Type, m: unknown): Json | undefined | false {
   const v = isPlainObject(m) ? m : {};
   switch (type.fullName) {
+    case '.k8s.io.api.authorization.v1.ExtraValue':
+    case '.k8s.io.api.authentication.v1.ExtraValue':
+      // a []string in Go: its JSON is the list itself
+      return Array.isArray(v.items) ? v.items.map((x) => String(x)) : [];
     case `.${META}.Time`:
     case `.${META}.MicroTime`: {
       const seconds = has(v, 'seconds') ? toNumber(v.seconds) : 0;

@@ -154,6 +154,10 @@ function specialFromJson(type: protobuf.Type, v: unknown, path: string): Record<
     case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
       if (typeof v === 'string' || typeof v === 'number') return { string: String(v) };
       throw new Unencodable(path);
+    case '.k8s.io.api.authorization.v1.ExtraValue':
+    case '.k8s.io.api.authentication.v1.ExtraValue':
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return { items: v };
+      throw new Unencodable(path);
     default:
       return false;
   }

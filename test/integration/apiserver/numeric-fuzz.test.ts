@@ -376,9 +376,12 @@ async function storedObject(info: ResourceInfo, name: string): Promise<Record<st
   return h.server!.store(info.group, info.plural).tryGet(info.namespaced ? NS : undefined, name);
 }
 
+/** The reviews (a descriptor's `review`) store nothing and hold no number: test/integration/apiserver/access-reviews.test.ts has their bad input. */
+const FUZZED = (): ResourceInfo[] => RESOURCES.filter((r) => !r.definition.review);
+
 describe('numeric field fuzz over every served resource', () => {
   it('every served resource has a base object here', () => {
-    expect(RESOURCES.map((r) => `${r.group}/${r.plural}`).filter((k) => !BASES[k])).toEqual([]);
+    expect(FUZZED().map((r) => `${r.group}/${r.plural}`).filter((k) => !BASES[k])).toEqual([]);
   });
 
   it(`values that do not fit are refused, nothing is half-written, everything created can be deleted (seed ${SEED})`, async () => {
@@ -392,7 +395,7 @@ describe('numeric field fuzz over every served resource', () => {
     const started = Date.now();
     let requests = 0;
     // The kinds served when the fuzz starts (the registry is live).
-    const SERVED = [...RESOURCES];
+    const SERVED = FUZZED();
 
     // The objects updates and patches aim at, plus an unbound pod for bindings.
     const targets = new Map<string, Target>();

@@ -152,4 +152,25 @@ describe('InProcessClient', () => {
     await h.done;
     expect(c.watcherCount()).toBe(0);
   });
+
+  it('answers reviews as the server does, storing nothing (a review kind has no store)', async () => {
+    const c = new InProcessClient();
+    const sar = findResource('authorization.k8s.io', 'subjectaccessreviews')!;
+    const lsar = findResource('authorization.k8s.io', 'localsubjectaccessreviews')!;
+    await c.create(findResource('rbac.authorization.k8s.io', 'roles')!, 'default', { metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
+    await c.create(findResource('rbac.authorization.k8s.io', 'rolebindings')!, 'default', { metadata: { name: 'b' }, subjects: [{ kind: 'User', name: 'jane' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' } });
+    const spec = { user: 'jane', resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } };
+    let out: Loose = {};
+    for (let i = 0; i < 50 && !out.status?.allowed; i++) {
+      out = await c.create<Loose>(sar, undefined, { spec });
+      if (!out.status.allowed) await new Promise((r) => setTimeout(r, 20)); // the RBAC index follows the watch caches
+    }
+    expect(out.status).toEqual({ allowed: true, reason: 'RBAC: allowed by RoleBinding "b/default" of Role "r" to User "jane"' });
+    await expect(c.create(sar, undefined, { spec: { user: 'jane' } })).rejects.toMatchObject({ httpStatus: 422, message: expect.stringContaining('exactly one of nonResourceAttributes or resourceAttributes must be specified') });
+    const local = await c.create<Loose>(lsar, 'default', { spec: { user: 'jane', resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } } });
+    expect([local.metadata.namespace, local.status.allowed]).toEqual(['default', true]);
+    await expect(c.create(lsar, undefined, { spec: {} })).rejects.toMatchObject({ httpStatus: 404 });
+    expect(() => c.store(sar)).toThrow('the server could not find the requested resource');
+    c.close();
+  });
 });
