@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readPublicKeys, readSigningKey } from '../../control-plane/apiserver/serviceaccount-keys.js';
 import type { ServiceAccountTokenSettings } from '../../control-plane/apiserver/token-request.js';
+import { TEST_ADMISSION_PLUGINS } from '../../control-plane/apiserver/in-process-client.js';
 import { ApiServer, type ApiServerOptions } from '../../control-plane/apiserver/server.js';
 import { Authenticator } from '../../control-plane/apiserver/authn.js';
 import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
@@ -84,7 +85,14 @@ export function writeServiceAccountKeys(dir: string): { keyFile: string; pubFile
   return { keyFile, pubFile, settings: { issuers: [TEST_SERVICE_ACCOUNT_ISSUER], signingKey: readSigningKey(keyFile), keys: readPublicKeys([pubFile]) } };
 }
 
-export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; extra?: Partial<ApiServerOptions> } = {}): Promise<ApiHandle> {
+/**
+ * A test API server. Its admission chain lacks ServiceAccount (as upstream's integration test servers: no
+ * controller manager makes the `default` service accounts) unless `serviceAccountAdmission` is set.
+ */
+export async function startApiServer(
+  etcd: EtcdHandle,
+  opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; serviceAccountAdmission?: boolean; extra?: Partial<ApiServerOptions> } = {},
+): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
   const port = await freePort();
@@ -128,6 +136,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
         transformers: parseEncryptionConfig(readFileSync(encryptionConfig, 'utf8')),
         bookmarkIntervalMs: 2000,
         serviceAccountTokens: saKeys.settings,
+        ...(opts.serviceAccountAdmission ? {} : { admissionPlugins: TEST_ADMISSION_PLUGINS }),
         ...opts.extra,
       });
       await server.start();
@@ -152,6 +161,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
           `--service-account-signing-key-file=${saKeys.keyFile}`,
           `--service-account-key-file=${saKeys.pubFile}`,
           ...(opts.anonymousAuth === false ? ['--anonymous-auth=false'] : []),
+          ...(opts.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),
         ],
         ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, { Authorization: `Bearer ${adminToken}` }, 2000)).status === 200,
         timeoutMs: 30_000,
@@ -223,7 +233,7 @@ export async function startApiServerOn(etcd: EtcdHandle, o: ApiServerOnOptions):
   const server = new ApiServer({
     backend, bindAddress: o.bindAddress, securePort: port, tlsCert: o.cert.certPem, tlsKey: o.cert.keyPem, clientCA: o.caPem,
     authenticator: Authenticator.fromTokenFile(o.tokenFile), serviceClusterIPRange: '10.96.0.0/16', serviceNodePortRange: '30000-32767',
-    advertiseAddress: o.bindAddress, serviceAccountTokens: writeServiceAccountKeys(o.dir).settings, ...o.extra,
+    advertiseAddress: o.bindAddress, serviceAccountTokens: writeServiceAccountKeys(o.dir).settings, admissionPlugins: TEST_ADMISSION_PLUGINS, ...o.extra,
   });
   const url = `https://${o.bindAddress}:${port}`;
   const kubeconfig = o.kubeconfig ?? join(o.dir, 'admin.conf');
