@@ -19,7 +19,6 @@
 import { randomUUID } from 'node:crypto';
 import { compactVerify, decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { valueAt } from '../../api/values.js';
-import type { UserInfo } from './authn.js';
 import type { SigningKey, VerifyingKey } from './serviceaccount-keys.js';
 
 /** The kubelet's projected token asks this many seconds (1h + 7s): the mark --service-account-extend-token-expiration looks for. */
@@ -91,6 +90,14 @@ export function tokenClaims(i: TokenClaimsInput): JWTPayload {
 /** A signed compact JWS of the claims: header {alg, kid} as upstream's signer writes it. */
 export async function signToken(claims: JWTPayload, key: SigningKey): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey);
+}
+
+/** The user a token authenticates as (authn.ts's UserInfo, declared here so authn.ts can import this module). */
+export interface UserInfo {
+  name: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 /** What a token names, read back from its claims. */
