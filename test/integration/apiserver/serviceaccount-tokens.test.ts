@@ -95,6 +95,49 @@ describe('kubectl create token', () => {
   });
 });
 
+describe('TokenRequest bodies and node requests', () => {
+  const TOKEN = '/api/v1/namespaces/default/serviceaccounts/robot/token';
+  const post = (body: unknown, who = h.adminToken, path = TOKEN) =>
+    rawRequest(h.url, h.caPem, 'POST', path, JSON.stringify(body), { Authorization: `Bearer ${who}`, 'Content-Type': 'application/json' });
+  const tr = (spec: Record<string, unknown>) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
+
+  it('bad bodies are clear 4xx errors', async () => {
+    const cases: Array<[unknown, number, string]> = [
+      [{ apiVersion: 'v1', kind: 'Pod' }, 400, ''],
+      [tr({ expirationSeconds: 'soon' }), 400, ''],
+      [tr({ expirationSeconds: 1e30 }), 400, ''],
+      [tr({ boundObjectRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' } }), 400, 'cannot bind token to object of type apps/v1, Kind=Deployment'],
+      [{ ...tr({}), metadata: { name: 'default' } }, 422, 'metadata.name: Invalid value: "default": must match the service account name if specified'],
+    ];
+    for (const [body, code, message] of cases) {
+      const r = await post(body);
+      expect(r.status, r.body).toBe(code);
+      if (message) expect(r.json().message).toContain(message);
+    }
+    expect((await post(tr({}), h.adminToken, '/api/v1/namespaces/default/serviceaccounts/robot/token?dryRun=Bogus')).status).toBe(422);
+  });
+
+  it('a node may get a token for the service account of a pod bound to it, bound to that pod, and nothing else', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-node01' }, spec: { nodeName: 'node01', serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } };
+    const made = await rawRequest(h.url, h.caPem, 'POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod), { Authorization: `Bearer ${h.adminToken}`, 'Content-Type': 'application/json' });
+    expect(made.status, made.body).toBe(201);
+    const uid = made.json().metadata.uid as string;
+    const ok = await post(tr({ audiences: [TEST_SERVICE_ACCOUNT_ISSUER], expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'on-node01', uid } }), 'nodetoken-node01');
+    expect(ok.status, ok.body).toBe(201);
+    const claims = decodeJwt(ok.json().status.token as string) as { exp: number; iat: number; 'kubernetes.io': { warnafter: number; node: { name: string } } };
+    // the kubelet's 3607 s token is extended to a year, warnafter at 3607 s; the status says 3607 s
+    expect(claims.exp - claims.iat).toBe(31_536_000);
+    expect(claims['kubernetes.io'].warnafter - claims.iat).toBe(3607);
+    expect(claims['kubernetes.io'].node.name).toBe('node01');
+    const unbound = await post(tr({}), 'nodetoken-node01');
+    expect(unbound.status).toBe(403);
+    expect(unbound.json().message).toBe('serviceaccounts "robot" is forbidden: node requested token not bound to a pod');
+    const other = await post(tr({}), 'nodetoken-node01', '/api/v1/namespaces/default/serviceaccounts/default/token');
+    expect(other.status).toBe(403);
+    expect(other.json().message).toContain('no relationship found between node \'node01\' and this object');
+  });
+});
+
 describe('ServiceAccount admission', () => {
   it('a pod gets the default service account and the kube-api-access volume mounted read-only', async () => {
     await kubectlOk(h, ['run', 'mounted', '--image=busybox']);
