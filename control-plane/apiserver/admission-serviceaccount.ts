@@ -1,7 +1,7 @@
 /**
  * The ServiceAccount admission plugin (upstream plugin/pkg/admission/serviceaccount, 1.32), for pod creates:
  * - mutating: a mirror pod is left alone; else `spec.serviceAccountName` defaults to `default`, the service
- *   account must exist (403 `error looking up service account <ns>/<name>: serviceaccount "<name>" not found`),
+ *   account must exist (read up to 10 times for `default`, which a new namespace gets in a moment; else 403 `error looking up service account <ns>/<name>: serviceaccount "<name>" not found`),
  *   and unless automountServiceAccountToken is false (the pod's, else the service account's) every container and
  *   init container without a mount at /var/run/secrets/kubernetes.io/serviceaccount gets a read-only one of the
  *   projected volume `kube-api-access-<5 random>` (token for 3607 s, ca.crt from the kube-root-ca.crt ConfigMap,
@@ -72,9 +72,25 @@ export function mountServiceAccountToken(pod: P, suffix: () => string = () => ra
   if (!existing && needed) spec.volumes = [...(spec.volumes ?? []), tokenVolume(volumeName)];
 }
 
-/** The service account from the cache, else from storage (upstream's getServiceAccount: the lister, then a live read). */
-async function lookup(state: AdmissionState, namespace: string, name: string): Promise<SA | undefined> {
-  return (state.get('', 'serviceaccounts', namespace, name) ?? (await state.read('', 'serviceaccounts', namespace, name))) as SA | undefined;
+/** How often upstream's getServiceAccount reads the `default` account before giving up (the controller makes it soon). */
+export const DEFAULT_ACCOUNT_ATTEMPTS = 10;
+
+/**
+ * The service account from the cache, else from storage (upstream's getServiceAccount: the lister, then live
+ * reads; for `default`, which the serviceaccount controller is about to make in a new namespace, up to 10 reads
+ * 100-200 ms apart).
+ */
+async function lookup(state: AdmissionState, namespace: string, name: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<SA | undefined> {
+  const cached = state.get('', 'serviceaccounts', namespace, name);
+  if (cached) return cached as SA;
+  const attempts = name === DEFAULT_SERVICE_ACCOUNT_NAME ? DEFAULT_ACCOUNT_ATTEMPTS : 1;
+  const interval = 100 + Math.floor(Math.random() * 100);
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await sleep(interval);
+    const found = await state.read('', 'serviceaccounts', namespace, name);
+    if (found) return found as SA;
+  }
+  return undefined;
 }
 
 function lookupError(a: AdmissionAttributes, namespace: string, name: string): KubeError {

@@ -102,6 +102,20 @@ describe('the ServiceAccount plugin', () => {
     expect(await serviceAccount.validate(create(pod({ serviceAccountName: 'ghost' })), state())).toBeInstanceOf(KubeError);
   });
 
+  it('waits for the default account of a new namespace (reads storage up to 10 times), not for any other', async () => {
+    let reads = 0;
+    const late: AdmissionState = { ...state(), get: () => undefined, read: async (_g, _r, _ns, name) => (++reads >= 3 && name === 'default' ? accounts.default : undefined) };
+    expect((await admit(pod(), late)).error).toBeUndefined();
+    expect(reads).toBe(4); // three in the mutating phase, one more in the validating phase
+    reads = 0;
+    const never: AdmissionState = { ...state(), get: () => undefined, read: async () => (++reads, undefined) };
+    expect((await admit(pod(), never)).error).toContain('error looking up service account default/default');
+    expect(reads).toBe(10);
+    reads = 0;
+    expect((await admit(pod({ serviceAccountName: 'robot' }), never)).error).toContain('serviceaccount "robot" not found');
+    expect(reads).toBe(1);
+  });
+
   it('finds a service account in storage when the cache lacks it yet', async () => {
     expect((await admit(pod({ serviceAccountName: 'puller' }), state(true))).error).toBeUndefined();
   });
