@@ -98,11 +98,17 @@ export class Authenticator {
   /**
    * One bearer token through every token authenticator, in upstream's order (token file, then ServiceAccount
    * JWTs): the request path and TokenReview both call this. `audiences`: what the caller wants the token
-   * for (a TokenReview's spec.audiences); default the API audiences. A token file user is valid for any audience.
+   * for (a TokenReview's spec.audiences); default the API audiences. A token file user is valid for the API
+   * audiences only (upstream's WrapAudienceAgnosticToken), so a review for another audience does not accept it.
    */
   async authenticateToken(token: string, audiences?: readonly string[]): Promise<TokenAuthenticationResult> {
     const u = this.tokens.get(token);
-    if (u) return { user: withAuthenticated(u), audiences: [...(audiences?.length ? audiences : this.apiAudiences)] };
+    if (u) {
+      // upstream's WrapAudienceAgnosticToken: a token file user holds for the API audiences only.
+      const api = this.apiAudiences;
+      const auds = audiences?.length && api.length ? api.filter((a) => audiences.includes(a)) : [...api];
+      if (!audiences?.length || api.length === 0 || auds.length > 0) return { user: withAuthenticated(u), audiences: auds };
+    }
     const sa = this.serviceAccountTokens;
     if (sa) {
       const r = await sa.authenticate(token, audiences?.length ? audiences : sa.opts.audiences);

@@ -172,6 +172,13 @@ describe('ServiceAccountTokenAuthenticator (signed tokens)', () => {
     else expect(r).toEqual({ handled: true, error: want });
   });
 
+  it('a token file user holds for the API audiences only (upstream’s WrapAudienceAgnosticToken)', async () => {
+    const a = new Authenticator(new Map([['static', { name: 'jane', groups: [] }]]), { serviceAccountTokens: authenticator() });
+    expect(await a.authenticateToken('static')).toEqual({ user: { name: 'jane', groups: ['system:authenticated'] }, audiences: [ISS] });
+    expect(await a.authenticateToken('static', [ISS, 'vault'])).toMatchObject({ audiences: [ISS] });
+    expect(await a.authenticateToken('static', ['vault'])).toEqual({ error: 'invalid bearer token' });
+  });
+
   it('a failed token is a 401 whatever --anonymous-auth says (authenticateToken answers an error)', async () => {
     const a = new Authenticator(new Map(), { serviceAccountTokens: authenticator({}) });
     expect(await a.authenticateToken(await signToken(claims(), KEY))).toEqual({ error: 'serviceaccounts "default" not found' });
