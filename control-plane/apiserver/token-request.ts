@@ -16,7 +16,7 @@ import { fieldErr } from '../../api/strategies/validation.js';
 import { valueAt } from '../../api/values.js';
 import type { Relaxed, TokenRequest } from '../../api/types/index.js';
 import { rfc3339 } from '../../api/time.js';
-import type { SigningKey } from './serviceaccount-keys.js';
+import type { SigningKey, VerifyingKey } from './serviceaccount-keys.js';
 import {
   EXPIRATION_EXTENSION_SECONDS,
   WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS,
@@ -200,7 +200,7 @@ export interface ServiceAccountTokenSettings {
   /** --service-account-signing-key-file (without it, no TokenRequest: 404 as upstream's unregistered subresource). */
   signingKey?: SigningKey;
   /** --service-account-key-file (the signing key's public half is added when missing). */
-  keys: readonly import('./serviceaccount-keys.js').VerifyingKey[];
+  keys: readonly VerifyingKey[];
   /** --api-audiences (default: the issuers). */
   apiAudiences?: readonly string[];
   /** --service-account-max-token-expiration in seconds (0 or unset: none). */
