@@ -10,10 +10,12 @@ import { nodeRestriction } from './admission-noderestriction.js';
 import { priority } from './admission-priority.js';
 import { resourceQuota } from './admission-resourcequota.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './admission-certificates.js';
+import { serviceAccount } from './admission-serviceaccount.js';
 import { defaultStorageClass, persistentVolumeClaimResize, storageObjectInUseProtection } from './admission-storage.js';
 
 export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   limitRanger,
+  serviceAccount,
   nodeRestriction,
   priority,
   defaultStorageClass,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
-import { api, startApiServer, type ApiHandle } from '../../support/apiserver.js';
+import { api, rawRequest, startApiServer, type ApiHandle } from '../../support/apiserver.js';
 import { poll } from '../../support/net.js';
 import { componentLogs, startComponent, stopAllComponents, type ComponentHandle } from '../../support/components.js';
 import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
@@ -52,6 +52,7 @@ beforeAll(async () => {
     '--node-monitor-grace-period=20s',
     '--node-startup-grace-period=20s',
     '--cluster-cidr=10.244.0.0/16',
+    `--service-account-private-key-file=${join(h.dir, 'sa.key')}`,
   ]);
 });
 afterAll(async () => {
@@ -177,6 +178,19 @@ describe('the scheduler and controller manager under their own identities', () =
     expect((await api(h, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
     expect((await api(h, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } })).status).toBe(201);
     await until('the default ServiceAccount', async () => (await get('/api/v1/namespaces/tmp/serviceaccounts/default')) !== undefined);
+    // root-ca-cert-publisher: the CA of the manager's kubeconfig in kube-root-ca.crt
+    const rootCA = await until('kube-root-ca.crt', async () => get('/api/v1/namespaces/tmp/configmaps/kube-root-ca.crt'));
+    expect(rootCA.data).toEqual({ 'ca.crt': h.caPem });
+    // the legacy token controller fills a token Secret, and its token authenticates as the account
+    const tokenSecret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'legacy', annotations: { 'kubernetes.io/service-account.name': 'default' } } };
+    expect((await api(h, 'POST', '/api/v1/namespaces/tmp/secrets', tokenSecret)).status).toBe(201);
+    const filled = await until('the legacy token', async () => (await get('/api/v1/namespaces/tmp/secrets/legacy'))?.data?.token);
+    const review = await rawRequest(h.url, h.caPem, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }), {
+      Authorization: `Bearer ${Buffer.from(filled as string, 'base64').toString()}`,
+      'Content-Type': 'application/json',
+    });
+    expect(review.status, review.body).toBe(201);
+    expect(review.json().status.userInfo.username).toBe('system:serviceaccount:tmp:default');
     expect((await api(h, 'POST', '/api/v1/namespaces/tmp/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).status).toBe(201);
     await until('the Note kind served', async () => (await api(h, 'GET', '/apis/roles.example.com/v1/namespaces/tmp/notes')).status === 200);
     expect((await api(h, 'POST', '/apis/roles.example.com/v1/namespaces/tmp/notes', { apiVersion: 'roles.example.com/v1', kind: 'Note', metadata: { name: 'n' }, text: 'x' })).status).toBe(201);

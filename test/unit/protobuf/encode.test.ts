@@ -13,6 +13,7 @@ import { encodeKubernetesProtobuf, encodeWatchFrame, parseGoDuration, parseKubeT
 import { RESOURCES, apiVersionOf } from '../../../api/resources.js';
 import { dropNulls, FIXTURES } from '../../support/kubectl-fixtures.js';
 import type { JsonObject } from '../../../api/values.js';
+import { TokenRequestSchema } from '../../../api/types/tokenrequest.js';
 
 /** Decode any response body (decode.ts knows only request kinds: lists, Status ... are read here with their message). */
 function decodeAny(body: Buffer): { typeMeta: { apiVersion: string; kind: string }; message: Record<string, unknown> } {
@@ -89,6 +90,17 @@ describe('objects as the server stores them', () => {
       containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'nginx', imageID: '', started: true, state: { running: { startedAt: '2026-12-04T17:00:01Z' } }, lastState: {} }],
     },
   };
+
+  it('a TokenRequest (kubectl create token asks and sends protobuf): spec pointers, status token and expiry', () => {
+    const tr: JsonObject = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name: 'default', namespace: 'default', creationTimestamp: '2026-12-04T17:00:00Z' },
+      spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: 'u1' } },
+      status: { token: 'eyJ.x.y', expirationTimestamp: '2026-12-04T18:00:00Z' },
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(tr)!)).toEqual(tr);
+  });
 
   it('a Pod with probes (inline handlers), quantities, int-or-strings, times and a zero priority pointer', () => {
     const back = decodeKubernetesProtobuf(encodeKubernetesProtobuf(stored(pod))!);
@@ -210,6 +222,11 @@ describe('the messages hold every field the served schemas have', () => {
       expect(schemaGaps(r.definition.schema, responseMessage(apiVersionOf(r), r.kind)!, '')).toEqual([]);
     });
   }
+});
+
+it('the TokenRequest message holds every field of its served schema (a subresource body, not a kind of its own)', () => {
+  expect(schemaGaps(TokenRequestSchema, responseMessage('authentication.k8s.io/v1', 'TokenRequest')!, '')).toEqual([]);
+  expect(schemaGaps(TokenRequestSchema, responseMessage('autoscaling/v1', 'Scale')!, '')).toContain('.spec.audiences');
 });
 
 it('schemaGaps finds a field the message lacks, also nested in lists and maps', () => {
