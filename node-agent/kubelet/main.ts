@@ -106,6 +106,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     // Mirrors are authoritative: a node never falls back to the registry itself (no traffic off the machine).
     pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries, mirrorFallback: false },
     podCIDR,
+    dns: { clusterDNS: config.clusterDNS, clusterDomain: config.clusterDomain ?? '', resolvConf: config.resolvConf, nodeIPs: config.nodeIP ? [config.nodeIP] : [] },
     ...(staticPods ? { staticPods } : {}),
     node: () => {
       const uid = nodeInformer.store.get(config.nodeName)?.metadata?.uid;

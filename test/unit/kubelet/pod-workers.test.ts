@@ -51,6 +51,7 @@ let inf: Informer<any>;
 let w: PodWorkers;
 let root: string;
 let clock: number;
+let hostFiles: Record<string, string>;
 
 beforeEach(async () => {
   api = new InProcessApi();
@@ -58,6 +59,7 @@ beforeEach(async () => {
   net = new FakeNetwork();
   root = mkdtempSync(join(tmpdir(), 'kubelab-unit-kubelet-'));
   clock = Date.UTC(2026, 0, 1);
+  hostFiles = { '/host/resolv.conf': 'nameserver 192.168.56.1\nsearch lab.example\n', '/etc/hosts': '127.0.0.1\tlocalhost\n192.168.56.21\tnode01\n' };
   rt.now = () => new Date(clock);
   inf = new Informer({ client: api, resource: PODS, fieldSelector: 'spec.nodeName=node01', logger: silentLogger });
   w = new PodWorkers({
@@ -65,6 +67,13 @@ beforeEach(async () => {
     recorder: new EventRecorder(api, { component: 'kubelet', host: 'node01', logger: silentLogger }),
     nodeName: 'node01', nodeIP: '192.168.56.21', rootDir: root, podLogsDir: join(root, 'logs'), pull: {},
     podCIDR: () => '10.244.1.0/24', logger: silentLogger, now: () => clock,
+    dns: { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '/host/resolv.conf', nodeIPs: ['192.168.56.21'] },
+    readHostFile: (path) => {
+      const text = hostFiles[path];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+      return text;
+    },
+    hostNetnsPath: '/proc/4242/ns/net',
   });
   inf.start();
   await inf.waitForSync();
