@@ -14,12 +14,11 @@
  * upstream's limits (3 nameservers; 32 search domains, 2048 characters, none over 253) with a
  * DNSConfigForming event naming what was applied.
  */
+import { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS } from '../../api/strategies/pod.js';
 import type { Pod } from './types.js';
 
-/** Upstream's limits (pkg/apis/core/validation: MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars). */
-export const MAX_DNS_NAMESERVERS = 3;
-export const MAX_DNS_SEARCH_PATHS = 32;
-export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+// Upstream's limits are the API's validation constants (MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars).
+export { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS };
 /** A search domain longer than a DNS-1123 subdomain is dropped (glibc aborts on one over 255). */
 const DNS1123_SUBDOMAIN_MAX = 253;
 const DEFAULT_DNS_OPTIONS = ['ndots:5'];
