@@ -387,7 +387,8 @@ export class PodWorkers extends Controller {
     try {
       podFiles = this.writeHostsFile(pod, x.podIP, x.names);
     } catch (e) {
-      this.record(st, c.name, a.backoffKey, createFailed(pod, c, (e as Error).message));
+      // As upstream's makeMounts failing in GenerateRunContainerOptions: CreateContainerConfigError.
+      this.record(st, c.name, a.backoffKey, configFailed(pod, c, (e as Error).message));
       return false;
     }
     const netnsPath = pod.spec.hostNetwork === true ? this.hostNetnsPath() : this.o.cni.netnsPath(pod.metadata.uid);
@@ -457,7 +458,7 @@ export class PodWorkers extends Controller {
         try {
           nodeHosts = this.readHostFile(NODE_HOSTS_PATH);
         } catch (e) {
-          throw new Error(goOpenError(NODE_HOSTS_PATH, e));
+          throw new KubeError('InternalError', goOpenError(NODE_HOSTS_PATH, e), { code: 'ERR_CONTAINER_CONFIG' });
         }
       }
       writeFileSync(join(dir, POD_FILE_NAMES.hosts), podHostsFile(pod, { podIPs: [podIP], hostname: names.hostname, domain: names.domain, nodeHosts }), { mode: 0o644 });

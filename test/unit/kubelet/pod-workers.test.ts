@@ -289,6 +289,14 @@ describe('PodWorkers: DNS, hosts and hostname', () => {
     expect(file('web', 'resolv.conf')).toBe('search lab.example\nnameserver 192.168.56.1\n');
   });
 
+  it('a host-network pod whose node has no /etc/hosts: CreateContainerConfigError with the open error', async () => {
+    delete hostFiles['/etc/hosts'];
+    await addPod({ hostNetwork: true, containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(rt.containers.size).toBe(0);
+    expect(status().containerStatuses[0].state.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'open /etc/hosts: no such file or directory' });
+  });
+
   it('a host-network pod with ClusterFirstWithHostNet gets the cluster DNS', async () => {
     await addPod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet', containers: [{ name: 'c', image: 'nginx' }] });
     await w.processKey('default/web');
