@@ -15,6 +15,7 @@
  * DNSConfigForming event naming what was applied.
  */
 import { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS } from '../../api/strategies/pod.js';
+import { ipFamilyOf } from '../../api/strategies/validation.js';
 import type { Pod } from './types.js';
 
 // Upstream's limits are the API's validation constants (MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars).
@@ -30,6 +31,14 @@ export interface KubeletDnsSettings {
   resolvConf: string;
   /** The node's IPs (--node-ip): with `--resolv-conf=""` a Default pod gets the loopback of their family. */
   nodeIPs: string[];
+}
+
+/** --cluster-dns as upstream's NewMainKubelet takes it: the entries that are IPs; the others are logged (`Invalid clusterDNS IP`) and skipped. */
+export function parseClusterDNS(entries: string[]): { ips: string[]; invalid: string[] } {
+  const ips: string[] = [];
+  const invalid: string[] = [];
+  for (const e of entries) (ipFamilyOf(e) ? ips : invalid).push(e);
+  return { ips, invalid };
 }
 
 /** What the runtime's DNSConfig holds (CRI runtime.v1.DNSConfig). */

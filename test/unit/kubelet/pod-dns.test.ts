@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  formatPod, MAX_DNS_SEARCH_LIST_CHARS, mergeDnsOptions, parseResolvConf, podDnsConfig, podDnsType, podResolvConf, renderResolvConf,
+  formatPod, MAX_DNS_SEARCH_LIST_CHARS, mergeDnsOptions, parseClusterDNS, parseResolvConf, podDnsConfig, podDnsType, podResolvConf, renderResolvConf,
   type KubeletDnsSettings,
 } from '../../../node-agent/kubelet/pod-dns.js';
 import type { Pod } from '../../../node-agent/kubelet/types.js';
@@ -42,6 +42,12 @@ describe('parseResolvConf (upstream TestParseResolvConf)', () => {
     const r = parseResolvConf(text);
     expect(r.errors.length > 0).toBe(isErr);
     if (!isErr) expect({ nameservers: r.nameservers, searches: r.searches, options: r.options }).toEqual({ nameservers, searches, options });
+  });
+});
+
+describe('parseClusterDNS (upstream NewMainKubelet)', () => {
+  it('keeps the IPs, sets the others aside to be logged', () => {
+    expect(parseClusterDNS(['10.96.0.10', 'fd00::a', 'dns.example', '10.96.0.10\nnameserver 8.8.8.8', ''])).toEqual({ ips: ['10.96.0.10', 'fd00::a'], invalid: ['dns.example', '10.96.0.10\nnameserver 8.8.8.8', ''] });
   });
 });
 
