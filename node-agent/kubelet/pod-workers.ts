@@ -5,7 +5,8 @@
  *
  *   pod gone ............ kill its containers, CNI DEL, remove its files
  *   deletionTimestamp ... SIGTERM, grace period, SIGKILL; then DELETE the pod (grace 0, uid precondition)
- *   otherwise ........... netns + CNI ADD -> volumes -> computePodActions -> pull / create / start / kill
+ *   otherwise ........... names + resolv.conf (pod-hostname.ts, pod-dns.ts) -> netns + CNI ADD (none for
+ *                         hostNetwork) -> volumes -> computePodActions -> pull / etc-hosts / create / start / kill
  *                         -> probes -> computePodStatus -> PATCH pods/status when it changed
  *
  * Every decision is pure (pod-plan.ts, pod-sync.ts, pod-status.ts, env.ts, volumes.ts), taken from what
