@@ -37,8 +37,12 @@ export class DnsCache {
     return { success: this.success.size, denial: this.denial.size };
   }
 
-  /** A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). */
-  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial' } | undefined {
+  /**
+   * A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). `until` is when this answer
+   * changes (its TTLs count down one more second, or it expires) and `holds()` whether the entry is still the one kept
+   * (not evicted or replaced): together they say how long the same bytes may be answered again (responder.ts).
+   */
+  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial'; until: number; holds: () => boolean } | undefined {
     const k = DnsCache.key(q, dnssec);
     const e = this.success.get(k) ?? this.denial.get(k);
     if (!e) return undefined;
@@ -50,7 +54,13 @@ export class DnsCache {
     }
     const left = e.ttl - age;
     const dec = (rs: Answer[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: Math.min(r.ttl ?? 0, left) }) as Answer);
-    return { reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) }, kind: e.kind };
+    const m = e.kind === 'success' ? this.success : this.denial;
+    return {
+      reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) },
+      kind: e.kind,
+      until: e.storedAt + (age + 1) * 1000,
+      holds: () => m.get(k) === e,
+    };
   }
 
   /** Keep a reply if it may be cached. */
