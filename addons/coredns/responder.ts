@@ -129,7 +129,7 @@ export class Responder {
     if (map && wq && map.size > 0) {
       const k = map.get(wq.key);
       if (k) {
-        if (k.generation === this.o.state.generation && this.now() < k.reuse.until && (!k.reuse.holds || k.reuse.holds())) {
+        if (k.generation === this.o.state.generation && (k.reuse.until === Infinity || this.now() < k.reuse.until) && (!k.reuse.holds || k.reuse.holds())) {
           const out = patchAnswer(k.answer, buf, wq.nameEnd);
           k.reuse.onHit?.();
           this.account(k.tally, buf, out, remote, remotePort, t0, wq.nameEnd);

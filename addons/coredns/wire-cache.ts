@@ -64,7 +64,7 @@ export function patchAnswer(answer: Uint8Array, query: Uint8Array, nameEnd: numb
   out.set(answer);
   out[0] = query[0]!;
   out[1] = query[1]!;
-  out.set(query.subarray(HEADER, nameEnd), HEADER);
+  for (let i = HEADER; i < nameEnd; i++) out[i] = query[i]!;
   return out;
 }
 
