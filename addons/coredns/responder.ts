@@ -24,7 +24,7 @@ import { BoundedMap, echoesQuestion, patchAnswer, wireName, wireQuestion, type W
 
 export interface ResponderDeps extends Omit<ChainDeps, 'upstream'> {
   metrics: DnsMetrics;
-  /** Answers kept per listener and protocol (default 10,000). */
+  /** Answers kept per listener and protocol (default 10,000; 0: none, every query takes the full path). */
   wireCapacity?: number;
 }
 
@@ -86,7 +86,7 @@ export class Responder {
     const deps: ChainDeps = { ...o, now: this.now, upstream: (q, depth, port) => this.lookup(q, depth, port) };
     this.blocks = configs.map((c) => new Block(c, deps));
     const cap = o.wireCapacity ?? 10_000;
-    for (const c of configs) if (!this.kept.has(c.port)) this.kept.set(c.port, { udp: new BoundedMap(cap), tcp: new BoundedMap(cap) });
+    if (cap > 0) for (const c of configs) if (!this.kept.has(c.port)) this.kept.set(c.port, { udp: new BoundedMap(cap), tcp: new BoundedMap(cap) });
   }
 
   /** The block serving `name` on a port: the most specific zone. */
