@@ -1,8 +1,9 @@
 /**
  * The DNS server: UDP and TCP listeners per port of the Corefile, each packet answered by the current configuration's
  * Responder (responder.ts: routing to the server block with the most specific zone, the plugin chain, metrics, the
- * `log` line; a kept wire answer is sent in the same tick); the health, ready and metrics HTTP endpoints. `apply()` swaps in a new configuration (reload): listeners of the new one are opened
- * first, so a configuration that cannot listen fails and the old one keeps serving.
+ * `log` line; a kept wire answer is sent in the same tick); the health, ready and metrics HTTP endpoints. `apply()`
+ * swaps in a new configuration (reload): listeners of the new one are opened first, so a configuration that cannot
+ * listen fails and the old one keeps serving.
  */
 import dgram from 'node:dgram';
 import http from 'node:http';
@@ -204,6 +205,9 @@ export class DnsServer {
     s.on('close', () => conns.delete(s));
     s.on('error', () => s.destroy());
     let buf = Buffer.alloc(0);
+    // Answers go out in the order the queries came, as miekg/dns serves a connection one query after the other: a
+    // kept answer is written at once only when no earlier answer is still being made.
+    let tail: Promise<void> | undefined;
     s.on('data', (d) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       while (buf.length >= 2) {
@@ -218,8 +222,20 @@ export class DnsServer {
           s.write(Buffer.concat([hdr, out]));
         };
         const out = this.responder.respond(Buffer.from(msg), 'tcp', configPort, s.remoteAddress ?? '', s.remotePort ?? 0);
-        if (Buffer.isBuffer(out)) send(out);
-        else out.then(send).catch(() => s.destroy());
+        if (Buffer.isBuffer(out) && !tail) {
+          send(out);
+          continue;
+        }
+        const p: Promise<void> = (tail ?? Promise.resolve())
+          .then(() => out)
+          .then(send)
+          .catch(() => {
+            s.destroy();
+          });
+        tail = p;
+        void p.then(() => {
+          if (tail === p) tail = undefined;
+        });
       }
     });
   }

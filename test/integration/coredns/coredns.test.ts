@@ -143,6 +143,16 @@ describe('kubelab coredns on loopback', () => {
     expect(upstream.asked).toContain('A www.example.com');
   });
 
+  it('TCP: answers in the order asked; a kept answer waits for an earlier one still being forwarded', async () => {
+    const web = () => queryPacket('web.prod.svc.cluster.local', 'A');
+    // Until the TCP answer for web is kept (a cache hit), then one forwarded name ahead of it on one connection.
+    await tcpQueries(port, [web()]);
+    await tcpQueries(port, [web()]);
+    const got = await tcpQueries(port, [queryPacket('order-check.example', 'A'), web(), web()]);
+    expect(got.map((p) => `${p.questions?.[0]?.name} ${p.rcode}`)).toEqual(['order-check.example NXDOMAIN', 'web.prod.svc.cluster.local NOERROR', 'web.prod.svc.cluster.local NOERROR']);
+    expect(upstream.asked).toContain('A order-check.example');
+  });
+
   it('UDP answers are truncated with TC at 512 bytes or the EDNS0 size; TCP carries all', async () => {
     const small = await udpRaw(port, queryPacket('big.prod.svc.cluster.local', 'A'));
     expect(small!.length).toBeLessThanOrEqual(512);
