@@ -123,20 +123,19 @@ export class Responder {
     let wq: WireQuestion | undefined;
     try {
       wq = wireQuestion(buf);
-    } catch {
-      wq = undefined;
-    }
-    if (map && wq && map.size > 0) {
-      const k = map.get(wq.key);
-      if (k) {
+      const k = map && wq && map.size > 0 ? map.get(wq.key) : undefined;
+      if (k && wq) {
         if (k.generation === this.o.state.generation && (k.reuse.until === Infinity || this.now() < k.reuse.until) && (!k.reuse.holds || k.reuse.holds())) {
           const out = patchAnswer(k.answer, buf, wq.nameEnd);
           k.reuse.onHit?.();
           this.account(k.tally, buf, out, remote, remotePort, t0, wq.nameEnd);
           return out;
         }
-        map.delete(wq.key);
+        map!.delete(wq.key);
       }
+    } catch {
+      // Never expected; the full path answers (and reports a panic as SERVFAIL) instead.
+      wq = undefined;
     }
     return this.full(buf, proto, configPort, remote, remotePort, t0, map, wq);
   }

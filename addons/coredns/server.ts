@@ -186,15 +186,17 @@ export class DnsServer {
       throw e;
     }
     udp.on('error', (e) => this.o.log(`[ERROR] udp :${port}: ${e.message}`));
+    const reply = (out: Buffer | undefined, rinfo: dgram.RemoteInfo) => {
+      try {
+        if (out) udp.send(out, rinfo.port, rinfo.address);
+      } catch {
+        // The socket is closing (a reload or shutdown): the query is dropped, as by a server that stopped.
+      }
+    };
     udp.on('message', (msg, rinfo) => {
       const out = this.responder.respond(msg, 'udp', configPort, rinfo.address, rinfo.port);
-      if (Buffer.isBuffer(out)) udp.send(out, rinfo.port, rinfo.address);
-      else
-        out
-          .then((o) => {
-            if (o) udp.send(o, rinfo.port, rinfo.address);
-          })
-          .catch(() => undefined);
+      if (Buffer.isBuffer(out)) reply(out, rinfo);
+      else out.then((o) => reply(o, rinfo)).catch(() => undefined);
     });
     return { configPort, port, udp, tcp, conns };
   }
