@@ -1,10 +1,11 @@
 /**
  * Cluster DNS benchmark (issue 12): queries/s and p50/p99 latency with dnsperf over a 1,000-Service cluster, the
  * kubelab DNS server (`kubelab coredns`, one Node process: one core) side by side in the same run with dnsmasq
- * answering the same 1,000 names from a hosts file (--no-resolv, no upstream: the floor); plus how long a created
- * Service takes to become resolvable in every replica (two DNS server processes watching the same API server, as the
- * lab's 2-replica Deployment). Starts etcd, the API server (child), the DNS servers (children) and dnsmasq on loopback
- * ports, and stops them; prints each figure against the goals of issue 12. Build first (`npm run build`).
+ * answering the same 1,000 names from a hosts file (--no-resolv, no upstream: the floor) and a Node UDP echo (no DNS
+ * work: what one Node process can send back at all); plus how long a created Service takes to become resolvable in
+ * every replica (two DNS server processes watching the same API server, as the lab's 2-replica Deployment). Starts
+ * etcd, the API server (child), the DNS servers (children) and dnsmasq on loopback ports, and stops them; prints each
+ * figure against the goals of issue 12. Build first (`npm run build`).
  *
  *   node dist/bench/dns.js [--seconds N] [--rounds N] [--creates N] [--cpu-prof DIR]
  *     --seconds   per dnsperf run (default 10)
@@ -152,11 +153,22 @@ async function main(): Promise<void> {
     children.push(masq);
     await waitAnswer(portMasq, names[0]!);
 
+    // The ceiling of one Node process on this machine: a dgram socket that sends each query back with QR set (no DNS
+    // work at all, no metrics), through the same send path as the server.
+    const portEcho = await freePort();
+    const echoSrc = `const s=require('node:dgram').createSocket({type:'udp4',lookup:(a,f,cb)=>cb(null,a,4)});s.on('message',(m,r)=>{const o=Buffer.allocUnsafe(m.length);m.copy(o);o[2]|=0x80;s.send(o,r.port,r.address)});s.bind(${portEcho},'127.0.0.1')`;
+    const echo = spawn(process.execPath, ['-e', echoSrc], { stdio: 'ignore' });
+    children.push(echo);
+    for (let i = 0; i < 100 && !(await udpRaw(portEcho, queryPacket(names[0]!, 'A'), 100)); i++);
+
     const servers: [string, number][] = [
       ['kubelab coredns: kubernetes only', portBare],
       ['kubelab coredns: kubeadm Corefile (cache 30)', portKubeadm],
       ['dnsmasq (hosts file, --no-resolv)', portMasq],
+      ['node dgram echo (no DNS work: the ceiling)', portEcho],
     ];
+    // Warm-up (not counted): JIT, the kept answers, dnsmasq's cache.
+    for (const [, p] of servers) execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(p), '-d', queries, '-l', '2', '-q', '100'], { stdio: 'ignore' });
     const runs: { max: Result; paced: Result }[][] = servers.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < servers.length; k++) {
@@ -177,8 +189,8 @@ async function main(): Promise<void> {
     }
     const masqRow = rows[2]!;
     const perRound = (i: number) => rows[i]!.rs.map((x, k) => x.max.qps / masqRow.rs[k]!.max.qps);
-    const ratios = [perRound(0), perRound(1)];
-    console.log(`ratio to dnsmasq (max q/s, per round): kubernetes only median ${median(ratios[0]!).toFixed(2)} [${range(ratios[0]!, 2)}], kubeadm Corefile median ${median(ratios[1]!).toFixed(2)} [${range(ratios[1]!, 2)}]`);
+    const ratios = [perRound(0), perRound(1), perRound(3)];
+    console.log(`ratio to dnsmasq (max q/s, per round): kubernetes only median ${median(ratios[0]!).toFixed(2)} [${range(ratios[0]!, 2)}], kubeadm Corefile median ${median(ratios[1]!).toFixed(2)} [${range(ratios[1]!, 2)}], node echo median ${median(ratios[2]!).toFixed(2)} [${range(ratios[2]!, 2)}]`);
 
     // A Service created -> resolvable in every replica (kubernetes-only blocks: no negative cache). Each name is asked
     // first after its POST, on both replicas at once, every 2 ms until each answers; the figure is the later replica.
