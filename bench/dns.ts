@@ -107,7 +107,11 @@ async function main(): Promise<void> {
   try {
     h = await startApiServer(etcd, { mode: 'child' });
     const ok = async (method: string, path: string, body?: unknown) => {
-      const r = await api(h!, method, path, body);
+      // A kept-alive connection the API server closed while dnsperf ran (minutes): sent again once on a new one.
+      const r = await api(h!, method, path, body).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return api(h!, method, path, body);
+        throw e;
+      });
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
       return r.json();
     };
