@@ -38,11 +38,12 @@ export class DnsCache {
   }
 
   /**
-   * A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). `until` is when this answer
-   * changes (its TTLs count down one more second, or it expires) and `holds()` whether the entry is still the one kept
-   * (not evicted or replaced): together they say how long the same bytes may be answered again (responder.ts).
+   * A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). For answers kept as bytes
+   * (responder.ts): `expires` is when the entry expires, `holds()` whether it is still the one kept (not evicted or
+   * replaced), and `left(now)` the seconds its records may have at most at `now` (each record's TTL is min(its TTL,
+   * left), as here).
    */
-  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial'; until: number; holds: () => boolean } | undefined {
+  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial'; expires: number; holds: () => boolean; left: (now: number) => number } | undefined {
     const k = DnsCache.key(q, dnssec);
     const e = this.success.get(k) ?? this.denial.get(k);
     if (!e) return undefined;
@@ -58,8 +59,9 @@ export class DnsCache {
     return {
       reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) },
       kind: e.kind,
-      until: e.storedAt + (age + 1) * 1000,
+      expires: e.storedAt + e.ttl * 1000,
       holds: () => m.get(k) === e,
+      left: (now: number) => e.ttl - Math.floor((now - e.storedAt) / 1000),
     };
   }
 

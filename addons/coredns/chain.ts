@@ -34,15 +34,17 @@ export interface ChainDeps {
 }
 
 /**
- * Whether the same question would get the same answer again, and until when: the cache plugin's hit stays the same
- * until its TTLs count down one more second (`until`) while its entry is kept (`holds`); a hosts or kubernetes answer
- * as long as the cluster state and the configuration are the same (`until` Infinity; the responder checks those).
- * Undefined: never (forwarded, shuffled by loadbalance, SERVFAIL, an ExternalName chased, a cache miss that the next
- * query will find in the cache). `onHit` counts what the chain would have counted on the way (the cache metrics).
+ * Whether the same question would get the same answer again, and until when: a hosts or kubernetes answer as long as
+ * the cluster state and the configuration are the same (`until` Infinity; the responder checks those); the cache
+ * plugin's hit until its entry expires (`until`) while the entry is kept (`holds`), with every TTL lowered to
+ * `ttlLeft(now)` (its countdown). Undefined: never (forwarded, shuffled by loadbalance, SERVFAIL, an ExternalName
+ * chased, a cache miss that the next query will find in the cache). `onHit` counts what the chain would have counted
+ * on the way (the cache metrics).
  */
 export interface Reuse {
   until: number;
   holds?: () => boolean;
+  ttlLeft?: (now: number) => number;
   onHit?: () => void;
 }
 
@@ -90,7 +92,7 @@ export class Block {
           m?.cacheRequests.inc(ck, () => ({ server: srv, zones, view: '' }));
           m?.cacheHits.inc(hitKey, hitLabels);
         };
-        return { reply: r.reply, reuse: r.shuffled ? undefined : { until: hit.until, holds: hit.holds, onHit } };
+        return { reply: r.reply, reuse: r.shuffled ? undefined : { until: hit.expires, holds: hit.holds, ttlLeft: hit.left, onHit } };
       }
       m?.cacheMisses.inc(ck, () => ({ server: srv, zones, view: '' }));
     }

@@ -7,8 +7,8 @@
  *               ─▶ copy with the query's ID and question name (wire-cache.ts)
  *
  * The full path keeps its answer when the chain says the same question gets the same answer (Reuse in chain.ts);
- * the answer is valid while the cluster state's generation is the one it was made at, before its `until` (the cache
- * plugin's TTL second) and while its cache entry holds. A reload makes a new Responder: nothing kept survives it.
+ * the answer is valid while the cluster state's generation is the one it was made at and, for a cache plugin hit,
+ * while its cache entry holds and has not expired (its TTLs counted down in the copy as the cache plugin does). A reload makes a new Responder: nothing kept survives it.
  * Both paths count the same metrics and write the same log line.
  */
 import * as dnsPacket from 'dns-packet';
@@ -20,7 +20,7 @@ import { typeLabel } from './metrics.js';
 import { fqdn, matchZone } from './names.js';
 import { MIN_UDP_SIZE, buildResponse, checkHeader, ednsReject, optOf, rcodeName, rejectPacket, udpLimit } from './packet.js';
 import { reply, type DnsQuestion, type Reply } from './records.js';
-import { BoundedMap, echoesQuestion, patchAnswer, wireName, wireQuestion, type WireQuestion } from './wire-cache.js';
+import { BoundedMap, capTtls, echoesQuestion, patchAnswer, ttlOffsets, wireName, wireQuestion, type WireQuestion } from './wire-cache.js';
 
 export interface ResponderDeps extends Omit<ChainDeps, 'upstream'> {
   metrics: DnsMetrics;
@@ -51,6 +51,8 @@ interface KeptAnswer {
   answer: Buffer;
   generation: number;
   reuse: Reuse;
+  /** With reuse.ttlLeft: where the TTLs are in `answer`. */
+  ttls?: number[];
   tally: Tally;
 }
 
@@ -125,8 +127,10 @@ export class Responder {
       wq = wireQuestion(buf);
       const k = map && wq && map.size > 0 ? map.get(wq.key) : undefined;
       if (k && wq) {
-        if (k.generation === this.o.state.generation && (k.reuse.until === Infinity || this.now() < k.reuse.until) && (!k.reuse.holds || k.reuse.holds())) {
+        const now = k.reuse.until === Infinity ? 0 : this.now();
+        if (k.generation === this.o.state.generation && (k.reuse.until === Infinity || now < k.reuse.until) && (!k.reuse.holds || k.reuse.holds())) {
           const out = patchAnswer(k.answer, buf, wq.nameEnd);
+          if (k.reuse.ttlLeft && k.ttls) capTtls(out, k.ttls, k.reuse.ttlLeft(now));
           k.reuse.onHit?.();
           this.account(k.tally, buf, out, remote, remotePort, t0, wq.nameEnd);
           return out;
@@ -177,7 +181,8 @@ export class Responder {
       }
       this.account(t, buf, out, remote, remotePort, t0, undefined, question.name);
       if (map && wq && reuse && generation === this.o.state.generation && echoesQuestion(out, buf, wq.nameEnd)) {
-        map.set(wq.key, { answer: out, generation, reuse, tally: t });
+        const ttls = reuse.ttlLeft ? ttlOffsets(out) : undefined;
+        if (!reuse.ttlLeft || ttls) map.set(wq.key, { answer: out, generation, reuse, ttls, tally: t });
       }
       return out;
     } catch (e) {

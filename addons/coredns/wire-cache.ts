@@ -78,6 +78,48 @@ export function echoesQuestion(answer: Uint8Array, query: Uint8Array, nameEnd: n
   return true;
 }
 
+/**
+ * Offsets of the TTL fields of every record of a message (Answer, Authority, Additional) but OPT, whose TTL field is
+ * its extended rcode and flags: where the cache plugin's countdown is written into a kept answer. Undefined for a
+ * message that does not parse to its last byte (it is then not kept).
+ */
+export function ttlOffsets(msg: Buffer): number[] | undefined {
+  if (msg.length < HEADER) return undefined;
+  let i = HEADER;
+  const skipName = (): boolean => {
+    for (;;) {
+      if (i >= msg.length) return false;
+      const l = msg[i]!;
+      if (l === 0) {
+        i += 1;
+        return true;
+      }
+      if ((l & 0xc0) === 0xc0) {
+        i += 2;
+        return true;
+      }
+      if (l & 0xc0) return false;
+      i += l + 1;
+    }
+  };
+  for (let q = msg.readUInt16BE(4); q > 0; q--) {
+    if (!skipName()) return undefined;
+    i += 4;
+  }
+  const out: number[] = [];
+  for (let r = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10); r > 0; r--) {
+    if (!skipName() || i + 10 > msg.length) return undefined;
+    if (msg.readUInt16BE(i) !== 41) out.push(i + 4);
+    i += 10 + msg.readUInt16BE(i + 8);
+  }
+  return i === msg.length ? out : undefined;
+}
+
+/** Lower every TTL at `offsets` to at most `left` seconds (the cache plugin's countdown: min(record TTL, TTL left)). */
+export function capTtls(msg: Buffer, offsets: readonly number[], left: number): void {
+  for (const o of offsets) if (msg.readUInt32BE(o) > left) msg.writeUInt32BE(left, o);
+}
+
 /** A Map of at most `capacity` entries; the oldest goes first when full. */
 export class BoundedMap<V> {
   private readonly m = new Map<string, V>();

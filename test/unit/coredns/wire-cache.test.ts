@@ -10,7 +10,7 @@ import type { ClusterState } from '../../../addons/coredns/cluster-state.js';
 import { loadCorefile } from '../../../addons/coredns/config.js';
 import { DnsMetrics } from '../../../addons/coredns/metrics.js';
 import { Responder } from '../../../addons/coredns/responder.js';
-import { BoundedMap, patchAnswer, wireName, wireQuestion } from '../../../addons/coredns/wire-cache.js';
+import { BoundedMap, capTtls, patchAnswer, ttlOffsets, wireName, wireQuestion } from '../../../addons/coredns/wire-cache.js';
 import { queryPacket } from '../../support/dns.js';
 import { prng } from '../../support/prng.js';
 import { cluster, fmt } from './fixtures.js';
@@ -115,6 +115,33 @@ describe('patchAnswer and BoundedMap', () => {
     expect(d.answers?.[0]?.name).toBe('web.prod.svc.cluster.local');
     expect(out.subarray(2, 12)).toEqual(kept.subarray(2, 12));
     expect(out.subarray(wireQuestion(asked)!.nameEnd)).toEqual(kept.subarray(wireQuestion(asked)!.nameEnd));
+  });
+
+  it('ttlOffsets finds every TTL but the OPT record\'s; capTtls lowers them to the seconds left', () => {
+    const msg = dnsPacket.encode({
+      type: 'response',
+      id: 1,
+      flags: 0x8180,
+      questions: [{ name: 'db.prod.svc.cluster.local', type: 'SRV', class: 'IN' }],
+      answers: [
+        { type: 'SRV', name: 'db.prod.svc.cluster.local', ttl: 30, data: { priority: 0, weight: 50, port: 3306, target: 'db-0.db.prod.svc.cluster.local' } },
+        { type: 'SRV', name: 'db.prod.svc.cluster.local', ttl: 7, data: { priority: 0, weight: 50, port: 3306, target: 'db-1.db.prod.svc.cluster.local' } },
+      ],
+      authorities: [{ type: 'SOA', name: 'cluster.local', ttl: 30, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 } }],
+      additionals: [
+        { type: 'A', name: 'db-0.db.prod.svc.cluster.local', ttl: 30, data: '10.244.1.5' },
+        { type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] },
+      ],
+    });
+    const offs = ttlOffsets(msg)!;
+    expect(offs).toHaveLength(4);
+    capTtls(msg, offs, 12);
+    const d = dnsPacket.decode(msg);
+    const ttls = (rs: dnsPacket.Answer[] | undefined) => (rs ?? []).map((r) => (r.type === 'OPT' ? `OPT do=${r.flag_do}` : r.ttl));
+    expect([ttls(d.answers), ttls(d.authorities), ttls(d.additionals)]).toEqual([[12, 7], [12], [12, 'OPT do=true']]);
+    expect((d.authorities![0] as { data: { minimum: number } }).data.minimum).toBe(30);
+    expect(ttlOffsets(msg.subarray(0, msg.length - 1))).toBeUndefined();
+    expect(ttlOffsets(Buffer.concat([msg, Buffer.from([0])]))).toBeUndefined();
   });
 
   it('BoundedMap drops the oldest entry when full', () => {
@@ -254,19 +281,23 @@ describe('Responder: kept answers', () => {
     const fast = await ask(responder, q());
     expect([fast.path, ttl(fast)]).toEqual(['fast', 30]);
     now += 1;
+    // A second later: the kept bytes with every TTL counted down, as the cache plugin's own answer.
     const older = await ask(responder, q());
-    expect([older.path, ttl(older)]).toEqual(['full', 29]);
+    expect([older.path, ttl(older)]).toEqual(['fast', 29]);
+    now += 10_000;
+    expect([(await ask(responder, q())).path, ttl(await ask(responder, q()))]).toEqual(['fast', 19]);
+    now -= 10_000;
     now += 500;
     expect([(await ask(responder, q())).path, ttl(await ask(responder, q()))]).toEqual(['fast', 29]);
     now += 28_500;
     const expired = await ask(responder, q());
     expect([expired.path, ttl(expired)]).toEqual(['full', 30]);
     const ck = 'dns://:53|cluster.local.,in-addr.arpa.';
-    expect(metrics.cacheRequests.value(ck)).toBe(7);
-    expect(metrics.cacheHits.value(`${ck}|success`)).toBe(5);
+    expect(metrics.cacheRequests.value(ck)).toBe(9);
+    expect(metrics.cacheHits.value(`${ck}|success`)).toBe(7);
     expect(metrics.cacheMisses.value(ck)).toBe(2);
     const responses = (plugin: string) => metrics.responses.value(`53|cluster.local.|NOERROR|${plugin}`);
-    expect([responses('cache'), responses('kubernetes')]).toEqual([5, 2]);
+    expect([responses('cache'), responses('kubernetes')]).toEqual([7, 2]);
   });
 
   it('loadbalance shuffles: answers with several addresses are never kept', async () => {
@@ -311,7 +342,7 @@ describe('Responder: kept answers', () => {
     const rnd = prng(20261204);
     let fast = 0;
     for (let i = 0; i < 3000; i++) {
-      now += Math.floor(rnd() * 5);
+      now += Math.floor(rnd() * 30); // about 45 s in all: TTL seconds and cache expiry crossed
       if (i === 1500) state.upsertNamespace('late');
       let pkt = Buffer.from(seeds[i % seeds.length]!);
       if (rnd() < 0.5) {
