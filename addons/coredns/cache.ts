@@ -1,7 +1,7 @@
 /**
  * The cache plugin (CoreDNS plugin/cache): positive answers are kept for their smallest TTL and negative ones
  * (NXDOMAIN, NODATA) for their SOA's, each between the minimum TTL (5 s) and the cap (`cache [TTL]`, default 3600 s
- * success, 1800 s denial); a hit answers with the TTLs decreased by the time spent in the cache. SERVFAIL and
+ * success, 1800 s denial); a hit answers with every TTL set to the seconds the entry has left (CoreDNS's item.toMsg). SERVFAIL and
  * truncated answers are not kept. Capacity-bounded (oldest entry first out).
  */
 import type { Answer } from 'dns-packet';
@@ -40,8 +40,7 @@ export class DnsCache {
   /**
    * A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). For answers kept as bytes
    * (responder.ts): `expires` is when the entry expires, `holds()` whether it is still the one kept (not evicted or
-   * replaced), and `left(now)` the seconds its records may have at most at `now` (each record's TTL is min(its TTL,
-   * left), as here).
+   * replaced), and `left(now)` the seconds left at `now`: every record's TTL, as here.
    */
   get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial'; expires: number; holds: () => boolean; left: (now: number) => number } | undefined {
     const k = DnsCache.key(q, dnssec);
@@ -54,7 +53,8 @@ export class DnsCache {
       return undefined;
     }
     const left = e.ttl - age;
-    const dec = (rs: Answer[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: Math.min(r.ttl ?? 0, left) }) as Answer);
+    // As CoreDNS's item.toMsg: every record (but OPT) carries the seconds the entry has left.
+    const dec = (rs: Answer[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: left }) as Answer);
     const m = e.kind === 'success' ? this.success : this.denial;
     return {
       reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) },

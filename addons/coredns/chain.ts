@@ -36,7 +36,7 @@ export interface ChainDeps {
 /**
  * Whether the same question would get the same answer again, and until when: a hosts or kubernetes answer as long as
  * the cluster state and the configuration are the same (`until` Infinity; the responder checks those); the cache
- * plugin's hit until its entry expires (`until`) while the entry is kept (`holds`), with every TTL lowered to
+ * plugin's hit until its entry expires (`until`) while the entry is kept (`holds`), with every TTL set to
  * `ttlLeft(now)` (its countdown). Undefined: never (forwarded, shuffled by loadbalance, SERVFAIL, an ExternalName
  * chased, a cache miss that the next query will find in the cache). `onHit` counts what the chain would have counted
  * on the way (the cache metrics).

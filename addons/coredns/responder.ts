@@ -20,7 +20,7 @@ import { typeLabel } from './metrics.js';
 import { fqdn, matchZone } from './names.js';
 import { MIN_UDP_SIZE, buildResponse, checkHeader, ednsReject, optOf, rcodeName, rejectPacket, udpLimit } from './packet.js';
 import { reply, type DnsQuestion, type Reply } from './records.js';
-import { BoundedMap, capTtls, echoesQuestion, patchAnswer, ttlOffsets, wireName, wireQuestion, type WireQuestion } from './wire-cache.js';
+import { BoundedMap, setTtls, echoesQuestion, patchAnswer, ttlOffsets, wireName, wireQuestion, type WireQuestion } from './wire-cache.js';
 
 export interface ResponderDeps extends Omit<ChainDeps, 'upstream'> {
   metrics: DnsMetrics;
@@ -130,7 +130,7 @@ export class Responder {
         const now = k.reuse.until === Infinity ? 0 : this.now();
         if (k.generation === this.o.state.generation && (k.reuse.until === Infinity || now < k.reuse.until) && (!k.reuse.holds || k.reuse.holds())) {
           const out = patchAnswer(k.answer, buf, wq.nameEnd);
-          if (k.reuse.ttlLeft && k.ttls) capTtls(out, k.ttls, k.reuse.ttlLeft(now));
+          if (k.reuse.ttlLeft && k.ttls) setTtls(out, k.ttls, k.reuse.ttlLeft(now));
           k.reuse.onHit?.();
           this.account(k.tally, buf, out, remote, remotePort, t0, wq.nameEnd);
           return out;

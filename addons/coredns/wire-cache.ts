@@ -115,9 +115,9 @@ export function ttlOffsets(msg: Buffer): number[] | undefined {
   return i === msg.length ? out : undefined;
 }
 
-/** Lower every TTL at `offsets` to at most `left` seconds (the cache plugin's countdown: min(record TTL, TTL left)). */
-export function capTtls(msg: Buffer, offsets: readonly number[], left: number): void {
-  for (const o of offsets) if (msg.readUInt32BE(o) > left) msg.writeUInt32BE(left, o);
+/** Set every TTL at `offsets` to `left` seconds (the cache plugin's countdown, as CoreDNS's item.toMsg). */
+export function setTtls(msg: Buffer, offsets: readonly number[], left: number): void {
+  for (const o of offsets) msg.writeUInt32BE(left, o);
 }
 
 /** A Map of at most `capacity` entries; the oldest goes first when full. */

@@ -10,7 +10,7 @@ import type { ClusterState } from '../../../addons/coredns/cluster-state.js';
 import { loadCorefile } from '../../../addons/coredns/config.js';
 import { DnsMetrics } from '../../../addons/coredns/metrics.js';
 import { Responder } from '../../../addons/coredns/responder.js';
-import { BoundedMap, capTtls, patchAnswer, ttlOffsets, wireName, wireQuestion } from '../../../addons/coredns/wire-cache.js';
+import { BoundedMap, setTtls, patchAnswer, ttlOffsets, wireName, wireQuestion } from '../../../addons/coredns/wire-cache.js';
 import { queryPacket } from '../../support/dns.js';
 import { prng } from '../../support/prng.js';
 import { cluster, fmt } from './fixtures.js';
@@ -117,7 +117,7 @@ describe('patchAnswer and BoundedMap', () => {
     expect(out.subarray(wireQuestion(asked)!.nameEnd)).toEqual(kept.subarray(wireQuestion(asked)!.nameEnd));
   });
 
-  it('ttlOffsets finds every TTL but the OPT record\'s; capTtls lowers them to the seconds left', () => {
+  it('ttlOffsets finds every TTL but the OPT record\'s; setTtls sets them to the seconds left', () => {
     const msg = dnsPacket.encode({
       type: 'response',
       id: 1,
@@ -135,10 +135,10 @@ describe('patchAnswer and BoundedMap', () => {
     });
     const offs = ttlOffsets(msg)!;
     expect(offs).toHaveLength(4);
-    capTtls(msg, offs, 12);
+    setTtls(msg, offs, 12);
     const d = dnsPacket.decode(msg);
     const ttls = (rs: dnsPacket.Answer[] | undefined) => (rs ?? []).map((r) => (r.type === 'OPT' ? `OPT do=${r.flag_do}` : r.ttl));
-    expect([ttls(d.answers), ttls(d.authorities), ttls(d.additionals)]).toEqual([[12, 7], [12], [12, 'OPT do=true']]);
+    expect([ttls(d.answers), ttls(d.authorities), ttls(d.additionals)]).toEqual([[12, 12], [12], [12, 'OPT do=true']]);
     expect((d.authorities![0] as { data: { minimum: number } }).data.minimum).toBe(30);
     expect(ttlOffsets(msg.subarray(0, msg.length - 1))).toBeUndefined();
     expect(ttlOffsets(Buffer.concat([msg, Buffer.from([0])]))).toBeUndefined();
