@@ -107,11 +107,18 @@ async function main(): Promise<void> {
   try {
     h = await startApiServer(etcd, { mode: 'child' });
     const ok = async (method: string, path: string, body?: unknown) => {
-      // A kept-alive connection the API server closed while dnsperf ran (minutes): sent again once on a new one.
-      const r = await api(h!, method, path, body).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'EPIPE' || e.code === 'ECONNRESET') return api(h!, method, path, body);
-        throw e;
-      });
+      // Kept-alive connections the API server closed while dnsperf ran (minutes; one per earlier concurrent request):
+      // the request is sent again until it gets a live one.
+      const send = async (tries: number): Promise<Awaited<ReturnType<typeof api>>> => {
+        try {
+          return await api(h!, method, path, body);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (tries > 0 && (code === 'EPIPE' || code === 'ECONNRESET')) return send(tries - 1);
+          throw e;
+        }
+      };
+      const r = await send(32);
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
       return r.json();
     };
