@@ -1,7 +1,7 @@
 /**
  * The cache plugin (CoreDNS plugin/cache): positive answers are kept for their smallest TTL and negative ones
  * (NXDOMAIN, NODATA) for their SOA's, each between the minimum TTL (5 s) and the cap (`cache [TTL]`, default 3600 s
- * success, 1800 s denial); a hit answers with the TTLs decreased by the time spent in the cache. SERVFAIL and
+ * success, 1800 s denial); a hit answers with every TTL set to the seconds the entry has left (CoreDNS's item.toMsg). SERVFAIL and
  * truncated answers are not kept. Capacity-bounded (oldest entry first out).
  */
 import type { Answer } from 'dns-packet';
@@ -37,8 +37,12 @@ export class DnsCache {
     return { success: this.success.size, denial: this.denial.size };
   }
 
-  /** A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). */
-  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial' } | undefined {
+  /**
+   * A cached reply with decreased TTLs, or undefined (and the expired entry is dropped). For answers kept as bytes
+   * (responder.ts): `expires` is when the entry expires, `holds()` whether it is still the one kept (not evicted or
+   * replaced), and `left(now)` the seconds left at `now`: every record's TTL, as here.
+   */
+  get(q: DnsQuestion, dnssec = false): { reply: Reply; kind: 'success' | 'denial'; expires: number; holds: () => boolean; left: (now: number) => number } | undefined {
     const k = DnsCache.key(q, dnssec);
     const e = this.success.get(k) ?? this.denial.get(k);
     if (!e) return undefined;
@@ -49,8 +53,16 @@ export class DnsCache {
       return undefined;
     }
     const left = e.ttl - age;
-    const dec = (rs: Answer[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: Math.min(r.ttl ?? 0, left) }) as Answer);
-    return { reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) }, kind: e.kind };
+    // As CoreDNS's item.toMsg: every record (but OPT) carries the seconds the entry has left.
+    const dec = (rs: Answer[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: left }) as Answer);
+    const m = e.kind === 'success' ? this.success : this.denial;
+    return {
+      reply: { ...e.reply, answers: dec(e.reply.answers), authorities: dec(e.reply.authorities), additionals: dec(e.reply.additionals) },
+      kind: e.kind,
+      expires: e.storedAt + e.ttl * 1000,
+      holds: () => m.get(k) === e,
+      left: (now: number) => e.ttl - Math.floor((now - e.storedAt) / 1000),
+    };
   }
 
   /** Keep a reply if it may be cached. */

@@ -29,6 +29,23 @@ export interface ChainDeps {
   onLoop: (message: string) => void;
   /** Reads a file the Corefile names (the hosts file). */
   readFile: (path: string) => string | undefined;
+  /** The clock of the cache plugin (ms; default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * Whether the same question would get the same answer again, and until when: a hosts or kubernetes answer as long as
+ * the cluster state and the configuration are the same (`until` Infinity; the responder checks those); the cache
+ * plugin's hit until its entry expires (`until`) while the entry is kept (`holds`), with every TTL set to
+ * `ttlLeft(now)` (its countdown). Undefined: never (forwarded, shuffled by loadbalance, SERVFAIL, an ExternalName
+ * chased, a cache miss that the next query will find in the cache). `onHit` counts what the chain would have counted
+ * on the way (the cache metrics).
+ */
+export interface Reuse {
+  until: number;
+  holds?: () => boolean;
+  ttlLeft?: (now: number) => number;
+  onHit?: () => void;
 }
 
 /** The runtime of one server block: its config and the state its plugins keep (cache, hosts table, upstreams). */
@@ -45,13 +62,18 @@ export class Block {
     private readonly deps: ChainDeps,
   ) {
     this.serverLabel = `dns://:${config.port}`;
-    if (config.cache) this.cache = new DnsCache(config.cache);
+    if (config.cache) this.cache = new DnsCache(config.cache, deps.now);
     if (config.hosts) this.hosts = hostsTable(config.hosts, deps.readFile(config.hosts.file));
     if (config.forward) this.forwarder = new Forwarder(config.forward, deps.metrics);
   }
 
   /** Answer one question (`zone` is the block zone it matched, for metric labels). */
   async resolve(q: DnsQuestion, zone: string, opts: { dnssec?: boolean; depth?: number } = {}): Promise<Reply> {
+    return (await this.answer(q, zone, opts)).reply;
+  }
+
+  /** Answer one question, and say whether and until when the same question gets the same answer (see Reuse). */
+  async answer(q: DnsQuestion, zone: string, opts: { dnssec?: boolean; depth?: number } = {}): Promise<{ reply: Reply; reuse?: Reuse }> {
     const c = this.config;
     const m = this.deps.metrics;
     const dnssec = opts.dnssec ?? false;
@@ -62,15 +84,22 @@ export class Block {
       m?.cacheRequests.inc(ck, () => ({ server: srv, zones, view: '' }));
       const hit = this.cache.get(q, dnssec);
       if (hit) {
-        m?.cacheHits.inc(`${ck}|${hit.kind}`, () => ({ server: srv, type: hit.kind, zones, view: '' }));
-        return this.balance({ ...hit.reply, plugin: 'cache' });
+        const hitKey = `${ck}|${hit.kind}`;
+        const hitLabels = () => ({ server: srv, type: hit.kind, zones, view: '' });
+        m?.cacheHits.inc(hitKey, hitLabels);
+        const r = this.balance({ ...hit.reply, plugin: 'cache' });
+        const onHit = () => {
+          m?.cacheRequests.inc(ck, () => ({ server: srv, zones, view: '' }));
+          m?.cacheHits.inc(hitKey, hitLabels);
+        };
+        return { reply: r.reply, reuse: r.shuffled ? undefined : { until: hit.expires, holds: hit.holds, ttlLeft: hit.left, onHit } };
       }
       m?.cacheMisses.inc(ck, () => ({ server: srv, zones, view: '' }));
     }
 
     const rw = rewriteName(c.rewrite, q.name);
     const inner: DnsQuestion = { name: rw.name, type: q.type };
-    let r = await this.inner(inner, zone, dnssec, opts.depth ?? 0);
+    let { reply: r, reusable } = await this.inner(inner, zone, dnssec, opts.depth ?? 0);
     if (rw.applied.length) {
       r = { ...r, answers: reverseAnswers(r.answers, q.name, rw.name, rw.applied), additionals: reverseAnswers(r.additionals, q.name, rw.name, rw.applied) };
     }
@@ -79,39 +108,42 @@ export class Block {
       const n = this.cache.size;
       m?.cacheEntries.set(`${ck}|success`, () => ({ server: srv, type: 'success', zones, view: '' }), n.success);
       m?.cacheEntries.set(`${ck}|denial`, () => ({ server: srv, type: 'denial', zones, view: '' }), n.denial);
+      reusable = false;
     }
-    return this.balance(r);
+    const b = this.balance(r);
+    return { reply: b.reply, reuse: reusable && !b.shuffled && r.rcode !== 'SERVFAIL' ? { until: Infinity } : undefined };
   }
 
-  private balance(r: Reply): Reply {
-    if (!this.config.loadbalance || r.answers.length < 2) return r;
+  private balance(r: Reply): { reply: Reply; shuffled: boolean } {
+    if (!this.config.loadbalance || r.answers.length < 2) return { reply: r, shuffled: false };
     // round_robin: shuffle the address records, keep the others (CNAMEs first) in place.
     const addr = r.answers.filter((x) => x.type === 'A' || x.type === 'AAAA');
-    if (addr.length < 2) return r;
+    if (addr.length < 2) return { reply: r, shuffled: false };
     for (let i = addr.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [addr[i], addr[j]] = [addr[j]!, addr[i]!];
     }
     let k = 0;
     const answers: Answer[] = r.answers.map((x) => (x.type === 'A' || x.type === 'AAAA' ? addr[k++]! : x));
-    return { ...r, answers };
+    return { reply: { ...r, answers }, shuffled: true };
   }
 
-  private async inner(q: DnsQuestion, zone: string, dnssec: boolean, depth: number): Promise<Reply> {
+  /** The plugins after cache; `reusable`: the answer is a function of the question, the state and the config alone. */
+  private async inner(q: DnsQuestion, zone: string, dnssec: boolean, depth: number): Promise<{ reply: Reply; reusable: boolean }> {
     const c = this.config;
     if (c.hosts && this.hosts) {
       const r = resolveHosts(c.hosts, this.hosts, q);
-      if (isReply(r)) return r;
+      if (isReply(r)) return { reply: r, reusable: true };
     }
     if (c.kubernetes) {
       const k = resolveKubernetes({ state: this.deps.state, config: c.kubernetes, nsAddresses: this.deps.nsAddresses() }, q);
       if (isReply(k.result)) {
-        if (!k.chase || depth > 7) return k.result;
+        if (!k.chase || depth > 7) return { reply: k.result, reusable: !k.chase };
         try {
           const up = await this.deps.upstream({ name: k.chase, type: q.type }, depth + 1, this.config.port);
-          return { ...k.result, answers: [...k.result.answers, ...up.answers] };
+          return { reply: { ...k.result, answers: [...k.result.answers, ...up.answers] }, reusable: false };
         } catch {
-          return k.result;
+          return { reply: k.result, reusable: false };
         }
       }
     }
@@ -123,13 +155,13 @@ export class Block {
     }
     if (c.forward && this.forwarder && forwards(c.forward, q.name)) {
       try {
-        return await this.forwarder.resolve(q, dnssec);
+        return { reply: await this.forwarder.resolve(q, dnssec), reusable: false };
       } catch (e) {
         if (c.errors) this.deps.log(`[ERROR] plugin/errors: 2 ${q.name} ${q.type}: ${(e as Error).message}`);
-        return reply('forward', 'SERVFAIL', [], { authoritative: false });
+        return { reply: reply('forward', 'SERVFAIL', [], { authoritative: false }), reusable: false };
       }
     }
     if (c.errors) this.deps.log(`[ERROR] plugin/errors: 2 ${q.name} ${q.type}: plugin/${c.kubernetes ? 'kubernetes' : c.hosts ? 'hosts' : 'rewrite'}: no next plugin found`);
-    return reply('', 'SERVFAIL', [], { authoritative: false });
+    return { reply: reply('', 'SERVFAIL', [], { authoritative: false }), reusable: false };
   }
 }

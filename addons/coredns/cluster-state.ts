@@ -99,7 +99,10 @@ function removeFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   if (s.size === 0) m.delete(k);
 }
 
-/** The indexed state. Every change bumps `modified` (the SOA serial: seconds of the last change, as CoreDNS). */
+/**
+ * The indexed state. A Service or EndpointSlice change bumps `modified` (the SOA serial: seconds of the last change,
+ * as CoreDNS); every change of any kind bumps `generation` (what a reused wire answer was made from, responder.ts).
+ */
 export class ClusterState {
   private readonly services = new Map<string, DnsService>();
   private readonly servicesByIP = new Map<string, Set<string>>();
@@ -112,9 +115,12 @@ export class ClusterState {
   private readonly podIPs = new Map<string, string[]>();
   private readonly namespaces = new Set<string>();
   modified = Math.floor(Date.now() / 1000);
+  /** Bumped by every write: answers made at another generation may differ. */
+  generation = 0;
 
   private touch(): void {
     this.modified = Math.floor(Date.now() / 1000);
+    this.generation++;
   }
 
   static from(o: { services?: Relaxed<Service>[]; slices?: Relaxed<EndpointSlice>[]; pods?: Relaxed<Pod>[]; namespaces?: (Relaxed<Namespace> | string)[] }): ClusterState {
@@ -180,6 +186,7 @@ export class ClusterState {
     const ns = p.metadata?.namespace;
     const name = p.metadata?.name;
     if (!ns || !name) return;
+    this.generation++;
     this.deletePod(ns, name);
     const ips = (p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : [])).filter(Boolean);
     // Host-network pods share the node's IP: CoreDNS's pod index skips them.
@@ -197,6 +204,7 @@ export class ClusterState {
     const k = key(namespace, name);
     const ips = this.podIPs.get(k);
     if (!ips) return;
+    this.generation++;
     this.podIPs.delete(k);
     const ns = namespace.toLowerCase();
     for (const ip of ips) {
@@ -210,10 +218,12 @@ export class ClusterState {
   }
 
   upsertNamespace(name: string): void {
-    if (name) this.namespaces.add(name.toLowerCase());
+    if (!name || this.namespaces.has(name.toLowerCase())) return;
+    this.namespaces.add(name.toLowerCase());
+    this.generation++;
   }
   deleteNamespace(name: string): void {
-    this.namespaces.delete(name.toLowerCase());
+    if (this.namespaces.delete(name.toLowerCase())) this.generation++;
   }
 
   // ------------------------------------------------------------ readers (the resolver)

@@ -1,26 +1,23 @@
 /**
- * The DNS server: UDP and TCP listeners per port of the Corefile, each query routed to the server block with the most
- * specific zone (none: REFUSED), answered by its plugin chain, logged and counted as CoreDNS does; the health, ready
- * and metrics HTTP endpoints. `apply()` swaps in a new configuration (reload): listeners of the new one are opened
- * first, so a configuration that cannot listen fails and the old one keeps serving.
+ * The DNS server: UDP and TCP listeners per port of the Corefile, each packet answered by the current configuration's
+ * Responder (responder.ts: routing to the server block with the most specific zone, the plugin chain, metrics, the
+ * `log` line; a kept wire answer is sent in the same tick); the health, ready and metrics HTTP endpoints. `apply()`
+ * swaps in a new configuration (reload): listeners of the new one are opened first, so a configuration that cannot
+ * listen fails and the old one keeps serving.
  */
 import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import type { DecodedPacket } from 'dns-packet';
-import { Block, type ChainDeps } from './chain.js';
 import type { ServerConfig } from './config.js';
-import type { DnsMetrics } from './metrics.js';
-import { typeLabel } from './metrics.js';
-import { fqdn, matchZone } from './names.js';
-import { MIN_UDP_SIZE, buildResponse, checkHeader, ednsReject, optOf, rcodeName, rejectPacket, udpLimit } from './packet.js';
-import { reply, type DnsQuestion, type Reply } from './records.js';
+import type { DnsQuestion, Reply } from './records.js';
+import { Responder, type ResponderDeps } from './responder.js';
 
-export interface DnsServerOptions extends Omit<ChainDeps, 'upstream'> {
+export { servableName } from './responder.js';
+
+export interface DnsServerOptions extends ResponderDeps {
   /** Address the DNS listeners bind (default 0.0.0.0). */
   bindAddress?: string;
-  metrics: DnsMetrics;
   /** Names of plugins not ready yet (the kubernetes plugin before its first sync). */
   notReady: () => string[];
   /** TCP connections idle this long are closed (miekg/dns idleTimeout: 8s). */
@@ -41,6 +38,11 @@ interface HttpEndpoint {
   port: number;
 }
 
+/** dgram's `lookup` for IP literals: the address as it is, in the same tick. */
+function literalLookup(address: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  cb(null, address, address.includes(':') ? 6 : 4);
+}
+
 function splitAddress(addr: string): { host: string | undefined; port: number } {
   const i = addr.lastIndexOf(':');
   const host = addr.slice(0, i).replace(/^\[|\]$/g, '');
@@ -59,19 +61,8 @@ function listenHttp(addr: string, handler: http.RequestListener): Promise<HttpEn
   });
 }
 
-/**
- * A question name this server can answer and echo back unchanged: printable ASCII labels of at most 63 bytes, 255 in
- * all (dns-packet decodes other bytes as UTF-8, which would not encode back to the same wire name).
- */
-export function servableName(name: unknown): name is string {
-  if (typeof name !== 'string' || name.length > 253) return false;
-  if (name === '' || name === '.') return true;
-  if (!/^[\x21-\x7e]+$/.test(name)) return false;
-  return name.replace(/\.$/, '').split('.').every((l) => l.length > 0 && l.length <= 63);
-}
-
 export class DnsServer {
-  private blocks: Block[] = [];
+  private responder: Responder;
   private listeners = new Map<number, Listener>();
   private http = new Map<string, HttpEndpoint>();
   private configs: ServerConfig[] = [];
@@ -80,6 +71,7 @@ export class DnsServer {
 
   constructor(private readonly o: DnsServerOptions) {
     this.bind = o.bindAddress ?? '0.0.0.0';
+    this.responder = new Responder([], o);
   }
 
   /** The port a Corefile port is served on (they differ only for port 0: a random port, for tests). */
@@ -112,8 +104,7 @@ export class DnsServer {
     }
     for (const l of opened) this.listeners.set(l.configPort, l);
     for (const h of openedHttp) this.http.set(h.address, h);
-    const deps: ChainDeps = { ...this.o, upstream: (q, depth, port) => this.lookup(q, depth, port) };
-    this.blocks = configs.map((c) => new Block(c, deps));
+    this.responder = new Responder(configs, this.o);
     this.configs = configs;
     // Close what the new configuration no longer uses.
     const ports = new Set(configs.map((c) => c.port));
@@ -170,7 +161,8 @@ export class DnsServer {
   }
 
   private async listen(configPort: number): Promise<Listener> {
-    const udp = dgram.createSocket({ type: net.isIPv6(this.bind) ? 'udp6' : 'udp4' });
+    // Answers go back to the address a query came from, always an IP: no dns.lookup (and its extra tick) per send.
+    const udp = dgram.createSocket({ type: net.isIPv6(this.bind) ? 'udp6' : 'udp4', lookup: literalLookup });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(configPort, this.bind, () => {
@@ -194,12 +186,17 @@ export class DnsServer {
       throw e;
     }
     udp.on('error', (e) => this.o.log(`[ERROR] udp :${port}: ${e.message}`));
+    const reply = (out: Buffer | undefined, rinfo: dgram.RemoteInfo) => {
+      try {
+        if (out) udp.send(out, rinfo.port, rinfo.address);
+      } catch {
+        // The socket is closing (a reload or shutdown): the query is dropped, as by a server that stopped.
+      }
+    };
     udp.on('message', (msg, rinfo) => {
-      this.handle(msg, 'udp', configPort, rinfo.address, rinfo.port)
-        .then((out) => {
-          if (out) udp.send(out, rinfo.port, rinfo.address);
-        })
-        .catch(() => undefined);
+      const out = this.responder.respond(msg, 'udp', configPort, rinfo.address, rinfo.port);
+      if (Buffer.isBuffer(out)) reply(out, rinfo);
+      else out.then((o) => reply(o, rinfo)).catch(() => undefined);
     });
     return { configPort, port, udp, tcp, conns };
   }
@@ -210,6 +207,9 @@ export class DnsServer {
     s.on('close', () => conns.delete(s));
     s.on('error', () => s.destroy());
     let buf = Buffer.alloc(0);
+    // Answers go out in the order the queries came, as miekg/dns serves a connection one query after the other: a
+    // kept answer is written at once only when no earlier answer is still being made.
+    let tail: Promise<void> | undefined;
     s.on('data', (d) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       while (buf.length >= 2) {
@@ -217,14 +217,27 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        this.handle(Buffer.from(msg), 'tcp', configPort, s.remoteAddress ?? '', s.remotePort ?? 0)
-          .then((out) => {
-            if (!out || s.destroyed) return;
-            const hdr = Buffer.alloc(2);
-            hdr.writeUInt16BE(out.length);
-            s.write(Buffer.concat([hdr, out]));
-          })
-          .catch(() => s.destroy());
+        const send = (out: Buffer | undefined) => {
+          if (!out || s.destroyed) return;
+          const hdr = Buffer.alloc(2);
+          hdr.writeUInt16BE(out.length);
+          s.write(Buffer.concat([hdr, out]));
+        };
+        const out = this.responder.respond(Buffer.from(msg), 'tcp', configPort, s.remoteAddress ?? '', s.remotePort ?? 0);
+        if (Buffer.isBuffer(out) && !tail) {
+          send(out);
+          continue;
+        }
+        const p: Promise<void> = (tail ?? Promise.resolve())
+          .then(() => out)
+          .then(send)
+          .catch(() => {
+            s.destroy();
+          });
+        tail = p;
+        void p.then(() => {
+          if (tail === p) tail = undefined;
+        });
       }
     });
   }
@@ -234,85 +247,19 @@ export class DnsServer {
     await Promise.all([new Promise<void>((r) => l.udp.close(() => r())), new Promise<void>((r) => l.tcp.close(() => r()))]);
   }
 
-  /** The block serving `name` on a port: the most specific zone. */
-  private route(configPort: number, name: string): { block: Block; zone: string } | undefined {
-    let best: { block: Block; zone: string } | undefined;
-    for (const b of this.blocks) {
-      if (b.config.port !== configPort) continue;
-      const z = matchZone(b.config.zones, name);
-      if (z && (!best || z.length > best.zone.length)) best = { block: b, zone: z };
-    }
-    return best;
-  }
-
   /** Resolve again from the top (CoreDNS's pkg/upstream: ExternalName targets), on the blocks of `port`. */
-  async lookup(q: DnsQuestion, depth = 0, port = this.configs[0]?.port ?? 53): Promise<Reply> {
-    const r = this.route(port, q.name);
-    if (!r) return reply('', 'REFUSED', [], { authoritative: false });
-    return r.block.resolve(q, r.zone, { depth });
+  lookup(q: DnsQuestion, depth = 0, port?: number): Promise<Reply> {
+    return this.responder.lookup(q, depth, port);
   }
 
   /** One packet in, the packet to send back (or undefined: drop). Never throws. */
-  async handle(buf: Buffer, proto: 'udp' | 'tcp', configPort: number, remote = '', remotePort = 0): Promise<Buffer | undefined> {
-    const t0 = performance.now();
-    try {
-      const v = checkHeader(buf);
-      if (v.action === 'drop') return undefined;
-      if (v.action === 'reject') return rejectPacket(buf, v.rcode);
-      let query: DecodedPacket;
-      try {
-        query = dnsPacket.decode(buf);
-      } catch {
-        return rejectPacket(buf, 'FORMERR');
-      }
-      const question = query.questions?.[0];
-      if (!question || !servableName(question.name)) return rejectPacket(buf, 'FORMERR');
-      const bad = ednsReject(query);
-      if (bad) return bad;
-      const q: DnsQuestion = { name: fqdn(question.name), type: String(question.type) };
-      const limit = proto === 'tcp' ? 65535 : udpLimit(query);
-      const dnssec = !!optOf(query)?.flag_do;
-      const routed = this.route(configPort, q.name);
-      const zone = routed?.zone ?? '.';
-      const serverLabel = `dns://:${configPort}`;
-      let r: Reply;
-      if (question.class !== 'IN' && question.class !== undefined) r = reply('', 'NOTIMP', [], { authoritative: false });
-      else if (!routed) r = reply('', 'REFUSED', [], { authoritative: false });
-      else if (q.type === 'AXFR' || q.type === 'IXFR') r = reply('', 'REFUSED', [], { authoritative: false });
-      else r = await routed.block.resolve(q, zone, { dnssec });
-      const out = buildResponse(query, r, limit);
-      const m = this.o.metrics;
-      const z = routed ? zone : 'dropped';
-      const type = typeLabel(q.type);
-      const family = remote.includes(':') && !remote.startsWith('::ffff:') ? '2' : '1';
-      const base = `${configPort}|${z}`;
-      m.requests.inc(`${base}|${proto}|${family}|${type}`, () => ({ server: serverLabel, zone: z, view: '', proto, family, type }));
-      m.responses.inc(`${base}|${r.rcode}|${r.plugin}`, () => ({ server: serverLabel, zone: z, view: '', rcode: r.rcode, plugin: r.plugin }));
-      const secs = (performance.now() - t0) / 1000;
-      m.duration.observe(`${base}|${type}`, () => ({ server: serverLabel, zone: z, view: '', type }), secs);
-      m.requestSize.observe(`${base}|${proto}`, () => ({ server: serverLabel, zone: z, view: '', proto }), buf.length);
-      m.responseSize.observe(`${base}|${proto}`, () => ({ server: serverLabel, zone: z, view: '', proto }), out.length);
-      if (routed?.block.config.log) {
-        const tc = (out.readUInt16BE(2) & 0x0200) !== 0;
-        const rflags = ['qr', r.authoritative && 'aa', tc && 'tc', query.flag_rd && 'rd', 'ra'].filter(Boolean).join(',');
-        const bufsize = optOf(query)?.udpPayloadSize ?? MIN_UDP_SIZE;
-        this.o.log(`[INFO] ${remote.includes(':') ? `[${remote}]` : remote}:${remotePort} - ${query.id ?? 0} "${q.type} IN ${question.name.replace(/\.?$/, '.')} ${proto} ${buf.length} ${dnssec} ${bufsize}" ${rcodeName(out.readUInt16BE(2) & 0xf)} ${rflags} ${out.length} ${secs.toFixed(9).replace(/0+$/, '')}s`);
-      }
-      return out;
-    } catch (e) {
-      this.o.metrics.panics.inc();
-      this.o.log(`[ERROR] Recovered from panic in server: "dns://:${configPort}" ${(e as Error).message}`);
-      try {
-        return rejectPacket(buf, 'SERVFAIL');
-      } catch {
-        return undefined;
-      }
-    }
+  handle(buf: Buffer, proto: 'udp' | 'tcp', configPort: number, remote = '', remotePort = 0): Promise<Buffer | undefined> {
+    return this.responder.handle(buf, proto, configPort, remote, remotePort);
   }
 
   /** Start the loop plugin's probe: a random HINFO query to ourselves for each block with `loop` and `forward`. */
   async probeLoops(): Promise<void> {
-    for (const b of this.blocks) {
+    for (const b of this.responder.blocks) {
       if (!b.config.loop || !b.config.forward) continue;
       const zone = b.config.zones[0]!;
       const name = `${Math.floor(Math.random() * 2 ** 31)}.${Math.floor(Math.random() * 2 ** 31)}.${zone === '.' ? '' : zone}`;

@@ -143,6 +143,16 @@ describe('kubelab coredns on loopback', () => {
     expect(upstream.asked).toContain('A www.example.com');
   });
 
+  it('TCP: answers in the order asked; a kept answer waits for an earlier one still being forwarded', async () => {
+    const web = () => queryPacket('web.prod.svc.cluster.local', 'A');
+    // Until the TCP answer for web is kept (a cache hit), then one forwarded name ahead of it on one connection.
+    await tcpQueries(port, [web()]);
+    await tcpQueries(port, [web()]);
+    const got = await tcpQueries(port, [queryPacket('order-check.example', 'A'), web(), web()]);
+    expect(got.map((p) => `${p.questions?.[0]?.name} ${p.rcode}`)).toEqual(['order-check.example NXDOMAIN', 'web.prod.svc.cluster.local NOERROR', 'web.prod.svc.cluster.local NOERROR']);
+    expect(upstream.asked).toContain('A order-check.example');
+  });
+
   it('UDP answers are truncated with TC at 512 bytes or the EDNS0 size; TCP carries all', async () => {
     const small = await udpRaw(port, queryPacket('big.prod.svc.cluster.local', 'A'));
     expect(small!.length).toBeLessThanOrEqual(512);
@@ -314,6 +324,45 @@ describe('kubelab coredns --conf FILE', () => {
       const { ms } = await poll('the edited file served', 8000, async () => (await udpQuery(port, 'two.example', 'A')).answers?.length ? true : undefined, 200);
       expect(ms).toBeLessThan(8000);
       expect(lines).toContain('[INFO] Reloading complete');
+    } finally {
+      ac.abort();
+      await running?.catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kubelab coredns: kept answers follow the API', () => {
+  it('an answer sent again and again from the fast path changes within 1 s of a Service create and delete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubelab-coredns-kept-'));
+    const file = join(dir, 'Corefile');
+    const ac = new AbortController();
+    let running: Promise<void> | undefined;
+    try {
+      await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kept' } });
+      writeFileSync(file, `cluster.local {\n    kubernetes cluster.local\n}\n`);
+      const port = await new Promise<number>((resolve, reject) => {
+        running = runCoredns(['--kubeconfig', h.kubeconfig, '--conf', file, '--dns-port', '0', '--bind-address', '127.0.0.1'], {
+          signal: ac.signal,
+          log: () => undefined,
+          onServing: (s) => resolve(s.port(0)!),
+        });
+        running.catch(reject);
+      });
+      const name = 'late.kept.svc.cluster.local';
+      await poll('the namespace in the DNS server', 5000, async () => ((await udpQuery(port, name, 'A')).rcode === 'NXDOMAIN' ? true : undefined), 20);
+      // Asked again with other IDs and letter cases: answered from the kept bytes, each echoing its own question.
+      for (const n of [name, 'LATE.kept.svc.cluster.local', 'Late.Kept.Svc.Cluster.Local']) {
+        const r = await udpQuery(port, n, 'A');
+        expect([r.rcode, r.questions?.[0]?.name]).toEqual(['NXDOMAIN', n]);
+      }
+      const created = await ok('POST', '/api/v1/namespaces/kept/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'late' }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } });
+      const up = await poll('the new Service answered', 1000, async () => ((await udpQuery(port, name, 'A')).answers?.length ? true : undefined), 5);
+      expect(up.ms).toBeLessThan(1000);
+      for (let i = 0; i < 3; i++) expect(addrsOf(await udpQuery(port, name, 'A'))).toEqual([`A ${created.spec.clusterIP}`]);
+      await ok('DELETE', '/api/v1/namespaces/kept/services/late');
+      const down = await poll('the deleted Service gone', 1000, async () => ((await udpQuery(port, name, 'A')).rcode === 'NXDOMAIN' ? true : undefined), 5);
+      expect(down.ms).toBeLessThan(1000);
     } finally {
       ac.abort();
       await running?.catch(() => undefined);

@@ -88,6 +88,18 @@ describe('cache plugin', () => {
     c.put(q, reply('forward', 'SERVFAIL'));
     expect(c.get(q)).toBeUndefined();
   });
+
+  it('a hit carries the seconds left on every record, as CoreDNS item.toMsg (a TTL 0 answer is kept 5 s and says so)', () => {
+    let now = 2_000_000;
+    const c = new DnsCache(cfg!.cache!, () => now);
+    const q = { name: 'web.prod.svc.cluster.local.', type: 'SRV' };
+    c.put(q, reply('kubernetes', 'NOERROR', [a('web.prod.svc.cluster.local.', '10.96.0.20', 0)], { additionals: [a('x.prod.svc.cluster.local.', '10.244.1.1', 300)] }));
+    now += 2_000;
+    const hit = c.get(q)!;
+    expect([...hit.reply.answers, ...hit.reply.additionals].map(fmt)).toEqual(['web.prod.svc.cluster.local. 3 A 10.96.0.20', 'x.prod.svc.cluster.local. 3 A 10.244.1.1']);
+    expect(hit.left(now + 1_000)).toBe(2);
+    expect(hit.expires).toBe(2_005_000);
+  });
 });
 
 describe('wire rules', () => {
