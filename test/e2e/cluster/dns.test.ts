@@ -137,8 +137,8 @@ describe('cluster DNS on the lab (containerd)', () => {
     expect((await can('watch', 'endpointslices.discovery.k8s.io')).stdout.trim()).toBe('yes');
     expect((await can('list', 'secrets')).stdout.trim()).toBe('no');
 
-    const pods = await lab.pods('kube-system', 'k8s-app=kube-dns');
-    expect(pods.filter((p) => running(p) && ready(p))).toHaveLength(2);
+    // `up` waits for the Deployment to be Available (1 of 2 with maxUnavailable 1, as kubeadm); both get Ready.
+    await waitFor('2 ready coredns pods', 60_000, async () => (await lab.pods('kube-system', 'k8s-app=kube-dns')).filter((p) => running(p) && ready(p)).length === 2 || undefined);
     const spec = await lab.kc('-n', 'kube-system', 'get', 'deployment', 'coredns', '-o',
       'jsonpath={.spec.template.spec.priorityClassName} {.spec.template.spec.serviceAccountName} {.spec.template.spec.containers[0].image}');
     expect(spec).toBe('system-cluster-critical coredns kubelab/kubelab:0.1.0');

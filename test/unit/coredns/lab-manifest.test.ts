@@ -4,11 +4,12 @@
  * this server loads and that sends nothing off the machine.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadCorefile } from '../../../addons/coredns/config.js';
-import { REPO } from '../../support/host.js';
+
+const REPO = resolve(import.meta.dirname, '../../..');
 
 interface Obj {
   apiVersion: string;
