@@ -349,6 +349,54 @@ function validateContainer(
   return errs;
 }
 
+/** Upstream's DNS limits (pkg/apis/core/validation), derived from libc's resolver; the kubelet cuts to them too. */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCH_PATHS = 32;
+export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+
+/**
+ * validatePodDNSConfig: None needs a dnsConfig with a nameserver; at most 3 nameservers, each an IP; at
+ * most 32 search domains in 2048 characters, each a DNS-1123 subdomain (a trailing dot is fine); every
+ * option named. (The kubelet writes these into the pod's resolv.conf.)
+ */
+export function validatePodDNSConfig(dc: Relaxed<PodSpec>['dnsConfig'], dnsPolicy: string | undefined, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  if (dnsPolicy === 'None') {
+    if (!dc) return [fieldErr.required(field, 'must provide `dnsConfig` when `dnsPolicy` is None')];
+    if (!dc.nameservers?.length) return [fieldErr.required(child(field, 'nameservers'), 'must provide at least one DNS nameserver when `dnsPolicy` is None')];
+  }
+  if (!dc) return errs;
+  const nameservers = dc.nameservers ?? [];
+  if (nameservers.length > MAX_DNS_NAMESERVERS) errs.push(fieldErr.invalid(child(field, 'nameservers'), nameservers, `must not have more than ${MAX_DNS_NAMESERVERS} nameservers`));
+  nameservers.forEach((ns, i) => errs.push(...validateIP(index(child(field, 'nameservers'), i), String(ns))));
+  const searches = dc.searches ?? [];
+  if (searches.length > MAX_DNS_SEARCH_PATHS) errs.push(fieldErr.invalid(child(field, 'searches'), searches, `must not have more than ${MAX_DNS_SEARCH_PATHS} search paths`));
+  if (searches.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) {
+    errs.push(fieldErr.invalid(child(field, 'searches'), searches, `must not have more than ${MAX_DNS_SEARCH_LIST_CHARS} characters (including spaces) in the search list`));
+  }
+  searches.forEach((search, i) => {
+    const trimmed = String(search).replace(/\.$/, '');
+    for (const m of isDNS1123Subdomain(trimmed)) errs.push(fieldErr.invalid(index(child(field, 'searches'), i), trimmed, m));
+  });
+  (dc.options ?? []).forEach((o, i) => {
+    if (!o?.name) errs.push(fieldErr.required(index(child(field, 'options'), i), 'must not be empty'));
+  });
+  return errs;
+}
+
+/** ValidateHostAliases: each alias an IP and DNS-1123 subdomain host names (the kubelet writes them into /etc/hosts). */
+export function validateHostAliases(aliases: Relaxed<PodSpec>['hostAliases'], field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  (aliases ?? []).forEach((a, i) => {
+    const at = index(field, i);
+    errs.push(...validateIP(child(at, 'ip'), String(a?.ip ?? '')));
+    (a?.hostnames ?? []).forEach((h, j) => {
+      for (const m of isDNS1123Subdomain(String(h))) errs.push(fieldErr.invalid(index(child(at, 'hostnames'), j), h, m));
+    });
+  });
+  return errs;
+}
+
 /** ValidatePodSpec. `field` is `spec` for pods, `spec.template.spec` for templates. */
 export function validatePodSpec(spec: Relaxed<PodSpec> | undefined, field: string): StatusCause[] {
   const errs: StatusCause[] = [];
@@ -369,9 +417,8 @@ export function validatePodSpec(spec: Relaxed<PodSpec> | undefined, field: strin
   else if (!RESTART_POLICIES.includes(s.restartPolicy)) errs.push(fieldErr.notSupported(child(field, 'restartPolicy'), s.restartPolicy, RESTART_POLICIES));
   if (!s.dnsPolicy) errs.push(fieldErr.required(child(field, 'dnsPolicy'), ''));
   else if (!DNS_POLICIES.includes(s.dnsPolicy)) errs.push(fieldErr.notSupported(child(field, 'dnsPolicy'), s.dnsPolicy, DNS_POLICIES));
-  else if (s.dnsPolicy === 'None' && !s.dnsConfig) {
-    errs.push(fieldErr.required(child(field, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
-  }
+  else errs.push(...validatePodDNSConfig(s.dnsConfig, s.dnsPolicy, child(field, 'dnsConfig')));
+  errs.push(...validateHostAliases(s.hostAliases, child(field, 'hostAliases')));
   errs.push(...validateLabels(s.nodeSelector, child(field, 'nodeSelector')));
   if (s.serviceAccountName) {
     for (const m of isDNS1123Subdomain(String(s.serviceAccountName))) errs.push(fieldErr.invalid(child(field, 'serviceAccountName'), s.serviceAccountName, m));

@@ -19,6 +19,7 @@ import { createRuntime } from '../runtime/index.js';
 import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
 import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
+import { parseClusterDNS } from './pod-dns.js';
 import { KubeletServer } from './server.js';
 import { StaticPodSource } from './static-pod-source.js';
 
@@ -90,6 +91,8 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   const staticPods = config.staticPodPath
     ? new StaticPodSource({ dir: config.staticPodPath, nodeName: config.nodeName, checkFrequencyMs: config.fileCheckFrequencyMs, log, onChange: (keys) => keys.forEach((k) => enqueueStatic(k)) })
     : undefined;
+  const clusterDNS = parseClusterDNS(config.clusterDNS);
+  for (const ip of clusterDNS.invalid) log.info('Invalid clusterDNS IP', { IP: ip });
   const recorder = new EventRecorder(client, { component: 'kubelet', host: config.nodeName, logger: log });
   const workers = new PodWorkers({
     client,
@@ -106,6 +109,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     // Mirrors are authoritative: a node never falls back to the registry itself (no traffic off the machine).
     pull: { mirrors: config.mirrors, insecureRegistries: config.insecureRegistries, mirrorFallback: false },
     podCIDR,
+    dns: { clusterDNS: clusterDNS.ips, clusterDomain: config.clusterDomain ?? '', resolvConf: config.resolvConf, nodeIPs: config.nodeIP ? [config.nodeIP] : [] },
     ...(staticPods ? { staticPods } : {}),
     node: () => {
       const uid = nodeInformer.store.get(config.nodeName)?.metadata?.uid;

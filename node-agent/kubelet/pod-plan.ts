@@ -309,20 +309,49 @@ export interface ContainerSpecInput {
   start: Extract<PodAction, { type: 'start' }>;
   env: { name: string; value: string }[];
   mounts: Mount[];
-  /** The pod's network namespace. */
+  /** The pod's network namespace (the node's for a host-network pod). */
   netnsPath: string;
-  /** The pod's directory (its etc-hosts file). */
+  /** The pod's directory (its etc-hosts, resolv.conf and etc-hostname files). */
   podDir: string;
   /** containerLogDir(...) */
   logDir: string;
+  /** The pod's UTS hostname (pod-hostname.ts podNames). */
+  hostname: string;
+  /** Which of the pod's files exist: /etc/hosts once it has an IP, resolv.conf and etc-hostname from its sandbox. */
+  podFiles: PodFiles;
+}
+
+export interface PodFiles {
+  hosts: boolean;
+  resolvConf: boolean;
+  hostname: boolean;
+}
+
+/** The pod's files in its directory (upstream's `etc-hosts`; containerd keeps the other two with the sandbox). */
+export const POD_FILE_NAMES = { hosts: 'etc-hosts', resolvConf: 'resolv.conf', hostname: 'etc-hostname' } as const;
+
+/**
+ * The pod's managed files, bind-mounted into a container unless one of its volumes is mounted there:
+ * /etc/hosts read-write (upstream's makeHostsMount), /etc/resolv.conf and /etc/hostname read-only when
+ * the root filesystem is (containerd's CRI).
+ */
+export function podFileMounts(volumeMounts: Mount[], podDir: string, files: PodFiles, readOnlyRootFilesystem: boolean): Mount[] {
+  const taken = new Set(volumeMounts.map((m) => m.containerPath));
+  const out: Mount[] = [];
+  const add = (present: boolean, file: string, containerPath: string, readOnly: boolean) => {
+    if (present && !taken.has(containerPath)) out.push({ hostPath: join(podDir, file), containerPath, ...(readOnly ? { readOnly: true } : {}) });
+  };
+  add(files.hosts, POD_FILE_NAMES.hosts, '/etc/hosts', false);
+  add(files.resolvConf, POD_FILE_NAMES.resolvConf, '/etc/resolv.conf', readOnlyRootFilesystem);
+  add(files.hostname, POD_FILE_NAMES.hostname, '/etc/hostname', readOnlyRootFilesystem);
+  return out;
 }
 
 /** The runtime's container for one start: named `k8s_<container>_<pod>_<ns>_<uid>_<restart>`, found again by its labels. */
-export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, logDir }: ContainerSpecInput): ContainerSpec {
+export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, logDir, hostname, podFiles }: ContainerSpecInput): ContainerSpec {
   const c = a.container;
   const ns = pod.metadata.namespace;
   const uid = pod.metadata.uid;
-  const hasHosts = mounts.some((m) => m.containerPath === '/etc/hosts');
   const sc: SecurityContext = { ...(pod.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
   return {
     name: `k8s_${c.name}_${pod.metadata.name}_${ns}_${uid}_${a.restartCount}`,
@@ -339,20 +368,14 @@ export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, l
     env,
     ...(c.workingDir ? { workingDir: c.workingDir } : {}),
     ...(sc.runAsUser !== undefined ? { user: { uid: sc.runAsUser, ...(sc.runAsGroup !== undefined ? { gid: sc.runAsGroup } : {}) } } : {}),
-    hostname: pod.spec.hostname ?? pod.metadata.name,
+    hostname,
     netnsPath,
-    mounts: [...mounts, ...(hasHosts ? [] : [{ hostPath: join(podDir, 'etc-hosts'), containerPath: '/etc/hosts' }])],
+    mounts: [...mounts, ...podFileMounts(mounts, podDir, podFiles, c.securityContext?.readOnlyRootFilesystem === true)],
     resources: runtimeResources(c),
     logPath: join(logDir, `${a.restartCount}.log`),
     ...(c.tty ? { tty: true } : {}),
     ...(c.stdin ? { stdin: true } : {}),
   };
-}
-
-/** The pod's /etc/hosts (upstream's managed hosts file): localhost, and the pod's IP under its hostname. */
-export function hostsFile(pod: Pod, podIP: string | undefined): string {
-  const hostname = pod.spec.hostname ?? pod.metadata.name;
-  return `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP ? `${podIP}\t${hostname}\n` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@
  *
  *   pod gone ............ kill its containers, CNI DEL, remove its files
  *   deletionTimestamp ... SIGTERM, grace period, SIGKILL; then DELETE the pod (grace 0, uid precondition)
- *   otherwise ........... netns + CNI ADD -> volumes -> computePodActions -> pull / create / start / kill
+ *   otherwise ........... names + resolv.conf (pod-hostname.ts, pod-dns.ts) -> netns + CNI ADD (none for
+ *                         hostNetwork) -> volumes -> computePodActions -> pull / etc-hosts / create / start / kill
  *                         -> probes -> computePodStatus -> PATCH pods/status when it changed
  *
  * Every decision is pure (pod-plan.ts, pod-sync.ts, pod-status.ts, env.ts, volumes.ts), taken from what
  * was observed just before it; this file holds the I/O and the kubelet's memory (back-offs, what it wrote).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../../api/client/controller.js';
 import type { ApiClient } from '../../api/client/api-client.js';
@@ -25,10 +26,12 @@ import { LABELS, type ContainerRuntime, type ContainerStatus, type PullOptions }
 import { Backoff } from './backoff.js';
 import { buildEnv, ConfigError, type EnvSources } from './env.js';
 import {
-  configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite, hostsFile,
-  mountFailed, planKill, planProbes, planTermination, planTerminalStop, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
-  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects,
+  configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite,
+  mountFailed, planKill, planProbes, planTermination, planTerminalStop, POD_FILE_NAMES, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
+  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects, type PodFiles,
 } from './pod-plan.js';
+import { podResolvConf, type HostResolvConf, type KubeletDnsSettings } from './pod-dns.js';
+import { podHostsFile, podNames } from './pod-hostname.js';
 import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
 import type { ConfigMap, Container, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
@@ -68,6 +71,22 @@ export interface PodWorkersOptions {
   staticPods?: { get(key: string): Pod | undefined; list(): Pod[] };
   /** This node's name and uid once its Node exists (the mirror pods' owner). */
   node?: () => { name: string; uid: string } | undefined;
+  /** --cluster-dns, --cluster-domain, --resolv-conf: each pod's /etc/resolv.conf (pod-dns.ts). */
+  dns: KubeletDnsSettings;
+  /** Reads the host's files (--resolv-conf, /etc/hosts for host-network pods); readFileSync by default. */
+  readHostFile?: (path: string) => string;
+  /** The node's network namespace, which host-network pods join: the kubelet's own by default (`/proc/<pid>/ns/net`). */
+  hostNetnsPath?: string;
+}
+
+/** The node's /etc/hosts, the base of a host-network pod's. */
+const NODE_HOSTS_PATH = '/etc/hosts';
+
+/** A Node error as Go's os.Open words it (`open /etc/resolv.conf: no such file or directory`). */
+function goOpenError(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const text = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+  return code === 'EISDIR' ? `read ${path}: ${text}` : `open ${path}: ${text}`;
 }
 
 /** What one sync of a running pod gathers for its status write: waiting reasons and the earliest resync. */
@@ -265,6 +284,7 @@ export class PodWorkers extends Controller {
     let podIP: string | undefined;
     let sandboxReady = false;
     const startTime: string = pod.status?.startTime ?? rfc3339(now);
+    const hostNetwork = pod.spec.hostNetwork === true;
 
     const finish = async (containers: ContainerStatus[], initFailed: boolean) => {
       this.waiting.set(uid, st.waiting);
@@ -272,9 +292,22 @@ export class PodWorkers extends Controller {
       if (st.requeueMs !== undefined) this.enqueueAfter(key, st.requeueMs);
     };
 
-    // 1. the pod's network (CNI ADD is idempotent: an existing sandbox gives its recorded result)
+    // 0. the sandbox's names and DNS, decided before its network as upstream's generatePodSandboxConfig
+    const names = podNames(pod, this.o.dns.clusterDomain, this.o.nodeName);
+    if (!names.ok) {
+      this.record(st, undefined, undefined, sandboxFailed(pod, names.error));
+      return finish([], false);
+    }
+    const dnsError = this.ensureResolvConf(pod);
+    if (dnsError !== undefined) {
+      this.record(st, undefined, undefined, sandboxFailed(pod, dnsError));
+      return finish([], false);
+    }
+
+    // 1. the pod's network (CNI ADD is idempotent: an existing sandbox gives its recorded result);
+    //    a host-network pod has the node's (its IP is the node's), as upstream
     try {
-      podIP = (await this.o.cni.setUp(uid, this.o.podCIDR())).ip;
+      podIP = hostNetwork ? this.o.nodeIP : (await this.o.cni.setUp(uid, this.o.podCIDR())).ip;
       sandboxReady = true;
     } catch (e) {
       this.record(st, undefined, undefined, sandboxFailed(pod, (e as Error).message));
@@ -288,7 +321,7 @@ export class PodWorkers extends Controller {
       plans = planVolumes(pod, this.podDir(uid), sources, { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
       applyVolumes(plans);
       mkdirSync(this.podDir(uid), { recursive: true });
-      writeFileSync(join(this.podDir(uid), 'etc-hosts'), hostsFile(pod, podIP));
+      writeFileSync(join(this.podDir(uid), POD_FILE_NAMES.hostname), `${names.value.uts}\n`);
     } catch (e) {
       if (!(e instanceof VolumeError)) throw e;
       this.record(st, undefined, undefined, mountFailed(pod, e.message));
@@ -306,7 +339,7 @@ export class PodWorkers extends Controller {
     Object.assign(st.waiting, decision.waiting);
     if (decision.requeueAfterMs !== undefined) this.record(st, undefined, undefined, { events: [], requeueAfterMs: decision.requeueAfterMs });
     for (const a of decision.actions) {
-      const ok = await this.perform(st, a, { sources, plans, podIP });
+      const ok = await this.perform(st, a, { sources, plans, podIP, names: names.value });
       if (!ok && a.type === 'start' && a.init) break;
     }
     if (decision.actions.length) containers = await this.listPodContainers(uid);
@@ -322,7 +355,7 @@ export class PodWorkers extends Controller {
   }
 
   /** One container action of computePodActions; false when a start did not happen (an init container then blocks the rest). */
-  private async perform(st: SyncState, a: PodAction, x: { sources: EnvSources; plans: VolumePlan[]; podIP?: string }): Promise<boolean> {
+  private async perform(st: SyncState, a: PodAction, x: { sources: EnvSources; plans: VolumePlan[]; podIP?: string; names: { hostname: string; domain: string; uts: string } }): Promise<boolean> {
     const rt = this.o.runtime;
     const pod = st.pod;
     if (a.type === 'remove') {
@@ -351,7 +384,16 @@ export class PodWorkers extends Controller {
     }
     const logDir = containerLogDir(this.o.podLogsDir, pod, c);
     mkdirSync(logDir, { recursive: true });
-    const spec = containerSpec({ pod, start: a, env, mounts, netnsPath: this.o.cni.netnsPath(pod.metadata.uid), podDir: this.podDir(pod.metadata.uid), logDir });
+    let podFiles: PodFiles;
+    try {
+      podFiles = this.writeHostsFile(pod, x.podIP, x.names);
+    } catch (e) {
+      // As upstream's makeMounts failing in GenerateRunContainerOptions: CreateContainerConfigError.
+      this.record(st, c.name, a.backoffKey, configFailed(pod, c, (e as Error).message));
+      return false;
+    }
+    const netnsPath = pod.spec.hostNetwork === true ? this.hostNetnsPath() : this.o.cni.netnsPath(pod.metadata.uid);
+    const spec = containerSpec({ pod, start: a, env, mounts, netnsPath, podDir: this.podDir(pod.metadata.uid), logDir, hostname: x.names.uts, podFiles });
     this.record(st, c.name, a.backoffKey, startAttempt(a));
     let id: string;
     try {
@@ -370,6 +412,59 @@ export class PodWorkers extends Controller {
       this.record(st, c.name, a.backoffKey, startFailed(pod, a, (e as Error).message));
       return false;
     }
+  }
+
+  private hostNetnsPath(): string {
+    return this.o.hostNetnsPath ?? `/proc/${process.pid}/ns/net`;
+  }
+
+  private readHostFile(path: string): string {
+    return (this.o.readHostFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+  }
+
+  /**
+   * The pod's resolv.conf, made once per sandbox (pod directory) as upstream's GetPodDNS at
+   * RunPodSandbox: its events are recorded then; an error (an unreadable --resolv-conf) is returned.
+   */
+  private ensureResolvConf(pod: Pod): string | undefined {
+    const file = join(this.podDir(pod.metadata.uid), POD_FILE_NAMES.resolvConf);
+    if (existsSync(file)) return undefined;
+    let host: HostResolvConf | undefined;
+    if (this.o.dns.resolvConf !== '') {
+      try {
+        host = { text: this.readHostFile(this.o.dns.resolvConf) };
+      } catch (e) {
+        host = { error: goOpenError(this.o.dns.resolvConf, e) };
+      }
+    }
+    const r = podResolvConf(pod, this.o.dns, host);
+    for (const ev of r.events) {
+      const ref = ev.on === 'pod' ? pod : { apiVersion: 'v1', kind: 'Node', metadata: { name: this.o.nodeName, uid: this.o.nodeName } };
+      this.o.recorder.event(ref, ev.type, ev.reason, ev.message);
+    }
+    if (!r.ok) return r.error;
+    mkdirSync(this.podDir(pod.metadata.uid), { recursive: true });
+    writeFileSync(file, r.resolvConf, { mode: 0o644 });
+    return undefined;
+  }
+
+  /** The pod's /etc/hosts, rewritten before each container start as upstream's makeHostsMount; which pod files exist. */
+  private writeHostsFile(pod: Pod, podIP: string | undefined, names: { hostname: string; domain: string }): PodFiles {
+    const dir = this.podDir(pod.metadata.uid);
+    // Upstream mounts no hosts file while the pod has no IP.
+    const hosts = podIP !== undefined;
+    if (hosts) {
+      let nodeHosts = '';
+      if (pod.spec.hostNetwork === true) {
+        try {
+          nodeHosts = this.readHostFile(NODE_HOSTS_PATH);
+        } catch (e) {
+          throw new KubeError('InternalError', goOpenError(NODE_HOSTS_PATH, e), { code: 'ERR_CONTAINER_CONFIG' });
+        }
+      }
+      writeFileSync(join(dir, POD_FILE_NAMES.hosts), podHostsFile(pod, { podIPs: [podIP], hostname: names.hostname, domain: names.domain, nodeHosts }), { mode: 0o644 });
+    }
+    return { hosts, resolvConf: existsSync(join(dir, POD_FILE_NAMES.resolvConf)), hostname: existsSync(join(dir, POD_FILE_NAMES.hostname)) };
   }
 
   /** The image of a container about to start: present, pulled now, or a reason to wait. */

@@ -96,7 +96,10 @@ export interface ContainerSpec {
   /** securityContext.runAsUser / runAsGroup. */
   user?: { uid: number; gid?: number };
   hostname?: string;
-  /** The pod's network namespace (a bind-mounted netns file, e.g. `/run/netns/<pod>`); unset = own, empty netns. */
+  /**
+   * The pod's network namespace (a bind-mounted netns file, e.g. `/run/netns/<pod>`, or a host-network pod's
+   * `/proc/<kubelet pid>/ns/net`); unset = own, empty netns.
+   */
   netnsPath?: string;
   mounts?: Mount[];
   resources?: Resources;

@@ -58,7 +58,12 @@ function build(): string {
   return out;
 }
 
-export async function startCluster(runtime: 'containerd' | 'docker' = 'containerd'): Promise<Cluster> {
+export interface ClusterOptions {
+  /** More kubelet flags (e.g. --cluster-dns), after the harness's own. */
+  kubeletArgs?: string[];
+}
+
+export async function startCluster(runtime: 'containerd' | 'docker' = 'containerd', opts: ClusterOptions = {}): Promise<Cluster> {
   need('nsenter', 'ip', 'iptables', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback');
   clearLeftovers();
   mkdirSync(STATE, { recursive: true });
@@ -140,6 +145,7 @@ export async function startCluster(runtime: 'containerd' | 'docker' = 'container
         // containerd: the kubelet pulls (from the node netns, through the forwarder); docker: dockerd pulls (host netns, loopback).
         ...(containerd ? [`--registry-mirror=docker.io=http://${HOST_IP}:${fwdPort}`, `--insecure-registry=${HOST_IP}:${fwdPort}`] : [`--registry-mirror=docker.io=${registry.mirror}`, `--insecure-registry=${registry.addr}`]),
         '--node-status-update-frequency=2s', `--cluster-cidr=10.213.0.0/16`,
+        ...(opts.kubeletArgs ?? []),
       ];
       // nsenter --net execs the kubelet (no fork): the PID is the kubelet's. Ready: its /healthz on the node's address.
       const svc = await startService({

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../../node-agent/kubelet/backoff.js';
 import {
-  configFailed, containerLogDir, containerSpec, createFailed, decideImage, decidePodWork, decideStatusWrite, hostsFile, mountFailed,
+  configFailed, containerLogDir, containerSpec, createFailed, decideImage, decidePodWork, decideStatusWrite, mountFailed, podFileMounts,
   planKill, planProbes, planTermination, planTerminalStop, pullBackoffKey, pullFailed, runningIds, sandboxFailed, startAttempt,
   startFailed, type ImageInput, type PodWorkInput,
 } from '../../../node-agent/kubelet/pod-plan.js';
@@ -201,7 +201,8 @@ describe('outcomes', () => {
 });
 
 describe('containerSpec', () => {
-  const base = { env: [{ name: 'A', value: '1' }], netnsPath: '/run/netns/kubelab-node01-u', podDir: '/var/lib/kubelet/pods/u', logDir: '/var/log/pods/default_web_u/c' };
+  const files = { hosts: true, resolvConf: true, hostname: true };
+  const base = { env: [{ name: 'A', value: '1' }], netnsPath: '/run/netns/kubelab-node01-u', podDir: '/var/lib/kubelet/pods/u', logDir: '/var/log/pods/default_web_u/c', hostname: 'web', podFiles: files };
 
   it('names, labels, paths and cgroup settings of a restart', () => {
     const c = { name: 'c', image: 'nginx:1', command: ['nginx'], args: ['-g', 'daemon off;'], workingDir: '/w', resources: { limits: { cpu: '500m', memory: '64Mi' } } };
@@ -216,7 +217,11 @@ describe('containerSpec', () => {
       workingDir: '/w',
       hostname: 'web',
       netnsPath: '/run/netns/kubelab-node01-u',
-      mounts: [{ hostPath: '/var/lib/kubelet/pods/u/etc-hosts', containerPath: '/etc/hosts' }],
+      mounts: [
+        { hostPath: '/var/lib/kubelet/pods/u/etc-hosts', containerPath: '/etc/hosts' },
+        { hostPath: '/var/lib/kubelet/pods/u/resolv.conf', containerPath: '/etc/resolv.conf' },
+        { hostPath: '/var/lib/kubelet/pods/u/etc-hostname', containerPath: '/etc/hostname' },
+      ],
       resources: { cpuShares: 512, cpuPeriod: 100_000, cpuQuota: 50_000, memoryLimitBytes: 64 * 1024 * 1024 },
       logPath: '/var/log/pods/default_web_u/c/2.log',
     });
@@ -228,7 +233,6 @@ describe('containerSpec', () => {
     ['the container overrides the pod', { securityContext: { runAsUser: 1000, runAsGroup: 2000 } }, { securityContext: { runAsUser: 0 } }, { user: { uid: 0, gid: 2000 } }],
     ['runAsUser 0 is kept; a group alone is not a user', { securityContext: { runAsGroup: 5 } }, {}, {}],
     ['tty and stdin', {}, { tty: true, stdin: true, command: [] }, { tty: true, stdin: true }],
-    ['spec.hostname', { hostname: 'h1' }, {}, { hostname: 'h1' }],
   ])('%s', (_n, podSpec, ctrExtra, want) => {
     const c = { name: 'c', image: 'nginx:1', ...ctrExtra };
     const spec = containerSpec({ pod: pod({ ...podSpec, containers: [c] }), start: start(c), mounts: [], ...base });
@@ -239,16 +243,28 @@ describe('containerSpec', () => {
     expect(spec.resources).toEqual({ cpuShares: 2 });
   });
 
-  it('keeps a volume mounted at /etc/hosts instead of the managed hosts file', () => {
+  it('the UTS hostname is the one given (pod-hostname.ts decides it)', () => {
     const c = { name: 'c', image: 'nginx:1' };
-    const mounts = [{ hostPath: '/v/hosts', containerPath: '/etc/hosts' }, { hostPath: '/v/data', containerPath: '/data' }];
-    expect(containerSpec({ pod: pod(), start: start(c), mounts, ...base }).mounts).toEqual(mounts);
+    expect(containerSpec({ pod: pod({ hostname: 'h1' }), start: start(c), mounts: [], ...base, hostname: 'h1.sub.default.svc.cluster.local' }).hostname).toBe('h1.sub.default.svc.cluster.local');
   });
 
-  it('the CRI log layout and the hosts file', () => {
+  it('keeps volumes mounted at /etc/hosts, /etc/resolv.conf or /etc/hostname instead of the pod\'s files', () => {
+    const c = { name: 'c', image: 'nginx:1' };
+    const mounts = [{ hostPath: '/v/hosts', containerPath: '/etc/hosts' }, { hostPath: '/v/r', containerPath: '/etc/resolv.conf' }, { hostPath: '/v/data', containerPath: '/data' }];
+    expect(containerSpec({ pod: pod(), start: start(c), mounts, ...base }).mounts).toEqual([...mounts, { hostPath: '/var/lib/kubelet/pods/u/etc-hostname', containerPath: '/etc/hostname' }]);
+  });
+
+  it.each([
+    ['all three files, /etc/hosts writable', { hosts: true, resolvConf: true, hostname: true }, false, ['/etc/hosts rw', '/etc/resolv.conf rw', '/etc/hostname rw']],
+    ['no pod IP yet: no /etc/hosts (upstream mounts none)', { hosts: false, resolvConf: true, hostname: true }, false, ['/etc/resolv.conf rw', '/etc/hostname rw']],
+    ['readOnlyRootFilesystem: resolv.conf and hostname read-only, hosts still writable', { hosts: true, resolvConf: true, hostname: true }, true, ['/etc/hosts rw', '/etc/resolv.conf ro', '/etc/hostname ro']],
+    ['no files: no mounts', { hosts: false, resolvConf: false, hostname: false }, false, []],
+  ])('podFileMounts: %s', (_n, files, ro, want) => {
+    expect(podFileMounts([], '/p', files, ro).map((m) => `${m.containerPath} ${m.readOnly ? 'ro' : 'rw'}`)).toEqual(want);
+  });
+
+  it('the CRI log layout', () => {
     expect(containerLogDir('/var/log/pods', pod(), { name: 'c' })).toBe(`/var/log/pods/default_web_${UID}/c`);
-    expect(hostsFile(pod(), '10.244.1.2')).toBe('# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.244.1.2\tweb\n');
-    expect(hostsFile(pod({ hostname: 'h1' }), undefined)).toBe('# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   });
 });
 

@@ -4,7 +4,7 @@
  * ErrImagePull / ImagePullBackOff, graceful delete -> final DELETE with the uid precondition, orphans.
  * (Files go to a temporary root dir.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ let inf: Informer<any>;
 let w: PodWorkers;
 let root: string;
 let clock: number;
+let hostFiles: Record<string, string>;
 
 beforeEach(async () => {
   api = new InProcessApi();
@@ -58,6 +59,7 @@ beforeEach(async () => {
   net = new FakeNetwork();
   root = mkdtempSync(join(tmpdir(), 'kubelab-unit-kubelet-'));
   clock = Date.UTC(2026, 0, 1);
+  hostFiles = { '/host/resolv.conf': 'nameserver 192.168.56.1\nsearch lab.example\n', '/etc/hosts': '127.0.0.1\tlocalhost\n192.168.56.21\tnode01\n' };
   rt.now = () => new Date(clock);
   inf = new Informer({ client: api, resource: PODS, fieldSelector: 'spec.nodeName=node01', logger: silentLogger });
   w = new PodWorkers({
@@ -65,6 +67,13 @@ beforeEach(async () => {
     recorder: new EventRecorder(api, { component: 'kubelet', host: 'node01', logger: silentLogger }),
     nodeName: 'node01', nodeIP: '192.168.56.21', rootDir: root, podLogsDir: join(root, 'logs'), pull: {},
     podCIDR: () => '10.244.1.0/24', logger: silentLogger, now: () => clock,
+    dns: { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '/host/resolv.conf', nodeIPs: ['192.168.56.21'] },
+    readHostFile: (path) => {
+      const text = hostFiles[path];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+      return text;
+    },
+    hostNetnsPath: '/proc/4242/ns/net',
   });
   inf.start();
   await inf.waitForSync();
@@ -216,5 +225,81 @@ describe('PodWorkers', () => {
     expect(await w.cleanupOrphans()).toBe(2);
     expect([...rt.containers.values()].map((c) => c.labels[LABELS.podUid])).toEqual([api.peek(PODS, 'default', 'web').metadata.uid]);
     expect(net.pods.size).toBe(1);
+  });
+});
+
+describe('PodWorkers: DNS, hosts and hostname', () => {
+  const podDir = (name = 'web') => join(root, 'pods', api.peek(PODS, 'default', name).metadata.uid);
+  const file = (name: string, f: string) => readFileSync(join(podDir(name), f), 'utf8');
+  const spec0 = () => [...rt.containers.values()][0]!.spec;
+
+  it('writes resolv.conf, etc-hosts and etc-hostname in the pod dir and bind-mounts them into every container', async () => {
+    await addPod({ hostname: 'db-0', subdomain: 'db', containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(file('web', 'resolv.conf')).toBe('search default.svc.cluster.local svc.cluster.local cluster.local lab.example\nnameserver 10.96.0.10\noptions ndots:5\n');
+    expect(file('web', 'etc-hosts')).toMatch(/\n10\.244\.1\.2\tdb-0\.db\.default\.svc\.cluster\.local\tdb-0\n$/);
+    expect(file('web', 'etc-hostname')).toBe('db-0\n');
+    const s = spec0();
+    expect(s.hostname).toBe('db-0');
+    expect(s.mounts).toEqual([
+      { hostPath: join(podDir(), 'etc-hosts'), containerPath: '/etc/hosts' },
+      { hostPath: join(podDir(), 'resolv.conf'), containerPath: '/etc/resolv.conf' },
+      { hostPath: join(podDir(), 'etc-hostname'), containerPath: '/etc/hostname' },
+    ]);
+  });
+
+  it('resolv.conf is made once per sandbox: a later change of the host\'s file does not touch a running pod', async () => {
+    await addPod({ containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    hostFiles['/host/resolv.conf'] = 'nameserver 1.1.1.1\nsearch other.example\n';
+    await w.processKey('default/web');
+    expect(file('web', 'resolv.conf')).toContain('lab.example');
+  });
+
+  it('an unreadable --resolv-conf: FailedCreatePodSandBox, no network, no container', async () => {
+    delete hostFiles['/host/resolv.conf'];
+    await addPod({ containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(rt.containers.size).toBe(0);
+    expect(net.pods.size).toBe(0);
+    await reasons();
+    expect(api.objects(EVENTS).find((e: any) => e.reason === 'FailedCreatePodSandBox')?.message).toBe('Failed to create pod sandbox: open /host/resolv.conf: no such file or directory');
+  });
+
+  it('setHostnameAsFQDN with an FQDN over 64 characters: FailedCreatePodSandBox', async () => {
+    await addPod({ subdomain: 's'.repeat(40), setHostnameAsFQDN: true, containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(rt.containers.size).toBe(0);
+    await reasons();
+    expect(api.objects(EVENTS).find((e: any) => e.reason === 'FailedCreatePodSandBox')?.message).toMatch(/^Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN web\.s+\.default\.svc\.cluster\.local is too long \(64 characters is the max, 70 characters requested\)$/);
+  });
+
+  it('a host-network pod: no CNI, the node\'s IP and netns, the node\'s name, the node\'s hosts file, Default DNS', async () => {
+    await addPod({ hostNetwork: true, hostAliases: [{ ip: '10.1.2.3', hostnames: ['api.example'] }], containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(net.pods.size).toBe(0);
+    const st = status();
+    expect(st.phase).toBe('Running');
+    expect(st.podIP).toBe('192.168.56.21');
+    expect(st.podIPs).toEqual([{ ip: '192.168.56.21' }]);
+    const s = spec0();
+    expect(s.netnsPath).toBe('/proc/4242/ns/net');
+    expect(s.hostname).toBe('node01');
+    expect(file('web', 'etc-hosts')).toBe('# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n192.168.56.21\tnode01\n\n# Entries added by HostAliases.\n10.1.2.3\tapi.example\n');
+    expect(file('web', 'resolv.conf')).toBe('search lab.example\nnameserver 192.168.56.1\n');
+  });
+
+  it('a host-network pod whose node has no /etc/hosts: CreateContainerConfigError with the open error', async () => {
+    delete hostFiles['/etc/hosts'];
+    await addPod({ hostNetwork: true, containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(rt.containers.size).toBe(0);
+    expect(status().containerStatuses[0].state.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'open /etc/hosts: no such file or directory' });
+  });
+
+  it('a host-network pod with ClusterFirstWithHostNet gets the cluster DNS', async () => {
+    await addPod({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet', containers: [{ name: 'c', image: 'nginx' }] });
+    await w.processKey('default/web');
+    expect(file('web', 'resolv.conf')).toBe('search default.svc.cluster.local svc.cluster.local cluster.local lab.example\nnameserver 10.96.0.10\noptions ndots:5\n');
   });
 });

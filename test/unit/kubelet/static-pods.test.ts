@@ -252,6 +252,7 @@ describe('PodWorkers with static pods', () => {
       client: api, runtime: rt, runtimeName: 'containerd', pods: inf, cni: new FakeNetwork(),
       recorder: new EventRecorder(api, { component: 'kubelet', host: 'node01', logger: silentLogger }),
       nodeName: 'node01', rootDir: root, podLogsDir: join(root, 'logs'), pull: {}, podCIDR: () => '10.244.1.0/24', logger: silentLogger,
+      dns: { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '', nodeIPs: [] },
       staticPods: { get: (k) => statics.get(k), list: () => [...statics.values()] },
       node: () => ({ name: 'node01', uid: 'node-uid' }),
     });

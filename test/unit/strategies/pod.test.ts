@@ -167,6 +167,20 @@ describe('pod validation', () => {
     ['bad restartPolicy', { restartPolicy: 'Sometimes' }, ['spec.restartPolicy FieldValueNotSupported']],
     ['bad dnsPolicy', { dnsPolicy: 'Google' }, ['spec.dnsPolicy FieldValueNotSupported']],
     ['dnsPolicy None without config', { dnsPolicy: 'None' }, ['spec.dnsConfig FieldValueRequired']],
+    ['dnsPolicy None without a nameserver', { dnsPolicy: 'None', dnsConfig: { searches: ['a.example'] } }, ['spec.dnsConfig.nameservers FieldValueRequired']],
+    ['dnsPolicy None with a nameserver', { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'] } }, []],
+    [
+      'dnsConfig: 4 nameservers, a bad IP, a bad search, an unnamed option (a trailing dot is fine)',
+      { dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3', '1.1.1.1\nnameserver 8.8.8.8'], searches: ['ok.example.', 'Bad_Domain'], options: [{ name: 'ndots', value: '2' }, { value: '1' }] } },
+      ['spec.dnsConfig.nameservers FieldValueInvalid', 'spec.dnsConfig.nameservers[3] FieldValueInvalid', 'spec.dnsConfig.searches[1] FieldValueInvalid', 'spec.dnsConfig.options[1] FieldValueRequired'],
+    ],
+    ['dnsConfig: 33 search domains', { dnsConfig: { searches: Array.from({ length: 33 }, (_, i) => `d${i}.example`) } }, ['spec.dnsConfig.searches FieldValueInvalid']],
+    ['dnsConfig: a search list over 2048 characters', { dnsConfig: { searches: Array.from({ length: 12 }, (_, i) => `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.d${i}`) } }, ['spec.dnsConfig.searches FieldValueInvalid']],
+    [
+      'hostAliases: an IP and host names',
+      { hostAliases: [{ ip: '10.1.2.3', hostnames: ['ok.example', 'bad name\n1.2.3.4 evil'] }, { ip: 'nope', hostnames: ['x'] }] },
+      ['spec.hostAliases[0].hostnames[1] FieldValueInvalid', 'spec.hostAliases[1].ip FieldValueInvalid'],
+    ],
     ['bad pull policy', { containers: [{ name: 'c', image: 'x', imagePullPolicy: 'Maybe' }] }, ['spec.containers[0].imagePullPolicy FieldValueNotSupported']],
     [
       'bad ports',
@@ -259,6 +273,18 @@ describe('pod validation', () => {
     expect(msgs).toEqual([
       'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+    ]);
+  });
+
+  it('dnsConfig and hostAliases: upstream messages', () => {
+    const p = newPod({ dnsPolicy: 'None', dnsConfig: { searches: ['a'] } });
+    pods.applyDefaults(p);
+    expect(pods.validate(p).map((e) => `${e.field}: ${e.message}`)).toEqual(['spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver when `dnsPolicy` is None']);
+    const q = newPod({ dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3', '4.4.4.4'] }, hostAliases: [{ ip: '10.0.0.256', hostnames: ['a'] }] });
+    pods.applyDefaults(q);
+    expect(pods.validate(q).map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'spec.dnsConfig.nameservers: Invalid value: ["1.1.1.1","2.2.2.2","3.3.3.3","4.4.4.4"]: must not have more than 3 nameservers',
+      'spec.hostAliases[0].ip: Invalid value: "10.0.0.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
     ]);
   });
 
