@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { poll } from './net.js';
 import { need } from './deps.js';
 
@@ -174,7 +174,9 @@ export class Lab {
   readonly kubeconfig: string;
 
   constructor(readonly dir: string, bin: string) {
-    this.env = { ...process.env, KUBELAB_LAB_DIR: dir, KUBELAB_BIN: bin, KUBECTL };
+    // The add-ons' image (scripts/images/build kubelab) holds the same build as KUBELAB_BIN: kubelabBin's dist.
+    const dist = join(dirname(bin), 'dist');
+    this.env = { ...process.env, KUBELAB_LAB_DIR: dir, KUBELAB_BIN: bin, KUBECTL, ...(existsSync(join(dist, 'cli/main.js')) ? { KUBELAB_DIST: dist } : {}) };
     this.kubeconfig = join(dir, 'kubeconfig');
   }
 

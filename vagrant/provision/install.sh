@@ -21,7 +21,7 @@ registry=$(sed -n 's/^KUBELAB_REGISTRY=//p' "$gen/cluster.env")
 log "packages ($runtime)"
 pkgs=(runc containernetworking-plugins etcd-client iptables conntrack curl rsync ca-certificates gnupg)
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
-[[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light)
+[[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 # Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
 apt-get update -qq

@@ -1,0 +1,273 @@
+/**
+ * Cluster DNS on the lab (issue 12), with real pods and the real kubectl: `scripts/lab up` installs the add-on as
+ * kubeadm's addon phase does (ServiceAccount, ClusterRole system:coredns + binding, Corefile ConfigMap, Deployment
+ * coredns with 2 replicas from the lab's kubelab/kubelab image, Service kube-dns 10.96.0.10), the kubelets point
+ * pods at it, and from a client pod (kubelab/dnsutils: BIND's nslookup and dig over busybox):
+ * `nslookup kubernetes.default`, `wget http://web`, `wget http://web.other-ns`, a StatefulSet-style record
+ * (`db-0.db`: hostname + subdomain + headless Service), SRV, ExternalName, PTR; a `hosts` entry added to the
+ * Corefile answers within 30 s without restarting any pod; a deleted coredns pod does not interrupt resolution.
+ *
+ * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down`.
+ * Needs root, etcd, containerd, runc, CNI plugins, iptables, kubectl, bind9-dnsutils (see scripts/README.md).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNoLab, E2E_LAB_DIR, kubelabBin, Lab, leftovers, repo, show, sleep, waitFor, type Pod } from '../../support/lab.js';
+
+const STATE = join(repo, '.test-state', 'cluster-e2e');
+const DNS_IP = '10.96.0.10';
+
+const WORKLOADS = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: other-ns}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: nginx, image: nginx, ports: [{containerPort: 80, name: http}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 80, protocol: TCP}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: other-ns}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: nginx, image: nginx, ports: [{containerPort: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: other-ns}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{name: sql, port: 5432, protocol: TCP}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: default, labels: {app: db}}
+spec:
+  hostname: db-0
+  subdomain: db
+  containers:
+    - {name: db, image: busybox, command: [sh, -c, "exec httpd -f -p 5432"], ports: [{containerPort: 5432, name: sql}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: default}
+spec:
+  type: ExternalName
+  externalName: web.other-ns.svc.cluster.local
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dnsutils, namespace: default}
+spec:
+  containers:
+    - {name: dnsutils, image: kubelab/dnsutils, command: [sleep, "3600"]}
+`;
+
+const running = (p: Pod) => !p.metadata.deletionTimestamp && p.status.phase === 'Running';
+const ready = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/** The A/AAAA addresses in BIND nslookup's answer section (after "Name:"), not the server's. */
+function answers(nslookup: string): string[] {
+  const body = nslookup.split(/\n\s*\n/).slice(1).join('\n');
+  return [...body.matchAll(/^Address:\s*([0-9a-f.:]+)\s*$/gm)].map((m) => m[1]!);
+}
+
+describe('cluster DNS on the lab (containerd)', () => {
+  let lab: Lab;
+  const labDir = E2E_LAB_DIR;
+  /** A command in the dnsutils pod (its /etc/resolv.conf is the kubelet's). */
+  const inPod = (argv: string[], timeoutMs = 30_000) => lab.kubectl(['exec', 'dnsutils', '--', ...argv], { timeoutMs });
+
+  beforeAll(async () => {
+    await assertNoLab(labDir);
+    lab = new Lab(labDir, await kubelabBin(STATE));
+  }, 300_000);
+
+  afterAll(async () => {
+    if (lab) await lab.down();
+  }, 180_000);
+
+  it('scripts/lab up installs cluster DNS as kubeadm does: objects, 2 ready replicas, kube-dns at 10.96.0.10', async () => {
+    const r = await lab.up('containerd');
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('done: add-ons (cluster DNS)');
+    expect(r.stdout).toMatch(/nslookup kubernetes\.default\.svc\.cluster\.local 10\.96\.0\.10 -> 10\.96\.0\.1/);
+    console.log(r.stdout.slice(r.stdout.indexOf('Step times:')).split('\n\n')[0]);
+
+    const svc = await lab.json<{ spec: { clusterIP: string; ports: { name: string; port: number; protocol: string }[] } }>('-n', 'kube-system', 'get', 'service', 'kube-dns');
+    expect(svc.spec.clusterIP).toBe(DNS_IP);
+    expect(svc.spec.ports.map((p) => `${p.name}:${p.port}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP', 'metrics:9153/TCP']);
+    await lab.kc('-n', 'kube-system', 'get', 'serviceaccount', 'coredns');
+    await lab.kc('get', 'clusterrole', 'system:coredns');
+    await lab.kc('get', 'clusterrolebinding', 'system:coredns');
+    const corefile = await lab.kc('-n', 'kube-system', 'get', 'configmap', 'coredns', '-o', 'jsonpath={.data.Corefile}');
+    expect(corefile).toContain('kubernetes cluster.local in-addr.arpa ip6.arpa');
+    expect(corefile).not.toContain('forward');
+    // The add-on's credentials: what the coredns ServiceAccount's user may do, and may not.
+    const as = (...args: string[]) => lab.kubectl([...args, '--as=system:serviceaccount:kube-system:coredns']);
+    const slices = await as('get', 'endpointslices', '-A', '-o', 'name');
+    expect(slices.code, show(slices)).toBe(0);
+    const secrets = await as('-n', 'kube-system', 'get', 'secrets');
+    expect(secrets.code).not.toBe(0);
+    expect(secrets.stderr).toContain('Forbidden');
+
+    // `up` waits for the Deployment to be Available (1 of 2 with maxUnavailable 1, as kubeadm); both get Ready.
+    await waitFor('2 ready coredns pods', 60_000, async () => (await lab.pods('kube-system', 'k8s-app=kube-dns')).filter((p) => running(p) && ready(p)).length === 2 || undefined);
+    const spec = await lab.kc('-n', 'kube-system', 'get', 'deployment', 'coredns', '-o',
+      'jsonpath={.spec.template.spec.priorityClassName} {.spec.template.spec.serviceAccountName} {.spec.template.spec.containers[0].image}');
+    expect(spec).toBe('system-cluster-critical coredns kubelab/kubelab:0.1.0');
+    // Served from every host through the proxies' UDP and TCP rules.
+    for (const h of ['controlplane01', 'node01', 'node02'] as const) {
+      const q = await lab.exec(h, ['dig', `@${DNS_IP}`, '+short', 'kubernetes.default.svc.cluster.local']);
+      expect(q.stdout.trim(), show(q)).toBe('10.96.0.1');
+    }
+    const tcp = await lab.exec('node01', ['dig', `@${DNS_IP}`, '+tcp', '+short', 'kube-dns.kube-system.svc.cluster.local']);
+    expect(tcp.stdout.trim(), show(tcp)).toBe(DNS_IP);
+  }, 600_000);
+
+  it('workloads: web in default and other-ns, a headless db with db-0, an ExternalName, a dnsutils client', async () => {
+    await lab.apply(WORKLOADS);
+    for (const ns of ['default', 'other-ns']) await lab.kc('-n', ns, 'wait', '--for=condition=Available', 'deployment/web', '--timeout=120s');
+    await lab.kc('wait', '--for=condition=Ready', 'pod/db-0', 'pod/dnsutils', '--timeout=120s');
+  }, 180_000);
+
+  it("the pod's resolv.conf names kube-dns with the cluster search path", async () => {
+    const r = await inPod(['cat', '/etc/resolv.conf']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/m);
+    expect(r.stdout).toMatch(/^nameserver 10\.96\.0\.10$/m);
+    expect(r.stdout).toMatch(/^options ndots:5$/m);
+  });
+
+  it('nslookup kubernetes.default answers the kubernetes Service', async () => {
+    const r = await inPod(['nslookup', 'kubernetes.default']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('Name:\tkubernetes.default.svc.cluster.local');
+    expect(answers(r.stdout)).toEqual(['10.96.0.1']);
+  });
+
+  it('wget http://web and http://web.other-ns reach nginx by Service name', async () => {
+    for (const url of ['http://web', 'http://web.other-ns', 'http://web.other-ns.svc.cluster.local']) {
+      const r = await inPod(['timeout', '10', 'wget', '-qO-', url]);
+      expect(r.code, show(r, `${url}: `)).toBe(0);
+      expect(r.stdout).toContain('Welcome to nginx!');
+    }
+  });
+
+  it('a StatefulSet-style record: db-0.db is the pod with hostname db-0 and subdomain db; db lists it', async () => {
+    const ip = (await lab.kc('get', 'pod', 'db-0', '-o', 'jsonpath={.status.podIP}')).trim();
+    const r = await waitFor('db-0.db to resolve', 20_000, async () => {
+      const q = await inPod(['nslookup', 'db-0.db']);
+      return q.code === 0 && answers(q.stdout).includes(ip) ? q : undefined;
+    });
+    expect(r.value.stdout).toContain('db-0.db.default.svc.cluster.local');
+    const headless = await inPod(['dig', '+short', '+search', 'db']);
+    expect(headless.stdout.trim()).toBe(ip);
+  });
+
+  it('SRV records of named ports: _http._tcp.web and _sql._tcp.db', async () => {
+    const web = await inPod(['dig', '+short', 'SRV', '_http._tcp.web.default.svc.cluster.local']);
+    expect(web.stdout.trim(), show(web)).toBe('0 100 80 web.default.svc.cluster.local.');
+    const ns = await inPod(['nslookup', '-type=srv', '_sql._tcp.db.default.svc.cluster.local']);
+    expect(ns.stdout, show(ns)).toMatch(/service = 0 100 5432 db-0\.db\.default\.svc\.cluster\.local/);
+  });
+
+  it('ExternalName answers a CNAME to its target, and the target is resolved', async () => {
+    const cip = (await lab.kc('-n', 'other-ns', 'get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    const r = await inPod(['dig', '+search', '+noall', '+answer', 'ext']);
+    expect(r.stdout, show(r)).toMatch(/^ext\.default\.svc\.cluster\.local\.\s+\d+\s+IN\s+CNAME\s+web\.other-ns\.svc\.cluster\.local\.$/m);
+    expect(r.stdout).toMatch(new RegExp(`^web\\.other-ns\\.svc\\.cluster\\.local\\.\\s+\\d+\\s+IN\\s+A\\s+${cip.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  it('PTR: a Service IP resolves back to its name', async () => {
+    const r = await inPod(['dig', '+short', '-x', '10.96.0.1']);
+    expect(r.stdout.trim(), show(r)).toBe('kubernetes.default.svc.cluster.local.');
+  });
+
+  it('an edited Corefile (a hosts entry) answers within 30 s, without restarting any pod', async () => {
+    const before = await lab.pods('kube-system', 'k8s-app=kube-dns');
+    const corefile = await lab.kc('-n', 'kube-system', 'get', 'configmap', 'coredns', '-o', 'jsonpath={.data.Corefile}');
+    const edited = corefile.replace(/^(\s*)ready$/m, '$1ready\n$1hosts {\n$1   10.1.2.3 legacy.lab.internal\n$1   fallthrough\n$1}');
+    expect(edited).not.toBe(corefile);
+    const patch = JSON.stringify({ data: { Corefile: edited } });
+    await lab.kc('-n', 'kube-system', 'patch', 'configmap', 'coredns', '--type=merge', '-p', patch);
+    const t0 = Date.now();
+    // Both replicas must answer: query each pod directly.
+    for (const p of before) {
+      await waitFor(`${p.metadata.name} to answer legacy.lab.internal`, 30_000 - (Date.now() - t0), async () => {
+        const q = await inPod(['dig', `@${p.status.podIP}`, '+short', '+time=1', '+tries=1', 'legacy.lab.internal']);
+        return q.stdout.trim() === '10.1.2.3' || undefined;
+      });
+    }
+    const r = await inPod(['nslookup', 'legacy.lab.internal']);
+    expect(answers(r.stdout), show(r)).toEqual(['10.1.2.3']);
+    console.log(`hosts entry served by both replicas ${Date.now() - t0} ms after the ConfigMap edit`);
+    // Cluster names still resolve (fallthrough), and no pod was restarted or replaced.
+    expect(answers((await inPod(['nslookup', 'kubernetes.default'])).stdout)).toEqual(['10.96.0.1']);
+    const after = await lab.json<{ items: (Pod & { status: { containerStatuses?: { restartCount: number }[] } })[] }>('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns');
+    expect(after.items.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
+    expect(after.items.flatMap((p) => p.status.containerStatuses?.map((c) => c.restartCount) ?? [])).toEqual([0, 0]);
+    const dnsutils = await lab.kc('get', 'pod', 'dnsutils', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}');
+    expect(dnsutils.trim()).toBe('0');
+  }, 60_000);
+
+  it('coredns serves its metrics on :9153', async () => {
+    const [p] = await lab.pods('kube-system', 'k8s-app=kube-dns');
+    const r = await lab.exec('node01', ['curl', '-s', '--max-time', '5', `http://${p!.status.podIP}:9153/metrics`]);
+    expect(r.stdout, show(r)).toMatch(/^coredns_dns_requests_total\{/m);
+  });
+
+  it('deleting a coredns pod: names keep resolving through the other replica, and the Deployment replaces it', async () => {
+    const [victim] = await lab.pods('kube-system', 'k8s-app=kube-dns');
+    // 40 lookups over ~10 s while the pod terminates (lameduck 5 s) and its endpoint leaves the proxies' rules.
+    // BIND's nslookup by its path: busybox's sh runs its own applet for a bare `nslookup` (no search path).
+    const loop = 'f=0; for i in $(seq 40); do /usr/bin/nslookup -timeout=2 web >/dev/null 2>&1 || f=$((f+1)); sleep 0.25; done; echo failures=$f';
+    const first = await inPod(['sh', '-c', loop.replace('40', '1')]);
+    expect(first.stdout.trim(), show(first)).toBe('failures=0');
+    const del = lab.kubectl(['-n', 'kube-system', 'delete', 'pod', victim!.metadata.name, '--wait=false']);
+    const r = await inPod(['sh', '-c', loop], 120_000);
+    expect((await del).code).toBe(0);
+    expect(r.stdout.trim(), show(r)).toBe('failures=0');
+    await waitFor('2 ready coredns pods again', 90_000, async () => {
+      const pods = await lab.pods('kube-system', 'k8s-app=kube-dns');
+      return pods.filter((p) => running(p) && ready(p) && p.metadata.uid !== victim!.metadata.uid).length === 2 || undefined;
+    });
+    await sleep(1500); // the proxies take the new endpoint within their minimum sync period
+    expect(answers((await inPod(['nslookup', 'web.other-ns'])).stdout)).toHaveLength(1);
+  }, 150_000);
+
+  it('scripts/lab down leaves nothing behind', async () => {
+    const r = await lab.down();
+    expect(r.code, show(r)).toBe(0);
+    expect(await leftovers(labDir)).toEqual([]);
+  }, 180_000);
+});
