@@ -11,7 +11,7 @@ import { Informer } from '../../api/client/informer.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { formatHelp } from '../../api/cli/flags.js';
 import { KubeError } from '../../api/errors.js';
-import { findResource } from '../../api/resources.js';
+import { findResource, resourcePath } from '../../api/resources.js';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { CniManager } from '../network/cni.js';
 import { RouteManager } from '../network/routes.js';
@@ -19,6 +19,7 @@ import { createRuntime } from '../runtime/index.js';
 import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
 import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
+import type { TokenRequest } from './token-manager.js';
 import { KubeletServer } from './server.js';
 import { StaticPodSource } from './static-pod-source.js';
 
@@ -111,6 +112,9 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
       const uid = nodeInformer.store.get(config.nodeName)?.metadata?.uid;
       return uid ? { name: config.nodeName, uid } : undefined;
     },
+    // upstream's kubelet asks the TokenRequest API for the tokens of projected serviceAccountToken sources.
+    requestToken: (ns, sa, body) => client.request<TokenRequest>('POST', resourcePath(findResource('', 'serviceaccounts')!, ns, sa, 'token'), { body }),
+    nodeMemoryBytes: BigInt(facts.memoryBytes),
     logger: log,
   });
   enqueueStatic = (key) => workers.enqueue(key);
