@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { KubeError } from '../../api/errors.js';
 import { parseMountInfo, type Mounter } from './volumes.js';
 
 function run(cmd: string, args: string[]): void {
@@ -12,7 +13,7 @@ function run(cmd: string, args: string[]): void {
     execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`${cmd} ${args.join(' ')}: ${err.stderr?.toString().trim() || err.message}`);
+    throw new KubeError('InternalError', `${cmd} ${args.join(' ')}: ${err.stderr?.toString().trim() || err.message}`, { code: 'ERR_VOLUME' });
   }
 }
 

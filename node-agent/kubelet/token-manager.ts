@@ -10,6 +10,7 @@
  * The decision (requiresRefresh) is pure; the requester is an injected function (the API client in the
  * kubelet, a fake in tests).
  */
+import { KubeError } from '../../api/errors.js';
 
 /** authentication.k8s.io/v1 TokenRequest, the fields the kubelet sends and reads. */
 export interface TokenRequest {
@@ -85,11 +86,11 @@ export class TokenManager {
     const now = this.now();
     if (cached && !requiresRefresh(now, cached, this.jitter())) return cached.token;
     try {
-      if (!this.request) throw new Error('the kubelet has no client to request tokens with');
+      if (!this.request) throw new KubeError('InternalError', 'the kubelet has no client to request tokens with', { code: 'ERR_VOLUME' });
       const answer = await this.request(namespace, serviceAccount, r);
       const token = answer.status?.token;
       const exp = Date.parse(answer.status?.expirationTimestamp ?? '');
-      if (!token || Number.isNaN(exp)) throw new Error('the TokenRequest answer has no token or expirationTimestamp');
+      if (!token || Number.isNaN(exp)) throw new KubeError('InternalError', 'the TokenRequest answer has no token or expirationTimestamp', { code: 'ERR_VOLUME' });
       const entry: Cached = {
         uid: r.spec.boundObjectRef?.uid ?? '',
         token,
