@@ -157,6 +157,14 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   const renew = () => heartbeat.renewLease().catch((e: unknown) => log.warn('lease renewal failed', { error: e as Error }));
   void renew();
   timers.push(setInterval(renew, Math.max(1000, (config.leaseDurationSeconds * 1000) / 4)));
+  // upstream's eviction manager: emptyDir usage against sizeLimit every 10 s.
+  timers.push(setInterval(() => {
+    try {
+      workers.checkEmptyDirLimits();
+    } catch (e) {
+      log.warn('emptyDir usage check failed', { error: e as Error });
+    }
+  }, 10_000));
   timers.push(setInterval(() => {
     if (config.manageRoutes) syncRoutes();
     if (podInformer.hasSynced()) void workers.cleanupOrphans().catch((e: unknown) => log.warn('orphan cleanup failed', { error: e as Error }));

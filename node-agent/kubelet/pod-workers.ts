@@ -36,7 +36,7 @@ import { computePodStatus } from './pod-status.js';
 import { CONFIG_MIRROR_ANNOTATION, decideMirrorPod, isMirrorPod, mirrorPodFor } from './static-pods.js';
 import { ProbeManager } from './probes.js';
 import {
-  applyVolumes, claimNames, containerMounts, mountsUnder, planVolumes, realpathOfExisting, tokenProjectionKey, tokenProjections, VolumeError,
+  applyVolumes, claimNames, containerMounts, diskUsageBytes, emptyDirLimitExceeded, mountsUnder, planVolumes, realpathOfExisting, tokenProjectionKey, tokenProjections, VolumeError,
   type Mounter, type VolumePlan, type VolumeSources,
 } from './volumes.js';
 import { systemMounter } from './mounter.js';
@@ -344,6 +344,9 @@ export class PodWorkers extends Controller {
       this.record(st, undefined, undefined, mountFailed(pod, e.message));
       return finish(await this.listPodContainers(uid), false);
     }
+    // An emptyDir over its sizeLimit: the pod is evicted (upstream's eviction manager, local storage).
+    const over = this.emptyDirOverLimit(pod);
+    if (over) return this.evictPod(pod, over, { podIP, startTime });
 
     // 3. containers
     let containers = await this.listPodContainers(uid);
@@ -451,8 +454,40 @@ export class PodWorkers extends Controller {
     }
   }
 
-  private async writeStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
-    const status = computePodStatus(pod, containers, initFailed, {
+  /** The eviction message when one of the pod's emptyDirs uses more than its sizeLimit (measured as du does). */
+  private emptyDirOverLimit(pod: Pod): string | undefined {
+    const dir = (name: string) => join(this.podDir(pod.metadata.uid), 'volumes', 'kubernetes.io~empty-dir', name);
+    return emptyDirLimitExceeded(pod, (name) => diskUsageBytes(dir(name)));
+  }
+
+  /** Pods over an emptyDir sizeLimit are synced now (upstream's eviction manager looks every 10 s). */
+  checkEmptyDirLimits(): void {
+    for (const pod of this.runningPods()) {
+      if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded' || pod.metadata.deletionTimestamp) continue;
+      if (this.emptyDirOverLimit(pod)) this.enqueue(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    }
+  }
+
+  /**
+   * upstream's evictPod: a Warning event Evicted, the containers killed at once (grace 0), and the status
+   * Failed with reason Evicted and the message; the pod object stays (as upstream, for its owner to replace).
+   */
+  private async evictPod(pod: Pod, message: string, s: { podIP: string | undefined; startTime: string }): Promise<void> {
+    const uid: string = pod.metadata.uid;
+    this.log.info('evicting pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, message });
+    this.o.recorder.event(podRef(pod), 'Warning', 'Evicted', message);
+    for (const id of runningIds(await this.listPodContainers(uid))) {
+      this.probes.stopContainer(id);
+      await this.o.runtime.stopContainer(id, 0);
+    }
+    await this.writeStatus(pod, await this.listPodContainers(uid), false, {
+      ...(s.podIP ? { podIP: s.podIP } : {}), sandboxReady: false, startTime: s.startTime, waiting: {}, terminating: true,
+      override: { phase: 'Failed', reason: 'Evicted', message },
+    });
+  }
+
+  private async writeStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean; override?: { phase: string; reason: string; message: string } }): Promise<void> {
+    const computed = computePodStatus(pod, containers, initFailed, {
       now: new Date(this.now()),
       runtimeName: this.o.runtimeName,
       ...(s.podIP ? { podIP: s.podIP } : {}),
@@ -465,6 +500,7 @@ export class PodWorkers extends Controller {
       imageRefs: this.imageRefs,
       ...(s.terminating ? { terminating: true } : {}),
     });
+    const status = s.override ? { ...computed, ...s.override } : computed;
     const uid: string = pod.metadata.uid;
     const { write, text } = decideStatusWrite(pod.status, status, this.lastStatus.get(uid));
     if (!write) return;

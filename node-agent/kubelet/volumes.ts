@@ -348,6 +348,45 @@ export function planVolumes(pod: Pod, podDir: string, sources: VolumeSources, ct
   return plans;
 }
 
+/**
+ * upstream's eviction manager emptyDirLimitEviction (pure): the message of the first emptyDir whose usage
+ * exceeds its sizeLimit (`Usage of EmptyDir volume "x" exceeds the limit "1Mi". `), or undefined.
+ */
+export function emptyDirLimitExceeded(pod: Pod, usedBytes: (volume: string) => bigint | undefined): string | undefined {
+  for (const v of pod.spec.volumes ?? []) {
+    const limit = v.emptyDir?.sizeLimit;
+    if (limit === undefined || limit === null) continue;
+    const q = tryParseQuantity(String(limit));
+    const used = usedBytes(v.name);
+    if (!q || used === undefined) continue;
+    const size = valueBig(q);
+    if (size > 0n && used > size) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${String(limit)}". `;
+  }
+  return undefined;
+}
+
+/** The emptyDir volumes of a pod that have a sizeLimit (the ones whose usage the kubelet measures). */
+export function limitedEmptyDirs(pod: Pod): string[] {
+  return (pod.spec.volumes ?? []).filter((v) => v.emptyDir?.sizeLimit !== undefined && v.emptyDir.sizeLimit !== null).map((v) => v.name);
+}
+
+/** Disk usage of a directory as `du` counts it (allocated blocks, symlinks not followed, hard links once). Adapter. */
+export function diskUsageBytes(dir: string): bigint {
+  let total = 0n;
+  const seen = new Set<string>();
+  const walk = (p: string): void => {
+    const st = lstatSync(p, { bigint: true, throwIfNoEntry: false });
+    if (!st) return;
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    total += st.blocks * 512n;
+    if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
+  };
+  walk(dir);
+  return total;
+}
+
 /** A serviceAccountToken projection's file (the token fetched by the adapter); upstream's "failed to fetch token". */
 function tokenFile(t: { audience?: string; expirationSeconds?: number | bigint; path: string }, mode: number, sources: VolumeSources, volume: string): VolumeFile {
   const key = { audience: t.audience ?? '', expirationSeconds: Number(t.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS) };

@@ -4,7 +4,7 @@
  * ErrImagePull / ImagePullBackOff, graceful delete -> final DELETE with the uid precondition, orphans.
  * (Files go to a temporary root dir.)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -332,6 +332,22 @@ describe('PodWorkers', () => {
       await waitCache(() => !inf.store.get('default/web'));
       await w.processKey('default/web');
       expect(w.tokens.size).toBe(0);
+    });
+
+    it('an emptyDir over its sizeLimit: Evicted event, containers killed, status Failed/Evicted with upstream\'s message', async () => {
+      workers({ mounter: fakeMounter().m });
+      const p: any = await addPod({ containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'scratch', mountPath: '/s' }] }], volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '64Ki' } }] });
+      await w.processKey('default/web');
+      expect(rt.calls).toContain('start c');
+      w.checkEmptyDirLimits();
+      const dir = join(root, 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch');
+      writeFileSync(join(dir, 'big'), Buffer.alloc(256 * 1024, 1));
+      await w.processKey('default/web');
+      expect([...rt.containers.values()].every((c) => c.state !== 'running')).toBe(true);
+      const st = status();
+      expect([st.phase, st.reason, st.message]).toEqual(['Failed', 'Evicted', 'Usage of EmptyDir volume "scratch" exceeds the limit "64Ki". ']);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(api.objects(EVENTS).find((e: any) => e.reason === 'Evicted')?.type).toBe('Warning');
     });
   });
 });

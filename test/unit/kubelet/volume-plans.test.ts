@@ -8,6 +8,8 @@ import {
   applyVolumes,
   claimNames,
   containerMounts,
+  diskUsageBytes,
+  emptyDirLimitExceeded,
   emptyDirMemorySize,
   hostFileType,
   hostPathCheck,
@@ -345,5 +347,33 @@ describe('the AtomicWriter (upstream ..data symlink swap)', () => {
     writeAtomic(dir, 'v', [f('token', 'one', 0o644)]);
     writeAtomic(dir, 'v', [f('token', 'one', 0o600)]);
     expect(statSync(join(dir, 'token')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('emptyDir sizeLimit (upstream eviction manager emptyDirLimitEviction)', () => {
+  const p = pod([{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }, { name: 'free', emptyDir: {} }, { name: 'zero', emptyDir: { sizeLimit: '0' } }]);
+  const cases: [string, Record<string, bigint>, string | undefined][] = [
+    ['under', { scratch: 1000n, free: 10n ** 9n }, undefined],
+    ['exactly at the limit', { scratch: 1048576n }, undefined],
+    ['over', { scratch: 1048577n }, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". '],
+    ['a zero limit is no limit', { zero: 10n ** 9n }, undefined],
+    ['not measured', {}, undefined],
+  ];
+  it.each(cases)('%s', (_n, used, want) => {
+    expect(emptyDirLimitExceeded(p, (v) => used[v])).toBe(want);
+  });
+  it('measures a directory as du does (blocks, hard links once, missing = 0)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kubelab-du-'));
+    try {
+      writeFileSync(join(root, 'a'), Buffer.alloc(64 * 1024, 1));
+      mkdirSync(join(root, 'd'));
+      writeFileSync(join(root, 'd', 'b'), Buffer.alloc(64 * 1024, 1));
+      const used = diskUsageBytes(root);
+      expect(used).toBeGreaterThanOrEqual(128n * 1024n);
+      expect(used).toBeLessThan(512n * 1024n);
+      expect(diskUsageBytes(join(root, 'missing'))).toBe(0n);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
