@@ -14,7 +14,7 @@ import { api, kubectl } from '../../support/apiserver.js';
 import { REPO } from '../../support/host.js';
 import { waitFor } from '../../support/net.js';
 import { parseMountInfo } from '../../../node-agent/kubelet/volumes.js';
-import { NODE, startCluster, type Cluster } from './cluster.js';
+import { NODE, POD_CIDR, startCluster, type Cluster } from './cluster.js';
 
 const HOST_DIR = join(REPO, '.test-state', 'kubelet-volumes');
 const ROOT_PODS = join(REPO, '.test-state', 'kubelet', 'root', 'pods');
@@ -74,6 +74,14 @@ describe('kubelet volumes on containerd', () => {
     mkdirSync(HOST_DIR, { recursive: true });
     c = await startCluster('containerd');
     await c.startKubelet();
+    // The node needs its podCIDR (no controller manager here) before pods get a network.
+    await waitFor(async () => (await api(c.api, 'GET', `/api/v1/nodes/${NODE}`)).status === 200, 20_000, 'the node');
+    const r = await api(c.api, 'PATCH', `/api/v1/nodes/${NODE}`, { spec: { podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] } }, { contentType: 'application/merge-patch+json' });
+    expect(r.status).toBe(200);
+    await waitFor(async () => {
+      const n = (await api(c.api, 'GET', `/api/v1/nodes/${NODE}`)).json() as { status?: { conditions?: { type: string; status: string }[] } };
+      return n.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+    }, 30_000, 'the node to be Ready');
   }, 300_000);
 
   afterAll(async () => {
