@@ -579,7 +579,7 @@ export class PodWorkers extends Controller {
    */
   private removePodDir(uid: string): void {
     const dir = this.podDir(uid);
-    for (const mp of mountsUnder(this.mounter.mountInfo(), dir)) this.mounter.unmount(mp);
+    for (const mp of mountsUnder(this.mounter.mountInfo(), realpathOfExisting(dir))) this.mounter.unmount(mp);
     rmSync(dir, { recursive: true, force: true });
   }
 

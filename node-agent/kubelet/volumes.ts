@@ -444,7 +444,7 @@ export function containerMounts(
     if (!p) throw new VolumeError(m.name, `unable to find volume "${m.name}"`);
     const sub = mountSubPath(m, env);
     const hostPath = sub ? join(p.hostPath, normalize(sub)) : p.hostPath;
-    if (sub && !isInside(p.hostPath, hostPath)) throw new VolumeError(m.name, `unable to provision SubPath \`${sub}\`: must not escape the volume`, true);
+    if (sub && hostPath !== p.hostPath && !isInside(p.hostPath, hostPath)) throw new VolumeError(m.name, `unable to provision SubPath \`${sub}\`: must not escape the volume`, true);
     if (sub && fs) {
       const prepareFailed = () => new VolumeError(m.name, `failed to prepare subPath for volumeMount "${m.name}" of container "${container.name ?? ''}"`, true);
       const root = fs.realpath(p.hostPath);
@@ -720,7 +720,9 @@ export function applyVolumes(plans: VolumePlan[], mounter?: Mounter, now = new D
     mkdirSync(p.hostPath, { recursive: true, mode: 0o777 });
     if (p.tmpfs) {
       if (!mounter) throw new VolumeError(p.name, 'medium Memory needs a mounter');
-      const mounted = mounter.mountInfo().some((m) => m.mountPoint === p.hostPath && m.fsType === 'tmpfs');
+      // mountinfo shows real paths: compare with the directory's (a --root-dir through a symlink must not stack mounts).
+      const real = realpathSync(p.hostPath);
+      const mounted = mounter.mountInfo().some((m) => m.mountPoint === real && m.fsType === 'tmpfs');
       if (!mounted) {
         try {
           mounter.mountTmpfs(p.hostPath, tmpfsOptions(p.tmpfs));

@@ -264,6 +264,8 @@ describe('subPath and subPathExpr (upstream makeMounts)', () => {
       { hostPath: join(root, 'cm/x'), containerPath: '/cfg', readOnly: true },
     ]);
     expect(made).toEqual([join(root, 'ed/web-0')]);
+    // subPath "." is the volume itself (filepath.Join), not an escape.
+    expect(containerMounts({ name: 'c', volumeMounts: [{ name: 'ed', mountPath: '/all', subPath: '.' }] }, [ed], io)[0]!.hostPath).toBe(ed.hostPath);
     expect(statSync(join(root, 'ed/web-0')).isDirectory()).toBe(true);
   });
 });
