@@ -11,18 +11,9 @@
  * kubelet, a fake in tests).
  */
 import { KubeError } from '../../api/errors.js';
+import type { TokenRequest } from './types.js';
 
-/** authentication.k8s.io/v1 TokenRequest, the fields the kubelet sends and reads. */
-export interface TokenRequest {
-  apiVersion?: string;
-  kind?: string;
-  spec: {
-    audiences: string[];
-    expirationSeconds?: number;
-    boundObjectRef?: { apiVersion: string; kind: string; name: string; uid: string };
-  };
-  status?: { token: string; expirationTimestamp: string };
-}
+export type { TokenRequest };
 
 /** POST serviceaccounts/{name}/token: the server's answer. */
 export type TokenRequester = (namespace: string, serviceAccount: string, request: TokenRequest) => Promise<TokenRequest>;
@@ -52,8 +43,8 @@ export function requiresRefresh(now: number, t: { expiresAt: number; expirationS
 
 /** The cache key of a request, as upstream's keyFunc (name, namespace, audiences, expiration, bound object). */
 export function tokenKey(namespace: string, serviceAccount: string, r: TokenRequest): string {
-  const b = r.spec.boundObjectRef;
-  return JSON.stringify([serviceAccount, namespace, r.spec.audiences, r.spec.expirationSeconds ?? null, b ? [b.kind, b.name, b.uid] : null]);
+  const b = r.spec?.boundObjectRef;
+  return JSON.stringify([serviceAccount, namespace, r.spec?.audiences ?? [], r.spec?.expirationSeconds ?? null, b ? [b.kind, b.name, b.uid] : null]);
 }
 
 /** The TokenRequest the kubelet sends for a pod's projection (upstream's projected volume plugin). */
@@ -92,11 +83,11 @@ export class TokenManager {
       const exp = Date.parse(answer.status?.expirationTimestamp ?? '');
       if (!token || Number.isNaN(exp)) throw new KubeError('InternalError', 'the TokenRequest answer has no token or expirationTimestamp', { code: 'ERR_VOLUME' });
       const entry: Cached = {
-        uid: r.spec.boundObjectRef?.uid ?? '',
+        uid: r.spec?.boundObjectRef?.uid ?? '',
         token,
         expiresAt: exp,
         // The server may grant another duration than asked for (extended tokens): its spec says which.
-        expirationSeconds: Number(answer.spec?.expirationSeconds ?? r.spec.expirationSeconds ?? 3600),
+        expirationSeconds: Number(answer.spec?.expirationSeconds ?? r.spec?.expirationSeconds ?? 3600),
       };
       this.cache.set(key, entry);
       return token;

@@ -34,7 +34,7 @@ describe('TokenManager (a fake TokenRequest API)', () => {
         calls.push({ ns, sa, req });
         if (fail) throw new Error(fail);
         n++;
-        return { ...req, status: { token: `tok-${n}`, expirationTimestamp: new Date(now + (req.spec.expirationSeconds ?? 3600) * 1000).toISOString() } };
+        return { ...req, status: { token: `tok-${n}`, expirationTimestamp: new Date(now + (req.spec?.expirationSeconds ?? 3600) * 1000).toISOString() } };
       },
       () => now,
       () => 0,
