@@ -36,8 +36,8 @@ import { computePodStatus } from './pod-status.js';
 import { CONFIG_MIRROR_ANNOTATION, decideMirrorPod, isMirrorPod, mirrorPodFor } from './static-pods.js';
 import { ProbeManager } from './probes.js';
 import {
-  applyVolumes, claimNames, containerMounts, diskUsageBytes, emptyDirLimitExceeded, mountsUnder, planVolumes, realpathOfExisting, tokenProjectionKey, tokenProjections, VolumeError,
-  type Mounter, type VolumePlan, type VolumeSources,
+  applyVolumes, boundVolumeName, claimNames, containerMounts, diskUsageBytes, emptyDirLimitExceeded, mountsUnder, planVolumes, realpathOfExisting, tokenProjectionKey, tokenProjections, VolumeError,
+  type FetchError, type Mounter, type VolumePlan, type VolumeSources,
 } from './volumes.js';
 import { systemMounter } from './mounter.js';
 import { podTokenRequest, TokenManager, type TokenRequester } from './token-manager.js';
@@ -273,17 +273,26 @@ export class PodWorkers extends Controller {
     };
     const cmMap = new Map<string, ConfigMap | undefined>();
     const secMap = new Map<string, Secret | undefined>();
-    const claimMap = new Map<string, PersistentVolumeClaim | undefined>();
-    const pvMap = new Map<string, PersistentVolume | undefined>();
+    const claimMap = new Map<string, PersistentVolumeClaim | FetchError | undefined>();
+    const pvMap = new Map<string, PersistentVolume | FetchError | undefined>();
+    // Claims and volumes: a refusal (the Node authorizer's, say) is a FailedMount of the pod, not a failed sync.
+    const read = async <T>(info: ReturnType<typeof CONFIGMAPS>, namespace: string | undefined, name: string): Promise<T | FetchError | undefined> => {
+      try {
+        return await get<T>(info, namespace, name);
+      } catch (e) {
+        if (e instanceof KubeError) return { fetchError: e.message };
+        throw e;
+      }
+    };
     const tokenMap = new Map<string, { token: string } | { error: string }>();
     await Promise.all([...cms].map(async (n) => cmMap.set(n, await get<ConfigMap>(CONFIGMAPS(), ns, n))));
     await Promise.all([...secrets].map(async (n) => secMap.set(n, await get<Secret>(SECRETS(), ns, n))));
     await Promise.all(
       claimNames(pod).map(async (n) => {
-        const claim = await get<PersistentVolumeClaim>(CLAIMS(), ns, n);
+        const claim = await read<PersistentVolumeClaim>(CLAIMS(), ns, n);
         claimMap.set(n, claim);
-        const pv = claim?.spec?.volumeName;
-        if (pv) pvMap.set(pv, await get<PersistentVolume>(PVS(), undefined, pv));
+        const pv = claim && !('fetchError' in claim) ? boundVolumeName(claim) : undefined;
+        if (pv) pvMap.set(pv, await read<PersistentVolume>(PVS(), undefined, pv));
       }),
     );
     const sa = pod.spec.serviceAccountName || 'default';

@@ -88,10 +88,16 @@ export class VolumeError extends KubeError {
   }
 }
 
+/** An API read that failed for another reason than NotFound: its message. */
+export interface FetchError {
+  fetchError: string;
+}
+
 /** What planVolumes reads besides ConfigMaps and Secrets (absent: not found). */
 export interface VolumeSources extends EnvSources {
-  claim?(name: string): PersistentVolumeClaim | undefined;
-  persistentVolume?(name: string): PersistentVolume | undefined;
+  /** A claim, or why it could not be read (a Forbidden, say). */
+  claim?(name: string): PersistentVolumeClaim | FetchError | undefined;
+  persistentVolume?(name: string): PersistentVolume | FetchError | undefined;
   /** The token of a serviceAccountToken projection (fetched before planning by the token manager), or why not. */
   token?(t: TokenProjection): { token: string } | { error: string } | undefined;
 }
@@ -121,6 +127,12 @@ export function tokenProjections(pod: Pod): TokenProjection[] {
 
 export function tokenProjectionKey(t: TokenProjection): string {
   return `${t.audience}/${t.expirationSeconds}`;
+}
+
+/** The PersistentVolume a claim is bound to, which the kubelet may then read (upstream reads it only then). */
+export function boundVolumeName(claim: PersistentVolumeClaim): string | undefined {
+  if (claim.metadata?.deletionTimestamp || claim.status?.phase !== 'Bound') return undefined;
+  return claim.spec?.volumeName || undefined;
 }
 
 /** The claim names of a pod's persistentVolumeClaim volumes (pure; the adapter reads them). */
@@ -251,11 +263,13 @@ export function resolveClaim(ns: string, claimName: string, sources: VolumeSourc
   const fail = (why: string) => ({ error: `error processing PVC ${ns}/${claimName}: ${why}` });
   const claim = sources.claim?.(claimName);
   if (!claim) return fail(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+  if ('fetchError' in claim) return fail(`failed to fetch PVC from API server: ${claim.fetchError}`);
   if (claim.metadata?.deletionTimestamp) return fail(`can't start pod because PVC ${ns}/${claimName} is being deleted`);
   const pvName = claim.spec?.volumeName ?? '';
   if (claim.status?.phase !== 'Bound' || pvName === '') return fail('PVC is not bound');
   const pv = sources.persistentVolume?.(pvName);
   if (!pv) return fail(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
+  if ('fetchError' in pv) return fail(`failed to fetch PV ${pvName} from API server: ${pv.fetchError}`);
   const ref = pv.spec?.claimRef;
   if (!ref) return fail(`found PV object ${pvName} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`);
   if (ref.uid !== claim.metadata?.uid) {

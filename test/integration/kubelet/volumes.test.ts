@@ -228,4 +228,46 @@ describe('kubelet volumes on containerd', () => {
     expect((await events('subbad')).some((e) => e.message === "Error: unable to provision SubPath `../etc`: must not contain '..'")).toBe(true);
     await deletePod('subbad');
   });
+
+  it('projected serviceAccountToken: token, ca.crt and namespace at /var/run/secrets/kubernetes.io/serviceaccount; the token is the pod\'s', async () => {
+    // No controller manager here: the default ServiceAccount and the kube-root-ca.crt ConfigMap by hand.
+    for (const [path, body] of [
+      ['/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }],
+      ['/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': c.ca.certPem } }],
+    ] as const) {
+      const r = await api(c.api, 'POST', path, body);
+      expect([201, 409], r.body).toContain(r.status);
+    }
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    await create('/api/v1/namespaces/default/pods', {
+      ...busybox('tok', 'exec sleep 3600', {
+        // What the ServiceAccount admission injects (upstream's kube-api-access-<x> volume).
+        volumes: [{
+          name: 'kube-api-access-test',
+          projected: {
+            defaultMode: 420,
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        }],
+        volumeMounts: [{ name: 'kube-api-access-test', mountPath: dir, readOnly: true }],
+      }),
+    });
+    await running('tok');
+    const uid = (await pod('tok'))!.metadata.uid;
+    expect((await exec('tok', `cat ${dir}/namespace`)).stdout).toBe('default');
+    expect((await exec('tok', `cat ${dir}/ca.crt`)).stdout).toBe(c.ca.certPem);
+    expect((await exec('tok', `readlink ${dir}/token`)).stdout.trim()).toBe('..data/token');
+    const token = (await exec('tok', `cat ${dir}/token`)).stdout;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; 'kubernetes.io': { pod: { name: string; uid: string }; node?: { name: string } } };
+    expect(claims.sub).toBe('system:serviceaccount:default:default');
+    expect(claims['kubernetes.io'].pod).toEqual({ name: 'tok', uid });
+    const who = await kubectl(c.api, ['auth', 'whoami', `--token=${token}`, '-o', 'jsonpath={.status.userInfo.username}']);
+    expect(who.stdout, who.stderr).toBe('system:serviceaccount:default:default');
+    expect((await exec('tok', `echo x > ${dir}/token`)).code).not.toBe(0); // read-only
+    await deletePod('tok');
+  });
 });

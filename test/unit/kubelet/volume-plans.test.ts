@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '../../../node-agent/kubelet/types.js';
 import {
   applyVolumes,
+  boundVolumeName,
   claimNames,
   containerMounts,
   diskUsageBytes,
@@ -132,11 +133,19 @@ describe('resolveClaim (upstream desired-state populator messages)', () => {
     ['being deleted', src(claim({ metadata: { name: 'data', uid: 'c1', deletionTimestamp: '2026-12-04T00:00:00Z' } })), "error processing PVC default/data: can't start pod because PVC default/data is being deleted"],
     ['pv missing', { ...noSources, claim: () => claim(), persistentVolume: () => undefined }, 'error processing PVC default/data: failed to fetch PV pv1 from API server: persistentvolumes "pv1" not found'],
     ['pv without claimRef', src(claim(), { metadata: { name: 'pv1' }, spec: { hostPath: { path: '/x' } } }), 'error processing PVC default/data: found PV object pv1 but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim'],
+    ['claim refused', { ...noSources, claim: () => ({ fetchError: 'persistentvolumeclaims "data" is forbidden: no relationship found' }) }, 'error processing PVC default/data: failed to fetch PVC from API server: persistentvolumeclaims "data" is forbidden: no relationship found'],
+    ['pv refused', { ...noSources, claim: () => claim(), persistentVolume: () => ({ fetchError: 'persistentvolumes "pv1" is forbidden' }) }, 'error processing PVC default/data: failed to fetch PV pv1 from API server: persistentvolumes "pv1" is forbidden'],
     ['pv of another claim', src(claim(), { ...pv, spec: { ...pv.spec, claimRef: { uid: 'other' } } }), 'error processing PVC default/data: found PV object pv1 but its pv.Spec.ClaimRef.UID other does not point to claim.UID c1'],
   ];
   it.each(cases)('%s', (_n, sources, want) => {
     const r = resolveClaim('default', 'data', sources);
     expect('error' in r ? r.error : 'resolved').toBe(want);
+  });
+  it('the PV is read only once the claim is Bound and not being deleted (as upstream)', () => {
+    expect(boundVolumeName(claim())).toBe('pv1');
+    expect(boundVolumeName(claim({ status: { phase: 'Pending' } }))).toBeUndefined();
+    expect(boundVolumeName(claim({ metadata: { name: 'data', deletionTimestamp: '2026-12-04T00:00:00Z' } }))).toBeUndefined();
+    expect(boundVolumeName(claim({ spec: {} }))).toBeUndefined();
   });
   it('a bound claim gives its volume; the plan is the PV\'s path, read-only when the pod says so', () => {
     expect(resolveClaim('default', 'data', src(claim()))).toEqual({ pv });
