@@ -122,7 +122,7 @@ describe('kubelet volumes on containerd', () => {
     expect(d.stdout).toMatch(/Volumes:\n\s+d:\n\s+Type:\s+HostPath \(bare host directory volume\)\n\s+Path:\s+\S+made\/dir\n\s+HostPathType:\s+DirectoryOrCreate/);
     await deletePod('hp');
     expect(readFileSync(join(HOST_DIR, 'made/dir/out'), 'utf8')).toBe('written\n'); // the host's data stays
-  });
+  }, 180_000);
 
   it('hostPath of the wrong type: the pod waits with upstream\'s FailedMount message and nothing is made', async () => {
     writeFileSync(join(HOST_DIR, 'plain-file'), 'x');
@@ -135,7 +135,7 @@ describe('kubelet volumes on containerd', () => {
     expect((await pod('hpbad'))?.status?.phase).toBe('Pending');
     expect(existsSync(join(HOST_DIR, 'absent'))).toBe(false);
     await deletePod('hpbad');
-  });
+  }, 180_000);
 
   it('persistentVolumeClaim: waits while unbound, then mounts the bound PV; the data survives the pod; readOnly refuses writes', async () => {
     const pvDir = join(HOST_DIR, 'pv1');
@@ -174,7 +174,7 @@ describe('kubelet volumes on containerd', () => {
     expect(w.code).not.toBe(0);
     expect(w.stderr).toMatch(/Read-only file system/);
     await deletePod('pvc2');
-  });
+  }, 180_000);
 
   it('emptyDir medium Memory: a tmpfs of the sizeLimit in the container, unmounted and removed with the pod', async () => {
     await create('/api/v1/namespaces/default/pods', busybox('mem', 'exec sleep 3600', {
@@ -191,7 +191,7 @@ describe('kubelet volumes on containerd', () => {
     await deletePod('mem');
     await waitFor(() => !existsSync(join(ROOT_PODS, uid)), 10_000, 'the pod directory to go');
     expect(tmpfsUnder(join(ROOT_PODS, uid))).toEqual([]);
-  });
+  }, 180_000);
 
   it('a killed kubelet: the next start unmounts and removes what a pod deleted meanwhile left', async () => {
     await create('/api/v1/namespaces/default/pods', busybox('orphan', 'exec sleep 3600', {
@@ -206,7 +206,7 @@ describe('kubelet volumes on containerd', () => {
     await c.startKubelet();
     await waitFor(() => !existsSync(join(ROOT_PODS, uid)), 40_000, 'the orphaned pod directory to go');
     expect(tmpfsUnder(join(ROOT_PODS, uid))).toEqual([]);
-  });
+  }, 180_000);
 
   it('subPath and subPathExpr: the directory is made in the volume; `..` is refused with upstream\'s message', async () => {
     await create('/api/v1/namespaces/default/pods', busybox('sub', 'echo from-$POD_NAME > /logs/out; exec sleep 3600', {
@@ -227,7 +227,7 @@ describe('kubelet volumes on containerd', () => {
     await waitFor(async () => (await pod('subbad'))?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', 30_000, 'CreateContainerConfigError');
     expect((await events('subbad')).some((e) => e.message === "Error: unable to provision SubPath `../etc`: must not contain '..'")).toBe(true);
     await deletePod('subbad');
-  });
+  }, 180_000);
 
   it('projected serviceAccountToken: token, ca.crt and namespace at /var/run/secrets/kubernetes.io/serviceaccount; the token is the pod\'s', async () => {
     // No controller manager here: the default ServiceAccount and the kube-root-ca.crt ConfigMap by hand.
@@ -269,5 +269,5 @@ describe('kubelet volumes on containerd', () => {
     expect(who.stdout, who.stderr).toBe('system:serviceaccount:default:default');
     expect((await exec('tok', `echo x > ${dir}/token`)).code).not.toBe(0); // read-only
     await deletePod('tok');
-  });
+  }, 180_000);
 });
