@@ -239,23 +239,23 @@ describe('kubelet volumes on containerd', () => {
       expect([201, 409], r.body).toContain(r.status);
     }
     const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
-    await create('/api/v1/namespaces/default/pods', {
-      ...busybox('tok', 'exec sleep 3600', {
-        // What the ServiceAccount admission injects (upstream's kube-api-access-<x> volume).
-        volumes: [{
-          name: 'kube-api-access-test',
-          projected: {
-            defaultMode: 420,
-            sources: [
-              { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
-              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-            ],
-          },
-        }],
-        volumeMounts: [{ name: 'kube-api-access-test', mountPath: dir, readOnly: true }],
-      }),
+    const tok = busybox('tok', 'exec sleep 3600', {
+      // What the ServiceAccount admission injects (upstream's kube-api-access-<x> volume).
+      volumes: [{
+        name: 'kube-api-access-test',
+        projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+        },
+      }],
+      volumeMounts: [{ name: 'kube-api-access-test', mountPath: dir, readOnly: true }],
     });
+    // serviceAccountName as the ServiceAccount admission sets it (this test server runs without that plugin).
+    await create('/api/v1/namespaces/default/pods', { ...tok, spec: { ...tok.spec, serviceAccountName: 'default' } });
     await running('tok');
     const uid = (await pod('tok'))!.metadata.uid;
     expect((await exec('tok', `cat ${dir}/namespace`)).stdout).toBe('default');
