@@ -17,7 +17,7 @@ import { runSchedulerProcess } from '../../../control-plane/scheduler/scheduler.
 import { LocalPathProvisioner } from '../../../addons/local-path-provisioner/controller.js';
 import { defaultConfig } from '../../../addons/local-path-provisioner/decide.js';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
-import { kubectlOk } from '../../support/apiserver.js';
+import { kubectl, kubectlOk } from '../../support/apiserver.js';
 import { poll } from '../../support/net.js';
 
 let s: ApiOverEtcd;
@@ -173,5 +173,27 @@ describe('dynamic provisioning by the local-path provisioner', () => {
     await client.patch(R.pods, 'local-path-storage', helperName, { status: { phase: 'Succeeded' } }, 'merge', { subresource: 'status' });
     await waitFor('PV deleted', async () => !(await kubectlOk(s.h, ['get', 'pv', '-o', 'name'])).includes(pvName));
     await waitFor('helper pod deleted', async () => (await client.get(R.pods, 'local-path-storage', helperName).then(() => false, () => true)));
+  });
+});
+
+describe('scripts/lab.d/local-path-provisioner.yaml', () => {
+  it('applies, and its service account may do what the provisioner does', async () => {
+    const out = await kubectlOk(s.h, ['apply', '-f', 'scripts/lab.d/local-path-provisioner.yaml']);
+    expect(out).toMatch(/deployment.apps\/local-path-provisioner (created|configured)/);
+    expect(out).toMatch(/storageclass.storage.k8s.io\/local-path (created|configured)/);
+    const sc = await getJson(['get', 'storageclass', 'local-path']);
+    expect(sc.metadata.annotations).toMatchObject({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    // Acting as its service account (impersonation): what the provisioner does is allowed, a pod elsewhere is not.
+    const as = ['--as', 'system:serviceaccount:local-path-storage:local-path-provisioner-service-account'];
+    await kubectlOk(s.h, ['get', 'pv,pvc,storageclass', '-A', ...as]);
+    const probe = pod('rbac-probe', 'x');
+    const helper = JSON.stringify({ ...probe, metadata: { name: 'rbac-probe' } });
+    expect(await kubectlOk(s.h, ['create', '-n', 'local-path-storage', '-f', '-', ...as], helper)).toMatch(/pod\/rbac-probe created/);
+    await kubectlOk(s.h, ['delete', 'pod', 'rbac-probe', '-n', 'local-path-storage', '--grace-period=0', '--force', ...as]);
+    const del = await kubectl(s.h, ['delete', 'pv', 'no-such-pv', ...as]);
+    expect(del.stderr).toMatch(/NotFound/);
+    const no = await kubectl(s.h, ['create', '-n', 'default', '-f', '-', ...as], { input: helper });
+    expect(no.code).not.toBe(0);
+    expect(no.stderr).toMatch(/Forbidden.*cannot create resource "pods" in API group "" in the namespace "default"/);
   });
 });
