@@ -220,7 +220,8 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   async preBind(state: CycleState, pod: SchedPod, nodeName: string): Promise<Status> {
     const data = state.read<CycleData>(STATE_KEY);
     const plan = data?.podVolumesByNode.get(nodeName);
-    if (!data || !plan || (plan.staticBindings.length === 0 && plan.dynamicProvisions.length === 0 && data.claims.bound.length === 0)) return success();
+    // Nothing to bind (every claim was bound already): upstream's AllBound short cut.
+    if (!data || !plan || (plan.staticBindings.length === 0 && plan.dynamicProvisions.length === 0)) return success();
     const binder = this.opts.binder;
     if (!binder) return errorStatus('no volume binder configured');
     try {

@@ -169,6 +169,15 @@ describe('VolumeBinding in the default profile', () => {
     expect(vb.assumed.size).toBe(0);
   });
 
+  it('PreBind with every claim already bound needs no binder', async () => {
+    const vb = new VolumeBinding();
+    const state = new CycleState();
+    const s = snap([pvc('a', { volumeName: 'pv1' })], [pv('pv1', { node: 'n1', claim: 'a' })]);
+    vb.preFilter(state, podWith('a'), s);
+    expect(vb.filter(state, podWith('a'), s.get('n1')!).code).toBe('Success');
+    expect((await vb.preBind(state, podWith('a'), 'n1')).code).toBe('Success');
+  });
+
   it('PreBind without a binder is an error, not a crash', async () => {
     const vb = new VolumeBinding();
     const state = new CycleState();
