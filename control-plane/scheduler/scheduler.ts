@@ -257,12 +257,15 @@ export class Scheduler {
     const pvs = mk<SchedPV>(findResource('', 'persistentvolumes'));
     const pvcs = mk<SchedPVC>(findResource('', 'persistentvolumeclaims'));
     const classes = mk<SchedStorageClass>(findResource('storage.k8s.io', 'storageclasses'));
-    for (const [inf, event] of [[pvs, 'PersistentVolumeChange'], [pvcs, 'PersistentVolumeClaimChange'], [classes, 'StorageClassChange']] as const) {
+    const onChange = (inf: Informer<unknown> | undefined, event: string) => {
       const move = () => this.queue.moveAllToActiveOrBackoff(event);
       inf?.on('add', move);
       inf?.on('update', move);
       inf?.on('delete', move);
-    }
+    };
+    onChange(pvs as Informer<unknown> | undefined, 'PersistentVolumeChange');
+    onChange(pvcs as Informer<unknown> | undefined, 'PersistentVolumeClaimChange');
+    onChange(classes as Informer<unknown> | undefined, 'StorageClassChange');
     this.cache.setVolumeLister({
       claim: (ns, name) => pvcs?.store.get(`${ns}/${name}`),
       volume: (name) => pvs?.store.get(name),
