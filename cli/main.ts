@@ -48,7 +48,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
 
 function usage(): string {
   const lines = ['kubelab: a small but real Kubernetes', '', 'Usage:', '  kubelab <command> [flags]', '', 'Commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(20)}${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(Math.max(20, name.length + 2))}${c.summary}`);
   lines.push('', 'Use "kubelab <command> --help" for more information about a command.');
   return lines.join('\n') + '\n';
 }
