@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'Run the cluster DNS server (CoreDNS-compatible Corefile; Services and Pods by name)',
     load: async () => (await import('../addons/coredns/main.js')).runCoredns,
   },
+  'local-path-provisioner': {
+    summary: 'Run the local-path provisioner (hostPath PersistentVolumes on the claim\'s node, as rancher\'s)',
+    load: async () => (await import('../addons/local-path-provisioner/main.js')).runLocalPathProvisioner,
+  },
   kubeconfig: {
     summary: 'Print a kubeconfig for a user (token or client certificate)',
     load: async () => (await import('./kubeconfig-command.js')).runKubeconfig,
@@ -44,7 +48,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
 
 function usage(): string {
   const lines = ['kubelab: a small but real Kubernetes', '', 'Usage:', '  kubelab <command> [flags]', '', 'Commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(20)}${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(Math.max(20, name.length + 2))}${c.summary}`);
   lines.push('', 'Use "kubelab <command> --help" for more information about a command.');
   return lines.join('\n') + '\n';
 }

@@ -73,6 +73,8 @@ export interface ScheduleOptions {
   startNodeIndex?: number;
   /** In [0, 1); breaks ties among the best nodes (reservoir sampling). Default Math.random. */
   random?: () => number;
+  /** The cycle's state (a fresh one by default); the adapter passes its own to hand it to Reserve/PreBind. */
+  state?: CycleState;
 }
 
 export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
@@ -158,7 +160,7 @@ export function schedulePod(pod: SchedPod, snapshot: Snapshot, profile: Profile,
   const start = numAll > 0 ? (opts.startNodeIndex ?? 0) % numAll : 0;
   if (numAll === 0) return { error: NO_NODES_AVAILABLE, nextStartNodeIndex: 0 };
 
-  const state = new CycleState();
+  const state = opts.state ?? new CycleState();
   const diagnosis = newDiagnosis();
 
   // PreFilter

@@ -14,7 +14,7 @@
  * passed in.
  */
 import { KubeError } from '../../api/errors.js';
-import { NodeInfo, type PodInfo, type Snapshot, newPodInfo, podKey } from './framework.js';
+import { NodeInfo, type PodInfo, type Snapshot, type VolumeLister, newPodInfo, podKey } from './framework.js';
 import type { SchedNode, SchedPod, SchedReplicaSetLike, SchedService } from './types.js';
 
 interface PodState {
@@ -44,7 +44,15 @@ export class SchedulerCache {
   private nodeList: NodeInfo[] | null = null;
   private snapshotCache: Snapshot | null = null;
 
+  /** PersistentVolumes, claims and StorageClasses (read live from the informers' stores; VolumeBinding). */
+  private volumeLister?: VolumeLister;
+
   constructor(private readonly ttlMs = DEFAULT_ASSUMED_POD_TTL_MS) {}
+
+  setVolumeLister(lister: VolumeLister): void {
+    this.volumeLister = lister;
+    this.invalidate();
+  }
 
   // -- nodes ---------------------------------------------------------------------------------
 
@@ -260,6 +268,7 @@ export class SchedulerCache {
         const on = nominated.get(name);
         return on ? [...on.values()] : NONE;
       },
+      ...(this.volumeLister ? { volumes: this.volumeLister } : {}),
     };
     this.snapshotCache = snap;
     return snap;

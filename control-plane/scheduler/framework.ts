@@ -4,7 +4,7 @@
  * outcome (never a thrown error), `NodeInfo` (a node plus what is placed on it) and a read-only
  * `Snapshot` handed to one scheduling cycle.
  */
-import type { SchedNode, SchedPod, SchedReplicaSetLike, SchedService } from './types.js';
+import type { SchedNode, SchedPod, SchedPV, SchedPVC, SchedReplicaSetLike, SchedService, SchedStorageClass } from './types.js';
 import {
   type Resource,
   addResource,
@@ -193,11 +193,21 @@ export interface Snapshot {
   readonly controllers: ReadonlyMap<string, SchedReplicaSetLike>;
   /** Pending pods nominated to a node (upstream's nominator): their room there is kept for them. */
   nominatedPods(nodeName: string): readonly SchedPod[];
+  /** PersistentVolumes, claims and StorageClasses (VolumeBinding); undefined: none known. */
+  readonly volumes?: VolumeLister;
+}
+
+/** The storage objects VolumeBinding reads (upstream's PV/PVC/StorageClass listers with the assume cache on top). */
+export interface VolumeLister {
+  claim(namespace: string, name: string): SchedPVC | undefined;
+  volume(name: string): SchedPV | undefined;
+  volumes(): readonly SchedPV[];
+  storageClass(name: string): SchedStorageClass | undefined;
 }
 
 export function newSnapshot(
   nodeInfos: NodeInfo[],
-  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike>; nominated?: ReadonlyMap<string, readonly SchedPod[]> } = {},
+  opts: { services?: SchedService[]; controllers?: Map<string, SchedReplicaSetLike>; nominated?: ReadonlyMap<string, readonly SchedPod[]>; volumes?: VolumeLister } = {},
 ): Snapshot {
   const byName = new Map(nodeInfos.map((n) => [n.name, n] as const));
   return {
@@ -206,6 +216,7 @@ export function newSnapshot(
     services: opts.services ?? [],
     controllers: opts.controllers ?? new Map(),
     nominatedPods: (name) => opts.nominated?.get(name) ?? [],
+    ...(opts.volumes ? { volumes: opts.volumes } : {}),
   };
 }
 
@@ -295,6 +306,18 @@ export interface NodeToStatus {
   readonly absentNodesStatus?: Status;
 }
 
+/** Runs once a node is chosen, before binding, synchronously in the scheduling cycle (upstream ReservePlugin). */
+export interface ReservePlugin extends Plugin {
+  reserve(state: CycleState, pod: SchedPod, nodeName: string): Status;
+  /** Undo reserve: the binding cycle failed (or a later Reserve plugin did). */
+  unreserve(state: CycleState, pod: SchedPod, nodeName: string): void;
+}
+
+/** Runs in the binding cycle before Bind, may wait (upstream PreBindPlugin): VolumeBinding binds the pod's claims here. */
+export interface PreBindPlugin extends Plugin {
+  preBind(state: CycleState, pod: SchedPod, nodeName: string): Promise<Status>;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: SchedPod, nodeName: string): Promise<Status>;
 }
@@ -313,6 +336,8 @@ export interface Profile {
   postFilter?: PostFilterPlugin[];
   preScore: PreScorePlugin[];
   score: WeightedScorePlugin[];
+  reserve?: ReservePlugin[];
+  preBind?: PreBindPlugin[];
   bind: BindPlugin[];
   /** 0 = adaptive, as upstream (50% - nodes/125, at least 5%, at least 100 nodes). */
   percentageOfNodesToScore: number;

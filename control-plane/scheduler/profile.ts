@@ -2,7 +2,8 @@
  * The default profile, as upstream v1.32's `default-scheduler`: plugins in upstream's order
  * (the first Filter to reject a node names the reason) and upstream's score weights
  * (TaintToleration 3, NodeAffinity 2, PodTopologySpread 2, NodeResourcesFit 1,
- * NodeResourcesBalancedAllocation 1), and DefaultPreemption as the PostFilter. No volume plugins.
+ * NodeResourcesBalancedAllocation 1), DefaultPreemption as the PostFilter, VolumeBinding (PreFilter, Filter, Reserve,
+ * PreBind).
  */
 import type { BindPlugin, Profile } from './framework.js';
 import { BalancedAllocation } from './plugins/balanced-allocation.js';
@@ -14,6 +15,7 @@ import { NodeResourcesFit, type NodeResourcesFitArgs } from './plugins/node-reso
 import { NodeUnschedulable } from './plugins/node-unschedulable.js';
 import { PodTopologySpread } from './plugins/pod-topology-spread.js';
 import { TaintToleration } from './plugins/taint-toleration.js';
+import { VolumeBinding, type VolumeBindingOptions } from './plugins/volume-binding.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -24,6 +26,8 @@ export interface ProfileOptions {
   bind?: BindPlugin[];
   /** DefaultPreemption's clock and randomness; false leaves preemption out (upstream: disabling the plugin). */
   preemption?: DefaultPreemptionOptions | false;
+  /** VolumeBinding's API adapter and timeouts (without a binder, PreBind of a pod with claims to bind fails). */
+  volumeBinding?: VolumeBindingOptions;
 }
 
 export function defaultProfile(opts: ProfileOptions = {}): Profile {
@@ -35,10 +39,11 @@ export function defaultProfile(opts: ProfileOptions = {}): Profile {
   const fit = new NodeResourcesFit(opts.nodeResourcesFit);
   const spread = new PodTopologySpread();
   const balanced = new BalancedAllocation();
+  const volumeBinding = new VolumeBinding(opts.volumeBinding);
   return {
     schedulerName: opts.schedulerName ?? DEFAULT_SCHEDULER_NAME,
-    preFilter: [nodeAffinity, nodePorts, fit, spread],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, spread],
+    preFilter: [nodeAffinity, nodePorts, fit, volumeBinding, spread],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, volumeBinding, spread],
     postFilter: opts.preemption === false ? [] : [new DefaultPreemption(opts.preemption)],
     preScore: [taintToleration, nodeAffinity, fit, spread, balanced],
     score: [
@@ -48,6 +53,8 @@ export function defaultProfile(opts: ProfileOptions = {}): Profile {
       { plugin: spread, weight: 2 },
       { plugin: balanced, weight: 1 },
     ],
+    reserve: [volumeBinding],
+    preBind: [volumeBinding],
     bind: opts.bind ?? [],
     percentageOfNodesToScore: opts.percentageOfNodesToScore ?? 0,
   };

@@ -28,11 +28,12 @@ import { consoleLogger, type Logger } from '../../api/client/log.js';
 import { type PreemptionPlan, type ScheduleResult, schedulePod } from './algorithm.js';
 import { DISRUPTION_TARGET, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption.js';
 import { SchedulerCache, DEFAULT_ASSUMED_POD_TTL_MS } from './cache.js';
-import { type BindPlugin, type Profile, type Status, errorStatus, podKey, podPriority, success } from './framework.js';
+import { type BindPlugin, CycleState, type Profile, type Status, errorStatus, isSuccess, podKey, podPriority, success } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile } from './profile.js';
 import { POD_TOPOLOGY_SPREAD, DEFAULT_BINDER } from './plugins/names.js';
 import { type QueuedPodInfo, SchedulingQueue } from './queue.js';
-import type { SchedNode, SchedPod, SchedPodCondition, SchedReplicaSetLike, SchedService } from './types.js';
+import type { SchedNode, SchedPod, SchedPodCondition, SchedPV, SchedPVC, SchedReplicaSetLike, SchedService, SchedStorageClass } from './types.js';
+import type { VolumeBinder } from './plugins/volume-binding.js';
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (tested directly)
@@ -117,6 +118,38 @@ export class DefaultBinder implements BindPlugin {
   }
 }
 
+/** VolumeBinding's API adapter: PUTs of volumes and claims, GETs while it waits for the PV controller. */
+export class ApiVolumeBinder implements VolumeBinder {
+  constructor(private readonly client: ApiClient) {}
+  private res(group: string, plural: string): ResourceInfo {
+    const info = findResource(group, plural);
+    if (!info) throw new KubeError('InternalError', `${plural} missing from RESOURCES`);
+    return info;
+  }
+  async updateVolume(pv: SchedPV): Promise<void> {
+    await this.client.update(this.res('', 'persistentvolumes'), pv);
+  }
+  async updateClaim(pvc: SchedPVC): Promise<void> {
+    await this.client.update(this.res('', 'persistentvolumeclaims'), pvc);
+  }
+  async getClaim(namespace: string, name: string): Promise<SchedPVC | undefined> {
+    try {
+      return await this.client.get<SchedPVC>(this.res('', 'persistentvolumeclaims'), namespace, name);
+    } catch (e) {
+      if (isKubeError(e, 'NotFound')) return undefined;
+      throw e;
+    }
+  }
+  async getVolume(name: string): Promise<SchedPV | undefined> {
+    try {
+      return await this.client.get<SchedPV>(this.res('', 'persistentvolumes'), undefined, name);
+    } catch (e) {
+      if (isKubeError(e, 'NotFound')) return undefined;
+      throw e;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scheduler
 
@@ -177,6 +210,7 @@ export class Scheduler {
       schedulerName: this.schedulerName,
       bind: [new DefaultBinder(opts.client)],
       preemption: { now: this.now, ...(opts.random ? { random: opts.random } : {}) },
+      volumeBinding: { binder: new ApiVolumeBinder(opts.client) },
     });
     if (this.profile.bind.length === 0) this.profile.bind.push(new DefaultBinder(opts.client));
     this.cache = new SchedulerCache(opts.assumedPodTtlMs ?? DEFAULT_ASSUMED_POD_TTL_MS);
@@ -219,6 +253,25 @@ export class Scheduler {
       inf?.on('update', (_o: SchedReplicaSetLike, o: SchedReplicaSetLike) => this.cache.setController(kind, o));
       inf?.on('delete', (o: SchedReplicaSetLike) => this.cache.deleteController(kind, o));
     }
+    // Storage objects for VolumeBinding; any change may make a pod waiting for its volumes fit (coarse queueing hint).
+    const pvs = mk<SchedPV>(findResource('', 'persistentvolumes'));
+    const pvcs = mk<SchedPVC>(findResource('', 'persistentvolumeclaims'));
+    const classes = mk<SchedStorageClass>(findResource('storage.k8s.io', 'storageclasses'));
+    const onChange = (inf: Informer<unknown> | undefined, event: string) => {
+      const move = () => this.queue.moveAllToActiveOrBackoff(event);
+      inf?.on('add', move);
+      inf?.on('update', move);
+      inf?.on('delete', move);
+    };
+    onChange(pvs as Informer<unknown> | undefined, 'PersistentVolumeChange');
+    onChange(pvcs as Informer<unknown> | undefined, 'PersistentVolumeClaimChange');
+    onChange(classes as Informer<unknown> | undefined, 'StorageClassChange');
+    this.cache.setVolumeLister({
+      claim: (ns, name) => pvcs?.store.get(`${ns}/${name}`),
+      volume: (name) => pvs?.store.get(name),
+      volumes: () => pvs?.store.list() ?? [],
+      storageClass: (name) => classes?.store.get(name),
+    });
     for (const inf of this.informers) inf.start();
     const synced = await Promise.all(this.informers.map((i) => i.waitForSync(signal)));
     return synced.every(Boolean);
@@ -310,16 +363,24 @@ export class Scheduler {
       return undefined;
     }
     this.stats.attempts++;
+    const state = new CycleState();
     const result = schedulePod(pod, this.cache.snapshot(), this.profile, {
       startNodeIndex: this.nextStartNodeIndex,
       random: this.opts.random,
+      state,
     });
     this.nextStartNodeIndex = result.nextStartNodeIndex;
     if ('nodeName' in result) {
+      const reserved = this.runReserve(state, pod, result.nodeName);
+      if (reserved !== null) {
+        this.stats.errors++;
+        this.handleFailure(q, cycle, 'SchedulerError', reserved, undefined);
+        return result;
+      }
       this.cache.unnominate(pod);
       this.cache.assume(pod, result.nodeName);
       this.queue.done(q.key);
-      this.startBinding(q, result.nodeName, cycle);
+      this.startBinding(q, result.nodeName, cycle, state);
     } else if ('unschedulable' in result) {
       this.stats.unschedulable++;
       if (result.preemption) {
@@ -334,9 +395,26 @@ export class Scheduler {
     return result;
   }
 
-  private startBinding(q: QueuedPodInfo, nodeName: string, cycle: number): void {
+  /** The Reserve plugins in order (upstream RunReservePluginsReserve): null when all reserved, else the error (all undone). */
+  private runReserve(state: CycleState, pod: SchedPod, nodeName: string): string | null {
+    for (const pl of this.profile.reserve ?? []) {
+      const s = pl.reserve(state, pod, nodeName);
+      if (!isSuccess(s)) {
+        this.runUnreserve(state, pod, nodeName);
+        return `running Reserve plugin "${pl.name}": ${s.reasons.join(', ')}`;
+      }
+    }
+    return null;
+  }
+
+  /** upstream RunReservePluginsUnreserve: in reverse order. */
+  private runUnreserve(state: CycleState, pod: SchedPod, nodeName: string): void {
+    for (const pl of [...(this.profile.reserve ?? [])].reverse()) pl.unreserve(state, pod, nodeName);
+  }
+
+  private startBinding(q: QueuedPodInfo, nodeName: string, cycle: number, state: CycleState): void {
     this.bindsInFlight++;
-    const p = this.bind(q, nodeName, cycle).finally(() => {
+    const p = this.bind(q, nodeName, cycle, state).finally(() => {
       this.bindsInFlight--;
       this.pendingBinds.delete(p);
       this.bindSlotWaiters.shift()?.();
@@ -344,12 +422,22 @@ export class Scheduler {
     this.pendingBinds.add(p);
   }
 
-  private async bind(q: QueuedPodInfo, nodeName: string, cycle: number): Promise<void> {
+  private async bind(q: QueuedPodInfo, nodeName: string, cycle: number, state: CycleState): Promise<void> {
     const pod = q.pod;
     let status: Status = success();
-    for (const b of this.profile.bind) {
-      status = await b.bind(pod, nodeName);
-      if (status.code !== 'Skip') break;
+    let failedPlugin = `Bind plugin "${DEFAULT_BINDER}"`;
+    for (const pl of this.profile.preBind ?? []) {
+      status = await pl.preBind(state, pod, nodeName);
+      if (!isSuccess(status)) {
+        failedPlugin = `PreBind plugin "${pl.name}"`;
+        break;
+      }
+    }
+    if (isSuccess(status)) {
+      for (const b of this.profile.bind) {
+        status = await b.bind(pod, nodeName);
+        if (status.code !== 'Skip') break;
+      }
     }
     this.cache.finishBinding(pod, this.now());
     if (status.code === 'Success') {
@@ -363,9 +451,10 @@ export class Scheduler {
       return;
     }
     this.stats.bindFailures++;
+    this.runUnreserve(state, pod, nodeName);
     this.cache.forget(pod);
     this.queue.moveAllToActiveOrBackoff('AssignedPodDelete');
-    const msg = `binding rejected: running Bind plugin "${DEFAULT_BINDER}": ${status.reasons.join(', ')}`;
+    const msg = `binding rejected: running ${failedPlugin}: ${status.reasons.join(', ')}`;
     this.log.warn('binding failed', { pod: q.key, node: nodeName, error: msg });
     this.handleFailure(q, cycle, 'SchedulerError', msg, undefined);
   }

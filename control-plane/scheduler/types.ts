@@ -38,3 +38,8 @@ export interface SchedReplicaSetLike {
   metadata: SchedObjectMeta;
   spec?: { selector?: SchedLabelSelector | Record<string, string> | null };
 }
+
+/** Storage objects VolumeBinding reads. */
+export type SchedPV = Relaxed<api.PersistentVolume>;
+export type SchedPVC = Relaxed<api.PersistentVolumeClaim>;
+export type SchedStorageClass = Relaxed<api.StorageClass>;

@@ -59,7 +59,7 @@ export function volumeHasAccessModes(pv: PV, pvc: PVC): boolean {
 }
 
 /** CheckNodeAffinity: a volume without node affinity fits every node; else one of its required terms must match. */
-export function volumeFitsNode(pv: PV, node: Relaxed<Node> | undefined): boolean {
+export function volumeFitsNode(pv: PV, node: Relaxed<Node> | SchedNode | undefined): boolean {
   const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
   if (!node || !pv.spec?.nodeAffinity) return true;
   if (!terms) return true;
@@ -68,7 +68,7 @@ export function volumeFitsNode(pv: PV, node: Relaxed<Node> | undefined): boolean
 
 export interface MatchOptions {
   /** The node the claim's pod goes to (the scheduler's path); undefined: the controller's. */
-  node?: Relaxed<Node>;
+  node?: Relaxed<Node> | SchedNode;
   /** The claim's class binds WaitForFirstConsumer. */
   delayBinding?: boolean;
 }

@@ -9,3 +9,4 @@ export const NODE_PORTS = 'NodePorts';
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const DEFAULT_BINDER = 'DefaultBinder';
 export const DEFAULT_PREEMPTION = 'DefaultPreemption';
+export const VOLUME_BINDING = 'VolumeBinding';

@@ -3,7 +3,10 @@ import { InProcessApi } from '../../support/in-process-api.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { EventRecorder } from '../../../api/client/event-recorder.js';
 import { findResource } from '../../../api/resources.js';
+import { defaultProfile } from '../../../control-plane/scheduler/profile.js';
+import { VolumeBinding } from '../../../control-plane/scheduler/plugins/volume-binding.js';
 import {
+  DefaultBinder,
   Scheduler,
   isResponsible,
   nodeSchedulingPropertiesChanged,
@@ -120,6 +123,48 @@ describe('Scheduler with InProcessApi', () => {
     const ev = await until(() => events(client).find((e) => e.reason === 'FailedScheduling'));
     expect([ev.type, ev.message, ev.involvedObject.name]).toEqual(['Warning', msg, 'big']);
     expect(pod(client, 'big')!.spec.nodeName).toBeUndefined();
+  });
+
+  it('a failing PreBind (VolumeBinding) binds nothing, undoes Reserve and reports the upstream-shaped error', async () => {
+    const client = new InProcessApi();
+    await lab(client);
+    await client.seed(findResource('storage.k8s.io', 'storageclasses')!, { metadata: { name: 'local' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });
+    await client.seed(findResource('', 'persistentvolumes')!, {
+      metadata: { name: 'pv1' },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'local', local: { path: '/mnt/pv1' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node02'] }] }] } },
+      },
+      status: { phase: 'Available' },
+    });
+    await client.seed(findResource('', 'persistentvolumeclaims')!, {
+      metadata: { name: 'data', namespace: 'default', uid: 'c1' },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local', resources: { requests: { storage: '1Gi' } } },
+    });
+    const refuse = async () => { throw new Error('persistentvolumes "pv1" is forbidden'); };
+    const profile = defaultProfile({
+      bind: [new DefaultBinder(client)], preemption: false,
+      volumeBinding: { binder: { updateVolume: refuse, updateClaim: refuse, getClaim: async () => undefined, getVolume: async () => undefined } },
+    });
+    const vb = profile.reserve![0] as VolumeBinding;
+    const recorder = new EventRecorder(client, { component: 'default-scheduler', logger: silentLogger });
+    const sched = new Scheduler({ client, logger: silentLogger, recorder, random: () => 0, profile, initialBackoffMs: 60_000, maxBackoffMs: 60_000 });
+    const ac = new AbortController();
+    expect(await sched.startInformers(ac.signal)).toBe(true);
+    const running = sched.run(ac.signal);
+    stops.push(async () => {
+      ac.abort();
+      await running;
+      await sched.stop();
+    });
+    const p = makePod('db');
+    p.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }];
+    await client.create(PODS, 'default', p);
+    const ev = await until(() => events(client).find((e) => e.reason === 'FailedScheduling'));
+    expect(ev.message).toBe('binding rejected: running PreBind plugin "VolumeBinding": binding volumes: persistentvolumes "pv1" is forbidden');
+    expect(client.actionsFor('create', 'pods', 'binding').length).toBe(0);
+    expect(pod(client, 'db')!.spec.nodeName).toBeUndefined();
+    expect(vb.assumed.size).toBe(0);
   });
 
   it('preempts a lower-priority pod on a full node: DisruptionTarget, graceful delete, Preempted event, nomination, then binds', async () => {

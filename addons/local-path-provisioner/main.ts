@@ -1,0 +1,75 @@
+/**
+ * `kubelab local-path-provisioner`: rancher's local-path-provisioner as a kubelab add-on (runs as a Deployment,
+ * scripts/lab.d/local-path-provisioner.yaml). Flags after rancher's `local-path-provisioner start`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { FlagError, formatHelp, parseFlags, str, text, type FlagSpec } from '../../api/cli/flags.js';
+import { KubeClient } from '../../api/client/api-client.js';
+import { InformerFactory } from '../../api/client/informer.js';
+import { consoleLogger } from '../../api/client/log.js';
+import { newControllerContext } from '../../control-plane/controllers/util/context.js';
+import { LocalPathProvisioner } from './controller.js';
+import { DEFAULT_BASE_PATH, DEFAULT_HELPER_IMAGE, PROVISIONER_NAME, type ProvisionerConfig } from './decide.js';
+
+const COMMAND = 'kubelab local-path-provisioner';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export const PROVISIONER_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file (default: the pod\'s service account, in cluster).' },
+  { name: 'provisioner-name', type: 'string', default: PROVISIONER_NAME, help: 'The provisioner name StorageClasses name.' },
+  { name: 'namespace', type: 'string', default: 'local-path-storage', help: 'The namespace helper pods run in (POD_NAMESPACE when set).' },
+  { name: 'base-path', type: 'string', default: DEFAULT_BASE_PATH, help: 'The folder on each node under which volumes are made.' },
+  { name: 'helper-image', type: 'string', default: DEFAULT_HELPER_IMAGE, help: 'The image of the helper pods that remove a volume\'s folder.' },
+];
+
+export function parseProvisionerFlags(argv: string[]): { cfg: ProvisionerConfig; kubeconfig?: string; help: boolean } {
+  const { values: v, help, rest } = parseFlags(PROVISIONER_FLAGS, argv);
+  if (rest.length > 0) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
+  const basePath = text(v, 'base-path').replace(/\/+$/, '');
+  if (!basePath.startsWith('/') || basePath === '' || basePath.split('/').includes('..')) throw new FlagError(`--base-path must be an absolute path without "..", not "${text(v, 'base-path')}"`);
+  const cfg: ProvisionerConfig = {
+    name: text(v, 'provisioner-name'),
+    namespace: process.env.POD_NAMESPACE || text(v, 'namespace'),
+    basePath,
+    helperImage: text(v, 'helper-image'),
+  };
+  return { cfg, kubeconfig: str(v, 'kubeconfig') ?? process.env.KUBECONFIG, help };
+}
+
+/** rest.InClusterConfig: the service's env and the mounted service account token. */
+function inClusterClient(): KubeClient {
+  const host = process.env.KUBERNETES_SERVICE_HOST;
+  const port = process.env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port || !existsSync(`${SA_DIR}/token`)) {
+    throw new FlagError('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined (or pass --kubeconfig)');
+  }
+  const h = host.includes(':') ? `[${host}]` : host;
+  return new KubeClient({
+    server: `https://${h}:${port}`, token: readFileSync(`${SA_DIR}/token`, 'utf8').trim(),
+    caData: readFileSync(`${SA_DIR}/ca.crt`, 'utf8'), userAgent: 'local-path-provisioner (kubelab)',
+  });
+}
+
+export async function runLocalPathProvisioner(argv: string[]): Promise<void> {
+  const { cfg, kubeconfig, help } = parseProvisionerFlags(argv);
+  if (help) {
+    process.stdout.write(formatHelp(COMMAND, 'Provisions PersistentVolumes on the node a claim\'s pod is scheduled to (hostPath folders), and removes them on Delete reclaim.', PROVISIONER_FLAGS));
+    return;
+  }
+  const client = kubeconfig ? KubeClient.fromKubeconfig(kubeconfig, undefined, { userAgent: 'local-path-provisioner (kubelab)' }) : inClusterClient();
+  const informers = new InformerFactory(client, { resyncPeriodMs: 60_000 });
+  const ctx = newControllerContext(client, informers, { logger: (c) => consoleLogger(c) });
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const c = new LocalPathProvisioner(ctx, cfg);
+    informers.start();
+    await c.run(ac.signal);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await informers.stop();
+  }
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decideClaim, decideVolume, defaultConfig, volumeNode, volumePathFor,
+} from '../../../addons/local-path-provisioner/decide.js';
+import { parseProvisionerFlags } from '../../../addons/local-path-provisioner/main.js';
+import type { PV, PVC, SC } from '../../../control-plane/controllers/persistentvolume/decide.js';
+
+const cfg = defaultConfig();
+const classes: Record<string, SC> = {
+  'local-path': { metadata: { name: 'local-path' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete' },
+  keep: { metadata: { name: 'keep' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Retain' },
+  other: { metadata: { name: 'other' }, provisioner: 'example.com/nfs', volumeBindingMode: 'Immediate' },
+  immediate: { metadata: { name: 'immediate' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'Immediate' },
+};
+
+function claim(o: { cls?: string; node?: string; provisioner?: string | null; volumeName?: string; deleting?: boolean } = {}): PVC {
+  const ann: Record<string, string> = {};
+  if (o.provisioner !== null) ann['volume.kubernetes.io/storage-provisioner'] = o.provisioner ?? 'rancher.io/local-path';
+  if (o.node) ann['volume.kubernetes.io/selected-node'] = o.node;
+  return {
+    metadata: { name: 'data', namespace: 'web', uid: 'u1', resourceVersion: '7', annotations: ann, ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    spec: { storageClassName: o.cls ?? 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } }, ...(o.volumeName ? { volumeName: o.volumeName } : {}) },
+  };
+}
+
+const state = (volumes: PV[] = []) => ({ storageClass: (n: string) => classes[n], volume: (n: string) => volumes.find((v) => v.metadata?.name === n) });
+
+describe('decideClaim', () => {
+  const cases: { name: string; pvc: PVC; volumes?: PV[]; action: string; why?: string }[] = [
+    { name: 'bound: nothing', pvc: claim({ volumeName: 'x', node: 'w1' }), action: 'none', why: 'bound' },
+    { name: 'being deleted: nothing', pvc: claim({ node: 'w1', deleting: true }), action: 'none', why: 'being deleted' },
+    { name: 'another provisioner: nothing', pvc: claim({ cls: 'other', provisioner: 'example.com/nfs', node: 'w1' }), action: 'none', why: 'not ours' },
+    { name: 'no provisioner annotation yet: nothing', pvc: claim({ provisioner: null, node: 'w1' }), action: 'none', why: 'not ours' },
+    { name: 'no selected node: wait', pvc: claim(), action: 'wait', why: 'waiting for a selected node' },
+    { name: 'Immediate class without a node: configuration error', pvc: claim({ cls: 'immediate' }), action: 'wait', why: 'configuration error, no node was specified' },
+    { name: 'already provisioned: nothing', pvc: claim({ node: 'w1' }), volumes: [{ metadata: { name: 'pvc-u1' } }], action: 'none', why: 'provisioned' },
+    { name: 'selected node: provision', pvc: claim({ node: 'w1' }), action: 'provision' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = decideClaim(c.pvc, cfg, state(c.volumes));
+      expect(d.action).toBe(c.action);
+      if (c.why) expect(d).toMatchObject({ why: c.why });
+    });
+  }
+
+  it('the PV: rancher folder, DirectoryOrCreate, node affinity, the class reclaim policy, claimRef', () => {
+    const d = decideClaim(claim({ node: 'w1', cls: 'keep' }), cfg, state());
+    expect(d.action).toBe('provision');
+    if (d.action !== 'provision') return;
+    expect(d.volume).toEqual({
+      apiVersion: 'v1', kind: 'PersistentVolume',
+      metadata: { name: 'pvc-u1', annotations: { 'pv.kubernetes.io/provisioned-by': 'rancher.io/local-path', 'local.path.provisioner/selected-node': 'w1' } },
+      spec: {
+        capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: 'keep', volumeMode: 'Filesystem',
+        hostPath: { path: '/opt/local-path-provisioner/pvc-u1_web_data', type: 'DirectoryOrCreate' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['w1'] }] }] } },
+        claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: 'web', name: 'data', uid: 'u1', resourceVersion: '7' },
+      },
+    });
+    expect(volumeNode(d.volume)).toBe('w1');
+  });
+});
+
+describe('decideVolume', () => {
+  const provisioned = (o: { phase?: string; policy?: string; path?: string; ours?: boolean } = {}): PV => {
+    const d = decideClaim(claim({ node: 'w1' }), cfg, state());
+    if (d.action !== 'provision') throw new Error('expected a volume');
+    const v = structuredClone(d.volume);
+    v.status = { phase: o.phase ?? 'Released' };
+    if (o.policy) v.spec!.persistentVolumeReclaimPolicy = o.policy;
+    if (o.path) v.spec!.hostPath = { path: o.path };
+    if (o.ours === false) v.metadata!.annotations = {};
+    return v;
+  };
+  it('Bound, Retain, or not ours: nothing', () => {
+    expect(decideVolume(provisioned({ phase: 'Bound' }), cfg, undefined).action).toBe('none');
+    expect(decideVolume(provisioned({ policy: 'Retain' }), cfg, undefined).action).toBe('none');
+    expect(decideVolume(provisioned({ ours: false }), cfg, undefined).action).toBe('none');
+  });
+  it('Released + Delete: a helper pod on the node removes the folder', () => {
+    const d = decideVolume(provisioned(), cfg, undefined);
+    expect(d.action).toBe('createHelper');
+    if (d.action !== 'createHelper') return;
+    expect(d.pod.metadata).toMatchObject({ name: 'helper-pod-delete-pvc-u1', namespace: 'local-path-storage' });
+    expect(d.pod.spec).toMatchObject({
+      nodeName: 'w1', restartPolicy: 'Never',
+      containers: [{ image: 'busybox', command: ['rm', '-rf', '/opt/local-path-provisioner/pvc-u1_web_data'], volumeMounts: [{ name: 'data', mountPath: '/opt/local-path-provisioner' }] }],
+      volumes: [{ name: 'data', hostPath: { path: '/opt/local-path-provisioner', type: 'DirectoryOrCreate' } }],
+    });
+  });
+  it('waits for the helper, deletes once it Succeeded, retries when it Failed', () => {
+    expect(decideVolume(provisioned(), cfg, { status: { phase: 'Running' } }).action).toBe('waitHelper');
+    expect(decideVolume(provisioned(), cfg, { status: { phase: 'Succeeded' } }).action).toBe('delete');
+    expect(decideVolume(provisioned(), cfg, { status: { phase: 'Failed' } })).toMatchObject({ action: 'retryHelper', message: 'failed to delete volume pvc-u1: helper pod failed' });
+  });
+  it('a path outside the base folder is never removed from the node: only the object is deleted', () => {
+    for (const path of ['/etc', '/opt/local-path-provisioner', '/opt/local-path-provisioner/../../etc', '/opt/local-path-provisioner-x/y']) {
+      expect(decideVolume(provisioned({ path }), cfg, undefined).action).toBe('delete');
+    }
+  });
+  it('volumePathFor joins pv, namespace and claim with underscores', () => {
+    expect(volumePathFor(cfg, 'pvc-1', claim())).toBe('/opt/local-path-provisioner/pvc-1_web_data');
+  });
+});
+
+describe('parseProvisionerFlags', () => {
+  it('defaults as rancher', () => {
+    expect(parseProvisionerFlags([]).cfg).toMatchObject({ name: 'rancher.io/local-path', basePath: '/opt/local-path-provisioner', helperImage: 'busybox' });
+  });
+  it('refuses a relative or climbing base path and stray arguments', () => {
+    expect(() => parseProvisionerFlags(['--base-path', 'data'])).toThrow(/--base-path must be an absolute path/);
+    expect(() => parseProvisionerFlags(['--base-path', '/opt/../etc'])).toThrow(/--base-path must be an absolute path/);
+    expect(() => parseProvisionerFlags(['start'])).toThrow(/unexpected arguments: start/);
+  });
+});
