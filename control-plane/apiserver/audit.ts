@@ -82,9 +82,9 @@ export function nowMs(): number {
 
 /** metav1.MicroTime's JSON: RFC 3339 in UTC with six fractional digits (`2026-12-04T22:30:01.123456Z`). */
 export function microTime(ms: number): string {
-  const whole = Math.floor(ms);
   const micros = Math.floor((ms - Math.floor(ms / 1000) * 1000) * 1000);
-  return new Date(whole).toISOString().replace(/\.\d{3}Z$/, `.${String(micros).padStart(6, '0')}Z`);
+  // toISOString: `2026-12-04T22:30:01.123Z`; its first 20 characters end with the dot
+  return `${new Date(Math.floor(ms)).toISOString().slice(0, 20)}${String(micros).padStart(6, '0')}Z`;
 }
 
 /** The request's audit ID: its `Audit-ID` header as sent (not truncated, as upstream), else a new UUID. */
@@ -292,22 +292,16 @@ export class AuditRecord implements AuditTap {
 
   private emit(stage: AuditStage): void {
     if (this.config.omitStages.includes(stage)) return;
-    const now = nowMs();
-    const ev: AuditEvent = {
-      ...this.ev,
-      stage,
-      stageTimestamp: stage === 'RequestReceived' ? this.ev.requestReceivedTimestamp : microTime(now),
-    };
-    if (stage === 'ResponseComplete' && this.responseBody !== undefined) {
-      ev.responseObject = this.config.omitManagedFields ? withoutManagedFields(this.responseBody) : this.responseBody;
-    }
+    const ev = this.ev;
+    const stageTimestamp = stage === 'RequestReceived' ? ev.requestReceivedTimestamp : microTime(nowMs());
+    const responseObject = stage === 'ResponseComplete' && this.responseBody !== undefined ? (this.config.omitManagedFields ? withoutManagedFields(this.responseBody) : this.responseBody) : undefined;
     // field order as upstream's Event
     const ordered: AuditEvent = {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
       level: ev.level,
       auditID: ev.auditID,
-      stage: ev.stage,
+      stage,
       requestURI: ev.requestURI,
       verb: ev.verb,
       user: ev.user,
@@ -317,9 +311,9 @@ export class AuditRecord implements AuditTap {
       ...(ev.objectRef ? { objectRef: ev.objectRef } : {}),
       ...(ev.responseStatus ? { responseStatus: ev.responseStatus } : {}),
       ...(ev.requestObject !== undefined ? { requestObject: ev.requestObject } : {}),
-      ...(ev.responseObject !== undefined ? { responseObject: ev.responseObject } : {}),
+      ...(responseObject !== undefined ? { responseObject } : {}),
       requestReceivedTimestamp: ev.requestReceivedTimestamp,
-      stageTimestamp: ev.stageTimestamp,
+      stageTimestamp,
       ...(ev.annotations ? { annotations: ev.annotations } : {}),
     };
     this.sink.write(JSON.stringify(ordered) + '\n');
