@@ -406,7 +406,8 @@ export class ApiServer {
     // Authentication, then audit, impersonation and authorization, for every request (the health endpoints and
     // /version too, as upstream: system:public-info-viewer lets anyone, anonymous included, read them).
     const authenticated = this.opts.authenticator.authenticate(req);
-    const audit = this.beginAudit(req, res, received, authenticated, url);
+    const info = parseRequestInfo(method, path, query);
+    const audit = this.beginAudit(req, res, received, authenticated, url, info);
     if (!authenticated) {
       audit?.failedAuthentication(failedAuthenticationMessage(req, query));
       throw errors.unauthorized();
@@ -415,7 +416,6 @@ export class ApiServer {
     if (path === '/metrics') return this.serveMetrics(req, res, user, method, path, query);
     track.route = nonResourceRequestLabels(method, path);
 
-    const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) {
       this.authorizeNonResource(req, user, info.verb, url.pathname);
       const [first = '', ...rest] = path.slice(1).split('/');
@@ -677,11 +677,12 @@ export class ApiServer {
    * The audit of a request (audit.ts), when --audit-policy-file audits it: the policy sees the authenticated user
    * (before impersonation) and the request's attributes, as upstream's WithAudit placed after authentication.
    */
-  private beginAudit(req: IncomingMessage, res: ServerResponse | undefined, received: { auditID: string; at: number }, user: UserInfo | undefined, url: URL): AuditRecord | undefined {
+  private beginAudit(req: IncomingMessage, res: ServerResponse | undefined, received: { auditID: string; at: number }, user: UserInfo | undefined, url: URL, parsed?: RequestInfo): AuditRecord | undefined {
     const auditor = this.opts.auditor;
     if (!auditor) return undefined;
     const method = req.method ?? 'GET';
-    const info = parseRequestInfo(method, url.pathname.replace(/\/+$/, '') || '/', url.searchParams);
+    // a copy: handlers change their RequestInfo (an upgrade's verb), the audit keeps what was asked
+    const info = parsed ? { ...parsed } : parseRequestInfo(method, url.pathname.replace(/\/+$/, '') || '/', url.searchParams);
     const attributes = { ...attributesFor(info, url.searchParams), path: url.pathname };
     const rec = auditor.begin({ req, ...(res ? { res } : {}), auditID: received.auditID, receivedAt: received.at, user, info, attributes, longRunning: !res || isLongRunning(method, req.url ?? '/') });
     if (rec && user) this.audits.set(req, rec);
