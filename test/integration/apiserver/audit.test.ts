@@ -191,6 +191,17 @@ describe('audit events', () => {
     expect(evs[0]!.annotations).toBeUndefined();
   });
 
+  it('an upgrade request (exec) that is refused is audited with its error', async () => {
+    const r = await api(h, 'GET', '/api/v1/namespaces/default/pods/nope/exec?command=ls&stdout=true', undefined, {
+      headers: { 'Audit-ID': 'audit-exec', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.headers['audit-id']).toBe('audit-exec');
+    const evs = await eventsOf('audit-exec');
+    expect(evs.map((e) => e.stage)).toEqual(['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+    expect(evs[2]).toMatchObject({ objectRef: { resource: 'pods', name: 'nope', subresource: 'exec' }, responseStatus: { code: r.status, status: 'Failure' } });
+  });
+
   it('the real kubectl: its user agent and a list with its query in requestURI', async () => {
     await kubectlOk(h, ['get', 'configmaps', '-n', 'default']);
     const list = (await lines()).filter((l) => l.verb === 'list' && l.objectRef?.resource === 'configmaps' && l.stage === 'ResponseComplete' && String(l.userAgent).startsWith('kubectl/'));
