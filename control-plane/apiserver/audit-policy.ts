@@ -118,10 +118,9 @@ function jsonType(v: unknown): string {
   return typeof v === 'boolean' ? 'bool' : typeof v;
 }
 
-class DecodeError extends Error {}
-
-function unmarshalError(v: unknown, field: string, goType: string): DecodeError {
-  return new DecodeError(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${field} of type ${goType}`);
+/** encoding/json's type error, as the decoder reports it. */
+function unmarshalError(v: unknown, field: string, goType: string): KubeError {
+  return configError(`failed decoding: json: cannot unmarshal ${jsonType(v)} into Go struct field ${field} of type ${goType}`);
 }
 
 function strings(v: unknown, field: string): string[] {
@@ -246,17 +245,11 @@ export function parseAuditPolicy(text: string): AuditPolicy {
     if (apiVersion.startsWith('audit.k8s.io/') && kind === 'Policy') throw configError(`unknown group version field ${gv}, Kind=${kind} in policy`);
     throw configError(`failed decoding: no kind "${kind}" is registered for version "${apiVersion}" in scheme "pkg/audit/scheme.go:30"`);
   }
-  let raw: { rules: RawRule[]; omitStages: string[]; omitManagedFields: boolean };
-  try {
-    raw = {
-      rules: objects(doc.rules, 'Policy.rules', 'audit.PolicyRule').map(decodeRule),
-      omitStages: strings(doc.omitStages, 'Policy.omitStages'),
-      omitManagedFields: bool(doc.omitManagedFields, 'Policy.omitManagedFields') ?? false,
-    };
-  } catch (e) {
-    if (e instanceof DecodeError) throw configError(`failed decoding: ${e.message}`);
-    throw e;
-  }
+  const raw: { rules: RawRule[]; omitStages: string[]; omitManagedFields: boolean } = {
+    rules: objects(doc.rules, 'Policy.rules', 'audit.PolicyRule').map(decodeRule),
+    omitStages: strings(doc.omitStages, 'Policy.omitStages'),
+    omitManagedFields: bool(doc.omitManagedFields, 'Policy.omitManagedFields') ?? false,
+  };
   const errs = raw.rules.flatMap((r, i) => validateRule(r, index('rules', i)));
   if (errs.length) throw configError(aggregate(errs));
   if (raw.rules.length === 0) throw configError('loaded illegal policy with 0 rules');
