@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { KubeClient } from '../api/client/api-client.js';
 import { silentLogger } from '../api/client/log.js';
 import { findResource } from '../api/resources.js';
@@ -55,13 +55,17 @@ async function startApiServer(etcdEndpoint: string): Promise<{ kubeconfig: strin
   writeFileSync(tokenFile, `${token},admin,admin,"system:masters"\n`);
   const certDir = join(dir, 'pki');
   const { caFile, certFile, keyFile } = ensureServingCerts(certDir, { ips: ['127.0.0.1', '10.96.0.1'], dns: ['localhost'] });
+  // The ServiceAccount token signing pair kube-apiserver requires (--service-account-*).
+  const saKey = join(dir, 'sa.key');
+  writeFileSync(saKey, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const kubeconfig = join(dir, 'admin.conf');
   const url = `https://127.0.0.1:${port}`;
   writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem: readFileSync(caFile, 'utf8'), user: 'admin', token }));
   const child = spawn(
     process.execPath,
     [CLI, 'apiserver', `--etcd-servers=${etcdEndpoint}`, '--bind-address=127.0.0.1', `--secure-port=${port}`, `--cert-dir=${certDir}`,
-      `--tls-cert-file=${certFile}`, `--tls-private-key-file=${keyFile}`, `--token-auth-file=${tokenFile}`],
+      `--tls-cert-file=${certFile}`, `--tls-private-key-file=${keyFile}`, `--token-auth-file=${tokenFile}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-signing-key-file=${saKey}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -331,7 +331,7 @@ function resourcePaths(r: ResourceInfo): Map<string, PathItem> {
   // subresources
   for (const sub of r.subresources) {
     const path = `${item}/${sub}`;
-    const nameParam = P.name(sub === 'status' || sub === 'scale' ? r.kind : sub === 'binding' ? 'Binding' : sub === 'eviction' ? 'Eviction' : r.kind);
+    const nameParam = P.name(sub === 'status' || sub === 'scale' ? r.kind : sub === 'binding' ? 'Binding' : sub === 'eviction' ? 'Eviction' : sub === 'token' ? 'TokenRequest' : r.kind);
     const params = [nameParam, ...scopeParams, P.pretty];
     if (sub === 'status') {
       out.set(path, {
@@ -364,6 +364,12 @@ function resourcePaths(r: ResourceInfo): Map<string, PathItem> {
       out.set(path, {
         params,
         ops: [mk({ method: 'post', operationId: `create${G}${ns}${r.kind}Eviction`, description: `create eviction of ${article(r.kind)} ${r.kind}`, action: 'post', gvk: { group: 'policy', version: 'v1', kind: 'Eviction' }, params: WRITE_PARAMS, body: ed, bodyRequired: true, responses: { '200': ed, '201': ed, '202': ed } })],
+      });
+    } else if (sub === 'token') {
+      const td = defOf('authentication.k8s.io', 'v1', 'TokenRequest');
+      out.set(path, {
+        params,
+        ops: [mk({ method: 'post', operationId: `create${G}${ns}${r.kind}Token`, description: `create token of ${article(r.kind)} ${r.kind}`, action: 'post', gvk: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, params: WRITE_PARAMS, body: td, bodyRequired: true, responses: { '200': td, '201': td, '202': td } })],
       });
     } else if (sub === 'log') {
       out.set(path, {

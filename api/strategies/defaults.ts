@@ -179,11 +179,12 @@ export function defaultPod(pod: Relaxed<Pod>): void {
  */
 export const defaultTolerationSeconds = { notReady: DEFAULT_TOLERATION_SECONDS, unreachable: DEFAULT_TOLERATION_SECONDS };
 
-/** Admission-time pod defaults: ServiceAccount, DefaultTolerationSeconds (Priority is its admission plugin, admission-priority.ts). */
+/**
+ * Admission-time pod defaults: DefaultTolerationSeconds (Priority and ServiceAccount are admission plugins,
+ * control-plane/apiserver/admission-priority.ts and admission-serviceaccount.ts).
+ */
 export function admitPod(pod: Relaxed<Pod>): void {
   const spec = obj(pod, 'spec', {});
-  if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
-  spec.serviceAccount = spec.serviceAccountName;
   const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
   // DefaultTolerationSeconds: an empty key tolerates every key; an empty effect every effect.
   const tolerates = (k: string) =>

@@ -18,6 +18,7 @@ export * from './apidiscovery.js';
 export * from './apiextensions.js';
 export * from './scheduling.js';
 export * from './rbac.js';
+export * from './tokenrequest.js';
 export * from './views.js';
 export {
   allKinds, type KindEntry, schemaFor, definitionName, definition, kindEntry, apiVersionString, splitApiVersion,

@@ -9,6 +9,7 @@ import {
   APIResourceListSchema, APIGroupListSchema, APIGroupSchema, APIVersionsSchema,
 } from './meta.js';
 import { ScaleSchema, EvictionSchema } from './apps.js';
+import { TokenRequestSchema } from './tokenrequest.js';
 // The served kinds name their schemas (served-kinds.ts): declare them before any lookup by name.
 import './core.js';
 import './quota.js';
@@ -105,6 +106,7 @@ function servedEntries(): { entries: KindEntry[]; byGvk: Map<string, KindEntry> 
 // kinds that are not served resources of their own: subresource bodies and meta kinds
 addKindSchema('autoscaling', 'v1', 'Scale', ScaleSchema, false);
 addKindSchema('policy', 'v1', 'Eviction', EvictionSchema, false);
+addKindSchema('authentication.k8s.io', 'v1', 'TokenRequest', TokenRequestSchema, false);
 addKindSchema('', 'v1', 'Status', StatusSchema, false);
 addKindSchema('', 'v1', 'DeleteOptions', DeleteOptionsSchema, false);
 addKindSchema('', 'v1', 'WatchEvent', WatchEventSchema, false);

@@ -6,13 +6,14 @@
  *   after registration, not set a configSource;
  * - create only mirror pods bound to itself, delete, evict and update the status of only pods bound to itself,
  *   and not change a pod's labels through its status;
- * - create and modify only its own Lease in kube-node-lease.
+ * - create and modify only its own Lease in kube-node-lease;
+ * - request ServiceAccount tokens only bound to a pod (with its uid) that runs on itself.
  * Everyone else is not this plugin's business.
  */
 import { errors } from '../../api/errors.js';
 import { deepEqual, objectsOf, valueAt } from '../../api/values.js';
 import { podConfigMapNames, podSecretNames } from '../../api/pod-refs.js';
-import type { Node, Pod, Relaxed } from '../../api/types/index.js';
+import type { Node, Pod, Relaxed, TokenRequest } from '../../api/types/index.js';
 import { admissionForbidden, type AdmissionAttributes, type AdmissionPlugin, type AdmissionState } from './admission.js';
 import { nodeIdentity } from './node-authorizer.js';
 import { MIRROR_POD_ANNOTATION } from './node-graph.js';
@@ -55,11 +56,28 @@ export const nodeRestriction = {
         return admitNode(node, a);
       case 'coordination.k8s.io/leases':
         return admitLease(node, a);
+      case '/serviceaccounts':
+        return admitServiceAccountToken(node, a, state);
       default:
         return undefined;
     }
   },
 } satisfies AdmissionPlugin;
+
+/** upstream's admitServiceAccount: a node's TokenRequest is bound to a pod (name and uid) scheduled on that node. */
+function admitServiceAccountToken(node: string, a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
+  if (a.operation !== 'CREATE' || a.subresource !== 'token') return undefined;
+  const ref = (a.object as (ApiObject & Relaxed<TokenRequest>) | undefined)?.spec?.boundObjectRef;
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) return admissionForbidden(a, 'node requested token not bound to a pod');
+  if (!ref.uid) return admissionForbidden(a, 'node requested token with a pod binding without a uid');
+  const pod = state.pod(a.namespace, ref.name);
+  if (!pod) return errors.notFound('pods', '', ref.name);
+  if (ref.uid !== pod.metadata?.uid) {
+    return admissionForbidden(a, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  if (asPod(pod).spec?.nodeName !== node) return admissionForbidden(a, 'node requested token bound to a pod scheduled on a different node');
+  return undefined;
+}
 
 function admitPod(node: string, a: AdmissionAttributes, state: AdmissionState): KubeError | undefined {
   switch (a.operation) {

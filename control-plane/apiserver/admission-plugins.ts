@@ -9,10 +9,12 @@ import { limitRanger } from './admission-limitranger.js';
 import { nodeRestriction } from './admission-noderestriction.js';
 import { priority } from './admission-priority.js';
 import { resourceQuota } from './admission-resourcequota.js';
+import { serviceAccount } from './admission-serviceaccount.js';
 import { defaultStorageClass, persistentVolumeClaimResize, storageObjectInUseProtection } from './admission-storage.js';
 
 export const ADMISSION_PLUGINS: readonly AdmissionPlugin[] = [
   limitRanger,
+  serviceAccount,
   nodeRestriction,
   priority,
   defaultStorageClass,

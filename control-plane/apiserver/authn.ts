@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { KubeError } from '../../api/errors.js';
+import type { ServiceAccountTokenAuthenticator } from './serviceaccount-token.js';
 
 export interface UserInfo {
   name: string;
@@ -69,16 +70,45 @@ export const ANONYMOUS_USER: UserInfo = Object.freeze({ name: 'system:anonymous'
 export interface AuthenticatorOptions {
   /** --anonymous-auth: a request without credentials is system:anonymous (default true, as upstream). */
   anonymous?: boolean;
+  /** ServiceAccount JWTs (--service-account-key-file, --service-account-issuer); the API server sets it up at start. */
+  serviceAccountTokens?: ServiceAccountTokenAuthenticator;
 }
+
+/** What a bearer token authenticates as (upstream's authenticator.Response), or the failure. */
+export type TokenAuthenticationResult = { user: UserInfo; audiences: string[] } | { error: string };
 
 export class Authenticator {
   readonly anonymous: boolean;
+  /** Set by the API server when it has service account keys (its watch caches answer the token's objects). */
+  serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
 
   constructor(
     private readonly tokens: Map<string, UserInfo>,
     opts: AuthenticatorOptions = {},
   ) {
     this.anonymous = opts.anonymous ?? true;
+    this.serviceAccountTokens = opts.serviceAccountTokens;
+  }
+
+  /** The API audiences (--api-audiences): what a token must be for when no other audience is asked. */
+  get apiAudiences(): readonly string[] {
+    return this.serviceAccountTokens?.opts.audiences ?? [];
+  }
+
+  /**
+   * One bearer token through every token authenticator, in upstream's order (token file, then ServiceAccount
+   * JWTs): the request path and TokenReview both call this. `audiences`: what the caller wants the token
+   * for (a TokenReview's spec.audiences); default the API audiences. A token file user is valid for any audience.
+   */
+  async authenticateToken(token: string, audiences?: readonly string[]): Promise<TokenAuthenticationResult> {
+    const u = this.tokens.get(token);
+    if (u) return { user: withAuthenticated(u), audiences: [...(audiences?.length ? audiences : this.apiAudiences)] };
+    const sa = this.serviceAccountTokens;
+    if (sa) {
+      const r = await sa.authenticate(token, audiences?.length ? audiences : sa.opts.audiences);
+      if (r.handled) return 'error' in r ? { error: r.error } : { user: withAuthenticated(r.user), audiences: r.audiences };
+    }
+    return { error: 'invalid bearer token' };
   }
 
   static fromTokenFile(path: string | undefined, opts: AuthenticatorOptions = {}): Authenticator {
@@ -90,11 +120,11 @@ export class Authenticator {
    * A bearer token that is empty or unknown, or a client certificate the CA did not sign, is a failure
    * (401) whatever --anonymous-auth says.
    */
-  authenticate(req: IncomingMessage): UserInfo | undefined {
+  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const token = bearerToken(req.headers.authorization);
     if (token !== undefined) {
-      const u = this.tokens.get(token);
-      return u ? withAuthenticated(u) : undefined;
+      const r = await this.authenticateToken(token);
+      return 'user' in r ? r.user : undefined;
     }
     const sock = req.socket as TLSSocket;
     if (typeof sock.getPeerCertificate === 'function') {

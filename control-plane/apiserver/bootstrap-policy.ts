@@ -89,6 +89,10 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['create'], [AUTHORIZATION], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
   ],
   'system:public-info-viewer': [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])],
+  // the ServiceAccount issuer discovery documents (OIDC), for every service account by default
+  'system:service-account-issuer-discovery': [
+    urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
+  ],
   // full access to the monitoring endpoints
   'system:monitoring': [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])],
   'system:node-proxier': [
@@ -255,6 +259,7 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
   'system:controller:ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), EVENTS_RULE],
   'system:controller:clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC], ['clusterroles'])],
   'system:controller:service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), EVENTS_RULE],
+  'system:controller:root-ca-cert-publisher': [rule(['create', 'update'], [CORE], ['configmaps']), EVENTS_RULE],
   // quota can count anything, so it may list and watch everything; it writes only quota status.
   'system:controller:resourcequota-controller': [
     rule(['list', 'watch'], ['*'], ['*']),
@@ -328,6 +333,7 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
   { role: 'system:basic-user', groups: ['system:authenticated'] },
   { role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
   { role: 'system:monitoring', groups: ['system:monitoring'] },
+  { role: 'system:service-account-issuer-discovery', groups: ['system:serviceaccounts'] },
   { role: 'system:node-proxier', users: ['system:kube-proxy'] },
   { role: 'system:kube-controller-manager', users: [CONTROLLER_MANAGER] },
   { role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },

@@ -44,6 +44,9 @@ import { fieldManagerCauses } from '../../api/managedfields/field-manager.js';
 import type { Backend } from '../storage/backend.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { Authenticator, type UserInfo } from './authn.js';
+import type { AdmissionPlugin } from './admission.js';
+import { ADMISSION_PLUGINS } from './admission-plugins.js';
+import { SERVICE_ACCOUNT } from './admission-serviceaccount.js';
 import { SYSTEM_NAMESPACES, bootstrapSystemPriorityClasses } from './bootstrap.js';
 import { checkBodyStructure, checkKind, defaultTypeMeta } from './field-validation.js';
 import { statusSuccess } from './http-util.js';
@@ -69,7 +72,15 @@ export interface InProcessClientOptions {
   bookmarkIntervalMs?: number;
   /** A watch without timeoutSeconds ends after 1x..2x this (upstream --min-request-timeout). Default 1800. */
   minRequestTimeoutSeconds?: number;
+  /**
+   * The admission chain. Default: every plugin but ServiceAccount, as upstream's integration test servers
+   * (nothing here makes the `default` service accounts a pod needs; pass ADMISSION_PLUGINS to have it).
+   */
+  admissionPlugins?: readonly AdmissionPlugin[];
 }
+
+/** The admission chain of test servers: upstream's integration framework runs with ServiceAccount disabled. */
+export const TEST_ADMISSION_PLUGINS: readonly AdmissionPlugin[] = ADMISSION_PLUGINS.filter((p) => p.name !== SERVICE_ACCOUNT);
 
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' } as const;
 
@@ -109,6 +120,7 @@ export class InProcessClient implements ApiClient {
       tlsCert: '',
       tlsKey: '',
       authenticator: new Authenticator(new Map()),
+      admissionPlugins: opts.admissionPlugins ?? TEST_ADMISSION_PLUGINS,
     });
     this.started = this.start(opts.namespaces ?? SYSTEM_NAMESPACES);
     this.started.catch(() => undefined); // the first call reports it

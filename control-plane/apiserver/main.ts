@@ -20,6 +20,9 @@ import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { createKubeletProxy, createKubeletUpgradeProxy } from './kubelet-proxy.js';
 import { defaultTolerationSeconds } from '../../api/strategies/defaults.js';
+import { readPublicKeys, readSigningKey } from './serviceaccount-keys.js';
+import type { ServiceAccountTokenSettings } from './token-request.js';
+import { ADMISSION_PLUGINS } from './admission-plugins.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
@@ -38,6 +41,14 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'anonymous-auth', type: 'bool', default: true, help: 'Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.' },
   { name: 'authorization-mode', type: 'strings', default: ['Node', 'RBAC'], help: 'Ordered list of plug-ins to do authorization on secure port. Defaults to Node,RBAC. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.' },
   { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
+  { name: 'service-account-issuer', type: 'strings', default: [], help: 'Identifier of the service account token issuer. The issuer will assert this identifier in "iss" claim of issued tokens. This value is a string or URI. If this option is not a valid URI per the OpenID Discovery 1.0 spec, the ServiceAccountIssuerDiscovery feature will remain disabled, even if the feature gate is set to true. It is highly recommended that this value comply with the OpenID spec. When this flag is specified multiple times, the first is used to generate tokens and all are used to determine which issuers are accepted.' },
+  { name: 'service-account-key-file', type: 'strings', default: [], help: 'File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. The specified file can contain multiple keys, and the flag can be specified multiple times with different files. If unspecified, --service-account-signing-key-file is used.' },
+  { name: 'service-account-signing-key-file', type: 'string', help: 'Path to the file that contains the current private key of the service account token issuer. The issuer will sign issued ID tokens with this private key.' },
+  { name: 'api-audiences', type: 'strings', default: [], help: 'Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences. If the --service-account-issuer flag is configured and this flag is not, this field defaults to a single element list containing the issuer URL.' },
+  { name: 'service-account-max-token-expiration', type: 'duration', default: '0s', help: 'The maximum validity duration of a token created by the service account token issuer. If an otherwise valid TokenRequest with a validity duration larger than this value is requested, a token will be issued with a validity duration of this value.' },
+  { name: 'service-account-extend-token-expiration', type: 'bool', default: true, help: 'Turns on projected service account expiration extension during token generation, which helps safe transition from legacy token to bound service account token feature. If this flag is enabled, admission injected tokens would be extended up to 1 year to prevent unexpected failure during transition, ignoring value of service-account-max-token-expiration.' },
+  { name: 'service-account-jwks-uri', type: 'string', help: 'Overrides the URI for the JSON Web Key Set in the discovery doc served at /.well-known/openid-configuration. This flag is useful if the discovery docand key set are served to relying parties from a URL other than the API server\'s external (as auto-detected or overridden with external-hostname).' },
+  { name: 'disable-admission-plugins', type: 'strings', default: [], help: 'admission plugins that should be disabled although they are in the default enabled plugins list (NamespaceLifecycle, LimitRanger, ServiceAccount, NodeRestriction, Priority, DefaultStorageClass, StorageObjectInUseProtection, PersistentVolumeClaimResize, ResourceQuota). Comma-delimited list of admission plugins.' },
   { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/16', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
   { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'A port range to reserve for services with NodePort visibility.' },
   { name: 'encryption-provider-config', type: 'string', help: 'The file containing configuration for encryption providers to be used for storing secrets in etcd.' },
@@ -147,6 +158,34 @@ export function auditFromFlags(v: FlagValues, log: { warn?: (m: string) => void 
   return new Auditor(policy, sink);
 }
 
+/**
+ * The --service-account-* flags, checked as upstream's ServiceAccountAuthenticationOptions.Validate: an issuer
+ * and a signing key are required (`service-account-issuer is a required flag`, `--service-account-signing-key-file
+ * and --service-account-issuer are required flags`); the key files default to the signing key file; the maximum
+ * expiration lies between 1 hour and 2^32 seconds.
+ */
+export function serviceAccountTokenSettings(v: FlagValues): ServiceAccountTokenSettings {
+  const issuers = strs(v, 'service-account-issuer');
+  const signingFile = str(v, 'service-account-signing-key-file');
+  const config = (m: string) => new KubeError('BadRequest', m, { code: 'ERR_CONFIG' });
+  if (issuers.length === 0) throw config('service-account-issuer is a required flag');
+  if (!signingFile) throw config('--service-account-signing-key-file and --service-account-issuer are required flags');
+  for (const i of issuers) if (i.includes(':') && !/^[a-z][a-z0-9+.-]*:\/\/./i.test(i)) throw config(`service-account-issuer "${i}" contained a ':' but was not a valid URL`);
+  const maxMs = num(v, 'service-account-max-token-expiration');
+  if (maxMs !== 0 && (maxMs < 3600_000 || maxMs > 2 ** 32 * 1000)) throw config('the service-account-max-token-expiration must be between 1 hour and 2^32 seconds');
+  const keyFiles = strs(v, 'service-account-key-file');
+  const jwksURI = str(v, 'service-account-jwks-uri');
+  return {
+    issuers,
+    signingKey: readSigningKey(signingFile),
+    keys: readPublicKeys(keyFiles.length ? keyFiles : [signingFile]),
+    apiAudiences: strs(v, 'api-audiences'),
+    maxExpirationSeconds: Math.floor(maxMs / 1000),
+    extendExpiration: bool(v, 'service-account-extend-token-expiration'),
+    ...(jwksURI ? { jwksURI } : {}),
+  };
+}
+
 export async function runApiServer(argv: string[]): Promise<void> {
   const { values: v, help } = parseFlags(APISERVER_FLAGS, argv);
   if (help) {
@@ -167,6 +206,10 @@ export async function runApiServer(argv: string[]): Promise<void> {
   const authz = parseAuthorizationModes(strs(v, 'authorization-mode'));
   if (authz.errors.length) throw new KubeError('BadRequest', `invalid --authorization-mode: ${authz.errors.join(', ')}`, { code: 'ERR_CONFIG' });
   const auditor = auditFromFlags(v, log);
+  const serviceAccountTokens = serviceAccountTokenSettings(v);
+  const disabled = strs(v, 'disable-admission-plugins');
+  const unknownPlugins = disabled.filter((n) => n !== 'NamespaceLifecycle' && !ADMISSION_PLUGINS.some((p) => p.name === n));
+  if (unknownPlugins.length) throw new KubeError('BadRequest', `admission-control plugin "${unknownPlugins[0]}" is unknown`, { code: 'ERR_CONFIG' });
   const encryption = str(v, 'encryption-provider-config');
   const transformers = encryption ? loadEncryptionConfig(encryption) : undefined;
 
@@ -211,6 +254,8 @@ export async function runApiServer(argv: string[]): Promise<void> {
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,
     authorizationModes: authz.modes,
+    serviceAccountTokens,
+    admissionPlugins: ADMISSION_PLUGINS.filter((p) => !disabled.includes(p.name)),
     ...(transformers ? { transformers } : {}),
     minRequestTimeoutSeconds: num(v, 'min-request-timeout'),
     requestTimeoutMs: num(v, 'request-timeout'),

@@ -11,7 +11,7 @@
  */
 import { errors } from '../../api/errors.js';
 import type {
-  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, PodDisruptionBudget, Relaxed, ReplicaSet, Service,
+  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, PodDisruptionBudget, Relaxed, ReplicaSet, Service, TokenRequest,
 } from '../../api/types/index.js';
 import { isPlainObject } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
@@ -47,6 +47,7 @@ const API_VERSIONS = {
   DeleteOptions: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
+  TokenRequest: 'authentication.k8s.io/v1',
 } as const;
 
 interface KindTypes {
@@ -61,6 +62,7 @@ interface KindTypes {
   DeleteOptions: DeleteOptions;
   Deployment: Deployment;
   ReplicaSet: ReplicaSet;
+  TokenRequest: TokenRequest;
 }
 
 export type ViewedKind = keyof typeof API_VERSIONS & keyof KindTypes;

@@ -51,6 +51,9 @@ import { CrdController } from './crd-controller.js';
 import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
 import { defaultProxyDialer, PROXY_DIAL_TIMEOUT_MS, proxyRequest, proxyUpgrade, type ProxyDialer, type ProxyRequest, type ProxyTransport } from './resource-proxy-handler.js';
 import { evictPod } from './eviction.js';
+import { ServiceAccountTokenAuthenticator } from './serviceaccount-token.js';
+import { issueToken, prepareTokenRequest, type ServiceAccountTokenSettings, type TokenIssuerConfig } from './token-request.js';
+import { JWKS_CONTENT_TYPE, JWKS_PATH, OIDC_CACHE_CONTROL, OPENID_CONFIG_PATH, oidcDocuments, type OidcDocuments } from './serviceaccount-oidc.js';
 import { applyToObject, forceOf, requestManager, updateTracker } from './field-manager.js';
 
 import { VERSION_INFO } from './version.js';
@@ -98,6 +101,8 @@ export interface ApiServerOptions {
   proxyDialTimeoutMs?: number;
   /** --audit-policy-file with --audit-log-path (audit.ts); closed (flushed) by stop(). */
   auditor?: Auditor;
+  /** ServiceAccount tokens: TokenRequest, the JWT authenticator, issuer discovery (--service-account-*). */
+  serviceAccountTokens?: ServiceAccountTokenSettings;
 }
 
 /** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
@@ -132,6 +137,10 @@ export class ApiServer {
   private shuttingDown = false;
   /** The post-start hooks (upstream's names) that have finished. */
   private readonly hooksDone = new Set<string>();
+  /** How TokenRequest signs (undefined: no --service-account-signing-key-file, the subresource is not served). */
+  private readonly tokenIssuer: TokenIssuerConfig | undefined;
+  /** The issuer discovery documents (undefined: not served, the issuer is no https URL or no keys). */
+  private readonly oidc: OidcDocuments | undefined;
   private inflightTimer: NodeJS.Timeout | undefined;
   /** What /metrics exports (metrics.ts). */
   readonly metrics = new ApiServerMetrics();
@@ -181,6 +190,33 @@ export class ApiServer {
         return s.guaranteedUpdate(s.info.namespaced ? obj.metadata?.namespace : undefined, obj.metadata?.name ?? '', () => obj, { subresource: 'status', expectedRV: rv });
       },
     };
+    const sat = opts.serviceAccountTokens;
+    if (sat && sat.issuers.length > 0) {
+      const apiAudiences = sat.apiAudiences?.length ? sat.apiAudiences : sat.issuers;
+      const keys = [...sat.keys];
+      if (sat.signingKey && !keys.some((k) => k.kid === sat.signingKey!.kid)) keys.push(sat.signingKey);
+      // What a token names, from the watch caches, else storage (upstream's token getter falls back to a live read).
+      const objects = {
+        get: async (resource: 'serviceaccounts' | 'pods' | 'secrets' | 'nodes', namespace: string | undefined, name: string): Promise<unknown> => {
+          const st = this.store('', resource);
+          const ns = st.info.namespaced ? namespace : undefined;
+          return st.cache.peek(st.key(ns, name)) ?? (await st.tryGet(ns, name));
+        },
+      };
+      opts.authenticator.serviceAccountTokens = new ServiceAccountTokenAuthenticator({ issuers: sat.issuers, keys, audiences: apiAudiences }, objects);
+      if (sat.signingKey) {
+        this.tokenIssuer = {
+          issuer: sat.issuers[0]!,
+          key: sat.signingKey,
+          audiences: apiAudiences,
+          maxExpirationSeconds: sat.maxExpirationSeconds ?? 0,
+          extendExpiration: sat.extendExpiration ?? true,
+        };
+      }
+      const docs = oidcDocuments(sat.issuers[0]!, sat.jwksURI, `${opts.advertiseAddress}:${opts.securePort}`, keys);
+      if ('error' in docs) opts.log?.info?.(`service account issuer discovery not served: ${docs.error}`);
+      else this.oidc = docs;
+    }
     this.metrics.countObjectsWith(() =>
       [...this.stores.values()].map((s) => ({ resource: groupResourceString(s.info.group, s.info.plural), count: s.cache.listed ? s.cache.size : undefined })),
     );
@@ -405,7 +441,7 @@ export class ApiServer {
 
     // Authentication, then audit, impersonation and authorization, for every request (the health endpoints and
     // /version too, as upstream: system:public-info-viewer lets anyone, anonymous included, read them).
-    const authenticated = this.opts.authenticator.authenticate(req);
+    const authenticated = await this.opts.authenticator.authenticate(req);
     const info = parseRequestInfo(method, path, query);
     const audit = this.beginAudit(req, res, received, authenticated, url, info);
     if (!authenticated) {
@@ -421,6 +457,13 @@ export class ApiServer {
       const [first = '', ...rest] = path.slice(1).split('/');
       if ((HEALTH_ENDPOINTS as readonly string[]).includes(first)) return this.serveHealth(res, first as HealthEndpoint, rest.join('/'), query);
       if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+      if (this.oidc && (path === OPENID_CONFIG_PATH || path === JWKS_PATH) && (method === 'GET' || method === 'HEAD')) {
+        const jwks = path === JWKS_PATH;
+        const body = jwks ? this.oidc.jwks : this.oidc.configuration;
+        res.writeHead(200, { 'Content-Type': jwks ? JWKS_CONTENT_TYPE : 'application/json', 'Cache-Control': OIDC_CACHE_CONTROL, 'Content-Length': Buffer.byteLength(body) });
+        res.end(method === 'HEAD' ? undefined : body);
+        return;
+      }
       if (path === '/api') return serveDiscoveryRoot(req, res, 'api', () => apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
       if (path === '/apis') return serveDiscoveryRoot(req, res, 'apis', apiGroupList);
       if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
@@ -463,7 +506,7 @@ export class ApiServer {
   /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, received: { auditID: string; at: number }, audit: { record?: AuditRecord }): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const authenticated = this.opts.authenticator.authenticate(req);
+    const authenticated = await this.opts.authenticator.authenticate(req);
     const record = this.beginAudit(req, undefined, received, authenticated, url);
     if (!authenticated) {
       record?.failedAuthentication(failedAuthenticationMessage(req, url.searchParams));
@@ -618,6 +661,22 @@ export class ApiServer {
           this.admit(user, info, 'CREATE', { object: eviction, oldObject: pod, dryRun: evictDryRun }),
         );
         return respond(res, answer.code, answer.body);
+      }
+      case 'token': {
+        if (info.verb !== 'create') throw methodNotSupported(info);
+        if (!this.tokenIssuer) throw notFoundPath();
+        const raw = objectBody(decodeBody(await readBody(req), mediaType(req)));
+        defaultTypeMeta(raw, 'authentication.k8s.io/v1', 'TokenRequest');
+        checkKind(raw, 'authentication.k8s.io/v1', 'TokenRequest');
+        checkBodyStructure(raw, query.get('fieldValidation'));
+        const tr = prepareTokenRequest(asKind(checkedObject(raw), 'TokenRequest'), ns!, info.name, this.tokenIssuer.audiences);
+        await this.admit(user, info, 'CREATE', { object: checkedObject(tr), dryRun });
+        const read = async (resource: 'serviceaccounts' | 'pods' | 'secrets' | 'nodes', namespace: string | undefined, name: string): Promise<unknown> =>
+          this.store('', resource).get(resource === 'nodes' ? undefined : namespace, name);
+        const nodes = this.store('', 'nodes');
+        const readNode = async (name: string): Promise<unknown> => nodes.cache.peek(nodes.key(undefined, name)) ?? (await nodes.tryGet(undefined, name));
+        const { object, warning } = await issueToken(this.tokenIssuer, read, readNode, tr);
+        return respond(res, 201, object, warning ? { Warning: `299 - ${JSON.stringify(warning)}` } : {});
       }
       case 'finalize': {
         if (info.verb !== 'update') throw methodNotSupported(info);

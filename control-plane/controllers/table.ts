@@ -17,6 +17,8 @@ import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
+import { rootCACertPublisherDescriptor } from './rootcacertpublisher/descriptor.js';
+import { serviceAccountTokenDescriptor } from './serviceaccounttoken/descriptor.js';
 import { jobDescriptor } from './job/descriptor.js';
 import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
@@ -35,6 +37,8 @@ export const CONTROLLERS = [
   namespaceDescriptor,
   podGCDescriptor,
   serviceAccountDescriptor,
+  serviceAccountTokenDescriptor,
+  rootCACertPublisherDescriptor,
   resourceQuotaDescriptor,
   disruptionDescriptor,
   jobDescriptor,

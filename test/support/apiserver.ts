@@ -8,7 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readPublicKeys, readSigningKey } from '../../control-plane/apiserver/serviceaccount-keys.js';
+import type { ServiceAccountTokenSettings } from '../../control-plane/apiserver/token-request.js';
+import { TEST_ADMISSION_PLUGINS } from '../../control-plane/apiserver/in-process-client.js';
 import { ApiServer, type ApiServerOptions } from '../../control-plane/apiserver/server.js';
 import { Authenticator } from '../../control-plane/apiserver/authn.js';
 import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
@@ -66,7 +69,30 @@ resources:
   return path;
 }
 
-export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; extra?: Partial<ApiServerOptions> } = {}): Promise<ApiHandle> {
+/** The issuer test servers sign ServiceAccount tokens as (kubeadm's default). */
+export const TEST_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+/**
+ * A ServiceAccount signing key pair in `dir` (ECDSA P-256, as upstream accepts; fast to make): `sa.key` (0600)
+ * and `sa.pub`, and the API server settings that use them (what --service-account-* would give).
+ */
+export function writeServiceAccountKeys(dir: string): { keyFile: string; pubFile: string; settings: ServiceAccountTokenSettings } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const keyFile = join(dir, 'sa.key');
+  const pubFile = join(dir, 'sa.pub');
+  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  return { keyFile, pubFile, settings: { issuers: [TEST_SERVICE_ACCOUNT_ISSUER], signingKey: readSigningKey(keyFile), keys: readPublicKeys([pubFile]) } };
+}
+
+/**
+ * A test API server. Its admission chain lacks ServiceAccount (as upstream's integration test servers: no
+ * controller manager makes the `default` service accounts) unless `serviceAccountAdmission` is set.
+ */
+export async function startApiServer(
+  etcd: EtcdHandle,
+  opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; serviceAccountAdmission?: boolean; extra?: Partial<ApiServerOptions> } = {},
+): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
   const port = await freePort();
@@ -77,6 +103,7 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
     [`${adminToken},admin,admin,"system:masters"`, `nodetoken-node01,system:node:node01,node01,"system:nodes"`, `usertoken,jane,jane,"developers"`, ...(opts.extraTokens ?? [])].join('\n') + '\n',
   );
   const encryptionConfig = writeEncryptionConfig(dir);
+  const saKeys = writeServiceAccountKeys(dir);
   const certDir = join(dir, 'pki');
   const { caFile, certFile, keyFile } = ensureServingCerts(certDir, {
     ips: ['127.0.0.1', '10.96.0.1'],
@@ -108,6 +135,8 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
         advertiseAddress: '127.0.0.1',
         transformers: parseEncryptionConfig(readFileSync(encryptionConfig, 'utf8')),
         bookmarkIntervalMs: 2000,
+        serviceAccountTokens: saKeys.settings,
+        ...(opts.serviceAccountAdmission ? {} : { admissionPlugins: TEST_ADMISSION_PLUGINS }),
         ...opts.extra,
       });
       await server.start();
@@ -128,7 +157,11 @@ export async function startApiServer(etcd: EtcdHandle, opts: { mode?: 'inprocess
           `--client-ca-file=${caFile}`,
           `--token-auth-file=${tokenFile}`,
           `--encryption-provider-config=${encryptionConfig}`,
+          `--service-account-issuer=${TEST_SERVICE_ACCOUNT_ISSUER}`,
+          `--service-account-signing-key-file=${saKeys.keyFile}`,
+          `--service-account-key-file=${saKeys.pubFile}`,
           ...(opts.anonymousAuth === false ? ['--anonymous-auth=false'] : []),
+          ...(opts.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),
         ],
         ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, { Authorization: `Bearer ${adminToken}` }, 2000)).status === 200,
         timeoutMs: 30_000,
@@ -200,7 +233,7 @@ export async function startApiServerOn(etcd: EtcdHandle, o: ApiServerOnOptions):
   const server = new ApiServer({
     backend, bindAddress: o.bindAddress, securePort: port, tlsCert: o.cert.certPem, tlsKey: o.cert.keyPem, clientCA: o.caPem,
     authenticator: Authenticator.fromTokenFile(o.tokenFile), serviceClusterIPRange: '10.96.0.0/16', serviceNodePortRange: '30000-32767',
-    advertiseAddress: o.bindAddress, ...o.extra,
+    advertiseAddress: o.bindAddress, serviceAccountTokens: writeServiceAccountKeys(o.dir).settings, admissionPlugins: TEST_ADMISSION_PLUGINS, ...o.extra,
   });
   const url = `https://${o.bindAddress}:${port}`;
   const kubeconfig = o.kubeconfig ?? join(o.dir, 'admin.conf');

@@ -11,6 +11,7 @@ export const serviceAccounts = defineKind<Relaxed<ServiceAccount>>({
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
+  subresources: ['token'],
   schema: 'io.k8s.api.core.v1.ServiceAccount',
   protobufMessage: 'k8s.io.api.core.v1.ServiceAccount',
   strategy: { validate: validateServiceAccount, validateUpdate: validateServiceAccountUpdate },

@@ -41,6 +41,7 @@ const NON_RESOURCE_KINDS: Record<string, string> = {
   'v1/PodTemplate': 'k8s.io.api.core.v1.PodTemplate',
   'policy/v1/Eviction': 'k8s.io.api.policy.v1.Eviction',
   'autoscaling/v1/Scale': 'k8s.io.api.autoscaling.v1.Scale',
+  'authentication.k8s.io/v1/TokenRequest': 'k8s.io.api.authentication.v1.TokenRequest',
 };
 
 /**
@@ -92,6 +93,7 @@ const PROTO_FILES = [
   'api/scheduling-v1.proto',
   'api/rbac-v1.proto',
   'api/storage-v1.proto',
+  'api/authentication-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */

@@ -66,6 +66,12 @@ export const R = {
   get serviceAccounts() {
     return res('', 'serviceaccounts');
   },
+  get configMaps() {
+    return res('', 'configmaps');
+  },
+  get secrets() {
+    return res('', 'secrets');
+  },
   get resourceQuotas() {
     return res('', 'resourcequotas');
   },

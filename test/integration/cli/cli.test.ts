@@ -18,7 +18,7 @@ function run(args: string[]): { code: number; out: string; err: string } {
 
 describe('kubelab CLI', () => {
   const cases: [string, string[]][] = [
-    ['apiserver', ['--etcd-servers', '--secure-port', '--bind-address', '--cert-dir', '--tls-cert-file', '--client-ca-file', '--token-auth-file', '--service-cluster-ip-range', '--service-node-port-range', '--encryption-provider-config']],
+    ['apiserver', ['--etcd-servers', '--secure-port', '--bind-address', '--cert-dir', '--tls-cert-file', '--client-ca-file', '--token-auth-file', '--service-cluster-ip-range', '--service-node-port-range', '--encryption-provider-config', '--service-account-issuer', '--service-account-key-file', '--service-account-signing-key-file', '--api-audiences', '--service-account-max-token-expiration']],
     ['scheduler', ['--kubeconfig', '--leader-elect']],
     ['controller-manager', ['--kubeconfig', '--cluster-cidr', '--node-monitor-grace-period', '--leader-elect']],
     ['kubelet', ['--kubeconfig', '--node-ip', '--container-runtime-endpoint']],
@@ -37,6 +37,15 @@ describe('kubelab CLI', () => {
     const bad = run(['nope']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('unknown command "nope"');
+  });
+
+  it('the API server requires a service account issuer and signing key, as upstream', () => {
+    const r = run(['apiserver', '--etcd-servers=memory']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('service-account-issuer is a required flag');
+    const noKey = run(['apiserver', '--etcd-servers=memory', '--service-account-issuer=https://kubernetes.default.svc.cluster.local']);
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toContain('--service-account-signing-key-file and --service-account-issuer are required flags');
   });
 
   it('an unknown flag is an error naming it', () => {

@@ -213,7 +213,9 @@ describe('flags and units', () => {
     for (const flag of ['--etcd-servers=https://192.168.56.11:2379', '--advertise-address=192.168.56.11', '--secure-port=6443',
       '--service-cluster-ip-range=10.96.0.0/16', '--service-node-port-range=30000-32767',
       `--encryption-provider-config=${lab}/encryption-config.yaml`, `--token-auth-file=${lab}/tokens.csv`, `--client-ca-file=${lab}/pki/ca.crt`,
-      `--kubelet-client-certificate=${lab}/pki/apiserver-kubelet-client.crt`]) {
+      `--kubelet-client-certificate=${lab}/pki/apiserver-kubelet-client.crt`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${lab}/pki/sa.pub`,
+      `--service-account-signing-key-file=${lab}/pki/sa.key`]) {
       expect(args).toContain(flag);
     }
     for (const a of args) {

@@ -29,29 +29,29 @@ describe('bearerToken (upstream bearertoken authenticator)', () => {
   });
 });
 
-describe('Authenticator', () => {
+describe('Authenticator', async () => {
   const a = new Authenticator(tokens);
 
-  it('a known token is its user, in system:authenticated', () => {
-    expect(a.authenticate(request({ authorization: 'Bearer good' }))).toEqual({ name: 'jane', uid: 'u1', groups: ['developers', 'system:authenticated'] });
+  it('a known token is its user, in system:authenticated', async () => {
+    expect(await a.authenticate(request({ authorization: 'Bearer good' }))).toEqual({ name: 'jane', uid: 'u1', groups: ['developers', 'system:authenticated'] });
   });
 
-  it('no credential is system:anonymous in system:unauthenticated (the default), or a failure with anonymous off', () => {
-    expect(a.authenticate(request({}))).toEqual({ name: 'system:anonymous', groups: ['system:unauthenticated'] });
-    expect(a.authenticate(request({ authorization: 'Basic dXNlcjpwdw==' }))).toBe(ANONYMOUS_USER);
-    expect(new Authenticator(tokens, { anonymous: false }).authenticate(request({}))).toBeUndefined();
+  it('no credential is system:anonymous in system:unauthenticated (the default), or a failure with anonymous off', async () => {
+    expect(await a.authenticate(request({}))).toEqual({ name: 'system:anonymous', groups: ['system:unauthenticated'] });
+    expect(await a.authenticate(request({ authorization: 'Basic dXNlcjpwdw==' }))).toBe(ANONYMOUS_USER);
+    expect(await new Authenticator(tokens, { anonymous: false }).authenticate(request({}))).toBeUndefined();
   });
 
-  it('a presented but wrong credential is a failure, never anonymous', () => {
-    expect(a.authenticate(request({ authorization: 'Bearer wrong' }))).toBeUndefined();
-    expect(a.authenticate(request({}, { authorized: false, subject: { CN: 'mallory' } }))).toBeUndefined();
+  it('a presented but wrong credential is a failure, never anonymous', async () => {
+    expect(await a.authenticate(request({ authorization: 'Bearer wrong' }))).toBeUndefined();
+    expect(await a.authenticate(request({}, { authorized: false, subject: { CN: 'mallory' } }))).toBeUndefined();
   });
 
-  it('a verified client certificate without a CN names nobody: the request goes on as anonymous', () => {
-    expect(a.authenticate(request({}, { authorized: true, subject: { CN: '' } }))).toBe(ANONYMOUS_USER);
+  it('a verified client certificate without a CN names nobody: the request goes on as anonymous', async () => {
+    expect(await a.authenticate(request({}, { authorized: true, subject: { CN: '' } }))).toBe(ANONYMOUS_USER);
   });
 
-  it('a client certificate the CA signed is its CN in its O groups', () => {
-    expect(a.authenticate(request({}, { authorized: true, subject: { CN: 'admin', O: 'system:masters' } }))).toEqual({ name: 'admin', groups: ['system:masters', 'system:authenticated'] });
+  it('a client certificate the CA signed is its CN in its O groups', async () => {
+    expect(await a.authenticate(request({}, { authorized: true, subject: { CN: 'admin', O: 'system:masters' } }))).toEqual({ name: 'admin', groups: ['system:masters', 'system:authenticated'] });
   });
 });

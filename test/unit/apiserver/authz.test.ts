@@ -183,7 +183,8 @@ describe('authorize: the bootstrap roles', () => {
     ['the controller manager may not exec', kcm, attrs('create', 'pods', ns('p1', { subresource: 'exec' })), false],
     ['the controller manager may not port-forward', kcm, attrs('create', 'pods', ns('p1', { subresource: 'portforward' })), false],
     ['the controller manager may not create deployments', kcm, apps('create', 'deployments', { namespace: 'default' }), false],
-    ['the controller manager may not create configmaps', kcm, attrs('create', 'configmaps', { namespace: 'default' }), false],
+    // upstream's system:controller:root-ca-cert-publisher: kube-root-ca.crt in every namespace
+    ['the controller manager publishes kube-root-ca.crt (creates configmaps)', kcm, attrs('create', 'configmaps', { namespace: 'default' }), true],
     ['the controller manager may not bind pods', kcm, attrs('create', 'pods', ns('p1', { subresource: 'binding' })), false],
     ['the controller manager may not create namespaces', kcm, attrs('create', 'namespaces'), false],
   ];

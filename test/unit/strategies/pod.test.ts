@@ -49,9 +49,9 @@ describe('pod defaulting', () => {
       terminationGracePeriodSeconds: 30,
       securityContext: {},
       enableServiceLinks: true,
-      serviceAccountName: 'default',
-      serviceAccount: 'default',
     });
+    // serviceAccountName is the ServiceAccount admission plugin's (admission-serviceaccount.ts), not a default.
+    expect(p.spec.serviceAccountName).toBeUndefined();
     // priority and preemptionPolicy are the Priority admission plugin's (admission-priority.ts), not defaults.
     expect(p.spec.priority).toBeUndefined();
     expect(p.spec.preemptionPolicy).toBeUndefined();
@@ -363,7 +363,7 @@ describe('pod field selectors', () => {
       'spec.nodeName': 'node01',
       'spec.restartPolicy': 'Always',
       'spec.schedulerName': 'default-scheduler',
-      'spec.serviceAccountName': 'default',
+      'spec.serviceAccountName': '',
       'spec.hostNetwork': 'true',
       'status.phase': 'Pending',
       'status.podIP': '10.244.1.2',
