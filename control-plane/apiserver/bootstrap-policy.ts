@@ -322,6 +322,8 @@ export interface RoleBinding {
   role: string;
   users?: readonly string[];
   groups?: readonly string[];
+  /** ServiceAccounts in kube-system (`--use-service-account-credentials`: a controller acting as its own account). */
+  serviceAccounts?: readonly string[];
 }
 
 const CONTROLLER_MANAGER = 'system:kube-controller-manager';
@@ -340,7 +342,7 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
   { role: 'system:volume-scheduler', users: ['system:kube-scheduler'] },
   ...Object.keys(CLUSTER_ROLES)
     .filter((r) => r.startsWith('system:controller:'))
-    .map((role) => ({ role, users: [CONTROLLER_MANAGER] })),
+    .map((role) => ({ role, users: [CONTROLLER_MANAGER], serviceAccounts: [role.slice('system:controller:'.length)] })),
 ];
 
 /** What upstream's bootstrap objects carry: `kubernetes.io/bootstrapping: rbac-defaults` and the autoupdate annotation. */
@@ -390,6 +392,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     };
     for (const g of b.groups ?? []) crb.subjects!.push({ kind: 'Group', apiGroup: RBAC, name: g });
     for (const u of b.users ?? []) crb.subjects!.push({ kind: 'User', apiGroup: RBAC, name: u });
+    for (const sa of b.serviceAccounts ?? []) crb.subjects!.push({ kind: 'ServiceAccount', name: sa, namespace: 'kube-system' });
     byRole.set(b.role, crb);
   }
   return [...byRole.values()];

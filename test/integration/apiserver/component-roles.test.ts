@@ -2,8 +2,9 @@
  * The real scheduler and controller manager (child processes of the built CLI) run with their own
  * identities, system:kube-scheduler and system:kube-controller-manager, each from its own client certificate
  * (as scripts/lab-config/generate makes them: CN is the user, no system:masters), against an API server with
- * --authorization-mode=Node,RBAC: every controller and the scheduler still do their job under the
- * least-privilege roles of issue 18, and neither logs a single 403. kube-proxy's certificate (system:kube-proxy in
+ * --authorization-mode=Node,RBAC; the controllers with --use-service-account-credentials, each as its own
+ * ServiceAccount in kube-system bound only to its upstream system:controller:* role: every controller and the
+ * scheduler still do their job, and neither logs a single 403. kube-proxy's certificate (system:kube-proxy in
  * system:node-proxier) reads what the proxy reads and nothing else. Pure API clients: no node, no container,
  * nothing on the host.
  */
@@ -50,7 +51,9 @@ beforeAll(async () => {
   };
   expect((await api(h, 'POST', '/api/v1/nodes', node)).status).toBe(201);
   sched = await startComponent('scheduler', kubeconfigFor('system:kube-scheduler'), ['--kube-api-qps=200', '--kube-api-burst=400']);
+  // as kubeadm runs it: each controller as its own ServiceAccount with only its system:controller:* role
   cm = await startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager'), [
+    '--use-service-account-credentials',
     '--kube-api-qps=200',
     '--kube-api-burst=400',
     '--node-monitor-period=1s',
