@@ -5,10 +5,10 @@
  * graph. The `rbac/bootstrap-roles` post-start hook (bootstrap-rbac.ts) writes them into the API as
  * objects (`bootstrapClusterRoles()`, `bootstrapClusterRoleBindings()`); the RBAC authorizer reads those.
  *
- * One kubelab choice: the controller manager runs every controller with its own credential, as
- * kube-controller-manager does with --use-service-account-credentials=false, so the user
- * system:kube-controller-manager is bound to the system:controller:* roles of the controllers
- * kubelab runs (upstream binds each to the controller's service account in kube-system).
+ * Each system:controller:<name> role is bound, as upstream's, to the ServiceAccount kube-system/<name> the
+ * controller acts as with --use-service-account-credentials (how the lab runs it, as kubeadm does); one kubelab
+ * addition: the same bindings name the user system:kube-controller-manager too, so a manager run without that
+ * flag (every controller with the manager's own credential) still has what its controllers need.
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule as ApiPolicyRule, Subject } from '../../api/types/index.js';
 import type { PolicyRule } from './policy-rules.js';

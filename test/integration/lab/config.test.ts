@@ -234,6 +234,8 @@ describe('flags and units', () => {
     for (const f of ['--audit-log-maxage=7', '--audit-log-maxbackup=3', '--audit-log-maxsize=100']) expect(labArgs).toContain(f);
     const vmArgs = envArgs(join(vm, 'hosts/controlplane01/env/apiserver.env'));
     expect(vmArgs).toContain('--audit-policy-file=/etc/kubelab/audit-policy.yaml');
+    // and each controller acts as its own ServiceAccount, as kubeadm runs kube-controller-manager
+    expect(envArgs(join(lab, 'hosts/controlplane01/env/controller-manager.env'))).toContain('--use-service-account-credentials=true');
     expect(vmArgs).toContain('--audit-log-path=/var/log/kubernetes/audit/audit.log');
   });
 
