@@ -54,7 +54,15 @@ async function ok(h: ApiHandle, agent: Agent, token: string, method: string, pat
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
 }
 
-async function runMode(mode: AuthorizationMode[], audit = false): Promise<{ get: Timing; create: Timing; auditBytes?: number }> {
+/** CPU time of this process (API server and client both live here) per call of `fn`'s calls, in µs. */
+async function cpuPer<T>(n: number, fn: () => Promise<T>): Promise<{ value: T; cpuUs: number }> {
+  const before = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(before);
+  return { value, cpuUs: (used.user + used.system) / n };
+}
+
+async function runMode(mode: AuthorizationMode[], audit = false): Promise<{ get: Timing; create: Timing; getCpuUs: number; createCpuUs: number; auditBytes?: number }> {
   const etcd = await startEtcd();
   const logDir = audit ? mkdtempSync(join(tmpdir(), 'kubelab-bench-audit-')) : undefined;
   const auditor = logDir ? new Auditor(parseAuditPolicy(METADATA_POLICY), openAuditLog({ path: join(logDir, 'audit.log') })) : undefined;
@@ -76,11 +84,12 @@ async function runMode(mode: AuthorizationMode[], audit = false): Promise<{ get:
     const user = (method: string, path: string, body?: unknown) => ok(h, agent, USER_TOKEN, method, path, body);
     await user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target' }, data: { a: 'b' } });
     await timed(200, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target')); // warm up
-    const get = await timed(N, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target'));
-    const create = await timed(N, CONC, (i) => user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { a: 'b' } }));
-    if (!auditor || !logDir) return { get, create };
+    const g = await cpuPer(N, () => timed(N, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target')));
+    const c = await cpuPer(N, () => timed(N, CONC, (i) => user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { a: 'b' } })));
+    const r = { get: g.value, create: c.value, getCpuUs: g.cpuUs, createCpuUs: c.cpuUs };
+    if (!auditor || !logDir) return r;
     await auditor.sink.flush();
-    return { get, create, auditBytes: statSync(join(logDir, 'audit.log')).size };
+    return { ...r, auditBytes: statSync(join(logDir, 'audit.log')).size };
   } finally {
     agent.destroy();
     await h.stop();
@@ -92,20 +101,26 @@ async function runMode(mode: AuthorizationMode[], audit = false): Promise<{ get:
 async function mainAudit(): Promise<void> {
   console.log(`# kubelab audit log benchmark — ${new Date().toISOString()} — node ${process.version}, ${QUICK ? 'quick' : 'full'} run, ${ROUNDS} rounds, concurrency ${CONC}, Node,RBAC, audit level Metadata for every request vs no audit`);
   const p50 = { audit: { get: [] as number[], create: [] as number[] }, none: { get: [] as number[], create: [] as number[] } };
+  const cpu = { audit: { get: [] as number[], create: [] as number[] }, none: { get: [] as number[], create: [] as number[] } };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, audit] of [['Metadata', true], ['no audit', false]] as const) {
       const r = await runMode(['Node', 'RBAC'], audit);
       const key = audit ? 'audit' : 'none';
       p50[key].get.push(r.get.p50ms);
       p50[key].create.push(r.create.p50ms);
-      console.log(`round ${round} ${name.padEnd(8)} get    ${fmt(r.get)}`);
-      console.log(`round ${round} ${name.padEnd(8)} create ${fmt(r.create)}${r.auditBytes !== undefined ? `  (audit log ${(r.auditBytes / 1024 / 1024).toFixed(1)} MiB)` : ''}`);
+      cpu[key].get.push(r.getCpuUs);
+      cpu[key].create.push(r.createCpuUs);
+      console.log(`round ${round} ${name.padEnd(8)} get    ${fmt(r.get)}  cpu ${r.getCpuUs.toFixed(0)} µs/req`);
+      console.log(`round ${round} ${name.padEnd(8)} create ${fmt(r.create)}  cpu ${r.createCpuUs.toFixed(0)} µs/req${r.auditBytes !== undefined ? `  (audit log ${(r.auditBytes / 1024 / 1024).toFixed(1)} MiB)` : ''}`);
     }
   }
   for (const op of ['get', 'create'] as const) {
     const a = med(p50.audit[op]);
     const b = med(p50.none[op]);
     console.log(`${op}: median of the rounds' p50, audit Metadata ${a.toFixed(2)} ms vs none ${b.toFixed(2)} ms: ${(((a - b) / b) * 100).toFixed(1)}% added`);
+    const ca = med(cpu.audit[op]);
+    const cb = med(cpu.none[op]);
+    console.log(`${op}: median CPU per request (server and client), audit Metadata ${ca.toFixed(0)} µs vs none ${cb.toFixed(0)} µs: ${(((ca - cb) / cb) * 100).toFixed(1)}% added`);
   }
 }
 
