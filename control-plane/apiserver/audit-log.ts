@@ -1,7 +1,8 @@
 /**
  * The audit log backend (`--audit-log-path`, `-` for stdout): one JSON line per event, written by a buffer that
- * never makes a request wait for the disk: `write` appends to memory and a flush on the next turn of the event
- * loop writes everything gathered in one append. `close` writes what is left, so a clean stop loses nothing.
+ * never makes a request wait for the disk: `write` appends to memory, and everything gathered is written in one
+ * append at most `FLUSH_INTERVAL_MS` later (at once past `FLUSH_BYTES`), as upstream's batching buffer does with
+ * its own limits. `close` writes what is left, so a clean stop loses nothing.
  * Rotation as lumberjack (which kube-apiserver uses): a file that would grow past `--audit-log-maxsize`
  * megabytes (100 when 0) is renamed `<name>-<UTC time 2006-01-02T15-04-05.000><ext>` and a new one started;
  * backups beyond `--audit-log-maxbackup` (newest kept) or older than `--audit-log-maxage` days are removed
@@ -13,6 +14,10 @@ import { basename, dirname, extname, join } from 'node:path';
 import { KubeError } from '../../api/errors.js';
 
 const MEGABYTE = 1024 * 1024;
+/** How long an event may wait in memory before it is written. */
+export const FLUSH_INTERVAL_MS = 10;
+/** A buffer this large is written at once. */
+export const FLUSH_BYTES = 256 * 1024;
 /** lumberjack's defaultMaxSize, used when MaxSize is 0. */
 export const DEFAULT_MAX_SIZE_MB = 100;
 
@@ -112,7 +117,8 @@ class StdoutSink implements AuditSink {
 
 class FileSink implements AuditSink {
   private pending: string[] = [];
-  private scheduled = false;
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private handle: FileHandle | undefined;
   private size: number;
@@ -130,18 +136,17 @@ class FileSink implements AuditSink {
   write(line: string): void {
     if (this.closed) return;
     this.pending.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        void this.flush();
-      });
-    }
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= FLUSH_BYTES) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
   }
 
   flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const lines = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     if (lines.length > 0) this.flushing = this.flushing.then(() => this.writeLines(lines)).catch((e: unknown) => this.opts.onError?.(e as Error));
     return this.flushing;
   }
