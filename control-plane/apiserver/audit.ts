@@ -383,12 +383,16 @@ export class Auditor {
     rec.received();
     const res = r.res;
     if (res) {
-      const writeHead = res.writeHead;
-      // upstream's auditResponseWriter.WriteHeader: the code as the headers go out
-      res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-        rec.headersSent(args[0]);
-        return writeHead.apply(this, args);
-      } as ServerResponse['writeHead'];
+      if (r.longRunning) {
+        // upstream's auditResponseWriter.WriteHeader: ResponseStarted as the headers go out. Only long-running
+        // requests need that moment; the others read the code at the end (an own writeHead on every response
+        // would change the shape of Node's response objects and slow every request down).
+        const writeHead = res.writeHead;
+        res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+          rec.headersSent(args[0]);
+          return writeHead.apply(this, args);
+        } as ServerResponse['writeHead'];
+      }
       res.once('close', () => rec.complete(res.headersSent ? res.statusCode : undefined));
     }
     return rec;
