@@ -5,15 +5,26 @@
  * added at p50. Each mode gets its own etcd and API server (in this process, as a child would add the same to
  * both); the modes alternate for `--rounds` (default 2). Run `npm run build` first.
  *
- *   node dist/bench/rbac.js [--quick] [--rounds=N]
+ * With `--audit`, the audit log's cost instead (issue 14): both runs use Node,RBAC, one with an audit policy that logs
+ * every request at level Metadata to a file (`--audit-policy-file` + `--audit-log-path`), the other without auditing.
+ *
+ *   node dist/bench/rbac.js [--quick] [--rounds=N] [--audit]
  */
 import { Agent, request } from 'node:https';
 import { startEtcd } from '../test/support/etcd.js';
 import { startApiServer, type ApiHandle } from '../test/support/apiserver.js';
 import type { AuthorizationMode } from '../control-plane/apiserver/authz.js';
 import { fmt, timed, type Timing } from './lib/stats.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Auditor } from '../control-plane/apiserver/audit.js';
+import { openAuditLog } from '../control-plane/apiserver/audit-log.js';
+import { parseAuditPolicy } from '../control-plane/apiserver/audit-policy.js';
 
 const QUICK = process.argv.includes('--quick');
+const AUDIT = process.argv.includes('--audit');
+const METADATA_POLICY = 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n';
 const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 2);
 const N = QUICK ? 300 : 2000;
 const OBJECTS = 1000;
@@ -43,9 +54,19 @@ async function ok(h: ApiHandle, agent: Agent, token: string, method: string, pat
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
 }
 
-async function runMode(mode: AuthorizationMode[]): Promise<{ get: Timing; create: Timing }> {
+/** CPU time of this process (API server and client both live here) per call of `fn`'s calls, in µs. */
+async function cpuPer<T>(n: number, fn: () => Promise<T>): Promise<{ value: T; cpuUs: number }> {
+  const before = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(before);
+  return { value, cpuUs: (used.user + used.system) / n };
+}
+
+async function runMode(mode: AuthorizationMode[], audit = false): Promise<{ get: Timing; create: Timing; getCpuUs: number; createCpuUs: number; auditBytes?: number }> {
   const etcd = await startEtcd();
-  const h = await startApiServer(etcd, { extraTokens: [`${USER_TOKEN},bench-user,bench-user,"bench-group"`], extra: { authorizationModes: mode } });
+  const logDir = audit ? mkdtempSync(join(tmpdir(), 'kubelab-bench-audit-')) : undefined;
+  const auditor = logDir ? new Auditor(parseAuditPolicy(METADATA_POLICY), openAuditLog({ path: join(logDir, 'audit.log') })) : undefined;
+  const h = await startApiServer(etcd, { extraTokens: [`${USER_TOKEN},bench-user,bench-user,"bench-group"`], extra: { authorizationModes: mode, ...(auditor ? { auditor } : {}) } });
   const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: h.caPem });
   try {
     const admin = (method: string, path: string, body?: unknown) => ok(h, agent, h.adminToken, method, path, body);
@@ -63,14 +84,52 @@ async function runMode(mode: AuthorizationMode[]): Promise<{ get: Timing; create
     const user = (method: string, path: string, body?: unknown) => ok(h, agent, USER_TOKEN, method, path, body);
     await user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target' }, data: { a: 'b' } });
     await timed(200, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target')); // warm up
-    const get = await timed(N, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target'));
-    const create = await timed(N, CONC, (i) => user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { a: 'b' } }));
-    return { get, create };
+    const g = await cpuPer(N, () => timed(N, CONC, () => user('GET', '/api/v1/namespaces/bench/configmaps/target')));
+    const c = await cpuPer(N, () => timed(N, CONC, (i) => user('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { a: 'b' } })));
+    const r = { get: g.value, create: c.value, getCpuUs: g.cpuUs, createCpuUs: c.cpuUs };
+    if (!auditor || !logDir) return r;
+    await auditor.sink.flush();
+    return { ...r, auditBytes: statSync(join(logDir, 'audit.log')).size };
   } finally {
     agent.destroy();
     await h.stop();
     await etcd.stop();
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+async function mainAudit(): Promise<void> {
+  console.log(`# kubelab audit log benchmark — ${new Date().toISOString()} — node ${process.version}, ${QUICK ? 'quick' : 'full'} run, ${ROUNDS} rounds, concurrency ${CONC}, Node,RBAC, audit level Metadata for every request vs no audit`);
+  const p50 = { audit: { get: [] as number[], create: [] as number[] }, none: { get: [] as number[], create: [] as number[] } };
+  const cpu = { audit: { get: [] as number[], create: [] as number[] }, none: { get: [] as number[], create: [] as number[] } };
+  for (let round = 1; round <= ROUNDS; round++) {
+    // the variant that runs first alternates too (the first run of a round pays for a colder process)
+    const variants = [['Metadata', true], ['no audit', false]] as const;
+    for (const [name, audit] of round % 2 === 1 ? variants : [...variants].reverse()) {
+      const r = await runMode(['Node', 'RBAC'], audit);
+      const key = audit ? 'audit' : 'none';
+      p50[key].get.push(r.get.p50ms);
+      p50[key].create.push(r.create.p50ms);
+      cpu[key].get.push(r.getCpuUs);
+      cpu[key].create.push(r.createCpuUs);
+      console.log(`round ${round} ${name.padEnd(8)} get    ${fmt(r.get)}  cpu ${r.getCpuUs.toFixed(0)} µs/req`);
+      console.log(`round ${round} ${name.padEnd(8)} create ${fmt(r.create)}  cpu ${r.createCpuUs.toFixed(0)} µs/req${r.auditBytes !== undefined ? `  (audit log ${(r.auditBytes / 1024 / 1024).toFixed(1)} MiB)` : ''}`);
+    }
+  }
+  for (const op of ['get', 'create'] as const) {
+    const a = med(p50.audit[op]);
+    const b = med(p50.none[op]);
+    console.log(`${op}: median of the rounds' p50, audit Metadata ${a.toFixed(2)} ms vs none ${b.toFixed(2)} ms: ${(((a - b) / b) * 100).toFixed(1)}% added`);
+    const ca = med(cpu.audit[op]);
+    const cb = med(cpu.none[op]);
+    console.log(`${op}: median CPU per request (server and client), audit Metadata ${ca.toFixed(0)} µs vs none ${cb.toFixed(0)} µs: ${(((ca - cb) / cb) * 100).toFixed(1)}% added`);
+  }
+}
+
+function med(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(): Promise<void> {
@@ -86,11 +145,6 @@ async function main(): Promise<void> {
       console.log(`round ${round} ${name.padEnd(11)} create ${fmt(r.create)}`);
     }
   }
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
   for (const op of ['get', 'create'] as const) {
     const a = med(p50.rbac[op]);
     const b = med(p50.allow[op]);
@@ -98,7 +152,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+(AUDIT ? mainAudit() : main()).then(
   () => process.exit(0),
   (e) => {
     console.error(e);

@@ -354,6 +354,11 @@ export class KubeClient implements ApiClient {
     });
   }
 
+  /** Send this bearer token from now on (a refreshed ServiceAccount token). */
+  setBearerToken(token: string): void {
+    this.headers.Authorization = `Bearer ${token}`;
+  }
+
   /** Close idle keep-alive sockets. */
   close(): void {
     this.agent.destroy();

@@ -5,10 +5,10 @@
  * graph. The `rbac/bootstrap-roles` post-start hook (bootstrap-rbac.ts) writes them into the API as
  * objects (`bootstrapClusterRoles()`, `bootstrapClusterRoleBindings()`); the RBAC authorizer reads those.
  *
- * One kubelab choice: the controller manager runs every controller with its own credential, as
- * kube-controller-manager does with --use-service-account-credentials=false, so the user
- * system:kube-controller-manager is bound to the system:controller:* roles of the controllers
- * kubelab runs (upstream binds each to the controller's service account in kube-system).
+ * Each system:controller:<name> role is bound, as upstream's, to the ServiceAccount kube-system/<name> the
+ * controller acts as with --use-service-account-credentials (how the lab runs it, as kubeadm does); one kubelab
+ * addition: the same bindings name the user system:kube-controller-manager too, so a manager run without that
+ * flag (every controller with the manager's own credential) still has what its controllers need.
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule as ApiPolicyRule, Subject } from '../../api/types/index.js';
 import type { PolicyRule } from './policy-rules.js';
@@ -338,6 +338,8 @@ export interface RoleBinding {
   role: string;
   users?: readonly string[];
   groups?: readonly string[];
+  /** ServiceAccounts in kube-system (`--use-service-account-credentials`: a controller acting as its own account). */
+  serviceAccounts?: readonly string[];
 }
 
 const CONTROLLER_MANAGER = 'system:kube-controller-manager';
@@ -356,7 +358,7 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
   { role: 'system:volume-scheduler', users: ['system:kube-scheduler'] },
   ...Object.keys(CLUSTER_ROLES)
     .filter((r) => r.startsWith('system:controller:'))
-    .map((role) => ({ role, users: [CONTROLLER_MANAGER] })),
+    .map((role) => ({ role, users: [CONTROLLER_MANAGER], serviceAccounts: [role.slice('system:controller:'.length)] })),
 ];
 
 /** What upstream's bootstrap objects carry: `kubernetes.io/bootstrapping: rbac-defaults` and the autoupdate annotation. */
@@ -406,6 +408,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     };
     for (const g of b.groups ?? []) crb.subjects!.push({ kind: 'Group', apiGroup: RBAC, name: g });
     for (const u of b.users ?? []) crb.subjects!.push({ kind: 'User', apiGroup: RBAC, name: u });
+    for (const sa of b.serviceAccounts ?? []) crb.subjects!.push({ kind: 'ServiceAccount', name: sa, namespace: 'kube-system' });
     byRole.set(b.role, crb);
   }
   return [...byRole.values()];

@@ -7,6 +7,7 @@ import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/decod
 import { DEFAULT_RESTRICTIONS, negotiateMediaType, SUPPORTED_MEDIA_TYPES, wantsPretty, type Negotiated } from './negotiation.js';
 import { encodeKubernetesProtobuf } from './protobuf/encode.js';
 import { isPlainObject, type JsonObject } from '../../api/values.js';
+import { auditRequestBody, auditResponse } from './audit-context.js';
 
 /** Upstream's request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -27,7 +28,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BY
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  auditRequestBody(req, body);
+  return body;
 }
 
 export function mediaType(req: IncomingMessage): string {
@@ -173,6 +176,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
     res.end();
     return;
   }
+  auditResponse(res, code, body);
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...withEarlierWarning(res, headers) });
   res.end(text);
@@ -243,6 +247,7 @@ export function sendNegotiated(res: ServerResponse, code: number, body: unknown,
     res.end();
     return;
   }
+  auditResponse(res, code, body);
   const { contentType, text } = encodeBody(body, out);
   res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...withEarlierWarning(res, headers) });
   res.end(text);

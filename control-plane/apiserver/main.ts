@@ -13,6 +13,9 @@ import { EtcdBackend } from '../storage/etcd-backend.js';
 import { Authenticator } from './authn.js';
 import { loadEncryptionConfig } from './encryption.js';
 import { ApiServer } from './server.js';
+import { Auditor } from './audit.js';
+import { openAuditLog } from './audit-log.js';
+import { auditPolicyFileError, parseAuditPolicy, type AuditPolicy } from './audit-policy.js';
 import { ServiceIPAllocator, parseCidr } from './range-allocator.js';
 import { MemoryBackend } from '../storage/memory-backend.js';
 import { createKubeletProxy, createKubeletUpgradeProxy } from './kubelet-proxy.js';
@@ -56,6 +59,13 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'kubelet-client-certificate', type: 'string', help: 'Path to a client cert file for TLS to kubelets.' },
   { name: 'kubelet-client-key', type: 'string', help: 'Path to a client key file for TLS to kubelets.' },
   { name: 'kubelet-certificate-authority', type: 'string', help: 'Path to a cert file for the certificate authority of kubelets.' },
+  { name: 'audit-policy-file', type: 'string', help: 'Path to the file that defines the audit policy configuration.' },
+  { name: 'audit-log-path', type: 'string', help: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out." },
+  { name: 'audit-log-maxage', type: 'int', default: 0, help: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.' },
+  { name: 'audit-log-maxbackup', type: 'int', default: 0, help: "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files." },
+  { name: 'audit-log-maxsize', type: 'int', default: 0, help: 'The maximum size in megabytes of the audit log file before it gets rotated.' },
+  { name: 'audit-log-format', type: 'string', default: 'json', help: 'Format of saved audits. "json" indicates structured json format (kubelab writes only json). Known formats are legacy,json.' },
+  { name: 'audit-log-mode', type: 'string', default: 'blocking', help: 'Strategy for sending audit events. Known modes are batch,blocking,blocking-strict (kubelab: all three write through one buffer, flushed on every turn of the event loop and on stop).' },
   { name: 'kubeconfig', type: 'string', help: 'Unused by the apiserver (accepted for symmetry with the other components).' },
   { name: 'v', type: 'int', default: 0, help: 'Log level verbosity.' },
 ];
@@ -98,6 +108,54 @@ function writePrivate(path: string, pem: string): void {
 function writePublic(path: string, pem: string): void {
   writeFileSync(path, pem);
   chmodSync(path, 0o644);
+}
+
+/**
+ * The audit flags as upstream's AuditOptions: validated first (`--audit-log-maxage -1 can't be a negative number`,
+ * `invalid audit log format x, allowed formats are "legacy,json"`), then the policy file loaded (a bad one stops
+ * the server: `loading audit policy file: ...: from file <path>`) and the log opened. Auditing needs both a
+ * policy and a log path; either alone audits nothing (upstream warns about a log path without a policy).
+ */
+export function auditFromFlags(v: FlagValues, log: { warn?: (m: string) => void }): Auditor | undefined {
+  const errs: string[] = [];
+  const format = str(v, 'audit-log-format') ?? 'json';
+  if (!['legacy', 'json'].includes(format)) errs.push(`invalid audit log format ${format}, allowed formats are "legacy,json"`);
+  else if (format !== 'json') errs.push(`audit log format ${format} is not supported by kubelab, use json`);
+  const mode = str(v, 'audit-log-mode') ?? 'blocking';
+  if (!['batch', 'blocking', 'blocking-strict'].includes(mode)) errs.push(`invalid audit log mode ${mode}, allowed modes are "batch,blocking,blocking-strict"`);
+  for (const f of ['audit-log-maxage', 'audit-log-maxbackup', 'audit-log-maxsize']) {
+    if (num(v, f) < 0) errs.push(`--${f} ${num(v, f)} can't be a negative number`);
+  }
+  if (errs.length) throw new KubeError('BadRequest', errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`, { code: 'ERR_CONFIG' });
+  const policyFile = str(v, 'audit-policy-file');
+  const path = str(v, 'audit-log-path');
+  let policy: AuditPolicy | undefined;
+  if (policyFile) {
+    let text: string;
+    try {
+      text = readFileSync(policyFile, 'utf8');
+    } catch (e) {
+      throw new KubeError('BadRequest', `loading audit policy file: failed to read file path ${JSON.stringify(policyFile)}: ${(e as Error).message}`, { code: 'ERR_CONFIG' });
+    }
+    try {
+      policy = parseAuditPolicy(text);
+    } catch (e) {
+      throw auditPolicyFileError(policyFile, e);
+    }
+  }
+  if (!path) return undefined;
+  if (!policy) {
+    log.warn?.('No audit policy file provided, no events will be recorded for log backend');
+    return undefined;
+  }
+  const sink = openAuditLog({
+    path,
+    maxAgeDays: num(v, 'audit-log-maxage'),
+    maxBackups: num(v, 'audit-log-maxbackup'),
+    maxSizeMB: num(v, 'audit-log-maxsize'),
+    onError: (e) => log.warn?.(`audit log ${path}: ${e.message}`),
+  });
+  return new Auditor(policy, sink);
 }
 
 /**
@@ -147,6 +205,7 @@ export async function runApiServer(argv: string[]): Promise<void> {
   tlsSettings(tlsMinVersion, tlsCipherSuites); // a bad name stops here, before anything is made
   const authz = parseAuthorizationModes(strs(v, 'authorization-mode'));
   if (authz.errors.length) throw new KubeError('BadRequest', `invalid --authorization-mode: ${authz.errors.join(', ')}`, { code: 'ERR_CONFIG' });
+  const auditor = auditFromFlags(v, log);
   const serviceAccountTokens = serviceAccountTokenSettings(v);
   const disabled = strs(v, 'disable-admission-plugins');
   const unknownPlugins = disabled.filter((n) => n !== 'NamespaceLifecycle' && !ADMISSION_PLUGINS.some((p) => p.name === n));
@@ -205,6 +264,7 @@ export async function runApiServer(argv: string[]): Promise<void> {
     log,
     kubeletProxy: createKubeletProxy(kubeletClient),
     kubeletUpgrade: createKubeletUpgradeProxy(kubeletClient),
+    ...(auditor ? { auditor } : {}),
   });
   await server.start();
   log.info(`serving securely on ${bind}:${num(v, 'secure-port')} (advertise ${advertise}), etcd ${endpoints.join(',')}`);

@@ -22,6 +22,8 @@ import { bootstrapRbacPolicy } from './bootstrap-rbac.js';
 import { feedRbacIndex, RbacIndex } from './rbac-authorizer.js';
 import { rbacEscalation } from './rbac-escalation.js';
 import { impersonatedUser, stripImpersonationHeaders } from './impersonation.js';
+import { AUDIT_ID_HEADER, auditIdOf, failedAuthenticationMessage, nowMs, type AuditRecord } from './audit.js';
+import type { Auditor } from './audit.js';
 import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
@@ -99,6 +101,8 @@ export interface ApiServerOptions {
   proxyDialer?: ProxyDialer;
   /** How long such a dial may take before the request is 503 `... i/o timeout` (default 30 s, as upstream's dialer). */
   proxyDialTimeoutMs?: number;
+  /** --audit-policy-file with --audit-log-path (audit.ts); closed (flushed) by stop(). */
+  auditor?: Auditor;
   /** ServiceAccount tokens: TokenRequest, the JWT authenticator, issuer discovery (--service-account-*). */
   serviceAccountTokens?: ServiceAccountTokenSettings;
 }
@@ -142,6 +146,8 @@ export class ApiServer {
   private inflightTimer: NodeJS.Timeout | undefined;
   /** What /metrics exports (metrics.ts). */
   readonly metrics = new ApiServerMetrics();
+  /** The audit records of requests in flight that the policy audits (audit.ts). */
+  private readonly audits = new WeakMap<IncomingMessage, AuditRecord>();
   /** Serves the kinds CustomResourceDefinitions define. */
   readonly crdController: CrdController;
 
@@ -314,9 +320,11 @@ export class ApiServer {
       },
       (req, res) => {
         if (malformedPathEscape(req.url ?? '/') !== undefined) return sendMalformedRequestLine(res);
+        const received = { auditID: auditIdOf(req), at: nowMs() };
+        res.setHeader(AUDIT_ID_HEADER, received.auditID);
         const track = this.trackRequest(req, res);
         const done = this.limitRequestTime(req, res, track);
-        this.handle(req, res, track)
+        this.handle(req, res, track, received)
           .catch((e) => sendError(res, e, req))
           .finally(done);
       },
@@ -326,13 +334,20 @@ export class ApiServer {
         socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request`);
         return;
       }
-      this.handleUpgrade(req, socket, head).catch((e: unknown) => {
-        const ke = e instanceof KubeError ? e : errors.internal((e as Error)?.message ?? String(e));
-        const body = JSON.stringify(ke.toStatus());
-        if (socket.writable) {
-          socket.end(`HTTP/1.1 ${ke.httpStatus} ${ke.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-        }
-      });
+      const received = { auditID: auditIdOf(req), at: nowMs() };
+      const audit: { record?: AuditRecord } = {};
+      this.handleUpgrade(req, socket, head, received, audit)
+        .then(() => socket.once('close', () => audit.record?.complete(101)))
+        .catch((e: unknown) => {
+          const ke = e instanceof KubeError ? e : errors.internal((e as Error)?.message ?? String(e));
+          const status = ke.toStatus();
+          audit.record?.response(ke.httpStatus, status);
+          audit.record?.complete(ke.httpStatus);
+          const body = JSON.stringify(status);
+          if (socket.writable) {
+            socket.end(`HTTP/1.1 ${ke.httpStatus} ${ke.reason}\r\n${AUDIT_ID_HEADER}: ${received.auditID}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+          }
+        });
     });
     this.server.keepAliveTimeout = 65_000;
     this.listener = new SecureListener(this.server, this.opts.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS);
@@ -361,6 +376,7 @@ export class ApiServer {
     this.crdController.stop();
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
+    await this.opts.auditor?.close();
   }
 
   /**
@@ -427,23 +443,27 @@ export class ApiServer {
     await this.nodePorts.alloc.repair(ports);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, track: RequestTrack): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, track: RequestTrack, received: { auditID: string; at: number }): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const query = url.searchParams;
     const method = req.method ?? 'GET';
 
-    // Authentication, then authorization, for every request (the health endpoints and /version too, as upstream:
-    // system:public-info-viewer lets anyone, anonymous included, read them).
+    // Authentication, then audit, impersonation and authorization, for every request (the health endpoints and
+    // /version too, as upstream: system:public-info-viewer lets anyone, anonymous included, read them).
     const authenticated = await this.opts.authenticator.authenticate(req);
-    if (!authenticated) throw errors.unauthorized();
-    const user = this.impersonate(req, authenticated);
-    if (path === '/metrics') return this.serveMetrics(res, user, method, path, query);
+    const info = parseRequestInfo(method, path, query);
+    const audit = this.beginAudit(req, res, received, authenticated, url, info);
+    if (!authenticated) {
+      audit?.failedAuthentication(failedAuthenticationMessage(req, query));
+      throw errors.unauthorized();
+    }
+    const user = this.impersonate(req, authenticated, audit);
+    if (path === '/metrics') return this.serveMetrics(req, res, user, method, path, query);
     track.route = nonResourceRequestLabels(method, path);
 
-    const info = parseRequestInfo(method, path, query);
     if (!info.isResourceRequest) {
-      this.authorizeNonResource(user, info.verb, url.pathname);
+      this.authorizeNonResource(req, user, info.verb, url.pathname);
       const [first = '', ...rest] = path.slice(1).split('/');
       if ((HEALTH_ENDPOINTS as readonly string[]).includes(first)) return this.serveHealth(res, first as HealthEndpoint, rest.join('/'), query);
       if (path === '/version') return sendJson(res, 200, VERSION_INFO);
@@ -474,9 +494,10 @@ export class ApiServer {
   }
 
   /** /metrics in Prometheus' text format, for whoever may get that path (system:masters, system:monitoring). */
-  private async serveMetrics(res: ServerResponse, user: UserInfo, method: string, path: string, query: URLSearchParams): Promise<void> {
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse, user: UserInfo, method: string, path: string, query: URLSearchParams): Promise<void> {
     const a = attributesFor(parseRequestInfo(method, path, query), query);
     const d = authorize(user, a, this.nodeGraph, this.authorizer);
+    this.audits.get(req)?.authorized(d);
     if (d.allowed === false) throw forbidden(a, d);
     const body = await this.metrics.text();
     res.writeHead(200, { 'Content-Type': this.metrics.contentType });
@@ -484,16 +505,21 @@ export class ApiServer {
   }
 
   /** Upgraded requests: only pods/exec, pods/attach, pods/portforward and nodes/proxy, proxied to the kubelet. */
-  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, received: { auditID: string; at: number }, audit: { record?: AuditRecord }): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const authenticated = await this.opts.authenticator.authenticate(req);
-    if (!authenticated) throw errors.unauthorized();
-    const user = this.impersonate(req, authenticated);
+    const record = this.beginAudit(req, undefined, received, authenticated, url);
+    if (!authenticated) {
+      record?.failedAuthentication(failedAuthenticationMessage(req, url.searchParams));
+      throw errors.unauthorized();
+    }
+    if (record) audit.record = record;
+    const user = this.impersonate(req, authenticated, record);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const rinfo = findResource(info.group, info.resource);
     if (rinfo?.definition.resourceProxy && info.subresource === 'proxy') {
       // pods/proxy and services/proxy (a WebSocket through them): authorized by method, as any proxy request.
-      this.authorizeOrThrow(user, info, url.searchParams);
+      this.authorizeOrThrow(req, user, info, url.searchParams);
       const p = await this.resourceProxyRequest(req, rinfo, info);
       if (!p) throw errors.badRequest('an upgrade request needs a path after proxy/');
       return proxyUpgrade(this.proxyTransport(), req, socket, head, p);
@@ -501,7 +527,7 @@ export class ApiServer {
     // exec and port-forward over GET upgrades are authorized as "create", as upstream.
     info.verb = 'create';
     if (!rinfo || !['exec', 'attach', 'portforward', 'proxy'].includes(info.subresource)) throw notFoundPath();
-    this.authorizeOrThrow(user, info, url.searchParams);
+    this.authorizeOrThrow(req, user, info, url.searchParams);
     if (!this.opts.kubeletUpgrade) throw new KubeError('ServiceUnavailable', `no kubelet proxy is configured for ${info.subresource}`, { httpStatus: 503 });
     const { pod, node } = await this.kubeletTarget(rinfo, info.namespace, info.name);
     return this.opts.kubeletUpgrade(req, socket, head, info, pod, node);
@@ -570,7 +596,7 @@ export class ApiServer {
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
-      this.authorizeOrThrow(user, info, query);
+      this.authorizeOrThrow(req, user, info, query);
       const dryRun = dryRunOf(info.verb, query);
       this.routeReached(req, track, info, rinfo.namespaced);
       negotiateFor(req, res, info, rinfo);
@@ -592,7 +618,7 @@ export class ApiServer {
     if (rinfo.namespaced && !ns && info.verb === 'create') throw notFoundPath();
     if (info.subresource && !rinfo.subresources.includes(info.subresource)) throw notFoundPath();
 
-    this.authorizeOrThrow(user, info, query);
+    this.authorizeOrThrow(req, user, info, query);
     this.routeReached(req, track, info, rinfo.namespaced);
     if (!KUBELET_SUBRESOURCES.has(info.subresource)) negotiateFor(req, res, info, rinfo);
 
@@ -698,7 +724,7 @@ export class ApiServer {
   private async handleReview(req: IncomingMessage, res: ServerResponse, rinfo: RegisteredKind, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
     if (info.name || info.subresource || (rinfo.namespaced && !info.namespace) || (!rinfo.namespaced && info.namespace)) throw notFoundPath();
     if (info.verb !== 'create') throw methodNotSupported(info);
-    this.authorizeOrThrow(user, info, query);
+    this.authorizeOrThrow(req, user, info, query);
     this.routeReached(req, track, info, rinfo.namespaced);
     negotiateFor(req, res, info, rinfo);
     const dryRun = dryRunOf(info.verb, query);
@@ -768,24 +794,43 @@ export class ApiServer {
   }
 
   /** The user a request acts as (impersonation.ts): the authenticated one, or whom it may impersonate; the headers are removed. */
-  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+  private impersonate(req: IncomingMessage, user: UserInfo, audit: AuditRecord | undefined): UserInfo {
     const u = impersonatedUser(user, req.headers, (who, a) => authorize(who, a, this.nodeGraph, this.authorizer));
     if (u instanceof KubeError) throw u;
+    if (u !== user) audit?.impersonated(u);
     stripImpersonationHeaders(req.headers);
     return u;
   }
 
+  /**
+   * The audit of a request (audit.ts), when --audit-policy-file audits it: the policy sees the authenticated user
+   * (before impersonation) and the request's attributes, as upstream's WithAudit placed after authentication.
+   */
+  private beginAudit(req: IncomingMessage, res: ServerResponse | undefined, received: { auditID: string; at: number }, user: UserInfo | undefined, url: URL, parsed?: RequestInfo): AuditRecord | undefined {
+    const auditor = this.opts.auditor;
+    if (!auditor) return undefined;
+    const method = req.method ?? 'GET';
+    // a copy: handlers change their RequestInfo (an upgrade's verb), the audit keeps what was asked
+    const info = parsed ? { ...parsed } : parseRequestInfo(method, url.pathname.replace(/\/+$/, '') || '/', url.searchParams);
+    const attributes = { ...attributesFor(info, url.searchParams), path: url.pathname };
+    const rec = auditor.begin({ req, ...(res ? { res } : {}), auditID: received.auditID, receivedAt: received.at, user, info, attributes, longRunning: !res || isLongRunning(method, req.url ?? '/') });
+    if (rec && user) this.audits.set(req, rec);
+    return rec;
+  }
+
   /** Authorization (authz.ts): the privileged group, then the --authorization-mode authorizers. */
-  private authorizeOrThrow(user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
+  private authorizeOrThrow(req: IncomingMessage, user: UserInfo, info: RequestInfo, query: URLSearchParams): void {
     const a = attributesFor({ ...info, isResourceRequest: true }, query);
     const d = authorize(user, a, this.nodeGraph, this.authorizer);
+    this.audits.get(req)?.authorized(d);
     if (d.allowed === false) throw forbidden(a, d);
   }
 
   /** Authorization of a non-resource request (discovery, /version, the health endpoints): the path as sent. */
-  private authorizeNonResource(user: UserInfo, verb: string, path: string): void {
+  private authorizeNonResource(req: IncomingMessage, user: UserInfo, verb: string, path: string): void {
     const a: Attributes = { verb, group: '', resource: '', subresource: '', namespace: '', name: '', isResourceRequest: false, path };
     const d = authorize(user, a, this.nodeGraph, this.authorizer);
+    this.audits.get(req)?.authorized(d);
     if (d.allowed === false) throw forbidden(a, d);
   }
 

@@ -22,6 +22,8 @@ export interface ManagerOptions {
   minResyncPeriodMs: number;
   kubeAPIQPS: number;
   kubeAPIBurst: number;
+  /** --use-service-account-credentials: each controller acts as its own ServiceAccount in kube-system. */
+  useServiceAccountCredentials: boolean;
   help: boolean;
 }
 
@@ -61,6 +63,7 @@ function managerFlags(table: ControllerTable): { head: FlagSpec[]; tail: FlagSpe
       { name: 'min-resync-period', type: 'duration', default: '5m', help: "Informer resync period (the default is kubelab's; upstream's is 12h)." },
       { name: 'kube-api-qps', type: 'int', default: 20, help: 'Client QPS to the API server.' },
       { name: 'kube-api-burst', type: 'int', default: 30, help: 'Client burst to the API server.' },
+      { name: 'use-service-account-credentials', type: 'bool', default: false, help: 'If true, use individual service account credentials for each controller.' },
     ],
   };
 }
@@ -102,6 +105,7 @@ export function parseFlags<T extends ControllerTable = typeof CONTROLLERS>(argv:
     minResyncPeriodMs: num(v, 'min-resync-period'),
     kubeAPIQPS: num(v, 'kube-api-qps'),
     kubeAPIBurst: num(v, 'kube-api-burst'),
+    useServiceAccountCredentials: bool(v, 'use-service-account-credentials'),
     help,
   };
   return Object.assign({}, ...t.map((d) => d.options(v)), own) as ControllerManagerOptions<T>;

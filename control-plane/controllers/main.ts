@@ -16,6 +16,7 @@ import type { ControllerTable } from './descriptor.js';
 import { enabledControllers, parseFlags, usage, type ControllerManagerOptions } from './flags.js';
 import { CONTROLLERS } from './table.js';
 import { newControllerContext, type ControllerContext } from './util/context.js';
+import { CONTROLLER_SERVICE_ACCOUNTS, ServiceAccountClientBuilder } from './util/service-account-credentials.js';
 
 export { parseFlags, enabledControllers } from './flags.js';
 
@@ -24,7 +25,7 @@ export { parseFlags, enabledControllers } from './flags.js';
  * order (also used by tests and benchmarks with the in-process client).
  */
 export function buildControllers<T extends ControllerTable = typeof CONTROLLERS>(
-  ctx: ControllerContext,
+  ctx: ControllerContext | ((controller: string) => ControllerContext),
   o: ControllerManagerOptions<T>,
   table?: T,
 ): Controller[] {
@@ -33,7 +34,7 @@ export function buildControllers<T extends ControllerTable = typeof CONTROLLERS>
   const list: Controller[] = [];
   for (const d of t) {
     if (!on.has(d.name)) continue;
-    const c = d.build(ctx, o);
+    const c = d.build(typeof ctx === 'function' ? ctx(d.name) : ctx, o);
     if (c) list.push(c);
   }
   return list;
@@ -44,13 +45,24 @@ export async function runControllers(client: ApiClient, o: ControllerManagerOpti
   const log = consoleLogger('controller-manager');
   const informers = new InformerFactory(client, { resyncPeriodMs: o.minResyncPeriodMs });
   const ctx = newControllerContext(client, informers);
-  const controllers = buildControllers(ctx, o);
+  // --use-service-account-credentials: each controller's own client (its ServiceAccount's token); informers stay shared
+  const builder = o.useServiceAccountCredentials && client instanceof KubeClient ? new ServiceAccountClientBuilder(client, log) : undefined;
+  const contexts = new Map<string, ControllerContext>();
+  if (builder) {
+    const on = enabledControllers(o.controllers);
+    const accounts = [...new Set([...on].map((n) => CONTROLLER_SERVICE_ACCOUNTS[n]).filter((a): a is string => a !== undefined))];
+    const clients = new Map(await Promise.all(accounts.map(async (a) => [a, await builder.clientFor(a)] as const)));
+    for (const [a, c] of clients) contexts.set(a, newControllerContext(c, informers));
+  }
+  const contextOf = (controller: string): ControllerContext => contexts.get(CONTROLLER_SERVICE_ACCOUNTS[controller] ?? '') ?? ctx;
+  const controllers = buildControllers(contextOf, o);
   setMaxListeners(500, signal); // every informer and controller listens for the stop
   log.info('starting controllers', { controllers: controllers.map((c) => c.name) });
   informers.start();
   try {
     await Promise.all(controllers.map((c) => c.run(signal)));
   } finally {
+    builder?.stop();
     await informers.stop();
   }
 }

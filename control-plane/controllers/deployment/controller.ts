@@ -109,11 +109,12 @@ export class DeploymentController extends Controller {
 
     let current: Deployment = d;
     if (dec.annotations) {
-      const patched = await ignoreNotFound(() =>
-        client.patch<Deployment>(R.deployments, namespace, name, { metadata: { annotations: dec.annotations } }, 'merge'),
-      );
-      if (!patched) return;
-      current = patched;
+      // an update, as upstream's (its system:controller:deployment-controller role may update deployments, not patch
+      // them); a conflict is a retry with the newer object
+      const annotations = { ...(d.metadata?.annotations ?? {}), ...dec.annotations };
+      const updated = await ignoreNotFound(() => client.update<Deployment>(R.deployments, { ...d, metadata: { ...d.metadata, annotations } }));
+      if (!updated) return;
+      current = updated;
     }
     if (dec.status) {
       await ignoreNotFound(() => client.updateStatus(R.deployments, { ...current, status: dec.status }));

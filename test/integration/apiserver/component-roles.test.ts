@@ -1,8 +1,12 @@
 /**
  * The real scheduler and controller manager (child processes of the built CLI) run with their own
- * identities, system:kube-scheduler and system:kube-controller-manager, against the API server: every
- * controller and the scheduler still do their job under the least-privilege roles of issue 18, and
- * neither logs a single 403. Pure API clients: no node, no container, nothing on the host.
+ * identities, system:kube-scheduler and system:kube-controller-manager, each from its own client certificate
+ * (as scripts/lab-config/generate makes them: CN is the user, no system:masters), against an API server with
+ * --authorization-mode=Node,RBAC; the controllers with --use-service-account-credentials, each as its own
+ * ServiceAccount in kube-system bound only to its upstream system:controller:* role: every controller and the
+ * scheduler still do their job, and neither logs a single 403. kube-proxy's certificate (system:kube-proxy in
+ * system:node-proxier) reads what the proxy reads and nothing else. Pure API clients: no node, no container,
+ * nothing on the host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -12,26 +16,28 @@ import { api, rawRequest, startApiServer, type ApiHandle } from '../../support/a
 import { poll } from '../../support/net.js';
 import { componentLogs, startComponent, stopAllComponents, type ComponentHandle } from '../../support/components.js';
 import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
+import { createCA, createCertificate, type KeyPairPem } from '../../../api/tls/certs.js';
+import { kubectl } from '../../support/apiserver.js';
 
 let etcd: EtcdHandle;
 let h: ApiHandle;
 let sched: ComponentHandle;
 let cm: ComponentHandle;
 
-const SCHED = 'schedtoken-roles';
-const KCM = 'kcmtoken-roles';
+/** The cluster CA that signs the components' client certificates (the API server's --client-ca-file). */
+const clusterCA: KeyPairPem = createCA('KUBERNETES-CA', { organizations: ['Kubernetes'] });
 
-function kubeconfigFor(user: string, token: string): string {
+/** A kubeconfig with a client certificate for `user` (CN) in `groups` (O), as the lab's generate makes them. */
+function kubeconfigFor(user: string, groups: string[] = []): string {
   const path = join(h.dir, `${user.replace(/:/g, '-')}.conf`);
-  writeFileSync(path, buildKubeconfig({ clusterName: 'kubelab', server: h.url, caPem: h.caPem, user, token }));
+  const c = createCertificate({ ca: clusterCA, commonName: user, organizations: groups, clientAuth: true });
+  writeFileSync(path, buildKubeconfig({ clusterName: 'kubelab', server: h.url, caPem: h.caPem, user, certPem: c.certPem, keyPem: c.keyPem }));
   return path;
 }
 
 beforeAll(async () => {
   etcd = await startEtcd();
-  h = await startApiServer(etcd, {
-    extraTokens: [`${SCHED},system:kube-scheduler,system:kube-scheduler`, `${KCM},system:kube-controller-manager,system:kube-controller-manager`],
-  });
+  h = await startApiServer(etcd, { extra: { clientCA: clusterCA.certPem, authorizationModes: ['Node', 'RBAC'] } });
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const node = {
     apiVersion: 'v1',
@@ -44,8 +50,10 @@ beforeAll(async () => {
     },
   };
   expect((await api(h, 'POST', '/api/v1/nodes', node)).status).toBe(201);
-  sched = await startComponent('scheduler', kubeconfigFor('system:kube-scheduler', SCHED), ['--kube-api-qps=200', '--kube-api-burst=400']);
-  cm = await startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager', KCM), [
+  sched = await startComponent('scheduler', kubeconfigFor('system:kube-scheduler'), ['--kube-api-qps=200', '--kube-api-burst=400']);
+  // as kubeadm runs it: each controller as its own ServiceAccount with only its system:controller:* role
+  cm = await startComponent('controller-manager', kubeconfigFor('system:kube-controller-manager'), [
+    '--use-service-account-credentials',
     '--kube-api-qps=200',
     '--kube-api-burst=400',
     '--node-monitor-period=1s',
@@ -207,6 +215,31 @@ describe('the scheduler and controller manager under their own identities', () =
       return ready?.status === 'Unknown' && (node.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable') ? node : undefined;
     }, 60_000);
     expect(n.spec.taints.map((t: any) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
+  });
+
+  it('kube-proxy (system:kube-proxy in system:node-proxier, by certificate) reads services, endpoint slices and nodes, and nothing else', async () => {
+    const conf = kubeconfigFor('system:kube-proxy', ['system:node-proxier']);
+    const as = (args: string[]) => kubectl(h, ['--kubeconfig', conf, ...args]);
+    expect((await as(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}'])).stdout).toBe('system:kube-proxy ["system:node-proxier","system:authenticated"]');
+    for (const args of [['get', 'services', '-A'], ['get', 'endpointslices', '-A'], ['get', 'nodes']]) {
+      const r = await as(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const secrets = await as(['get', 'secrets', '-n', 'kube-system']);
+    expect(secrets.code).not.toBe(0);
+    expect(secrets.stderr).toContain('User "system:kube-proxy" cannot list resource "secrets" in API group "" in the namespace "kube-system"');
+    const del = await as(['delete', 'node', 'w1', '--dry-run=server']);
+    expect(del.stderr).toContain('User "system:kube-proxy" cannot delete resource "nodes" in API group "" at the cluster scope');
+  });
+
+  it('a certificate from another CA is no identity: 401', async () => {
+    const other = createCA('not-the-cluster-ca');
+    const path = join(h.dir, 'stranger.conf');
+    const c = createCertificate({ ca: other, commonName: 'system:kube-scheduler', clientAuth: true });
+    writeFileSync(path, buildKubeconfig({ clusterName: 'kubelab', server: h.url, caPem: h.caPem, user: 'stranger', certPem: c.certPem, keyPem: c.keyPem }));
+    const r = await kubectl(h, ['--kubeconfig', path, 'get', 'pods']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/);
   });
 
   it('neither component was refused anything', () => {

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { REPO as repo, sh } from '../../support/host.js';
 import { need } from '../../support/deps.js';
 import { kubeletConfig } from '../../../node-agent/kubelet/config.js';
+import { parseAuditPolicy } from '../../../control-plane/apiserver/audit-policy.js';
 
 const generate = join(repo, 'scripts/lab-config/generate');
 const HOSTS = ['controlplane01', 'node01', 'node02'];
@@ -223,6 +224,21 @@ describe('flags and units', () => {
       const m = /=(\/.*\.(crt|key|csv|yaml))$/.exec(a);
       if (m) expect(existsSync(m[1]!), a).toBe(true);
     }
+  });
+
+  it('the API server audits with a valid audit.k8s.io/v1 policy, to a per-host log in the lab and kubeadm\'s path on a VM', () => {
+    const policy = parseAuditPolicy(readFileSync(join(lab, 'audit-policy.yaml'), 'utf8'));
+    expect(policy.omitStages).toEqual(['RequestReceived']);
+    expect(policy.rules.at(-1)!.level).toBe('Metadata');
+    const labArgs = envArgs(join(lab, 'hosts/controlplane01/env/apiserver.env'));
+    expect(labArgs).toContain(`--audit-policy-file=${lab}/audit-policy.yaml`);
+    expect(labArgs.find((a) => a.startsWith('--audit-log-path='))).toMatch(/\/hosts\/controlplane01\/log\/audit\/audit\.log$/);
+    for (const f of ['--audit-log-maxage=7', '--audit-log-maxbackup=3', '--audit-log-maxsize=100']) expect(labArgs).toContain(f);
+    const vmArgs = envArgs(join(vm, 'hosts/controlplane01/env/apiserver.env'));
+    expect(vmArgs).toContain('--audit-policy-file=/etc/kubelab/audit-policy.yaml');
+    // and each controller acts as its own ServiceAccount, as kubeadm runs kube-controller-manager
+    expect(envArgs(join(lab, 'hosts/controlplane01/env/controller-manager.env'))).toContain('--use-service-account-credentials=true');
+    expect(vmArgs).toContain('--audit-log-path=/var/log/kubernetes/audit/audit.log');
   });
 
   it("each kubelet gets its private-network address as --node-ip and a KubeletConfiguration file; controlplane01 is tainted NoSchedule", () => {
