@@ -40,6 +40,10 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   'persistentvolume-binder-controller': 'persistent-volume-binder',
   'persistentvolumeclaim-protection-controller': 'pvc-protection-controller',
   'persistentvolume-protection-controller': 'pv-protection-controller',
+  // upstream's csrsigning, csrapproving and csrcleaner all run as certificate-controller
+  'certificatesigningrequest-signing-controller': 'certificate-controller',
+  'certificatesigningrequest-approving-controller': 'certificate-controller',
+  'certificatesigningrequest-cleaner-controller': 'certificate-controller',
 };
 
 const TOKEN_SECONDS = 3600;
