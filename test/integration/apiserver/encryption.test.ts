@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { EtcdHandle } from '../../support/etcd.js';
 import { useApiServerOverEtcd } from '../../support/api-fixture.js';
-import { api, kubectl, type ApiHandle } from '../../support/apiserver.js';
+import { api, kubectl, TEST_SERVICE_ACCOUNT_ISSUER, writeServiceAccountKeys, type ApiHandle } from '../../support/apiserver.js';
 import { poll } from '../../support/net.js';
 import type { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { parseEncryptionConfig } from '../../../control-plane/apiserver/encryption.js';
@@ -140,8 +140,12 @@ describe('start-up', () => {
     try {
       const file = join(dir, 'enc.yaml');
       writeFileSync(file, `kind: EncryptionConfiguration\nresources:\n  - resources: [secret]\n    providers:\n      - aescbc:\n          keys:\n            - name: k\n              secret: ${randomBytes(32).toString('base64')}\n`);
+      const sa = writeServiceAccountKeys(dir);
       await expect(
-        runApiServer(['--etcd-servers=memory', `--cert-dir=${join(dir, 'pki')}`, '--secure-port=0', '--bind-address=127.0.0.1', `--encryption-provider-config=${file}`]),
+        runApiServer([
+          '--etcd-servers=memory', `--cert-dir=${join(dir, 'pki')}`, '--secure-port=0', '--bind-address=127.0.0.1', `--encryption-provider-config=${file}`,
+          `--service-account-issuer=${TEST_SERVICE_ACCOUNT_ISSUER}`, `--service-account-signing-key-file=${sa.keyFile}`, `--service-account-key-file=${sa.pubFile}`,
+        ]),
       ).rejects.toThrow('error while parsing file: resources[0].resources[0]: Invalid value: "secret": not a resource this API server stores (did you mean "secrets"?)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
