@@ -6,6 +6,7 @@
  *   node <- pod <- secret       (imagePullSecrets, env, envFrom, secret/projected volumes, volume plugin credentials)
  *   node <- pod <- configmap    (env, envFrom, configMap/projected volumes)
  *   node <- pod <- pvc          (persistentVolumeClaim and ephemeral volumes)
+ *   node <- pod <- pvc <- pv    (the PV's spec.claimRef, as upstream's AddPV: pv -> pvc)
  *   node <- pod <- serviceaccount
  *
  * The API server feeds it every change of its pods watch cache (before any watcher sees the change), so
@@ -55,9 +56,34 @@ export class NodeGraph implements NodeGraphView {
   private readonly pods = new Map<string, PodEntry>();
   /** vertex -> node -> how many bound pods connect them. */
   private readonly edges = new Map<string, Map<string, number>>();
+  /** PersistentVolume name -> the claim its spec.claimRef names (upstream's pv -> pvc edge). */
+  private readonly pvClaims = new Map<string, { namespace: string; name: string }>();
 
   hasPathFrom(node: string, type: VertexType, namespace: string, name: string): boolean {
+    if (type === 'persistentvolume') {
+      const claim = this.pvClaims.get(name);
+      return !!claim && this.hasPathFrom(node, 'persistentvolumeclaim', claim.namespace, claim.name);
+    }
     return (this.edges.get(vertexKey(type, namespace, name))?.get(node) ?? 0) > 0;
+  }
+
+  /** Add or replace a PersistentVolume: it relates to the claim its claimRef names (none: to nothing). */
+  setPV(pv: ApiObject): void {
+    const name = pv.metadata?.name ?? '';
+    const ns = valueAt(pv, 'spec', 'claimRef', 'namespace');
+    const claim = valueAt(pv, 'spec', 'claimRef', 'name');
+    if (typeof ns === 'string' && ns !== '' && typeof claim === 'string' && claim !== '') this.pvClaims.set(name, { namespace: ns, name: claim });
+    else this.pvClaims.delete(name);
+  }
+
+  deletePV(pv: ApiObject): void {
+    this.pvClaims.delete(pv.metadata?.name ?? '');
+  }
+
+  /** Start the PersistentVolumes over from a full list. */
+  resetPVs(pvs: Iterable<ApiObject>): void {
+    this.pvClaims.clear();
+    for (const pv of pvs) this.setPV(pv);
   }
 
   /** Add or replace a pod (an unbound pod relates nothing). */
@@ -115,5 +141,13 @@ export function feedGraphFromPods(graph: NodeGraph, pods: WatchCache): () => voi
   return pods.observe({
     reset: (objects) => graph.reset(objects.map((o) => o.obj)),
     event: (ev) => (ev.type === 'DELETED' ? graph.deletePod(ev.obj) : graph.setPod(ev.obj)),
+  });
+}
+
+/** Keep the graph's PersistentVolume -> claim edges equal to what the persistentvolumes watch cache holds. */
+export function feedGraphFromPersistentVolumes(graph: NodeGraph, pvs: WatchCache): () => void {
+  return pvs.observe({
+    reset: (objects) => graph.resetPVs(objects.map((o) => o.obj)),
+    event: (ev) => (ev.type === 'DELETED' ? graph.deletePV(ev.obj) : graph.setPV(ev.obj)),
   });
 }

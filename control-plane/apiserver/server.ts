@@ -26,7 +26,7 @@ import { RBAC_GROUP } from '../../api/strategies/rbac.js';
 import { HEALTH_ENDPOINTS, HealthCheckFailed, checkError, healthReport, runHealthChecks, singleCheckReport, withTimeout, type HealthAnswer, type HealthCheck, type HealthEndpoint } from './health.js';
 import { runAdmission, runAdmissionChain, type AdmissionAttributes, type AdmissionPhase, type AdmissionPlugin, type AdmissionState, type Operation } from './admission.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
-import { NodeGraph, feedGraphFromPods } from './node-graph.js';
+import { NodeGraph, feedGraphFromPersistentVolumes, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, decodeRequestBody, mediaType, outputFormat, readBody, sendError, sendJson, sendNegotiated, statusSuccess, type OutputFormat } from './http-util.js';
 import { JSON_MEDIA, negotiateOutput, negotiateOutputStream, PROTOBUF_MEDIA, resourceRestrictions, YAML_MEDIA, type Target } from './negotiation.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -155,6 +155,7 @@ export class ApiServer {
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
+    feedGraphFromPersistentVolumes(this.nodeGraph, this.store('', 'persistentvolumes').cache);
     feedRbacIndex(this.rbacIndex, {
       Role: this.store(RBAC_GROUP, 'roles').cache,
       ClusterRole: this.store(RBAC_GROUP, 'clusterroles').cache,

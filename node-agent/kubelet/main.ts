@@ -11,7 +11,7 @@ import { Informer } from '../../api/client/informer.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { formatHelp } from '../../api/cli/flags.js';
 import { KubeError } from '../../api/errors.js';
-import { findResource } from '../../api/resources.js';
+import { findResource, resourcePath } from '../../api/resources.js';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { CniManager } from '../network/cni.js';
 import { RouteManager } from '../network/routes.js';
@@ -20,6 +20,7 @@ import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
 import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
 import { parseClusterDNS } from './pod-dns.js';
+import type { TokenRequest } from './token-manager.js';
 import { KubeletServer } from './server.js';
 import { StaticPodSource } from './static-pod-source.js';
 
@@ -115,6 +116,9 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
       const uid = nodeInformer.store.get(config.nodeName)?.metadata?.uid;
       return uid ? { name: config.nodeName, uid } : undefined;
     },
+    // upstream's kubelet asks the TokenRequest API for the tokens of projected serviceAccountToken sources.
+    requestToken: (ns, sa, body) => client.request<TokenRequest>('POST', resourcePath(findResource('', 'serviceaccounts')!, ns, sa, 'token'), { body }),
+    nodeMemoryBytes: BigInt(facts.memoryBytes),
     logger: log,
   });
   enqueueStatic = (key) => workers.enqueue(key);
@@ -157,6 +161,14 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   const renew = () => heartbeat.renewLease().catch((e: unknown) => log.warn('lease renewal failed', { error: e as Error }));
   void renew();
   timers.push(setInterval(renew, Math.max(1000, (config.leaseDurationSeconds * 1000) / 4)));
+  // upstream's eviction manager: emptyDir usage against sizeLimit every 10 s.
+  timers.push(setInterval(() => {
+    try {
+      workers.checkEmptyDirLimits();
+    } catch (e) {
+      log.warn('emptyDir usage check failed', { error: e as Error });
+    }
+  }, 10_000));
   timers.push(setInterval(() => {
     if (config.manageRoutes) syncRoutes();
     if (podInformer.hasSynced()) void workers.cleanupOrphans().catch((e: unknown) => log.warn('orphan cleanup failed', { error: e as Error }));

@@ -12,7 +12,7 @@
  * Every decision is pure (pod-plan.ts, pod-sync.ts, pod-status.ts, env.ts, volumes.ts), taken from what
  * was observed just before it; this file holds the I/O and the kubelet's memory (back-offs, what it wrote).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../../api/client/controller.js';
 import type { ApiClient } from '../../api/client/api-client.js';
@@ -33,17 +33,24 @@ import {
 import { podResolvConf, type HostResolvConf, type KubeletDnsSettings } from './pod-dns.js';
 import { podHostsFile, podNames } from './pod-hostname.js';
 import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
-import type { ConfigMap, Container, Pod, Secret } from './types.js';
+import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
 import { CONFIG_MIRROR_ANNOTATION, decideMirrorPod, isMirrorPod, mirrorPodFor } from './static-pods.js';
 import { ProbeManager } from './probes.js';
-import { applyVolumes, containerMounts, planVolumes, realpathOfExisting, VolumeError, type VolumePlan } from './volumes.js';
+import {
+  applyVolumes, boundVolumeName, claimNames, containerMounts, diskUsageBytes, emptyDirLimitExceeded, mountsUnder, planVolumes, realpathOfExisting, tokenProjectionKey, tokenProjections, VolumeError,
+  type FetchError, type Mounter, type VolumePlan, type VolumeSources,
+} from './volumes.js';
+import { systemMounter } from './mounter.js';
+import { podTokenRequest, TokenManager, type TokenRequester } from './token-manager.js';
 
 
 const PODS = () => findResource('', 'pods')!;
 const CONFIGMAPS = () => findResource('', 'configmaps')!;
 const SECRETS = () => findResource('', 'secrets')!;
+const CLAIMS = () => findResource('', 'persistentvolumeclaims')!;
+const PVS = () => findResource('', 'persistentvolumes')!;
 
 export interface PodWorkersOptions {
   client: ApiClient;
@@ -77,6 +84,12 @@ export interface PodWorkersOptions {
   readHostFile?: (path: string) => string;
   /** The node's network namespace, which host-network pods join: the kubelet's own by default (`/proc/<pid>/ns/net`). */
   hostNetnsPath?: string;
+  /** TokenRequest (serviceaccounts/{name}/token) for projected serviceAccountToken sources. */
+  requestToken?: TokenRequester;
+  /** mount / umount of memory-backed emptyDirs (default: the host's commands). */
+  mounter?: Mounter;
+  /** The node's memory (bytes): the largest a memory-backed emptyDir gets. */
+  nodeMemoryBytes?: bigint;
 }
 
 /** The node's /etc/hosts, the base of a host-network pod's. */
@@ -112,12 +125,16 @@ export class PodWorkers extends Controller {
   /** uid -> statusEssentials of the status this kubelet last wrote (set before the write's watch event can arrive). */
   private readonly writtenStatus = new Map<string, string>();
   private readonly terminating = new Set<string>();
+  readonly tokens: TokenManager;
+  private readonly mounter: Mounter;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: PodWorkersOptions) {
     super({ name: 'kubelet-pod-workers', workers: o.workers ?? 10, ...(o.logger ? { logger: o.logger } : {}) });
     this.now = o.now ?? Date.now;
+    this.tokens = new TokenManager(o.requestToken, this.now);
+    this.mounter = o.mounter ?? systemMounter;
     // Like upstream's pod config source, the kubelet's own status writes do not start a sync (the
     // sync right after an ErrImagePull would overwrite it with ImagePullBackOff before anyone saw it);
     // spec/metadata changes, informer resyncs and statuses someone else wrote do.
@@ -258,13 +275,16 @@ export class PodWorkers extends Controller {
     if (e.recordCrashBackoff && backoffKey !== undefined) this.crashBackoff.next(backoffKey, this.now());
   }
 
-  /** ConfigMaps and Secrets the pod names, read from the API (missing ones are absent). */
-  private async loadSources(pod: Pod): Promise<EnvSources> {
+  /**
+   * What the pod's env and volumes read from the API: ConfigMaps, Secrets, claims and their volumes
+   * (missing ones are absent), and the tokens of its serviceAccountToken projections (or why not).
+   */
+  private async loadSources(pod: Pod): Promise<VolumeSources> {
     const { cms, secrets } = referencedSources(pod);
     const ns = pod.metadata.namespace;
-    const get = async <T>(info: ReturnType<typeof CONFIGMAPS>, name: string): Promise<T | undefined> => {
+    const get = async <T>(info: ReturnType<typeof CONFIGMAPS>, namespace: string | undefined, name: string): Promise<T | undefined> => {
       try {
-        return await this.o.client.get<T>(info, ns, name);
+        return await this.o.client.get<T>(info, namespace, name);
       } catch (e) {
         if (e instanceof KubeError && e.reason === 'NotFound') return undefined;
         throw e;
@@ -272,9 +292,46 @@ export class PodWorkers extends Controller {
     };
     const cmMap = new Map<string, ConfigMap | undefined>();
     const secMap = new Map<string, Secret | undefined>();
-    await Promise.all([...cms].map(async (n) => cmMap.set(n, await get<ConfigMap>(CONFIGMAPS(), n))));
-    await Promise.all([...secrets].map(async (n) => secMap.set(n, await get<Secret>(SECRETS(), n))));
-    return { configMap: (n) => cmMap.get(n), secret: (n) => secMap.get(n) };
+    const claimMap = new Map<string, PersistentVolumeClaim | FetchError | undefined>();
+    const pvMap = new Map<string, PersistentVolume | FetchError | undefined>();
+    // Claims and volumes: a refusal (the Node authorizer's, say) is a FailedMount of the pod, not a failed sync.
+    const read = async <T>(info: ReturnType<typeof CONFIGMAPS>, namespace: string | undefined, name: string): Promise<T | FetchError | undefined> => {
+      try {
+        return await get<T>(info, namespace, name);
+      } catch (e) {
+        if (e instanceof KubeError) return { fetchError: e.message };
+        throw e;
+      }
+    };
+    const tokenMap = new Map<string, { token: string } | { error: string }>();
+    await Promise.all([...cms].map(async (n) => cmMap.set(n, await get<ConfigMap>(CONFIGMAPS(), ns, n))));
+    await Promise.all([...secrets].map(async (n) => secMap.set(n, await get<Secret>(SECRETS(), ns, n))));
+    await Promise.all(
+      claimNames(pod).map(async (n) => {
+        const claim = await read<PersistentVolumeClaim>(CLAIMS(), ns, n);
+        claimMap.set(n, claim);
+        const pv = claim && !('fetchError' in claim) ? boundVolumeName(claim) : undefined;
+        if (pv) pvMap.set(pv, await read<PersistentVolume>(PVS(), undefined, pv));
+      }),
+    );
+    const sa = pod.spec.serviceAccountName || 'default';
+    await Promise.all(
+      tokenProjections(pod).map(async (t) => {
+        try {
+          const token = await this.tokens.get(ns, sa, podTokenRequest(pod.metadata, t.audience, t.expirationSeconds));
+          tokenMap.set(tokenProjectionKey(t), { token });
+        } catch (e) {
+          tokenMap.set(tokenProjectionKey(t), { error: (e as Error).message });
+        }
+      }),
+    );
+    return {
+      configMap: (n) => cmMap.get(n),
+      secret: (n) => secMap.get(n),
+      claim: (n) => claimMap.get(n),
+      persistentVolume: (n) => pvMap.get(n),
+      token: (t) => tokenMap.get(tokenProjectionKey(t)),
+    };
   }
 
   private async syncPod(key: string, pod: Pod): Promise<void> {
@@ -318,8 +375,10 @@ export class PodWorkers extends Controller {
     const sources = await this.loadSources(pod);
     let plans: VolumePlan[];
     try {
-      plans = planVolumes(pod, this.podDir(uid), sources, { podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
-      applyVolumes(plans);
+      plans = planVolumes(pod, this.podDir(uid), sources, {
+        podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName, ...(this.o.nodeMemoryBytes !== undefined ? { nodeMemoryBytes: this.o.nodeMemoryBytes } : {}),
+      });
+      applyVolumes(plans, this.mounter, new Date(this.now()));
       mkdirSync(this.podDir(uid), { recursive: true });
       writeFileSync(join(this.podDir(uid), POD_FILE_NAMES.hostname), `${names.value.uts}\n`);
     } catch (e) {
@@ -327,6 +386,9 @@ export class PodWorkers extends Controller {
       this.record(st, undefined, undefined, mountFailed(pod, e.message));
       return finish(await this.listPodContainers(uid), false);
     }
+    // An emptyDir over its sizeLimit: the pod is evicted (upstream's eviction manager, local storage).
+    const over = this.emptyDirOverLimit(pod);
+    if (over) return this.evictPod(pod, over, { podIP, startTime });
 
     // 3. containers
     let containers = await this.listPodContainers(uid);
@@ -376,7 +438,7 @@ export class PodWorkers extends Controller {
     let mounts;
     try {
       env = buildEnv(pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
-      mounts = containerMounts(c, x.plans, realpathOfExisting);
+      mounts = containerMounts(c, x.plans, { realpath: realpathOfExisting, mkdirp: (p) => mkdirSync(p, { recursive: true, mode: 0o755 }) }, env);
     } catch (e) {
       if (!(e instanceof ConfigError) && !(e instanceof VolumeError)) throw e;
       this.record(st, c.name, a.backoffKey, configFailed(pod, c, e.message));
@@ -496,8 +558,40 @@ export class PodWorkers extends Controller {
     }
   }
 
-  private async writeStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean }): Promise<void> {
-    const status = computePodStatus(pod, containers, initFailed, {
+  /** The eviction message when one of the pod's emptyDirs uses more than its sizeLimit (measured as du does). */
+  private emptyDirOverLimit(pod: Pod): string | undefined {
+    const dir = (name: string) => join(this.podDir(pod.metadata.uid), 'volumes', 'kubernetes.io~empty-dir', name);
+    return emptyDirLimitExceeded(pod, (name) => diskUsageBytes(dir(name)));
+  }
+
+  /** Pods over an emptyDir sizeLimit are synced now (upstream's eviction manager looks every 10 s). */
+  checkEmptyDirLimits(): void {
+    for (const pod of this.runningPods()) {
+      if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded' || pod.metadata.deletionTimestamp) continue;
+      if (this.emptyDirOverLimit(pod)) this.enqueue(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    }
+  }
+
+  /**
+   * upstream's evictPod: a Warning event Evicted, the containers killed at once (grace 0), and the status
+   * Failed with reason Evicted and the message; the pod object stays (as upstream, for its owner to replace).
+   */
+  private async evictPod(pod: Pod, message: string, s: { podIP: string | undefined; startTime: string }): Promise<void> {
+    const uid: string = pod.metadata.uid;
+    this.log.info('evicting pod', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, message });
+    this.o.recorder.event(podRef(pod), 'Warning', 'Evicted', message);
+    for (const id of runningIds(await this.listPodContainers(uid))) {
+      this.probes.stopContainer(id);
+      await this.o.runtime.stopContainer(id, 0);
+    }
+    await this.writeStatus(pod, await this.listPodContainers(uid), false, {
+      ...(s.podIP ? { podIP: s.podIP } : {}), sandboxReady: false, startTime: s.startTime, waiting: {}, terminating: true,
+      override: { phase: 'Failed', reason: 'Evicted', message },
+    });
+  }
+
+  private async writeStatus(pod: Pod, containers: ContainerStatus[], initFailed: boolean, s: { podIP?: string; sandboxReady: boolean; startTime: string; waiting: Record<string, Waiting>; terminating?: boolean; override?: { phase: string; reason: string; message: string } }): Promise<void> {
+    const computed = computePodStatus(pod, containers, initFailed, {
       now: new Date(this.now()),
       runtimeName: this.o.runtimeName,
       ...(s.podIP ? { podIP: s.podIP } : {}),
@@ -510,6 +604,7 @@ export class PodWorkers extends Controller {
       imageRefs: this.imageRefs,
       ...(s.terminating ? { terminating: true } : {}),
     });
+    const status = s.override ? { ...computed, ...s.override } : computed;
     const uid: string = pod.metadata.uid;
     const { write, text } = decideStatusWrite(pod.status, status, this.lastStatus.get(uid));
     if (!write) return;
@@ -573,7 +668,8 @@ export class PodWorkers extends Controller {
       this.idToKey.delete(c.id);
     }
     await this.o.cni.tearDown(uid);
-    rmSync(this.podDir(uid), { recursive: true, force: true });
+    this.removePodDir(uid);
+    this.tokens.forgetPod(uid);
     this.crashBackoff.forgetPrefix(`${uid}/`);
     this.pullBackoff.forgetPrefix(`${uid}/`);
     this.waiting.delete(uid);
@@ -581,12 +677,33 @@ export class PodWorkers extends Controller {
     this.writtenStatus.delete(uid);
   }
 
-  /** Containers and pod networks of pods that no longer exist here (after a restart or a missed delete). */
+  /**
+   * A pod's directory goes after its mounts (memory-backed emptyDirs) are unmounted, deepest first; a mount
+   * that does not go keeps the directory (rm would empty the tmpfs and fail) and the error retries the cleanup.
+   */
+  private removePodDir(uid: string): void {
+    const dir = this.podDir(uid);
+    for (const mp of mountsUnder(this.mounter.mountInfo(), realpathOfExisting(dir))) this.mounter.unmount(mp);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** The uids of the pod directories under <root-dir>/pods. */
+  private podDirUids(): string[] {
+    try {
+      return readdirSync(join(this.o.rootDir, 'pods'));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Containers, pod networks and pod directories of pods that no longer exist here (after a restart or a missed delete). */
   async cleanupOrphans(): Promise<number> {
     // List what the runtime and CNI hold FIRST, and take the live set after: a pod that arrives while the
     // runtime is being listed already has a sandbox or netns, and must count as live, not as an orphan.
     const containers = await this.o.runtime.listContainers();
+    this.tokens.gc();
     const netUids = this.o.cni.listUids();
+    const dirUids = this.podDirUids();
     const live = new Set(this.runningPods().map((p) => p.metadata.uid as string));
     for (const [key, uid] of this.known) {
       if (this.desired(key).pod) live.add(uid);
@@ -597,7 +714,7 @@ export class PodWorkers extends Controller {
       const uid = c.labels[LABELS.podUid];
       if (uid && !live.has(uid)) orphans.add(uid);
     }
-    for (const uid of netUids) if (!live.has(uid)) orphans.add(uid);
+    for (const uid of [...netUids, ...dirUids]) if (!live.has(uid)) orphans.add(uid);
     for (const uid of orphans) {
       if (this.terminating.has(uid)) continue;
       this.log.info('removing orphaned pod', { uid });

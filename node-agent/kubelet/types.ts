@@ -34,6 +34,10 @@ export type Pod = Omit<Relaxed<api.Pod>, 'metadata' | 'spec'> & { metadata: PodM
 export type ObjectReference = Relaxed<api.ObjectReference>;
 export type ConfigMap = Relaxed<api.ConfigMap>;
 export type Secret = Relaxed<api.Secret>;
+export type PersistentVolume = Relaxed<api.PersistentVolume>;
+export type PersistentVolumeClaim = Relaxed<api.PersistentVolumeClaim>;
+/** authentication.k8s.io/v1 TokenRequest (the body and answer of POST serviceaccounts/{name}/token). */
+export type TokenRequest = Relaxed<api.TokenRequest>;
 export type Node = Relaxed<api.Node>;
 export type NodeStatus = Relaxed<api.NodeStatus>;
 export type NodeCondition = Relaxed<api.NodeCondition>;

@@ -1,6 +1,6 @@
 /** The Node authorizer's graph, the pod reference visitors, and rule matching (pure). */
 import { describe, expect, it } from 'vitest';
-import { NodeGraph, feedGraphFromPods } from '../../../control-plane/apiserver/node-graph.js';
+import { NodeGraph, feedGraphFromPersistentVolumes, feedGraphFromPods } from '../../../control-plane/apiserver/node-graph.js';
 import { podConfigMapNames, podContainerSecretNames, podPVCNames, podSecretNames } from '../../../api/pod-refs.js';
 import { ruleAllows, type RuleAttributes } from '../../../control-plane/apiserver/policy-rules.js';
 import { WatchCache } from '../../../control-plane/apiserver/watch-cache.js';
@@ -101,6 +101,39 @@ describe('NodeGraph', () => {
     g.setPod({ ...everything, spec: { nodeName: 'n1', containers: [] } });
     expect(g.hasPathFrom('n1', 'secret', 'ns', 'vol-secret')).toBe(false);
     expect(g.hasPathFrom('n1', 'pod', 'ns', 'p')).toBe(true);
+  });
+
+  it('a PersistentVolume relates through the claim its claimRef names (upstream pv -> pvc), only while a bound pod uses the claim', () => {
+    const g = new NodeGraph();
+    const pod = { metadata: { name: 'db', namespace: 'ns' }, spec: { nodeName: 'n1', volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] } };
+    g.setPV({ metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'data', uid: 'u' } } });
+    g.setPV({ metadata: { name: 'pv2' }, spec: { claimRef: { namespace: 'other', name: 'data' } } });
+    g.setPV({ metadata: { name: 'pv3' }, spec: {} });
+    expect(g.hasPathFrom('n1', 'persistentvolume', '', 'pv1')).toBe(false);
+    g.setPod(pod);
+    expect(['pv1', 'pv2', 'pv3', 'nope'].map((n) => g.hasPathFrom('n1', 'persistentvolume', '', n))).toEqual([true, false, false, false]);
+    expect(g.hasPathFrom('n2', 'persistentvolume', '', 'pv1')).toBe(false);
+    g.setPV({ metadata: { name: 'pv1' }, spec: {} }); // released: claimRef gone
+    expect(g.hasPathFrom('n1', 'persistentvolume', '', 'pv1')).toBe(false);
+    g.setPV({ metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'data' } } });
+    g.deletePV({ metadata: { name: 'pv1' } });
+    expect(g.hasPathFrom('n1', 'persistentvolume', '', 'pv1')).toBe(false);
+  });
+
+  it('is fed by the persistentvolumes watch cache', async () => {
+    const backend = new MemoryBackend();
+    await backend.create('/registry/persistentvolumes/pv1', Buffer.from(JSON.stringify({ metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'ns', name: 'data' } } })));
+    const cache = new WatchCache(backend, '/registry/persistentvolumes/', (_k, v) => JSON.parse(v.toString()));
+    const g = new NodeGraph();
+    feedGraphFromPersistentVolumes(g, cache);
+    await cache.ready();
+    g.setPod({ metadata: { name: 'db', namespace: 'ns' }, spec: { nodeName: 'n1', volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] } });
+    expect(g.hasPathFrom('n1', 'persistentvolume', '', 'pv1')).toBe(true);
+    const kv = await backend.get('/registry/persistentvolumes/pv1');
+    const del = await backend.delete('/registry/persistentvolumes/pv1', kv!.modRevision);
+    await cache.waitForRevision(del.revision);
+    expect(g.hasPathFrom('n1', 'persistentvolume', '', 'pv1')).toBe(false);
+    cache.stop();
   });
 
   it('a mirror pod relates its node to itself only', () => {

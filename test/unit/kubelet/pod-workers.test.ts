@@ -4,7 +4,7 @@
  * ErrImagePull / ImagePullBackOff, graceful delete -> final DELETE with the uid precondition, orphans.
  * (Files go to a temporary root dir.)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { PodWorkers } from '../../../node-agent/kubelet/pod-workers.js';
 import type { PodNetwork } from '../../../node-agent/network/cni.js';
 import { LABELS } from '../../../node-agent/runtime/runtime.js';
 import { FakeRuntime } from './fake-runtime.js';
+import type { MountInfo, Mounter } from '../../../node-agent/kubelet/volumes.js';
+import type { TokenRequest } from '../../../node-agent/kubelet/token-manager.js';
 
 const PODS = findResource('', 'pods')!;
 const CMS = findResource('', 'configmaps')!;
@@ -225,6 +227,140 @@ describe('PodWorkers', () => {
     expect(await w.cleanupOrphans()).toBe(2);
     expect([...rt.containers.values()].map((c) => c.labels[LABELS.podUid])).toEqual([api.peek(PODS, 'default', 'web').metadata.uid]);
     expect(net.pods.size).toBe(1);
+  });
+
+  describe('volumes', () => {
+    /** A mounter that records and keeps a mount table in memory (no real mounts in unit tests). */
+    function fakeMounter() {
+      const table: MountInfo[] = [];
+      const calls: string[] = [];
+      const m: Mounter = {
+        mountInfo: () => [...table],
+        mountTmpfs: (dir, args) => {
+          calls.push(`mount ${args.join(' ')} ${dir}`.replace(root, '<root>'));
+          table.push({ mountPoint: dir, fsType: 'tmpfs' });
+        },
+        unmount: (dir) => {
+          calls.push(`umount ${dir}`.replace(root, '<root>'));
+          const i = table.findIndex((x) => x.mountPoint === dir);
+          if (i >= 0) table.splice(i, 1);
+        },
+      };
+      return { m, calls, table };
+    }
+    function workers(extra: { mounter?: Mounter; requestToken?: (ns: string, sa: string, r: TokenRequest) => Promise<TokenRequest> }) {
+      w.stop();
+      w = new PodWorkers({
+        client: api, runtime: rt, runtimeName: 'containerd', pods: inf, cni: net,
+        recorder: new EventRecorder(api, { component: 'kubelet', host: 'node01', logger: silentLogger }),
+        nodeName: 'node01', nodeIP: '192.168.56.21', rootDir: root, podLogsDir: join(root, 'logs'), pull: {},
+        podCIDR: () => '10.244.1.0/24', logger: silentLogger, now: () => clock, nodeMemoryBytes: 8n << 30n,
+        dns: { clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '/host/resolv.conf', nodeIPs: ['192.168.56.21'] },
+        readHostFile: (path) => { const text = hostFiles[path]; if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' }); return text; },
+        hostNetnsPath: '/proc/4242/ns/net', ...extra,
+      });
+      return w;
+    }
+
+    it('a memory-backed emptyDir is a tmpfs of its sizeLimit, unmounted before the pod directory goes', async () => {
+      const fm = fakeMounter();
+      workers({ mounter: fm.m });
+      const p: any = await addPod({ containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'm', mountPath: '/cache' }] }], volumes: [{ name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }] });
+      await w.processKey('default/web');
+      await w.processKey('default/web');
+      const dir = `<root>/pods/${p.metadata.uid}/volumes/kubernetes.io~empty-dir/m`;
+      expect(fm.calls).toEqual([`mount -o size=67108864 ${dir}`]);
+      await api.delete(PODS, 'default', 'web', { gracePeriodSeconds: 0 });
+      await waitCache(() => !inf.store.get('default/web'));
+      await w.processKey('default/web');
+      expect(fm.calls).toEqual([`mount -o size=67108864 ${dir}`, `umount ${dir}`]);
+      expect(existsSync(join(root, 'pods', p.metadata.uid))).toBe(false);
+    });
+
+    it('a killed kubelet\'s leftovers: an orphaned pod directory is unmounted and removed', async () => {
+      const fm = fakeMounter();
+      workers({ mounter: fm.m });
+      const dir = join(root, 'pods', 'gone-uid', 'volumes', 'kubernetes.io~empty-dir', 'm');
+      mkdirSync(dir, { recursive: true });
+      fm.table.push({ mountPoint: dir, fsType: 'tmpfs' });
+      await addPod({ containers: [{ name: 'c', image: 'nginx' }] });
+      await w.processKey('default/web');
+      expect(await w.cleanupOrphans()).toBe(1);
+      expect(fm.calls).toEqual(['umount <root>/pods/gone-uid/volumes/kubernetes.io~empty-dir/m']);
+      expect(existsSync(join(root, 'pods', 'gone-uid'))).toBe(false);
+      expect(existsSync(join(root, 'pods', api.peek(PODS, 'default', 'web').metadata.uid))).toBe(true);
+    });
+
+    it('a mount that will not go keeps the directory (and its data) for the next try', async () => {
+      const fm = fakeMounter();
+      fm.m.unmount = () => {
+        throw new Error('umount: target is busy');
+      };
+      workers({ mounter: fm.m });
+      const dir = join(root, 'pods', 'gone-uid', 'volumes', 'kubernetes.io~empty-dir', 'm');
+      mkdirSync(dir, { recursive: true });
+      fm.table.push({ mountPoint: dir, fsType: 'tmpfs' });
+      await w.cleanupOrphans();
+      expect(existsSync(dir)).toBe(true);
+    });
+
+    it('projected serviceAccountToken: TokenRequest bound to the pod, the token file behind ..data; a failure is a FailedMount', async () => {
+      const reqs: { ns: string; sa: string; r: TokenRequest }[] = [];
+      let fail = true;
+      workers({
+        mounter: fakeMounter().m,
+        requestToken: async (ns, sa, r) => {
+          reqs.push({ ns, sa, r });
+          if (fail) throw new Error('serviceaccounts "builder" not found');
+          return { ...r, status: { token: `jwt-${reqs.length}`, expirationTimestamp: new Date(clock + 3607_000).toISOString() } };
+        },
+      });
+      const p: any = await addPod({
+        serviceAccountName: 'builder',
+        containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'kube-api-access-x', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] }],
+        volumes: [{ name: 'kube-api-access-x', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }],
+      });
+      await w.processKey('default/web');
+      expect(rt.calls).toEqual([]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(api.objects(EVENTS).find((e: any) => e.reason === 'FailedMount')?.message).toBe('MountVolume.SetUp failed for volume "kube-api-access-x" : failed to fetch token: serviceaccounts "builder" not found');
+      fail = false;
+      await w.processKey('default/web');
+      expect(rt.calls).toContain('start c');
+      expect(reqs.at(-1)).toEqual({ ns: 'default', sa: 'builder', r: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: p.metadata.uid } } } });
+      const vol = join(root, 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~projected', 'kube-api-access-x');
+      expect(readFileSync(join(vol, 'token'), 'utf8')).toBe('jwt-2');
+      expect(readlinkSync(join(vol, 'token'))).toBe('..data/token');
+      expect(readFileSync(join(vol, 'namespace'), 'utf8')).toBe('default');
+      const mount = [...rt.containers.values()][0]!.spec.mounts!.find((m) => m.containerPath === '/var/run/secrets/kubernetes.io/serviceaccount')!;
+      expect(mount).toEqual({ hostPath: vol, containerPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+      // 50 minutes later (past 80% of the TTL) the next sync refreshes the token in place.
+      clock += 50 * 60_000;
+      await w.processKey('default/web');
+      expect(reqs).toHaveLength(3);
+      expect(readFileSync(join(vol, 'token'), 'utf8')).toBe('jwt-3');
+      expect(w.tokens.size).toBe(1);
+      await api.delete(PODS, 'default', 'web', { gracePeriodSeconds: 0 });
+      await waitCache(() => !inf.store.get('default/web'));
+      await w.processKey('default/web');
+      expect(w.tokens.size).toBe(0);
+    });
+
+    it('an emptyDir over its sizeLimit: Evicted event, containers killed, status Failed/Evicted with upstream\'s message', async () => {
+      workers({ mounter: fakeMounter().m });
+      const p: any = await addPod({ containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'scratch', mountPath: '/s' }] }], volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '64Ki' } }] });
+      await w.processKey('default/web');
+      expect(rt.calls).toContain('start c');
+      w.checkEmptyDirLimits();
+      const dir = join(root, 'pods', p.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch');
+      writeFileSync(join(dir, 'big'), Buffer.alloc(256 * 1024, 1));
+      await w.processKey('default/web');
+      expect([...rt.containers.values()].every((c) => c.state !== 'running')).toBe(true);
+      const st = status();
+      expect([st.phase, st.reason, st.message]).toEqual(['Failed', 'Evicted', 'Usage of EmptyDir volume "scratch" exceeds the limit "64Ki". ']);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(api.objects(EVENTS).find((e: any) => e.reason === 'Evicted')?.type).toBe('Warning');
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   resolveVolumeFile,
   VolumeError,
   volumeFilePathError,
+  writeVolumeFile,
   type VolumePlan,
 } from '../../../node-agent/kubelet/volumes.js';
 import type { Pod, Volume } from '../../../node-agent/kubelet/types.js';
@@ -133,11 +134,21 @@ describe('applyVolumes in a temp dir', () => {
     expect(existsSync(join(outside, 'abs'))).toBe(false);
   });
 
-  it('does not follow a symlinked directory out of the volume', () => {
+  it('does not follow a symlinked directory out of the volume: the planted link is replaced by the writer\'s own', () => {
     const p = plan([{ path: 'link/x' }]);
     mkdirSync(p.hostPath, { recursive: true });
     symlinkSync(outside, join(p.hostPath, 'link'));
-    expect(() => applyVolumes([p])).toThrow(/is not a directory inside the volume/);
+    applyVolumes([p]);
+    expect(existsSync(join(outside, 'x'))).toBe(false);
+    expect(readlinkSync(join(p.hostPath, 'link'))).toBe('..data/link');
+    expect(readFileSync(join(p.hostPath, 'link/x'), 'utf8')).toBe('x');
+  });
+
+  it('writeVolumeFile (the writer under the AtomicWriter) refuses a symlinked directory', () => {
+    const dir = join(root, 'ts');
+    mkdirSync(dir);
+    symlinkSync(outside, join(dir, 'link'));
+    expect(() => writeVolumeFile(dir, 'v', { path: 'link/x', content: Buffer.from('x'), mode: 0o644 })).toThrow(/is not a directory inside the volume/);
     expect(existsSync(join(outside, 'x'))).toBe(false);
   });
 
@@ -149,8 +160,20 @@ describe('applyVolumes in a temp dir', () => {
     symlinkSync(victim, join(p.hostPath, 'f'));
     applyVolumes([p]);
     expect(readFileSync(victim, 'utf8')).toBe('untouched');
-    expect(lstatSync(join(p.hostPath, 'f')).isSymbolicLink()).toBe(false);
+    expect(readlinkSync(join(p.hostPath, 'f'))).toBe('..data/f');
     expect(readFileSync(join(p.hostPath, 'f'), 'utf8')).toBe('new');
+  });
+
+  it('a ..data link planted to point out of the volume is replaced, never read as the payload', () => {
+    const p = plan([{ path: 'f', content: 'new' }]);
+    mkdirSync(p.hostPath, { recursive: true });
+    writeFileSync(join(outside, 'f'), 'new');
+    symlinkSync(outside, join(p.hostPath, '..evil'));
+    symlinkSync('..evil', join(p.hostPath, '..data'));
+    applyVolumes([p]);
+    expect(readlinkSync(join(p.hostPath, '..data'))).toMatch(/^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\./);
+    expect(existsSync(join(p.hostPath, '..evil'))).toBe(false);
+    expect(readFileSync(join(outside, 'f'), 'utf8')).toBe('new');
   });
 
   it('refuses a subPath whose real path leaves the volume', () => {
@@ -159,8 +182,8 @@ describe('applyVolumes in a temp dir', () => {
     symlinkSync('/', join(ed.hostPath, 'escape'));
     mkdirSync(join(ed.hostPath, 'ok'));
     const c = (subPath: string) => ({ volumeMounts: [{ name: 'scratch', mountPath: '/m', subPath }] });
-    expect(() => containerMounts(c('escape'), [ed], realpathOfExisting)).toThrow(/not within volume path/);
-    expect(() => containerMounts(c('escape/etc'), [ed], realpathOfExisting)).toThrow(/not within volume path/);
+    expect(() => containerMounts(c('escape'), [ed], realpathOfExisting)).toThrow('failed to prepare subPath for volumeMount "scratch" of container ""');
+    expect(() => containerMounts(c('escape/etc'), [ed], realpathOfExisting)).toThrow(/failed to prepare subPath/);
     expect(containerMounts(c('ok'), [ed], realpathOfExisting)[0]!.hostPath).toBe(join(ed.hostPath, 'ok'));
     expect(containerMounts(c('new/dir'), [ed], realpathOfExisting)[0]!.hostPath).toBe(join(ed.hostPath, 'new/dir'));
   });
