@@ -52,12 +52,14 @@ export function inClusterConfig({ env, readFile, warn }: InClusterInputs): InClu
     throw new KubeError('BadRequest', goReadError(IN_CLUSTER_TOKEN_FILE, e), { code: 'ERR_CONFIG' });
   }
   const out: InClusterConfig = { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, token, tokenFile: IN_CLUSTER_TOKEN_FILE };
+  const caProblem = (err: string) => warn?.(`Expected to load root CA config from ${IN_CLUSTER_CA_FILE}, but got err: ${err}`);
   try {
     const ca = readFile(IN_CLUSTER_CA_FILE);
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('data does not contain any valid RSA or ECDSA certificates');
-    out.caData = ca;
+    // certutil.NewPool's error for a file without a certificate
+    if (ca.includes('-----BEGIN CERTIFICATE-----')) out.caData = ca;
+    else caProblem(`error reading ${IN_CLUSTER_CA_FILE}: data does not contain any valid RSA or ECDSA certificates`);
   } catch (e) {
-    warn?.(`Expected to load root CA config from ${IN_CLUSTER_CA_FILE}, but got err: ${goReadError(IN_CLUSTER_CA_FILE, e)}`);
+    caProblem(goReadError(IN_CLUSTER_CA_FILE, e));
   }
   try {
     const ns = readFile(IN_CLUSTER_NAMESPACE_FILE).trim();

@@ -56,7 +56,7 @@ describe('inClusterConfig', () => {
       env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
       files: { [IN_CLUSTER_TOKEN_FILE]: 'tok-1', [IN_CLUSTER_CA_FILE]: 'junk' },
       want: { server: 'https://10.96.0.1:443', token: 'tok-1' },
-      warning: `Expected to load root CA config from ${IN_CLUSTER_CA_FILE}, but got err: data does not contain any valid RSA or ECDSA certificates`,
+      warning: `Expected to load root CA config from ${IN_CLUSTER_CA_FILE}, but got err: error reading ${IN_CLUSTER_CA_FILE}: data does not contain any valid RSA or ECDSA certificates`,
     },
   ];
   for (const c of cases) {
