@@ -198,7 +198,7 @@ function parseKubernetes(d: Directive, blockZones: string[], file: string): Kube
         if (p.args.length !== 1 || p.args[0] !== 'empty_service') throw new CorefileError(file, p.line, `unable to parse ignore value: '${p.args.join(' ')}'`, P);
         c.ignoreEmptyService = true;
         break;
-      // Accepted for compatibility with Corefiles written for a real cluster; the server always uses its --kubeconfig.
+      // Accepted for compatibility with Corefiles written for a real cluster; the server always uses its --kubeconfig (or its in-cluster config).
       case 'endpoint':
       case 'kubeconfig':
       case 'tls':

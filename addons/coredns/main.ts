@@ -24,7 +24,7 @@ import { DnsServer } from './server.js';
 const COMMAND = 'kubelab coredns';
 
 export const COREDNS_FLAGS: FlagSpec[] = [
-  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials.' },
+  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials (default: in-cluster, from the pod\'s ServiceAccount).' },
   { name: 'conf', type: 'string', help: 'Corefile to load (default: the ConfigMap named by --configmap).' },
   { name: 'configmap', type: 'string', default: 'kube-system/coredns', help: 'NAMESPACE/NAME of the ConfigMap whose key "Corefile" is the configuration (watched).' },
   { name: 'dns-port', type: 'int', default: 53, help: 'Port of server blocks whose keys name none (CoreDNS -dns.port); 0 picks a free port.' },
@@ -72,8 +72,7 @@ export async function runCoredns(argv: string[], deps: RunCorednsDeps = {}): Pro
     return;
   }
   const log = deps.log ?? ((line: string) => process.stdout.write(line + '\n'));
-  if (!deps.client && !flags.kubeconfig) throw new FlagError('--kubeconfig is required');
-  const client = deps.client ?? KubeClient.fromKubeconfig(flags.kubeconfig!, undefined, { userAgent: 'kubelab-coredns' });
+  const client = deps.client ?? KubeClient.fromKubeconfigOrInCluster(flags.kubeconfig, { userAgent: 'kubelab-coredns' });
   const logger = consoleLogger('coredns');
   const metrics = new DnsMetrics({ defaultMetrics: !deps.client });
   const state = new ClusterState();

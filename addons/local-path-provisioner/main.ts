@@ -2,7 +2,6 @@
  * `kubelab local-path-provisioner`: rancher's local-path-provisioner as a kubelab add-on (runs as a Deployment,
  * scripts/lab.d/local-path-provisioner.yaml). Flags after rancher's `local-path-provisioner start`.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { FlagError, formatHelp, parseFlags, str, text, type FlagSpec } from '../../api/cli/flags.js';
 import { KubeClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
@@ -12,7 +11,6 @@ import { LocalPathProvisioner } from './controller.js';
 import { DEFAULT_BASE_PATH, DEFAULT_HELPER_IMAGE, PROVISIONER_NAME, type ProvisionerConfig } from './decide.js';
 
 const COMMAND = 'kubelab local-path-provisioner';
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export const PROVISIONER_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file (default: the pod\'s service account, in cluster).' },
@@ -36,27 +34,13 @@ export function parseProvisionerFlags(argv: string[]): { cfg: ProvisionerConfig;
   return { cfg, kubeconfig: str(v, 'kubeconfig') ?? process.env.KUBECONFIG, help };
 }
 
-/** rest.InClusterConfig: the service's env and the mounted service account token. */
-function inClusterClient(): KubeClient {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  const port = process.env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port || !existsSync(`${SA_DIR}/token`)) {
-    throw new FlagError('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined (or pass --kubeconfig)');
-  }
-  const h = host.includes(':') ? `[${host}]` : host;
-  return new KubeClient({
-    server: `https://${h}:${port}`, token: readFileSync(`${SA_DIR}/token`, 'utf8').trim(),
-    caData: readFileSync(`${SA_DIR}/ca.crt`, 'utf8'), userAgent: 'local-path-provisioner (kubelab)',
-  });
-}
-
 export async function runLocalPathProvisioner(argv: string[]): Promise<void> {
   const { cfg, kubeconfig, help } = parseProvisionerFlags(argv);
   if (help) {
     process.stdout.write(formatHelp(COMMAND, 'Provisions PersistentVolumes on the node a claim\'s pod is scheduled to (hostPath folders), and removes them on Delete reclaim.', PROVISIONER_FLAGS));
     return;
   }
-  const client = kubeconfig ? KubeClient.fromKubeconfig(kubeconfig, undefined, { userAgent: 'local-path-provisioner (kubelab)' }) : inClusterClient();
+  const client = KubeClient.fromKubeconfigOrInCluster(kubeconfig, { userAgent: 'local-path-provisioner (kubelab)' });
   const informers = new InformerFactory(client, { resyncPeriodMs: 60_000 });
   const ctx = newControllerContext(client, informers, { logger: (c) => consoleLogger(c) });
   const ac = new AbortController();

@@ -9,12 +9,14 @@
  * becomes a KubeError with reason ServiceUnavailable and code ERR_UNAVAILABLE.
  */
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { KubeError, isKubeError, reasonForHttp, type Status } from '../errors.js';
 import { apiVersionOf, findResource, resourcePath, type ResourceInfo } from '../resources.js';
 import { loadKubeconfig } from '../tls/kubeconfig.js';
+import { inClusterConfig, TokenFileSource } from './in-cluster.js';
 import { consoleLogger, type Logger } from './log.js';
 import { TokenBucket, sleep } from './rate-limit.js';
 
@@ -249,6 +251,8 @@ export interface KubeClientConfig {
   certData?: string;
   keyData?: string;
   token?: string;
+  /** A file holding the bearer token, re-read about every minute (client-go's BearerTokenFile; in-cluster.ts). */
+  tokenFile?: string;
   insecureSkipTLSVerify?: boolean;
   userAgent?: string;
   /** Per-request timeout (not for watches). Default 30 s. */
@@ -310,6 +314,7 @@ export class KubeClient implements ApiClient {
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly log: Logger;
+  private readonly tokenSource: TokenFileSource | undefined;
 
   constructor(readonly config: KubeClientConfig) {
     this.server = new URL(config.server);
@@ -333,7 +338,8 @@ export class KubeClient implements ApiClient {
       Accept: 'application/json',
       'User-Agent': config.userAgent ?? `kubelab/v0.1.0 (linux/${process.arch})`,
     };
-    if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
+    if (config.tokenFile) this.tokenSource = new TokenFileSource(config.tokenFile, (p) => readFileSync(p, 'utf8'), Date.now, config.token);
+    else if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
     this.timeoutMs = config.timeoutMs ?? 30_000;
     this.maxRetries = config.maxRetries ?? 5;
     this.log = config.logger ?? consoleLogger('client');
@@ -357,6 +363,25 @@ export class KubeClient implements ApiClient {
   /** Send this bearer token from now on (a refreshed ServiceAccount token). */
   setBearerToken(token: string): void {
     this.headers.Authorization = `Bearer ${token}`;
+  }
+
+  /**
+   * The client of a component: from the kubeconfig when one is given, else in-cluster (rest.InClusterConfig:
+   * the pod's service links and ServiceAccount token; KubeError with client-go's message outside a pod).
+   */
+  static fromKubeconfigOrInCluster(path: string | undefined, overrides: Partial<KubeClientConfig> = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
+    if (path) return KubeClient.fromKubeconfig(path, undefined, overrides);
+    const log = overrides.logger ?? consoleLogger('client');
+    const ic = inClusterConfig({ env, readFile: (p) => readFileSync(p, 'utf8'), warn: (m) => log.error(m) });
+    return new KubeClient({ server: ic.server, caData: ic.caData, token: ic.token, tokenFile: ic.tokenFile, namespace: ic.namespace, ...overrides });
+  }
+
+  /** The headers of one request: with a token file, its current token. */
+  private requestHeaders(): Record<string, string> {
+    const headers: Record<string, string> = { ...this.headers };
+    const token = this.tokenSource?.current();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    return headers;
   }
 
   /** Close idle keep-alive sockets. */
@@ -398,7 +423,7 @@ export class KubeClient implements ApiClient {
     opts: RequestOpts,
   ): Promise<{ status: number; statusMessage?: string; text: string; retryAfter?: string }> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { ...this.headers };
+      const headers = this.requestHeaders();
       let payload: Buffer | undefined;
       if (opts.body !== undefined) {
         payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
@@ -556,7 +581,7 @@ export class KubeClient implements ApiClient {
             hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
             port: this.server.port || undefined,
             path: this.fullPath(path, query),
-            headers: this.headers,
+            headers: this.requestHeaders(),
           },
           (res) => {
             const status = res.statusCode ?? 0;

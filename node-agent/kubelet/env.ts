@@ -18,6 +18,8 @@ export interface EnvContext {
   podIP?: string;
   hostIP?: string;
   nodeName: string;
+  /** Service links (service-env.ts): `$(VAR)` may name them; appended unless the container sets the name. */
+  serviceEnv?: ReadonlyMap<string, string>;
 }
 
 export class ConfigError extends KubeError {
@@ -104,7 +106,7 @@ export function buildEnv(pod: Pod, container: Container, src: EnvSources, ctx: E
     let value: string | undefined;
     const vf = e.valueFrom;
     if (!vf) {
-      value = expandVars(e.value ?? '', (n) => env.get(n));
+      value = expandVars(e.value ?? '', (n) => env.get(n) ?? ctx.serviceEnv?.get(n));
     } else if (vf.fieldRef) {
       value = podFieldValue(pod, vf.fieldRef.fieldPath ?? '', ctx) // fieldPath: required by validation;
     } else if (vf.resourceFieldRef) {
@@ -138,5 +140,6 @@ export function buildEnv(pod: Pod, container: Container, src: EnvSources, ctx: E
     }
     env.set(e.name, value ?? '');
   }
+  for (const [name, value] of ctx.serviceEnv ?? []) if (!env.has(name)) env.set(name, value);
   return [...env].map(([name, value]) => ({ name, value }));
 }

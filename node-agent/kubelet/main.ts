@@ -20,6 +20,7 @@ import { KUBELET_FLAGS, kubeletConfig, type KubeletConfig } from './config.js';
 import { NodeHeartbeat, readFacts } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
 import { parseClusterDNS } from './pod-dns.js';
+import type { Service } from './service-env.js';
 import type { TokenRequest } from './token-manager.js';
 import { KubeletServer } from './server.js';
 import { StaticPodSource } from './static-pod-source.js';
@@ -86,6 +87,8 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   const heartbeat = new NodeHeartbeat(client, facts, () => ({ runtimeReady, networkReady: networkReady() }), log, config.leaseDurationSeconds);
   await heartbeat.register();
 
+  // Services for the containers' service-link env (KUBERNETES_SERVICE_HOST ...), as upstream's service informer.
+  const serviceInformer = new Informer<Service>({ client, resource: findResource('', 'services')!, logger: log });
   const podInformer = new Informer<Pod>({ client, resource: podsInfo, fieldSelector: `spec.nodeName=${config.nodeName}`, resyncPeriodMs: config.syncFrequencyMs, logger: log });
   // Static pods: workers.enqueue is bound once the workers exist (the source reads at start, below).
   let enqueueStatic: (key: string) => void = () => undefined;
@@ -100,6 +103,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     runtime,
     runtimeName: rv.name,
     pods: podInformer,
+    services: () => serviceInformer.store.list(),
     cni,
     recorder,
     nodeName: config.nodeName,
@@ -125,6 +129,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   staticPods?.start();
   const abort = new AbortController();
   nodeInformer.start();
+  serviceInformer.start();
   const running = workers.run(abort.signal);
 
   // Routes to the other nodes' pod CIDRs, kept current.
@@ -205,6 +210,7 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
       workers.stop();
       await podInformer.stop();
       await nodeInformer.stop();
+      await serviceInformer.stop();
       await runtime.close();
       (client as { close?: () => void }).close?.();
     },

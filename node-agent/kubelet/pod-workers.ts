@@ -25,6 +25,7 @@ import type { PodNetwork } from '../network/cni.js';
 import { LABELS, type ContainerRuntime, type ContainerStatus, type PullOptions } from '../runtime/runtime.js';
 import { Backoff } from './backoff.js';
 import { buildEnv, ConfigError, type EnvSources } from './env.js';
+import { serviceEnvForPod, type Service } from './service-env.js';
 import {
   configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite,
   mountFailed, planKill, planProbes, planTermination, planTerminalStop, POD_FILE_NAMES, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
@@ -84,6 +85,8 @@ export interface PodWorkersOptions {
   readHostFile?: (path: string) => string;
   /** The node's network namespace, which host-network pods join: the kubelet's own by default (`/proc/<pid>/ns/net`). */
   hostNetnsPath?: string;
+  /** The Services the kubelet sees (its informer's store): each container's service-link env (service-env.ts). */
+  services?: () => Service[];
   /** TokenRequest (serviceaccounts/{name}/token) for projected serviceAccountToken sources. */
   requestToken?: TokenRequester;
   /** mount / umount of memory-backed emptyDirs (default: the host's commands). */
@@ -437,7 +440,8 @@ export class PodWorkers extends Controller {
     let env: { name: string; value: string }[];
     let mounts;
     try {
-      env = buildEnv(pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName });
+      const serviceEnv = serviceEnvForPod(this.o.services?.() ?? [], pod.metadata.namespace, pod.spec.enableServiceLinks !== false);
+      env = buildEnv(pod, c, x.sources, { podIP: x.podIP, hostIP: this.o.nodeIP, nodeName: this.o.nodeName, serviceEnv });
       mounts = containerMounts(c, x.plans, { realpath: realpathOfExisting, mkdirp: (p) => mkdirSync(p, { recursive: true, mode: 0o755 }) }, env);
     } catch (e) {
       if (!(e instanceof ConfigError) && !(e instanceof VolumeError)) throw e;

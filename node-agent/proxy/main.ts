@@ -34,7 +34,7 @@ export interface ProxyFlags {
 const COMMAND = 'kubelab proxy';
 
 export const PROXY_FLAGS: FlagSpec[] = [
-  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials.' },
+  { name: 'kubeconfig', type: 'string', help: 'Path to a kubeconfig file with the API server and credentials (default: in-cluster, from the pod\'s ServiceAccount).' },
   { name: 'hostname-override', type: 'string', help: 'The name of this node (default: the host name).' },
   { name: 'cluster-cidr', type: 'string', help: 'The pod network (e.g. 10.244.0.0/16); traffic to a Service from outside it is masqueraded.' },
   { name: 'iptables-min-sync-period', type: 'duration', default: '1s', help: 'Minimum interval between rule syncs.' },
@@ -102,8 +102,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
     return;
   }
 
-  if (!deps.client && !flags.kubeconfig) throw new FlagError('--kubeconfig is required');
-  const client = deps.client ?? KubeClient.fromKubeconfig(flags.kubeconfig!, undefined, { userAgent: 'kubelab-proxy' });
+  const client = deps.client ?? KubeClient.fromKubeconfigOrInCluster(flags.kubeconfig, { userAgent: 'kubelab-proxy' });
   const nodeName = nodeHostname(flags.hostnameOverride);
   if (!flags.clusterCIDR && !flags.masqueradeAll) {
     log.warn('no --cluster-cidr and no --masquerade-all: traffic to cluster IPs from outside the pod network is not masqueraded');

@@ -20,7 +20,7 @@ kubectl label node controlplane01 node-role.kubernetes.io/control-plane= --overw
 kubectl get nodes -o wide
 ((ready >= want)) || { echo "[kubelab demo] only $ready of $want nodes Ready after 3 minutes" >&2; exit 1; }
 # As kubeadm's addon phase (and scripts/lab up): cluster DNS from the lab's kubelab/kubelab image.
-/opt/kubelab/scripts/lab.d/addons "$KUBECONFIG" /etc/kubelab/kubeconfigs 300s
+/opt/kubelab/scripts/lab.d/addons "$KUBECONFIG" 300s
 kubectl apply -f /opt/kubelab/scripts/lab.d/nginx-demo.yaml
 kubectl wait --for=condition=Available deployment/nginx --timeout=180s
 kubectl get pods -l app=nginx -o wide

@@ -6,12 +6,20 @@
  * `nslookup kubernetes.default`, `wget http://web`, `wget http://web.other-ns`, a StatefulSet-style record
  * (`db-0.db`: hostname + subdomain + headless Service), SRV, ExternalName, PTR; a `hosts` entry added to the
  * Corefile answers within 30 s without restarting any pod; a deleted coredns pod does not interrupt resolution.
+ * The add-on talks to the API in-cluster with its ServiceAccount token (no credentials Secret), and so does a
+ * client pod (issue 14): it reads /var/run/secrets/kubernetes.io/serviceaccount, lists pods through
+ * https://kubernetes.default.svc with its token (403 with upstream's message, then 200 once a Role and
+ * RoleBinding allow it); `kubectl create token` authenticates as the ServiceAccount; automountServiceAccountToken:
+ * false gives no token directory.
  *
  * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down`.
  * Needs root, etcd, containerd, runc, CNI plugins, iptables, kubectl, bind9-dnsutils (see scripts/README.md).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { assertNoLab, E2E_LAB_DIR, kubelabBin, Lab, leftovers, repo, show, sleep, waitFor, type Pod } from '../../support/lab.js';
 
 const STATE = join(repo, '.test-state', 'cluster-e2e');
@@ -92,6 +100,50 @@ spec:
     - {name: dnsutils, image: kubelab/dnsutils, command: [sleep, "3600"]}
 `;
 
+/** Pods that call the API in-cluster (issue 14): the lab's kubelab image has node and busybox. */
+const SA_NS = 'sa-e2e';
+const IN_CLUSTER = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${SA_NS}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: reader, namespace: ${SA_NS}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ${SA_NS}}
+spec:
+  serviceAccountName: reader
+  containers:
+    - {name: client, image: kubelab/kubelab:0.1.0, command: [sleep, "3600"]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: notoken, namespace: ${SA_NS}}
+spec:
+  serviceAccountName: reader
+  automountServiceAccountToken: false
+  containers:
+    - {name: client, image: kubelab/kubelab:0.1.0, command: [sleep, "3600"]}
+`;
+
+/** In the client pod: GET its namespace's pods at https://kubernetes.default.svc as client-go in a pod does. */
+const LIST_PODS = `
+const fs = require('fs'), https = require('https');
+const d = '/var/run/secrets/kubernetes.io/serviceaccount';
+const ns = fs.readFileSync(d + '/namespace', 'utf8');
+const token = fs.readFileSync(d + '/token', 'utf8');
+const req = https.get({ host: 'kubernetes.default.svc', path: '/api/v1/namespaces/' + ns + '/pods', ca: fs.readFileSync(d + '/ca.crt'),
+  headers: { Authorization: 'Bearer ' + token }, timeout: 10000 }, (res) => {
+  let b = ''; res.on('data', (c) => (b += c)); res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, body: JSON.parse(b) })));
+});
+req.on('timeout', () => req.destroy(new Error('timeout')));
+req.on('error', (e) => { console.log(JSON.stringify({ error: e.message })); process.exitCode = 1; });
+`;
+interface ListAnswer { status?: number; error?: string; body?: { kind: string; reason?: string; message?: string; items?: Pod[] } }
+
 const running = (p: Pod) => !p.metadata.deletionTimestamp && p.status.phase === 'Running';
 const ready = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
@@ -145,6 +197,11 @@ describe('cluster DNS on the lab (containerd)', () => {
     const spec = await lab.kc('-n', 'kube-system', 'get', 'deployment', 'coredns', '-o',
       'jsonpath={.spec.template.spec.priorityClassName} {.spec.template.spec.serviceAccountName} {.spec.template.spec.containers[0].image}');
     expect(spec).toBe('system-cluster-critical coredns kubelab/kubelab:0.1.0');
+    // As CoreDNS: in-cluster with its ServiceAccount token (the admission's kube-api-access-* volume), no kubeconfig.
+    const [dnsPod] = await lab.json<{ items: { spec: { containers: { args: string[] }[]; volumes?: { name: string }[] } }[] }>('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns').then((l) => l.items);
+    expect(dnsPod!.spec.containers[0]!.args).toEqual(['coredns']);
+    expect(dnsPod!.spec.volumes?.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-[a-z0-9]{5}$/)]);
+    expect((await lab.kubectl(['-n', 'kube-system', 'get', 'secret', 'coredns-kubeconfig'])).code).not.toBe(0);
     // Served from every host through the proxies' UDP and TCP rules.
     for (const h of ['controlplane01', 'node01', 'node02'] as const) {
       const q = await lab.exec(h, ['dig', `@${DNS_IP}`, '+short', 'kubernetes.default.svc.cluster.local']);
@@ -264,6 +321,83 @@ describe('cluster DNS on the lab (containerd)', () => {
     await sleep(1500); // the proxies take the new endpoint within their minimum sync period
     expect(answers((await inPod(['nslookup', 'web.other-ns'])).stdout)).toHaveLength(1);
   }, 150_000);
+
+  it('a pod reads its namespace, token and ca.crt, and the service-link variables', async () => {
+    await lab.apply(IN_CLUSTER);
+    await lab.kc('-n', SA_NS, 'wait', '--for=condition=Ready', 'pod/client', 'pod/notoken', '--timeout=120s');
+    const inClient = (script: string) => lab.kubectl(['-n', SA_NS, 'exec', 'client', '--', 'sh', '-c', script], { timeoutMs: 30_000 });
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const ns = await inClient(`cat ${dir}/namespace`);
+    expect(ns.stdout, show(ns)).toBe(SA_NS);
+    const ca = await inClient(`cat ${dir}/ca.crt`);
+    expect(ca.stdout).toBe(await lab.kc('-n', SA_NS, 'get', 'configmap', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}'));
+    const token = (await inClient(`cat ${dir}/token`)).stdout;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; aud: string[]; 'kubernetes.io': { pod: { name: string } } };
+    expect(claims.sub).toBe(`system:serviceaccount:${SA_NS}:reader`);
+    expect(claims['kubernetes.io'].pod.name).toBe('client');
+    const env = await inClient('echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT $KUBERNETES_PORT');
+    expect(env.stdout.trim(), show(env)).toBe('10.96.0.1:443 tcp://10.96.0.1:443');
+  }, 180_000);
+
+  it('the pod lists pods through https://kubernetes.default.svc: 403 for its ServiceAccount, 200 once a Role and RoleBinding allow it', async () => {
+    const list = async (): Promise<ListAnswer> => {
+      const r = await lab.kubectl(['-n', SA_NS, 'exec', 'client', '--', 'node', '-e', LIST_PODS], { timeoutMs: 30_000 });
+      expect(r.stdout, show(r)).toMatch(/^\{/);
+      return JSON.parse(r.stdout) as ListAnswer;
+    };
+    const denied = await list();
+    expect(denied.status, JSON.stringify(denied)).toBe(403);
+    expect(denied.body).toMatchObject({
+      kind: 'Status',
+      reason: 'Forbidden',
+      message: `pods is forbidden: User "system:serviceaccount:${SA_NS}:reader" cannot list resource "pods" in API group "" in the namespace "${SA_NS}"`,
+    });
+    await lab.kc('-n', SA_NS, 'create', 'role', 'pod-reader', '--verb=get,list,watch', '--resource=pods');
+    await lab.kc('-n', SA_NS, 'create', 'rolebinding', 'reader-pods', '--role=pod-reader', `--serviceaccount=${SA_NS}:reader`);
+    const allowed = await waitFor('the RoleBinding to take effect', 20_000, async () => {
+      const a = await list();
+      return a.status === 200 ? a : undefined;
+    });
+    expect(allowed.value.body?.kind).toBe('PodList');
+    expect(allowed.value.body?.items?.map((p) => p.metadata.name).sort()).toEqual(['client', 'notoken']);
+  }, 60_000);
+
+  it('kubectl create token: kubectl auth whoami with that token says the ServiceAccount', async () => {
+    const token = (await lab.kc('-n', SA_NS, 'create', 'token', 'reader', '--duration=10m')).trim();
+    // A kubeconfig with the token alone: the lab's admin kubeconfig carries a client certificate, which would win.
+    const server = await lab.kc('config', 'view', '--raw', '-o', 'jsonpath={.clusters[0].cluster.server}');
+    const caData = await lab.kc('config', 'view', '--raw', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}');
+    const dir = mkdtempSync(join(tmpdir(), 'kubelab-e2e-token-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'lab', server, caPem: Buffer.from(caData, 'base64').toString('utf8'), user: 'reader', token }), { mode: 0o600 });
+      const who = await lab.kubectl(['--kubeconfig', kubeconfig, 'auth', 'whoami']);
+      expect(who.code, show(who)).toBe(0);
+      expect(who.stdout).toMatch(new RegExp(`^Username\\s+system:serviceaccount:${SA_NS}:reader$`, 'm'));
+      expect(who.stdout).toMatch(new RegExp(`^Groups\\s+\\[system:serviceaccounts system:serviceaccounts:${SA_NS} system:authenticated\\]$`, 'm'));
+      const pods = await lab.kubectl(['--kubeconfig', kubeconfig, '-n', SA_NS, 'get', 'pods', '-o', 'name']);
+      expect(pods.stdout.split('\n').filter(Boolean).sort(), show(pods)).toEqual(['pod/client', 'pod/notoken']);
+      const other = await lab.kubectl(['--kubeconfig', kubeconfig, '-n', 'default', 'get', 'pods']);
+      expect(other.stderr).toContain(`User "system:serviceaccount:${SA_NS}:reader" cannot list resource "pods" in API group "" in the namespace "default"`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('automountServiceAccountToken: false: no token directory, and an in-cluster client says why', async () => {
+    const vols = await lab.kc('-n', SA_NS, 'get', 'pod', 'notoken', '-o', 'jsonpath={.spec.volumes}');
+    expect(vols).not.toContain('kube-api-access-');
+    const ls = await lab.kubectl(['-n', SA_NS, 'exec', 'notoken', '--', 'ls', '/var/run/secrets/kubernetes.io/serviceaccount']);
+    expect(ls.code).not.toBe(0);
+    expect(ls.stderr + ls.stdout).toContain('No such file or directory');
+    // `kubelab coredns` without --kubeconfig is an in-cluster client (api/client/in-cluster.ts).
+    const noToken = await lab.kubectl(['-n', SA_NS, 'exec', 'notoken', '--', 'kubelab', 'coredns']);
+    expect(noToken.code).not.toBe(0);
+    expect(noToken.stderr + noToken.stdout).toContain('open /var/run/secrets/kubernetes.io/serviceaccount/token: no such file or directory');
+    const noEnv = await lab.kubectl(['-n', SA_NS, 'exec', 'notoken', '--', 'env', '-u', 'KUBERNETES_SERVICE_HOST', 'kubelab', 'coredns']);
+    expect(noEnv.code).not.toBe(0);
+    expect(noEnv.stderr + noEnv.stdout).toContain('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
+  }, 60_000);
 
   it('scripts/lab down leaves nothing behind', async () => {
     const r = await lab.down();

@@ -42,7 +42,8 @@ interface DeploymentView {
           readinessProbe: { httpGet: { path: string; port: number } };
           livenessProbe: { httpGet: { path: string; port: number } };
         }[];
-        volumes: { name: string; secret?: { secretName: string } }[];
+        volumes?: { name: string; secret?: { secretName: string } }[];
+        automountServiceAccountToken?: boolean;
       };
     };
   };
@@ -99,11 +100,13 @@ describe('scripts/lab.d/coredns.yaml (kubeadm addon phase objects)', () => {
     expect(c!.ports.map((p) => `${p.name}:${p.containerPort}/${p.protocol}`)).toEqual(['dns:53/UDP', 'dns-tcp:53/TCP', 'metrics:9153/TCP']);
     expect(c!.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 8181 });
     expect(c!.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 8080 });
-    // The credentials the lab makes (scripts/lab.d/addons) are what the container reads.
-    const kubeconfigArg = c!.args.find((a) => a.startsWith('--kubeconfig='));
-    expect(kubeconfigArg).toBe('--kubeconfig=/etc/coredns-api/kubeconfig');
-    expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'api-credentials', secret: expect.objectContaining({ secretName: 'coredns-kubeconfig' }) }));
-    expect(readFileSync(join(REPO, 'scripts/lab.d/addons'), 'utf8')).toContain('create secret generic coredns-kubeconfig --from-file=kubeconfig=');
+    // As CoreDNS: no kubeconfig, no credentials Secret; the server uses its ServiceAccount token in-cluster
+    // (the ServiceAccount admission mounts kube-api-access-*, so the pod must not opt out of it).
+    expect(c!.args).toEqual(['coredns']);
+    expect(pod.volumes ?? []).toEqual([]);
+    expect(pod.automountServiceAccountToken).not.toBe(false);
+    expect(readFileSync(join(REPO, 'scripts/lab.d/addons'), 'utf8')).not.toContain('create secret');
+    expect(readFileSync(join(REPO, 'scripts/lab-config/generate'), 'utf8')).not.toContain('coredns.kubeconfig');
   });
 
   it('Service kube-dns at 10.96.0.10: 53/UDP dns, 53/TCP dns-tcp, 9153/TCP metrics, selecting the pods', () => {
