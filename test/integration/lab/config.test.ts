@@ -60,7 +60,7 @@ describe('PKI', () => {
   it('every certificate verifies against its CA: the cluster CA, or etcd\'s own CA for etcd and its clients', () => {
     const crts = readdirSync(join(lab, 'pki')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt');
     const etcd = readdirSync(join(lab, 'pki/etcd')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => `etcd/${f}`);
-    expect(crts.length).toBe(8 + 2 * HOSTS.length);
+    expect(crts.length).toBe(7 + 2 * HOSTS.length);
     expect([...etcd, ...crts.filter((c) => ETCD_SIGNED.includes(c))].sort()).toEqual([...ETCD_SIGNED].sort());
     for (const c of [...crts, ...etcd]) {
       const ca = ETCD_SIGNED.includes(c) ? 'etcd/ca.crt' : 'ca.crt';
@@ -138,8 +138,6 @@ describe('PKI', () => {
       ['kube-controller-manager', 'CN=system:kube-controller-manager'],
       ['kube-proxy', 'O=system:node-proxier,CN=system:kube-proxy'],
       ['apiserver-kubelet-client', 'O=system:masters,CN=kube-apiserver-kubelet-client'],
-      // The cluster DNS add-on as its ServiceAccount's user, with the groups a token of that account carries.
-      ['coredns', 'O=system:serviceaccounts:kube-system,O=system:serviceaccounts,CN=system:serviceaccount:kube-system:coredns'],
       ...HOSTS.map((h): [string, string] => [`kubelet-${h}`, `O=system:nodes,CN=system:node:${h}`]),
     ];
     for (const [name, want] of cases) {
@@ -196,7 +194,7 @@ describe('secrets at rest, tokens, kubeconfigs', () => {
   it('every kubeconfig parses (kubectl) and points at https://192.168.56.11:6443 with its own client certificate', () => {
     const files = readdirSync(join(lab, 'kubeconfigs'));
     expect(files.sort()).toEqual(
-      ['admin', 'coredns', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', ...HOSTS.map((h) => `kubelet-${h}`)].map((n) => `${n}.kubeconfig`).sort(),
+      ['admin', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', ...HOSTS.map((h) => `kubelet-${h}`)].map((n) => `${n}.kubeconfig`).sort(),
     );
     for (const f of files) {
       const server = sh('kubectl', ['config', 'view', '--kubeconfig', join(lab, 'kubeconfigs', f), '-o', 'jsonpath={.clusters[0].cluster.server}']);
