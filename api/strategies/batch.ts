@@ -37,6 +37,15 @@ export const JOB_LABELS = {
 export const COMPLETION_MODES = ['NonIndexed', 'Indexed'] as const;
 /** validation.go's maxParallelismForIndexedJob. */
 export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
+/** validation.go: maxFailedIndexesForIndexedJob, completionsSoftLimit and the limits above it. */
+export const MAX_FAILED_INDEXES_FOR_INDEXED_JOB = 100_000;
+const COMPLETIONS_SOFT_LIMIT = 100_000;
+const PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+const MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+/** validation.go: maxSuccessPolicyRule and maxJobSuccessPolicySucceededIndexesLimit. */
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCESS_POLICY_INDEXES_LENGTH = 64 * 1024;
+export const POD_REPLACEMENT_POLICIES = ['Failed', 'TerminatingOrFailed'];
 const POD_FAILURE_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 const EXIT_CODE_OPERATORS = ['In', 'NotIn'];
 
@@ -146,12 +155,78 @@ function validatePodFailurePolicy(spec: Relaxed<JobSpec>, field: string): Status
   return errs;
 }
 
+/**
+ * validateIndexesFormat: "1,3-5,7" with increasing, in-range indexes; the number of indexes, or upstream's
+ * parse error.
+ */
+export function validateIndexesFormat(indexes: string, completions: number): { total: number } | { error: string } {
+  if (indexes.length === 0) return { total: 0 };
+  let last: number | undefined;
+  let total = 0;
+  const toInt = (x: string): number | undefined => (/^[+-]?[0-9]+$/.test(x) ? Number(x) : undefined);
+  for (const interval of indexes.split(',')) {
+    const limits = interval.split('-');
+    if (limits.length > 2) return { error: `the fragment ${JSON.stringify(interval)} violates the requirement that an index interval can have at most two parts separated by '-'` };
+    const x = toInt(limits[0]!);
+    if (x === undefined) return { error: `cannot convert string to integer for index: ${JSON.stringify(limits[0])}` };
+    if (x >= completions) return { error: `too large index: ${JSON.stringify(limits[0])}` };
+    let y = x;
+    if (limits.length > 1) {
+      const v = toInt(limits[1]!);
+      if (v === undefined) return { error: `cannot convert string to integer for index: ${JSON.stringify(limits[1])}` };
+      if (v >= completions) return { error: `too large index: ${JSON.stringify(limits[1])}` };
+      if (x >= v) return { error: `non-increasing order, previous: ${x}, current: ${v}` };
+      y = v;
+    }
+    if (last !== undefined && last >= x) return { error: `non-increasing order, previous: ${last}, current: ${x}` };
+    total += y - x + 1;
+    last = y;
+  }
+  return { total };
+}
+
+/** validateSuccessPolicy and validateSuccessPolicyRule (an Indexed Job's successPolicy). */
+function validateSuccessPolicy(spec: Relaxed<JobSpec>, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  const rules = spec.successPolicy?.rules ?? [];
+  const rulesField = child(field, 'rules');
+  if (rules.length === 0) errs.push(fieldErr.required(rulesField, 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) errs.push(fieldErr.tooMany(rulesField, rules.length, MAX_SUCCESS_POLICY_RULES));
+  const completions = spec.completions ?? 0;
+  rules.forEach((rule, i) => {
+    const rf = index(rulesField, i);
+    const indexes = rule?.succeededIndexes;
+    const count = rule?.succeededCount;
+    if (unset(count) && unset(indexes)) errs.push(fieldErr.required(rf, 'at least one of succeededCount or succeededIndexes must be specified'));
+    let totalIndexes = 0;
+    if (typeof indexes === 'string') {
+      const f = child(rf, 'succeededIndexes');
+      if (indexes.length > MAX_SUCCESS_POLICY_INDEXES_LENGTH) errs.push(fieldErr.tooLong(f, MAX_SUCCESS_POLICY_INDEXES_LENGTH));
+      const r = validateIndexesFormat(indexes, completions);
+      if ('error' in r) errs.push(fieldErr.invalid(f, indexes, `error parsing succeededIndexes: ${r.error}`));
+      else totalIndexes = r.total;
+    }
+    if (typeof count === 'number') {
+      const f = child(rf, 'succeededCount');
+      errs.push(...validateNonnegative(f, count));
+      if (count > completions) errs.push(fieldErr.invalid(f, count, `must be less than or equal to ${completions} (the number of specified completions)`));
+      if (typeof indexes === 'string' && count > totalIndexes) {
+        errs.push(fieldErr.invalid(f, count, `must be less than or equal to ${totalIndexes} (the number of indexes in the specified succeededIndexes field)`));
+      }
+    }
+  });
+  return errs;
+}
+
 /** validateJobSpec + ValidateGeneratedSelector / the manual selector's checks. */
 export function validateJobSpec(spec: Relaxed<JobSpec> | undefined, field = 'spec'): StatusCause[] {
   const s: Relaxed<JobSpec> = spec ?? {};
   const errs: StatusCause[] = [];
   for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
     errs.push(...validateNonnegative(child(field, f), s[f]));
+  }
+  if (!unset(s.maxFailedIndexes) && unset(s.backoffLimitPerIndex)) {
+    errs.push(fieldErr.required(child(field, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
   }
   if (!s.selector) errs.push(fieldErr.required(child(field, 'selector'), ''));
   else {
@@ -169,10 +244,40 @@ export function validateJobSpec(spec: Relaxed<JobSpec> | undefined, field = 'spe
     if ((s.parallelism ?? 0) > MAX_PARALLELISM_FOR_INDEXED_JOB) {
       errs.push(fieldErr.invalid(child(field, 'parallelism'), s.parallelism, `must be less than or equal to ${MAX_PARALLELISM_FOR_INDEXED_JOB} when completion mode is Indexed`));
     }
-  } else if (!unset(s.backoffLimitPerIndex)) {
-    errs.push(fieldErr.invalid(child(field, 'backoffLimitPerIndex'), s.backoffLimitPerIndex, 'requires indexed completion mode'));
+    const maxFailed = s.maxFailedIndexes;
+    if (typeof maxFailed === 'number' && typeof s.completions === 'number' && maxFailed > s.completions) {
+      errs.push(fieldErr.invalid(child(field, 'maxFailedIndexes'), maxFailed, 'must be less than or equal to completions'));
+    }
+    if (typeof maxFailed === 'number' && maxFailed > MAX_FAILED_INDEXES_FOR_INDEXED_JOB) {
+      errs.push(fieldErr.invalid(child(field, 'maxFailedIndexes'), maxFailed, `must be less than or equal to ${MAX_FAILED_INDEXES_FOR_INDEXED_JOB}`));
+    }
+    if (typeof s.completions === 'number' && s.completions > COMPLETIONS_SOFT_LIMIT && !unset(s.backoffLimitPerIndex)) {
+      const high = `when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`;
+      if (unset(maxFailed)) errs.push(fieldErr.required(child(field, 'maxFailedIndexes'), `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`));
+      if (typeof s.parallelism === 'number' && s.parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errs.push(fieldErr.invalid(child(field, 'parallelism'), s.parallelism, `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} ${high}`));
+      }
+      if (typeof maxFailed === 'number' && maxFailed > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errs.push(fieldErr.invalid(child(field, 'maxFailedIndexes'), maxFailed, `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} ${high}`));
+      }
+    }
+  } else {
+    if (!unset(s.backoffLimitPerIndex)) errs.push(fieldErr.invalid(child(field, 'backoffLimitPerIndex'), s.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (!unset(s.maxFailedIndexes)) errs.push(fieldErr.invalid(child(field, 'maxFailedIndexes'), s.maxFailedIndexes, 'requires indexed completion mode'));
   }
   errs.push(...validatePodFailurePolicy(s, child(field, 'podFailurePolicy')));
+  if (s.successPolicy) {
+    if (mode !== 'Indexed') errs.push(fieldErr.invalid(child(field, 'successPolicy'), s.successPolicy, 'requires indexed completion mode'));
+    else errs.push(...validateSuccessPolicy(s, child(field, 'successPolicy')));
+  }
+  const replacement = s.podReplacementPolicy;
+  if (!unset(replacement)) {
+    if (s.podFailurePolicy) {
+      if (replacement !== 'Failed') errs.push(fieldErr.notSupported(child(field, 'podReplacementPolicy'), replacement, ['Failed']));
+    } else if (!POD_REPLACEMENT_POLICIES.includes(replacement ?? '')) {
+      errs.push(fieldErr.notSupported(child(field, 'podReplacementPolicy'), replacement, POD_REPLACEMENT_POLICIES));
+    }
+  }
   errs.push(...validateJobTemplate(s.template, child(field, 'template')));
   return errs;
 }
@@ -211,6 +316,8 @@ export function validateJobUpdate(job: Relaxed<Job>, old: Relaxed<Job>): StatusC
   errs.push(...validateImmutableField(spec.completionMode, oldSpec.completionMode, 'spec.completionMode'));
   errs.push(...validateImmutableField(spec.podFailurePolicy, oldSpec.podFailurePolicy, 'spec.podFailurePolicy'));
   errs.push(...validateImmutableField(spec.backoffLimitPerIndex, oldSpec.backoffLimitPerIndex, 'spec.backoffLimitPerIndex'));
+  errs.push(...validateImmutableField(spec.managedBy, oldSpec.managedBy, 'spec.managedBy'));
+  errs.push(...validateImmutableField(spec.successPolicy, oldSpec.successPolicy, 'spec.successPolicy'));
   return errs;
 }
 

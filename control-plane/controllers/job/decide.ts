@@ -14,11 +14,15 @@ import { newControllerRef } from '../../../api/owners.js';
 import { parseTime, rfc3339 } from '../../../api/time.js';
 import { clone } from '../../../api/values.js';
 import { isPodReady } from '../util/meta.js';
+import { formatIndexes, matchSuccessPolicy, parseIndexes } from './indexes.js';
 import type { Container, Job, JobCondition, JobStatus, Pod } from '../util/types.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 export const JOB_COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+/** The failures (counted, and ignored by the podFailurePolicy) of the earlier pods of an index (backoffLimitPerIndex). */
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count';
 /** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
 export const POD_FAILURE_BACKOFF_MS = 10_000;
 export const MAX_POD_FAILURE_BACKOFF_MS = 360_000;
@@ -31,6 +35,8 @@ export const JOB_MESSAGES = {
   completions: 'Reached expected number of succeeded pods',
   suspended: 'Job suspended',
   resumed: 'Job resumed',
+  maxFailedIndexes: 'Job has exceeded the specified maximal number of failed indexes',
+  failedIndexes: 'Job has failed indexes',
 } as const;
 
 export interface JobState {
@@ -66,10 +72,21 @@ export interface JobDecision {
 
 const isFinished = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const hasFinalizer = (p: Pod): boolean => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
-/** A pod the Job counts as failed: phase Failed, or being deleted before it succeeded (upstream's isPodFailed). */
-const isFailedPod = (p: Pod): boolean => p.status?.phase === 'Failed' || (!!p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded');
-/** Terminated for accounting: finished, or on its way out. */
-const isTerminated = (p: Pod): boolean => isFinished(p) || !!p.metadata?.deletionTimestamp;
+
+/**
+ * onlyReplaceFailedPods: `podReplacementPolicy: Failed` (the default with a podFailurePolicy): a pod being
+ * deleted is neither failed nor replaced until it reaches phase Failed.
+ */
+export function onlyReplaceFailedPods(job: Job): boolean {
+  return job.spec?.podReplacementPolicy === 'Failed' || !!job.spec?.podFailurePolicy;
+}
+
+/** isPodFailed: phase Failed, or (unless only failed pods are replaced) being deleted before it succeeded. */
+export function isPodFailed(p: Pod, job: Job): boolean {
+  if (p.status?.phase === 'Failed') return true;
+  if (onlyReplaceFailedPods(job)) return false;
+  return !!p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded';
+}
 
 export function isJobFinished(job: Job): boolean {
   return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
@@ -86,31 +103,7 @@ export function podCompletionIndex(p: Pod): number | undefined {
   return Number(v);
 }
 
-/** "1,3-5,7": upstream's compressed interval format of completedIndexes. */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    if (j - i >= 2) out.push(`${sorted[i]}-${sorted[j]}`);
-    else for (let k = i; k <= j; k++) out.push(String(sorted[k]));
-    i = j + 1;
-  }
-  return out.join(',');
-}
-
-export function parseIndexes(s: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (s ?? '').split(',')) {
-    const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(part.trim());
-    if (!m) continue;
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    for (let i = lo; i <= hi; i++) out.add(i);
-  }
-  return out;
-}
+export { formatIndexes, parseIndexes } from './indexes.js';
 
 /** When a pod finished: its containers' latest finishedAt, else its Ready condition's transition, else creation. */
 export function podFinishTime(p: Pod): number | undefined {
@@ -179,8 +172,61 @@ export function matchPodFailurePolicy(job: Job, pod: Pod): { action: PodFailureA
   return { action: 'Count' };
 }
 
+/** Whether a failed pod counts against the limits (no podFailurePolicy rule, or Count, FailJob, FailIndex). */
+export function countsAsFailure(job: Job, pod: Pod): boolean {
+  return !job.spec?.podFailurePolicy || matchPodFailurePolicy(job, pod).action !== 'Ignore';
+}
+
+function annotationCount(p: Pod, key: string): number {
+  const v = p.metadata?.annotations?.[key];
+  if (v === undefined || !/^[0-9]+$/.test(v)) return 0;
+  const n = Number(v);
+  return n > 2147483647 ? 0 : n;
+}
+
+/** getIndexFailureCount: the counted failures of the index before this pod (its annotation; 0 if absent or bad). */
+export const indexFailureCount = (p: Pod): number => annotationCount(p, JOB_INDEX_FAILURE_COUNT);
+/** getIndexAbsoluteFailureCount: the counted and the ignored failures. */
+const indexAbsoluteFailureCount = (p: Pod): number => annotationCount(p, JOB_INDEX_FAILURE_COUNT) + annotationCount(p, JOB_INDEX_IGNORED_FAILURE_COUNT);
+
+export interface IndexFailureCounts {
+  failures: number;
+  ignored: number;
+}
+
+/** getNewIndexFailureCounts: the annotations of the pod replacing a failed one of the same index. */
+export function newIndexFailureCounts(job: Job, replaced: Pod | undefined): IndexFailureCounts {
+  if (!replaced) return { failures: 0, ignored: 0 };
+  const failures = indexFailureCount(replaced);
+  const ignored = annotationCount(replaced, JOB_INDEX_IGNORED_FAILURE_COUNT);
+  return countsAsFailure(job, replaced) ? { failures: failures + 1, ignored } : { failures, ignored: ignored + 1 };
+}
+
+/**
+ * isIndexFailed (backoffLimitPerIndex): the pod failed and matched a FailIndex rule, or it counts and its
+ * index had already failed backoffLimitPerIndex times before it.
+ */
+export function isIndexFailed(job: Job, p: Pod): boolean {
+  if (!isPodFailed(p, job)) return false;
+  if (job.spec?.podFailurePolicy) {
+    const m = matchPodFailurePolicy(job, p);
+    if (m.action === 'FailIndex') return true;
+    if (m.action === 'Ignore') return false;
+  }
+  return indexFailureCount(p) >= (job.spec?.backoffLimitPerIndex ?? 0);
+}
+
+/** getRemainingTimePerIndex: the backoff of an index after its last failed pod (10 s doubled per failure, at most 6 min). */
+export function remainingIndexBackoffMs(lastFailed: Pod | undefined, now: number): number {
+  if (!lastFailed) return 0;
+  const failures = indexAbsoluteFailureCount(lastFailed) + 1;
+  const delay = Math.min(POD_FAILURE_BACKOFF_MS * 2 ** (failures - 1), MAX_POD_FAILURE_BACKOFF_MS);
+  const finished = podFinishTime(lastFailed) ?? now;
+  return Math.max(0, finished + delay - now);
+}
+
 /** The pod a Job creates: its template, the tracking finalizer, the controller reference, and for Indexed Jobs its index. */
-export function podForJob(job: Job, index?: number): Pod {
+export function podForJob(job: Job, index?: number, failures?: IndexFailureCounts): Pod {
   const t = job.spec?.template ?? {};
   const name = job.metadata?.name ?? '';
   const labels: Record<string, string> = { ...(t.metadata?.labels ?? {}) };
@@ -199,6 +245,10 @@ export function podForJob(job: Job, index?: number): Pod {
     };
     (spec.containers ?? []).forEach(addEnv);
     (spec.initContainers ?? []).forEach(addEnv);
+    if (failures) {
+      annotations[JOB_INDEX_FAILURE_COUNT] = String(failures.failures);
+      if (failures.ignored > 0) annotations[JOB_INDEX_IGNORED_FAILURE_COUNT] = String(failures.ignored);
+    }
   }
   const pod: Pod = {
     apiVersion: 'v1',
@@ -227,6 +277,30 @@ function setJobCondition(conds: JobCondition[], c: JobCondition): JobCondition[]
   return [...conds.filter((x) => x.type !== c.type), c];
 }
 
+/**
+ * getPodsWithDelayedDeletionPerIndex (backoffLimitPerIndex): per pending index, its last failed pod, whose
+ * tracking finalizer stays until the replacement is created with the failure counts it carries.
+ */
+export function podsWithDelayedDeletionPerIndex(job: Job, pods: Pod[], done: ReadonlySet<number>, activeIndexes: ReadonlySet<number>): Map<number, Pod> {
+  const out = new Map<number, Pod>();
+  const completions = job.spec?.completions ?? 0;
+  for (const p of pods) {
+    if (!hasFinalizer(p) || !isPodFailed(p, job)) continue;
+    const ix = podCompletionIndex(p);
+    if (ix === undefined || ix >= completions || done.has(ix) || activeIndexes.has(ix)) continue;
+    const last = out.get(ix);
+    if (!last || (indexAbsoluteFailureCount(last) <= indexAbsoluteFailureCount(p) && (podFinishTime(p) ?? 0) >= (podFinishTime(last) ?? 0))) out.set(ix, p);
+  }
+  return out;
+}
+
+/** Why a Job is done: the interim condition (FailureTarget / SuccessCriteriaMet) and the terminal one it leads to. */
+interface Finish {
+  success: boolean;
+  reason: string;
+  message: string;
+}
+
 export function decideJob(s: JobState): JobDecision {
   const { job, now } = s;
   const nowStr = rfc3339(now);
@@ -234,70 +308,43 @@ export function decideJob(s: JobState): JobDecision {
   const old: JobStatus = job.status ?? {};
   const out: JobDecision = { create: [], delete: [], removeFinalizer: [], status: clone(old), events: [] };
   const indexed = spec.completionMode === 'Indexed';
+  const completions = spec.completions ?? 0;
+  const perIndex = indexed && typeof spec.backoffLimitPerIndex === 'number';
   const pods = s.pods;
+  const indexOf = (p: Pod): number | undefined => {
+    const ix = podCompletionIndex(p);
+    return ix !== undefined && ix < completions ? ix : undefined;
+  };
+  const validIndex = (p: Pod): boolean => !indexed || indexOf(p) !== undefined;
 
-  // --- accounting: uncounted pods, then counters --------------------------------------------------------
-  const uncountedSucceeded = new Set(old.uncountedTerminatedPods?.succeeded ?? []);
-  const uncountedFailed = new Set(old.uncountedTerminatedPods?.failed ?? []);
-  const completed = parseIndexes(old.completedIndexes);
-  let newUncounted = false;
-  let failJobMessage: string | undefined;
-  const finishedJob = isJobFinished(job);
-  // Succeeded pods already counted still name their index (the status may lag behind them).
-  if (indexed) {
-    for (const p of pods) {
-      const idx = podCompletionIndex(p);
-      if (p.status?.phase === 'Succeeded' && !hasFinalizer(p) && idx !== undefined && idx < (spec.completions ?? 0)) completed.add(idx);
-    }
-  }
-  for (const p of pods) {
-    const uid = p.metadata?.uid ?? '';
-    if (!hasFinalizer(p) || !isTerminated(p)) continue;
-    if (p.status?.phase !== 'Succeeded' && !isFailedPod(p)) continue;
-    out.removeFinalizer.push(p);
-    if (uncountedSucceeded.has(uid) || uncountedFailed.has(uid)) continue;
-    if (p.status?.phase === 'Succeeded') {
-      const idx = indexed ? podCompletionIndex(p) : undefined;
-      if (indexed && (idx === undefined || idx >= (spec.completions ?? 0) || completed.has(idx))) {
-        // A duplicate or out-of-range index: its finalizer goes, it is not counted.
-        continue;
-      }
-      if (idx !== undefined) completed.add(idx);
-      uncountedSucceeded.add(uid);
-    } else {
-      const m = matchPodFailurePolicy(job, p);
-      if (m.action === 'Ignore') continue;
-      if (m.action === 'FailJob' && !failJobMessage) failJobMessage = m.message;
-      uncountedFailed.add(uid);
-    }
-    newUncounted = true;
-  }
-  if (newUncounted) {
-    out.intermediate = {
-      ...clone(old),
-      uncountedTerminatedPods: { succeeded: [...uncountedSucceeded], failed: [...uncountedFailed] },
-    };
-  }
-  const succeeded = (old.succeeded ?? 0) + uncountedSucceeded.size;
-  const failed = (old.failed ?? 0) + uncountedFailed.size;
-  const active = pods.filter((p) => !isFinished(p) && !p.metadata?.deletionTimestamp);
-  const terminating = pods.filter((p) => !isFinished(p) && !!p.metadata?.deletionTimestamp).length;
-
-  const st = out.status;
-  st.succeeded = succeeded;
-  st.failed = failed;
-  st.uncountedTerminatedPods = {};
-  if (indexed) st.completedIndexes = formatIndexes(completed);
-  let conds: JobCondition[] = [...(old.conditions ?? [])];
-
-  if (finishedJob) {
-    out.delete = active.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
-    st.active = active.length - out.delete.length;
-    st.ready = active.filter(isPodReady).length;
-    st.terminating = terminating + out.delete.length;
-    st.conditions = conds;
+  // A finished Job: its leftovers go, their tracking finalizers too; its status is final.
+  if (isJobFinished(job)) {
+    out.removeFinalizer = pods.filter(hasFinalizer);
+    out.delete = pods.filter((p) => !isFinished(p) && !p.metadata?.deletionTimestamp).slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
     return out;
   }
+
+  // --- counters of this pass (syncJob): the status's, the uncounted ones, the newly finished pods ----------
+  const uncountedSucceeded = new Set(old.uncountedTerminatedPods?.succeeded ?? []);
+  const uncountedFailed = new Set(old.uncountedTerminatedPods?.failed ?? []);
+  const prevCompleted = indexed ? parseIndexes(old.completedIndexes, completions) : new Set<number>();
+  // calculateSucceededIndexes (and succeeded pods already counted whose index the status may lag behind).
+  const completed = new Set(prevCompleted);
+  if (indexed) {
+    for (const p of pods) {
+      const ix = indexOf(p);
+      if (p.status?.phase === 'Succeeded' && ix !== undefined) completed.add(ix);
+    }
+  }
+  const tracked = pods.filter((p) => hasFinalizer(p) && validIndex(p));
+  const newSucceeded = tracked.filter((p) => p.status?.phase === 'Succeeded' && !uncountedSucceeded.has(p.metadata?.uid ?? ''));
+  const newFailed = tracked.filter((p) => isPodFailed(p, job) && !uncountedFailed.has(p.metadata?.uid ?? ''));
+  const failedSoFar = (old.failed ?? 0) + newFailed.filter((p) => countsAsFailure(job, p)).length + uncountedFailed.size;
+  const succeededSoFar = indexed ? completed.size : (old.succeeded ?? 0) + newSucceeded.length + uncountedSucceeded.size;
+  const active = pods.filter((p) => !isFinished(p) && !p.metadata?.deletionTimestamp);
+  const terminating = pods.filter((p) => !isFinished(p) && !!p.metadata?.deletionTimestamp);
+  const st = out.status;
+  let conds: JobCondition[] = [...(old.conditions ?? [])];
 
   // --- suspend / resume ---------------------------------------------------------------------------------
   const suspended = spec.suspend === true;
@@ -316,107 +363,235 @@ export function decideJob(s: JobState): JobDecision {
     if (!st.startTime) st.startTime = nowStr;
   }
 
-  // --- failure: backoff limit, OnFailure restarts, pod failure policy, deadline ---------------------------
+  // --- is the Job done? (syncJob's order) ----------------------------------------------------------------
+  let finish: Finish | undefined;
+  const met = getCondition(conds, 'SuccessCriteriaMet');
+  // Once SuccessCriteriaMet, the Job completes whatever fails after.
+  if (met?.status === 'True') finish = { success: true, reason: met.reason ?? '', message: met.message ?? '' };
+  const target = getCondition(conds, 'FailureTarget');
+  if (!finish && target?.status === 'True') finish = { success: false, reason: target.reason ?? '', message: target.message ?? '' };
+  if (!finish && spec.podFailurePolicy) {
+    for (const p of pods) {
+      if (!isPodFailed(p, job)) continue;
+      const m = matchPodFailurePolicy(job, p);
+      if (m.action === 'FailJob') {
+        finish = { success: false, reason: 'PodFailurePolicy', message: m.message ?? '' };
+        break;
+      }
+    }
+  }
   const backoffLimit = spec.backoffLimit ?? 6;
-  let failure: { reason: string; message: string } | undefined;
-  const existingTarget = getCondition(conds, 'FailureTarget');
-  if (existingTarget?.status === 'True') failure = { reason: existingTarget.reason ?? '', message: existingTarget.message ?? '' };
-  else if (failJobMessage) failure = { reason: 'PodFailurePolicy', message: failJobMessage };
-  else if (failed > backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: JOB_MESSAGES.backoffLimit };
-  else if (spec.template?.spec?.restartPolicy === 'OnFailure') {
-    // pastBackoffLimitOnFailure: the restarts of the active pods' containers count as failures.
-    let restarts = 0;
-    for (const p of active) for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += cs.restartCount ?? 0;
-    if (restarts > 0 && restarts >= backoffLimit) failure = { reason: 'BackoffLimitExceeded', message: JOB_MESSAGES.backoffLimit };
+  if (!finish && (failedSoFar > backoffLimit || pastBackoffLimitOnFailure(job, pods, backoffLimit))) {
+    finish = { success: false, reason: 'BackoffLimitExceeded', message: JOB_MESSAGES.backoffLimit };
   }
   let deadlineAt: number | undefined;
-  if (!failure && !suspended && typeof spec.activeDeadlineSeconds === 'number') {
-    const start = parseTime(st.startTime) ?? now;
-    deadlineAt = start + spec.activeDeadlineSeconds * 1000;
-    if (now >= deadlineAt) failure = { reason: 'DeadlineExceeded', message: JOB_MESSAGES.deadline };
+  if (!finish && !suspended && typeof spec.activeDeadlineSeconds === 'number') {
+    deadlineAt = (parseTime(st.startTime) ?? now) + spec.activeDeadlineSeconds * 1000;
+    if (now >= deadlineAt) finish = { success: false, reason: 'DeadlineExceeded', message: JOB_MESSAGES.deadline };
+  }
+  let failedIndexes: Set<number> | undefined;
+  let delayed = new Map<number, Pod>();
+  if (perIndex) {
+    // calculateFailedIndexes: the status's, and the indexes of pods failing past backoffLimitPerIndex (or FailIndex).
+    failedIndexes = parseIndexes(old.failedIndexes ?? '', completions);
+    for (const p of tracked) if (isIndexFailed(job, p)) failedIndexes.add(indexOf(p)!);
+    if (!finish) {
+      if (typeof spec.maxFailedIndexes === 'number' && failedIndexes.size > spec.maxFailedIndexes) {
+        finish = { success: false, reason: 'MaxFailedIndexesExceeded', message: JOB_MESSAGES.maxFailedIndexes };
+      } else if (failedIndexes.size > 0 && failedIndexes.size + completed.size >= completions) {
+        finish = { success: false, reason: 'FailedIndexes', message: JOB_MESSAGES.failedIndexes };
+      }
+    }
+    const activeIndexes = new Set(active.map(indexOf).filter((i): i is number => i !== undefined));
+    delayed = podsWithDelayedDeletionPerIndex(job, pods, new Set([...completed, ...failedIndexes]), activeIndexes);
+  }
+  if (!finish && indexed) {
+    const matched = matchSuccessPolicy(job, completed);
+    if (matched) finish = { success: true, reason: 'SuccessPolicy', message: matched };
+  }
+  if (!finish) {
+    // Enough completions (or, without completions, a success and nothing left running).
+    const complete = spec.completions === undefined || spec.completions === null ? succeededSoFar > 0 && active.length === 0 : succeededSoFar >= completions;
+    if (complete) finish = { success: true, reason: 'CompletionsReached', message: JOB_MESSAGES.completions };
   }
 
-  // --- success -------------------------------------------------------------------------------------------
-  let complete = false;
-  if (!failure) {
-    if (indexed) complete = completed.size >= (spec.completions ?? 0);
-    else if (typeof spec.completions === 'number') complete = succeeded >= spec.completions;
-    else complete = succeeded > 0 && active.length === 0;
-  }
-
-  if (failure || complete) {
-    // Lingering pods go; the terminal condition waits until none is left (1.31+, JobPodReplacementPolicy).
+  // --- pods: a done Job's active pods go; else manageJob -------------------------------------------------
+  if (finish) {
     out.delete = active.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
-    const remaining = active.length + terminating;
-    if (failure) conds = setJobCondition(conds, condition('FailureTarget', 'True', failure.reason, failure.message, nowStr));
-    else conds = setJobCondition(conds, condition('SuccessCriteriaMet', 'True', 'CompletionsReached', JOB_MESSAGES.completions, nowStr));
-    if (remaining === 0 && !newUncounted) {
-      if (failure) {
-        conds = setJobCondition(conds, condition('Failed', 'True', failure.reason, failure.message, nowStr));
-        out.events.push({ type: 'Warning', reason: failure.reason, message: failure.message });
-      } else {
-        conds = setJobCondition(conds, condition('Complete', 'True', 'CompletionsReached', JOB_MESSAGES.completions, nowStr));
+  } else if (s.expectationsSatisfied !== false) {
+    managePods(s, { active, terminating: terminating.length, completed, failedIndexes, delayed, succeeded: succeededSoFar, perIndex }, out);
+  }
+
+  // --- accounting (trackJobStatusAndRemoveFinalizers) -----------------------------------------------------
+  let newUncounted = false;
+  for (const p of pods) {
+    if (!hasFinalizer(p)) continue;
+    const uid = p.metadata?.uid ?? '';
+    const failed = isPodFailed(p, job);
+    // canRemoveFinalizer: the Job is done, the pod succeeded, or it failed (unless its index waits for a replacement).
+    const ix = podCompletionIndex(p);
+    const waits = perIndex && ix !== undefined && delayed.get(ix) === p;
+    if (!(finish || p.status?.phase === 'Succeeded' || (failed && !waits))) continue;
+    out.removeFinalizer.push(p);
+    if (p.status?.phase === 'Succeeded' && !uncountedFailed.has(uid)) {
+      // An Indexed Job counts by index (completedIndexes); a duplicate or out-of-range index is not counted.
+      if (!indexed && !uncountedSucceeded.has(uid)) {
+        uncountedSucceeded.add(uid);
+        newUncounted = true;
+      }
+    } else if (failed || (finish && !finish.success)) {
+      // Once the Job failed, the pods still running count as failed too; after success they do not count.
+      if (!uncountedFailed.has(uid) && validIndex(p) && countsAsFailure(job, p)) {
+        uncountedFailed.add(uid);
+        newUncounted = true;
+      }
+    }
+  }
+  const completedText = indexed ? formatIndexes(completed) : undefined;
+  const failedText = failedIndexes ? formatIndexes(failedIndexes) : undefined;
+  const indexesChanged = (indexed && completedText !== (old.completedIndexes ?? '')) || (perIndex && failedText !== old.failedIndexes);
+  if (newUncounted || indexesChanged) {
+    out.intermediate = { ...clone(old), uncountedTerminatedPods: { succeeded: [...uncountedSucceeded], failed: [...uncountedFailed] } };
+    if (completedText !== undefined) out.intermediate.completedIndexes = completedText;
+    if (failedText !== undefined) out.intermediate.failedIndexes = failedText;
+  }
+  st.succeeded = indexed ? completed.size : (old.succeeded ?? 0) + uncountedSucceeded.size;
+  st.failed = (old.failed ?? 0) + uncountedFailed.size;
+  st.uncountedTerminatedPods = {};
+  if (completedText !== undefined) st.completedIndexes = completedText;
+  if (failedText !== undefined) st.failedIndexes = failedText;
+
+  if (finish) {
+    // The interim condition now; the terminal one once no pod is left running (1.31+).
+    if (finish.success) {
+      if (met?.status !== 'True') conds = setJobCondition(conds, condition('SuccessCriteriaMet', 'True', finish.reason, finish.message, nowStr));
+    } else conds = setJobCondition(conds, condition('FailureTarget', 'True', finish.reason, finish.message, nowStr));
+    if (active.length + terminating.length === 0) {
+      if (finish.success) {
+        conds = setJobCondition(conds, condition('Complete', 'True', finish.reason, finish.message, nowStr));
         st.completionTime = nowStr;
         out.events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+      } else {
+        conds = setJobCondition(conds, condition('Failed', 'True', finish.reason, finish.message, nowStr));
+        out.events.push({ type: 'Warning', reason: finish.reason, message: finish.message });
       }
     }
     st.active = 0;
     st.ready = 0;
-    st.terminating = terminating + out.delete.length;
+    st.terminating = terminating.length + out.delete.length;
     st.conditions = conds;
     return out;
-  }
-
-  // --- manage pods ---------------------------------------------------------------------------------------
-  const parallelism = spec.parallelism ?? 1;
-  if (s.expectationsSatisfied === false) {
-    // wait for the cache to catch up with our own creates and deletes
-  } else if (suspended) {
-    out.delete = active.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
-  } else if (indexed) {
-    const completions = spec.completions ?? 0;
-    const running = new Set<number>();
-    for (const p of active) {
-      const idx = podCompletionIndex(p);
-      // A pod of a completed or duplicate index, or out of range, goes.
-      if (idx === undefined || idx >= completions || completed.has(idx) || running.has(idx)) out.delete.push(p);
-      else running.add(idx);
-    }
-    const want = Math.min(parallelism, completions - completed.size);
-    let missing = want - running.size;
-    const wait = missing > 0 ? remainingBackoffMs(pods, now) : 0;
-    if (wait > 0) out.requeueAfterMs = wait;
-    else {
-      for (let i = 0; i < completions && missing > 0 && out.create.length < MAX_POD_CREATE_DELETE_PER_SYNC; i++) {
-        if (completed.has(i) || running.has(i)) continue;
-        out.create.push(podForJob(job, i));
-        missing--;
-      }
-    }
-  } else {
-    let want = parallelism;
-    if (typeof spec.completions === 'number') want = Math.min(spec.completions - succeeded, parallelism);
-    // With no completions set, once one pod succeeded no new pods start (the rest finish).
-    if (spec.completions === undefined || spec.completions === null) if (succeeded > 0) want = Math.min(want, active.length);
-    want = Math.max(0, want);
-    const diff = active.length - want;
-    if (diff > 0) out.delete = active.slice(active.length - Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC));
-    else if (diff < 0) {
-      const wait = remainingBackoffMs(pods, now);
-      if (wait > 0) out.requeueAfterMs = wait;
-      else for (let i = 0; i < Math.min(-diff, MAX_POD_CREATE_DELETE_PER_SYNC); i++) out.create.push(podForJob(job));
-    }
   }
   const stillActive = active.filter((p) => !out.delete.includes(p));
   st.active = stillActive.length + out.create.length;
   st.ready = stillActive.filter(isPodReady).length;
-  st.terminating = terminating + out.delete.length;
+  st.terminating = terminating.length + out.delete.length;
   st.conditions = conds;
   if (deadlineAt !== undefined) {
     const left = deadlineAt - now;
     out.requeueAfterMs = out.requeueAfterMs === undefined ? left : Math.min(out.requeueAfterMs, left);
   }
   return out;
+}
+
+/** pastBackoffLimitOnFailure: for restartPolicy OnFailure, the restarts of running and pending pods' containers. */
+function pastBackoffLimitOnFailure(job: Job, pods: Pod[], backoffLimit: number): boolean {
+  if (job.spec?.template?.spec?.restartPolicy !== 'OnFailure') return false;
+  let restarts = 0;
+  for (const p of pods) {
+    if (p.status?.phase !== 'Running' && p.status?.phase !== 'Pending') continue;
+    for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += cs.restartCount ?? 0;
+  }
+  return backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit;
+}
+
+interface ManageState {
+  active: Pod[];
+  terminating: number;
+  completed: ReadonlySet<number>;
+  failedIndexes: ReadonlySet<number> | undefined;
+  delayed: ReadonlyMap<number, Pod>;
+  succeeded: number;
+  perIndex: boolean;
+}
+
+/**
+ * manageJob: a suspended Job's pods go; excess pods go; missing ones are created after the pod-failure
+ * backoff (per index with backoffLimitPerIndex). With podReplacementPolicy Failed, terminating pods still
+ * take their place (and their index).
+ */
+function managePods(s: JobState, m: ManageState, out: JobDecision): void {
+  const { job, now } = s;
+  const spec = job.spec ?? {};
+  const parallelism = spec.parallelism ?? 1;
+  const { active } = m;
+  if (spec.suspend === true) {
+    out.delete = active.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
+    return;
+  }
+  const waitingFor = onlyReplaceFailedPods(job) ? m.terminating : 0;
+  if (spec.completionMode === 'Indexed') {
+    const completions = spec.completions ?? 0;
+    const running = new Set<number>();
+    for (const p of active) {
+      const idx = podCompletionIndex(p);
+      // A pod of a completed, failed or duplicate index, or out of range, goes.
+      if (idx === undefined || idx >= completions || m.completed.has(idx) || m.failedIndexes?.has(idx) || running.has(idx)) out.delete.push(p);
+      else running.add(idx);
+    }
+    if (out.delete.length > 0) return; // deletions first, creations on a later pass (as upstream)
+    const want = Math.min(parallelism, completions - m.completed.size);
+    const missing = want - running.size - waitingFor;
+    if (missing <= 0) return;
+    if (!m.perIndex) {
+      const wait = remainingBackoffMs(s.pods, now);
+      if (wait > 0) {
+        out.requeueAfterMs = wait;
+        return;
+      }
+    }
+    // firstPendingIndexes: not completed, failed, running, nor (podReplacementPolicy Failed) terminating.
+    const busy = new Set<number>(running);
+    if (onlyReplaceFailedPods(job)) {
+      for (const p of s.pods) {
+        const idx = podCompletionIndex(p);
+        if (idx !== undefined && !isFinished(p) && p.metadata?.deletionTimestamp) busy.add(idx);
+      }
+    }
+    const pending: number[] = [];
+    for (let i = 0; i < completions && pending.length < Math.min(missing, MAX_POD_CREATE_DELETE_PER_SYNC); i++) {
+      if (!m.completed.has(i) && !m.failedIndexes?.has(i) && !busy.has(i)) pending.push(i);
+    }
+    if (!m.perIndex) {
+      for (const i of pending) out.create.push(podForJob(job, i));
+      return;
+    }
+    // getPodCreationInfoForIndependentIndexes: the indexes whose own backoff is over; else wait for the nearest.
+    let minWait: number | undefined;
+    for (const i of pending) {
+      const last = m.delayed.get(i);
+      const wait = remainingIndexBackoffMs(last, now);
+      if (wait === 0) out.create.push(podForJob(job, i, newIndexFailureCounts(job, last)));
+      else minWait = minWait === undefined ? wait : Math.min(minWait, wait);
+    }
+    if (out.create.length === 0 && minWait !== undefined) out.requeueAfterMs = minWait;
+    return;
+  }
+  let want = parallelism;
+  if (typeof spec.completions === 'number') want = Math.min(spec.completions - m.succeeded, parallelism);
+  // With no completions set, once one pod succeeded no new pods start (the rest finish).
+  else if (m.succeeded > 0) want = active.length;
+  want = Math.max(0, want);
+  const excess = active.length - want;
+  if (excess > 0) {
+    out.delete = active.slice(active.length - Math.min(excess, MAX_POD_CREATE_DELETE_PER_SYNC));
+    return;
+  }
+  const missing = want - waitingFor - active.length;
+  if (missing <= 0) return;
+  const wait = remainingBackoffMs(s.pods, now);
+  if (wait > 0) out.requeueAfterMs = wait;
+  else for (let i = 0; i < Math.min(missing, MAX_POD_CREATE_DELETE_PER_SYNC); i++) out.create.push(podForJob(job));
 }
 
 /** Whether the status needs writing. */

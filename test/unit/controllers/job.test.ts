@@ -87,13 +87,12 @@ describe('decideJob: parallelism and completions', () => {
     expect(d.status.succeeded).toBe(2);
     expect(d.status.uncountedTerminatedPods).toEqual({});
     expect(d.create).toHaveLength(0);
-    // The terminal condition waits for the pass where nothing is left to count.
-    expect(reasons({ status: d.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached']);
-    const counted = pods.map((p) => ({ ...p, metadata: { ...p.metadata, finalizers: [] } }));
-    const d2 = decideJob({ job: job({ parallelism: 2, completions: 2 }, d.status), pods: counted, now: NOW });
-    expect(reasons({ status: d2.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached', 'Complete=True/CompletionsReached']);
-    expect(d2.status.completionTime).toBe(iso(0));
-    expect(d2.events).toEqual([{ type: 'Normal', reason: 'Completed', message: 'Job completed' }]);
+    // As upstream's trackJobStatusAndRemoveFinalizers: the final status (written once the finalizers are
+    // gone) carries the counters and, nothing being left running, the terminal condition.
+    expect(reasons({ status: d.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached', 'Complete=True/CompletionsReached']);
+    expect(d.status.completionTime).toBe(iso(0));
+    expect(d.events).toEqual([{ type: 'Normal', reason: 'Completed', message: 'Job completed' }]);
+    expect(d.intermediate?.conditions ?? []).toEqual([]);
   });
 
   it('pods already counted (no finalizer) are not counted twice', () => {
@@ -222,12 +221,14 @@ describe('decideJob: Indexed completion mode', () => {
     const d = decideJob({ job: job(indexed), pods, now: NOW });
     expect(d.status.completedIndexes).toBe('0-4');
     expect(d.status.succeeded).toBe(5);
-    expect(reasons({ status: d.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached']);
+    expect(reasons({ status: d.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached', 'Complete=True/CompletionsReached']);
   });
-  it('a running pod of a completed index is deleted', () => {
+  it('a running pod of a completed index is deleted; creations wait for the next pass (deletions first, as upstream)', () => {
     const d = decideJob({ job: job(indexed, { startTime: iso(100), completedIndexes: '0', succeeded: 1 }), pods: [pod('Running', { index: 0 })], now: NOW });
     expect(d.delete).toHaveLength(1);
-    expect(d.create.map((p) => p.metadata?.annotations?.[JOB_COMPLETION_INDEX])).toEqual(['1', '2']);
+    expect(d.create).toEqual([]);
+    const next = decideJob({ job: job(indexed, d.status), pods: [], now: NOW });
+    expect(next.create.map((p) => p.metadata?.annotations?.[JOB_COMPLETION_INDEX])).toEqual(['1', '2']);
   });
   it.each([
     [[1, 3, 4, 5, 7], '1,3-5,7'],
