@@ -122,7 +122,7 @@ function validatePodFailurePolicy(spec: Relaxed<JobSpec>, field: string): Status
   const errs: StatusCause[] = [];
   const rulesField = child(field, 'rules');
   if (spec.template?.spec?.restartPolicy !== 'Never') {
-    errs.push(fieldErr.invalid(child('spec', 'template', 'spec', 'restartPolicy'), spec.template?.spec?.restartPolicy ?? '', 'only "Never" is supported when podFailurePolicy is specified'));
+    errs.push(fieldErr.invalid(child(field.replace(/\.podFailurePolicy$/, ''), 'template', 'spec', 'restartPolicy'), spec.template?.spec?.restartPolicy ?? '', 'only "Never" is supported when podFailurePolicy is specified'));
   }
   (policy.rules ?? []).forEach((rule, i) => {
     const rf = index(rulesField, i);
@@ -222,18 +222,24 @@ function validateSuccessPolicy(spec: Relaxed<JobSpec>, field: string): StatusCau
 export function validateJobSpec(spec: Relaxed<JobSpec> | undefined, field = 'spec'): StatusCause[] {
   const s: Relaxed<JobSpec> = spec ?? {};
   const errs: StatusCause[] = [];
-  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
-    errs.push(...validateNonnegative(child(field, f), s[f]));
-  }
-  if (!unset(s.maxFailedIndexes) && unset(s.backoffLimitPerIndex)) {
-    errs.push(fieldErr.required(child(field, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
-  }
   if (!s.selector) errs.push(fieldErr.required(child(field, 'selector'), ''));
   else {
     errs.push(...validateLabelSelector(s.selector, child(field, 'selector')));
     if (!selectorMatches(s.selector, s.template?.metadata?.labels ?? {})) {
       errs.push(fieldErr.invalid(child(field, 'template', 'metadata', 'labels'), s.template?.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
     }
+  }
+  return [...errs, ...validateJobSpecFields(s, field)];
+}
+
+/** validateJobSpec (lower case): what a Job's spec and a CronJob's jobTemplate.spec share (no selector). */
+function validateJobSpecFields(s: Relaxed<JobSpec>, field: string): StatusCause[] {
+  const errs: StatusCause[] = [];
+  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
+    errs.push(...validateNonnegative(child(field, f), s[f]));
+  }
+  if (!unset(s.maxFailedIndexes) && unset(s.backoffLimitPerIndex)) {
+    errs.push(fieldErr.required(child(field, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
   }
   const mode = s.completionMode;
   if (mode !== undefined && !(COMPLETION_MODES as readonly string[]).includes(mode)) {
@@ -379,19 +385,12 @@ function validateCronJobSpec(cj: Relaxed<CronJob>, allowTZ: boolean): StatusCaus
     const tzErr = timeZoneError(spec.timeZone);
     if (tzErr) errs.push(fieldErr.invalid('spec.timeZone', spec.timeZone, tzErr));
   }
-  // ValidateJobTemplateSpec: the Job spec, whose selector is always generated.
+  // ValidateJobTemplateSpec: the Job spec (as a Job's), whose selector is always generated.
   const jobSpec = spec?.jobTemplate?.spec;
   const f = 'spec.jobTemplate.spec';
-  for (const k of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished'] as const) {
-    errs.push(...validateNonnegative(child(f, k), jobSpec?.[k]));
-  }
+  errs.push(...validateJobSpecFields(jobSpec ?? {}, f));
   if (jobSpec?.selector) errs.push(fieldErr.invalid(child(f, 'selector'), jobSpec.selector, '`selector` will be auto-generated'));
   if (jobSpec?.manualSelector === true) errs.push(fieldErr.notSupported(child(f, 'manualSelector'), jobSpec.manualSelector, ['nil', 'false']));
-  if (jobSpec?.completionMode !== undefined && !(COMPLETION_MODES as readonly string[]).includes(jobSpec.completionMode)) {
-    errs.push(fieldErr.notSupported(child(f, 'completionMode'), jobSpec.completionMode, COMPLETION_MODES));
-  }
-  if (jobSpec?.completionMode === 'Indexed' && unset(jobSpec.completions)) errs.push(fieldErr.required(child(f, 'completions'), 'when completion mode is Indexed'));
-  errs.push(...validateJobTemplate(jobSpec?.template, child(f, 'template')));
   return errs;
 }
 

@@ -460,6 +460,7 @@ export function decideJob(s: JobState): JobDecision {
   st.uncountedTerminatedPods = {};
   if (completedText !== undefined) st.completedIndexes = completedText;
   if (failedText !== undefined) st.failedIndexes = failedText;
+  else delete st.failedIndexes; // only a Job with backoffLimitPerIndex has failed indexes
 
   if (finish) {
     // The interim condition now; the terminal one once no pod is left running (1.31+).

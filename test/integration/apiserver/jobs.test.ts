@@ -1,7 +1,8 @@
 /**
  * batch/v1 Jobs end to end over a real etcd with the real kubectl: the Job and TTL-after-finished
  * controllers run in this process on the API server's client, and a small fake kubelet plays the node
- * (a pod of a Job whose name says `fail` exits 1, others exit 0; a pod being deleted is confirmed gone).
+ * (a pod of a Job whose name says `fail` exits 1 (`fail-odd`: its odd indexes only), `hang` never ends, `first-wins`
+ * ends index 0 only, others exit 0; a pod being deleted is confirmed gone).
  */
 import { setMaxListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,8 +43,11 @@ function fakeKubelet(informers: InformerFactory): void {
       if (seen.has(p.metadata?.uid ?? '') || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return;
       seen.add(p.metadata?.uid ?? '');
       const jobName = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? '';
-      if (/hang/.test(jobName)) return; // a pod that never ends
-      const fail = /fail/.test(jobName);
+      const index = p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index'];
+      // A pod that never ends (for a Job named `first-wins...`, every index but 0).
+      if (/hang/.test(jobName) || (/^first-wins/.test(jobName) && index !== '0')) return;
+      // A Job named `fail-odd...` fails its odd indexes (exit 1).
+      const fail = /fail/.test(jobName) && !(/^fail-odd/.test(jobName) && Number(index) % 2 === 0);
       const fresh = await client.get<Pod>(R.pods, ns, name);
       const t = stamp();
       await client.updateStatus(R.pods, {
@@ -193,6 +197,60 @@ describe('kubectl create job / wait / get', () => {
   }, 90_000);
 });
 
+describe('backoffLimitPerIndex, maxFailedIndexes, successPolicy (Indexed Jobs)', () => {
+  const indexedJob = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: { completionMode: 'Indexed', template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, ...spec },
+  });
+  const conditions = (j: Job) => (j.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}: ${c.message}`);
+
+  it('failing indexes past backoffLimitPerIndex fail alone; the others complete; then the Job fails with FailedIndexes', async () => {
+    await kubectlOk(s.h, ['apply', '-f', '-'], JSON.stringify(indexedJob('fail-odd', { completions: 4, parallelism: 4, backoffLimitPerIndex: 0 })));
+    await kubectlOk(s.h, ['wait', '--for=condition=failed', 'job/fail-odd', '--timeout=60s']);
+    const job = await getJob('fail-odd');
+    expect(job.spec?.backoffLimit).toBe(2147483647);
+    expect(job.status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '1,3', succeeded: 2, failed: 2, active: 0 });
+    expect(conditions(job)).toEqual(['FailureTarget/FailedIndexes: Job has failed indexes', 'Failed/FailedIndexes: Job has failed indexes']);
+    const pods = (await client.list<Pod>(R.pods, 'default', { labelSelector: 'batch.kubernetes.io/job-name=fail-odd' })).items;
+    expect(pods).toHaveLength(4);
+    expect(pods.map((p) => p.metadata?.annotations?.['batch.kubernetes.io/job-index-failure-count']).sort()).toEqual(['0', '0', '0', '0']);
+    expect(await kubectlOk(s.h, ['get', 'job', 'fail-odd', '--no-headers'])).toMatch(/fail-odd\s+Failed\s+2\/4/);
+  }, 90_000);
+
+  it('more failed indexes than maxFailedIndexes: MaxFailedIndexesExceeded, the running pods deleted', async () => {
+    await kubectlOk(s.h, ['apply', '-f', '-'], JSON.stringify(indexedJob('fail-all', { completions: 3, parallelism: 1, backoffLimitPerIndex: 0, maxFailedIndexes: 0 })));
+    await kubectlOk(s.h, ['wait', '--for=condition=failed', 'job/fail-all', '--timeout=60s']);
+    const job = await getJob('fail-all');
+    expect(job.status).toMatchObject({ failedIndexes: '0', failed: 1, active: 0 });
+    expect(conditions(job)).toEqual([
+      'FailureTarget/MaxFailedIndexesExceeded: Job has exceeded the specified maximal number of failed indexes',
+      'Failed/MaxFailedIndexesExceeded: Job has exceeded the specified maximal number of failed indexes',
+    ]);
+  }, 90_000);
+
+  it('successPolicy: index 0 succeeding is enough; the other pods are deleted, then Complete (SuccessPolicy)', async () => {
+    const body = indexedJob('first-wins', { completions: 3, parallelism: 3, successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+    await kubectlOk(s.h, ['apply', '-f', '-'], JSON.stringify(body));
+    await kubectlOk(s.h, ['wait', '--for=condition=complete', 'job/first-wins', '--timeout=60s']);
+    const job = await getJob('first-wins');
+    expect(job.status).toMatchObject({ completedIndexes: '0', succeeded: 1, failed: 0, active: 0, terminating: 0 });
+    expect(conditions(job)).toEqual(['SuccessCriteriaMet/SuccessPolicy: Matched rules at index 0', 'Complete/SuccessPolicy: Matched rules at index 0']);
+    await until('the pods of indexes 1 and 2 gone', async () => {
+      const left = (await client.list<Pod>(R.pods, 'default', { labelSelector: 'batch.kubernetes.io/job-name=first-wins' })).items;
+      return left.length === 1 ? left : undefined;
+    });
+    expect(await kubectlOk(s.h, ['get', 'job', 'first-wins', '--no-headers'])).toMatch(/first-wins\s+Complete\s+1\/3/);
+    // successPolicy and backoffLimitPerIndex are immutable (ValidateJobSpecUpdate).
+    const r = await kubectl(s.h, ['patch', 'job', 'first-wins', '--type=merge', '-p', '{"spec":{"successPolicy":{"rules":[{"succeededCount":2}]}}}']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/spec\.successPolicy: Invalid value: .*field is immutable/);
+    const b = await kubectl(s.h, ['patch', 'job', 'fail-odd', '--type=merge', '-p', '{"spec":{"backoffLimitPerIndex":2}}']);
+    expect(b.stderr).toMatch(/spec\.backoffLimitPerIndex: Invalid value: 2: field is immutable/);
+  }, 90_000);
+});
+
 describe('deleting a running Job', () => {
   it('its pods go too: the garbage collector deletes them, the Job controller removes their tracking finalizer', async () => {
     await kubectlOk(s.h, ['create', 'job', 'hang', '--image=busybox', '--', 'sleep', 'inf']);
@@ -240,6 +298,67 @@ describe('Job kind: explain, logs, bad input', () => {
     },
     { name: 'Indexed without completions', body: job({ completionMode: 'Indexed', completions: null, parallelism: 2 }), field: 'spec.completions', message: 'Required value: when completion mode is Indexed' },
     { name: 'an unknown completionMode', body: job({ completionMode: 'Sometimes' }), field: 'spec.completionMode', message: 'Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"' },
+    { name: 'negative completions', body: job({ completions: -1 }), field: 'spec.completions', message: 'Invalid value: -1: must be greater than or equal to 0' },
+    { name: 'negative activeDeadlineSeconds', body: job({ activeDeadlineSeconds: -5 }), field: 'spec.activeDeadlineSeconds', message: 'Invalid value: -5: must be greater than or equal to 0' },
+    { name: 'negative ttlSecondsAfterFinished', body: job({ ttlSecondsAfterFinished: -1 }), field: 'spec.ttlSecondsAfterFinished', message: 'Invalid value: -1: must be greater than or equal to 0' },
+    { name: 'backoffLimitPerIndex on a NonIndexed Job', body: job({ backoffLimitPerIndex: 1 }), field: 'spec.backoffLimitPerIndex', message: 'Invalid value: 1: requires indexed completion mode' },
+    { name: 'maxFailedIndexes without backoffLimitPerIndex', body: job({ completionMode: 'Indexed', completions: 2, maxFailedIndexes: 1 }), field: 'spec.backoffLimitPerIndex', message: 'Required value: when maxFailedIndexes is specified' },
+    {
+      name: 'maxFailedIndexes above completions',
+      body: job({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1, maxFailedIndexes: 3 }),
+      field: 'spec.maxFailedIndexes',
+      message: 'Invalid value: 3: must be less than or equal to completions',
+    },
+    {
+      name: 'FailIndex without backoffLimitPerIndex',
+      body: job({ completionMode: 'Indexed', completions: 2, podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }] } }),
+      field: 'spec.podFailurePolicy.rules[0].action',
+      message: 'Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+    },
+    { name: 'successPolicy on a NonIndexed Job', body: job({ successPolicy: { rules: [{ succeededCount: 1 }] } }), field: 'spec.successPolicy', message: 'Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode' },
+    {
+      name: 'successPolicy without rules',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [] } }),
+      field: 'spec.successPolicy.rules',
+      message: 'Required value: at least one rules must be specified when the successPolicy is specified',
+    },
+    {
+      name: 'a successPolicy rule with neither field',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{}] } }),
+      field: 'spec.successPolicy.rules[0]',
+      message: 'Required value: at least one of succeededCount or succeededIndexes must be specified',
+    },
+    {
+      name: 'succeededIndexes out of order',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{ succeededIndexes: '3,1' }] } }),
+      field: 'spec.successPolicy.rules[0].succeededIndexes',
+      message: 'Invalid value: "3,1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+    },
+    {
+      name: 'succeededIndexes beyond completions',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{ succeededIndexes: '0-5' }] } }),
+      field: 'spec.successPolicy.rules[0].succeededIndexes',
+      message: 'Invalid value: "0-5": error parsing succeededIndexes: too large index: "5"',
+    },
+    {
+      name: 'succeededCount above the succeededIndexes',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{ succeededIndexes: '0,1', succeededCount: 3 }] } }),
+      field: 'spec.successPolicy.rules[0].succeededCount',
+      message: 'Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+    },
+    {
+      name: 'succeededCount above completions',
+      body: job({ completionMode: 'Indexed', completions: 5, successPolicy: { rules: [{ succeededCount: 6 }] } }),
+      field: 'spec.successPolicy.rules[0].succeededCount',
+      message: 'Invalid value: 6: must be less than or equal to 5 (the number of specified completions)',
+    },
+    {
+      name: 'podReplacementPolicy TerminatingOrFailed with a podFailurePolicy',
+      body: job({ podReplacementPolicy: 'TerminatingOrFailed', podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } }] } }),
+      field: 'spec.podReplacementPolicy',
+      message: 'Unsupported value: "TerminatingOrFailed": supported values: "Failed"',
+    },
+    { name: 'an unknown podReplacementPolicy', body: job({ podReplacementPolicy: 'Never' }), field: 'spec.podReplacementPolicy', message: 'Unsupported value: "Never": supported values: "Failed", "TerminatingOrFailed"' },
   ])('$name: 422 naming $field', async ({ body, field, message }) => {
     const r = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/jobs', body);
     expect(r.status).toBe(422);
@@ -253,6 +372,10 @@ describe('Job kind: explain, logs, bad input', () => {
     expect(r.stderr).toMatch(/spec\.template: Invalid value: .*field is immutable/);
     const c = await kubectl(s.h, ['patch', 'job', 'hello', '--type=merge', '-p', '{"spec":{"completions":4}}']);
     expect(c.stderr).toMatch(/spec\.completions: Invalid value: 4: field is immutable/);
+    const sel = await kubectl(s.h, ['patch', 'job', 'hello', '--type=merge', '-p', '{"spec":{"selector":{"matchLabels":{"app":"other"}}}}']);
+    expect(sel.code).not.toBe(0);
+    expect(sel.stderr).toMatch(/spec\.selector: Invalid value: .*field is immutable/);
+    expect(sel.stderr).toContain('`selector` does not match template `labels`');
   });
 });
 
@@ -329,5 +452,21 @@ describe('CronJobs', () => {
     const neg = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/cronjobs', body({ successfulJobsHistoryLimit: -1 }));
     expect(neg.status).toBe(422);
     expect(neg.json().details.causes).toContainEqual(expect.objectContaining({ field: 'spec.successfulJobsHistoryLimit' }));
+    const deadline = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/cronjobs', body({ startingDeadlineSeconds: -10 }));
+    expect(deadline.status).toBe(422);
+    expect(deadline.json().details.causes).toContainEqual(
+      expect.objectContaining({ field: 'spec.startingDeadlineSeconds', message: 'Invalid value: -10: must be greater than or equal to 0' }),
+    );
+    // The Job template is validated as a Job's spec (ValidateJobTemplateSpec).
+    const template = body({});
+    template.spec.jobTemplate.spec = { ...template.spec.jobTemplate.spec, backoffLimitPerIndex: 1, successPolicy: { rules: [{ succeededCount: 1 }] } } as typeof template.spec.jobTemplate.spec;
+    const tpl = await api(s.h, 'POST', '/apis/batch/v1/namespaces/default/cronjobs', template);
+    expect(tpl.status).toBe(422);
+    expect(tpl.json().details.causes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'spec.jobTemplate.spec.backoffLimitPerIndex', message: 'Invalid value: 1: requires indexed completion mode' }),
+        expect.objectContaining({ field: 'spec.jobTemplate.spec.successPolicy' }),
+      ]),
+    );
   });
 });
