@@ -3,7 +3,9 @@
  * kubectl: `kubectl create job pi` computing pi with busybox awk (a million terms of Leibniz's series: busybox's awk has no math library) and completing (`wait --for=condition=complete`,
  * `logs job/pi`, the job-name labels, the controller reference); an Indexed Job whose pods print
  * JOB_COMPLETION_INDEX; a failing Job retried once, then Failed/BackoffLimitExceeded; activeDeadlineSeconds ->
- * Failed/DeadlineExceeded with its pod deleted; a suspended Job (no pod) resumed to Complete; a CronJob every
+ * Failed/DeadlineExceeded with its pod deleted; backoffLimitPerIndex (a failing index retried after its own
+ * backoff, then Failed/FailedIndexes); a successPolicy (the leader index succeeding ends the workers, then
+ * Complete/SuccessPolicy); a suspended Job (no pod) resumed to Complete; a CronJob every
  * minute creating `<cronjob>-<minutes>` at the next minute, with successfulJobsHistoryLimit 1 deleting the older
  * `kubectl create job --from=cronjob/x` Job; ttlSecondsAfterFinished 0 deleting a finished Job.
  *
@@ -174,6 +176,61 @@ describe('Jobs and CronJobs on the lab (containerd)', () => {
       const pods = await jobPods('slow');
       return pods.every((p) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') || undefined;
     });
+  }, 120_000);
+
+  it('backoffLimitPerIndex: index 1 fails alone (retried once after its own backoff), the others complete, then Failed/FailedIndexes', async () => {
+    await lab.apply(
+      yaml(
+        'per-index',
+        `  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  backoffLimitPerIndex: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox
+        command: ["sh", "-c", "test $JOB_COMPLETION_INDEX -ne 1"]`,
+      ),
+    );
+    const j = await untilCondition('per-index', 'Failed', 90_000);
+    expect(conditionOf(j, 'Failed')).toMatchObject({ reason: 'FailedIndexes', message: 'Job has failed indexes' });
+    expect(j.status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '1', succeeded: 2, failed: 2 });
+    const counts = (await jobPods('per-index'))
+      .filter((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === '1')
+      .map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'])
+      .sort();
+    expect(counts).toEqual(['0', '1']);
+  }, 120_000);
+
+  it('successPolicy: when the leader (index 0) succeeds, the workers are terminated and the Job completes (SuccessPolicy)', async () => {
+    await lab.apply(
+      yaml(
+        'leader',
+        `  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  successPolicy:
+    rules:
+    - succeededIndexes: "0"
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: ["sh", "-c", "if [ $JOB_COMPLETION_INDEX = 0 ]; then sleep 2; echo leader done; else sleep 600; fi"]`,
+      ),
+    );
+    const j = await untilCondition('leader', 'Complete', 90_000);
+    expect(conditionOf(j, 'SuccessCriteriaMet')).toMatchObject({ reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+    expect(conditionOf(j, 'Complete')).toMatchObject({ reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+    expect(j.status).toMatchObject({ completedIndexes: '0', succeeded: 1, active: 0 });
+    const left = await jobPods('leader');
+    expect(left.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'])).toEqual(['0']);
   }, 120_000);
 
   it('a suspended Job creates no pod; resumed, it runs to Complete', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCronJob, defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from '../../../api/strategies/batch.js';
+import { defaultCronJob, defaultJob, prepareJobForCreate, validateIndexesFormat, validateJob, validateJobUpdate } from '../../../api/strategies/batch.js';
 import type { CronJob, Job, Relaxed } from '../../../api/types/index.js';
 
 function created(spec: Record<string, unknown> = {}): Relaxed<Job> {
@@ -74,5 +74,27 @@ describe('CronJob defaults', () => {
     expect(cj.spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
     expect(cj.spec?.jobTemplate?.spec).toMatchObject({ backoffLimit: 6, completions: 1, parallelism: 1 });
     expect(cj.spec?.jobTemplate?.spec?.selector).toBeUndefined();
+  });
+});
+
+describe('validateIndexesFormat (validation.go, with upstream words)', () => {
+  it.each([
+    { text: '', want: { total: 0 } },
+    { text: '0,2-4,6', want: { total: 5 } },
+    { text: '3,1', want: { error: 'non-increasing order, previous: 3, current: 1' } },
+    { text: '2-2', want: { error: 'non-increasing order, previous: 2, current: 2' } },
+    { text: '1-3,3', want: { error: 'non-increasing order, previous: 3, current: 3' } },
+    { text: '0-9', want: { error: 'too large index: "9"' } },
+    { text: 'a', want: { error: 'cannot convert string to integer for index: "a"' } },
+    { text: '1-2-3', want: { error: `the fragment "1-2-3" violates the requirement that an index interval can have at most two parts separated by '-'` } },
+  ])('$text with completions 8: $want', ({ text, want }) => {
+    expect(validateIndexesFormat(text, 8)).toEqual(want);
+  });
+
+  it('a defaulted Job with backoffLimitPerIndex gets backoffLimit MaxInt32; a podFailurePolicy makes podReplacementPolicy Failed', () => {
+    expect(created({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1 }).spec?.backoffLimit).toBe(2147483647);
+    const rules = [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3] } }];
+    expect(created({ podFailurePolicy: { rules } }).spec?.podReplacementPolicy).toBe('Failed');
+    expect(msgs(validateJob(created({ completionMode: 'Indexed', completions: 2, successPolicy: { rules: [{ succeededIndexes: '0', succeededCount: 1 }] } })))).toEqual([]);
   });
 });
