@@ -467,7 +467,8 @@ export function decideJob(s: JobState): JobDecision {
     if (finish.success) {
       if (met?.status !== 'True') conds = setJobCondition(conds, condition('SuccessCriteriaMet', 'True', finish.reason, finish.message, nowStr));
     } else conds = setJobCondition(conds, condition('FailureTarget', 'True', finish.reason, finish.message, nowStr));
-    if (active.length + terminating.length === 0) {
+    // Nothing left running, and no pod of ours about to show up in the cache.
+    if (active.length + terminating.length === 0 && s.expectationsSatisfied !== false) {
       if (finish.success) {
         conds = setJobCondition(conds, condition('Complete', 'True', finish.reason, finish.message, nowStr));
         st.completionTime = nowStr;

@@ -253,6 +253,12 @@ describe('podForJob and expectations', () => {
     const d = decideJob({ job: job({ parallelism: 3, completions: 3 }), pods: [], now: NOW, expectationsSatisfied: false });
     expect(d.create).toHaveLength(0);
   });
+  it('unsatisfied expectations: the Job is not declared finished yet (a pod of ours may be on its way)', () => {
+    const d = decideJob({ job: job({ completions: 1 }), pods: [pod('Succeeded')], now: NOW, expectationsSatisfied: false });
+    expect(reasons({ status: d.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached']);
+    const later = decideJob({ job: job({ completions: 1 }, d.status), pods: [pod('Succeeded', { finalizer: false })], now: NOW });
+    expect(reasons({ status: later.status })).toEqual(['SuccessCriteriaMet=True/CompletionsReached', 'Complete=True/CompletionsReached']);
+  });
   it('a finished Job only deletes leftovers and counts', () => {
     const done = job({}, { startTime: iso(100), succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
     const d = decideJob({ job: done, pods: [pod('Running')], now: NOW });
