@@ -25,6 +25,7 @@ import type {
   PodDisruptionBudget,
   PersistentVolume,
   PersistentVolumeClaim,
+  StatefulSet,
   StorageClass,
   LoadBalancerStatus,
   Namespace,
@@ -347,6 +348,26 @@ export function replicaSetCells(rs: Relaxed<ReplicaSet>, now: Date): unknown[] {
     names,
     images,
     formatLabelSelector(rs?.spec?.selector),
+  ];
+}
+
+export const statefulSetColumns: TableColumn[] = [
+  nameCol(),
+  col('Ready', 'string', 'Number of the pod with ready state'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+];
+
+/** upstream printStatefulSet: READY is readyReplicas/spec.replicas. */
+export function statefulSetCells(sts: Relaxed<StatefulSet>, now: Date): unknown[] {
+  const [names, images] = layoutContainerCells(sts?.spec?.template?.spec?.containers);
+  return [
+    sts?.metadata?.name ?? '',
+    `${sts?.status?.readyReplicas ?? 0}/${sts?.spec?.replicas ?? 0}`,
+    translateTimestampSince(sts?.metadata?.creationTimestamp, now),
+    names,
+    images,
   ];
 }
 

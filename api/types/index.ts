@@ -11,6 +11,7 @@ export * from './meta.js';
 export * from './core.js';
 export * from './quota.js';
 export * from './apps.js';
+export * from './statefulset.js';
 export * from './batch.js';
 export * from './groups.js';
 export * from './policy.js';
