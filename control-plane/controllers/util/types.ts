@@ -60,3 +60,6 @@ export type Secret = Relaxed<api.Secret>;
 export type ServiceAccount = Relaxed<api.ServiceAccount>;
 export type ResourceQuota = Relaxed<api.ResourceQuota>;
 export type ClusterRole = Relaxed<api.ClusterRole>;
+export type StatefulSet = Relaxed<api.StatefulSet>;
+export type StatefulSetStatus = Relaxed<api.StatefulSetStatus>;
+export type PersistentVolumeClaim = Relaxed<api.PersistentVolumeClaim>;
