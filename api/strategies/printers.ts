@@ -37,6 +37,7 @@ import type {
   PodStatus,
   Relaxed,
   ReplicaSet,
+  ControllerRevision,
   Secret,
   Service,
   ServiceAccount,
@@ -369,6 +370,26 @@ export function statefulSetCells(sts: Relaxed<StatefulSet>, now: Date): unknown[
     names,
     images,
   ];
+}
+
+export const controllerRevisionColumns: TableColumn[] = [
+  nameCol(),
+  col('Controller', 'string', 'Controller of the object'),
+  col('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
+  ageCol(),
+];
+
+/** printControllerRevision: the controller as `<kind>.<group>/<name>` lowercased (formatResourceName with kind), else `<none>`. */
+export function controllerRevisionCells(cr: Relaxed<ControllerRevision>, now: Date): unknown[] {
+  const ref = cr?.metadata?.ownerReferences?.find((r) => r.controller === true);
+  let controller = '<none>';
+  if (ref) {
+    const apiVersion = ref.apiVersion ?? '';
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const groupKind = group ? `${ref.kind}.${group}` : (ref.kind ?? '');
+    controller = groupKind ? `${groupKind.toLowerCase()}/${ref.name}` : (ref.name ?? '');
+  }
+  return [cr?.metadata?.name ?? '', controller, cr?.revision ?? 0, translateTimestampSince(cr?.metadata?.creationTimestamp, now)];
 }
 
 // ---------------------------------------------------------------------------------------------

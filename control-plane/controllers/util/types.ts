@@ -43,6 +43,7 @@ export type Condition = Relaxed<api.DeploymentCondition | api.ReplicaSetConditio
 export type Pod = Relaxed<api.Pod>;
 export type ReplicaSet = Relaxed<api.ReplicaSet>;
 export type Deployment = Relaxed<api.Deployment>;
+export type ControllerRevision = Relaxed<api.ControllerRevision>;
 export type Job = Relaxed<api.Job>;
 export type CronJob = Relaxed<api.CronJob>;
 export type CronJobStatus = Relaxed<api.CronJobStatus>;
