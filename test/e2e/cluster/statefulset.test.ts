@@ -38,7 +38,7 @@ spec:
       containers:
         - name: db
           image: busybox
-          command: [sh, -c, "hostname >> /data/boots; exec httpd -f -p 8080"]
+          command: [sh, -c, "hostname >> /data/boots; exec sleep 3600"]
           volumeMounts: [{name: data, mountPath: /data}]
   volumeClaimTemplates:
     - metadata: {name: data}
