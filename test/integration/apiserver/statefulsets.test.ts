@@ -224,6 +224,16 @@ describe('a StatefulSet of 3 (OrderedReady) with a headless Service', () => {
   }, 30_000);
 });
 
+describe('kubectl explain / api-resources', () => {
+  it('explains StatefulSet fields and lists sts with its short name', async () => {
+    const out = await kubectlOk(s.h, ['explain', 'statefulset.spec.persistentVolumeClaimRetentionPolicy']);
+    expect(out).toMatch(/GROUP:\s+apps\nKIND:\s+StatefulSet\nVERSION:\s+v1/);
+    expect(out).toContain('whenScaled\t<string>');
+    expect(await kubectlOk(s.h, ['explain', 'sts.spec.updateStrategy.rollingUpdate.partition'])).toMatch(/Partition\s+indicates\s+the\s+ordinal\s+at\s+which\s+the\s+StatefulSet/);
+    expect(await kubectlOk(s.h, ['api-resources', '--api-group=apps'])).toMatch(/statefulsets\s+sts\s+apps\/v1\s+true\s+StatefulSet/);
+  }, 30_000);
+});
+
 describe('persistentVolumeClaimRetentionPolicy Delete', () => {
   it('whenScaled Delete removes the scaled-down claims; whenDeleted Delete removes the rest with the set', async () => {
     await kubectlOk(
