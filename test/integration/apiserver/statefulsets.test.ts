@@ -152,6 +152,12 @@ describe('a StatefulSet of 3 (OrderedReady) with a headless Service', () => {
     expect(table).toMatch(/^NAME\s+READY\s+AGE\n/);
     expect(table).toMatch(/db\s+3\/3\s+\d+s/);
     expect(await kubectlOk(s.h, ['get', 'sts', 'db', '-o', 'wide'])).toMatch(/NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\ndb\s+3\/3\s+\S+\s+c\s+busybox:1/);
+    const described = await kubectlOk(s.h, ['describe', 'sts', 'db']);
+    expect(described).toMatch(/Replicas:\s+3 desired \| 3 total/);
+    expect(described).toMatch(/Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    expect(described).toMatch(/Update Strategy:\s+RollingUpdate/);
+    expect(described).toMatch(/Volume Claims:\n\s+Name:\s+data/);
+    expect(await kubectlOk(s.h, ['get', 'all', '-o', 'name'])).toContain('statefulset.apps/db');
     const events = await kubectlOk(s.h, ['get', 'events', '--field-selector', 'involvedObject.name=db,involvedObject.kind=StatefulSet', '-o', 'custom-columns=R:.reason,M:.message', '--no-headers']);
     expect(events).toContain('create Claim data-db-0 Pod db-0 in StatefulSet db success');
     expect(events).toContain('create Pod db-2 in StatefulSet db successful');
