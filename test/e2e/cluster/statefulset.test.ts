@@ -117,8 +117,8 @@ describe('StatefulSet on the lab (containerd, local-path volumes)', () => {
     expect((await lab.kc('exec', 'db-1', '--', 'cat', '/data/mark')).trim()).toBe('mark-1');
     expect((await lab.kc('exec', 'db-1', '--', 'cat', '/data/boots')).trim().split('\n')).toEqual(['db-1', 'db-1']);
     expect((await lab.kc('exec', 'db-0', '--', 'cat', '/data/mark')).trim()).toBe('mark-0');
-    const lookup = await lab.kubectl(['exec', 'db-0', '--', 'nslookup', 'db-1.db.default.svc.cluster.local']);
-    expect(lookup.code, show(lookup)).toBe(0);
+    // The new db-1's address reaches cluster DNS through the endpoints: retry until it answers.
+    await waitFor('db-1.db to resolve', 60_000, async () => (await lab.kubectl(['exec', 'db-0', '--', 'nslookup', 'db-1.db.default.svc.cluster.local'])).code === 0, 1000);
   }, 180_000);
 
   it('a partitioned rolling update: only ordinals >= partition get the new image', async () => {
