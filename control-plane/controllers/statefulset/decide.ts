@@ -121,11 +121,14 @@ export function decideStatefulSet(st: StatefulSetState): StatefulSetDecision {
     else condemned.push(p);
   }
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
-  // newVersionedStatefulSetPod: below the partition a new pod runs the current revision, else the update revision.
+  // newVersionedStatefulSetPod: below the partition (RollingUpdate without rollingUpdate: below status.currentReplicas)
+  // a new pod runs the current revision, else the update revision.
+  const us = set.spec?.updateStrategy;
+  const currentBelow = us?.type === 'OnDelete' ? 0 : us?.rollingUpdate ? (us.rollingUpdate.partition ?? 0) : (set.status?.currentReplicas ?? 0);
   const full: Pod[] = replicas.map(
     (p, i) =>
       p ??
-      (partition !== undefined && start + i < start + partition
+      (i < currentBelow
         ? newStatefulSetPod(set, st.currentTemplate, start + i, st.currentRevision)
         : newStatefulSetPod(set, st.updateTemplate, start + i, st.updateRevision)),
   );

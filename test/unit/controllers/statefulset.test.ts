@@ -171,6 +171,13 @@ describe('RollingUpdate with a partition: reverse ordinal order, one at a time, 
     expect(show(decide(set, [old(set, 0)]).steps)).toEqual(['createClaim data-db-1', 'createPod db-1 db-new']);
   });
 
+  it('RollingUpdate without rollingUpdate: a missing pod below status.currentReplicas gets the current revision', () => {
+    const bare = sts({ updateStrategy: { type: 'RollingUpdate' } }, { currentReplicas: 2 });
+    expect(show(decide(bare, [old(bare, 0), old(bare, 2)]).steps)).toEqual(['createClaim data-db-1', 'createPod db-1 db-old']);
+    const none = sts({ updateStrategy: { type: 'RollingUpdate' } }, { currentReplicas: 1 });
+    expect(show(decide(none, [old(none, 0), old(none, 2)]).steps)).toEqual(['createClaim data-db-1', 'createPod db-1 db-new']);
+  });
+
   it('OnDelete never deletes for an update; a recreated pod gets the update revision', () => {
     const od = sts({ updateStrategy: { type: 'OnDelete' } });
     expect(decide(od, [old(od, 0), old(od, 1), old(od, 2)]).steps).toEqual([]);
