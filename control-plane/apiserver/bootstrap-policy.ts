@@ -212,13 +212,13 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
   ],
   'system:controller:statefulset-controller': [
     rule(['list', 'watch'], [CORE], ['pods']),
-    // upstream: list, watch; kubelab's adoption re-reads the set (canAdopt) with a get.
     rule(['get', 'list', 'watch'], [APPS], ['statefulsets']),
     rule(['update'], [APPS], ['statefulsets/status']),
     rule(['update'], [APPS], ['statefulsets/finalizers']),
     rule(['get', 'create', 'delete', 'update', 'patch'], [CORE], ['pods']),
     rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], [APPS], ['controllerrevisions']),
     rule(['get', 'create'], [CORE], ['persistentvolumeclaims']),
+    // StatefulSetAutoDeletePVC (GA in 1.32): the retention policy's owner references.
     rule(['update', 'delete'], [CORE], ['persistentvolumeclaims']),
     EVENTS_RULE,
   ],
