@@ -221,7 +221,8 @@ function withRetentionRefs(set: StatefulSet, pod: Pod, claim: PersistentVolumeCl
 
 /** completeRollingUpdate, and the requeue for pods that become available after minReadySeconds. */
 function finish(set: StatefulSet, status: StatefulSetStatus, steps: StatefulSetStep[], full: Pod[], condemned: Pod[], minReady: number, now: number): StatefulSetDecision {
-  if (set.spec?.updateStrategy?.type !== 'OnDelete' && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
+  const want = replicaCount(set);
+  if (set.spec?.updateStrategy?.type !== 'OnDelete' && status.updatedReplicas === want && status.readyReplicas === want && status.replicas === want) {
     status.currentReplicas = status.updatedReplicas;
     status.currentRevision = status.updateRevision;
   }

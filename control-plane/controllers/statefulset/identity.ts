@@ -6,7 +6,7 @@
 
 import { clone } from '../../../api/values.js';
 import { newControllerRef } from '../../../api/owners.js';
-import type { KubeObject, OwnerReference, PersistentVolumeClaim, Pod, PodTemplateSpec, StatefulSet } from '../util/types.js';
+import type { OwnerReference, PersistentVolumeClaim, Pod, PodTemplateSpec, StatefulSet } from '../util/types.js';
 
 /** apps.StatefulSetPodNameLabel. */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -135,38 +135,45 @@ export function storageMatches(set: StatefulSet, pod: Pod): boolean {
 // ---------------------------------------------------------------------------------------------
 // PVC retention (persistentVolumeClaimRetentionPolicy, StatefulSetAutoDeletePVC: GA in 1.32)
 
-/** A plain (non-controller) owner reference, as setOwnerRef writes. */
-function ownerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return { apiVersion, kind, name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '' };
+/** The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ''). */
+const groupOf = (apiVersion: string | undefined): string => ((apiVersion ?? '').includes('/') ? apiVersion!.slice(0, apiVersion!.indexOf('/')) : '');
+
+/** matchesRef: a reference to this kind and name in this group, whatever its uid. */
+function matchesRef(r: OwnerReference, group: string, kind: string, name: string | undefined): boolean {
+  return groupOf(r.apiVersion) === group && r.kind === kind && r.name === name;
 }
 
 /**
- * updateClaimOwnerRefForSetAndPod: the claim's owner references the retention policy asks for.
+ * updateClaimOwnerRefForSetAndPod (with isClaimOwnerUpToDate's guards): the claim's owner references the retention
+ * policy asks for, as controller references.
  *  - whenDeleted Retain, whenScaled Retain: neither the set nor the pod owns it;
  *  - whenDeleted Delete: the set owns it (so deleting the set deletes it), unless its pod is scaled down and
  *    whenScaled is Delete, when the pod owns it instead;
  *  - whenScaled Delete: a claim whose pod is out of the ordinal range is owned by that pod, so deleting the pod
  *    for the scale-down deletes the claim.
- * References to anything else are kept. Returns the references, or undefined when they are right already.
+ * A claim with a reference to an earlier set or pod of the same name (another uid) is left alone; one controlled by
+ * something else only loses our references. References to anything else are kept. Returns the references, or
+ * undefined when they are right already.
  */
 export function retentionOwnerRefs(set: StatefulSet, pod: Pod, claim: PersistentVolumeClaim): OwnerReference[] | undefined {
-  const policy = set.spec?.persistentVolumeClaimRetentionPolicy ?? {};
-  const deleteWithSet = policy.whenDeleted === 'Delete';
-  const deleteOnScale = policy.whenScaled === 'Delete';
-  const scaledDown = !inOrdinalRange(set, ordinalOf(pod));
-  const wantSet = deleteWithSet && !(deleteOnScale && scaledDown);
-  const wantPod = deleteOnScale && scaledDown && !!pod.metadata?.uid;
-  const setUid = set.metadata?.uid;
-  const podUid = pod.metadata?.uid;
   const refs = claim.metadata?.ownerReferences ?? [];
-  // A reference to this set (or to a pod of this set with this name: the pod may have been recreated) is ours to manage.
-  const isSetRef = (r: OwnerReference) => r.uid === setUid;
-  const isPodRef = (r: OwnerReference) => r.kind === 'Pod' && (r.uid === podUid || r.name === pod.metadata?.name);
+  const setUid = set.metadata?.uid ?? '';
+  const podUid = pod.metadata?.uid ?? '';
+  const isSetRef = (r: OwnerReference) => matchesRef(r, 'apps', 'StatefulSet', set.metadata?.name);
+  const isPodRef = (r: OwnerReference) => matchesRef(r, '', 'Pod', pod.metadata?.name);
+  // hasStaleOwnerRef: managed by a previous set or pod of this name.
+  if (refs.some((r) => (isSetRef(r) && r.uid !== setUid) || (isPodRef(r) && r.uid !== podUid))) return undefined;
+  const unexpectedController = refs.some((r) => r.controller === true && r.uid !== setUid && r.uid !== podUid);
   const next = refs.filter((r) => !isSetRef(r) && !isPodRef(r));
-  if (wantSet) next.push(refs.find(isSetRef) ?? ownerRef(set, 'apps/v1', 'StatefulSet'));
-  if (wantPod) next.push(refs.find((r) => r.kind === 'Pod' && r.uid === podUid) ?? ownerRef(pod, 'v1', 'Pod'));
-  const key = (rs: OwnerReference[]) => rs.map((r) => r.uid).sort().join(',');
-  return key(next) === key(refs) && next.length === refs.length ? undefined : next;
+  if (!unexpectedController) {
+    const policy = set.spec?.persistentVolumeClaimRetentionPolicy ?? {};
+    const deleteOnScale = policy.whenScaled === 'Delete';
+    const scaledDown = !inOrdinalRange(set, ordinalOf(pod));
+    if (deleteOnScale && scaledDown && podUid) next.push(newControllerRef(pod, 'v1', 'Pod'));
+    else if (policy.whenDeleted === 'Delete' && !(deleteOnScale && scaledDown)) next.push(newControllerRef(set, 'apps/v1', 'StatefulSet'));
+  }
+  const key = (rs: OwnerReference[]) => rs.map((r) => `${r.uid}:${r.controller === true}`).sort().join(',');
+  return key(next) === key(refs) ? undefined : next;
 }
 
 /**
@@ -177,5 +184,6 @@ export function claimIsStale(set: StatefulSet, pod: Pod, claim: PersistentVolume
   if (!claim) return false;
   if (claim.metadata?.deletionTimestamp) return true;
   if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return false;
-  return (claim.metadata?.ownerReferences ?? []).some((r) => r.kind === 'Pod' && r.uid !== pod.metadata?.uid);
+  // hasStaleOwnerRef: a reference to a pod of this name whose uid is not this pod's (a pod not created yet has none).
+  return (claim.metadata?.ownerReferences ?? []).some((r) => matchesRef(r, '', 'Pod', pod.metadata?.name) && r.uid !== (pod.metadata?.uid ?? ''));
 }

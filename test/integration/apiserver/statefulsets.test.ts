@@ -250,7 +250,7 @@ describe('persistentVolumeClaimRetentionPolicy Delete', () => {
     await kubectlOk(s.h, ['rollout', 'status', 'sts/web', '--timeout=60s']);
     const set = await getSts('web');
     const claim0 = await client.get<PersistentVolumeClaim>(R.persistentVolumeClaims, 'default', 'data-web-0');
-    expect(claim0.metadata?.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata?.uid }]);
+    expect(claim0.metadata?.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
     await kubectlOk(s.h, ['scale', 'sts', 'web', '--replicas=1']);
     await until('the scaled-down claims to go', async () => (await claimsOf('web')).map((c) => c.metadata?.name).join() === 'data-web-0');
     await kubectlOk(s.h, ['delete', 'sts', 'web']);

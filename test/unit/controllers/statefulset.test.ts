@@ -195,8 +195,9 @@ describe('RollingUpdate with a partition: reverse ordinal order, one at a time, 
 
 describe('PVC retention (persistentVolumeClaimRetentionPolicy)', () => {
   const claim = (refs: NonNullable<PersistentVolumeClaim['metadata']>['ownerReferences'] = []): PersistentVolumeClaim => ({ metadata: { name: 'data-db-2', ownerReferences: refs } });
-  const setRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'set-uid' };
-  const podRef = { apiVersion: 'v1', kind: 'Pod', name: 'db-2', uid: 'pod-2' };
+  // As upstream 1.32 (metav1.NewControllerRef): controller references.
+  const setRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'set-uid', controller: true, blockOwnerDeletion: true };
+  const podRef = { apiVersion: 'v1', kind: 'Pod', name: 'db-2', uid: 'pod-2', controller: true, blockOwnerDeletion: true };
   const cases: Array<[string, string, string, number, unknown[] | undefined]> = [
     ['Retain/Retain: nobody owns it', 'Retain', 'Retain', 1, undefined],
     ['whenDeleted Delete: the set owns it', 'Delete', 'Retain', 3, [setRef]],
@@ -219,6 +220,16 @@ describe('PVC retention (persistentVolumeClaimRetentionPolicy)', () => {
     expect(retentionOwnerRefs(set, pod(set, 2), claim([other]))).toBeUndefined();
   });
 
+  it('a reference to an earlier set of the same name (stale) leaves the claim alone; another controller keeps it', () => {
+    const set = sts({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } });
+    expect(retentionOwnerRefs(set, pod(set, 2), claim([{ ...setRef, uid: 'old-set' }]))).toBeUndefined();
+    const other = { apiVersion: 'example.com/v1', kind: 'Keeper', name: 'k', uid: 'k', controller: true };
+    expect(retentionOwnerRefs(set, pod(set, 2), claim([other]))).toBeUndefined();
+    expect(retentionOwnerRefs(set, pod(set, 2), claim([other, setRef]))).toEqual([other]);
+    // A plain (non-controller) reference to the set becomes a controller reference.
+    expect(retentionOwnerRefs(set, pod(set, 2), claim([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'set-uid' }]))).toEqual([setRef]);
+  });
+
   it('scale-down with whenScaled Delete: the claim gets the pod reference before the pod is deleted', () => {
     const set = sts({ replicas: 2, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } });
     expect(show(decide(set, [pod(set, 0), pod(set, 1), pod(set, 2)]).steps)).toEqual(['claimOwners data-db-2 [Pod]', 'deletePod db-2 (scale-down)']);
@@ -238,7 +249,8 @@ describe('PVC retention (persistentVolumeClaimRetentionPolicy)', () => {
   it('a claim still owned by an old pod (whenScaled Delete) or being deleted blocks the new pod', () => {
     const set = sts({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } });
     const fresh = newStatefulSetPod(set, T('new'), 0, 'db-new');
-    expect(claimIsStale(set, fresh, { metadata: { name: 'data-db-0', ownerReferences: [{ ...podRef, uid: 'gone' }] } })).toBe(true);
+    expect(claimIsStale(set, fresh, { metadata: { name: 'data-db-0', ownerReferences: [{ ...podRef, name: 'db-0', uid: 'gone' }] } })).toBe(true);
+    expect(claimIsStale(set, fresh, { metadata: { name: 'data-db-0', ownerReferences: [{ ...podRef, uid: 'gone' }] } })).toBe(false); // another pod's name
     expect(claimIsStale(set, fresh, { metadata: { name: 'data-db-0', deletionTimestamp: '2026-01-01T00:00:00Z' } })).toBe(true);
     expect(claimIsStale(set, fresh, { metadata: { name: 'data-db-0' } })).toBe(false);
     const claims = new Map([['data-db-0', { metadata: { name: 'data-db-0', deletionTimestamp: '2026-01-01T00:00:00Z' } }]]);
