@@ -40,8 +40,12 @@ export class LocalPathProvisioner extends Controller {
     const pvc = this.pvcs.store.get(nsName);
     if (!pvc) return;
     const d = decideClaim(pvc, this.cfg, { storageClass: (n) => this.classes.store.get(n), volume: (n) => this.pvs.store.get(n) });
-    if (d.action !== 'provision') return;
     const rec = this.ctx.recorder(this.cfg.name);
+    if (d.action === 'fail') {
+      rec.event(pvc, 'Warning', 'ProvisioningFailed', `failed to provision volume for claim "${nsName}": ${d.message}`);
+      return;
+    }
+    if (d.action !== 'provision') return;
     rec.event(pvc, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${nsName}"`);
     try {
       await this.ctx.client.create<PV>(R.persistentVolumes, undefined, d.volume);

@@ -6,7 +6,8 @@
  *     ├─ bound, being deleted, or its PV exists      -> nothing
  *     ├─ WaitForFirstConsumer, no selected node      -> wait (the scheduler's VolumeBinding sets it)
  *     └─ otherwise                                   -> create PV `pvc-<claim uid>`: hostPath
- *                                                       /opt/local-path-provisioner/<pv>_<ns>_<claim> (DirectoryOrCreate),
+ *                                                       <node's folder>/<pv>_<ns>_<claim> (DirectoryOrCreate; the node's
+ *                                                       folder from the node path map, default /opt/local-path-provisioner),
  *                                                       node affinity to the node, the class's reclaim policy, claimRef
  *   volume provisioned by us, Released, reclaim Delete -> helper pod on its node `rm -rf <path>`; once it Succeeded:
  *                                                       delete the helper pod and the PV
@@ -26,7 +27,10 @@ export const NODE_LABEL = 'kubernetes.io/hostname';
 
 export interface ProvisionerConfig {
   name: string;
+  /** The folder of nodes not listed in nodePaths (rancher's DEFAULT_PATH_FOR_NON_LISTED_NODES); '' when none. */
   basePath: string;
+  /** rancher's nodePathMap: a node's own folder (first of its `paths`). */
+  nodePaths?: Record<string, string>;
   helperImage: string;
   /** Where helper pods run (the provisioner's own namespace). */
   namespace: string;
@@ -39,13 +43,21 @@ export const defaultConfig = (namespace = 'local-path-storage'): ProvisionerConf
 /** The lib's default volume name: `pvc-<claim uid>`. */
 export const volumeNameFor = (pvc: PVC): string => `pvc-${pvc.metadata?.uid ?? ''}`;
 
-/** rancher's folder: `<pv name>_<namespace>_<claim name>` under the base path. */
-export const volumePathFor = (cfg: ProvisionerConfig, pvName: string, pvc: PVC): string =>
-  `${cfg.basePath}/${pvName}_${pvc.metadata?.namespace ?? ''}_${pvc.metadata?.name ?? ''}`;
+export const DEFAULT_NODE = 'DEFAULT_PATH_FOR_NON_LISTED_NODES';
+
+/** rancher's getPathOnNode: the node's own folder from the node path map, else the default one, else none. */
+export const basePathFor = (cfg: ProvisionerConfig, node: string): string | undefined =>
+  cfg.nodePaths?.[node] ?? (cfg.basePath || undefined);
+
+/** rancher's folder: `<pv name>_<namespace>_<claim name>` under the base path (of the node). */
+export const volumePathFor = (cfg: ProvisionerConfig, pvName: string, pvc: PVC, node = ''): string =>
+  `${basePathFor(cfg, node) ?? cfg.basePath}/${pvName}_${pvc.metadata?.namespace ?? ''}_${pvc.metadata?.name ?? ''}`;
 
 export type ClaimDecision =
   | { action: 'none'; why: string }
   | { action: 'wait'; why: string }
+  /** Cannot provision (no folder for the node): a ProvisioningFailed event with this message. */
+  | { action: 'fail'; message: string }
   | { action: 'provision'; volume: PV };
 
 /** shouldProvision + provision: what to do with one claim. */
@@ -66,6 +78,9 @@ export function decideClaim(
     // rancher: "configuration error, no node was specified" for Immediate classes; it needs a node to put the folder on.
     return { action: 'wait', why: sc.volumeBindingMode === 'WaitForFirstConsumer' ? 'waiting for a selected node' : 'configuration error, no node was specified' };
   }
+  if (basePathFor(cfg, node) === undefined) {
+    return { action: 'fail', message: `config doesn't contain node ${node}, and no ${DEFAULT_NODE} available` };
+  }
   const storage = pvc.spec?.resources?.requests?.storage ?? '0';
   const volume: PV = {
     apiVersion: 'v1',
@@ -77,7 +92,7 @@ export function decideClaim(
       persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
       storageClassName: cls,
       volumeMode: pvc.spec?.volumeMode ?? 'Filesystem',
-      hostPath: { path: volumePathFor(cfg, name, pvc), type: 'DirectoryOrCreate' },
+      hostPath: { path: volumePathFor(cfg, name, pvc, node), type: 'DirectoryOrCreate' },
       nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: NODE_LABEL, operator: 'In', values: [node] }] }] } },
       claimRef: {
         kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: pvc.metadata?.namespace ?? '', name: pvc.metadata?.name ?? '',
@@ -113,8 +128,9 @@ export function decideVolume(pv: PV, cfg: ProvisionerConfig, helper: Relaxed<Pod
   if (pv.metadata?.deletionTimestamp) return { action: 'none' };
   const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
   const node = volumeNode(pv);
+  const base = node ? basePathFor(cfg, node) : undefined;
   // Not a folder we can find: nothing on disk to clean, delete the object only (rancher logs and deletes).
-  if (!path || !node || !path.startsWith(`${cfg.basePath}/`) || path.includes('/../')) return { action: 'delete' };
+  if (!path || !node || !base || !path.startsWith(`${base}/`) || path.includes('/../')) return { action: 'delete' };
   if (!helper) return { action: 'createHelper', pod: helperPod(pv, cfg, path, node) };
   if (helper.status?.phase === 'Succeeded') return { action: 'delete' };
   if (helper.status?.phase === 'Failed') return { action: 'retryHelper', message: `failed to delete volume ${pv.metadata?.name ?? ''}: helper pod failed` };
@@ -123,6 +139,7 @@ export function decideVolume(pv: PV, cfg: ProvisionerConfig, helper: Relaxed<Pod
 
 /** rancher's helper pod: on the volume's node, the base folder mounted at the same path, `rm -rf` of the volume's folder. */
 export function helperPod(pv: PV, cfg: ProvisionerConfig, path: string, node: string): Relaxed<Pod> {
+  const base = basePathFor(cfg, node) ?? cfg.basePath;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -134,9 +151,50 @@ export function helperPod(pv: PV, cfg: ProvisionerConfig, path: string, node: st
       containers: [{
         name: 'helper-pod', image: cfg.helperImage, imagePullPolicy: 'IfNotPresent',
         command: ['rm', '-rf', path],
-        volumeMounts: [{ name: 'data', mountPath: cfg.basePath }],
+        volumeMounts: [{ name: 'data', mountPath: base }],
       }],
-      volumes: [{ name: 'data', hostPath: { path: cfg.basePath, type: 'DirectoryOrCreate' } }],
+      volumes: [{ name: 'data', hostPath: { path: base, type: 'DirectoryOrCreate' } }],
     },
   };
+}
+
+export interface NodePathMapEntry { node?: unknown; paths?: unknown }
+
+/**
+ * rancher's config.json (ConfigMap `local-path-config`): `{"nodePathMap": [{"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES" |
+ * <node>, "paths": ["/opt/local-path-provisioner"]}, ...]}`, checked as its canonicalizeConfig. A node's first path is
+ * its folder (rancher picks one of several at random). Returns the default folder ('' when none) and the node map.
+ */
+export function parseNodePathMap(json: string): { basePath: string; nodePaths: Record<string, string> } {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`unable to parse config: ${(e as Error).message}`);
+  }
+  const list = (data as { nodePathMap?: unknown } | null)?.nodePathMap;
+  if (!Array.isArray(list)) throw new Error('config: nodePathMap must be a list of {node, paths}');
+  const nodePaths: Record<string, string> = {};
+  let basePath = '';
+  const seen = new Set<string>();
+  for (const raw of list as NodePathMapEntry[]) {
+    const node = raw?.node;
+    if (typeof node !== 'string' || node === '') throw new Error('config: every nodePathMap entry needs a node');
+    if (seen.has(node)) throw new Error(`duplicate node ${node}`);
+    seen.add(node);
+    const paths = raw.paths;
+    if (!Array.isArray(paths) || paths.length === 0) throw new Error(`config: no paths for node ${node}`);
+    const clean: string[] = [];
+    for (const p of paths) {
+      if (typeof p !== 'string' || !p.startsWith('/')) throw new Error(`path must start with / for path ${String(p)} on node ${node}`);
+      if (p.split('/').includes('..')) throw new Error(`path must not contain ".." for path ${p} on node ${node}`);
+      const path = p.replace(/\/+$/, '').replace(/\/{2,}/g, '/');
+      if (path === '') throw new Error(`cannot use root ('/') as path on node ${node}`);
+      if (clean.includes(path)) throw new Error(`duplicate path ${p} on node ${node}`);
+      clean.push(path);
+    }
+    if (node === DEFAULT_NODE) basePath = clean[0];
+    else nodePaths[node] = clean[0];
+  }
+  return { basePath, nodePaths };
 }

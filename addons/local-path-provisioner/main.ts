@@ -2,13 +2,14 @@
  * `kubelab local-path-provisioner`: rancher's local-path-provisioner as a kubelab add-on (runs as a Deployment,
  * scripts/lab.d/local-path-provisioner.yaml). Flags after rancher's `local-path-provisioner start`.
  */
+import { readFileSync } from 'node:fs';
 import { FlagError, formatHelp, parseFlags, str, text, type FlagSpec } from '../../api/cli/flags.js';
 import { KubeClient } from '../../api/client/api-client.js';
 import { InformerFactory } from '../../api/client/informer.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { newControllerContext } from '../../control-plane/controllers/util/context.js';
 import { LocalPathProvisioner } from './controller.js';
-import { DEFAULT_BASE_PATH, DEFAULT_HELPER_IMAGE, PROVISIONER_NAME, type ProvisionerConfig } from './decide.js';
+import { DEFAULT_BASE_PATH, DEFAULT_HELPER_IMAGE, PROVISIONER_NAME, parseNodePathMap, type ProvisionerConfig } from './decide.js';
 
 const COMMAND = 'kubelab local-path-provisioner';
 
@@ -17,10 +18,13 @@ export const PROVISIONER_FLAGS: FlagSpec[] = [
   { name: 'provisioner-name', type: 'string', default: PROVISIONER_NAME, help: 'The provisioner name StorageClasses name.' },
   { name: 'namespace', type: 'string', default: 'local-path-storage', help: 'The namespace helper pods run in (POD_NAMESPACE when set).' },
   { name: 'base-path', type: 'string', default: DEFAULT_BASE_PATH, help: 'The folder on each node under which volumes are made.' },
+  { name: 'config', type: 'string', help: 'rancher\'s config.json (ConfigMap local-path-config): nodePathMap, a folder per node; replaces --base-path.' },
   { name: 'helper-image', type: 'string', default: DEFAULT_HELPER_IMAGE, help: 'The image of the helper pods that remove a volume\'s folder.' },
 ];
 
-export function parseProvisionerFlags(argv: string[]): { cfg: ProvisionerConfig; kubeconfig?: string; help: boolean } {
+export function parseProvisionerFlags(
+  argv: string[], readConfig: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): { cfg: ProvisionerConfig; kubeconfig?: string; help: boolean } {
   const { values: v, help, rest } = parseFlags(PROVISIONER_FLAGS, argv);
   if (rest.length > 0) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
   const basePath = text(v, 'base-path').replace(/\/+$/, '');
@@ -31,6 +35,20 @@ export function parseProvisionerFlags(argv: string[]): { cfg: ProvisionerConfig;
     basePath,
     helperImage: text(v, 'helper-image'),
   };
+  const config = str(v, 'config');
+  if (config !== undefined && !help) {
+    let json: string;
+    try {
+      json = readConfig(config);
+    } catch (e) {
+      throw new FlagError(`--config ${config}: ${(e as Error).message}`);
+    }
+    try {
+      Object.assign(cfg, parseNodePathMap(json));
+    } catch (e) {
+      throw new FlagError(`--config ${config}: ${(e as Error).message}`);
+    }
+  }
   return { cfg, kubeconfig: str(v, 'kubeconfig') ?? process.env.KUBECONFIG, help };
 }
 

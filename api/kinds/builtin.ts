@@ -16,6 +16,8 @@ import { persistentVolumes } from './core/persistentvolume.js';
 import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
+import { statefulSets } from './apps/statefulset.js';
+import { controllerRevisions } from './apps/controllerrevision.js';
 import { selfSubjectReviews } from './authentication/selfsubjectreview.js';
 import { tokenReviews } from './authentication/tokenreview.js';
 import { localSubjectAccessReviews } from './authorization/localsubjectaccessreview.js';
@@ -54,6 +56,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   persistentVolumeClaims,
   deployments,
   replicaSets,
+  statefulSets,
+  controllerRevisions,
   selfSubjectReviews,
   tokenReviews,
   localSubjectAccessReviews,

@@ -10,6 +10,10 @@
  *   every container when quota'd (`must specify limits.cpu for: a,b`).
  * - services: `services`, `count/services`, `services.nodeports` (NodePort and LoadBalancer ports),
  *   `services.loadbalancers`; on CREATE and UPDATE.
+ * - persistentvolumeclaims: `persistentvolumeclaims`, `count/persistentvolumeclaims`, `requests.storage` (the request
+ *   rounded up to whole bytes, or status.allocatedResources when larger), and per class
+ *   `<class>.storageclass.storage.k8s.io/persistentvolumeclaims` and `.../requests.storage`; on CREATE and UPDATE (a
+ *   resize is charged its growth).
  * - every other kind: object count `count/<resource>[.<group>]`, plus the legacy name of configmaps, secrets,
  *   resourcequotas, replicationcontrollers and persistentvolumeclaims; a quota with scopes never matches them.
  */
@@ -18,7 +22,9 @@ import { isPodPhaseTerminal } from '../pods.js';
 import { podQOSClass } from '../strategies/pod.js';
 import { selectorMatches } from '../strategies/validation.js';
 import { podLimits, podRequests } from './pod-resources.js';
-import { addLists, isExtendedResourceName, type ResourceList } from './resources.js';
+import { addLists, isExtendedResourceName, readList, type ResourceList } from './resources.js';
+import { persistentVolumeClaimClass } from '../strategies/storage.js';
+import { compare, formatQuantity, parseQuantity, unitQuantity, valueBig } from '../quantity.js';
 
 export interface ScopeRequirement {
   scopeName: string;
@@ -198,6 +204,58 @@ export const serviceEvaluator: QuotaEvaluator = {
   constraints: () => undefined,
 };
 
+// ------------------------------------------------------------------ persistent volume claims
+
+/** V1ResourceByStorageClass: `<class>.storageclass.storage.k8s.io/<resource>`. */
+export const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
+const PVC_RESOURCES = ['persistentvolumeclaims', 'requests.storage'];
+const PVC_COUNT = 'count/persistentvolumeclaims';
+
+/** A whole number of bytes (upstream rounds storage requests up: quota values must be integers, issue 94313). */
+function roundUpBytes(q: string): string {
+  const p = parseQuantity(q);
+  return p.nanos % 1_000_000_000n === 0n ? formatQuantity(p) : formatQuantity(unitQuantity(valueBig(p), p.format));
+}
+
+interface ClaimView { metadata?: { annotations?: Record<string, string> }; spec?: { storageClassName?: string; resources?: { requests?: unknown } }; status?: { allocatedResources?: unknown } }
+
+/** pvcEvaluator.getStorageUsage: the storage request, or status.allocatedResources when larger (RecoverVolumeExpansionFailure). */
+export function claimStorageUsage(pvc: ClaimView): string | undefined {
+  const req = readList(pvc.spec?.resources?.requests).storage;
+  if (req === undefined) return undefined;
+  const allocated = readList(pvc.status?.allocatedResources).storage;
+  return roundUpBytes(allocated !== undefined && compare(allocated, req) > 0 ? allocated : req);
+}
+
+/** pvcEvaluator.Usage. */
+export function claimUsage(obj: unknown): ResourceList {
+  const pvc = (obj && typeof obj === 'object' ? obj : {}) as ClaimView;
+  const out: ResourceList = { persistentvolumeclaims: '1', [PVC_COUNT]: '1' };
+  const cls = persistentVolumeClaimClass(pvc as Parameters<typeof persistentVolumeClaimClass>[0]);
+  if (cls) out[`${cls}${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`] = '1';
+  const storage = claimStorageUsage(pvc);
+  if (storage !== undefined) {
+    out['requests.storage'] = storage;
+    if (cls) out[`${cls}${STORAGE_CLASS_SUFFIX}requests.storage`] = storage;
+  }
+  return out;
+}
+
+/** pvcEvaluator.MatchingResources: the count, the pvc resources, and either of them by storage class. */
+export function isClaimResource(n: string): boolean {
+  return n === PVC_COUNT || PVC_RESOURCES.includes(n) || PVC_RESOURCES.some((r) => n.endsWith(`${STORAGE_CLASS_SUFFIX}${r}`));
+}
+
+export const claimEvaluator: QuotaEvaluator = {
+  group: '',
+  resource: 'persistentvolumeclaims',
+  handles: (op) => op === 'CREATE' || op === 'UPDATE',
+  matchingResources: (names) => names.filter(isClaimResource),
+  usage: (obj) => claimUsage(obj),
+  matchesScope: () => false,
+  constraints: () => undefined,
+};
+
 // ------------------------------------------------------------------ object count
 
 /** The legacy quota names of core kinds counted by object count (configmaps, secrets, ...). */
@@ -233,6 +291,7 @@ export function objectCountEvaluator(group: string, resource: string): QuotaEval
 export function evaluatorFor(group: string, resource: string): QuotaEvaluator {
   if (group === '' && resource === 'pods') return podEvaluator;
   if (group === '' && resource === 'services') return serviceEvaluator;
+  if (group === '' && resource === 'persistentvolumeclaims') return claimEvaluator;
   return objectCountEvaluator(group, resource);
 }
 
@@ -246,6 +305,7 @@ export function countedKindOf(name: string): { group: string; resource: string }
   if (name in LEGACY_COUNT_NAMES) return { group: '', resource: name };
   if (podEvaluator.matchingResources([name]).length) return { group: '', resource: 'pods' };
   if (SERVICE_RESOURCES.has(name)) return { group: '', resource: 'services' };
+  if (isClaimResource(name)) return { group: '', resource: 'persistentvolumeclaims' };
   return undefined;
 }
 

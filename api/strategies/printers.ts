@@ -25,6 +25,7 @@ import type {
   PodDisruptionBudget,
   PersistentVolume,
   PersistentVolumeClaim,
+  StatefulSet,
   StorageClass,
   LoadBalancerStatus,
   Namespace,
@@ -36,6 +37,7 @@ import type {
   PodStatus,
   Relaxed,
   ReplicaSet,
+  ControllerRevision,
   Secret,
   Service,
   ServiceAccount,
@@ -348,6 +350,46 @@ export function replicaSetCells(rs: Relaxed<ReplicaSet>, now: Date): unknown[] {
     images,
     formatLabelSelector(rs?.spec?.selector),
   ];
+}
+
+export const statefulSetColumns: TableColumn[] = [
+  nameCol(),
+  col('Ready', 'string', 'Number of the pod with ready state'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+];
+
+/** upstream printStatefulSet: READY is readyReplicas/spec.replicas. */
+export function statefulSetCells(sts: Relaxed<StatefulSet>, now: Date): unknown[] {
+  const [names, images] = layoutContainerCells(sts?.spec?.template?.spec?.containers);
+  return [
+    sts?.metadata?.name ?? '',
+    `${sts?.status?.readyReplicas ?? 0}/${sts?.spec?.replicas ?? 0}`,
+    translateTimestampSince(sts?.metadata?.creationTimestamp, now),
+    names,
+    images,
+  ];
+}
+
+export const controllerRevisionColumns: TableColumn[] = [
+  nameCol(),
+  col('Controller', 'string', 'Controller of the object'),
+  col('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
+  ageCol(),
+];
+
+/** printControllerRevision: the controller as `<kind>.<group>/<name>` lowercased (formatResourceName with kind), else `<none>`. */
+export function controllerRevisionCells(cr: Relaxed<ControllerRevision>, now: Date): unknown[] {
+  const ref = cr?.metadata?.ownerReferences?.find((r) => r.controller === true);
+  let controller = '<none>';
+  if (ref) {
+    const apiVersion = ref.apiVersion ?? '';
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const groupKind = group ? `${ref.kind}.${group}` : (ref.kind ?? '');
+    controller = groupKind ? `${groupKind.toLowerCase()}/${ref.name}` : (ref.name ?? '');
+  }
+  return [cr?.metadata?.name ?? '', controller, cr?.revision ?? 0, translateTimestampSince(cr?.metadata?.creationTimestamp, now)];
 }
 
 // ---------------------------------------------------------------------------------------------

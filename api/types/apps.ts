@@ -1,6 +1,6 @@
-/** apps/v1 Deployment and ReplicaSet, autoscaling/v1 Scale, policy/v1 Eviction. */
-import { type Static } from '@sinclair/typebox';
-import { def, S, E, I32, I64, B, Arr, F, RF, RS, IntOrString, Time, mergeBy, X_PATCH_STRATEGY } from './base.js';
+/** apps/v1 Deployment, ReplicaSet, ControllerRevision and DaemonSet, autoscaling/v1 Scale, policy/v1 Eviction. */
+import { Type, type Static } from '@sinclair/typebox';
+import { def, S, E, I32, I64, B, Arr, F, RF, RS, IntOrString, Time, Loose, mergeBy, X_PATCH_STRATEGY } from './base.js';
 import { typeMetaProps, objectMetaField, LabelSelectorSchema, DeleteOptionsSchema } from './meta.js';
 import { PodTemplateSpecSchema } from './core.js';
 
@@ -100,6 +100,20 @@ export const ReplicaSetSchema = def(APPS + 'ReplicaSet', 'ReplicaSet ensures tha
   status: F(ReplicaSetStatusSchema, 'Status is the most recently observed status of the ReplicaSet. Populated by the system. Read-only.'),
 });
 export type ReplicaSet = Static<typeof ReplicaSetSchema>;
+
+// ---------------------------------------------------------------- ControllerRevision
+
+export const ControllerRevisionSchema = def(
+  APPS + 'ControllerRevision',
+  'ControllerRevision implements an immutable snapshot of state data. Clients are responsible for serializing and deserializing the objects that contain their internal state. Once a ControllerRevision has been successfully created, it can not be updated. The API Server will fail validation of all requests that attempt to mutate the Data field. ControllerRevisions may, however, be deleted. Note that, due to its use by both the DaemonSet and StatefulSet controllers for update and rollback, this object is beta. However, it may be subject to name and representation changes in future releases, and clients should not depend on its stability. It is primarily for internal use by controllers.',
+  {
+    ...typeMetaProps,
+    metadata: objectMetaField,
+    data: Type.Optional(Loose('Data is the serialized representation of the state.')),
+    revision: Type.Integer({ format: 'int64', description: 'Revision indicates the revision of the state represented by Data.' }),
+  },
+);
+export type ControllerRevision = Static<typeof ControllerRevisionSchema>;
 
 // ---------------------------------------------------------------- autoscaling/v1 Scale
 

@@ -11,6 +11,7 @@ export * from './meta.js';
 export * from './core.js';
 export * from './quota.js';
 export * from './apps.js';
+export * from './statefulset.js';
 export * from './batch.js';
 export * from './groups.js';
 export * from './policy.js';
@@ -28,7 +29,7 @@ export {
 
 import type { KubeList } from './meta.js';
 import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount } from './core.js';
-import type { Deployment, ReplicaSet } from './apps.js';
+import type { ControllerRevision, Deployment, ReplicaSet } from './apps.js';
 import type { Job, CronJob } from './batch.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
@@ -46,6 +47,7 @@ export type EventList = KubeList<Event>;
 export type ServiceAccountList = KubeList<ServiceAccount>;
 export type DeploymentList = KubeList<Deployment>;
 export type ReplicaSetList = KubeList<ReplicaSet>;
+export type ControllerRevisionList = KubeList<ControllerRevision>;
 export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;

@@ -21,6 +21,7 @@ import './scheduling.js';
 import './policy.js';
 import './rbac.js';
 import './storage.js';
+import './statefulset.js';
 import './certificates.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';

@@ -210,6 +210,18 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['list', 'watch', 'patch', 'create', 'delete'], [CORE], ['pods']),
     EVENTS_RULE,
   ],
+  'system:controller:statefulset-controller': [
+    rule(['list', 'watch'], [CORE], ['pods']),
+    rule(['get', 'list', 'watch'], [APPS], ['statefulsets']),
+    rule(['update'], [APPS], ['statefulsets/status']),
+    rule(['update'], [APPS], ['statefulsets/finalizers']),
+    rule(['get', 'create', 'delete', 'update', 'patch'], [CORE], ['pods']),
+    rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], [APPS], ['controllerrevisions']),
+    rule(['get', 'create'], [CORE], ['persistentvolumeclaims']),
+    // StatefulSetAutoDeletePVC (GA in 1.32): the retention policy's owner references.
+    rule(['update', 'delete'], [CORE], ['persistentvolumeclaims']),
+    EVENTS_RULE,
+  ],
   'system:controller:endpoint-controller': [
     rule(READ, [CORE], ['services', 'pods']),
     rule(['get', 'list', 'create', 'update', 'delete'], [CORE], ['endpoints']),

@@ -15,6 +15,7 @@ import { nodeIpamDescriptor } from './nodeipam/descriptor.js';
 import { nodeLifecycleDescriptor, taintEvictionDescriptor } from './nodelifecycle/descriptor.js';
 import { podGCDescriptor } from './podgc/descriptor.js';
 import { replicaSetDescriptor } from './replicaset/descriptor.js';
+import { statefulSetDescriptor } from './statefulset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
 import { rootCACertPublisherDescriptor } from './rootcacertpublisher/descriptor.js';
@@ -52,4 +53,5 @@ export const CONTROLLERS = [
   csrSigningDescriptor,
   csrApprovingDescriptor,
   csrCleanerDescriptor,
+  statefulSetDescriptor,
 ] as const satisfies ControllerTable;

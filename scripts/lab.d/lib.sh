@@ -78,6 +78,8 @@ step() {
 
 # ---- PID files (processes are only ever signalled by the PID the lab recorded) ---------------------
 pidfile_of() { echo "$RUN/$1-$2.pid"; }   # HOST COMPONENT
+# The host's local-path provisioner folder (its /opt/local-path-provisioner; the hosts share one filesystem).
+local_path_dir() { echo "$DATA/hosts/$1/opt/local-path-provisioner"; }
 
 # lab_pid PIDFILE: print the PID if that process is alive and is one of the lab's (its command line
 # names the lab directory); otherwise fail (and a stale PID file is removed).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The add-ons and the nginx demo on the Vagrant cluster (run by Vagrant on the last machine):  demo.sh NODE_COUNT
 # Waits for every node to be Ready, installs the add-ons as scripts/lab up does (scripts/lab.d/addons: cluster
-# DNS, kube-dns at 10.96.0.10), deploys scripts/lab.d/nginx-demo.yaml (the lab's own demo), curls the ClusterIP
+# DNS, kube-dns at 10.96.0.10; the local-path provisioner and the default StorageClass local-path), deploys scripts/lab.d/nginx-demo.yaml (the lab's own demo), curls the ClusterIP
 # and resolves its name, and prints the kubeconfig the host can use.
 set -euo pipefail
 want=$1
@@ -19,7 +19,7 @@ done
 kubectl label node controlplane01 node-role.kubernetes.io/control-plane= --overwrite || true
 kubectl get nodes -o wide
 ((ready >= want)) || { echo "[kubelab demo] only $ready of $want nodes Ready after 3 minutes" >&2; exit 1; }
-# As kubeadm's addon phase (and scripts/lab up): cluster DNS from the lab's kubelab/kubelab image.
+# As kubeadm's addon phase (and scripts/lab up): cluster DNS and local-path storage from the lab's kubelab/kubelab image.
 /opt/kubelab/scripts/lab.d/addons "$KUBECONFIG" 300s
 kubectl apply -f /opt/kubelab/scripts/lab.d/nginx-demo.yaml
 kubectl wait --for=condition=Available deployment/nginx --timeout=180s

@@ -102,6 +102,12 @@ export const R = {
   get persistentVolumeClaims() {
     return res('', 'persistentvolumeclaims');
   },
+  get statefulSets() {
+    return res('apps', 'statefulsets');
+  },
+  get controllerRevisions() {
+    return res('apps', 'controllerrevisions');
+  },
   get storageClasses() {
     return res('storage.k8s.io', 'storageclasses');
   },

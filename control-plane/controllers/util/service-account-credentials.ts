@@ -44,6 +44,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   'certificatesigningrequest-signing-controller': 'certificate-controller',
   'certificatesigningrequest-approving-controller': 'certificate-controller',
   'certificatesigningrequest-cleaner-controller': 'certificate-controller',
+  'statefulset-controller': 'statefulset-controller',
 };
 
 const TOKEN_SECONDS = 3600;

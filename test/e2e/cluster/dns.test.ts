@@ -171,7 +171,7 @@ describe('cluster DNS on the lab (containerd)', () => {
   it('scripts/lab up installs cluster DNS as kubeadm does: objects, 2 ready replicas, kube-dns at 10.96.0.10', async () => {
     const r = await lab.up('containerd');
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toContain('done: add-ons (cluster DNS)');
+    expect(r.stdout).toContain('done: add-ons (cluster DNS, local-path storage)');
     expect(r.stdout).toMatch(/nslookup kubernetes\.default\.svc\.cluster\.local 10\.96\.0\.10 -> 10\.96\.0\.1/);
     console.log(r.stdout.slice(r.stdout.indexOf('Step times:')).split('\n\n')[0]);
 

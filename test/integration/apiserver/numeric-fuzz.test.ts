@@ -83,6 +83,15 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
     metadata: { name },
     spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }] }] } } },
   }),
+  'apps/statefulsets': (name) => ({
+    metadata: { name },
+    spec: {
+      replicas: 1, serviceName: 's', selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  }),
+  'apps/controllerrevisions': (name) => ({ metadata: { name }, data: { spec: { template: { $patch: 'replace' } } }, revision: 1 }),
   'scheduling.k8s.io/priorityclasses': (name) => ({ metadata: { name }, value: 1000 }),
   'coordination.k8s.io/leases': (name) => ({ metadata: { name }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }),
   'discovery.k8s.io/endpointslices': (name) => ({ metadata: { name }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.1.5'] }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),

@@ -1,8 +1,8 @@
 /**
  * v1 ResourceQuota, the ResourceQuota admission plugin and the resourcequota controller, driven by the real kubectl
  * against a real API server over etcd, with the walkthroughs of upstream's docs
- * (tasks/administer-cluster/manage-resources/quota-memory-cpu-namespace, quota-pod-namespace, quota-api-object:
- * PersistentVolumeClaims are not served yet, so its services part) and their exact messages.
+ * (tasks/administer-cluster/manage-resources/quota-memory-cpu-namespace, quota-pod-namespace, quota-api-object;
+ * concepts/policy/resource-quotas#storage-resource-quota) and their exact messages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
@@ -189,6 +189,40 @@ describe('with the resourcequota controller', () => {
     // Turning the ClusterIP service into a NodePort one is an UPDATE charged by its delta.
     const r = await kubectl(s.h, ['patch', 'service', 'plain', '-n', ns, '-p', '{"spec":{"type":"NodePort"}}']);
     expect(r.stderr.trim()).toBe('Error from server (Forbidden): services "plain" is forbidden: exceeded quota: object-quota-demo, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0');
+  });
+
+  it('quota-api-object (claims part) and storage quota: requests.storage, persistentvolumeclaims, per storage class', async () => {
+    const ns = 'quota-storage';
+    const claim = (name: string, storage: string, cls?: string) => ({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: ns },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } }, ...(cls ? { storageClassName: cls } : {}) },
+    });
+    await kubectlOk(s.h, ['create', 'namespace', ns]);
+    await kubectlOk(s.h, ['apply', '-n', ns, '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'storage' },
+      spec: { hard: {
+        persistentvolumeclaims: '2', 'requests.storage': '3Gi',
+        'gold.storageclass.storage.k8s.io/requests.storage': '1Gi', 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '1',
+      } },
+    }));
+    await until(() => used(ns, 'storage'), (v) => v !== undefined);
+    await kubectlOk(s.h, ['create', '-f', '-'], JSON.stringify(claim('plain', '1Gi')));
+    expect(await refused(['create', '-f', '-'], claim('big-gold', '2Gi', 'gold')))
+      .toBe('Error from server (Forbidden): error when creating "STDIN": persistentvolumeclaims "big-gold" is forbidden: exceeded quota: storage, requested: gold.storageclass.storage.k8s.io/requests.storage=2Gi, used: gold.storageclass.storage.k8s.io/requests.storage=0, limited: gold.storageclass.storage.k8s.io/requests.storage=1Gi');
+    expect(await refused(['create', '-f', '-'], claim('huge', '3Gi')))
+      .toBe('Error from server (Forbidden): error when creating "STDIN": persistentvolumeclaims "huge" is forbidden: exceeded quota: storage, requested: requests.storage=3Gi, used: requests.storage=1Gi, limited: requests.storage=3Gi');
+    await kubectlOk(s.h, ['create', '-f', '-'], JSON.stringify(claim('gold', '1Gi', 'gold')));
+    expect(await refused(['create', '-f', '-'], claim('third', '1Mi')))
+      .toBe('Error from server (Forbidden): error when creating "STDIN": persistentvolumeclaims "third" is forbidden: exceeded quota: storage, requested: persistentvolumeclaims=1, used: persistentvolumeclaims=2, limited: persistentvolumeclaims=2');
+    // Nothing half made: the refused claims do not exist.
+    expect((await kubectlOk(s.h, ['get', 'pvc', '-n', ns, '-o', 'name'])).trim().split('\n').sort()).toEqual(['persistentvolumeclaim/gold', 'persistentvolumeclaim/plain']);
+    // The controller recomputes the same usage from the claims.
+    const want = {
+      persistentvolumeclaims: '2', 'requests.storage': '2Gi',
+      'gold.storageclass.storage.k8s.io/requests.storage': '1Gi', 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '1',
+    };
+    expect(await until(() => used(ns, 'storage'), (v) => JSON.stringify(v) === JSON.stringify({ ...v, ...want }))).toEqual(want);
+    expect(await kubectlOk(s.h, ['describe', 'quota', 'storage', '-n', ns])).toMatch(/gold\.storageclass\.storage\.k8s\.io\/persistentvolumeclaims\s+1\s+1\ngold\.storageclass\.storage\.k8s\.io\/requests\.storage\s+1Gi\s+1Gi\npersistentvolumeclaims\s+2\s+2\nrequests\.storage\s+2Gi\s+3Gi\n/);
   });
 
   it('scopes (BestEffort) and generic object counts (count/deployments.apps)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decideClaim, decideVolume, defaultConfig, volumeNode, volumePathFor,
+  decideClaim, decideVolume, defaultConfig, parseNodePathMap, volumeNode, volumePathFor,
 } from '../../../addons/local-path-provisioner/decide.js';
 import { parseProvisionerFlags } from '../../../addons/local-path-provisioner/main.js';
 import type { PV, PVC, SC } from '../../../control-plane/controllers/persistentvolume/decide.js';
@@ -112,5 +112,69 @@ describe('parseProvisionerFlags', () => {
     expect(() => parseProvisionerFlags(['--base-path', 'data'])).toThrow(/--base-path must be an absolute path/);
     expect(() => parseProvisionerFlags(['--base-path', '/opt/../etc'])).toThrow(/--base-path must be an absolute path/);
     expect(() => parseProvisionerFlags(['start'])).toThrow(/unexpected arguments: start/);
+  });
+});
+
+describe('node path map (rancher config.json)', () => {
+  const json = JSON.stringify({ nodePathMap: [
+    { node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: ['/opt/local-path-provisioner'] },
+    { node: 'node01', paths: ['/lab/hosts/node01/opt/local-path-provisioner/', '/data2'] },
+  ] });
+  const mapped = { ...defaultConfig(), ...parseNodePathMap(json) };
+
+  it('a listed node gets its own (first) folder, others the default one', () => {
+    expect(parseNodePathMap(json)).toEqual({ basePath: '/opt/local-path-provisioner', nodePaths: { node01: '/lab/hosts/node01/opt/local-path-provisioner' } });
+    const on1 = decideClaim(claim({ node: 'node01' }), mapped, state());
+    const on2 = decideClaim(claim({ node: 'node02' }), mapped, state());
+    expect(on1).toMatchObject({ action: 'provision', volume: { spec: { hostPath: { path: '/lab/hosts/node01/opt/local-path-provisioner/pvc-u1_web_data' } } } });
+    expect(on2).toMatchObject({ action: 'provision', volume: { spec: { hostPath: { path: '/opt/local-path-provisioner/pvc-u1_web_data' } } } });
+  });
+
+  it('the helper pod mounts the node\'s folder; a path outside it is not removed', () => {
+    const d = decideClaim(claim({ node: 'node01' }), mapped, state());
+    if (d.action !== 'provision') throw new Error('expected a volume');
+    const v = { ...d.volume, status: { phase: 'Released' } };
+    const h = decideVolume(v, mapped, undefined);
+    expect(h).toMatchObject({ action: 'createHelper', pod: { spec: {
+      nodeName: 'node01',
+      containers: [{ command: ['rm', '-rf', '/lab/hosts/node01/opt/local-path-provisioner/pvc-u1_web_data'], volumeMounts: [{ mountPath: '/lab/hosts/node01/opt/local-path-provisioner' }] }],
+      volumes: [{ hostPath: { path: '/lab/hosts/node01/opt/local-path-provisioner' } }],
+    } } });
+    // node01's volume path under the DEFAULT folder (another node's): object only
+    const stray = structuredClone(v);
+    stray.spec!.hostPath = { path: '/opt/local-path-provisioner/pvc-u1_web_data' };
+    expect(decideVolume(stray, mapped, undefined).action).toBe('delete');
+  });
+
+  it('no default and the node not listed: ProvisioningFailed with rancher\'s message', () => {
+    const only = { ...defaultConfig(), ...parseNodePathMap(JSON.stringify({ nodePathMap: [{ node: 'node01', paths: ['/x'] }] })) };
+    expect(decideClaim(claim({ node: 'node02' }), only, state())).toEqual({
+      action: 'fail', message: 'config doesn\'t contain node node02, and no DEFAULT_PATH_FOR_NON_LISTED_NODES available',
+    });
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['not JSON', '{', /unable to parse config/],
+    ['no list', {}, /nodePathMap must be a list/],
+    ['duplicate node', { nodePathMap: [{ node: 'a', paths: ['/x'] }, { node: 'a', paths: ['/y'] }] }, /duplicate node a/],
+    ['relative path', { nodePathMap: [{ node: 'a', paths: ['x'] }] }, /path must start with \/ for path x on node a/],
+    ['root', { nodePathMap: [{ node: 'a', paths: ['/'] }] }, /cannot use root \('\/'\) as path on node a/],
+    ['climbing', { nodePathMap: [{ node: 'a', paths: ['/x/../etc'] }] }, /must not contain/],
+    ['duplicate path', { nodePathMap: [{ node: 'a', paths: ['/x', '/x/'] }] }, /duplicate path \/x\/ on node a/],
+    ['no paths', { nodePathMap: [{ node: 'a', paths: [] }] }, /no paths for node a/],
+  ];
+  for (const [name, input, want] of bad) {
+    it(`refuses a config with ${name}`, () => {
+      expect(() => parseNodePathMap(typeof input === 'string' ? input : JSON.stringify(input))).toThrow(want);
+    });
+  }
+
+  it('--config reads the file; its errors name the flag', () => {
+    const files: Record<string, string> = { '/etc/config/config.json': json };
+    const read = (f: string) => { const t = files[f]; if (t === undefined) throw new Error('ENOENT: no such file'); return t; };
+    expect(parseProvisionerFlags(['--config', '/etc/config/config.json'], read).cfg).toMatchObject({ basePath: '/opt/local-path-provisioner', nodePaths: { node01: '/lab/hosts/node01/opt/local-path-provisioner' } });
+    expect(() => parseProvisionerFlags(['--config', '/nope'], read)).toThrow('--config /nope: ENOENT: no such file');
+    files['/bad'] = '{"nodePathMap": [{"node": "a", "paths": ["x"]}]}';
+    expect(() => parseProvisionerFlags(['--config', '/bad'], read)).toThrow('--config /bad: path must start with / for path x on node a');
   });
 });

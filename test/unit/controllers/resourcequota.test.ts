@@ -40,9 +40,10 @@ describe('decideQuotaStatus', () => {
     expect(decideQuotaStatus(q({ pods: '5' }, undefined, { scopes: ['BestEffort'] }), objects({ '/pods': [be, burstable] }), NOW).used).toEqual({ pods: '1' });
   });
 
-  it('counted kinds: count/<r>.<g>, legacy names, pod and service resources, each once', () => {
-    expect(countedKinds(['count/deployments.apps', 'cpu', 'limits.memory', 'configmaps', 'services.nodeports', 'count/services', 'requests.storage'])).toEqual([
+  it('counted kinds: count/<r>.<g>, legacy names, pod, service and claim resources, each once', () => {
+    expect(countedKinds(['count/deployments.apps', 'cpu', 'limits.memory', 'configmaps', 'services.nodeports', 'count/services', 'requests.storage', 'gold.storageclass.storage.k8s.io/persistentvolumeclaims', 'storage'])).toEqual([
       { group: 'apps', resource: 'deployments' }, { group: '', resource: 'pods' }, { group: '', resource: 'configmaps' }, { group: '', resource: 'services' },
+      { group: '', resource: 'persistentvolumeclaims' },
     ]);
   });
 

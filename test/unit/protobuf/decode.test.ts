@@ -62,6 +62,7 @@ describe('kinds', () => {
   it.each([
     ['v1', 'Pod', 'k8s.io.api.core.v1.Pod'],
     ['apps/v1', 'Deployment', 'k8s.io.api.apps.v1.Deployment'],
+    ['apps/v1', 'StatefulSet', 'k8s.io.api.apps.v1.StatefulSet'],
     ['policy/v1', 'Eviction', 'k8s.io.api.policy.v1.Eviction'],
     ['autoscaling/v1', 'Scale', 'k8s.io.api.autoscaling.v1.Scale'],
     ['coordination.k8s.io/v1', 'Lease', 'k8s.io.api.coordination.v1.Lease'],
@@ -113,6 +114,45 @@ describe('envelope errors', () => {
   it('rejects a body without kind', () => {
     const b = body('', '', 'k8s.io.api.core.v1.Namespace', {});
     expect(thrown(() => decodeKubernetesProtobuf(b)).message).toContain("'Kind' is missing");
+  });
+});
+
+describe('apps/v1 StatefulSet', () => {
+  const sts = {
+    metadata: { name: 'db', namespace: 'prod' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'db' } },
+      serviceName: 'db',
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      ordinals: { start: 2 },
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: { string: '1Gi' } } } } }],
+    },
+    status: { replicas: 0, currentRevision: 'db-abc', collisionCount: 0 },
+  };
+  const json: Obj = decodeKubernetesProtobuf(body('apps/v1', 'StatefulSet', 'k8s.io.api.apps.v1.StatefulSet', sts));
+
+  it('decodes the spec, keeping a zero partition (a pointer) and the claim templates', () => {
+    expect(json.spec).toMatchObject({
+      replicas: 3,
+      serviceName: 'db',
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      ordinals: { start: 2 },
+    });
+    expect((json.spec as Obj).volumeClaimTemplates).toEqual([
+      { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } }, status: {} },
+    ]);
+  });
+
+  it('status: replicas and availableReplicas always, collisionCount kept at zero', () => {
+    expect(json.status).toEqual({ replicas: 0, availableReplicas: 0, currentRevision: 'db-abc', collisionCount: 0 });
   });
 });
 

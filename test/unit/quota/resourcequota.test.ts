@@ -1,7 +1,7 @@
 /** ResourceQuota's pure parts: the evaluators (upstream pkg/quota/v1/evaluator/core), CheckRequest and its messages, spec validation. */
 import { describe, expect, it } from 'vitest';
 import { checkQuotaRequest } from '../../../control-plane/apiserver/admission-resourcequota.js';
-import { evaluatorFor, podConstraints, podMatchesScope, podUsage, serviceUsage } from '../../../api/quota/evaluators.js';
+import { claimUsage, countedKindOf, evaluatorFor, podConstraints, podMatchesScope, podUsage, serviceUsage } from '../../../api/quota/evaluators.js';
 import { prettyPrint, subtractNonNegative, addLists } from '../../../api/quota/resources.js';
 import { validateResourceQuotaSpec } from '../../../api/strategies/quota.js';
 import type { ApiObject } from '../../../control-plane/apiserver/object-meta.js';
@@ -72,6 +72,57 @@ describe('service and object count evaluators', () => {
   });
 });
 
+describe('persistent volume claim evaluator (pvcEvaluator)', () => {
+  const claim = (storage: string | undefined, cls?: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { name: 'data', namespace: 'ns' },
+    spec: { accessModes: ['ReadWriteOnce'], ...(cls !== undefined ? { storageClassName: cls } : {}), resources: storage === undefined ? {} : { requests: { storage } } },
+    ...extra,
+  });
+  it.each([
+    ['no class', claim('1Gi'), { persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '1Gi' }],
+    ['a class', claim('5Gi', 'gold'), {
+      persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '5Gi',
+      'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '1', 'gold.storageclass.storage.k8s.io/requests.storage': '5Gi',
+    }],
+    ['the beta class annotation wins', { ...claim('1Gi', 'gold'), metadata: { name: 'd', annotations: { 'volume.beta.kubernetes.io/storage-class': 'silver' } } }, {
+      persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '1Gi',
+      'silver.storageclass.storage.k8s.io/persistentvolumeclaims': '1', 'silver.storageclass.storage.k8s.io/requests.storage': '1Gi',
+    }],
+    ['no storage request: counted only', claim(undefined, 'gold'), { persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '1' }],
+    ['a fractional byte request is rounded up', claim('1500m'), { persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '2' }],
+    ['allocatedResources larger than the request is charged', claim('1Gi', '', { status: { allocatedResources: { storage: '2Gi' } } }), { persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '2Gi' }],
+    ['allocatedResources smaller is not', claim('2Gi', '', { status: { allocatedResources: { storage: '1Gi' } } }), { persistentvolumeclaims: '1', 'count/persistentvolumeclaims': '1', 'requests.storage': '2Gi' }],
+  ] as const)('usage: %s', (_n, pvc, want) => expect(claimUsage(pvc)).toEqual(want));
+
+  it('matches its names, by class too, and handles CREATE and UPDATE; the controller counts claims for each', () => {
+    const e = evaluatorFor('', 'persistentvolumeclaims');
+    const names = ['pods', 'persistentvolumeclaims', 'count/persistentvolumeclaims', 'requests.storage', 'gold.storageclass.storage.k8s.io/requests.storage',
+      'gold.storageclass.storage.k8s.io/persistentvolumeclaims', 'gold.storageclass.storage.k8s.io/pods', 'storage'];
+    expect(e.matchingResources(names)).toEqual(names.slice(1, 6));
+    expect([e.handles('CREATE'), e.handles('UPDATE'), e.handles('DELETE')]).toEqual([true, true, false]);
+    for (const n of names.slice(1, 6)) expect(countedKindOf(n)).toEqual({ group: '', resource: 'persistentvolumeclaims' });
+  });
+
+  it('admission: exceeded with upstream\'s message; a class quota ignores other classes; a resize is charged its growth', () => {
+    const e = evaluatorFor('', 'persistentvolumeclaims');
+    const q = [quota('storage', { 'requests.storage': '5Gi', persistentvolumeclaims: '2' }, { 'requests.storage': '4Gi', persistentvolumeclaims: '1' })];
+    expect(checkQuotaRequest(q, { operation: 'CREATE', object: claim('2Gi') }, e, NOW)).toEqual({
+      ok: false, message: 'exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=4Gi, limited: requests.storage=5Gi',
+    });
+    expect(checkQuotaRequest(q, { operation: 'CREATE', object: claim('1Gi') }, e, NOW)).toMatchObject({ ok: true, charges: [{ used: { 'requests.storage': '5Gi', persistentvolumeclaims: '2' } }] });
+    const gold = [quota('gold', { 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '0' }, { 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '0' })];
+    expect(checkQuotaRequest(gold, { operation: 'CREATE', object: claim('1Gi', 'silver') }, e, NOW)).toEqual({ ok: true, charges: [] });
+    expect(checkQuotaRequest(gold, { operation: 'CREATE', object: claim('1Gi', 'gold') }, e, NOW)).toEqual({
+      ok: false, message: 'exceeded quota: gold, requested: gold.storageclass.storage.k8s.io/persistentvolumeclaims=1, used: gold.storageclass.storage.k8s.io/persistentvolumeclaims=0, limited: gold.storageclass.storage.k8s.io/persistentvolumeclaims=0',
+    });
+    const old = { ...claim('3Gi'), metadata: { name: 'data', namespace: 'ns', resourceVersion: '4' } };
+    expect(checkQuotaRequest(q, { operation: 'UPDATE', object: claim('5Gi'), oldObject: old }, e, NOW)).toEqual({
+      ok: false, message: 'exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=4Gi, limited: requests.storage=5Gi',
+    });
+    expect(checkQuotaRequest(q, { operation: 'UPDATE', object: claim('4Gi'), oldObject: old }, e, NOW)).toMatchObject({ ok: true, charges: [{ used: { 'requests.storage': '5Gi', persistentvolumeclaims: '1' } }] });
+  });
+});
+
 describe('checkQuotaRequest (CheckRequest)', () => {
   const pods = evaluatorFor('', 'pods');
   const create = (object: unknown) => ({ operation: 'CREATE' as const, object });
@@ -119,6 +170,7 @@ describe('validateResourceQuotaSpec', () => {
     [{ hard: { pods: '1.5' } }, ['spec.hard[pods]: Invalid value: "1500m": must be an integer']],
     [{ hard: { foo: '1' } }, ['spec.hard[foo]: Invalid value: "foo": must be a standard resource type or fully qualified', 'spec.hard[foo]: Invalid value: "foo": must be a standard resource for quota']],
     [{ hard: { 'count/deployments.apps': '2', 'requests.example.com/gpu': '1' } }, []],
+    [{ hard: { 'requests.storage': '10Gi', persistentvolumeclaims: '3', 'gold.storageclass.storage.k8s.io/requests.storage': '5Gi', 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '1' } }, []],
     [{ hard: { configmaps: '1' }, scopes: ['BestEffort'] }, ['spec.scopes: Invalid value: ["BestEffort"]: unsupported scope applied to resource']],
     [{ hard: { pods: '1', 'count/pods': '1' }, scopes: ['BestEffort'] }, []],
     [{ hard: { cpu: '1' }, scopes: ['BestEffort'] }, ['spec.scopes: Invalid value: ["BestEffort"]: unsupported scope applied to resource']],
