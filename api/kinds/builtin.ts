@@ -17,6 +17,7 @@ import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { controllerRevisions } from './apps/controllerrevision.js';
+import { daemonSets } from './apps/daemonset.js';
 import { selfSubjectReviews } from './authentication/selfsubjectreview.js';
 import { tokenReviews } from './authentication/tokenreview.js';
 import { localSubjectAccessReviews } from './authorization/localsubjectaccessreview.js';
@@ -56,6 +57,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   deployments,
   replicaSets,
   controllerRevisions,
+  daemonSets,
   selfSubjectReviews,
   tokenReviews,
   localSubjectAccessReviews,
