@@ -235,6 +235,32 @@ describe('a DaemonSet over the nodes', () => {
   }, 90_000);
 });
 
+describe('kubectl explain, describe, rollout restart', () => {
+  it('explain ds shows the schema with upstream\'s field docs', async () => {
+    const out = await kubectlOk(s.h, ['explain', 'ds.spec.updateStrategy.rollingUpdate']);
+    expect(out).toContain('KIND:       DaemonSet');
+    expect(out).toContain('maxSurge');
+    expect(out).toContain('maxUnavailable');
+    expect(await kubectlOk(s.h, ['explain', 'controllerrevision'])).toContain('revision');
+  });
+
+  it('describe ds prints the pods status and events', async () => {
+    const out = await kubectlOk(s.h, ['describe', 'ds', 'agent']);
+    expect(out).toMatch(/Desired Number of Nodes Scheduled: 3/);
+    expect(out).toMatch(/Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    expect(out).toContain('SuccessfulCreate');
+  });
+
+  it('rollout restart replaces every pod', async () => {
+    const before = new Set((await podsOf('agent')).map((p) => p.metadata?.uid));
+    await kubectlOk(s.h, ['rollout', 'restart', 'ds/agent']);
+    await kubectlOk(s.h, ['rollout', 'status', 'ds/agent', '--timeout=60s']);
+    const after = await podsOf('agent');
+    expect(after).toHaveLength(3);
+    expect(after.some((p) => before.has(p.metadata?.uid))).toBe(false);
+  }, 90_000);
+});
+
 describe('validation, as upstream', () => {
   it.each([
     [{ selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } }, 'spec.template.metadata.labels: Invalid value: {"app":"y"}: `selector` does not match template `labels`'],
