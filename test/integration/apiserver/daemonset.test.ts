@@ -15,6 +15,7 @@ import { DaemonSetController } from '../../../control-plane/controllers/daemonse
 import { R, newControllerContext } from '../../../control-plane/controllers/util/context.js';
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../../../control-plane/controllers/util/types.js';
 import { Scheduler } from '../../../control-plane/scheduler/scheduler.js';
+import { computeHash } from '../../../control-plane/controllers/history/history.js';
 import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
 import { kubectl, kubectlOk } from '../../support/apiserver.js';
 
@@ -233,6 +234,34 @@ describe('a DaemonSet over the nodes', () => {
       return images.length === 3 && images.filter((i) => i === 'busybox:2').length === 1;
     });
   }, 90_000);
+});
+
+describe('a revision name taken by other data', () => {
+  it('bumps status.collisionCount and names the revision with the new hash, as upstream\'s snapshot', async () => {
+    const body = JSON.parse(dsYaml('collide', 'busybox:1')) as DaemonSet;
+    // The template as the API server stores it (defaults applied): a dry run answers it.
+    const dry = await client.create<DaemonSet>(R.daemonSets, NS, body, { dryRun: true });
+    const taken = `collide-${computeHash(dry.spec?.template)}`;
+    await client.create<ControllerRevision>(R.controllerRevisions, NS, {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: taken, labels: { app: 'someone-else' } },
+      data: { spec: { template: { $patch: 'replace', metadata: { labels: { app: 'someone-else' } } } } },
+      revision: 1,
+    });
+    await client.create(R.daemonSets, NS, body);
+    const ds = await until('collisionCount 1 and the pods', async () => {
+      const d = await client.get<DaemonSet>(R.daemonSets, NS, 'collide');
+      return d.status?.collisionCount === 1 && d.status?.numberAvailable === 3 ? d : undefined;
+    });
+    const want = `collide-${computeHash(ds.spec?.template, 1)}`;
+    expect(want).not.toBe(taken);
+    const revs = (await client.list<ControllerRevision>(R.controllerRevisions, NS)).items.filter((r) => r.metadata?.ownerReferences?.[0]?.name === 'collide');
+    expect(revs.map((r) => r.metadata?.name)).toEqual([want]);
+    expect((await podsOf('collide')).every((p) => p.metadata?.labels?.['controller-revision-hash'] === want.slice('collide-'.length))).toBe(true);
+    // the stranger's revision is left alone
+    expect((await client.get<ControllerRevision>(R.controllerRevisions, NS, taken)).metadata?.ownerReferences ?? []).toEqual([]);
+  }, 60_000);
 });
 
 describe('kubectl explain, describe, rollout restart', () => {
