@@ -29,6 +29,7 @@ import {
   templatePatch,
 } from '../history/history.js';
 import {
+  FAILED_POD_BACKOFF_MAX_MS,
   REASON_SELECTING_ALL,
   daemonPodFor,
   daemonSetRequeueAfterMs,
@@ -138,6 +139,8 @@ export class DaemonSetController extends Controller {
     }
 
     const plan = planDaemonSet(state);
+    // flowcontrol.Backoff.GC: entries idle for twice the longest delay are forgotten.
+    for (const [k, v] of this.backoff) if (state.now - v.lastUpdate > 2 * FAILED_POD_BACKOFF_MAX_MS) this.backoff.delete(k);
     for (const [k, v] of plan.backoff) this.backoff.set(k, v);
     for (const e of plan.events) rec.event(ds, e.type, e.reason, e.message);
     const error = await this.syncNodes(ds, key, plan.createOn, plan.deletePods, hash);
