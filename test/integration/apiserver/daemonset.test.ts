@@ -221,6 +221,15 @@ describe('a DaemonSet over the nodes', () => {
     });
   }, 90_000);
 
+  it('a nodeSelector: a node labelled to match gets a pod, and loses it when the label goes', async () => {
+    await kubectlOk(s.h, ['apply', '-f', '-'], dsYaml('edge', 'busybox:1', { nodeSelector: { role: 'edge' } }));
+    await kubectlOk(s.h, ['label', 'node', 'node02', 'role=edge']);
+    await until('a pod on node02', async () => (await podsOf('edge')).map((p) => p.spec?.nodeName).join() === 'node02');
+    expect(await kubectlOk(s.h, ['get', 'ds', 'edge', '--no-headers'])).toMatch(/edge\s+1\s+1\s+\d\s+1\s+\d\s+role=edge/);
+    await kubectlOk(s.h, ['label', 'node', 'node02', 'role-']);
+    await until('the pod gone', async () => (await podsOf('edge')).length === 0);
+  }, 60_000);
+
   it('OnDelete: a new template changes nothing until a pod is deleted', async () => {
     await kubectlOk(s.h, ['apply', '-f', '-'], JSON.stringify({ ...JSON.parse(dsYaml('ondelete', 'busybox:1')), spec: { ...JSON.parse(dsYaml('ondelete', 'busybox:1')).spec, updateStrategy: { type: 'OnDelete' } } }));
     await until('three ondelete pods', async () => (await podsOf('ondelete')).filter((p) => p.status?.phase === 'Running').length === 3);
