@@ -18,6 +18,7 @@ import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { statefulSets } from './apps/statefulset.js';
 import { controllerRevisions } from './apps/controllerrevision.js';
+import { daemonSets } from './apps/daemonset.js';
 import { selfSubjectReviews } from './authentication/selfsubjectreview.js';
 import { tokenReviews } from './authentication/tokenreview.js';
 import { localSubjectAccessReviews } from './authorization/localsubjectaccessreview.js';
@@ -58,6 +59,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   replicaSets,
   statefulSets,
   controllerRevisions,
+  daemonSets,
   selfSubjectReviews,
   tokenReviews,
   localSubjectAccessReviews,

@@ -4,7 +4,7 @@
  * DefaultTolerationSeconds). All functions mutate in place and are idempotent.
  */
 
-import type { Deployment, ReplicaSet } from '../types/apps.js';
+import type { DaemonSet, Deployment, ReplicaSet } from '../types/apps.js';
 import type { Quantity } from '../types/base.js';
 import type {
   Container,
@@ -245,6 +245,20 @@ export function defaultDeployment(d: Relaxed<Deployment>): void {
 export function defaultReplicaSet(rs: Relaxed<ReplicaSet>): void {
   const spec = obj(rs, 'spec', {});
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  defaultPodTemplate(spec.template);
+}
+
+/** SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, revisionHistoryLimit 10; the template's pod defaults. */
+export function defaultDaemonSet(ds: Relaxed<DaemonSet>): void {
+  const spec = obj(ds, 'spec', {});
+  const strategy = obj(spec, 'updateStrategy', {});
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = obj(strategy, 'rollingUpdate', {});
+    if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = 1;
+    if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = 0;
+  }
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
   defaultPodTemplate(spec.template);
 }
 

@@ -38,6 +38,7 @@ import type {
   Relaxed,
   ReplicaSet,
   ControllerRevision,
+  DaemonSet,
   Secret,
   Service,
   ServiceAccount,
@@ -369,6 +370,38 @@ export function statefulSetCells(sts: Relaxed<StatefulSet>, now: Date): unknown[
     translateTimestampSince(sts?.metadata?.creationTimestamp, now),
     names,
     images,
+  ];
+}
+
+export const daemonSetColumns: TableColumn[] = [
+  nameCol(),
+  col('Desired', 'integer', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
+  col('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
+  col('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'),
+  col('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod'),
+  col('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+  col('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node."),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'A label query over pods that are managed by the daemon set. Must match in order to be controlled.', 1),
+];
+
+export function daemonSetCells(ds: Relaxed<DaemonSet>, now: Date): unknown[] {
+  const st = ds?.status;
+  const [names, images] = layoutContainerCells(ds?.spec?.template?.spec?.containers);
+  return [
+    ds?.metadata?.name ?? '',
+    st?.desiredNumberScheduled ?? 0,
+    st?.currentNumberScheduled ?? 0,
+    st?.numberReady ?? 0,
+    st?.updatedNumberScheduled ?? 0,
+    st?.numberAvailable ?? 0,
+    formatLabels(ds?.spec?.template?.spec?.nodeSelector),
+    translateTimestampSince(ds?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    formatLabelSelector(ds?.spec?.selector),
   ];
 }
 

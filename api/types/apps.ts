@@ -115,6 +115,60 @@ export const ControllerRevisionSchema = def(
 );
 export type ControllerRevision = Static<typeof ControllerRevisionSchema>;
 
+// ---------------------------------------------------------------- DaemonSet
+
+export const RollingUpdateDaemonSetSchema = def(APPS + 'RollingUpdateDaemonSet', 'Spec to control the desired behavior of daemon set rolling update.', {
+  maxUnavailable: F(IntOrString, 'The maximum number of DaemonSet pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of total number of DaemonSet pods at the start of the update (ex: 10%). Absolute number is calculated from percentage by rounding up. This cannot be 0 if MaxSurge is 0 Default value is 1.'),
+  maxSurge: F(IntOrString, 'The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0.'),
+});
+export type RollingUpdateDaemonSet = Static<typeof RollingUpdateDaemonSetSchema>;
+
+export const DaemonSetUpdateStrategySchema = def(APPS + 'DaemonSetUpdateStrategy', 'DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.', {
+  type: E('Type of daemon set update. Can be "RollingUpdate" or "OnDelete". Default is RollingUpdate.', ['OnDelete', 'RollingUpdate']),
+  rollingUpdate: F(RollingUpdateDaemonSetSchema, 'Rolling update config params. Present only if type = "RollingUpdate".'),
+});
+export type DaemonSetUpdateStrategy = Static<typeof DaemonSetUpdateStrategySchema>;
+
+export const DaemonSetSpecSchema = def(APPS + 'DaemonSetSpec', 'DaemonSetSpec is the specification of a daemon set.', {
+  selector: RF(LabelSelectorSchema, "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels."),
+  template: RF(PodTemplateSpecSchema, "An object that describes the pod that will be created. The DaemonSet will create exactly one copy of this pod on every node that matches the template's node selector (or on every node if no node selector is specified). The only allowed template.spec.restartPolicy value is \"Always\"."),
+  updateStrategy: F(DaemonSetUpdateStrategySchema, 'An update strategy to replace existing DaemonSet pods with new pods.'),
+  minReadySeconds: I32('The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready).'),
+  revisionHistoryLimit: I32('The number of old history to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.'),
+});
+export type DaemonSetSpec = Static<typeof DaemonSetSpecSchema>;
+
+export const DaemonSetConditionSchema = def(APPS + 'DaemonSetCondition', 'DaemonSetCondition describes the state of a DaemonSet at a certain point.', {
+  type: RS('Type of DaemonSet condition.'),
+  status: RS('Status of the condition, one of True, False, Unknown.'),
+  lastTransitionTime: F(Time, 'Last time the condition transitioned from one status to another.'),
+  reason: S("The reason for the condition's last transition."),
+  message: S('A human readable message indicating details about the transition.'),
+});
+export type DaemonSetCondition = Static<typeof DaemonSetConditionSchema>;
+
+export const DaemonSetStatusSchema = def(APPS + 'DaemonSetStatus', 'DaemonSetStatus represents the current status of a daemon set.', {
+  currentNumberScheduled: Type.Integer({ format: 'int32', description: 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.' }),
+  numberMisscheduled: Type.Integer({ format: 'int32', description: 'The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod.' }),
+  desiredNumberScheduled: Type.Integer({ format: 'int32', description: 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).' }),
+  numberReady: Type.Integer({ format: 'int32', description: 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.' }),
+  observedGeneration: I64('The most recent generation observed by the daemon set controller.'),
+  updatedNumberScheduled: I32('The total number of nodes that are running updated daemon pod'),
+  numberAvailable: I32('The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+  numberUnavailable: I32('The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
+  collisionCount: I32('Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.'),
+  conditions: Arr(DaemonSetConditionSchema, "Represents the latest available observations of a DaemonSet's current state.", mergeBy('type')),
+});
+export type DaemonSetStatus = Static<typeof DaemonSetStatusSchema>;
+
+export const DaemonSetSchema = def(APPS + 'DaemonSet', 'DaemonSet represents the configuration of a daemon set.', {
+  ...typeMetaProps,
+  metadata: objectMetaField,
+  spec: F(DaemonSetSpecSchema, 'The desired behavior of this daemon set.'),
+  status: F(DaemonSetStatusSchema, 'The current status of this daemon set. This data may be out of date by some window of time. Populated by the system. Read-only.'),
+});
+export type DaemonSet = Static<typeof DaemonSetSchema>;
+
 // ---------------------------------------------------------------- autoscaling/v1 Scale
 
 const AUTOSCALING = 'io.k8s.api.autoscaling.v1.';

@@ -29,7 +29,7 @@ export {
 
 import type { KubeList } from './meta.js';
 import type { Pod, Node, Service, Endpoints, Namespace, ConfigMap, Secret, Event, ServiceAccount } from './core.js';
-import type { ControllerRevision, Deployment, ReplicaSet } from './apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from './apps.js';
 import type { Job, CronJob } from './batch.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
@@ -48,6 +48,7 @@ export type ServiceAccountList = KubeList<ServiceAccount>;
 export type DeploymentList = KubeList<Deployment>;
 export type ReplicaSetList = KubeList<ReplicaSet>;
 export type ControllerRevisionList = KubeList<ControllerRevision>;
+export type DaemonSetList = KubeList<DaemonSet>;
 export type LeaseList = KubeList<Lease>;
 export type EndpointSliceList = KubeList<EndpointSlice>;
 export type EventsV1EventList = KubeList<EventsV1Event>;

@@ -222,6 +222,17 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['update', 'delete'], [CORE], ['persistentvolumeclaims']),
     EVENTS_RULE,
   ],
+  'system:controller:daemon-set-controller': [
+    rule(['get', 'list', 'watch'], [EXTENSIONS, APPS], ['daemonsets']),
+    rule(['update'], [EXTENSIONS, APPS], ['daemonsets/status']),
+    rule(['update'], [EXTENSIONS, APPS], ['daemonsets/finalizers']),
+    rule(['list', 'watch'], [CORE], ['nodes']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [CORE], ['pods']),
+    // upstream also grants create pods/binding (from before the default scheduler placed daemon pods); kubelab
+    // leaves it out: the manager's own user holds every controller role here, and it must never bind pods.
+    rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], [APPS], ['controllerrevisions']),
+    EVENTS_RULE,
+  ],
   'system:controller:endpoint-controller': [
     rule(READ, [CORE], ['services', 'pods']),
     rule(['get', 'list', 'create', 'update', 'delete'], [CORE], ['endpoints']),

@@ -6,6 +6,7 @@
  */
 
 import type { ControllerTable } from './descriptor.js';
+import { daemonSetDescriptor } from './daemonset/descriptor.js';
 import { deploymentDescriptor } from './deployment/descriptor.js';
 import { disruptionDescriptor } from './disruption/descriptor.js';
 import { endpointSliceDescriptor, endpointsDescriptor } from './endpoints/descriptor.js';
@@ -30,6 +31,7 @@ import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtection
 export const CONTROLLERS = [
   replicaSetDescriptor,
   deploymentDescriptor,
+  daemonSetDescriptor,
   endpointsDescriptor,
   endpointSliceDescriptor,
   nodeIpamDescriptor,

@@ -78,6 +78,12 @@ export const R = {
   get replicaSets() {
     return res('apps', 'replicasets');
   },
+  get daemonSets() {
+    return res('apps', 'daemonsets');
+  },
+  get controllerRevisions() {
+    return res('apps', 'controllerrevisions');
+  },
   get deployments() {
     return res('apps', 'deployments');
   },
@@ -104,9 +110,6 @@ export const R = {
   },
   get statefulSets() {
     return res('apps', 'statefulsets');
-  },
-  get controllerRevisions() {
-    return res('apps', 'controllerrevisions');
   },
   get storageClasses() {
     return res('storage.k8s.io', 'storageclasses');

@@ -21,6 +21,7 @@ export const CONTROLLER_NAMESPACE = 'kube-system';
 export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   'replicaset-controller': 'replicaset-controller',
   'deployment-controller': 'deployment-controller',
+  'daemonset-controller': 'daemon-set-controller',
   'endpoints-controller': 'endpoint-controller',
   'endpointslice-controller': 'endpointslice-controller',
   'node-ipam-controller': 'node-controller',

@@ -93,6 +93,23 @@ describe('the scheduler and controller manager under their own identities', () =
     await until('a podCIDR on w1', async () => (await get('/api/v1/nodes/w1'))?.spec?.podCIDR);
   });
 
+  it('a DaemonSet under system:controller:daemon-set-controller: its revision, a pod the scheduler binds to w1 (while w1 is Ready), its status', async () => {
+    const labels = { app: 'agent' };
+    const ds = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'default' },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    };
+    expect((await api(h, 'POST', '/apis/apps/v1/namespaces/default/daemonsets', ds)).status).toBe(201);
+    await until('a daemon pod bound to w1', async () => {
+      const l = await get('/api/v1/namespaces/default/pods?labelSelector=app%3Dagent');
+      return l?.items.length === 1 && l.items[0].spec.nodeName === 'w1';
+    });
+    await until('the ControllerRevision', async () => ((await get('/apis/apps/v1/namespaces/default/controllerrevisions'))?.items ?? []).some((r: any) => r.metadata.ownerReferences?.[0]?.name === 'agent'));
+    await until('the DaemonSet status', async () => (await get('/apis/apps/v1/namespaces/default/daemonsets/agent'))?.status?.currentNumberScheduled === 1);
+  });
+
   it('a Deployment becomes a ReplicaSet and pods the scheduler binds; Endpoints and EndpointSlices follow', async () => {
     const labels = { app: 'web' };
     const dep = {

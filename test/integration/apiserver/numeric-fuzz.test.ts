@@ -91,6 +91,10 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
     },
   }),
+  'apps/daemonsets': (name) => ({
+    metadata: { name },
+    spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }] }] } } },
+  }),
   'apps/controllerrevisions': (name) => ({ metadata: { name }, data: { spec: { template: { $patch: 'replace' } } }, revision: 1 }),
   'scheduling.k8s.io/priorityclasses': (name) => ({ metadata: { name }, value: 1000 }),
   'coordination.k8s.io/leases': (name) => ({ metadata: { name }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }),

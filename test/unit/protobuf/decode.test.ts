@@ -72,7 +72,9 @@ describe('kinds', () => {
     ['meta.k8s.io/v1', 'DeleteOptions', 'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions'],
     ['batch/v1', 'Job', 'k8s.io.api.batch.v1.Job'],
     ['batch/v1', 'CronJob', 'k8s.io.api.batch.v1.CronJob'],
-    ['apps/v1', 'DaemonSet', undefined],
+    ['apps/v1', 'DaemonSet', 'k8s.io.api.apps.v1.DaemonSet'],
+    ['apps/v1', 'ControllerRevision', 'k8s.io.api.apps.v1.ControllerRevision'],
+    ['apps/v1', 'Widget', undefined],
     ['apps/v1', 'Pod', undefined],
   ])('%s %s -> %s', (apiVersion, kind, want) => {
     expect(protobufMessageName(apiVersion, kind)).toBe(want);
@@ -88,11 +90,11 @@ describe('kinds', () => {
   it('an unsupported kind is a 400 naming the kind', () => {
     const root = kubernetesProtoRoot();
     const unknown = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
-    const env = unknown.encode(unknown.fromObject({ typeMeta: { apiVersion: 'apps/v1', kind: 'DaemonSet' }, raw: Buffer.from([0x0a, 0x00]) })).finish();
+    const env = unknown.encode(unknown.fromObject({ typeMeta: { apiVersion: 'apps/v1', kind: 'Widget' }, raw: Buffer.from([0x0a, 0x00]) })).finish();
     const e = thrown(() => decodeKubernetesProtobuf(Buffer.concat([KUBERNETES_PROTOBUF_MAGIC, env])));
     expect(e.reason).toBe('BadRequest');
     expect(e.httpStatus).toBe(400);
-    expect(e.message).toBe('no kind "DaemonSet" is registered for version "apps/v1"');
+    expect(e.message).toBe('no kind "Widget" is registered for version "apps/v1"');
   });
 });
 

@@ -107,6 +107,30 @@ describe('objects as the server stores them', () => {
     expect(back).toEqual(dropNulls(stored(pod)));
   });
 
+  it('a DaemonSet (int-or-string budgets, the always-written status counters) and a ControllerRevision (RawExtension data)', () => {
+    const ds: JsonObject = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'kube-system', annotations: { 'deprecated.daemonset.template.generation': '2' } },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'agent:1', resources: {} }], tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }] } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
+        revisionHistoryLimit: 0,
+      },
+      status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 3, numberReady: 0, observedGeneration: 2, collisionCount: 0 },
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(stored(ds))!)).toEqual(stored(ds));
+    const cr: JsonObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: 'agent-5d4f8b9c7', namespace: 'kube-system' },
+      data: { spec: { template: { $patch: 'replace', metadata: { labels: { app: 'agent' } } } } },
+      revision: 3,
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(stored(cr))!)).toEqual(stored(cr));
+  });
+
   /**
    * Built-in kinds served as JSON and YAML only, as upstream serves custom resources: proto/k8s has no
    * apiextensions messages yet, so a protobuf-only Accept on CRDs is a 406 (negotiation.ts), never a cut object.
