@@ -99,6 +99,8 @@ export async function startApiServer(
     extra?: Partial<ApiServerOptions>;
     /** More authenticator options (a client CA of the test's own, the front proxy's requestheader configuration). */
     authn?: AuthenticatorOptions;
+    /** More command-line flags (child mode). */
+    args?: string[];
   } = {},
 ): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
@@ -170,6 +172,7 @@ export async function startApiServer(
           `--service-account-key-file=${saKeys.pubFile}`,
           ...(opts.anonymousAuth === false ? ['--anonymous-auth=false'] : []),
           ...(opts.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),
+          ...(opts.args ?? []),
         ],
         ready: async () => (await rawRequest(url, caPem, 'GET', '/readyz', undefined, { Authorization: `Bearer ${adminToken}` }, 2000)).status === 200,
         timeoutMs: 30_000,
