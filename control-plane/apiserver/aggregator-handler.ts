@@ -48,6 +48,8 @@ export interface AggregatorOptions {
   resyncMs?: number;
   /** How long one discovery probe may take (upstream: 6 s). */
   probeTimeoutMs?: number;
+  /** After a failed discovery probe, the next one (upstream requeues the APIService with backoff): 5 s. */
+  failedRetryMs?: number;
   log?: Logger;
 }
 
@@ -78,6 +80,8 @@ export class Aggregator {
   private stopped = false;
   private syncing: Promise<void> | undefined;
   private again = false;
+  private retry: NodeJS.Timeout | undefined;
+  private poke: () => void = () => undefined;
 
   constructor(
     private readonly stores: Stores,
@@ -299,6 +303,12 @@ export class Aggregator {
       const d = this.discovery.get(name);
       if (d && !d.stale) this.setDiscovery(name, { ...d, stale: true });
     }
+    if (condition.reason === 'FailedDiscoveryCheck' && !this.retry && !this.stopped) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.poke();
+      }, this.opts.failedRetryMs ?? 5000);
+    }
     await this.writeCondition(s, condition);
   }
 
@@ -359,16 +369,19 @@ export class Aggregator {
     }
   }
 
-  /** Start the controller: a sync now, on every APIService, Service or Endpoints change (coalesced), and every resync. */
+  /** Start the controller: autoregister now, then a sync on every APIService, Service or Endpoints change (coalesced), and every resync. */
   async start(): Promise<void> {
-    await this.syncAll().catch((e: Error) => this.opts.log?.warn?.(`aggregator: ${e.message}`));
-    const poke = (): void => {
+    // autoregister before the server is ready; the availability checks go on in the background (a remote server
+    // that does not answer must not hold the API server's start for its probe's timeout)
+    await this.autoregister().catch((e: Error) => this.opts.log?.warn?.(`aggregator: ${e.message}`));
+    void this.syncAll().catch((e: Error) => this.opts.log?.warn?.(`aggregator: ${e.message}`));
+    const poke = (this.poke = (): void => {
       if (this.stopped || this.soon) return;
       this.soon = setTimeout(() => {
         this.soon = undefined;
         void this.syncAll().catch((e: Error) => this.opts.log?.warn?.(`aggregator: ${e.message}`));
       }, 100);
-    };
+    });
     for (const s of [this.stores.apiServices, this.stores.services, this.stores.endpoints]) this.unobserve.push(s.cache.observe({ reset: poke, event: poke }));
     this.timer = setInterval(poke, this.opts.resyncMs ?? 30_000);
   }
@@ -377,6 +390,7 @@ export class Aggregator {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    if (this.retry) clearTimeout(this.retry);
     for (const u of this.unobserve.splice(0)) u();
   }
 

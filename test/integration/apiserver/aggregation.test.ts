@@ -236,6 +236,15 @@ describe('a remote APIService', () => {
   });
 });
 
+describe('a remote APIService that comes back', () => {
+  it('is Available again once its endpoint answers (the failed probe is retried)', async () => {
+    const cur = (await api(h, 'GET', '/api/v1/namespaces/kube-system/endpoints/ext')).json();
+    expect((await api(h, 'PUT', '/api/v1/namespaces/kube-system/endpoints/ext', { ...eps, metadata: cur.metadata })).status).toBe(200);
+    await until(async () => (await available()).status === 'True' || undefined, 15_000, 'Available again');
+    expect((await api(h, 'GET', `/apis/${EXT_GROUP}/${EXT_VERSION}/namespaces/default/widgets/w2`)).json().metadata.name).toBe('w2');
+  });
+});
+
 describe('the requestheader authenticator', () => {
   it('a front proxy certificate with an allowed CN is the user its headers name', async () => {
     const r = await withCert(frontProxyClient, 'POST', whoamiPath, { 'X-Remote-User': 'bob', 'X-Remote-Group': 'team-a', 'X-Remote-Extra-Scopes': 'read' }, WHOAMI);
