@@ -95,8 +95,8 @@ export class Authenticator {
   /** The front proxy's configuration (requestheader.ts), when --requestheader-client-ca-file is set. */
   readonly requestHeader: RequestHeaderConfig | undefined;
   /** The PEM of --client-ca-file (also published in kube-system/extension-apiserver-authentication). */
-  readonly clientCAPem: string | undefined;
-  private readonly clientCAs: X509Certificate[] | undefined;
+  clientCAPem: string | undefined;
+  private clientCAs: X509Certificate[] | undefined;
 
   constructor(
     private readonly tokens: Map<string, UserInfo>,
@@ -109,6 +109,13 @@ export class Authenticator {
     this.clientCAs = opts.clientCAPem ? parseCertificateBundle(opts.clientCAPem) : undefined;
   }
 
+
+  /** The client CA the TLS layer was given, when the authenticator was made without one (the API server tells it). */
+  useClientCA(pem: string): void {
+    if (this.clientCAPem) return;
+    this.clientCAPem = pem;
+    this.clientCAs = parseCertificateBundle(pem);
+  }
 
   /** The API audiences (--api-audiences): what a token must be for when no other audience is asked. */
   get apiAudiences(): readonly string[] {
@@ -186,7 +193,7 @@ export class Authenticator {
         if (!sock.authorized) return undefined;
         // The TLS layer also trusts the front proxy CA: a user's certificate must verify against the client CA.
         if (this.clientCAs && x509 && verifyClientCertificate(x509, this.clientCAs, new Date()) !== undefined) return undefined;
-        if (!this.clientCAs && this.requestHeader && x509 && verifyClientCertificate(x509, this.requestHeader.clientCAs, new Date()) !== undefined) return undefined;
+        if (!this.clientCAs && this.requestHeader && x509 && verifyClientCertificate(x509, this.requestHeader.clientCAs, new Date()) === undefined) return undefined;
         const cn = asArray(cert.subject?.CN)[0];
         if (cn) return withAuthenticated({ name: cn, groups: asArray(cert.subject?.O) });
         // A verified certificate without a common name names no user (upstream's CommonNameUserConversion): not a failure.

@@ -160,6 +160,8 @@ export class ApiServer {
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
+    // a user's certificate is checked against the client CA itself (the TLS layer also trusts the front proxy's)
+    if (opts.clientCA) opts.authenticator.useClientCA(opts.clientCA.toString());
     this.serviceIPs = new ServiceIPAllocator(opts.backend, opts.serviceClusterIPRange);
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
