@@ -382,7 +382,11 @@ export class Aggregator {
         void this.syncAll().catch((e: Error) => this.opts.log?.warn?.(`aggregator: ${e.message}`));
       }, 100);
     });
-    for (const s of [this.stores.apiServices, this.stores.services, this.stores.endpoints]) this.unobserve.push(s.cache.observe({ reset: poke, event: poke }));
+    this.unobserve.push(this.stores.apiServices.cache.observe({ reset: poke, event: poke }));
+    // a Service or Endpoints change matters only to the APIServices that name it (upstream's queue keys by APIService)
+    const named = (o: { metadata?: { namespace?: string; name?: string } }): boolean =>
+      this.remotes().some((s) => s.spec?.service?.namespace === o.metadata?.namespace && s.spec?.service?.name === o.metadata?.name);
+    for (const st of [this.stores.services, this.stores.endpoints]) this.unobserve.push(st.cache.observe({ reset: poke, event: (ev) => (named(ev.obj) ? poke() : undefined) }));
     this.timer = setInterval(poke, this.opts.resyncMs ?? 30_000);
   }
 
