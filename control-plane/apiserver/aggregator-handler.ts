@@ -70,6 +70,13 @@ interface DiscoveryEntry {
 
 let instances = 0;
 
+/** X-Forwarded-For with the caller appended (the upgrade-aware proxy's AppendForwardedForHeader). */
+function forwardedFor(req: IncomingMessage): string {
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  return prior ? `${String(prior)}, ${client}` : client;
+}
+
 export class Aggregator {
   private readonly id = ++instances;
   private generation = 0;
@@ -161,7 +168,7 @@ export class Aggregator {
         port: to.port,
         method: req.method,
         path: req.url ?? '/',
-        headers: { ...aggregatedRequestHeaders(req.headers, user), host: `${to.host}:${to.port}` },
+        headers: { ...aggregatedRequestHeaders(req.headers, user), host: `${to.host}:${to.port}`, 'x-forwarded-for': forwardedFor(req) },
         createConnection: () => this.connect(s, to) as unknown as ReturnType<typeof netConnect>,
       });
       up.on('response', (upRes) => {

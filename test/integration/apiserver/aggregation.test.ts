@@ -173,6 +173,7 @@ describe('a remote APIService', () => {
     expect(got!.remoteUser).toBe('admin');
     expect(got!.remoteGroups.sort()).toEqual(['system:authenticated', 'system:masters']);
     expect(got!.authorization).toBeUndefined();
+    expect(got!.headers['x-forwarded-for']).toBe('127.0.0.1');
     // names from `kubectl get` (resources discovered through the aggregated discovery document)
     expect(await kubectlOk(h, ['get', 'widgets', '-n', 'default', '-o', 'name'])).toContain('w1');
   });
