@@ -39,6 +39,7 @@ import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
 import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
+import { apiServices } from './apiregistration/apiservice.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -80,4 +81,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   roleBindings,
   roles,
   certificateSigningRequests,
+  apiServices,
 ];
