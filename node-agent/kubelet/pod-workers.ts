@@ -29,11 +29,12 @@ import { serviceEnvForPod, type Service } from './service-env.js';
 import {
   configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite,
   mountFailed, planKill, planProbes, planTermination, planTerminalStop, POD_FILE_NAMES, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
-  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects, type PodFiles,
+  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects, type PodEvent, type PodFiles,
 } from './pod-plan.js';
 import { podResolvConf, type HostResolvConf, type KubeletDnsSettings } from './pod-dns.js';
 import { podHostsFile, podNames } from './pod-hostname.js';
-import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
+import { computePodActions, remainingGraceSeconds, type PodAction, type Waiting } from './pod-sync.js';
+import { isRestartableInitContainer } from '../../api/pods.js';
 import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
@@ -258,7 +259,7 @@ export class PodWorkers extends Controller {
         return this.terminatePod(pod);
       case 'stop-terminal': {
         const plan = planTerminalStop(pod, await this.listPodContainers(pod.metadata.uid));
-        for (const id of plan.ids) await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
+        await this.stopInStages(plan.stages.map((ids) => ids.map((id) => ({ id }))), plan.gracePeriodSeconds);
         return;
       }
       case 'run':
@@ -400,12 +401,14 @@ export class PodWorkers extends Controller {
       now,
       backoff: this.crashBackoff,
       livenessFailed: (_n, id) => this.probes.verdict(id, 'liveness') === false,
+      startupSucceeded: (_n, id) => this.probes.verdict(id, 'startup'),
     });
     Object.assign(st.waiting, decision.waiting);
     if (decision.requeueAfterMs !== undefined) this.record(st, undefined, undefined, { events: [], requeueAfterMs: decision.requeueAfterMs });
     for (const a of decision.actions) {
       const ok = await this.perform(st, a, { sources, plans, podIP, names: names.value });
-      if (!ok && a.type === 'start' && a.init) break;
+      // A regular init container that did not start holds the rest back; a sidecar's failed start is skipped (upstream's SyncPod).
+      if (!ok && a.type === 'start' && a.init && !isRestartableInitContainer(a.container)) break;
     }
     if (decision.actions.length) containers = await this.listPodContainers(uid);
 
@@ -631,13 +634,7 @@ export class PodWorkers extends Controller {
     this.terminating.add(uid);
     try {
       const plan = planTermination(pod, await this.listPodContainers(uid));
-      await Promise.all(
-        plan.stops.map(async ({ id, event }) => {
-          this.o.recorder.event(event.ref, event.type, event.reason, event.message);
-          this.probes.stopContainer(id);
-          await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
-        }),
-      );
+      await this.stopInStages(plan.stages, plan.gracePeriodSeconds);
       const after = await this.listPodContainers(uid);
       await this.writeStatus(pod, after, false, {
         ...(this.o.cni.recorded(uid) ? { podIP: this.o.cni.recorded(uid)!.ip } : {}),
@@ -654,6 +651,24 @@ export class PodWorkers extends Controller {
       }
     } finally {
       this.terminating.delete(uid);
+    }
+  }
+
+  /**
+   * Stop containers stage after stage (stopStages: the app containers together, then each sidecar in reverse order),
+   * within one grace period: a later stage gets what is left of it (at least 2 s), as upstream's terminationOrdering.
+   */
+  private async stopInStages(stages: { id: string; event?: PodEvent }[][], grace: number): Promise<void> {
+    const t0 = Date.now();
+    for (const stage of stages) {
+      const g = remainingGraceSeconds(grace, Date.now() - t0);
+      await Promise.all(
+        stage.map(async ({ id, event }) => {
+          if (event) this.o.recorder.event(event.ref, event.type, event.reason, event.message);
+          this.probes.stopContainer(id);
+          await this.o.runtime.stopContainer(id, g);
+        }),
+      );
     }
   }
 
