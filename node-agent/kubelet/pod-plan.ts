@@ -275,9 +275,19 @@ export function created(pod: Pod, c: Container): Effects {
   return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Created', message: `Created container ${c.name}` }] };
 }
 
+/**
+ * A started sidecar is initialized once it runs (and its startup probe succeeded, which enqueues the pod itself):
+ * look again soon to start what comes after it, as upstream's PLEG relist sees it running. A regular init
+ * container's exit, and a probe's verdict, bring the pod back on their own.
+ */
 export function started(pod: Pod, c: Container): Effects {
-  return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }] };
+  return {
+    events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }],
+    ...(isRestartableInitContainer(c) ? { requeueAfterMs: SIDECAR_STARTED_RESYNC_MS } : {}),
+  };
 }
+/** After a sidecar started: the next sync, which starts the next init container or the app containers. */
+export const SIDECAR_STARTED_RESYNC_MS = 100;
 
 /** The runtime could not start the process: the first failure also starts the crash back-off (a restart counted already). */
 export function startFailed(pod: Pod, a: Extract<PodAction, { type: 'start' }>, message: string): Effects {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../../node-agent/kubelet/backoff.js';
 import { computePodActions, type SyncInputs } from '../../../node-agent/kubelet/pod-sync.js';
 import { computePodStatus, podPhase, type StatusInputs } from '../../../node-agent/kubelet/pod-status.js';
-import { planProbes } from '../../../node-agent/kubelet/pod-plan.js';
+import { planProbes, started } from '../../../node-agent/kubelet/pod-plan.js';
 import type { Container, Pod } from '../../../node-agent/kubelet/types.js';
 import { LABELS, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
@@ -192,5 +192,13 @@ describe('pod status with sidecars', () => {
     p.status = { initContainerStatuses: [{ name: 'log', containerID: `containerd://${log.id}`, ready: true, started: true }] };
     const steps = planProbes(p, [log, running('setup')], 'containerd').steps;
     expect(steps.filter((s) => s.type === 'ensure').map((s) => s.type === 'ensure' && [s.container.name, s.seed])).toEqual([['log', { ready: true, started: true }]]);
+  });
+});
+
+describe('after a start', () => {
+  it('a started sidecar asks for the next sync at once (it is initialized once it runs); an app container does not', () => {
+    const p = pod([sidecar('log')]);
+    expect(started(p, sidecar('log')).requeueAfterMs).toBe(100);
+    expect(started(p, app('app')).requeueAfterMs).toBeUndefined();
   });
 });
