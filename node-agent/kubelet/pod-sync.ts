@@ -14,7 +14,8 @@ import { isRestartableInitContainer } from '../../api/pods.js';
 export type PodAction =
   /** `init`: an init container (a sidecar too: its failed start does not hold the pod's other starts back). */
   | { type: 'start'; container: Container; init: boolean; restartCount: number; backoffKey: string }
-  | { type: 'kill'; id: string; name: string; reason: string; message: string }
+  /** `stopsPod`: one of the kills that end a finished pod (stopStages order): together they share one grace period. */
+  | { type: 'kill'; id: string; name: string; reason: string; message: string; stopsPod?: true }
   | { type: 'remove'; id: string };
 
 export interface Waiting {
@@ -139,7 +140,7 @@ export function computePodActions(pod: Pod, containers: ContainerStatus[], inp: 
     for (const stage of stopStages(pod, containers.filter((c) => groups.get(c.labels[LABELS.containerName] ?? c.name)?.[0] === c))) {
       for (const id of stage) {
         const name = containers.find((c) => c.id === id)!.labels[LABELS.containerName] ?? '';
-        actions.push({ type: 'kill', id, name, reason: 'Killing', message: `Stopping container ${name}` });
+        actions.push({ type: 'kill', id, name, reason: 'Killing', message: `Stopping container ${name}`, stopsPod: true });
       }
     }
   };

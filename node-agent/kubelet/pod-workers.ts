@@ -112,6 +112,8 @@ interface SyncState {
   pod: Pod;
   waiting: Record<string, Waiting>;
   requeueMs: number | undefined;
+  /** When this sync began stopping a finished pod's containers (their kills share one grace period). */
+  stopStartedAt?: number;
 }
 
 export class PodWorkers extends Controller {
@@ -435,7 +437,9 @@ export class PodWorkers extends Controller {
       const kill = planKill(pod, a);
       this.record(st, a.name, undefined, kill.effects);
       this.probes.stopContainer(a.id);
-      await rt.stopContainer(a.id, kill.gracePeriodSeconds);
+      // The sidecars of a finished pod stop one after the other within one grace period (stopInStages' rule).
+      const grace = a.stopsPod ? remainingGraceSeconds(kill.gracePeriodSeconds, Date.now() - (st.stopStartedAt ??= Date.now())) : kill.gracePeriodSeconds;
+      await rt.stopContainer(a.id, grace);
       return true;
     }
     const c = a.container;

@@ -114,6 +114,14 @@ describe('computePodActions with sidecars', () => {
     expect(d.requeueAfterMs).toBeGreaterThan(0);
   });
 
+  it('the kills that end a finished pod share its grace period (stopsPod); a liveness kill does not', () => {
+    const d = plan(pod([sidecar('log')], [app('app')], 'Never'), [running('log'), exited('app', 0)]);
+    expect(d.actions).toEqual([expect.objectContaining({ type: 'kill', name: 'log', stopsPod: true })]);
+    const log = running('log');
+    const live = plan(pod([sidecar('log')]), [log, running('app')], { livenessFailed: () => true });
+    expect(live.actions[0]).not.toHaveProperty('stopsPod');
+  });
+
   it('a regular init container failing under Never fails the pod and stops the running sidecars', () => {
     const d = plan(pod([sidecar('log'), init('setup')], [app('app')], 'Never'), [running('log'), exited('setup', 1)]);
     expect(d.initFailed).toBe(true);
