@@ -38,6 +38,8 @@ export interface SyncInputs {
   backoff: Backoff;
   /** Has the liveness probe of this container (by id) failed? */
   livenessFailed?: (name: string, id: string) => boolean;
+  /** Has the startup probe of this container (by id) failed failureThreshold times in a row? (it is then killed) */
+  startupFailed?: (name: string, id: string) => boolean;
   /** The startup probe's verdict for a running container: undefined without one, false until it succeeded. */
   startupSucceeded?: (name: string, id: string) => boolean | undefined;
 }
@@ -184,7 +186,9 @@ export function computePodActions(pod: Pod, containers: ContainerStatus[], inp: 
       return result(false);
     }
     if (last.state === 'running') {
-      if (inp.livenessFailed?.(c.name, last.id)) {
+      if (inp.startupFailed?.(c.name, last.id)) {
+        actions.push({ type: 'kill', id: last.id, name: c.name, reason: 'Killing', message: `Init container ${c.name} failed startup probe` });
+      } else if (inp.livenessFailed?.(c.name, last.id)) {
         actions.push({ type: 'kill', id: last.id, name: c.name, reason: 'Killing', message: `Init container ${c.name} failed liveness probe` });
       }
       // Not initialized until its startup probe succeeds: the next init container waits for it.
@@ -205,6 +209,8 @@ export function computePodActions(pod: Pod, containers: ContainerStatus[], inp: 
     if (last.state === 'running') {
       if (inp.livenessFailed?.(c.name, last.id)) {
         actions.push({ type: 'kill', id: last.id, name: c.name, reason: 'Killing', message: `Container ${c.name} failed liveness probe, will be restarted` });
+      } else if (inp.startupFailed?.(c.name, last.id)) {
+        actions.push({ type: 'kill', id: last.id, name: c.name, reason: 'Killing', message: `Container ${c.name} failed startup probe, will be restarted` });
       }
       continue;
     }

@@ -404,6 +404,7 @@ export class PodWorkers extends Controller {
       backoff: this.crashBackoff,
       livenessFailed: (_n, id) => this.probes.verdict(id, 'liveness') === false,
       startupSucceeded: (_n, id) => this.probes.verdict(id, 'startup'),
+      startupFailed: (_n, id) => this.probes.failed(id, 'startup'),
     });
     Object.assign(st.waiting, decision.waiting);
     if (decision.requeueAfterMs !== undefined) this.record(st, undefined, undefined, { events: [], requeueAfterMs: decision.requeueAfterMs });

@@ -8,6 +8,7 @@ import { Backoff } from '../../../node-agent/kubelet/backoff.js';
 import { computePodActions, type SyncInputs } from '../../../node-agent/kubelet/pod-sync.js';
 import { computePodStatus, podPhase, type StatusInputs } from '../../../node-agent/kubelet/pod-status.js';
 import { planProbes, started } from '../../../node-agent/kubelet/pod-plan.js';
+import { initialProbeState, probeFailed, recordProbe, probeSettings } from '../../../node-agent/kubelet/probes.js';
 import type { Container, Pod } from '../../../node-agent/kubelet/types.js';
 import { LABELS, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
@@ -97,6 +98,15 @@ describe('computePodActions with sidecars', () => {
     expect(plan(p, [log], { startupSucceeded: () => true }).steps).toEqual(['start setup #0']);
     // Once the pod was initialized, a restarting sidecar's startup probe does not hold the app containers.
     expect(plan(p, [log, exited('setup', 0), running('app')], { startupSucceeded: () => false }).steps).toEqual([]);
+  });
+
+  it('a sidecar whose startup probe failed for good is killed (and restarted on the next sync), as an app container is', () => {
+    const log = running('log');
+    const d = plan(pod([sidecar('log', { startupProbe: { exec: { command: ['false'] } } }), init('setup')]), [log], { startupFailed: (_n, id) => id === log.id, startupSucceeded: () => false });
+    expect(d.steps).toEqual(['kill log: Init container log failed startup probe']);
+    const a = running('app');
+    const e = plan(pod([], [app('app')]), [a], { startupFailed: (_n, id) => id === a.id });
+    expect(e.steps).toEqual(['kill app: Container app failed startup probe, will be restarted']);
   });
 
   it('a sidecar whose liveness probe failed is killed with upstream\'s message (and restarted on the next sync)', () => {
@@ -208,5 +218,18 @@ describe('after a start', () => {
     const p = pod([sidecar('log')]);
     expect(started(p, sidecar('log')).requeueAfterMs).toBe(100);
     expect(started(p, app('app')).requeueAfterMs).toBeUndefined();
+  });
+});
+
+describe('a startup probe that failed for good', () => {
+  it.each<[string, boolean[], boolean, boolean]>([
+    ['not run yet: pending, not failed', [], false, false],
+    ['two failures of three: pending', [false, false], false, false],
+    ['three failures in a row: failed (the kubelet kills the container)', [false, false, false], false, true],
+    ['a success: started, not failed', [false, true], true, false],
+  ])('%s', (_n, outcomes, verdict, failed) => {
+    const s = probeSettings({ exec: { command: ['x'] }, failureThreshold: 3 });
+    const st = outcomes.reduce((acc, o) => recordProbe(acc, o, s), initialProbeState('startup'));
+    expect([st.result, probeFailed(st, s)]).toEqual([verdict, failed]);
   });
 });
