@@ -12,3 +12,12 @@ export function isPodPhaseTerminal(phase: string | undefined): phase is 'Succeed
 export function isPodTerminal(pod: { status?: { phase?: string } }): boolean {
   return isPodPhaseTerminal(pod.status?.phase);
 }
+
+/**
+ * podutil.IsRestartableInitContainer: an init container with `restartPolicy: Always` (a sidecar, KEP-753). It starts
+ * in order with the other init containers, keeps running beside the app containers and is restarted whenever it
+ * stops; the kubelet, the pod's request math and the printers treat it so.
+ */
+export function isRestartableInitContainer(c: { restartPolicy?: string | null } | null | undefined): boolean {
+  return c?.restartPolicy === 'Always';
+}

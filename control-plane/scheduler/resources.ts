@@ -5,6 +5,7 @@
  */
 import { scaledValueBig } from '../../api/quantity.js';
 import type { SchedContainer, SchedPod, SchedQuantity } from './types.js';
+import { aggregateContainerResources, type ResourceArithmetic } from '../../api/quota/pod-resources.js';
 
 export const RESOURCE_CPU = 'cpu';
 export const RESOURCE_MEMORY = 'memory';
@@ -114,30 +115,29 @@ function containerRequests(c: SchedContainer, nonZero: boolean): Resource {
   return r;
 }
 
+/** The scheduler's integer arithmetic for the one pod resource formula (api/quota/pod-resources.ts). */
+const RESOURCES: ResourceArithmetic<Resource> = {
+  empty: emptyResource,
+  add: (a, b) => {
+    const out = cloneResource(a);
+    addResource(out, b);
+    return out;
+  },
+  max: (a, b) => {
+    const out = cloneResource(a);
+    maxResource(out, b);
+    return out;
+  },
+};
+
 /**
- * A pod's effective request, as upstream's resourcehelper.PodRequests:
- * max(sum of app containers + restartable (sidecar) init containers, each regular init
- * container + the sidecars started before it) + spec.overhead.
+ * A pod's effective request, as upstream's resourcehelper.PodRequests: the one formula of
+ * aggregateContainerResources (app containers + sidecars, or an init container + the sidecars before it,
+ * whichever is larger) + spec.overhead.
  * With `nonZero`, a container missing a cpu/memory request counts 100m / 200Mi (scoring only).
  */
 export function podRequests(pod: SchedPod, nonZero = false): Resource {
-  const reqs = emptyResource();
-  for (const c of pod.spec.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
-  const sidecars = emptyResource();
-  const initMax = emptyResource();
-  for (const c of pod.spec.initContainers ?? []) {
-    const cr = containerRequests(c, nonZero);
-    if (c.restartPolicy === 'Always') {
-      addResource(reqs, cr);
-      addResource(sidecars, cr);
-      maxResource(initMax, sidecars);
-    } else {
-      const tmp = cloneResource(cr);
-      addResource(tmp, sidecars);
-      maxResource(initMax, tmp);
-    }
-  }
-  maxResource(reqs, initMax);
+  const reqs = aggregateContainerResources<SchedContainer, Resource>(pod.spec, (c) => containerRequests(c, nonZero), RESOURCES);
   addResourceList(reqs, pod.spec.overhead ?? undefined);
   reqs.allowedPodNumber = 0;
   return reqs;

@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { milliValue, value as quantityValue } from '../../api/quantity.js';
 import { LABELS, type ContainerSpec, type ContainerStatus, type Mount } from '../runtime/runtime.js';
 import type { Backoff } from './backoff.js';
-import { groupByName, type PodAction, type Waiting } from './pod-sync.js';
+import { groupByName, stopStages, type PodAction, type Waiting } from './pod-sync.js';
 import { podConfigMapNames, podContainerSecretNames } from '../../api/pod-refs.js';
-import { isPodTerminal } from '../../api/pods.js';
+import { isPodTerminal, isRestartableInitContainer } from '../../api/pods.js';
 
 import type { Container, ObjectMeta, Pod, PodStatus, SecurityContext } from './types.js';
 import { defaultPullPolicy } from '../../api/strategies/defaults.js';
@@ -118,28 +118,33 @@ export function decidePodWork({ pod, knownUid, terminating }: PodWorkInput): Pod
 export interface TerminationPlan {
   /** deletionGracePeriodSeconds, else the spec's terminationGracePeriodSeconds, else 30. */
   gracePeriodSeconds: number;
-  /** The running containers, stopped together, each with its Killing event. */
-  stops: { id: string; event: PodEvent }[];
+  /**
+   * The running containers with their Killing events, in stages (stopStages): the app containers together, then
+   * the sidecars one by one in reverse order, each stage with what is left of the grace period.
+   */
+  stages: { id: string; event: PodEvent }[][];
   /** The final DELETE: grace 0, only this uid (a new pod of the same name is not touched). */
   delete: { gracePeriodSeconds: 0; preconditions: { uid: string } };
 }
 
 export function planTermination(pod: Pod, containers: readonly ContainerStatus[]): TerminationPlan {
+  const byId = new Map(containers.map((c) => [c.id, c]));
   return {
     gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30,
-    stops: containers
-      .filter((c) => c.state === 'running')
-      .map((c) => {
+    stages: stopStages(pod, containers).map((ids) =>
+      ids.map((id) => {
+        const c = byId.get(id)!;
         const name = c.labels[LABELS.containerName] ?? c.name;
-        return { id: c.id, event: { ref: podRef(pod, name), type: 'Normal', reason: 'Killing', message: `Stopping container ${name}` } };
+        return { id, event: { ref: podRef(pod, name), type: 'Normal' as const, reason: 'Killing', message: `Stopping container ${name}` } };
       }),
+    ),
     delete: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
   };
 }
 
-/** A pod that has finished: its running containers, stopped one by one with the spec's grace. */
-export function planTerminalStop(pod: Pod, containers: readonly ContainerStatus[]): { gracePeriodSeconds: number; ids: string[] } {
-  return { gracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, ids: containers.filter((c) => c.state === 'running').map((c) => c.id) };
+/** A pod that has finished: its running containers, stopped in stages (stopStages) with the spec's grace. */
+export function planTerminalStop(pod: Pod, containers: readonly ContainerStatus[]): { gracePeriodSeconds: number; stages: string[][] } {
+  return { gracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30, stages: stopStages(pod, containers) };
 }
 
 /** Containers to stop when a pod is killed (gone from the API, or an orphan). */
@@ -270,9 +275,19 @@ export function created(pod: Pod, c: Container): Effects {
   return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Created', message: `Created container ${c.name}` }] };
 }
 
+/**
+ * A started sidecar is initialized once it runs (and its startup probe succeeded, which enqueues the pod itself):
+ * look again soon to start what comes after it, as upstream's PLEG relist sees it running. A regular init
+ * container's exit, and a probe's verdict, bring the pod back on their own.
+ */
 export function started(pod: Pod, c: Container): Effects {
-  return { events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }] };
+  return {
+    events: [{ ref: podRef(pod, c.name), type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }],
+    ...(isRestartableInitContainer(c) ? { requeueAfterMs: SIDECAR_STARTED_RESYNC_MS } : {}),
+  };
 }
+/** After a sidecar started: the next sync, which starts the next init container or the app containers. */
+export const SIDECAR_STARTED_RESYNC_MS = 100;
 
 /** The runtime could not start the process: the first failure also starts the crash back-off (a restart counted already). */
 export function startFailed(pod: Pod, a: Extract<PodAction, { type: 'start' }>, message: string): Effects {
@@ -382,7 +397,7 @@ export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, l
 // Probes and status
 
 export type ProbeStep =
-  /** Run the probes of a running app container (kept if already running); `seed` carries its last reported readiness. */
+  /** Run the probes of a running app container or sidecar (kept if already running); `seed` carries its last reported readiness. */
   | { type: 'ensure'; container: Container; id: string; startedAt: number; seed?: { ready: boolean; started: boolean } }
   | { type: 'stop'; id: string };
 
@@ -393,20 +408,22 @@ export interface ProbePlan {
 }
 
 /**
- * Probers for the newest container of each app container that runs (init containers have none), seeded from
+ * Probers for the newest container of each app container and sidecar that runs (regular init containers have
+ * none), seeded from
  * the status the API shows for the same container ID (so Ready does not flap after a kubelet restart); the
  * probers of containers that stopped end.
  */
 export function planProbes(pod: Pod, containers: readonly ContainerStatus[], runtimeName: string): ProbePlan {
   const specs = new Map<string, Container>([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Container) => [c.name, c]));
-  const prevStatuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.containerID, s]));
+  const prevStatuses = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.containerID, s]));
+  const probed = new Set<Container>([...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter(isRestartableInitContainer)]);
   const track: string[] = [];
   const steps: ProbeStep[] = [];
   for (const [name, list] of groupByName([...containers])) {
     const latest = list[0]!;
     track.push(latest.id);
     const spec = specs.get(name);
-    if (latest.state === 'running' && spec && pod.spec.containers.includes(spec)) {
+    if (latest.state === 'running' && spec && probed.has(spec)) {
       const prev = prevStatuses.get(`${runtimeName}://${latest.id}`);
       steps.push({
         type: 'ensure',

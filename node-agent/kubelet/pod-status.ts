@@ -7,7 +7,7 @@
 import { getCondition, transitionTime } from '../../api/conditions.js';
 import type { PodCondition } from '../../api/types/index.js';
 import { rfc3339 } from '../../api/time.js';
-import { isPodPhaseTerminal } from '../../api/pods.js';
+import { isPodPhaseTerminal, isRestartableInitContainer } from '../../api/pods.js';
 import type { ContainerStatus } from '../runtime/runtime.js';
 import { groupByName, restartCountOf, shouldRestart, type Waiting } from './pod-sync.js';
 import type { Container, ContainerState, ContainerStatus as PodContainerStatus, Pod, PodSpec, PodStatus } from './types.js';
@@ -49,6 +49,11 @@ function terminated(c: ContainerStatus, runtimeName: string): ContainerState {
   };
 }
 
+/**
+ * One container's status. `init`: a regular init container (ready once it exited 0); a sidecar is passed as
+ * `init: false` with the restart policy Always, as upstream's prober manager treats restartable init containers:
+ * `started` from its startup probe, `ready` from its readiness probe while it runs.
+ */
 export function containerStatusFor(spec: Container, list: ContainerStatus[] | undefined, inp: StatusInputs, policy: string, init: boolean, defaultWaiting: string): PodContainerStatus {
   const latest = list?.[0];
   const previous = list?.[1];
@@ -63,7 +68,6 @@ export function containerStatusFor(spec: Container, list: ContainerStatus[] | un
     out.state = { running: { startedAt: rfc3339(latest.startedAt ?? latest.createdAt) } };
     out.started = started;
     out.ready = !init && started && (inp.ready?.(spec.name, latest.id) ?? true);
-    if (init) out.ready = false;
     if (previous && previous.state === 'exited') out.lastState = terminated(previous, inp.runtimeName);
   } else if (latest.state === 'exited' || latest.state === 'created' || latest.state === 'unknown') {
     const restarting = !inp.terminating && (latest.state === 'created' || shouldRestart(policy, latest.exitCode)) && !(init && latest.exitCode === 0);
@@ -79,26 +83,52 @@ export function containerStatusFor(spec: Container, list: ContainerStatus[] | un
     out.ready = init ? latest.exitCode === 0 && latest.state === 'exited' : false;
     out.started = false;
   }
-  if (init) delete out.started;
   return out;
 }
 
 /** What getPhase reads of a container's status. */
-type PhaseInput = Pick<PodContainerStatus, 'state' | 'lastState'>;
+type PhaseInput = Pick<PodContainerStatus, 'state' | 'lastState'> & { started?: boolean | null };
 
-/** upstream getPhase. */
-export function podPhase(pod: { spec: Pick<PodSpec, 'restartPolicy'> }, initStatuses: PhaseInput[], statuses: PhaseInput[], initFailed: boolean): string {
+/** upstream's HasAnyRegularContainerStarted: an app container runs or ran (the pod was initialized once). */
+export function anyAppContainerStarted(statuses: readonly PhaseInput[]): boolean {
+  return statuses.some((s) => !!s.state?.running || !!s.state?.terminated || !!s.lastState?.terminated);
+}
+
+/**
+ * upstream getPhase (kubelet_pods.go). Regular init containers: one pending (not exited 0) keeps the pod Pending, a
+ * failed one under Never fails it. Sidecars (restartable init containers) count as running containers while they
+ * run and as pending until started; a stopped sidecar does not count at all, so a Job's pod is Succeeded / Failed from
+ * its app containers once the kubelet stopped its sidecars. `initStatuses` are in `spec.initContainers`' order.
+ */
+export function podPhase(pod: { spec: Pick<PodSpec, 'restartPolicy' | 'initContainers'> }, initStatuses: PhaseInput[], statuses: PhaseInput[], initFailed: boolean): string {
   const policy = pod.spec.restartPolicy ?? 'Always';
+  const initSpecs = pod.spec.initContainers ?? [];
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = initFailed ? 1 : 0;
-  for (const s of initStatuses) {
-    if (s.state?.terminated?.exitCode === 0) continue;
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0, unknown = 0;
+  initStatuses.forEach((s, i) => {
+    if (isRestartableInitContainer(initSpecs[i])) {
+      if (s.state?.running) {
+        if (s.started !== true) pendingSidecars++;
+        running++;
+      } else if (s.state?.terminated || (s.state?.waiting && s.lastState?.terminated)) {
+        // a stopped sidecar does not count
+      } else if (s.state?.waiting) {
+        pendingSidecars++;
+        waiting++;
+      } else {
+        pendingSidecars++;
+        unknown++;
+      }
+      return;
+    }
+    if (s.state?.terminated?.exitCode === 0) return;
     if (s.state?.terminated) failedInit++;
     else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++;
     pendingInit++;
-  }
+  });
   if (failedInit > 0 && policy === 'Never') return 'Failed';
-  let running = 0, waiting = 0, stopped = 0, succeeded = 0, unknown = 0;
   for (const s of statuses) {
     if (s.state?.running) running++;
     else if (s.state?.terminated) {
@@ -109,7 +139,8 @@ export function podPhase(pod: { spec: Pick<PodSpec, 'restartPolicy'> }, initStat
       else waiting++;
     } else unknown++;
   }
-  if (pendingInit > 0 || waiting > 0) return 'Pending';
+  // A restarting sidecar does not put an initialized pod back into Pending.
+  if (pendingInit > 0 || (pendingSidecars > 0 && !anyAppContainerStarted(statuses)) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (policy === 'Always') return 'Running';
@@ -137,19 +168,31 @@ export function computePodStatus(pod: Pod, containers: ContainerStatus[], initFa
   const policy = pod.spec.restartPolicy ?? 'Always';
   const groups = groupByName(containers);
   const initSpecs: Container[] = pod.spec.initContainers ?? [];
-  const initStatuses = initSpecs.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy === 'Always' ? 'OnFailure' : policy, true, 'PodInitializing'));
-  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  const initStatuses = initSpecs.map((c) =>
+    isRestartableInitContainer(c)
+      ? containerStatusFor(c, groups.get(c.name), inp, 'Always', false, 'PodInitializing')
+      : containerStatusFor(c, groups.get(c.name), inp, policy === 'Always' ? 'OnFailure' : policy, true, 'PodInitializing'),
+  );
+  // GeneratePodInitializedCondition: regular init containers exited 0, sidecars started; or an app container started.
+  const appStatusesSoFar = pod.spec.containers.map((c) => groups.get(c.name)?.[0]).filter((c) => c !== undefined);
+  const appEverStarted = appStatusesSoFar.some((c) => c.state === 'running' || c.state === 'exited');
+  const pendingInit = initSpecs
+    .filter((c, i) => (isRestartableInitContainer(c) ? initStatuses[i]!.started !== true : initStatuses[i]!.state?.terminated?.exitCode !== 0))
+    .map((c) => c.name);
+  const initDone = pendingInit.length === 0 || appEverStarted;
   const statuses = pod.spec.containers.map((c) => containerStatusFor(c, groups.get(c.name), inp, policy, false, initDone ? 'ContainerCreating' : 'PodInitializing'));
   let phase = podPhase(pod, initStatuses, statuses, initFailed);
   const prev: PodCondition[] | undefined = pod.status?.conditions;
   if (isPodPhaseTerminal(pod.status?.phase)) phase = pod.status.phase; // terminal phases stay
-  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  // GenerateContainersReadyCondition: the sidecars, then the app containers.
+  const notReady = [...initStatuses.filter((_s, i) => isRestartableInitContainer(initSpecs[i])), ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const terminal = isPodPhaseTerminal(phase);
   const containersReady = notReady.length === 0 && !terminal;
-  const pendingInit = initStatuses.filter((s) => !(s.state?.terminated?.exitCode === 0)).map((s) => s.name);
   const conditions: PodCondition[] = [
     condition(prev, 'PodReadyToStartContainers', inp.sandboxReady, inp.now),
-    condition(prev, 'Initialized', pendingInit.length === 0, inp.now, pendingInit.length ? 'ContainersNotInitialized' : undefined, pendingInit.length ? `containers with incomplete status: [${pendingInit.join(' ')}]` : undefined),
+    phase === 'Succeeded'
+      ? condition(prev, 'Initialized', true, inp.now, 'PodCompleted')
+      : condition(prev, 'Initialized', initDone, inp.now, initDone ? undefined : 'ContainersNotInitialized', initDone ? undefined : `containers with incomplete status: [${pendingInit.join(' ')}]`),
     condition(prev, 'Ready', containersReady, inp.now, containersReady ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', containersReady || terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`),
     condition(prev, 'ContainersReady', containersReady, inp.now, containersReady ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady', containersReady || terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`),
   ];

@@ -29,11 +29,12 @@ import { serviceEnvForPod, type Service } from './service-env.js';
 import {
   configFailed, containerLogDir, containerSpec, created, createFailed, decideImage, decidePodWork, decideStatusWrite,
   mountFailed, planKill, planProbes, planTermination, planTerminalStop, POD_FILE_NAMES, podRef, podUpdateNeedsSync, pullBackoffKey, pulled,
-  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects, type PodFiles,
+  pullFailed, referencedSources, runningIds, sandboxFailed, startAttempt, started, startFailed, statusEssentials, type Effects, type PodEvent, type PodFiles,
 } from './pod-plan.js';
 import { podResolvConf, type HostResolvConf, type KubeletDnsSettings } from './pod-dns.js';
 import { podHostsFile, podNames } from './pod-hostname.js';
-import { computePodActions, type PodAction, type Waiting } from './pod-sync.js';
+import { computePodActions, remainingGraceSeconds, type PodAction, type Waiting } from './pod-sync.js';
+import { isRestartableInitContainer } from '../../api/pods.js';
 import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from './types.js';
 import { rfc3339 } from '../../api/time.js';
 import { computePodStatus } from './pod-status.js';
@@ -111,6 +112,8 @@ interface SyncState {
   pod: Pod;
   waiting: Record<string, Waiting>;
   requeueMs: number | undefined;
+  /** When this sync began stopping a finished pod's containers (their kills share one grace period). */
+  stopStartedAt?: number;
 }
 
 export class PodWorkers extends Controller {
@@ -258,7 +261,7 @@ export class PodWorkers extends Controller {
         return this.terminatePod(pod);
       case 'stop-terminal': {
         const plan = planTerminalStop(pod, await this.listPodContainers(pod.metadata.uid));
-        for (const id of plan.ids) await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
+        await this.stopInStages(plan.stages.map((ids) => ids.map((id) => ({ id }))), plan.gracePeriodSeconds);
         return;
       }
       case 'run':
@@ -400,12 +403,15 @@ export class PodWorkers extends Controller {
       now,
       backoff: this.crashBackoff,
       livenessFailed: (_n, id) => this.probes.verdict(id, 'liveness') === false,
+      startupSucceeded: (_n, id) => this.probes.verdict(id, 'startup'),
+      startupFailed: (_n, id) => this.probes.failed(id, 'startup'),
     });
     Object.assign(st.waiting, decision.waiting);
     if (decision.requeueAfterMs !== undefined) this.record(st, undefined, undefined, { events: [], requeueAfterMs: decision.requeueAfterMs });
     for (const a of decision.actions) {
       const ok = await this.perform(st, a, { sources, plans, podIP, names: names.value });
-      if (!ok && a.type === 'start' && a.init) break;
+      // A regular init container that did not start holds the rest back; a sidecar's failed start is skipped (upstream's SyncPod).
+      if (!ok && a.type === 'start' && a.init && !isRestartableInitContainer(a.container)) break;
     }
     if (decision.actions.length) containers = await this.listPodContainers(uid);
 
@@ -432,7 +438,9 @@ export class PodWorkers extends Controller {
       const kill = planKill(pod, a);
       this.record(st, a.name, undefined, kill.effects);
       this.probes.stopContainer(a.id);
-      await rt.stopContainer(a.id, kill.gracePeriodSeconds);
+      // The sidecars of a finished pod stop one after the other within one grace period (stopInStages' rule).
+      const grace = a.stopsPod ? remainingGraceSeconds(kill.gracePeriodSeconds, Date.now() - (st.stopStartedAt ??= Date.now())) : kill.gracePeriodSeconds;
+      await rt.stopContainer(a.id, grace);
       return true;
     }
     const c = a.container;
@@ -631,13 +639,7 @@ export class PodWorkers extends Controller {
     this.terminating.add(uid);
     try {
       const plan = planTermination(pod, await this.listPodContainers(uid));
-      await Promise.all(
-        plan.stops.map(async ({ id, event }) => {
-          this.o.recorder.event(event.ref, event.type, event.reason, event.message);
-          this.probes.stopContainer(id);
-          await this.o.runtime.stopContainer(id, plan.gracePeriodSeconds);
-        }),
-      );
+      await this.stopInStages(plan.stages, plan.gracePeriodSeconds);
       const after = await this.listPodContainers(uid);
       await this.writeStatus(pod, after, false, {
         ...(this.o.cni.recorded(uid) ? { podIP: this.o.cni.recorded(uid)!.ip } : {}),
@@ -654,6 +656,24 @@ export class PodWorkers extends Controller {
       }
     } finally {
       this.terminating.delete(uid);
+    }
+  }
+
+  /**
+   * Stop containers stage after stage (stopStages: the app containers together, then each sidecar in reverse order),
+   * within one grace period: a later stage gets what is left of it (at least 2 s), as upstream's terminationOrdering.
+   */
+  private async stopInStages(stages: { id: string; event?: PodEvent }[][], grace: number): Promise<void> {
+    const t0 = Date.now();
+    for (const stage of stages) {
+      const g = remainingGraceSeconds(grace, Date.now() - t0);
+      await Promise.all(
+        stage.map(async ({ id, event }) => {
+          if (event) this.o.recorder.event(event.ref, event.type, event.reason, event.message);
+          this.probes.stopContainer(id);
+          await this.o.runtime.stopContainer(id, g);
+        }),
+      );
     }
   }
 

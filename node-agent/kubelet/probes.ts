@@ -52,6 +52,15 @@ export function recordProbe(state: ProbeState, outcome: boolean, s: ProbeSetting
   return { result, consecutive, lastOutcome: outcome };
 }
 
+/**
+ * Has the probe failed for good (pure)? `failureThreshold` failures in a row. For a startup probe this differs from
+ * its verdict (false until it succeeds): upstream's startup manager answers Failure only then, and the kubelet
+ * kills the container.
+ */
+export function probeFailed(state: ProbeState, s: Pick<ProbeSettings, 'failureThreshold'>): boolean {
+  return state.lastOutcome === false && state.consecutive >= s.failureThreshold;
+}
+
 /** When the next probe runs (pure): after the initial delay from the container start, then every period. */
 export function nextProbeAt(startedAt: number, lastRun: number | undefined, s: ProbeSettings): number {
   if (lastRun === undefined) return startedAt + s.initialDelayMs;
@@ -117,6 +126,7 @@ export async function runProbe(probe: Probe, t: ProbeTarget, runtime: ContainerR
 
 interface Worker {
   kind: ProbeKind;
+  settings: ProbeSettings;
   timer?: ReturnType<typeof setTimeout>;
   state: ProbeState;
   stopped: boolean;
@@ -146,9 +156,9 @@ export class ProbeManager {
       // A restarted kubelet keeps what the API last showed for this very container (no Ready flap).
       if (seed && kind === 'readiness') state.result = seed.ready;
       if (seed && kind === 'startup') state.result = seed.started;
-      const w: Worker = { kind, state, stopped: false };
-      this.workers.set(key, w);
       const s = probeSettings(probe);
+      const w: Worker = { kind, settings: s, state, stopped: false };
+      this.workers.set(key, w);
       const tick = async (): Promise<void> => {
         if (w.stopped) return;
         // Liveness and readiness wait for the startup probe.
@@ -159,9 +169,10 @@ export class ProbeManager {
         const r = await runProbe(probe, { podIP, containerId, container }, this.runtime, s.timeoutMs);
         if (w.stopped) return;
         const before = w.state.result;
+        const failedBefore = probeFailed(w.state, s);
         w.state = recordProbe(w.state, r.ok, s);
         if (!r.ok) this.onFailure(podKey, kind, container.name, `${KIND_NAME[kind]} probe failed: ${r.message}`);
-        if (w.state.result !== before) this.onChange(podKey);
+        if (w.state.result !== before || probeFailed(w.state, s) !== failedBefore) this.onChange(podKey);
         if (kind === 'startup' && w.state.result) return; // startup probes stop once they succeed
         w.timer = setTimeout(() => void tick(), s.periodMs);
       };
@@ -172,6 +183,12 @@ export class ProbeManager {
   /** The verdict of a probe of a container; undefined when the container has no such probe. */
   verdict(containerId: string, kind: ProbeKind): boolean | undefined {
     return this.workers.get(`${containerId}/${kind}`)?.state.result;
+  }
+
+  /** Has the container's probe of this kind failed for good (probeFailed)? false without such a probe. */
+  failed(containerId: string, kind: ProbeKind): boolean {
+    const w = this.workers.get(`${containerId}/${kind}`);
+    return w !== undefined && probeFailed(w.state, w.settings);
   }
 
   /** Stop the probes of containers not in `keep`. */

@@ -10,7 +10,7 @@ import {
   planKill, planProbes, planTermination, planTerminalStop, pullBackoffKey, pullFailed, runningIds, sandboxFailed, startAttempt,
   startFailed, type ImageInput, type PodWorkInput,
 } from '../../../node-agent/kubelet/pod-plan.js';
-import type { PodAction } from '../../../node-agent/kubelet/pod-sync.js';
+import { remainingGraceSeconds, type PodAction } from '../../../node-agent/kubelet/pod-sync.js';
 import type { Container } from '../../../node-agent/kubelet/types.js';
 import { LABELS, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
@@ -83,8 +83,8 @@ describe('stopping', () => {
     const runningInit = ctr('init', 'running');
     const unlabelled = ctr('x', 'running', { noLabel: true });
     const plan = planTermination(p, [running, ctr('c', 'exited'), runningInit, unlabelled, ctr('c', 'created')]);
-    expect(plan.stops.map((s) => s.id)).toEqual([running.id, runningInit.id, unlabelled.id]);
-    expect(plan.stops.map((s) => [s.event.reason, s.event.message, s.event.ref.fieldPath])).toEqual([
+    expect(plan.stages.map((st) => st.map((s) => s.id))).toEqual([[running.id, runningInit.id, unlabelled.id]]);
+    expect(plan.stages.flat().map((s) => [s.event.reason, s.event.message, s.event.ref.fieldPath])).toEqual([
       ['Killing', 'Stopping container c', 'spec.containers{c}'],
       ['Killing', 'Stopping container init', 'spec.initContainers{init}'],
       ['Killing', 'Stopping container k8s_x', 'spec.containers{k8s_x}'],
@@ -92,9 +92,40 @@ describe('stopping', () => {
     expect(plan.delete).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: UID } });
   });
 
+  it('sidecars stop after the app containers, one by one in reverse spec order (KEP-753 termination order)', () => {
+    const p = pod({
+      initContainers: [
+        { name: 'log', image: 'busybox', restartPolicy: 'Always' },
+        { name: 'setup', image: 'busybox' },
+        { name: 'proxy', image: 'busybox', restartPolicy: 'Always' },
+      ],
+      containers: [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'nginx' }],
+    });
+    const log = ctr('log', 'running'), proxy = ctr('proxy', 'running'), a = ctr('a', 'running'), b = ctr('b', 'running');
+    const plan = planTermination(p, [log, proxy, ctr('setup', 'exited'), a, b]);
+    expect(plan.stages.map((st) => st.map((s) => s.event.message))).toEqual([
+      ['Stopping container a', 'Stopping container b'],
+      ['Stopping container proxy'],
+      ['Stopping container log'],
+    ]);
+    expect(plan.stages[1]![0]!.event.ref.fieldPath).toBe('spec.initContainers{proxy}');
+    // A stopped sidecar has no stage; a pod with only sidecars running starts with them.
+    expect(planTerminalStop(p, [log, ctr('proxy', 'exited'), ctr('a', 'exited')]).stages).toEqual([[log.id]]);
+  });
+
+  it.each([
+    ['the whole grace at first', 30, 0, 30],
+    ['what is left after 12.9 s', 30, 12_900, 18],
+    ['at least 2 s', 30, 60_000, 2],
+    ['a grace under 2 s stays (eviction, force)', 0, 5_000, 0],
+    ['1 s stays 1 s', 1, 0, 1],
+  ])('a later stage gets %s', (_n, grace, elapsed, want) => {
+    expect(remainingGraceSeconds(grace, elapsed)).toBe(want);
+  });
+
   it('a finished pod: the running containers, with the spec grace (not the deletion grace)', () => {
     const r = ctr('c', 'running');
-    expect(planTerminalStop(pod({ terminationGracePeriodSeconds: 3 }, { deletionGracePeriodSeconds: 1 }), [r, ctr('c', 'exited')])).toEqual({ gracePeriodSeconds: 3, ids: [r.id] });
+    expect(planTerminalStop(pod({ terminationGracePeriodSeconds: 3 }, { deletionGracePeriodSeconds: 1 }), [r, ctr('c', 'exited')])).toEqual({ gracePeriodSeconds: 3, stages: [[r.id]] });
     expect(planTerminalStop(pod(), []).gracePeriodSeconds).toBe(30);
     expect(runningIds([r, ctr('c', 'exited'), ctr('c', 'created')])).toEqual([r.id]);
   });

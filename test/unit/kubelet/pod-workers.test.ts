@@ -150,6 +150,37 @@ describe('PodWorkers', () => {
     expect(rt.calls.filter((c) => c.startsWith('create'))).toEqual(['create c 0', 'create c 1', 'create c 2']);
   });
 
+  it('sidecars: started in order, a resync requested right after each so the next starts; a Never pod whose app finished stops them in reverse', async () => {
+    rt.images.add('busybox:1');
+    await addPod({
+      restartPolicy: 'Never',
+      initContainers: [
+        { name: 'log', image: 'busybox:1', restartPolicy: 'Always' },
+        { name: 'proxy', image: 'busybox:1', restartPolicy: 'Always' },
+      ],
+      containers: [{ name: 'app', image: 'busybox:1' }],
+    });
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual(['create log 0', 'start log']);
+    // Nothing else brings the pod back once a sidecar runs (no exit, no probe): the sync asked to look again.
+    expect(w.queue.pendingDelayed()).toBe(1);
+    await w.processKey('default/web');
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual(['create log 0', 'start log', 'create proxy 0', 'start proxy', 'create app 0', 'start app']);
+    expect(status().phase).toBe('Running');
+    expect(status().initContainerStatuses.map((c: any) => [c.name, c.started, c.ready])).toEqual([['log', true, true], ['proxy', true, true]]);
+    rt.calls.length = 0;
+    const ids = new Map([...rt.containers.values()].map((c) => [c.labels[LABELS.containerName], c.id]));
+    clock += 1000;
+    rt.exit(ids.get('app')!, 0);
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual([`stop ${ids.get('proxy')!.slice(-4)}`, `stop ${ids.get('log')!.slice(-4)}`]);
+    expect(status().phase).toBe('Succeeded');
+    rt.calls.length = 0;
+    await w.processKey('default/web');
+    expect(rt.calls).toEqual([]);
+  });
+
   it('waits for a missing ConfigMap with a FailedMount event, then starts', async () => {
     await addPod({ containers: [{ name: 'c', image: 'nginx', volumeMounts: [{ name: 'v', mountPath: '/etc/x' }] }], volumes: [{ name: 'v', configMap: { name: 'cfg' } }] });
     await w.processKey('default/web');

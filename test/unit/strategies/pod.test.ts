@@ -408,3 +408,21 @@ describe('ephemeral containers on create (ValidatePodCreate)', () => {
     expect(pods.validate(p).filter((e) => e.field === 'spec.ephemeralContainers')).toEqual(want);
   });
 });
+
+describe('sidecar containers (init containers with restartPolicy Always) validation, as upstream', () => {
+  const msgs = (p: any) => pods.validate(created(p)).map((e) => `${e.field}: ${e.message}`);
+  const probe = { exec: { command: ['true'] } };
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['a sidecar with probes and lifecycle is valid', { initContainers: [{ name: 's', image: 'busybox', restartPolicy: 'Always', readinessProbe: probe, livenessProbe: probe, startupProbe: probe, lifecycle: { preStop: { exec: { command: ['true'] } } } }] }, []],
+    ['only Always is a container restartPolicy', { initContainers: [{ name: 's', image: 'busybox', restartPolicy: 'OnFailure' }] }, ['spec.initContainers[0].restartPolicy: Unsupported value: "OnFailure": supported values: "Always"']],
+    ['an app container may not set restartPolicy', { containers: [{ name: 'c', image: 'nginx', restartPolicy: 'Always' }] }, ['spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers']],
+    [
+      'a regular init container may not have probes or lifecycle',
+      { initContainers: [{ name: 'i', image: 'busybox', readinessProbe: probe, lifecycle: { postStart: { exec: { command: ['true'] } } } }] },
+      ['spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always', 'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always'],
+    ],
+    ['a sidecar\'s liveness probe is validated as an app container\'s', { initContainers: [{ name: 's', image: 'busybox', restartPolicy: 'Always', livenessProbe: { ...probe, successThreshold: 2 } }] }, ['spec.initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1']],
+  ])('%s', (_n, spec, want) => {
+    expect(msgs(newPod(spec))).toEqual(want);
+  });
+});
