@@ -5,7 +5,8 @@
  * with a SubjectAccessReview, both through the API server and cached (authentication 2 min; authorization
  * allowed 5 min, denied 30 s: the kubelet's and the generic API server's defaults).
  *
- * The adapter is `DelegatedAuth`; the pure parts (cache keys, Forbidden wording) are exported for tests.
+ * The adapter is `DelegatedAuth`; the review spec is a pure function (`accessReviewSpec`). Forbidden bodies are
+ * `errors.forbidden` (api/errors.ts).
  */
 
 /** The user a request authenticated as (authentication.k8s.io UserInfo). */
@@ -58,23 +59,6 @@ export function accessReviewSpec(user: UserInfo, attrs: RequestAttributes): Reco
     spec.resourceAttributes = ra;
   }
   return spec;
-}
-
-/**
- * The message of a 403 from an API server that authorizes by delegation (pure), as k8s.io/apiserver's
- * responsewriters.forbiddenMessage: `User "u" cannot list resource "pods" in API group "metrics.k8s.io" in the
- * namespace "ns"` (cluster-scoped: `at the cluster scope`; a subresource: `resource "nodes/metrics"`; a path:
- * `cannot get path "/apis"`), prefixed by `<resource>.<group> "<name>" is forbidden: ` as NewForbidden does.
- */
-export function forbiddenMessage(user: UserInfo, attrs: RequestAttributes, reason = ''): string {
-  const who = `User ${JSON.stringify(user.username)}`;
-  const tail = reason ? `: ${reason}` : '';
-  if ('path' in attrs) return `forbidden: ${who} cannot ${attrs.verb} path ${JSON.stringify(attrs.path)}${tail}`;
-  const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
-  const where = attrs.namespace ? `in the namespace ${JSON.stringify(attrs.namespace)}` : 'at the cluster scope';
-  const qualified = attrs.group ? `${attrs.resource}.${attrs.group}` : attrs.resource;
-  const subject = attrs.name ? `${qualified} ${JSON.stringify(attrs.name)} is forbidden` : `${qualified} is forbidden`;
-  return `${subject}: ${who} cannot ${attrs.verb} resource ${JSON.stringify(res)} in API group ${JSON.stringify(attrs.group)} ${where}${tail}`;
 }
 
 interface Entry<T> {
