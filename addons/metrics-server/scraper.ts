@@ -5,6 +5,7 @@
  * the resolution, authenticated as the component (bearer token or client certificate), then one store of the batch.
  */
 import { request } from 'node:https';
+import { KubeError } from '../../api/errors.js';
 import { decodeResourceMetrics, type NodeBatch } from './decode.js';
 
 export const DEFAULT_ADDRESS_TYPES = ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'];
@@ -49,7 +50,7 @@ export interface KubeletClientOptions {
 /** GET /metrics/resource of one node's kubelet. */
 export function scrapeNode(node: NodeRef, o: KubeletClientOptions): Promise<NodeBatch> {
   const addr = nodeAddress(node, o.preferredAddressTypes);
-  if (!addr) return Promise.reject(new Error(`unable to fetch metrics from node ${node.metadata.name}: node had no addresses that matched types [${o.preferredAddressTypes.join(' ')}]`));
+  if (!addr) return Promise.reject(new KubeError('ServiceUnavailable', `unable to fetch metrics from node ${node.metadata.name}: node had no addresses that matched types [${o.preferredAddressTypes.join(' ')}]`));
   const port = kubeletPort(node, o.useNodeStatusPort, o.port);
   const token = o.token?.();
   return new Promise((resolve, reject) => {
@@ -71,14 +72,14 @@ export function scrapeNode(node: NodeRef, o: KubeletClientOptions): Promise<Node
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
         res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`request failed, status: "${res.statusCode} ${res.statusMessage ?? ''}"`));
+          if (res.statusCode !== 200) reject(new KubeError('ServiceUnavailable', `request failed, status: "${res.statusCode} ${res.statusMessage ?? ''}"`));
           else resolve(decodeResourceMetrics(body));
         });
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
-    req.on('error', (e) => reject(new Error(`Get "https://${hostPort(addr, port)}/metrics/resource": ${e.message}`)));
+    req.on('timeout', () => req.destroy(new KubeError('ServiceUnavailable', `context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+    req.on('error', (e) => reject(new KubeError('ServiceUnavailable', `Get "https://${hostPort(addr, port)}/metrics/resource": ${e.message}`)));
     req.end();
   });
 }

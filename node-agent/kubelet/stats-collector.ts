@@ -6,6 +6,7 @@
  * each container and of the node for `usageNanoCores`.
  */
 import { readFileSync } from 'node:fs';
+import { KubeError } from '../../api/errors.js';
 import { LABELS, type ContainerRuntime, type ContainerStatus } from '../runtime/runtime.js';
 import type { Pod } from './types.js';
 import {
@@ -61,7 +62,7 @@ const read = (path: string): string | undefined => {
 };
 
 export interface StatsSources {
-  runtime: ContainerRuntime;
+  runtime: Pick<ContainerRuntime, 'listContainers'>;
   nodeName: string;
   pods: () => Pod[];
   /** Tests point these elsewhere. */
@@ -90,7 +91,7 @@ export class StatsCollector {
     const atMs = nowD.getTime();
     const stat = this.readFile('/proc/stat');
     const meminfo = this.readFile('/proc/meminfo');
-    if (stat === undefined || meminfo === undefined) throw new Error('failed to get root cgroup stats: /proc/stat or /proc/meminfo cannot be read');
+    if (stat === undefined || meminfo === undefined) throw new KubeError('InternalError', 'failed to get root cgroup stats: /proc/stat or /proc/meminfo cannot be read');
     const ps = parseProcStat(stat);
     const mounts = cgroupMounts(this.readFile('/proc/self/mountinfo') ?? '');
 

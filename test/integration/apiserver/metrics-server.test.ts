@@ -20,7 +20,7 @@ import { DelegatedAuth } from '../../../api/client/delegated-auth.js';
 import { KubeletServer } from '../../../node-agent/kubelet/server.js';
 import { StatsCollector } from '../../../node-agent/kubelet/stats-collector.js';
 import { parseMetricsServerFlags, startMetricsServer, type RunningMetricsServer } from '../../../addons/metrics-server/main.js';
-import { FakeRuntime } from '../../unit/kubelet/fake-runtime.js';
+import { LABELS, type ContainerRuntime, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
 let s: ApiOverEtcd;
 useApiServerOverEtcd((x) => (s = x));
@@ -59,12 +59,12 @@ function fakeFiles(node: FakeNode, perPodMem: number): (path: string) => string 
 }
 
 async function startFakeKubelet(name: string, pod: string, pid: number, client: KubeClient): Promise<FakeNode> {
-  const rt = new FakeRuntime();
-  await rt.pullImage('busybox');
-  const id = await rt.createContainer({ name: `k8s_app_${pod}`, image: 'busybox', labels: { 'io.kubernetes.pod.uid': `uid-${pod}`, 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.container.name': 'app' } });
-  await rt.startContainer(id);
-  const list = rt.listContainers.bind(rt);
-  rt.listContainers = async (f) => (await list(f)).map((c) => ({ ...c, pid }));
+  // the runtime as the stats see it: one running container of the pod, with a PID (only listContainers is used)
+  const container: ContainerStatus = {
+    id: `c-${pod}`, name: `k8s_app_${pod}`, image: 'busybox', imageId: 'sha256:x', state: 'running', createdAt: new Date(), startedAt: new Date(), pid,
+    labels: { [LABELS.podUid]: `uid-${pod}`, [LABELS.podName]: pod, [LABELS.podNamespace]: 'default', [LABELS.containerName]: 'app' },
+  };
+  const rt = { listContainers: async () => [container] } as unknown as ContainerRuntime;
   const serving: KeyPairPem = createCertificate({ ca: kubeletCA, commonName: name, ipAddresses: ['127.0.0.1'], serverAuth: true });
   const node: FakeNode = { name, server: undefined as unknown as KubeletServer, calls: 0 };
   const base = Date.now(); // after the containers' start times
