@@ -4,7 +4,7 @@
  * storage, the node and pod lists and the clock are arguments; server.ts does the I/O.
  */
 import { errors, KubeError } from '../../api/errors.js';
-import { formatQuantity, unitQuantity } from '../../api/quantity.js';
+import { formatQuantity, sumQuantities, unitQuantity } from '../../api/quantity.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { parseFieldSelector } from '../../api/fields.js';
 import type { RequestAttributes } from '../../api/client/delegated-auth.js';
@@ -101,6 +101,47 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** The Accept header: `application/json;as=Table;g=meta.k8s.io;v=v1` gets a Table (kubectl get). */
+  accept?: string;
+}
+
+/** Does the Accept header ask for a meta.k8s.io Table (pure)? */
+export function wantsTable(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((clause) => {
+    const params = new Map(clause.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
+    return params.get('as') === 'Table' && params.get('g') === 'meta.k8s.io' && (params.get('v') === 'v1' || params.get('v') === 'v1beta1');
+  });
+}
+
+/**
+ * A NodeMetricsList or PodMetricsList as a Table (pure), as metrics-server's pkg/api/table.go: Name, CPU, Memory,
+ * Window; a pod's row sums its containers.
+ */
+export function metricsTable(list: { items: Record<string, unknown>[] }): Record<string, unknown> {
+  const col = (name: string, description: string, format = '') => ({ name, type: 'string', format, description, priority: 0 });
+  const rows = list.items.map((item) => {
+    const meta = item.metadata as ObjectRef['metadata'] & { creationTimestamp?: string };
+    let cpu: string;
+    let memory: string;
+    const usage = item.usage as { cpu: string; memory: string } | undefined;
+    if (usage) ({ cpu, memory } = usage);
+    else {
+      const cs = (item.containers as { usage: { cpu: string; memory: string } }[]) ?? [];
+      cpu = formatQuantity(sumQuantities(cs.map((c) => c.usage.cpu)));
+      memory = formatQuantity({ ...sumQuantities(cs.map((c) => c.usage.memory)), format: 'BinarySI' });
+    }
+    return {
+      cells: [meta.name, cpu, memory, item.window],
+      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta },
+    };
+  });
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: {},
+    columnDefinitions: [col('Name', 'Name of the resource', 'name'), col('CPU', 'CPU usage'), col('Memory', 'Memory usage'), col('Window', 'Interval')],
+    rows,
+  };
 }
 
 /** What a parsed path means (pure). */
@@ -179,16 +220,18 @@ function serveOrThrow(req: ApiRequest, st: ApiState): ApiResponse {
       if (!node) throw errors.notFound('nodes', '', r.name);
       const u = st.storage.nodeUsage(r.name);
       if (!u) throw errors.notFound('nodemetrics', GROUP, r.name);
-      return { code: 200, body: nodeMetrics(node, u, now) };
+      const one = nodeMetrics(node, u, now);
+      return { code: 200, body: wantsTable(req.accept) ? metricsTable({ items: [one] }) : one };
     }
     const sel = selectors(req.query);
-    const items: unknown[] = [];
+    const items: Record<string, unknown>[] = [];
     for (const node of [...st.nodes()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
       if (!sel.labels(node.metadata.labels) || !sel.fields({ 'metadata.name': node.metadata.name })) continue;
       const u = st.storage.nodeUsage(node.metadata.name);
       if (u) items.push(nodeMetrics(node, u, now));
     }
-    return { code: 200, body: { kind: 'NodeMetricsList', apiVersion: GROUP_VERSION, metadata: {}, items } };
+    const list = { kind: 'NodeMetricsList', apiVersion: GROUP_VERSION, metadata: {}, items };
+    return { code: 200, body: wantsTable(req.accept) ? metricsTable(list) : list };
   }
   if (r.name !== undefined) {
     const ns = r.namespace ?? '';
@@ -196,10 +239,11 @@ function serveOrThrow(req: ApiRequest, st: ApiState): ApiResponse {
     if (!pod) throw errors.notFound('pods', '', r.name);
     const cs = st.storage.podUsage(ns, r.name);
     if (!cs) throw errors.notFound('podmetrics', GROUP, `${ns}/${r.name}`);
-    return { code: 200, body: podMetrics(pod, cs, now) };
+    const one = podMetrics(pod, cs, now);
+    return { code: 200, body: wantsTable(req.accept) ? metricsTable({ items: [one] }) : one };
   }
   const sel = selectors(req.query);
-  const items: unknown[] = [];
+  const items: Record<string, unknown>[] = [];
   const pods = st.pods().filter((p) => r.namespace === undefined || p.metadata.namespace === r.namespace);
   pods.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   for (const pod of pods) {
@@ -209,5 +253,6 @@ function serveOrThrow(req: ApiRequest, st: ApiState): ApiResponse {
     const cs = st.storage.podUsage(pod.metadata.namespace ?? '', pod.metadata.name);
     if (cs) items.push(podMetrics(pod, cs, now));
   }
-  return { code: 200, body: { kind: 'PodMetricsList', apiVersion: GROUP_VERSION, metadata: {}, items } };
+  const list = { kind: 'PodMetricsList', apiVersion: GROUP_VERSION, metadata: {}, items };
+  return { code: 200, body: wantsTable(req.accept) ? metricsTable(list) : list };
 }

@@ -110,7 +110,7 @@ export class MetricsApiServer {
         return this.json(res, 403, e.toStatus());
       }
     }
-    const out = serve({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams }, this.o.api);
+    const out = serve({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, ...(req.headers.accept ? { accept: req.headers.accept } : {}) }, this.o.api);
     this.json(res, out.code, out.body);
   }
 }

@@ -73,7 +73,7 @@ describe('resource metrics on the lab (containerd): metrics-server, kubectl top'
       return r.code === 0 && rows(r.stdout).size === 3 ? r.stdout : undefined;
     }, 2000);
     console.log(out);
-    expect(out.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+CPU%?\s+MEMORY\(bytes\)\s+MEMORY%?\s*$/);
+    expect(out.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)\s*$/);
     const t = rows(out);
     expect([...t.keys()].sort()).toEqual(['controlplane01', 'node01', 'node02']);
     for (const [, cols] of t) {

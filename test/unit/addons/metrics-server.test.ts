@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeResourceMetrics, parseSampleLine, type MetricsPoint, type NodeBatch } from '../../../addons/metrics-server/decode.js';
 import { MetricsStorage, nextPrev, resourceUsage } from '../../../addons/metrics-server/storage.js';
-import { goDuration, requestAttributes, route, serve, usageList, type ObjectRef } from '../../../addons/metrics-server/api.js';
+import { goDuration, requestAttributes, route, serve, usageList, wantsTable, type ObjectRef } from '../../../addons/metrics-server/api.js';
 import { authenticate, authenticationConfig, userFromHeaders } from '../../../addons/metrics-server/authn.js';
 import { hostPort, kubeletPort, nodeAddress } from '../../../addons/metrics-server/scraper.js';
 import { parseMetricsServerFlags } from '../../../addons/metrics-server/main.js';
@@ -179,6 +179,29 @@ describe('metrics.k8s.io API', () => {
     expect(get('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/web')).toMatchObject({ code: 200, body: { kind: 'PodMetrics', window: '10s', containers: [{ name: 'nginx' }] } });
     expect(get('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/pending')).toMatchObject({ code: 404, body: { message: 'podmetrics.metrics.k8s.io "default/pending" not found' } });
     expect(get('/apis/metrics.k8s.io/v1beta1/pods', 'labelSelector=%3D%3D')).toMatchObject({ code: 400, body: { reason: 'BadRequest' } });
+  });
+
+  it.each([
+    ['application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json', true],
+    ['application/json', false],
+    ['application/json;as=Table;v=v2;g=meta.k8s.io', false],
+    [undefined, false],
+  ])('wantsTable(%s) = %s', (accept, want) => {
+    expect(wantsTable(accept)).toBe(want);
+  });
+
+  it('kubectl get asks for a Table: Name, CPU, Memory, Window (a pod sums its containers)', () => {
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+    const nodesTable = serve({ method: 'GET', path: '/apis/metrics.k8s.io/v1beta1/nodes', query: new URLSearchParams(), accept }, st).body as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[]; object: { kind: string; metadata: { name: string } } }[] };
+    expect(nodesTable.kind).toBe('Table');
+    expect(nodesTable.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'CPU', 'Memory', 'Window']);
+    expect(nodesTable.rows).toEqual([{ cells: ['node01', '1', '1Ki', '10s'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'node01' }) } }]);
+    const s2 = new MetricsStorage(15_000);
+    const two = (t: number): NodeBatch => ({ pods: new Map([['default/web', new Map([['a', pt(t, t / 10, 2048)], ['b', pt(t, t / 20, 1024)]])]]) });
+    s2.store(new Map([['n', two(10)]]));
+    s2.store(new Map([['n', two(20)]]));
+    const podTable = serve({ method: 'GET', path: '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', query: new URLSearchParams(), accept }, { ...st, storage: s2 }).body as { rows: { cells: unknown[] }[] };
+    expect(podTable.rows.map((r) => r.cells)).toEqual([['web', '150m', '3Ki', '10s']]);
   });
 
   it('no writes, no watch', () => {
