@@ -36,6 +36,7 @@ import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
 import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
+import { apiServices } from './apiregistration/apiservice.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -74,4 +75,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   roleBindings,
   roles,
   certificateSigningRequests,
+  apiServices,
 ];
