@@ -92,8 +92,9 @@ export class MetricsApiServer {
     } catch {
       cert = undefined;
     }
+    // headersDistinct: a repeated X-Remote-Group stays one value per header (node joins them with ", " in headers)
     const authn = await authenticate(
-      { ...(cert ? { cert } : {}), headers: req.headers, nowMs: Date.now(), tokenReview: (t) => this.o.reviews.authenticateToken(t), ...(bearerToken(req.headers.authorization) ? { bearer: bearerToken(req.headers.authorization)! } : {}) },
+      { ...(cert ? { cert } : {}), headers: req.headersDistinct, nowMs: Date.now(), tokenReview: (t) => this.o.reviews.authenticateToken(t), ...(bearerToken(req.headers.authorization) ? { bearer: bearerToken(req.headers.authorization)! } : {}) },
       this.o.authn(),
     ).catch((e: unknown) => ({ error: (e as Error).message }));
     if ('error' in authn) {

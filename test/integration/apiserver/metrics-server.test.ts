@@ -10,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useApiServerOverEtcd, type ApiOverEtcd } from '../../support/api-fixture.js';
-import { api, kubectlOk } from '../../support/apiserver.js';
+import { connect as netConnect } from 'node:net';
+import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
+import { api, kubectl, kubectlOk, startApiServer, type ApiHandle } from '../../support/apiserver.js';
+import { poll } from '../../support/net.js';
+import { requestHeaderConfig } from '../../../control-plane/apiserver/requestheader.js';
 import { createCA, createCertificate, type KeyPairPem } from '../../../api/tls/certs.js';
 import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { KubeClient } from '../../../api/client/api-client.js';
@@ -22,12 +25,11 @@ import { StatsCollector } from '../../../node-agent/kubelet/stats-collector.js';
 import { parseMetricsServerFlags, startMetricsServer, type RunningMetricsServer } from '../../../addons/metrics-server/main.js';
 import { LABELS, type ContainerRuntime, type ContainerStatus } from '../../../node-agent/runtime/runtime.js';
 
-let s: ApiOverEtcd;
-useApiServerOverEtcd((x) => (s = x));
-
 const kubeletCA = createCA('kubelet-ca');
 const frontProxyCA = createCA('front-proxy-ca');
 const frontProxyClient = createCertificate({ ca: frontProxyCA, commonName: 'front-proxy-client', clientAuth: true });
+let etcd: EtcdHandle | undefined;
+const s = { h: undefined as unknown as ApiHandle };
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-metrics-server-'));
 
 interface FakeNode {
@@ -155,6 +157,21 @@ subjects: [{kind: ServiceAccount, name: reader, namespace: default}]
 `;
 
 beforeAll(async () => {
+  etcd = await startEtcd();
+  // an API server with the aggregation layer: its front proxy certificate and requestheader settings; every
+  // address it dials for an APIService is the metrics server on loopback
+  s.h = await startApiServer(etcd, {
+    authn: {
+      requestHeader: requestHeaderConfig({
+        clientCAPem: frontProxyCA.certPem, allowedNames: ['front-proxy-client'], usernameHeaders: ['X-Remote-User'],
+        groupHeaders: ['X-Remote-Group'], extraHeaderPrefixes: ['X-Remote-Extra-'],
+      })!,
+    },
+    extra: {
+      proxyDialer: () => netConnect({ host: '127.0.0.1', port: msPort }),
+      aggregator: { proxyClientCertPem: frontProxyClient.certPem, proxyClientKeyPem: frontProxyClient.keyPem, enableAggregatorRouting: true, resyncMs: 1000, probeTimeoutMs: 2000 },
+    },
+  });
   await kubectlOk(s.h, ['apply', '-f', '-'], RBAC);
   const token = async (ns: string, sa: string) => (await kubectlOk(s.h, ['-n', ns, 'create', 'token', sa, '--duration=1h'])).trim();
   msToken = await token('kube-system', 'metrics-server');
@@ -204,6 +221,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await ms?.stop();
   for (const n of nodes) await n.server.stop();
+  await s.h?.stop();
+  await etcd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -267,4 +286,50 @@ describe('metrics-server', () => {
     expect(forged.json().message).toBe('nodes.metrics.k8s.io is forbidden: User "system:anonymous" cannot list resource "nodes" in API group "metrics.k8s.io" at the cluster scope');
     expect((await https(msPort, '/apis/metrics.k8s.io/v1beta1/nodes', { token: 'bogus' })).status).toBe(401);
   });
+});
+
+describe('kubectl top through the aggregation layer (APIService v1beta1.metrics.k8s.io)', () => {
+  it('the APIService becomes Available; kubectl top nodes / pods / --containers and get --raw answer from metrics-server', async () => {
+    const objs = `
+apiVersion: v1
+kind: Service
+metadata: {name: metrics-server, namespace: kube-system}
+spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: metrics-server, namespace: kube-system}
+subsets: [{addresses: [{ip: 10.244.1.20}], ports: [{name: https, port: 10250}]}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec: {group: metrics.k8s.io, version: v1beta1, groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true, service: {name: metrics-server, namespace: kube-system}}
+`;
+    await kubectlOk(s.h, ['apply', '-f', '-'], objs);
+    await poll('APIService Available', 30_000, async () => (await kubectl(s.h, ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'])).stdout.trim() === 'True');
+    await ms!.tick();
+    const nodesOut = await kubectlOk(s.h, ['top', 'nodes']);
+    expect(nodesOut.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)/);
+    expect(nodesOut).toMatch(/^node01\s+100m\s/m);
+    expect(nodesOut).toMatch(/^node02\s+100m\s/m);
+    const podsOut = await kubectlOk(s.h, ['top', 'pods', '-n', 'default']);
+    expect(podsOut).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    expect(podsOut).toMatch(/^web\s+50m\s+11Mi\s*$/m);
+    expect(podsOut).toMatch(/^db\s+50m\s+22Mi\s*$/m);
+    const containersOut = await kubectlOk(s.h, ['top', 'pod', 'web', '--containers']);
+    expect(containersOut).toMatch(/^web\s+app\s+50m\s+11Mi\s*$/m);
+    const all = await kubectlOk(s.h, ['top', 'pods', '-A', '-l', 'app=db']);
+    expect(all).toMatch(/^default\s+db\s+50m\s+22Mi\s*$/m);
+    const raw = JSON.parse(await kubectlOk(s.h, ['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes'])) as { kind: string; items: unknown[] };
+    expect(raw.kind).toBe('NodeMetricsList');
+    expect(raw.items).toHaveLength(2);
+    const table = await kubectlOk(s.h, ['get', 'pods.metrics.k8s.io', '-n', 'default']);
+    expect(table).toMatch(/^NAME\s+CPU\s+MEMORY\s+WINDOW/);
+    expect(table).toMatch(/^web\s+50m\s+11Mi\s+10s/m);
+    // a user without the aggregated reader role: the API server's RBAC refuses before the proxy
+    const denied = await kubectl(s.h, ['top', 'nodes', '--token', nobodyToken]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('nodes.metrics.k8s.io is forbidden: User "system:serviceaccount:default:nobody" cannot list resource "nodes" in API group "metrics.k8s.io" at the cluster scope');
+  }, 60_000);
 });
