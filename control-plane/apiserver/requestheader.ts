@@ -8,7 +8,14 @@
  * extension API servers, which read the same headers. Pure functions; authn.ts calls them.
  */
 import { X509Certificate } from 'node:crypto';
-import type { UserInfo } from './authn.js';
+import { KubeError } from '../../api/errors.js';
+
+/** The user the headers name (authn.ts's UserInfo, declared here so that authn.ts alone imports this module). */
+export interface HeaderUser {
+  name: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
 
 export interface RequestHeaderConfig {
   /** The CA certificates of --requestheader-client-ca-file (PEM), as read. */
@@ -41,7 +48,7 @@ export function requestHeaderConfig(o: {
 }): RequestHeaderConfig | undefined {
   if (!o.clientCAPem) return undefined;
   const clientCAs = parseCertificateBundle(o.clientCAPem);
-  if (clientCAs.length === 0) throw new Error('data does not contain any valid RSA or ECDSA certificates');
+  if (clientCAs.length === 0) throw new KubeError('BadRequest', 'requestheader-client-ca-file: data does not contain any valid RSA or ECDSA certificates', { code: 'ERR_CONFIG' });
   return {
     clientCAPem: o.clientCAPem,
     clientCAs,
@@ -105,7 +112,7 @@ function unescapeExtraKey(k: string): string {
  * The user the headers name (headerrequest's AuthenticateRequest), or undefined when no username header has a
  * value (then the request is not authenticated by the front proxy and the other authenticators try).
  */
-export function userFromRequestHeaders(h: DistinctHeaders, cfg: Pick<RequestHeaderConfig, 'usernameHeaders' | 'groupHeaders' | 'extraHeaderPrefixes'>): UserInfo | undefined {
+export function userFromRequestHeaders(h: DistinctHeaders, cfg: Pick<RequestHeaderConfig, 'usernameHeaders' | 'groupHeaders' | 'extraHeaderPrefixes'>): HeaderUser | undefined {
   let name = '';
   for (const n of cfg.usernameHeaders) {
     const v = headerValues(h, n).find((x) => x.length > 0);
@@ -143,7 +150,7 @@ export function isRequestHeaderName(header: string, cfg: Pick<RequestHeaderConfi
  * The headers a front proxy sends for `user` (client-go's transport.SetAuthProxyHeaders): X-Remote-User, one
  * X-Remote-Group per group, X-Remote-Extra-<key> (the key escaped as a URL path segment) per extra value.
  */
-export function authProxyHeaders(user: Pick<UserInfo, 'name' | 'groups' | 'extra'>): Array<[string, string]> {
+export function authProxyHeaders(user: Pick<HeaderUser, 'name' | 'groups' | 'extra'>): Array<[string, string]> {
   const out: Array<[string, string]> = [['X-Remote-User', user.name]];
   for (const g of user.groups) out.push(['X-Remote-Group', g]);
   for (const [k, vs] of Object.entries(user.extra ?? {})) for (const v of vs) out.push([`X-Remote-Extra-${escapeExtraKey(k)}`, v]);

@@ -22,6 +22,7 @@ export const apiServices = defineKind<APIServiceObject>({
   categories: ['api-extensions'],
   subresources: ['status'],
   schema: 'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService',
+  protobufMessage: 'k8s.io.kube_aggregator.pkg.apis.apiregistration.v1.APIService',
   strategy: {
     applyDefaults: defaultAPIService,
     validate: validateAPIService,
