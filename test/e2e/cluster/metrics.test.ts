@@ -54,11 +54,29 @@ describe('resource metrics on the lab (containerd): metrics-server, kubectl top'
     if (lab) await lab.down();
   }, 180_000);
 
+  /** What went wrong, printed before a failed expectation (the lab is gone once the file ends). */
+  const diagnose = async (): Promise<void> => {
+    for (const args of [
+      ['-n', 'kube-system', 'get', 'pods', '-o', 'wide'],
+      ['-n', 'kube-system', 'describe', 'pods', '-l', 'k8s-app=metrics-server'],
+      ['-n', 'kube-system', 'logs', '-l', 'k8s-app=metrics-server', '--tail=60'],
+      ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'yaml'],
+    ]) {
+      const r = await lab.kubectl(args).catch((e: unknown) => ({ code: -1, stdout: '', stderr: String(e) }));
+      console.log(`$ kubectl ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+    }
+    for (const h of ['node01', 'node02'] as const) {
+      const r = await lab.sh(h, `grep -iE 'metrics|summary|token review|subject access' ${labDir}/logs/${h}/kubelet.log | tail -20`).catch(() => undefined);
+      if (r) console.log(`kubelet ${h}:\n${r.stdout}${r.stderr}`);
+    }
+  };
+
   it('scripts/lab up installs metrics-server: the Deployment is Available and the APIService too', async () => {
     const r = await lab.up('containerd');
     expect(r.code, show(r)).toBe(0);
     const dep = await lab.json<{ status: { availableReplicas?: number } }>('-n', 'kube-system', 'get', 'deployment', 'metrics-server');
-    expect(dep.status.availableReplicas).toBe(1);
+    if (dep.status.availableReplicas !== 1) await diagnose();
+    expect(dep.status.availableReplicas, show(r)).toBe(1);
     await waitFor('APIService v1beta1.metrics.k8s.io Available', 60_000, async () => {
       const r2 = await lab.kubectl(['get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
       return r2.stdout.trim() === 'True';
@@ -71,7 +89,11 @@ describe('resource metrics on the lab (containerd): metrics-server, kubectl top'
     const { value: out } = await waitFor('kubectl top nodes', 90_000, async () => {
       const r = await lab.kubectl(['top', 'nodes']);
       return r.code === 0 && rows(r.stdout).size === 3 ? r.stdout : undefined;
-    }, 2000);
+    }, 2000).catch(async (e: unknown) => {
+      console.log(show(await lab.kubectl(['top', 'nodes']), 'kubectl top nodes: '));
+      await diagnose();
+      throw e;
+    });
     console.log(out);
     expect(out.split('\n')[0]).toMatch(/^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)\s*$/);
     const t = rows(out);

@@ -244,6 +244,8 @@ describe('kubelet /metrics/resource behind delegated auth', () => {
 
 describe('metrics-server', () => {
   it('scrapes both kubelets, rates CPU over two points, serves NodeMetrics and PodMetrics', async () => {
+    // the scrape loop starts by itself once the node informer synced
+    await poll('a first scrape of both kubelets', 15_000, async () => nodes.every((n) => n.calls >= 1));
     await ms!.tick();
     await ms!.tick();
     const r = await https(msPort, '/apis/metrics.k8s.io/v1beta1/nodes', { token: readerToken });
