@@ -181,11 +181,14 @@ export class KubeletServer {
     let user: UserInfo | undefined;
     type Subject = { CN?: string | string[]; O?: string | string[] };
     let certSubject: Subject | undefined;
-    if (this.o.clientCAPem && sock.authorized) {
-      const cert = sock.getPeerCertificate();
-      certSubject = cert?.subject as unknown as Subject | undefined;
-      const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-      user = { username: list(certSubject?.CN)[0] ?? '', groups: list(certSubject?.O) };
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    // A verified client certificate names the user; a socket without one (or a resumed TLS session, whose
+    // peer certificate Node reports as {}) goes on to the bearer token.
+    const cert = this.o.clientCAPem && sock.authorized ? sock.getPeerCertificate() : undefined;
+    const cn = list((cert?.subject as unknown as Subject | undefined)?.CN)[0];
+    if (cert && cn) {
+      certSubject = cert.subject as unknown as Subject;
+      user = { username: cn, groups: list(certSubject.O) };
     } else {
       const token = bearerToken(req.headers.authorization);
       if (token && d?.tokenWebhook) {

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
@@ -86,10 +86,10 @@ async function startFakeKubelet(name: string, pod: string, pid: number, client: 
   return node;
 }
 
-function https(port: number, path: string, o: { token?: string; cert?: KeyPairPem; headers?: Record<string, string>; ca?: string } = {}): Promise<{ status: number; body: string; json: () => any }> {
+function https(port: number, path: string, o: { token?: string; cert?: KeyPairPem; headers?: Record<string, string>; ca?: string; agent?: Agent } = {}): Promise<{ status: number; body: string; json: () => any }> {
   return new Promise((resolve, reject) => {
     const req = request({
-      host: '127.0.0.1', port, path, method: 'GET', rejectUnauthorized: !!o.ca, ...(o.ca ? { ca: o.ca } : {}),
+      host: '127.0.0.1', port, path, method: 'GET', rejectUnauthorized: !!o.ca, ...(o.ca ? { ca: o.ca } : {}), ...(o.agent ? { agent: o.agent } : {}),
       ...(o.cert ? { cert: o.cert.certPem, key: o.cert.keyPem } : {}),
       headers: { ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}), ...(o.headers ?? {}) },
     }, (res) => {
@@ -236,6 +236,14 @@ describe('kubelet /metrics/resource behind delegated auth', () => {
     const stats = await https(port, '/stats/summary', { token: nobodyToken });
     expect(stats.body).toContain('subresource=stats');
     expect((await https(port, '/metrics/resource', { token: 'not-a-token' })).status).toBe(401);
+    // a resumed TLS session (new connection, cached session, no client certificate): Node calls the socket
+    // authorized with no peer certificate; the bearer token must still be the user (was a 500: SAR for user "")
+    const agent = new Agent({ keepAlive: false, maxCachedSessions: 10 });
+    for (let i = 0; i < 3; i++) {
+      const again = await https(port, '/metrics/resource', { token: msToken, agent });
+      expect(again.status, again.body).toBe(200);
+    }
+    agent.destroy();
     const ok = await https(port, '/metrics/resource', { token: msToken });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(/^container_cpu_usage_seconds_total\{container="app",namespace="default",pod="web"\} [\d.e+]+ \d+$/m);
