@@ -193,7 +193,7 @@ host_view_cmd() {
   host_view_ready "$h" || return 1
   # shellcheck disable=SC2016 # expanded by the inner bash
   HOST_VIEW_CMD=(nsenter --net="/run/netns/$(ns_of "$h")" -- unshare --mount --propagation private -- bash -c '
-    r=$0; shift
+    r=$0
     for d in etc/kubernetes opt var/lib; do
       mount --bind "$r/$d" "/$d" || { echo "lab: cannot bind $r/$d on /$d" >&2; exit 125; }
     done
