@@ -136,8 +136,11 @@ start_daemon() {
   if pid=$(lab_pid "$pidf"); then say "$comp on $host already running (pid $pid)"; return 0; fi
   mapfile -t argv < <(unit_argv "$unit")
   ((${#argv[@]})) || fail "no ExecStart= in $unit" "" ""
+  local into=(nsenter --net="/run/netns/$(ns_of "$host")" --)
+  # HOST_VIEW=1: the daemon sees the host's own /etc/kubernetes, /opt, /var/lib (etcd: a --data-dir there).
+  if ((${HOST_VIEW:-0})); then host_view_cmd "$host" || fail "no view of $host's files"; into=("${HOST_VIEW_CMD[@]}"); fi
   service_start "$comp on $host" "$pidf" "$log" "$seconds" "$@" \
-    -- nsenter --net="/run/netns/$(ns_of "$host")" -- "${argv[@]}" || fail "$comp on $host did not start (above: why, and its log)"
+    -- "${into[@]}" "${argv[@]}" || fail "$comp on $host did not start (above: why, and its log)"
   say "$comp on $host ready (pid $(<"$pidf"), log $log)"
 }
 
@@ -155,6 +158,47 @@ wait_until() {
 }
 
 in_host() { local h=$1; shift; nsenter --net="/run/netns/$(ns_of "$h")" -- "$@"; }
+
+# ---- a host's own files (the hosts share this machine's filesystem) --------------------------------
+# Each host's /etc/kubernetes, /opt and /var/lib are folders of the lab: $DATA/hosts/<host>/{etc/kubernetes,
+# opt,var/lib}. `exec` (and etcd) see them at those paths through a private mount namespace (bind mounts that
+# vanish with the command; nothing is mounted on the machine itself), so a student's paths work as on a VM:
+# /etc/kubernetes/pki/etcd/ca.crt (on controlplane01 a link to the lab's PKI, as install.sh links it on a
+# VM), /opt/snapshot.db, /var/lib/etcd-from-backup, /etc/kubernetes/manifests. The only thing made on the
+# machine is the empty mount point /etc/kubernetes (when missing); /opt and /var/lib exist.
+VIEW_DIRS=(etc/kubernetes opt var/lib)
+host_root() { echo "$DATA/hosts/$1"; }
+
+# host_view_ready HOST: make HOST's folders (and the mount point); fail when the lab's directory or this
+# checkout lies under a viewed path (the view would hide it).
+host_view_ready() {
+  local h=$1 r d p
+  r=$(host_root "$h")
+  for d in "${VIEW_DIRS[@]}"; do
+    for p in "$LAB" "$repo"; do
+      [[ $p/ == "/$d/"* ]] && { echo "lab: $p is under /$d, which a host's view replaces; use another KUBELAB_LAB_DIR or checkout" >&2; return 1; }
+    done
+    mkdir -p "$r/$d"
+  done
+  [[ $h == "$CP" && ! -e $r/etc/kubernetes/pki ]] && ln -s "$CFG/pki" "$r/etc/kubernetes/pki"
+  mkdir -p /etc/kubernetes
+}
+
+# host_view_cmd HOST: sets HOST_VIEW_CMD to the command prefix that runs a command in HOST's network
+# namespace with HOST's own /etc/kubernetes, /opt and /var/lib (above). Every step execs: the PID started
+# is the command's own (PID files). HOST_VIEW_CMD is a command, not a function, so setsid can run it.
+HOST_VIEW_CMD=()
+host_view_cmd() {
+  local h=$1
+  host_view_ready "$h" || return 1
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  HOST_VIEW_CMD=(nsenter --net="/run/netns/$(ns_of "$h")" -- unshare --mount --propagation private -- bash -c '
+    r=$0
+    for d in etc/kubernetes opt var/lib; do
+      mount --bind "$r/$d" "/$d" || { echo "lab: cannot bind $r/$d on /$d" >&2; exit 125; }
+    done
+    exec "$@"' "$(host_root "$h")")
+}
 
 # has_subcommand NAME: does this build of kubelab have `kubelab NAME`?
 declare -A _HAS_SUB
