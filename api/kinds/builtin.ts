@@ -35,6 +35,7 @@ import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
+import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from './autoscaling/horizontalpodautoscaler.js';
 import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
@@ -66,6 +67,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   endpointSlices,
   eventsV1Events,
   podDisruptionBudgets,
+  horizontalPodAutoscalers,
+  horizontalPodAutoscalersV1,
   storageClasses,
   customResourceDefinitions,
   priorityClasses,
