@@ -243,7 +243,7 @@ describe('decideAutoscaler (reconcileAutoscaler)', () => {
     options: { ...DEFAULT_CALC_OPTIONS, downscaleStabilizationMs: 300_000 },
     ...o,
   });
-  const cond = (d: { status: { conditions?: { type: string }[] | null } }, type: string) => d.status.conditions?.find((c) => c.type === type);
+  const cond = (d: { status: { conditions?: { type: string; message?: string }[] | null } }, type: string) => d.status.conditions?.find((c) => c.type === type);
 
   it('scales up with SuccessfulRescale, the metric status and the three conditions', () => {
     const d = decideAutoscaler(input());
