@@ -9,6 +9,7 @@
  *   unready pods count as 0% on a scale up; a change of direction after that keeps the current count.
  * Errors are upstream's messages, thrown as ReplicaCalcError (the controller puts them in conditions and events).
  */
+import { KubeError } from '../../../api/errors.js';
 import { milliValue, tryParseQuantity } from '../../../api/quantity.js';
 import type { Pod } from '../util/types.js';
 
@@ -20,7 +21,12 @@ export interface PodMetric {
 }
 export type PodMetricsInfo = Map<string, PodMetric>;
 
-export class ReplicaCalcError extends Error {}
+/** Why no replica count could be computed (upstream's error text; it ends up in a condition and an event). */
+export class ReplicaCalcError extends KubeError {
+  constructor(message: string) {
+    super('InternalError', message);
+  }
+}
 
 export interface CalcOptions {
   tolerance: number;

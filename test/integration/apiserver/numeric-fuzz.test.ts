@@ -58,6 +58,8 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
   // No quota controller runs here: without status.hard the quota constrains nothing.
   '/resourcequotas': (name) => ({ metadata: { name }, spec: { hard: { pods: '100' } } }),
   'policy/poddisruptionbudgets': (name) => ({ metadata: { name }, spec: { minAvailable: 1, selector: { matchLabels: { a: 'b' } } } }),
+  // valid in both autoscaling/v2 and autoscaling/v1
+  'autoscaling/horizontalpodautoscalers': (name) => ({ metadata: { name }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 3 } }),
   'batch/jobs': (name) => ({ metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } }),
   'batch/cronjobs': (name) => ({
     metadata: { name },
