@@ -403,6 +403,8 @@ describe('numeric field fuzz over every served resource', () => {
     const targets = new Map<string, Target>();
     for (const info of SERVED) {
       if (info.plural === 'bindings') continue;
+      // another served version of a kind (autoscaling/v1 HPAs) aims at the same stored object
+      if (targets.has(`${info.group}/${info.plural}`)) continue;
       const name = objectName(info, `fuzz-target-${info.group ? info.group.split('.')[0] + '-' : ''}${info.plural}`);
       const res = await api(h, 'POST', resourcePath(info, info.namespaced ? NS : undefined), JSON.stringify(baseFor(info, name)));
       expect(res.status, `create the ${info.plural} target: ${res.body}`).toBe(201);
