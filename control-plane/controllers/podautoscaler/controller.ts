@@ -10,6 +10,7 @@
 import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { semanticEqual } from '../../../api/strategies/validation.js';
+import { parseLabelSelector, type LabelSelector } from '../../../api/labels.js';
 import type { CRD } from '../../../api/apiextensions/crd-validation.js';
 import type { Scale } from '../../../api/types/index.js';
 import { R, type ControllerContext } from '../util/context.js';
@@ -37,6 +38,8 @@ export class HorizontalPodAutoscalerController extends Controller {
   private readonly podInformer: Informer<Pod>;
   private readonly crdInformer: Informer<CRD>;
   private readonly memory = new Map<string, HPAMemory>();
+  /** Each HPA's target selector as last read (upstream's hpaSelectors), for the AmbiguousSelector check. */
+  private readonly selectors = new Map<string, LabelSelector>();
   private readonly syncPeriodMs: number;
   private readonly options: DecideOptions;
   private readonly metrics: PodMetricsSource;
@@ -63,13 +66,13 @@ export class HorizontalPodAutoscalerController extends Controller {
     // Every key waits a sync period (upstream's FixedIntervalRateLimiter); a deleted HPA's memory goes.
     this.hpaInformer.on('add', (h) => this.enqueueAfter(h, this.syncPeriodMs));
     this.hpaInformer.on('update', (_o, h) => this.enqueueAfter(h, this.syncPeriodMs));
-    this.hpaInformer.on('delete', (h) => this.memory.delete(`${h.metadata?.namespace ?? ''}/${h.metadata?.name ?? ''}`));
+    this.hpaInformer.on('delete', (h) => this.forget(`${h.metadata?.namespace ?? ''}/${h.metadata?.name ?? ''}`));
   }
 
   protected async sync(key: string): Promise<void> {
     const hpa = this.hpaInformer.store.get(key);
     if (!hpa) {
-      this.memory.delete(key);
+      this.forget(key);
       return;
     }
     try {
@@ -79,6 +82,11 @@ export class HorizontalPodAutoscalerController extends Controller {
     }
     // upstream re-adds every HPA that still exists after each pass, error or not
     this.enqueueAfter(key, this.syncPeriodMs);
+  }
+
+  private forget(key: string): void {
+    this.memory.delete(key);
+    this.selectors.delete(key);
   }
 
   /** The target's scale, or why it could not be read (FailedGetScale). */
@@ -110,7 +118,16 @@ export class HorizontalPodAutoscalerController extends Controller {
         podMetrics = { error: errorMessage(e) };
       }
     }
+    if (!('error' in read) && read.scale.selector) {
+      try {
+        this.selectors.set(key, parseLabelSelector(read.scale.selector));
+      } catch {
+        this.selectors.delete(key);
+      }
+    }
+    const otherSelectors = [...this.selectors].filter(([k]) => k !== key && k.startsWith(`${ns}/`)).map(([k, selector]) => ({ key: k, selector }));
     let d = decideAutoscaler({
+      otherSelectors,
       hpa,
       scale: 'error' in read ? read : read.scale,
       pods: this.podInformer.store.listByNamespace(ns),

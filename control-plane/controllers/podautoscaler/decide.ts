@@ -82,6 +82,8 @@ export interface DecideInput {
   /** The PodMetrics the resource metrics API answered for the target's selector, or the error of the list. */
   podMetrics: readonly PodMetricsItem[] | { error: string };
   memory: HPAMemory | undefined;
+  /** The last selectors of the namespace's other HPAs (`ns/name`), as the controller remembers them. */
+  otherSelectors?: readonly { key: string; selector: LabelSelector }[];
   now: number;
   options: DecideOptions;
 }
@@ -316,6 +318,22 @@ export function decideAutoscaler(input: DecideInput): Decision {
         selectorError = `couldn't convert selector into a corresponding internal selector object: ${errText(e)}`;
         events.push({ type: 'Warning', reason: 'InvalidSelector', message: selectorError });
         cond('ScalingActive', 'False', 'InvalidSelector', selectorError);
+      }
+      if (selector) {
+        // hpasControllingPodsUnderSelector: no two HPAs may scale the same pods
+        const own = `${hpa.metadata?.namespace ?? ''}/${hpa.metadata?.name ?? ''}`;
+        const mine = input.pods.filter((p) => selector!.matches(p.metadata?.labels ?? {}));
+        const selecting = new Set<string>();
+        for (const p of mine) {
+          selecting.add(own);
+          for (const o of input.otherSelectors ?? []) if (o.selector.matches(p.metadata?.labels ?? {})) selecting.add(o.key);
+        }
+        if (selecting.size > 1) {
+          selectorError = `pods by selector ${scale.selector} are controlled by multiple HPAs: [${[...selecting].sort().join(' ')}]`;
+          events.push({ type: 'Warning', reason: 'AmbiguousSelector', message: selectorError });
+          cond('ScalingActive', 'False', 'AmbiguousSelector', selectorError);
+          selector = undefined;
+        }
       }
     }
     let metricDesired = -1;

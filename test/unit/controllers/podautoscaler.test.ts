@@ -21,6 +21,7 @@ import {
   type ScaleEvent,
 } from '../../../control-plane/controllers/podautoscaler/behavior.js';
 import { decideAutoscaler, podMetricsInfo, rescaleFailed, type DecideInput, type HPA } from '../../../control-plane/controllers/podautoscaler/decide.js';
+import { parseLabelSelector } from '../../../api/labels.js';
 import { scaleTargetResource } from '../../../control-plane/controllers/podautoscaler/scale-target.js';
 import { scaleDownRulesWithDefaults, scaleUpRulesWithDefaults } from '../../../api/strategies/autoscaling.js';
 import type { Pod } from '../../../control-plane/controllers/util/types.js';
@@ -320,6 +321,17 @@ describe('decideAutoscaler (reconcileAutoscaler)', () => {
     const downD = decideAutoscaler(input({ hpa: hpa({ metrics: two }), podMetrics: podMetrics(10) }));
     expect(downD.rescale).toBeUndefined();
     expect(cond(downD, 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetPodsMetric' });
+  });
+
+  it('two HPAs over the same pods: ScalingActive False/AmbiguousSelector', () => {
+    const d = decideAutoscaler(input({ otherSelectors: [{ key: 'default/other', selector: parseLabelSelector('app') }, { key: 'default/far', selector: parseLabelSelector('app=db') }] }));
+    expect(d.rescale).toBeUndefined();
+    const msg = 'pods by selector app=web are controlled by multiple HPAs: [default/other default/web]';
+    expect(d.events.slice(0, 2)).toEqual([
+      { type: 'Warning', reason: 'AmbiguousSelector', message: msg },
+      { type: 'Warning', reason: 'FailedComputeMetricsReplicas', message: msg },
+    ]);
+    expect(cond(d, 'ScalingActive')).toMatchObject({ status: 'False', reason: 'AmbiguousSelector', message: msg });
   });
 
   it('a scale without a selector', () => {
