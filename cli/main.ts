@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'Run the local-path provisioner (hostPath PersistentVolumes on the claim\'s node, as rancher\'s)',
     load: async () => (await import('../addons/local-path-provisioner/main.js')).runLocalPathProvisioner,
   },
+  'metrics-server': {
+    summary: 'Run metrics-server (scrapes the kubelets, serves metrics.k8s.io for kubectl top and the HPA)',
+    load: async () => (await import('../addons/metrics-server/main.js')).runMetricsServer,
+  },
   kubeconfig: {
     summary: 'Print a kubeconfig for a user (token or client certificate)',
     load: async () => (await import('./kubeconfig-command.js')).runKubeconfig,

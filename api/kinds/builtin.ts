@@ -37,6 +37,7 @@ import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
 import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from './autoscaling/horizontalpodautoscaler.js';
 import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
+import { apiServices } from './apiregistration/apiservice.js';
 
 export const BUILTIN_KINDS: readonly KindDefinition[] = [
   namespaces,
@@ -77,4 +78,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   roleBindings,
   roles,
   certificateSigningRequests,
+  apiServices,
 ];

@@ -47,6 +47,7 @@ import type { TableColumn } from './table-column.js';
 import { canonicalQuantity, selectorIsEmpty } from './validation.js';
 import { subjectsStrings } from './rbac.js';
 import { csrConditionSummary, type CSR } from './certificates.js';
+import { apiServiceAvailableCell, apiServiceServiceCell, type APIServiceObject } from './apiregistration.js';
 import { accessModesAsString, isDefaultStorageClass, persistentVolumeClaimClass, persistentVolumeClass } from './storage.js';
 import { formatLabelSelector, labelSelectorToSelector } from '../labels.js';
 import { isPodPhaseTerminal } from '../pods.js';
@@ -1082,4 +1083,17 @@ export function csrCells(csr: CSR, now: Date): unknown[] {
     typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>',
     csrConditionSummary(csr),
   ];
+}
+
+// ---- apiregistration.k8s.io/v1 APIService (kube-aggregator's REST ConvertToTable) ----
+
+export const apiServiceColumns: TableColumn[] = [
+  nameCol(),
+  col('Service', 'string', 'The reference to the service that hosts this API endpoint.'),
+  col('Available', 'string', 'Whether this service is available.'),
+  ageCol(),
+];
+
+export function apiServiceCells(s: APIServiceObject, now: Date): unknown[] {
+  return [s?.metadata?.name ?? '', apiServiceServiceCell(s), apiServiceAvailableCell(s), translateTimestampSince(s?.metadata?.creationTimestamp, now)];
 }

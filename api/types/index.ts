@@ -21,6 +21,7 @@ export * from './apiextensions.js';
 export * from './scheduling.js';
 export * from './rbac.js';
 export * from './certificates.js';
+export * from './apiregistration.js';
 export * from './tokenrequest.js';
 export * from './views.js';
 export {

@@ -23,6 +23,7 @@ import './autoscaling.js';
 import './rbac.js';
 import './storage.js';
 import './certificates.js';
+import './apiregistration.js';
 import { servedKindSchemas, servedKindsGeneration } from './served-kinds.js';
 import { KubeError } from '../errors.js';
 import { APIDiscoveryV2, APIDiscoveryV2beta1 } from './apidiscovery.js';

@@ -10,6 +10,8 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { KubeError } from '../../api/errors.js';
 import type { ServiceAccountTokenAuthenticator } from './serviceaccount-token.js';
+import { X509Certificate } from 'node:crypto';
+import { commonNameOf, isRequestHeaderName, parseCertificateBundle, subjectAllowed, userFromRequestHeaders, verifyClientCertificate, type RequestHeaderConfig } from './requestheader.js';
 
 export interface UserInfo {
   name: string;
@@ -72,6 +74,14 @@ export interface AuthenticatorOptions {
   anonymous?: boolean;
   /** ServiceAccount JWTs (--service-account-key-file, --service-account-issuer); the API server sets it up at start. */
   serviceAccountTokens?: ServiceAccountTokenAuthenticator;
+  /**
+   * --client-ca-file: the CAs a user's client certificate must verify against. Without it a certificate the TLS
+   * layer accepted counts (the server trusts only that CA then); with a front proxy CA also trusted by the TLS layer,
+   * each certificate is checked against the CA of its authenticator.
+   */
+  clientCAPem?: string;
+  /** The front proxy (--requestheader-*): requestheader.ts. */
+  requestHeader?: RequestHeaderConfig;
 }
 
 /** What a bearer token authenticates as (upstream's authenticator.Response), or the failure. */
@@ -82,13 +92,23 @@ export class Authenticator {
   /** Set by the API server when it has service account keys (its watch caches answer the token's objects). */
   serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
 
+  /** The front proxy's configuration (requestheader.ts), when --requestheader-client-ca-file is set. */
+  readonly requestHeader: RequestHeaderConfig | undefined;
+  /** The PEM of --client-ca-file (also published in kube-system/extension-apiserver-authentication). */
+  readonly clientCAPem: string | undefined;
+  private readonly clientCAs: X509Certificate[] | undefined;
+
   constructor(
     private readonly tokens: Map<string, UserInfo>,
     opts: AuthenticatorOptions = {},
   ) {
     this.anonymous = opts.anonymous ?? true;
     this.serviceAccountTokens = opts.serviceAccountTokens;
+    this.requestHeader = opts.requestHeader;
+    this.clientCAPem = opts.clientCAPem;
+    this.clientCAs = opts.clientCAPem ? parseCertificateBundle(opts.clientCAPem) : undefined;
   }
+
 
   /** The API audiences (--api-audiences): what a token must be for when no other audience is asked. */
   get apiAudiences(): readonly string[] {
@@ -127,17 +147,46 @@ export class Authenticator {
    * (401) whatever --anonymous-auth says.
    */
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    // upstream's union, front proxy first: its certificate with a username header is the headers' user.
+    const sock = req.socket as TLSSocket;
+    const rh = this.requestHeader;
+    const peer = typeof sock.getPeerCertificate === 'function' ? sock.getPeerCertificate() : undefined;
+    const raw = peer && typeof peer === 'object' && Buffer.isBuffer(peer.raw) ? peer.raw : undefined;
+    const x509 = raw ? new X509Certificate(raw) : undefined;
+    let failed = false;
+    if (rh && x509) {
+      const now = new Date();
+      const why = verifyClientCertificate(x509, rh.clientCAs, now) ?? subjectAllowed(commonNameOf(x509), rh.allowedNames);
+      if (why === undefined) {
+        const u = userFromRequestHeaders(req.headersDistinct, rh);
+        if (u) {
+          for (const h of Object.keys(req.headers)) if (isRequestHeaderName(h, rh)) delete req.headers[h];
+          return withAuthenticated(u);
+        }
+      } else if (verifyClientCertificate(x509, rh.clientCAs, now) === undefined) {
+        // signed by the front proxy CA but not an allowed name: an error of the union (401 unless another succeeds)
+        failed = true;
+      }
+    }
+    const user = await this.authenticateOthers(req, sock, x509);
+    if (failed && (user === undefined || user === ANONYMOUS_USER)) return undefined;
+    return user;
+  }
+
+  private async authenticateOthers(req: IncomingMessage, sock: TLSSocket, x509: X509Certificate | undefined): Promise<UserInfo | undefined> {
     const token = bearerToken(req.headers.authorization);
     if (token !== undefined) {
       const r = await this.authenticateToken(token);
       return 'user' in r ? r.user : undefined;
     }
-    const sock = req.socket as TLSSocket;
     if (typeof sock.getPeerCertificate === 'function') {
       const cert = sock.getPeerCertificate();
       const presented = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
       if (presented) {
         if (!sock.authorized) return undefined;
+        // The TLS layer also trusts the front proxy CA: a user's certificate must verify against the client CA.
+        if (this.clientCAs && x509 && verifyClientCertificate(x509, this.clientCAs, new Date()) !== undefined) return undefined;
+        if (!this.clientCAs && this.requestHeader && x509 && verifyClientCertificate(x509, this.requestHeader.clientCAs, new Date()) !== undefined) return undefined;
         const cn = asArray(cert.subject?.CN)[0];
         if (cn) return withAuthenticated({ name: cn, groups: asArray(cert.subject?.O) });
         // A verified certificate without a common name names no user (upstream's CommonNameUserConversion): not a failure.

@@ -10,7 +10,7 @@
  * addition: the same bindings name the user system:kube-controller-manager too, so a manager run without that
  * flag (every controller with the manager's own credential) still has what its controllers need.
  */
-import type { ClusterRole, ClusterRoleBinding, PolicyRule as ApiPolicyRule, Subject } from '../../api/types/index.js';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule as ApiPolicyRule, Role as ApiRole, RoleBinding as ApiRoleBinding, Subject } from '../../api/types/index.js';
 import type { PolicyRule } from './policy-rules.js';
 
 const CORE = '';
@@ -93,6 +93,8 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
   'system:service-account-issuer-discovery': [
     urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
   ],
+  // a role to use for allowing authentication and authorization delegation (extension API servers; bound by their installers)
+  'system:auth-delegator': [rule(['create'], [AUTHENTICATION], ['tokenreviews']), rule(['create'], [AUTHORIZATION], ['subjectaccessreviews'])],
   // full access to the monitoring endpoints
   'system:monitoring': [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])],
   // --- certificates.k8s.io (upstream's ClusterRoles; kubeadm, not the API server, binds them) ---
@@ -424,4 +426,40 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     byRole.set(b.role, crb);
   }
   return [...byRole.values()];
+}
+
+/** upstream's namespaced bootstrap Roles (bootstrappolicy/namespace_policy.go) kubelab has use for, by namespace. */
+export const NAMESPACE_ROLES: Readonly<Record<string, Readonly<Record<string, readonly PolicyRule[]>>>> = {
+  'kube-system': {
+    // finding the authentication configuration for starting a server: the one ConfigMap the API server keeps
+    'extension-apiserver-authentication-reader': [rule(['get', 'list', 'watch'], [CORE], ['configmaps'], ['extension-apiserver-authentication'])],
+  },
+};
+
+/** Their bindings (upstream names a namespaced bootstrap binding `system::<role>`). */
+export const NAMESPACE_ROLE_BINDINGS: ReadonlyArray<{ namespace: string; role: string; users: readonly string[] }> = [
+  { namespace: 'kube-system', role: 'extension-apiserver-authentication-reader', users: [CONTROLLER_MANAGER, 'system:kube-scheduler'] },
+];
+
+/** The bootstrap Roles as API objects. */
+export function bootstrapRoles(): ApiRole[] {
+  return Object.entries(NAMESPACE_ROLES).flatMap(([namespace, roles]) =>
+    Object.entries(roles).map(([name, rules]) => ({
+      apiVersion: RBAC + '/v1',
+      kind: 'Role',
+      metadata: { ...bootstrapMeta(name), namespace },
+      rules: rules.map(apiRule),
+    })),
+  );
+}
+
+/** The bootstrap RoleBindings as API objects. */
+export function bootstrapRoleBindings(): ApiRoleBinding[] {
+  return NAMESPACE_ROLE_BINDINGS.map((b) => ({
+    apiVersion: RBAC + '/v1',
+    kind: 'RoleBinding',
+    metadata: { ...bootstrapMeta(`system::${b.role}`), namespace: b.namespace },
+    roleRef: { apiGroup: RBAC, kind: 'Role', name: b.role },
+    subjects: b.users.map((u) => ({ kind: 'User', apiGroup: RBAC, name: u })),
+  }));
 }

@@ -7,7 +7,7 @@
 import { KubeError } from '../../api/errors.js';
 import type { ClusterRole, ClusterRoleBinding, Relaxed } from '../../api/types/index.js';
 import type { BootstrapTarget } from './bootstrap.js';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
 import type { ApiObject } from './object-meta.js';
 import { reconcileClusterRole, reconcileClusterRoleBinding, type Reconciled } from './rbac-reconcile.js';
 import type { Store } from './store.js';
@@ -19,27 +19,28 @@ async function ensureOne<T extends Relaxed<ClusterRole> | Relaxed<ClusterRoleBin
   store: Store,
   name: string,
   decide: (existing: T | undefined) => Reconciled<T>,
+  namespace?: string,
 ): Promise<number> {
   for (let attempt = 0; ; attempt++) {
-    const existing = (await store.tryGet(undefined, name)) as T | undefined;
+    const existing = (await store.tryGet(namespace, name)) as T | undefined;
     const r = decide(existing);
     try {
       switch (r.op) {
         case 'none':
           return Number(existing?.metadata?.resourceVersion ?? 0);
         case 'create':
-          return Number((await store.create(undefined, r.obj as ApiObject)).metadata.resourceVersion);
+          return Number((await store.create(namespace, r.obj as ApiObject)).metadata.resourceVersion);
         case 'update':
-          return Number((await store.update(undefined, name, r.obj as ApiObject)).metadata.resourceVersion);
+          return Number((await store.update(namespace, name, r.obj as ApiObject)).metadata.resourceVersion);
         case 'recreate': {
-          await store.delete(undefined, name);
+          await store.delete(namespace, name);
           const fresh = structuredClone(r.obj) as ApiObject;
           if (fresh.metadata) {
             delete fresh.metadata.resourceVersion;
             delete fresh.metadata.uid;
             delete fresh.metadata.creationTimestamp;
           }
-          return Number((await store.create(undefined, fresh)).metadata.resourceVersion);
+          return Number((await store.create(namespace, fresh)).metadata.resourceVersion);
         }
       }
     } catch (e) {
@@ -63,5 +64,24 @@ export async function bootstrapRbacPolicy(api: BootstrapTarget): Promise<void> {
       await ensureOne<Relaxed<ClusterRoleBinding>>(bindings, expected.metadata.name!, (ex) => reconcileClusterRoleBinding(ex, expected)),
     );
   }
-  await Promise.all([roles.cache.waitForRevision(roleRev, 10_000), bindings.cache.waitForRevision(bindingRev, 10_000)]);
+  // The namespaced ones (a Role reconciles as a ClusterRole does: its rules; a RoleBinding as a ClusterRoleBinding).
+  const nsRoles = api.store(RBAC, 'roles');
+  const nsBindings = api.store(RBAC, 'rolebindings');
+  for (const expected of bootstrapRoles()) {
+    const ns = expected.metadata.namespace;
+    roleRev = Math.max(roleRev, await ensureOne<Relaxed<ClusterRole>>(nsRoles, expected.metadata.name!, (ex) => reconcileClusterRole(ex, expected as unknown as ClusterRole), ns));
+  }
+  for (const expected of bootstrapRoleBindings()) {
+    const ns = expected.metadata.namespace;
+    bindingRev = Math.max(
+      bindingRev,
+      await ensureOne<Relaxed<ClusterRoleBinding>>(nsBindings, expected.metadata.name!, (ex) => reconcileClusterRoleBinding(ex, expected as unknown as ClusterRoleBinding), ns),
+    );
+  }
+  await Promise.all([
+    roles.cache.waitForRevision(roleRev, 10_000),
+    bindings.cache.waitForRevision(bindingRev, 10_000),
+    nsRoles.cache.waitForRevision(roleRev, 10_000),
+    nsBindings.cache.waitForRevision(bindingRev, 10_000),
+  ]);
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { registryGeneration } from '../../api/kinds/registry.js';
 import { aggregatedDiscovery, type DiscoveryRoot } from './discovery.js';
+import type { APIGroupDiscovery } from '../../api/types/index.js';
 import { sendJson } from './http-util.js';
 
 export const DISCOVERY_GROUP = 'apidiscovery.k8s.io';
@@ -109,14 +110,24 @@ interface CachedDocument {
 
 const cache = new Map<string, CachedDocument>();
 
+/**
+ * Groups another server serves (the aggregator's APIServices) appended to /apis, with a key that changes whenever
+ * they do (aggregator-handler.ts).
+ */
+export interface ExtraDiscovery {
+  key: string;
+  groups(): APIGroupDiscovery[];
+}
+
 /** The document of a root at the registry's current generation, with its ETag (SHA-512 of the v2 JSON, upper-case hex). */
-export function cachedAggregatedDiscovery(root: DiscoveryRoot): CachedDocument {
-  const generation = registryGeneration();
+export function cachedAggregatedDiscovery(root: DiscoveryRoot, extra?: ExtraDiscovery): CachedDocument {
+  const generation = `${registryGeneration()}/${extra?.key ?? ''}`;
   const key = `${generation}:${root}`;
   let c = cache.get(key);
   if (!c) {
     for (const k of cache.keys()) if (!k.startsWith(`${generation}:`)) cache.delete(k);
-    const doc = aggregatedDiscovery(root);
+    const local = aggregatedDiscovery(root);
+    const doc = root === 'apis' && extra ? { ...local, items: [...local.items, ...extra.groups()] } : local;
     const json = JSON.stringify(doc);
     c = { doc, etag: `"${createHash('sha512').update(json).digest('hex').toUpperCase()}"`, bodies: new Map([['application/json;v2', json]]) };
     cache.set(key, c);
@@ -139,10 +150,10 @@ function body(c: CachedDocument, m: AggregatedMediaType): string {
  * Answer GET /api or /apis: aggregated when the Accept header negotiates it (ETag, `Vary: Accept`,
  * `Cache-Control: public`, 304 when If-None-Match is that ETag), else `legacy()` as plain JSON.
  */
-export function serveDiscoveryRoot(req: IncomingMessage, res: ServerResponse, root: DiscoveryRoot, legacy: () => unknown): void {
+export function serveDiscoveryRoot(req: IncomingMessage, res: ServerResponse, root: DiscoveryRoot, legacy: () => unknown, extra?: ExtraDiscovery): void {
   const m = negotiateAggregatedDiscovery(req.headers.accept);
   if (!m) return sendJson(res, 200, legacy());
-  const c = cachedAggregatedDiscovery(root);
+  const c = cachedAggregatedDiscovery(root, extra);
   const headers = { ETag: c.etag, Vary: 'Accept', 'Cache-Control': 'public' };
   if (req.headers['if-none-match'] === c.etag) {
     res.writeHead(304, headers);

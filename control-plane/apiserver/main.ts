@@ -11,6 +11,7 @@ import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { EtcdBackend } from '../storage/etcd-backend.js';
 import { Authenticator } from './authn.js';
+import { requestHeaderConfig } from './requestheader.js';
 import { loadEncryptionConfig } from './encryption.js';
 import { ApiServer } from './server.js';
 import { Auditor } from './audit.js';
@@ -38,6 +39,14 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   ...TLS_SERVING_FLAGS,
   { name: 'tls-sans', type: 'strings', default: [], help: 'Extra subject alternative names (IPs or DNS names) for a generated serving certificate (kubelab).' },
   { name: 'client-ca-file', type: 'string', help: 'Any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.' },
+  { name: 'requestheader-client-ca-file', type: 'string', help: 'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. WARNING: generally do not depend on authorization being already done for incoming requests.' },
+  { name: 'requestheader-allowed-names', type: 'strings', default: [], help: 'List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.' },
+  { name: 'requestheader-username-headers', type: 'strings', default: [], help: 'List of request headers to inspect for usernames. X-Remote-User is common.' },
+  { name: 'requestheader-group-headers', type: 'strings', default: [], help: 'List of request headers to inspect for groups. X-Remote-Group is suggested.' },
+  { name: 'requestheader-extra-headers-prefix', type: 'strings', default: [], help: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.' },
+  { name: 'proxy-client-cert-file', type: 'string', help: "Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins. It is expected that this cert includes a signature from the CA in the --requestheader-client-ca-file flag. That CA is published in the 'extension-apiserver-authentication' configmap in the kube-system namespace. Components receiving calls from kube-aggregator should use that CA to perform their half of the mutual TLS verification." },
+  { name: 'proxy-client-key-file', type: 'string', help: 'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins.' },
+  { name: 'enable-aggregator-routing', type: 'bool', default: false, help: 'Turns on aggregator routing requests to endpoints IP rather than cluster IP.' },
   { name: 'anonymous-auth', type: 'bool', default: true, help: 'Enables anonymous requests to the secure port of the API server. Requests that are not rejected by another authentication method are treated as anonymous requests. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.' },
   { name: 'authorization-mode', type: 'strings', default: ['Node', 'RBAC'], help: 'Ordered list of plug-ins to do authorization on secure port. Defaults to Node,RBAC. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.' },
   { name: 'token-auth-file', type: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication (CSV: token,user,uid,"group1,group2").' },
@@ -234,6 +243,17 @@ export async function runApiServer(argv: string[]): Promise<void> {
           ...(str(v, 'etcd-keyfile') ? { keyFile: str(v, 'etcd-keyfile')! } : {}),
         });
   const clientCA = str(v, 'client-ca-file');
+  const requestHeaderCA = str(v, 'requestheader-client-ca-file');
+  const requestHeader = requestHeaderConfig({
+    clientCAPem: requestHeaderCA ? readFileSync(requestHeaderCA, 'utf8') : undefined,
+    allowedNames: strs(v, 'requestheader-allowed-names'),
+    usernameHeaders: strs(v, 'requestheader-username-headers'),
+    groupHeaders: strs(v, 'requestheader-group-headers'),
+    extraHeaderPrefixes: strs(v, 'requestheader-extra-headers-prefix'),
+  });
+  const proxyCert = str(v, 'proxy-client-cert-file');
+  const proxyKey = str(v, 'proxy-client-key-file');
+  if (!!proxyCert !== !!proxyKey) throw new KubeError('BadRequest', 'proxy-client-cert-file and proxy-client-key-file must be specified together', { code: 'ERR_CONFIG' });
   const kubeletCert = str(v, 'kubelet-client-certificate');
   const kubeletKey = str(v, 'kubelet-client-key');
   const kubeletCA = str(v, 'kubelet-certificate-authority');
@@ -249,7 +269,15 @@ export async function runApiServer(argv: string[]): Promise<void> {
     tlsCert: readFileSync(certFile),
     tlsKey: readFileSync(keyFile),
     ...(clientCA ? { clientCA: readFileSync(clientCA) } : {}),
-    authenticator: Authenticator.fromTokenFile(str(v, 'token-auth-file'), { anonymous: bool(v, 'anonymous-auth') }),
+    authenticator: Authenticator.fromTokenFile(str(v, 'token-auth-file'), {
+      anonymous: bool(v, 'anonymous-auth'),
+      ...(clientCA ? { clientCAPem: readFileSync(clientCA, 'utf8') } : {}),
+      ...(requestHeader ? { requestHeader } : {}),
+    }),
+    aggregator: {
+      enableAggregatorRouting: bool(v, 'enable-aggregator-routing'),
+      ...(proxyCert && proxyKey ? { proxyClientCertPem: readFileSync(proxyCert, 'utf8'), proxyClientKeyPem: readFileSync(proxyKey, 'utf8') } : {}),
+    },
     serviceClusterIPRange: serviceRange,
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,

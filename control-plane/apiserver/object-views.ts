@@ -11,7 +11,7 @@
  */
 import { errors } from '../../api/errors.js';
 import type {
-  Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, PodDisruptionBudget, Relaxed, ReplicaSet, Service, TokenRequest,
+  APIService, Binding, DeleteOptions, Deployment, Endpoints, Eviction, Namespace, Node, Pod, PodDisruptionBudget, Relaxed, ReplicaSet, Service, TokenRequest,
 } from '../../api/types/index.js';
 import { isPlainObject } from '../../api/values.js';
 import type { ApiObject } from './object-meta.js';
@@ -48,6 +48,7 @@ const API_VERSIONS = {
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
   TokenRequest: 'authentication.k8s.io/v1',
+  APIService: 'apiregistration.k8s.io/v1',
 } as const;
 
 interface KindTypes {
@@ -63,6 +64,7 @@ interface KindTypes {
   Deployment: Deployment;
   ReplicaSet: ReplicaSet;
   TokenRequest: TokenRequest;
+  APIService: APIService;
 }
 
 export type ViewedKind = keyof typeof API_VERSIONS & keyof KindTypes;

@@ -31,7 +31,10 @@ import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { NodeGraph, feedGraphFromPersistentVolumes, feedGraphFromPods } from './node-graph.js';
 import { decodeBody, decodeRequestBody, mediaType, outputFormat, readBody, sendError, sendJson, sendNegotiated, statusSuccess, type OutputFormat } from './http-util.js';
 import { JSON_MEDIA, negotiateOutput, negotiateOutputStream, PROTOBUF_MEDIA, resourceRestrictions, YAML_MEDIA, type Target } from './negotiation.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions } from './discovery.js';
+import { Aggregator, type AggregatorOptions } from './aggregator-handler.js';
+import { groupVersionOfPath } from './aggregator.js';
+import { ensureExtensionAuthConfigMap, extensionAuthenticationData } from './extension-auth-configmap.js';
 import { serveDiscoveryRoot } from './discovery-handler.js';
 import { toTable, partialMetadata, metaApiVersion } from './table.js';
 import { serveWatch } from './watch-handler.js';
@@ -105,6 +108,8 @@ export interface ApiServerOptions {
   auditor?: Auditor;
   /** ServiceAccount tokens: TokenRequest, the JWT authenticator, issuer discovery (--service-account-*). */
   serviceAccountTokens?: ServiceAccountTokenSettings;
+  /** The aggregation layer: --proxy-client-cert-file/--proxy-client-key-file, --enable-aggregator-routing (aggregator-handler.ts). */
+  aggregator?: AggregatorOptions;
 }
 
 /** What upstream's timeout filter writes: apierrors.NewTimeoutError's Status, JSON-encoded as is (no kind). */
@@ -150,6 +155,8 @@ export class ApiServer {
   private readonly audits = new WeakMap<IncomingMessage, AuditRecord>();
   /** Serves the kinds CustomResourceDefinitions define. */
   readonly crdController: CrdController;
+  /** The aggregation layer: APIServices, the proxy to extension API servers, their discovery and availability. */
+  readonly aggregator: Aggregator;
 
   constructor(readonly opts: ApiServerOptions) {
     this.tls = tlsSettings(opts.tlsMinVersion, opts.tlsCipherSuites);
@@ -158,6 +165,11 @@ export class ApiServer {
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const kind of RESOURCES) this.addStore(kind);
     this.crdController = new CrdController(this.store('apiextensions.k8s.io', 'customresourcedefinitions'), this, opts.log);
+    this.aggregator = new Aggregator(
+      { apiServices: this.store('apiregistration.k8s.io', 'apiservices'), services: this.store('', 'services'), endpoints: this.store('', 'endpoints') },
+      { ...(opts.proxyDialer ? { dial: opts.proxyDialer } : {}), ...(opts.log ? { log: opts.log } : {}), ...(opts.aggregator ?? {}) },
+      () => groupVersions(),
+    );
     const pods = this.store('', 'pods');
     const nodes = this.store('', 'nodes');
     feedGraphFromPods(this.nodeGraph, pods.cache);
@@ -286,6 +298,18 @@ export class ApiServer {
     return s;
   }
 
+  /** kube-system/extension-apiserver-authentication as this server's flags say (clusterauthenticationtrust). */
+  private async reconcileExtensionAuthConfigMap(): Promise<void> {
+    const clientCA = this.opts.authenticator.clientCAPem ?? this.opts.clientCA?.toString();
+    await ensureExtensionAuthConfigMap(this.store('', 'configmaps'), extensionAuthenticationData(clientCA, this.opts.authenticator.requestHeader));
+  }
+
+  /** The CAs client certificates may chain to at the TLS layer: --client-ca-file and the front proxy's CA. */
+  private tlsClientCAs(): string | undefined {
+    const pems = [this.opts.clientCA?.toString(), this.opts.authenticator.requestHeader?.clientCAPem].filter((p): p is string => !!p);
+    return pems.length > 0 ? pems.join('\n') : undefined;
+  }
+
   get address(): AddressInfo {
     return this.listener!.address();
   }
@@ -299,6 +323,8 @@ export class ApiServer {
     this.hooksDone.add('scheduling/bootstrap-system-priority-classes');
     await bootstrapRbacPolicy(this);
     this.hooksDone.add('rbac/bootstrap-roles');
+    await this.reconcileExtensionAuthConfigMap();
+    this.hooksDone.add('start-cluster-authentication-info-controller');
     // The Node authorizer and NodeRestriction read these caches: fill them before the first request.
     await Promise.all(
       [['', 'pods'], ['', 'nodes'], [RBAC_GROUP, 'roles'], [RBAC_GROUP, 'rolebindings']].map(([g, p]) => this.store(g!, p!).cache.ready()),
@@ -307,7 +333,7 @@ export class ApiServer {
       {
         cert: this.opts.tlsCert,
         key: this.opts.tlsKey,
-        ...(this.opts.clientCA ? { ca: this.opts.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        ...(this.tlsClientCAs() ? { ca: this.tlsClientCAs(), requestCert: true, rejectUnauthorized: false } : {}),
         minVersion: this.tls.minVersion,
         ciphers: this.tls.ciphers,
         honorCipherOrder: true,
@@ -361,9 +387,12 @@ export class ApiServer {
     );
     // Kinds defined by stored CRDs are served before the server says it is ready.
     await this.crdController.start().catch((e: Error) => this.opts.log?.warn?.(`customresourcedefinitions: ${e.message}`));
+    await this.aggregator.start();
+    this.hooksDone.add('apiservice-status-local-available-controller').add('apiservice-status-remote-available-controller').add('kube-apiserver-autoregistration');
     this.ready = true;
     this.endpointTimer = setInterval(() => {
       reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
+      this.reconcileExtensionAuthConfigMap().catch((e) => this.opts.log?.warn?.(`extension-apiserver-authentication: ${(e as Error).message}`));
     }, 10_000);
     this.inflightTimer = setInterval(() => this.metrics.publishInflight(), 1000);
     this.inflightTimer.unref();
@@ -374,6 +403,7 @@ export class ApiServer {
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     if (this.inflightTimer) clearInterval(this.inflightTimer);
     this.crdController.stop();
+    this.aggregator.stop();
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
     await this.opts.auditor?.close();
@@ -462,6 +492,15 @@ export class ApiServer {
     if (path === '/metrics') return this.serveMetrics(req, res, user, method, path, query);
     track.route = nonResourceRequestLabels(method, path);
 
+    // A group version another server serves (a non-local APIService): authorized here, then proxied to it.
+    const gv = groupVersionOfPath(path);
+    const remote = gv ? this.aggregator.remote(gv.group, gv.version) : undefined;
+    if (remote) {
+      if (info.isResourceRequest) this.authorizeOrThrow(req, user, info, query);
+      else this.authorizeNonResource(req, user, info.verb, url.pathname);
+      return this.aggregator.proxy(req, res, remote, user);
+    }
+
     if (!info.isResourceRequest) {
       this.authorizeNonResource(req, user, info.verb, url.pathname);
       const [first = '', ...rest] = path.slice(1).split('/');
@@ -475,7 +514,19 @@ export class ApiServer {
         return;
       }
       if (path === '/api') return serveDiscoveryRoot(req, res, 'api', () => apiVersions(`${this.opts.advertiseAddress}:${this.opts.securePort}`));
-      if (path === '/apis') return serveDiscoveryRoot(req, res, 'apis', apiGroupList);
+      if (path === '/apis') {
+        const local = new Set(groupVersions().map((g) => g.group));
+        return serveDiscoveryRoot(
+          req,
+          res,
+          'apis',
+          () => {
+            const l = apiGroupList();
+            return { ...l, groups: [...l.groups, ...this.aggregator.legacyGroups(local)] };
+          },
+          this.aggregator.aggregatedDiscovery(local),
+        );
+      }
       if (path.startsWith('/openapi/')) return serveOpenAPI(req, res, path, query);
       if (info.apiPrefix === 'api' && info.version) {
         const l = apiResourceList('', info.version);
@@ -486,6 +537,8 @@ export class ApiServer {
       } else if (info.apiPrefix === 'apis' && info.group) {
         const g = apiGroup(info.group);
         if (g) return sendJson(res, 200, g);
+        const remoteGroup = this.aggregator.legacyGroups(new Set()).find((x) => x.name === info.group);
+        if (remoteGroup) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...remoteGroup });
       }
       throw notFoundPath();
     }
@@ -1206,10 +1259,14 @@ export type AdmissionTarget = Pick<RequestInfo, 'group' | 'resource' | 'subresou
 /** The post-start hooks kubelab runs, by upstream's names, in upstream's order (listed by the health endpoints). */
 const POST_START_HOOKS = [
   'start-system-namespaces-controller',
+  'start-cluster-authentication-info-controller',
   'start-service-ip-repair-controllers',
   'rbac/bootstrap-roles',
   'scheduling/bootstrap-system-priority-classes',
   'bootstrap-controller',
+  'apiservice-status-local-available-controller',
+  'apiservice-status-remote-available-controller',
+  'kube-apiserver-autoregistration',
 ] as const;
 
 /** Subresources served by kubelets: streamed as the kubelet answers, without content negotiation. */

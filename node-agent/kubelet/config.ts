@@ -40,8 +40,8 @@ export const KUBELET_FLAGS: FlagSpec[] = [
   { name: 'cluster-cidr', type: 'string', default: '10.244.0.0/16', help: 'kubelab: the cluster\'s pod range (routes to other nodes\' pod CIDRs are kept inside it).' },
   { name: 'read-only-port', type: 'int', default: 0, help: 'The read-only port for the Kubelet to serve on with no authentication/authorization (kubelab: only 0, disabled, is supported).' },
   { name: 'anonymous-auth', type: 'bool', default: false, help: 'Enables anonymous requests to the Kubelet server (kubelab: accepted; the kubelet API needs a client certificate).' },
-  { name: 'authentication-token-webhook', type: 'bool', default: false, help: 'Use the TokenReview API to determine authentication for bearer tokens (kubelab: accepted, not used).' },
-  { name: 'authorization-mode', type: 'string', default: 'AlwaysAllow', help: 'Authorization mode for Kubelet server: AlwaysAllow or Webhook (kubelab: accepted; client certificates are checked).' },
+  { name: 'authentication-token-webhook', type: 'bool', default: false, help: 'Use the TokenReview API to determine authentication for bearer tokens.' },
+  { name: 'authorization-mode', type: 'string', default: 'AlwaysAllow', help: 'Authorization mode for Kubelet server: AlwaysAllow or Webhook (SubjectAccessReview on nodes/<subresource>; the API server\'s kubelet client certificate is always allowed).' },
   { name: 'cluster-dns', type: 'strings', default: [], help: 'Comma-separated list of DNS server IP addresses for pods with dnsPolicy=ClusterFirst.' },
   { name: 'cluster-domain', type: 'string', default: '', help: 'Domain for this cluster (cluster.local).' },
   { name: 'resolv-conf', type: 'string', default: '/etc/resolv.conf', help: 'Resolver configuration file used as the basis for the container DNS resolution configuration.' },
@@ -92,6 +92,7 @@ export interface KubeletConfig {
   readOnlyPort: number;
   cgroupDriver: 'cgroupfs' | 'systemd';
   authorizationMode: 'AlwaysAllow' | 'Webhook';
+  authenticationTokenWebhook: boolean;
   anonymousAuth: boolean;
   evictionHard: string[];
   serializeImagePulls: boolean;
@@ -203,6 +204,7 @@ export function kubeletConfig(argv: string[], readFile: (path: string) => string
     readOnlyPort: num(v, 'read-only-port'),
     cgroupDriver: str(v, 'cgroup-driver') as KubeletConfig['cgroupDriver'],
     authorizationMode: str(v, 'authorization-mode') as KubeletConfig['authorizationMode'],
+    authenticationTokenWebhook: bool(v, 'authentication-token-webhook'),
     anonymousAuth: bool(v, 'anonymous-auth'),
     evictionHard: strs(v, 'eviction-hard'),
     serializeImagePulls: bool(v, 'serialize-image-pulls'),

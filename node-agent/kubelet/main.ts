@@ -23,6 +23,8 @@ import { parseClusterDNS } from './pod-dns.js';
 import type { Service } from './service-env.js';
 import type { TokenRequest } from './token-manager.js';
 import { KubeletServer } from './server.js';
+import { StatsCollector } from './stats-collector.js';
+import { DelegatedAuth } from '../../api/client/delegated-auth.js';
 import { StaticPodSource } from './static-pod-source.js';
 
 import type { Node, Pod } from './types.js';
@@ -194,6 +196,8 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
     pod: (ns, name) => workers.podByName(ns, name),
     pods: () => workers.runningPods(),
     log,
+    stats: new StatsCollector({ runtime, nodeName: config.nodeName, pods: () => workers.runningPods() }),
+    delegation: { nodeName: config.nodeName, reviews: new DelegatedAuth(client), tokenWebhook: config.authenticationTokenWebhook, authorizationMode: config.authorizationMode },
   });
   await server.start();
   log.info('kubelet started', { node: config.nodeName, runtime: `${rv.name}://${rv.version}`, port: config.port, ...(config.configFile ? { config: config.configFile } : {}), ...(config.staticPodPath ? { staticPodPath: config.staticPodPath } : {}) });

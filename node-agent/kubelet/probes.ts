@@ -7,6 +7,7 @@
 import { KubeError } from '../../api/errors.js';
 import { connect } from 'node:net';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { boundedDelayMs } from '../../api/timers.js';
 
@@ -90,16 +91,21 @@ export async function runProbe(probe: Probe, t: ProbeTarget, runtime: ContainerR
   if (httpGet) {
     const port = probePort(httpGet.port, t.container);
     const path = httpGet.path ?? '/';
+    // scheme HTTPS: TLS without verifying the certificate, as upstream's prober (InsecureSkipVerify)
+    const https = (httpGet.scheme ?? 'HTTP').toUpperCase() === 'HTTPS';
+    const scheme = https ? 'https' : 'http';
     return new Promise((resolve) => {
       const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
       for (const h of httpGet.httpHeaders ?? []) headers[h.name] = h.value ?? ''; // value: required by validation
-      const req = request({ host, port: Number(port), path, method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      const onResponse = (res: import('node:http').IncomingMessage) => {
         res.resume();
         const code = res.statusCode ?? 0;
         resolve({ ok: code >= 200 && code < 400, message: `HTTP probe failed with statuscode: ${code}` });
-      });
-      req.on('timeout', () => req.destroy(new KubeError('Timeout', `Get "http://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, { code: 'ERR_PROBE' })));
-      req.on('error', (e) => resolve({ ok: false, message: e.message.startsWith('Get ') ? e.message : `Get "http://${host}:${port}${path}": ${e.message}` }));
+      };
+      const opts = { host, port: Number(port), path, method: 'GET', headers, timeout: timeoutMs };
+      const req = https ? httpsRequest({ ...opts, rejectUnauthorized: false }, onResponse) : request(opts, onResponse);
+      req.on('timeout', () => req.destroy(new KubeError('Timeout', `Get "${scheme}://${host}:${port}${path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, { code: 'ERR_PROBE' })));
+      req.on('error', (e) => resolve({ ok: false, message: e.message.startsWith('Get ') ? e.message : `Get "${scheme}://${host}:${port}${path}": ${e.message}` }));
       req.end();
     });
   }

@@ -10,6 +10,12 @@
  *        (0 stdin, 1 stdout, 2 stderr, 3 error/status JSON, 4 resize JSON, 255 close (v5)) + data.
  *   WS   /portForward/{ns}/{pod}                    subprotocol SPDY/3.1+portforward.k8s.io (SPDY tunnelled in
  *        binary messages, kubectl 1.32's default), or a plain `Upgrade: SPDY/3.1` (its fallback).
+ *   GET  /stats/summary                              stats/v1alpha1 Summary (stats.ts, stats-collector.ts)
+ *   GET  /metrics/resource                           Prometheus text: node/pod/container CPU and working set
+ *
+ * With `--authentication-token-webhook`, a bearer token is a user via TokenReview; with
+ * `--authorization-mode=Webhook`, any other user than the API server's kubelet client (or system:masters) is
+ * authorized with a SubjectAccessReview on nodes/<subresource> (stats, metrics, log, spec, proxy), as upstream.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +30,9 @@ import { LABELS, type ContainerRuntime, type ContainerStatus } from '../runtime/
 import { groupByName } from './pod-sync.js';
 import { streamLogs } from './logs.js';
 import { PortForwardSession } from './portforward.js';
+import { bearerToken, type DelegatedAuth, type UserInfo } from '../../api/client/delegated-auth.js';
+import type { StatsCollector } from './stats-collector.js';
+import { kubeletRequestAttributes, resourceMetricsText } from './stats.js';
 
 import type { ContainerStatus as PodContainerStatus, Pod, Status } from './types.js';
 
@@ -39,6 +48,10 @@ export interface KubeletServerOptions {
   pod: (namespace: string, name: string) => Pod | undefined;
   pods: () => Pod[];
   log: Logger;
+  /** /stats/summary and /metrics/resource; absent: 404. */
+  stats?: StatsCollector;
+  /** Delegated authentication (bearer tokens) and authorization (SubjectAccessReview). */
+  delegation?: { nodeName: string; reviews: DelegatedAuth; tokenWebhook: boolean; authorizationMode: 'AlwaysAllow' | 'Webhook' };
 }
 
 export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
@@ -159,15 +172,42 @@ export class KubeletServer {
     await this.listener?.close();
   }
 
-  private authorized(req: IncomingMessage): { ok: boolean; code?: number; message?: string } {
-    if (req.url === '/healthz') return { ok: true };
+  /** Who is asking (client certificate from --client-ca-file, or a bearer token via TokenReview) and may they. */
+  private async authorized(req: IncomingMessage): Promise<{ ok: boolean; code?: number; message?: string }> {
+    const path = new URL(req.url ?? '/', 'https://kubelet').pathname;
+    if (path === '/healthz') return { ok: true };
     const sock = req.socket as TLSSocket;
-    if (!this.o.clientCAPem || !sock.authorized) return { ok: false, code: 401, message: 'Unauthorized' };
-    const cert = sock.getPeerCertificate();
-    if (!authorizedClient(cert?.subject as never)) {
-      return { ok: false, code: 403, message: `Forbidden (user=${String(cert?.subject?.CN ?? '')}, verb=get, resource=nodes, subresource=proxy)` };
+    const d = this.o.delegation;
+    let user: UserInfo | undefined;
+    type Subject = { CN?: string | string[]; O?: string | string[] };
+    let certSubject: Subject | undefined;
+    if (this.o.clientCAPem && sock.authorized) {
+      const cert = sock.getPeerCertificate();
+      certSubject = cert?.subject as unknown as Subject | undefined;
+      const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+      user = { username: list(certSubject?.CN)[0] ?? '', groups: list(certSubject?.O) };
+    } else {
+      const token = bearerToken(req.headers.authorization);
+      if (token && d?.tokenWebhook) {
+        try {
+          user = await d.reviews.authenticateToken(token);
+        } catch (e) {
+          this.o.log.warn('token review failed', { error: e as Error });
+        }
+      }
     }
-    return { ok: true };
+    if (!user) return { ok: false, code: 401, message: 'Unauthorized' };
+    if (certSubject && authorizedClient(certSubject)) return { ok: true };
+    const attrs = kubeletRequestAttributes(req.method ?? 'GET', path, d?.nodeName ?? '');
+    const forbidden = { ok: false, code: 403, message: `Forbidden (user=${user.username}, verb=${attrs.verb}, resource=${attrs.resource}, subresource=${attrs.subresource})` };
+    if (d?.authorizationMode !== 'Webhook') return forbidden;
+    try {
+      const decision = await d.reviews.authorize(user, attrs);
+      return decision.allowed ? { ok: true } : forbidden;
+    } catch (e) {
+      this.o.log.warn('subject access review failed', { error: e as Error });
+      return { ok: false, code: 500, message: `Authorization error (user=${user.username}, verb=${attrs.verb}, resource=${attrs.resource}, subresource=${attrs.subresource})` };
+    }
   }
 
   private json(res: ServerResponse, code: number, body: unknown): void {
@@ -177,7 +217,7 @@ export class KubeletServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const auth = this.authorized(req);
+    const auth = await this.authorized(req);
     if (!auth.ok) {
       res.writeHead(auth.code!, { 'Content-Type': 'text/plain' });
       res.end(auth.message);
@@ -190,12 +230,39 @@ export class KubeletServer {
       res.end('ok');
       return;
     }
+    if (url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') return this.summary(res, url.searchParams);
+    if (url.pathname === '/metrics/resource') return this.resourceMetrics(res);
     if (url.pathname === '/pods') return this.json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: this.o.pods() });
     if (parts[0] === 'containerLogs' && parts.length >= 3) return this.logs(req, res, parts[1]!, parts[2]!, parts[3] || url.searchParams.get('container'), url.searchParams);
     if (parts[0] === 'exec' || parts[0] === 'attach' || parts[0] === 'portForward') {
       return this.json(res, 400, status(400, 'BadRequest', 'Upgrade request required'));
     }
     this.json(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+  }
+
+  private async summary(res: ServerResponse, q: URLSearchParams): Promise<void> {
+    if (!this.o.stats) return this.json(res, 404, status(404, 'NotFound', 'the server could not find the requested resource (/stats/summary)'));
+    try {
+      const summary = await this.o.stats.summary();
+      // ?only_cpu_and_memory=true gives the same figures: kubelab's summary has nothing else
+      void q.get('only_cpu_and_memory');
+      this.json(res, 200, summary);
+    } catch (e) {
+      this.o.log.warn('summary failed', { error: e as Error });
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`Internal Error: failed to get node info: ${(e as Error).message}`);
+    }
+  }
+
+  private async resourceMetrics(res: ServerResponse): Promise<void> {
+    if (!this.o.stats) return this.json(res, 404, status(404, 'NotFound', 'the server could not find the requested resource (/metrics/resource)'));
+    const summary = await this.o.stats.summary().catch((e: unknown) => {
+      this.o.log.warn('resource metrics: summary failed', { error: e as Error });
+      return undefined;
+    });
+    const text = resourceMetricsText(summary);
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
   private async findContainer(ns: string, podName: string, container: string | null | undefined, previous: boolean): Promise<{ pod?: Pod; c?: ContainerStatus; name?: string; code?: number; error?: string }> {
@@ -247,7 +314,7 @@ export class KubeletServer {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const auth = this.authorized(req);
+    const auth = await this.authorized(req);
     if (!auth.ok) return this.reject(socket, auth.code!, status(auth.code!, auth.code === 401 ? 'Unauthorized' : 'Forbidden', auth.message!));
     const url = new URL(req.url ?? '/', 'https://kubelet');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -128,6 +128,8 @@ export interface ContainerStatus {
   /** The runtime's error message when the container could not start. */
   message?: string;
   logPath?: string;
+  /** The host PID of the container's first process while it runs (the kubelet reads its cgroups for stats). */
+  pid?: number;
 }
 
 export interface ListFilter {

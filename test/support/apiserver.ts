@@ -13,7 +13,7 @@ import { readPublicKeys, readSigningKey } from '../../control-plane/apiserver/se
 import type { ServiceAccountTokenSettings } from '../../control-plane/apiserver/token-request.js';
 import { TEST_ADMISSION_PLUGINS } from '../../control-plane/apiserver/in-process-client.js';
 import { ApiServer, type ApiServerOptions } from '../../control-plane/apiserver/server.js';
-import { Authenticator } from '../../control-plane/apiserver/authn.js';
+import { Authenticator, type AuthenticatorOptions } from '../../control-plane/apiserver/authn.js';
 import { ensureServingCerts } from '../../control-plane/apiserver/main.js';
 import { parseEncryptionConfig } from '../../control-plane/apiserver/encryption.js';
 import { EtcdBackend } from '../../control-plane/storage/etcd-backend.js';
@@ -91,7 +91,15 @@ export function writeServiceAccountKeys(dir: string): { keyFile: string; pubFile
  */
 export async function startApiServer(
   etcd: EtcdHandle,
-  opts: { mode?: 'inprocess' | 'child'; extraTokens?: string[]; anonymousAuth?: boolean; serviceAccountAdmission?: boolean; extra?: Partial<ApiServerOptions> } = {},
+  opts: {
+    mode?: 'inprocess' | 'child';
+    extraTokens?: string[];
+    anonymousAuth?: boolean;
+    serviceAccountAdmission?: boolean;
+    extra?: Partial<ApiServerOptions>;
+    /** More authenticator options (a client CA of the test's own, the front proxy's requestheader configuration). */
+    authn?: AuthenticatorOptions;
+  } = {},
 ): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
@@ -129,7 +137,7 @@ export async function startApiServer(
         tlsCert: readFileSync(certFile),
         tlsKey: readFileSync(keyFile),
         clientCA: caPem,
-        authenticator: Authenticator.fromTokenFile(tokenFile, { anonymous: opts.anonymousAuth ?? true }),
+        authenticator: Authenticator.fromTokenFile(tokenFile, { anonymous: opts.anonymousAuth ?? true, ...opts.authn }),
         serviceClusterIPRange: '10.96.0.0/16',
         serviceNodePortRange: '30000-32767',
         advertiseAddress: '127.0.0.1',

@@ -86,7 +86,8 @@ else
   # Only the control plane signs, and only it talks to etcd: the workers keep neither CA key, nor the
   # service-account signing key (whoever holds it mints any service account's token), nor any etcd
   # credential (etcd trusts only its own CA, whose certificates stay on controlplane01).
-  rm -rf /etc/kubelab/pki/ca.key /etc/kubelab/pki/sa.key /etc/kubelab/pki/etcd /etc/kubelab/pki/apiserver-etcd-client.*
+  rm -rf /etc/kubelab/pki/ca.key /etc/kubelab/pki/sa.key /etc/kubelab/pki/etcd /etc/kubelab/pki/apiserver-etcd-client.* \
+    /etc/kubelab/pki/front-proxy-ca.key /etc/kubelab/pki/front-proxy-client.*
 fi
 install -m 0644 "/etc/kubelab/hosts/$host/profile.sh" /etc/profile.d/kubelab.sh
 install -m 0644 "/etc/kubelab/hosts/$host/units/"*.service /etc/systemd/system/

@@ -98,6 +98,7 @@ const PROTO_FILES = [
   'api/storage-v1.proto',
   'api/certificates-v1.proto',
   'api/authentication-v1.proto',
+  'api/apiregistration-v1.proto',
 ];
 
 /** The repository root: the nearest folder above `start` that has a package.json. */

@@ -67,7 +67,7 @@ export function labelFilters(labels: Record<string, string> | undefined): string
   return conds.length ? [conds.join(',')] : [];
 }
 
-const taskView = (p: PbProcess): TaskView => ({ status: p.status, exitStatus: p.exit_status, exitedAt: timestampToDate(p.exited_at) });
+const taskView = (p: PbProcess): TaskView => ({ status: p.status, exitStatus: p.exit_status, exitedAt: timestampToDate(p.exited_at), pid: p.pid });
 
 export class ContainerdRuntime implements ContainerRuntime {
   readonly client: ContainerdClient;

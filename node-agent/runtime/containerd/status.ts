@@ -27,6 +27,7 @@ export interface TaskView {
   status: TaskStatus;
   exitStatus?: number;
   exitedAt?: Date;
+  pid?: number;
 }
 
 /** Exit code upstream's CRI reports for a container that could not start. */
@@ -67,8 +68,10 @@ export function deriveStatus(id: string, labels: Record<string, string>, created
     st.finishedAt = date(labels[K.finishedAt]);
     st.reason = exitReason(st.exitCode, oom);
   } else if (task) {
-    if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING') state = 'running';
-    else if (task.status === 'STOPPED') {
+    if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING') {
+      state = 'running';
+      if (task.pid) st.pid = task.pid;
+    } else if (task.status === 'STOPPED') {
       state = 'exited';
       st.exitCode = task.exitStatus ?? 0;
       st.finishedAt = task.exitedAt;

@@ -428,6 +428,7 @@ export class DockerRuntime implements ContainerRuntime {
       createdAt: new Date(info.Created),
       logPath: info.Config.Labels?.[L.logPath],
       ...mapState(state),
+      ...(state.Running && state.Pid > 0 ? { pid: state.Pid } : {}),
     };
   }
 

@@ -23,10 +23,14 @@ afterAll(async () => {
 
 const HOOKS = [
   '[+]poststarthook/start-system-namespaces-controller ok',
+  '[+]poststarthook/start-cluster-authentication-info-controller ok',
   '[+]poststarthook/start-service-ip-repair-controllers ok',
   '[+]poststarthook/rbac/bootstrap-roles ok',
   '[+]poststarthook/scheduling/bootstrap-system-priority-classes ok',
   '[+]poststarthook/bootstrap-controller ok',
+  '[+]poststarthook/apiservice-status-local-available-controller ok',
+  '[+]poststarthook/apiservice-status-remote-available-controller ok',
+  '[+]poststarthook/kube-apiserver-autoregistration ok',
 ];
 
 describe('health endpoints', () => {

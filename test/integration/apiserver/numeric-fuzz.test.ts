@@ -92,6 +92,11 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
     metadata: { name }, eventTime: '2026-01-01T00:00:00.000000Z', reportingController: 'kubelab/fuzz', reportingInstance: 'x',
     action: 'Fuzz', reason: 'Fuzzed', regarding: { kind: 'Pod', name: 'p', namespace: NS }, note: 'n', type: 'Normal',
   }),
+  // A Local APIService (no service: nothing is proxied while the fuzz runs); its name is v1.<group>.
+  'apiregistration.k8s.io/apiservices': (name) => ({
+    metadata: { name },
+    spec: { group: name.slice('v1.'.length), version: 'v1', groupPriorityMinimum: 100, versionPriority: 100 },
+  }),
   // Not served (served: false), so that the fuzz does not serve new kinds while it runs; its name is <plural>.<group>.
   'apiextensions.k8s.io/customresourcedefinitions': (name) => {
     const plural = name.split('.')[0]!;
@@ -107,8 +112,9 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
   },
 };
 
-/** The name an object of `info` gets from a fuzz name: a CRD's must be `<plural>.<group>`. */
+/** The name an object of `info` gets from a fuzz name: a CRD's must be `<plural>.<group>`, an APIService's `<version>.<group>`. */
 function objectName(info: ResourceInfo, name: string): string {
+  if (info.group === 'apiregistration.k8s.io' && info.plural === 'apiservices') return `v1.${name}.fuzz.example.com`;
   return info.group === 'apiextensions.k8s.io' && info.plural === 'customresourcedefinitions' ? `${name}.fuzz.example.com` : name;
 }
 

@@ -55,15 +55,18 @@ function verifies(ca: string, crt: string): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: r.stdout + r.stderr };
 }
 const ETCD_SIGNED = ['etcd/server.crt', 'etcd/peer.crt', 'etcd/healthcheck-client.crt', 'apiserver-etcd-client.crt'];
+/** What the front proxy CA (kubeadm's front-proxy-ca) signs: only the aggregator's client certificate. */
+const FRONT_PROXY_SIGNED = ['front-proxy-client.crt'];
 
 describe('PKI', () => {
   it('every certificate verifies against its CA: the cluster CA, or etcd\'s own CA for etcd and its clients', () => {
-    const crts = readdirSync(join(lab, 'pki')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt');
+    const crts = readdirSync(join(lab, 'pki')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt' && f !== 'front-proxy-ca.crt');
     const etcd = readdirSync(join(lab, 'pki/etcd')).filter((f) => f.endsWith('.crt') && f !== 'ca.crt').map((f) => `etcd/${f}`);
-    expect(crts.length).toBe(7 + 2 * HOSTS.length);
+    expect(crts.length).toBe(8 + 2 * HOSTS.length);
+    expect(existsSync(join(lab, 'pki/front-proxy-ca.crt'))).toBe(true);
     expect([...etcd, ...crts.filter((c) => ETCD_SIGNED.includes(c))].sort()).toEqual([...ETCD_SIGNED].sort());
     for (const c of [...crts, ...etcd]) {
-      const ca = ETCD_SIGNED.includes(c) ? 'etcd/ca.crt' : 'ca.crt';
+      const ca = ETCD_SIGNED.includes(c) ? 'etcd/ca.crt' : FRONT_PROXY_SIGNED.includes(c) ? 'front-proxy-ca.crt' : 'ca.crt';
       const r = verifies(ca, c);
       expect(r.ok, `${c} against ${ca}: ${r.out}`).toBe(true);
     }
@@ -114,8 +117,18 @@ describe('PKI', () => {
     for (const f of ['tokens.csv', 'encryption-config.yaml', 'kubeconfigs/admin.kubeconfig']) expect(mode(f), f).toBe('600');
   });
 
+  it("the front proxy has a CA of its own (kubeadm's front-proxy-ca): front-proxy-client, a client certificate, is all it signs", () => {
+    expect(readFileSync(join(lab, 'pki/front-proxy-ca.crt'), 'utf8')).not.toBe(readFileSync(join(lab, 'pki/ca.crt'), 'utf8'));
+    expect(subject(join(lab, 'pki/front-proxy-ca.crt'))).toBe('subject=CN=front-proxy-ca');
+    expect(subject(join(lab, 'pki/front-proxy-client.crt'))).toBe('subject=CN=front-proxy-client');
+    expect(ext(join(lab, 'pki/front-proxy-client.crt'), 'extendedKeyUsage')).toContain('TLS Web Client Authentication');
+    expect(verifies('ca.crt', 'front-proxy-client.crt').ok, 'the cluster CA must not vouch for the front proxy').toBe(false);
+    for (const c of ['admin.crt', 'apiserver-kubelet-client.crt']) expect(verifies('front-proxy-ca.crt', c).ok, c).toBe(false);
+    for (const k of ['front-proxy-ca.key', 'front-proxy-client.key']) expect((statSync(join(lab, 'pki', k)).mode & 0o777).toString(8), k).toBe('600');
+  });
+
   it('every key matches its certificate', () => {
-    for (const name of ['apiserver', 'admin', 'kubelet-node01', 'etcd/server', 'apiserver-etcd-client']) {
+    for (const name of ['apiserver', 'admin', 'kubelet-node01', 'etcd/server', 'apiserver-etcd-client', 'front-proxy-ca', 'front-proxy-client']) {
       const a = sh('openssl', ['x509', '-in', join(lab, `pki/${name}.crt`), '-noout', '-pubkey']);
       const b = sh('openssl', ['pkey', '-in', join(lab, `pki/${name}.key`), '-pubout']);
       expect(a, name).toBe(b);
@@ -215,7 +228,11 @@ describe('flags and units', () => {
       `--encryption-provider-config=${lab}/encryption-config.yaml`, `--token-auth-file=${lab}/tokens.csv`, `--client-ca-file=${lab}/pki/ca.crt`,
       `--kubelet-client-certificate=${lab}/pki/apiserver-kubelet-client.crt`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${lab}/pki/sa.pub`,
-      `--service-account-signing-key-file=${lab}/pki/sa.key`]) {
+      `--service-account-signing-key-file=${lab}/pki/sa.key`,
+      // the aggregation layer, with kubeadm's values
+      `--requestheader-client-ca-file=${lab}/pki/front-proxy-ca.crt`, '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group', '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${lab}/pki/front-proxy-client.crt`, `--proxy-client-key-file=${lab}/pki/front-proxy-client.key`, '--enable-aggregator-routing=true']) {
       expect(args).toContain(flag);
     }
     for (const a of args) {

@@ -14,6 +14,8 @@ import { LABELS } from '../../../node-agent/runtime/runtime.js';
 import { parseCriLogLine } from '../../../node-agent/runtime/image.js';
 import { netnsAdd, netnsDel, netnsPurge } from '../../support/host.js';
 import { waitFor } from '../../support/runtime-services.js';
+import { StatsCollector } from '../../../node-agent/kubelet/stats-collector.js';
+import { resourceMetricsText } from '../../../node-agent/kubelet/stats.js';
 
 export interface SuiteEnv {
   runtime: ContainerRuntime;
@@ -307,6 +309,35 @@ export function runtimeSuite(target: SuiteTarget): void {
       }, 10_000, 100);
       await waitFor('access log line', () => readLog(logPath).some((l) => / stdout F 127\.0\.0\.1 - - \[.*\] "GET \/ HTTP\/1\.1" 200 /.test(l)), 5000);
       await rt.removeContainer(web);
+    });
+
+    it('reports the PID of a running container; the kubelet\'s stats read its real cgroups (a busy loop uses CPU)', async () => {
+      const busy = spec({ command: ['sh', '-c', 'while :; do :; done'], resources: { memoryLimitBytes: 64 << 20 } });
+      const id = await runIt(busy);
+      try {
+        const st = await rt.containerStatus(id);
+        expect(st.state).toBe('running');
+        expect(st.pid).toBeGreaterThan(0);
+        expect(readFileSync(`/proc/${st.pid}/cgroup`, 'utf8')).toMatch(id.slice(0, 12));
+        const stats = new StatsCollector({ runtime: rt, nodeName: 'node-under-test', pods: () => [] });
+        await stats.summary();
+        await sleep(1500);
+        const summary = await stats.summary();
+        const pod = summary.pods.find((p) => p.podRef.uid === busy.labels[LABELS.podUid]);
+        expect(pod, JSON.stringify(summary.pods.map((p) => p.podRef))).toBeDefined();
+        const c = pod!.containers[0]!;
+        expect(c.name).toBe(busy.labels[LABELS.containerName]);
+        // a shell spinning on one core: well over a fifth of a core between the two reads, at most the machine
+        expect(c.cpu!.usageNanoCores).toBeGreaterThan(200_000_000);
+        expect(c.cpu!.usageCoreNanoSeconds).toBeGreaterThan(200_000_000);
+        expect(c.memory!.workingSetBytes).toBeGreaterThan(0);
+        expect(c.memory!.workingSetBytes).toBeLessThan(64 << 20);
+        expect(summary.node.cpu.usageNanoCores).toBeGreaterThan(0);
+        expect(summary.node.memory.workingSetBytes).toBeGreaterThan(0);
+        expect(resourceMetricsText(summary)).toContain(`container_cpu_usage_seconds_total{container="${c.name}",namespace="default",pod="${pod!.podRef.name}"}`);
+      } finally {
+        await rt.removeContainer(id);
+      }
     });
 
     it('is found again by a new client (a restarted kubelet), unchanged', async () => {
