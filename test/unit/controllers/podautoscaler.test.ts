@@ -22,6 +22,8 @@ import {
 } from '../../../control-plane/controllers/podautoscaler/behavior.js';
 import { decideAutoscaler, podMetricsInfo, rescaleFailed, type DecideInput, type HPA } from '../../../control-plane/controllers/podautoscaler/decide.js';
 import { parseLabelSelector } from '../../../api/labels.js';
+import { POD_METRICS, restPodMetrics } from '../../../control-plane/controllers/podautoscaler/metrics-source.js';
+import { resourcePath } from '../../../api/resources.js';
 import { scaleTargetResource } from '../../../control-plane/controllers/podautoscaler/scale-target.js';
 import { scaleDownRulesWithDefaults, scaleUpRulesWithDefaults } from '../../../api/strategies/autoscaling.js';
 import type { Pod } from '../../../control-plane/controllers/util/types.js';
@@ -217,6 +219,21 @@ describe('scale target lookup', () => {
       status: { conditions: [{ type: 'Established', status: 'True' }], acceptedNames: { plural: 'widgets', kind: 'Widget' } },
     };
     expect(scaleTargetResource({ apiVersion: 'example.com/v1', kind: 'Widget' }, [crd as never])).toMatchObject({ group: 'example.com', plural: 'widgets', version: 'v1' });
+  });
+});
+
+describe('the resource metrics source', () => {
+  it('lists metrics.k8s.io/v1beta1 PodMetrics of the namespace with the target selector, through the API server', async () => {
+    expect(resourcePath(POD_METRICS, 'default')).toBe('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+    const asked: unknown[] = [];
+    const client = {
+      list: async (info: unknown, ns: unknown, opts: unknown) => {
+        asked.push([resourcePath(info as typeof POD_METRICS, ns as string), opts]);
+        return { items: [{ metadata: { name: 'a' } }] };
+      },
+    };
+    expect(await restPodMetrics(client as never).list('default', 'app=web')).toEqual([{ metadata: { name: 'a' } }]);
+    expect(asked).toEqual([['/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', { labelSelector: 'app=web' }]]);
   });
 });
 
