@@ -38,6 +38,7 @@ import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
 import { roles } from './rbac/role.js';
 import { storageClasses } from './storage/storageclass.js';
+import { horizontalPodAutoscalers, horizontalPodAutoscalersV1 } from './autoscaling/horizontalpodautoscaler.js';
 import { certificateSigningRequests } from './certificates/certificatesigningrequest.js';
 import { apiServices } from './apiregistration/apiservice.js';
 
@@ -73,6 +74,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   endpointSlices,
   eventsV1Events,
   podDisruptionBudgets,
+  horizontalPodAutoscalers,
+  horizontalPodAutoscalersV1,
   storageClasses,
   customResourceDefinitions,
   priorityClasses,

@@ -113,9 +113,10 @@ export function registeredKind(info: Pick<ResourceInfo, 'group' | 'plural'>): Re
   return k;
 }
 
-/** The strategy of a registered kind. */
-export function strategyFor(info: Pick<ResourceInfo, 'group' | 'plural'>): ResourceStrategy {
-  return registeredKind(info).strategy;
+/** The strategy of a registered kind: of the version `info` names when it is served (autoscaling/v1 HPAs), else the preferred one's. */
+export function strategyFor(info: Pick<ResourceInfo, 'group' | 'plural'> & { version?: string }): ResourceStrategy {
+  const v = info.version === undefined ? undefined : BY_VERSION.get(versionKey(info.group, info.version, info.plural));
+  return (v ?? registeredKind(info)).strategy;
 }
 
 for (const d of BUILTIN_KINDS) registerKind(d);

@@ -18,6 +18,7 @@ import type {
   EndpointSlice,
   Event,
   EventsV1Event,
+  HorizontalPodAutoscaler,
   Job,
   LabelSelector,
   Lease,
@@ -917,6 +918,90 @@ export function podDisruptionBudgetCells(pdb: Relaxed<PodDisruptionBudget>, now:
     text(pdb?.spec?.maxUnavailable),
     pdb?.status?.disruptionsAllowed ?? 0,
     translateTimestampSince(pdb?.metadata?.creationTimestamp, now),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// autoscaling HorizontalPodAutoscaler (both versions print the autoscaling/v2 view)
+// ---------------------------------------------------------------------------------------------
+
+export const horizontalPodAutoscalerColumns: TableColumn[] = [
+  nameCol(),
+  col('Reference', 'string', 'scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.'),
+  col('Targets', 'string', 'metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond. If not set, the default metric will be set to 80% average CPU utilization.'),
+  col('MinPods', 'string', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.'),
+  col('MaxPods', 'integer', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.'),
+  col('Replicas', 'integer', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.'),
+  ageCol(),
+];
+
+type HPAView = Relaxed<HorizontalPodAutoscaler>;
+const quantityText = (q: unknown): string => canonicalQuantity(q) ?? String(q ?? '0');
+
+/** upstream formatHPAMetrics: `cpu: 12%/50%`, `<unknown>` before the controller has read a value, at most two then `+ N more...`. */
+export function formatHPAMetrics(specs: NonNullable<HPAView['spec']>['metrics'], statuses: NonNullable<HPAView['status']>['currentMetrics']): string {
+  if (!specs?.length) return '<none>';
+  const list: string[] = [];
+  const st = statuses ?? [];
+  specs.forEach((spec, i) => {
+    const s = st[i];
+    const unknown = '<unknown>';
+    switch (spec.type) {
+      case 'External': {
+        const t = spec.external?.target;
+        if (t?.averageValue !== undefined && t.averageValue !== null) {
+          const cur = s?.external?.current?.averageValue;
+          list.push(`${cur !== undefined && cur !== null ? quantityText(cur) : unknown}/${quantityText(t.averageValue)} (avg)`);
+        } else list.push(`${s?.external ? quantityText(s.external.current?.value) : unknown}/${quantityText(t?.value)}`);
+        break;
+      }
+      case 'Pods':
+        list.push(`${s?.pods ? quantityText(s.pods.current?.averageValue) : unknown}/${quantityText(spec.pods?.target?.averageValue)}`);
+        break;
+      case 'Object': {
+        const t = spec.object?.target;
+        if (t?.averageValue !== undefined && t.averageValue !== null) {
+          const cur = s?.object?.current?.averageValue;
+          list.push(`${cur !== undefined && cur !== null ? quantityText(cur) : unknown}/${quantityText(t.averageValue)} (avg)`);
+        } else list.push(`${s?.object ? quantityText(s.object.current?.value) : unknown}/${quantityText(t?.value)}`);
+        break;
+      }
+      case 'Resource':
+      case 'ContainerResource': {
+        const src = spec.type === 'Resource' ? spec.resource : spec.containerResource;
+        const cur = spec.type === 'Resource' ? s?.resource : s?.containerResource;
+        const name = src?.name ?? '';
+        const t = src?.target;
+        if (t?.averageValue !== undefined && t.averageValue !== null) {
+          list.push(`${name}: ${cur ? quantityText(cur.current?.averageValue) : unknown}/${quantityText(t.averageValue)}`);
+        } else {
+          const u = cur?.current?.averageUtilization;
+          const target = typeof t?.averageUtilization === 'number' ? `${t.averageUtilization}%` : '<auto>';
+          list.push(`${name}: ${typeof u === 'number' ? `${u}%` : unknown}/${target}`);
+        }
+        break;
+      }
+      default:
+        list.push('<unknown type>');
+    }
+  });
+  const maximum = 2;
+  if (list.length > maximum) return `${list.slice(0, maximum).join(', ')} + ${list.length - maximum} more...`;
+  return list.join(', ');
+}
+
+/** upstream printHorizontalPodAutoscaler: REFERENCE is Kind/name, an unset minReplicas prints `<unset>`. */
+export function horizontalPodAutoscalerCells(hpa: HPAView, now: Date): unknown[] {
+  const ref = hpa?.spec?.scaleTargetRef;
+  const min = hpa?.spec?.minReplicas;
+  return [
+    hpa?.metadata?.name ?? '',
+    `${ref?.kind ?? ''}/${ref?.name ?? ''}`,
+    formatHPAMetrics(hpa?.spec?.metrics, hpa?.status?.currentMetrics),
+    typeof min === 'number' ? String(min) : '<unset>',
+    hpa?.spec?.maxReplicas ?? 0,
+    hpa?.status?.currentReplicas ?? 0,
+    translateTimestampSince(hpa?.metadata?.creationTimestamp, now),
   ];
 }
 

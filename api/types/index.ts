@@ -15,6 +15,7 @@ export * from './statefulset.js';
 export * from './batch.js';
 export * from './groups.js';
 export * from './policy.js';
+export * from './autoscaling.js';
 export * from './storage.js';
 export * from './apidiscovery.js';
 export * from './apiextensions.js';

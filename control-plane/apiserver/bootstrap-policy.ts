@@ -318,6 +318,18 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['patch', 'update'], [CORE], ['pods/status']),
     EVENTS_RULE,
   ],
+  'system:controller:horizontal-pod-autoscaler': [
+    rule(READ, [AUTOSCALING], ['horizontalpodautoscalers']),
+    rule(['update'], [AUTOSCALING], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['*'], ['*/scale']),
+    rule(['list'], [CORE], ['pods']),
+    rule(['get'], [CORE], ['services'], ['https:heapster:', 'http:heapster:']),
+    // resource, custom and external metrics
+    rule(['list'], ['metrics.k8s.io'], ['pods']),
+    rule(['get', 'list'], ['custom.metrics.k8s.io'], ['*']),
+    rule(['get', 'list'], ['external.metrics.k8s.io'], ['*']),
+    EVENTS_RULE,
+  ],
   'system:controller:persistent-volume-binder': [
     rule(['get', 'list', 'watch', 'update', 'create', 'delete'], [CORE], ['persistentvolumes']),
     rule(['update'], [CORE], ['persistentvolumes/status']),

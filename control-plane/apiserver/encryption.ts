@@ -177,7 +177,7 @@ const PROVIDER_KINDS = ['kms', 'aesgcm', 'aescbc', 'secretbox', 'identity'];
 
 /** What this server stores, as `{group, plural}` (bindings are not stored). */
 export function storedResources(): { group: string; plural: string }[] {
-  return RESOURCES.filter((r) => r.definition.stored !== false).map((r) => ({ group: r.group, plural: r.plural }));
+  return RESOURCES.filter((r) => r.definition.stored !== false && r.definition.versionOf === undefined).map((r) => ({ group: r.group, plural: r.plural }));
 }
 
 function validateResourceOverlap(resources: string[], field: string): StatusCause[] {

@@ -172,7 +172,9 @@ export class Store {
   }
 
   private encode(obj: KubeObject): Buffer {
-    const copy = { ...(this.conversion ? this.conversion.toStorage(obj) : obj), metadata: { ...obj.metadata } };
+    // The stored shape's metadata (a conversion may move annotations into fields: autoscaling/v1's round-trip ones).
+    const converted = this.conversion ? (this.conversion.toStorage(obj) as KubeObject) : obj;
+    const copy = { ...converted, metadata: { ...(converted.metadata ?? obj.metadata) } };
     delete copy.metadata.resourceVersion;
     const raw = Buffer.from(JSON.stringify(copy));
     if (raw.length > MAX_OBJECT_BYTES) {

@@ -26,6 +26,7 @@ import { cronJobDescriptor } from './cronjob/descriptor.js';
 import { ttlAfterFinishedDescriptor } from './ttlafterfinished/descriptor.js';
 import { clusterRoleAggregationDescriptor } from './clusterroleaggregation/descriptor.js';
 import { csrApprovingDescriptor, csrCleanerDescriptor, csrSigningDescriptor } from './certificates/descriptor.js';
+import { horizontalPodAutoscalerDescriptor } from './podautoscaler/descriptor.js';
 import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtectionDescriptor } from './persistentvolume/descriptor.js';
 
 export const CONTROLLERS = [
@@ -49,6 +50,7 @@ export const CONTROLLERS = [
   cronJobDescriptor,
   ttlAfterFinishedDescriptor,
   clusterRoleAggregationDescriptor,
+  horizontalPodAutoscalerDescriptor,
   persistentVolumeBinderDescriptor,
   pvcProtectionDescriptor,
   pvProtectionDescriptor,

@@ -89,6 +89,7 @@ const PROTO_FILES = [
   'api/batch-v1.proto',
   'api/policy-v1.proto',
   'api/autoscaling-v1.proto',
+  'api/autoscaling-v2.proto',
   'api/coordination-v1.proto',
   'api/discovery-v1.proto',
   'api/events-v1.proto',

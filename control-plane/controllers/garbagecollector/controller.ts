@@ -19,7 +19,8 @@ const GRAPH = '__graph__';
 
 /** Resources the collector watches: listable and watchable, not events (as upstream's ignoredResources). */
 export function gcResources(): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.verbs.includes('list') && r.verbs.includes('watch') && r.plural !== 'events');
+  // the preferred version of each resource, as upstream's discovery-driven graph (autoscaling/v1 HPAs are the v2 ones)
+  return RESOURCES.filter((r) => r.definition.versionOf === undefined && r.verbs.includes('list') && r.verbs.includes('watch') && r.plural !== 'events');
 }
 
 export class GarbageCollector extends Controller {

@@ -17,7 +17,8 @@ export const NAMESPACE_CONTROLLER = 'namespace-controller';
 
 /** Namespaced resources whose objects are deleted with their namespace. */
 export function namespacedResources(): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+  // the preferred version of each resource (another served version holds the same objects)
+  return RESOURCES.filter((r) => r.definition.versionOf === undefined && r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
 }
 
 export class NamespaceController extends Controller {

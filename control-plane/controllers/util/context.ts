@@ -99,6 +99,9 @@ export const R = {
   get endpointSlices() {
     return res('discovery.k8s.io', 'endpointslices');
   },
+  get horizontalPodAutoscalers() {
+    return res('autoscaling', 'horizontalpodautoscalers');
+  },
   get podDisruptionBudgets() {
     return res('policy', 'poddisruptionbudgets');
   },

@@ -38,6 +38,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   'cronjob-controller': 'cronjob-controller',
   'ttl-after-finished-controller': 'ttl-after-finished-controller',
   'clusterrole-aggregation-controller': 'clusterrole-aggregation-controller',
+  'horizontal-pod-autoscaler-controller': 'horizontal-pod-autoscaler',
   'persistentvolume-binder-controller': 'persistent-volume-binder',
   'persistentvolumeclaim-protection-controller': 'pvc-protection-controller',
   'persistentvolume-protection-controller': 'pv-protection-controller',

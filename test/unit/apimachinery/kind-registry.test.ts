@@ -19,8 +19,12 @@ describe('kind registry', () => {
   });
 
   it('serves every built-in kind once, in discovery order', () => {
-    const keys = RESOURCES.map((r) => `${r.group}/${r.plural}`);
+    // one preferred version per group + plural; the other versions (autoscaling/v1 HPAs) name it in versionOf
+    const keys = RESOURCES.filter((r) => r.definition.versionOf === undefined).map((r) => `${r.group}/${r.plural}`);
     expect(new Set(keys).size).toBe(keys.length);
+    expect(RESOURCES.filter((r) => r.definition.versionOf !== undefined).map((r) => `${r.group}/${r.version}/${r.plural} of ${r.definition.versionOf}`)).toEqual([
+      'autoscaling/v1/horizontalpodautoscalers of v2',
+    ]);
     expect(keys.slice(0, 3)).toEqual(['/namespaces', '/pods', '/services']);
     expect(findResource('', 'bindings')?.definition.stored).toBe(false);
     expect(RESOURCES.filter((r) => r.definition.allowCreateOnUpdate).map((r) => `${r.group}/${r.plural}`).sort()).toEqual(

@@ -43,13 +43,13 @@ function context(): ControllerContext {
 describe('the controller table', () => {
   it('lists the manager’s controllers in the table’s order', () => {
     expect(ALL_CONTROLLERS).toEqual(CONTROLLERS.map((d) => d.name));
-    expect(ALL_CONTROLLERS).toHaveLength(27);
+    expect(ALL_CONTROLLERS).toHaveLength(28);
   });
 
   it('a throwaway descriptor is listed, in --controllers’ help too, with its flag', () => {
     expect(controllerNames(TABLE)).toEqual([...ALL_CONTROLLERS, 'throwaway-controller']);
     const help = usage(TABLE);
-    expect(help).toMatch(/All controllers: .*serviceaccount-controller, serviceaccount-token-controller, root-ca-certificate-publisher-controller, resourcequota-controller, disruption-controller, .*ttl-after-finished-controller, clusterrole-aggregation-controller, persistentvolume-binder-controller, persistentvolumeclaim-protection-controller, persistentvolume-protection-controller, certificatesigningrequest-signing-controller, certificatesigningrequest-approving-controller, certificatesigningrequest-cleaner-controller, statefulset-controller, throwaway-controller\./);
+    expect(help).toMatch(/All controllers: .*serviceaccount-controller, serviceaccount-token-controller, root-ca-certificate-publisher-controller, resourcequota-controller, disruption-controller, .*ttl-after-finished-controller, clusterrole-aggregation-controller, horizontal-pod-autoscaler-controller, persistentvolume-binder-controller, persistentvolumeclaim-protection-controller, persistentvolume-protection-controller, certificatesigningrequest-signing-controller, certificatesigningrequest-approving-controller, certificatesigningrequest-cleaner-controller, statefulset-controller, throwaway-controller\./);
     expect(help).toMatch(/--concurrent-throwaway-syncs int +Throwaways synced at once\. \(default 2\)/);
     // The manager's own table does not know it.
     expect(usage()).not.toContain('throwaway');
