@@ -89,7 +89,12 @@ describe('storage on the lab (containerd)', () => {
     const r = await lab.up('containerd');
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain('done: add-ons (cluster DNS, local-path storage)');
-    expect(await lab.kc('-n', 'local-path-storage', 'get', 'deployment', 'local-path-provisioner', '-o', 'jsonpath={.status.availableReplicas}')).toBe('1');
+    // `up` waited for Available; it stays so (its pod's state and logs in the message otherwise).
+    const available = await lab.kc('-n', 'local-path-storage', 'get', 'deployment', 'local-path-provisioner', '-o', 'jsonpath={.status.availableReplicas}');
+    if (available !== '1') {
+      const why = [await lab.kubectl(['-n', 'local-path-storage', 'describe', 'pods']), await lab.kubectl(['-n', 'local-path-storage', 'logs', 'deploy/local-path-provisioner', '--previous'])];
+      expect.fail(`local-path-provisioner not available (${available}):\n${why.map((r) => show(r)).join('\n')}`);
+    }
     expect(await lab.kc('get', 'storageclass')).toMatch(
       /^NAME\s+PROVISIONER\s+RECLAIMPOLICY\s+VOLUMEBINDINGMODE\s+ALLOWVOLUMEEXPANSION\s+AGE\nlocal-path \(default\)\s+rancher\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false\s+\S+\n$/);
     // Each host its own folder (rancher's nodePathMap in ConfigMap local-path-config).
