@@ -8,7 +8,7 @@ import { isKubeError } from '../../api/errors.js';
 import type { Pod, Relaxed } from '../../api/types/index.js';
 import { R, type ControllerContext } from '../../control-plane/controllers/util/context.js';
 import type { PV, PVC, SC } from '../../control-plane/controllers/persistentvolume/decide.js';
-import { type ProvisionerConfig, decideClaim, decideVolume, helperPodName } from './decide.js';
+import { type ProvisionerConfig, decideClaim, decideResize, decideVolume, helperPodName } from './decide.js';
 
 export const LOCAL_PATH_PROVISIONER = 'local-path-provisioner';
 const CLAIM = 'claim:';
@@ -27,7 +27,8 @@ export class LocalPathProvisioner extends Controller {
     this.pvcs = ctx.informers.informerFor<PVC>(R.persistentVolumeClaims);
     this.classes = ctx.informers.informerFor<SC>(R.storageClasses);
     this.watchInformer(this.pvcs, { keysOf: (c) => [`${CLAIM}${c.metadata?.namespace ?? ''}/${c.metadata?.name ?? ''}`] });
-    this.watchInformer(this.pvs, { keysOf: (v) => [`${VOLUME}${v.metadata?.name ?? ''}`] });
+    // A volume's change also wakes its claim (a resize finishes once the volume has grown).
+    this.watchInformer(this.pvs, { keysOf: (v) => [`${VOLUME}${v.metadata?.name ?? ''}`, ...(v.spec?.claimRef ? [`${CLAIM}${v.spec.claimRef.namespace ?? ''}/${v.spec.claimRef.name ?? ''}`] : [])] });
     this.useInformer(this.classes);
   }
 
@@ -41,6 +42,7 @@ export class LocalPathProvisioner extends Controller {
     if (!pvc) return;
     const d = decideClaim(pvc, this.cfg, { storageClass: (n) => this.classes.store.get(n), volume: (n) => this.pvs.store.get(n) });
     const rec = this.ctx.recorder(this.cfg.name);
+    if (d.action === 'none' && d.why === 'bound') return this.syncResize(pvc);
     if (d.action === 'fail') {
       rec.event(pvc, 'Warning', 'ProvisioningFailed', `failed to provision volume for claim "${nsName}": ${d.message}`);
       return;
@@ -55,6 +57,25 @@ export class LocalPathProvisioner extends Controller {
       throw e;
     }
     rec.event(pvc, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${d.volume.metadata?.name ?? ''}`);
+  }
+
+  /** The external-resizer's steps for a claim of ours (decideResize). */
+  private async syncResize(pvc: PVC): Promise<void> {
+    const pv = this.pvs.store.get(pvc.spec?.volumeName ?? '');
+    const d = decideResize(pvc, pv, this.cfg, (n) => this.classes.store.get(n));
+    if (d.action === 'none' || !pv) return;
+    const rec = this.ctx.recorder(this.cfg.name);
+    const ns = pvc.metadata?.namespace ?? '';
+    const name = pvc.metadata?.name ?? '';
+    if (d.action === 'expandVolume') {
+      rec.event(pvc, 'Normal', 'Resizing', `External resizer is resizing volume ${pv.metadata?.name ?? ''}`);
+      await this.ctx.client.patch(R.persistentVolumes, undefined, pv.metadata?.name ?? '', { spec: { capacity: { storage: d.size } } }, 'merge');
+      return; // the volume's update wakes the claim again: finish
+    }
+    await this.ctx.client.patch(R.persistentVolumeClaims, ns, name, {
+      status: { capacity: { storage: d.size }, allocatedResources: { storage: d.size }, conditions: null },
+    }, 'merge', { subresource: 'status' });
+    rec.event(pvc, 'Normal', 'VolumeResizeSuccessful', 'Resize volume succeeded');
   }
 
   private async getHelper(pv: PV): Promise<Relaxed<Pod> | undefined> {

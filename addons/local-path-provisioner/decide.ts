@@ -9,6 +9,8 @@
  *                                                       <node's folder>/<pv>_<ns>_<claim> (DirectoryOrCreate; the node's
  *                                                       folder from the node path map, default /opt/local-path-provisioner),
  *                                                       node affinity to the node, the class's reclaim policy, claimRef
+ *   bound claim of ours asking more than its volume (class allowVolumeExpansion) -> the CSI external-resizer's steps for a
+ *                                                       driver without node expansion: PV capacity, then claim status
  *   volume provisioned by us, Released, reclaim Delete -> helper pod on its node `rm -rf <path>`; once it Succeeded:
  *                                                       delete the helper pod and the PV
  */
@@ -19,6 +21,7 @@ import {
 } from '../../control-plane/controllers/persistentvolume/decide.js';
 import { persistentVolumeClaimClass } from '../../api/strategies/storage.js';
 import type { Relaxed } from '../../api/types/index.js';
+import { compare, tryParseQuantity } from '../../api/quantity.js';
 
 export const PROVISIONER_NAME = 'rancher.io/local-path';
 export const DEFAULT_BASE_PATH = '/opt/local-path-provisioner';
@@ -197,4 +200,35 @@ export function parseNodePathMap(json: string): { basePath: string; nodePaths: R
     else nodePaths[node] = clean[0];
   }
   return { basePath, nodePaths };
+}
+
+export type ResizeDecision =
+  | { action: 'none' }
+  /** ControllerExpandVolume: the PV's capacity becomes the request (event Resizing). */
+  | { action: 'expandVolume'; size: string }
+  /** markPVCResizeFinished: the claim's status capacity (and allocatedResources) becomes the PV's (VolumeResizeSuccessful). */
+  | { action: 'finish'; size: string };
+
+const storageOf = (l: unknown): string | undefined => {
+  const v = (l as Record<string, unknown> | undefined)?.storage;
+  return (typeof v === 'string' || typeof v === 'number') && tryParseQuantity(v) ? String(v) : undefined;
+};
+
+/**
+ * The external-resizer's decision for a claim of ours (kubelab's: rancher's provisioner does not resize; a folder has
+ * no size limit, so the volume "grows" by its capacity): a Bound claim of a class with allowVolumeExpansion whose
+ * request exceeds its volume's capacity expands the volume; a volume already grown past the claim's status capacity
+ * finishes the claim (no node expansion: nothing to resize in the filesystem).
+ */
+export function decideResize(pvc: PVC, pv: PV | undefined, cfg: ProvisionerConfig, storageClass: (name: string) => SC | undefined): ResizeDecision {
+  if (!pv || pvc.status?.phase !== 'Bound' || pvc.spec?.volumeName !== pv.metadata?.name || pvc.metadata?.deletionTimestamp) return { action: 'none' };
+  if (pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] !== cfg.name) return { action: 'none' };
+  if (storageClass(persistentVolumeClaimClass(pvc))?.allowVolumeExpansion !== true) return { action: 'none' };
+  const want = storageOf(pvc.spec?.resources?.requests);
+  const has = storageOf(pv.spec?.capacity);
+  if (!want || !has) return { action: 'none' };
+  if (compare(want, has) > 0) return { action: 'expandVolume', size: want };
+  const status = storageOf(pvc.status?.capacity);
+  if (!status || compare(has, status) > 0) return { action: 'finish', size: has };
+  return { action: 'none' };
 }

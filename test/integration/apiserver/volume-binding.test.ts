@@ -176,6 +176,41 @@ describe('dynamic provisioning by the local-path provisioner', () => {
   });
 });
 
+describe('volume expansion of a local-path claim (class allowVolumeExpansion)', () => {
+  it('a grown request grows the PV, then the claim\'s status capacity (Resizing, VolumeResizeSuccessful)', async () => {
+    await create({
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-grow' },
+      provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: true,
+    });
+    await create(claim('grow', 'local-grow'));
+    await create(pod('grow-user', 'grow'));
+    const c = await waitFor('claim Bound', async () => {
+      const x = await getJson(['get', 'pvc', 'grow']);
+      return x.status?.phase === 'Bound' ? x : undefined;
+    });
+    expect(c.status.capacity).toEqual({ storage: '1Gi' });
+    await kubectlOk(s.h, ['patch', 'pvc', 'grow', '-p', '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}']);
+    await waitFor('PV grown', async () => (await getJson(['get', 'pv', c.spec.volumeName])).spec.capacity.storage === '3Gi' || undefined);
+    const grown = await waitFor('claim status grown', async () => {
+      const x = await getJson(['get', 'pvc', 'grow']);
+      return x.status?.capacity?.storage === '3Gi' ? x : undefined;
+    });
+    expect(grown.status).toMatchObject({ phase: 'Bound', capacity: { storage: '3Gi' }, allocatedResources: { storage: '3Gi' } });
+    const described = await waitFor('resize events', async () => {
+      const d = await kubectlOk(s.h, ['describe', 'pvc', 'grow']);
+      return /VolumeResizeSuccessful/.test(d) ? d : undefined;
+    });
+    expect(described).toMatch(/Capacity:\s+3Gi\n/);
+    expect(described).toMatch(new RegExp(`Resizing\\s+.*rancher\\.io/local-path\\s+External resizer is resizing volume ${c.spec.volumeName}`));
+    expect(described).toMatch(/VolumeResizeSuccessful\s+.*rancher\.io\/local-path\s+Resize volume succeeded/);
+    // Shrinking below the new capacity is refused; nothing changes.
+    const shrink = await kubectl(s.h, ['patch', 'pvc', 'grow', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+    expect(shrink.stderr.trim()).toBe('The PersistentVolumeClaim "grow" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity');
+    expect((await getJson(['get', 'pv', c.spec.volumeName])).spec.capacity.storage).toBe('3Gi');
+    await kubectlOk(s.h, ['delete', 'pod', 'grow-user', '--grace-period=0', '--force']);
+  });
+});
+
 describe('scripts/lab.d/local-path-provisioner.yaml', () => {
   it('applies, and its service account may do what the provisioner does', async () => {
     const out = await kubectlOk(s.h, ['apply', '-f', 'scripts/lab.d/local-path-provisioner.yaml']);
@@ -186,6 +221,9 @@ describe('scripts/lab.d/local-path-provisioner.yaml', () => {
     // Acting as its service account (impersonation): what the provisioner does is allowed, a pod elsewhere is not.
     const as = ['--as', 'system:serviceaccount:local-path-storage:local-path-provisioner-service-account'];
     await kubectlOk(s.h, ['get', 'pv,pvc,storageclass', '-A', ...as]);
+    expect((await kubectl(s.h, ['auth', 'can-i', 'patch', 'persistentvolumeclaims', '--subresource=status', '-A', ...as])).stdout.trim()).toBe('yes');
+    const cfg = JSON.parse((await getJson(['get', 'configmap', 'local-path-config', '-n', 'local-path-storage'])).data['config.json']);
+    expect(cfg).toEqual({ nodePathMap: [{ node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: ['/opt/local-path-provisioner'] }] });
     const probe = pod('rbac-probe', 'x');
     const helper = JSON.stringify({ ...probe, metadata: { name: 'rbac-probe' } });
     expect(await kubectlOk(s.h, ['create', '-n', 'local-path-storage', '-f', '-', ...as], helper)).toMatch(/pod\/rbac-probe created/);

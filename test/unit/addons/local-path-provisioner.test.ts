@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decideClaim, decideVolume, defaultConfig, parseNodePathMap, volumeNode, volumePathFor,
+  decideClaim, decideResize, decideVolume, defaultConfig, parseNodePathMap, volumeNode, volumePathFor,
 } from '../../../addons/local-path-provisioner/decide.js';
 import { parseProvisionerFlags } from '../../../addons/local-path-provisioner/main.js';
 import type { PV, PVC, SC } from '../../../control-plane/controllers/persistentvolume/decide.js';
@@ -177,4 +177,31 @@ describe('node path map (rancher config.json)', () => {
     files['/bad'] = '{"nodePathMap": [{"node": "a", "paths": ["x"]}]}';
     expect(() => parseProvisionerFlags(['--config', '/bad'], read)).toThrow('--config /bad: path must start with / for path x on node a');
   });
+});
+
+describe('decideResize (the external-resizer steps, no node expansion)', () => {
+  const growable: Record<string, SC> = { ...classes, grow: { metadata: { name: 'grow' }, provisioner: 'rancher.io/local-path', allowVolumeExpansion: true } };
+  const sc = (n: string) => growable[n];
+  const bound = (o: { cls?: string; want?: string; status?: string; phase?: string; deleting?: boolean } = {}): PVC => {
+    const c = claim({ cls: o.cls ?? 'grow', node: 'w1', volumeName: 'pvc-u1', deleting: o.deleting });
+    c.spec!.resources = { requests: { storage: o.want ?? '2Gi' } };
+    c.status = { phase: o.phase ?? 'Bound', capacity: { storage: o.status ?? '1Gi' } };
+    return c;
+  };
+  const volume = (cap: string, ours = true): PV => ({
+    metadata: { name: 'pvc-u1', annotations: ours ? { 'pv.kubernetes.io/provisioned-by': 'rancher.io/local-path' } : {} },
+    spec: { capacity: { storage: cap }, claimRef: { namespace: 'web', name: 'data' } },
+  });
+  const cases: [string, PVC, PV | undefined, unknown][] = [
+    ['request above the volume: expand it', bound(), volume('1Gi'), { action: 'expandVolume', size: '2Gi' }],
+    ['volume grown, status behind: finish', bound(), volume('2Gi'), { action: 'finish', size: '2Gi' }],
+    ['all equal: nothing', bound({ want: '2Gi', status: '2Gi' }), volume('2Gi'), { action: 'none' }],
+    ['request lowered above capacity (recovery): nothing', bound({ want: '1500Mi', status: '2Gi' }), volume('2Gi'), { action: 'none' }],
+    ['class without allowVolumeExpansion: nothing', bound({ cls: 'local-path' }), volume('1Gi'), { action: 'none' }],
+    ['not our volume: nothing', bound(), volume('1Gi', false), { action: 'none' }],
+    ['not Bound: nothing', bound({ phase: 'Pending' }), volume('1Gi'), { action: 'none' }],
+    ['being deleted: nothing', bound({ deleting: true }), volume('1Gi'), { action: 'none' }],
+    ['no volume: nothing', bound(), undefined, { action: 'none' }],
+  ];
+  for (const [name, pvc, pv, want] of cases) it(name, () => expect(decideResize(pvc, pv, cfg, sc)).toEqual(want));
 });
