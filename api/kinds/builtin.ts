@@ -30,6 +30,7 @@ import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
 import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
+import { networkPolicies } from './networking/networkpolicy.js';
 import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
 import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
@@ -66,6 +67,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   endpointSlices,
   eventsV1Events,
   podDisruptionBudgets,
+  networkPolicies,
   storageClasses,
   customResourceDefinitions,
   priorityClasses,

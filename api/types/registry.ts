@@ -19,6 +19,7 @@ import './batch.js';
 import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';
+import './networking.js';
 import './rbac.js';
 import './storage.js';
 import './certificates.js';
