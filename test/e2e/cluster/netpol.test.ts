@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoLab, E2E_LAB_DIR, kubelabBin, Lab, repo, show, waitFor, type Pod } from '../../support/lab.js';
+import { assertNoLab, E2E_LAB_DIR, kubelabBin, Lab, leftovers, repo, show, waitFor, type Pod } from '../../support/lab.js';
 
 const STATE = join(repo, '.test-state', 'cluster-e2e');
 
@@ -137,4 +137,10 @@ describe('NetworkPolicy on the lab (containerd)', () => {
       expect(save.stdout).not.toContain('KUBE-POD-FW-');
     }
   }, 120_000);
+
+  it('scripts/lab down leaves nothing behind (the proxies took their chains away)', async () => {
+    const r = await lab.down();
+    expect(r.code, show(r)).toBe(0);
+    expect(await leftovers(E2E_LAB_DIR)).toEqual([]);
+  }, 180_000);
 });
