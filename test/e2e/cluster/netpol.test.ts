@@ -33,8 +33,8 @@ const WORKLOADS = [
   pod('np-a', 'web', 'node01', 'app: web', 'busybox', SERVE),
   pod('np-a', 'same', 'node01', 'role: client', 'kubelab/dnsutils', SLEEP),
   pod('np-a', 'other', 'node02', 'role: client', 'kubelab/dnsutils', SLEEP),
-  pod('np-a', 'plain', 'node02', 'x: y', 'kubelab/dnsutils', SLEEP),
-  pod('np-b', 'friend', 'node02', 'x: y', 'kubelab/dnsutils', SLEEP),
+  pod('np-a', 'plain', 'node02', 'tier: plain', 'kubelab/dnsutils', SLEEP),
+  pod('np-b', 'friend', 'node02', 'tier: plain', 'kubelab/dnsutils', SLEEP),
 ].join('---\n');
 
 const policy = (ns: string, name: string, spec: string): string =>
