@@ -1,6 +1,6 @@
 /**
  * NetworkPolicy enforced on the lab (issue 16): `scripts/lab up` runs every node's proxy with
- * `--network-policy`; real connections (busybox wget to a busybox httpd) between pods on the same node and on
+ * `--network-policy`; real connections (busybox `timeout 3 wget -qO-` to a busybox httpd on 8080, as proxy.test.ts) between pods on the same node and on
  * different nodes show default deny, then allow by pod label, by namespace label and by ipBlock, each change
  * applied within seconds; and an egress default deny in a namespace with DNS (UDP/TCP 53) allowed: names
  * resolve through the cluster DNS Service, other connections fail. Deleting the policies opens everything
@@ -24,7 +24,7 @@ spec:
   containers:
     - {name: c, image: ${image}, command: [sh, -c, '${command}']}
 `;
-const SERVE = 'mkdir -p /www && echo netpol-ok > /www/index.html && exec httpd -f -p 80 -h /www';
+const SERVE = 'mkdir -p /www && echo netpol-ok > /www/index.html && exec httpd -f -p 8080 -h /www';
 const SLEEP = 'exec sleep 3600';
 
 const WORKLOADS = [
@@ -48,7 +48,7 @@ describe('NetworkPolicy on the lab (containerd)', () => {
 
   /** One real HTTP connection from a client pod to the web pod: reached or not. */
   const reaches = async (ns: string, name: string, target = webIP): Promise<boolean> => {
-    const r = await lab.kubectl(['exec', '-n', ns, name, '--', 'wget', '-q', '-T', '2', '-O', '-', `http://${target}/`], { timeoutMs: 20_000 });
+    const r = await lab.kubectl(['exec', '-n', ns, name, '--', 'timeout', '3', 'wget', '-qO-', `http://${target}:8080/`], { timeoutMs: 20_000 });
     return r.code === 0 && r.stdout.includes('netpol-ok');
   };
   const reachability = async (): Promise<Record<string, boolean>> =>
@@ -103,7 +103,7 @@ describe('NetworkPolicy on the lab (containerd)', () => {
   }, 120_000);
 
   it('allow by pod label: role=client on the same and on the other node, nobody else', async () => {
-    await lab.apply(policy('np-a', 'allow-clients', '  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {role: client}}}]\n    ports: [{protocol: TCP, port: 80}]\n'));
+    await lab.apply(policy('np-a', 'allow-clients', '  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {role: client}}}]\n    ports: [{protocol: TCP, port: 8080}]\n'));
     await expectReach('clients allowed', { same: true, other: true, plain: false, friend: false });
   }, 120_000);
 
