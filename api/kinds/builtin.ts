@@ -33,6 +33,7 @@ import { eventsV1Events } from './events/event.js';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinition.js';
 import { priorityClasses } from './scheduling/priorityclass.js';
 import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
+import { networkPolicies } from './networking/networkpolicy.js';
 import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
 import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
@@ -76,6 +77,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   podDisruptionBudgets,
   horizontalPodAutoscalers,
   horizontalPodAutoscalersV1,
+  networkPolicies,
   storageClasses,
   customResourceDefinitions,
   priorityClasses,

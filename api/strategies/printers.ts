@@ -23,6 +23,7 @@ import type {
   LabelSelector,
   Lease,
   PriorityClass,
+  NetworkPolicy,
   PodDisruptionBudget,
   PersistentVolume,
   PersistentVolumeClaim,
@@ -1003,6 +1004,17 @@ export function horizontalPodAutoscalerCells(hpa: HPAView, now: Date): unknown[]
     hpa?.status?.currentReplicas ?? 0,
     translateTimestampSince(hpa?.metadata?.creationTimestamp, now),
   ];
+}
+
+export const networkPolicyColumns: TableColumn[] = [
+  nameCol(),
+  col('Pod-Selector', 'string', "podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy's namespace. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is optional. If it is not specified, it defaults to an empty selector."),
+  ageCol(),
+];
+
+/** printNetworkPolicy: the pod selector as metav1.FormatLabelSelector (`<none>` when empty). */
+export function networkPolicyCells(np: Relaxed<NetworkPolicy>, now: Date): unknown[] {
+  return [np?.metadata?.name ?? '', formatLabelSelector(np?.spec?.podSelector ?? {}), translateTimestampSince(np?.metadata?.creationTimestamp, now)];
 }
 
 /** upstream roleColumnDefinitions (Role, ClusterRole): the creation time as RFC 3339, not an age. */

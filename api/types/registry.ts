@@ -20,6 +20,7 @@ import './apiextensions.js';
 import './scheduling.js';
 import './policy.js';
 import './autoscaling.js';
+import './networking.js';
 import './rbac.js';
 import './storage.js';
 import './statefulset.js';

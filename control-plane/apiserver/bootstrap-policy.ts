@@ -111,6 +111,12 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     EVENTS_RULE,
     rule(['list', 'watch'], [DISCOVERY], ['endpointslices']),
   ],
+  // kubelab's network policy agent (runs in `kubelab proxy --network-policy`, as kube-router's netpol controller
+  // with its own ClusterRole): every pod and namespace (peers), the NetworkPolicies.
+  'system:kubelab:network-policy-agent': [
+    rule(['list', 'watch'], [CORE], ['pods', 'namespaces']),
+    rule(['list', 'watch'], [NETWORKING], ['networkpolicies']),
+  ],
   'system:kube-scheduler': [
     EVENTS_RULE,
     // leader election
@@ -390,6 +396,7 @@ export const CLUSTER_ROLE_BINDINGS: readonly RoleBinding[] = [
   { role: 'system:monitoring', groups: ['system:monitoring'] },
   { role: 'system:service-account-issuer-discovery', groups: ['system:serviceaccounts'] },
   { role: 'system:node-proxier', users: ['system:kube-proxy'] },
+  { role: 'system:kubelab:network-policy-agent', users: ['system:kube-proxy'] },
   { role: 'system:kube-controller-manager', users: [CONTROLLER_MANAGER] },
   { role: 'system:kube-scheduler', users: ['system:kube-scheduler'] },
   { role: 'system:volume-scheduler', users: ['system:kube-scheduler'] },

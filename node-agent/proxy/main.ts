@@ -15,6 +15,8 @@ import { RealIptables, type Backend, type Iptables } from './iptables.js';
 import { ProxyHealth, ProxyMetrics, serveHealthz, serveMetrics } from './metrics.js';
 import type { ProxyEndpointSlice, ProxyService } from './model.js';
 import { Proxier, type ProxyNode, cleanupLeftovers } from './proxier.js';
+import { NetpolAgent, cleanupNetpol } from '../netpol/agent.js';
+import type { Namespace, NetworkPolicy, Pod, Relaxed } from '../../api/types/index.js';
 
 export interface ProxyFlags {
   kubeconfig?: string;
@@ -28,6 +30,7 @@ export interface ProxyFlags {
   backend: Backend;
   nodePortAddresses: string[];
   cleanup: boolean;
+  networkPolicy: boolean;
   help: boolean;
 }
 
@@ -45,6 +48,7 @@ export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'metrics-bind-address', type: 'string', default: '127.0.0.1:10249', help: 'Address of /metrics.' },
   { name: 'healthz-bind-address', type: 'string', default: '0.0.0.0:10256', help: 'Address of /healthz.' },
   { name: 'cleanup', type: 'bool', default: false, help: 'Remove every iptables rule and chain the proxy made, then exit.' },
+  { name: 'network-policy', type: 'bool', default: false, help: "Also enforce NetworkPolicies for this node's pods (kubelab's agent, node-agent/netpol; its chains are removed on exit)." },
 ];
 
 export const USAGE = formatHelp(COMMAND, "Programs this node's iptables so Services work (kube-proxy, iptables mode).", PROXY_FLAGS);
@@ -70,6 +74,7 @@ export function parseFlags(argv: readonly string[]): ProxyFlags {
     backend,
     nodePortAddresses: strs(v, 'nodeport-addresses'),
     cleanup: bool(v, 'cleanup'),
+    networkPolicy: bool(v, 'network-policy'),
     help,
   };
 }
@@ -98,6 +103,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
 
   if (flags.cleanup) {
     const errs = await cleanupLeftovers(ipt);
+    await cleanupNetpol(ipt).catch((e: Error) => errs.push(e));
     if (errs.length) throw new KubeError('InternalError', `cleanup failed: ${errs.map((e) => e.message).join('; ')}`, { code: 'ERR_NETWORK' });
     return;
   }
@@ -149,6 +155,26 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
   nodeInf.on('update', (_o, n) => proxier.onNode(n));
   nodeInf.on('delete', () => proxier.onNode(undefined));
 
+  // The network policy agent: every pod (peers anywhere), namespaces, NetworkPolicies.
+  let netpol: NetpolAgent | undefined;
+  const netpolInformers: Array<{ waitForSync(signal?: AbortSignal): Promise<boolean> }> = [];
+  if (flags.networkPolicy) {
+    const agent = (netpol = new NetpolAgent({ iptables: ipt, nodeName, logger: log }));
+    const podInf = factory.informerFor<Relaxed<Pod>>(findResource('', 'pods')!);
+    const nsInf = factory.informerFor<Relaxed<Namespace>>(findResource('', 'namespaces')!);
+    const npInf = factory.informerFor<Relaxed<NetworkPolicy>>(findResource('networking.k8s.io', 'networkpolicies')!);
+    podInf.on('add', (p) => agent.onPod(p));
+    podInf.on('update', (_o, p) => agent.onPod(p));
+    podInf.on('delete', (p) => agent.onPodDelete(p));
+    nsInf.on('add', (n) => agent.onNamespace(n));
+    nsInf.on('update', (_o, n) => agent.onNamespace(n));
+    nsInf.on('delete', (n) => agent.onNamespaceDelete(n));
+    npInf.on('add', (p) => agent.onPolicy(p));
+    npInf.on('update', (_o, p) => agent.onPolicy(p));
+    npInf.on('delete', (p) => agent.onPolicyDelete(p));
+    netpolInformers.push(podInf, nsInf, npInf);
+  }
+
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   if (!deps.signal) {
@@ -160,7 +186,13 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
   try {
     factory.start();
     proxier.start();
-    log.info('starting', { node: nodeName, clusterCIDR: flags.clusterCIDR, backend: flags.backend });
+    log.info('starting', { node: nodeName, clusterCIDR: flags.clusterCIDR, backend: flags.backend, networkPolicy: flags.networkPolicy });
+    if (netpol) {
+      const agent = netpol;
+      agent.start();
+      // Not awaited: the proxy's own syncs never wait for the agent's caches.
+      void Promise.all(netpolInformers.map((i) => i.waitForSync(ac.signal))).then((ok) => ok.every(Boolean) && agent.onSynced());
+    }
     const synced = await Promise.all([svcInf.waitForSync(ac.signal), sliceInf.waitForSync(ac.signal)]);
     if (synced.every(Boolean)) {
       proxier.onServicesSynced();
@@ -172,6 +204,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await proxier.stop();
+    await netpol?.stop().catch((e: Error) => log.error('network policy cleanup failed', { error: e.message }));
     await factory.stop();
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }

@@ -216,7 +216,7 @@ function base32Prefix(buf: Uint8Array, n: number): string {
 const hashMemo = new Map<string, string>();
 const HASH_MEMO_MAX = 500_000;
 
-function hash16(s: string): string {
+export function hash16(s: string): string {
   let h = hashMemo.get(s);
   if (h === undefined) {
     h = base32Prefix(createHash('sha256').update(s).digest(), 16);

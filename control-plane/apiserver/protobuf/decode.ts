@@ -94,6 +94,7 @@ const PROTO_FILES = [
   'api/discovery-v1.proto',
   'api/events-v1.proto',
   'api/scheduling-v1.proto',
+  'api/networking-v1.proto',
   'api/rbac-v1.proto',
   'api/storage-v1.proto',
   'api/certificates-v1.proto',

@@ -234,11 +234,12 @@ describe('the scheduler and controller manager under their own identities', () =
     expect(n.spec.taints.map((t: any) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
   });
 
-  it('kube-proxy (system:kube-proxy in system:node-proxier, by certificate) reads services, endpoint slices and nodes, and nothing else', async () => {
+  it('kube-proxy (system:kube-proxy in system:node-proxier, by certificate) reads services, endpoint slices, nodes, pods, namespaces and network policies, and nothing else', async () => {
     const conf = kubeconfigFor('system:kube-proxy', ['system:node-proxier']);
     const as = (args: string[]) => kubectl(h, ['--kubeconfig', conf, ...args]);
     expect((await as(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}'])).stdout).toBe('system:kube-proxy ["system:node-proxier","system:authenticated"]');
-    for (const args of [['get', 'services', '-A'], ['get', 'endpointslices', '-A'], ['get', 'nodes']]) {
+    // and, for its network policy agent (system:kubelab:network-policy-agent), pods, namespaces and NetworkPolicies
+    for (const args of [['get', 'services', '-A'], ['get', 'endpointslices', '-A'], ['get', 'nodes'], ['get', 'pods', '-A'], ['get', 'namespaces'], ['get', 'networkpolicies', '-A']]) {
       const r = await as(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }

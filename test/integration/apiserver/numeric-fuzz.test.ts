@@ -99,6 +99,9 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
   }),
   'apps/controllerrevisions': (name) => ({ metadata: { name }, data: { spec: { template: { $patch: 'replace' } } }, revision: 1 }),
   'scheduling.k8s.io/priorityclasses': (name) => ({ metadata: { name }, value: 1000 }),
+  'networking.k8s.io/networkpolicies': (name) => ({
+    metadata: { name }, spec: { podSelector: { matchLabels: { a: 'b' } }, ingress: [{ ports: [{ protocol: 'TCP', port: 80, endPort: 90 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
+  }),
   'coordination.k8s.io/leases': (name) => ({ metadata: { name }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }),
   'discovery.k8s.io/endpointslices': (name) => ({ metadata: { name }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.1.5'] }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
   'events.k8s.io/events': (name) => ({

@@ -8,6 +8,7 @@ import { FakeConntrack } from '../../../node-agent/proxy/conntrack.js';
 import type { Proxier } from '../../../node-agent/proxy/proxier.js';
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { slice, svc } from '../../support/proxy-fixtures.js';
+import { traceNetpol } from '../../../node-agent/netpol/tracer.js';
 
 const SERVICES = findResource('', 'services')!;
 const SLICES = findResource('discovery.k8s.io', 'endpointslices')!;
@@ -30,6 +31,8 @@ describe('flags', () => {
     expect(() => parseFlags(['--nope'])).toThrow(/unknown flag: --nope/);
     expect(() => parseFlags(['--iptables-backend=xt'])).toThrow(/legacy, nft or auto/);
     expect(parseFlags(['--cleanup']).cleanup).toBe(true);
+    expect(parseFlags(['--network-policy']).networkPolicy).toBe(true);
+    expect(parseFlags([]).networkPolicy).toBe(false);
     expect(() => parseFlags(['--cluster-cidr=10.244.0.0'])).toThrow(/invalid --cluster-cidr/);
     expect(() => parseFlags(['--iptables-sync-period=0s'])).toThrow(/must be greater than 0/);
     expect(() => parseFlags(['node01'])).toThrow('"kubelab proxy" does not take any arguments, got ["node01"]');
@@ -77,5 +80,31 @@ describe('runProxy', () => {
 
     await runProxy(['--cleanup'], { iptables: ipt });
     expect(await ipt.dump()).not.toContain('KUBE-');
+  });
+
+  it('--network-policy: enforces NetworkPolicies for this node\'s pods within a second of a change, and removes its chains on exit', async () => {
+    const client = new InProcessApi();
+    const PODS = findResource('', 'pods')!;
+    const NP = findResource('networking.k8s.io', 'networkpolicies')!;
+    const pod = (name: string, ip: string, node: string, role: string) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name, labels: { role } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Running', podIP: ip },
+    });
+    await client.seed(PODS, pod('db', '10.244.1.10', 'node01', 'db'));
+    await client.seed(PODS, pod('web', '10.244.2.20', 'node02', 'web'));
+    const ipt = new FakeIptables();
+    const ac = new AbortController();
+    const done = runProxy(['--hostname-override=node01', '--network-policy', '--metrics-bind-address=', '--healthz-bind-address='], { client, iptables: ipt, conntrack: new FakeConntrack(), signal: ac.signal });
+    const verdict = async () => {
+      const save = await ipt.save('filter');
+      return save.includes('KUBE-NWPLCY-FORWARD') ? traceNetpol(save, { source: '10.244.2.20', destination: '10.244.1.10', port: 80 }).verdict : 'none';
+    };
+    await until(async () => (await verdict()) === 'ACCEPT');
+    const t0 = Date.now();
+    await client.seed(NP, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'default', name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+    await until(async () => (await verdict()) === 'REJECT');
+    expect(Date.now() - t0).toBeLessThan(1000);
+    ac.abort();
+    await done;
+    expect(await ipt.save('filter')).not.toMatch(/KUBE-NWPLCY|KUBE-POD-FW/);
   });
 });

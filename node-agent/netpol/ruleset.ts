@@ -1,0 +1,268 @@
+/**
+ * The pure policy -> ruleset builder: from the pods, namespaces and NetworkPolicies (and the previous sync's
+ * state) to one `iptables-restore --noflush` input for the filter table, with kube-router's layout
+ * (pkg/controllers/netpol: a top chain jumped from FORWARD, a firewall chain per isolated pod and direction,
+ * a chain per policy and direction), written without ipsets (see the README).
+ *
+ *   FORWARD -> KUBE-NWPLCY-FORWARD
+ *     -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN         established connections kept
+ *     -s <pod> -j KUBE-POD-FW-<hash(ns/pod:egress)>                 per local pod isolated for egress
+ *     -d <pod> -j KUBE-POD-FW-<hash(ns/pod:ingress)>                per local pod isolated for ingress
+ *   KUBE-POD-FW-*: clear the allow mark; jump to each selecting policy's chain, RETURN once marked;
+ *                  at the end REJECT (no policy allowed it)
+ *   KUBE-NWPLCY-<hash(ns/name:dir)>: one rule per (peer, port) that sets the allow mark 0x10000
+ *   KUBE-NWPLCY-<hash(ns/name:dir:rule:peer)>: an ipBlock with except: the excepts RETURN, then the cidr marks
+ *
+ * Traffic from the node to its own pods leaves through OUTPUT, never FORWARD: it is always allowed.
+ */
+import { hash16 } from '../proxy/model.js';
+import { joinArgs } from '../proxy/iptables-text.js';
+import { cidrContains } from '../proxy/tracer.js';
+import {
+  type Direction,
+  type NetpolNamespace,
+  type NetpolPod,
+  type NetpolProtocol,
+  type Policy,
+  hasPodNetworkIP,
+  peerPods,
+  policyKey,
+  policySelects,
+  resolveNamedPort,
+} from './model.js';
+
+export const NETPOL_FORWARD_CHAIN = 'KUBE-NWPLCY-FORWARD';
+export const POLICY_CHAIN_PREFIX = 'KUBE-NWPLCY-';
+export const POD_CHAIN_PREFIX = 'KUBE-POD-FW-';
+/** The allow mark (kube-router's bit), apart from kube-proxy's masquerade bit 0x4000. */
+export const ALLOW_MARK = '0x10000/0x10000';
+const CLEAR_MARK = '0x0/0x10000';
+
+/** Is this one of the chains the agent owns (and may flush or delete)? */
+export function isNetpolChain(name: string): boolean {
+  return name.startsWith(POLICY_CHAIN_PREFIX) || name.startsWith(POD_CHAIN_PREFIX);
+}
+
+/** The jump the agent keeps at the top of FORWARD (inserted once, removed on stop). */
+export const FORWARD_JUMP: readonly string[] = ['-m', 'comment', '--comment', 'kubelab network policies', '-j', NETPOL_FORWARD_CHAIN];
+
+export function podChainName(pod: Pick<NetpolPod, 'namespace' | 'name'>, dir: Direction): string {
+  return POD_CHAIN_PREFIX + hash16(`${pod.namespace}/${pod.name}:${dir}`);
+}
+
+export function policyChainName(key: string, dir: Direction): string {
+  return POLICY_CHAIN_PREFIX + hash16(`${key}:${dir}`);
+}
+
+function blockChainName(key: string, dir: Direction, rule: number, peer: number): string {
+  return POLICY_CHAIN_PREFIX + hash16(`${key}:${dir}:${rule}:${peer}`);
+}
+
+/** Chain name -> its rules (each the words after `-A <chain>`, joined), as last written. */
+export type NetpolState = ReadonlyMap<string, readonly string[]>;
+
+export interface NetpolInput {
+  nodeName: string;
+  pods: readonly NetpolPod[];
+  namespaces: readonly NetpolNamespace[];
+  policies: readonly Policy[];
+  /** The previous sync's state (undefined: none, write everything). */
+  previous?: NetpolState;
+  /** Write only the chains that changed since `previous`. */
+  partial?: boolean;
+  /** Chains of ours found in the kernel (a killed run's leftovers): deleted unless wanted. */
+  existing?: Iterable<string>;
+}
+
+export interface NetpolRuleset {
+  /** iptables-restore --noflush input (filter table), or '' when nothing needs writing. */
+  text: string;
+  state: NetpolState;
+  /** Chains written and deleted by this restore. */
+  written: string[];
+  deleted: string[];
+  /** Counts for metrics and logs. */
+  isolatedPods: number;
+  ruleCount: number;
+}
+
+const protoArg = (p: NetpolProtocol): string => p.toLowerCase();
+
+/** One port item as matches: [] = any port; several when a named port resolves differently per pod. */
+interface PortMatch {
+  args: string[];
+  /** The destination this match is bound to (a named port resolved on that pod), as `-d` would say. */
+  dest?: string;
+}
+
+type PortItem = { protocol?: string | null; port?: number | string | null; endPort?: number | null };
+
+/** A rule's ports: empty = every port; numbers (ranges with endPort); named ports resolved on `namedPortPods`. */
+function rulePortMatches(ports: readonly (PortItem | null)[] | null | undefined, namedPortPods: readonly NetpolPod[]): PortMatch[] {
+  if (!ports || ports.length === 0) return [{ args: [] }];
+  const out: PortMatch[] = [];
+  for (const p of ports) {
+    const proto = String(p?.protocol ?? 'TCP') as NetpolProtocol;
+    const port = p?.port;
+    if (port === undefined || port === null) out.push({ args: ['-p', protoArg(proto)] });
+    else if (typeof port === 'number') {
+      const range = typeof p?.endPort === 'number' && p.endPort > port ? `${port}:${p.endPort}` : String(port);
+      out.push({ args: ['-p', protoArg(proto), '-m', protoArg(proto), '--dport', range] });
+    } else {
+      for (const pod of namedPortPods) {
+        const n = resolveNamedPort(pod, port, proto);
+        if (n !== undefined && pod.ip) out.push({ args: ['-p', protoArg(proto), '-m', protoArg(proto), '--dport', String(n)], dest: pod.ip });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether an IPv4 address lies in an ipBlock (inside cidr, outside every except). */
+function inBlock(ip: string, cidr: string, except: readonly string[]): boolean {
+  return cidrContains(cidr, ip) && !except.some((e) => cidrContains(e, ip));
+}
+
+const isIPv4Cidr = (c: string): boolean => /^[0-9.]+\/[0-9]+$/.test(c);
+
+interface Chains {
+  map: Map<string, string[]>;
+  add(chain: string, args: readonly string[]): void;
+}
+
+function newChains(): Chains {
+  const map = new Map<string, string[]>();
+  return {
+    map,
+    add(chain, args) {
+      let l = map.get(chain);
+      if (!l) map.set(chain, (l = []));
+      l.push(joinArgs(args));
+    },
+  };
+}
+
+/**
+ * A policy's chain for one direction. Ingress: peers match the source (-s), named ports resolve on the pods
+ * the policy selects here. Egress: peers match the destination (-d), named ports resolve on every pod.
+ */
+function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: readonly NetpolPod[], pods: readonly NetpolPod[], namespaces: ReadonlyMap<string, NetpolNamespace>): string {
+  const key = policyKey(np);
+  const ns = np.metadata?.namespace ?? 'default';
+  const chain = policyChainName(key, dir);
+  chains.map.set(chain, chains.map.get(chain) ?? []);
+  const peerFlag = dir === 'ingress' ? '-s' : '-d';
+  const mark = ['-j', 'MARK', '--set-xmark', ALLOW_MARK];
+  const rules = dir === 'ingress' ? (np.spec?.ingress ?? []) : (np.spec?.egress ?? []);
+  rules.forEach((rule, ri) => {
+    const peers = (rule && 'from' in rule ? rule.from : rule && 'to' in rule ? rule.to : undefined) ?? [];
+    const ports = rulePortMatches(rule?.ports, dir === 'ingress' ? targets : pods.filter(hasPodNetworkIP));
+    // A match of this rule: peer args + port args; an egress named port binds the destination.
+    const emit = (into: string, peerArgs: string[], peerIP: string | undefined, block?: { cidr: string; except: string[] }): void => {
+      for (const pm of ports) {
+        if (pm.dest !== undefined) {
+          if (dir === 'ingress') chains.add(into, [...peerArgs, '-d', `${pm.dest}/32`, ...pm.args, ...mark]);
+          else if (peerIP === undefined && !block) chains.add(into, ['-d', `${pm.dest}/32`, ...pm.args, ...mark]);
+          else if (peerIP === pm.dest || (block && inBlock(pm.dest, block.cidr, block.except))) chains.add(into, ['-d', `${pm.dest}/32`, ...pm.args, ...mark]);
+        } else chains.add(into, [...peerArgs, ...pm.args, ...mark]);
+      }
+    };
+    if (peers.length === 0) {
+      emit(chain, [], undefined);
+      return;
+    }
+    peers.forEach((peer, pi) => {
+      if (!peer) return;
+      if (peer.ipBlock) {
+        const cidr = String(peer.ipBlock.cidr ?? '');
+        if (!isIPv4Cidr(cidr)) return; // IPv6 blocks: this agent programs IPv4 only
+        const except = (peer.ipBlock.except ?? []).map(String).filter(isIPv4Cidr);
+        if (except.length === 0) {
+          emit(chain, [peerFlag, cidr], undefined, { cidr, except });
+          return;
+        }
+        const sub = blockChainName(key, dir, ri, pi);
+        chains.map.set(sub, []);
+        for (const e of except) chains.add(sub, [peerFlag, e, '-j', 'RETURN']);
+        emit(sub, [peerFlag, cidr], undefined, { cidr, except });
+        chains.add(chain, [peerFlag, cidr, '-j', sub]);
+        return;
+      }
+      for (const p of peerPods(peer, ns, pods, namespaces)) emit(chain, [peerFlag, `${p.ip}/32`], p.ip);
+    });
+  });
+  return chain;
+}
+
+/** Every chain the ruleset wants, with its rules (the desired state). */
+export function desiredChains(input: Omit<NetpolInput, 'previous' | 'partial' | 'existing'>): { chains: Map<string, string[]>; isolatedPods: number } {
+  const chains = newChains();
+  const nsMap = new Map(input.namespaces.map((n) => [n.name, n]));
+  const local = input.pods.filter((p) => p.node === input.nodeName && hasPodNetworkIP(p));
+  const forward: string[][] = [['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'RETURN']];
+  const policyChains = new Map<string, string>();
+  let isolated = 0;
+  const sorted = [...input.policies].sort((a, b) => policyKey(a).localeCompare(policyKey(b)));
+  const ingressJumps: string[][] = [];
+  const egressJumps: string[][] = [];
+  for (const pod of [...local].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))) {
+    let isolatedHere = false;
+    for (const dir of ['egress', 'ingress'] as const) {
+      const selecting = sorted.filter((np) => policySelects(np, pod, dir));
+      if (selecting.length === 0) continue;
+      isolatedHere = true;
+      const podChain = podChainName(pod, dir);
+      chains.map.set(podChain, []);
+      chains.add(podChain, ['-j', 'MARK', '--set-xmark', CLEAR_MARK]);
+      for (const np of selecting) {
+        const pk = `${policyKey(np)}:${dir}`;
+        let pc = policyChains.get(pk);
+        if (!pc) {
+          const targets = local.filter((p) => policySelects(np, p, 'ingress'));
+          pc = buildPolicyChain(np, dir, chains, targets, input.pods, nsMap);
+          policyChains.set(pk, pc);
+        }
+        chains.add(podChain, ['-m', 'comment', '--comment', `policy ${policyKey(np)}`, '-j', pc]);
+        chains.add(podChain, ['-m', 'mark', '--mark', ALLOW_MARK, '-j', 'RETURN']);
+      }
+      chains.add(podChain, ['-m', 'comment', '--comment', `${pod.namespace}/${pod.name} ${dir} not allowed by any policy`, '-j', 'REJECT']);
+      const jump = [dir === 'ingress' ? '-d' : '-s', `${pod.ip}/32`, '-m', 'comment', '--comment', `${pod.namespace}/${pod.name} ${dir}`, '-j', podChain];
+      (dir === 'ingress' ? ingressJumps : egressJumps).push(jump);
+    }
+    if (isolatedHere) isolated++;
+  }
+  const top = new Map<string, string[]>([[NETPOL_FORWARD_CHAIN, [...forward, ...egressJumps, ...ingressJumps].map((a) => joinArgs(a))]]);
+  for (const [k, v] of chains.map) top.set(k, v);
+  return { chains: top, isolatedPods: isolated };
+}
+
+const sameRules = (a: readonly string[] | undefined, b: readonly string[]): boolean => !!a && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The restore input: the chains to write (all on a full sync; those whose rules changed on a partial one)
+ * and the chains to delete (in the previous state or found in the kernel, and no longer wanted). Declaring a
+ * chain flushes it under --noflush; chains not named keep their rules. Other programs' chains are never named.
+ */
+export function buildNetpolRuleset(input: NetpolInput): NetpolRuleset {
+  const { chains, isolatedPods } = desiredChains(input);
+  const partial = input.partial === true && input.previous !== undefined;
+  const written = [...chains.keys()].filter((c) => !partial || !sameRules(input.previous!.get(c), chains.get(c)!));
+  const known = new Set<string>([...(input.previous?.keys() ?? []), ...[...(input.existing ?? [])].filter((c) => isNetpolChain(c) || c === NETPOL_FORWARD_CHAIN)]);
+  const deleted = [...known].filter((c) => !chains.has(c)).sort();
+  let ruleCount = 0;
+  for (const r of chains.values()) ruleCount += r.length;
+  if (written.length === 0 && deleted.length === 0) return { text: '', state: chains, written, deleted, isolatedPods, ruleCount };
+  const lines = ['*filter'];
+  for (const c of [...written, ...deleted]) lines.push(`:${c} - [0:0]`);
+  for (const c of written) for (const r of chains.get(c)!) lines.push(`-A ${c} ${r}`);
+  for (const c of deleted) lines.push(`-X ${c}`);
+  lines.push('COMMIT', '');
+  return { text: lines.join('\n'), state: chains, written, deleted, isolatedPods, ruleCount };
+}
+
+/** The restore input that removes every chain of ours (stop, --cleanup); the FORWARD jump is deleted first by the caller. */
+export function buildNetpolCleanup(existing: Iterable<string>): string {
+  const ours = [...existing].filter((c) => isNetpolChain(c) || c === NETPOL_FORWARD_CHAIN).sort();
+  if (ours.length === 0) return '';
+  return ['*filter', ...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
+}

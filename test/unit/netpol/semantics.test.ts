@@ -1,0 +1,133 @@
+/**
+ * The tracer's allow/deny for (source, destination, port) over the rules the agent builds, checked against
+ * upstream's documented semantics: the NetworkPolicy API reference and the networking docs
+ * (https://kubernetes.io/docs/concepts/services-networking/network-policies/): isolation per direction,
+ * the union of policies, peers by pod and namespace (each alone and both in one element), ipBlock with
+ * except, ports, protocols, named ports, endPort, the default deny and allow-all idioms, established traffic.
+ */
+import { describe, expect, it } from 'vitest';
+import { ALLOW_ALL_INGRESS, ALLOW_DNS, DEFAULT_DENY_EGRESS, DEFAULT_DENY_INGRESS, DOCS_POLICY, decide, np } from './fixture.js';
+
+
+const table = (policies: Parameters<typeof decide>[0], cases: Array<[string, string, number, 'tcp' | 'udp', 'allow' | 'deny']>): void => {
+  for (const [from, to, port, proto, want] of cases) {
+    it(`${from} -> ${to}:${port}/${proto}: ${want}`, () => expect(decide(policies, from, to, port, proto)).toBe(want));
+  }
+};
+
+describe('no policy: pods are not isolated', () => {
+  table([], [
+    ['client', 'db', 6379, 'tcp', 'allow'],
+    ['db', '8.8.8.8', 443, 'tcp', 'allow'],
+    ['172.17.1.5', 'db', 22, 'tcp', 'allow'],
+  ]);
+});
+
+describe('default deny ingress (podSelector {}, policyTypes [Ingress]) isolates its namespace only, and only for ingress', () => {
+  table([DEFAULT_DENY_INGRESS], [
+    ['client', 'db', 6379, 'tcp', 'deny'],
+    ['frontend-1', 'db', 6379, 'tcp', 'deny'],
+    ['db', 'client', 80, 'tcp', 'deny'],
+    ['client', 'prodapp', 80, 'tcp', 'allow'],
+    ['db', '8.8.8.8', 443, 'tcp', 'allow'],
+  ]);
+  it('replies of an established connection are kept', () => {
+    expect(decide([DEFAULT_DENY_INGRESS], 'client', 'db', 6379, 'tcp', 'ESTABLISHED')).toBe('allow');
+  });
+});
+
+describe('the docs example test-network-policy (ipBlock with except, namespaceSelector, podSelector; TCP 6379; egress to 10.0.0.0/24:5978)', () => {
+  table([DOCS_POLICY], [
+    ['frontend-1', 'db', 6379, 'tcp', 'allow'], // same node
+    ['frontend-2', 'db', 6379, 'tcp', 'allow'], // other node
+    ['frontend-2', 'db', 80, 'tcp', 'deny'], // port not listed
+    ['frontend-2', 'db', 6379, 'udp', 'deny'], // protocol not listed
+    ['client', 'db', 6379, 'tcp', 'deny'], // label not selected
+    ['prodapp', 'db', 6379, 'tcp', 'allow'], // namespace project=myproject, any pod
+    ['prodother', 'db', 6379, 'tcp', 'allow'],
+    ['otherapp', 'db', 6379, 'tcp', 'deny'], // role=frontend in another namespace: podSelector is the policy's namespace
+    ['172.17.0.5', 'db', 6379, 'tcp', 'allow'], // ipBlock
+    ['172.17.1.5', 'db', 6379, 'tcp', 'deny'], // except
+    ['db', '10.0.0.5', 5978, 'tcp', 'allow'], // egress rule
+    ['db', '10.0.0.5', 80, 'tcp', 'deny'],
+    ['db', 'frontend-2', 80, 'tcp', 'deny'], // egress isolated
+    ['client', 'frontend-2', 80, 'tcp', 'allow'], // pods the policy does not select are not isolated
+  ]);
+});
+
+describe('namespaceSelector and podSelector in ONE peer (AND) versus two peers (OR)', () => {
+  const and = np('and', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { project: 'myproject' } }, podSelector: { matchLabels: { role: 'frontend' } } }] }] });
+  const or = np('or', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { project: 'myproject' } } }, { podSelector: { matchLabels: { role: 'frontend' } } }] }] });
+  describe('AND', () => table([and], [
+    ['prodapp', 'db', 80, 'tcp', 'allow'],
+    ['prodother', 'db', 80, 'tcp', 'deny'],
+    ['frontend-1', 'db', 80, 'tcp', 'deny'],
+  ]));
+  describe('OR', () => table([or], [
+    ['prodapp', 'db', 80, 'tcp', 'allow'],
+    ['prodother', 'db', 80, 'tcp', 'allow'],
+    ['frontend-1', 'db', 80, 'tcp', 'allow'],
+    ['client', 'db', 80, 'tcp', 'deny'],
+  ]));
+  describe('namespaceSelector {} with podSelector {}: every pod in every namespace, no outside address', () => table(
+    [np('all-pods', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ from: [{ namespaceSelector: {}, podSelector: {} }] }] })],
+    [['otherapp', 'db', 80, 'tcp', 'allow'], ['172.17.0.5', 'db', 80, 'tcp', 'deny']],
+  ));
+});
+
+describe('policies add up: default deny plus allow-all ingress allows', () => {
+  table([DEFAULT_DENY_INGRESS, ALLOW_ALL_INGRESS], [['client', 'db', 6379, 'tcp', 'allow'], ['172.17.1.5', 'db', 1, 'tcp', 'allow']]);
+});
+
+describe('default deny egress with DNS allowed', () => {
+  table([DEFAULT_DENY_EGRESS, ALLOW_DNS], [
+    ['client', 'coredns', 53, 'udp', 'allow'],
+    ['client', 'coredns', 53, 'tcp', 'allow'],
+    ['client', 'coredns', 80, 'tcp', 'deny'],
+    ['client', 'db', 6379, 'tcp', 'deny'],
+    ['db', '8.8.8.8', 53, 'udp', 'deny'], // namespaceSelector {} names pods, not outside addresses
+    ['prodapp', 'db', 6379, 'tcp', 'allow'], // other namespaces are not isolated
+  ]);
+});
+
+describe('named ports resolve on the destination pod', () => {
+  const named = np('named', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'frontend' } } }], ports: [{ port: 'redis' }] }] });
+  table([named], [['frontend-1', 'db', 6379, 'tcp', 'allow'], ['frontend-2', 'db', 6379, 'tcp', 'allow'], ['frontend-1', 'db', 80, 'tcp', 'deny']]);
+  const dnsByName = np('dns-by-name', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'dns', protocol: 'UDP' }] }] });
+  describe('egress to a named port: only pods that name it', () => table([dnsByName], [
+    ['client', 'coredns', 53, 'udp', 'allow'],
+    ['client', 'coredns', 53, 'tcp', 'deny'],
+    ['client', '8.8.8.8', 53, 'udp', 'deny'],
+  ]));
+});
+
+describe('endPort: a port range', () => {
+  const range = np('multi-port-egress', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/24' } }], ports: [{ protocol: 'TCP', port: 32000, endPort: 32768 }] }] });
+  table([range], [
+    ['client', '10.0.0.5', 32000, 'tcp', 'allow'],
+    ['client', '10.0.0.5', 32768, 'tcp', 'allow'],
+    ['client', '10.0.0.5', 31999, 'tcp', 'deny'],
+    ['client', '10.0.0.5', 32769, 'tcp', 'deny'],
+    ['client', '10.0.1.5', 32500, 'tcp', 'deny'],
+  ]);
+});
+
+describe('a port item with only a protocol matches every port of it', () => {
+  table([np('udp-only', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ ports: [{ protocol: 'UDP' }] }] })], [
+    ['client', 'db', 5000, 'udp', 'allow'],
+    ['client', 'db', 5000, 'tcp', 'deny'],
+  ]);
+});
+
+describe('an egress-only policy leaves ingress open; ingress: [] denies all ingress', () => {
+  table([np('egress-only', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] })], [
+    ['frontend-2', 'client', 80, 'tcp', 'allow'],
+    ['client', 'frontend-2', 80, 'tcp', 'deny'],
+  ]);
+});
+
+describe('hostNetwork pods and pods of other nodes are never isolated here', () => {
+  it('a hostNetwork pod with selected labels gets no firewall chain', () => {
+    expect(decide([DEFAULT_DENY_INGRESS], 'client', '192.168.50.11', 22)).toBe('allow');
+  });
+});
