@@ -7,7 +7,8 @@
  * - a claim on the default class stays Pending (WaitForFirstConsumer) until its pod is scheduled, then is provisioned
  *   in THAT pod's node's folder (the lab gives each host its own: .lab/data/hosts/<node>/opt/local-path-provisioner);
  *   its data survives the pod's deletion and re-creation (the new pod lands on the same node); Delete reclaim removes
- *   the folder (a helper pod on the node), Retain keeps it and the PV goes Released;
+ *   the folder (a helper pod on the node), Retain keeps it and the PV goes Released; a class with allowVolumeExpansion
+ *   grows a bound claim (the provisioner does the CSI external-resizer's part);
  * - a claim larger than any volume stays Pending with upstream's FailedBinding event (`kubectl describe pvc`);
  * - an emptyDir outlives a container restart; a hostPath folder outlives its pod;
  * - bad input, each a clear error and nothing half made: invalid access modes (422), a shrinking resize (422), a
@@ -199,6 +200,33 @@ reclaimPolicy: Retain
     expect(await lab.kc('-n', 'local-path-storage', 'get', 'pods', '-l', 'app=local-path-provisioner-helper', '-o', 'name')).toBe('');
     await lab.kc('delete', 'pv', name);
   }, 300_000);
+
+  it('volume expansion where the class allows it: the PV and the claim grow, the pod keeps its data', async () => {
+    await lab.apply(`
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: local-path-grow}
+provisioner: rancher.io/local-path
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+allowVolumeExpansion: true
+`);
+    await create(claim('grow', '32Mi', { storageClassName: 'local-path-grow' }));
+    await create(pod('grow-user', 'echo before > /data/f; sleep 3600', { persistentVolumeClaim: { claimName: 'grow' } }, { restartPolicy: 'Always' }));
+    await lab.kc('wait', '--for=condition=Ready', 'pod/grow-user', '--timeout=90s');
+    const name = await volumeOf('grow');
+    await lab.kc('patch', 'pvc', 'grow', '-p', '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}');
+    await waitFor('the claim grown', 30_000, async () => (await lab.kc('get', 'pvc', 'grow', '-o', 'jsonpath={.status.capacity.storage}')).trim() === '128Mi' || undefined, 500);
+    expect(await lab.kc('get', 'pvc', 'grow')).toMatch(new RegExp(`grow\\s+Bound\\s+${name}\\s+128Mi\\s+RWO\\s+local-path-grow\\s+`));
+    expect(await lab.kc('get', 'pv', name, '-o', 'jsonpath={.spec.capacity.storage}')).toBe('128Mi');
+    const events = await lab.kc('describe', 'pvc', 'grow');
+    expect(events).toMatch(/Resizing\s+.*rancher\.io\/local-path\s+External resizer is resizing volume pvc-/);
+    expect(events).toMatch(/VolumeResizeSuccessful\s+.*rancher\.io\/local-path\s+Resize volume succeeded/);
+    expect((await lab.kc('exec', 'grow-user', '--', 'cat', '/data/f')).trim()).toBe('before');
+    await deletePod('grow-user');
+    await lab.kc('delete', 'pvc', 'grow', '--wait=true', '--timeout=60s');
+    await gone('pv', name);
+  }, 240_000);
 
   it('a claim larger than any volume stays Pending with upstream\'s FailedBinding event', async () => {
     await create(JSON.stringify({
