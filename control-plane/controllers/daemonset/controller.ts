@@ -14,7 +14,7 @@ import { semanticEqual } from '../../../api/strategies/validation.js';
 import { applyClaims } from '../util/claim-apply.js';
 import { planClaims } from '../util/claim.js';
 import { R, ignoreNotFound, isAlreadyExists, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
-import { ControllerExpectations } from '../util/expectations.js';
+import { ControllerExpectations, observePodExpectations } from '../util/expectations.js';
 import { labelSelectorMatcher } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
 import type { ControllerRevision, DaemonSet, DaemonSetStatus, Node, Pod } from '../util/types.js';
@@ -66,22 +66,7 @@ export class DaemonSetController extends Controller {
     this.watchInformer(this.podInformer, { keysOf: (p) => this.keysForOwned(p) });
     this.watchInformer(this.revisionInformer, { keysOf: (r) => this.keysForOwned(r) });
     this.watchInformer(this.nodeInformer, { keysOf: () => this.allKeys(), filterUpdate: (a, b) => nodeChangeMatters(a, b) });
-    this.podInformer.on('add', (p) => {
-      const k = this.ownerKey(p);
-      if (!k) return;
-      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, objectKey(p));
-      else this.expectations.creationObserved(k);
-    });
-    this.podInformer.on('update', (oldP, newP) => {
-      if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
-        const k = this.ownerKey(newP);
-        if (k) this.expectations.deletionObserved(k, objectKey(newP));
-      }
-    });
-    this.podInformer.on('delete', (p) => {
-      const k = this.ownerKey(p);
-      if (k) this.expectations.deletionObserved(k, objectKey(p));
-    });
+    observePodExpectations(this.podInformer, this.expectations, (p) => this.ownerKey(p));
   }
 
   private allKeys(): string[] {

@@ -9,7 +9,7 @@ import type { Informer } from '../../../api/client/informer.js';
 import { objectKey, splitKey } from '../../../api/keys.js';
 import { getControllerOf } from '../../../api/owners.js';
 import { R, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
-import { ControllerExpectations } from '../util/expectations.js';
+import { ControllerExpectations, observePodExpectations } from '../util/expectations.js';
 import { labelSelectorMatcher } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
 import type { Job, JobStatus, Pod } from '../util/types.js';
@@ -34,22 +34,7 @@ export class JobController extends Controller {
     this.podInformer = ctx.informers.informerFor<Pod>(R.pods);
     this.watchInformer(this.jobInformer);
     this.watchInformer(this.podInformer, { keysOf: (p) => this.jobKeyForPod(p) });
-    this.podInformer.on('add', (p) => {
-      const k = this.jobKeyForPod(p)[0];
-      if (!k) return;
-      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, objectKey(p));
-      else this.expectations.creationObserved(k);
-    });
-    this.podInformer.on('update', (oldP, newP) => {
-      if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
-        const k = this.jobKeyForPod(newP)[0];
-        if (k) this.expectations.deletionObserved(k, objectKey(newP));
-      }
-    });
-    this.podInformer.on('delete', (p) => {
-      const k = this.jobKeyForPod(p)[0];
-      if (k) this.expectations.deletionObserved(k, objectKey(p));
-    });
+    observePodExpectations(this.podInformer, this.expectations, (p) => this.jobKeyForPod(p)[0]);
   }
 
   private jobKeyForPod(p: Pod): string[] {

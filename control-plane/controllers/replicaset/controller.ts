@@ -8,7 +8,7 @@ import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { applyClaims } from '../util/claim-apply.js';
 import { R, ignoreNotFound, isConflict, isNamespaceTerminating, isNotFound, type ControllerContext } from '../util/context.js';
-import { ControllerExpectations } from '../util/expectations.js';
+import { ControllerExpectations, observePodExpectations } from '../util/expectations.js';
 import { objectKey, splitKey } from '../../../api/keys.js';
 import { getControllerOf } from '../../../api/owners.js';
 import { labelSelectorMatcher } from '../util/meta.js';
@@ -34,22 +34,7 @@ export class ReplicaSetController extends Controller {
     this.watchInformer(this.rsInformer);
     this.watchInformer(this.podInformer, { keysOf: (p) => this.rsKeysForPod(p) });
     // Expectations: a pod of ours appearing, or starting to go, is what we waited for.
-    this.podInformer.on('add', (p) => {
-      const k = this.ownerKey(p);
-      if (!k) return;
-      if (p.metadata?.deletionTimestamp) this.expectations.deletionObserved(k, objectKey(p));
-      else this.expectations.creationObserved(k);
-    });
-    this.podInformer.on('update', (oldP, newP) => {
-      if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
-        const k = this.ownerKey(newP);
-        if (k) this.expectations.deletionObserved(k, objectKey(newP));
-      }
-    });
-    this.podInformer.on('delete', (p) => {
-      const k = this.ownerKey(p);
-      if (k) this.expectations.deletionObserved(k, objectKey(p));
-    });
+    observePodExpectations(this.podInformer, this.expectations, (p) => this.ownerKey(p));
   }
 
   /** The key of the ReplicaSet that controls a pod (if it is one we know). */

@@ -6,6 +6,10 @@
  * watch event cannot wedge a controller. Pure in-memory state with an injected clock.
  */
 
+import type { Informer } from '../../../api/client/informer.js';
+import { objectKey } from '../../../api/keys.js';
+import type { Pod } from './types.js';
+
 export const EXPECTATIONS_TIMEOUT_MS = 5 * 60 * 1000;
 
 interface Expectation {
@@ -62,4 +66,29 @@ export class ControllerExpectations {
     const e = this.store.get(key);
     return e && { add: e.add, del: e.del };
   }
+}
+
+/**
+ * Lowers an owner's expectations as its pod informer sees the pods it asked for (upstream's addPod /
+ * updatePod / deletePod expectation bookkeeping, shared by the ReplicaSet, DaemonSet and Job controllers):
+ * an added pod is an observed creation (or deletion, when it arrives already terminating), a pod newly
+ * marked for deletion or gone is an observed deletion. `ownerKey` names the owner's key, if any.
+ */
+export function observePodExpectations(informer: Informer<Pod>, expectations: ControllerExpectations, ownerKey: (p: Pod) => string | undefined): void {
+  informer.on('add', (p) => {
+    const k = ownerKey(p);
+    if (!k) return;
+    if (p.metadata?.deletionTimestamp) expectations.deletionObserved(k, objectKey(p));
+    else expectations.creationObserved(k);
+  });
+  informer.on('update', (oldP, newP) => {
+    if (newP.metadata?.deletionTimestamp && !oldP.metadata?.deletionTimestamp) {
+      const k = ownerKey(newP);
+      if (k) expectations.deletionObserved(k, objectKey(newP));
+    }
+  });
+  informer.on('delete', (p) => {
+    const k = ownerKey(p);
+    if (k) expectations.deletionObserved(k, objectKey(p));
+  });
 }
