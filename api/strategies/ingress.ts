@@ -228,7 +228,11 @@ export function validateIngressSpec(spec: Relaxed<IngressSpec> | null | undefine
   const s = spec ?? {};
   const errs: StatusCause[] = [];
   const rules = s.rules ?? [];
-  if (rules.length === 0 && !s.defaultBackend) errs.push(fieldErr.invalid(field, s.rules ?? null, 'either `defaultBackend` or `rules` must be specified'));
+  if (rules.length === 0 && !s.defaultBackend) {
+    // Go prints the bad value (the rules slice) with %#v.
+    const value = s.rules ? '[]networking.IngressRule{}' : '[]networking.IngressRule(nil)';
+    errs.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${value}: either \`defaultBackend\` or \`rules\` must be specified` });
+  }
   if (s.defaultBackend) errs.push(...validateIngressBackend(s.defaultBackend, child(field, 'defaultBackend')));
   if (rules.length > 0) errs.push(...validateIngressRules(rules, child(field, 'rules'), opts));
   if ((s.tls ?? []).length > 0) errs.push(...validateIngressTLS((s.tls ?? []).map((t) => t ?? {}), child(field, 'tls'), opts));

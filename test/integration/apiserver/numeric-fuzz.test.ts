@@ -102,6 +102,10 @@ const BASES: Record<string, (name: string) => Record<string, any>> = {
   'networking.k8s.io/networkpolicies': (name) => ({
     metadata: { name }, spec: { podSelector: { matchLabels: { a: 'b' } }, ingress: [{ ports: [{ protocol: 'TCP', port: 80, endPort: 90 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
   }),
+  'networking.k8s.io/ingresses': (name) => ({
+    metadata: { name }, spec: { rules: [{ host: 'foo.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'svc', port: { number: 80 } } } }] } }] },
+  }),
+  'networking.k8s.io/ingressclasses': (name) => ({ metadata: { name }, spec: { controller: 'example.com/ingress' } }),
   'coordination.k8s.io/leases': (name) => ({ metadata: { name }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }),
   'discovery.k8s.io/endpointslices': (name) => ({ metadata: { name }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.1.5'] }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
   'events.k8s.io/events': (name) => ({
