@@ -90,6 +90,9 @@ describe('Ingress and IngressClass: served, created by kubectl, printed', () => 
     const t = await rows(['get', 'ingressclass', 'external-lb']);
     expect(t[0]).toEqual(['NAME', 'CONTROLLER', 'PARAMETERS', 'AGE']);
     expect(t[1]!.slice(0, 3)).toEqual(['external-lb', 'example.com/ingress-controller', 'IngressParameters.k8s.example.com/external-lb']);
+    const described = await kubectlOk(s.h, ['describe', 'ingressclass', 'external-lb']);
+    expect(described).toMatch(/^Controller:\s+example\.com\/ingress-controller$/m);
+    expect(described).toMatch(/Kind:\s+IngressParameters/);
     const r = await kubectl(s.h, ['patch', 'ingressclass', 'external-lb', '--type=merge', '-p', '{"spec":{"controller":"example.com/other"}}']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('spec.controller: Invalid value: "example.com/other": field is immutable');
