@@ -14,6 +14,7 @@ import { limitRanges } from './core/limitrange.js';
 import { resourceQuotas } from './core/resourcequota.js';
 import { persistentVolumes } from './core/persistentvolume.js';
 import { persistentVolumeClaims } from './core/persistentvolumeclaim.js';
+import { replicationControllers } from './core/replicationcontroller.js';
 import { deployments } from './apps/deployment.js';
 import { replicaSets } from './apps/replicaset.js';
 import { statefulSets } from './apps/statefulset.js';
@@ -60,6 +61,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   resourceQuotas,
   persistentVolumes,
   persistentVolumeClaims,
+  replicationControllers,
   deployments,
   replicaSets,
   statefulSets,

@@ -39,6 +39,7 @@ export function validateTemplateForReplicaSet(
   template: Relaxed<PodTemplateSpec> | undefined,
   selector: Relaxed<LabelSelector> | undefined,
   field: string,
+  kind = 'ReplicaSet',
 ): StatusCause[] {
   const errs: StatusCause[] = [];
   if (!template) return [fieldErr.required(field, '')];
@@ -54,7 +55,7 @@ export function validateTemplateForReplicaSet(
     errs.push(fieldErr.notSupported(child(field, 'spec', 'restartPolicy'), restartPolicy ?? '', ['Always']));
   }
   if (template?.spec?.activeDeadlineSeconds !== undefined && template?.spec?.activeDeadlineSeconds !== null) {
-    errs.push(fieldErr.forbidden(child(field, 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    errs.push(fieldErr.forbidden(child(field, 'spec', 'activeDeadlineSeconds'), `activeDeadlineSeconds in ${kind} is not Supported`));
   }
   // ValidatePodTemplateSpec: a template's pods cannot carry ephemeral containers.
   if (Array.isArray(template?.spec?.ephemeralContainers) && template.spec.ephemeralContainers.length > 0) {
@@ -145,7 +146,7 @@ export function validateDeploymentUpdate(d: Relaxed<Deployment>, old: Relaxed<De
 }
 
 /** The counters of a workload status (a DeploymentStatus has no fullyLabeledReplicas, a ReplicaSetStatus no updated/unavailable/collision counts). */
-type ReplicaCountField =
+export type ReplicaCountField =
   | 'replicas'
   | 'fullyLabeledReplicas'
   | 'readyReplicas'
@@ -154,9 +155,9 @@ type ReplicaCountField =
   | 'updatedReplicas'
   | 'unavailableReplicas'
   | 'collisionCount';
-type ReplicaCounts = Partial<Pick<DeploymentStatus & ReplicaSetStatus, ReplicaCountField>>;
+export type ReplicaCounts = Partial<Pick<DeploymentStatus & ReplicaSetStatus, ReplicaCountField>>;
 
-function validateReplicaCounts(status: ReplicaCounts | undefined, field: string, extra: ReplicaCountField[]): StatusCause[] {
+export function validateReplicaCounts(status: ReplicaCounts | undefined, field: string, extra: ReplicaCountField[]): StatusCause[] {
   const s = status ?? {};
   const errs: StatusCause[] = [];
   const common: ReplicaCountField[] = ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'];

@@ -43,6 +43,7 @@ import type {
   PodStatus,
   Relaxed,
   ReplicaSet,
+  ReplicationController,
   ControllerRevision,
   DaemonSet,
   Secret,
@@ -357,6 +358,34 @@ export function replicaSetCells(rs: Relaxed<ReplicaSet>, now: Date): unknown[] {
     names,
     images,
     formatLabelSelector(rs?.spec?.selector),
+  ];
+}
+
+/** printReplicationController: as a ReplicaSet's, the selector a map (labels.FormatLabels). */
+export const replicationControllerColumns: TableColumn[] = [
+  nameCol(),
+  col('Desired', 'integer', 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.'),
+  col('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
+  col('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
+  ageCol(),
+  col('Containers', 'string', 'Names of each container in the template.', 1),
+  col('Images', 'string', 'Images referenced by each container in the template.', 1),
+  col('Selector', 'string', 'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template.', 1),
+];
+
+export function replicationControllerCells(rc: Relaxed<ReplicationController>, now: Date): unknown[] {
+  const [names, images] = layoutContainerCells(rc?.spec?.template?.spec?.containers);
+  const sel = rc?.spec?.selector ?? {};
+  const keys = Object.keys(sel).sort();
+  return [
+    rc?.metadata?.name ?? '',
+    rc?.spec?.replicas ?? 0,
+    rc?.status?.replicas ?? 0,
+    rc?.status?.readyReplicas ?? 0,
+    translateTimestampSince(rc?.metadata?.creationTimestamp, now),
+    names,
+    images,
+    keys.length ? keys.map((k) => `${k}=${sel[k]}`).join(',') : '<none>',
   ];
 }
 

@@ -612,6 +612,43 @@ export const PodTemplateSpecSchema = def(CORE + 'PodTemplateSpec', 'Describes th
 });
 export type PodTemplateSpec = Static<typeof PodTemplateSpecSchema>;
 
+// ---------------------------------------------------------------- replication controller
+
+export const ReplicationControllerSpecSchema = def(CORE + 'ReplicationControllerSpec', 'ReplicationControllerSpec is the specification of a replication controller.', {
+  replicas: I32('Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.'),
+  minReadySeconds: I32('Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)'),
+  selector: SMap('Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template.', atomicMap),
+  template: F(PodTemplateSpecSchema, 'Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always".'),
+});
+export type ReplicationControllerSpec = Static<typeof ReplicationControllerSpecSchema>;
+
+export const ReplicationControllerConditionSchema = def(CORE + 'ReplicationControllerCondition', 'ReplicationControllerCondition describes the state of a replication controller at a certain point.', {
+  type: RS('Type of replication controller condition.'),
+  status: RS('Status of the condition, one of True, False, Unknown.'),
+  lastTransitionTime: F(Time, 'The last time the condition transitioned from one status to another.'),
+  reason: S("The reason for the condition's last transition."),
+  message: S('A human readable message indicating details about the transition.'),
+});
+export type ReplicationControllerCondition = Static<typeof ReplicationControllerConditionSchema>;
+
+export const ReplicationControllerStatusSchema = def(CORE + 'ReplicationControllerStatus', 'ReplicationControllerStatus represents the current status of a replication controller.', {
+  replicas: RI32('Replicas is the most recently observed number of replicas.'),
+  fullyLabeledReplicas: I32('The number of pods that have labels matching the labels of the pod template of the replication controller.'),
+  readyReplicas: I32('The number of ready replicas for this replication controller.'),
+  availableReplicas: I32('The number of available replicas (ready for at least minReadySeconds) for this replication controller.'),
+  observedGeneration: I64('ObservedGeneration reflects the generation of the most recently observed replication controller.'),
+  conditions: Arr(ReplicationControllerConditionSchema, "Represents the latest available observations of a replication controller's current state.", mergeBy('type')),
+});
+export type ReplicationControllerStatus = Static<typeof ReplicationControllerStatusSchema>;
+
+export const ReplicationControllerSchema = def(CORE + 'ReplicationController', 'ReplicationController represents the configuration of a replication controller.', {
+  ...typeMetaProps,
+  metadata: objectMetaField,
+  spec: F(ReplicationControllerSpecSchema, 'Spec defines the specification of the desired behavior of the replication controller.'),
+  status: F(ReplicationControllerStatusSchema, 'Status is the most recently observed status of the replication controller. This data may be out of date by some window of time. Populated by the system. Read-only.'),
+});
+export type ReplicationController = Static<typeof ReplicationControllerSchema>;
+
 // ---------------------------------------------------------------- namespace
 
 export const NamespaceConditionSchema = def(CORE + 'NamespaceCondition', 'Details about the state of the namespace.', {
