@@ -218,6 +218,14 @@ export const CLUSTER_ROLES: Readonly<Record<string, readonly PolicyRule[]>> = {
     rule(['list', 'watch', 'patch', 'create', 'delete'], [CORE], ['pods']),
     EVENTS_RULE,
   ],
+  'system:controller:replication-controller': [
+    // 1.0 controllers needed get and update: old controllers would break on new servers without them (upstream's note).
+    rule(['get', 'list', 'watch', 'update'], [CORE], ['replicationcontrollers']),
+    rule(['update'], [CORE], ['replicationcontrollers/status']),
+    rule(['update'], [CORE], ['replicationcontrollers/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [CORE], ['pods']),
+    EVENTS_RULE,
+  ],
   'system:controller:statefulset-controller': [
     rule(['list', 'watch'], [CORE], ['pods']),
     rule(['get', 'list', 'watch'], [APPS], ['statefulsets']),

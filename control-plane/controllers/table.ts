@@ -15,7 +15,7 @@ import { namespaceDescriptor } from './namespace/descriptor.js';
 import { nodeIpamDescriptor } from './nodeipam/descriptor.js';
 import { nodeLifecycleDescriptor, taintEvictionDescriptor } from './nodelifecycle/descriptor.js';
 import { podGCDescriptor } from './podgc/descriptor.js';
-import { replicaSetDescriptor } from './replicaset/descriptor.js';
+import { replicaSetDescriptor, replicationControllerDescriptor } from './replicaset/descriptor.js';
 import { statefulSetDescriptor } from './statefulset/descriptor.js';
 import { resourceQuotaDescriptor } from './resourcequota/descriptor.js';
 import { serviceAccountDescriptor } from './serviceaccount/descriptor.js';
@@ -31,6 +31,7 @@ import { persistentVolumeBinderDescriptor, pvProtectionDescriptor, pvcProtection
 
 export const CONTROLLERS = [
   replicaSetDescriptor,
+  replicationControllerDescriptor,
   deploymentDescriptor,
   daemonSetDescriptor,
   endpointsDescriptor,

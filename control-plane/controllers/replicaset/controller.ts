@@ -1,6 +1,7 @@
 /**
  * The ReplicaSet controller's adapter: informers on ReplicaSets and Pods, expectations, and the
  * writes decideReplicaSet asks for (adopt / release patches, slow-start creates, deletes, status).
+ * The same controller runs for ReplicationControllers (kinds.ts: upstream's replication manager).
  */
 
 import { KubeError } from '../../../api/errors.js';
@@ -13,23 +14,31 @@ import { objectKey, splitKey } from '../../../api/keys.js';
 import { getControllerOf } from '../../../api/owners.js';
 import { labelSelectorMatcher } from '../util/meta.js';
 import { slowStartBatch } from '../util/slowstart.js';
-import type { Pod, ReplicaSet } from '../util/types.js';
+import type { KubeObject, Pod, ReplicaSet, ReplicationController } from '../util/types.js';
 import { decideReplicaSet, podFromTemplate, replicaSetRequeueAfterMs, replicaSetStatus, replicaSetStatusChanged, type ManageError } from './decide.js';
+import { REPLICA_SETS, REPLICATION_CONTROLLERS, type ReplicaSetLikeKind } from './kinds.js';
 
-export const REPLICASET_CONTROLLER = 'replicaset-controller';
+export { REPLICASET_CONTROLLER, REPLICATIONCONTROLLER_CONTROLLER } from './kinds.js';
 
-export class ReplicaSetController extends Controller {
+/** What the status write sends: the object (a ReplicaSet or ReplicationController) with its new status. */
+type WithStatus = KubeObject & { status?: ReplicaSet['status'] };
+
+export class ReplicaSetController<T extends KubeObject = ReplicaSet> extends Controller {
   readonly expectations: ControllerExpectations;
-  private readonly rsInformer: Informer<ReplicaSet>;
+  private readonly rsInformer: Informer<T>;
   private readonly podInformer: Informer<Pod>;
+  private readonly kind: ReplicaSetLikeKind<T>;
 
   constructor(
     private readonly ctx: ControllerContext,
     opts: { workers?: number } = {},
+    kind?: ReplicaSetLikeKind<T>,
   ) {
-    super({ name: REPLICASET_CONTROLLER, workers: opts.workers ?? 5, logger: ctx.logger(REPLICASET_CONTROLLER) });
+    const k = kind ?? (REPLICA_SETS as unknown as ReplicaSetLikeKind<T>);
+    super({ name: k.controllerName, workers: opts.workers ?? 5, logger: ctx.logger(k.controllerName) });
+    this.kind = k;
     this.expectations = new ControllerExpectations(ctx.now);
-    this.rsInformer = ctx.informers.informerFor<ReplicaSet>(R.replicaSets);
+    this.rsInformer = ctx.informers.informerFor<T>(k.resource());
     this.podInformer = ctx.informers.informerFor<Pod>(R.pods);
     this.watchInformer(this.rsInformer);
     this.watchInformer(this.podInformer, { keysOf: (p) => this.rsKeysForPod(p) });
@@ -40,7 +49,7 @@ export class ReplicaSetController extends Controller {
   /** The key of the ReplicaSet that controls a pod (if it is one we know). */
   private ownerKey(p: Pod): string | undefined {
     const ref = getControllerOf(p);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    if (!ref || ref.kind !== this.kind.owner.kind) return undefined;
     const key = `${p.metadata?.namespace}/${ref.name}`;
     const rs = this.rsInformer.store.get(key);
     return rs && rs.metadata?.uid === ref.uid ? key : undefined;
@@ -48,16 +57,16 @@ export class ReplicaSetController extends Controller {
 
   private rsKeysForPod(p: Pod): string[] {
     const ref = getControllerOf(p);
-    if (ref) return ref.kind === 'ReplicaSet' ? [`${p.metadata?.namespace}/${ref.name}`] : [];
+    if (ref) return ref.kind === this.kind.owner.kind ? [`${p.metadata?.namespace}/${ref.name}`] : [];
     // An orphan: every ReplicaSet that would adopt it.
     return this.rsInformer.store
       .listByNamespace(p.metadata?.namespace ?? '')
-      .filter((rs) => labelSelectorMatcher(rs.spec?.selector)(p.metadata?.labels))
+      .filter((x) => labelSelectorMatcher(this.kind.asReplicaSet(x).spec?.selector)(p.metadata?.labels))
       .map((rs) => objectKey(rs));
   }
 
   /** Pods of the other ReplicaSets of the same owner (the deployment's other revisions). */
-  private relatedPods(rs: ReplicaSet, pods: Pod[]): Pod[] {
+  private relatedPods(rs: KubeObject, pods: Pod[]): Pod[] {
     const owner = getControllerOf(rs);
     if (!owner) return pods.filter((p) => getControllerOf(p)?.uid === rs.metadata?.uid);
     const siblings = new Set(
@@ -70,14 +79,15 @@ export class ReplicaSetController extends Controller {
   }
 
   protected async sync(key: string): Promise<void> {
-    const rs = this.rsInformer.store.get(key);
-    if (!rs) {
+    const obj = this.rsInformer.store.get(key);
+    if (!obj) {
       this.expectations.delete(key);
       return;
     }
+    const rs = this.kind.asReplicaSet(obj);
     const { namespace } = splitKey(key);
     const client = this.ctx.client;
-    const rec = this.ctx.recorder(REPLICASET_CONTROLLER);
+    const rec = this.ctx.recorder(this.kind.controllerName);
     const now = this.ctx.now();
     const pods = this.podInformer.store.listByNamespace(namespace ?? '');
     const d = decideReplicaSet({
@@ -86,20 +96,21 @@ export class ReplicaSetController extends Controller {
       relatedPods: this.relatedPods(rs, pods),
       expectationsSatisfied: this.expectations.satisfied(key),
       now,
+      owner: this.kind.owner,
     });
 
     // Adopt and release (the shared claim step; adoption re-checks the ReplicaSet live, as canAdopt does).
-    const owned = await applyClaims(client, { owner: R.replicaSets, objects: R.pods }, rs, d.claims);
+    const owned = await applyClaims(client, { owner: this.kind.resource(), objects: R.pods }, rs, d.claims);
 
     let manageError: ManageError | undefined;
     if (d.create > 0) {
       this.expectations.expectCreations(key, d.create);
-      const body = podFromTemplate(rs);
+      const body = podFromTemplate(rs, this.kind.owner);
       let terminating = false;
       const r = await slowStartBatch(d.create, 1, async () => {
         try {
           const created = await client.create<Pod>(R.pods, namespace, structuredClone(body));
-          rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+          rec.event(obj, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
         } catch (e) {
           // The namespace is going away: every create fails, nothing to retry (as upstream).
           if (isNamespaceTerminating(e)) terminating = true;
@@ -113,7 +124,7 @@ export class ReplicaSetController extends Controller {
       for (let i = r.successes; i < d.create; i++) this.expectations.creationObserved(key);
       if (r.error) {
         const msg = (r.error as Error).message;
-        rec.event(rs, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
+        rec.event(obj, 'Warning', 'FailedCreate', `Error creating: ${msg}`);
         manageError = { op: 'create', message: msg };
       }
     } else if (d.delete.length > 0) {
@@ -122,7 +133,7 @@ export class ReplicaSetController extends Controller {
         d.delete.map(async (p) => {
           try {
             await client.delete(R.pods, namespace, p.metadata!.name!);
-            rec.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
+            rec.event(obj, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name}`);
           } catch (e) {
             this.expectations.deletionObserved(key, objectKey(p));
             if (!isNotFound(e)) throw e;
@@ -132,7 +143,7 @@ export class ReplicaSetController extends Controller {
       const failed = results.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
       if (failed) {
         const msg = (failed.reason as Error).message;
-        rec.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${msg}`);
+        rec.event(obj, 'Warning', 'FailedDelete', `Error deleting: ${msg}`);
         manageError = { op: 'delete', message: msg };
       }
     }
@@ -140,7 +151,7 @@ export class ReplicaSetController extends Controller {
     const status = replicaSetStatus(rs, owned, now, manageError);
     if (replicaSetStatusChanged(rs, status)) {
       try {
-        await this.writeStatus(rs, status);
+        await this.writeStatus(obj, status);
       } catch (e) {
         if (!isConflict(e)) throw e;
         this.queue.addRateLimited(key); // our cache is behind: look again shortly, quietly
@@ -152,16 +163,23 @@ export class ReplicaSetController extends Controller {
     if (manageError) throw new KubeError('InternalError', `${manageError.op} failed: ${manageError.message}`);
   }
 
-  private async writeStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {
+  /** The status is a ReplicaSetStatus; a ReplicationControllerStatus has the same fields (as upstream's conversion). */
+  private async writeStatus(rs: T, status: ReplicaSet['status']): Promise<void> {
     const client = this.ctx.client;
+    const res = this.kind.resource();
     try {
-      await client.updateStatus(R.replicaSets, { ...rs, status });
+      await client.updateStatus<WithStatus>(res, { ...rs, status });
     } catch (e) {
       if (isNotFound(e)) return;
       if (!isConflict(e)) throw e;
-      const fresh = await ignoreNotFound(() => client.get<ReplicaSet>(R.replicaSets, rs.metadata?.namespace, rs.metadata!.name!));
+      const fresh = await ignoreNotFound(() => client.get<KubeObject>(res, rs.metadata?.namespace, rs.metadata!.name!));
       if (!fresh || fresh.metadata?.uid !== rs.metadata?.uid) return;
-      await client.updateStatus(R.replicaSets, { ...fresh, status });
+      await client.updateStatus<WithStatus>(res, { ...fresh, status });
     }
   }
+}
+
+/** Upstream's replication manager: the ReplicaSet controller run for ReplicationControllers. */
+export function newReplicationManager(ctx: ControllerContext, opts: { workers?: number } = {}): ReplicaSetController<ReplicationController> {
+  return new ReplicaSetController(ctx, opts, REPLICATION_CONTROLLERS);
 }

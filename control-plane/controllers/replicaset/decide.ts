@@ -15,6 +15,14 @@ import { isPodActive, isPodAvailable, isPodReady, mapSelectorMatcher } from '../
 import { podsToDelete } from '../util/ranking.js';
 import type { Condition, Pod, ReplicaSet, ReplicaSetStatus } from '../util/types.js';
 
+/** The kind that owns the pods (a ReplicaSet, or a ReplicationController run by the same controller). */
+export interface PodOwnerKind {
+  apiVersion: string;
+  kind: string;
+}
+
+export const REPLICA_SET_KIND: PodOwnerKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+
 /** controller.BurstReplicas: at most this many creates or deletes per sync. */
 export const BURST_REPLICAS = 500;
 
@@ -27,6 +35,8 @@ export interface ReplicaSetState {
   /** The expectations of this ReplicaSet are met: the cache can be trusted to create/delete. */
   expectationsSatisfied: boolean;
   now: number;
+  /** Whose controller references the claims write (ReplicaSet unless told). */
+  owner?: PodOwnerKind;
 }
 
 export interface ReplicaSetDecision {
@@ -42,7 +52,8 @@ export interface ReplicaSetDecision {
 export function decideReplicaSet(s: ReplicaSetState): ReplicaSetDecision {
   const rs = s.rs;
   const active = s.pods.filter(isPodActive);
-  const claims = planClaims({ obj: rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, rs.spec?.selector, active);
+  const owner = s.owner ?? REPLICA_SET_KIND;
+  const claims = planClaims({ obj: rs, apiVersion: owner.apiVersion, kind: owner.kind }, rs.spec?.selector, active);
   const out: ReplicaSetDecision = { claims, create: 0, delete: [] };
   if (!s.expectationsSatisfied || rs.metadata?.deletionTimestamp) return out;
   const want = rs.spec?.replicas ?? 1;
@@ -117,8 +128,8 @@ export function replicaSetRequeueAfterMs(rs: ReplicaSet, status: ReplicaSetStatu
   return undefined;
 }
 
-/** The pod a ReplicaSet creates: its template, generateName `<rs>-`, the controller reference. */
-export function podFromTemplate(rs: ReplicaSet): Pod {
+/** The pod a ReplicaSet creates: its template, generateName `<rs>-`, the controller reference (to `owner`). */
+export function podFromTemplate(rs: ReplicaSet, owner: PodOwnerKind = REPLICA_SET_KIND): Pod {
   const t = rs.spec?.template ?? {};
   const meta = t.metadata ?? {};
   const pod: Pod = {
@@ -128,7 +139,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
       generateName: podNamePrefix(rs.metadata?.name ?? ''),
       namespace: rs.metadata?.namespace,
       labels: { ...(meta.labels ?? {}) },
-      ownerReferences: [newControllerRef(rs, 'apps/v1', 'ReplicaSet')],
+      ownerReferences: [newControllerRef(rs, owner.apiVersion, owner.kind)],
     },
     spec: clone(t.spec ?? {}),
   };

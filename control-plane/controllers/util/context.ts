@@ -78,6 +78,9 @@ export const R = {
   get replicaSets() {
     return res('apps', 'replicasets');
   },
+  get replicationControllers() {
+    return res('', 'replicationcontrollers');
+  },
   get daemonSets() {
     return res('apps', 'daemonsets');
   },

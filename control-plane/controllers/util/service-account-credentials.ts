@@ -20,6 +20,7 @@ export const CONTROLLER_NAMESPACE = 'kube-system';
  */
 export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   'replicaset-controller': 'replicaset-controller',
+  'replicationcontroller-controller': 'replication-controller',
   'deployment-controller': 'deployment-controller',
   'daemonset-controller': 'daemon-set-controller',
   'endpoints-controller': 'endpoint-controller',

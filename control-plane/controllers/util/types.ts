@@ -42,6 +42,7 @@ export type Condition = Relaxed<api.DeploymentCondition | api.ReplicaSetConditio
 
 export type Pod = Relaxed<api.Pod>;
 export type ReplicaSet = Relaxed<api.ReplicaSet>;
+export type ReplicationController = Relaxed<api.ReplicationController>;
 export type Deployment = Relaxed<api.Deployment>;
 export type ControllerRevision = Relaxed<api.ControllerRevision>;
 export type DaemonSet = Relaxed<api.DaemonSet>;
