@@ -165,6 +165,10 @@ export function validateReplicaCounts(status: ReplicaCounts | undefined, field: 
     errs.push(...validateNonnegative(child(field, f), s[f]));
   }
   const replicas = s.replicas ?? 0;
+  // Upstream's order (ValidateReplicaSetStatus / ValidateReplicationControllerStatus): fullyLabeled, ready, available.
+  if ((s.fullyLabeledReplicas ?? 0) > replicas) {
+    errs.push(fieldErr.invalid(child(field, 'fullyLabeledReplicas'), s.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
+  }
   if ((s.readyReplicas ?? 0) > replicas) errs.push(fieldErr.invalid(child(field, 'readyReplicas'), s.readyReplicas, 'cannot be greater than status.replicas'));
   if ((s.availableReplicas ?? 0) > replicas) {
     errs.push(fieldErr.invalid(child(field, 'availableReplicas'), s.availableReplicas, 'cannot be greater than status.replicas'));
@@ -206,9 +210,6 @@ export function validateReplicaSetUpdate(rs: Relaxed<ReplicaSet>, old: Relaxed<R
 export function validateReplicaSetStatusUpdate(rs: Relaxed<ReplicaSet>, old: Relaxed<ReplicaSet>): StatusCause[] {
   const errs = validateObjectMetaUpdate(rs?.metadata, old?.metadata);
   errs.push(...validateReplicaCounts(rs?.status, 'status', []));
-  if ((rs?.status?.fullyLabeledReplicas ?? 0) > (rs?.status?.replicas ?? 0)) {
-    errs.push(fieldErr.invalid('status.fullyLabeledReplicas', rs?.status?.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
-  }
   return errs;
 }
 

@@ -59,9 +59,6 @@ export function validateReplicationControllerUpdate(rc: Relaxed<ReplicationContr
 export function validateReplicationControllerStatusUpdate(rc: Relaxed<ReplicationController>, old: Relaxed<ReplicationController>): StatusCause[] {
   const errs = validateObjectMetaUpdate(rc?.metadata, old?.metadata);
   errs.push(...validateReplicaCounts(rc?.status, 'status', []));
-  if ((rc?.status?.fullyLabeledReplicas ?? 0) > (rc?.status?.replicas ?? 0)) {
-    errs.push(fieldErr.invalid('status.fullyLabeledReplicas', rc?.status?.fullyLabeledReplicas, 'cannot be greater than status.replicas'));
-  }
   return errs;
 }
 
