@@ -143,7 +143,7 @@ describe('Ingress and IngressClass: served, created by kubectl, printed', () => 
     expect((await kubectlOk(s.h, ['explain', 'ingressclass.spec.controller'])).replace(/\s+/g, ' ')).toContain('domain-prefixed path no more than 250 characters in length');
   });
 
-  it('kubectl apply --prune: an Ingress no longer in the manifests is pruned; the default allowlist now stops only at ReplicationController', async () => {
+  it("kubectl apply --prune: an Ingress no longer in the manifests is pruned, with kubectl's default allowlist", async () => {
     const ingress = (name: string) => ({
       apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
       metadata: { name, namespace: 'default', labels: { app: 'pruned' } },
@@ -153,11 +153,8 @@ describe('Ingress and IngressClass: served, created by kubectl, printed', () => 
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [ingress('keep'), ingress('gone')] }));
     await kubectlOk(s.h, ['apply', '-f', file]);
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [ingress('keep')] }));
-    // kubectl 1.32's default allowlist names core/v1 ReplicationController, which kubelab does not serve.
-    const dflt = await kubectl(s.h, ['apply', '--prune', '-l', 'app=pruned', '-f', file]);
-    expect(dflt.code).toBe(1);
-    expect(dflt.stderr).toContain('no matches for kind "ReplicationController" in version "v1"');
-    const out = await kubectlOk(s.h, ['apply', '--prune', '-l', 'app=pruned', '--prune-allowlist=networking.k8s.io/v1/Ingress', '-f', file]);
+    // kubectl 1.32's default allowlist (no --prune-allowlist) names every kind it prunes, ReplicationController too.
+    const out = await kubectlOk(s.h, ['apply', '--prune', '-l', 'app=pruned', '-f', file]);
     expect(out).toContain('ingress.networking.k8s.io/keep unchanged');
     expect(out).toContain('ingress.networking.k8s.io/gone pruned');
     const names = (await getJson(['get', 'ing', '-l', 'app=pruned'])).items.map((i: { metadata: { name: string } }) => i.metadata.name);

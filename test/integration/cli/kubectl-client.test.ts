@@ -185,9 +185,8 @@ describe('kubectl apply of a kind: List', () => {
 });
 
 describe('kubectl apply --prune', () => {
-  // kubectl 1.32's default allowlist also names ReplicationController, which kubelab does not serve (the other kinds
-  // it names are served): without --prune-allowlist kubectl stops at "error retrieving RESTMappings to prune"
-  // (see control-plane/apiserver/README.md; test/integration/apiserver/ingress.test.ts prunes Ingresses).
+  // Every kind of kubectl 1.32's default allowlist is served (ReplicationController the last): the default prunes
+  // too (test/integration/apiserver/replicationcontroller.test.ts; ingress.test.ts prunes Ingresses).
   it('with --prune-allowlist: objects with the label that are no longer in the file are deleted', async () => {
     await kubectlOk(h, ['create', 'namespace', 'prune']);
     const two = [cm('keep', { a: '1' }, { app: 'pruned' }), cm('drop', { a: '1' }, { app: 'pruned' })].map((j) => JSON.parse(j));
