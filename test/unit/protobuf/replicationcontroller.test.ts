@@ -24,8 +24,11 @@ describe('protobuf: ReplicationController', () => {
       status: {},
     }));
     expect(got).toMatchObject({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'web', namespace: 'default' } });
-    expect(got.spec).toMatchObject({ replicas: 0, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } } } });
-    expect(got.spec.template.spec.containers[0]).toMatchObject({ name: 'c', image: 'nginx' });
+    expect(got.spec).toMatchObject({
+      replicas: 0,
+      selector: { app: 'web' },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    });
     expect(got.status).toEqual({ replicas: 0 });
   });
 
