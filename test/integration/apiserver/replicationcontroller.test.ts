@@ -3,7 +3,8 @@
  * labels from the template, replicas 1), `get rc` (NAME DESIRED CURRENT READY AGE; -o wide CONTAINERS IMAGES
  * SELECTOR), `scale rc` (autoscaling/v1 Scale with the map selector as a string), `describe rc`, the 422s with
  * upstream's messages, `kubectl apply --prune` with kubectl's default allowlist (it names ReplicationController),
- * and the replicationcontroller controller (the ReplicaSet controller's adapter) creating, adopting and deleting pods.
+ * and the replicationcontroller controller (the ReplicaSet controller's adapter) creating, adopting and deleting pods,
+ * which the garbage collector deletes with their RC.
  */
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -147,8 +148,8 @@ describe('the replicationcontroller controller', () => {
     await kubectlOk(s.h, ['create', 'namespace', NS]);
     informers = new InformerFactory(client, { resyncPeriodMs: 60_000 });
     const ctx = newControllerContext(client, informers, { logger: () => silentLogger });
-    const controllers = buildControllers(ctx, parseFlags(['--controllers=replicationcontroller']));
-    expect(controllers.map((c) => c.name)).toEqual(['replicationcontroller-controller']);
+    const controllers = buildControllers(ctx, parseFlags(['--controllers=replicationcontroller,garbagecollector']));
+    expect(controllers.map((c) => c.name)).toEqual(['replicationcontroller-controller', 'garbage-collector-controller']);
     informers.start();
     running = Promise.all(controllers.map((c) => c.run(stop.signal)));
   }, 60_000);
@@ -199,5 +200,9 @@ describe('the replicationcontroller controller', () => {
       return st?.replicas === 1 && st.observedGeneration === 2 ? st : undefined;
     });
     expect((await rows(['-n', NS, 'get', 'rc', 'ctl']))[1]!.slice(0, 3)).toEqual(['ctl', '1', '1']);
-  }, 60_000);
+
+    // kubectl delete rc (background propagation): the garbage collector deletes the pods it controlled.
+    expect(await kubectlOk(s.h, ['-n', NS, 'delete', 'rc', 'ctl'])).toContain('replicationcontroller "ctl" deleted');
+    await poll('the RC pods deleted by the garbage collector', 30_000, async () => ((await livePods()).length === 0 ? true : undefined));
+  }, 90_000);
 });
