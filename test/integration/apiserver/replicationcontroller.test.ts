@@ -67,6 +67,7 @@ describe('kubectl and ReplicationControllers', () => {
     expect(w[0]).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
     expect(w[1]!.slice(5)).toEqual(['nginx', 'nginx:1.27', 'app=web,tier=fe']);
     expect(await kubectlOk(s.h, ['api-resources', '--api-group='])).toMatch(/replicationcontrollers\s+rc\s+v1\s+true\s+ReplicationController/);
+    expect(await kubectlOk(s.h, ['explain', 'rc.spec.selector'])).toMatch(/selector\s+<map\[string\]string>/);
   });
 
   it('kubectl scale rc/web --replicas=3 through the autoscaling/v1 Scale (the map selector as a string)', async () => {
