@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # $repo, $LAB, ...: set by scripts/lab and lab.d/lib.sh
 # Machine hosts (`scripts/lab up --hosts machine`): controlplane01, node01, node02 as systemd-nspawn machines,
 # each a Debian 12 with systemd as PID 1 that runs the units vagrant/provision/install.sh installs, as a VM does.
 #
@@ -65,7 +66,7 @@ machine_image_build() {
 machine_pid() {
   local nspawn child
   nspawn=$(lab_pid "$(pidfile_of "$1" machine)") || return 1
-  child=$(cat "/proc/$nspawn/task/$nspawn/children" 2>/dev/null | awk '{print $1}')
+  child=$(awk '{print $1}' "/proc/$nspawn/task/$nspawn/children" 2>/dev/null)
   [[ -n $child ]] || return 1
   echo "$child"
 }
@@ -95,7 +96,8 @@ machine_in() {
 
 # machine_boot HOST: mount its root (overlay on the image), write its identity, boot it in its network namespace.
 machine_boot() {
-  local h=$1 root upper log=$LOGS/$h/machine.log pidf pid i nm
+  local h=$1 root upper log pidf pid i nm
+  log=$LOGS/$h/machine.log
   root=$(machine_root "$h"); upper=$(machine_upper "$h"); pidf=$(pidfile_of "$h" machine)
   if pid=$(lab_pid "$pidf"); then say "machine $h already running (nspawn pid $pid)"; return 0; fi
   mkdir -p "$root" "$upper/upper" "$upper/work" "$upper/containerd" "$LOGS/$h"
