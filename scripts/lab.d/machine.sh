@@ -89,8 +89,8 @@ machine_cgroups() {
 machine_in() {
   local h=$1 pid; shift
   pid=$(machine_pid "$h") || { echo "lab: machine $h is not running" >&2; return 1; }
-  nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root --wd=/root -- \
-    /usr/bin/env -i TERM="${TERM:-xterm}" HOME=/root LANG=C.UTF-8 \
+  nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root -- \
+    /usr/bin/env -i -C /root TERM="${TERM:-xterm}" HOME=/root LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
