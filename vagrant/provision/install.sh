@@ -126,6 +126,9 @@ systemctl daemon-reload
 if [[ $role == controlplane ]]; then
   log "image registry and images"
   sed -i 's/^\(\s*addr:\).*/\1 0.0.0.0:5000/' /etc/docker/registry/config.yml
+  # Debian 12's config asks for htpasswd auth from /etc/docker/registry (a directory): every push fails with
+  # "read /etc/docker/registry: is a directory". The lab's registry is anonymous, as the one-machine lab's is.
+  sed -i '/^auth:/,/^[^[:space:]]/{/^auth:/d;/^[[:space:]]/d}' /etc/docker/registry/config.yml
   systemctl enable docker-registry.service && systemctl restart docker-registry.service
   # Images built already (a lab machine gets the lab's image cache) are kept.
   if [[ ! -f /var/lib/kubelab/images/kubelab/index.json ]]; then /opt/kubelab/scripts/images/build /var/lib/kubelab/images; fi

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 
 const STATE = join(repo, '.test-state', 'machines-e2e');
 const NS = 'machines-e2e';
+/** The tasks of the machine's containerd (the kubelet's namespace is kubelab-<host>). */
+const TASKS = 'for n in $(ctr namespaces ls -q); do ctr -n "$n" tasks ls; done';
 
 describe('scripts/lab up --hosts machine (systemd-nspawn machines, units by install.sh)', () => {
   let lab: Lab;
@@ -63,7 +65,7 @@ describe('scripts/lab up --hosts machine (systemd-nspawn machines, units by inst
     expect(pods.length).toBe(2);
     for (const p of pods) expect(WORKERS).toContain(p.spec.nodeName);
     // The containers are processes inside the machines: containerd inside node01/node02 lists them.
-    const ctr = await lab.exec(pods[0]!.spec.nodeName as 'node01', ['ctr', '-n', 'k8s.io', 'tasks', 'ls']);
+    const ctr = await lab.sh(pods[0]!.spec.nodeName as 'node01', TASKS);
     expect(ctr.code, show(ctr)).toBe(0);
     expect(ctr.stdout).toMatch(/RUNNING/);
     const ip = (await lab.kc('-n', NS, 'get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}')).trim();
@@ -85,7 +87,7 @@ describe('scripts/lab up --hosts machine (systemd-nspawn machines, units by inst
     const now = await lab.pods(NS, 'app=web');
     expect(now.map((p) => p.metadata.uid).sort()).toEqual(pods.map((p) => p.metadata.uid).sort());
     for (const p of now) expect(p.status.phase).toBe('Running');
-    const ctr = await lab.exec(node, ['ctr', '-n', 'k8s.io', 'tasks', 'ls']);
+    const ctr = await lab.sh(node, TASKS);
     expect(ctr.stdout).toMatch(/RUNNING/);
   }, 120_000);
 
