@@ -12,11 +12,13 @@
 #            (eth0 with the host's address on kubelab0, the same routes, no route off the machine).
 #   files    the repo read-only at /kubelab (Vagrant's synced folder), the generated config at /kubelab/vagrant/.generated.
 #
-# What runc needs inside nspawn on this host (cgroup v1 hybrid, seen 2026-12-05):
-#   --private-users=no --capability=all --system-call-filter='@keyring bpf' (the defaults deny them), /dev/fuse
-#   and /dev/kmsg bound, --property=Delegate=yes (the scope's cgroups are the machine's to split) and
-#   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 (the legacy hierarchies, as the host has them: runc and the kubelet
-#   find cpu, memory, pids controllers), SYSTEMD_NSPAWN_USE_CGNS=0 is not needed.
+# What runc needs inside nspawn on this host (cgroup v1 hybrid, PID 1 not systemd; seen 2026-12-05):
+#   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 (the legacy hierarchies, as the host has them), --private-users=no,
+#   --capability=all, --system-call-filter='@keyring bpf' (denied by default), /dev/fuse and /dev/kmsg bound;
+#   --register=no --keep-unit (no machined: machinectl cannot see them), nspawn entering /kubelab-<host> of every
+#   hierarchy before it execs (its cgroup namespace is rooted there; no --property=Delegate=yes without a systemd
+#   host); and nspawn mounts the controller hierarchies read-only: kubelab-cgroups-rw.service (written at boot)
+#   remounts them writable (`mount -o remount,bind,rw`) before containerd and the kubelet start.
 MACHINE_SUITE=bookworm
 MACHINE_IMAGE=$LAB/cache/machine-image
 # install.sh's packages (containerd runtime, controlplane extras) and what systemd as PID 1 needs.
