@@ -10,7 +10,8 @@
 #            $RUN/machines/<host>/root (unmounted by `down`; `down` removes the upper dirs with the data).
 #   network  the namespace hosts' network, unchanged: systemd-nspawn --network-namespace-path=/run/netns/kubelab-<host>
 #            (eth0 with the host's address on kubelab0, the same routes, no route off the machine).
-#   files    the repo read-only at /kubelab (Vagrant's synced folder), the generated config at /kubelab/vagrant/.generated.
+#   files    the repo read-only at /kubelab (Vagrant's synced folder), the generated config (the Vagrantfile's generate
+#            arguments) at /kubelab-generated: install.sh runs with KUBELAB_GENERATED=/kubelab-generated KUBELAB_PREBUILT=1.
 #
 # What runc needs inside nspawn on this host (cgroup v1 hybrid, PID 1 not systemd; seen 2026-12-05):
 #   SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 (the legacy hierarchies, as the host has them), --private-users=no,
