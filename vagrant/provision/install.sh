@@ -10,7 +10,10 @@
 set -euo pipefail
 host=$1 ip=$2 role=$3 runtime=$4
 src=/kubelab
-gen=$src/vagrant/.generated
+gen=${KUBELAB_GENERATED:-$src/vagrant/.generated}
+# KUBELAB_PREBUILT=1 (scripts/lab up --hosts machine): the synced folder carries node_modules and dist/ built on
+# the host, and the machine has no network: they are used as they are (no npm ci, no npm run build).
+prebuilt=${KUBELAB_PREBUILT:-0}
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[kubelab %s] %s\n' "$host" "$*"; }
@@ -23,10 +26,16 @@ pkgs=(runc containernetworking-plugins etcd-client iptables conntrack curl rsync
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
 [[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 # Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
-printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-rm -f /usr/sbin/policy-rc.d
+# Offline when every package is installed already (a machine image built with them): no apt-get update.
+if ! dpkg-query -W -f='${db:Status-Status}\n' "${pkgs[@]}" 2>/dev/null | grep -qv '^installed$' \
+  && [[ $(dpkg-query -W -f='${db:Status-Status}\n' "${pkgs[@]}" 2>/dev/null | wc -l) -eq ${#pkgs[@]} ]]; then
+  log "packages already installed"
+else
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
 systemctl disable --now nginx.service 2>/dev/null || true
 # kubelab needs Node.js >= 20; Debian 12 ships 18. Node 20 from NodeSource's repository (what the
 # development machines use; includes npm). On a distribution with Node >= 20, its own package is used.
@@ -55,7 +64,8 @@ if ! command -v kubectl >/dev/null; then
 fi
 
 log "kernel settings"
-modprobe br_netfilter
+# In a container (a lab machine) the host loaded it: /proc/sys/net/bridge exists.
+modprobe br_netfilter 2>/dev/null || [[ -d /proc/sys/net/bridge ]]
 cat >/etc/modules-load.d/kubelab.conf <<CONF
 br_netfilter
 CONF
@@ -63,16 +73,21 @@ cat >/etc/sysctl.d/90-kubelab.conf <<CONF
 net.ipv4.ip_forward = 1
 net.bridge.bridge-nf-call-iptables = 1
 CONF
-sysctl -q --system
+sysctl -q --system || log "not every kernel setting applied (in a container the host's settings hold)"
 
 log "kubelab from $src into /opt/kubelab"
 mkdir -p /opt/kubelab
-rsync -a --delete --exclude node_modules/ --exclude dist/ --exclude .lab/ --exclude vagrant/.generated/ "$src/" /opt/kubelab/
-cd /opt/kubelab
-if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
+if ((prebuilt)); then
+  rsync -a --delete --exclude .lab/ --exclude vagrant/.generated/ --exclude .git --exclude .test-state/ --exclude .test-results/ "$src/" /opt/kubelab/
+  cd /opt/kubelab
+else
+  rsync -a --delete --exclude node_modules/ --exclude dist/ --exclude .lab/ --exclude vagrant/.generated/ "$src/" /opt/kubelab/
+  cd /opt/kubelab
+  if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  npm run build --silent
 fi
-npm run build --silent
 
 log "configuration -> /etc/kubelab"
 mkdir -p /etc/kubelab /var/lib/kubelab
@@ -111,8 +126,12 @@ systemctl daemon-reload
 if [[ $role == controlplane ]]; then
   log "image registry and images"
   sed -i 's/^\(\s*addr:\).*/\1 0.0.0.0:5000/' /etc/docker/registry/config.yml
+  # Debian 12's config asks for htpasswd auth from /etc/docker/registry (a directory): every push fails with
+  # "read /etc/docker/registry: is a directory". The lab's registry is anonymous, as the one-machine lab's is.
+  sed -i '/^auth:/,/^[^[:space:]]/{/^auth:/d;/^[[:space:]]/d}' /etc/docker/registry/config.yml
   systemctl enable docker-registry.service && systemctl restart docker-registry.service
-  /opt/kubelab/scripts/images/build /var/lib/kubelab/images
+  # Images built already (a lab machine gets the lab's image cache) are kept.
+  if [[ ! -f /var/lib/kubelab/images/kubelab/index.json ]]; then /opt/kubelab/scripts/images/build /var/lib/kubelab/images; fi
   /opt/kubelab/scripts/images/publish 127.0.0.1:5000 /var/lib/kubelab/images
 
   log "control plane units"
