@@ -29,6 +29,9 @@ do_check() {
   want_api
   if [[ ! -f $(manifest_file) ]]; then
     wrong "node01 has no $MANIFEST any more: fix the manifest, do not remove it"
+  elif ! grep -qE '^[[:space:]]+containers:' "$(manifest_file)"; then
+    # Not the kubelet's parser, only its first complaint, so that this check answers at once.
+    wrong "node01's kubelet cannot run the pod in $MANIFEST (what does its log say about that file?)"
   fi
   want_running node01 kubelet
   settle 60 pod_phase static-web-node01 Running \
