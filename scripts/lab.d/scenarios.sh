@@ -112,17 +112,8 @@ settle() {
   done
 }
 
-# component_alive HOST COMPONENT: its recorded PID is a live process of this lab (PID file left as it is).
-component_alive() {
-  local f pid
-  f=$(pidfile_of "$1" "$2")
-  [[ -s $f ]] || return 1
-  pid=$(<"$f")
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$LAB"
-}
-
 want_running() {
-  component_alive "$1" "$2" || wrong "$2 on $1 is not running (scripts/lab status)"
+  pid_alive "$(pidfile_of "$1" "$2")" || wrong "$2 on $1 is not running (scripts/lab status)"
 }
 
 want_api() {

@@ -9,7 +9,7 @@ do_break() {
   local f; f=$(apiserver_flags)
   replace_in_file "$f" "--etcd-servers=https://$CP_IP:2379" "--etcd-servers=https://$CP_IP:2739" \
     || grep -qF -- "--etcd-servers=https://$CP_IP:2739" "$f" || return 1
-  stop_pidfile "$(pidfile_of "$CP" apiserver)" "apiserver on $CP"
+  stop_component "$CP" apiserver
   launch "$CP" apiserver
 }
 

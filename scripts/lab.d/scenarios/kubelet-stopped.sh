@@ -3,7 +3,7 @@
 describe() { echo "node01 is NotReady (kubectl get nodes; within about 20 s): make it Ready again."; }
 
 do_break() {
-  stop_pidfile "$(pidfile_of node01 kubelet)" "kubelet on node01"
+  stop_component node01 kubelet
 }
 
 do_check() {

@@ -10,7 +10,7 @@ do_break() {
   local f; f=$(kubelet_config)
   replace_in_file "$f" "clientCAFile: $CFG/pki/ca.crt" "clientCAFile: $CFG/pki/ca-node01.crt" \
     || grep -qF "clientCAFile: $CFG/pki/ca-node01.crt" "$f" || return 1
-  stop_pidfile "$(pidfile_of node01 kubelet)" "kubelet on node01"
+  stop_component node01 kubelet
   launch node01 kubelet
 }
 

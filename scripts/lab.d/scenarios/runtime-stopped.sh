@@ -3,7 +3,7 @@
 describe() { echo "node02 is NotReady and pods cannot start on it: make it work again."; }
 
 do_break() {
-  stop_pidfile "$(pidfile_of node02 "$(runtime_component)")" "$(runtime_component) on node02"
+  stop_component node02 "$(runtime_component)"
 }
 
 do_check() {

@@ -3,7 +3,7 @@
 describe() { echo "new pods stay Pending and no node is assigned to them: make pods schedule again."; }
 
 do_break() {
-  stop_pidfile "$(pidfile_of "$CP" scheduler)" "scheduler on $CP"
+  stop_component "$CP" scheduler
 }
 
 do_check() {

@@ -57,8 +57,16 @@ describe('break and fix: every practice scenario on the lab (containerd)', () =>
         expect(config.match(/clientCAFile: .*\/pki\/ca-node01\.crt$/gm)).toHaveLength(1);
       }
       if (name === 'kubelet-stopped') {
-        // What the learner is told to expect: node01 goes NotReady (node-monitor-grace-period 20 s).
+        // What the learner is told to expect: node01 goes NotReady (node-monitor-grace-period 20 s); the lab's
+        // `systemctl status` stand-in shows the stopped unit.
         await waitFor('node01 NotReady', 60_000, async () => (await lab.nodeReady('node01')) !== 'True', 1000);
+        const status = await lab.lab(['status']);
+        expect(status.code, show(status)).toBe(1);
+        expect(status.stdout).toMatch(/node01-kubelet\s+stopped \(scripts\/lab start node01 kubelet\)/);
+      }
+      if (name === 'kubelet-wrong-ca') {
+        // The kubelet was started with the broken configuration and exited: DEAD, as a failed unit, until started again.
+        await waitFor('node01-kubelet DEAD', 60_000, async () => /node01-kubelet\s+DEAD/.test((await lab.lab(['status'])).stdout), 1000);
       }
 
       const before = await lab.lab(['check', name], 120_000);
@@ -74,6 +82,8 @@ describe('break and fix: every practice scenario on the lab (containerd)', () =>
       const after = await lab.lab(['check', name], 180_000);
       expect(after.code, show(after)).toBe(0);
       expect(after.stdout.trim()).toBe(`${name}: fixed`);
+      const status = await lab.lab(['status']);
+      expect(status.code, show(status)).toBe(0);
     }, 420_000);
   }
 
