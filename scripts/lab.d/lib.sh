@@ -94,6 +94,14 @@ lab_pid() {
   return 1
 }
 
+# pid_alive PIDFILE: like lab_pid, without printing or removing anything.
+pid_alive() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(<"$1")
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$LAB"
+}
+
 # stop_pidfile PIDFILE [NAME]: SIGTERM, then SIGKILL after 10 s; only the recorded, verified PID.
 stop_pidfile() {
   local f=$1 name=${2:-$(basename "$1" .pid)} pid i
@@ -133,6 +141,7 @@ start_daemon() {
   shift 4
   pidf=$(pidfile_of "$host" "$comp")
   log=$LOGS/$host/$comp.log
+  rm -f "$RUN/$host-$comp.stopped"   # (scripts/lab stop's mark)
   if pid=$(lab_pid "$pidf"); then say "$comp on $host already running (pid $pid)"; return 0; fi
   mapfile -t argv < <(unit_argv "$unit")
   ((${#argv[@]})) || fail "no ExecStart= in $unit" "" ""

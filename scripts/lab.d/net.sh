@@ -81,12 +81,14 @@ net_pod_routes() {
 }
 
 # Pod network namespaces the lab's kubelets made: /run/netns/kubelab-<host>-<pod uid> (node-agent/network/cni.ts).
+# A pod's uid is a UUID from the API server, or for a static pod the kubelet's md5 of its manifest (32 hex
+# digits, as upstream's kubelet makes it): both, or a static pod's namespace outlives `down`.
 pod_netns() {
   local h
   [[ -d /run/netns ]] || return 0
   for h in "${HOSTS[@]}"; do
     find /run/netns -maxdepth 1 -regextype posix-extended \
-      -regex "/run/netns/$(ns_of "$h")-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" -printf '%f\n'
+      -regex "/run/netns/$(ns_of "$h")-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})" -printf '%f\n'
   done
 }
 
