@@ -5,8 +5,8 @@
  * lab's own images (kubelab/etcd, kubelab/kubelab). Then, as on a kubeadm cluster:
  *   - `kubectl -n kube-system get pods` lists the mirror pods <component>-controlplane01, Running;
  *   - a Deployment works (scheduled, started, Available);
- *   - editing /etc/kubernetes/manifests/kube-scheduler.yaml (a --v flag, through `scripts/lab exec`) recreates
- *     the scheduler's pod with the new flag;
+ *   - editing /etc/kubernetes/manifests/kube-apiserver.yaml (a flag) restarts the API server with it, and
+ *     editing kube-scheduler.yaml (a --v flag, through `scripts/lab exec`) recreates the scheduler's pod;
  *   - moving the manifest out stops the scheduler (a new pod stays Pending), moving it back resumes scheduling;
  *   - `scripts/lab down` leaves nothing (containers, mounts, processes, namespaces).
  *
@@ -98,6 +98,21 @@ describe('the control plane as static pods (kubeadm layout, containerd)', () => 
     expect(pods).toHaveLength(2);
     for (const p of pods) expect(['node01', 'node02']).toContain(p.spec.nodeName);
   }, 180_000);
+
+  it('editing kube-apiserver.yaml (a flag) restarts the API server with it: new pods get the new default toleration', async () => {
+    const before = (await mirror('kube-apiserver'))!;
+    const flag = '--default-not-ready-toleration-seconds=45';
+    const r = await lab.exec(CP, ['sed', '-i', 's|--default-not-ready-toleration-seconds=30$|--default-not-ready-toleration-seconds=45|', '/etc/kubernetes/manifests/kube-apiserver.yaml']);
+    expect(r.code, show(r)).toBe(0);
+    const { ms } = await waitFor('the kube-apiserver mirror pod with the new flag, Running', 180_000, async () => {
+      const m = await mirror('kube-apiserver');
+      return m && m.metadata.uid !== before.metadata.uid && m.spec.containers[0]!.command?.includes(flag) && m.status.phase === 'Running' ? m : undefined;
+    });
+    console.log(`[kubeadm] the edited API server answered with its new mirror pod after ${Math.round(ms / 1000)} s`);
+    await lab.kc('run', 'tolerations', '--image=nginx', '--restart=Never');
+    const pod = await lab.json<{ spec: { tolerations?: { key?: string; tolerationSeconds?: number }[] } }>('get', 'pod', 'tolerations');
+    expect(pod.spec.tolerations?.find((t) => t.key === 'node.kubernetes.io/not-ready')?.tolerationSeconds).toBe(45);
+  }, 240_000);
 
   it('editing kube-scheduler.yaml through scripts/lab exec (adding --v=2) recreates the scheduler pod with the new flag', async () => {
     const before = (await mirror('kube-scheduler'))!;
