@@ -8,6 +8,8 @@
  *   - editing /etc/kubernetes/manifests/kube-apiserver.yaml (a flag) restarts the API server with it, and
  *     editing kube-scheduler.yaml (a --v flag, through `scripts/lab exec`) recreates the scheduler's pod;
  *   - moving the manifest out stops the scheduler (a new pod stays Pending), moving it back resumes scheduling;
+ *   - etcd restore as the README documents it for this layout (snapshot, delete a namespace, restore into a new
+ *     directory, point the etcd-data hostPath at it, the API server out and back in): the namespace is back;
  *   - `scripts/lab down` leaves nothing (containers, mounts, processes, namespaces).
  *
  * Lab directory: KUBELAB_E2E_LAB_DIR (run with /work/.lab-e2e-kubeadm). One lab at a time on the machine:
@@ -145,6 +147,31 @@ describe('the control plane as static pods (kubeadm layout, containerd)', () => 
     console.log(`[kubeadm] scheduling resumed ${Math.round(ms / 1000)} s after the manifest came back`);
     expect((await mirror('kube-scheduler'))?.status.phase).toBe('Running');
   }, 300_000);
+
+  it('etcd restore, kubeadm style: the etcd-data hostPath pointed at the restored directory brings the snapshot\'s objects back', async () => {
+    await lab.kc('create', 'namespace', 'restore-e2e');
+    await lab.kc('-n', 'restore-e2e', 'create', 'configmap', 'keep', '--from-literal=color=blue');
+    const save = await lab.exec(CP, ['env', 'ETCDCTL_API=3', 'etcdctl', '--endpoints=https://127.0.0.1:2379', '--cacert=/etc/kubernetes/pki/etcd/ca.crt',
+      '--cert=/etc/kubernetes/pki/etcd/server.crt', '--key=/etc/kubernetes/pki/etcd/server.key', 'snapshot', 'save', '/opt/snapshot.db']);
+    expect(save.code, show(save)).toBe(0);
+    await lab.kc('delete', 'namespace', 'restore-e2e', '--wait=true', '--timeout=90s');
+    const restore = await lab.exec(CP, ['etcdutl', 'snapshot', 'restore', '/opt/snapshot.db', '--data-dir', '/var/lib/etcd-from-backup']);
+    expect(restore.code, show(restore)).toBe(0);
+    // The README's command: the etcd-data volume's hostPath, as the kubelet sees it (the machine's path).
+    const L = E2E_LAB_DIR;
+    const edit = await lab.exec(CP, ['sed', '-i', `s|^      path: ${L}/data/etcd$|      path: ${L}/data/hosts/${CP}/var/lib/etcd-from-backup|`, '/etc/kubernetes/manifests/etcd.yaml']);
+    expect(edit.code, show(edit)).toBe(0);
+    expect(readFileSync(join(manifests, 'etcd.yaml'), 'utf8')).toContain(`      path: ${L}/data/hosts/${CP}/var/lib/etcd-from-backup\n`);
+    // Then the API server again (kubeadm's docs: restart the control plane components): out and back in.
+    await sleep(15_000);
+    expect((await lab.exec(CP, ['mv', '/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/kubernetes/'])).code).toBe(0);
+    await sleep(15_000);
+    expect((await lab.exec(CP, ['mv', '/etc/kubernetes/kube-apiserver.yaml', '/etc/kubernetes/manifests/'])).code).toBe(0);
+    const { ms } = await waitFor('namespace restore-e2e back with its ConfigMap', 180_000, async () =>
+      (await lab.kubectl(['-n', 'restore-e2e', 'get', 'configmap', 'keep', '-o', 'jsonpath={.data.color}'])).stdout.trim() === 'blue' || undefined);
+    console.log(`[kubeadm] the restored namespace answered ${Math.round(ms / 1000)} s after the API server came back`);
+    expect((await lab.kc('get', 'namespace', 'restore-e2e', '-o', 'jsonpath={.status.phase}')).trim()).toBe('Active');
+  }, 420_000);
 
   it('scripts/lab down leaves nothing behind (containers, mounts, processes, namespaces)', async () => {
     const r = await lab.down();
