@@ -7,7 +7,7 @@
  *                                                           success: forget(key)
  *
  * `run(signal)` starts the informers (idempotent; shared informers may already run), waits until every
- * one has synced, then starts `workers` loops; aborting the signal shuts the queue down and waits for
+ * one has synced (unless `waitForSync: false`), then starts `workers` loops; aborting the signal shuts the queue down and waits for
  * in-flight syncs to finish. Informers are not stopped by run(): their owner (an InformerFactory) does.
  * sync(key) must re-read the object from the informer's store (it may be gone: that means "deleted"),
  * be idempotent, and never mutate cached objects.
@@ -27,6 +27,13 @@ export interface ControllerOptions {
   maxRetries?: number;
   rateLimiter?: RateLimiter;
   logger?: Logger;
+  /**
+   * Wait until every informer has synced before the workers start (default true). false: they start at
+   * once and syncs see what the caches hold so far; for a controller whose keys also come from elsewhere
+   * (the kubelet's static pods, which run before any API server answers, as upstream's syncLoop does not
+   * wait for its API source).
+   */
+  waitForSync?: boolean;
 }
 
 export abstract class Controller {
@@ -36,12 +43,14 @@ export abstract class Controller {
   protected readonly log: Logger;
   protected readonly informers: SyncableInformer[] = [];
   private readonly maxRetries: number;
+  private readonly waitForSync: boolean;
   private running = false;
 
   constructor(opts: ControllerOptions) {
     this.name = opts.name;
     this.workers = Math.max(1, opts.workers ?? 1);
     this.maxRetries = opts.maxRetries ?? Infinity;
+    this.waitForSync = opts.waitForSync ?? true;
     this.queue = new WorkQueue({ name: opts.name, rateLimiter: opts.rateLimiter });
     this.log = opts.logger ?? consoleLogger(opts.name);
   }
@@ -92,13 +101,17 @@ export abstract class Controller {
     this.running = true;
     try {
       for (const inf of this.informers) inf.start();
-      this.log.info('waiting for caches to sync', { controller: this.name });
-      const synced = await Promise.all(this.informers.map((i) => i.waitForSync(signal)));
-      if (!synced.every(Boolean)) {
-        this.queue.shutDown();
-        return;
+      if (this.waitForSync) {
+        this.log.info('waiting for caches to sync', { controller: this.name });
+        const synced = await Promise.all(this.informers.map((i) => i.waitForSync(signal)));
+        if (!synced.every(Boolean)) {
+          this.queue.shutDown();
+          return;
+        }
+        this.log.info('caches synced, starting workers', { controller: this.name, workers: this.workers });
+      } else {
+        this.log.info('starting workers without waiting for caches', { controller: this.name, workers: this.workers });
       }
-      this.log.info('caches synced, starting workers', { controller: this.name, workers: this.workers });
       const onAbort = () => this.queue.shutDown();
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });

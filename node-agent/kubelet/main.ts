@@ -87,7 +87,10 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   const cni = new CniManager({ nodeName: config.nodeName, binDir: config.cniBinDir, confDir: config.cniConfDir, dataDir: config.cniDataDir, stateDir: join(config.rootDir, 'cni', 'results') });
   const networkReady = () => !!podCIDR() || existsSync(config.cniConfDir) && cni.network(undefined) !== undefined;
   const heartbeat = new NodeHeartbeat(client, facts, () => ({ runtimeReady, networkReady: networkReady() }), log, config.leaseDurationSeconds);
-  await heartbeat.register();
+  // Registration runs in the background (retried until the API server answers): static pods, such as a kubeadm
+  // control plane's own API server, start without it. Status posts and lease renewals begin once registered.
+  const abort = new AbortController();
+  const registered = heartbeat.registerUntilDone(abort.signal);
 
   // Services for the containers' service-link env (KUBERNETES_SERVICE_HOST ...), as upstream's service informer.
   const serviceInformer = new Informer<Service>({ client, resource: findResource('', 'services')!, logger: log });
@@ -129,7 +132,6 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
   });
   enqueueStatic = (key) => workers.enqueue(key);
   staticPods?.start();
-  const abort = new AbortController();
   nodeInformer.start();
   serviceInformer.start();
   const running = workers.run(abort.signal);
@@ -161,12 +163,13 @@ export async function startKubelet(config: KubeletConfig): Promise<RunningKubele
 
   const timers: ReturnType<typeof setInterval>[] = [];
   timers.push(setInterval(() => {
+    if (!heartbeat.current()) return; // not registered yet
     runtime.version().then(() => (runtimeReady = true), () => (runtimeReady = false)).finally(() =>
       heartbeat.postStatus().catch((e: unknown) => log.warn('node status update failed', { error: e as Error })),
     );
   }, config.nodeStatusUpdateFrequencyMs));
-  const renew = () => heartbeat.renewLease().catch((e: unknown) => log.warn('lease renewal failed', { error: e as Error }));
-  void renew();
+  const renew = () => (heartbeat.current() ? heartbeat.renewLease().catch((e: unknown) => log.warn('lease renewal failed', { error: e as Error })) : undefined);
+  void registered.then(() => renew());
   timers.push(setInterval(renew, Math.max(1000, (config.leaseDurationSeconds * 1000) / 4)));
   // upstream's eviction manager: emptyDir usage against sizeLimit every 10 s.
   timers.push(setInterval(() => {

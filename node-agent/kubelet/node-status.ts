@@ -140,6 +140,32 @@ export function nodeLease(nodeName: string, nodeUid: string | undefined, duratio
   };
 }
 
+/**
+ * The wait before the next registration attempt (pure): upstream's registerWithAPIServer starts at 100 ms
+ * and doubles up to 7 s.
+ */
+export const REGISTER_INITIAL_DELAY_MS = 100;
+export const REGISTER_MAX_DELAY_MS = 7000;
+export function nextRegisterDelayMs(previousMs: number): number {
+  return Math.min(Math.max(previousMs, REGISTER_INITIAL_DELAY_MS / 2) * 2, REGISTER_MAX_DELAY_MS);
+}
+
+/** Sleep that an abort ends early. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      done();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 const NODES = () => findResource('', 'nodes')!;
 const LEASES = () => findResource('coordination.k8s.io', 'leases')!;
 
@@ -171,6 +197,25 @@ export class NodeHeartbeat {
     }
     await this.postStatus();
     return this.node!;
+  }
+
+  /**
+   * Upstream's registerWithAPIServer: try until the Node is registered (100 ms doubling to 7 s), each failure
+   * logged. The kubelet does not wait for it: its static pods run before any API server answers (the kubeadm
+   * control plane is itself static pods). Resolves undefined when aborted first.
+   */
+  async registerUntilDone(signal: AbortSignal, sleep: (ms: number, signal: AbortSignal) => Promise<void> = sleepUnlessAborted): Promise<Node | undefined> {
+    let delay = 0;
+    for (;;) {
+      if (signal.aborted) return undefined;
+      try {
+        return await this.register();
+      } catch (e) {
+        this.log.warn('Unable to register node with API server', { node: this.facts.nodeName, error: e as Error });
+      }
+      delay = nextRegisterDelayMs(delay);
+      await sleep(delay, signal);
+    }
   }
 
   current(): Node | undefined {

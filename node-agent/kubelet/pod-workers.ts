@@ -137,7 +137,9 @@ export class PodWorkers extends Controller {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: PodWorkersOptions) {
-    super({ name: 'kubelet-pod-workers', workers: o.workers ?? 10, ...(o.logger ? { logger: o.logger } : {}) });
+    // Static pods run before the API server answers (it may be one of them): the workers do not wait for the
+    // pod informer's first list; the API's pods come in as its events arrive.
+    super({ name: 'kubelet-pod-workers', workers: o.workers ?? 10, waitForSync: false, ...(o.logger ? { logger: o.logger } : {}) });
     this.now = o.now ?? Date.now;
     this.tokens = new TokenManager(o.requestToken, this.now);
     this.mounter = o.mounter ?? systemMounter;

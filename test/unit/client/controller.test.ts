@@ -121,4 +121,24 @@ describe('Controller', () => {
     expect(calls).toBe(0);
     await inf.stop();
   });
+
+  it('waitForSync: false starts the workers while an informer cannot list yet (the kubelet\'s static pods before any API server)', async () => {
+    const c = new InProcessApi();
+    // The API server is not there: every list fails for now.
+    c.injectError({ verb: 'list' }, new (await import('../../../api/errors.js')).KubeError('ServiceUnavailable', 'connect ECONNREFUSED'), 1000);
+    const inf = new Informer<any>({ client: c, resource: pods, logger: silentLogger, backoffInitialMs: 5 });
+    const synced: string[] = [];
+    const waiting = createController({ name: 'waits', informers: [inf], logger: silentLogger, sync: async (k) => void synced.push(`waits:${k}`) });
+    const eager = createController({ name: 'eager', informers: [inf], logger: silentLogger, waitForSync: false, sync: async (k) => void synced.push(`eager:${k}`) });
+    const ac = new AbortController();
+    const runs = [waiting.run(ac.signal), eager.run(ac.signal)];
+    waiting.enqueue('kube-system/kube-apiserver-controlplane01');
+    eager.enqueue('kube-system/kube-apiserver-controlplane01');
+    await waitFor(() => synced.length > 0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(synced).toEqual(['eager:kube-system/kube-apiserver-controlplane01']);
+    ac.abort();
+    await Promise.all(runs);
+    await inf.stop();
+  });
 });
