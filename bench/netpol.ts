@@ -227,7 +227,7 @@ const out = []; let refused = 0;
 
 function runClient(n: number, port: number): Promise<{ out: number[]; refused: number }> {
   return new Promise((resolve, reject) => {
-    const c = spawn('ip', ['netns', 'exec', SRC_NS, process.execPath, '-e', CLIENT, String(n), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = track(spawn('ip', ['netns', 'exec', SRC_NS, process.execPath, '-e', CLIENT, String(n), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }));
     let buf = '';
     c.stdout.on('data', (b: Buffer) => (buf += b.toString()));
     c.on('error', reject);
@@ -242,9 +242,17 @@ function runClient(n: number, port: number): Promise<{ out: number[]; refused: n
   });
 }
 
+/** Children alive now (the server, a client): killed by PID on every exit path, before the namespaces go. */
+const children = new Set<ChildProcess>();
+function track<T extends ChildProcess>(c: T): T {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
 function startServer(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const s = spawn('ip', ['netns', 'exec', DST_NS, process.execPath, '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const s = track(spawn('ip', ['netns', 'exec', DST_NS, process.execPath, '-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] }));
     s.on('error', reject);
     s.stdout.once('data', () => resolve(s));
     setTimeout(() => reject(new Error('server did not start')), 10_000).unref();
@@ -334,6 +342,7 @@ async function main(): Promise<void> {
   if (PURE) return;
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespaces, iptables), or pass --pure');
   const cleanup = (): void => {
+    for (const c of children) c.kill('SIGKILL');
     for (const ns of [NODE_NS, SRC_NS, DST_NS]) netnsDel(ns);
     clearLeftovers();
   };
