@@ -24,6 +24,7 @@ import {
   type NetpolPod,
   type NetpolProtocol,
   type Policy,
+  groupByNamespace,
   hasPodNetworkIP,
   peerPods,
   policyKey,
@@ -146,7 +147,7 @@ function newChains(): Chains {
  * A policy's chain for one direction. Ingress: peers match the source (-s), named ports resolve on the pods
  * the policy selects here. Egress: peers match the destination (-d), named ports resolve on every pod.
  */
-function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: readonly NetpolPod[], pods: readonly NetpolPod[], namespaces: ReadonlyMap<string, NetpolNamespace>): string {
+function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: readonly NetpolPod[], pods: Cluster, namespaces: ReadonlyMap<string, NetpolNamespace>): string {
   const key = policyKey(np);
   const ns = np.metadata?.namespace ?? 'default';
   const chain = policyChainName(key, dir);
@@ -156,7 +157,7 @@ function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: r
   const rules = dir === 'ingress' ? (np.spec?.ingress ?? []) : (np.spec?.egress ?? []);
   rules.forEach((rule, ri) => {
     const peers = (rule && 'from' in rule ? rule.from : rule && 'to' in rule ? rule.to : undefined) ?? [];
-    const ports = rulePortMatches(rule?.ports, dir === 'ingress' ? targets : pods.filter(hasPodNetworkIP));
+    const ports = rulePortMatches(rule?.ports, dir === 'ingress' ? targets : pods.withIP);
     // A match of this rule: peer args + port args; an egress named port binds the destination.
     const emit = (into: string, peerArgs: string[], peerIP: string | undefined, block?: { cidr: string; except: string[] }): void => {
       for (const pm of ports) {
@@ -188,10 +189,17 @@ function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: r
         chains.add(chain, [peerFlag, cidr, '-j', sub]);
         return;
       }
-      for (const p of peerPods(peer, ns, pods, namespaces)) emit(chain, [peerFlag, `${p.ip}/32`], p.ip);
+      for (const p of peerPods(peer, ns, pods.all, namespaces, pods.byNamespace)) emit(chain, [peerFlag, `${p.ip}/32`], p.ip);
     });
   });
   return chain;
+}
+
+/** The cluster's pods, also grouped by namespace (a policy selects and a podSelector peer names pods of one namespace). */
+interface Cluster {
+  all: readonly NetpolPod[];
+  withIP: readonly NetpolPod[];
+  byNamespace: ReadonlyMap<string, readonly NetpolPod[]>;
 }
 
 /** Every chain the ruleset wants, with its rules (the desired state). */
@@ -199,16 +207,18 @@ export function desiredChains(input: Omit<NetpolInput, 'previous' | 'partial' | 
   const chains = newChains();
   const nsMap = new Map(input.namespaces.map((n) => [n.name, n]));
   const local = input.pods.filter((p) => p.node === input.nodeName && hasPodNetworkIP(p));
+  const localByNs = groupByNamespace(local);
+  const cluster: Cluster = { all: input.pods, withIP: input.pods.filter(hasPodNetworkIP), byNamespace: groupByNamespace(input.pods) };
   const forward: string[][] = [['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'RETURN']];
   const policyChains = new Map<string, string>();
   let isolated = 0;
-  const sorted = [...input.policies].sort((a, b) => policyKey(a).localeCompare(policyKey(b)));
+  const sorted = groupByNamespace([...input.policies].sort((a, b) => policyKey(a).localeCompare(policyKey(b))).map((np) => ({ namespace: np.metadata?.namespace ?? 'default', np })));
   const ingressJumps: string[][] = [];
   const egressJumps: string[][] = [];
   for (const pod of [...local].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))) {
     let isolatedHere = false;
     for (const dir of ['egress', 'ingress'] as const) {
-      const selecting = sorted.filter((np) => policySelects(np, pod, dir));
+      const selecting = (sorted.get(pod.namespace) ?? []).map((x) => x.np).filter((np) => policySelects(np, pod, dir));
       if (selecting.length === 0) continue;
       isolatedHere = true;
       const podChain = podChainName(pod, dir);
@@ -218,8 +228,8 @@ export function desiredChains(input: Omit<NetpolInput, 'previous' | 'partial' | 
         const pk = `${policyKey(np)}:${dir}`;
         let pc = policyChains.get(pk);
         if (!pc) {
-          const targets = local.filter((p) => policySelects(np, p, 'ingress'));
-          pc = buildPolicyChain(np, dir, chains, targets, input.pods, nsMap);
+          const targets = (localByNs.get(pod.namespace) ?? []).filter((p) => policySelects(np, p, 'ingress'));
+          pc = buildPolicyChain(np, dir, chains, targets, cluster, nsMap);
           policyChains.set(pk, pc);
         }
         chains.add(podChain, ['-m', 'comment', '--comment', `policy ${policyKey(np)}`, '-j', pc]);

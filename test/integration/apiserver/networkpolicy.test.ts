@@ -147,6 +147,17 @@ describe('NetworkPolicy: served, defaulted, printed, explained', () => {
     expect(a2.metadata.generation).toBe(2);
   });
 
+  it('IPv6 ipBlocks are accepted (the agent ignores them on IPv4-only pods: node-agent/netpol/README.md)', async () => {
+    const out = await kubectlOk(s.h, ['create', '-f', '-'], np('v6-blocks', {
+      ingress: [{ from: [{ ipBlock: { cidr: '2001:db8::/64', except: ['2001:db8::/96', '2001:db8:0:0:1::/80'] } }, { ipBlock: { cidr: '10.0.0.0/8' } }] }],
+      egress: [{ to: [{ ipBlock: { cidr: '::/0' } }] }],
+    }));
+    expect(out).toContain('networkpolicy.networking.k8s.io/v6-blocks created');
+    const got = JSON.parse(await kubectlOk(s.h, ['get', 'netpol', 'v6-blocks', '-n', 'default', '-o', 'json']));
+    expect(got.spec.ingress[0].from[0].ipBlock).toEqual({ cidr: '2001:db8::/64', except: ['2001:db8::/96', '2001:db8:0:0:1::/80'] });
+    expect(got.spec.egress[0].to[0].ipBlock.cidr).toBe('::/0');
+  });
+
   it('kubectl explain describes the fields with upstream text', async () => {
     const out = await kubectlOk(s.h, ['explain', 'networkpolicy.spec.ingress.from.ipBlock']);
     expect(out).toContain('GROUP:      networking.k8s.io');
@@ -163,6 +174,9 @@ describe('NetworkPolicy: bad input is a 422 naming the field, with upstream mess
     ['an except outside the cidr', { egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24', '10.0.0.0/16'] } }] }] },
       ['spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "10.1.0.0/24": must be a strict subset of `cidr`',
         'spec.egress[0].to[0].ipBlock.except[1]: Invalid value: "10.0.0.0/16": must be a strict subset of `cidr`']],
+    ['an except of the other IP family, or outside an IPv6 cidr', { ingress: [{ from: [{ ipBlock: { cidr: '2001:db8::/64', except: ['10.0.0.0/24', '2001:db9::/96'] } }] }] },
+      ['spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: "10.0.0.0/24": must be a strict subset of `cidr`',
+        'spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: "2001:db9::/96": must be a strict subset of `cidr`']],
     ['a missing cidr', { ingress: [{ from: [{ ipBlock: { except: ['10.0.0.0/24'] } }] }] }, ['spec.ingress[0].from[0].ipBlock.cidr: Required value']],
     ['a port out of range', { ingress: [{ ports: [{ port: 70000 }] }] },
       ['spec.ingress[0].ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive']],

@@ -35,6 +35,25 @@ function apply(before: NetpolState, text: string): Map<string, string[]> {
 }
 
 describe('buildNetpolRuleset', () => {
+  it('an updated policy (a new object, as informers deliver) is matched with its new selectors, not the compiled old ones', () => {
+    const sel = { matchLabels: { role: 'frontend' } };
+    const before = np('upd', { podSelector: { matchLabels: { role: 'db' } }, ingress: [{ from: [{ podSelector: sel }] }] });
+    const after = np('upd', { podSelector: { matchLabels: { role: 'client' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'db' } } }] }] });
+    const build = (p: typeof before, node: string) => buildNetpolRuleset({ nodeName: node, pods: PODS, namespaces: NAMESPACES, policies: [p] }).text;
+    // node01: db (10.244.1.10) is selected, frontend-1 (10.244.1.11) is a peer; node02: client is selected after.
+    expect(build(before, 'node01')).toContain('-s 10.244.1.11/32');
+    expect(build(before, 'node02')).not.toContain('-d 10.244.2.21/32');
+    expect(build(after, 'node01')).not.toContain('-d 10.244.1.10/32');
+    expect(build(after, 'node02')).toContain('-d 10.244.2.21/32');
+    expect(build(after, 'node02')).toContain('-s 10.244.1.10/32');
+    // One selector object shared by two policies of different namespaces: each looks in its own namespace.
+    const shared = [np('a', { podSelector: {}, ingress: [{ from: [{ podSelector: sel }] }] }), np('b', { podSelector: {}, ingress: [{ from: [{ podSelector: sel }] }] }, 'prod')];
+    const text = buildNetpolRuleset({ nodeName: 'node02', pods: PODS, namespaces: NAMESPACES, policies: shared }).text;
+    expect(text).toContain('-s 10.244.2.20/32'); // default/frontend-2, for a
+    expect(text).toContain('-s 10.244.2.30/32'); // prod/prodapp, for b
+    expect(text).not.toContain('-s 10.244.2.31/32'); // other/otherapp: neither namespace
+  });
+
   it('golden: the docs example, a named port and default-deny egress with DNS on node01', () => {
     const r = buildNetpolRuleset({ nodeName: 'node01', pods: PODS, namespaces: NAMESPACES, policies: [DOCS_POLICY, NAMED, DEFAULT_DENY_EGRESS, ALLOW_DNS] });
     expectGolden(join(GOLDEN, 'node01-docs.txt'), r.text);

@@ -6,7 +6,8 @@
  * except, ports, protocols, named ports, endPort, the default deny and allow-all idioms, established traffic.
  */
 import { describe, expect, it } from 'vitest';
-import { ALLOW_ALL_INGRESS, ALLOW_DNS, DEFAULT_DENY_EGRESS, DEFAULT_DENY_INGRESS, DOCS_POLICY, decide, np } from './fixture.js';
+import { buildNetpolRuleset } from '../../../node-agent/netpol/ruleset.js';
+import { ALLOW_ALL_INGRESS, ALLOW_DNS, DEFAULT_DENY_EGRESS, DEFAULT_DENY_INGRESS, DOCS_POLICY, NAMESPACES, PODS, decide, np } from './fixture.js';
 
 
 const table = (policies: Parameters<typeof decide>[0], cases: Array<[string, string, number, 'tcp' | 'udp', 'allow' | 'deny']>): void => {
@@ -129,5 +130,35 @@ describe('an egress-only policy leaves ingress open; ingress: [] denies all ingr
 describe('hostNetwork pods and pods of other nodes are never isolated here', () => {
   it('a hostNetwork pod with selected labels gets no firewall chain', () => {
     expect(decide([DEFAULT_DENY_INGRESS], 'client', '192.168.50.11', 22)).toBe('allow');
+  });
+});
+
+describe('IPv6 ipBlocks on IPv4-only pods: validation accepts them, enforcement ignores them (as kube-router on a single-stack cluster)', () => {
+  // kube-router (pkg/controllers/netpol) keeps ipBlocks per IP family and programs a family only when the node
+  // has it: on an IPv4-only node a v6 block adds nothing. A rule whose peers are all IPv6 then allows no IPv4
+  // traffic; it does not become "from anywhere" (that is a rule without from/to).
+  const v6Only = np('v6-only', { podSelector: { matchLabels: { role: 'db' } }, policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ ipBlock: { cidr: '2001:db8::/64', except: ['2001:db8::/96'] } }] }],
+    egress: [{ to: [{ ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 443 }] }] });
+  table([v6Only], [
+    ['frontend-1', 'db', 6379, 'tcp', 'deny'],
+    ['172.17.0.5', 'db', 6379, 'tcp', 'deny'],
+    ['db', '8.8.8.8', 443, 'tcp', 'deny'],
+    ['client', 'frontend-2', 80, 'tcp', 'allow'], // not selected: not isolated
+  ]);
+  const mixed = np('mixed', { podSelector: { matchLabels: { role: 'db' } },
+    ingress: [{ from: [{ ipBlock: { cidr: '2001:db8::/32' } }, { ipBlock: { cidr: '172.17.0.0/16', except: ['172.17.1.0/24'] } }, { podSelector: { matchLabels: { role: 'frontend' } } }] }] });
+  table([mixed], [
+    ['frontend-2', 'db', 6379, 'tcp', 'allow'], // the IPv4 peers of the same rule still count
+    ['172.17.0.5', 'db', 22, 'tcp', 'allow'],
+    ['172.17.1.5', 'db', 22, 'tcp', 'deny'],
+    ['client', 'db', 6379, 'tcp', 'deny'],
+  ]);
+  it('the rules name no IPv6 address (iptables-restore would refuse the whole transaction)', () => {
+    const { text } = buildNetpolRuleset({ nodeName: 'node01', pods: PODS, namespaces: NAMESPACES, policies: [v6Only, mixed] });
+    const rules = text.split('\n').filter((l) => l.startsWith('-A '));
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.filter((l) => /\s(-s|-d) \S*:/.test(l))).toEqual([]);
+    expect(text).toContain('-s 172.17.0.0/16');
   });
 });
