@@ -1,5 +1,6 @@
 /** In-memory snapshots for the ingress-nginx unit tests. */
 import type { KubeObject } from '../../../../api/types/meta.js';
+import type { NginxConfOptions } from '../../../../addons/ingress-nginx/nginx-conf.js';
 import type { ClusterSnapshot, ControllerContext } from '../../../../addons/ingress-nginx/source.js';
 
 export function snapshotOf(objects: Record<string, KubeObject[]>): ClusterSnapshot {
@@ -50,3 +51,16 @@ export function ingress(ns: string, name: string, spec: Record<string, unknown>,
 export function backend(name: string, port: number | string): Record<string, unknown> {
   return { service: { name, port: typeof port === 'number' ? { number: port } : { name: port } } };
 }
+
+export const OPTS: NginxConfOptions = {
+  certDir: '/etc/ingress-controller/ssl',
+  defaultCertificate: '/etc/ingress-controller/ssl/default-fake-certificate.pem',
+  unavailablePort: 8181,
+  httpPort: 80,
+  httpsPort: 443,
+  pidFile: '/tmp/nginx/nginx.pid',
+  errorLog: 'stderr',
+  accessLog: 'off',
+  tempDir: '/tmp/nginx',
+  workerProcesses: '1',
+};

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { certificateFiles, renderNginxConf, type NginxConfOptions } from '../../../../addons/ingress-nginx/nginx-conf.js';
+import { certificateFiles, renderNginxConf } from '../../../../addons/ingress-nginx/nginx-conf.js';
 import { mergeModels, type Route, type RoutingModel } from '../../../../addons/ingress-nginx/model.js';
+import { OPTS } from './fixtures.js';
 
-export const OPTS: NginxConfOptions = {
-  certDir: '/etc/ingress-controller/ssl',
-  defaultCertificate: '/etc/ingress-controller/ssl/default-fake-certificate.pem',
-  unavailablePort: 8181,
-  httpPort: 80,
-  httpsPort: 443,
-  pidFile: '/tmp/nginx/nginx.pid',
-  errorLog: 'stderr',
-  accessLog: 'off',
-  tempDir: '/tmp/nginx',
-  workerProcesses: '1',
-};
 
 const route = (path: string, pathType: Route['pathType'], upstream: string, extra: Partial<Route> = {}): Route => ({ path, pathType, precedence: 0, backends: [{ upstream, weight: 1 }], source: 'Ingress default/web', ...extra });
 
 /** The model of docs/golden: two hosts, TLS with redirect, a rewrite, an empty upstream. */
-export const GOLDEN_MODEL: RoutingModel = {
+const GOLDEN_MODEL: RoutingModel = {
   upstreams: [
     { name: 'default-web-80', endpoints: [{ ip: '10.1.0.5', port: 8080 }, { ip: '10.1.0.6', port: 8080 }] },
     { name: 'default-api-8080', endpoints: [{ ip: '10.1.0.7', port: 9090 }] },
