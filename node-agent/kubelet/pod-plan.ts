@@ -27,6 +27,7 @@ import { isPodTerminal, isRestartableInitContainer } from '../../api/pods.js';
 
 import type { Container, ObjectMeta, Pod, PodStatus, SecurityContext } from './types.js';
 import { defaultPullPolicy } from '../../api/strategies/defaults.js';
+import { expandVars } from './env.js';
 
 /** An event's involved object: the pod itself, or podRef's reference to one of its containers. */
 export interface EventRef {
@@ -362,6 +363,15 @@ export function podFileMounts(volumeMounts: Mount[], podDir: string, files: PodF
   return out;
 }
 
+/**
+ * Upstream's ExpandContainerCommandAndArgs: `$(VAR)` in command and args names the container's environment
+ * (the last definition wins), `$$` escapes, an unknown reference stays as written.
+ */
+export function expandWithEnv(words: readonly string[], env: readonly { name: string; value: string }[]): string[] {
+  const vars = new Map(env.map((e) => [e.name, e.value] as const));
+  return words.map((w) => expandVars(w, (n) => vars.get(n)));
+}
+
 /** The runtime's container for one start: named `k8s_<container>_<pod>_<ns>_<uid>_<restart>`, found again by its labels. */
 export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, logDir, hostname, podFiles }: ContainerSpecInput): ContainerSpec {
   const c = a.container;
@@ -378,8 +388,8 @@ export function containerSpec({ pod, start: a, env, mounts, netnsPath, podDir, l
       [LABELS.restartCount]: String(a.restartCount),
     },
     image: c.image,
-    ...(c.command?.length ? { command: c.command } : {}),
-    ...(c.args?.length ? { args: c.args } : {}),
+    ...(c.command?.length ? { command: expandWithEnv(c.command, env) } : {}),
+    ...(c.args?.length ? { args: expandWithEnv(c.args, env) } : {}),
     env,
     ...(c.workingDir ? { workingDir: c.workingDir } : {}),
     ...(sc.runAsUser !== undefined ? { user: { uid: sc.runAsUser, ...(sc.runAsGroup !== undefined ? { gid: sc.runAsGroup } : {}) } } : {}),

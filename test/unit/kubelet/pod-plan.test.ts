@@ -235,6 +235,22 @@ describe('containerSpec', () => {
   const files = { hosts: true, resolvConf: true, hostname: true };
   const base = { env: [{ name: 'A', value: '1' }], netnsPath: '/run/netns/kubelab-node01-u', podDir: '/var/lib/kubelet/pods/u', logDir: '/var/log/pods/default_web_u/c', hostname: 'web', podFiles: files };
 
+  it.each([
+    // upstream's expansion tests (third_party/forked/golang/expansion): $(VAR) from the container's env, $$ escapes, unknown stays
+    { args: ['--configmap=$(POD_NAMESPACE)/cfg'], want: ['--configmap=ingress-nginx/cfg'] },
+    { args: ['$(A)-$(B)'], want: ['1-$(B)'] },
+    { args: ['$$(POD_NAMESPACE)'], want: ['$(POD_NAMESPACE)'] },
+    { args: ['$$$(A)'], want: ['$1'] },
+    { args: ['$(A', 'plain $A'], want: ['$(A', 'plain $A'] },
+    { args: ['$(DUP)'], want: ['second'] },
+  ])('command and args expand $(VAR) from the container env: $args', ({ args, want }) => {
+    const c = { name: 'c', image: 'x', command: ['sh', '-c', 'echo $(A)'], args };
+    const env = [{ name: 'A', value: '1' }, { name: 'POD_NAMESPACE', value: 'ingress-nginx' }, { name: 'DUP', value: 'first' }, { name: 'DUP', value: 'second' }];
+    const spec = containerSpec({ pod: pod({ containers: [c] }), start: start(c), mounts: [], ...base, env });
+    expect(spec.command).toEqual(['sh', '-c', 'echo 1']);
+    expect(spec.args).toEqual(want);
+  });
+
   it('names, labels, paths and cgroup settings of a restart', () => {
     const c = { name: 'c', image: 'nginx:1', command: ['nginx'], args: ['-g', 'daemon off;'], workingDir: '/w', resources: { limits: { cpu: '500m', memory: '64Mi' } } };
     const spec = containerSpec({ pod: pod({ containers: [c] }), start: start(c, 2), mounts: [], ...base });
