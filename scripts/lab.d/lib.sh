@@ -162,6 +162,10 @@ start_daemon() {
   local into=(nsenter --net="/run/netns/$(ns_of "$host")" --)
   # HOST_VIEW=1: the daemon sees the host's own /etc/kubernetes, /opt, /var/lib (etcd: a --data-dir there).
   if ((${HOST_VIEW:-0})); then host_view_cmd "$host" || fail "no view of $host's files"; into=("${HOST_VIEW_CMD[@]}"); fi
+  # An HA lab (a load balancer in the topology): each daemon also gets its host's name as hostname (a UTS
+  # namespace of its own), as on a VM: leader-election identities (<hostname>_<uuid>) then name the host.
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  [[ -n $LB ]] && into+=(unshare --uts -- bash -c 'echo "$0" >/proc/sys/kernel/hostname && exec "$@"' "$host")
   service_start "$comp on $host" "$pidf" "$log" "$seconds" "$@" \
     -- "${into[@]}" "${argv[@]}" || fail "$comp on $host did not start (above: why, and its log)"
   say "$comp on $host ready (pid $(<"$pidf"), log $log)"
