@@ -36,7 +36,7 @@ const flag = (args: string[], name: string) => args.find((a) => a.startsWith(`--
 const ext = (crt: string, name: string) => sh('openssl', ['x509', '-in', crt, '-noout', '-ext', name]);
 
 beforeAll(() => {
-  need('openssl', 'systemd-analyze', 'haproxy', 'kubectl');
+  need('openssl', 'systemd-analyze', 'haproxy');
   dir = mkdtempSync(join(tmpdir(), 'kubelab-lab-config-ha-'));
   lab = join(dir, 'lab');
   vm = join(dir, 'vm');
