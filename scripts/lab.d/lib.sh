@@ -21,20 +21,43 @@ CLUSTER_CIDR=10.244.0.0/16
 SERVICE_CIDR=10.96.0.0/16
 KUBELAB_BIN=${KUBELAB_BIN:-$repo/bin/kubelab}
 KUBECTL=${KUBECTL:-kubectl}
-HOSTS_FILE=$repo/scripts/lab-config/hosts
+HOSTS_FILE=$repo/scripts/lab-config/hosts        # the topology: this one, or hosts-ha (`up --ha`)
+HA_HOSTS_FILE=$repo/scripts/lab-config/hosts-ha
+TOPOLOGY=$LAB/hosts                  # a copy of the topology the lab was made with (`up` writes it; down, status,
+                                     # exec, restart and leftovers read it)
 
-HOSTS=(); declare -A HOST_IP HOST_ROLE
-while read -r _h _ip _role; do
-  [[ -z $_h || $_h == \#* ]] && continue
-  HOSTS+=("$_h"); HOST_IP[$_h]=$_ip; HOST_ROLE[$_h]=$_role
-done <"$HOSTS_FILE"
-CP=controlplane01
-for _h in "${HOSTS[@]}"; do [[ ${HOST_ROLE[$_h]} == controlplane ]] && CP=$_h; done
-CP_IP=${HOST_IP[$CP]}
-unset _h _ip _role
+# load_topology FILE: HOSTS (every host), CPS (control planes), NODES (hosts with a kubelet: not the load
+# balancer), LB (the load balancer, or empty), HOST_IP, HOST_ROLE, CP (the first control plane: the registry).
+load_topology() {
+  local h ip role
+  HOSTS=() CPS=() NODES=() LB='' HOST_IP=() HOST_ROLE=()
+  while read -r h ip role; do
+    [[ -z $h || $h == \#* ]] && continue
+    HOSTS+=("$h"); HOST_IP[$h]=$ip; HOST_ROLE[$h]=$role
+    case $role in
+      controlplane) CPS+=("$h"); NODES+=("$h") ;;
+      loadbalancer) LB=$h ;;
+      *) NODES+=("$h") ;;
+    esac
+  done <"$1"
+  CP=${CPS[0]:-controlplane01}
+  CP_IP=${HOST_IP[$CP]:-192.168.56.11}
+  # Where clients reach the API: the load balancer when there is one.
+  if [[ -n $LB ]]; then API_ADDR=${HOST_IP[$LB]}; else API_ADDR=$CP_IP; fi
+}
+declare -A HOST_IP HOST_ROLE
+if [[ -s $TOPOLOGY ]]; then load_topology "$TOPOLOGY"; else load_topology "$HOSTS_FILE"; fi
+
+# Every host name of every topology: what `down`, the clearing at the start of `up` and `leftovers` look for,
+# whatever topology made the lab (or when the record of it is gone).
+KNOWN_HOSTS=()
+while read -r _h _; do
+  [[ -z $_h || $_h == \#* || " ${KNOWN_HOSTS[*]} " == *" $_h "* ]] || KNOWN_HOSTS+=("$_h")
+done < <(cat "$HOSTS_FILE" "$HA_HOSTS_FILE")
+unset _h
 
 ns_of() { echo "$NS_PREFIX$1"; }
-# The host side of a host's veth (IFNAMSIZ is 15): kl-cp01, kl-node01, ...
+# The host side of a host's veth (IFNAMSIZ is 15): kl-cp01, kl-cp02, kl-node01, kl-loadbalancer, ...
 veth_of() { local s=${1/controlplane/cp}; echo "kl-${s:0:12}"; }
 
 # ---- output -----------------------------------------------------------------------------------------
@@ -148,6 +171,10 @@ start_daemon() {
   local into=(nsenter --net="/run/netns/$(ns_of "$host")" --)
   # HOST_VIEW=1: the daemon sees the host's own /etc/kubernetes, /opt, /var/lib (etcd: a --data-dir there).
   if ((${HOST_VIEW:-0})); then host_view_cmd "$host" || fail "no view of $host's files"; into=("${HOST_VIEW_CMD[@]}"); fi
+  # An HA lab (a load balancer in the topology): each daemon also gets its host's name as hostname (a UTS
+  # namespace of its own), as on a VM: leader-election identities (<hostname>_<uuid>) then name the host.
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  [[ -n $LB ]] && into+=(unshare --uts -- bash -c 'echo "$0" >/proc/sys/kernel/hostname && exec "$@"' "$host")
   service_start "$comp on $host" "$pidf" "$log" "$seconds" "$@" \
     -- "${into[@]}" "${argv[@]}" || fail "$comp on $host did not start (above: why, and its log)"
   say "$comp on $host ready (pid $(<"$pidf"), log $log)"
@@ -189,7 +216,7 @@ host_view_ready() {
     done
     mkdir -p "$r/$d"
   done
-  [[ $h == "$CP" && ! -e $r/etc/kubernetes/pki ]] && ln -s "$CFG/pki" "$r/etc/kubernetes/pki"
+  [[ ${HOST_ROLE[$h]:-} == controlplane && ! -e $r/etc/kubernetes/pki ]] && ln -s "$CFG/pki" "$r/etc/kubernetes/pki"
   mkdir -p /etc/kubernetes
 }
 

@@ -80,13 +80,14 @@ net_pod_routes() {
   done < <(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' 2>/dev/null)
 }
 
+# (Clearing and leftovers look for the names of every topology, KNOWN_HOSTS: a lab made with --ha included.)
 # Pod network namespaces the lab's kubelets made: /run/netns/kubelab-<host>-<pod uid> (node-agent/network/cni.ts).
 # A pod's uid is a UUID from the API server, or for a static pod the kubelet's md5 of its manifest (32 hex
 # digits, as upstream's kubelet makes it): both, or a static pod's namespace outlives `down`.
 pod_netns() {
   local h
   [[ -d /run/netns ]] || return 0
-  for h in "${HOSTS[@]}"; do
+  for h in "${KNOWN_HOSTS[@]}"; do
     find /run/netns -maxdepth 1 -regextype posix-extended \
       -regex "/run/netns/$(ns_of "$h")-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})" -printf '%f\n'
   done
@@ -95,7 +96,7 @@ pod_netns() {
 net_down() {
   local h ns veth line
   for ns in $(pod_netns); do ip netns del "$ns" 2>/dev/null && say "deleted pod namespace $ns"; done
-  for h in "${HOSTS[@]}"; do
+  for h in "${KNOWN_HOSTS[@]}"; do
     ns=$(ns_of "$h"); veth=$(veth_of "$h")
     if [[ -e /run/netns/$ns ]]; then ip netns del "$ns" && say "deleted namespace $ns"; fi
     if ip link show "$veth" >/dev/null 2>&1; then ip link del "$veth" 2>/dev/null && say "deleted veth $veth"; fi
@@ -116,7 +117,7 @@ net_down() {
 cgroup_dirs() {
   local m h
   for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
-    for h in "${HOSTS[@]}"; do
+    for h in "${KNOWN_HOSTS[@]}"; do
       for d in "$m/kubelab-$h" "$m/kubelab-$h-docker"; do [[ -d $d ]] && echo "$d"; done
     done
   done

@@ -22,6 +22,9 @@ export const HOSTS = ['controlplane01', 'node01', 'node02'] as const;
 export type Host = (typeof HOSTS)[number];
 export const HOST_IP: Record<Host, string> = { controlplane01: '192.168.56.11', node01: '192.168.56.21', node02: '192.168.56.22' };
 export const WORKERS: Host[] = ['node01', 'node02'];
+/** The extra hosts of `scripts/lab up --ha` (scripts/lab-config/hosts-ha). */
+export const HA_HOSTS = ['controlplane02', 'controlplane03', 'loadbalancer'] as const;
+export type AnyHost = Host | (typeof HA_HOSTS)[number];
 /**
  * The e2e tests' lab directory (KUBELAB_LAB_DIR). Short on purpose: dockerd's embedded containerd puts
  * `<lab>/run/<host>/docker-exec/containerd/containerd-debug.sock` there and refuses a socket path over 104
@@ -147,7 +150,7 @@ export async function assertNoLab(labDir: string): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the lab tests need root');
   need('ip', 'iptables-save', 'nsenter', 'etcd', 'etcdctl', 'containerd', 'ctr', 'dockerd', 'curl', 'docker-registry', 'skopeo', 'umoci');
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
-  const busy: string[] = netns.filter((n) => HOSTS.some((h) => n === `kubelab-${h}`)).map((n) => `netns ${n}`);
+  const busy: string[] = netns.filter((n) => [...HOSTS, ...HA_HOSTS].some((h) => n === `kubelab-${h}`)).map((n) => `netns ${n}`);
   if ((await run('ip', ['link', 'show', 'kubelab0'])).code === 0) busy.push('bridge kubelab0');
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -192,8 +195,8 @@ export class Lab {
    * the same curl answering 200 seconds later. That failure alone is retried once (`up` reuses what
    * runs), loudly; any other failure is returned as is.
    */
-  async up(runtime: 'containerd' | 'docker'): Promise<RunResult> {
-    const args = ['up', '--skip-deps', '--skip-build', '--runtime', runtime];
+  async up(runtime: 'containerd' | 'docker', extra: string[] = []): Promise<RunResult> {
+    const args = ['up', '--skip-deps', '--skip-build', '--runtime', runtime, ...extra];
     const first = await this.lab(args, 420_000);
     if (first.code === 0 || !/step "nginx demo" failed: the ClusterIP did not answer/.test(first.stderr)) return first;
     console.warn(`scripts/lab up: the demo's ClusterIP curl raced the proxy; running up again\n${first.stderr.slice(-1500)}`);
@@ -206,12 +209,12 @@ export class Lab {
   }
 
   /** `scripts/lab exec HOST -- argv...` (the host's network namespace and profile). */
-  exec(host: Host, argv: string[], timeoutMs = 60_000): Promise<RunResult> {
+  exec(host: AnyHost, argv: string[], timeoutMs = 60_000): Promise<RunResult> {
     return this.lab(['exec', host, '--', ...argv], timeoutMs);
   }
 
   /** A shell script on a host. */
-  sh(host: Host, script: string, timeoutMs = 60_000): Promise<RunResult> {
+  sh(host: AnyHost, script: string, timeoutMs = 60_000): Promise<RunResult> {
     return this.exec(host, ['sh', '-c', script], timeoutMs);
   }
 
@@ -249,7 +252,7 @@ export class Lab {
   }
 
   /** The PID of a lab daemon from its PID file, checked (as scripts/lab does) to be the lab's process. */
-  pidOf(host: Host, component: string): number {
+  pidOf(host: AnyHost, component: string): number {
     const pid = Number(readFileSync(join(this.dir, 'run', `${host}-${component}.pid`), 'utf8').trim());
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmd.includes(this.dir)) throw new Error(`pid ${pid} of ${host}-${component} is not the lab's (${cmd.slice(0, 100)})`);
@@ -257,7 +260,7 @@ export class Lab {
   }
 
   /** A flag's value in a host's generated flags file (hosts/<host>/env/<component>.env), or undefined. */
-  flag(host: Host, component: string, name: string): string | undefined {
+  flag(host: AnyHost, component: string, name: string): string | undefined {
     const text = readFileSync(join(this.dir, 'config/hosts', host, 'env', `${component}.env`), 'utf8');
     return new RegExp(`--${name}=(\\S+)`).exec(text)?.[1];
   }

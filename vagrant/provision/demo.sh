@@ -16,7 +16,9 @@ for _ in $(seq 180); do
   ((ready >= want)) && break
   sleep 1
 done
-kubectl label node controlplane01 node-role.kubernetes.io/control-plane= --overwrite || true
+# shellcheck disable=SC1091
+cps=$(. /etc/kubelab/cluster.env; echo "${KUBELAB_CONTROLPLANES:-$KUBELAB_CONTROLPLANE}")
+for cp in $cps; do kubectl label node "$cp" node-role.kubernetes.io/control-plane= --overwrite || true; done
 kubectl get nodes -o wide
 ((ready >= want)) || { echo "[kubelab demo] only $ready of $want nodes Ready after 3 minutes" >&2; exit 1; }
 # As kubeadm's addon phase (and scripts/lab up): cluster DNS and local-path storage from the lab's kubelab/kubelab image.

@@ -5,7 +5,8 @@
 #   2. kubelab from the synced folder (/kubelab -> /opt/kubelab; npm ci && npm run build)
 #   3. the configuration generated on the host (vagrant/.generated -> /etc/kubelab) and this host's units
 #   4. start the units: etcd, kubelab-apiserver, -scheduler, -controller-manager (controlplane), then
-#      kubelab-kubelet and kubelab-proxy (every host; controlplane01 is tainted NoSchedule)
+#      kubelab-kubelet and kubelab-proxy (every host; control planes are tainted NoSchedule)
+#   (KUBELAB_HA=1: the loadbalancer host gets only Debian's haproxy and kubelab-haproxy.service)
 # Idempotent: `vagrant provision` re-runs it.
 set -euo pipefail
 host=$1 ip=$2 role=$3 runtime=$4
@@ -20,11 +21,31 @@ log() { printf '[kubelab %s] %s\n' "$host" "$*"; }
 
 [[ -s $gen/cluster.env ]] || { echo "no $gen: the Vagrantfile's trigger runs scripts/lab-config/generate on the host" >&2; exit 1; }
 registry=$(sed -n 's/^KUBELAB_REGISTRY=//p' "$gen/cluster.env")
+first_cp=$(sed -n 's/^KUBELAB_CONTROLPLANE=//p' "$gen/cluster.env")
+ha=0; grep -q '^KUBELAB_LOADBALANCER=' "$gen/cluster.env" && ha=1
+
+if [[ $role == loadbalancer ]]; then
+  # kubeadm's HA topology: haproxy in TCP mode in front of the API servers; no kubelet, no secret of the cluster.
+  log "haproxy (load balancer of the API servers)"
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+  systemctl disable --now haproxy.service 2>/dev/null || true
+  mkdir -p "/etc/kubelab/hosts/$host"
+  rsync -a --delete "$gen/hosts/$host/" "/etc/kubelab/hosts/$host/"
+  install -m 0644 "/etc/kubelab/hosts/$host/units/"*.service /etc/systemd/system/
+  systemctl daemon-reload
+  systemctl enable kubelab-haproxy.service && systemctl restart kubelab-haproxy.service
+  log "done"
+  exit 0
+fi
 
 log "packages ($runtime)"
 pkgs=(runc containernetworking-plugins etcd-client iptables conntrack curl rsync ca-certificates gnupg)
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
-[[ $role == controlplane ]] && pkgs+=(etcd-server docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
+[[ $role == controlplane ]] && pkgs+=(etcd-server)
+[[ $host == "$first_cp" ]] && pkgs+=(docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 # Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
 # Offline when every package is installed already (a machine image built with them): no apt-get update.
 if ! dpkg-query -W -f='${db:Status-Status}\n' "${pkgs[@]}" 2>/dev/null | grep -qv '^installed$' \
@@ -123,7 +144,7 @@ else
 fi
 systemctl daemon-reload
 
-if [[ $role == controlplane ]]; then
+if [[ $host == "$first_cp" ]]; then
   log "image registry and images"
   sed -i 's/^\(\s*addr:\).*/\1 0.0.0.0:5000/' /etc/docker/registry/config.yml
   # Debian 12's config asks for htpasswd auth from /etc/docker/registry (a directory): every push fails with
@@ -133,10 +154,13 @@ if [[ $role == controlplane ]]; then
   # Images built already (a lab machine gets the lab's image cache) are kept.
   if [[ ! -f /var/lib/kubelab/images/kubelab/index.json ]]; then /opt/kubelab/scripts/images/build /var/lib/kubelab/images; fi
   /opt/kubelab/scripts/images/publish 127.0.0.1:5000 /var/lib/kubelab/images
-
+fi
+if [[ $role == controlplane ]]; then
   log "control plane units"
   systemctl enable etcd.service kubelab-apiserver.service kubelab-scheduler.service kubelab-controller-manager.service
-  systemctl restart etcd.service
+  # One etcd member of three is not ready before a second one joins (the machines come up one after the
+  # other): not waited for; this API server is ready once the next control plane's etcd makes a quorum.
+  if ((ha)); then systemctl restart --no-block etcd.service; else systemctl restart etcd.service; fi
   systemctl restart kubelab-apiserver.service
   for _ in $(seq 120); do
     curl -sf --cacert /etc/kubelab/pki/ca.crt --cert /etc/kubelab/pki/admin.crt --key /etc/kubelab/pki/admin.key \
