@@ -103,7 +103,8 @@ describe('scripts/lab stop|start|restart: the components of each host', () => {
     [['stop', 'node01', 'scheduler'], /scheduler runs on controlplane01, not on node01/],
     [['start', 'node01', 'etcd'], /etcd runs on controlplane01, not on node01/],
     [['restart', 'node09', 'kubelet'], /unknown host 'node09'/],
-    [['stop', 'node01', 'kube-proxy'], /unknown component 'kube-proxy' \(etcd apiserver scheduler controller-manager kubelet proxy containerd dockerd\)/],
+    [['stop', 'node01', 'kube-proxy'], /unknown component 'kube-proxy' \(etcd apiserver scheduler controller-manager kubelet proxy containerd dockerd haproxy\)/],
+    [['restart', 'node01', 'haproxy'], /haproxy runs on the load balancer of an HA lab, not on node01/],
     [['start', 'node02', 'dockerd'], /this lab runs containerd, not dockerd/],
     [['restart', 'node01'], /usage: scripts\/lab restart <host> <component>/],
   ])('%j is refused (exit 2)', (args, message) => {
