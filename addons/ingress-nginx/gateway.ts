@@ -267,9 +267,9 @@ function applyFilters(filters: readonly HTTPRouteFilter[] | undefined, into: Par
         const redirect: Redirect = { statusCode: code === 301 || code === 303 || code === 307 || code === 308 ? code : 302 };
         if (rr.scheme === 'http' || rr.scheme === 'https') redirect.scheme = rr.scheme;
         if (rr.hostname) redirect.hostname = rr.hostname;
-        // Spec: no port and a scheme given -> the scheme's well-known port (omitted from Location).
-        if (rr.port !== undefined) redirect.port = rr.port;
-        else if (redirect.scheme) redirect.port = redirect.scheme === 'https' ? 443 : 80;
+        // Spec: no port -> the scheme's well-known port (or the listener's, 80/443 here), and a well-known port is
+        // not written into Location: only another port is kept.
+        if (rr.port !== undefined && !(rr.port === 443 && redirect.scheme === 'https') && !(rr.port === 80 && redirect.scheme === 'http')) redirect.port = rr.port;
         if (rr.path?.type === 'ReplaceFullPath' && rr.path.replaceFullPath !== undefined) redirect.path = rr.path.replaceFullPath;
         if (rr.path?.type === 'ReplacePrefixMatch' && rr.path.replacePrefixMatch !== undefined) redirect.replacePrefixMatch = rr.path.replacePrefixMatch;
         into.redirect = redirect;
@@ -330,6 +330,13 @@ interface BackendResolution {
 function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTTPRoute, snapshot: ClusterSnapshot, grants: readonly ReferenceGrant[]): BackendResolution {
   const routeNs = route.metadata.namespace ?? 'default';
   const out: BackendResolution = { backends: [], upstreams: [] };
+  let valid = 0;
+  // A refused backendRef's share of the traffic fails (spec: 500): it goes to an upstream without endpoints
+  // (nginx answers 503); when every backendRef is refused, all weights are 0 and the rule answers 500.
+  const invalid = (upstream: string, weight: number): void => {
+    out.backends.push({ upstream: `invalid-${upstream}`, weight });
+    out.upstreams.push({ name: `invalid-${upstream}`, endpoints: [] });
+  };
   for (const ref of refs ?? []) {
     const ns = ref.namespace ?? routeNs;
     const name = ref.name ?? '';
@@ -338,21 +345,23 @@ function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTT
     const upstream = upstreamName(ns, name, port);
     if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') {
       out.problem ??= ['InvalidKind', `backendRef ${ref.group ?? ''}/${ref.kind ?? ''} ${name}: only core Services are supported`];
-      // Spec: requests to an invalid backendRef get a 500; an upstream with no endpoints answers an error too.
-      if (weight > 0) out.backends.push({ upstream: `invalid-${upstream}`, weight });
+      invalid(upstream, weight);
       continue;
     }
     if (!referenceGranted(grants, { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace: routeNs }, { group: '', kind: 'Service', namespace: ns, name })) {
       out.problem ??= ['RefNotPermitted', `backendRef Service ${ns}/${name} is in another namespace and no ReferenceGrant allows it`];
-      if (weight > 0) out.backends.push({ upstream: `invalid-${upstream}`, weight });
+      invalid(upstream, weight);
       continue;
     }
     const svc = snapshot.get(GATEWAY_RESOURCES.services, ns, name);
     if (!svc) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} not found`];
     else if (!((svc['spec'] as { ports?: ServicePortSpec[] } | undefined)?.ports ?? []).some((p) => p.port === port)) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} has no port ${port}`];
-    if (weight > 0) out.backends.push({ upstream, weight });
+    valid++;
+    // A weight 0 backend stays in the list: the renderer sends it nothing (all weights 0 = 500, as the spec says).
+    out.backends.push({ upstream, weight });
     out.upstreams.push({ name: upstream, endpoints: svc ? serviceEndpoints(snapshot, ns, svc, port) : [] });
   }
+  if (valid === 0) out.backends = out.backends.map((b) => ({ ...b, weight: 0 }));
   return out;
 }
 

@@ -14,6 +14,7 @@ useApiServerOverEtcd((started) => (s = started));
 
 const ok = (args: string[], input?: string): Promise<string> => kubectlOk(s.h, args, input);
 const CRDS = join(import.meta.dirname, '../../../scripts/lab.d/gateway-api-crds.yaml');
+const CLASS = join(import.meta.dirname, '../../../scripts/lab.d/gateway-class.yaml');
 
 const route = (name: string, rules: string): string => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -43,13 +44,9 @@ describe('the lab Gateway API CRDs', () => {
     expect(res.split('\n').filter(Boolean).sort()).toEqual(['gatewayclasses.gateway.networking.k8s.io', 'gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io', 'referencegrants.gateway.networking.k8s.io']);
   });
 
-  it('a GatewayClass and Gateway default as upstream and print Class, Address, Programmed, Age', async () => {
+  it('the lab GatewayClass and a Gateway default as upstream and print Class, Address, Programmed, Age', async () => {
+    expect(await ok(['apply', '-f', CLASS])).toContain('gatewayclass.gateway.networking.k8s.io/nginx created');
     await ok(['apply', '-f', '-'], `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: nginx}
-spec: {controllerName: gateway.kubelab.io/ingress-nginx}
----
-apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: web, namespace: default}
 spec:

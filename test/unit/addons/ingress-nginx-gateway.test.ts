@@ -218,9 +218,9 @@ describe('rules to routes', () => {
     ]);
   });
 
-  it('a weight 0 backend gets no traffic (left out of the route) but is still resolved', () => {
+  it('a weight 0 backend keeps weight 0 (the renderer sends it nothing) and is still resolved', () => {
     const r = run({ routes: [route({ rules: [{ backendRefs: [backend('a', 1), backend('b', 0)] }] })] });
-    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'default-a-80', weight: 1 }]);
+    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'default-a-80', weight: 1 }, { upstream: 'default-b-80', weight: 0 }]);
     expect(parentConds(r)).toEqual([['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']]);
   });
 
@@ -235,10 +235,15 @@ describe('rules to routes', () => {
     expect(parentConds(r)[0]![1]).toBe(want);
   });
 
-  it('a refused cross-namespace backend receives no real upstream (its share fails instead of reaching the Service)', () => {
+  it('a refused cross-namespace backend never reaches the Service: its share goes to an upstream without endpoints', () => {
+    const r = run({ routes: [route({ rules: [{ backendRefs: [{ ...backend('a'), namespace: 'backends' }, backend('b', 3)] }] })], services: [service('a', 'backends'), service('b')] });
+    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'invalid-backends-a-80', weight: 1 }, { upstream: 'default-b-80', weight: 3 }]);
+    expect(r.model.upstreams.map((u) => [u.name, u.endpoints.length])).toEqual([['default-b-80', 1], ['invalid-backends-a-80', 0]]);
+  });
+
+  it('every backendRef refused: all weights 0 (the rule answers 500, as the spec says)', () => {
     const r = run({ routes: [route({ rules: [{ backendRefs: [{ ...backend('a'), namespace: 'backends' }] }] })], services: [service('a', 'backends')] });
-    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'invalid-backends-a-80', weight: 1 }]);
-    expect(r.model.upstreams.map((u) => u.name)).not.toContain('backends-a-80');
+    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'invalid-backends-a-80', weight: 0 }]);
   });
 
   it('matches: path types, headers, method; precedence Exact, longest prefix, method, most headers, oldest route', () => {
@@ -269,7 +274,7 @@ describe('rules to routes', () => {
     ]);
   });
 
-  it('filters: header modifiers, redirect (scheme implies its port), URL rewrite', () => {
+  it('filters: header modifiers, redirects (a well-known port is left out of Location), URL rewrite', () => {
     const r = run({
       routes: [
         route({
@@ -285,6 +290,8 @@ describe('rules to routes', () => {
             },
             { matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' } } }] },
             { matches: [{ path: { type: 'Exact', value: '/moved' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'example.org', path: { type: 'ReplaceFullPath', replaceFullPath: '/here' } } }] },
+            { matches: [{ path: { type: 'Exact', value: '/s' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 443 } }] },
+            { matches: [{ path: { type: 'Exact', value: '/p' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', port: 8443 } }] },
           ],
         }),
       ],
@@ -295,9 +302,11 @@ describe('rules to routes', () => {
       responseHeaders: { add: [{ name: 'X-Served-By', value: 'kubelab' }] },
       urlRewrite: { hostname: 'internal', replacePrefixMatch: '/' },
     });
-    expect(byPath.get('/old')!.redirect).toEqual({ scheme: 'https', port: 443, replacePrefixMatch: '/new', statusCode: 301 });
+    expect(byPath.get('/old')!.redirect).toEqual({ scheme: 'https', replacePrefixMatch: '/new', statusCode: 301 });
     expect(byPath.get('/old')!.backends).toEqual([]);
     expect(byPath.get('/moved')!.redirect).toEqual({ hostname: 'example.org', path: '/here', statusCode: 302 });
+    expect(byPath.get('/s')!.redirect).toEqual({ scheme: 'https', statusCode: 302 });
+    expect(byPath.get('/p')!.redirect).toEqual({ scheme: 'https', port: 8443, statusCode: 302 });
   });
 
   it.each<[string, Record<string, unknown>]>([
