@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
     summary: 'Run the local-path provisioner (hostPath PersistentVolumes on the claim\'s node, as rancher\'s)',
     load: async () => (await import('../addons/local-path-provisioner/main.js')).runLocalPathProvisioner,
   },
+  'ingress-nginx': {
+    summary: 'Run the ingress controller (Ingresses and Gateway API routes served by nginx, as kubernetes/ingress-nginx)',
+    load: async () => (await import('../addons/ingress-nginx/main.js')).runIngressNginx,
+  },
   'metrics-server': {
     summary: 'Run metrics-server (scrapes the kubelets, serves metrics.k8s.io for kubectl top and the HPA)',
     load: async () => (await import('../addons/metrics-server/main.js')).runMetricsServer,

@@ -68,6 +68,8 @@ export interface Redirect {
 export interface Route {
   path: string;
   pathType: PathMatchType;
+  /** A RegularExpression path matched case-insensitively (nginx `~*`, as ingress-nginx renders Ingress regexes). */
+  caseInsensitive?: boolean;
   headers?: HeaderMatch[];
   method?: string;
   /** Lower sorts first among routes with the same path (more specific matches first). */
@@ -88,6 +90,7 @@ export interface Route {
 export interface TlsCertificate {
   /** `namespace/name` of the Secret, for comments and file names. */
   secret: string;
+  /** Both PEMs empty: the Secret is missing or invalid; nginx serves the controller's self-signed default certificate. */
   certPem: string;
   keyPem: string;
 }
@@ -112,3 +115,29 @@ export interface RoutingModel {
 }
 
 export const EMPTY_MODEL: RoutingModel = { upstreams: [], servers: [] };
+
+/**
+ * One model out of several sources' models: servers with the same port and hostname are merged (routes
+ * concatenated in source order; the first source's TLS certificate wins), upstreams are deduplicated by name (the
+ * first one's endpoints win: two sources naming one Service port read the same EndpointSlices), and the first
+ * default backend wins.
+ */
+export function mergeModels(models: readonly RoutingModel[]): RoutingModel {
+  const upstreams = new Map<string, Upstream>();
+  const servers = new Map<string, VirtualServer>();
+  let defaultBackend: WeightedBackend | undefined;
+  for (const m of models) {
+    for (const u of m.upstreams) if (!upstreams.has(u.name)) upstreams.set(u.name, u);
+    for (const s of m.servers) {
+      const key = `${s.port}|${s.hostname}`;
+      const have = servers.get(key);
+      if (!have) servers.set(key, { ...s, routes: [...s.routes] });
+      else {
+        have.routes.push(...s.routes);
+        if (!have.tls && s.tls) have.tls = s.tls;
+      }
+    }
+    defaultBackend ??= m.defaultBackend;
+  }
+  return { upstreams: [...upstreams.values()], servers: [...servers.values()], ...(defaultBackend ? { defaultBackend } : {}) };
+}

@@ -29,6 +29,8 @@ export interface ControllerContext {
   /** nginx's listen ports inside the pod (http, https). */
   httpPort: number;
   httpsPort: number;
+  /** `--default-backend-service` (`namespace/name`): where requests matching no rule go (404 when unset). */
+  defaultBackendService?: string;
 }
 
 /** A status subresource write (a merge patch of `.status`), only issued when it differs from what is stored. */
