@@ -16,8 +16,9 @@
  */
 import { selectorMatches } from '../../api/strategies/validation.js';
 import type { KubeObject } from '../../api/types/meta.js';
-import type { Endpoint, HeaderMatch, HeaderModifier, PathMatchType, Redirect, Route, RoutingModel, TlsCertificate, Upstream, VirtualServer, WeightedBackend } from './model.js';
+import type { HeaderMatch, HeaderModifier, PathMatchType, Redirect, Route, RoutingModel, TlsCertificate, Upstream, VirtualServer, WeightedBackend } from './model.js';
 import type { ClusterSnapshot, ControllerContext, ModelSource, StatusWrite } from './source.js';
+import { ENDPOINT_SLICES, SECRETS, SERVICES, serviceEndpoints, upstreamName } from './ingress.js';
 import {
   GATEWAY_GROUP,
   type Condition,
@@ -43,9 +44,9 @@ export const GATEWAY_RESOURCES = {
   gateways: `gateways.${GATEWAY_GROUP}`,
   httpRoutes: `httproutes.${GATEWAY_GROUP}`,
   referenceGrants: `referencegrants.${GATEWAY_GROUP}`,
-  services: 'services',
-  endpointSlices: 'endpointslices.discovery.k8s.io',
-  secrets: 'secrets',
+  services: SERVICES,
+  endpointSlices: ENDPOINT_SLICES,
+  secrets: SECRETS,
   namespaces: 'namespaces',
 } as const;
 
@@ -89,42 +90,6 @@ export function intersectHostnames(listenerHostname: string | undefined, routeHo
     else if (wildcardCovers(h, lh)) out.push(lh);
   }
   return [...new Set(out)];
-}
-
-/** Upstream name of a Service port, shared with the Ingress translation's convention: `namespace-name-port`. */
-export const upstreamName = (namespace: string, name: string, port: number): string => `${namespace}-${name}-${port}`;
-
-interface ServicePortSpec {
-  name?: string;
-  port?: number;
-}
-
-/** Ready endpoints of a Service port: EndpointSlices labelled with the Service, the slice port named as the Service port. */
-export function serviceEndpoints(snapshot: ClusterSnapshot, namespace: string, service: KubeObject, port: number): Endpoint[] {
-  const ports = (service['spec'] as { ports?: ServicePortSpec[] } | undefined)?.ports ?? [];
-  const sp = ports.find((p) => p.port === port);
-  if (!sp) return [];
-  const portName = sp.name ?? '';
-  const out: Endpoint[] = [];
-  const seen = new Set<string>();
-  for (const slice of snapshot.list(GATEWAY_RESOURCES.endpointSlices)) {
-    if (slice.metadata.namespace !== namespace || slice.metadata.labels?.['kubernetes.io/service-name'] !== service.metadata.name) continue;
-    const s = slice as unknown as { addressType?: string; ports?: { name?: string; port?: number }[]; endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[] };
-    if (s.addressType !== undefined && s.addressType !== 'IPv4') continue;
-    const target = (s.ports ?? []).find((p) => (p.name ?? '') === portName)?.port;
-    if (target === undefined) continue;
-    for (const e of s.endpoints ?? []) {
-      if (e.conditions?.ready === false) continue;
-      for (const ip of e.addresses ?? []) {
-        const key = `${ip}:${target}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          out.push({ ip, port: target });
-        }
-      }
-    }
-  }
-  return out.sort((a, b) => (a.ip === b.ip ? a.port - b.port : a.ip < b.ip ? -1 : 1));
 }
 
 /** Is a reference from (fromGroup, fromKind, fromNamespace) to (toGroup, toKind, name) in toNamespace granted? */
@@ -342,7 +307,7 @@ function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTT
     const name = ref.name ?? '';
     const port = ref.port ?? 0;
     const weight = ref.weight ?? 1;
-    const upstream = upstreamName(ns, name, port);
+    const upstream = upstreamName(ns, name, { number: port });
     if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') {
       out.problem ??= ['InvalidKind', `backendRef ${ref.group ?? ''}/${ref.kind ?? ''} ${name}: only core Services are supported`];
       invalid(upstream, weight);
@@ -355,11 +320,11 @@ function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTT
     }
     const svc = snapshot.get(GATEWAY_RESOURCES.services, ns, name);
     if (!svc) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} not found`];
-    else if (!((svc['spec'] as { ports?: ServicePortSpec[] } | undefined)?.ports ?? []).some((p) => p.port === port)) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} has no port ${port}`];
+    else if (!((svc['spec'] as { ports?: { port?: number }[] } | undefined)?.ports ?? []).some((p) => p.port === port)) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} has no port ${port}`];
     valid++;
     // A weight 0 backend stays in the list: the renderer sends it nothing (all weights 0 = 500, as the spec says).
     out.backends.push({ upstream, weight });
-    out.upstreams.push({ name: upstream, endpoints: svc ? serviceEndpoints(snapshot, ns, svc, port) : [] });
+    out.upstreams.push({ name: upstream, endpoints: serviceEndpoints(snapshot, ns, name, { number: port }) });
   }
   if (valid === 0) out.backends = out.backends.map((b) => ({ ...b, weight: 0 }));
   return out;

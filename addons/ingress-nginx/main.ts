@@ -17,6 +17,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import { SyncLoop } from './controller.js';
 import { preferredVersion, resourceFromDiscovery, splitResourceName } from './discovery.js';
 import { INGRESSES, ingressSource, isOurIngress } from './ingress.js';
+import { gatewaySource } from './gateway.js';
 import type { NginxConfOptions } from './nginx-conf.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ClusterSnapshot, ControllerContext, ModelSource, ResourceName } from './source.js';
@@ -110,7 +111,7 @@ export function renderOptions(cfg: IngressNginxConfig): NginxConfOptions {
 }
 
 /** The sources this controller serves; the Gateway API source registers here. */
-export const SOURCES: ModelSource[] = [ingressSource];
+export const SOURCES: ModelSource[] = [ingressSource, gatewaySource];
 
 /** Finds a resource's served version: the built-in table first, else discovery (CRDs). */
 async function resolveResource(client: KubeClient, name: ResourceName): Promise<ResourceInfo | undefined> {

@@ -4,10 +4,10 @@
  * matches and precedence, weighted backends, ReferenceGrants, filters, route parents[] status.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../api/types/meta.js';
-import { createGatewaySource, GATEWAY_CONTROLLER_NAME, intersectHostnames, referenceGranted } from '../../../addons/ingress-nginx/gateway.js';
-import type { ClusterSnapshot, ControllerContext, StatusWrite } from '../../../addons/ingress-nginx/source.js';
-import type { RoutingModel } from '../../../addons/ingress-nginx/model.js';
+import type { KubeObject } from '../../../../api/types/meta.js';
+import { createGatewaySource, GATEWAY_CONTROLLER_NAME, intersectHostnames, referenceGranted } from '../../../../addons/ingress-nginx/gateway.js';
+import type { ClusterSnapshot, ControllerContext, StatusWrite } from '../../../../addons/ingress-nginx/source.js';
+import type { RoutingModel } from '../../../../addons/ingress-nginx/model.js';
 
 const NOW = '2026-12-05T05:00:00Z';
 const source = createGatewaySource({ now: () => new Date(NOW) });
