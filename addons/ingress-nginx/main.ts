@@ -208,9 +208,13 @@ export async function runIngressNginx(argv: string[]): Promise<void> {
   const loop = new SyncLoop({
     sources: SOURCES, snapshot, ctx, render, nginx, log, debounceMs: cfg.debounceMs,
     writeStatus: async (w) => {
+      // PUT of the status subresource from the cached object (ingress-nginx's RBAC grants ingresses/status
+      // `update`); a conflict fails the sync, which is retried with the fresher cache.
       const info = resources.get(w.resource);
-      if (!info) return;
-      await client.patch(info, w.namespace, w.name, { status: w.status }, 'merge', { subresource: 'status' });
+      const current = snapshot.get(w.resource, w.namespace, w.name);
+      if (!info || !current) return;
+      const prev = (current as { status?: Record<string, unknown> }).status ?? {};
+      await client.updateStatus(info, { ...structuredClone(current), status: { ...structuredClone(prev), ...w.status } });
     },
   });
 

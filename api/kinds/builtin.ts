@@ -34,6 +34,8 @@ import { customResourceDefinitions } from './apiextensions/customresourcedefinit
 import { priorityClasses } from './scheduling/priorityclass.js';
 import { podDisruptionBudgets } from './policy/poddisruptionbudget.js';
 import { networkPolicies } from './networking/networkpolicy.js';
+import { ingresses } from './networking/ingress.js';
+import { ingressClasses } from './networking/ingressclass.js';
 import { clusterRoleBindings } from './rbac/clusterrolebinding.js';
 import { clusterRoles } from './rbac/clusterrole.js';
 import { roleBindings } from './rbac/rolebinding.js';
@@ -78,6 +80,8 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   horizontalPodAutoscalers,
   horizontalPodAutoscalersV1,
   networkPolicies,
+  ingresses,
+  ingressClasses,
   storageClasses,
   customResourceDefinitions,
   priorityClasses,

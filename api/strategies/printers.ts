@@ -24,6 +24,10 @@ import type {
   Lease,
   PriorityClass,
   NetworkPolicy,
+  Ingress,
+  IngressClass,
+  IngressLoadBalancerStatus,
+  IngressRule,
   PodDisruptionBudget,
   PersistentVolume,
   PersistentVolumeClaim,
@@ -1015,6 +1019,68 @@ export const networkPolicyColumns: TableColumn[] = [
 /** printNetworkPolicy: the pod selector as metav1.FormatLabelSelector (`<none>` when empty). */
 export function networkPolicyCells(np: Relaxed<NetworkPolicy>, now: Date): unknown[] {
   return [np?.metadata?.name ?? '', formatLabelSelector(np?.spec?.podSelector ?? {}), translateTimestampSince(np?.metadata?.creationTimestamp, now)];
+}
+
+export const ingressColumns: TableColumn[] = [
+  nameCol(),
+  col('Class', 'string', 'The name of the IngressClass resource that should be used by this Ingress.'),
+  col('Hosts', 'string', 'Hosts that incoming requests are matched against before the ingress rule'),
+  col('Address', 'string', 'Address is a list containing ingress points for the load-balancer'),
+  col('Ports', 'string', 'Ports of TLS configurations that open'),
+  ageCol(),
+];
+
+/** formatHosts: the first three rule hosts, `+ N more...` past them, `*` when no rule names a host. */
+export function formatIngressHosts(rules: (Relaxed<IngressRule> | null | undefined)[] | undefined): string {
+  const list: string[] = [];
+  const max = 3;
+  let more = false;
+  for (const rule of rules ?? []) {
+    if (list.length === max) more = true;
+    if (!more && rule?.host) list.push(rule.host);
+  }
+  if (list.length === 0) return '*';
+  const ret = list.join(',');
+  return more ? `${ret} + ${(rules ?? []).length - max} more...` : ret;
+}
+
+/** ingressLoadBalancerStatusStringer: the IPs or hostnames, sorted; cut to 13 characters and `...` past 16 unless wide. */
+export function ingressAddresses(lb: Relaxed<IngressLoadBalancerStatus> | null | undefined, wide: boolean): string {
+  const set = new Set<string>();
+  for (const ing of lb?.ingress ?? []) {
+    if (ing?.ip) set.add(ing.ip);
+    else if (ing?.hostname) set.add(ing.hostname);
+  }
+  let r = [...set].sort().join(',');
+  if (!wide && r.length > 16) r = r.slice(0, 13) + '...';
+  return r;
+}
+
+/** printIngress: the class (`<none>`), hosts, addresses (the server prints wide), and `80, 443` once there is TLS. */
+export function ingressCells(ing: Relaxed<Ingress>, now: Date): unknown[] {
+  const spec = ing?.spec ?? {};
+  return [
+    ing?.metadata?.name ?? '',
+    spec.ingressClassName ?? '<none>',
+    formatIngressHosts(spec.rules ?? undefined),
+    ingressAddresses(ing?.status?.loadBalancer, true),
+    (spec.tls ?? []).length > 0 ? '80, 443' : '80',
+    translateTimestampSince(ing?.metadata?.creationTimestamp, now),
+  ];
+}
+
+export const ingressClassColumns: TableColumn[] = [
+  nameCol(),
+  col('Controller', 'string', 'Controller that is responsible for handling this class'),
+  col('Parameters', 'string', 'A reference to a resource with additional parameters'),
+  ageCol(),
+];
+
+/** printIngressClass: the parameters as `<kind>[.<apiGroup>]/<name>` (`<none>`). */
+export function ingressClassCells(ic: Relaxed<IngressClass>, now: Date): unknown[] {
+  const p = ic?.spec?.parameters;
+  const parameters = p ? `${p.kind ?? ''}${p.apiGroup !== undefined && p.apiGroup !== null ? '.' + p.apiGroup : ''}/${p.name ?? ''}` : '<none>';
+  return [ic?.metadata?.name ?? '', ic?.spec?.controller ?? '', parameters, translateTimestampSince(ic?.metadata?.creationTimestamp, now)];
 }
 
 /** upstream roleColumnDefinitions (Role, ClusterRole): the creation time as RFC 3339, not an age. */

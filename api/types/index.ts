@@ -37,7 +37,7 @@ import type { Job, CronJob } from './batch.js';
 import type { Lease, EndpointSlice, EventsV1Event } from './groups.js';
 import type { PriorityClass } from './scheduling.js';
 import type { PodDisruptionBudget } from './policy.js';
-import type { NetworkPolicy } from './networking.js';
+import type { NetworkPolicy, Ingress, IngressClass } from './networking.js';
 import type { Role, ClusterRole, RoleBinding, ClusterRoleBinding } from './rbac.js';
 
 export type PodList = KubeList<Pod>;
@@ -59,6 +59,8 @@ export type EventsV1EventList = KubeList<EventsV1Event>;
 export type PriorityClassList = KubeList<PriorityClass>;
 export type PodDisruptionBudgetList = KubeList<PodDisruptionBudget>;
 export type NetworkPolicyList = KubeList<NetworkPolicy>;
+export type IngressList = KubeList<Ingress>;
+export type IngressClassList = KubeList<IngressClass>;
 export type JobList = KubeList<Job>;
 export type CronJobList = KubeList<CronJob>;
 export type RoleList = KubeList<Role>;

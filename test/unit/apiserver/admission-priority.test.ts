@@ -108,7 +108,7 @@ describe('Priority admission: pods', () => {
   });
 
   it('runs in upstream order: after NodeRestriction', () => {
-    expect(ADMISSION_PLUGINS.map((p) => p.name)).toEqual(['LimitRanger', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PersistentVolumeClaimResize', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction', 'ResourceQuota']);
+    expect(ADMISSION_PLUGINS.map((p) => p.name)).toEqual(['LimitRanger', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PersistentVolumeClaimResize', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction', 'DefaultIngressClass', 'ResourceQuota']);
   });
 });
 
