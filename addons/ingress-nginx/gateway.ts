@@ -113,7 +113,7 @@ interface ResolvedListener {
   tls?: TlsCertificate;
   /** nginx's listen port for this listener. */
   servePort: number;
-  conditions: { accepted: [boolean, string, string]; resolvedRefs: [boolean, string, string]; programmed: [boolean, string, string] };
+  conditions: { accepted: [boolean, string, string]; resolvedRefs: [boolean, string, string]; programmed: [boolean, string, string]; conflicted?: [string, string] };
   supportedKinds: { group: string; kind: string }[];
   attachedRoutes: number;
 }
@@ -177,6 +177,34 @@ function resolveListener(l: Listener, gw: Gateway, snapshot: ClusterSnapshot, gr
   }
   r.ready = true;
   return r;
+}
+
+/**
+ * nginx listens on a port either with TLS or without: listeners of all our Gateways that would share an nginx port
+ * with the other protocol (HTTP and HTTPS on one port; HTTP on the https port or HTTPS on the http port) are
+ * Conflicted (ProtocolConflict) and not served.
+ */
+function markProtocolConflicts(listeners: ResolvedListener[], ctx: ControllerContext): void {
+  const byPort = new Map<number, ResolvedListener[]>();
+  for (const l of listeners) {
+    if (!l.conditions.accepted[0]) continue;
+    byPort.set(l.servePort, [...(byPort.get(l.servePort) ?? []), l]);
+  }
+  for (const [port, ls] of byPort) {
+    const protocols = new Set(ls.map((l) => l.listener.protocol));
+    if (port === ctx.httpPort) protocols.add('HTTP');
+    if (port === ctx.httpsPort) protocols.add('HTTPS');
+    if (protocols.size < 2) continue;
+    for (const l of ls) {
+      // On nginx's http and https ports the port's own protocol wins; on any other port every listener conflicts.
+      const fixed = port === ctx.httpPort ? 'HTTP' : port === ctx.httpsPort ? 'HTTPS' : undefined;
+      if (fixed === undefined || l.listener.protocol !== fixed) {
+        l.ready = false;
+        l.conditions.conflicted = ['ProtocolConflict', `Port ${l.listener.port ?? ''} is served with another protocol`];
+        l.conditions.programmed = [false, 'Invalid', 'Listener is conflicted'];
+      }
+    }
+  }
 }
 
 /** Does the listener's allowedRoutes.namespaces admit a route in `routeNs`? */
@@ -377,6 +405,7 @@ export function translateGateways(snapshot: ClusterSnapshot, ctx: ControllerCont
     const listeners = (gw.spec?.listeners ?? []).map((l) => resolveListener(l, gw, snapshot, grants, ctx));
     gateways.set(nsName(gw), { gw, listeners });
   }
+  markProtocolConflicts([...gateways.values()].flatMap((g) => g.listeners), ctx);
 
   // HTTPRoutes: attach to listeners, make routes, write parents[] status.
   const pending: PendingRoute[] = [];
@@ -459,7 +488,7 @@ export function translateGateways(snapshot: ClusterSnapshot, ctx: ControllerCont
     const gen = gw.metadata.generation;
     const oldGw = gw.status?.conditions;
     const anyReady = listeners.some((l) => l.ready);
-    const allValid = listeners.every((l) => l.conditions.accepted[0] && l.conditions.resolvedRefs[0]);
+    const allValid = listeners.every((l) => l.conditions.accepted[0] && l.conditions.resolvedRefs[0] && !l.conditions.conflicted);
     const unsupportedAddress = (gw.spec?.addresses ?? []).length > 0;
     const accepted: [boolean, string, string] = unsupportedAddress
       ? [false, 'UnsupportedAddress', 'spec.addresses is not supported: the Gateway is served on the nodes addresses']
@@ -475,7 +504,7 @@ export function translateGateways(snapshot: ClusterSnapshot, ctx: ControllerCont
         supportedKinds: l.supportedKinds,
         conditions: [
           condition(old, now, gen, 'Accepted', ...l.conditions.accepted),
-          condition(old, now, gen, 'Conflicted', false, 'NoConflicts', 'No conflicts'),
+          l.conditions.conflicted ? condition(old, now, gen, 'Conflicted', true, ...l.conditions.conflicted) : condition(old, now, gen, 'Conflicted', false, 'NoConflicts', 'No conflicts'),
           condition(old, now, gen, 'Programmed', ...l.conditions.programmed),
           condition(old, now, gen, 'ResolvedRefs', ...l.conditions.resolvedRefs),
         ],

@@ -154,6 +154,26 @@ describe('GatewayClass and Gateway status', () => {
     expect(conds((s['listeners'] as { conditions: unknown }[])[0]!.conditions)).toEqual(want);
   });
 
+  it('listeners sharing an nginx port with another protocol are Conflicted (ProtocolConflict), not served; the Gateway says ListenersNotValid', () => {
+    const pem = (x: string): string => Buffer.from(x).toString('base64');
+    const secret = obj('default', 'cert', { type: 'kubernetes.io/tls', data: { 'tls.crt': pem('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n'), 'tls.key': pem('-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n') } });
+    const tls = { certificateRefs: [{ name: 'cert' }] };
+    const r = run({
+      gateways: [gateway([http(), { name: 'a', port: 8080, protocol: 'HTTP' }, { name: 'b', port: 8080, protocol: 'HTTPS', hostname: 'b.example.com', tls }, { name: 'c', port: 443, protocol: 'HTTP' }, { name: 'd', port: 443, protocol: 'HTTPS', tls }])],
+      secrets: [secret],
+    });
+    const s = statusOf(r, 'gateways', 'web');
+    const byName = Object.fromEntries((s['listeners'] as { name: string; conditions: Cond[] }[]).map((l) => [l.name, conds(l.conditions).filter((c) => c.startsWith('Conflicted') || c.startsWith('Programmed')).join(' ')]));
+    expect(byName).toEqual({
+      http: 'Conflicted=False/NoConflicts Programmed=True/Programmed',
+      a: 'Conflicted=True/ProtocolConflict Programmed=False/Invalid',
+      b: 'Conflicted=True/ProtocolConflict Programmed=False/Invalid',
+      c: 'Conflicted=True/ProtocolConflict Programmed=False/Invalid',
+      d: 'Conflicted=False/NoConflicts Programmed=True/Programmed',
+    });
+    expect(conds(s['conditions'])).toEqual(['Accepted=True/ListenersNotValid', 'Programmed=True/Programmed']);
+  });
+
   it('an HTTPS listener serves the Secret\'s certificate on the https port', () => {
     const pem = (s: string): string => Buffer.from(s).toString('base64');
     const secret = obj('default', 'cert', { type: 'kubernetes.io/tls', data: { 'tls.crt': pem('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n'), 'tls.key': pem('-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n') } });
