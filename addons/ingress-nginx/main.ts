@@ -36,8 +36,8 @@ export const INGRESS_NGINX_FLAGS: FlagSpec[] = [
   { name: 'configmap', type: 'string', help: 'namespace/name of the controller\'s ConfigMap (accepted for compatibility; its keys are not read yet).' },
   { name: 'http-port', type: 'int', default: 80, help: 'Port nginx serves plain HTTP on.' },
   { name: 'https-port', type: 'int', default: 443, help: 'Port nginx serves HTTPS on.' },
+  { name: 'default-server-port', type: 'int', default: 8181, help: 'Loopback port of the internal server answering 503 for backends without ready endpoints.' },
   { name: 'healthz-port', type: 'int', default: 10254, help: 'Port of /healthz (200 once nginx runs the first configuration).' },
-  { name: 'default-ssl-certificate', type: 'string', help: 'namespace/name of a kubernetes.io/tls Secret served when an Ingress\'s Secret is missing (default: a self-signed certificate).' },
   { name: 'nginx-binary', type: 'string', default: '/usr/sbin/nginx', help: 'The nginx binary.' },
   { name: 'config-dir', type: 'string', default: '/tmp/ingress-nginx', help: 'Where nginx.conf, certificates and nginx\'s temp files go (writable).' },
   { name: 'sync-period', type: 'duration', default: '200ms', help: 'Quiet time after a change before nginx is reconfigured.' },
@@ -48,10 +48,10 @@ export interface IngressNginxConfig {
   ctx: ControllerContext;
   publishAddresses?: string[];
   healthzPort: number;
+  defaultServerPort: number;
   nginxBinary: string;
   configDir: string;
   debounceMs: number;
-  defaultSslCertificate?: string;
 }
 
 function port(v: number, flag: string): number {
@@ -85,10 +85,10 @@ export function parseIngressNginxFlags(argv: string[]): { cfg: IngressNginxConfi
       ...(nsName(str(v, 'default-backend-service'), 'default-backend-service') ? { defaultBackendService: str(v, 'default-backend-service') } : {}),
     },
     healthzPort: port(num(v, 'healthz-port'), 'healthz-port'),
+    defaultServerPort: port(num(v, 'default-server-port'), 'default-server-port'),
     nginxBinary: text(v, 'nginx-binary'),
     configDir: text(v, 'config-dir').replace(/\/+$/, ''),
     debounceMs: num(v, 'sync-period'),
-    defaultSslCertificate: nsName(str(v, 'default-ssl-certificate'), 'default-ssl-certificate'),
   };
   if (publish !== undefined && publish !== '') cfg.publishAddresses = publish.split(',').map((s) => s.trim()).filter(Boolean);
   return { cfg, help };
@@ -100,7 +100,7 @@ export function renderOptions(cfg: IngressNginxConfig): NginxConfOptions {
   return {
     certDir: `${d}/ssl`,
     defaultCertificate: `${d}/ssl/default-fake-certificate.pem`,
-    unavailablePort: 8181,
+    unavailablePort: cfg.defaultServerPort,
     httpPort: cfg.ctx.httpPort,
     httpsPort: cfg.ctx.httpsPort,
     pidFile: `${d}/nginx.pid`,
