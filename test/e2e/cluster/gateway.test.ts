@@ -123,7 +123,7 @@ describe('Gateway API on the lab (ingress-nginx serving GatewayClass nginx)', ()
 
   it('the route splits traffic 80/20 between blue and green over 200 requests (within 10 points)', async () => {
     await waitFor('the route answers through the NodePort', 60_000, async () => (await curl(`${URL}/`)).stdout.startsWith('backend=') || undefined, 500);
-    const r = await curl(`${URL}/?[1-200]`, 120_000); // curl's URL globbing: 200 requests, one connection each
+    const r = await curl(`'${URL}/?[1-200]'`, 120_000); // curl's URL globbing: 200 requests
     expect(r.code, show(r)).toBe(0);
     const counts = tally(r.stdout.split('\n').filter((l) => l.startsWith('backend=')).map((l) => l.split(' ')[0]).join('\n'));
     const blue = counts.get('backend=blue') ?? 0;
@@ -141,7 +141,7 @@ describe('Gateway API on the lab (ingress-nginx serving GatewayClass nginx)', ()
   }, 60_000);
 
   it('a RequestRedirect answers 301 with the prefix replaced', async () => {
-    const r = await curl(`-o /dev/null -w '%{http_code} %{redirect_url}' ${URL}/old/page?x=1`);
+    const r = await curl(`-o /dev/null -w '%{http_code} %{redirect_url}' '${URL}/old/page?x=1'`);
     expect(r.stdout.trim()).toBe('301 http://shop.lab/new/page?x=1');
   }, 60_000);
 });
