@@ -241,7 +241,8 @@ export async function runIngressNginx(argv: string[]): Promise<void> {
     });
     inf.on('update', (a, b) => {
       if (a === b) return;
-      if (isIngress && (a.metadata.generation !== b.metadata.generation || a.metadata.annotations !== b.metadata.annotations) && isOurIngress(b as never, snapshot, ctx)) recorder.event(b, 'Normal', 'Sync', 'Scheduled for sync');
+      // As upstream's store: every update of an Ingress of ours (its own status write too) is "Scheduled for sync".
+      if (isIngress && isOurIngress(b as never, snapshot, ctx)) recorder.event(b, 'Normal', 'Sync', 'Scheduled for sync');
       loop.trigger();
     });
     inf.on('delete', () => loop.trigger());

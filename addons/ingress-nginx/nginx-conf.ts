@@ -76,12 +76,30 @@ interface Block {
 
 const INDENT = '    ';
 
+/**
+ * A path as a location argument: bare when it holds only URL path characters nginx reads as one token (as upstream
+ * renders them), else quoted, so no path (ImplementationSpecific paths may hold anything) can end the directive.
+ */
+export function locPath(p: string): string {
+  return /^\/[A-Za-z0-9._~!*'()@:+,=&%/-]*$/.test(p) ? p : q(p);
+}
+
+/** A header name nginx can name as `$http_*` and in proxy_set_header/add_header (an HTTP token without `$`). */
+export function safeHeaderName(name: string): boolean {
+  return /^[A-Za-z0-9!#%&'*+.^_`|~-]+$/.test(name);
+}
+
+/** A server_name: a DNS name with an optional leading `*.` wildcard. */
+export function safeHostname(h: string): boolean {
+  return h === '' || /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(h);
+}
+
 function locationKeys(r: Route, regexServer: boolean): string[] {
-  if (r.pathType === 'Exact') return [`= ${r.path}`];
+  if (r.pathType === 'Exact') return [`= ${locPath(r.path)}`];
   if (r.pathType === 'RegularExpression') return [`${r.caseInsensitive ? '~*' : '~'} ${q(`^${r.path}`)}`];
   if (regexServer) return r.path === '/' ? [`~ ${q('^/')}`] : [`~ ${q(`^${escapeRegex(r.path)}(/|$)`)}`];
   if (r.path === '/') return ['/'];
-  return [`= ${r.path}`, `${r.path}/`];
+  return [`= ${locPath(r.path)}`, locPath(`${r.path}/`)];
 }
 
 /** The path a location key matches, for ordering (longest first). */
@@ -131,7 +149,7 @@ function redirectUrl(r: Redirect, route: Route, blk: Block): string {
 function rewriteLines(route: Route): string[] {
   if (route.rewriteTarget !== undefined) {
     const re = route.pathType === 'RegularExpression' ? route.path : escapeRegex(route.path);
-    return [`rewrite ${q(`${route.caseInsensitive || route.pathType !== 'RegularExpression' ? '(?i)' : ''}${re}`)} ${route.rewriteTarget} break;`];
+    return [`rewrite ${q(`${route.caseInsensitive || route.pathType !== 'RegularExpression' ? '(?i)' : ''}${re}`)} ${q(route.rewriteTarget)} break;`];
   }
   const u = route.urlRewrite;
   if (u?.replaceFullPath !== undefined) return [`rewrite ^ ${q(u.replaceFullPath)} break;`];
@@ -174,7 +192,7 @@ function headerValue(m: HeaderModifier | undefined, name: string, blk: Block): s
 }
 
 function touchedHeaders(m: HeaderModifier | undefined): string[] {
-  return [...(m?.set ?? []).map((h) => h.name), ...(m?.add ?? []).map((h) => h.name), ...(m?.remove ?? [])];
+  return [...(m?.set ?? []).map((h) => h.name), ...(m?.add ?? []).map((h) => h.name), ...(m?.remove ?? [])].filter(safeHeaderName);
 }
 
 function uniqueNames(names: string[]): string[] {
@@ -211,12 +229,12 @@ function responseHeaderLines(routes: Route[], sel: string | undefined, blk: Bloc
   const lines: string[] = [];
   if (sel === undefined) {
     const m = routes[0].responseHeaders;
-    for (const h of m?.remove ?? []) lines.push(`proxy_hide_header ${h};`);
-    for (const h of m?.set ?? []) lines.push(`proxy_hide_header ${h.name};`, `add_header ${h.name} ${q(h.value)} always;`);
-    for (const h of m?.add ?? []) lines.push(`add_header ${h.name} ${q(h.value)} always;`);
+    for (const h of (m?.remove ?? []).filter(safeHeaderName)) lines.push(`proxy_hide_header ${h};`);
+    for (const h of (m?.set ?? []).filter((x) => safeHeaderName(x.name))) lines.push(`proxy_hide_header ${h.name};`, `add_header ${h.name} ${q(h.value)} always;`);
+    for (const h of (m?.add ?? []).filter((x) => safeHeaderName(x.name))) lines.push(`add_header ${h.name} ${q(h.value)} always;`);
     return lines;
   }
-  const names = uniqueNames(routes.flatMap((r) => [...(r.responseHeaders?.set ?? []), ...(r.responseHeaders?.add ?? [])].map((h) => h.name)));
+  const names = uniqueNames(routes.flatMap((r) => [...(r.responseHeaders?.set ?? []), ...(r.responseHeaders?.add ?? [])].map((h) => h.name)).filter(safeHeaderName));
   for (const name of names) {
     const v = `$ing_resp_header_${blk.n++}`;
     const per = routes.map((r) => [...(r.responseHeaders?.set ?? []), ...(r.responseHeaders?.add ?? [])].find((h) => h.name.toLowerCase() === name.toLowerCase())?.value);
@@ -245,6 +263,10 @@ function selector(routes: Route[], blk: Block): string {
   for (const r of routes) {
     const start = bits.length;
     for (const h of r.headers ?? []) {
+      if (!safeHeaderName(h.name)) {
+        bits.push('0'); // a header nginx cannot name never matches
+        continue;
+      }
       const v = `$ing_cond_${blk.n++}`;
       const re = h.type === 'Exact' ? `^${escapeRegex(h.value)}$` : `^(?:${h.value})$`;
       blk.http.push(`map ${headerVar(h.name)} ${v} {`, `${INDENT}${q(`~${re}`)} 1;`, `${INDENT}default 0;`, '}');
@@ -277,7 +299,7 @@ function locationBody(routes: Route[], upstreams: Map<string, Upstream>, blk: Bl
   const single = routes.length === 1 && !conditional(routes[0]);
   if (single) {
     const r = routes[0];
-    if (r.redirect) return [`return ${r.redirect.statusCode} ${redirectUrl(r.redirect, r, blk)};`];
+    if (r.redirect) return [`return ${r.redirect.statusCode} ${q(redirectUrl(r.redirect, r, blk))};`];
     const t = upstreamTarget(r.backends, blk);
     if (t.status !== undefined) return [`return ${t.status};`];
     return [...requestHeaderLines(routes, undefined, blk), ...responseHeaderLines(routes, undefined, blk), ...rewriteLines(r), `proxy_pass http://${t.target};`];
@@ -289,7 +311,7 @@ function locationBody(routes: Route[], upstreams: Map<string, Upstream>, blk: Bl
   lines.push(`if (${sel} = none) {`, `${INDENT}return 404;`, '}');
   routes.forEach((r, i) => {
     const inner: string[] = [];
-    if (r.redirect) inner.push(`return ${r.redirect.statusCode} ${redirectUrl(r.redirect, r, blk)};`);
+    if (r.redirect) inner.push(`return ${r.redirect.statusCode} ${q(redirectUrl(r.redirect, r, blk))};`);
     else {
       const t = upstreamTarget(r.backends, blk);
       if (t.status !== undefined) inner.push(`return ${t.status};`);
@@ -340,7 +362,7 @@ export function renderNginxConf(model: RoutingModel, opts: NginxConfOptions): st
   const blk: Block = { http: [], n: 0 };
   const sslPorts = new Set<number>([opts.httpsPort, ...model.servers.filter((s) => s.tls).map((s) => s.port)]);
   const ports = [...new Set([opts.httpPort, opts.httpsPort, ...model.servers.map((s) => s.port)])].sort((a, b) => a - b);
-  const servers = [...model.servers].sort((a, b) => a.port - b.port || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  const servers = model.servers.filter((s) => safeHostname(s.hostname)).sort((a, b) => a.port - b.port || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   const serverLines: string[] = [];
   for (const port of ports) {
     const own = servers.filter((s) => s.port === port);

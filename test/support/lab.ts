@@ -128,7 +128,7 @@ function newestSource(): number {
       else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ['cli', 'api', 'control-plane', 'node-agent']) if (existsSync(join(repo, d))) walk(join(repo, d));
+  for (const d of ['cli', 'api', 'control-plane', 'node-agent', 'addons']) if (existsSync(join(repo, d))) walk(join(repo, d));
   return newest;
 }
 

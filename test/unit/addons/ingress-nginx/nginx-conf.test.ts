@@ -99,12 +99,12 @@ describe('renderNginxConf', () => {
     const s = conf.slice(conf.indexOf('server_name rw.example;'));
     const server = s.slice(0, s.indexOf('\n    }\n'));
     expect([...server.matchAll(/location (.*) \{/g)].map((m) => m[1])).toEqual(['~* "^/something(/|$)(.*)"', '~* "^/api"', '/']);
-    expect(server).toContain('rewrite "(?i)/something(/|$)(.*)" /$2 break;\n            proxy_pass http://default-web-80;');
+    expect(server).toContain('rewrite "(?i)/something(/|$)(.*)" "/$2" break;\n            proxy_pass http://default-web-80;');
   });
 
   it('TLS: ssl server with the Secret\'s file; http 308 to https', () => {
     expect(conf).toContain('listen 443 ssl;\n        server_name s.example;\n        ssl_certificate /etc/ingress-controller/ssl/default-tls.pem;\n        ssl_certificate_key /etc/ingress-controller/ssl/default-tls.pem;');
-    expect(conf).toContain('location / {\n            return 308 https://$host$request_uri;\n        }');
+    expect(conf).toContain('location / {\n            return 308 "https://$host$request_uri";\n        }');
     expect(certificateFiles(GOLDEN_MODEL, OPTS)).toEqual(new Map([['/etc/ingress-controller/ssl/default-tls.pem', 'CERT\nKEY\n']]));
   });
 
@@ -143,7 +143,7 @@ describe('renderNginxConf', () => {
     ] }] };
     const c = renderNginxConf(m, OPTS);
     expect(c).toContain('map $uri $ing_redirect_0 {\n        "~^/old(?<ing_rest>/.*)?$" "/new$ing_rest";\n        default $uri;\n    }');
-    expect(c).toContain('return 301 https://new.example$ing_redirect_0$is_args$args;');
+    expect(c).toContain('return 301 "https://new.example$ing_redirect_0$is_args$args";');
     expect(c).toContain('proxy_hide_header Server;\n            proxy_hide_header X-Served;\n            add_header X-Served "v2" always;\n            rewrite "^/v1(/.*)?$" "/v2$1" break;\n            proxy_pass http://a;');
   });
 });
@@ -157,5 +157,33 @@ describe('mergeModels', () => {
     expect(m.servers.map((s) => [s.port, s.hostname, s.routes.map((r) => r.path)])).toEqual([[80, 'h', ['/a', '/b']], [443, 'h', []]]);
     expect(m.defaultBackend).toEqual({ upstream: 'u', weight: 1 });
     expect(a.servers[0].routes).toHaveLength(1);
+  });
+});
+
+describe('renderNginxConf: object fields cannot inject nginx directives', () => {
+  const evil = '/x; } location /admin { return 200 "pwned"; } location /y';
+  const m: RoutingModel = { upstreams: [{ name: 'a', endpoints: [] }], servers: [
+    { port: 80, hostname: 'h', routes: [
+      route(evil, 'Prefix', 'a'),
+      route('/e', 'Exact', 'a', { rewriteTarget: '/ok; return 200 pwned' }),
+      route('/hdr', 'Prefix', 'a', { headers: [{ name: 'X-A $http_cookie', value: 'v', type: 'Exact' }], requestHeaders: { set: [{ name: 'Bad Name', value: 'x' }] }, responseHeaders: { add: [{ name: 'X;Y', value: 'z' }] } }),
+    ] },
+    { port: 80, hostname: 'bad host; include /etc/passwd', routes: [route('/', 'Prefix', 'a')] },
+  ] };
+  const c = renderNginxConf(m, OPTS);
+
+  it('a path with spaces, semicolons or braces is one quoted location argument', () => {
+    expect(c).toContain(`location = "/x; } location /admin { return 200 \\"pwned\\"; } location /y" {`);
+    expect(c).not.toMatch(/^\s*location \/admin/m);
+  });
+  it('a rewrite-target is one quoted argument', () => {
+    expect(c).toContain('rewrite "(?i)/e" "/ok; return 200 pwned" break;');
+  });
+  it('header names nginx cannot name are dropped (matches on them never match), bad hostnames get no server', () => {
+    expect(c).not.toContain('Bad Name');
+    expect(c).not.toContain('X;Y');
+    expect(c).not.toContain('$http_cookie');
+    expect(c).toContain('map "0" $ing_route_');
+    expect(c).not.toContain('include /etc/passwd');
   });
 });
