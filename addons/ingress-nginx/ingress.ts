@@ -9,8 +9,8 @@
  * - Servers: one per rule host (`''` = no host: the default server) on the http port, and on the https port for the
  *   hosts named by spec.tls (a missing/invalid Secret -> the default self-signed certificate).
  * - Paths: Exact -> exact; Prefix and ImplementationSpecific -> prefix on path-element boundaries. When one Ingress
- *   of a host sets `nginx.ingress.kubernetes.io/use-regex` or `rewrite-target`, every path of that host becomes a
- *   case-insensitive regex anchored at the start (ingress-nginx enforces regex on the whole host).
+ *   of a host sets `nginx.ingress.kubernetes.io/use-regex` or `rewrite-target`, every path of that host (Exact too)
+ *   becomes a case-insensitive regex anchored at the start (ingress-nginx's enforceRegexModifier/buildLocation).
  * - The oldest Ingress wins a path claimed twice (ingress-nginx sorts Ingresses by creationTimestamp).
  * - `ssl-redirect` (default "true"): plain-http requests to a host with TLS get 308 to https.
  * - Backends: the Service port's ready endpoints from its EndpointSlices (target port resolved through the slice's
@@ -233,7 +233,8 @@ export function ingressesToModel(snapshot: ClusterSnapshot, ctx: ControllerConte
         const raw = p.path || '/';
         const exact = p.pathType === 'Exact';
         let route: Route;
-        if (h.regex && !exact) route = { path: raw, pathType: 'RegularExpression', caseInsensitive: true, precedence: order, backends: [backend], source };
+        // ingress-nginx's buildLocation: with regex enforced on the host every path, Exact too, is `~* "^<path>"`.
+        if (h.regex) route = { path: raw, pathType: 'RegularExpression', caseInsensitive: true, precedence: order, backends: [backend], source };
         else route = { path: exact ? raw : trimPrefix(raw), pathType: exact ? 'Exact' : 'Prefix', precedence: order, backends: [backend], source };
         if (rewriteTarget !== undefined) route.rewriteTarget = rewriteTarget;
         const claim = `${route.pathType} ${route.path}`;

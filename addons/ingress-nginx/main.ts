@@ -266,8 +266,6 @@ export async function runIngressNginx(argv: string[]): Promise<void> {
         else log.info('resource not served yet; retrying', { resource: name });
       }
     };
-    await resolvePending();
-    await Promise.all(started.map((i) => i.waitForSync(ac.signal)));
     const refreshAddresses = async () => {
       if (cfg.publishAddresses) return;
       const addrs = await podNodeAddresses(client, log);
@@ -276,7 +274,10 @@ export async function runIngressNginx(argv: string[]): Promise<void> {
         loop.trigger();
       }
     };
+    // The publish addresses first, so the first status written is the right one.
     await refreshAddresses();
+    await resolvePending();
+    await Promise.all(started.map((i) => i.waitForSync(ac.signal)));
     loop.trigger(0);
     await loop.idle();
     healthy = true;

@@ -69,7 +69,7 @@ describe('ingressSource: translation', () => {
     ]);
   });
 
-  it('rewrite-target turns every path of the host into a case-insensitive regex with the target', () => {
+  it('rewrite-target turns every path of the host (Exact too, as buildLocation) into a case-insensitive regex', () => {
     const { model } = translate([
       ingress('default', 'rw', { ingressClassName: 'nginx', rules: [rule('a', [{ path: '/something(/|$)(.*)', pathType: 'ImplementationSpecific', svc: 'web', port: 80 }])] }, { 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' }),
       ingress('default', 'plain', { ingressClassName: 'nginx', rules: [rule('a', [{ path: '/p', pathType: 'Prefix', svc: 'api', port: 8080 }, { path: '/e', pathType: 'Exact', svc: 'api', port: 8080 }])] }),
@@ -78,7 +78,7 @@ describe('ingressSource: translation', () => {
     expect(routes.map((r) => [r.pathType, r.path, r.caseInsensitive, r.rewriteTarget])).toEqual([
       ['RegularExpression', '/something(/|$)(.*)', true, '/$2'],
       ['RegularExpression', '/p', true, undefined],
-      ['Exact', '/e', undefined, undefined],
+      ['RegularExpression', '/e', true, undefined],
     ]);
   });
 
