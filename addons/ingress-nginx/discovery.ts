@@ -46,3 +46,14 @@ export function preferredVersion(group: unknown): string | undefined {
   const v = (group as { preferredVersion?: { version?: unknown } } | null)?.preferredVersion?.version;
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
+
+/**
+ * The versions to look a resource up in, from GET /apis/<group>: the preferred version first, then the others as
+ * listed (a group's resources need not share a version: gateway.networking.k8s.io prefers v1 while ReferenceGrant
+ * is served as v1beta1 only).
+ */
+export function versionsInOrder(group: unknown): string[] {
+  const preferred = preferredVersion(group);
+  const listed = ((group as { versions?: { version?: unknown }[] } | null)?.versions ?? []).map((v) => v?.version).filter((v): v is string => typeof v === 'string' && v !== '');
+  return [...new Set([...(preferred ? [preferred] : []), ...listed])];
+}

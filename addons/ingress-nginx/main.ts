@@ -15,8 +15,9 @@ import { findResource, type ResourceInfo } from '../../api/resources.js';
 import { createCA } from '../../api/tls/certs.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { SyncLoop } from './controller.js';
-import { preferredVersion, resourceFromDiscovery, splitResourceName } from './discovery.js';
+import { resourceFromDiscovery, splitResourceName, versionsInOrder } from './discovery.js';
 import { INGRESSES, ingressSource, isOurIngress } from './ingress.js';
+import { gatewaySource } from './gateway.js';
 import type { NginxConfOptions } from './nginx-conf.js';
 import { NginxProcess } from './nginx-process.js';
 import type { ClusterSnapshot, ControllerContext, ModelSource, ResourceName } from './source.js';
@@ -110,7 +111,7 @@ export function renderOptions(cfg: IngressNginxConfig): NginxConfOptions {
 }
 
 /** The sources this controller serves; the Gateway API source registers here. */
-export const SOURCES: ModelSource[] = [ingressSource];
+export const SOURCES: ModelSource[] = [ingressSource, gatewaySource];
 
 /** Finds a resource's served version: the built-in table first, else discovery (CRDs). */
 async function resolveResource(client: KubeClient, name: ResourceName): Promise<ResourceInfo | undefined> {
@@ -118,9 +119,11 @@ async function resolveResource(client: KubeClient, name: ResourceName): Promise<
   const builtin = findResource(group, plural);
   try {
     if (group === '') return builtin ?? resourceFromDiscovery(await client.request('GET', '/api/v1'), '', 'v1', plural);
-    const version = preferredVersion(await client.request('GET', `/apis/${group}`));
-    if (!version) return undefined;
-    return resourceFromDiscovery(await client.request('GET', `/apis/${group}/${version}`), group, version, plural);
+    for (const version of versionsInOrder(await client.request('GET', `/apis/${group}`))) {
+      const info = resourceFromDiscovery(await client.request('GET', `/apis/${group}/${version}`), group, version, plural);
+      if (info) return info;
+    }
+    return undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SyncLoop, planSync, statusDiffers } from '../../../../addons/ingress-nginx/controller.js';
-import { preferredVersion, resourceFromDiscovery, splitResourceName } from '../../../../addons/ingress-nginx/discovery.js';
+import { preferredVersion, resourceFromDiscovery, splitResourceName, versionsInOrder } from '../../../../addons/ingress-nginx/discovery.js';
 import { ENDPOINT_SLICES, INGRESSES, INGRESS_CLASSES, SERVICES, ingressSource } from '../../../../addons/ingress-nginx/ingress.js';
 import { parseIngressNginxFlags, renderOptions } from '../../../../addons/ingress-nginx/main.js';
 import type { ModelSource, StatusWrite } from '../../../../addons/ingress-nginx/source.js';
@@ -118,5 +118,9 @@ describe('discovery', () => {
     expect(resourceFromDiscovery(null, 'g', 'v1', 'gateways')).toBeUndefined();
     expect(preferredVersion({ preferredVersion: { groupVersion: 'g/v1', version: 'v1' } })).toBe('v1');
     expect(preferredVersion({})).toBeUndefined();
+    // A resource served only in a version the group does not prefer (ReferenceGrant v1beta1) is still found.
+    expect(versionsInOrder({ versions: [{ groupVersion: 'g/v1', version: 'v1' }, { groupVersion: 'g/v1beta1', version: 'v1beta1' }], preferredVersion: { version: 'v1' } })).toEqual(['v1', 'v1beta1']);
+    expect(versionsInOrder({ versions: [{ version: 'v1beta1' }, { version: 'v2' }], preferredVersion: { version: 'v2' } })).toEqual(['v2', 'v1beta1']);
+    expect(versionsInOrder({})).toEqual([]);
   });
 });
