@@ -4,34 +4,19 @@
  * credentials of its ServiceAccount, serves an Ingress made by the real `kubectl create ingress`, writes
  * status.loadBalancer once, records `Sync` events, applies an edit within seconds, and answers /healthz.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKubeconfig } from '../../../api/tls/kubeconfig.js';
 import { kubectlOk, startApiServer, type ApiHandle } from '../../support/apiserver.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { REPO } from '../../support/host.js';
-import { freePort, waitFor } from '../../support/net.js';
-import { echoBackend, NGINX, type EchoBackend } from '../../support/nginx.js';
-import { startService, type Service } from '../../support/service.js';
+import { hostGet, INGRESS_NGINX_TOKEN_LINE, manualEndpointSlice, startIngressController } from '../../support/ingress-controller.js';
+import { waitFor } from '../../support/net.js';
+import { echoBackend, type EchoBackend } from '../../support/nginx.js';
+import type { Service } from '../../support/service.js';
 
 const MANIFEST = join(REPO, 'scripts/lab.d/ingress-nginx.yaml');
-const CLI = process.env.KUBELAB_CLI ?? join(REPO, 'dist/cli/main.js');
-const TOKEN = 'ingress-nginx-sa-token';
-
-function get(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 let etcd: EtcdHandle | undefined;
 let h: ApiHandle;
@@ -40,46 +25,21 @@ let api: EchoBackend;
 let ctl: Service | undefined;
 let dir = '';
 let httpPort = 0;
-let healthzPort = 0;
 
 const k = (args: string[], input?: string) => kubectlOk(h, args, input);
 
-function endpointsOf(name: string, port: number): string {
-  return JSON.stringify({
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
-    metadata: { name: `${name}-manual`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-    ports: [{ name: '80-8080', port, protocol: 'TCP' }], // the port name kubectl create service gives
-    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-  });
-}
-
 beforeAll(async () => {
   etcd = await startEtcd();
-  h = await startApiServer(etcd, { extraTokens: [`${TOKEN},system:serviceaccount:ingress-nginx:ingress-nginx,ingress-nginx-sa,"system:serviceaccounts,system:serviceaccounts:ingress-nginx"`] });
+  h = await startApiServer(etcd, { extraTokens: [INGRESS_NGINX_TOKEN_LINE] });
   web = await echoBackend('web');
   api = await echoBackend('api');
   dir = mkdtempSync(join(tmpdir(), 'kubelab-ingctl-'));
   await k(['apply', '-f', MANIFEST]);
   for (const [name, port] of [['web', web.port], ['api', api.port]] as const) {
     await k(['create', 'service', 'clusterip', name, '--tcp=80:8080']);
-    await k(['apply', '-f', '-'], endpointsOf(name, port));
+    await k(['apply', '-f', '-'], manualEndpointSlice(name, port));
   }
-  const kubeconfig = join(dir, 'sa.conf');
-  writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: h.url, caPem: h.caPem, user: 'ingress-nginx', token: TOKEN }));
-  httpPort = await freePort();
-  healthzPort = await freePort();
-  const [httpsPort, defaultServerPort] = [await freePort(), await freePort()];
-  ctl = await startService({
-    name: 'ingress-nginx', command: process.execPath,
-    args: [CLI, 'ingress-nginx', `--kubeconfig=${kubeconfig}`, `--http-port=${httpPort}`, `--https-port=${httpsPort}`, `--healthz-port=${healthzPort}`, `--default-server-port=${defaultServerPort}`, `--config-dir=${join(dir, 'nginx')}`, '--publish-status-address=10.0.0.11', `--nginx-binary=${NGINX}`],
-    env: { ...process.env, POD_NAMESPACE: 'ingress-nginx', KUBELAB_LOG_LEVEL: 'info' },
-    ready: async () => (await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: healthzPort, path: '/healthz' }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
-      req.on('error', () => resolve(0));
-      req.end();
-    })) === 200,
-    timeoutMs: 30_000,
-  });
+  ({ service: ctl, httpPort } = await startIngressController(h, dir));
 }, 120_000);
 
 afterAll(async () => {
@@ -95,9 +55,9 @@ describe('kubelab ingress-nginx on a real API server', () => {
   it('serves an Ingress made by kubectl create ingress (no class: the lab\'s default class nginx)', async () => {
     await k(['create', 'ingress', 'demo', '--rule=demo.example/=web:80', '--rule=demo.example/api*=api:80']);
     expect((await k(['get', 'ingress', 'demo', '-o', 'jsonpath={.spec.ingressClassName}'])).trim()).toBe('nginx');
-    await waitFor(async () => (await get(httpPort, 'demo.example', '/')).body.includes('"backend":"web"'), 10_000, 'demo.example/ -> web');
-    expect((await get(httpPort, 'demo.example', '/api/x')).body).toContain('"backend":"api"');
-    expect((await get(httpPort, 'other.example', '/')).status).toBe(404);
+    await waitFor(async () => (await hostGet(httpPort, 'demo.example', '/')).body.includes('"backend":"web"'), 10_000, 'demo.example/ -> web');
+    expect((await hostGet(httpPort, 'demo.example', '/api/x')).body).toContain('"backend":"api"');
+    expect((await hostGet(httpPort, 'other.example', '/')).status).toBe(404);
   });
 
   it('writes status.loadBalancer with the publish address and records Sync events', async () => {
@@ -110,14 +70,14 @@ describe('kubelab ingress-nginx on a real API server', () => {
   it('an edit is applied within seconds', async () => {
     const t0 = Date.now();
     await k(['patch', 'ingress', 'demo', '--type=json', '-p', '[{"op":"replace","path":"/spec/rules/0/http/paths/0/backend/service/name","value":"api"}]']);
-    await waitFor(async () => (await get(httpPort, 'demo.example', '/')).body.includes('"backend":"api"'), 5_000, 'edit applied');
+    await waitFor(async () => (await hostGet(httpPort, 'demo.example', '/')).body.includes('"backend":"api"'), 5_000, 'edit applied');
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it('an Ingress of another class is ignored', async () => {
     await k(['create', 'ingress', 'other', '--class=traefik', '--rule=other.example/=web:80']);
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await get(httpPort, 'other.example', '/')).status).toBe(404);
+    expect((await hostGet(httpPort, 'other.example', '/')).status).toBe(404);
     expect((await k(['get', 'ingress', 'other', '-o', 'jsonpath={.status.loadBalancer}'])).trim()).toMatch(/^(\{\})?$/);
   });
 });
