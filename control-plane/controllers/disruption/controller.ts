@@ -2,7 +2,7 @@
  * The disruption controller's adapter: keyed by PodDisruptionBudget (ns/name); a pod's changes enqueue the
  * PDBs of its namespace that select it, and a pod with a DisruptionTarget=True condition but no deletion
  * enqueues `pod:<ns>/<name>` for when that condition turns stale (upstream's stale pod disruption queue: the
- * condition is reset to False by a status patch guarded by the pod's resourceVersion). sync reads the PDB, the namespace's pods, ReplicaSets and Deployments
+ * condition is reset to False by a status patch guarded by the pod's resourceVersion). sync reads the PDB, the namespace's pods, ReplicaSets, Deployments, ReplicationControllers and StatefulSets
  * from the caches, asks decideDisruption for the status and writes it with `PUT .../status` (the cached
  * resourceVersion: a conflict retries with backoff, never the failSafe, as upstream). An approved eviction
  * that may expire enqueues the PDB again when it does.
@@ -12,7 +12,7 @@ import { Controller } from '../../../api/client/controller.js';
 import type { Informer } from '../../../api/client/informer.js';
 import { labelSelectorToSelector } from '../../../api/labels.js';
 import { R, type ControllerContext } from '../util/context.js';
-import type { Deployment, Pod, ReplicaSet } from '../util/types.js';
+import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../util/types.js';
 import { decideDisruption, staleDisruptionCondition, staleDisruptionReset, STALE_POD_DISRUPTION_TIMEOUT_MS, type PDB } from './decide.js';
 
 export const DISRUPTION_CONTROLLER = 'disruption-controller';
@@ -24,6 +24,8 @@ export class DisruptionController extends Controller {
   private readonly podInformer: Informer<Pod>;
   private readonly rsInformer: Informer<ReplicaSet>;
   private readonly dInformer: Informer<Deployment>;
+  private readonly rcInformer: Informer<ReplicationController>;
+  private readonly ssInformer: Informer<StatefulSet>;
 
   private readonly staleTimeoutMs: number;
 
@@ -36,6 +38,8 @@ export class DisruptionController extends Controller {
     this.podInformer = ctx.informers.informerFor<Pod>(R.pods);
     this.rsInformer = ctx.informers.informerFor<ReplicaSet>(R.replicaSets);
     this.dInformer = ctx.informers.informerFor<Deployment>(R.deployments);
+    this.rcInformer = ctx.informers.informerFor<ReplicationController>(R.replicationControllers);
+    this.ssInformer = ctx.informers.informerFor<StatefulSet>(R.statefulSets);
     this.watchInformer(this.pdbInformer);
     this.staleTimeoutMs = opts.stalePodDisruptionTimeoutMs ?? STALE_POD_DISRUPTION_TIMEOUT_MS;
     this.watchInformer(this.podInformer, { keysOf: (p) => this.pdbKeysForPod(p) });
@@ -44,6 +48,8 @@ export class DisruptionController extends Controller {
     // Listers only, as upstream: a controller's scale is read when its pods or the PDB change.
     this.useInformer(this.rsInformer);
     this.useInformer(this.dInformer);
+    this.useInformer(this.rcInformer);
+    this.useInformer(this.ssInformer);
   }
 
   /** getPdbForPod: the PDBs of the pod's namespace whose selector picks it. */
@@ -90,6 +96,8 @@ export class DisruptionController extends Controller {
       pods: this.podInformer.store.listByNamespace(ns),
       replicaSet: (name) => this.rsInformer.store.get(`${ns}/${name}`),
       deployment: (name) => this.dInformer.store.get(`${ns}/${name}`),
+      replicationController: (name) => this.rcInformer.store.get(`${ns}/${name}`),
+      statefulSet: (name) => this.ssInformer.store.get(`${ns}/${name}`),
       now: this.ctx.now(),
     });
     const rec = this.ctx.recorder(DISRUPTION_CONTROLLER);

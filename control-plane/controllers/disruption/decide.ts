@@ -15,8 +15,9 @@
  *   any error (a pod without a known controller where a scale is needed, a bad selector) ─► failSafe:
  *     disruptionsAllowed 0 and DisruptionAllowed=False reason SyncFailed with the error as message.
  *
- * A controller's scale is read from the caches: a pod's ReplicaSet, or the Deployment that controls it
- * (its spec.replicas, default 1); the uid of each reference must match.
+ * A controller's scale is read from the caches, upstream's finders in their order: a pod's ReplicaSet, or the
+ * Deployment that controls it, its ReplicationController, its StatefulSet (spec.replicas, default 1); the uid of
+ * each reference must match.
  */
 import { KubeError } from '../../../api/errors.js';
 import { getControllerOf } from '../../../api/owners.js';
@@ -28,7 +29,7 @@ import { setStatusCondition } from '../../../api/conditions.js';
 import { semanticEqual } from '../../../api/strategies/validation.js';
 import type { Relaxed, PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../../api/types/index.js';
 import { isPodReady } from '../util/meta.js';
-import type { Deployment, Pod, ReplicaSet } from '../util/types.js';
+import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../util/types.js';
 
 export type PDB = Relaxed<PodDisruptionBudget>;
 export type PDBStatus = Relaxed<PodDisruptionBudgetStatus>;
@@ -42,6 +43,8 @@ export interface DisruptionInputs {
   pods: readonly Pod[];
   replicaSet(name: string): ReplicaSet | undefined;
   deployment(name: string): Deployment | undefined;
+  replicationController(name: string): ReplicationController | undefined;
+  statefulSet(name: string): StatefulSet | undefined;
   now: number;
 }
 
@@ -84,7 +87,14 @@ export function podsForPdb(pdb: PDB, pods: readonly Pod[]): Pod[] {
 /** One controller's uid and scale, found from a pod's controller reference (undefined: not a kind we know). */
 function controllerScale(pod: Pod, inputs: DisruptionInputs): { uid: string; scale: number } | undefined {
   const ref = getControllerOf(pod);
-  if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+  if (!ref) return undefined;
+  // getPodReplicationController, getPodStatefulSet: the pod's own controller.
+  if (ref.kind === 'ReplicationController' || ref.kind === 'StatefulSet') {
+    const owner = ref.kind === 'StatefulSet' ? inputs.statefulSet(ref.name) : inputs.replicationController(ref.name);
+    if (!owner || owner.metadata?.uid !== ref.uid) return undefined;
+    return { uid: ref.uid, scale: owner.spec?.replicas ?? 1 };
+  }
+  if (ref.kind !== 'ReplicaSet') return undefined;
   const rs = inputs.replicaSet(ref.name);
   if (!rs || rs.metadata?.uid !== ref.uid) return undefined;
   const rsRef = getControllerOf(rs);

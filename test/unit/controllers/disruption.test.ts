@@ -17,7 +17,7 @@ import { R, newControllerContext } from '../../../control-plane/controllers/util
 import { InformerFactory } from '../../../api/client/informer.js';
 import { silentLogger } from '../../../api/client/log.js';
 import { InProcessApi } from '../../support/in-process-api.js';
-import type { Deployment, Pod, ReplicaSet } from '../../../control-plane/controllers/util/types.js';
+import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../../../control-plane/controllers/util/types.js';
 import { rfc3339 } from '../../../api/time.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
@@ -28,15 +28,20 @@ const rs: ReplicaSet = {
   spec: { replicas: 4, selector: {} },
 };
 const bareRs: ReplicaSet = { metadata: { name: 'solo', namespace: 'default', uid: 'solo-uid' }, spec: { replicas: 3, selector: {} } };
+const rc: ReplicationController = { metadata: { name: 'legacy', namespace: 'default', uid: 'rc-uid' }, spec: { replicas: 5, selector: { app: 'web' } } };
+const sts: StatefulSet = { metadata: { name: 'db', namespace: 'default', uid: 'sts-uid' }, spec: { replicas: 3, selector: {}, serviceName: 'db', template: {} } };
 
-function pod(name: string, o: { ready?: boolean; deleting?: boolean; owner?: 'rs' | 'solo' | 'none'; labels?: Record<string, string>; ns?: string } = {}): Pod {
+const OWNERS = {
+  rs: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: 'rs-uid', controller: true },
+  solo: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'solo', uid: 'solo-uid', controller: true },
+  rc: { apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy', uid: 'rc-uid', controller: true },
+  sts: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'sts-uid', controller: true },
+  staleSts: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'old-uid', controller: true },
+};
+
+function pod(name: string, o: { ready?: boolean; deleting?: boolean; owner?: keyof typeof OWNERS | 'none'; labels?: Record<string, string>; ns?: string } = {}): Pod {
   const owner = o.owner ?? 'rs';
-  const ref =
-    owner === 'rs'
-      ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: 'rs-uid', controller: true }]
-      : owner === 'solo'
-        ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'solo', uid: 'solo-uid', controller: true }]
-        : undefined;
+  const ref = owner === 'none' ? undefined : [OWNERS[owner]];
   return {
     metadata: {
       name,
@@ -55,7 +60,13 @@ function pdb(spec: PDB['spec'], status: PDB['status'] = {}, generation = 1): PDB
 
 function inputs(pods: Pod[], now = T0): DisruptionInputs {
   const rss = new Map([rs, bareRs].map((r) => [r.metadata!.name!, r]));
-  return { pods, replicaSet: (n) => rss.get(n), deployment: (n) => (n === 'web' ? deploy : undefined), now };
+  return {
+    pods, now,
+    replicaSet: (n) => rss.get(n),
+    deployment: (n) => (n === 'web' ? deploy : undefined),
+    replicationController: (n) => (n === 'legacy' ? rc : undefined),
+    statefulSet: (n) => (n === 'db' ? sts : undefined),
+  };
 }
 
 const counts = (s: PDB['status']) => s && { expectedPods: s.expectedPods, desiredHealthy: s.desiredHealthy, currentHealthy: s.currentHealthy, disruptionsAllowed: s.disruptionsAllowed };
@@ -72,6 +83,9 @@ describe('decideDisruption: the budget', () => {
     ['maxUnavailable 25% of 4 = 1 (rounded up)', { maxUnavailable: '25%' }, four, { expectedPods: 4, desiredHealthy: 3, currentHealthy: 3, disruptionsAllowed: 0 }],
     ['maxUnavailable above the scale: desired floors at 0', { maxUnavailable: 10 }, four, { expectedPods: 4, desiredHealthy: 0, currentHealthy: 3, disruptionsAllowed: 3 }],
     ['a ReplicaSet no Deployment controls counts its own replicas', { maxUnavailable: 1 }, [pod('x', { owner: 'solo' }), pod('y', { owner: 'solo' })], { expectedPods: 3, desiredHealthy: 2, currentHealthy: 2, disruptionsAllowed: 0 }],
+    // upstream's getPodReplicationController and getPodStatefulSet finders
+    ['a ReplicationController counts its replicas (5)', { maxUnavailable: 1 }, [pod('x', { owner: 'rc' }), pod('y', { owner: 'rc' })], { expectedPods: 5, desiredHealthy: 4, currentHealthy: 2, disruptionsAllowed: 0 }],
+    ['a StatefulSet counts its replicas (3): 50% rounds up to 2', { minAvailable: '50%' }, [pod('db-0', { owner: 'sts' }), pod('db-1', { owner: 'sts' }), pod('db-2', { owner: 'sts' })], { expectedPods: 3, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 }],
     ['no pods: expected 0, nothing allowed', { minAvailable: 0 }, [], { expectedPods: 0, desiredHealthy: 0, currentHealthy: 0, disruptionsAllowed: 0 }],
     ['deleting pods are not healthy', { minAvailable: 1 }, [pod('a'), pod('b', { deleting: true })], { expectedPods: 2, desiredHealthy: 1, currentHealthy: 1, disruptionsAllowed: 0 }],
     ['pods of other labels or namespaces are not counted', { minAvailable: 1 }, [pod('a'), pod('b'), pod('c', { labels: { app: 'db' } }), pod('d', { ns: 'other' })], { expectedPods: 2, desiredHealthy: 1, currentHealthy: 2, disruptionsAllowed: 1 }],
@@ -122,6 +136,11 @@ describe('decideDisruption: failSafe', () => {
       { type: 'DisruptionAllowed', status: 'False', reason: 'SyncFailed', message: 'found no controllers for pod "c"', observedGeneration: 1, lastTransitionTime: rfc3339(T0) },
     ]);
     expect(d.events.map((e) => e.reason)).toEqual(['CalculateExpectedPodCountFailed']);
+  });
+
+  it('a StatefulSet reference whose uid is not the StatefulSet\'s is no controller', () => {
+    const d = decideDisruption(pdb({ minAvailable: '50%' }), inputs([pod('db-0', { owner: 'staleSts' })]));
+    expect(d.error).toBe('found no controllers for pod "db-0"');
   });
 
   it('unmanaged pods are only warned about (an integer minAvailable needs no controllers)', () => {
@@ -227,6 +246,22 @@ describe('the disruption controller on the in-process API', () => {
       const c = api.peek<Pod>(R.pods, 'default', 'c')!;
       await api.updateStatus(R.pods, { ...c, status: { ...c.status, conditions: [{ type: 'Ready', status: 'False' }] } });
       await until('the budget spent', () => (api.peek<PDB>(R.podDisruptionBudgets, 'default', 'web')?.status?.disruptionsAllowed === 0 ? true : undefined));
+    });
+  });
+
+  it('a percentage over a StatefulSet\'s pods reads the StatefulSet\'s scale from its cache', async () => {
+    const api = new InProcessApi();
+    await api.seed(R.statefulSets, { metadata: { name: 'db', namespace: 'default', uid: 'sts-uid' }, spec: { replicas: 4, serviceName: 'db', selector: { matchLabels: { app: 'web' } }, template: {} } });
+    const uid = api.peek<StatefulSet>(R.statefulSets, 'default', 'db')!.metadata!.uid!;
+    const owned = (name: string): Pod => ({ ...ready(name), metadata: { ...ready(name).metadata, ownerReferences: [{ ...OWNERS.sts, uid }] } });
+    await api.seed(R.pods, owned('db-0'), owned('db-1'), owned('db-2'));
+    await run(api, {}, async () => {
+      await api.create(R.podDisruptionBudgets, 'default', { metadata: { name: 'db' }, spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } } });
+      const st = await until('the status', () => {
+        const x = api.peek<PDB>(R.podDisruptionBudgets, 'default', 'db')?.status;
+        return x?.observedGeneration === 1 ? x : undefined;
+      });
+      expect(st).toMatchObject({ expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
     });
   });
 
