@@ -146,13 +146,13 @@ UNIT
   echo "$pid" >"$pidf"
   # Up: systemd inside reached its default target (is-system-running: running or degraded).
   local state=''
-  for ((i = 0; i < 240; i++)); do
+  for ((i = 0; i < 720; i++)); do
     state=$(machine_in "$h" systemctl is-system-running 2>/dev/null || true)
     [[ $state == running || $state == degraded ]] && break
     kill -0 "$pid" 2>/dev/null || fail "systemd-nspawn for $h exited" "systemd-nspawn ${args[*]}" "$log"
     sleep 0.25
   done
-  [[ $state == running || $state == degraded ]] || fail "machine $h did not boot within 60 s (state: ${state:-none})" "" "$log"
+  [[ $state == running || $state == degraded ]] || fail "machine $h did not boot within 180 s (state: ${state:-none})" "" "$log"
   say "machine $h booted ($state; nspawn pid $pid, init pid $(machine_pid "$h"), root $root)"
 }
 
