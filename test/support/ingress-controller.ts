@@ -4,7 +4,6 @@
  * requests and EndpointSlices those tests use.
  */
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { buildKubeconfig } from '../../api/tls/kubeconfig.js';
 import type { ApiHandle } from './apiserver.js';
@@ -22,19 +21,6 @@ export const INGRESS_NGINX_TOKEN_LINE =
 
 /** The address the controller publishes in status (`--publish-status-address`). */
 export const PUBLISH_ADDRESS = '10.0.0.11';
-
-/** GET http://127.0.0.1:PORT/PATH with a Host header. */
-export function hostGet(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** An EndpointSlice for Service NAME (made by `kubectl create service clusterip NAME --tcp=80:8080`) to 127.0.0.1:PORT. */
 export function manualEndpointSlice(name: string, port: number, namespace = 'default'): string {

@@ -5,7 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { need } from './deps.js';
@@ -99,4 +100,38 @@ export async function echoBackend(name: string): Promise<EchoBackend> {
     server.close(() => r());
   });
   return b;
+}
+
+/** A reply read whole: status, headers, body. */
+export interface HostReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** METHOD http://127.0.0.1:PORT/PATH with a Host header (and more headers): what a client of a virtual host sends. */
+export function hostGet(port: number, host: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HostReply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { host, ...headers }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GET https://127.0.0.1:PORT/PATH with SNI and Host HOST, trusting CA; `subject` is the served certificate's CN. */
+export function hostGetTls(port: number, host: string, path: string, ca: string): Promise<HostReply & { subject: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: host, headers: { host }, ca, agent: false }, (res) => {
+      let body = '';
+      const cert = (res.socket as unknown as { getPeerCertificate(): { subject?: { CN?: string } } }).getPeerCertificate();
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: cert.subject?.CN ?? '' }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

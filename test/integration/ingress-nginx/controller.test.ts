@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlOk, startApiServer, type ApiHandle } from '../../support/apiserver.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { REPO } from '../../support/host.js';
-import { hostGet, INGRESS_NGINX_TOKEN_LINE, manualEndpointSlice, startIngressController } from '../../support/ingress-controller.js';
+import { INGRESS_NGINX_TOKEN_LINE, manualEndpointSlice, startIngressController } from '../../support/ingress-controller.js';
 import { waitFor } from '../../support/net.js';
-import { echoBackend, type EchoBackend } from '../../support/nginx.js';
+import { echoBackend, hostGet, type EchoBackend } from '../../support/nginx.js';
 import type { Service } from '../../support/service.js';
 
 const MANIFEST = join(REPO, 'scripts/lab.d/ingress-nginx.yaml');

@@ -5,8 +5,6 @@
  * response header modifiers, redirects (prefix replaced; scheme change without a port), URLRewrite, Exact and
  * RegularExpression paths, weight 0, a refused cross-namespace backend (500), TLS on an HTTPS listener.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewaySource, GATEWAY_CONTROLLER_NAME } from '../../../addons/ingress-nginx/gateway.js';
 import { ingressSource } from '../../../addons/ingress-nginx/ingress.js';
@@ -16,45 +14,14 @@ import type { ClusterSnapshot, ControllerContext } from '../../../addons/ingress
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import type { KubeObject } from '../../../api/types/meta.js';
 import { freePort } from '../../support/net.js';
-import { echoBackend, nginxDir, startNginx, type EchoBackend, type RunningNginx } from '../../support/nginx.js';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, host: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, headers: { host, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function getTls(port: number, host: string, path: string, ca: string): Promise<Reply & { subject: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = '';
-      const cert = (res.socket as unknown as { getPeerCertificate(): { subject?: { CN?: string } } }).getPeerCertificate();
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: cert.subject?.CN ?? '' }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { echoBackend, hostGet, hostGetTls, nginxDir, startNginx, type EchoBackend, type HostReply, type RunningNginx } from '../../support/nginx.js';
 
 interface Echo {
   backend: string;
   url: string;
   headers: Record<string, string>;
 }
-const echo = (r: Reply): Echo => JSON.parse(r.body) as Echo;
+const echo = (r: HostReply): Echo => JSON.parse(r.body) as Echo;
 
 const G = 'gateway.networking.k8s.io';
 
@@ -157,49 +124,49 @@ describe('Gateway API routes on real nginx', () => {
 
   it('an 80/20 split over 200 requests lands within 10 points', async () => {
     const seen = { blue: 0, green: 0 } as Record<string, number>;
-    for (let i = 0; i < 200; i++) seen[echo(await get(ctx.httpPort, 'shop.example', '/'))['backend']]!++;
+    for (let i = 0; i < 200; i++) seen[echo(await hostGet(ctx.httpPort, 'shop.example', '/'))['backend']]!++;
     expect(seen.blue! + seen.green!).toBe(200);
     expect(seen.blue! / 200).toBeGreaterThanOrEqual(0.7);
     expect(seen.blue! / 200).toBeLessThanOrEqual(0.9);
   });
 
   it('a header match goes to green with the request headers modified; the response header is set', async () => {
-    const r = await get(ctx.httpPort, 'shop.example', '/page', { 'x-canary': 'yes', 'x-drop': 'bye', 'x-env': 'prod' });
+    const r = await hostGet(ctx.httpPort, 'shop.example', '/page', { 'x-canary': 'yes', 'x-drop': 'bye', 'x-env': 'prod' });
     const e = echo(r);
     expect(e.backend).toBe('green');
     expect(e.headers['x-env']).toBe('lab');
     expect(e.headers['x-trace']).toBe('1');
     expect(e.headers['x-drop']).toBeUndefined();
     expect(r.headers['x-served-by']).toBe('kubelab');
-    const plain = await get(ctx.httpPort, 'shop.example', '/page', { 'x-canary': 'no' });
+    const plain = await hostGet(ctx.httpPort, 'shop.example', '/page', { 'x-canary': 'no' });
     expect(plain.headers['x-served-by']).toBeUndefined();
   });
 
   it('method and path matches: POST /api to green, GET /api to blue, Exact and RegularExpression', async () => {
-    expect(echo(await get(ctx.httpPort, 'shop.example', '/api/x', {}, 'POST')).backend).toBe('green');
-    expect(echo(await get(ctx.httpPort, 'shop.example', '/api/x')).backend).toBe('blue');
-    expect(echo(await get(ctx.httpPort, 'shop.example', '/exact')).backend).toBe('green');
-    expect(echo(await get(ctx.httpPort, 'shop.example', '/items/42')).backend).toBe('green');
+    expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/api/x', {}, 'POST')).backend).toBe('green');
+    expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/api/x')).backend).toBe('blue');
+    expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/exact')).backend).toBe('green');
+    expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/items/42')).backend).toBe('green');
   });
 
   it('redirects: the matched prefix replaced (301); a scheme change without a port', async () => {
-    const r = await get(ctx.httpPort, 'shop.example', '/old/page?x=1');
+    const r = await hostGet(ctx.httpPort, 'shop.example', '/old/page?x=1');
     expect([r.status, r.headers.location]).toEqual([301, 'http://shop.example/new/page?x=1']);
-    const s = await get(ctx.httpPort, 'shop.example', '/secure');
+    const s = await hostGet(ctx.httpPort, 'shop.example', '/secure');
     expect([s.status, s.headers.location]).toEqual([302, 'https://shop.example/secure']);
   });
 
   it('URLRewrite replaces the matched prefix before proxying', async () => {
-    expect(echo(await get(ctx.httpPort, 'shop.example', '/v1/users?id=3')).url).toBe('/v2/users?id=3');
+    expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/v1/users?id=3')).url).toBe('/v2/users?id=3');
   });
 
   it('weight 0 gets nothing; a backend refused for want of a ReferenceGrant answers 500', async () => {
-    for (let i = 0; i < 10; i++) expect(echo(await get(ctx.httpPort, 'shop.example', '/zero')).backend).toBe('green');
-    expect((await get(ctx.httpPort, 'shop.example', '/denied')).status).toBe(500);
+    for (let i = 0; i < 10; i++) expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/zero')).backend).toBe('green');
+    expect((await hostGet(ctx.httpPort, 'shop.example', '/denied')).status).toBe(500);
   });
 
   it('the HTTPS listener terminates TLS with the certificateRefs Secret', async () => {
-    const r = await getTls(ctx.httpsPort, 'shop.example', '/exact', ca.certPem);
+    const r = await hostGetTls(ctx.httpsPort, 'shop.example', '/exact', ca.certPem);
     expect(r.subject).toBe('shop.example');
     expect(echo(r).backend).toBe('green');
   });

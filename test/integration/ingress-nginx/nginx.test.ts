@@ -4,8 +4,6 @@
  * rewrite-target capture groups, TLS with the Secret's certificate, ssl-redirect, 503 without endpoints, the
  * default backend, header matches and weighted splits, a reload.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingressSource } from '../../../addons/ingress-nginx/ingress.js';
 import { mergeModels, type RoutingModel } from '../../../addons/ingress-nginx/model.js';
@@ -14,41 +12,10 @@ import type { ClusterSnapshot, ControllerContext } from '../../../addons/ingress
 import { createCA, createCertificate } from '../../../api/tls/certs.js';
 import type { KubeObject } from '../../../api/types/meta.js';
 import { freePort } from '../../support/net.js';
-import { echoBackend, nginxDir, startNginx, type EchoBackend, type RunningNginx } from '../../support/nginx.js';
+import { echoBackend, hostGet, hostGetTls, nginxDir, startNginx, type EchoBackend, type HostReply, type RunningNginx } from '../../support/nginx.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function getTls(port: number, host: string, path: string, ca: string): Promise<Reply & { subject: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = '';
-      const cert = (res.socket as unknown as { getPeerCertificate(): { subject?: { CN?: string } } }).getPeerCertificate();
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: cert.subject?.CN ?? '' }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const backendOf = (r: Reply) => (JSON.parse(r.body) as { backend: string }).backend;
-const urlOf = (r: Reply) => (JSON.parse(r.body) as { url: string }).url;
+const backendOf = (r: HostReply) => (JSON.parse(r.body) as { backend: string }).backend;
+const urlOf = (r: HostReply) => (JSON.parse(r.body) as { url: string }).url;
 
 describe('ingress-nginx renderer on real nginx', () => {
   let web: EchoBackend;
@@ -108,21 +75,21 @@ describe('ingress-nginx renderer on real nginx', () => {
   });
 
   it('routes by Host header', async () => {
-    expect(backendOf(await get(ctx.httpPort, 'web.example', '/'))).toBe('web');
-    expect(backendOf(await get(ctx.httpPort, 'api.example', '/'))).toBe('api');
+    expect(backendOf(await hostGet(ctx.httpPort, 'web.example', '/'))).toBe('web');
+    expect(backendOf(await hostGet(ctx.httpPort, 'api.example', '/'))).toBe('api');
   });
 
   it('Prefix on path-element boundaries, Exact only exact, the request path passed as is', async () => {
-    expect(backendOf(await get(ctx.httpPort, 'web.example', '/api'))).toBe('api');
-    const r = await get(ctx.httpPort, 'web.example', '/api/v1?x=1');
+    expect(backendOf(await hostGet(ctx.httpPort, 'web.example', '/api'))).toBe('api');
+    const r = await hostGet(ctx.httpPort, 'web.example', '/api/v1?x=1');
     expect([backendOf(r), urlOf(r)]).toEqual(['api', '/api/v1?x=1']);
-    expect(backendOf(await get(ctx.httpPort, 'web.example', '/apix'))).toBe('web');
-    expect(backendOf(await get(ctx.httpPort, 'web.example', '/exact'))).toBe('api');
-    expect(backendOf(await get(ctx.httpPort, 'web.example', '/exact/more'))).toBe('web');
+    expect(backendOf(await hostGet(ctx.httpPort, 'web.example', '/apix'))).toBe('web');
+    expect(backendOf(await hostGet(ctx.httpPort, 'web.example', '/exact'))).toBe('api');
+    expect(backendOf(await hostGet(ctx.httpPort, 'web.example', '/exact/more'))).toBe('web');
   });
 
   it('proxy headers as ingress-nginx sets them', async () => {
-    const h = (JSON.parse((await get(ctx.httpPort, 'web.example', '/')).body) as { headers: Record<string, string> }).headers;
+    const h = (JSON.parse((await hostGet(ctx.httpPort, 'web.example', '/')).body) as { headers: Record<string, string> }).headers;
     expect(h.host).toBe('web.example');
     expect(h['x-forwarded-host']).toBe('web.example');
     expect(h['x-forwarded-proto']).toBe('http');
@@ -132,29 +99,29 @@ describe('ingress-nginx renderer on real nginx', () => {
   });
 
   it('rewrite-target /$2 with /something(/|$)(.*)', async () => {
-    expect(urlOf(await get(ctx.httpPort, 'rw.example', '/something/new/path'))).toBe('/new/path');
-    expect(urlOf(await get(ctx.httpPort, 'rw.example', '/something'))).toBe('/');
-    expect(urlOf(await get(ctx.httpPort, 'rw.example', '/SOMETHING/x'))).toBe('/x');
+    expect(urlOf(await hostGet(ctx.httpPort, 'rw.example', '/something/new/path'))).toBe('/new/path');
+    expect(urlOf(await hostGet(ctx.httpPort, 'rw.example', '/something'))).toBe('/');
+    expect(urlOf(await hostGet(ctx.httpPort, 'rw.example', '/SOMETHING/x'))).toBe('/x');
   });
 
   it('a Service without endpoints (or missing) answers 503', async () => {
-    expect((await get(ctx.httpPort, 'web.example', '/gone')).status).toBe(503);
+    expect((await hostGet(ctx.httpPort, 'web.example', '/gone')).status).toBe(503);
   });
 
   it('an unknown host goes to the defaultBackend of an Ingress', async () => {
-    expect(backendOf(await get(ctx.httpPort, 'other.example', '/anything'))).toBe('api');
+    expect(backendOf(await hostGet(ctx.httpPort, 'other.example', '/anything'))).toBe('api');
   });
 
   it('TLS: the Secret\'s certificate for its host; plain http gets 308 to https', async () => {
-    const r = await getTls(ctx.httpsPort, 'secure.example', '/x', ca.certPem);
+    const r = await hostGetTls(ctx.httpsPort, 'secure.example', '/x', ca.certPem);
     expect([r.status, r.subject, backendOf(r)]).toEqual([200, 'secure.example', 'web']);
     expect(((JSON.parse(r.body) as { headers: Record<string, string> }).headers)['x-forwarded-proto']).toBe('https');
-    const plain = await get(ctx.httpPort, 'secure.example', '/x?y=1');
+    const plain = await hostGet(ctx.httpPort, 'secure.example', '/x?y=1');
     expect([plain.status, plain.headers.location]).toEqual([308, 'https://secure.example/x?y=1']);
   });
 
   it('TLS with a missing Secret serves the default (fake) certificate', async () => {
-    await expect(getTls(ctx.httpsPort, 'nosecret.example', '/', ca.certPem)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(hostGetTls(ctx.httpsPort, 'nosecret.example', '/', ca.certPem)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
   });
 
   it('header matches and weighted backends (the Gateway API shapes of the model)', async () => {
@@ -167,11 +134,11 @@ describe('ingress-nginx renderer on real nginx', () => {
     };
     const { conf } = render([extra]);
     await nginx.reload(conf);
-    const canary = await get(ctx.httpPort, 'split.example', '/', { 'X-Env': 'canary' });
+    const canary = await hostGet(ctx.httpPort, 'split.example', '/', { 'X-Env': 'canary' });
     expect(backendOf(canary)).toBe('api');
     expect((JSON.parse(canary.body) as { headers: Record<string, string> }).headers['x-canary']).toBe('yes');
     let webCount = 0;
-    for (let i = 0; i < 200; i++) if (backendOf(await get(ctx.httpPort, 'split.example', '/')) === 'web') webCount++;
+    for (let i = 0; i < 200; i++) if (backendOf(await hostGet(ctx.httpPort, 'split.example', '/')) === 'web') webCount++;
     expect(webCount).toBeGreaterThan(140);
     expect(webCount).toBeLessThan(180);
   });
