@@ -1,7 +1,8 @@
 // Sum vitest's JSON reports (one per tier) into the run's closing line:
 //   tests: N passed, N failed, N skipped[, N files failed]
 // and say why a run fails: every file that failed as a whole (its set-up or import threw: its tests are
-// then skipped) with vitest's message, every skipped test, every tier that wrote no report.
+// then skipped) with vitest's message, every failed test with the first lines of its message, every skipped
+// test, every tier that wrote no report.
 // Exit status 1 when anything failed or was skipped, or when nothing passed.
 //   node scripts/test-summary.mjs DIR [TIER...]   (TIERs: the reports DIR/<tier>.json that must exist)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,7 +27,12 @@ for (const tier of tiers) {
     const name = relative(process.cwd(), file.name);
     for (const a of file.assertionResults ?? []) {
       if (a.status === 'passed') count.passed++;
-      else if (a.status === 'failed') count.failed++;
+      else if (a.status === 'failed') {
+        count.failed++;
+        // The tail of a CI log is often all one sees: name the test and the first lines of why.
+        const why = String((a.failureMessages ?? [])[0] ?? '').split('\n').slice(0, 4).join('\n    ');
+        problems.push(`FAILED: ${name} > ${a.fullName ?? a.title}${why ? `\n    ${why}` : ''}`);
+      }
       else if (SKIPPED.has(a.status)) {
         count.skipped++;
         problems.push(`skipped: ${name} > ${a.fullName ?? a.title}`);

@@ -109,6 +109,18 @@ describe("scripts/test's closing line (scripts/test-summary.mjs)", () => {
     expect(r.status).toBe(1);
   });
 
+  it('a failed test is named with the first lines of its message (the tail of a CI log is often all one sees)', () => {
+    const failed = { name: 'ha.test.ts', status: 'failed', message: '', assertionResults: [
+      { status: 'passed', fullName: 'up' },
+      { status: 'failed', fullName: 'the Leases move', failureMessages: ['AssertionError: expected 17905 to be less than or equal to 17000\n    at ha.test.ts:136\nmore\nand more\nnot shown'] },
+    ] };
+    const r = summary({ e2e: { testResults: [failed] } }, ['e2e']);
+    expect(r.stdout).toContain('FAILED: ha.test.ts > the Leases move\n    AssertionError: expected 17905 to be less than or equal to 17000');
+    expect(r.stdout).not.toContain('not shown');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('tests: 1 passed, 1 failed, 0 skipped');
+    expect(r.status).toBe(1);
+  });
+
   it('a skipped test alone fails the run; so does a tier that wrote no report', () => {
     const skipped = summary({ unit: { testResults: [file('a.test.ts', 'passed', ['passed', 'pending'])] } }, ['unit']);
     expect(skipped.stdout.trim().split('\n').at(-1)).toBe('tests: 1 passed, 0 failed, 1 skipped');
