@@ -324,11 +324,12 @@ function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTT
   const routeNs = route.metadata.namespace ?? 'default';
   const out: BackendResolution = { backends: [], upstreams: [] };
   let valid = 0;
-  // A refused backendRef's share of the traffic fails (spec: 500): it goes to an upstream without endpoints
-  // (nginx answers 503); when every backendRef is refused, all weights are 0 and the rule answers 500.
+  // An invalid backendRef's share of the traffic fails with the spec's 500 (conformance: HTTPRouteInvalid*): it goes
+  // to an upstream of its own without endpoints answering 500; when every backendRef is invalid, all weights are 0
+  // and the rule answers 500 itself.
   const invalid = (upstream: string, weight: number): void => {
     out.backends.push({ upstream: `invalid-${upstream}`, weight });
-    out.upstreams.push({ name: `invalid-${upstream}`, endpoints: [] });
+    out.upstreams.push({ name: `invalid-${upstream}`, endpoints: [], emptyStatus: 500 });
   };
   for (const ref of refs ?? []) {
     const ns = ref.namespace ?? routeNs;
@@ -347,8 +348,14 @@ function resolveBackends(refs: readonly HTTPBackendRef[] | undefined, route: HTT
       continue;
     }
     const svc = snapshot.get(GATEWAY_RESOURCES.services, ns, name);
-    if (!svc) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} not found`];
-    else if (!((svc['spec'] as { ports?: { port?: number }[] } | undefined)?.ports ?? []).some((p) => p.port === port)) out.problem ??= ['BackendNotFound', `Service ${ns}/${name} has no port ${port}`];
+    const missing = !svc
+      ? `Service ${ns}/${name} not found`
+      : !((svc['spec'] as { ports?: { port?: number }[] } | undefined)?.ports ?? []).some((p) => p.port === port) ? `Service ${ns}/${name} has no port ${port}` : undefined;
+    if (missing) {
+      out.problem ??= ['BackendNotFound', missing];
+      invalid(upstream, weight);
+      continue;
+    }
     valid++;
     // A weight 0 backend stays in the list: the renderer sends it nothing (all weights 0 = 500, as the spec says).
     out.backends.push({ upstream, weight });

@@ -23,6 +23,11 @@ export interface Endpoint {
 export interface Upstream {
   name: string;
   endpoints: Endpoint[];
+  /**
+   * What a request sent to it gets while it has no endpoints: 503 (the default, as ingress-nginx) or 500 (a Gateway
+   * API backendRef that is invalid: refused, unknown kind, missing Service or port; the spec's 500).
+   */
+  emptyStatus?: 500 | 503;
 }
 
 /** A backend with its share of the traffic (Gateway API weights; an Ingress backend has weight 1). */

@@ -2,7 +2,7 @@
  * The one renderer: RoutingModel -> nginx.conf text, pure (no I/O). The controller writes the text and the TLS files
  * `certificateFiles` names, checks it with `nginx -t` and reloads.
  *
- *   upstream <ns>-<svc>-<port> { server ip:port; ... keepalive }     one per Service port (empty: the 503 listener)
+ *   upstream <ns>-<svc>-<port> { server ip:port; ... keepalive }     one per Service port (empty: the 503 listener, or the 500 one for an invalid backendRef)
  *   map/split_clients ...                                            header/method selection and weighted backends
  *   server { listen <port> [ssl] [default_server]; server_name <host>; [ssl_certificate <file>]
  *     location = /exact { ... }                                      exact paths first,
@@ -23,7 +23,10 @@ export interface NginxConfOptions {
   certDir: string;
   /** The self-signed default certificate (one PEM with certificate and key), for servers whose Secret is missing. */
   defaultCertificate: string;
-  /** A loopback port answering 503: where upstreams without endpoints point (ingress-nginx's default backend answers 503 for them). */
+  /**
+   * A loopback port answering 503 on 127.0.0.1 (where upstreams without endpoints point: ingress-nginx's default
+   * backend answers 503 for them) and 500 on 127.0.0.2 (invalid Gateway API backendRefs, as the spec requires).
+   */
   unavailablePort: number;
   /** The ports always listened on (a default server each): http and https. */
   httpPort: number;
@@ -111,6 +114,9 @@ function keyPath(key: string): string {
 function keyRank(key: string): number {
   return key.startsWith('= ') ? 0 : 1;
 }
+
+/** The loopback address (on `unavailablePort`) of the server answering each status for an upstream without endpoints. */
+const UNAVAILABLE_ADDRESS = { 503: '127.0.0.1', 500: '127.0.0.2' } as const;
 
 function upstreamTarget(b: WeightedBackend[], blk: Block): { target?: string; status?: number } {
   const live = b.filter((x) => x.weight > 0);
@@ -373,7 +379,10 @@ export function renderNginxConf(model: RoutingModel, opts: NginxConfOptions): st
   const upstreamLines: string[] = [];
   for (const u of [...model.upstreams].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     upstreamLines.push(`upstream ${u.name} {`);
-    if (u.endpoints.length === 0) upstreamLines.push(`${INDENT}# no ready endpoints: 503`, `${INDENT}server 127.0.0.1:${opts.unavailablePort};`);
+    if (u.endpoints.length === 0) {
+      const status = u.emptyStatus ?? 503;
+      upstreamLines.push(`${INDENT}# no ready endpoints: ${status}`, `${INDENT}server ${UNAVAILABLE_ADDRESS[status]}:${opts.unavailablePort};`);
+    }
     for (const e of u.endpoints) upstreamLines.push(`${INDENT}server ${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port} max_fails=0;`);
     upstreamLines.push(`${INDENT}keepalive 32;`, '}', '');
   }
@@ -403,14 +412,16 @@ export function renderNginxConf(model: RoutingModel, opts: NginxConfOptions): st
       'proxy_next_upstream error timeout;',
       'ssl_protocols TLSv1.2 TLSv1.3;',
       '',
-      'server {',
-      `${INDENT}# answers 503 for upstreams without ready endpoints`,
-      `${INDENT}listen 127.0.0.1:${opts.unavailablePort};`,
-      `${INDENT}location / {`,
-      `${INDENT}${INDENT}return 503;`,
-      `${INDENT}}`,
-      '}',
-      '',
+      ...([503, 500] as const).flatMap((status) => [
+        'server {',
+        `${INDENT}# answers ${status} for upstreams without ready endpoints${status === 500 ? ' that are invalid Gateway API backendRefs' : ''}`,
+        `${INDENT}listen ${UNAVAILABLE_ADDRESS[status]}:${opts.unavailablePort};`,
+        `${INDENT}location / {`,
+        `${INDENT}${INDENT}return ${status};`,
+        `${INDENT}}`,
+        '}',
+        '',
+      ]),
       ...upstreamLines,
       ...blk.http,
       ...(blk.http.length > 0 ? [''] : []),

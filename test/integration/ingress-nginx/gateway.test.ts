@@ -3,7 +3,7 @@
  * -> gatewaySource -> mergeModels (with the Ingress source) -> renderNginxConf -> nginx, with node echo backends
  * (no cluster). What a client sees: an 80/20 split over 200 requests, header and method matches, request and
  * response header modifiers, redirects (prefix replaced; scheme change without a port), URLRewrite, Exact and
- * RegularExpression paths, weight 0, a refused cross-namespace backend (500), TLS on an HTTPS listener.
+ * RegularExpression paths, weight 0, a refused cross-namespace backend (500), a missing Service's share of a split (500), TLS on an HTTPS listener.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewaySource, GATEWAY_CONTROLLER_NAME } from '../../../addons/ingress-nginx/gateway.js';
@@ -91,6 +91,7 @@ describe('Gateway API routes on real nginx', () => {
               { matches: [{ path: { type: 'PathPrefix', value: '/v1' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } } }], backendRefs: [ref('blue')] },
               { matches: [{ path: { type: 'PathPrefix', value: '/zero' } }], backendRefs: [ref('blue', 0), ref('green', 1)] },
               { matches: [{ path: { type: 'PathPrefix', value: '/denied' } }], backendRefs: [ref('elsewhere', 1, 'other')] },
+              { matches: [{ path: { type: 'PathPrefix', value: '/half' } }], backendRefs: [ref('missing', 1), ref('green', 1)] },
             ],
           },
         },
@@ -163,6 +164,16 @@ describe('Gateway API routes on real nginx', () => {
   it('weight 0 gets nothing; a backend refused for want of a ReferenceGrant answers 500', async () => {
     for (let i = 0; i < 10; i++) expect(echo(await hostGet(ctx.httpPort, 'shop.example', '/zero')).backend).toBe('green');
     expect((await hostGet(ctx.httpPort, 'shop.example', '/denied')).status).toBe(500);
+  });
+
+  it("a missing Service's share of a split answers 500 (not 503); the valid backend keeps its share", async () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const r = await hostGet(ctx.httpPort, 'shop.example', '/half');
+      const k = r.status === 200 ? echo(r).backend : String(r.status);
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual(['500', 'green']);
   });
 
   it('the HTTPS listener terminates TLS with the certificateRefs Secret', async () => {

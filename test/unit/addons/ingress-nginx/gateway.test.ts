@@ -258,7 +258,16 @@ describe('rules to routes', () => {
   it('a refused cross-namespace backend never reaches the Service: its share goes to an upstream without endpoints', () => {
     const r = run({ routes: [route({ rules: [{ backendRefs: [{ ...backend('a'), namespace: 'backends' }, backend('b', 3)] }] })], services: [service('a', 'backends'), service('b')] });
     expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream: 'invalid-backends-a-80', weight: 1 }, { upstream: 'default-b-80', weight: 3 }]);
-    expect(r.model.upstreams.map((u) => [u.name, u.endpoints.length])).toEqual([['default-b-80', 1], ['invalid-backends-a-80', 0]]);
+    expect(r.model.upstreams.map((u) => [u.name, u.endpoints.length, u.emptyStatus])).toEqual([['default-b-80', 1, undefined], ['invalid-backends-a-80', 0, 500]]);
+  });
+
+  it.each([
+    ['a missing Service', backend('nope'), 'invalid-default-nope-80'],
+    ['a Service port that does not exist', backend('a', 1, 81), 'invalid-default-a-81'],
+  ])('%s: its share answers 500 (conformance HTTPRouteInvalidNonExistentBackendRef), the valid one keeps its share', (_n, ref, upstream) => {
+    const r = run({ routes: [route({ rules: [{ backendRefs: [ref, backend('b', 3)] }] })], services: [service('a'), service('b')] });
+    expect(r.model.servers[0]!.routes[0]!.backends).toEqual([{ upstream, weight: 1 }, { upstream: 'default-b-80', weight: 3 }]);
+    expect(r.model.upstreams.find((u) => u.name === upstream)).toEqual({ name: upstream, endpoints: [], emptyStatus: 500 });
   });
 
   it('every backendRef refused: all weights 0 (the rule answers 500, as the spec says)', () => {

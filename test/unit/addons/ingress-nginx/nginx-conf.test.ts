@@ -53,6 +53,14 @@ http {
         }
     }
 
+    server {
+        # answers 500 for upstreams without ready endpoints that are invalid Gateway API backendRefs
+        listen 127.0.0.2:8181;
+        location / {
+            return 500;
+        }
+    }
+
     upstream default-api-8080 {
         server 10.1.0.7:9090 max_fails=0;
         keepalive 32;
@@ -121,6 +129,15 @@ describe('renderNginxConf', () => {
     expect(c).toContain('split_clients "$request_id" $ing_split_0 {\n        80.00% a;\n        * b;\n    }');
     expect(c).toContain('proxy_pass http://$ing_split_0;');
     expect(c).toContain('location = /zero {\n            return 500;');
+  });
+
+  it('an upstream without endpoints points at the 503 server; one marked emptyStatus 500 (an invalid backendRef) at the 500 server', () => {
+    const m: RoutingModel = { upstreams: [{ name: 'gone', endpoints: [] }, { name: 'invalid-x', endpoints: [], emptyStatus: 500 }], servers: [
+      { port: 80, hostname: 'w', routes: [{ path: '/', pathType: 'Prefix', precedence: 0, source: 'HTTPRoute default/r', backends: [{ upstream: 'gone', weight: 1 }, { upstream: 'invalid-x', weight: 1 }] }] },
+    ] };
+    const c = renderNginxConf(m, OPTS);
+    expect(c).toContain('upstream gone {\n        # no ready endpoints: 503\n        server 127.0.0.1:8181;');
+    expect(c).toContain('upstream invalid-x {\n        # no ready endpoints: 500\n        server 127.0.0.2:8181;');
   });
 
   it('header and method matches: a selector map over condition bits, first matching route wins, then the unconditional one', () => {
