@@ -359,8 +359,8 @@ export function instrumentBackend(backend: Backend, type: string, metrics: ApiSe
     list: (prefix, opts) => timed('list', type, () => backend.list(prefix, opts)),
     // upstream labels a count with the key it counted under
     count: (prefix) => timed('listWithCount', prefix, () => backend.count(prefix)),
-    create: (key, value) => timed('create', type, () => backend.create(key, value)),
-    update: (key, value, rev) => timed('update', type, () => backend.update(key, value, rev)),
+    create: (key, value, opts) => timed('create', type, () => backend.create(key, value, opts)),
+    update: (key, value, rev, opts) => timed('update', type, () => backend.update(key, value, rev, opts)),
     delete: (key, rev) => timed('delete', type, () => backend.delete(key, rev)),
     watch: (prefix, from, handlers) => backend.watch(prefix, from, handlers),
     currentRevision: () => backend.currentRevision(),

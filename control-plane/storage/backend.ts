@@ -58,15 +58,25 @@ export interface WatchHandlers {
   onProgress?(revision: number): void;
 }
 
+/** Options of a write. */
+export interface WriteOptions {
+  /**
+   * The key expires (is deleted, with a delete event to watchers) this many seconds after this write unless a
+   * later write comes first; a later write without it keeps the key for good (etcd: a put attached to a granted
+   * lease; upstream's storage `ttl` of Create and GuaranteedUpdate, as the master leases use).
+   */
+  ttlSeconds?: number;
+}
+
 export interface Backend {
   get(key: string): Promise<KeyValue | null>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Count of keys under prefix. */
   count(prefix: string): Promise<number>;
   /** Fails with ERR_STORAGE_KEY_EXISTS when the key exists. Returns the new revision. */
-  create(key: string, value: Buffer): Promise<number>;
+  create(key: string, value: Buffer, opts?: WriteOptions): Promise<number>;
   /** Compare-and-swap on modRevision. ERR_STORAGE_REVISION_MISMATCH (with the current kv) or ERR_STORAGE_KEY_NOT_FOUND. */
-  update(key: string, value: Buffer, expectedRevision: number): Promise<number>;
+  update(key: string, value: Buffer, expectedRevision: number, opts?: WriteOptions): Promise<number>;
   /** Delete, optionally only if modRevision matches. Returns the delete revision and the deleted kv. */
   delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }>;
   /** Watch keys under prefix for changes after `fromRevision` (exclusive: events with revision > fromRevision). */

@@ -9,6 +9,7 @@ import type {
   ListOptions,
   ListResult,
   WatchHandlers,
+  WriteOptions,
 } from './backend.js';
 import { StorageError } from './storage-error.js';
 
@@ -153,12 +154,24 @@ export class EtcdBackend implements Backend {
     return Number(res.count);
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
+  /**
+   * The put of a write: with a TTL, attached to a lease granted for it (upstream's etcd3 store grants one per TTL'd
+   * write too, reusing it for a while; these writes are rare, so one each, left to expire on its own).
+   */
+  private async putRequest(key: Buffer, value: Buffer, opts: WriteOptions | undefined): Promise<RPC.IPutRequest> {
+    if (!opts?.ttlSeconds || opts.ttlSeconds <= 0) return { key, value };
+    const ttl = Math.ceil(opts.ttlSeconds);
+    const lease = await this.call('lease grant', () => this.client.leaseClient.leaseGrant({ TTL: ttl }));
+    return { key, value, lease: lease.ID };
+  }
+
+  async create(key: string, value: Buffer, opts?: WriteOptions): Promise<number> {
     const k = Buffer.from(key);
+    const put = await this.putRequest(k, value, opts);
     const res = await this.call('create', () =>
       this.client.kv.txn({
         compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value } }],
+        success: [{ request_put: put }],
         failure: [],
       }),
     );
@@ -166,12 +179,13 @@ export class EtcdBackend implements Backend {
     return Number(res.header.revision);
   }
 
-  async update(key: string, value: Buffer, expectedRevision: number): Promise<number> {
+  async update(key: string, value: Buffer, expectedRevision: number, opts?: WriteOptions): Promise<number> {
     const k = Buffer.from(key);
+    const put = await this.putRequest(k, value, opts);
     const res = await this.call('update', () =>
       this.client.kv.txn({
         compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-        success: [{ request_put: { key: k, value } }],
+        success: [{ request_put: put }],
         failure: [{ request_range: { key: k } }],
       }),
     );

@@ -6,6 +6,7 @@ import type {
   ListOptions,
   ListResult,
   WatchHandlers,
+  WriteOptions,
 } from './backend.js';
 import { StorageError } from './storage-error.js';
 
@@ -26,6 +27,8 @@ export class MemoryBackend implements Backend {
   private watchers = new Set<{ prefix: string; handlers: WatchHandlers; from: number }>();
   /** Snapshots for reads at an older revision: key -> versions (ascending). */
   private versions = new Map<string, { rev: number; kv: KeyValue | null }[]>();
+  /** Keys written with a TTL: the timer that deletes them (as etcd revokes an expired lease). */
+  private expiries = new Map<string, NodeJS.Timeout>();
 
   async get(key: string): Promise<KeyValue | null> {
     const kv = this.data.get(key);
@@ -71,8 +74,20 @@ export class MemoryBackend implements Backend {
     return n;
   }
 
-  private commit(key: string, kv: KeyValue | null, prev: KeyValue | undefined, created: boolean): number {
+  private commit(key: string, kv: KeyValue | null, prev: KeyValue | undefined, created: boolean, opts?: WriteOptions): number {
     this.rev++;
+    const expiry = this.expiries.get(key);
+    if (expiry) clearTimeout(expiry);
+    this.expiries.delete(key);
+    if (kv && opts?.ttlSeconds && opts.ttlSeconds > 0) {
+      const t = setTimeout(() => {
+        this.expiries.delete(key);
+        const cur = this.data.get(key);
+        if (cur) this.commit(key, null, cur, false);
+      }, opts.ttlSeconds * 1000);
+      t.unref();
+      this.expiries.set(key, t);
+    }
     const revision = this.rev;
     let event: BackendWatchEvent;
     if (kv) {
@@ -105,16 +120,16 @@ export class MemoryBackend implements Backend {
     return revision;
   }
 
-  async create(key: string, value: Buffer): Promise<number> {
+  async create(key: string, value: Buffer, opts?: WriteOptions): Promise<number> {
     if (this.data.has(key)) throw StorageError.keyExists(key);
-    return this.commit(key, { key, value, modRevision: 0, createRevision: 0 }, undefined, true);
+    return this.commit(key, { key, value, modRevision: 0, createRevision: 0 }, undefined, true, opts);
   }
 
-  async update(key: string, value: Buffer, expectedRevision: number): Promise<number> {
+  async update(key: string, value: Buffer, expectedRevision: number, opts?: WriteOptions): Promise<number> {
     const cur = this.data.get(key);
     if (!cur) throw StorageError.notFound(key);
     if (cur.modRevision !== expectedRevision) throw StorageError.revisionMismatch(key, { ...cur });
-    return this.commit(key, { key, value, modRevision: 0, createRevision: cur.createRevision }, cur, false);
+    return this.commit(key, { key, value, modRevision: 0, createRevision: cur.createRevision }, cur, false, opts);
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
@@ -162,5 +177,7 @@ export class MemoryBackend implements Backend {
 
   async close(): Promise<void> {
     this.watchers.clear();
+    for (const t of this.expiries.values()) clearTimeout(t);
+    this.expiries.clear();
   }
 }

@@ -101,6 +101,32 @@ export function backendContract(name: string, make: () => Promise<Backend>, clea
       expect([...revs].sort((x, y) => x - y)).toEqual(revs);
     });
 
+    it('a key written with a TTL expires (a delete to watchers) unless written again; a write without one keeps it', async () => {
+      const r0 = await b.currentRevision();
+      const events: BackendWatchEvent[] = [];
+      const w = b.watch(prefix, r0, { onEvents: (e) => events.push(...e), onError: () => undefined });
+      try {
+        const r1 = await b.create(prefix + 'lease', v('1'), { ttlSeconds: 2 });
+        await b.create(prefix + 'kept', v('k'), { ttlSeconds: 2 });
+        await b.update(prefix + 'kept', v('k2'), (await b.get(prefix + 'kept'))!.modRevision);
+        await new Promise((r) => setTimeout(r, 1200));
+        // renewed before it expired: counts 2 s from here
+        await b.update(prefix + 'lease', v('2'), r1, { ttlSeconds: 2 });
+        await new Promise((r) => setTimeout(r, 1200));
+        expect((await b.get(prefix + 'lease'))?.value.toString()).toBe('2');
+        const deadline = Date.now() + 6000;
+        while ((await b.get(prefix + 'lease')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(await b.get(prefix + 'lease')).toBeNull();
+        expect((await b.get(prefix + 'kept'))?.value.toString()).toBe('k2');
+        const until = Date.now() + 2000;
+        while (!events.some((e) => e.type === 'delete') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        const deletes = events.filter((e) => e.type === 'delete').map((e) => e.kv.key);
+        expect(deletes).toEqual([prefix + 'lease']);
+      } finally {
+        w.cancel();
+      }
+    });
+
     it('a watch from a compacted revision fails with ERR_STORAGE_COMPACTED', async () => {
       const r0 = await b.currentRevision();
       await b.create(prefix + 'a', v('1'));
