@@ -1,13 +1,12 @@
 /**
  * What a fresh cluster has from the start: the system namespaces, the `kubernetes` Service at the first
- * address of the service range, and its Endpoints/EndpointSlice pointing at this API server (upstream's
- * bootstrap controller and endpoint reconciler), and the system PriorityClasses (upstream's post-start hook
+ * address of the service range, and its Endpoints/EndpointSlice listing this API server with the others
+ * (upstream's bootstrap controller; the endpoint reconciler is endpoint-reconciler.ts), and the system PriorityClasses (upstream's post-start hook
  * `scheduling/bootstrap-system-priority-classes`).
  */
 import { KubeError } from '../../api/errors.js';
 import type { Store } from './store.js';
-import type { EndpointSlice, Endpoints, Relaxed } from '../../api/types/index.js';
-import { deepEqual } from '../../api/values.js';
+import type { EndpointReconciler } from './endpoint-reconciler.js';
 import { SYSTEM_PRIORITY_CLASSES, systemPriorityClassObject } from '../../api/strategies/scheduling.js';
 
 /**
@@ -18,6 +17,8 @@ export interface BootstrapTarget {
   store(group: string, plural: string): Store;
   readonly serviceIPs: { readonly firstIP: string };
   readonly opts: { readonly advertiseAddress: string; readonly securePort: number };
+  /** This server's place in the kubernetes Service's endpoints (endpoint-reconciler.ts). */
+  readonly endpointReconciler: EndpointReconciler;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -53,48 +54,7 @@ export async function bootstrapCluster(api: BootstrapTarget): Promise<void> {
       }),
     );
   }
-  await reconcileKubernetesEndpoints(api);
-}
-
-export async function reconcileKubernetesEndpoints(api: BootstrapTarget): Promise<void> {
-  const ip = api.opts.advertiseAddress;
-  const port = api.opts.securePort;
-  const endpoints = api.store('', 'endpoints');
-  const want: Pick<Relaxed<Endpoints>, 'subsets'> = {
-    subsets: [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
-  };
-  const cur = await endpoints.tryGet('default', 'kubernetes');
-  if (!cur) {
-    await ensure(() =>
-      endpoints.create('default', {
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-        ...want,
-      }, { skipValidation: true }),
-    );
-  } else if (!deepEqual(cur.subsets, want.subsets)) {
-    await endpoints.systemUpdate('default', 'kubernetes', (o) => ({ ...o, subsets: want.subsets }));
-  }
-  const slices = api.store('discovery.k8s.io', 'endpointslices');
-  const wantSlice: Pick<Relaxed<EndpointSlice>, 'addressType' | 'endpoints' | 'ports'> = {
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
-    ports: [{ name: 'https', port, protocol: 'TCP' }],
-  };
-  const curSlice = await slices.tryGet('default', 'kubernetes');
-  if (!curSlice) {
-    await ensure(() =>
-      slices.create('default', {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-        ...wantSlice,
-      }, { skipValidation: true }),
-    );
-  } else if (!deepEqual(curSlice.endpoints, wantSlice.endpoints) || !deepEqual(curSlice.ports, wantSlice.ports)) {
-    await slices.systemUpdate('default', 'kubernetes', (o) => ({ ...o, ...wantSlice }));
-  }
+  await api.endpointReconciler.reconcile();
 }
 
 /**

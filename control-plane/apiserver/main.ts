@@ -24,6 +24,7 @@ import { defaultTolerationSeconds } from '../../api/strategies/defaults.js';
 import { readPublicKeys, readSigningKey } from './serviceaccount-keys.js';
 import type { ServiceAccountTokenSettings } from './token-request.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
+import { ENDPOINT_RECONCILER_TYPES, type EndpointReconcilerType } from './endpoint-reconciler.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
@@ -33,6 +34,8 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'bind-address', type: 'string', default: '0.0.0.0', help: 'The IP address on which to listen for the --secure-port port.' },
   { name: 'secure-port', type: 'int', default: 6443, help: 'The port on which to serve HTTPS with authentication and authorization.' },
   { name: 'advertise-address', type: 'string', help: 'The IP address on which to advertise the apiserver to members of the cluster (the kubernetes Service endpoints). Defaults to --bind-address, or 127.0.0.1 when that is 0.0.0.0.' },
+  { name: 'endpoint-reconciler-type', type: 'string', default: 'lease', help: 'Use an endpoint reconciler (master-count, lease, none) master-count is deprecated, and will be removed in a future version.' },
+  { name: 'apiserver-count', type: 'int', default: 1, help: 'The number of apiservers running in the cluster, must be a positive number. (In use when --endpoint-reconciler-type=master-count is enabled.)' },
   { name: 'cert-dir', type: 'string', default: '/var/run/kubernetes', help: 'The directory where generated TLS certs are kept (ignored if --tls-cert-file and --tls-private-key-file are given).' },
   { name: 'tls-cert-file', type: 'string', help: 'File containing the default x509 Certificate for HTTPS.' },
   { name: 'tls-private-key-file', type: 'string', help: 'File containing the default x509 private key matching --tls-cert-file.' },
@@ -219,6 +222,10 @@ export async function runApiServer(argv: string[]): Promise<void> {
   const disabled = strs(v, 'disable-admission-plugins');
   const unknownPlugins = disabled.filter((n) => n !== 'NamespaceLifecycle' && !ADMISSION_PLUGINS.some((p) => p.name === n));
   if (unknownPlugins.length) throw new KubeError('BadRequest', `admission-control plugin "${unknownPlugins[0]}" is unknown`, { code: 'ERR_CONFIG' });
+  const reconcilerType = str(v, 'endpoint-reconciler-type')!;
+  if (!(ENDPOINT_RECONCILER_TYPES as readonly string[]).includes(reconcilerType)) throw new KubeError('BadRequest', `Reconciler not implemented: ${reconcilerType}`, { code: 'ERR_CONFIG' });
+  const apiserverCount = num(v, 'apiserver-count');
+  if (apiserverCount <= 0) throw new KubeError('BadRequest', `--apiserver-count should be a positive number, but value '${apiserverCount}' provided`, { code: 'ERR_CONFIG' });
   const encryption = str(v, 'encryption-provider-config');
   const transformers = encryption ? loadEncryptionConfig(encryption) : undefined;
 
@@ -281,6 +288,8 @@ export async function runApiServer(argv: string[]): Promise<void> {
     serviceClusterIPRange: serviceRange,
     serviceNodePortRange: str(v, 'service-node-port-range')!,
     advertiseAddress: advertise,
+    endpointReconcilerType: reconcilerType as EndpointReconcilerType,
+    apiserverCount,
     authorizationModes: authz.modes,
     serviceAccountTokens,
     admissionPlugins: ADMISSION_PLUGINS.filter((p) => !disabled.includes(p.name)),

@@ -48,7 +48,8 @@ import { checkBodyStructure, checkedObject, checkKind, defaultTypeMeta } from '.
 import { dryRunOf, dryRunOption, int64Param, listLimit, listOptionInts, podLogOptionCauses } from './query-params.js';
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
-import { bootstrapCluster, bootstrapSystemPriorityClasses, reconcileKubernetesEndpoints } from './bootstrap.js';
+import { bootstrapCluster, bootstrapSystemPriorityClasses } from './bootstrap.js';
+import { createEndpointReconciler, DEFAULT_ENDPOINT_RECONCILER_INTERVAL_MS, DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS, type EndpointReconciler, type EndpointReconcilerType } from './endpoint-reconciler.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
 import { parseProxyId, podProxyLocation, PROXY_METHODS, proxiedPath, serviceProxyLocation, servicePortName, type ProxyLocation } from './resource-proxy.js';
@@ -77,6 +78,14 @@ export interface ApiServerOptions {
   serviceNodePortRange: string;
   /** The address other components and the kubernetes Service's Endpoints use. */
   advertiseAddress: string;
+  /** --endpoint-reconciler-type: how the kubernetes Service's endpoints list the API servers (default lease). */
+  endpointReconcilerType?: EndpointReconcilerType;
+  /** --apiserver-count, for the master-count reconciler (default 1). */
+  apiserverCount?: number;
+  /** How often the endpoints are reconciled and this server's lease renewed (upstream's 10 s). */
+  endpointReconcileIntervalMs?: number;
+  /** The TTL of this server's lease /registry/masterleases/<ip> (upstream's 15 s). */
+  masterLeaseTTLSeconds?: number;
   /** Encryption at rest by resource key (`secrets`, `deployments.apps`): a ResourceTransformers or a Map. */
   transformers?: { get(resource: string): Transformer | undefined };
   minRequestTimeoutSeconds?: number;
@@ -138,6 +147,9 @@ export class ApiServer {
   private listener: SecureListener | undefined;
   private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
+  private authConfigMapTimer: NodeJS.Timeout | undefined;
+  /** This server's place in the kubernetes Service's endpoints (--endpoint-reconciler-type). */
+  readonly endpointReconciler: EndpointReconciler;
   /** Every watch cache has listed (the readyz `informer-sync` check). */
   private ready = false;
   /** stop() has begun (the readyz `shutdown` check). */
@@ -163,6 +175,14 @@ export class ApiServer {
     // a user's certificate is checked against the client CA itself (the TLS layer also trusts the front proxy's)
     if (opts.clientCA) opts.authenticator.useClientCA(opts.clientCA.toString());
     this.serviceIPs = new ServiceIPAllocator(opts.backend, opts.serviceClusterIPRange);
+    this.endpointReconciler = createEndpointReconciler(opts.endpointReconcilerType ?? 'lease', {
+      api: this,
+      backend: opts.backend,
+      ip: opts.advertiseAddress,
+      securePort: opts.securePort,
+      ttlSeconds: opts.masterLeaseTTLSeconds ?? DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS,
+      apiserverCount: opts.apiserverCount ?? 1,
+    });
     const pr = parsePortRange(opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(opts.backend, pr.min, pr.max);
     for (const kind of RESOURCES) this.addStore(kind);
@@ -393,7 +413,9 @@ export class ApiServer {
     this.hooksDone.add('apiservice-status-local-available-controller').add('apiservice-status-remote-available-controller').add('kube-apiserver-autoregistration');
     this.ready = true;
     this.endpointTimer = setInterval(() => {
-      reconcileKubernetesEndpoints(this).catch((e) => this.opts.log?.warn?.(`kubernetes endpoints: ${(e as Error).message}`));
+      this.endpointReconciler.reconcile().catch((e) => this.opts.log?.warn?.(`Error removing old endpoints from kubernetes service: ${(e as Error).message}`));
+    }, this.opts.endpointReconcileIntervalMs ?? DEFAULT_ENDPOINT_RECONCILER_INTERVAL_MS);
+    this.authConfigMapTimer = setInterval(() => {
       this.reconcileExtensionAuthConfigMap().catch((e) => this.opts.log?.warn?.(`extension-apiserver-authentication: ${(e as Error).message}`));
     }, 10_000);
     this.inflightTimer = setInterval(() => this.metrics.publishInflight(), 1000);
@@ -401,14 +423,35 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    const started = this.ready;
     this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
+    if (this.authConfigMapTimer) clearInterval(this.authConfigMapTimer);
+    // upstream's kubernetes service controller on shutdown: delete this server's lease and take it out of the
+    // endpoints, before the listener closes (bounded: a storage that does not answer must not hold the exit)
+    if (started) await this.removeFromEndpoints();
     if (this.inflightTimer) clearInterval(this.inflightTimer);
     this.crdController.stop();
     this.aggregator.stop();
     for (const s of this.stores.values()) s.cache.stop();
     if (this.listener) await this.listener.close();
     await this.opts.auditor?.close();
+  }
+
+  private async removeFromEndpoints(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.endpointReconciler.remove(),
+        new Promise<void>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out after 10 s')), 10_000);
+        }),
+      ]);
+    } catch (e) {
+      this.opts.log?.warn?.(`Unable to remove endpoints from kubernetes service: ${(e as Error).message}`);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   /**
