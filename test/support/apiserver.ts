@@ -37,6 +37,8 @@ export interface ApiHandle {
   stop(): Promise<void>;
   /** SIGKILL the child process (child mode only). */
   kill(): void;
+  /** SIGTERM the child process and wait until it has exited (child mode only): a graceful shutdown. */
+  terminate(): Promise<void>;
   /** Start again on the same port, certs and etcd (child mode). */
   restart(): Promise<void>;
 }
@@ -101,11 +103,16 @@ export async function startApiServer(
     authn?: AuthenticatorOptions;
     /** More command-line flags (child mode). */
     args?: string[];
+    /** The loopback address it binds, advertises and is reached at (default 127.0.0.1). */
+    bindAddress?: string;
+    /** Its secure port (default a free one): several servers on distinct addresses may share one. */
+    port?: number;
   } = {},
 ): Promise<ApiHandle> {
   const mode = opts.mode ?? 'inprocess';
   const dir = mkdtempSync(join(tmpdir(), `kubelab-test-api-${process.pid}-`));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
   const adminToken = randomBytes(16).toString('hex');
   const tokenFile = join(dir, 'tokens.csv');
   writeFileSync(
@@ -116,11 +123,11 @@ export async function startApiServer(
   const saKeys = writeServiceAccountKeys(dir);
   const certDir = join(dir, 'pki');
   const { caFile, certFile, keyFile } = ensureServingCerts(certDir, {
-    ips: ['127.0.0.1', '10.96.0.1'],
+    ips: [...new Set(['127.0.0.1', bindAddress, '10.96.0.1'])],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
   });
   const caPem = readFileSync(caFile, 'utf8');
-  const url = `https://127.0.0.1:${port}`;
+  const url = `https://${bindAddress}:${port}`;
   const kubeconfig = join(dir, 'admin.conf');
   writeFileSync(kubeconfig, buildKubeconfig({ clusterName: 'kubelab', server: url, caPem, user: 'admin', token: adminToken }));
 
@@ -134,7 +141,7 @@ export async function startApiServer(
       backend = new EtcdBackend({ endpoints: [etcd.endpoint] });
       server = new ApiServer({
         backend,
-        bindAddress: '127.0.0.1',
+        bindAddress,
         securePort: port,
         tlsCert: readFileSync(certFile),
         tlsKey: readFileSync(keyFile),
@@ -142,7 +149,7 @@ export async function startApiServer(
         authenticator: Authenticator.fromTokenFile(tokenFile, { anonymous: opts.anonymousAuth ?? true, ...opts.authn }),
         serviceClusterIPRange: '10.96.0.0/16',
         serviceNodePortRange: '30000-32767',
-        advertiseAddress: '127.0.0.1',
+        advertiseAddress: bindAddress,
         transformers: parseEncryptionConfig(readFileSync(encryptionConfig, 'utf8')),
         bookmarkIntervalMs: 2000,
         serviceAccountTokens: saKeys.settings,
@@ -159,7 +166,7 @@ export async function startApiServer(
         args: [
           cli, 'apiserver',
           `--etcd-servers=${etcd.endpoint}`,
-          '--bind-address=127.0.0.1',
+          `--bind-address=${bindAddress}`,
           `--secure-port=${port}`,
           `--cert-dir=${certDir}`,
           `--tls-cert-file=${certFile}`,
@@ -204,6 +211,9 @@ export async function startApiServer(
     },
     kill() {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    async terminate() {
+      await svc?.stop('SIGTERM', 20_000);
     },
     async restart() {
       await svc?.stop('SIGKILL');
@@ -257,6 +267,7 @@ export async function startApiServerOn(etcd: EtcdHandle, o: ApiServerOnOptions):
       await backend.close();
     },
     kill: () => undefined,
+    terminate: async () => undefined,
     restart: async () => undefined,
   };
 }
