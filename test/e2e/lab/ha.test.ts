@@ -8,6 +8,8 @@
  *   - the Leases of kube-scheduler and kube-controller-manager move to another host within their duration
  *     (plus one retry period: a candidate takes over once the lease went unrenewed for leaseDurationSeconds),
  *   - the new Deployment gets its pods (scheduled, and the ReplicaSet made, by the new leaders),
+ *   - the kubernetes Service's Endpoints, which listed the three API servers, list only the two survivors once
+ *     the lost one's lease (/registry/masterleases/<ip>, 15 s) expired and a survivor reconciled (10 s),
  * and `down` leaves nothing, the extra hosts' names included.
  *
  * One lab at a time on the machine (KUBELAB_E2E_LAB_DIR=/work/.lab-e2e-ha for this file; run under the host
@@ -26,6 +28,10 @@ const LB = 'https://192.168.56.30:6443';
 const RETRY_PERIOD_MS = 2_000;
 /** wait.JitterUntil's factor in client-go's leader election (and ours, api/client/leader-election.ts). */
 const JITTER_FACTOR = 1.2;
+/** Upstream's master lease TTL and endpoint reconcile interval (control-plane/apiserver/endpoint-reconciler.ts). */
+const MASTER_LEASE_TTL_MS = 15_000;
+const ENDPOINT_RECONCILE_INTERVAL_MS = 10_000;
+const cpIP = (cp: Cp): string => `192.168.56.1${CPS.indexOf(cp) + 1}`;
 
 /** Is the process running (not gone, not a zombie)? */
 function alive(pid: number): boolean {
@@ -42,6 +48,8 @@ describe('HA control plane: scripts/lab up --ha, then the leading host is lost',
   let lab: Lab;
   let lost: Cp;
   let killedAt = 0;
+  /** Milliseconds from the kill until the kubernetes endpoints listed only the survivors (polled from the kill on). */
+  let endpointsSettled: Promise<number> | undefined;
   const before: Record<string, LeaseView> = {};
 
   beforeAll(async () => {
@@ -84,6 +92,22 @@ describe('HA control plane: scripts/lab up --ha, then the leading host is lost',
     }
   }, 60_000);
 
+  /** The addresses of Endpoints default/kubernetes and of its EndpointSlice. */
+  async function apiEndpoints(): Promise<{ endpoints: string; slice: string }> {
+    const ep = await lab.kc('get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[*].addresses[*].ip}');
+    const slice = await lab.kc('-n', 'default', 'get', 'endpointslices.discovery.k8s.io', 'kubernetes', '-o', 'jsonpath={.endpoints[*].addresses[*]}');
+    return { endpoints: ep.trim(), slice: slice.trim() };
+  }
+
+  it('the kubernetes Service lists every API server: its Endpoints and EndpointSlice hold the three addresses', async () => {
+    const all = CPS.map(cpIP).join(' ');
+    await waitFor('the three API servers in the kubernetes endpoints', 20_000, async () => {
+      const e = await apiEndpoints();
+      return e.endpoints === all && e.slice === all;
+    }, 500);
+    expect(await lab.kc('get', 'endpoints', 'kubernetes')).toMatch(/^kubernetes\s+192\.168\.56\.11:6443,192\.168\.56\.12:6443,192\.168\.56\.13:6443\s/m);
+  }, 60_000);
+
   it('etcdctl member list: 3 members, all started, one per control plane', async () => {
     const r = await lab.exec('controlplane02', ['etcdctl', 'member', 'list']);
     expect(r.code, show(r)).toBe(0);
@@ -110,6 +134,12 @@ describe('HA control plane: scripts/lab up --ha, then the leading host is lost',
     const pids = ['etcd', 'apiserver', 'scheduler', 'controller-manager'].map((c) => lab.pidOf(lost as AnyHost, c));
     killedAt = Date.now();
     for (const pid of pids) process.kill(pid, 'SIGKILL');
+    const survivors = CPS.filter((c) => c !== lost).map(cpIP).join(' ');
+    endpointsSettled = waitFor('only the surviving API servers in the kubernetes endpoints', 60_000, async () => {
+      const e = await apiEndpoints().catch(() => undefined);
+      return e && e.endpoints === survivors && e.slice === survivors;
+    }, 500).then(() => Date.now() - killedAt);
+    endpointsSettled.catch(() => undefined);
     const { ms } = await waitFor('kubectl get nodes and a new Deployment through the load balancer', 30_000, async () => {
       const nodes = await lab.kubectl(['get', 'nodes', '--request-timeout=3s'], { timeoutMs: 5_000 });
       if (nodes.code !== 0 || !/node01/.test(nodes.stdout)) return false;
@@ -144,6 +174,12 @@ describe('HA control plane: scripts/lab up --ha, then the leading host is lost',
       expect(now.host).not.toBe(lost);
     }
   }, 120_000);
+
+  it('the lost API server leaves the kubernetes endpoints within its lease TTL plus one reconcile interval', async () => {
+    const tookMs = await endpointsSettled!;
+    console.log(`kubernetes endpoints without ${lost} (${cpIP(lost)}) ${tookMs} ms after the kill`);
+    expect(tookMs).toBeLessThanOrEqual(MASTER_LEASE_TTL_MS + ENDPOINT_RECONCILE_INTERVAL_MS + 3_000);
+  }, 90_000);
 
   it('etcd keeps a quorum of 2 of 3; the new Deployment gets its pods on the workers', async () => {
     const survivor = CPS.find((c) => c !== lost)!;
