@@ -49,6 +49,8 @@ import { dryRunOf, dryRunOption, int64Param, listLimit, listOptionInts, podLogOp
 import { validateNamespaceFinalizeUpdate } from '../../api/strategies/core.js';
 import { serveOpenAPI } from './openapi-handler.js';
 import { bootstrapCluster, bootstrapSystemPriorityClasses } from './bootstrap.js';
+import { IdentityLeases, IDENTITY_LEASE_GC_PERIOD_MS, IDENTITY_LEASE_RENEW_INTERVAL_MS } from './identity-lease.js';
+import { hostname as osHostname } from 'node:os';
 import { createEndpointReconciler, DEFAULT_ENDPOINT_RECONCILER_INTERVAL_MS, DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS, type EndpointReconciler, type EndpointReconcilerType } from './endpoint-reconciler.js';
 import { nowRfc3339 } from './object-meta.js';
 import { CrdController } from './crd-controller.js';
@@ -86,6 +88,8 @@ export interface ApiServerOptions {
   endpointReconcileIntervalMs?: number;
   /** The TTL of this server's lease /registry/masterleases/<ip> (upstream's 15 s). */
   masterLeaseTTLSeconds?: number;
+  /** The hostname its APIServerIdentity Lease is named after (default the machine's). */
+  hostname?: string;
   /** Encryption at rest by resource key (`secrets`, `deployments.apps`): a ResourceTransformers or a Map. */
   transformers?: { get(resource: string): Transformer | undefined };
   minRequestTimeoutSeconds?: number;
@@ -148,6 +152,9 @@ export class ApiServer {
   private readonly tls: TlsSettings;
   private endpointTimer: NodeJS.Timeout | undefined;
   private authConfigMapTimer: NodeJS.Timeout | undefined;
+  private identityTimers: NodeJS.Timeout[] = [];
+  /** upstream's APIServerIdentity Lease of this server (kube-system/apiserver-<hash>) and its garbage collector. */
+  readonly identity: IdentityLeases;
   /** This server's place in the kubernetes Service's endpoints (--endpoint-reconciler-type). */
   readonly endpointReconciler: EndpointReconciler;
   /** Every watch cache has listed (the readyz `informer-sync` check). */
@@ -175,6 +182,7 @@ export class ApiServer {
     // a user's certificate is checked against the client CA itself (the TLS layer also trusts the front proxy's)
     if (opts.clientCA) opts.authenticator.useClientCA(opts.clientCA.toString());
     this.serviceIPs = new ServiceIPAllocator(opts.backend, opts.serviceClusterIPRange);
+    this.identity = new IdentityLeases(() => this.store('coordination.k8s.io', 'leases'), opts.hostname ?? osHostname());
     this.endpointReconciler = createEndpointReconciler(opts.endpointReconcilerType ?? 'lease', {
       api: this,
       backend: opts.backend,
@@ -415,6 +423,10 @@ export class ApiServer {
     this.endpointTimer = setInterval(() => {
       this.endpointReconciler.reconcile().catch((e) => this.opts.log?.warn?.(`Error removing old endpoints from kubernetes service: ${(e as Error).message}`));
     }, this.opts.endpointReconcileIntervalMs ?? DEFAULT_ENDPOINT_RECONCILER_INTERVAL_MS);
+    const renewIdentity = () => this.identity.renew().catch((e) => this.opts.log?.warn?.(`apiserver identity lease ${this.identity.name}: ${(e as Error).message}`));
+    const collectIdentities = () => this.identity.collectGarbage().catch((e) => this.opts.log?.warn?.(`apiserver-lease-gc: ${(e as Error).message}`));
+    void renewIdentity().then(collectIdentities);
+    this.identityTimers = [setInterval(renewIdentity, IDENTITY_LEASE_RENEW_INTERVAL_MS), setInterval(collectIdentities, IDENTITY_LEASE_GC_PERIOD_MS)];
     this.authConfigMapTimer = setInterval(() => {
       this.reconcileExtensionAuthConfigMap().catch((e) => this.opts.log?.warn?.(`extension-apiserver-authentication: ${(e as Error).message}`));
     }, 10_000);
@@ -427,6 +439,7 @@ export class ApiServer {
     this.shuttingDown = true;
     if (this.endpointTimer) clearInterval(this.endpointTimer);
     if (this.authConfigMapTimer) clearInterval(this.authConfigMapTimer);
+    for (const t of this.identityTimers.splice(0)) clearInterval(t);
     // upstream's kubernetes service controller on shutdown: delete this server's lease and take it out of the
     // endpoints, before the listener closes (bounded: a storage that does not answer must not hold the exit)
     if (started) await this.removeFromEndpoints();

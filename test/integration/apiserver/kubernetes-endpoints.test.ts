@@ -11,6 +11,8 @@ import { startApiServer, kubectlOk, type ApiHandle } from '../../support/apiserv
 import { freePort, waitFor } from '../../support/net.js';
 import { EtcdBackend } from '../../../control-plane/storage/etcd-backend.js';
 import { MASTER_LEASES_PREFIX } from '../../../control-plane/apiserver/endpoint-reconciler.js';
+import { identityLeaseName } from '../../../control-plane/apiserver/identity-lease.js';
+import { hostname } from 'node:os';
 
 const A = '127.0.0.2';
 const B = '127.0.0.3';
@@ -59,6 +61,15 @@ describe('the kubernetes Service lists every live API server (lease endpoint rec
     const table = await kubectlOk(a!, ['get', 'endpoints', 'kubernetes']);
     expect(table).toMatch(new RegExp(`^kubernetes\\s+${A}:${port},${B}:${port}\\s`, 'm'));
     expect(await leaseKeys()).toEqual([MASTER_LEASES_PREFIX + A, MASTER_LEASES_PREFIX + B]);
+  });
+
+  it('each keeps its APIServerIdentity Lease in kube-system (one name per host: both run on this one)', async () => {
+    const name = identityLeaseName(hostname());
+    const out = await kubectlOk(a!, ['get', 'leases', '-n', 'kube-system', '-l', 'apiserver.kubernetes.io/identity=kube-apiserver', '-o',
+      'jsonpath={range .items[*]}{.metadata.name} {.spec.holderIdentity} {.spec.leaseDurationSeconds}{"\\n"}{end}']);
+    const rows = out.trim().split('\n');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(new RegExp(`^${name} ${name}_[0-9a-f-]{36} 3600$`));
   });
 
   it('a server shut down with SIGTERM takes itself out at once (no waiting for its lease)', async () => {
