@@ -223,7 +223,7 @@ async function ignoreAlreadyExists(fn: () => Promise<unknown>): Promise<void> {
 /** Write what a plan says to the Endpoints, then make the EndpointSlice mirror the result (upstream's EndpointsAdapter). */
 async function applyPlan(api: EndpointsTarget, plan: EndpointsPlan, current: Subset[] | undefined): Promise<void> {
   if (plan.action === 'skip') return;
-  if (plan.action === 'refuse') throw new Error(plan.message);
+  if (plan.action === 'refuse') throw new KubeError('InternalError', plan.message);
   const endpoints = api.store('', 'endpoints');
   let subsets = current ?? [];
   if (plan.action === 'create') {

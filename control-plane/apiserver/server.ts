@@ -457,7 +457,7 @@ export class ApiServer {
       await Promise.race([
         this.endpointReconciler.remove(),
         new Promise<void>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out after 10 s')), 10_000);
+          timer = setTimeout(() => reject(new KubeError('Timeout', 'timed out after 10 s')), 10_000);
         }),
       ]);
     } catch (e) {
