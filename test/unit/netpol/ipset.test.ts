@@ -4,7 +4,7 @@
  * restore semantics (swap keeps names, a referenced set cannot be destroyed).
  */
 import { describe, expect, it } from 'vitest';
-import { FakeIpset, buildIpsetDestroy, buildIpsetRestore, ipsetHas, parseIpsetSave, tempSetName, type IpsetSpec } from '../../../node-agent/netpol/ipset.js';
+import { FakeIpset, RealIpset, buildIpsetDestroy, buildIpsetRestore, ipsetHas, parseIpsetSave, tempSetName, type IpsetSpec } from '../../../node-agent/netpol/ipset.js';
 
 describe('ipsetHas', () => {
   const net: IpsetSpec = { type: 'hash:net', entries: ['10.0.0.0/8', '10.1.0.0/16 nomatch', '10.1.2.0/24', '0.0.0.0/1'] };
@@ -55,5 +55,13 @@ describe('FakeIpset', () => {
     await expect(f.restore('create KL-NP-A hash:net family inet\n')).rejects.toThrow(/already exists/);
     await expect(f.restore('destroy KL-NP-A\n')).rejects.toThrow(/in use by a kernel component/);
     await f.restore('destroy KL-NP-NONE\n'); // -exist
+  });
+});
+
+describe('RealIpset', () => {
+  it('without the ipset binary lists no sets (cleanup works on a host without the package) but fails a restore', async () => {
+    const r = new RealIpset({ bin: 'kubelab-no-such-ipset' });
+    expect(await r.listNames()).toEqual([]);
+    await expect(r.restore('create KL-NP-A hash:ip family inet\n')).rejects.toThrow(/ipset restore failed/);
   });
 });
