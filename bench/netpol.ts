@@ -158,7 +158,7 @@ function benchPure(local: number): { text: string; sets: Ipsets } {
   const lines = r.text.split('\n').length;
   const members = [...r.state.sets.values()].reduce((n, s) => n + s.entries.length, 0);
   row(local, 'pure ruleset build, full (median of 5)', `${r.ruleCount} rules in ${r.state.chains.size} chains, ${lines} lines, ${(r.text.length / 1e6).toFixed(1)} MB; ${r.state.sets.size} sets, ${members} members, ${(r.ipsetText.length / 1e6).toFixed(1)} MB of ipset restore; ${r.isolatedPods} isolated pods`, f(median(times)));
-  // What is left per peer: policy-chain rules naming one address (-s/-d <pod>/32: named ports bind the destination) versus set matches.
+  // What is left per peer: policy-chain rules naming one address (-s/-d <pod>/32) versus set matches.
   let perPeer = 0;
   let setRules = 0;
   let podJumps = 0;
@@ -169,7 +169,7 @@ function benchPure(local: number): { text: string; sets: Ipsets } {
       if (chain === NETPOL_FORWARD_CHAIN && rule.includes(POD_CHAIN_PREFIX)) podJumps++;
     }
   }
-  row(local, 'rule mix', `${setRules} set-match rules; ${perPeer} policy-chain rules naming a /32 (named ports); ${podJumps} per-pod jumps in ${NETPOL_FORWARD_CHAIN}; ${r.ruleCount - setRules - podJumps} others`, '-');
+  row(local, 'rule mix', `${setRules} set-match rules; ${perPeer} policy-chain rules naming a /32; ${podJumps} per-pod jumps in ${NETPOL_FORWARD_CHAIN}; ${r.ruleCount - setRules - podJumps} others`, '-');
   // Partial builds: one policy changed (the port of a rule), one pod added.
   const changed = { ...input, policies: c.policies.map((p, n) => (n === 10 ? makePolicy(n, 1) : p)), previous: r.state, partial: true };
   let t0 = performance.now();

@@ -13,6 +13,7 @@
  *   KUBE-NWPLCY-<hash(ns/name:dir)>: one rule per (peer set, port) that sets the allow mark 0x10000:
  *     -m set --match-set KL-NP-<hash(ns/name:dir:rule:pods)> src|dst    hash:ip, the rule's pod peers
  *     -m set --match-set KL-NP-<hash(ns/name:dir:rule:nets)> src|dst    hash:net, its ipBlocks, excepts `nomatch`
+ *     ... -m set --match-set KL-NP-<hash(ns/name:dir:rule:port<i>:<n>)> dst --dport <n>   a named port's pods
  *   (a rule whose blocks overlap another block's except gets a hash:net set per block: `nomatch` is per set)
  *
  * Traffic from the node to its own pods leaves through OUTPUT, never FORWARD: it is always allowed.
@@ -20,7 +21,7 @@
 import { hash16 } from '../proxy/model.js';
 import { joinArgs } from '../proxy/iptables-text.js';
 import { cidrContains } from '../proxy/tracer.js';
-import { IPSET_PREFIX, type IpsetSpec, type Ipsets, buildIpsetDestroy, buildIpsetRestore, ipsetHas, isNetpolSet, sameSpec, tempSetName } from './ipset.js';
+import { IPSET_PREFIX, type IpsetSpec, type Ipsets, buildIpsetDestroy, buildIpsetRestore, isNetpolSet, sameSpec, tempSetName } from './ipset.js';
 import {
   type Direction,
   type NetpolNamespace,
@@ -105,11 +106,11 @@ export interface NetpolRuleset {
 
 const protoArg = (p: NetpolProtocol): string => p.toLowerCase();
 
-/** One port item as matches: [] = any port; several when a named port resolves differently per pod. */
+/** One port item as matches: [] = any port; a named port one per number it resolves to. */
 interface PortMatch {
   args: string[];
-  /** The destination this match is bound to (a named port resolved on that pod), as `-d` would say. */
-  dest?: string;
+  /** A named port: the pods it resolves to this number on (a hash:ip set matched as the destination). */
+  dests?: { what: string; ips: string[] };
 }
 
 type PortItem = { protocol?: string | null; port?: number | string | null; endPort?: number | null };
@@ -118,7 +119,7 @@ type PortItem = { protocol?: string | null; port?: number | string | null; endPo
 function rulePortMatches(ports: readonly (PortItem | null)[] | null | undefined, namedPortPods: readonly NetpolPod[]): PortMatch[] {
   if (!ports || ports.length === 0) return [{ args: [] }];
   const out: PortMatch[] = [];
-  for (const p of ports) {
+  ports.forEach((p, pi) => {
     const proto = String(p?.protocol ?? 'TCP') as NetpolProtocol;
     const port = p?.port;
     if (port === undefined || port === null) out.push({ args: ['-p', protoArg(proto)] });
@@ -126,12 +127,20 @@ function rulePortMatches(ports: readonly (PortItem | null)[] | null | undefined,
       const range = typeof p?.endPort === 'number' && p.endPort > port ? `${port}:${p.endPort}` : String(port);
       out.push({ args: ['-p', protoArg(proto), '-m', protoArg(proto), '--dport', range] });
     } else {
+      // kube-router's named-port sets: per number the name resolves to, the pods it resolves on.
+      const byNumber = new Map<number, string[]>();
       for (const pod of namedPortPods) {
         const n = resolveNamedPort(pod, port, proto);
-        if (n !== undefined && pod.ip) out.push({ args: ['-p', protoArg(proto), '-m', protoArg(proto), '--dport', String(n)], dest: pod.ip });
+        if (n === undefined || !pod.ip) continue;
+        let l = byNumber.get(n);
+        if (!l) byNumber.set(n, (l = []));
+        l.push(pod.ip);
+      }
+      for (const [n, ips] of [...byNumber].sort((a, b) => a[0] - b[0])) {
+        out.push({ args: ['-p', protoArg(proto), '-m', protoArg(proto), '--dport', String(n)], dests: { what: `port${pi}:${n}`, ips } });
       }
     }
-  }
+  });
   return out;
 }
 
@@ -184,8 +193,9 @@ function blockSets(blocks: readonly Block[]): Array<{ what: string; spec: IpsetS
 /**
  * A policy's chain for one direction. Ingress: peers match the source (`src` of the set), named ports resolve
  * on the pods the policy selects here. Egress: peers match the destination (`dst`), named ports resolve on
- * every pod. Each rule's pod peers are one hash:ip set, its ipBlocks one hash:net set: a pod coming or going
- * changes set members, not rules.
+ * every pod. Each rule's pod peers are one hash:ip set, its ipBlocks one hash:net set, and a named port the
+ * set of pods it resolves to a number on (kube-router's named-port sets): a pod coming or going changes set
+ * members, not rules.
  */
 function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: readonly NetpolPod[], pods: Cluster, namespaces: ReadonlyMap<string, NetpolNamespace>): string {
   const key = policyKey(np);
@@ -198,25 +208,24 @@ function buildPolicyChain(np: Policy, dir: Direction, chains: Chains, targets: r
   rules.forEach((rule, ri) => {
     const peers = (rule && 'from' in rule ? rule.from : rule && 'to' in rule ? rule.to : undefined) ?? [];
     const ports = rulePortMatches(rule?.ports, dir === 'ingress' ? targets : pods.withIP);
-    // This rule's matches for one peer set (none: any address). An egress named port binds the destination,
-    // which must then be a peer itself.
-    const emit = (set?: { name: string; spec: IpsetSpec }): void => {
-      const peerArgs = set ? ['-m', 'set', '--match-set', set.name, setDir] : [];
+    const addSet = (what: string, spec: IpsetSpec): string => {
+      const name = peerSetName(key, dir, ri, what);
+      chains.sets.set(name, spec);
+      return name;
+    };
+    // This rule's matches for one peer set (none: any address); a named port adds its destination set.
+    const emit = (peerSet?: string): void => {
+      const peerArgs = peerSet ? ['-m', 'set', '--match-set', peerSet, setDir] : [];
       for (const pm of ports) {
-        if (pm.dest === undefined) chains.add(chain, [...peerArgs, ...pm.args, ...mark]);
-        else if (dir === 'ingress') chains.add(chain, [...peerArgs, '-d', `${pm.dest}/32`, ...pm.args, ...mark]);
-        else if (!set || ipsetHas(set.spec, pm.dest)) chains.add(chain, ['-d', `${pm.dest}/32`, ...pm.args, ...mark]);
+        const destArgs = pm.dests ? ['-m', 'set', '--match-set', addSet(pm.dests.what, { type: 'hash:ip', entries: [...new Set(pm.dests.ips)].sort() }), 'dst'] : [];
+        chains.add(chain, [...peerArgs, ...destArgs, ...pm.args, ...mark]);
       }
     };
     if (peers.length === 0) {
       emit();
       return;
     }
-    const set = (what: string, spec: IpsetSpec): void => {
-      const name = peerSetName(key, dir, ri, what);
-      chains.sets.set(name, spec);
-      emit({ name, spec });
-    };
+    const set = (what: string, spec: IpsetSpec): void => emit(addSet(what, spec));
     const podPeers = peers.filter((p) => p && !p.ipBlock);
     if (podPeers.length > 0) {
       const ips = new Set<string>();

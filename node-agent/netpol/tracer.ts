@@ -53,14 +53,16 @@ function parseMark(v: string): [number, number] {
   return [Number(val), mask === undefined ? 0xffffffff : Number(mask)];
 }
 
+/** Every `-m set --match-set <name> src|dst` of the rule (a rule may have two: peers and a named port's pods). */
 function matchSet(args: readonly string[], pkt: Required<NetpolPacket>, sets: Ipsets | undefined): boolean {
-  const i = args.indexOf('--match-set');
-  if (i < 0) return true;
-  const name = args[i + 1]!;
-  const spec = sets?.get(name);
-  if (!spec) throw new KubeError('BadRequest', `rule matches set ${name}, which is not among the sets given`, { code: 'ERR_IPTABLES_PARSE' });
-  const hit = ipsetHas(spec, args[i + 2] === 'dst' ? pkt.destination : pkt.source);
-  return args[i - 1] === '!' ? !hit : hit;
+  for (let i = args.indexOf('--match-set'); i >= 0; i = args.indexOf('--match-set', i + 1)) {
+    const name = args[i + 1]!;
+    const spec = sets?.get(name);
+    if (!spec) throw new KubeError('BadRequest', `rule matches set ${name}, which is not among the sets given`, { code: 'ERR_IPTABLES_PARSE' });
+    const hit = ipsetHas(spec, args[i + 2] === 'dst' ? pkt.destination : pkt.source);
+    if (hit === (args[i - 1] === '!')) return false;
+  }
+  return true;
 }
 
 function matches(args: readonly string[], pkt: Required<NetpolPacket>, mark: number, sets: Ipsets | undefined): boolean {

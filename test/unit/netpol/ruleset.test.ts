@@ -91,9 +91,12 @@ describe('buildNetpolRuleset', () => {
     expect(partial.ipsetText.split('\n').filter((l) => l.endsWith(' 10.244.2.40'))).toHaveLength(2);
     expect(partial.setsDeleted).toEqual([]);
     // A new local pod the policies select: its firewall chain and jump are new, the policy chains are not.
-    const local = [...pods, { namespace: 'default', name: 'db-2', node: 'node01', ip: '10.244.1.12', labels: { role: 'db' }, hostNetwork: false, namedPorts: [] }];
+    const local = [...pods, { namespace: 'default', name: 'db-2', node: 'node01', ip: '10.244.1.12', labels: { role: 'db' }, hostNetwork: false, namedPorts: [{ name: 'redis', port: 6379, protocol: 'TCP' as const }] }];
     const withLocal = buildNetpolRuleset({ nodeName: 'node01', pods: local, namespaces: NAMESPACES, policies: [DOCS_POLICY, NAMED], previous: partial.state, partial: true });
     expect(withLocal.written.filter((c) => c.startsWith('KUBE-NWPLCY-') && c !== NETPOL_FORWARD_CHAIN)).toEqual([]);
+    // Its named port joins the set of pods 'redis' resolves to 6379 on (kube-router's named-port set), no rule.
+    expect(withLocal.setsWritten).toEqual([peerSetName('default/named', 'ingress', 0, 'port0:6379')]);
+    expect(withLocal.state.sets.get(peerSetName('default/named', 'ingress', 0, 'port0:6379'))!.entries).toEqual(['10.244.1.10', '10.244.1.12']);
     expect(checkRuleJumps(withLocal.text, { filter: partial.state.chains.keys() })).toEqual([]);
     const full = buildNetpolRuleset({ nodeName: 'node01', pods: local, namespaces: NAMESPACES, policies: [DOCS_POLICY, NAMED] });
     expect(apply(apply(kernel, partial.text), withLocal.text)).toEqual(full.state.chains);
