@@ -59,7 +59,7 @@ export function policyChainName(key: string, dir: Direction): string {
   return POLICY_CHAIN_PREFIX + hash16(`${key}:${dir}`);
 }
 
-/** A rule's peer set: `pods` (hash:ip), `nets` (hash:net, every ipBlock) or `net<i>` (hash:net, the i-th peer's block). */
+/** A rule's set: `pods` (hash:ip), `nets` (hash:net, every ipBlock), `net<i>` (hash:net, the i-th peer's block) or `port<i>:<n>` (hash:ip, the pods the i-th port's name resolves to n on). */
 export function peerSetName(key: string, dir: Direction, rule: number, what: string): string {
   return IPSET_PREFIX + hash16(`${key}:${dir}:${rule}:${what}`);
 }
