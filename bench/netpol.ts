@@ -2,7 +2,8 @@
  * NetworkPolicy benchmark (issue 16): 1,000 NetworkPolicies over 1,000 pods.
  *
  *  1. Sync cost: the pure ruleset build (node-agent/netpol/ruleset.ts), a full sync through the real
- *     `NetpolAgent` and iptables-restore into a network namespace the bench makes, a periodic full resync over
+ *     `NetpolAgent`, ipset restore and iptables-restore into a network namespace the bench makes (its sets go
+ *     with the namespace), a periodic full resync over
  *     the installed rules, and partial syncs (one policy changed, one pod added).
  *  2. Per-connection cost: TCP connect + first byte between two "pods" (network namespaces) routed through the
  *     "node" namespace that holds the rules, with no policies (our FORWARD jump absent) and with the 1,000
@@ -35,6 +36,7 @@ import { NetpolAgent, netpolChainsIn } from '../node-agent/netpol/agent.js';
 import { namespaceView, podView } from '../node-agent/netpol/model.js';
 import { FORWARD_JUMP, NETPOL_FORWARD_CHAIN, POD_CHAIN_PREFIX, POLICY_CHAIN_PREFIX, buildNetpolRuleset, type NetpolInput } from '../node-agent/netpol/ruleset.js';
 import { traceNetpol } from '../node-agent/netpol/tracer.js';
+import { type Ipsets, RealIpset, parseIpsetSave } from '../node-agent/netpol/ipset.js';
 import { netnsDel, netnsPurge, sh } from '../test/support/host.js';
 import { percentile } from './lib/stats.js';
 import { arg, numArg } from './lib/args.js';
@@ -128,9 +130,9 @@ function pureInput(c: Cluster): NetpolInput {
 }
 
 /** What a NEW connection src -> dst:8080 meets: the tracer's verdict, the chains entered and the rules in them. */
-function connectionPath(text: string): string {
-  const t = traceNetpol(text, { source: SRC_IP, destination: DST_IP, port: 8080, protocol: 'tcp', state: 'NEW' });
-  const denied = traceNetpol(text, { source: SRC_IP, destination: DST_IP, port: 8081, protocol: 'tcp', state: 'NEW' });
+function connectionPath(text: string, sets: Ipsets): string {
+  const t = traceNetpol(text, { source: SRC_IP, destination: DST_IP, port: 8080, protocol: 'tcp', state: 'NEW' }, sets);
+  const denied = traceNetpol(text, { source: SRC_IP, destination: DST_IP, port: 8081, protocol: 'tcp', state: 'NEW' }, sets);
   const rules = new Map<string, number>();
   for (const l of text.split('\n')) {
     const m = /^-A (\S+) /.exec(l);
@@ -143,7 +145,7 @@ function connectionPath(text: string): string {
 
 // ---- sync cost ---------------------------------------------------------------------------------------
 
-function benchPure(local: number): string {
+function benchPure(local: number): { text: string; sets: Ipsets } {
   const c = cluster(local);
   const input = pureInput(c);
   const times: number[] = [];
@@ -154,27 +156,40 @@ function benchPure(local: number): string {
     times.push(performance.now() - t0);
   }
   const lines = r.text.split('\n').length;
-  row(local, 'pure ruleset build, full (median of 5)', `${r.ruleCount} rules in ${r.state.size} chains, ${lines} lines, ${(r.text.length / 1e6).toFixed(1)} MB; ${r.isolatedPods} isolated pods`, f(median(times)));
-  // What ipsets would fold: the policy chains' per-peer rules (-s/-d <pod>/32), one per (peer pod, port).
+  const members = [...r.state.sets.values()].reduce((n, s) => n + s.entries.length, 0);
+  row(local, 'pure ruleset build, full (median of 5)', `${r.ruleCount} rules in ${r.state.chains.size} chains, ${lines} lines, ${(r.text.length / 1e6).toFixed(1)} MB; ${r.state.sets.size} sets, ${members} members, ${(r.ipsetText.length / 1e6).toFixed(1)} MB of ipset restore; ${r.isolatedPods} isolated pods`, f(median(times)));
+  // What is left per peer: policy-chain rules naming one address (-s/-d <pod>/32) versus set matches.
   let perPeer = 0;
+  let setRules = 0;
   let podJumps = 0;
-  for (const [chain, rules] of r.state) {
+  for (const [chain, rules] of r.state.chains) {
     for (const rule of rules) {
       if (chain.startsWith(POLICY_CHAIN_PREFIX) && chain !== NETPOL_FORWARD_CHAIN && / (-s|-d) [0-9.]+\/32 .*MARK/.test(` ${rule}`)) perPeer++;
+      if (rule.includes('--match-set')) setRules++;
       if (chain === NETPOL_FORWARD_CHAIN && rule.includes(POD_CHAIN_PREFIX)) podJumps++;
     }
   }
-  row(local, 'rule mix', `${perPeer} per-peer /32 MARK rules in policy chains; ${podJumps} per-pod jumps in ${NETPOL_FORWARD_CHAIN}; ${r.ruleCount - perPeer - podJumps} others`, '-');
+  row(local, 'rule mix', `${setRules} set-match rules; ${perPeer} policy-chain rules naming a /32; ${podJumps} per-pod jumps in ${NETPOL_FORWARD_CHAIN}; ${r.ruleCount - setRules - podJumps} others`, '-');
   // Partial builds: one policy changed (the port of a rule), one pod added.
   const changed = { ...input, policies: c.policies.map((p, n) => (n === 10 ? makePolicy(n, 1) : p)), previous: r.state, partial: true };
   let t0 = performance.now();
   const pc = buildNetpolRuleset(changed);
-  row(local, 'pure ruleset build, partial: one policy changed', `${pc.written.length} chains, ${pc.text.split('\n').length} lines written`, f(performance.now() - t0));
+  row(local, 'pure ruleset build, partial: one policy changed', `${pc.written.length} chains, ${pc.text.split('\n').length} lines; ${pc.setsWritten.length} sets`, f(performance.now() - t0));
   const added = { ...input, pods: [...input.pods, podView(makePod(DST_POD, local, 'ns-1', 'pod-new'))], previous: r.state, partial: true };
   t0 = performance.now();
   const pa = buildNetpolRuleset(added);
-  row(local, 'pure ruleset build, partial: one pod added', `${pa.written.length} chains, ${pa.text.split('\n').length} lines written`, f(performance.now() - t0));
-  return r.text;
+  row(local, 'pure ruleset build, partial: one pod added', `${pa.written.length} chains, ${pa.text.split('\n').length} lines; ${pa.setsWritten.length} sets`, f(performance.now() - t0));
+  const peer = { ...input, pods: [...input.pods, podView(remotePeer())], previous: r.state, partial: true };
+  t0 = performance.now();
+  const pp = buildNetpolRuleset(peer);
+  row(local, 'pure ruleset build, partial: one remote peer pod added', `${pp.written.length} chains, ${pp.text.split('\n').length} lines; ${pp.setsWritten.length} sets`, f(performance.now() - t0));
+  return { text: r.text, sets: r.state.sets };
+}
+
+/** A frontend of ns-1 on another node with an address of its own: a peer of ns-1's policies, selected by none here. */
+function remotePeer(): Relaxed<Pod> {
+  const p = makePod(SRC_POD, 0, 'ns-1', 'pod-peer');
+  return { ...p, spec: { ...p.spec, nodeName: 'node-9' }, status: { ...p.status, podIP: '10.244.9.9' } } as Relaxed<Pod>;
 }
 
 function inNs(ns: string, args: string[]): void {
@@ -259,33 +274,38 @@ function startServer(): Promise<ChildProcess> {
   });
 }
 
-async function benchReal(local: number, text: string): Promise<void> {
+async function benchReal(local: number, built: { text: string; sets: Ipsets }): Promise<void> {
   const c = cluster(local);
   const ipt = new RealIptables({ backend: BACKEND, prefix: ['nsenter', `--net=/run/netns/${NODE_NS}`] });
-  const agent = new NetpolAgent({ iptables: ipt, nodeName: NODE, syncPeriodMs: 3_600_000 });
+  const ipset = new RealIpset({ prefix: ['nsenter', `--net=/run/netns/${NODE_NS}`] });
+  const agent = new NetpolAgent({ iptables: ipt, ipset, nodeName: NODE, syncPeriodMs: 3_600_000 });
   for (const n of c.namespaces) agent.onNamespace(n);
   for (const p of c.pods) agent.onPod(p);
   for (const np of c.policies) agent.onPolicy(np);
   agent.onSynced();
 
-  // Full sync into empty tables: save, our chain and FORWARD jump, build, one iptables-restore.
+  // Full sync into empty tables: save, our chain and FORWARD jump, build, ipset restore, one iptables-restore.
   let t0 = performance.now();
   await agent.sync();
   const first = agent.lastSync;
   if (!first?.full || agent.syncs !== 1) throw new Error('the first sync failed (see above)');
-  row(local, `agent full sync into empty tables (${first.rules} rules)`, `${first.written} chains written`, f(performance.now() - t0));
+  row(local, `agent full sync into empty tables (${first.rules} rules, ${first.sets} sets)`, `${first.written} chains, ${first.setsWritten} sets written`, f(performance.now() - t0));
 
-  // A periodic full resync: save, build with what the kernel has, restore every chain again.
+  // A periodic full resync: save and list, build with what the kernel has, fill every set and restore every chain again.
   t0 = performance.now();
   const save = await ipt.save('filter');
+  const names = await ipset.listNames();
   const saveMs = performance.now() - t0;
   const t1 = performance.now();
-  const r = buildNetpolRuleset({ ...pureInput(c), existing: netpolChainsIn(save) });
+  const r = buildNetpolRuleset({ ...pureInput(c), existing: netpolChainsIn(save), existingSets: names });
   const buildMs = performance.now() - t1;
   const t2 = performance.now();
+  await ipset.restore(r.ipsetText);
+  const ipsetMs = performance.now() - t2;
+  const t3 = performance.now();
   await ipt.restore(r.text);
-  const restoreMs = performance.now() - t2;
-  row(local, 'full resync over the installed rules', `save ${f(saveMs)}, build ${f(buildMs)}, restore ${f(restoreMs)}`, f(performance.now() - t0));
+  const restoreMs = performance.now() - t3;
+  row(local, 'full resync over the installed rules', `save + ipset list ${f(saveMs)}, build ${f(buildMs)}, ipset restore ${f(ipsetMs)}, iptables-restore ${f(restoreMs)}`, f(performance.now() - t0));
 
   // Partial syncs through the agent.
   const partial = async (what: string, change: () => void): Promise<void> => {
@@ -294,14 +314,17 @@ async function benchReal(local: number, text: string): Promise<void> {
     await agent.sync();
     const ls = agent.lastSync!;
     if (ls.full) throw new Error('expected a partial sync');
-    row(local, `agent partial sync: ${what}`, `${ls.written} chains written`, f(performance.now() - s));
+    row(local, `agent partial sync: ${what}`, `${ls.written} chains, ${ls.setsWritten} sets written`, f(performance.now() - s));
   };
   await partial('one policy changed', () => agent.onPolicy(makePolicy(10, 1)));
   await partial('one pod added (local, selected, a peer of many)', () => agent.onPod(makePod(DST_POD, local, 'ns-1', 'pod-new')));
   await partial('one pod deleted', () => agent.onPodDelete(makePod(DST_POD, local, 'ns-1', 'pod-new')));
+  await partial('one remote peer pod added (set members only)', () => agent.onPod(remotePeer()));
+  await partial('the remote peer pod deleted', () => agent.onPodDelete(remotePeer()));
   await partial('the policy changed back', () => agent.onPolicy(makePolicy(10)));
   const installed = await ipt.save('filter');
-  console.log(`\n(${local} local pods) src -> dst:8080 in the installed rules: ${connectionPath(installed)}; in the built text: ${connectionPath(text)}\n`);
+  const installedSets = parseIpsetSave(await ipset.save());
+  console.log(`\n(${local} local pods) src -> dst:8080 in the installed rules: ${connectionPath(installed, installedSets)}; in the built text: ${connectionPath(built.text, built.sets)}\n`);
 
   // Per-connection cost: alternate rounds without and with our FORWARD jump (the rules stay installed).
   const server = await startServer();
@@ -337,7 +360,7 @@ async function main(): Promise<void> {
   console.log(`netpol benchmark: ${POLICIES} policies over ${PODS} pods in ${NAMESPACES} namespaces; ${new Date().toISOString()}, node ${process.version}, backend ${BACKEND}, load average ${load()}`);
   console.log('| local pods | measure | detail | time |');
   console.log('|---:|---|---|---:|');
-  const texts = new Map<number, string>();
+  const texts = new Map<number, { text: string; sets: Ipsets }>();
   for (const local of LOCALS) texts.set(local, benchPure(local));
   if (PURE) return;
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespaces, iptables), or pass --pure');

@@ -4,13 +4,15 @@
  * what happens to it. A test helper kept in the package so the e2e checks can use it on a node's dump too.
  *
  * Matches understood: -s, -d (CIDR or address, with !), -p, -m tcp/udp/sctp --dport (and ranges),
- * -m conntrack --ctstate, -m mark --mark value/mask (with !), -m comment. Targets: MARK --set-xmark,
- * RETURN, ACCEPT, DROP, REJECT and jumps to chains.
+ * -m conntrack --ctstate, -m mark --mark value/mask (with !), -m set --match-set <name> src|dst (with !; the
+ * sets given: hash:ip members, hash:net's most specific entry deciding, `nomatch` excluding), -m comment.
+ * Targets: MARK --set-xmark, RETURN, ACCEPT, DROP, REJECT and jumps to chains.
  */
 import { KubeError } from '../../api/errors.js';
 import { type ParsedTable, argValue, parseRestore } from '../proxy/iptables-text.js';
 import { cidrContains } from '../proxy/tracer.js';
 import { NETPOL_FORWARD_CHAIN } from './ruleset.js';
+import { type Ipsets, ipsetHas } from './ipset.js';
 
 export interface NetpolPacket {
   source: string;
@@ -51,8 +53,21 @@ function parseMark(v: string): [number, number] {
   return [Number(val), mask === undefined ? 0xffffffff : Number(mask)];
 }
 
-function matches(args: readonly string[], pkt: Required<NetpolPacket>, mark: number): boolean {
+/** Every `-m set --match-set <name> src|dst` of the rule (a rule may have two: peers and a named port's pods). */
+function matchSet(args: readonly string[], pkt: Required<NetpolPacket>, sets: Ipsets | undefined): boolean {
+  for (let i = args.indexOf('--match-set'); i >= 0; i = args.indexOf('--match-set', i + 1)) {
+    const name = args[i + 1]!;
+    const spec = sets?.get(name);
+    if (!spec) throw new KubeError('BadRequest', `rule matches set ${name}, which is not among the sets given`, { code: 'ERR_IPTABLES_PARSE' });
+    const hit = ipsetHas(spec, args[i + 2] === 'dst' ? pkt.destination : pkt.source);
+    if (hit === (args[i - 1] === '!')) return false;
+  }
+  return true;
+}
+
+function matches(args: readonly string[], pkt: Required<NetpolPacket>, mark: number, sets: Ipsets | undefined): boolean {
   if (!matchAddr(args, '-s', pkt.source) || !matchAddr(args, '-d', pkt.destination)) return false;
+  if (!matchSet(args, pkt, sets)) return false;
   const p = argValue(args, '-p');
   if (p !== undefined && p !== pkt.protocol) return false;
   if (!matchPort(args, pkt.port)) return false;
@@ -68,8 +83,8 @@ function matches(args: readonly string[], pkt: Required<NetpolPacket>, mark: num
   return true;
 }
 
-/** Trace `pkt` through the filter table of `rules`. */
-export function traceNetpol(rules: string | Map<string, ParsedTable>, packet: NetpolPacket): NetpolTrace {
+/** Trace `pkt` through the filter table of `rules`, with the sets its `--match-set` rules name. */
+export function traceNetpol(rules: string | Map<string, ParsedTable>, packet: NetpolPacket, sets?: Ipsets): NetpolTrace {
   const tables = typeof rules === 'string' ? parseRestore(rules) : rules;
   const filter = tables.get('filter');
   if (!filter) throw new KubeError('BadRequest', 'no filter table in the rules', { code: 'ERR_IPTABLES_PARSE' });
@@ -86,7 +101,7 @@ export function traceNetpol(rules: string | Map<string, ParsedTable>, packet: Ne
     if (depth > MAX_DEPTH) throw new KubeError('BadRequest', `chain loop through ${chain}`, { code: 'ERR_IPTABLES_PARSE' });
     path.push(chain);
     for (const args of byChain.get(chain) ?? []) {
-      if (!matches(args, pkt, mark)) continue;
+      if (!matches(args, pkt, mark, sets)) continue;
       const target = argValue(args, '-j');
       if (target === undefined) continue;
       if (target === 'MARK') {

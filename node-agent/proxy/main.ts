@@ -1,6 +1,6 @@
 /**
  * `kubelab proxy`: flags (upstream kube-proxy's names), wiring of informers, the proxier, metrics
- * and healthz servers; `--cleanup` removes every rule and chain the proxy made and exits.
+ * and healthz servers; `--cleanup` removes every rule, chain and set the proxy made and exits.
  */
 import type http from 'node:http';
 import { KubeError } from '../../api/errors.js';
@@ -16,6 +16,7 @@ import { ProxyHealth, ProxyMetrics, serveHealthz, serveMetrics } from './metrics
 import type { ProxyEndpointSlice, ProxyService } from './model.js';
 import { Proxier, type ProxyNode, cleanupLeftovers } from './proxier.js';
 import { NetpolAgent, cleanupNetpol } from '../netpol/agent.js';
+import { type Ipset, RealIpset } from '../netpol/ipset.js';
 import type { Namespace, NetworkPolicy, Pod, Relaxed } from '../../api/types/index.js';
 
 export interface ProxyFlags {
@@ -47,7 +48,7 @@ export const PROXY_FLAGS: FlagSpec[] = [
   { name: 'nodeport-addresses', type: 'strings', default: [], help: 'Only these IPs serve NodePorts (default: every local address).' },
   { name: 'metrics-bind-address', type: 'string', default: '127.0.0.1:10249', help: 'Address of /metrics.' },
   { name: 'healthz-bind-address', type: 'string', default: '0.0.0.0:10256', help: 'Address of /healthz.' },
-  { name: 'cleanup', type: 'bool', default: false, help: 'Remove every iptables rule and chain the proxy made, then exit.' },
+  { name: 'cleanup', type: 'bool', default: false, help: 'Remove every iptables rule and chain (and ipset) the proxy made, then exit.' },
   { name: 'network-policy', type: 'bool', default: false, help: "Also enforce NetworkPolicies for this node's pods (kubelab's agent, node-agent/netpol; its chains are removed on exit)." },
 ];
 
@@ -84,6 +85,8 @@ export interface RunProxyDeps {
   signal?: AbortSignal;
   client?: ApiClient;
   iptables?: Iptables;
+  /** The network policy agent's sets (default: the ipset binary). */
+  ipset?: Ipset;
   conntrack?: Conntrack;
   /** Called once the proxier runs (tests). */
   onReady?: (p: Proxier) => void;
@@ -100,10 +103,11 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
   }
   const log = consoleLogger('proxy');
   const ipt = deps.iptables ?? new RealIptables({ backend: flags.backend });
+  const ipset = deps.ipset ?? new RealIpset();
 
   if (flags.cleanup) {
     const errs = await cleanupLeftovers(ipt);
-    await cleanupNetpol(ipt).catch((e: Error) => errs.push(e));
+    await cleanupNetpol(ipt, ipset).catch((e: Error) => errs.push(e));
     if (errs.length) throw new KubeError('InternalError', `cleanup failed: ${errs.map((e) => e.message).join('; ')}`, { code: 'ERR_NETWORK' });
     return;
   }
@@ -159,7 +163,7 @@ export async function runProxy(argv: string[], deps: RunProxyDeps = {}): Promise
   let netpol: NetpolAgent | undefined;
   const netpolInformers: Array<{ waitForSync(signal?: AbortSignal): Promise<boolean> }> = [];
   if (flags.networkPolicy) {
-    const agent = (netpol = new NetpolAgent({ iptables: ipt, nodeName, logger: log }));
+    const agent = (netpol = new NetpolAgent({ iptables: ipt, ipset, nodeName, logger: log }));
     const podInf = factory.informerFor<Relaxed<Pod>>(findResource('', 'pods')!);
     const nsInf = factory.informerFor<Relaxed<Namespace>>(findResource('', 'namespaces')!);
     const npInf = factory.informerFor<Relaxed<NetworkPolicy>>(findResource('networking.k8s.io', 'networkpolicies')!);

@@ -24,7 +24,7 @@ MACHINE_SUITE=bookworm
 MACHINE_IMAGE=$LAB/cache/machine-image
 # install.sh's packages (containerd runtime, controlplane extras) and what systemd as PID 1 needs.
 MACHINE_PACKAGES=(systemd systemd-sysv dbus iproute2 procps kmod less
-  runc containernetworking-plugins etcd-client iptables conntrack curl rsync ca-certificates gnupg containerd
+  runc containernetworking-plugins etcd-client iptables conntrack ipset curl rsync ca-certificates gnupg containerd
   etcd-server docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 
 machine_of() { echo "kubelab-$1"; }   # the machinectl name: kubelab-controlplane01, ...
@@ -42,7 +42,9 @@ machine_mirror() {
 # machine_image_build: debootstrap the image once (a .partial directory renamed when complete).
 machine_image_build() {
   local img=$MACHINE_IMAGE tmp=$MACHINE_IMAGE.partial log=${1:-$LOGS/lab/up.log} incl bin lib
-  if [[ -e $img/etc/kubelab-machine-image ]]; then say "machine image cached ($img)"; return 0; fi
+  if [[ -e $img/etc/kubelab-machine-image && -x $img/usr/sbin/ipset ]]; then say "machine image cached ($img)"; return 0; fi
+  # An image cached before ipset joined the package list (the network policy agent's sets): built again.
+  if [[ -e $img ]]; then say "machine image $img lacks ipset: building it again"; rm -rf --one-file-system "$img"; fi
   rm -rf --one-file-system "$tmp"; mkdir -p "$tmp"
   incl=$(IFS=,; echo "${MACHINE_PACKAGES[*]}")
   run "$log" debootstrap --variant=minbase --include="$incl" "$MACHINE_SUITE" "$tmp" "$(machine_mirror)"

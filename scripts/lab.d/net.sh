@@ -93,12 +93,32 @@ pod_netns() {
   done
 }
 
+# netpol_down NS: what the proxies' network policy agent (node-agent/netpol) keeps in a host namespace, should a
+# killed proxy have left it (the agent removes it on exit; deleting the namespace would take it too): our
+# FORWARD jump and KUBE-NWPLCY-* / KUBE-POD-FW-* chains, then, no rule naming them any more, the KL-NP-* ipsets.
+netpol_down() {
+  local ns=$1 chains sets
+  local in=(nsenter --net="/run/netns/$ns")
+  chains=$("${in[@]}" iptables-save -t filter 2>/dev/null | sed -n 's/^:\(KUBE-NWPLCY-[^ ]*\|KUBE-POD-FW-[^ ]*\) .*/\1/p' || true)
+  if [[ -n $chains ]]; then
+    while "${in[@]}" iptables -D FORWARD -m comment --comment "kubelab network policies" -j KUBE-NWPLCY-FORWARD 2>/dev/null; do :; done
+    # shellcheck disable=SC2086
+    { echo '*filter'; printf ':%s - [0:0]\n' $chains; printf -- '-X %s\n' $chains; echo COMMIT; } |
+      "${in[@]}" iptables-restore --noflush && say "deleted the network policy chains in $ns"
+  fi
+  command -v ipset >/dev/null || return 0
+  sets=$("${in[@]}" ipset list -n 2>/dev/null | grep '^KL-NP-' || true)
+  # shellcheck disable=SC2086
+  if [[ -n $sets ]]; then printf 'destroy %s\n' $sets | "${in[@]}" ipset restore -exist && say "destroyed the network policy ipsets in $ns"; fi
+  return 0
+}
+
 net_down() {
   local h ns veth line
   for ns in $(pod_netns); do ip netns del "$ns" 2>/dev/null && say "deleted pod namespace $ns"; done
   for h in "${KNOWN_HOSTS[@]}"; do
     ns=$(ns_of "$h"); veth=$(veth_of "$h")
-    if [[ -e /run/netns/$ns ]]; then ip netns del "$ns" && say "deleted namespace $ns"; fi
+    if [[ -e /run/netns/$ns ]]; then netpol_down "$ns" || true; ip netns del "$ns" && say "deleted namespace $ns"; fi
     if ip link show "$veth" >/dev/null 2>&1; then ip link del "$veth" 2>/dev/null && say "deleted veth $veth"; fi
   done
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE" && say "deleted bridge $BRIDGE"; fi

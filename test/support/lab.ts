@@ -137,7 +137,8 @@ function newestSource(): number {
 
 /**
  * Everything a lab left on the host: `scripts/lab leftovers` (network namespaces, links, routes, the iptables
- * rule, processes naming `labDir`, mounts, cgroups, and state other than the image cache, as "state left: ...").
+ * rule, the network policy agent's KL-NP-* ipsets, processes naming `labDir`, mounts, cgroups, and state other
+ * than the image cache, as "state left: ...").
  */
 export async function leftovers(labDir: string): Promise<string[]> {
   const r = await run(labScript, ['leftovers'], { env: { ...process.env, KUBELAB_LAB_DIR: labDir } });
@@ -148,7 +149,7 @@ export async function leftovers(labDir: string): Promise<string[]> {
 /** Throws unless this machine has no lab (its namespaces, bridge, or an up/down in progress). */
 export async function assertNoLab(labDir: string): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the lab tests need root');
-  need('ip', 'iptables-save', 'nsenter', 'etcd', 'etcdctl', 'containerd', 'ctr', 'dockerd', 'curl', 'docker-registry', 'skopeo', 'umoci');
+  need('ip', 'iptables-save', 'ipset', 'nsenter', 'etcd', 'etcdctl', 'containerd', 'ctr', 'dockerd', 'curl', 'docker-registry', 'skopeo', 'umoci');
   const netns = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
   const busy: string[] = netns.filter((n) => [...HOSTS, ...HA_HOSTS].some((h) => n === `kubelab-${h}`)).map((n) => `netns ${n}`);
   if ((await run('ip', ['link', 'show', 'kubelab0'])).code === 0) busy.push('bridge kubelab0');

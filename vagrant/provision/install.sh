@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provision one kubelab VM (run by Vagrant as root):  install.sh HOST IP ROLE RUNTIME
-#   1. Debian packages (containerd or docker.io, runc, CNI plugins, etcd, iptables, conntrack), Node.js 20
+#   1. Debian packages (containerd or docker.io, runc, CNI plugins, etcd, iptables, conntrack, ipset), Node.js 20
 #      (Debian 12 has 18: NodeSource's node_20.x) and kubectl (pkgs.k8s.io)
 #   2. kubelab from the synced folder (/kubelab -> /opt/kubelab; npm ci && npm run build)
 #   3. the configuration generated on the host (vagrant/.generated -> /etc/kubelab) and this host's units
@@ -42,7 +42,7 @@ if [[ $role == loadbalancer ]]; then
 fi
 
 log "packages ($runtime)"
-pkgs=(runc containernetworking-plugins etcd-client iptables conntrack curl rsync ca-certificates gnupg)
+pkgs=(runc containernetworking-plugins etcd-client iptables conntrack ipset curl rsync ca-certificates gnupg)
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
 [[ $role == controlplane ]] && pkgs+=(etcd-server)
 [[ $host == "$first_cp" ]] && pkgs+=(docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)

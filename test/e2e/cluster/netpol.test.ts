@@ -4,7 +4,8 @@
  * different nodes show default deny, then allow by pod label, by namespace label and by ipBlock, each change
  * applied within seconds; and an egress default deny in a namespace with DNS (UDP/TCP 53) allowed: names
  * resolve through the cluster DNS Service, other connections fail. Deleting the policies opens everything
- * again and leaves no pod firewall chain behind.
+ * again and leaves no pod firewall chain behind. Peers are ipsets (KL-NP-*: the clients' addresses, the ipBlock
+ * with its except `nomatch`) while the policies exist; none remain once they are deleted or the lab is down.
  *
  * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down`.
  */
@@ -105,6 +106,13 @@ describe('NetworkPolicy on the lab (containerd)', () => {
   it('allow by pod label: role=client on the same and on the other node, nobody else', async () => {
     await lab.apply(policy('np-a', 'allow-clients', '  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {role: client}}}]\n    ports: [{protocol: TCP, port: 8080}]\n'));
     await expectReach('clients allowed', { same: true, other: true, plain: false, friend: false });
+    // The peers are an ipset of the clients' addresses, matched by one rule (not a rule per client).
+    const sets = await lab.exec('node01', ['ipset', 'save']);
+    const ours = sets.stdout.split('\n').filter((l) => /^create KL-NP-\S+ hash:ip /.test(l)).map((l) => l.split(' ')[1]!);
+    expect(ours, sets.stdout).toHaveLength(1);
+    expect(sets.stdout).toContain(`add ${ours[0]} ${ips.same}\n`);
+    expect(sets.stdout).toContain(`add ${ours[0]} ${ips.other}\n`);
+    expect((await lab.exec('node01', ['iptables-save', '-t', 'filter'])).stdout).toContain(`-m set --match-set ${ours[0]} src`);
   }, 120_000);
 
   it('allow by namespace label: team=friends', async () => {
@@ -116,6 +124,9 @@ describe('NetworkPolicy on the lab (containerd)', () => {
     await lab.kc('delete', 'networkpolicy', '-n', 'np-a', 'allow-clients', 'allow-friends');
     await lab.apply(policy('np-a', 'allow-block', `  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.244.0.0/16, except: [${ips.friend}/32]}}]\n`));
     await expectReach('ipBlock', { same: true, other: true, plain: true, friend: false });
+    const sets = (await lab.exec('node01', ['ipset', 'save'])).stdout;
+    expect(sets).toMatch(/^create KL-NP-\S+ hash:net /m);
+    expect(sets).toMatch(new RegExp(`^add KL-NP-\\S+ ${ips.friend!.replaceAll('.', '\\.')} nomatch$`, 'm'));
   }, 120_000);
 
   it('egress default deny in np-b with DNS allowed: names resolve, connections fail', async () => {
@@ -128,13 +139,16 @@ describe('NetworkPolicy on the lab (containerd)', () => {
     expect(ns.stdout).toContain('10.96.0.1');
   }, 120_000);
 
-  it('deleting the policies opens everything and leaves no pod firewall chain', async () => {
+  it('deleting the policies opens everything and leaves no pod firewall chain and no set', async () => {
     await lab.kc('delete', 'networkpolicy', '-n', 'np-b', '--all');
     await expectReach('all open', { same: true, other: true, plain: true, friend: true });
     for (const h of ['node01', 'node02'] as const) {
       const save = await lab.exec(h, ['iptables-save', '-t', 'filter']);
       expect(save.stdout).toContain(':KUBE-NWPLCY-FORWARD');
       expect(save.stdout).not.toContain('KUBE-POD-FW-');
+      const sets = await lab.exec(h, ['ipset', 'list', '-n']);
+      expect(sets.code, show(sets)).toBe(0);
+      expect(sets.stdout).not.toContain('KL-NP-');
     }
   }, 120_000);
 

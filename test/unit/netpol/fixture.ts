@@ -70,9 +70,9 @@ export function decide(policies: Policy[], from: string, to: string, port: numbe
   const dst = byName(to);
   const nodes = [...new Set([src.node, dst.node].filter((n): n is string => !!n))];
   for (const nodeName of nodes) {
-    const { text } = buildNetpolRuleset({ nodeName, pods: PODS, namespaces: NAMESPACES, policies });
+    const { text, state: desired } = buildNetpolRuleset({ nodeName, pods: PODS, namespaces: NAMESPACES, policies });
     if (!text) continue;
-    const t = traceNetpol(text, { source: src.ip, destination: dst.ip, port, protocol, state });
+    const t = traceNetpol(text, { source: src.ip, destination: dst.ip, port, protocol, state }, desired.sets);
     if (t.verdict !== 'ACCEPT') return 'deny';
   }
   return 'allow';

@@ -154,11 +154,35 @@ describe('IPv6 ipBlocks on IPv4-only pods: validation accepts them, enforcement 
     ['172.17.1.5', 'db', 22, 'tcp', 'deny'],
     ['client', 'db', 6379, 'tcp', 'deny'],
   ]);
-  it('the rules name no IPv6 address (iptables-restore would refuse the whole transaction)', () => {
-    const { text } = buildNetpolRuleset({ nodeName: 'node01', pods: PODS, namespaces: NAMESPACES, policies: [v6Only, mixed] });
+  it('the rules and sets name no IPv6 address (iptables-restore and a family inet set would refuse them)', () => {
+    const { text, ipsetText } = buildNetpolRuleset({ nodeName: 'node01', pods: PODS, namespaces: NAMESPACES, policies: [v6Only, mixed] });
     const rules = text.split('\n').filter((l) => l.startsWith('-A '));
     expect(rules.length).toBeGreaterThan(0);
     expect(rules.filter((l) => /\s(-s|-d) \S*:/.test(l))).toEqual([]);
-    expect(text).toContain('-s 172.17.0.0/16');
+    expect(ipsetText.split('\n').filter((l) => l.startsWith('add ') && l.includes(':'))).toEqual([]);
+    expect(ipsetText).toMatch(/^add \S+ 172\.17\.0\.0\/16$/m);
+    expect(ipsetText).toMatch(/^add \S+ 172\.17\.1\.0\/24 nomatch$/m);
   });
+});
+
+describe('ipBlocks as hash:net sets: an except cuts only its own block; 0.0.0.0/0', () => {
+  // One rule, two blocks: the first block's except lies inside the second block, which still allows it.
+  const overlapping = np('overlapping', { podSelector: { matchLabels: { role: 'db' } },
+    ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.244.2.0/24'] } }, { ipBlock: { cidr: '10.244.2.16/28', except: ['10.244.2.21/32'] } }] }] });
+  table([overlapping], [
+    ['frontend-1', 'db', 80, 'tcp', 'allow'], // 10.244.1.11: first block
+    ['frontend-2', 'db', 80, 'tcp', 'allow'], // 10.244.2.20: the first block's except, the second block's cidr
+    ['client', 'db', 80, 'tcp', 'deny'], // 10.244.2.21: excepted from both
+    ['otherapp', 'db', 80, 'tcp', 'allow'], // 10.244.2.31: the second block's last address
+    ['coredns', 'db', 80, 'tcp', 'deny'], // 10.244.2.53: the first block's except only
+    ['172.17.0.5', 'db', 80, 'tcp', 'deny'],
+  ]);
+  const anywhere = np('anywhere-but', { podSelector: { matchLabels: { role: 'db' } }, policyTypes: ['Egress'],
+    egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '128.0.0.0/1'] } }, { ipBlock: { cidr: '10.244.2.53/32' } }] }] });
+  table([anywhere], [
+    ['db', '8.8.8.8', 53, 'udp', 'allow'],
+    ['db', '200.1.1.1', 53, 'udp', 'deny'], // except 128.0.0.0/1, one half of the /0
+    ['db', 'client', 80, 'tcp', 'deny'],
+    ['db', 'coredns', 53, 'udp', 'allow'], // the second block
+  ]);
 });

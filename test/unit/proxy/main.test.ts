@@ -9,6 +9,7 @@ import type { Proxier } from '../../../node-agent/proxy/proxier.js';
 import { tracePacket } from '../../../node-agent/proxy/tracer.js';
 import { slice, svc } from '../../support/proxy-fixtures.js';
 import { traceNetpol } from '../../../node-agent/netpol/tracer.js';
+import { FakeIpset, parseIpsetSave } from '../../../node-agent/netpol/ipset.js';
 
 const SERVICES = findResource('', 'services')!;
 const SLICES = findResource('discovery.k8s.io', 'endpointslices')!;
@@ -78,11 +79,11 @@ describe('runProxy', () => {
     ac.abort();
     await done;
 
-    await runProxy(['--cleanup'], { iptables: ipt });
+    await runProxy(['--cleanup'], { iptables: ipt, ipset: new FakeIpset() });
     expect(await ipt.dump()).not.toContain('KUBE-');
   });
 
-  it('--network-policy: enforces NetworkPolicies for this node\'s pods within a second of a change, and removes its chains on exit', async () => {
+  it('--network-policy: enforces NetworkPolicies for this node\'s pods within a second of a change, and removes its chains and sets on exit', async () => {
     const client = new InProcessApi();
     const PODS = findResource('', 'pods')!;
     const NP = findResource('networking.k8s.io', 'networkpolicies')!;
@@ -92,19 +93,25 @@ describe('runProxy', () => {
     await client.seed(PODS, pod('db', '10.244.1.10', 'node01', 'db'));
     await client.seed(PODS, pod('web', '10.244.2.20', 'node02', 'web'));
     const ipt = new FakeIptables();
+    const ipset = new FakeIpset(() => ipt.save('filter'));
     const ac = new AbortController();
-    const done = runProxy(['--hostname-override=node01', '--network-policy', '--metrics-bind-address=', '--healthz-bind-address='], { client, iptables: ipt, conntrack: new FakeConntrack(), signal: ac.signal });
+    const done = runProxy(['--hostname-override=node01', '--network-policy', '--metrics-bind-address=', '--healthz-bind-address='], { client, iptables: ipt, ipset, conntrack: new FakeConntrack(), signal: ac.signal });
     const verdict = async () => {
       const save = await ipt.save('filter');
-      return save.includes('KUBE-NWPLCY-FORWARD') ? traceNetpol(save, { source: '10.244.2.20', destination: '10.244.1.10', port: 80 }).verdict : 'none';
+      return save.includes('KUBE-NWPLCY-FORWARD') ? traceNetpol(save, { source: '10.244.2.20', destination: '10.244.1.10', port: 80 }, parseIpsetSave(await ipset.save())).verdict : 'none';
     };
     await until(async () => (await verdict()) === 'ACCEPT');
     const t0 = Date.now();
     await client.seed(NP, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'default', name: 'deny' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
     await until(async () => (await verdict()) === 'REJECT');
     expect(Date.now() - t0).toBeLessThan(1000);
+    // A peer by label: a set of its pods, matched by one rule.
+    await client.seed(NP, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'default', name: 'web' }, spec: { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'web' } } }] }] } });
+    await until(async () => (await verdict()) === 'ACCEPT');
+    expect((await ipset.listNames()).filter((n) => n.startsWith('KL-NP-'))).toHaveLength(1);
     ac.abort();
     await done;
     expect(await ipt.save('filter')).not.toMatch(/KUBE-NWPLCY|KUBE-POD-FW/);
+    expect(await ipset.listNames()).toEqual([]);
   });
 });
