@@ -259,11 +259,76 @@ export class Lab {
     return pid;
   }
 
+  /** The lab's kind of hosts, as `up` recorded it (`<labDir>/run/hosts`): namespace or machine. */
+  hostsKind(): 'namespace' | 'machine' {
+    const f = join(this.dir, 'run', 'hosts');
+    return existsSync(f) && readFileSync(f, 'utf8').trim() === 'machine' ? 'machine' : 'namespace';
+  }
+
+  /**
+   * Freezes a host the way a dead one looks, until the answered `thaw` (idempotent: call it again in afterAll).
+   * Namespace hosts: SIGSTOP on the host's kubelet (PID file; the other hosts' daemons share this machine).
+   * Machine hosts: the whole machine, as a hung VM: the cgroup freezer of its `/kubelab-<host>` cgroup, where its
+   * nspawn runs and, under it, its systemd, units and pods' containers (scripts/lab.d/machine.sh machine_cgroups).
+   */
+  async freeze(host: AnyHost): Promise<{ what: string; thaw: () => void }> {
+    if (this.hostsKind() === 'namespace') {
+      const pid = this.pidOf(host, 'kubelet');
+      process.kill(pid, 'SIGSTOP');
+      let frozen = true;
+      return {
+        what: `SIGSTOP of ${host}'s kubelet (pid ${pid})`,
+        thaw: () => {
+          if (!frozen) return;
+          frozen = false;
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // already gone
+          }
+        },
+      };
+    }
+    const f = freezerOf(readFileSync('/proc/mounts', 'utf8'), `kubelab-${host}`);
+    if (!f) throw new Error('no cgroup freezer on this machine (neither a v1 freezer hierarchy nor cgroup v2)');
+    const nspawn = this.pidOf(host, 'machine');
+    const own = readFileSync(`/proc/${nspawn}/cgroup`, 'utf8');
+    if (!own.split('\n').some((l) => l.endsWith(`:/kubelab-${host}`))) throw new Error(`nspawn of ${host} (pid ${nspawn}) is not in /kubelab-${host}:\n${own}`);
+    let frozen = true;
+    writeFileSync(f.file, f.freeze);
+    await waitFor(`${f.file} frozen`, 10_000, async () => f.isFrozen(readFileSync(f.state, 'utf8')));
+    return {
+      what: `the machine ${host} frozen (${f.file})`,
+      thaw: () => {
+        if (!frozen) return;
+        frozen = false;
+        writeFileSync(f.file, f.thaw);
+      },
+    };
+  }
+
   /** A flag's value in a host's generated flags file (hosts/<host>/env/<component>.env), or undefined. */
   flag(host: AnyHost, component: string, name: string): string | undefined {
     const text = readFileSync(join(this.dir, 'config/hosts', host, 'env', `${component}.env`), 'utf8');
     return new RegExp(`--${name}=(\\S+)`).exec(text)?.[1];
   }
+}
+
+/**
+ * The freezer of the cgroup NAME (a child of a hierarchy's root), from /proc/mounts: the v1 freezer hierarchy
+ * (`freezer.state` FROZEN / THAWED) when mounted, else cgroup v2 (`cgroup.freeze` 1 / 0, `cgroup.events` frozen 1).
+ */
+export function freezerOf(mounts: string, name: string): { file: string; freeze: string; thaw: string; state: string; isFrozen: (s: string) => boolean } | undefined {
+  const rows = mounts.split('\n').map((l) => l.split(' ')).filter((r) => r.length >= 4);
+  const v1 = rows.find((r) => r[2] === 'cgroup' && r[3]!.split(',').includes('freezer'));
+  if (v1) {
+    const file = `${v1[1]}/${name}/freezer.state`;
+    return { file, freeze: 'FROZEN', thaw: 'THAWED', state: file, isFrozen: (s) => s.trim() === 'FROZEN' };
+  }
+  const v2 = rows.find((r) => r[2] === 'cgroup2');
+  if (!v2) return undefined;
+  const dir = `${v2[1]}/${name}`;
+  return { file: `${dir}/cgroup.freeze`, freeze: '1', thaw: '0', state: `${dir}/cgroup.events`, isFrozen: (s) => /^frozen 1$/m.test(s) };
 }
 
 /** A Go-style duration ("30s", "1m", "500ms") in milliseconds. */
