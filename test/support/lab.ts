@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { freezerOf } from './freezer.js';
 import { poll } from './net.js';
 import { need } from './deps.js';
 
@@ -312,23 +313,6 @@ export class Lab {
     const text = readFileSync(join(this.dir, 'config/hosts', host, 'env', `${component}.env`), 'utf8');
     return new RegExp(`--${name}=(\\S+)`).exec(text)?.[1];
   }
-}
-
-/**
- * The freezer of the cgroup NAME (a child of a hierarchy's root), from /proc/mounts: the v1 freezer hierarchy
- * (`freezer.state` FROZEN / THAWED) when mounted, else cgroup v2 (`cgroup.freeze` 1 / 0, `cgroup.events` frozen 1).
- */
-export function freezerOf(mounts: string, name: string): { file: string; freeze: string; thaw: string; state: string; isFrozen: (s: string) => boolean } | undefined {
-  const rows = mounts.split('\n').map((l) => l.split(' ')).filter((r) => r.length >= 4);
-  const v1 = rows.find((r) => r[2] === 'cgroup' && r[3]!.split(',').includes('freezer'));
-  if (v1) {
-    const file = `${v1[1]}/${name}/freezer.state`;
-    return { file, freeze: 'FROZEN', thaw: 'THAWED', state: file, isFrozen: (s) => s.trim() === 'FROZEN' };
-  }
-  const v2 = rows.find((r) => r[2] === 'cgroup2');
-  if (!v2) return undefined;
-  const dir = `${v2[1]}/${name}`;
-  return { file: `${dir}/cgroup.freeze`, freeze: '1', thaw: '0', state: `${dir}/cgroup.events`, isFrozen: (s) => /^frozen 1$/m.test(s) };
 }
 
 /** A Go-style duration ("30s", "1m", "500ms") in milliseconds. */

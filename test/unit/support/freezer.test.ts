@@ -1,6 +1,6 @@
-/** test/support/lab.ts freezerOf: which file freezes a lab machine's cgroup, from /proc/mounts. */
+/** test/support/freezer.ts freezerOf: which file freezes a lab machine's cgroup, from /proc/mounts. */
 import { describe, expect, it } from 'vitest';
-import { freezerOf } from '../../support/lab.js';
+import { freezerOf } from '../../support/freezer.js';
 
 const HYBRID = [
   'tmpfs /sys/fs/cgroup tmpfs ro,nosuid,nodev,noexec,mode=755 0 0',
