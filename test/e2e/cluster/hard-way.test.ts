@@ -49,13 +49,14 @@ const ready = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' &&
 /** The tasks of a machine's containerd (the kubelet's namespace is kubelab-<host>). */
 const TASKS = 'for n in $(ctr namespaces ls -q); do ctr -n "$n" tasks ls; done';
 
-const VARIANTS = [
-  { runtime: 'containerd', hosts: 'namespace' },
-  { runtime: 'docker', hosts: 'namespace' },
-  { runtime: 'containerd', hosts: 'machine' },
-] as const;
+/** [runtime, hosts] (tuples: `%s` names them unquoted, so `-t 'machine hosts'` selects the machine variant). */
+const VARIANTS: readonly (readonly ['containerd' | 'docker', 'namespace' | 'machine'])[] = [
+  ['containerd', 'namespace'],
+  ['docker', 'namespace'],
+  ['containerd', 'machine'],
+];
 
-describe.each(VARIANTS)('Kubernetes the Hard Way smoke test and node loss, runtime $runtime, $hosts hosts', ({ runtime, hosts }) => {
+describe.each(VARIANTS)('Kubernetes the Hard Way smoke test and node loss, runtime %s, %s hosts', (runtime, hosts) => {
   let lab: Lab;
   let thaw: (() => void) | undefined;
   const labDir = E2E_LAB_DIR;
