@@ -25,7 +25,7 @@ MACHINE_IMAGE=$LAB/cache/machine-image
 # install.sh's packages (containerd runtime, controlplane extras) and what systemd as PID 1 needs.
 MACHINE_PACKAGES=(systemd systemd-sysv dbus iproute2 procps kmod less
   runc containernetworking-plugins etcd-client iptables conntrack ipset curl rsync ca-certificates gnupg containerd
-  etcd-server docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
+  etcd-server bsdextrautils docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 
 machine_of() { echo "kubelab-$1"; }   # the machinectl name: kubelab-controlplane01, ...
 machine_root() { echo "$RUN/machines/$1/root"; }
@@ -42,9 +42,19 @@ machine_mirror() {
 # machine_image_build: debootstrap the image once (a .partial directory renamed when complete).
 machine_image_build() {
   local img=$MACHINE_IMAGE tmp=$MACHINE_IMAGE.partial log=${1:-$LOGS/lab/up.log} incl bin lib
-  if [[ -e $img/etc/kubelab-machine-image && -x $img/usr/sbin/ipset ]]; then say "machine image cached ($img)"; return 0; fi
-  # An image cached before ipset joined the package list (the network policy agent's sets): built again.
-  if [[ -e $img ]]; then say "machine image $img lacks ipset: building it again"; rm -rf --one-file-system "$img"; fi
+  # The cache is keyed by the package list (its marker's second line): an image without a package install.sh now
+  # wants would make provisioning go online (apt-get update), which the machines cannot.
+  if [[ -e $img/etc/kubelab-machine-image ]]; then
+    if [[ $(sed -n 2p "$img/etc/kubelab-machine-image") == "packages: ${MACHINE_PACKAGES[*]}" ]]; then
+      say "machine image cached ($img)"; return 0
+    fi
+    if findmnt -rn -o TARGET | grep -q "^$RUN/machines/"; then
+      warn "the cached machine image has other packages than MACHINE_PACKAGES, but machines run on it: kept (lab down, then up)"
+      return 0
+    fi
+    say "the cached machine image has other packages than MACHINE_PACKAGES: building it again"
+    rm -rf --one-file-system "$img"
+  fi
   rm -rf --one-file-system "$tmp"; mkdir -p "$tmp"
   incl=$(IFS=,; echo "${MACHINE_PACKAGES[*]}")
   run "$log" debootstrap --variant=minbase --include="$incl" "$MACHINE_SUITE" "$tmp" "$(machine_mirror)"
@@ -62,7 +72,8 @@ machine_image_build() {
   # Packages' own daemons stay off (install.sh enables what it wants): etcd, nginx, docker-registry, containerd.
   for u in etcd nginx docker-registry containerd; do ln -sf /dev/null "$tmp/etc/systemd/system/multi-user.target.wants/$u.service" 2>/dev/null || true; done
   rm -f "$tmp/etc/systemd/system/multi-user.target.wants/"{etcd,nginx,docker-registry,containerd}.service
-  printf 'kubelab machine image: debootstrap %s %s, %s\n' "$MACHINE_SUITE" "$(machine_mirror)" "$(date -u +%FT%TZ)" >"$tmp/etc/kubelab-machine-image"
+  printf 'kubelab machine image: debootstrap %s %s, %s\npackages: %s\n' "$MACHINE_SUITE" "$(machine_mirror)" "$(date -u +%FT%TZ)" \
+    "${MACHINE_PACKAGES[*]}" >"$tmp/etc/kubelab-machine-image"
   mv "$tmp" "$img"
   say "built the machine image $img ($(du -sh "$img" | cut -f1))"
 }

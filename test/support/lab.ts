@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { freezerOf } from './freezer.js';
 import { poll } from './net.js';
 import { need } from './deps.js';
 
@@ -258,6 +259,54 @@ export class Lab {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmd.includes(this.dir)) throw new Error(`pid ${pid} of ${host}-${component} is not the lab's (${cmd.slice(0, 100)})`);
     return pid;
+  }
+
+  /** The lab's kind of hosts, as `up` recorded it (`<labDir>/run/hosts`): namespace or machine. */
+  hostsKind(): 'namespace' | 'machine' {
+    const f = join(this.dir, 'run', 'hosts');
+    return existsSync(f) && readFileSync(f, 'utf8').trim() === 'machine' ? 'machine' : 'namespace';
+  }
+
+  /**
+   * Freezes a host the way a dead one looks, until the answered `thaw` (idempotent: call it again in afterAll).
+   * Namespace hosts: SIGSTOP on the host's kubelet (PID file; the other hosts' daemons share this machine).
+   * Machine hosts: the whole machine, as a hung VM: the cgroup freezer of its `/kubelab-<host>` cgroup, where its
+   * nspawn runs and, under it, its systemd, units and pods' containers (scripts/lab.d/machine.sh machine_cgroups).
+   */
+  async freeze(host: AnyHost): Promise<{ what: string; thaw: () => void }> {
+    if (this.hostsKind() === 'namespace') {
+      const pid = this.pidOf(host, 'kubelet');
+      process.kill(pid, 'SIGSTOP');
+      let frozen = true;
+      return {
+        what: `SIGSTOP of ${host}'s kubelet (pid ${pid})`,
+        thaw: () => {
+          if (!frozen) return;
+          frozen = false;
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // already gone
+          }
+        },
+      };
+    }
+    const f = freezerOf(readFileSync('/proc/mounts', 'utf8'), `kubelab-${host}`);
+    if (!f) throw new Error('no cgroup freezer on this machine (neither a v1 freezer hierarchy nor cgroup v2)');
+    const nspawn = this.pidOf(host, 'machine');
+    const own = readFileSync(`/proc/${nspawn}/cgroup`, 'utf8');
+    if (!own.split('\n').some((l) => l.endsWith(`:/kubelab-${host}`))) throw new Error(`nspawn of ${host} (pid ${nspawn}) is not in /kubelab-${host}:\n${own}`);
+    let frozen = true;
+    writeFileSync(f.file, f.freeze);
+    await waitFor(`${f.file} frozen`, 10_000, async () => f.isFrozen(readFileSync(f.state, 'utf8')));
+    return {
+      what: `the machine ${host} frozen (${f.file})`,
+      thaw: () => {
+        if (!frozen) return;
+        frozen = false;
+        writeFileSync(f.file, f.thaw);
+      },
+    };
   }
 
   /** A flag's value in a host's generated flags file (hosts/<host>/env/<component>.env), or undefined. */

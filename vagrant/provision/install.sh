@@ -44,7 +44,8 @@ fi
 log "packages ($runtime)"
 pkgs=(runc containernetworking-plugins etcd-client iptables conntrack ipset curl rsync ca-certificates gnupg)
 if [[ $runtime == docker ]]; then pkgs+=(docker.io); else pkgs+=(containerd); fi
-[[ $role == controlplane ]] && pkgs+=(etcd-server)
+# bsdextrautils: hexdump, for the Hard Way's check that a Secret is encrypted in etcd (`etcdctl get ... | hexdump -C`).
+[[ $role == controlplane ]] && pkgs+=(etcd-server bsdextrautils)
 [[ $host == "$first_cp" ]] && pkgs+=(docker-registry skopeo umoci jq busybox-static nginx-light bind9-dnsutils)
 # Packages must not start their own daemons with default settings (etcd on :2379, nginx on :80).
 # Offline when every package is installed already (a machine image built with them): no apt-get update.

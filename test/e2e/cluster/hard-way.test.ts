@@ -1,13 +1,21 @@
 /**
- * Kubernetes the Hard Way's smoke test on the one-machine lab (issue 6), once with containerd and once with
- * dockerd, through the real kubectl: `scripts/lab up`, a Secret encrypted in etcd, a Deployment Available,
- * pods Running with IPs in their node's podCIDR, logs, exec (and its exit code), port-forward (loopback),
- * a NodePort on every node's address and the ClusterIP from every host; then node loss (issue 6 / 4): a
- * frozen kubelet (SIGSTOP on the PID in the lab's PID file) makes its node NotReady, its pods re-appear on
- * the other node, and after SIGCONT the node is Ready again; then `scripts/lab down` leaves nothing.
+ * Kubernetes the Hard Way's smoke test on the one-machine lab (issues 6 and 17), three times: namespace hosts with
+ * containerd, namespace hosts with dockerd, and machine hosts (`--hosts machine`: systemd-nspawn machines with systemd
+ * as PID 1, provisioned by vagrant/provision/install.sh, containerd inside), through the real kubectl: `scripts/lab up`,
+ * a Secret encrypted in etcd, a Deployment Available, pods Running with IPs in their node's podCIDR, logs, exec (and
+ * its exit code), port-forward (loopback), a NodePort on every node's address and the ClusterIP from every host; then
+ * node loss (issues 6, 4, 17): the node is frozen the way a dead host looks (namespace hosts: SIGSTOP on the kubelet's
+ * PID from the lab's PID file; machine hosts: the whole machine frozen with the cgroup freezer, as a hung VM), its node
+ * goes NotReady, its pods re-appear on the other node, and after the thaw the node is Ready again; then `scripts/lab
+ * down` leaves nothing.
+ * Machine hosts only (what was test/e2e/lab/machines.test.ts): systemd is PID 1 with the host's hostname, `systemctl
+ * status kubelet` is active, `journalctl -u kubelab-apiserver` has lines, `scripts/lab ssh` is a shell inside the
+ * machine, and `systemctl restart kubelab-kubelet` keeps the pods (same UIDs, containerd tasks RUNNING).
  *
- * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down`.
- * Needs root, etcd, containerd/dockerd, runc, CNI plugins, iptables, kubectl (see scripts/README.md).
+ * One lab at a time on the machine: the file refuses to start when a lab is up and always runs `down` (and thaws a
+ * frozen host first, also when a test failed). KUBELAB_E2E_LAB_DIR is the lab directory (its cache/ keeps the machine
+ * image across runs). Needs root, etcd, containerd/dockerd, runc, CNI plugins, iptables, kubectl, systemd-nspawn and
+ * debootstrap (see scripts/README.md).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,9 +29,11 @@ import {
   ipInCidr,
   Lab,
   kubelabBin,
+  labScript,
   leftovers,
   portForward,
   repo,
+  run,
   show,
   waitFor,
   WORKERS,
@@ -36,11 +46,22 @@ const NS = 'smoke';
 
 const running = (p: Pod) => !p.metadata.deletionTimestamp && p.status.phase === 'Running';
 const ready = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+/** The tasks of a machine's containerd (the kubelet's namespace is kubelab-<host>). */
+const TASKS = 'for n in $(ctr namespaces ls -q); do ctr -n "$n" tasks ls; done';
 
-describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke test and node loss, runtime %s', (runtime) => {
+/** [runtime, hosts] (tuples: `%s` names them unquoted, so `-t 'machine hosts'` selects the machine variant). */
+const VARIANTS: readonly (readonly ['containerd' | 'docker', 'namespace' | 'machine'])[] = [
+  ['containerd', 'namespace'],
+  ['docker', 'namespace'],
+  ['containerd', 'machine'],
+];
+
+describe.each(VARIANTS)('Kubernetes the Hard Way smoke test and node loss, runtime %s, %s hosts', (runtime, hosts) => {
   let lab: Lab;
-  let frozenPid = 0;
+  let thaw: (() => void) | undefined;
   const labDir = E2E_LAB_DIR;
+  const machine = hosts === 'machine';
+  const tag = `${runtime}/${hosts}`;
 
   beforeAll(async () => {
     await assertNoLab(labDir);
@@ -49,26 +70,45 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
 
   afterAll(async () => {
     if (!lab) return;
-    if (frozenPid) {
-      try {
-        process.kill(frozenPid, 'SIGCONT');
-      } catch {
-        // already gone
-      }
-    }
+    thaw?.();
     await lab.down();
   }, 180_000);
 
   it('scripts/lab up brings the cluster up: every node Ready, nothing missing', async () => {
-    const r = await lab.up(runtime);
+    const r = await lab.up(runtime, machine ? ['--hosts', 'machine'] : []);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain('done: nodes Ready');
     expect(r.stdout).not.toContain('PARTIAL');
-    console.log(`[${runtime}] ${r.stdout.slice(r.stdout.indexOf('Step times:')).split('\n\n')[0]}`);
+    if (machine) expect(r.stdout).toMatch(/machine controlplane01 booted/);
+    console.log(`[${tag}] ${r.stdout.slice(r.stdout.indexOf('Step times:')).split('\n\n')[0]}`);
     const nodes = await lab.kc('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.containerRuntimeVersion}{"\\n"}{end}');
     for (const h of HOSTS) expect(nodes).toMatch(new RegExp(`${h}=${runtime}://`));
     for (const h of HOSTS) expect(await lab.nodeReady(h)).toBe('True');
   }, 450_000);
+
+  if (machine) {
+    it('machine hosts: systemd is PID 1 with the host\'s hostname, inside every machine', async () => {
+      for (const h of HOSTS) {
+        const id = await lab.exec(h, ['sh', '-c', 'hostname; cat /proc/1/comm']);
+        expect(id.code, show(id)).toBe(0);
+        expect(id.stdout.split('\n').slice(0, 2)).toEqual([h, 'systemd']);
+      }
+    });
+
+    it('machine hosts: systemctl status kubelet is active in node01; journalctl -u kubelab-apiserver has lines; scripts/lab ssh', async () => {
+      const st = await lab.exec('node01', ['systemctl', 'status', 'kubelet', '--no-pager']);
+      expect(st.code, show(st)).toBe(0);
+      expect(st.stdout).toMatch(/Active: active \(running\)/);
+      expect(st.stdout).toMatch(/kubelab-kubelet\.service/);
+      const j = await lab.exec('controlplane01', ['journalctl', '-u', 'kubelab-apiserver', '--no-pager']);
+      expect(j.code, show(j)).toBe(0);
+      expect(j.stdout.split('\n').filter((l) => l.includes('kubelab')).length).toBeGreaterThan(1);
+      // `scripts/lab ssh` is a login shell inside the machine (here its commands come on stdin).
+      const ssh = await run(labScript, ['ssh', 'controlplane01'], { env: lab.env, input: 'hostname; systemctl is-active kubelab-apiserver\n', timeoutMs: 30_000 });
+      expect(ssh.code, show(ssh)).toBe(0);
+      expect(ssh.stdout.split('\n').slice(0, 2)).toEqual(['controlplane01', 'active']);
+    }, 60_000);
+  }
 
   it('a Secret is stored encrypted in etcd (k8s:enc:aescbc:v1:key1)', async () => {
     await lab.kc('create', 'secret', 'generic', 'kubernetes-the-hard-way', '--from-literal=mykey=mydata');
@@ -86,7 +126,7 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
     const t0 = Date.now();
     const r = await lab.kubectl(['-n', NS, 'wait', '--for', 'condition=Available', 'deployment/nginx', '--timeout=120s'], { timeoutMs: 130_000 });
     expect(r.code, show(r)).toBe(0);
-    console.log(`[${runtime}] deployment nginx Available after ${Date.now() - t0} ms`);
+    console.log(`[${tag}] deployment nginx Available after ${Date.now() - t0} ms`);
   }, 140_000);
 
   it('the pods run on the workers with IPs in their node\'s podCIDR', async () => {
@@ -162,6 +202,29 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
     }
   });
 
+  if (machine) {
+    it('machine hosts: systemctl restart kubelab-kubelet keeps the pods running', async () => {
+      const pods = (await lab.pods(NS, 'app=nginx')).filter(running);
+      const node = pods[0]!.spec.nodeName as Host;
+      const mine = pods.filter((p) => p.spec.nodeName === node);
+      // The containers are processes inside the machine: its containerd lists them.
+      const tasks = await lab.sh(node, TASKS);
+      expect(tasks.code, show(tasks)).toBe(0);
+      expect(tasks.stdout).toMatch(/RUNNING/);
+      const before = await lab.exec(node, ['systemctl', 'show', '-p', 'MainPID', '--value', 'kubelab-kubelet']);
+      const r = await lab.exec(node, ['systemctl', 'restart', 'kubelab-kubelet']);
+      expect(r.code, show(r)).toBe(0);
+      const after = await lab.exec(node, ['systemctl', 'show', '-p', 'MainPID', '--value', 'kubelab-kubelet']);
+      expect(after.stdout.trim()).not.toBe(before.stdout.trim());
+      await waitFor(`${node} Ready after the kubelet restart`, 60_000, async () => (await lab.nodeReady(node)) === 'True', 1000);
+      const now = (await lab.pods(NS, 'app=nginx')).filter((p) => p.spec.nodeName === node);
+      expect(now.map((p) => p.metadata.uid).sort()).toEqual(mine.map((p) => p.metadata.uid).sort());
+      for (const p of now) expect(running(p)).toBe(true);
+      const still = await lab.sh(node, TASKS);
+      expect(still.stdout).toMatch(/RUNNING/);
+    }, 120_000);
+  }
+
   it('node loss: a frozen node goes NotReady, its pods re-appear on the other node, it comes back Ready', async () => {
     const before = (await lab.pods(NS, 'app=nginx')).filter(running);
     // Freeze a worker that runs at least one of the pods.
@@ -170,10 +233,9 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
     const moved = before.filter((p) => p.spec.nodeName === frozen).map((p) => p.metadata.name);
     expect(moved.length).toBeGreaterThan(0);
 
-    const pid = lab.pidOf(frozen, 'kubelet');
     const t0 = Date.now();
-    process.kill(pid, 'SIGSTOP');
-    frozenPid = pid;
+    const freeze = await lab.freeze(frozen);
+    thaw = freeze.thaw;
 
     // --node-monitor-grace-period=20s: NotReady (Unknown) after ~20 s.
     const notReady = await waitFor(`${frozen} NotReady`, 45_000, async () => ((await lab.nodeReady(frozen)) !== 'True' ? true : undefined), 500);
@@ -188,8 +250,7 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
     const taints = await lab.kc('get', 'node', frozen, '-o', 'jsonpath={.spec.taints[*].key}');
     expect(taints).toContain('node.kubernetes.io/unreachable');
 
-    process.kill(pid, 'SIGCONT');
-    frozenPid = 0;
+    freeze.thaw();
     const t1 = Date.now();
     await waitFor(`${frozen} Ready again`, 40_000, async () => ((await lab.nodeReady(frozen)) === 'True' ? true : undefined), 250);
     const readyMs = Date.now() - t1;
@@ -211,14 +272,15 @@ describe.each(['containerd', 'docker'] as const)('Kubernetes the Hard Way smoke 
       expect(r.stdout, show(r, `curl ${cip} from ${from}: `)).toContain('Welcome to nginx!');
     }
     console.log(
-      `[${runtime}] node loss of ${frozen}: NotReady after ${notReadyMs} ms (seen ${notReady.ms} ms), ` +
-        `pods ${moved.join(',')} replaced on ${other} after ${movedMs} ms; after SIGCONT Ready in ${readyMs} ms, untainted in ${untaintedMs} ms, evicted pods gone in ${goneMs} ms`,
+      `[${tag}] node loss of ${frozen} (${freeze.what}): NotReady after ${notReadyMs} ms (seen ${notReady.ms} ms), ` +
+        `pods ${moved.join(',')} replaced on ${other} after ${movedMs} ms; after the thaw Ready in ${readyMs} ms, untainted in ${untaintedMs} ms, evicted pods gone in ${goneMs} ms`,
     );
   }, 200_000);
 
   it('scripts/lab down leaves nothing behind (namespaces, bridge, routes, iptables, processes, mounts, cgroups)', async () => {
     const r = await lab.down();
     expect(r.code, show(r)).toBe(0);
+    if (machine) expect(r.stdout).toMatch(/machine node01 powered off/);
     expect(await leftovers(labDir)).toEqual([]);
     const s = await lab.lab(['status']);
     expect(s.code).not.toBe(0);
