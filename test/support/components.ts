@@ -77,7 +77,8 @@ export async function startComponent(kind: ComponentKind, kubeconfig: string, ar
   const svc = await startService({
     name: kind,
     command: process.execPath,
-    args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args],
+    // Many tests run components at once: no fixed --secure-port (10259/10257) unless a test asks for one.
+    args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...(args.some((a) => a.startsWith('--secure-port')) ? [] : ['--secure-port=0']), ...args],
     // At least info: the lines RUNNING and the identities are read from are info records.
     env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
     onOutput,
