@@ -33,8 +33,8 @@ const running = new Set<ComponentHandle>();
 let hooked = false;
 
 /**
- * The log line each component writes once it works against the API server (neither serves a health
- * endpoint): the scheduler when its informers have synced, the controller manager when it starts its
+ * The log line each component writes once it works against the API server (their health endpoints are off
+ * here, --secure-port=0, unless a test asks for a port): the scheduler when its informers have synced, the controller manager when it starts its
  * controllers or, with leader election, when it has seen who leads.
  */
 const RUNNING: Record<ComponentKind, RegExp> = {
