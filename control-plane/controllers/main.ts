@@ -59,7 +59,8 @@ export async function runControllers(client: ApiClient, o: ControllerManagerOpti
   const controllers = buildControllers(contextOf, o);
   setMaxListeners(500, signal); // every informer and controller listens for the stop
   log.info('starting controllers', { controllers: controllers.map((c) => c.name) });
-  onStarting?.(controllerNames().filter((n) => enabledControllers(o.controllers).has(n)));
+  const enabled = enabledControllers(o.controllers);
+  onStarting?.(controllerNames().filter((n) => enabled.has(n)));
   informers.start();
   try {
     await Promise.all(controllers.map((c) => c.run(signal)));
