@@ -187,6 +187,18 @@ export class LeaderElector {
     return this.observed?.record.holderIdentity === this.opts.identity;
   }
 
+  /**
+   * upstream's LeaderElector.Check (the `leaderElection` health check): a leader whose last successful renewal is
+   * older than the lease duration plus `maxTolerableExpiredLeaseMs` should have stopped leading (a deadlock can keep
+   * it from doing so) and reports itself unhealthy; a candidate that does not lead is healthy.
+   */
+  check(maxTolerableExpiredLeaseMs: number): void {
+    if (!this.isLeader() || !this.observed) return;
+    if (this.now() - this.observed.atMs > this.leaseDurationMs + maxTolerableExpiredLeaseMs) {
+      throw new Error(`failed election to renew leadership on lease ${this.opts.lockName}`);
+    }
+  }
+
   /** The last observed holder ('' when none). */
   getLeader(): string {
     return this.observed?.record.holderIdentity ?? '';

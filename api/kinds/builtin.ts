@@ -10,6 +10,7 @@ import { secrets } from './core/secret.js';
 import { coreEvents } from './core/event.js';
 import { serviceAccounts } from './core/serviceaccount.js';
 import { bindings } from './core/binding.js';
+import { componentStatuses } from './core/componentstatus.js';
 import { limitRanges } from './core/limitrange.js';
 import { resourceQuotas } from './core/resourcequota.js';
 import { persistentVolumes } from './core/persistentvolume.js';
@@ -57,6 +58,7 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   coreEvents,
   serviceAccounts,
   bindings,
+  componentStatuses,
   limitRanges,
   resourceQuotas,
   persistentVolumes,

@@ -4,6 +4,7 @@
  * apiserver's TableConvertor does (kubectl hides priority>0 columns unless `-o wide`).
  */
 import type {
+  ComponentStatus,
   ClusterRole,
   ClusterRoleBinding,
   Role,
@@ -1278,4 +1279,17 @@ export const apiServiceColumns: TableColumn[] = [
 
 export function apiServiceCells(s: APIServiceObject, now: Date): unknown[] {
   return [s?.metadata?.name ?? '', apiServiceServiceCell(s), apiServiceAvailableCell(s), translateTimestampSince(s?.metadata?.creationTimestamp, now)];
+}
+
+export const componentStatusColumns: TableColumn[] = [
+  nameCol(),
+  col('Status', 'string', 'Status of the component conditions'),
+  col('Message', 'string', 'Message of the component conditions'),
+  col('Error', 'string', 'Error of the component conditions'),
+];
+
+/** upstream printComponentStatus: the Healthy condition's True is Healthy, anything else Unhealthy; none is Unknown. */
+export function componentStatusCells(cs: Relaxed<ComponentStatus>): unknown[] {
+  const c = (cs?.conditions ?? []).find((x) => x?.type === 'Healthy');
+  return [cs?.metadata?.name ?? '', c ? (c.status === 'True' ? 'Healthy' : 'Unhealthy') : 'Unknown', c?.message ?? '', c?.error ?? ''];
 }

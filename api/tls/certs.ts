@@ -111,3 +111,16 @@ export function createCertificate(o: CertificateOptions): KeyPairPem {
   cert.sign(caKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
+
+/**
+ * A serving certificate signed by a fresh CA of its own, as upstream's GenerateSelfSignedCertKey makes one for a
+ * component started without --tls-cert-file: CA `<host>-ca@<unix>`, certificate `<host>@<unix>` for `host` (a DNS
+ * name or an IP) and the alternates. Nothing is written to disk.
+ */
+export function selfSignedServingCertificate(host: string, alternateIPs: readonly string[] = [], alternateDNS: readonly string[] = []): KeyPairPem {
+  const now = Math.floor(Date.now() / 1000);
+  const ca = createCA(`${host}-ca@${now}`);
+  const ips = isIP(host) ? [host, ...alternateIPs] : [...alternateIPs];
+  const dns = isIP(host) ? [...alternateDNS] : [host, ...alternateDNS];
+  return createCertificate({ ca, commonName: `${host}@${now}`, dnsNames: [...new Set(dns)], ipAddresses: [...new Set(ips)], serverAuth: true });
+}

@@ -930,6 +930,25 @@ export const BindingSchema = def(CORE + 'Binding', 'Binding ties one object to a
 });
 export type Binding = Static<typeof BindingSchema>;
 
+export const ComponentConditionSchema = def(CORE + 'ComponentCondition', 'Information about the condition of a component.', {
+  type: RS('Type of condition for a component. Valid value: "Healthy"'),
+  status: RS('Status of the condition for a component. Valid values for "Healthy": "True", "False", or "Unknown".'),
+  message: S('Message about the condition for a component. For example, information about a health check.'),
+  error: S('Condition error code for a component. For example, a health check error code.'),
+});
+export type ComponentCondition = Static<typeof ComponentConditionSchema>;
+
+export const ComponentStatusSchema = def(
+  CORE + 'ComponentStatus',
+  'ComponentStatus (and ComponentStatusList) holds the cluster validation info. Deprecated: This API is deprecated in v1.19+',
+  {
+    ...typeMetaProps,
+    metadata: objectMetaField,
+    conditions: Arr(ComponentConditionSchema, 'List of component conditions observed', mergeBy('type')),
+  },
+);
+export type ComponentStatus = Static<typeof ComponentStatusSchema>;
+
 
 // ---------------------------------------------------------------- more derived types
 

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { bool, formatHelp, parseFlags, str, num, strs, type FlagSpec, type FlagValues } from '../../api/cli/flags.js';
+import { bool, formatHelp, parseFlags, str, num, strs, text, type FlagSpec, type FlagValues } from '../../api/cli/flags.js';
 import { TLS_SERVING_FLAGS, tlsSettings } from '../../api/tls/serving.js';
 import { createCA, createCertificate } from '../../api/tls/certs.js';
 import { consoleLogger } from '../../api/client/log.js';
@@ -25,6 +25,7 @@ import { readPublicKeys, readSigningKey } from './serviceaccount-keys.js';
 import type { ServiceAccountTokenSettings } from './token-request.js';
 import { ADMISSION_PLUGINS } from './admission-plugins.js';
 import { ENDPOINT_RECONCILER_TYPES, type EndpointReconcilerType } from './endpoint-reconciler.js';
+import { DEFAULT_CONTROLLER_MANAGER_HEALTHZ, DEFAULT_SCHEDULER_HEALTHZ } from './componentstatus.js';
 
 export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'etcd-servers', type: 'strings', default: ['http://127.0.0.1:2379'], help: 'List of etcd servers to connect with (scheme://ip:port), comma separated. "memory" uses an in-process store (tests only).' },
@@ -80,6 +81,9 @@ export const APISERVER_FLAGS: FlagSpec[] = [
   { name: 'audit-log-mode', type: 'string', default: 'blocking', help: 'Strategy for sending audit events. Known modes are batch,blocking,blocking-strict (kubelab: all three write through one buffer, flushed on every turn of the event loop and on stop).' },
   { name: 'kubeconfig', type: 'string', help: 'Unused by the apiserver (accepted for symmetry with the other components).' },
   { name: 'v', type: 'int', default: 0, help: 'Log level verbosity.' },
+  // kubelab's own (no upstream flag): upstream's ComponentStatus probes fixed addresses; tests start components elsewhere.
+  { name: 'componentstatus-scheduler-url', type: 'string', default: DEFAULT_SCHEDULER_HEALTHZ, help: "kubelab only: the scheduler's health URL that ComponentStatus probes (upstream's is fixed)." },
+  { name: 'componentstatus-controller-manager-url', type: 'string', default: DEFAULT_CONTROLLER_MANAGER_HEALTHZ, help: "kubelab only: the controller manager's health URL that ComponentStatus probes (upstream's is fixed)." },
 ];
 
 /**
@@ -301,6 +305,7 @@ export async function runApiServer(argv: string[]): Promise<void> {
     log,
     kubeletProxy: createKubeletProxy(kubeletClient),
     kubeletUpgrade: createKubeletUpgradeProxy(kubeletClient),
+    componentStatus: { schedulerHealthz: text(v, 'componentstatus-scheduler-url'), controllerManagerHealthz: text(v, 'componentstatus-controller-manager-url') },
     ...(auditor ? { auditor } : {}),
   });
   await server.start();

@@ -8,7 +8,7 @@ import { Socket, type AddressInfo } from 'node:net';
 import { errors, KubeError } from '../../api/errors.js';
 import { RESOURCES, apiVersionOf, findResource, type RegisteredKind, type ResourceInfo } from '../../api/resources.js';
 import type { ReviewContext, ScaleAccess } from '../../api/kinds/descriptor.js';
-import { findResourceVersion, registeredKind } from '../../api/kinds/registry.js';
+import { findResourceVersion, registeredKind, strategyFor } from '../../api/kinds/registry.js';
 import type { Backend } from '../storage/backend.js';
 import { Store, type Admission, type DeleteOptions } from './store.js';
 import type { KubeObject, Node, Pod, Relaxed, Scale } from '../../api/types/index.js';
@@ -37,6 +37,7 @@ import { groupVersionOfPath } from './aggregator.js';
 import { ensureExtensionAuthConfigMap, extensionAuthenticationData } from './extension-auth-configmap.js';
 import { serveDiscoveryRoot } from './discovery-handler.js';
 import { toTable, partialMetadata, metaApiVersion } from './table.js';
+import { componentServers, getComponentStatus, listComponentStatuses, DEFAULT_CONTROLLER_MANAGER_HEALTHZ, DEFAULT_SCHEDULER_HEALTHZ } from './componentstatus.js';
 import { serveWatch } from './watch-handler.js';
 import { listBody } from './list-body.js';
 import { buildMatcher } from './selectors.js';
@@ -119,6 +120,11 @@ export interface ApiServerOptions {
   proxyDialTimeoutMs?: number;
   /** --audit-policy-file with --audit-log-path (audit.ts); closed (flushed) by stop(). */
   auditor?: Auditor;
+  /**
+   * Where ComponentStatus probes the scheduler and the controller manager (componentstatus.ts; upstream's fixed
+   * https://127.0.0.1:10259/healthz and :10257/healthz by default; tests point them at their own ports).
+   */
+  componentStatus?: { schedulerHealthz?: string; controllerManagerHealthz?: string };
   /** ServiceAccount tokens: TokenRequest, the JWT authenticator, issuer discovery (--service-account-*). */
   serviceAccountTokens?: ServiceAccountTokenSettings;
   /** The aggregation layer: --proxy-client-cert-file/--proxy-client-key-file, --enable-aggregator-routing (aggregator-handler.ts). */
@@ -704,6 +710,7 @@ export class ApiServer {
   private async handleResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
     const rinfo = findResourceVersion(info.group, info.version, info.resource) ?? findResource(info.group, info.resource);
     if (rinfo?.definition.review && rinfo.version === info.version) return this.handleReview(req, res, rinfo, info, query, user, track);
+    if (rinfo && rinfo.group === '' && rinfo.plural === 'componentstatuses' && rinfo.version === info.version) return this.handleComponentStatus(req, res, rinfo, info, query, user, track);
     // A kind that is never stored is create-only and acts on another object; the one such kind is the
     // legacy binding endpoint, POST /api/v1/namespaces/{ns}/bindings, which binds a pod.
     if (rinfo?.definition.stored === false && rinfo.version === info.version && info.verb === 'create') {
@@ -824,6 +831,42 @@ export class ApiServer {
         if (store.strategy.subresourceUpdates[info.subresource]) return this.handleStatus(req, res, info, query, store, ns, dryRun, user);
         throw notFoundPath();
     }
+  }
+
+  /**
+   * core/v1 ComponentStatus, get and list only (componentstatus.ts): computed by probing on every request, never
+   * stored; every answer carries the kind's deprecation warning, as upstream's.
+   */
+  private async handleComponentStatus(req: IncomingMessage, res: ServerResponse, rinfo: RegisteredKind, info: RequestInfo, query: URLSearchParams, user: UserInfo, track: RequestTrack): Promise<void> {
+    if (info.namespace || info.subresource) throw notFoundPath();
+    if (info.verb !== 'get' && info.verb !== 'list') throw methodNotSupported(info);
+    this.authorizeOrThrow(req, user, info, query);
+    this.routeReached(req, track, info, false);
+    negotiateFor(req, res, info, rinfo);
+    if (rinfo.definition.deprecationWarning) res.setHeader('Warning', `299 - ${JSON.stringify(rinfo.definition.deprecationWarning)}`);
+    const servers = componentServers({
+      schedulerHealthz: this.opts.componentStatus?.schedulerHealthz ?? DEFAULT_SCHEDULER_HEALTHZ,
+      controllerManagerHealthz: this.opts.componentStatus?.controllerManagerHealthz ?? DEFAULT_CONTROLLER_MANAGER_HEALTHZ,
+      etcd: () => this.opts.backend.currentRevision(),
+    });
+    const items = info.verb === 'get' ? [await getComponentStatus(servers, info.name)] : await listComponentStatuses(servers);
+    const target = targetOf(res);
+    const tableOpts = { includeObject: query.get('includeObject'), ...(target ? { apiVersion: metaApiVersion(target.version) } : {}) };
+    switch (target?.kind) {
+      case 'Table':
+        return respond(res, 200, toTable(strategyFor(rinfo), items as KubeObject[], {}, tableOpts));
+      case 'PartialObjectMetadata':
+      case 'PartialObjectMetadataList':
+        if ((target.kind === 'PartialObjectMetadata') === (info.verb === 'get')) {
+          const apiVersion = metaApiVersion(target.version);
+          return info.verb === 'get'
+            ? respond(res, 200, partialMetadata(items[0] as KubeObject, apiVersion))
+            : respond(res, 200, { kind: 'PartialObjectMetadataList', apiVersion, metadata: {}, items: items.map((o) => partialMetadata(o as KubeObject, apiVersion)) });
+        }
+        throw notAcceptableAs(`you requested ${target.kind}, but the requested object is ${info.verb === 'get' ? 'not a list (*core.ComponentStatus)' : 'a list (*core.ComponentStatusList)'}`);
+    }
+    if (info.verb === 'get') return respond(res, 200, items[0]);
+    return respond(res, 200, { kind: 'ComponentStatusList', apiVersion: 'v1', metadata: {}, items });
   }
 
   /**

@@ -8,6 +8,7 @@ import { KubeError } from '../../api/errors.js';
 import { FlagError, bool, formatHelp, num, parseFlags as parseArgs, str, strs, text, type FlagSpec } from '../../api/cli/flags.js';
 import type { ControllerOptionsOf, ControllerTable } from './descriptor.js';
 import { CONTROLLERS } from './table.js';
+import { KUBE_CONTROLLER_MANAGER_PORT, secureServingFlags, secureServingOptions, type SecureServingOptions } from '../componenthealth/serving.js';
 
 /** The manager's own options; every controller's options come beside them (ControllerManagerOptions). */
 export interface ManagerOptions {
@@ -24,6 +25,8 @@ export interface ManagerOptions {
   kubeAPIBurst: number;
   /** --use-service-account-credentials: each controller acts as its own ServiceAccount in kube-system. */
   useServiceAccountCredentials: boolean;
+  /** --bind-address, --secure-port (10257; 0 serves nothing), --tls-*: the /healthz server. */
+  serving: SecureServingOptions;
   help: boolean;
 }
 
@@ -64,6 +67,7 @@ function managerFlags(table: ControllerTable): { head: FlagSpec[]; tail: FlagSpe
       { name: 'kube-api-qps', type: 'int', default: 20, help: 'Client QPS to the API server.' },
       { name: 'kube-api-burst', type: 'int', default: 30, help: 'Client burst to the API server.' },
       { name: 'use-service-account-credentials', type: 'bool', default: false, help: 'If true, use individual service account credentials for each controller.' },
+      ...secureServingFlags(KUBE_CONTROLLER_MANAGER_PORT),
     ],
   };
 }
@@ -106,6 +110,7 @@ export function parseFlags<T extends ControllerTable = typeof CONTROLLERS>(argv:
     kubeAPIQPS: num(v, 'kube-api-qps'),
     kubeAPIBurst: num(v, 'kube-api-burst'),
     useServiceAccountCredentials: bool(v, 'use-service-account-credentials'),
+    serving: secureServingOptions(v),
     help,
   };
   return Object.assign({}, ...t.map((d) => d.options(v)), own) as ControllerManagerOptions<T>;

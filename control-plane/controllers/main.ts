@@ -13,7 +13,8 @@ import { LeaderElector } from '../../api/client/leader-election.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { KubeError } from '../../api/errors.js';
 import type { ControllerTable } from './descriptor.js';
-import { enabledControllers, parseFlags, usage, type ControllerManagerOptions } from './flags.js';
+import { controllerNames, enabledControllers, parseFlags, usage, type ControllerManagerOptions } from './flags.js';
+import { HealthServer, LeaderHealthzAdaptor, PING, type HealthCheck } from '../componenthealth/serving.js';
 import { CONTROLLERS } from './table.js';
 import { newControllerContext, type ControllerContext } from './util/context.js';
 import { CONTROLLER_SERVICE_ACCOUNTS, ServiceAccountClientBuilder } from './util/service-account-credentials.js';
@@ -41,7 +42,7 @@ export function buildControllers<T extends ControllerTable = typeof CONTROLLERS>
 }
 
 /** Start informers and controllers; resolves when the signal aborts and every controller stopped. */
-export async function runControllers(client: ApiClient, o: ControllerManagerOptions, signal: AbortSignal): Promise<void> {
+export async function runControllers(client: ApiClient, o: ControllerManagerOptions, signal: AbortSignal, onStarting?: (names: string[]) => void): Promise<void> {
   const log = consoleLogger('controller-manager');
   const informers = new InformerFactory(client, { resyncPeriodMs: o.minResyncPeriodMs });
   const ctx = newControllerContext(client, informers);
@@ -58,6 +59,8 @@ export async function runControllers(client: ApiClient, o: ControllerManagerOpti
   const controllers = buildControllers(contextOf, o);
   setMaxListeners(500, signal); // every informer and controller listens for the stop
   log.info('starting controllers', { controllers: controllers.map((c) => c.name) });
+  const enabled = enabledControllers(o.controllers);
+  onStarting?.(controllerNames().filter((n) => enabled.has(n)));
   informers.start();
   try {
     await Promise.all(controllers.map((c) => c.run(signal)));
@@ -83,6 +86,16 @@ export async function runControllerManager(argv: string[]): Promise<void> {
     userAgent: `kube-controller-manager/kubelab (linux/${process.arch})`,
   });
 
+  // upstream's healthz: the leaderElection watchdog, then a ping check named after each controller once it started.
+  const watchdog = new LeaderHealthzAdaptor();
+  let controllerChecks: HealthCheck[] = [];
+  const onStarting = (names: string[]) => {
+    controllerChecks = names.map((name) => ({ ...PING, name }));
+  };
+  const checks = () => [...(o.leaderElect ? [watchdog] : []), ...controllerChecks];
+  const health = new HealthServer({ serving: o.serving, log, checks: { healthz: checks, readyz: checks } });
+  await health.start();
+
   const stop = new AbortController();
   setMaxListeners(500, stop.signal);
   const onSignal = () => stop.abort();
@@ -90,7 +103,7 @@ export async function runControllerManager(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     if (!o.leaderElect) {
-      await runControllers(client, o, stop.signal);
+      await runControllers(client, o, stop.signal, onStarting);
       return;
     }
     let leading: Promise<void> | undefined;
@@ -103,18 +116,20 @@ export async function runControllerManager(argv: string[]): Promise<void> {
       renewDeadlineMs: o.leaderElectRenewDeadlineMs,
       retryPeriodMs: o.leaderElectRetryPeriodMs,
       onStartedLeading: (signal) => {
-        leading = runControllers(client, o, signal).catch((e) => log.error('controllers failed', { error: e as Error }));
+        leading = runControllers(client, o, signal, onStarting).catch((e) => log.error('controllers failed', { error: e as Error }));
       },
       onStoppedLeading: () => {
         if (!stop.signal.aborted) lost = true;
       },
       onNewLeader: (id) => log.info('new leader elected', { identity: id }),
     });
+    watchdog.elector = elector;
     await elector.run(stop.signal);
     await leading;
     // Upstream exits when it loses the lease: a fresh start re-lists everything.
     if (lost) throw new KubeError('InternalError', 'leaderelection lost', { code: 'ERR_INTERNAL' });
   } finally {
+    await health.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }

@@ -3,6 +3,7 @@ import { FlagError, formatHelp, parseFlags, str, num, type FlagSpec } from '../.
 import { KubeClient } from '../../api/client/api-client.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { runSchedulerProcess } from './scheduler.js';
+import { HealthServer, KUBE_SCHEDULER_PORT, LeaderHealthzAdaptor, secureServingFlags, secureServingOptions } from '../componenthealth/serving.js';
 
 export const SCHEDULER_FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'Path to kubeconfig file with authorization and master location information.' },
@@ -35,6 +36,7 @@ export const SCHEDULER_FLAGS: FlagSpec[] = [
   },
   { name: 'leader-elect-resource-name', type: 'string', default: 'kube-scheduler', help: 'The name of resource object that is used for locking during leader election.' },
   { name: 'leader-elect-resource-namespace', type: 'string', default: 'kube-system', help: 'The namespace of resource object that is used for locking during leader election.' },
+  ...secureServingFlags(KUBE_SCHEDULER_PORT),
   { name: 'v', type: 'int', default: 0, help: 'number for the log level verbosity' },
 ];
 
@@ -56,6 +58,25 @@ export async function runScheduler(argv: string[]): Promise<void> {
     ? KubeClient.fromKubeconfig(kubeconfig, undefined, { ...overrides, ...(str(v, 'master') ? { server: str(v, 'master')! } : {}) })
     : new KubeClient({ server: str(v, 'master')!, ...overrides });
 
+  const serving = secureServingOptions(v);
+  const leaderElect = v['leader-elect'] === true;
+  // upstream: /healthz has the leaderElection watchdog (else the default ping), /livez ping, /readyz the watchdog
+  // and sched-handler-sync (the informers have synced).
+  const watchdog = new LeaderHealthzAdaptor();
+  let synced = false;
+  const handlerSync = {
+    name: 'sched-handler-sync',
+    check: () => {
+      if (!synced) throw new Error('waiting for handlers to sync');
+    },
+  };
+  const health = new HealthServer({
+    serving,
+    log,
+    checks: { healthz: () => (leaderElect ? [watchdog] : []), readyz: () => [...(leaderElect ? [watchdog] : []), handlerSync] },
+  });
+  await health.start();
+
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   process.once('SIGTERM', onSignal);
@@ -65,7 +86,13 @@ export async function runScheduler(argv: string[]): Promise<void> {
       {
         client,
         logger: log,
-        leaderElect: v['leader-elect'] === true,
+        leaderElect,
+        onSynced: () => {
+          synced = true;
+        },
+        onElector: (e) => {
+          watchdog.elector = e;
+        },
         leaseDurationMs: num(v, 'leader-elect-lease-duration'),
         renewDeadlineMs: num(v, 'leader-elect-renew-deadline'),
         retryPeriodMs: num(v, 'leader-elect-retry-period'),
@@ -75,6 +102,7 @@ export async function runScheduler(argv: string[]): Promise<void> {
       ac.signal,
     );
   } finally {
+    await health.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

@@ -611,6 +611,10 @@ export interface RunOptions extends SchedulerOptions {
   lockName?: string;
   lockNamespace?: string;
   identity?: string;
+  /** Called once the informers have synced (the `sched-handler-sync` readiness check). */
+  onSynced?: () => void;
+  /** Called with the leader elector before it campaigns (the `leaderElection` health check). */
+  onElector?: (elector: LeaderElector) => void;
 }
 
 /**
@@ -624,6 +628,7 @@ export async function runSchedulerProcess(opts: RunOptions, signal: AbortSignal)
   try {
     const synced = await sched.startInformers(signal);
     if (!synced) return;
+    opts.onSynced?.();
     // The line a supervisor (test/support/components.ts) takes as "running": it lists and watches the API.
     log.info('informer caches synced', { leaderElect: opts.leaderElect !== false });
     if (opts.leaderElect === false) {
@@ -649,6 +654,7 @@ export async function runSchedulerProcess(opts: RunOptions, signal: AbortSignal)
       },
       onNewLeader: (id) => log.info('new leader elected', { leader: id }),
     });
+    opts.onElector?.(elector);
     await elector.run(signal);
     await sched.flushBinds();
     if (lost) throw new KubeError('InternalError', 'leaderelection lost');

@@ -33,8 +33,8 @@ const running = new Set<ComponentHandle>();
 let hooked = false;
 
 /**
- * The log line each component writes once it works against the API server (neither serves a health
- * endpoint): the scheduler when its informers have synced, the controller manager when it starts its
+ * The log line each component writes once it works against the API server (their health endpoints are off
+ * here, --secure-port=0, unless a test asks for a port): the scheduler when its informers have synced, the controller manager when it starts its
  * controllers or, with leader election, when it has seen who leads.
  */
 const RUNNING: Record<ComponentKind, RegExp> = {
@@ -77,7 +77,8 @@ export async function startComponent(kind: ComponentKind, kubeconfig: string, ar
   const svc = await startService({
     name: kind,
     command: process.execPath,
-    args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...args],
+    // Many tests run components at once: no fixed --secure-port (10259/10257) unless a test asks for one.
+    args: [kubelabCli(), kind, '--kubeconfig', kubeconfig, ...(args.some((a) => a.startsWith('--secure-port')) ? [] : ['--secure-port=0']), ...args],
     // At least info: the lines RUNNING and the identities are read from are info records.
     env: { ...process.env, KUBELAB_LOG_LEVEL: process.env.KUBELAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' },
     onOutput,

@@ -16,7 +16,8 @@ hint() {
   cat <<'EOF_HINT'
 kubectl describe pod <pending pod>: no events at all, not even FailedScheduling? Then nothing is trying to
 schedule it. Which control-plane component assigns nodes, and is it running on controlplane01?
-(scripts/lab status; kubectl -n kube-system get lease kube-scheduler: who holds it, when was it renewed?)
+(scripts/lab status; kubectl get componentstatuses: is the scheduler Healthy?
+kubectl -n kube-system get lease kube-scheduler: who holds it, when was it renewed?)
 EOF_HINT
 }
 

@@ -101,6 +101,27 @@ describe('the control plane as static pods (kubeadm layout, containerd)', () => 
     for (const p of pods) expect(['node01', 'node02']).toContain(p.spec.nodeName);
   }, 180_000);
 
+  it("kubectl get componentstatuses: scheduler, controller-manager and etcd-0 Healthy; their pods pass kubeadm's HTTPS /healthz probes", async () => {
+    const r = await lab.kubectl(['get', 'componentstatuses']);
+    expect(r.code, show(r)).toBe(0);
+    for (const n of ['scheduler', 'controller-manager', 'etcd-0']) expect(r.stdout, r.stdout).toMatch(new RegExp(`^${n}\\s+Healthy\\s+ok`, 'm'));
+    console.log(`[kubeadm] kubectl get cs:\n${r.stdout}`);
+    for (const [c, port] of [['kube-scheduler', 10259], ['kube-controller-manager', 10257]] as const) {
+      const got = await lab.kubectl(['-n', 'kube-system', 'get', 'pod', `${c}-${CP}`, '-o', 'json']);
+      const pod = JSON.parse(got.stdout) as {
+        spec: { containers: { livenessProbe?: { httpGet?: { port?: number; scheme?: string } } }[] };
+        status: { containerStatuses?: { started?: boolean; ready?: boolean; restartCount?: number }[] };
+      };
+      expect(pod.spec.containers[0]!.livenessProbe?.httpGet).toMatchObject({ port, scheme: 'HTTPS' });
+      // the startup probe passed (started), and no liveness failure restarted the container
+      await waitFor(`${c} started`, 90_000, async () => {
+        const p = JSON.parse((await lab.kubectl(['-n', 'kube-system', 'get', 'pod', `${c}-${CP}`, '-o', 'json'])).stdout) as typeof pod;
+        return p.status.containerStatuses?.[0]?.started === true || undefined;
+      }, 1000);
+      expect(pod.status.containerStatuses?.[0]?.restartCount ?? 0, c).toBe(0);
+    }
+  }, 240_000);
+
   it('editing kube-apiserver.yaml (a flag) restarts the API server with it: new pods get the new default toleration', async () => {
     const before = (await mirror('kube-apiserver'))!;
     const flag = '--default-not-ready-toleration-seconds=45';

@@ -42,7 +42,7 @@ beforeAll(() => {
   lab = join(dir, 'lab');
   vm = join(dir, 'vm');
   gen(lab, '--mode', 'lab', '--state-dir', join(dir, 'data'), '--run-dir', join(dir, 'run'));
-  gen(vm, '--mode', 'vm', '--root', '/etc/kubelab', '--runtime', 'docker');
+  gen(vm, '--mode', 'vm', '--root', '/etc/kubelab', '--runtime', 'docker', '--control-plane', 'static-pods');
 }, 120_000);
 
 afterAll(() => {
@@ -286,6 +286,29 @@ describe('flags and units', () => {
     const args = envArgs(join(lab, 'hosts/controlplane01/env/controller-manager.env'));
     expect(args).toContain('--node-monitor-grace-period=20s');
     expect(args).toContain('--cluster-cidr=10.244.0.0/16');
+  });
+
+  it('the scheduler and the controller manager serve /healthz on 127.0.0.1:10259 and :10257, as kubeadm runs them', () => {
+    for (const [env, port] of [['scheduler', 10259], ['controller-manager', 10257]] as const) {
+      for (const root of [lab, vm]) {
+        const args = envArgs(join(root, `hosts/controlplane01/env/${env}.env`));
+        expect(args).toContain('--bind-address=127.0.0.1');
+        expect(args).toContain(`--secure-port=${port}`);
+      }
+    }
+  });
+
+  it("kubeadm's static pods of the scheduler and the controller manager carry its liveness and startup probes", () => {
+    for (const [name, port] of [['kube-scheduler', 10259], ['kube-controller-manager', 10257]] as const) {
+      const pod = parse(readFileSync(join(vm, `hosts/controlplane01/manifests/${name}.yaml`), 'utf8')) as {
+        spec: { containers: { command: string[]; livenessProbe?: unknown; startupProbe?: unknown }[] };
+      };
+      const c = pod.spec.containers[0]!;
+      expect(c.command).toContain(`--secure-port=${port}`);
+      const httpGet = { host: '127.0.0.1', path: '/healthz', port, scheme: 'HTTPS' };
+      expect(c.livenessProbe).toEqual({ failureThreshold: 8, httpGet, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 15 });
+      expect(c.startupProbe).toEqual({ failureThreshold: 24, httpGet, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 15 });
+    }
   });
 
   it('units run the binary with $KUBELAB_ARGS from their EnvironmentFile; VM units use VM paths', () => {
