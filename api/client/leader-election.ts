@@ -195,7 +195,7 @@ export class LeaderElector {
   check(maxTolerableExpiredLeaseMs: number): void {
     if (!this.isLeader() || !this.observed) return;
     if (this.now() - this.observed.atMs > this.leaseDurationMs + maxTolerableExpiredLeaseMs) {
-      throw new Error(`failed election to renew leadership on lease ${this.opts.lockName}`);
+      throw new KubeError('InternalError', `failed election to renew leadership on lease ${this.opts.lockName}`);
     }
   }
 

@@ -11,7 +11,7 @@
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { ComponentStatus } from '../../api/types/index.js';
-import { errors } from '../../api/errors.js';
+import { errors, KubeError } from '../../api/errors.js';
 import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../componenthealth/serving.js';
 
 export type ProbeOutcome = 'Success' | 'Failure' | 'Unknown';
@@ -100,7 +100,7 @@ export async function etcdProbe(probe: () => Promise<unknown>, timeoutMs = PROBE
     await Promise.race([
       probe(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('context deadline exceeded')), timeoutMs);
+        timer = setTimeout(() => reject(new KubeError('Timeout', 'context deadline exceeded')), timeoutMs);
       }),
     ]);
     return { result: 'Success', data: 'ok' };

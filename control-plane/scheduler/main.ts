@@ -1,6 +1,7 @@
 /** `kubelab scheduler`: flags (upstream kube-scheduler names), client, leader election, run. */
 import { FlagError, formatHelp, parseFlags, str, num, type FlagSpec } from '../../api/cli/flags.js';
 import { KubeClient } from '../../api/client/api-client.js';
+import { KubeError } from '../../api/errors.js';
 import { consoleLogger } from '../../api/client/log.js';
 import { runSchedulerProcess } from './scheduler.js';
 import { HealthServer, KUBE_SCHEDULER_PORT, LeaderHealthzAdaptor, secureServingFlags, secureServingOptions } from '../componenthealth/serving.js';
@@ -67,7 +68,7 @@ export async function runScheduler(argv: string[]): Promise<void> {
   const handlerSync = {
     name: 'sched-handler-sync',
     check: () => {
-      if (!synced) throw new Error('waiting for handlers to sync');
+      if (!synced) throw new KubeError('ServiceUnavailable', 'waiting for handlers to sync');
     },
   };
   const health = new HealthServer({
